@@ -1,0 +1,72 @@
+// Analyzer: turns UTF-8 text into index terms.
+//
+// Pipeline: ICU word boundaries (UAX #29; ICU's dictionary segments Chinese,
+// Japanese and Thai) -> keep word, number and ideograph tokens -> NFKC case fold
+// -> typographic apostrophe to ASCII, dotted acronyms joined ("U.S." -> "us")
+// -> optional Snowball stemming. The same analyzer runs at index and query time.
+//
+// Thread-safety: an Analyzer is NOT safe for concurrent use (it reuses buffers
+// and holds a stemmer). Create one per thread; creation is cheap.
+#ifndef LOUPE_ANALYZER_H_
+#define LOUPE_ANALYZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/document.h"
+#include "loupe/status.h"
+
+namespace loupe {
+
+struct Token {
+  std::string term;   // normalized (and, where the field asks, stemmed) term bytes
+  uint32_t position;  // 0-based token position within the analyzed text
+  uint32_t begin;     // byte offset of the token in the input text
+  uint32_t end;       // one past its last byte
+};
+
+// Terms longer than this many bytes are dropped (LMDB keys are at most 511 bytes).
+inline constexpr size_t kMaxTermBytes = 200;
+
+struct AnalyzerOptions {
+  // Snowball algorithm name for stemmed fields ("english", "french", ...).
+  std::string stemmer_language = "english";
+  // Strip diacritics after folding (café -> cafe). Off by default.
+  bool fold_diacritics = false;
+};
+
+class Analyzer {
+ public:
+  // Fails with kInvalidArgument if the stemmer language is unknown, or kInternal
+  // if ICU cannot provide its break iterator or normalizer.
+  static Result<std::unique_ptr<Analyzer>> Create(const AnalyzerOptions& options = {});
+
+  virtual ~Analyzer() = default;
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  // Appends the tokens of `text` to `*out` (which is not cleared), positions
+  // starting at `first_position`. `stem` selects stemming. Invalid UTF-8 is read
+  // as U+FFFD, which produces no token. Returns the position after the last token.
+  virtual uint32_t Analyze(std::string_view text, bool stem, uint32_t first_position,
+                           std::vector<Token>* out) = 0;
+
+  // Whether a field's text is stemmed (title, body, topic) or only folded (actor, author).
+  static bool IsStemmed(Field f) { return f == Field::kTitle || f == Field::kBody || f == Field::kTopic; }
+
+  // Analyzes text as field `f` would be analyzed.
+  uint32_t AnalyzeField(Field f, std::string_view text, uint32_t first_position,
+                        std::vector<Token>* out) {
+    return Analyze(text, IsStemmed(f), first_position, out);
+  }
+
+ protected:
+  Analyzer() = default;
+};
+
+}  // namespace loupe
+
+#endif  // LOUPE_ANALYZER_H_

@@ -1,0 +1,58 @@
+// Document: the unit Loupe indexes and returns.
+#ifndef LOUPE_DOCUMENT_H_
+#define LOUPE_DOCUMENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace loupe {
+
+// Searchable fields. Their numeric values are part of the on-disk format.
+enum class Field : uint8_t {
+  kTitle = 0,   // stemmed text
+  kBody = 1,    // stemmed text
+  kActor = 2,   // names: case-folded, not stemmed
+  kTopic = 3,   // stemmed text
+  kAuthor = 4,  // names: case-folded, not stemmed
+};
+inline constexpr int kNumFields = 5;
+
+// Lower-case field name ("title", "body", "actor", "topic", "author").
+const char* FieldName(Field f);
+// Parses a field name (case-insensitive). Returns false if unknown.
+bool ParseFieldName(std::string_view name, Field* out);
+
+// A calendar date counted in days since 1970-01-01 (UTC). Negative is before 1970.
+using Days = int32_t;
+
+struct Document {
+  // Caller-chosen unique id (the CLI uses the path relative to the indexed root).
+  // Adding a document whose id already exists replaces the old one.
+  std::string id;
+  std::string path;    // where it came from; stored, not searched
+  std::string title;
+  std::string body;
+  std::string author;
+  std::vector<std::string> actors;
+  std::vector<std::string> topics;
+  std::optional<Days> date;  // undated documents never match a date filter
+  std::string language;      // e.g. "zh"; stored, informational in 0.1
+  // Any other header, stored and returned but not searched.
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+// Converts between Days and "YYYY-MM-DD". ParseIsoDate accepts exactly that form
+// with a valid calendar date (years 0001-9999) and returns false otherwise.
+bool ParseIsoDate(std::string_view text, Days* out);
+std::string FormatIsoDate(Days d);
+// Days for a valid civil date (no range check on the arguments beyond month/day validity).
+Days DaysFromCivil(int year, unsigned month, unsigned day);
+// Number of days in the month, taking leap years into account.
+unsigned DaysInMonth(int year, unsigned month);
+
+}  // namespace loupe
+
+#endif  // LOUPE_DOCUMENT_H_

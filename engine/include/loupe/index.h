@@ -1,0 +1,144 @@
+// Index: an on-disk Loupe index (one directory), its writer and its searcher.
+//
+//   auto index = loupe::Index::Open("news.loupe", {.create_if_missing = true});
+//   if (!index.ok()) { ... index.status().ToString() ... }
+//   auto writer = (*index)->NewWriter();          // takes the cross-process write lock
+//   (*writer)->Add(doc); (*writer)->Commit();
+//   auto hits = (*index)->Search(query, {.limit = 10});
+//
+// Thread-safety:
+//  - Index is safe to share between threads: Search, GetDocument and Stats may run
+//    concurrently with each other and with a Writer; each call reads one consistent
+//    snapshot (the last commit at the time the call started).
+//  - A Writer must be used by one thread at a time. At most one Writer exists per
+//    index across all processes (an advisory lock on DIR/write.lock); a second
+//    NewWriter fails at once with kLocked: "index is locked by pid N".
+//  - Open an index directory at most once per process (an LMDB rule), and do not
+//    use an Index across fork(); reopen in the child.
+//  - The Index must outlive every Writer created from it.
+#ifndef LOUPE_INDEX_H_
+#define LOUPE_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loupe/document.h"
+#include "loupe/query.h"
+#include "loupe/status.h"
+
+namespace loupe {
+
+// On-disk format version written to and checked against the index's meta record.
+inline constexpr uint32_t kFormatVersion = 1;
+
+struct IndexOptions {
+  // Create the directory and an empty index if none exists. Default: open only.
+  bool create_if_missing = false;
+  // Open for reading only: NewWriter fails with kInvalidArgument.
+  bool read_only = false;
+  // Initial LMDB map size in bytes. The map grows by itself when a commit needs
+  // more; this only sets where it starts. 0 = a built-in default (1 GiB).
+  uint64_t initial_map_size = 0;
+};
+
+struct SearchOptions {
+  size_t limit = 10;   // hits to return
+  size_t offset = 0;   // hits to skip (paging)
+  bool load_documents = true;  // fill Hit::document with the stored fields
+};
+
+struct Hit {
+  uint32_t doc_id = 0;  // internal id; changes when the document is replaced
+  double score = 0;     // BM25; higher is better
+  Document document;    // stored fields (empty if !SearchOptions::load_documents)
+};
+
+struct SearchResults {
+  uint64_t total = 0;     // exact number of matching documents
+  std::vector<Hit> hits;  // best first; ties broken by lower doc_id first
+};
+
+struct IndexStats {
+  uint64_t documents = 0;    // live documents
+  uint64_t terms = 0;        // distinct (field, term) pairs
+  uint64_t size_bytes = 0;   // bytes on disk (data + lock file)
+  uint32_t format_version = 0;
+  uint64_t generation = 0;   // number of commits so far
+};
+
+class Writer;
+
+class Index {
+ public:
+  // Opens (or, with create_if_missing, creates) the index in directory `dir`.
+  // Errors: kNotFound (no index and !create_if_missing), kVersionMismatch (format
+  // written by another version), kCorruption (not a Loupe index, or damaged),
+  // kIOError (permissions, disk).
+  static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
+
+  virtual ~Index() = default;
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  // Takes the write lock and returns a Writer. Errors: kLocked ("index is locked by
+  // pid N") when another Writer exists, in this or another process; kInvalidArgument
+  // for a read-only index; kIOError.
+  virtual Result<std::unique_ptr<Writer>> NewWriter() = 0;
+
+  // Runs `query` against the last commit. Errors: kCorruption, kIOError.
+  virtual Result<SearchResults> Search(const Query& query, const SearchOptions& options = {}) const = 0;
+
+  // Stored fields of the document with caller id `id`; kNotFound if there is none.
+  virtual Result<Document> GetDocument(const std::string& id) const = 0;
+
+  virtual Result<IndexStats> Stats() const = 0;
+
+  // The directory this index lives in.
+  virtual const std::string& dir() const = 0;
+
+ protected:
+  Index() = default;
+};
+
+// Buffers added and deleted documents in memory and applies them atomically at
+// Commit (one LMDB write transaction). Searches see nothing of a batch until it
+// is committed. Destroying a Writer discards an uncommitted batch and releases
+// the write lock.
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Queues `doc`. If a document with the same id exists (committed or queued),
+  // it is replaced. Errors: kInvalidArgument (empty id, id over 400 bytes).
+  virtual Status Add(const Document& doc) = 0;
+
+  // Queues the deletion of the document with id `id`. Deleting an id that does not
+  // exist is not an error (returns OK, changes nothing).
+  virtual Status Delete(const std::string& id) = 0;
+
+  // Writes the batch in one transaction. When the LMDB map is full it is grown and
+  // the transaction redone, so callers never see a map-full error. On any error
+  // the index is left at its previous commit and the batch is kept, so Commit may
+  // be retried. Errors: kIOError (disk full, I/O), kCorruption.
+  virtual Status Commit() = 0;
+
+  // Drops the uncommitted batch.
+  virtual void Rollback() = 0;
+
+  // Documents queued (adds + deletes) since the last Commit or Rollback.
+  virtual size_t pending() const = 0;
+
+ protected:
+  Writer() = default;
+};
+
+// Library version "MAJOR.MINOR.PATCH".
+const char* Version();
+
+}  // namespace loupe
+
+#endif  // LOUPE_INDEX_H_

@@ -1,0 +1,70 @@
+// Query: the engine's query objects, built by the query parser or by hand.
+//
+// A Query is an immutable value tree. Leaves name already-analyzed terms: the
+// engine does not analyze query text (the query/ planner does that with the
+// same Analyzer used at index time).
+//
+//   Query::Term(Field::kBody, "tariff")
+//   Query::Phrase(Field::kActor, {"he", "lifeng"})
+//   Query::And({a, b}), Query::Or({a, b}), Query::Not(a)
+//   Query::DateRange(lo, hi)     inclusive, in Days; undated documents never match
+//   Query::All()                 every live document
+//
+// Not(x) matches every live document that x does not match; inside an And it is
+// evaluated as an exclusion. Scores: a document's score is the sum of the BM25
+// scores of the term and phrase leaves it matches (Not and DateRange add nothing).
+#ifndef LOUPE_QUERY_H_
+#define LOUPE_QUERY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loupe/document.h"
+
+namespace loupe {
+
+class Query {
+ public:
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone };
+
+  static Query Term(Field field, std::string term);
+  // `terms` must be consecutive tokens; `gaps[i]` is the position distance of
+  // terms[i] from terms[0] (default: 0, 1, 2, ...).
+  static Query Phrase(Field field, std::vector<std::string> terms, std::vector<uint32_t> gaps = {});
+  static Query And(std::vector<Query> children);
+  static Query Or(std::vector<Query> children);
+  static Query Not(Query child);
+  static Query DateRange(Days lo, Days hi);
+  static Query All();
+  // Matches nothing (e.g. a term that analyzes to no tokens inside an OR).
+  static Query None();
+
+  Kind kind() const { return kind_; }
+  Field field() const { return field_; }
+  const std::vector<std::string>& terms() const { return terms_; }  // one for kTerm
+  const std::vector<uint32_t>& gaps() const { return gaps_; }
+  const std::vector<Query>& children() const { return children_; }
+  Days lo() const { return lo_; }
+  Days hi() const { return hi_; }
+
+  // Canonical form used by tests and explain, e.g.
+  // (AND actor:bessent topic:tariff date:[..2025-09-16]).
+  std::string ToString() const;
+
+ private:
+  Kind kind_ = Kind::kNone;
+  Field field_ = Field::kBody;
+  std::vector<std::string> terms_;
+  std::vector<uint32_t> gaps_;
+  std::vector<Query> children_;
+  Days lo_ = 0, hi_ = 0;
+};
+
+// Smallest and largest representable dates, used for open ranges.
+inline constexpr Days kMinDays = -719162;  // 0001-01-01
+inline constexpr Days kMaxDays = 2932896;  // 9999-12-31
+
+}  // namespace loupe
+
+#endif  // LOUPE_QUERY_H_

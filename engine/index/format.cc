@@ -1,0 +1,270 @@
+#include "index/format.h"
+
+#include <cstring>
+
+namespace loupe::format {
+
+void PutVarint32(std::string* dst, uint32_t v) { PutVarint64(dst, v); }
+
+void PutVarint64(std::string* dst, uint64_t v) {
+  while (v >= 0x80) {
+    dst->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  dst->push_back(static_cast<char>(v));
+}
+
+bool GetVarint64(std::string_view* in, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
+    uint8_t byte = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool GetVarint32(std::string_view* in, uint32_t* v) {
+  uint64_t x;
+  if (!GetVarint64(in, &x) || x > UINT32_MAX) return false;
+  *v = static_cast<uint32_t>(x);
+  return true;
+}
+
+void PutFixed32BE(std::string* dst, uint32_t v) {
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+               static_cast<char>(v)};
+  dst->append(b, 4);
+}
+
+uint32_t DecodeFixed32BE(const char* p) {
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
+}
+
+void PutFixed32LE(std::string* dst, uint32_t v) {
+  for (int i = 0; i < 4; ++i) dst->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint32_t DecodeFixed32LE(const char* p) {
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  return uint32_t{u[0]} | (uint32_t{u[1]} << 8) | (uint32_t{u[2]} << 16) | (uint32_t{u[3]} << 24);
+}
+
+void PutFixed64LE(std::string* dst, uint64_t v) {
+  for (int i = 0; i < 8; ++i) dst->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t DecodeFixed64LE(const char* p) {
+  return uint64_t{DecodeFixed32LE(p)} | (uint64_t{DecodeFixed32LE(p + 4)} << 32);
+}
+
+void PutLengthPrefixed(std::string* dst, std::string_view s) {
+  PutVarint32(dst, static_cast<uint32_t>(s.size()));
+  dst->append(s);
+}
+
+bool GetLengthPrefixed(std::string_view* in, std::string_view* s) {
+  uint32_t n;
+  if (!GetVarint32(in, &n) || n > in->size()) return false;
+  *s = in->substr(0, n);
+  in->remove_prefix(n);
+  return true;
+}
+
+std::string TermKey(Field f, std::string_view term) {
+  std::string k;
+  k.reserve(term.size() + 1);
+  k.push_back(static_cast<char>(f));
+  k.append(term);
+  return k;
+}
+
+std::string BlockKeyPrefix(Field f, std::string_view term) {
+  std::string k = TermKey(f, term);
+  k.push_back('\0');
+  return k;
+}
+
+std::string BlockKey(Field f, std::string_view term, uint32_t first_doc) {
+  std::string k = BlockKeyPrefix(f, term);
+  PutFixed32BE(&k, first_doc);
+  return k;
+}
+
+std::string DocKey(uint32_t doc) {
+  std::string k;
+  PutFixed32BE(&k, doc);
+  return k;
+}
+
+std::string EncodeTermInfo(const TermInfo& t) {
+  std::string s;
+  PutVarint32(&s, t.df);
+  PutVarint64(&s, t.cf);
+  PutVarint32(&s, t.blocks);
+  return s;
+}
+
+bool DecodeTermInfo(std::string_view in, TermInfo* t) {
+  return GetVarint32(&in, &t->df) && GetVarint64(&in, &t->cf) && GetVarint32(&in, &t->blocks) && in.empty();
+}
+
+void EncodePostingsBlock(const uint32_t* docs, const uint32_t* tfs, size_t n, std::string* out) {
+  out->clear();
+  PutVarint32(out, static_cast<uint32_t>(n));
+  uint32_t prev = 0;
+  for (size_t i = 0; i < n; ++i) {
+    PutVarint32(out, docs[i] - prev);
+    prev = docs[i];
+  }
+  for (size_t i = 0; i < n; ++i) PutVarint32(out, tfs[i]);
+}
+
+bool DecodePostingsBlock(std::string_view in, std::vector<uint32_t>* docs, std::vector<uint32_t>* tfs) {
+  docs->clear();
+  tfs->clear();
+  uint32_t n;
+  if (!GetVarint32(&in, &n) || n == 0 || n > kBlockSize) return false;
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t d;
+    if (!GetVarint32(&in, &d)) return false;
+    if (i > 0 && d == 0) return false;  // doc ids strictly increase
+    if (d > UINT32_MAX - prev) return false;
+    prev += d;
+    docs->push_back(prev);
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t tf;
+    if (!GetVarint32(&in, &tf) || tf == 0) return false;
+    tfs->push_back(tf);
+  }
+  return in.empty();
+}
+
+void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* positions, std::string* out) {
+  out->clear();
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    PutVarint32(out, counts[i]);
+    uint32_t prev = 0;
+    for (uint32_t j = 0; j < counts[i]; ++j, ++k) {
+      PutVarint32(out, positions[k] - prev);
+      prev = positions[k];
+    }
+  }
+}
+
+bool DecodePositionsBlock(std::string_view in, size_t n, std::vector<uint32_t>* counts,
+                          std::vector<uint32_t>* positions) {
+  counts->clear();
+  positions->clear();
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t c;
+    if (!GetVarint32(&in, &c) || c > in.size()) return false;
+    counts->push_back(c);
+    uint32_t prev = 0;
+    for (uint32_t j = 0; j < c; ++j) {
+      uint32_t d;
+      if (!GetVarint32(&in, &d)) return false;
+      prev += d;
+      positions->push_back(prev);
+    }
+  }
+  return in.empty();
+}
+
+std::string EncodeDocValues(const DocValues& v) {
+  std::string s;
+  PutFixed32LE(&s, static_cast<uint32_t>(v.date));
+  for (uint32_t len : v.lengths) PutFixed32LE(&s, len);
+  return s;
+}
+
+bool DecodeDocValues(std::string_view in, DocValues* v) {
+  if (in.size() != kDocValuesSize) return false;
+  v->date = static_cast<Days>(DecodeFixed32LE(in.data()));
+  for (int i = 0; i < kNumFields; ++i) v->lengths[i] = DecodeFixed32LE(in.data() + 4 + 4 * i);
+  return true;
+}
+
+// Stored document: a version byte, then length-prefixed fields in a fixed order.
+std::string EncodeStoredDoc(const Document& d) {
+  std::string s;
+  s.push_back('\x01');
+  PutLengthPrefixed(&s, d.id);
+  PutLengthPrefixed(&s, d.path);
+  PutLengthPrefixed(&s, d.title);
+  PutLengthPrefixed(&s, d.author);
+  PutLengthPrefixed(&s, d.language);
+  PutFixed32LE(&s, static_cast<uint32_t>(d.date ? *d.date : kNoDate));
+  PutVarint32(&s, static_cast<uint32_t>(d.actors.size()));
+  for (const auto& a : d.actors) PutLengthPrefixed(&s, a);
+  PutVarint32(&s, static_cast<uint32_t>(d.topics.size()));
+  for (const auto& t : d.topics) PutLengthPrefixed(&s, t);
+  PutVarint32(&s, static_cast<uint32_t>(d.extra.size()));
+  for (const auto& [k, v] : d.extra) {
+    PutLengthPrefixed(&s, k);
+    PutLengthPrefixed(&s, v);
+  }
+  PutLengthPrefixed(&s, d.body);
+  return s;
+}
+
+bool DecodeStoredDoc(std::string_view in, Document* d) {
+  *d = Document();
+  if (in.empty() || in[0] != '\x01') return false;
+  in.remove_prefix(1);
+  std::string_view s;
+  auto str = [&](std::string* out) {
+    if (!GetLengthPrefixed(&in, &s)) return false;
+    out->assign(s);
+    return true;
+  };
+  if (!str(&d->id) || !str(&d->path) || !str(&d->title) || !str(&d->author) || !str(&d->language)) return false;
+  if (in.size() < 4) return false;
+  Days date = static_cast<Days>(DecodeFixed32LE(in.data()));
+  in.remove_prefix(4);
+  if (date != kNoDate) d->date = date;
+  uint32_t n;
+  if (!GetVarint32(&in, &n) || n > in.size()) return false;
+  d->actors.resize(n);
+  for (auto& a : d->actors)
+    if (!str(&a)) return false;
+  if (!GetVarint32(&in, &n) || n > in.size()) return false;
+  d->topics.resize(n);
+  for (auto& t : d->topics)
+    if (!str(&t)) return false;
+  if (!GetVarint32(&in, &n) || n > in.size()) return false;
+  d->extra.resize(n);
+  for (auto& [k, v] : d->extra)
+    if (!str(&k) || !str(&v)) return false;
+  if (!str(&d->body)) return false;
+  return in.empty();
+}
+
+std::string EncodeIndexState(const IndexState& st) {
+  std::string s;
+  PutFixed32LE(&s, st.next_doc);
+  PutFixed64LE(&s, st.live_docs);
+  PutFixed64LE(&s, st.generation);
+  for (uint64_t t : st.total_lengths) PutFixed64LE(&s, t);
+  return s;
+}
+
+bool DecodeIndexState(std::string_view in, IndexState* st) {
+  if (in.size() != 4 + 8 + 8 + 8 * kNumFields) return false;
+  const char* p = in.data();
+  st->next_doc = DecodeFixed32LE(p);
+  st->live_docs = DecodeFixed64LE(p + 4);
+  st->generation = DecodeFixed64LE(p + 12);
+  for (int i = 0; i < kNumFields; ++i) st->total_lengths[i] = DecodeFixed64LE(p + 20 + 8 * i);
+  return true;
+}
+
+}  // namespace loupe::format

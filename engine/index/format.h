@@ -1,0 +1,97 @@
+// On-disk record formats of a Loupe index (format version 1). Documented in
+// docs/index-format.md; every encoder has its decoder here (PutX / GetX).
+#ifndef LOUPE_INDEX_FORMAT_H_
+#define LOUPE_INDEX_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/document.h"
+
+namespace loupe::format {
+
+inline constexpr size_t kBlockSize = 128;  // postings per block
+inline constexpr Days kNoDate = INT32_MIN;
+inline constexpr uint32_t kActorGap = 100;  // position gap between values of a multi-valued field
+
+// --- primitive coding -------------------------------------------------------
+void PutVarint32(std::string* dst, uint32_t v);
+void PutVarint64(std::string* dst, uint64_t v);
+// Reads a varint from *in, advancing it. False if truncated or overlong.
+bool GetVarint32(std::string_view* in, uint32_t* v);
+bool GetVarint64(std::string_view* in, uint64_t* v);
+void PutFixed32BE(std::string* dst, uint32_t v);
+uint32_t DecodeFixed32BE(const char* p);
+void PutFixed32LE(std::string* dst, uint32_t v);
+uint32_t DecodeFixed32LE(const char* p);
+void PutFixed64LE(std::string* dst, uint64_t v);
+uint64_t DecodeFixed64LE(const char* p);
+void PutLengthPrefixed(std::string* dst, std::string_view s);
+bool GetLengthPrefixed(std::string_view* in, std::string_view* s);
+
+// --- keys -------------------------------------------------------------------
+// terms:      field(1) | term
+// postings:   field(1) | term | 0x00 | first doc id (u32 big endian)
+// positions:  same key as the postings block it belongs to
+std::string TermKey(Field f, std::string_view term);
+std::string BlockKeyPrefix(Field f, std::string_view term);  // TermKey + 0x00
+std::string BlockKey(Field f, std::string_view term, uint32_t first_doc);
+std::string DocKey(uint32_t doc);  // u32 big endian, so keys sort by doc id
+
+// --- term dictionary entry --------------------------------------------------
+struct TermInfo {
+  uint32_t df = 0;      // documents containing the term (including deleted ones)
+  uint64_t cf = 0;      // total occurrences
+  uint32_t blocks = 0;  // number of postings blocks
+};
+std::string EncodeTermInfo(const TermInfo& t);
+bool DecodeTermInfo(std::string_view in, TermInfo* t);
+
+// --- postings and positions blocks -----------------------------------------
+// A block holds up to kBlockSize postings in increasing doc order:
+//   varint n | n varint doc deltas (the first from 0) | n varint term frequencies
+// Its positions value holds, for each posting: varint count | count varint deltas.
+struct Posting {
+  uint32_t doc;
+  uint32_t tf;
+};
+void EncodePostingsBlock(const uint32_t* docs, const uint32_t* tfs, size_t n, std::string* out);
+// Decodes into docs/tfs (cleared first). False on malformed input.
+bool DecodePostingsBlock(std::string_view in, std::vector<uint32_t>* docs, std::vector<uint32_t>* tfs);
+// positions: the concatenated positions of the block's postings, counts[i] of them for posting i.
+void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* positions, std::string* out);
+bool DecodePositionsBlock(std::string_view in, size_t n, std::vector<uint32_t>* counts,
+                          std::vector<uint32_t>* positions);
+
+// --- per-document values ----------------------------------------------------
+struct DocValues {
+  Days date = kNoDate;
+  uint32_t lengths[kNumFields] = {};  // tokens per field (BM25 length norm)
+};
+inline constexpr size_t kDocValuesSize = 4 + 4 * kNumFields;
+std::string EncodeDocValues(const DocValues& v);
+bool DecodeDocValues(std::string_view in, DocValues* v);
+
+// --- stored document --------------------------------------------------------
+std::string EncodeStoredDoc(const Document& d);
+bool DecodeStoredDoc(std::string_view in, Document* d);
+
+// --- index state (meta table, key "state") ----------------------------------
+struct IndexState {
+  uint32_t next_doc = 1;
+  uint64_t live_docs = 0;
+  uint64_t generation = 0;
+  uint64_t total_lengths[kNumFields] = {};  // over live documents
+};
+std::string EncodeIndexState(const IndexState& s);
+bool DecodeIndexState(std::string_view in, IndexState* s);
+
+inline constexpr std::string_view kMetaFormatKey = "format_version";
+inline constexpr std::string_view kMetaStateKey = "state";
+inline constexpr std::string_view kMetaAnalyzerKey = "analyzer";
+
+}  // namespace loupe::format
+
+#endif  // LOUPE_INDEX_FORMAT_H_

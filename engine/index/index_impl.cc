@@ -1,0 +1,562 @@
+// Index and Writer implementations over LMDB. See loupe/index.h for the contract
+// and docs/index-format.md for the records.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <queue>
+#include <unordered_map>
+
+#include "index/format.h"
+#include "loupe/analyzer.h"
+#include "loupe/index.h"
+#include "search/doc_table.h"
+#include "search/iterators.h"
+#include "storage/lmdb.h"
+
+namespace loupe {
+
+const char* Version() { return "0.1.0"; }
+
+namespace {
+
+using storage::Db;
+using storage::Txn;
+
+constexpr uint64_t kDefaultMapSize = uint64_t{1} << 30;
+constexpr size_t kMaxIdBytes = 400;
+
+Status ReadState(const Txn& txn, format::IndexState* st) {
+  std::string_view v;
+  Status s = txn.Get(Db::kMeta, format::kMetaStateKey, &v);
+  if (s.IsNotFound()) return Status::Corruption("index has no state record; rebuild the index");
+  if (!s.ok()) return s;
+  if (!format::DecodeIndexState(v, st)) return Status::Corruption("index state record unreadable; rebuild the index");
+  return Status::OK();
+}
+
+class IndexImpl;
+
+// A batch of queued changes, inverted in memory at Add time so that Commit only
+// writes. Doc ids are assigned at Add: the writer holds the index lock, so no
+// other commit can take them.
+class WriterImpl final : public Writer {
+ public:
+  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, std::unique_ptr<Analyzer> analyzer)
+      : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), analyzer_(std::move(analyzer)) {}
+  ~WriterImpl() override {
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  }
+
+  Status Add(const Document& doc) override;
+  Status Delete(const std::string& id) override;
+  Status Commit() override;
+  void Rollback() override;
+  size_t pending() const override { return ops_; }
+
+ private:
+  struct TermBatch {
+    std::vector<uint32_t> docs, tfs, counts, positions;
+  };
+  struct PendingDoc {
+    uint32_t doc;
+    std::string stored;
+    format::DocValues values;
+  };
+
+  Status WriteBatch(Txn* txn, format::IndexState* st);
+  Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch& b, bool append);
+  void Invert(Field f, uint32_t doc, std::vector<Token>* tokens);
+
+  IndexImpl* index_;
+  int lock_fd_;
+  uint32_t base_doc_, next_doc_;
+  std::unique_ptr<Analyzer> analyzer_;
+  std::unordered_map<std::string, TermBatch> terms_;
+  std::vector<PendingDoc> docs_;
+  std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
+  size_t ops_ = 0;
+  std::vector<Token> tokens_;
+  std::string block_, pos_block_;
+};
+
+class IndexImpl final : public Index {
+ public:
+  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, bool read_only)
+      : dir_(std::move(dir)), env_(std::move(env)), read_only_(read_only) {}
+
+  Result<std::unique_ptr<Writer>> NewWriter() override;
+  Result<SearchResults> Search(const Query& query, const SearchOptions& options) const override;
+  Result<Document> GetDocument(const std::string& id) const override;
+  Result<IndexStats> Stats() const override;
+  const std::string& dir() const override { return dir_; }
+
+  storage::Env* env() { return env_.get(); }
+
+ private:
+  Result<std::shared_ptr<const DocTable>> Table(const Txn& txn) const;
+
+  std::string dir_;
+  std::unique_ptr<storage::Env> env_;
+  bool read_only_;
+  mutable std::mutex table_mu_;
+  mutable std::shared_ptr<const DocTable> table_;
+};
+
+// --- Writer -------------------------------------------------------------------
+
+void WriterImpl::Invert(Field f, uint32_t doc, std::vector<Token>* tokens) {
+  std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) {
+    return a.term != b.term ? a.term < b.term : a.position < b.position;
+  });
+  for (size_t i = 0; i < tokens->size();) {
+    size_t j = i;
+    while (j < tokens->size() && (*tokens)[j].term == (*tokens)[i].term) ++j;
+    TermBatch& b = terms_[format::TermKey(f, (*tokens)[i].term)];
+    b.docs.push_back(doc);
+    b.tfs.push_back(static_cast<uint32_t>(j - i));
+    b.counts.push_back(static_cast<uint32_t>(j - i));
+    for (size_t k = i; k < j; ++k) b.positions.push_back((*tokens)[k].position);
+    i = j;
+  }
+}
+
+Status WriterImpl::Add(const Document& doc) {
+  if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
+  if (doc.id.size() > kMaxIdBytes)
+    return Status::InvalidArgument("document id is " + std::to_string(doc.id.size()) + " bytes; the limit is 400");
+  if (next_doc_ == UINT32_MAX - 1) return Status::InvalidArgument("index is out of document ids; compact it");
+  uint32_t d = next_doc_++;
+  format::DocValues values;
+  values.date = doc.date ? *doc.date : format::kNoDate;
+
+  auto field = [&](Field f, const std::vector<std::string_view>& texts) {
+    tokens_.clear();
+    uint32_t pos = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (i) pos += format::kActorGap;  // phrases never span two values
+      pos = analyzer_->AnalyzeField(f, texts[i], pos, &tokens_);
+    }
+    values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens_.size());
+    Invert(f, d, &tokens_);
+  };
+  field(Field::kTitle, {doc.title});
+  field(Field::kBody, {doc.body});
+  field(Field::kAuthor, {doc.author});
+  std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
+  field(Field::kActor, v);
+  v.assign(doc.topics.begin(), doc.topics.end());
+  field(Field::kTopic, v);
+
+  docs_.push_back(PendingDoc{d, format::EncodeStoredDoc(doc), values});
+  ids_[doc.id] = d;  // a queued doc with the same id is superseded (never becomes live)
+  ++ops_;
+  return Status::OK();
+}
+
+Status WriterImpl::Delete(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
+  ids_[id] = 0;
+  ++ops_;
+  return Status::OK();
+}
+
+void WriterImpl::Rollback() {
+  terms_.clear();
+  docs_.clear();
+  ids_.clear();
+  ops_ = 0;
+  next_doc_ = base_doc_;
+}
+
+Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBatch& b, bool append) {
+  Field f = static_cast<Field>(term_key[0]);
+  std::string_view term = std::string_view(term_key).substr(1);
+  format::TermInfo info;
+  std::string_view v;
+  Status s = txn->Get(Db::kTerms, term_key, &v);
+  bool existed = s.ok();
+  if (existed && !format::DecodeTermInfo(v, &info))
+    return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+  if (!s.ok() && !s.IsNotFound()) return s;
+
+  // New postings, possibly preceded by the term's last partial block.
+  std::vector<uint32_t> docs, tfs, counts, positions;
+  uint32_t first_old = 0;
+  if (existed && info.blocks > 0) {
+    auto cur = storage::Cursor::Open(*txn, Db::kPostings);
+    if (!cur.ok()) return cur.status();
+    std::string prefix = format::BlockKeyPrefix(f, term);
+    bool found = (*cur)->Seek(format::BlockKey(f, term, UINT32_MAX));
+    bool prev = found ? (*cur)->Prev() : (*cur)->Last();
+    if (prev && (*cur)->key().size() == prefix.size() + 4 && (*cur)->key().substr(0, prefix.size()) == prefix) {
+      std::vector<uint32_t> od, ot, oc, op;
+      std::string key((*cur)->key());
+      if (!format::DecodePostingsBlock((*cur)->value(), &od, &ot))
+        return Status::Corruption("postings block unreadable; rebuild the index");
+      if (od.size() < format::kBlockSize) {
+        std::string_view pv;
+        Status ps = txn->Get(Db::kPositions, key, &pv);
+        if (!ps.ok() || !format::DecodePositionsBlock(pv, od.size(), &oc, &op))
+          return Status::Corruption("positions block unreadable; rebuild the index");
+        docs = std::move(od);
+        tfs = std::move(ot);
+        counts = std::move(oc);
+        positions = std::move(op);
+        first_old = docs[0];
+        info.blocks -= 1;  // rewritten below
+      }
+    } else if (!(*cur)->status().ok()) {
+      return (*cur)->status();
+    }
+  }
+  docs.insert(docs.end(), b.docs.begin(), b.docs.end());
+  tfs.insert(tfs.end(), b.tfs.begin(), b.tfs.end());
+  counts.insert(counts.end(), b.counts.begin(), b.counts.end());
+  positions.insert(positions.end(), b.positions.begin(), b.positions.end());
+  (void)first_old;
+
+  size_t pos_at = 0;
+  for (size_t i = 0; i < docs.size(); i += format::kBlockSize) {
+    size_t n = std::min(format::kBlockSize, docs.size() - i);
+    format::EncodePostingsBlock(&docs[i], &tfs[i], n, &block_);
+    size_t npos = 0;
+    for (size_t k = i; k < i + n; ++k) npos += counts[k];
+    format::EncodePositionsBlock(&counts[i], n, positions.data() + pos_at, &pos_block_);
+    pos_at += npos;
+    std::string key = format::BlockKey(f, term, docs[i]);
+    Status ws = txn->Put(Db::kPostings, key, block_, append);
+    if (ws.ok()) ws = txn->Put(Db::kPositions, key, pos_block_, append);
+    if (!ws.ok()) return ws;
+    info.blocks += 1;
+  }
+  info.df += static_cast<uint32_t>(b.docs.size());
+  for (uint32_t tf : b.tfs) info.cf += tf;
+  return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), append);
+}
+
+Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
+  Status s = ReadState(*txn, st);
+  if (!s.ok()) return s;
+  if (st->next_doc != base_doc_) return Status::Internal("index changed under the write lock");
+
+  // Replacements and deletions: retire the committed document with each id.
+  std::vector<const std::string*> ids;
+  for (const auto& [id, d] : ids_) ids.push_back(&id);
+  std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  for (const std::string* id : ids) {
+    std::string_view v;
+    s = txn->Get(Db::kIds, *id, &v);
+    if (s.ok()) {
+      if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
+      uint32_t old = format::DecodeFixed32BE(v.data());
+      std::string key = format::DocKey(old);
+      std::string_view dv;
+      format::DocValues values;
+      Status g = txn->Get(Db::kDocvals, key, &dv);
+      if (g.ok() && format::DecodeDocValues(dv, &values)) {
+        for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] -= std::min<uint64_t>(st->total_lengths[f], values.lengths[f]);
+        if (st->live_docs > 0) st->live_docs -= 1;
+      }
+      for (Db db : {Db::kDocs, Db::kDocvals}) {
+        Status d = txn->Del(db, key);
+        if (!d.ok() && !d.IsNotFound()) return d;
+      }
+      if (!(s = txn->Put(Db::kDeleted, key, "")).ok()) return s;
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+    uint32_t now = ids_.at(*id);
+    if (now) {
+      std::string dk = format::DocKey(now);
+      s = txn->Put(Db::kIds, *id, dk);
+    } else {
+      s = txn->Del(Db::kIds, *id);
+      if (s.IsNotFound()) s = Status::OK();
+    }
+    if (!s.ok()) return s;
+  }
+
+  // New documents; a queued document superseded by a later one with the same id
+  // is skipped (its postings are written but it never becomes live).
+  std::unordered_map<uint32_t, bool> live_new;
+  for (const auto& [id, d] : ids_)
+    if (d) live_new[d] = true;
+  for (const PendingDoc& p : docs_) {
+    if (!live_new.count(p.doc)) continue;
+    std::string key = format::DocKey(p.doc);
+    if (!(s = txn->Put(Db::kDocs, key, p.stored, true)).ok()) return s;
+    if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
+    st->live_docs += 1;
+    for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
+  }
+
+  // Postings, in key order (MDB_APPEND when the tables start empty).
+  auto terms_count = txn->Count(Db::kTerms);
+  if (!terms_count.ok()) return terms_count.status();
+  bool append = *terms_count == 0;
+  std::vector<const std::string*> keys;
+  keys.reserve(terms_.size());
+  for (const auto& [k, b] : terms_) keys.push_back(&k);
+  std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  for (const std::string* k : keys) {
+    if (!(s = WriteTerm(txn, *k, terms_.at(*k), append)).ok()) return s;
+  }
+
+  st->next_doc = next_doc_;
+  st->generation += 1;
+  return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
+}
+
+Status WriterImpl::Commit() {
+  if (ops_ == 0) return Status::OK();
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    auto txn = Txn::Begin(index_->env(), true);
+    if (!txn.ok()) return txn.status();
+    format::IndexState st;
+    Status s = WriteBatch(txn->get(), &st);
+    if (s.ok()) s = (*txn)->Commit();
+    if (s.ok()) {
+      terms_.clear();
+      docs_.clear();
+      ids_.clear();
+      ops_ = 0;
+      base_doc_ = next_doc_;
+      return s;
+    }
+    bool full = (*txn)->map_full();
+    (*txn)->Abort();
+    txn->reset();
+    if (!full) return s;
+    Status g = index_->env()->Grow();  // then redo the whole batch
+    if (!g.ok()) return g;
+  }
+  return Status::IOError("commit: the index map could not be grown enough");
+}
+
+// --- Index --------------------------------------------------------------------
+
+Result<std::unique_ptr<Writer>> IndexImpl::NewWriter() {
+  if (read_only_) return Status::InvalidArgument("index " + dir_ + " was opened read-only");
+  std::string path = dir_ + "/write.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    // The holder writes its pid just after locking; give it a moment to appear.
+    char buf[32] = {};
+    ssize_t n = 0;
+    for (int i = 0; i < 20 && (n = ::pread(fd, buf, sizeof buf - 1, 0)) <= 0; ++i) ::usleep(5000);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      return Status::Locked("index is locked by pid " + pid + " (another writer is using " + dir_ +
+                            "); wait for it to finish or stop it");
+    }
+    return Status::IOError("cannot lock " + path + ": " + std::strerror(err));
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock is held; the pid text is only informational.
+  }
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) {
+    ::close(fd);
+    return txn.status();
+  }
+  format::IndexState st;
+  Status s = ReadState(**txn, &st);
+  txn->reset();
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  auto analyzer = Analyzer::Create();
+  if (!analyzer.ok()) {
+    ::close(fd);
+    return analyzer.status();
+  }
+  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, std::move(*analyzer)));
+}
+
+Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
+  format::IndexState st;
+  Status s = ReadState(txn, &st);
+  if (!s.ok()) return s;
+  {
+    std::lock_guard<std::mutex> lock(table_mu_);
+    if (table_ && table_->generation == st.generation) return table_;
+  }
+  auto t = std::make_shared<DocTable>();
+  t->generation = st.generation;
+  t->max_doc = st.next_doc > 0 ? st.next_doc - 1 : 0;
+  t->live_docs = st.live_docs;
+  t->dates.assign(t->max_doc + 1, format::kNoDate);
+  t->lengths.assign(t->max_doc + 1, {});
+  t->live.assign(t->max_doc + 1, 0);
+  auto cur = storage::Cursor::Open(txn, Db::kDocvals);
+  if (!cur.ok()) return cur.status();
+  for (bool ok = (*cur)->First(); ok; ok = (*cur)->Next()) {
+    format::DocValues v;
+    if ((*cur)->key().size() != 4 || !format::DecodeDocValues((*cur)->value(), &v))
+      return Status::Corruption("document values unreadable; rebuild the index");
+    uint32_t d = format::DecodeFixed32BE((*cur)->key().data());
+    if (d == 0 || d > t->max_doc) return Status::Corruption("document id out of range; rebuild the index");
+    t->dates[d] = v.date;
+    t->live[d] = 1;
+    for (int f = 0; f < kNumFields; ++f) t->lengths[d][f] = v.lengths[f];
+  }
+  if (!(*cur)->status().ok()) return (*cur)->status();
+  for (int f = 0; f < kNumFields; ++f)
+    t->avg_length[f] = st.live_docs ? static_cast<double>(st.total_lengths[f]) / static_cast<double>(st.live_docs) : 0;
+  std::lock_guard<std::mutex> lock(table_mu_);
+  if (!table_ || table_->generation < t->generation) table_ = t;
+  return std::shared_ptr<const DocTable>(t);
+}
+
+Result<SearchResults> IndexImpl::Search(const Query& query, const SearchOptions& options) const {
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) return txn.status();
+  auto table = Table(**txn);
+  if (!table.ok()) return table.status();
+  Status error;
+  auto it = BuildIterator(query, **txn, **table, &error);
+  if (!it.ok()) return it.status();
+
+  // Top-k: a min-heap of the best (offset + limit) hits; worse = lower score, then higher doc.
+  struct Entry {
+    double score;
+    uint32_t doc;
+  };
+  auto worse = [](const Entry& a, const Entry& b) { return a.score != b.score ? a.score > b.score : a.doc < b.doc; };
+  std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
+  size_t k = options.offset + options.limit;
+  if (k < options.offset) k = SIZE_MAX;  // overflow
+  SearchResults res;
+  DocIterator& root = **it;
+  for (root.Next(); root.doc() != kEndDoc; root.Next()) {
+    ++res.total;
+    if (k == 0) continue;
+    Entry e{root.Score(), root.doc()};
+    if (heap.size() < k) {
+      heap.push(e);
+    } else if (worse(e, heap.top())) {
+      heap.pop();
+      heap.push(e);
+    }
+  }
+  if (!error.ok()) return error;
+  std::vector<Entry> best;
+  while (!heap.empty()) {
+    best.push_back(heap.top());
+    heap.pop();
+  }
+  std::reverse(best.begin(), best.end());
+  for (size_t i = options.offset; i < best.size(); ++i) {
+    Hit h;
+    h.doc_id = best[i].doc;
+    h.score = best[i].score;
+    if (options.load_documents) {
+      std::string_view v;
+      Status s = (*txn)->Get(Db::kDocs, format::DocKey(h.doc_id), &v);
+      if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
+      if (!format::DecodeStoredDoc(v, &h.document))
+        return Status::Corruption("stored document unreadable; rebuild the index");
+    }
+    res.hits.push_back(std::move(h));
+  }
+  return res;
+}
+
+Result<Document> IndexImpl::GetDocument(const std::string& id) const {
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) return txn.status();
+  std::string_view v;
+  Status s = (*txn)->Get(Db::kIds, id, &v);
+  if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
+  if (!s.ok()) return s;
+  if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
+  std::string key(v);
+  s = (*txn)->Get(Db::kDocs, key, &v);
+  if (!s.ok()) return s.IsNotFound() ? Status::Corruption("document '" + id + "' has no stored fields") : s;
+  Document d;
+  if (!format::DecodeStoredDoc(v, &d)) return Status::Corruption("stored document unreadable; rebuild the index");
+  return d;
+}
+
+Result<IndexStats> IndexImpl::Stats() const {
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) return txn.status();
+  format::IndexState st;
+  Status s = ReadState(**txn, &st);
+  if (!s.ok()) return s;
+  IndexStats out;
+  out.documents = st.live_docs;
+  out.generation = st.generation;
+  out.format_version = kFormatVersion;
+  auto terms = (*txn)->Count(Db::kTerms);
+  if (!terms.ok()) return terms.status();
+  out.terms = *terms;
+  std::error_code ec;
+  for (const char* f : {"/data.mdb", "/lock.mdb"}) {
+    auto n = std::filesystem::file_size(dir_ + f, ec);
+    if (!ec) out.size_bytes += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool have_dir = fs::is_directory(dir, ec);
+  bool have_data = have_dir && fs::exists(dir + "/data.mdb", ec);
+  if (!have_dir && fs::exists(dir, ec)) return Status::InvalidArgument(dir + " exists and is not a directory");
+  if (!have_data) {
+    if (!options.create_if_missing || options.read_only)
+      return Status::NotFound("no index at " + dir + " (create one with `loupe index --db " + dir + " PATH`)");
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  }
+  uint64_t map = options.initial_map_size ? options.initial_map_size : kDefaultMapSize;
+  auto env = storage::Env::Open(dir, map, options.read_only, !have_data);
+  if (!env.ok()) return env.status();
+
+  // Check (or, for a new index, write) the format version.
+  {
+    auto txn = Txn::Begin(env->get(), !options.read_only && !have_data);
+    if (!txn.ok()) return txn.status();
+    std::string_view v;
+    Status s = (*txn)->Get(Db::kMeta, format::kMetaFormatKey, &v);
+    if (s.IsNotFound() && !have_data) {
+      std::string ver;
+      format::PutFixed32LE(&ver, kFormatVersion);
+      format::IndexState st;
+      if (!(s = (*txn)->Put(Db::kMeta, format::kMetaFormatKey, ver)).ok()) return s;
+      if (!(s = (*txn)->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(st))).ok()) return s;
+      if (!(s = (*txn)->Put(Db::kMeta, format::kMetaAnalyzerKey, "icu72;nfkc_cf;english")).ok()) return s;
+      if (!(s = (*txn)->Commit()).ok()) return s;
+    } else if (s.IsNotFound()) {
+      return Status::Corruption(dir + " is not a Loupe index (no format version)");
+    } else if (!s.ok()) {
+      return s;
+    } else {
+      uint32_t found = v.size() == 4 ? format::DecodeFixed32LE(v.data()) : 0;
+      if (found != kFormatVersion)
+        return Status::VersionMismatch("index " + dir + " has format version " + std::to_string(found) +
+                                       "; this Loupe reads version " + std::to_string(kFormatVersion) +
+                                       " (rebuild the index with this version)");
+    }
+  }
+  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options.read_only));
+}
+
+}  // namespace loupe

@@ -1,0 +1,472 @@
+#include "search/iterators.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace loupe {
+
+double Bm25::FieldWeight(Field f) { return f == Field::kTitle ? 2.0 : 1.0; }
+
+double Bm25::Idf(uint64_t n, uint64_t df) {
+  double N = static_cast<double>(n), d = static_cast<double>(std::min(df, n == 0 ? df : n));
+  return std::log(1.0 + (N - d + 0.5) / (d + 0.5));
+}
+
+namespace {
+
+// Walks one term's postings blocks through an LMDB cursor. Deleted documents are
+// skipped here, so every iterator above sees live documents only.
+class PostingsCursor final : public DocIterator {
+ public:
+  PostingsCursor(const storage::Txn& txn, const DocTable& table, Field field, const std::string& term,
+                 const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor, Status* error)
+      : txn_(txn), table_(table), field_(field), prefix_(format::BlockKeyPrefix(field, term)), info_(info),
+        cursor_(std::move(cursor)), error_(error) {
+    double avg = table.avg_length[static_cast<int>(field)];
+    avg_len_ = avg > 0 ? avg : 1.0;
+    weight_ = Bm25::FieldWeight(field) * Bm25::Idf(table.live_docs, info.df);
+  }
+
+  void Next() override {
+    if (doc_ == kEndDoc) return;
+    if (!started_) {
+      started_ = true;
+      if (!LoadAt(cursor_->Seek(prefix_))) return;
+    } else {
+      ++idx_;
+    }
+    SkipToLive();
+  }
+
+  void Advance(uint32_t target) override {
+    if (doc_ >= target && started_) return;
+    if (doc_ == kEndDoc) return;
+    if (!started_ || docs_.empty() || docs_.back() < target) {
+      started_ = true;
+      if (!SeekBlock(target)) return;
+    }
+    idx_ = static_cast<size_t>(std::lower_bound(docs_.begin() + idx_, docs_.end(), target) - docs_.begin());
+    SkipToLive();
+  }
+
+  double Score() override { return ScoreTf(tfs_[idx_]); }
+  uint64_t Cost() const override { return info_.df; }
+
+  double ScoreTf(uint32_t tf) const {
+    double dl = table_.lengths[doc_][static_cast<int>(field_)];
+    double t = tf;
+    return weight_ * t * (Bm25::kK1 + 1) / (t + Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * dl / avg_len_));
+  }
+
+  // Positions of the current document, in increasing order.
+  const uint32_t* Positions(uint32_t* count) {
+    if (!positions_loaded_) {
+      positions_loaded_ = true;
+      std::string_view v;
+      Status s = txn_.Get(storage::Db::kPositions, block_key_, &v);
+      if (!s.ok() || !format::DecodePositionsBlock(v, docs_.size(), &counts_, &positions_)) {
+        Fail(Status::Corruption("positions block of a term is unreadable; rebuild the index"));
+        *count = 0;
+        return nullptr;
+      }
+      starts_.assign(counts_.size() + 1, 0);
+      for (size_t i = 0; i < counts_.size(); ++i) starts_[i + 1] = starts_[i] + counts_[i];
+    }
+    *count = counts_[idx_];
+    return positions_.data() + starts_[idx_];
+  }
+
+ private:
+  // Positions the cursor on the block that may contain `target`.
+  bool SeekBlock(uint32_t target) {
+    std::string key = prefix_;
+    format::PutFixed32BE(&key, target);
+    bool found = cursor_->Seek(key);
+    if (found && InPrefix() && format::DecodeFixed32BE(cursor_->key().data() + prefix_.size()) == target)
+      return LoadAt(true);
+    // The block holding target, if any, starts before it: the previous key.
+    bool prev = found ? cursor_->Prev() : cursor_->Last();
+    if (prev && InPrefix()) {
+      if (!LoadAt(true)) return false;
+      if (docs_.back() >= target) return true;
+      return LoadAt(cursor_->Next());
+    }
+    return LoadAt(prev ? cursor_->Next() : cursor_->First());
+  }
+
+  bool InPrefix() const {
+    return cursor_->valid() && cursor_->key().size() == prefix_.size() + 4 &&
+           cursor_->key().compare(0, prefix_.size(), prefix_) == 0;
+  }
+
+  // Decodes the block under the cursor; ends the iterator if there is none.
+  bool LoadAt(bool ok) {
+    idx_ = 0;
+    positions_loaded_ = false;
+    if (!ok || !InPrefix()) {
+      if (!cursor_->status().ok()) Fail(cursor_->status());
+      End();
+      return false;
+    }
+    block_key_.assign(cursor_->key());
+    if (!format::DecodePostingsBlock(cursor_->value(), &docs_, &tfs_) ||
+        docs_[0] != format::DecodeFixed32BE(block_key_.data() + prefix_.size())) {
+      Fail(Status::Corruption("postings block of a term is unreadable; rebuild the index"));
+      End();
+      return false;
+    }
+    return true;
+  }
+
+  void SkipToLive() {
+    for (;;) {
+      while (idx_ < docs_.size()) {
+        if (table_.IsLive(docs_[idx_])) {
+          doc_ = docs_[idx_];
+          return;
+        }
+        ++idx_;
+      }
+      if (docs_.empty() || !LoadAt(cursor_->Next())) return;
+    }
+  }
+
+  void End() {
+    doc_ = kEndDoc;
+    docs_.clear();
+    tfs_.clear();
+  }
+  void Fail(const Status& s) {
+    if (error_->ok()) *error_ = s;
+  }
+
+  const storage::Txn& txn_;
+  const DocTable& table_;
+  Field field_;
+  std::string prefix_;
+  format::TermInfo info_;
+  std::unique_ptr<storage::Cursor> cursor_;
+  Status* error_;
+  double weight_ = 0, avg_len_ = 1;
+  bool started_ = false;
+  std::string block_key_;
+  std::vector<uint32_t> docs_, tfs_;
+  size_t idx_ = 0;
+  bool positions_loaded_ = false;
+  std::vector<uint32_t> counts_, positions_, starts_;
+};
+
+class EmptyIterator final : public DocIterator {
+ public:
+  void Next() override { doc_ = kEndDoc; }
+  void Advance(uint32_t) override { doc_ = kEndDoc; }
+  uint64_t Cost() const override { return 0; }
+};
+
+// Every live document, optionally only those dated within [lo, hi].
+class ScanIterator final : public DocIterator {
+ public:
+  ScanIterator(const DocTable& table, bool dated, Days lo, Days hi)
+      : table_(table), dated_(dated), lo_(lo), hi_(hi) {}
+  void Next() override {
+    if (doc_ != kEndDoc) Find(doc_ + 1);
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ < target) Find(target);
+  }
+  uint64_t Cost() const override { return table_.live_docs; }
+
+ private:
+  void Find(uint32_t d) {
+    for (; d <= table_.max_doc; ++d) {
+      if (!table_.live[d]) continue;
+      if (dated_) {
+        Days x = table_.dates[d];
+        if (x == format::kNoDate || x < lo_ || x > hi_) continue;
+      }
+      doc_ = d;
+      return;
+    }
+    doc_ = kEndDoc;
+  }
+  const DocTable& table_;
+  bool dated_;
+  Days lo_, hi_;
+};
+
+// Conjunction by leapfrogging from the cheapest child, with exclusions.
+class AndIterator final : public DocIterator {
+ public:
+  AndIterator(std::vector<std::unique_ptr<DocIterator>> inc, std::vector<std::unique_ptr<DocIterator>> exc)
+      : inc_(std::move(inc)), exc_(std::move(exc)) {
+    std::sort(inc_.begin(), inc_.end(), [](const auto& a, const auto& b) { return a->Cost() < b->Cost(); });
+  }
+  void Next() override {
+    if (doc_ != kEndDoc) Find(doc_ + 1);
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ < target) Find(target);
+  }
+  double Score() override {
+    double s = 0;
+    for (auto& c : inc_) s += c->Score();
+    return s;
+  }
+  uint64_t Cost() const override { return inc_.empty() ? 0 : inc_[0]->Cost(); }
+
+ private:
+  void Find(uint32_t target) {
+    for (;;) {
+      inc_[0]->Advance(target);
+      target = inc_[0]->doc();
+      if (target == kEndDoc) break;
+      bool agreed = true;
+      for (size_t i = 1; i < inc_.size(); ++i) {
+        inc_[i]->Advance(target);
+        if (inc_[i]->doc() != target) {
+          target = inc_[i]->doc();
+          agreed = false;
+          break;
+        }
+      }
+      if (target == kEndDoc) break;
+      if (!agreed) continue;
+      bool excluded = false;
+      for (auto& e : exc_) {
+        e->Advance(target);
+        if (e->doc() == target) {
+          excluded = true;
+          break;
+        }
+      }
+      if (!excluded) {
+        doc_ = target;
+        return;
+      }
+      ++target;
+    }
+    doc_ = kEndDoc;
+  }
+  std::vector<std::unique_ptr<DocIterator>> inc_, exc_;
+};
+
+class OrIterator final : public DocIterator {
+ public:
+  explicit OrIterator(std::vector<std::unique_ptr<DocIterator>> ch) : ch_(std::move(ch)) {
+    for (auto& c : ch_) cost_ += c->Cost();
+  }
+  void Next() override {
+    if (doc_ == kEndDoc) return;
+    for (auto& c : ch_)
+      if (c->doc() == doc_) c->Next();
+    Settle();
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ >= target && doc_ != 0) return;
+    for (auto& c : ch_)
+      if (c->doc() < target) c->Advance(target);
+    Settle();
+  }
+  double Score() override {
+    double s = 0;
+    for (auto& c : ch_)
+      if (c->doc() == doc_) s += c->Score();
+    return s;
+  }
+  uint64_t Cost() const override { return cost_; }
+
+ private:
+  void Settle() {
+    uint32_t m = kEndDoc;
+    for (auto& c : ch_) m = std::min(m, c->doc());
+    doc_ = m;
+  }
+  std::vector<std::unique_ptr<DocIterator>> ch_;
+  uint64_t cost_ = 0;
+};
+
+// Exact phrase: all terms in the document at positions p + gaps[i].
+class PhraseIterator final : public DocIterator {
+ public:
+  PhraseIterator(std::vector<std::unique_ptr<PostingsCursor>> terms, std::vector<uint32_t> gaps)
+      : terms_(std::move(terms)), gaps_(std::move(gaps)) {
+    for (size_t i = 0; i < terms_.size(); ++i) order_.push_back(i);
+    std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return terms_[a]->Cost() < terms_[b]->Cost(); });
+  }
+  void Next() override {
+    if (doc_ != kEndDoc) Find(doc_ + 1);
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ < target) Find(target);
+  }
+  double Score() override {
+    double s = 0;
+    for (auto& t : terms_) s += t->ScoreTf(freq_);
+    return s;
+  }
+  uint64_t Cost() const override { return terms_[order_[0]]->Cost(); }
+
+ private:
+  void Find(uint32_t target) {
+    for (;;) {
+      PostingsCursor* lead = terms_[order_[0]].get();
+      lead->Advance(target);
+      target = lead->doc();
+      if (target == kEndDoc) break;
+      bool agreed = true;
+      for (size_t k = 1; k < order_.size(); ++k) {
+        PostingsCursor* t = terms_[order_[k]].get();
+        t->Advance(target);
+        if (t->doc() != target) {
+          target = t->doc();
+          agreed = false;
+          break;
+        }
+      }
+      if (target == kEndDoc) break;
+      if (agreed) {
+        freq_ = CountMatches();
+        if (freq_ > 0) {
+          doc_ = target;
+          return;
+        }
+        ++target;
+      }
+    }
+    doc_ = kEndDoc;
+  }
+
+  // Number of positions p where every term i occurs at p + gaps[i].
+  uint32_t CountMatches() {
+    uint32_t n0;
+    const uint32_t* p0 = terms_[0]->Positions(&n0);
+    if (!p0) return 0;
+    std::vector<std::pair<const uint32_t*, uint32_t>>& lists = lists_;
+    lists.clear();
+    for (size_t i = 1; i < terms_.size(); ++i) {
+      uint32_t n;
+      const uint32_t* p = terms_[i]->Positions(&n);
+      if (!p) return 0;
+      lists.emplace_back(p, n);
+    }
+    std::vector<uint32_t>& cur = cursor_;
+    cur.assign(lists.size(), 0);
+    uint32_t matches = 0;
+    for (uint32_t a = 0; a < n0; ++a) {
+      uint32_t base = p0[a] - gaps_[0];
+      bool all = true;
+      for (size_t i = 0; i < lists.size() && all; ++i) {
+        uint32_t want = base + gaps_[i + 1];
+        auto& [p, n] = lists[i];
+        while (cur[i] < n && p[cur[i]] < want) ++cur[i];
+        all = cur[i] < n && p[cur[i]] == want;
+      }
+      if (all) ++matches;
+    }
+    return matches;
+  }
+
+  std::vector<std::unique_ptr<PostingsCursor>> terms_;
+  std::vector<uint32_t> gaps_;
+  std::vector<size_t> order_;
+  uint32_t freq_ = 0;
+  std::vector<std::pair<const uint32_t*, uint32_t>> lists_;
+  std::vector<uint32_t> cursor_;
+};
+
+class Builder {
+ public:
+  Builder(const storage::Txn& txn, const DocTable& table, Status* error) : txn_(txn), table_(table), error_(error) {}
+
+  Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
+    if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
+    switch (q.kind()) {
+      case Query::Kind::kTerm: {
+        auto t = Postings(q.field(), q.terms()[0]);
+        if (!t.ok()) return t.status();
+        if (!*t) return Empty();
+        return std::unique_ptr<DocIterator>(std::move(*t));
+      }
+      case Query::Kind::kPhrase: {
+        if (q.terms().size() == 1) return Build(Query::Term(q.field(), q.terms()[0]), depth);
+        std::vector<std::unique_ptr<PostingsCursor>> terms;
+        for (const std::string& term : q.terms()) {
+          auto t = Postings(q.field(), term);
+          if (!t.ok()) return t.status();
+          if (!*t) return Empty();
+          terms.push_back(std::move(*t));
+        }
+        if (terms.empty()) return Empty();
+        return std::unique_ptr<DocIterator>(new PhraseIterator(std::move(terms), q.gaps()));
+      }
+      case Query::Kind::kAnd: {
+        std::vector<std::unique_ptr<DocIterator>> inc, exc;
+        for (const Query& c : q.children()) {
+          bool negated = c.kind() == Query::Kind::kNot;
+          auto it = Build(negated ? c.children()[0] : c, depth + 1);
+          if (!it.ok()) return it.status();
+          (negated ? exc : inc).push_back(std::move(*it));
+        }
+        if (inc.empty()) inc.push_back(std::make_unique<ScanIterator>(table_, false, 0, 0));
+        return std::unique_ptr<DocIterator>(new AndIterator(std::move(inc), std::move(exc)));
+      }
+      case Query::Kind::kOr: {
+        std::vector<std::unique_ptr<DocIterator>> ch;
+        for (const Query& c : q.children()) {
+          auto it = Build(c, depth + 1);
+          if (!it.ok()) return it.status();
+          ch.push_back(std::move(*it));
+        }
+        if (ch.empty()) return Empty();
+        if (ch.size() == 1) return std::move(ch[0]);
+        return std::unique_ptr<DocIterator>(new OrIterator(std::move(ch)));
+      }
+      case Query::Kind::kNot: {
+        auto it = Build(q.children()[0], depth + 1);
+        if (!it.ok()) return it.status();
+        std::vector<std::unique_ptr<DocIterator>> inc, exc;
+        inc.push_back(std::make_unique<ScanIterator>(table_, false, 0, 0));
+        exc.push_back(std::move(*it));
+        return std::unique_ptr<DocIterator>(new AndIterator(std::move(inc), std::move(exc)));
+      }
+      case Query::Kind::kDateRange:
+        return std::unique_ptr<DocIterator>(new ScanIterator(table_, true, q.lo(), q.hi()));
+      case Query::Kind::kAll:
+        return std::unique_ptr<DocIterator>(new ScanIterator(table_, false, 0, 0));
+      case Query::Kind::kNone:
+        return Empty();
+    }
+    return Status::Internal("unknown query kind");
+  }
+
+ private:
+  static constexpr int kMaxDepth = 256;
+  static std::unique_ptr<DocIterator> Empty() { return std::make_unique<EmptyIterator>(); }
+
+  // nullptr (and OK) when the term is not in the index.
+  Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term) {
+    std::string_view v;
+    Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
+    if (s.IsNotFound()) return std::unique_ptr<PostingsCursor>();
+    if (!s.ok()) return s;
+    format::TermInfo info;
+    if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings);
+    if (!cur.ok()) return cur.status();
+    return std::make_unique<PostingsCursor>(txn_, table_, f, term, info, std::move(*cur), error_);
+  }
+
+  const storage::Txn& txn_;
+  const DocTable& table_;
+  Status* error_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
+                                                   const DocTable& table, Status* error) {
+  Builder b(txn, table, error);
+  return b.Build(query, 0);
+}
+
+}  // namespace loupe

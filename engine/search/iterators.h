@@ -1,0 +1,57 @@
+// Document iterators: the evaluation machinery behind Index::Search.
+//
+// Every iterator walks matching doc ids in increasing order. A new iterator is
+// positioned before its first document (doc() == 0; real ids start at 1).
+//   Next()          moves to the next match (kEndDoc when exhausted)
+//   Advance(t)      moves to the first match >= t; no-op if already there
+//   Score()         BM25 contribution of the current document
+//   Cost()          an upper bound on the number of matches, for ordering
+#ifndef LOUPE_SEARCH_ITERATORS_H_
+#define LOUPE_SEARCH_ITERATORS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/format.h"
+#include "loupe/query.h"
+#include "loupe/status.h"
+#include "search/doc_table.h"
+#include "storage/lmdb.h"
+
+namespace loupe {
+
+inline constexpr uint32_t kEndDoc = UINT32_MAX;
+
+class DocIterator {
+ public:
+  virtual ~DocIterator() = default;
+  uint32_t doc() const { return doc_; }
+  virtual void Next() = 0;
+  virtual void Advance(uint32_t target) = 0;
+  virtual double Score() { return 0; }
+  virtual uint64_t Cost() const = 0;
+
+ protected:
+  uint32_t doc_ = 0;
+};
+
+// BM25 parameters and per-field weights.
+struct Bm25 {
+  static constexpr double kK1 = 1.2;
+  static constexpr double kB = 0.75;
+  // Title matches count more than body matches.
+  static double FieldWeight(Field f);
+  static double Idf(uint64_t live_docs, uint64_t df);
+};
+
+// Builds the iterator tree for `query` over one read transaction. The iterators
+// borrow `txn` and `table`, which must outlive them. A storage error during
+// iteration ends the iterator; check `*error` afterwards.
+Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
+                                                   const DocTable& table, Status* error);
+
+}  // namespace loupe
+
+#endif  // LOUPE_SEARCH_ITERATORS_H_

@@ -1,0 +1,202 @@
+#include "storage/lmdb.h"
+
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+namespace loupe::storage {
+namespace {
+
+const char* const kDbNames[] = {"meta", "terms", "postings", "positions", "docs", "docvals", "ids", "deleted"};
+static_assert(sizeof(kDbNames) / sizeof(kDbNames[0]) == static_cast<int>(Db::kCount));
+
+MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view FromVal(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+}  // namespace
+
+Status FromMdb(int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_SUCCESS: return Status::OK();
+    case MDB_NOTFOUND: return Status::NotFound(msg);
+    case MDB_CORRUPTED:
+    case MDB_INVALID:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_BAD_DBI:
+      return Status::Corruption(msg + " (the index is damaged; rebuild it with `loupe index`)");
+    case MDB_VERSION_MISMATCH: return Status::VersionMismatch(msg);
+    case MDB_MAP_FULL: return Status::IOError(msg + " (map full)");
+    case ENOENT: return Status::NotFound(msg);
+    case EACCES: return Status::IOError(msg + " (check the permissions of the index directory)");
+    case ENOSPC: return Status::IOError(msg + " (the disk is full)");
+    default: return Status::IOError(msg);
+  }
+}
+
+Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size, bool read_only, bool create) {
+  std::unique_ptr<Env> env(new Env());
+  env->read_only_ = read_only;
+  env->map_size_ = map_size;
+  int rc = mdb_env_create(&env->env_);
+  if (rc) return FromMdb(rc, "creating LMDB environment");
+  mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(Db::kCount) + 2);
+  mdb_env_set_maxreaders(env->env_, 512);
+  rc = mdb_env_set_mapsize(env->env_, map_size);
+  if (rc) return FromMdb(rc, "setting LMDB map size");
+
+  // The data file must be at least as long as LMDB's meta pages say; a shorter one
+  // (truncated copy, full disk) would fault with SIGBUS on first read.
+  std::string data = dir + "/data.mdb";
+  struct stat st;
+  bool exists = ::stat(data.c_str(), &st) == 0;
+
+  unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
+  rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
+  if (rc) return FromMdb(rc, "opening index at " + dir);
+
+  if (exists) {
+    MDB_envinfo info;
+    MDB_stat stat;
+    if (mdb_env_info(env->env_, &info) == 0 && mdb_env_stat(env->env_, &stat) == 0) {
+      uint64_t need = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+      if (::stat(data.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) < need)
+        return Status::Corruption("index file " + data + " is truncated (" + std::to_string(st.st_size) +
+                                  " bytes, needs " + std::to_string(need) + "); rebuild the index");
+      if (info.me_mapsize > env->map_size_) env->map_size_ = info.me_mapsize;
+    }
+  }
+
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(env->env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
+  if (rc) return FromMdb(rc, "opening index databases");
+  for (int i = 0; i < static_cast<int>(Db::kCount); ++i) {
+    MDB_dbi dbi;
+    rc = mdb_dbi_open(txn, kDbNames[i], create ? MDB_CREATE : 0, &dbi);
+    if (rc) {
+      mdb_txn_abort(txn);
+      if (rc == MDB_NOTFOUND) return Status::Corruption(dir + " is not a Loupe index (no '" + kDbNames[i] + "' table)");
+      return FromMdb(rc, std::string("opening table ") + kDbNames[i]);
+    }
+    env->dbi_[i] = dbi;
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc) return FromMdb(rc, "opening index databases");
+  return env;
+}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+Status Env::Grow() {
+  std::unique_lock<std::shared_mutex> lock(resize_mu_);
+  uint64_t next = map_size_ * 2;
+  int rc = mdb_env_set_mapsize(env_, next);
+  if (rc) return FromMdb(rc, "growing the LMDB map");
+  map_size_ = next;
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Txn>> Txn::Begin(Env* env, bool write) {
+  std::unique_ptr<Txn> t(new Txn());
+  t->env_ = env;
+  t->resize_lock_ = std::shared_lock<std::shared_mutex>(env->resize_mutex());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int rc = mdb_txn_begin(env->raw(), nullptr, write ? 0 : MDB_RDONLY, &t->txn_);
+    if (rc == 0) return t;
+    if (rc == MDB_MAP_RESIZED && attempt == 0) {
+      // Another process grew the map: adopt its size (no txn of ours is active
+      // during a write begin; readers take the same path harmlessly).
+      mdb_env_set_mapsize(env->raw(), 0);
+      continue;
+    }
+    t->txn_ = nullptr;
+    return FromMdb(rc, write ? "beginning write transaction" : "beginning read transaction");
+  }
+  return Status::IOError("beginning transaction: map resized repeatedly");
+}
+
+Txn::~Txn() { Abort(); }
+
+void Txn::Abort() {
+  if (txn_) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+Status Txn::Get(Db db, std::string_view key, std::string_view* value) const {
+  MDB_val k = ToVal(key), v;
+  int rc = mdb_get(txn_, env_->dbi(db), &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::NotFound("key not found");
+  if (rc) return FromMdb(rc, "reading index");
+  *value = FromVal(v);
+  return Status::OK();
+}
+
+Status Txn::Put(Db db, std::string_view key, std::string_view value, bool append) {
+  MDB_val k = ToVal(key), v = ToVal(value);
+  int rc = mdb_put(txn_, env_->dbi(db), &k, &v, append ? MDB_APPEND : 0);
+  if (rc == MDB_MAP_FULL) map_full_ = true;
+  if (rc) return FromMdb(rc, "writing index");
+  return Status::OK();
+}
+
+Status Txn::Del(Db db, std::string_view key) {
+  MDB_val k = ToVal(key);
+  int rc = mdb_del(txn_, env_->dbi(db), &k, nullptr);
+  if (rc == MDB_NOTFOUND) return Status::NotFound("key not found");
+  if (rc == MDB_MAP_FULL) map_full_ = true;
+  if (rc) return FromMdb(rc, "deleting from index");
+  return Status::OK();
+}
+
+Status Txn::Commit() {
+  int rc = mdb_txn_commit(txn_);
+  txn_ = nullptr;
+  if (rc == MDB_MAP_FULL) map_full_ = true;
+  if (rc) return FromMdb(rc, "committing");
+  return Status::OK();
+}
+
+Result<uint64_t> Txn::Count(Db db) const {
+  MDB_stat st;
+  int rc = mdb_stat(txn_, env_->dbi(db), &st);
+  if (rc) return FromMdb(rc, "reading table statistics");
+  return static_cast<uint64_t>(st.ms_entries);
+}
+
+Result<std::unique_ptr<Cursor>> Cursor::Open(const Txn& txn, Db db) {
+  std::unique_ptr<Cursor> c(new Cursor());
+  int rc = mdb_cursor_open(txn.raw(), txn.env()->dbi(db), &c->cur_);
+  if (rc) return FromMdb(rc, "opening cursor");
+  return c;
+}
+
+Cursor::~Cursor() {
+  if (cur_) mdb_cursor_close(cur_);
+}
+
+bool Cursor::Move(int op, std::string_view key) {
+  MDB_val k = ToVal(key), v;
+  int rc = mdb_cursor_get(cur_, &k, &v, static_cast<MDB_cursor_op>(op));
+  if (rc) {
+    valid_ = false;
+    status_ = rc == MDB_NOTFOUND ? Status::OK() : FromMdb(rc, "reading index");
+    return false;
+  }
+  valid_ = true;
+  key_ = FromVal(k);
+  value_ = FromVal(v);
+  return true;
+}
+
+bool Cursor::Seek(std::string_view key) { return Move(MDB_SET_RANGE, key); }
+bool Cursor::First() { return Move(MDB_FIRST); }
+bool Cursor::Last() { return Move(MDB_LAST); }
+bool Cursor::Next() { return Move(MDB_NEXT); }
+bool Cursor::Prev() { return Move(MDB_PREV); }
+
+}  // namespace loupe::storage

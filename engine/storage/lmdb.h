@@ -1,0 +1,119 @@
+// Thin RAII layer over LMDB. This directory is the only code that sees MDB_* and
+// the only place LMDB error codes are turned into Status values.
+//
+// Views (std::string_view) returned by Get and Cursor point into LMDB's mapped
+// pages and are valid only until the transaction that produced them ends or
+// writes to the same database.
+#ifndef LOUPE_STORAGE_LMDB_H_
+#define LOUPE_STORAGE_LMDB_H_
+
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "loupe/status.h"
+
+typedef struct MDB_env MDB_env;
+typedef struct MDB_txn MDB_txn;
+typedef struct MDB_cursor MDB_cursor;
+
+namespace loupe::storage {
+
+// The named databases of an index; see docs/index-format.md.
+enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kCount };
+
+// Translates an LMDB return code into a Status ("<what>: <LMDB message>").
+Status FromMdb(int rc, std::string_view what);
+
+class Env {
+ public:
+  // Opens the LMDB environment in `dir` (which must exist). `create` creates the
+  // named databases. Checks that data.mdb is as long as its meta pages claim, so a
+  // truncated file is reported as corruption instead of faulting later.
+  static Result<std::unique_ptr<Env>> Open(const std::string& dir, uint64_t map_size, bool read_only,
+                                           bool create);
+  ~Env();
+
+  MDB_env* raw() const { return env_; }
+  unsigned dbi(Db db) const { return dbi_[static_cast<int>(db)]; }
+  bool read_only() const { return read_only_; }
+  uint64_t map_size() const { return map_size_; }
+
+  // Doubles the map. Waits until no transaction of this process is active.
+  Status Grow();
+
+  // Readers hold this shared while a transaction is open; Grow holds it exclusively
+  // (LMDB requires no active transaction in the process when resizing).
+  std::shared_mutex& resize_mutex() { return resize_mu_; }
+
+ private:
+  Env() = default;
+  MDB_env* env_ = nullptr;
+  unsigned dbi_[static_cast<int>(Db::kCount)] = {};
+  bool read_only_ = false;
+  uint64_t map_size_ = 0;
+  std::shared_mutex resize_mu_;
+};
+
+class Txn {
+ public:
+  // Begins a read or write transaction. A read transaction holds `env`'s resize
+  // lock shared for its lifetime.
+  static Result<std::unique_ptr<Txn>> Begin(Env* env, bool write);
+  ~Txn();  // aborts if neither committed nor aborted
+
+  // OK and *value set, NotFound, or an error.
+  Status Get(Db db, std::string_view key, std::string_view* value) const;
+  // `append`: the caller promises `key` sorts after every key in `db` (MDB_APPEND).
+  Status Put(Db db, std::string_view key, std::string_view value, bool append = false);
+  // NotFound if absent.
+  Status Del(Db db, std::string_view key);
+  Status Commit();
+  void Abort();
+
+  // True once an operation failed with MDB_MAP_FULL: abort, Env::Grow, redo.
+  bool map_full() const { return map_full_; }
+  MDB_txn* raw() const { return txn_; }
+  Env* env() const { return env_; }
+  // Number of entries in `db`.
+  Result<uint64_t> Count(Db db) const;
+
+ private:
+  Txn() = default;
+  Env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  bool map_full_ = false;
+  std::shared_lock<std::shared_mutex> resize_lock_;
+};
+
+class Cursor {
+ public:
+  static Result<std::unique_ptr<Cursor>> Open(const Txn& txn, Db db);
+  ~Cursor();
+
+  // Positions at the first key >= `key`. Returns false (and invalid) if none.
+  bool Seek(std::string_view key);
+  bool First();
+  bool Last();
+  bool Next();
+  bool Prev();
+  bool valid() const { return valid_; }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+  // Non-OK if the last positioning failed for a reason other than "no such key".
+  const Status& status() const { return status_; }
+
+ private:
+  Cursor() = default;
+  bool Move(int op, std::string_view key = {});
+  MDB_cursor* cur_ = nullptr;
+  bool valid_ = false;
+  std::string_view key_, value_;
+  Status status_;
+};
+
+}  // namespace loupe::storage
+
+#endif  // LOUPE_STORAGE_LMDB_H_

@@ -1,0 +1,100 @@
+#include "loupe/query.h"
+
+#include <utility>
+
+namespace loupe {
+
+Query Query::Term(Field field, std::string term) {
+  Query q;
+  q.kind_ = Kind::kTerm;
+  q.field_ = field;
+  q.terms_.push_back(std::move(term));
+  return q;
+}
+
+Query Query::Phrase(Field field, std::vector<std::string> terms, std::vector<uint32_t> gaps) {
+  Query q;
+  q.kind_ = Kind::kPhrase;
+  q.field_ = field;
+  if (gaps.size() != terms.size()) {
+    gaps.clear();
+    for (uint32_t i = 0; i < terms.size(); ++i) gaps.push_back(i);
+  }
+  q.terms_ = std::move(terms);
+  q.gaps_ = std::move(gaps);
+  return q;
+}
+
+Query Query::And(std::vector<Query> children) {
+  Query q;
+  q.kind_ = Kind::kAnd;
+  q.children_ = std::move(children);
+  return q;
+}
+
+Query Query::Or(std::vector<Query> children) {
+  Query q;
+  q.kind_ = Kind::kOr;
+  q.children_ = std::move(children);
+  return q;
+}
+
+Query Query::Not(Query child) {
+  Query q;
+  q.kind_ = Kind::kNot;
+  q.children_.push_back(std::move(child));
+  return q;
+}
+
+Query Query::DateRange(Days lo, Days hi) {
+  Query q;
+  q.kind_ = Kind::kDateRange;
+  q.lo_ = lo;
+  q.hi_ = hi;
+  return q;
+}
+
+Query Query::All() {
+  Query q;
+  q.kind_ = Kind::kAll;
+  return q;
+}
+
+Query Query::None() { return Query(); }
+
+std::string Query::ToString() const {
+  switch (kind_) {
+    case Kind::kTerm:
+      return std::string(FieldName(field_)) + ":" + terms_[0];
+    case Kind::kPhrase: {
+      std::string s = std::string(FieldName(field_)) + ":\"";
+      for (size_t i = 0; i < terms_.size(); ++i) {
+        if (i) s += ' ';
+        s += terms_[i];
+      }
+      return s + "\"";
+    }
+    case Kind::kAnd:
+    case Kind::kOr: {
+      std::string s = kind_ == Kind::kAnd ? "(AND" : "(OR";
+      for (const Query& c : children_) s += " " + c.ToString();
+      return s + ")";
+    }
+    case Kind::kNot:
+      return "(NOT " + children_[0].ToString() + ")";
+    case Kind::kDateRange: {
+      std::string s = "date:[";
+      if (lo_ > kMinDays) s += FormatIsoDate(lo_);
+      s += "..";
+      if (hi_ < kMaxDays) s += FormatIsoDate(hi_);
+      return s + "]";
+    }
+    case Kind::kAll:
+      return "*";
+    case Kind::kNone:
+      return "(NONE)";
+  }
+  return "?";
+}
+
+}  // namespace loupe

@@ -1,0 +1,70 @@
+// Lexer tokens and the Builder that the Lemon grammar's actions call.
+// Private to query/.
+#ifndef LOUPE_QUERY_BUILDER_H_
+#define LOUPE_QUERY_BUILDER_H_
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/query_parser.h"
+#include "loupe/status.h"
+
+namespace loupe::qp {
+
+struct LexToken {
+  int type = 0;        // LQ_* from the generated grammar.h
+  std::string text;    // for TERM/PHRASE: the text (unquoted); FIELD: the name
+  size_t offset = 0;   // byte offset in the query
+  size_t length = 0;   // bytes covered in the query (quotes and colon included)
+  size_t value_offset = 0;  // where the text starts (after an opening quote)
+};
+
+// Splits a query into tokens. On error returns the status and leaves *out partial.
+Status Lex(std::string_view text, std::vector<LexToken>* out);
+
+struct Node {
+  QueryNode::Kind kind;
+  const LexToken* field = nullptr;
+  const LexToken* token = nullptr;
+  std::vector<Node*> children;
+  size_t offset = 0, length = 0;
+};
+
+// Builds the syntax tree. Owns every node (an arena), so the parser's symbols are
+// plain pointers and nothing leaks when a parse is abandoned.
+class Builder {
+ public:
+  explicit Builder(std::string_view text) : text_(text) {}
+
+  Node* Leaf(const LexToken* field, const LexToken* value);
+  Node* And(Node* a, Node* b) { return Binary(QueryNode::Kind::kAnd, a, b); }
+  Node* Or(Node* a, Node* b) { return Binary(QueryNode::Kind::kOr, a, b); }
+  Node* Not(const LexToken* op, Node* a);
+  void SetRoot(Node* n) { root_ = n; }
+
+  void SyntaxError(const LexToken* at);
+  void Overflow();
+  void Failure();
+
+  Node* root() const { return root_; }
+  const Status& status() const { return status_; }
+  bool failed() const { return !status_.ok(); }
+
+ private:
+  Node* Binary(QueryNode::Kind kind, Node* a, Node* b);
+  Node* New();
+  void Fail(Status s) {
+    if (status_.ok()) status_ = std::move(s);
+  }
+
+  std::string_view text_;
+  std::deque<Node> arena_;
+  Node* root_ = nullptr;
+  Status status_;
+};
+
+}  // namespace loupe::qp
+
+#endif  // LOUPE_QUERY_BUILDER_H_

@@ -1,0 +1,63 @@
+// Query language front end: text -> syntax tree -> engine Query.
+//
+//   auto analyzer = loupe::Analyzer::Create();
+//   auto q = loupe::CompileQuery("actor:Bessent AND topic:tariffs before:2025-09-17", **analyzer);
+//   if (!q.ok()) { q.status().offset() is the byte offset of the fault }
+//   auto hits = index->Search(*q);
+//
+// The language (version 0.1) is described in docs/query-language.md. Errors are
+// Status values with code kQuerySyntax, a message, and the byte offset and length
+// of the fault in the query text. The first error wins.
+//
+// Thread-safety: the functions are reentrant; an Analyzer must not be shared
+// between threads (see loupe/analyzer.h).
+#ifndef LOUPE_QUERY_PARSER_H_
+#define LOUPE_QUERY_PARSER_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/analyzer.h"
+#include "loupe/query.h"
+#include "loupe/status.h"
+
+namespace loupe {
+
+// Syntax tree of a query, before field names, dates and terms are interpreted.
+struct QueryNode {
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot };
+  Kind kind = Kind::kTerm;
+  std::string field;         // as written (empty for bare terms); kTerm and kPhrase only
+  std::string text;          // term or phrase text, unquoted
+  size_t offset = 0;         // byte offset of the node's text (of the field name if any)
+  size_t length = 0;         // bytes, including the field prefix
+  size_t value_offset = 0;   // byte offset of the text after "field:"
+  std::vector<QueryNode> children;
+
+  // Canonical form for tests: (AND a (OR b c) (NOT d)) with fields as field:text
+  // (field names lower-cased) and phrases in double quotes.
+  std::string ToString() const;
+};
+
+// Limits that keep hostile queries bounded.
+inline constexpr size_t kMaxQueryBytes = 64 * 1024;
+inline constexpr int kMaxQueryDepth = 100;
+
+// Parses `text` into a syntax tree. Errors (kQuerySyntax): empty query, unbalanced
+// parentheses or quotes, an operator with a missing operand, a field with no
+// value, a query over 64 KiB or nested more than 100 levels.
+Result<QueryNode> ParseQuery(std::string_view text);
+
+// Interprets a syntax tree: checks field names (suggesting the nearest known one),
+// parses dates, and analyzes terms with `analyzer` exactly as the index did.
+// Errors (kQuerySyntax) carry offsets into the text the tree was parsed from.
+Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer);
+
+// ParseQuery then PlanQuery.
+Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer);
+
+}  // namespace loupe
+
+#endif  // LOUPE_QUERY_PARSER_H_

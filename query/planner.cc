@@ -1,0 +1,205 @@
+// Planner: QueryNode tree -> engine Query. Field names, dates and term analysis
+// live here so the grammar stays small.
+#include <algorithm>
+#include <optional>
+
+#include "loupe/query_parser.h"
+
+namespace loupe {
+namespace {
+
+// Fields a bare term or phrase searches.
+constexpr Field kDefaultFields[] = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
+constexpr const char* kSearchFields[] = {"title", "author", "actor", "topic"};
+constexpr const char* kDateKeys[] = {"before", "after", "on", "date"};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string UnknownFieldMessage(const std::string& name) {
+  std::string lower = Lower(name), best;
+  size_t best_d = 3;  // suggest only close names
+  for (const char* k : kSearchFields)
+    if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
+  for (const char* k : kDateKeys)
+    if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
+  std::string msg = "unknown field '" + name + "'";
+  if (!best.empty()) return msg + " \xE2\x80\x94 did you mean '" + best + "'?";
+  return msg + " (fields: title, author, actor, topic; dates: before, after, on, date)";
+}
+
+// Parses YYYY, YYYY-MM or YYYY-MM-DD into the inclusive day range it names.
+bool ParseDateSpan(std::string_view t, Days* lo, Days* hi) {
+  auto digits = [](std::string_view s, int* v) {
+    if (s.empty()) return false;
+    *v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      *v = *v * 10 + (c - '0');
+    }
+    return true;
+  };
+  int y, m, d;
+  if (t.size() == 4 && digits(t, &y) && y >= 1) {
+    *lo = DaysFromCivil(y, 1, 1);
+    *hi = DaysFromCivil(y, 12, 31);
+    return true;
+  }
+  if (t.size() == 7 && t[4] == '-' && digits(t.substr(0, 4), &y) && digits(t.substr(5, 2), &m) && y >= 1 &&
+      m >= 1 && m <= 12) {
+    *lo = DaysFromCivil(y, m, 1);
+    *hi = DaysFromCivil(y, m, DaysInMonth(y, m));
+    return true;
+  }
+  if (t.size() == 10 && t[4] == '-' && t[7] == '-' && digits(t.substr(0, 4), &y) && digits(t.substr(5, 2), &m) &&
+      digits(t.substr(8, 2), &d) && y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
+      static_cast<unsigned>(d) <= DaysInMonth(y, m)) {
+    *lo = *hi = DaysFromCivil(y, m, d);
+    return true;
+  }
+  return false;
+}
+
+class Planner {
+ public:
+  explicit Planner(Analyzer& analyzer) : analyzer_(analyzer) {}
+
+  // An empty optional means the node matches nothing searchable (e.g. a term of
+  // punctuation only) and is dropped by its parent.
+  Result<std::optional<Query>> Plan(const QueryNode& n) {
+    switch (n.kind) {
+      case QueryNode::Kind::kTerm:
+      case QueryNode::Kind::kPhrase:
+        return Leaf(n);
+      case QueryNode::Kind::kNot: {
+        auto c = Plan(n.children[0]);
+        if (!c.ok()) return c.status();
+        if (!*c) return std::optional<Query>();
+        return std::optional<Query>(Query::Not(std::move(**c)));
+      }
+      case QueryNode::Kind::kAnd:
+      case QueryNode::Kind::kOr: {
+        bool is_and = n.kind == QueryNode::Kind::kAnd;
+        std::vector<Query> kids;
+        for (const QueryNode& c : n.children) {
+          auto q = Plan(c);
+          if (!q.ok()) return q.status();
+          if (!*q) continue;
+          Query::Kind want = is_and ? Query::Kind::kAnd : Query::Kind::kOr;
+          if ((*q)->kind() == want) {
+            for (const Query& g : (*q)->children()) kids.push_back(g);
+          } else {
+            kids.push_back(std::move(**q));
+          }
+        }
+        if (kids.empty()) return std::optional<Query>();
+        if (kids.size() == 1) return std::optional<Query>(std::move(kids[0]));
+        return std::optional<Query>(is_and ? Query::And(std::move(kids)) : Query::Or(std::move(kids)));
+      }
+    }
+    return Status::Internal("unknown syntax node");
+  }
+
+ private:
+  Result<std::optional<Query>> Leaf(const QueryNode& n) {
+    if (n.field.empty()) {
+      std::vector<Query> per_field;
+      for (Field f : kDefaultFields)
+        if (auto q = Analyzed(f, n.text)) per_field.push_back(std::move(*q));
+      if (per_field.empty()) return std::optional<Query>();
+      if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
+      return std::optional<Query>(Query::Or(std::move(per_field)));
+    }
+    std::string name = Lower(n.field);
+    if (name == "before" || name == "after" || name == "on" || name == "date") return DateLeaf(n, name);
+    Field f;
+    if (!ParseFieldName(name, &f) || f == Field::kBody)
+      return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
+    return Analyzed(f, n.text);
+  }
+
+  Result<std::optional<Query>> DateLeaf(const QueryNode& n, const std::string& key) {
+    const std::string& v = n.text;
+    size_t at = n.value_offset, len = std::max<size_t>(v.size(), 1);
+    std::string example = key + ":2025-09-17";
+    if (n.kind == QueryNode::Kind::kPhrase)
+      return Status::QuerySyntax("'" + key + ":' expects a date like " + example + ", not a quoted phrase", at, len);
+    Days lo, hi;
+    size_t dots = v.find("..");
+    if (dots != std::string::npos) {
+      if (key != "date")
+        return Status::QuerySyntax("ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", at, len);
+      std::string_view a = std::string_view(v).substr(0, dots), b = std::string_view(v).substr(dots + 2);
+      Days alo, ahi, blo, bhi;
+      if (!ParseDateSpan(a, &alo, &ahi))
+        return Status::QuerySyntax(BadDate(a), at, std::max<size_t>(a.size(), 1));
+      if (!ParseDateSpan(b, &blo, &bhi))
+        return Status::QuerySyntax(BadDate(b), at + dots + 2, std::max<size_t>(b.size(), 1));
+      if (alo > bhi)
+        return Status::QuerySyntax("date range '" + v + "' is empty: its start is after its end", at, len);
+      return std::optional<Query>(Query::DateRange(alo, bhi));
+    }
+    if (!ParseDateSpan(v, &lo, &hi)) return Status::QuerySyntax(BadDate(v), at, len);
+    if (key == "before") return std::optional<Query>(Query::DateRange(kMinDays, lo - 1));
+    if (key == "after") return std::optional<Query>(Query::DateRange(lo, kMaxDays));
+    return std::optional<Query>(Query::DateRange(lo, hi));
+  }
+
+  static std::string BadDate(std::string_view v) {
+    return "invalid date '" + std::string(v) + "': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day";
+  }
+
+  // A single-token text becomes a Term, a multi-token one a Phrase; none: nothing.
+  std::optional<Query> Analyzed(Field f, const std::string& text) {
+    tokens_.clear();
+    analyzer_.AnalyzeField(f, text, 0, &tokens_);
+    if (tokens_.empty()) return std::nullopt;
+    if (tokens_.size() == 1) return Query::Term(f, tokens_[0].term);
+    std::vector<std::string> terms;
+    std::vector<uint32_t> gaps;
+    for (const Token& t : tokens_) {
+      terms.push_back(t.term);
+      gaps.push_back(t.position - tokens_[0].position);
+    }
+    return Query::Phrase(f, std::move(terms), std::move(gaps));
+  }
+
+  Analyzer& analyzer_;
+  std::vector<Token> tokens_;
+};
+
+}  // namespace
+
+Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer) {
+  Planner p(analyzer);
+  auto q = p.Plan(tree);
+  if (!q.ok()) return q.status();
+  if (!*q)
+    return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,
+                               std::max<size_t>(tree.length, 1));
+  return std::move(**q);
+}
+
+Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer) {
+  auto tree = ParseQuery(text);
+  if (!tree.ok()) return tree.status();
+  return PlanQuery(*tree, analyzer);
+}
+
+}  // namespace loupe

@@ -1,0 +1,81 @@
+// loupe index --db DIR PATH...
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/common.h"
+#include "ingest/article.h"
+
+namespace loupe::cli {
+
+namespace {
+constexpr size_t kCommitEvery = 1000;  // documents per transaction
+}
+
+int RunIndex(const IndexArgs& a) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> errors;
+  size_t skipped = 0;
+  auto files = ingest::ListCorpus(a.paths, &errors, &skipped);
+  for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
+  if (files.empty()) {
+    std::cerr << "loupe: index: no .txt articles found under the given paths\n";
+    return errors.empty() ? kExitUsage : kExitUsage;
+  }
+
+  auto index = Index::Open(a.db, {.create_if_missing = true});
+  if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
+  auto before = (*index)->Stats();
+  if (!before.ok()) return Fail("cannot read index " + a.db, before.status());
+  auto writer = (*index)->NewWriter();
+  if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
+
+  size_t added = 0, failed = 0, warned = 0, bytes = 0;
+  for (const auto& f : files) {
+    std::ifstream in(f.path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+      std::cerr << "loupe: warning: " << f.path << ": cannot read; skipped\n";
+      ++failed;
+      continue;
+    }
+    std::string text = ss.str();
+    bytes += text.size();
+    std::vector<std::string> warnings;
+    Document doc = ingest::ParseArticle(text, f.id, f.path, &warnings);
+    for (const auto& w : warnings) std::cerr << "loupe: warning: " << f.path << ": " << w << "\n";
+    warned += warnings.empty() ? 0 : 1;
+    Status s = (*writer)->Add(doc);
+    if (!s.ok()) {
+      std::cerr << "loupe: warning: " << f.path << ": " << s.message() << "; skipped\n";
+      ++failed;
+      continue;
+    }
+    ++added;
+    if ((*writer)->pending() >= kCommitEvery) {
+      s = (*writer)->Commit();
+      if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
+    }
+  }
+  Status s = (*writer)->Commit();
+  if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
+  auto after = (*index)->Stats();
+  if (!after.ok()) return Fail("cannot read index " + a.db, after.status());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!a.quiet) {
+    long replaced = static_cast<long>(before->documents + added) - static_cast<long>(after->documents);
+    std::cout << "indexed " << added << " articles (" << (added - static_cast<size_t>(std::max(0L, replaced)))
+              << " new, " << std::max(0L, replaced) << " replaced) from " << files.size() << " files, "
+              << bytes / 1024 << " KiB in " << static_cast<long>(secs * 1000) << " ms\n";
+    if (failed || skipped || warned)
+      std::cout << "skipped " << failed << " unreadable files and " << skipped << " non-.txt files; " << warned
+                << " files had warnings\n";
+    std::cout << "index " << a.db << ": " << after->documents << " documents, " << after->terms << " terms, "
+              << after->size_bytes / 1024 << " KiB\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace loupe::cli

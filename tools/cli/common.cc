@@ -1,0 +1,72 @@
+#include "cli/common.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace loupe::cli {
+
+std::string DefaultDb() {
+  const char* env = std::getenv("LOUPE_DB");
+  return env && *env ? env : "./.loupe";
+}
+
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kQuerySyntax:
+    case StatusCode::kInvalidArgument: return kExitUsage;
+    default: return kExitIndex;
+  }
+}
+
+int Fail(const std::string& what, const Status& s) {
+  std::cerr << "loupe: " << what << ": " << s.message() << "\n";
+  return ExitCodeFor(s);
+}
+
+namespace {
+
+// Display width of the UTF-8 code point starting at s[i] (East Asian wide: 2).
+int Width(std::string_view s, size_t i, size_t* len) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  uint32_t cp = c;
+  *len = 1;
+  if (c >= 0xF0 && i + 3 < s.size() + 0) { *len = 4; cp = ((c & 7u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu); }
+  else if (c >= 0xE0 && i + 2 < s.size()) { *len = 3; cp = ((c & 0xFu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu); }
+  else if (c >= 0xC0 && i + 1 < s.size()) { *len = 2; cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu); }
+  if (c >= 0x80 && c < 0xC0) return 0;  // stray continuation byte
+  bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+              (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+              (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+  return wide ? 2 : 1;
+}
+
+}  // namespace
+
+void PrintQueryError(std::string_view query, const Status& s) {
+  std::cerr << "loupe: query error: " << s.message() << "\n";
+  if (s.offset() == Status::kNoOffset || query.size() > 400) return;
+  std::string shown(query);
+  for (char& c : shown)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  std::string caret;
+  size_t off = std::min(s.offset(), query.size());
+  size_t end = std::min(off + std::max<size_t>(s.length(), 1), query.size());
+  for (size_t i = 0; i < off;) {
+    size_t len;
+    caret.append(static_cast<size_t>(Width(query, i, &len)), ' ');
+    i += len;
+  }
+  caret += '^';
+  int extra = 0;
+  for (size_t i = off; i < end;) {
+    size_t len;
+    extra += Width(query, i, &len);
+    i += len;
+  }
+  if (extra > 1) caret.append(static_cast<size_t>(extra - 1), '~');
+  std::cerr << "  " << shown << "\n  " << caret << "\n";
+}
+
+}  // namespace loupe::cli

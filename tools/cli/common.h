@@ -1,0 +1,54 @@
+// Shared pieces of the loupe CLI: exit codes, index opening, error printing.
+#ifndef LOUPE_TOOLS_CLI_COMMON_H_
+#define LOUPE_TOOLS_CLI_COMMON_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "loupe/index.h"
+#include "loupe/status.h"
+
+namespace loupe::cli {
+
+enum ExitCode { kExitOk = 0, kExitNoHits = 1, kExitUsage = 2, kExitIndex = 3 };
+
+// --db default: $LOUPE_DB, else ./.loupe
+std::string DefaultDb();
+
+// Maps a library status to the CLI's exit code (query/argument errors 2, the rest 3).
+int ExitCodeFor(const Status& s);
+
+// Prints "loupe: <what>: <message>" to stderr and returns ExitCodeFor(s).
+int Fail(const std::string& what, const Status& s);
+
+// Prints a query error with the query and a caret line under the fault.
+void PrintQueryError(std::string_view query, const Status& s);
+
+// Subcommand entry points (argc/argv after the subcommand name is removed is not
+// needed: each registers with CLI11 in main.cc).
+struct IndexArgs {
+  std::string db;
+  std::vector<std::string> paths;
+  bool quiet = false;
+};
+int RunIndex(const IndexArgs& a);
+
+struct SearchArgs {
+  std::string db;
+  std::vector<std::string> query_parts;
+  size_t limit = 10;
+  size_t offset = 0;
+  std::string format = "text";
+};
+int RunSearch(const SearchArgs& a);
+
+struct StatsArgs {
+  std::string db;
+  std::string format = "text";
+};
+int RunStats(const StatsArgs& a);
+
+}  // namespace loupe::cli
+
+#endif  // LOUPE_TOOLS_CLI_COMMON_H_

@@ -1,0 +1,70 @@
+// loupe: command-line front end of the Loupe search engine.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/common.h"
+#include "loupe/index.h"
+
+using namespace loupe::cli;
+
+int main(int argc, char** argv) {
+  CLI::App app{"loupe — embedded full-text search for news archives\n\n"
+               "Examples:\n"
+               "  loupe index --db news.loupe corpus/\n"
+               "  loupe search --db news.loupe 'actor:Bessent AND topic:tariffs before:2025-09-17'\n"
+               "  loupe stats --db news.loupe\n\n"
+               "Exit codes: 0 ok, 1 no hits, 2 usage or query error, 3 index or I/O error.\n"
+               "--db defaults to $LOUPE_DB, else ./.loupe"};
+  app.name("loupe");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("loupe ") + loupe::Version() + " (index format " +
+                                        std::to_string(loupe::kFormatVersion) + ")");
+
+  IndexArgs ia;
+  ia.db = DefaultDb();
+  auto* index = app.add_subcommand("index", "Add the .txt articles under PATH... to the index (created if missing).\n"
+                                            "Articles are identified by their path relative to PATH; indexing a\n"
+                                            "file again replaces its earlier version.\n"
+                                            "Example: loupe index --db news.loupe corpus/");
+  index->add_option("--db", ia.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  index->add_option("paths", ia.paths, "Files or directories to index")->required();
+  index->add_flag("-q,--quiet", ia.quiet, "Print nothing but errors and warnings");
+
+  SearchArgs sa;
+  sa.db = DefaultDb();
+  auto* search = app.add_subcommand("search", "Search the index and print ranked hits.\n"
+                                              "Example: loupe search --db news.loupe 'actor:Bessent AND topic:tariffs'\n"
+                                              "Query syntax: docs/query-language.md. Put `--` before a query that\n"
+                                              "starts with '-'. Exit 1 when nothing matches.");
+  search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(CLI::NonNegativeNumber);
+  search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(CLI::NonNegativeNumber);
+  search->add_option("--format", sa.format, "Output format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  search->add_option("query", sa.query_parts, "The query (several arguments are joined with spaces)")->required();
+
+  StatsArgs ta;
+  ta.db = DefaultDb();
+  auto* stats = app.add_subcommand("stats", "Print document and term counts, size on disk and format version.\n"
+                                            "Example: loupe stats --db news.loupe");
+  stats->add_option("--db", ta.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  stats->add_option("--format", ta.format, "Output format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (*index) return RunIndex(ia);
+    if (*search) return RunSearch(sa);
+    if (*stats) return RunStats(ta);
+  } catch (const std::exception& e) {
+    std::cerr << "loupe: internal error: " << e.what() << "\n";
+    return kExitIndex;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Developer entry point.
+#   tools/dev.sh demo [QUERY]   install deps, build, index corpus/, run QUERY
+#   tools/dev.sh test           install deps, build, run every test (ctest)
+#   tools/dev.sh build          install deps, build only
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="${LOUPE_BUILD_DIR:-$root/build}"
+default_query='actor:Bessent AND topic:tariffs before:2025-09-17'
+
+jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -gt 2 ] && jobs=2
+
+do_build() {
+  "$root/tools/install-deps.sh"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${LOUPE_BUILD_TYPE:-Release}" >/dev/null
+  cmake --build "$build" -j"$jobs"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  demo)
+    query="${1:-$default_query}"
+    do_build
+    db="$build/demo-index"
+    rm -rf "$db"
+    "$build/tools/loupe" index --db "$db" "$root/corpus"
+    echo
+    echo "\$ loupe search --db $db '$query'"
+    set +e
+    "$build/tools/loupe" search --db "$db" "$query"
+    rc=$?
+    set -e
+    exit $rc
+    ;;
+  test)
+    do_build
+    ctest --test-dir "$build" --output-on-failure -j"$jobs"
+    ;;
+  build)
+    do_build
+    ;;
+  *)
+    echo "usage: tools/dev.sh demo [QUERY] | test | build" >&2
+    exit 2
+    ;;
+esac

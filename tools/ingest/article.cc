@@ -1,0 +1,165 @@
+#include "ingest/article.h"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace loupe::ingest {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string o(s);
+  for (char& c : o)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return o;
+}
+
+// "Key: value" where Key is letters, digits, spaces, '-' or '_' starting with a letter.
+bool SplitHeader(std::string_view line, std::string_view* key, std::string_view* value) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 40) return false;
+  std::string_view k = line.substr(0, colon);
+  if (!((k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z'))) return false;
+  for (char c : k)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' || c == '-' ||
+          c == '_'))
+      return false;
+  if (colon + 1 < line.size() && line[colon + 1] != ' ' && line[colon + 1] != '\t') return false;
+  *key = Trim(k);
+  *value = Trim(line.substr(colon + 1));
+  return true;
+}
+
+std::vector<std::string> SplitList(std::string_view v) {
+  std::vector<std::string> out;
+  while (!v.empty()) {
+    size_t semi = v.find(';');
+    std::string_view item = Trim(v.substr(0, semi));
+    if (!item.empty()) out.emplace_back(item);
+    if (semi == std::string_view::npos) break;
+    v.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+Document ParseArticle(std::string_view text, const std::string& id, const std::string& path,
+                      std::vector<std::string>* warnings) {
+  Document d;
+  d.id = id;
+  d.path = path;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
+
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start <= text.size();) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    start = nl + 1;
+  }
+  size_t i = 0;
+  while (i < lines.size() && Trim(lines[i]).empty()) ++i;
+  if (i < lines.size()) d.title = std::string(Trim(lines[i++]));
+
+  // Header lines follow the title until a blank line or a line that is not a header.
+  for (; i < lines.size(); ++i) {
+    std::string_view key, value;
+    if (Trim(lines[i]).empty()) {
+      ++i;
+      break;
+    }
+    if (!SplitHeader(lines[i], &key, &value)) break;
+    std::string k = Lower(key);
+    if (k == "author") {
+      d.author = std::string(value);
+    } else if (k == "date") {
+      Days days;
+      if (ParseIsoDate(value.substr(0, std::min<size_t>(value.size(), 10)), &days) &&
+          (value.size() == 10 || value[10] == 'T' || value[10] == ' ')) {
+        d.date = days;
+      } else {
+        warnings->push_back("line " + std::to_string(i + 1) + ": unparseable date '" + std::string(value) +
+                            "' (expected YYYY-MM-DD); the article is left undated");
+      }
+    } else if (k == "actors" || k == "actor") {
+      for (auto& a : SplitList(value)) d.actors.push_back(std::move(a));
+    } else if (k == "topics" || k == "topic") {
+      for (auto& t : SplitList(value)) d.topics.push_back(std::move(t));
+    } else if (k == "language") {
+      d.language = std::string(value);
+    } else {
+      d.extra.emplace_back(std::string(key), std::string(value));
+    }
+  }
+  std::string body;
+  for (; i < lines.size(); ++i) {
+    body.append(lines[i]);
+    body.push_back('\n');
+  }
+  while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
+  d.body = std::move(body);
+  return d;
+}
+
+std::vector<CorpusFile> ListCorpus(const std::vector<std::string>& roots, std::vector<std::string>* errors,
+                                   size_t* skipped) {
+  namespace fs = std::filesystem;
+  std::vector<CorpusFile> out;
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    fs::file_status st = fs::status(root, ec);
+    if (ec || !fs::exists(st)) {
+      errors->push_back(root + ": no such file or directory");
+      continue;
+    }
+    if (fs::is_regular_file(st)) {
+      if (fs::path(root).extension() != ".txt") {
+        errors->push_back(root + ": not a .txt file (0.1 reads only .txt articles)");
+        continue;
+      }
+      out.push_back({root, fs::path(root).filename().generic_string()});
+      continue;
+    }
+    if (!fs::is_directory(st)) {
+      errors->push_back(root + ": not a regular file or directory");
+      continue;
+    }
+    std::vector<CorpusFile> found;
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+    if (ec) {
+      errors->push_back(root + ": " + ec.message());
+      continue;
+    }
+    for (; it != end; it.increment(ec)) {
+      if (ec) {
+        errors->push_back(root + ": " + ec.message());
+        break;
+      }
+      const fs::path& p = it->path();
+      std::string name = p.filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+      if (p.extension() != ".txt") {
+        ++*skipped;
+        continue;
+      }
+      found.push_back({p.string(), fs::relative(p, root, ec).generic_string()});
+    }
+    std::sort(found.begin(), found.end(), [](const CorpusFile& a, const CorpusFile& b) { return a.id < b.id; });
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace loupe::ingest
