@@ -1,0 +1,105 @@
+// Analyzer golden table: input text -> the exact terms (and positions/offsets).
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "loupe/analyzer.h"
+
+using loupe::Analyzer;
+using loupe::Token;
+
+namespace {
+
+std::vector<std::string> Terms(const std::string& text, bool stem = true, bool fold = false) {
+  loupe::AnalyzerOptions o;
+  o.fold_diacritics = fold;
+  auto a = Analyzer::Create(o);
+  REQUIRE(a.ok());
+  std::vector<Token> toks;
+  (*a)->Analyze(text, stem, 0, &toks);
+  std::vector<std::string> out;
+  for (const auto& t : toks) out.push_back(t.term);
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("analyzer golden table") {
+  struct Row {
+    const char* text;
+    bool stem;
+    V want;
+  };
+  const Row rows[] = {
+      {"Tariffs", true, {"tariff"}},
+      {"tariffs levied", true, {"tariff", "levi"}},
+      {"Tariffs", false, {"tariffs"}},
+      {"U.S. tariffs", true, {"us", "tariff"}},
+      {"US and U.S.", true, {"us", "and", "us"}},
+      {"U.S.A.", false, {"usa"}},
+      {"TikTok\xE2\x80\x99s owner", true, {"tiktok", "owner"}},
+      {"TikTok's owner", true, {"tiktok", "owner"}},
+      {"Bessent's remarks", true, {"bessent", "remark"}},
+      {"a 90-day truce", true, {"a", "90", "day", "truce"}},
+      {"COVID-19", true, {"covid", "19"}},
+      {"3.5 percent of 1,000 tons", true, {"3.5", "percent", "of", "1,000", "ton"}},
+      {"Z\xC3\xBCrich caf\xC3\xA9", false, {"z\xC3\xBCrich", "caf\xC3\xA9"}},
+      {"HELLO World", false, {"hello", "world"}},
+      {"\xEF\xBC\xA1\xEF\xBC\xA2\xEF\xBC\xA3", false, {"abc"}},  // fullwidth ABC -> abc (NFKC)
+      {"Stra\xC3\x9F" "e", false, {"strasse"}},                      // case fold ß -> ss
+      {"  ,.;!? -- ", true, {}},
+      {"", true, {}},
+      {"\xE4\xB8\xAD\xE7\xBE\x8E\xE5\x8F\x8C\xE6\x96\xB9\xE5\x9C\xA8\xE8\xA5\xBF\xE7\x8F\xAD\xE7\x89\x99\xE9\xA9\xAC"
+       "\xE5\xBE\xB7\xE9\x87\x8C\xE4\xB8\xBE\xE8\xA1\x8C\xE7\xBB\x8F\xE8\xB4\xB8\xE4\xBC\x9A\xE8\xB0\x88",
+       true,
+       {"\xE4\xB8\xAD\xE7\xBE\x8E", "\xE5\x8F\x8C\xE6\x96\xB9", "\xE5\x9C\xA8", "\xE8\xA5\xBF\xE7\x8F\xAD\xE7\x89\x99",
+        "\xE9\xA9\xAC\xE5\xBE\xB7\xE9\x87\x8C", "\xE4\xB8\xBE\xE8\xA1\x8C", "\xE7\xBB\x8F\xE8\xB4\xB8",
+        "\xE4\xBC\x9A\xE8\xB0\x88"}},  // 中美 双方 在 西班牙 马德里 举行 经贸 会谈
+  };
+  for (const Row& r : rows) {
+    INFO("text: " << r.text);
+    CHECK(Terms(r.text, r.stem) == r.want);
+  }
+}
+
+TEST_CASE("diacritic folding is optional") {
+  CHECK(Terms("Z\xC3\xBCrich caf\xC3\xA9", false, true) == V{"zurich", "cafe"});
+  CHECK(Terms("Z\xC3\xBCrich caf\xC3\xA9", false, false) == V{"z\xC3\xBCrich", "caf\xC3\xA9"});
+}
+
+TEST_CASE("positions and byte offsets") {
+  auto a = Analyzer::Create();
+  REQUIRE(a.ok());
+  std::vector<Token> toks;
+  std::string text = "The 90-day truce, caf\xC3\xA9 \xE4\xB8\xAD\xE7\xBE\x8E.";
+  uint32_t next = (*a)->Analyze(text, true, 10, &toks);
+  REQUIRE(toks.size() == 6);
+  CHECK(next == 16);
+  for (size_t i = 0; i < toks.size(); ++i) CHECK(toks[i].position == 10 + i);
+  CHECK(text.substr(toks[1].begin, toks[1].end - toks[1].begin) == "90");
+  CHECK(text.substr(toks[2].begin, toks[2].end - toks[2].begin) == "day");
+  CHECK(text.substr(toks[4].begin, toks[4].end - toks[4].begin) == "caf\xC3\xA9");
+  CHECK(text.substr(toks[5].begin, toks[5].end - toks[5].begin) == "\xE4\xB8\xAD\xE7\xBE\x8E");
+}
+
+TEST_CASE("invalid UTF-8 does not crash and yields the valid words") {
+  std::string bad = "tariff\xFF\xFE duties \xC3";
+  auto terms = Terms(bad);
+  CHECK(std::find(terms.begin(), terms.end(), "duti") != terms.end());
+}
+
+TEST_CASE("overlong terms are dropped") {
+  std::string big(300, 'x');
+  CHECK(Terms(big + " tariff") == V{"tariff"});
+}
+
+TEST_CASE("unknown stemmer language is an error, not a crash") {
+  loupe::AnalyzerOptions o;
+  o.stemmer_language = "klingon";
+  auto a = Analyzer::Create(o);
+  REQUIRE_FALSE(a.ok());
+  CHECK(a.status().code() == loupe::StatusCode::kInvalidArgument);
+}

@@ -1,0 +1,204 @@
+// End-to-end tests of the loupe CLI over the bundled corpus.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "loupe/index.h"
+#include "test_util.h"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+Run Loupe(const std::string& args, const loupe::test::TempDir& tmp) {
+  std::string err_file = tmp.sub("stderr.txt");
+  std::string cmd = std::string(LOUPE_CLI) + " " + args + " 2>" + err_file;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = ::pclose(p);
+  std::ifstream e(err_file);
+  std::stringstream es;
+  es << e.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, es.str()};
+}
+
+const std::string kCard = "actor:Bessent AND topic:tariffs before:2025-09-17";
+
+class Fixture {
+ public:
+  Fixture() {
+    db_ = tmp_.sub("db");
+    Run r = Loupe("index --db " + db_ + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp_);
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.out.find("indexed ") != std::string::npos);
+  }
+  Run operator()(const std::string& args) { return Loupe(args, tmp_); }
+  const std::string& db() const { return db_; }
+  const loupe::test::TempDir& tmp() const { return tmp_; }
+
+ private:
+  loupe::test::TempDir tmp_;
+  std::string db_;
+};
+
+}  // namespace
+
+TEST_CASE("the card query finds Bessent tariff articles before 2025-09-17") {
+  Fixture loupe;
+  Run r = loupe("search --db " + loupe.db() + " --format json --limit 100 " + Quote(kCard));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["query"] == kCard);
+  REQUIRE(j["total"].get<int>() >= 3);
+  REQUIRE(j["hits"].size() == j["total"].get<size_t>());
+  double last = 1e300;
+  for (const auto& h : j["hits"]) {
+    for (const char* k : {"id", "path", "title", "date", "author", "actors", "topics", "score"}) CHECK(h.contains(k));
+    REQUIRE(h["date"].is_string());
+    CHECK(h["date"].get<std::string>() < "2025-09-17");
+    bool bessent = false, tariffs = false;
+    for (const auto& a : h["actors"]) bessent |= a.get<std::string>().find("Bessent") != std::string::npos;
+    for (const auto& t : h["topics"]) tariffs |= t.get<std::string>() == "tariffs";
+    CHECK(bessent);
+    CHECK(tariffs);
+    CHECK(h["score"].get<double>() <= last);
+    last = h["score"].get<double>();
+    CHECK(h["id"].get<std::string>().find("articles/") == 0);  // relative to the indexed root
+  }
+}
+
+TEST_CASE("text output shows rank, date, title, actors, topics and path") {
+  Fixture loupe;
+  Run r = loupe("search --db " + loupe.db() + " --limit 3 " + Quote(kCard));
+  REQUIRE(r.code == 0);
+  CHECK(r.out.rfind("1. 2025-", 0) == 0);
+  CHECK(r.out.find("   actors: ") != std::string::npos);
+  CHECK(r.out.find("   topics: ") != std::string::npos);
+  CHECK(r.out.find("   articles/") != std::string::npos);
+  CHECK(r.out.find("showing 1-3") != std::string::npos);
+}
+
+TEST_CASE("paging with --offset continues the ranking") {
+  Fixture loupe;
+  Run all = loupe("search --db " + loupe.db() + " --format json --limit 6 tariffs");
+  Run second = loupe("search --db " + loupe.db() + " --format json --limit 3 --offset 3 tariffs");
+  REQUIRE(all.code == 0);
+  REQUIRE(second.code == 0);
+  auto a = nlohmann::json::parse(all.out), b = nlohmann::json::parse(second.out);
+  REQUIRE(a["hits"].size() == 6);
+  REQUIRE(b["hits"].size() == 3);
+  for (int i = 0; i < 3; ++i) CHECK(a["hits"][3 + i]["id"] == b["hits"][i]["id"]);
+}
+
+TEST_CASE("exit codes: no hits 1, query error 2 with a caret, missing index 3") {
+  Fixture loupe;
+  Run none = loupe("search --db " + loupe.db() + " zzzqqqxxyy");
+  CHECK(none.code == 1);
+  CHECK(none.out.empty());
+
+  Run bad = loupe("search --db " + loupe.db() + " " + Quote("acter:Bessent AND topic:tariffs"));
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("unknown field 'acter'") != std::string::npos);
+  CHECK(bad.err.find("did you mean 'actor'?") != std::string::npos);
+  CHECK(bad.err.find("\n  acter:Bessent AND topic:tariffs\n  ^~~~~\n") != std::string::npos);
+
+  Run date = loupe("search --db " + loupe.db() + " " + Quote("tariffs before:2025-13-40"));
+  CHECK(date.code == 2);
+  CHECK(date.err.find("\n  tariffs before:2025-13-40\n                 ^~~~~~~~~\n") != std::string::npos);
+
+  Run paren = loupe("search --db " + loupe.db() + " " + Quote("(tariffs OR soybeans"));
+  CHECK(paren.code == 2);
+  CHECK(paren.err.find("\n  (tariffs OR soybeans\n  ^\n") != std::string::npos);
+
+  Run empty = loupe("search --db " + loupe.db() + " ''");
+  CHECK(empty.code == 2);
+
+  Run missing = loupe("search --db " + loupe.tmp().sub("nope") + " tariffs");
+  CHECK(missing.code == 3);
+  CHECK(missing.err.find("no index at") != std::string::npos);
+
+  Run usage = loupe("search --db " + loupe.db() + " --limit notanumber tariffs");
+  CHECK(usage.code == 2);
+  Run nosub = loupe("");
+  CHECK(nosub.code == 2);
+  Run fmt = loupe("search --db " + loupe.db() + " --format xml tariffs");
+  CHECK(fmt.code == 2);
+}
+
+TEST_CASE("negated queries after -- work") {
+  Fixture loupe;
+  Run r = loupe("search --db " + loupe.db() + " --format json -- -tariffs");
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["total"].get<int>() > 0);
+}
+
+TEST_CASE("--help works on every subcommand") {
+  Fixture loupe;
+  for (const char* sub : {"", "index ", "search ", "stats "}) {
+    Run r = loupe(std::string(sub) + "--help");
+    INFO(sub);
+    CHECK(r.code == 0);
+    CHECK((r.out.find("--db") != std::string::npos || std::string(sub).empty()));
+  }
+}
+
+TEST_CASE("stats reports documents, terms, size and format version") {
+  Fixture loupe;
+  Run r = loupe("stats --db " + loupe.db() + " --format json");
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["documents"].get<int>() >= 60);
+  CHECK(j["terms"].get<int>() > 1000);
+  CHECK(j["size_bytes"].get<long>() > 0);
+  CHECK(j["format_version"] == loupe::kFormatVersion);
+  Run t = loupe("stats --db " + loupe.db());
+  CHECK(t.out.find("format version: 1") != std::string::npos);
+}
+
+TEST_CASE("re-indexing replaces, it does not duplicate") {
+  Fixture loupe;
+  Run before = loupe("stats --db " + loupe.db() + " --format json");
+  Run again = loupe("index --db " + loupe.db() + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus");
+  REQUIRE(again.code == 0);
+  CHECK(again.out.find(" 0 new,") != std::string::npos);
+  Run after = loupe("stats --db " + loupe.db() + " --format json");
+  CHECK(nlohmann::json::parse(before.out)["documents"] == nlohmann::json::parse(after.out)["documents"]);
+}
+
+TEST_CASE("a second writer fails at once naming the holder's pid") {
+  Fixture loupe;
+  auto index = loupe::Index::Open(loupe.db());
+  REQUIRE(index.ok());
+  auto writer = (*index)->NewWriter();
+  REQUIRE(writer.ok());
+  Run r = loupe("index --db " + loupe.db() + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus");
+  CHECK(r.code == 3);
+  CHECK(r.err.find("index is locked by pid " + std::to_string(::getpid())) != std::string::npos);
+}
+
+TEST_CASE("indexing a path that does not exist is a usage error") {
+  Fixture loupe;
+  Run r = loupe("index --db " + loupe.tmp().sub("db2") + " " + loupe.tmp().sub("no-such-dir"));
+  CHECK(r.code == 2);
+  CHECK(r.err.find("no such file or directory") != std::string::npos);
+}

@@ -1,0 +1,138 @@
+// Round trips of every on-disk record codec, and rejection of damaged input.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "index/format.h"
+
+using namespace loupe;
+using namespace loupe::format;
+
+TEST_CASE("varints round trip at every width") {
+  std::vector<uint64_t> values = {0, 1, 127, 128, 16383, 16384, UINT32_MAX, uint64_t{1} << 40, UINT64_MAX};
+  std::string buf;
+  for (uint64_t v : values) PutVarint64(&buf, v);
+  std::string_view in = buf;
+  for (uint64_t v : values) {
+    uint64_t got;
+    REQUIRE(GetVarint64(&in, &got));
+    CHECK(got == v);
+  }
+  CHECK(in.empty());
+  std::string_view truncated("\x80\x80", 2);
+  uint64_t x;
+  CHECK_FALSE(GetVarint64(&truncated, &x));
+  std::string big;
+  PutVarint64(&big, uint64_t{1} << 33);
+  std::string_view b = big;
+  uint32_t y;
+  CHECK_FALSE(GetVarint32(&b, &y));  // does not fit 32 bits
+}
+
+TEST_CASE("postings blocks round trip") {
+  std::mt19937 rng(42);
+  for (int trial = 0; trial < 200; ++trial) {
+    size_t n = 1 + rng() % kBlockSize;
+    std::vector<uint32_t> docs, tfs;
+    uint32_t d = rng() % 1000;
+    for (size_t i = 0; i < n; ++i) {
+      d += 1 + rng() % (trial % 2 ? 5 : 100000);
+      docs.push_back(d);
+      tfs.push_back(1 + rng() % 50);
+    }
+    std::string enc;
+    EncodePostingsBlock(docs.data(), tfs.data(), n, &enc);
+    std::vector<uint32_t> gd, gt;
+    REQUIRE(DecodePostingsBlock(enc, &gd, &gt));
+    CHECK(gd == docs);
+    CHECK(gt == tfs);
+    // Any strict prefix is rejected.
+    CHECK_FALSE(DecodePostingsBlock(std::string_view(enc).substr(0, enc.size() - 1), &gd, &gt));
+  }
+}
+
+TEST_CASE("damaged postings blocks are rejected") {
+  std::vector<uint32_t> gd, gt;
+  CHECK_FALSE(DecodePostingsBlock("", &gd, &gt));
+  CHECK_FALSE(DecodePostingsBlock(std::string("\x00", 1), &gd, &gt));           // empty block
+  CHECK_FALSE(DecodePostingsBlock(std::string("\x02\x05\x00\x01\x01", 5), &gd, &gt));  // repeated doc id
+  CHECK_FALSE(DecodePostingsBlock(std::string("\x01\x05\x00", 3), &gd, &gt));  // tf 0
+  CHECK_FALSE(DecodePostingsBlock(std::string("\xFF\x01", 2), &gd, &gt));      // n > block size
+}
+
+TEST_CASE("positions blocks round trip") {
+  std::vector<uint32_t> counts = {1, 3, 2};
+  std::vector<uint32_t> pos = {7, 0, 5, 900, 2, 100000};
+  std::string enc;
+  EncodePositionsBlock(counts.data(), counts.size(), pos.data(), &enc);
+  std::vector<uint32_t> gc, gp;
+  REQUIRE(DecodePositionsBlock(enc, counts.size(), &gc, &gp));
+  CHECK(gc == counts);
+  CHECK(gp == pos);
+  CHECK_FALSE(DecodePositionsBlock(enc, counts.size() + 1, &gc, &gp));
+  CHECK_FALSE(DecodePositionsBlock(enc + "x", counts.size(), &gc, &gp));
+}
+
+TEST_CASE("keys sort by term, then by first doc id") {
+  CHECK(BlockKey(Field::kBody, "a", 5) < BlockKey(Field::kBody, "a", 256));
+  CHECK(BlockKey(Field::kBody, "a", UINT32_MAX) < BlockKey(Field::kBody, "ab", 0));
+  CHECK(TermKey(Field::kBody, "a") < TermKey(Field::kBody, "ab"));
+  CHECK(BlockKey(Field::kTitle, "zzz", 1) < BlockKey(Field::kBody, "a", 1));
+  CHECK(DocKey(1) < DocKey(256));
+}
+
+TEST_CASE("term info, doc values, state and stored docs round trip") {
+  TermInfo t{12, 1u << 20, 3}, gt;
+  REQUIRE(DecodeTermInfo(EncodeTermInfo(t), &gt));
+  CHECK((gt.df == 12 && gt.cf == (1u << 20) && gt.blocks == 3));
+
+  DocValues v;
+  v.date = -5;
+  v.lengths[0] = 9;
+  v.lengths[4] = 70000;
+  DocValues gv;
+  REQUIRE(DecodeDocValues(EncodeDocValues(v), &gv));
+  CHECK(gv.date == -5);
+  CHECK(gv.lengths[0] == 9);
+  CHECK(gv.lengths[4] == 70000);
+  CHECK_FALSE(DecodeDocValues("short", &gv));
+
+  IndexState s;
+  s.next_doc = 77;
+  s.live_docs = 70;
+  s.generation = 5;
+  s.total_lengths[1] = 123456789012ULL;
+  IndexState gs;
+  REQUIRE(DecodeIndexState(EncodeIndexState(s), &gs));
+  CHECK((gs.next_doc == 77 && gs.live_docs == 70 && gs.generation == 5 && gs.total_lengths[1] == 123456789012ULL));
+
+  Document d;
+  d.id = "articles/x.txt";
+  d.path = "/tmp/articles/x.txt";
+  d.title = "Title";
+  d.body = "Body\nwith lines \xE4\xB8\xAD";
+  d.author = "A. Writer";
+  d.actors = {"Scott Bessent", "He Lifeng"};
+  d.topics = {"tariffs"};
+  d.date = 20000;
+  d.language = "en";
+  d.extra = {{"Source", "Loupe Newsroom"}};
+  std::string enc = EncodeStoredDoc(d);
+  Document g;
+  REQUIRE(DecodeStoredDoc(enc, &g));
+  CHECK(g.id == d.id);
+  CHECK(g.path == d.path);
+  CHECK(g.title == d.title);
+  CHECK(g.body == d.body);
+  CHECK(g.author == d.author);
+  CHECK(g.actors == d.actors);
+  CHECK(g.topics == d.topics);
+  CHECK(g.date == d.date);
+  CHECK(g.language == d.language);
+  CHECK(g.extra == d.extra);
+  for (size_t cut = 0; cut < enc.size(); ++cut) CHECK_FALSE(DecodeStoredDoc(std::string_view(enc).substr(0, cut), &g));
+  Document undated;
+  undated.id = "u";
+  REQUIRE(DecodeStoredDoc(EncodeStoredDoc(undated), &g));
+  CHECK_FALSE(g.date.has_value());
+}

@@ -1,0 +1,344 @@
+// Index, Writer and Search over real LMDB files in temporary directories.
+#include <catch2/catch.hpp>
+#include <lmdb.h>
+
+#include <filesystem>
+#include <set>
+
+#include "index/format.h"
+#include "loupe/index.h"
+#include "test_util.h"
+
+using namespace loupe;
+using loupe::test::TempDir;
+
+namespace {
+
+Document Doc(const std::string& id, const std::string& title, const std::string& body, std::optional<Days> date = {},
+             std::vector<std::string> actors = {}) {
+  Document d;
+  d.id = id;
+  d.path = "/corpus/" + id;
+  d.title = title;
+  d.body = body;
+  d.date = date;
+  d.actors = std::move(actors);
+  return d;
+}
+
+std::unique_ptr<Index> OpenNew(const TempDir& dir, uint64_t map = 0) {
+  IndexOptions o;
+  o.create_if_missing = true;
+  o.initial_map_size = map;
+  auto idx = Index::Open(dir.sub("idx"), o);
+  REQUIRE(idx.ok());
+  return std::move(*idx);
+}
+
+std::set<std::string> Ids(Index& idx, const Query& q) {
+  auto r = idx.Search(q, {.limit = 100000});
+  REQUIRE(r.ok());
+  std::set<std::string> out;
+  for (const Hit& h : r->hits) out.insert(h.document.id);
+  REQUIRE(r->total == out.size());
+  return out;
+}
+
+Query Body(const std::string& t) { return Query::Term(Field::kBody, t); }
+
+}  // namespace
+
+TEST_CASE("open without create reports not found") {
+  TempDir dir;
+  auto idx = Index::Open(dir.sub("missing"));
+  REQUIRE_FALSE(idx.ok());
+  CHECK(idx.status().IsNotFound());
+}
+
+TEST_CASE("add, commit, search, reopen") {
+  TempDir dir;
+  {
+    auto idx = OpenNew(dir);
+    auto w = idx->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(Doc("a", "Tariff truce", "talks in geneva")).ok());
+    REQUIRE((*w)->Add(Doc("b", "Soybeans", "farmers and talks")).ok());
+    // Nothing is visible before the commit.
+    CHECK(Ids(*idx, Body("talk")).empty());
+    REQUIRE((*w)->Commit().ok());
+    CHECK(Ids(*idx, Body("talk")) == std::set<std::string>{"a", "b"});
+    CHECK(Ids(*idx, Query::Term(Field::kTitle, "tariff")) == std::set<std::string>{"a"});
+  }
+  auto idx = Index::Open(dir.sub("idx"));
+  REQUIRE(idx.ok());
+  CHECK(Ids(**idx, Body("geneva")) == std::set<std::string>{"a"});
+  auto st = (*idx)->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->documents == 2);
+  CHECK(st->format_version == kFormatVersion);
+  CHECK(st->generation == 1);
+  auto d = (*idx)->GetDocument("b");
+  REQUIRE(d.ok());
+  CHECK(d->title == "Soybeans");
+  CHECK((*idx)->GetDocument("zzz").status().IsNotFound());
+}
+
+TEST_CASE("replace and delete by id") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("a", "one", "apple")).ok());
+  REQUIRE((*w)->Add(Doc("b", "two", "banana")).ok());
+  REQUIRE((*w)->Commit().ok());
+
+  REQUIRE((*w)->Add(Doc("a", "one again", "cherry")).ok());  // replaces committed a
+  REQUIRE((*w)->Add(Doc("c", "three", "apple")).ok());
+  REQUIRE((*w)->Add(Doc("c", "three v2", "durian")).ok());  // replaces queued c
+  REQUIRE((*w)->Delete("b").ok());
+  REQUIRE((*w)->Delete("never-existed").ok());
+  REQUIRE((*w)->Commit().ok());
+
+  CHECK(Ids(*idx, Body("appl")).empty());
+  CHECK(Ids(*idx, Body("cherri")) == std::set<std::string>{"a"});
+  CHECK(Ids(*idx, Body("durian")) == std::set<std::string>{"c"});
+  CHECK(Ids(*idx, Body("banana")).empty());
+  CHECK(Ids(*idx, Query::All()) == std::set<std::string>{"a", "c"});
+  auto st = idx->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->documents == 2);
+  CHECK(idx->GetDocument("b").status().IsNotFound());
+  CHECK(idx->GetDocument("a")->title == "one again");
+
+  // Delete then add again in the same batch keeps the new one.
+  REQUIRE((*w)->Delete("a").ok());
+  REQUIRE((*w)->Add(Doc("a", "one v3", "elderberry")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Body("elderberri")) == std::set<std::string>{"a"});
+  CHECK(Ids(*idx, Body("cherri")).empty());
+}
+
+TEST_CASE("rollback drops the batch") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("a", "x", "apple")).ok());
+  (*w)->Rollback();
+  CHECK((*w)->pending() == 0);
+  REQUIRE((*w)->Add(Doc("b", "x", "banana")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Query::All()) == std::set<std::string>{"b"});
+}
+
+TEST_CASE("bad ids are rejected") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  CHECK((*w)->Add(Doc("", "x", "y")).code() == StatusCode::kInvalidArgument);
+  CHECK((*w)->Add(Doc(std::string(401, 'i'), "x", "y")).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("a second writer fails at once with the holder's pid") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w1 = idx->NewWriter();
+  REQUIRE(w1.ok());
+  auto w2 = idx->NewWriter();
+  REQUIRE_FALSE(w2.ok());
+  CHECK(w2.status().code() == StatusCode::kLocked);
+  CHECK(w2.status().message().find("index is locked by pid " + std::to_string(::getpid())) != std::string::npos);
+  w1->reset();  // releasing the first writer frees the lock
+  CHECK(idx->NewWriter().ok());
+}
+
+TEST_CASE("a full map grows and the commit is retried") {
+  TempDir dir;
+  auto idx = OpenNew(dir, 128 * 1024);  // far too small for the batch below
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 3000; ++i) {
+    std::string body = "common word" + std::to_string(i) + " filler text number " + std::to_string(i % 97);
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "title " + std::to_string(i), body)).ok());
+  }
+  Status s = (*w)->Commit();
+  REQUIRE(s.ok());
+  CHECK(Ids(*idx, Body("common")).size() == 3000);
+  CHECK(idx->Stats()->documents == 3000);
+}
+
+TEST_CASE("postings span many blocks and several commits") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  std::set<std::string> even, div3, both;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = "d" + std::to_string(i);
+    std::string body = "every";
+    if (i % 2 == 0) body += " even", even.insert(id);
+    if (i % 3 == 0) body += " three", div3.insert(id);
+    if (i % 2 == 0 && i % 3 == 0) both.insert(id);
+    REQUIRE((*w)->Add(Doc(id, "t", body)).ok());
+    if (i % 137 == 0) REQUIRE((*w)->Commit().ok());  // partial blocks get topped up
+  }
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Body("even")) == even);
+  CHECK(Ids(*idx, Body("three")) == div3);
+  CHECK(Ids(*idx, Query::And({Body("even"), Body("three")})) == both);
+  std::set<std::string> odd_three;
+  for (const auto& id : div3)
+    if (!even.count(id)) odd_three.insert(id);
+  CHECK(Ids(*idx, Query::And({Body("three"), Query::Not(Body("even"))})) == odd_three);
+  CHECK(Ids(*idx, Query::Or({Body("even"), Body("three")})).size() == even.size() + div3.size() - both.size());
+}
+
+TEST_CASE("paging is consistent with the full ranking and totals are exact") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 57; ++i) {
+    std::string body(static_cast<size_t>(i % 7 + 1), 'x');
+    std::string text = "tariff";
+    for (int k = 0; k < i % 5; ++k) text += " tariff";
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", text + " filler " + std::to_string(i))).ok());
+  }
+  REQUIRE((*w)->Commit().ok());
+  auto all = idx->Search(Body("tariff"), {.limit = 1000});
+  REQUIRE(all.ok());
+  REQUIRE(all->total == 57);
+  REQUIRE(all->hits.size() == 57);
+  for (size_t i = 1; i < all->hits.size(); ++i) CHECK(all->hits[i - 1].score >= all->hits[i].score);
+  std::vector<uint32_t> paged;
+  for (size_t off = 0; off < 57; off += 10) {
+    auto page = idx->Search(Body("tariff"), {.limit = 10, .offset = off});
+    REQUIRE(page.ok());
+    CHECK(page->total == 57);
+    for (const Hit& h : page->hits) paged.push_back(h.doc_id);
+  }
+  REQUIRE(paged.size() == 57);
+  for (size_t i = 0; i < 57; ++i) CHECK(paged[i] == all->hits[i].doc_id);
+  auto none = idx->Search(Body("tariff"), {.limit = 0});
+  REQUIRE(none.ok());
+  CHECK(none->total == 57);
+  CHECK(none->hits.empty());
+}
+
+TEST_CASE("title matches outrank body matches") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("body", "other words here", "soybeans growers")).ok());
+  REQUIRE((*w)->Add(Doc("title", "soybeans growers", "other words here")).ok());
+  REQUIRE((*w)->Commit().ok());
+  Query q = Query::Or({Query::Term(Field::kTitle, "soybean"), Body("soybean")});
+  auto r = idx->Search(q);
+  REQUIRE(r.ok());
+  REQUIRE(r->hits.size() == 2);
+  CHECK(r->hits[0].document.id == "title");
+}
+
+TEST_CASE("phrases need adjacency and never span two actor values") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("a", "t", "he lifeng met bessent", {}, {"He Lifeng", "Scott Bessent"})).ok());
+  REQUIRE((*w)->Add(Doc("b", "t", "lifeng he said", {}, {"Li He", "Lifeng Wu"})).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Query::Phrase(Field::kBody, {"he", "lifeng"})) == std::set<std::string>{"a"});
+  CHECK(Ids(*idx, Query::Phrase(Field::kActor, {"he", "lifeng"})) == std::set<std::string>{"a"});
+  CHECK(Ids(*idx, Query::Phrase(Field::kActor, {"lifeng", "scott"})).empty());
+  CHECK(Ids(*idx, Query::Phrase(Field::kActor, {"he", "lifeng"}, {0, 1})) == std::set<std::string>{"a"});
+}
+
+TEST_CASE("date ranges and undated documents") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("early", "t", "x", 100)).ok());
+  REQUIRE((*w)->Add(Doc("late", "t", "x", 200)).ok());
+  REQUIRE((*w)->Add(Doc("undated", "t", "x")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Query::DateRange(100, 100)) == std::set<std::string>{"early"});
+  CHECK(Ids(*idx, Query::DateRange(kMinDays, kMaxDays)) == std::set<std::string>{"early", "late"});
+  CHECK(Ids(*idx, Query::Not(Query::DateRange(kMinDays, 150))) == std::set<std::string>{"late", "undated"});
+  CHECK(Ids(*idx, Query::DateRange(101, 199)).empty());
+}
+
+TEST_CASE("a reader sees the last commit while a writer works") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("a", "t", "alpha")).ok());
+  REQUIRE((*w)->Commit().ok());
+  REQUIRE((*w)->Add(Doc("b", "t", "alpha")).ok());
+  CHECK(Ids(*idx, Body("alpha")) == std::set<std::string>{"a"});
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Body("alpha")) == std::set<std::string>{"a", "b"});
+}
+
+TEST_CASE("a different format version is refused at open") {
+  TempDir dir;
+  { OpenNew(dir); }
+  // Overwrite the version record with raw LMDB.
+  MDB_env* env;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 16);
+  REQUIRE(mdb_env_open(env, dir.sub("idx").c_str(), 0, 0644) == 0);
+  MDB_txn* txn;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
+  uint32_t v = 99;
+  MDB_val k{14, const_cast<char*>("format_version")}, val{4, &v};
+  REQUIRE(mdb_put(txn, dbi, &k, &val, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+
+  auto idx = Index::Open(dir.sub("idx"));
+  REQUIRE_FALSE(idx.ok());
+  CHECK(idx.status().code() == StatusCode::kVersionMismatch);
+  CHECK(idx.status().message().find("format version 99") != std::string::npos);
+}
+
+TEST_CASE("a truncated data file is reported, not mapped") {
+  TempDir dir;
+  {
+    auto idx = OpenNew(dir);
+    auto w = idx->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 500; ++i) REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", "some words " + std::to_string(i))).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  std::string data = dir.sub("idx") + "/data.mdb";
+  auto size = std::filesystem::file_size(data);
+  std::filesystem::resize_file(data, size / 2);
+  auto idx = Index::Open(dir.sub("idx"));
+  REQUIRE_FALSE(idx.ok());
+  CHECK(idx.status().code() == StatusCode::kCorruption);
+  CHECK(idx.status().message().find("truncated") != std::string::npos);
+}
+
+TEST_CASE("a directory that is not an index is refused") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.sub("plain"));
+  auto idx = Index::Open(dir.sub("plain"));
+  REQUIRE_FALSE(idx.ok());
+  CHECK(idx.status().IsNotFound());
+}
+
+TEST_CASE("read-only indexes refuse writers") {
+  TempDir dir;
+  { OpenNew(dir); }
+  IndexOptions o;
+  o.read_only = true;
+  auto idx = Index::Open(dir.sub("idx"), o);
+  REQUIRE(idx.ok());
+  CHECK((*idx)->NewWriter().status().code() == StatusCode::kInvalidArgument);
+}

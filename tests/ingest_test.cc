@@ -1,0 +1,91 @@
+// Corpus article reader and directory walk.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "ingest/article.h"
+#include "test_util.h"
+
+using namespace loupe;
+using loupe::ingest::ParseArticle;
+
+TEST_CASE("full header article") {
+  std::vector<std::string> w;
+  Document d = ParseArticle(
+      "Geneva truce\nAuthor: Ana Ruiz\nDate: 2025-05-12\nActors: Scott Bessent; He Lifeng ;\n"
+      "Topics: tariffs; trade talks\nLanguage: en\nSource: Loupe Newsroom\n\nFirst paragraph.\n\nSecond.\n",
+      "a/x.txt", "/c/a/x.txt", &w);
+  CHECK(w.empty());
+  CHECK(d.id == "a/x.txt");
+  CHECK(d.path == "/c/a/x.txt");
+  CHECK(d.title == "Geneva truce");
+  CHECK(d.author == "Ana Ruiz");
+  REQUIRE(d.date);
+  CHECK(FormatIsoDate(*d.date) == "2025-05-12");
+  CHECK(d.actors == std::vector<std::string>{"Scott Bessent", "He Lifeng"});
+  CHECK(d.topics == std::vector<std::string>{"tariffs", "trade talks"});
+  CHECK(d.language == "en");
+  CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Source", "Loupe Newsroom"}});
+  CHECK(d.body == "First paragraph.\n\nSecond.");
+}
+
+TEST_CASE("plain dump: title and author only") {
+  std::vector<std::string> w;
+  Document d = ParseArticle("Port fees bite\nAuthor: Kim Lee\n\nShips pay more.\n", "p.txt", "p.txt", &w);
+  CHECK(d.title == "Port fees bite");
+  CHECK(d.author == "Kim Lee");
+  CHECK_FALSE(d.date);
+  CHECK(d.actors.empty());
+  CHECK(d.body == "Ships pay more.");
+}
+
+TEST_CASE("no headers at all: the first line is the title") {
+  std::vector<std::string> w;
+  Document d = ParseArticle("Just a title\nAnd then: a body line that looks odd\nmore\n", "n.txt", "n.txt", &w);
+  CHECK(d.title == "Just a title");
+  CHECK(d.extra.size() == 1);  // "And then: ..." reads as a header; documented behaviour
+  Document e = ParseArticle("Title line\nplain body text\n", "m.txt", "m.txt", &w);
+  CHECK(e.body == "plain body text");
+}
+
+TEST_CASE("BOM, CRLF and a bad date") {
+  std::vector<std::string> w;
+  Document d = ParseArticle("\xEF\xBB\xBFTitle\r\nDate: 2025-13-01\r\n\r\nBody\r\n", "b.txt", "b.txt", &w);
+  CHECK(d.title == "Title");
+  CHECK_FALSE(d.date);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] == "line 2: unparseable date '2025-13-01' (expected YYYY-MM-DD); the article is left undated");
+  CHECK(d.body == "Body");
+}
+
+TEST_CASE("ISO timestamps keep their day") {
+  std::vector<std::string> w;
+  Document d = ParseArticle("T\nDate: 2025-09-17T08:00:00Z\n\nB", "t.txt", "t.txt", &w);
+  REQUIRE(d.date);
+  CHECK(FormatIsoDate(*d.date) == "2025-09-17");
+}
+
+TEST_CASE("empty file gives an empty document, not a crash") {
+  std::vector<std::string> w;
+  Document d = ParseArticle("", "e.txt", "e.txt", &w);
+  CHECK(d.title.empty());
+  CHECK(d.body.empty());
+}
+
+TEST_CASE("the walk lists .txt files, relative ids, skipping hidden ones") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.sub("root/sub"));
+  std::filesystem::create_directories(dir.sub("root/.hidden"));
+  for (const char* f : {"root/b.txt", "root/sub/a.txt", "root/.hidden/x.txt", "root/.dot.txt", "root/notes.md"})
+    std::ofstream(dir.sub(f)) << "T\n";
+  std::vector<std::string> errors;
+  size_t skipped = 0;
+  auto files = ingest::ListCorpus({dir.sub("root"), dir.sub("root/b.txt"), dir.sub("missing")}, &errors, &skipped);
+  REQUIRE(files.size() == 3);
+  CHECK(files[0].id == "b.txt");
+  CHECK(files[1].id == "sub/a.txt");
+  CHECK(files[2].id == "b.txt");
+  CHECK(skipped == 1);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("no such file or directory") != std::string::npos);
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs Loupe into a temporary prefix, then builds and runs docs/examples
+# against it, once with find_package(Loupe) and once with pkg-config.
+set -euo pipefail
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+test -f "$tmp/prefix/include/loupe/index.h"
+test -f "$tmp/prefix/include/loupe/query_parser.h"
+test -f "$tmp/prefix/lib/cmake/Loupe/LoupeConfig.cmake" || test -f "$tmp/prefix/lib/x86_64-linux-gnu/cmake/Loupe/LoupeConfig.cmake"
+
+cmake -S "$src/docs/examples" -B "$tmp/example" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$tmp/example" >/dev/null
+libdir=$(dirname "$(find "$tmp/prefix" -name 'libloupe.so' | head -n 1)")
+out=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/search_example" "$tmp/index")
+echo "$out"
+grep -q "^total 1$" <<<"$out"
+grep -q "Geneva" <<<"$out"
+
+# pkg-config users
+pc=$(dirname "$(find "$tmp/prefix" -name 'loupe.pc' | head -n 1)")
+flags=$(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs loupe)
+g++ -std=c++20 "$src/docs/examples/search_example.cc" -o "$tmp/pc_example" $flags
+rm -rf "$tmp/index"
+LD_LIBRARY_PATH="$libdir" "$tmp/pc_example" "$tmp/index" | grep -q "^total 1$"
+echo "install test: ok"

@@ -1,0 +1,254 @@
+// Oracle test: random queries built from the corpus vocabulary must return
+// exactly the documents a brute-force evaluation of the same planned query finds
+// over the analyzed documents.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "index/format.h"
+#include "ingest/article.h"
+#include "loupe/index.h"
+#include "loupe/query_parser.h"
+#include "test_util.h"
+
+using namespace loupe;
+
+namespace {
+
+struct AnalyzedDoc {
+  std::string id;
+  std::optional<Days> date;
+  std::map<std::string, std::vector<uint32_t>> fields[kNumFields];  // term -> positions
+};
+
+AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
+  AnalyzedDoc out;
+  out.id = d.id;
+  out.date = d.date;
+  auto add = [&](Field f, const std::vector<std::string>& values) {
+    std::vector<Token> toks;
+    uint32_t pos = 0;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) pos += format::kActorGap;
+      pos = a.AnalyzeField(f, values[i], pos, &toks);
+    }
+    for (const Token& t : toks) out.fields[static_cast<int>(f)][t.term].push_back(t.position);
+  };
+  add(Field::kTitle, {d.title});
+  add(Field::kBody, {d.body});
+  add(Field::kAuthor, {d.author});
+  add(Field::kActor, d.actors);
+  add(Field::kTopic, d.topics);
+  return out;
+}
+
+bool Eval(const Query& q, const AnalyzedDoc& d) {
+  switch (q.kind()) {
+    case Query::Kind::kTerm:
+      return d.fields[static_cast<int>(q.field())].count(q.terms()[0]) > 0;
+    case Query::Kind::kPhrase: {
+      const auto& f = d.fields[static_cast<int>(q.field())];
+      auto first = f.find(q.terms()[0]);
+      if (first == f.end()) return false;
+      for (uint32_t p : first->second) {
+        bool all = true;
+        for (size_t i = 1; i < q.terms().size() && all; ++i) {
+          auto it = f.find(q.terms()[i]);
+          all = it != f.end() && std::count(it->second.begin(), it->second.end(), p + q.gaps()[i]) > 0;
+        }
+        if (all) return true;
+      }
+      return false;
+    }
+    case Query::Kind::kAnd:
+      for (const Query& c : q.children())
+        if (!Eval(c, d)) return false;
+      return true;
+    case Query::Kind::kOr:
+      for (const Query& c : q.children())
+        if (Eval(c, d)) return true;
+      return false;
+    case Query::Kind::kNot:
+      return !Eval(q.children()[0], d);
+    case Query::Kind::kDateRange:
+      return d.date && *d.date >= q.lo() && *d.date <= q.hi();
+    case Query::Kind::kAll:
+      return true;
+    case Query::Kind::kNone:
+      return false;
+  }
+  return false;
+}
+
+std::string Clean(std::string w) {
+  const std::string strip = ".,;:!?\"'()[]";
+  while (!w.empty() && strip.find(w.back()) != std::string::npos) w.pop_back();
+  size_t i = 0;
+  while (i < w.size() && strip.find(w[i]) != std::string::npos) ++i;
+  w = w.substr(i);
+  if (w.empty() || w[0] == '-' || w == "AND" || w == "OR" || w == "NOT") return "";
+  if (w.find_first_of(":\"()") != std::string::npos) return "";
+  if (w.rfind("\xE2\x80\x9C", 0) == 0 || w.find("\xE2\x80\x9D") != std::string::npos) return "";
+  return w;
+}
+
+class QueryGen {
+ public:
+  QueryGen(const std::vector<Document>& docs, uint32_t seed) : rng_(seed) {
+    for (const Document& d : docs) {
+      std::istringstream in(d.title + " " + d.body);
+      std::string w, prev, prev2;
+      while (in >> w) {
+        w = Clean(w);
+        if (w.empty()) {
+          prev.clear();
+          prev2.clear();
+          continue;
+        }
+        words_.push_back(w);
+        if (!prev.empty()) phrases_.push_back(prev + " " + w);
+        if (!prev2.empty()) phrases_.push_back(prev2 + " " + prev + " " + w);
+        prev2 = prev;
+        prev = w;
+      }
+      for (const auto& a : d.actors) actors_.push_back(a);
+      for (const auto& t : d.topics) topics_.push_back(t);
+      if (!d.author.empty()) authors_.push_back(d.author);
+    }
+    if (actors_.empty()) actors_.push_back("Nobody");
+    if (topics_.empty()) topics_.push_back("none");
+    if (authors_.empty()) authors_.push_back("Nobody");
+  }
+
+  bool empty() const { return words_.empty() || phrases_.empty(); }
+
+  std::string Make(int depth = 0) {
+    int r = Pick(depth >= 3 ? 8 : 12);
+    switch (r) {
+      case 8: return Make(depth + 1) + " " + Make(depth + 1);
+      case 9: return Make(depth + 1) + " AND " + Make(depth + 1);
+      case 10: return "(" + Make(depth + 1) + " OR " + Make(depth + 1) + ")";
+      case 11: return (Pick(2) ? "NOT " : "-") + Leaf();
+      default: return Leaf();
+    }
+  }
+
+ private:
+  size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  template <typename T>
+  const T& Any(const std::vector<T>& v) { return v[Pick(v.size())]; }
+
+  std::string Leaf() {
+    switch (Pick(10)) {
+      case 0: return "\"" + Any(phrases_) + "\"";
+      case 1: {
+        const std::string& a = Any(actors_);
+        size_t sp = a.rfind(' ');
+        return Pick(2) && sp != std::string::npos ? "actor:" + a.substr(sp + 1) : "actor:\"" + a + "\"";
+      }
+      case 2: {
+        const std::string& t = Any(topics_);
+        return t.find(' ') != std::string::npos ? "topic:\"" + t + "\"" : "topic:" + t;
+      }
+      case 3: {
+        static const char* kKeys[] = {"before:", "after:", "on:", "date:"};
+        int y = 2025, m = 1 + static_cast<int>(Pick(12)), d = 1 + static_cast<int>(Pick(28));
+        char buf[64];
+        switch (Pick(4)) {
+          case 0: std::snprintf(buf, sizeof buf, "%04d", y - static_cast<int>(Pick(2))); break;
+          case 1: std::snprintf(buf, sizeof buf, "%04d-%02d", y, m); break;
+          case 2: std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d); break;
+          default: {
+            int m2 = std::min(12, m + static_cast<int>(Pick(4)));
+            std::snprintf(buf, sizeof buf, "%04d-%02d..%04d-%02d-%02d", y, m, y, m2, d);
+            return std::string("date:") + buf;
+          }
+        }
+        return kKeys[Pick(4)] + std::string(buf);
+      }
+      case 4: return "title:" + Any(words_);
+      case 5: {
+        const std::string& a = Any(authors_);
+        size_t sp = a.rfind(' ');
+        return "author:" + (sp == std::string::npos ? a : a.substr(sp + 1));
+      }
+      default: return Any(words_);
+    }
+  }
+
+  std::mt19937 rng_;
+  std::vector<std::string> words_, phrases_, actors_, topics_, authors_;
+};
+
+std::vector<Document> LoadCorpus() {
+  std::vector<std::string> errors;
+  size_t skipped = 0;
+  auto files = ingest::ListCorpus({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, &errors, &skipped);
+  std::vector<Document> docs;
+  for (const auto& f : files) {
+    std::ifstream in(f.path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::vector<std::string> w;
+    docs.push_back(ingest::ParseArticle(ss.str(), f.id, f.path, &w));
+  }
+  return docs;
+}
+
+}  // namespace
+
+TEST_CASE("random queries match a brute-force evaluation over the corpus") {
+  std::vector<Document> docs = LoadCorpus();
+  REQUIRE(docs.size() >= 60);
+
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    // Several commits so postings are topped up across transactions, and one
+    // replacement so tombstoned postings must be skipped.
+    for (size_t i = 0; i < docs.size(); ++i) {
+      REQUIRE((*w)->Add(docs[i]).ok());
+      if (i % 17 == 16) REQUIRE((*w)->Commit().ok());
+    }
+    REQUIRE((*w)->Add(docs[0]).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  std::vector<AnalyzedDoc> analyzed;
+  for (const Document& d : docs) analyzed.push_back(AnalyzeDoc(d, **analyzer));
+
+  QueryGen gen(docs, 20251128);
+  REQUIRE_FALSE(gen.empty());
+  int run = 0, nonempty = 0, partial = 0;
+  for (int i = 0; i < 3000 && run < 700; ++i) {
+    std::string text = gen.Make();
+    auto q = CompileQuery(text, **analyzer);
+    if (!q.ok()) continue;  // e.g. a generated word that analyzes to nothing
+    ++run;
+    std::set<std::string> want;
+    for (const AnalyzedDoc& d : analyzed)
+      if (Eval(*q, d)) want.insert(d.id);
+    auto res = (*index)->Search(*q, {.limit = 1000});
+    REQUIRE(res.ok());
+    std::set<std::string> got;
+    for (const Hit& h : res->hits) got.insert(h.document.id);
+    INFO("query: " << text << "\nplan: " << q->ToString());
+    REQUIRE(got == want);
+    REQUIRE(res->total == want.size());
+    if (!want.empty()) ++nonempty;
+    if (!want.empty() && want.size() < docs.size()) ++partial;
+  }
+  CHECK(run >= 500);
+  // The generator must produce informative queries, not only empty or full sets.
+  CHECK(partial >= run / 4);
+}

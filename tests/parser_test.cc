@@ -1,0 +1,208 @@
+// Query parser golden table: query -> canonical syntax tree, or -> exact error
+// message and byte offset. Every parser bug fixed adds a row.
+#include <catch2/catch.hpp>
+
+#include "loupe/query_parser.h"
+
+using namespace loupe;
+
+namespace {
+
+struct Ok {
+  const char* query;
+  const char* tree;
+};
+
+struct Err {
+  const char* query;
+  const char* message;  // exact message
+  size_t offset;
+};
+
+}  // namespace
+
+TEST_CASE("parser golden table: accepted queries") {
+  const Ok rows[] = {
+      {"tariffs", "tariffs"},
+      {"  tariffs  ", "tariffs"},
+      {"tariffs soybeans", "(AND tariffs soybeans)"},
+      {"tariffs AND soybeans", "(AND tariffs soybeans)"},
+      {"a b c", "(AND a b c)"},
+      {"a OR b", "(OR a b)"},
+      {"a OR b OR c", "(OR a b c)"},
+      {"a b OR c", "(OR (AND a b) c)"},
+      {"a OR b c", "(OR a (AND b c))"},
+      {"a AND b OR c AND d", "(OR (AND a b) (AND c d))"},
+      {"a (b OR c)", "(AND a (OR b c))"},
+      {"(a OR b) (c OR d)", "(AND (OR a b) (OR c d))"},
+      {"((a))", "a"},
+      {"NOT a", "(NOT a)"},
+      {"a NOT b", "(AND a (NOT b))"},
+      {"a AND NOT b", "(AND a (NOT b))"},
+      {"NOT a OR b", "(OR (NOT a) b)"},
+      {"NOT (a OR b)", "(NOT (OR a b))"},
+      {"NOT NOT a", "(NOT (NOT a))"},
+      {"-a", "(NOT a)"},
+      {"a -b", "(AND a (NOT b))"},
+      {"a -\"b c\"", "(AND a (NOT \"b c\"))"},
+      {"a -(b OR c)", "(AND a (NOT (OR b c)))"},
+      {"a - b", "(AND a - b)"},
+      {"COVID-19", "COVID-19"},
+      {"US-China", "US-China"},
+      {"\"trade talks\"", "\"trade talks\""},
+      {"\xE2\x80\x9Ctrade talks\xE2\x80\x9D", "\"trade talks\""},
+      {"\"\"", "\"\""},
+      {"actor:Bessent", "actor:Bessent"},
+      {"ACTOR:Bessent", "actor:Bessent"},
+      {"Actor:\"He Lifeng\"", "actor:\"He Lifeng\""},
+      {"topic:tariffs", "topic:tariffs"},
+      {"title:truce author:Lee", "(AND title:truce author:Lee)"},
+      {"actor:Bessent AND topic:tariffs before:2025-09-17",
+       "(AND actor:Bessent topic:tariffs before:2025-09-17)"},
+      {"before:2025-09-17", "before:2025-09-17"},
+      {"after:2025", "after:2025"},
+      {"on:2025-05", "on:2025-05"},
+      {"date:2025-05-01..2025-09-17", "date:2025-05-01..2025-09-17"},
+      {"tariffs date:2025 -topic:tiktok", "(AND tariffs date:2025 (NOT topic:tiktok))"},
+      {"a OR -b", "(OR a (NOT b))"},
+      {"and or not", "(AND and or not)"},
+      {"12:30", "12:30"},
+      {"\xE4\xB8\xAD\xE7\xBE\x8E \xE5\x85\xB3\xE7\xA8\x8E", "(AND \xE4\xB8\xAD\xE7\xBE\x8E \xE5\x85\xB3\xE7\xA8\x8E)"},
+      {"actor:\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0", "actor:\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0"},
+      {"a\tb\nc", "(AND a b c)"},
+      {"(a)(b)", "(AND a b)"},
+      {"\"a\"\"b\"", "(AND \"a\" \"b\")"},
+      {"x:y:z", "x:y:z"},
+  };
+  for (const Ok& r : rows) {
+    INFO("query: " << r.query);
+    auto t = ParseQuery(r.query);
+    REQUIRE(t.ok());
+    CHECK(t->ToString() == r.tree);
+  }
+}
+
+TEST_CASE("parser golden table: rejected queries") {
+  const Err rows[] = {
+      {"", "empty query: type some words to search for", 0},
+      {"   ", "empty query: type some words to search for", 0},
+      {"(a", "unbalanced '(': no ')' closes it", 0},
+      {"a (b (c)", "unbalanced '(': no ')' closes it", 2},
+      {"a)", "unbalanced ')': no '(' before it", 1},
+      {"(a))", "unbalanced ')': no '(' before it", 3},
+      {"\"trade talks", "unbalanced quote: this '\"' has no closing quote", 0},
+      {"a \"b\" \"c", "unbalanced quote: this '\"' has no closing quote", 6},
+      {"()", "unexpected ')': empty parentheses or a missing term before it", 1},
+      {"a OR", "the query ends too early (an operator is missing its right-hand side?)", 4},
+      {"a AND", "the query ends too early (an operator is missing its right-hand side?)", 5},
+      {"NOT", "the query ends too early (an operator is missing its right-hand side?)", 3},
+      {"OR a", "'OR' needs a term on both sides", 0},
+      {"a AND OR b", "'OR' needs a term on both sides", 6},
+      {"a OR AND b", "'AND' needs a term on both sides", 5},
+      {"(OR a)", "'OR' needs a term on both sides", 1},
+      {"before: 2025-09-17", "'before:' expects a date right after the colon, e.g. before:2025-09-17", 0},
+      {"a actor: Bessent", "'actor:' expects a value right after the colon, e.g. actor:tariffs", 2},
+      {"actor:", "'actor:' expects a value right after the colon, e.g. actor:tariffs", 0},
+      {"actor:(a OR b)", "'actor:(...)' groups are not supported yet; write actor:a OR actor:b", 0},
+  };
+  for (const Err& r : rows) {
+    INFO("query: " << r.query);
+    auto t = ParseQuery(r.query);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.status().code() == StatusCode::kQuerySyntax);
+    CHECK(t.status().message() == r.message);
+    CHECK(t.status().offset() == r.offset);
+  }
+}
+
+TEST_CASE("planner golden table") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  const Ok rows[] = {
+      {"actor:Bessent AND topic:tariffs before:2025-09-17",
+       "(AND actor:bessent topic:tariff date:[..2025-09-16])"},
+      {"tariffs", "(OR title:tariff body:tariff actor:tariffs topic:tariff)"},
+      {"actor:\"He Lifeng\"", "actor:\"he lifeng\""},
+      {"author:Lee", "author:lee"},
+      {"title:Truces", "title:truce"},
+      {"COVID-19", "(OR title:\"covid 19\" body:\"covid 19\" actor:\"covid 19\" topic:\"covid 19\")"},
+      {"topic:\"trade talks\"", "topic:\"trade talk\""},
+      {"after:2025-09", "date:[2025-09-01..]"},
+      {"on:2024-02", "date:[2024-02-01..2024-02-29]"},
+      {"date:2025", "date:[2025-01-01..2025-12-31]"},
+      {"date:2025-05..2025-09-17", "date:[2025-05-01..2025-09-17]"},
+      {"before:2025", "date:[..2024-12-31]"},
+      {"-topic:tiktok", "(NOT topic:tiktok)"},
+      {"title:a title:b OR title:c", "(OR (AND title:a title:b) title:c)"},
+      {"title:x (title:y title:z)", "(AND title:x title:y title:z)"},
+      {"title:x , title:y", "(AND title:x title:y)"},
+      {"title:U.S.", "title:us"},
+  };
+  for (const Ok& r : rows) {
+    INFO("query: " << r.query);
+    auto q = CompileQuery(r.query, **analyzer);
+    REQUIRE(q.ok());
+    CHECK(q->ToString() == r.tree);
+  }
+}
+
+TEST_CASE("planner errors carry offsets into the query") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  const Err rows[] = {
+      {"acter:Bessent", "unknown field 'acter' \xE2\x80\x94 did you mean 'actor'?", 0},
+      {"tariffs tpoic:x", "unknown field 'tpoic' \xE2\x80\x94 did you mean 'topic'?", 8},
+      {"befor:2025", "unknown field 'befor' \xE2\x80\x94 did you mean 'before'?", 0},
+      {"body:x", "unknown field 'body' (fields: title, author, actor, topic; dates: before, after, on, date)", 0},
+      {"zzzzzz:x", "unknown field 'zzzzzz' (fields: title, author, actor, topic; dates: before, after, on, date)", 0},
+      {"before:2025-13-40",
+       "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 7},
+      {"a before:2025-02-29",
+       "invalid date '2025-02-29': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 9},
+      {"on:yesterday", "invalid date 'yesterday': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 3},
+      {"date:2025-01..2025-13",
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 14},
+      {"date:2025-09..2025-01", "date range '2025-09..2025-01' is empty: its start is after its end", 5},
+      {"before:2025..2026", "ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", 7},
+      {"before:\"2025\"", "'before:' expects a date like before:2025-09-17, not a quoted phrase", 8},
+      {"\"\"", "the query has no searchable words (only punctuation or empty quotes)", 0},
+      {"- ,", "the query has no searchable words (only punctuation or empty quotes)", 0},
+  };
+  for (const Err& r : rows) {
+    INFO("query: " << r.query);
+    auto q = CompileQuery(r.query, **analyzer);
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().code() == StatusCode::kQuerySyntax);
+    CHECK(q.status().message() == r.message);
+    CHECK(q.status().offset() == r.offset);
+  }
+}
+
+TEST_CASE("pathological queries are refused or answered, never crash") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  std::string deep = std::string(10000, '(') + "a" + std::string(10000, ')');
+  auto q1 = CompileQuery(deep, **analyzer);
+  REQUIRE_FALSE(q1.ok());
+  CHECK(q1.status().message() == "query is nested more than 100 parentheses deep");
+
+  std::string nots;
+  for (int i = 0; i < 10000; ++i) nots += "NOT ";
+  auto q2 = CompileQuery(nots + "a", **analyzer);
+  REQUIRE_FALSE(q2.ok());
+  CHECK(q2.status().message() == "query is too deeply nested to parse");
+
+  std::string ors = "a";
+  for (int i = 0; i < 5000; ++i) ors += " OR t" + std::to_string(i);
+  auto q3 = CompileQuery(ors, **analyzer);
+  REQUIRE(q3.ok());
+  CHECK(q3->children().size() == 5001 * 4);  // each bare term searches four fields
+
+  std::string huge(70000, 'x');
+  auto q4 = CompileQuery(huge, **analyzer);
+  REQUIRE_FALSE(q4.ok());
+  CHECK(q4.status().offset() == kMaxQueryBytes);
+
+  auto q5 = CompileQuery(std::string("tariff\xFF\xC3", 8), **analyzer);
+  CHECK(q5.ok());
+}
