@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "loupe/query_parser.h"
+#include "util/guard.h"
 
 namespace loupe {
 namespace {
@@ -187,6 +188,7 @@ class Planner {
 }  // namespace
 
 Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer) {
+  return Guard([&]() -> Result<Query> {
   Planner p(analyzer);
   auto q = p.Plan(tree);
   if (!q.ok()) return q.status();
@@ -194,6 +196,7 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer) {
     return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,
                                std::max<size_t>(tree.length, 1));
   return std::move(**q);
+  });
 }
 
 Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer) {

@@ -14,7 +14,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 do_build() {
   "$root/tools/install-deps.sh"
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${LOUPE_BUILD_TYPE:-Release}" >/dev/null
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="${LOUPE_BUILD_TYPE:-Release}" -DLOUPE_WERROR=ON >/dev/null
   cmake --build "$build" -j"$jobs"
 }
 

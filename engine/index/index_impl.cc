@@ -19,6 +19,7 @@
 #include "search/doc_table.h"
 #include "search/iterators.h"
 #include "storage/lmdb.h"
+#include "util/guard.h"
 
 namespace loupe {
 
@@ -54,9 +55,15 @@ class WriterImpl final : public Writer {
     if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
   }
 
-  Status Add(const Document& doc) override;
-  Status Delete(const std::string& id) override;
-  Status Commit() override;
+  Status Add(const Document& doc) override {
+    return Guard([&] { return DoAdd(doc); });
+  }
+  Status Delete(const std::string& id) override {
+    return Guard([&] { return DoDelete(id); });
+  }
+  Status Commit() override {
+    return Guard([&] { return DoCommit(); });
+  }
   void Rollback() override;
   size_t pending() const override { return ops_; }
 
@@ -70,6 +77,9 @@ class WriterImpl final : public Writer {
     format::DocValues values;
   };
 
+  Status DoAdd(const Document& doc);
+  Status DoDelete(const std::string& id);
+  Status DoCommit();
   Status WriteBatch(Txn* txn, format::IndexState* st);
   Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch& b, bool append);
   void Invert(Field f, uint32_t doc, std::vector<Token>* tokens);
@@ -91,15 +101,27 @@ class IndexImpl final : public Index {
   IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, bool read_only)
       : dir_(std::move(dir)), env_(std::move(env)), read_only_(read_only) {}
 
-  Result<std::unique_ptr<Writer>> NewWriter() override;
-  Result<SearchResults> Search(const Query& query, const SearchOptions& options) const override;
-  Result<Document> GetDocument(const std::string& id) const override;
-  Result<IndexStats> Stats() const override;
+  Result<std::unique_ptr<Writer>> NewWriter() override {
+    return Guard([&] { return DoNewWriter(); });
+  }
+  Result<SearchResults> Search(const Query& query, const SearchOptions& options) const override {
+    return Guard([&] { return DoSearch(query, options); });
+  }
+  Result<Document> GetDocument(const std::string& id) const override {
+    return Guard([&] { return DoGetDocument(id); });
+  }
+  Result<IndexStats> Stats() const override {
+    return Guard([&] { return DoStats(); });
+  }
   const std::string& dir() const override { return dir_; }
 
   storage::Env* env() { return env_.get(); }
 
  private:
+  Result<std::unique_ptr<Writer>> DoNewWriter();
+  Result<SearchResults> DoSearch(const Query& query, const SearchOptions& options) const;
+  Result<Document> DoGetDocument(const std::string& id) const;
+  Result<IndexStats> DoStats() const;
   Result<std::shared_ptr<const DocTable>> Table(const Txn& txn) const;
 
   std::string dir_;
@@ -127,7 +149,7 @@ void WriterImpl::Invert(Field f, uint32_t doc, std::vector<Token>* tokens) {
   }
 }
 
-Status WriterImpl::Add(const Document& doc) {
+Status WriterImpl::DoAdd(const Document& doc) {
   if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
   if (doc.id.size() > kMaxIdBytes)
     return Status::InvalidArgument("document id is " + std::to_string(doc.id.size()) + " bytes; the limit is 400");
@@ -160,7 +182,7 @@ Status WriterImpl::Add(const Document& doc) {
   return Status::OK();
 }
 
-Status WriterImpl::Delete(const std::string& id) {
+Status WriterImpl::DoDelete(const std::string& id) {
   if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
   ids_[id] = 0;
   ++ops_;
@@ -314,7 +336,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
 }
 
-Status WriterImpl::Commit() {
+Status WriterImpl::DoCommit() {
   if (ops_ == 0) return Status::OK();
   for (int attempt = 0; attempt < 40; ++attempt) {
     auto txn = Txn::Begin(index_->env(), true);
@@ -342,7 +364,7 @@ Status WriterImpl::Commit() {
 
 // --- Index --------------------------------------------------------------------
 
-Result<std::unique_ptr<Writer>> IndexImpl::NewWriter() {
+Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
   if (read_only_) return Status::InvalidArgument("index " + dir_ + " was opened read-only");
   std::string path = dir_ + "/write.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -421,7 +443,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   return std::shared_ptr<const DocTable>(t);
 }
 
-Result<SearchResults> IndexImpl::Search(const Query& query, const SearchOptions& options) const {
+Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOptions& options) const {
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
   auto table = Table(**txn);
@@ -475,7 +497,7 @@ Result<SearchResults> IndexImpl::Search(const Query& query, const SearchOptions&
   return res;
 }
 
-Result<Document> IndexImpl::GetDocument(const std::string& id) const {
+Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
   std::string_view v;
@@ -491,7 +513,7 @@ Result<Document> IndexImpl::GetDocument(const std::string& id) const {
   return d;
 }
 
-Result<IndexStats> IndexImpl::Stats() const {
+Result<IndexStats> IndexImpl::DoStats() const {
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
   format::IndexState st;
@@ -512,9 +534,7 @@ Result<IndexStats> IndexImpl::Stats() const {
   return out;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOptions& options) {
+Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   bool have_dir = fs::is_directory(dir, ec);
@@ -557,6 +577,12 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOp
     }
   }
   return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options.read_only));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOptions& options) {
+  return Guard([&] { return OpenIndex(dir, options); });
 }
 
 }  // namespace loupe
