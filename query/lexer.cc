@@ -1,5 +1,6 @@
 // Hand-written lexer: the grammar sees only operators, parentheses, FIELD names,
 // TERMs and PHRASEs. See docs/query-language.md for the rules.
+#include <cctype>
 #include <cstring>
 
 #include "builder.h"
@@ -7,6 +8,15 @@
 
 namespace loupe::qp {
 namespace {
+
+// A plausible value for FIELD, for "expects a value" hints.
+std::string ExampleValue(std::string_view field) {
+  std::string f(field);
+  for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (f == "actor") return "Bessent";
+  if (f == "author") return "Smith";
+  return "tariffs";
+}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -102,7 +112,7 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
                             ? "'" + std::string(name) + ":' expects a date right after the colon, e.g. " +
                                   std::string(name) + ":2025-09-17"
                             : "'" + std::string(name) + ":' expects a value right after the colon, e.g. " +
-                                  std::string(name) + ":tariffs";
+                                  std::string(name) + ":" + ExampleValue(name);
       return Status::QuerySyntax(msg, start, colon + 1);
     }
     out->push_back({LQ_TERM, std::string(word), start, word.size(), start});

@@ -21,7 +21,7 @@ int RunIndex(const IndexArgs& a) {
   for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
   if (files.empty()) {
     std::cerr << "loupe: index: no .txt articles found under the given paths\n";
-    return errors.empty() ? kExitUsage : kExitUsage;
+    return kExitUsage;
   }
 
   auto index = Index::Open(a.db, {.create_if_missing = true});
