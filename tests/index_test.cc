@@ -3,6 +3,7 @@
 #include <lmdb.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "index/format.h"
@@ -341,4 +342,56 @@ TEST_CASE("read-only indexes refuse writers") {
   auto idx = Index::Open(dir.sub("idx"), o);
   REQUIRE(idx.ok());
   CHECK((*idx)->NewWriter().status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("replacing or deleting documents leaves scores as if they had never been there") {
+  // Scores of a fresh index over the final documents...
+  auto docs = [](int version) {
+    std::vector<Document> out;
+    for (int i = 0; i < 30; ++i) {
+      std::string body = "tariff talks " + std::string(i % 3 ? "soybean" : "chip") + " round " + std::to_string(i);
+      if (version && i % 2) body += " tariff";  // the replacement changes term frequencies
+      out.push_back(Doc("d" + std::to_string(i), "t" + std::to_string(i % 4), body));
+    }
+    return out;
+  };
+  auto scores = [](Index& idx) {
+    std::map<std::string, double> out;
+    Query q = Query::Or({Body("tariff"), Body("soybean"), Body("chip"), Query::Term(Field::kTitle, "t1")});
+    auto r = idx.Search(q, {.limit = 1000});
+    REQUIRE(r.ok());
+    for (const Hit& h : r->hits) out[h.document.id] = h.score;
+    return out;
+  };
+  TempDir fresh_dir, churn_dir;
+  auto fresh = OpenNew(fresh_dir);
+  {
+    auto w = fresh->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs(1)) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  // ...equal those of an index that saw older versions, replaced in a later
+  // commit and within one batch, and documents added then deleted.
+  auto churn = OpenNew(churn_dir);
+  {
+    auto w = churn->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs(0)) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Add(Doc("gone", "chip", "tariff tariff chip")).ok());
+    REQUIRE((*w)->Commit().ok());
+    REQUIRE((*w)->Add(Doc("queued", "t1", "soybean soybean")).ok());
+    for (const Document& d : docs(0)) REQUIRE((*w)->Add(d).ok());  // superseded in this batch
+    for (const Document& d : docs(1)) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Delete("gone").ok());
+    REQUIRE((*w)->Delete("queued").ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto a = scores(*fresh), b = scores(*churn);
+  REQUIRE(a.size() == b.size());
+  for (const auto& [id, s] : a) {
+    INFO(id);
+    REQUIRE(b.count(id));
+    CHECK(b[id] == Approx(s).epsilon(1e-9));
+  }
 }

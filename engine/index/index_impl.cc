@@ -81,8 +81,21 @@ class WriterImpl final : public Writer {
   Status DoDelete(const std::string& id);
   Status DoCommit();
   Status WriteBatch(Txn* txn, format::IndexState* st);
-  Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch& b, bool append);
+  struct Retired {
+    uint32_t df = 0;
+    uint64_t cf = 0;
+  };
+  using RetiredMap = std::unordered_map<std::string, Retired>;
+
+  Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append);
   void Invert(Field f, uint32_t doc, std::vector<Token>* tokens);
+  // Runs the analyzer over every field of DOC, calling FN(field, tokens) once per field.
+  template <typename Fn>
+  void AnalyzeFields(const Document& doc, Fn&& fn);
+  // Adds DOC's distinct terms to OUT, so that term statistics can forget it.
+  void Retire(const Document& doc, RetiredMap* out);
+  // A queued document that a later Add or Delete of the same id supersedes.
+  void SupersedePending(uint32_t doc);
 
   IndexImpl* index_;
   int lock_fd_;
@@ -91,6 +104,7 @@ class WriterImpl final : public Writer {
   std::unordered_map<std::string, TermBatch> terms_;
   std::vector<PendingDoc> docs_;
   std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
+  RetiredMap retired_pending_;                     // terms of superseded queued documents
   size_t ops_ = 0;
   std::vector<Token> tokens_;
   std::string block_, pos_block_;
@@ -157,7 +171,30 @@ Status WriterImpl::DoAdd(const Document& doc) {
   uint32_t d = next_doc_++;
   format::DocValues values;
   values.date = doc.date ? *doc.date : format::kNoDate;
+  AnalyzeFields(doc, [&](Field f, std::vector<Token>* tokens) {
+    values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens->size());
+    Invert(f, d, tokens);
+  });
 
+  docs_.push_back(PendingDoc{d, format::EncodeStoredDoc(doc), values});
+  uint32_t& slot = ids_[doc.id];
+  if (slot) SupersedePending(slot);  // it never becomes live
+  slot = d;
+  ++ops_;
+  return Status::OK();
+}
+
+Status WriterImpl::DoDelete(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
+  uint32_t& slot = ids_[id];
+  if (slot) SupersedePending(slot);
+  slot = 0;
+  ++ops_;
+  return Status::OK();
+}
+
+template <typename Fn>
+void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     tokens_.clear();
     uint32_t pos = 0;
@@ -165,8 +202,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
       if (i) pos += format::kActorGap;  // phrases never span two values
       pos = analyzer_->AnalyzeField(f, texts[i], pos, &tokens_);
     }
-    values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens_.size());
-    Invert(f, d, &tokens_);
+    fn(f, &tokens_);
   };
   field(Field::kTitle, {doc.title});
   field(Field::kBody, {doc.body});
@@ -175,21 +211,32 @@ Status WriterImpl::DoAdd(const Document& doc) {
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
   field(Field::kTopic, v);
-
-  docs_.push_back(PendingDoc{d, format::EncodeStoredDoc(doc), values});
-  ids_[doc.id] = d;  // a queued doc with the same id is superseded (never becomes live)
-  ++ops_;
-  return Status::OK();
 }
 
-Status WriterImpl::DoDelete(const std::string& id) {
-  if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
-  ids_[id] = 0;
-  ++ops_;
-  return Status::OK();
+void WriterImpl::Retire(const Document& doc, RetiredMap* out) {
+  AnalyzeFields(doc, [&](Field f, std::vector<Token>* tokens) {
+    std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) { return a.term < b.term; });
+    for (size_t i = 0; i < tokens->size();) {
+      size_t j = i;
+      while (j < tokens->size() && (*tokens)[j].term == (*tokens)[i].term) ++j;
+      Retired& r = (*out)[format::TermKey(f, (*tokens)[i].term)];
+      r.df += 1;
+      r.cf += j - i;
+      i = j;
+    }
+  });
+}
+
+void WriterImpl::SupersedePending(uint32_t doc) {
+  auto it = std::lower_bound(docs_.begin(), docs_.end(), doc,
+                             [](const PendingDoc& p, uint32_t d) { return p.doc < d; });
+  if (it == docs_.end() || it->doc != doc) return;
+  Document old;
+  if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_);
 }
 
 void WriterImpl::Rollback() {
+  retired_pending_.clear();
   terms_.clear();
   docs_.clear();
   ids_.clear();
@@ -197,7 +244,8 @@ void WriterImpl::Rollback() {
   next_doc_ = base_doc_;
 }
 
-Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBatch& b, bool append) {
+Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* batch, const Retired* retired,
+                             bool append) {
   Field f = static_cast<Field>(term_key[0]);
   std::string_view term = std::string_view(term_key).substr(1);
   format::TermInfo info;
@@ -207,6 +255,19 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
   if (existed && !format::DecodeTermInfo(v, &info))
     return Status::Corruption("term dictionary entry unreadable; rebuild the index");
   if (!s.ok() && !s.IsNotFound()) return s;
+  // Postings of retired documents stay until compaction (the tombstone hides
+  // them); statistics forget them now, so that BM25 scores do not drift.
+  auto forget_retired = [&] {
+    if (!retired) return;
+    info.df -= std::min(info.df, retired->df);
+    info.cf -= std::min(info.cf, retired->cf);
+  };
+  if (!batch) {
+    if (!existed) return Status::OK();
+    forget_retired();
+    return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), false);
+  }
+  const TermBatch& b = *batch;
 
   // New postings, possibly preceded by the term's last partial block.
   std::vector<uint32_t> docs, tfs, counts, positions;
@@ -260,6 +321,7 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
   }
   info.df += static_cast<uint32_t>(b.docs.size());
   for (uint32_t tf : b.tfs) info.cf += tf;
+  forget_retired();
   return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), append);
 }
 
@@ -269,6 +331,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   if (st->next_doc != base_doc_) return Status::Internal("index changed under the write lock");
 
   // Replacements and deletions: retire the committed document with each id.
+  RetiredMap retired = retired_pending_;  // a copy: this attempt may be redone
   std::vector<const std::string*> ids;
   for (const auto& [id, d] : ids_) ids.push_back(&id);
   std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
@@ -279,6 +342,10 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
       uint32_t old = format::DecodeFixed32BE(v.data());
       std::string key = format::DocKey(old);
+      std::string_view sv;
+      Document old_doc;
+      Status r = txn->Get(Db::kDocs, key, &sv);
+      if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired);
       std::string_view dv;
       format::DocValues values;
       Status g = txn->Get(Db::kDocvals, key, &dv);
@@ -324,11 +391,17 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   if (!terms_count.ok()) return terms_count.status();
   bool append = *terms_count == 0;
   std::vector<const std::string*> keys;
-  keys.reserve(terms_.size());
+  keys.reserve(terms_.size() + retired.size());
   for (const auto& [k, b] : terms_) keys.push_back(&k);
+  for (const auto& [k, r] : retired)
+    if (!terms_.count(k)) keys.push_back(&k);
   std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return *a < *b; });
   for (const std::string* k : keys) {
-    if (!(s = WriteTerm(txn, *k, terms_.at(*k), append)).ok()) return s;
+    auto b = terms_.find(*k);
+    auto r = retired.find(*k);
+    s = WriteTerm(txn, *k, b == terms_.end() ? nullptr : &b->second, r == retired.end() ? nullptr : &r->second,
+                  append && b != terms_.end());
+    if (!s.ok()) return s;
   }
 
   st->next_doc = next_doc_;
@@ -348,6 +421,7 @@ Status WriterImpl::DoCommit() {
       terms_.clear();
       docs_.clear();
       ids_.clear();
+      retired_pending_.clear();
       ops_ = 0;
       base_doc_ = next_doc_;
       return s;
