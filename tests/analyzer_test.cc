@@ -1,6 +1,9 @@
 // Analyzer golden table: input text -> the exact terms (and positions/offsets).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -102,4 +105,81 @@ TEST_CASE("unknown stemmer language is an error, not a crash") {
   auto a = Analyzer::Create(o);
   REQUIRE_FALSE(a.ok());
   CHECK(a.status().code() == loupe::StatusCode::kInvalidArgument);
+}
+
+namespace {
+
+std::string Show(const std::vector<Token>& v) {
+  std::string s;
+  for (const auto& t : v)
+    s += t.term + "@" + std::to_string(t.position) + "[" + std::to_string(t.begin) + "," + std::to_string(t.end) + ") ";
+  return s;
+}
+
+// The ASCII fast path must give exactly what the ICU path gives: terms,
+// positions and byte offsets.
+void ExpectSameAsIcu(Analyzer& fast, Analyzer& icu, const std::string& text) {
+  for (bool stem : {true, false}) {
+    std::vector<Token> a, b;
+    uint32_t pa = fast.Analyze(text, stem, 7, &a);
+    uint32_t pb = icu.Analyze(text, stem, 7, &b);
+    INFO("text: " << text);
+    REQUIRE(Show(a) == Show(b));
+    REQUIRE(pa == pb);
+  }
+}
+
+std::unique_ptr<Analyzer> Make(bool fast) {
+  loupe::AnalyzerOptions o;
+  o.ascii_fast_path = fast;
+  auto a = Analyzer::Create(o);
+  REQUIRE(a.ok());
+  return std::move(*a);
+}
+
+}  // namespace
+
+TEST_CASE("ASCII fast path equals ICU on tricky strings") {
+  auto fast = Make(true), icu = Make(false);
+  for (const char* t : {"U.S. and U.S.A. e.g. i.e. a.b.c.d", "don't o'neil rock'n'roll 'quoted' tariffs'", "3.5% $1,000,000 1;2 1.2.3 4,5,6 7..8 9,,0",
+                        "a:b c::d 12:30 http://example.com/path?q=1&r=2 user@example.com", "COVID-19 US-China x-ray 2025-09-17",
+                        "foo_bar _x y_ 1_000 __init__", "ab1 1ab a1b2c3 1a.2b 1.a a.1 a'1 1'a", "A.B.C. Tariffs! (soybeans), [chips]; {rare} <earths>",
+                        "trailing. .leading ...dots... -dash- --x-- +plus+", "tab\tnew\nline\rcarriage\fform\vvert",
+                        "x.y.z. x..y x.'y x'.y 5.'6 5'.6", "café naïve Ωmega TikTok’s 何立峰会见贝森特 Großhandel — “quoted”",
+                        "word\xcc\x81 combining e\xcc\x81x", "mix中文mixed and 中文 mixed", "\xff\xfe invalid \xc3 bytes ok",
+                        "a", "", "   ", ".", "'", "1", "I'm 1990s 10th 2nd 100km"}) {
+    ExpectSameAsIcu(*fast, *icu, t);
+  }
+}
+
+TEST_CASE("ASCII fast path equals ICU on random text") {
+  auto fast = Make(true), icu = Make(false);
+  const std::vector<std::string> pieces = {"a", "b", "Z", "e", "s", "1", "0", ".", "'", ":", ",", ";", "_", "-", " ",
+                                           " ", "\n", "!", "(", ")", "\"", "/", "@", "#", "$", "%", "&", "*", "+",
+                                           "=", "?", "é", "’", "中", "\xcc\x81", "\t", "ing", "ed", "tion", "x"};
+  uint64_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>(seed >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    size_t n = 1 + next() % 24;
+    for (size_t i = 0; i < n; ++i) text += pieces[next() % pieces.size()];
+    ExpectSameAsIcu(*fast, *icu, text);
+  }
+}
+
+TEST_CASE("ASCII fast path equals ICU on the bundled corpus") {
+  auto fast = Make(true), icu = Make(false);
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(LOUPE_SOURCE_DIR) + "/corpus")) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ExpectSameAsIcu(*fast, *icu, ss.str());
+    ++files;
+  }
+  CHECK(files >= 60);
 }

@@ -12,6 +12,8 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <array>
+#include <cstring>
 #include <memory>
 
 namespace loupe {
@@ -21,16 +23,194 @@ struct StemmerDeleter {
   void operator()(sb_stemmer* s) const { sb_stemmer_delete(s); }
 };
 
+// ASCII character classes of the Unicode word-break rules (UAX #29) as ICU's
+// root rules apply them.
+enum : uint8_t { kOther = 0, kLetter = 1, kDigit = 2, kMidLetter = 4, kMidNum = 8, kUnderscore = 16, kSpace = 32 };
+
+constexpr auto kAsciiClass = [] {
+  std::array<uint8_t, 128> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kLetter;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kLetter;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  t['.'] = kMidLetter | kMidNum;   // MidNumLet
+  t['\''] = kMidLetter | kMidNum;  // Single_Quote
+  t['@'] = kLetter;  // ICU's root rules count '@' as ALetter (e-mail addresses stay whole)
+  // ':' is MidLetter in UAX #29 but not in ICU's root rules, so it breaks words.
+  t[','] = kMidNum;
+  t[';'] = kMidNum;
+  t['_'] = kUnderscore;  // ExtendNumLet
+  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] = kSpace;
+  return t;
+}();
+
+// Folded term -> stem, so that frequent words are stemmed once. Open
+// addressing over an arena; cleared when full (the working set of a language is
+// far smaller than the cap).
+class StemCache {
+ public:
+  // Returns the cached stem of `term`, or nullptr.
+  const std::string_view* Find(std::string_view term, uint64_t h) const {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.key_len == 0) return nullptr;
+      if (s.hash == h && s.key_len == term.size() && std::memcmp(arena_.data() + s.key_off, term.data(), term.size()) == 0) {
+        view_ = std::string_view(arena_.data() + s.key_off + s.key_len, s.val_len);
+        return &view_;
+      }
+    }
+  }
+  void Insert(std::string_view term, std::string_view stem, uint64_t h) {
+    if (term.empty() || term.size() > 64 || stem.size() > 255) return;
+    if (slots_.empty() || (count_ + 1) * 4 > slots_.size() * 3 || arena_.size() > kMaxArena) Reset();
+    size_t i = h & mask_;
+    while (slots_[i].key_len != 0) i = (i + 1) & mask_;
+    slots_[i] = Slot{h, static_cast<uint32_t>(arena_.size()), static_cast<uint8_t>(term.size()),
+                     static_cast<uint8_t>(stem.size())};
+    arena_.append(term);
+    arena_.append(stem);
+    ++count_;
+  }
+  static uint64_t Hash(std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash;
+    uint32_t key_off;
+    uint8_t key_len, val_len;
+  };
+  static constexpr size_t kSlots = size_t{1} << 17;  // 96k entries at 3/4 load
+  static constexpr size_t kMaxArena = size_t{8} << 20;
+  void Reset() {
+    slots_.assign(kSlots, Slot{0, 0, 0, 0});
+    mask_ = kSlots - 1;
+    arena_.clear();
+    count_ = 0;
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, count_ = 0;
+  std::string arena_;
+  mutable std::string_view view_;
+};
+
 class IcuAnalyzer final : public Analyzer {
  public:
   IcuAnalyzer(std::unique_ptr<icu::BreakIterator> bi, const icu::Normalizer2* nfkc_cf,
               const icu::Normalizer2* nfd, std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer,
-              bool fold_diacritics)
+              bool fold_diacritics, bool ascii_fast_path)
       : bi_(std::move(bi)), nfkc_cf_(nfkc_cf), nfd_(nfd), stemmer_(std::move(stemmer)),
-        fold_diacritics_(fold_diacritics) {}
+        fold_diacritics_(fold_diacritics), fast_(ascii_fast_path) {}
 
   uint32_t Analyze(std::string_view text, bool stem, uint32_t position, std::vector<Token>* out) override {
     if (text.empty()) return position;
+    if (!fast_) return AnalyzeIcu(text, 0, stem, position, out);
+    // Whitespace-separated runs of pure ASCII go through the scanner; each stretch
+    // of runs containing other bytes (with the whitespace before it, which
+    // combining marks would attach to) goes through ICU.
+    const size_t n = text.size();
+    size_t i = 0, icu_from = std::string_view::npos;
+    while (i < n) {
+      size_t run = i;
+      bool ascii = true;
+      while (run < n && !IsSpace(text[run])) {
+        ascii &= static_cast<unsigned char>(text[run]) < 0x80 && text[run] != '_';
+        ++run;
+      }
+      if (run > i) {
+        if (!ascii) {
+          if (icu_from == std::string_view::npos) icu_from = i > 0 ? i - 1 : 0;
+        } else {
+          if (icu_from != std::string_view::npos) {
+            position = AnalyzeIcu(text.substr(icu_from, i - icu_from), icu_from, stem, position, out);
+            icu_from = std::string_view::npos;
+          }
+          position = ScanAscii(text, i, run, stem, position, out);
+        }
+      }
+      i = run;
+      while (i < n && IsSpace(text[i])) ++i;
+    }
+    if (icu_from != std::string_view::npos)
+      position = AnalyzeIcu(text.substr(icu_from), icu_from, stem, position, out);
+    return position;
+  }
+
+ private:
+  static bool IsSpace(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x80 && kAsciiClass[u] == kSpace;
+  }
+  static uint8_t Class(char c) { return kAsciiClass[static_cast<unsigned char>(c)]; }
+
+  // Words of the ASCII run text[begin, end) (no whitespace, no '_'), as ICU
+  // would segment them.
+  uint32_t ScanAscii(std::string_view text, size_t begin, size_t end, bool stem, uint32_t position,
+                     std::vector<Token>* out) {
+    size_t i = begin;
+    while (i < end) {
+      uint8_t c = Class(text[i]);
+      if (!(c & (kLetter | kDigit))) {
+        ++i;
+        continue;
+      }
+      size_t start = i;
+      bool letters = false;
+      while (i < end) {
+        c = Class(text[i]);
+        if (c & (kLetter | kDigit)) {
+          letters |= c == kLetter;
+          ++i;
+          continue;
+        }
+        // A middle character joins two letters (MidLetter) or two digits (MidNum).
+        if (i + 1 < end && (c & (kMidLetter | kMidNum))) {
+          uint8_t prev = Class(text[i - 1]), next = Class(text[i + 1]);
+          if ((c & kMidLetter) && prev == kLetter && next == kLetter) {
+            i += 2;
+            letters = true;
+            continue;
+          }
+          if ((c & kMidNum) && prev == kDigit && next == kDigit) {
+            i += 2;
+            continue;
+          }
+        }
+        break;
+      }
+      size_t len = i - start;
+      if (len > kMaxTermBytes) {
+        ++position;
+        continue;
+      }
+      term_.resize(len);
+      for (size_t k = 0; k < len; ++k) {
+        char ch = text[start + k];
+        term_[k] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch;
+      }
+      JoinDottedAcronym();
+      if (stem && letters) CachedStem();
+      out->push_back(Token{term_, position++, static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
+    }
+    return position;
+  }
+
+  void CachedStem() {
+    uint64_t h = StemCache::Hash(term_);
+    if (const std::string_view* hit = cache_.Find(term_, h)) {
+      term_.assign(hit->data(), hit->size());
+      return;
+    }
+    key_ = term_;
+    Stem();
+    cache_.Insert(key_, term_, h);
+  }
+
+  // The ICU path over text (a piece starting at byte `base` of the caller's text).
+  uint32_t AnalyzeIcu(std::string_view text, size_t base, bool stem, uint32_t position, std::vector<Token>* out) {
     Decode(text);
     bi_->setText(utf16_);
     int32_t start = bi_->first();
@@ -43,13 +223,18 @@ class IcuAnalyzer final : public Analyzer {
         continue;
       }
       bool letters = status >= UBRK_WORD_LETTER && status < UBRK_WORD_LETTER_LIMIT;
-      if (stem && letters) Stem();
-      out->push_back(Token{term_, position++, offsets_[start], offsets_[end]});
+      if (stem && letters) {
+        if (fast_)
+          CachedStem();
+        else
+          Stem();
+      }
+      out->push_back(Token{term_, position++, static_cast<uint32_t>(base + offsets_[start]),
+                           static_cast<uint32_t>(base + offsets_[end])});
     }
     return position;
   }
 
- private:
   // UTF-8 -> utf16_, with offsets_[i] = byte offset of UTF-16 unit i.
   void Decode(std::string_view text) {
     utf16_.remove();
@@ -121,6 +306,9 @@ class IcuAnalyzer final : public Analyzer {
   const icu::Normalizer2* nfd_;
   std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer_;
   bool fold_diacritics_;
+  bool fast_;
+  StemCache cache_;
+  std::string key_;
   icu::UnicodeString utf16_, piece_, folded_, decomposed_;
   std::vector<uint32_t> offsets_;
   std::string term_;
@@ -141,7 +329,8 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
     return Status::InvalidArgument("unknown stemmer language '" + options.stemmer_language +
                                    "' (try english, french, german, spanish, ...)");
   return std::unique_ptr<Analyzer>(
-      new IcuAnalyzer(std::move(bi), nfkc_cf, nfd, std::move(stemmer), options.fold_diacritics));
+      new IcuAnalyzer(std::move(bi), nfkc_cf, nfd, std::move(stemmer), options.fold_diacritics,
+                      options.ascii_fast_path));
 }
 
 }  // namespace loupe

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "index/format.h"
+#include "index/term_table.h"
 #include "loupe/analyzer.h"
 #include "loupe/index.h"
 #include "search/doc_table.h"
@@ -69,7 +70,8 @@ class WriterImpl final : public Writer {
 
  private:
   struct TermBatch {
-    std::vector<uint32_t> docs, tfs, counts, positions;
+    uint32_t last_doc = UINT32_MAX;
+    std::vector<uint32_t> docs, tfs, positions;  // tfs[i] positions per docs[i], in order
   };
   struct PendingDoc {
     uint32_t doc;
@@ -101,7 +103,8 @@ class WriterImpl final : public Writer {
   int lock_fd_;
   uint32_t base_doc_, next_doc_;
   std::unique_ptr<Analyzer> analyzer_;
-  std::unordered_map<std::string, TermBatch> terms_;
+  TermTable term_ids_;
+  std::vector<TermBatch> terms_;  // by term id
   std::vector<PendingDoc> docs_;
   std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
   RetiredMap retired_pending_;                     // terms of superseded queued documents
@@ -148,18 +151,19 @@ class IndexImpl final : public Index {
 // --- Writer -------------------------------------------------------------------
 
 void WriterImpl::Invert(Field f, uint32_t doc, std::vector<Token>* tokens) {
-  std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) {
-    return a.term != b.term ? a.term < b.term : a.position < b.position;
-  });
-  for (size_t i = 0; i < tokens->size();) {
-    size_t j = i;
-    while (j < tokens->size() && (*tokens)[j].term == (*tokens)[i].term) ++j;
-    TermBatch& b = terms_[format::TermKey(f, (*tokens)[i].term)];
-    b.docs.push_back(doc);
-    b.tfs.push_back(static_cast<uint32_t>(j - i));
-    b.counts.push_back(static_cast<uint32_t>(j - i));
-    for (size_t k = i; k < j; ++k) b.positions.push_back((*tokens)[k].position);
-    i = j;
+  // Tokens come in position order, and a document is inverted whole before the
+  // next, so each term's postings and positions are appended already sorted.
+  for (const Token& t : *tokens) {
+    uint32_t id = term_ids_.Intern(f, t.term);
+    if (id == terms_.size()) terms_.emplace_back();
+    TermBatch& b = terms_[id];
+    if (b.last_doc != doc) {
+      b.last_doc = doc;
+      b.docs.push_back(doc);
+      b.tfs.push_back(0);
+    }
+    b.tfs.back() += 1;
+    b.positions.push_back(t.position);
   }
 }
 
@@ -237,6 +241,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
 
 void WriterImpl::Rollback() {
   retired_pending_.clear();
+  term_ids_.clear();
   terms_.clear();
   docs_.clear();
   ids_.clear();
@@ -301,7 +306,7 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
   }
   docs.insert(docs.end(), b.docs.begin(), b.docs.end());
   tfs.insert(tfs.end(), b.tfs.begin(), b.tfs.end());
-  counts.insert(counts.end(), b.counts.begin(), b.counts.end());
+  counts.insert(counts.end(), b.tfs.begin(), b.tfs.end());
   positions.insert(positions.end(), b.positions.begin(), b.positions.end());
   (void)first_old;
 
@@ -390,17 +395,30 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   auto terms_count = txn->Count(Db::kTerms);
   if (!terms_count.ok()) return terms_count.status();
   bool append = *terms_count == 0;
-  std::vector<const std::string*> keys;
-  keys.reserve(terms_.size() + retired.size());
-  for (const auto& [k, b] : terms_) keys.push_back(&k);
-  for (const auto& [k, r] : retired)
-    if (!terms_.count(k)) keys.push_back(&k);
-  std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return *a < *b; });
-  for (const std::string* k : keys) {
-    auto b = terms_.find(*k);
-    auto r = retired.find(*k);
-    s = WriteTerm(txn, *k, b == terms_.end() ? nullptr : &b->second, r == retired.end() ? nullptr : &r->second,
-                  append && b != terms_.end());
+  // Every key once: the batch's terms, then retired terms the batch lacks.
+  struct Item {
+    std::string_view key;
+    const TermBatch* batch;
+  };
+  std::vector<Item> items;
+  items.reserve(terms_.size() + retired.size());
+  for (uint32_t id = 0; id < terms_.size(); ++id) items.push_back({term_ids_.key(id), &terms_[id]});
+  std::unordered_map<std::string_view, bool> in_batch;
+  if (!retired.empty()) {
+    for (const Item& it : items) in_batch[it.key] = true;
+    for (const auto& [k, r] : retired)
+      if (!in_batch.count(k)) items.push_back({k, nullptr});
+  }
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.key < b.key; });
+  std::string key;
+  for (const Item& it : items) {
+    key.assign(it.key);
+    const Retired* r = nullptr;
+    if (!retired.empty()) {
+      auto f = retired.find(key);
+      if (f != retired.end()) r = &f->second;
+    }
+    s = WriteTerm(txn, key, it.batch, r, append && it.batch);
     if (!s.ok()) return s;
   }
 
@@ -418,6 +436,7 @@ Status WriterImpl::DoCommit() {
     Status s = WriteBatch(txn->get(), &st);
     if (s.ok()) s = (*txn)->Commit();
     if (s.ok()) {
+      term_ids_.clear();
       terms_.clear();
       docs_.clear();
       ids_.clear();

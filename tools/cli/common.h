@@ -49,6 +49,14 @@ struct StatsArgs {
 };
 int RunStats(const StatsArgs& a);
 
+struct BenchArgs {
+  std::string db;
+  std::string queries;
+  std::string mode = "top10";
+  int repeat = 5;
+};
+int RunBench(const BenchArgs& a);
+
 }  // namespace loupe::cli
 
 #endif  // LOUPE_TOOLS_CLI_COMMON_H_

@@ -52,6 +52,19 @@ int main(int argc, char** argv) {
   stats->add_option("--format", ta.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
 
+  BenchArgs ba;
+  ba.db = DefaultDb();
+  auto* bench = app.add_subcommand("bench", "Time queries inside the process (used by tools/bench/run.sh).\n"
+                                            "QUERIES has one query per line, optionally `class<TAB>query`.\n"
+                                            "Prints TSV: query, median_us, p95_us, count (matches).\n"
+                                            "Example: loupe bench --db news.loupe --queries q.tsv --mode count");
+  bench->add_option("--db", ba.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  bench->add_option("--queries", ba.queries, "File of queries")->required();
+  bench->add_option("--mode", ba.mode, "top10 (BM25 top 10) or count (exact matches; default top10)")
+      ->check(CLI::IsMember({"top10", "count"}));
+  bench->add_option("--repeat", ba.repeat, "Runs per query; median and p95 are over these (default 5)")
+      ->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,6 +75,7 @@ int main(int argc, char** argv) {
     if (*index) return RunIndex(ia);
     if (*search) return RunSearch(sa);
     if (*stats) return RunStats(ta);
+    if (*bench) return RunBench(ba);
   } catch (const std::exception& e) {
     std::cerr << "loupe: internal error: " << e.what() << "\n";
     return kExitIndex;

@@ -36,6 +36,10 @@ struct AnalyzerOptions {
   std::string stemmer_language = "english";
   // Strip diacritics after folding (café -> cafe). Off by default.
   bool fold_diacritics = false;
+  // Segment pure-ASCII words with a hand-written scanner that gives exactly what
+  // ICU gives (a differential test holds it to that), and cache stems. Turning
+  // it off sends all text through ICU; only tests and benchmarks need that.
+  bool ascii_fast_path = true;
 };
 
 class Analyzer {

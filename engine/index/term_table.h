@@ -1,0 +1,91 @@
+// TermTable: interns (field, term) keys of a write batch to dense ids, so that
+// inversion appends to per-term postings without sorting tokens or building a
+// key string per occurrence.
+#ifndef LOUPE_ENGINE_INDEX_TERM_TABLE_H_
+#define LOUPE_ENGINE_INDEX_TERM_TABLE_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/document.h"
+
+namespace loupe {
+
+class TermTable {
+ public:
+  // The id of (field, term), adding it if new.
+  uint32_t Intern(Field field, std::string_view term) {
+    uint64_t h = Hash(static_cast<uint8_t>(field), term);
+    if ((size_ + 1) * 4 > slots_.size() * 3) Rehash();
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.id == kEmpty) {
+        uint32_t id = static_cast<uint32_t>(offsets_.size());
+        s = Slot{h, id};
+        offsets_.push_back(static_cast<uint32_t>(arena_.size()));
+        arena_.push_back(static_cast<char>(field));
+        arena_.append(term);
+        ends_.push_back(static_cast<uint32_t>(arena_.size()));
+        ++size_;
+        return id;
+      }
+      if (s.hash == h) {
+        std::string_view k = key(s.id);
+        if (k.size() == term.size() + 1 && k[0] == static_cast<char>(field) &&
+            std::memcmp(k.data() + 1, term.data(), term.size()) == 0)
+          return s.id;
+      }
+    }
+  }
+  // The key of an id: one field byte, then the term bytes (format::TermKey).
+  std::string_view key(uint32_t id) const {
+    return std::string_view(arena_.data() + offsets_[id], ends_[id] - offsets_[id]);
+  }
+  size_t size() const { return offsets_.size(); }
+  void clear() {
+    slots_.clear();
+    offsets_.clear();
+    ends_.clear();
+    arena_.clear();
+    size_ = 0;
+    mask_ = 0;
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash;
+    uint32_t id;
+  };
+  static uint64_t Hash(uint8_t field, std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull ^ field;  // FNV-1a, then a final mix
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+  }
+  void Rehash() {
+    size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(n, Slot{0, kEmpty});
+    mask_ = n - 1;
+    for (const Slot& s : old) {
+      if (s.id == kEmpty) continue;
+      size_t i = s.hash & mask_;
+      while (slots_[i].id != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, size_ = 0;
+  std::vector<uint32_t> offsets_, ends_;
+  std::string arena_;
+};
+
+}  // namespace loupe
+
+#endif  // LOUPE_ENGINE_INDEX_TERM_TABLE_H_
