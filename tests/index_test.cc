@@ -395,3 +395,42 @@ TEST_CASE("replacing or deleting documents leaves scores as if they had never be
     CHECK(b[id] == Approx(s).epsilon(1e-9));
   }
 }
+
+TEST_CASE("stored documents round-trip through compressed blocks of any size") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  std::vector<Document> docs;
+  uint64_t seed = 7;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>(seed >> 33);
+  };
+  for (int i = 0; i < 400; ++i) {
+    std::string body;
+    size_t words = next() % 5 == 0 ? 6000 : next() % 300;  // some documents exceed a whole block
+    for (size_t k = 0; k < words; ++k) body += "w" + std::to_string(next() % 5000) + " ";
+    Document d = Doc("doc" + std::to_string(i), "title " + std::to_string(i), body, Days{20000 + i}, {"Actor " + std::to_string(i % 7)});
+    d.author = i % 3 ? "Author" : "";
+    d.topics = {"topic " + std::to_string(i % 5)};
+    docs.push_back(d);
+    REQUIRE((*w)->Add(d).ok());
+    if (i == 150 || i == 151 || i == 300) REQUIRE((*w)->Commit().ok());  // blocks end at commits
+  }
+  REQUIRE((*w)->Commit().ok());
+  for (const Document& d : docs) {
+    auto got = idx->GetDocument(d.id);
+    REQUIRE(got.ok());
+    CHECK(got->title == d.title);
+    CHECK(got->body == d.body);
+    CHECK(got->author == d.author);
+    CHECK(got->date == d.date);
+    CHECK(got->actors == d.actors);
+    CHECK(got->topics == d.topics);
+  }
+  auto r = idx->Search(Query::Term(Field::kTitle, "titl"), {.limit = 400});
+  REQUIRE(r.ok());
+  CHECK(r->hits.size() == 400);
+  for (const Hit& h : r->hits) CHECK(h.document.title.rfind("title ", 0) == 0);
+}

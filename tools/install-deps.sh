@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libicu-dev liblmdb-dev lemon libstemmer-dev catch2
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libzstd-dev
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "index/doc_store.h"
 #include "index/format.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
@@ -337,6 +338,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 
   // Replacements and deletions: retire the committed document with each id.
   RetiredMap retired = retired_pending_;  // a copy: this attempt may be redone
+  format::DocBlockReader old_docs;
   std::vector<const std::string*> ids;
   for (const auto& [id, d] : ids_) ids.push_back(&id);
   std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
@@ -349,7 +351,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       std::string key = format::DocKey(old);
       std::string_view sv;
       Document old_doc;
-      Status r = txn->Get(Db::kDocs, key, &sv);
+      Status r = old_docs.Read(*txn, old, &sv);
       if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired);
       std::string_view dv;
       format::DocValues values;
@@ -358,10 +360,9 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
         for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] -= std::min<uint64_t>(st->total_lengths[f], values.lengths[f]);
         if (st->live_docs > 0) st->live_docs -= 1;
       }
-      for (Db db : {Db::kDocs, Db::kDocvals}) {
-        Status d = txn->Del(db, key);
-        if (!d.ok() && !d.IsNotFound()) return d;
-      }
+      // Its stored fields stay in their block until compaction.
+      Status d = txn->Del(Db::kDocvals, key);
+      if (!d.ok() && !d.IsNotFound()) return d;
       if (!(s = txn->Put(Db::kDeleted, key, "")).ok()) return s;
     } else if (!s.IsNotFound()) {
       return s;
@@ -382,14 +383,24 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   std::unordered_map<uint32_t, bool> live_new;
   for (const auto& [id, d] : ids_)
     if (d) live_new[d] = true;
+  format::DocBlockBuilder block;
+  std::string packed;
+  auto flush = [&]() -> Status {
+    if (block.empty()) return Status::OK();
+    std::string key = format::DocKey(block.first_doc());
+    if (!block.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
+    return txn->Put(Db::kDocs, key, packed, true);
+  };
   for (const PendingDoc& p : docs_) {
     if (!live_new.count(p.doc)) continue;
     std::string key = format::DocKey(p.doc);
-    if (!(s = txn->Put(Db::kDocs, key, p.stored, true)).ok()) return s;
+    block.Add(p.doc, p.stored);
+    if (block.raw_bytes() >= format::kDocBlockBytes && !(s = flush()).ok()) return s;
     if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
     st->live_docs += 1;
     for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
   }
+  if (!(s = flush()).ok()) return s;
 
   // Postings, in key order (MDB_APPEND when the tables start empty).
   auto terms_count = txn->Count(Db::kTerms);
@@ -574,13 +585,14 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     heap.pop();
   }
   std::reverse(best.begin(), best.end());
+  format::DocBlockReader docs;
   for (size_t i = options.offset; i < best.size(); ++i) {
     Hit h;
     h.doc_id = best[i].doc;
     h.score = best[i].score;
     if (options.load_documents) {
       std::string_view v;
-      Status s = (*txn)->Get(Db::kDocs, format::DocKey(h.doc_id), &v);
+      Status s = docs.Read(**txn, h.doc_id, &v);
       if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
       if (!format::DecodeStoredDoc(v, &h.document))
         return Status::Corruption("stored document unreadable; rebuild the index");
@@ -598,8 +610,8 @@ Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {
   if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
   if (!s.ok()) return s;
   if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
-  std::string key(v);
-  s = (*txn)->Get(Db::kDocs, key, &v);
+  format::DocBlockReader docs;
+  s = docs.Read(**txn, format::DecodeFixed32BE(v.data()), &v);
   if (!s.ok()) return s.IsNotFound() ? Status::Corruption("document '" + id + "' has no stored fields") : s;
   Document d;
   if (!format::DecodeStoredDoc(v, &d)) return Status::Corruption("stored document unreadable; rebuild the index");

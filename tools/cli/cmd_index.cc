@@ -10,7 +10,7 @@
 namespace loupe::cli {
 
 namespace {
-constexpr size_t kCommitEvery = 1000;  // documents per transaction
+constexpr size_t kCommitEvery = 100000000;  // documents per transaction
 }
 
 int RunIndex(const IndexArgs& a) {

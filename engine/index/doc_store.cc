@@ -1,0 +1,79 @@
+#include "index/doc_store.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+
+#include "index/format.h"
+
+namespace loupe::format {
+
+void DocBlockBuilder::Add(uint32_t doc, std::string_view encoded) {
+  docs_.push_back(doc);
+  lengths_.push_back(static_cast<uint32_t>(encoded.size()));
+  raw_.append(encoded);
+}
+
+bool DocBlockBuilder::Finish(std::string* out) {
+  out->clear();
+  PutVarint32(out, static_cast<uint32_t>(docs_.size()));
+  for (size_t i = 0; i < docs_.size(); ++i) {
+    PutVarint32(out, docs_[i] - docs_[0]);
+    PutVarint32(out, lengths_[i]);
+  }
+  size_t header = out->size();
+  out->resize(header + ZSTD_compressBound(raw_.size()));
+  size_t n = ZSTD_compress(out->data() + header, out->size() - header, raw_.data(), raw_.size(), 3);
+  docs_.clear();
+  lengths_.clear();
+  raw_.clear();
+  if (ZSTD_isError(n)) return false;
+  out->resize(header + n);
+  return true;
+}
+
+Status DocBlockReader::Read(const storage::Txn& txn, uint32_t doc, std::string_view* encoded) {
+  auto find = [&](uint32_t d) -> bool {
+    auto it = std::lower_bound(docs_.begin(), docs_.end(), d);
+    if (it == docs_.end() || *it != d) return false;
+    size_t i = static_cast<size_t>(it - docs_.begin());
+    *encoded = std::string_view(raw_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
+    return true;
+  };
+  if (first_ != UINT32_MAX && doc >= first_ && find(doc)) return Status::OK();
+
+  auto cur = storage::Cursor::Open(txn, storage::Db::kDocs);
+  if (!cur.ok()) return cur.status();
+  std::string key = DocKey(doc);
+  bool at = (*cur)->Seek(key);
+  if (!at || (*cur)->key() != key) at = at ? (*cur)->Prev() : (*cur)->Last();
+  if (!(*cur)->status().ok()) return (*cur)->status();
+  if (!at || (*cur)->key().size() != 4) return Status::NotFound("no stored fields for document");
+  uint32_t first = DecodeFixed32BE((*cur)->key().data());
+
+  std::string_view v = (*cur)->value();
+  uint32_t count = 0;
+  if (!GetVarint32(&v, &count) || count == 0 || count > v.size())
+    return Status::Corruption("stored document block unreadable; rebuild the index");
+  first_ = UINT32_MAX;
+  docs_.clear();
+  offsets_.assign(1, 0);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t delta = 0, len = 0;
+    if (!GetVarint32(&v, &delta) || !GetVarint32(&v, &len))
+      return Status::Corruption("stored document block unreadable; rebuild the index");
+    docs_.push_back(first + delta);
+    offsets_.push_back(offsets_.back() + len);
+  }
+  unsigned long long size = ZSTD_getFrameContentSize(v.data(), v.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size != offsets_.back())
+    return Status::Corruption("stored document block unreadable; rebuild the index");
+  raw_.resize(size);
+  size_t n = ZSTD_decompress(raw_.data(), raw_.size(), v.data(), v.size());
+  if (ZSTD_isError(n) || n != size) return Status::Corruption("stored document block unreadable; rebuild the index");
+  first_ = first;
+  if (!find(doc)) return Status::NotFound("no stored fields for document");
+  return Status::OK();
+}
+
+}  // namespace loupe::format
