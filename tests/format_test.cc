@@ -1,6 +1,8 @@
 // Round trips of every on-disk record codec, and rejection of damaged input.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <random>
 
 #include "index/format.h"
@@ -31,33 +33,58 @@ TEST_CASE("varints round trip at every width") {
 
 TEST_CASE("postings blocks round trip") {
   std::mt19937 rng(42);
-  for (int trial = 0; trial < 200; ++trial) {
-    size_t n = 1 + rng() % kBlockSize;
+  for (int trial = 0; trial < 2000; ++trial) {
+    size_t n = trial < 20 ? 1 + trial % 3 : 1 + rng() % kBlockSize;
     std::vector<uint32_t> docs, tfs;
-    uint32_t d = rng() % 1000;
+    uint32_t spread = std::vector<uint32_t>{1, 2, 5, 100000, 1u << 20}[trial % 5];
+    // Some blocks end right at the top of the doc id space.
+    uint32_t d = trial % 7 == 0 ? UINT32_MAX - static_cast<uint32_t>(n) * spread : rng() % 1000;
     for (size_t i = 0; i < n; ++i) {
-      d += 1 + rng() % (trial % 2 ? 5 : 100000);
+      d += (i ? 1 : 0) + rng() % spread;
       docs.push_back(d);
-      tfs.push_back(1 + rng() % 50);
+      tfs.push_back(trial % 3 == 0 ? 1 : 1 + rng() % (trial % 2 ? 3 : 5000));
     }
+    uint32_t min_len = rng() % 1000;
     std::string enc;
-    EncodePostingsBlock(docs.data(), tfs.data(), n, &enc);
-    std::vector<uint32_t> gd, gt;
-    REQUIRE(DecodePostingsBlock(enc, &gd, &gt));
-    CHECK(gd == docs);
-    CHECK(gt == tfs);
-    // Any strict prefix is rejected.
-    CHECK_FALSE(DecodePostingsBlock(std::string_view(enc).substr(0, enc.size() - 1), &gd, &gt));
+    EncodePostingsBlock(docs.data(), tfs.data(), n, min_len, &enc);
+    uint32_t gd[kBlockSize], gt[kBlockSize];
+    BlockHeader h, hh;
+    REQUIRE(DecodePostingsBlock(enc, &h, gd, gt));
+    REQUIRE(DecodeBlockHeader(enc, &hh));
+    REQUIRE(h.n == n);
+    CHECK(std::vector<uint32_t>(gd, gd + n) == docs);
+    CHECK(std::vector<uint32_t>(gt, gt + n) == tfs);
+    CHECK(h.first_doc == docs.front());
+    CHECK(h.last_doc == docs.back());
+    CHECK(h.max_tf == *std::max_element(tfs.begin(), tfs.end()));
+    CHECK(h.min_length == min_len);
+    CHECK(hh.n == h.n);
+    CHECK(hh.last_doc == h.last_doc);
+    // Any strict prefix, or a byte more, is rejected.
+    for (size_t cut = 0; cut < enc.size(); cut += 1 + enc.size() / 8)
+      CHECK_FALSE(DecodePostingsBlock(std::string_view(enc).substr(0, cut), &h, gd, gt));
+    CHECK_FALSE(DecodePostingsBlock(enc + "x", &h, gd, gt));
   }
 }
 
 TEST_CASE("damaged postings blocks are rejected") {
-  std::vector<uint32_t> gd, gt;
-  CHECK_FALSE(DecodePostingsBlock("", &gd, &gt));
-  CHECK_FALSE(DecodePostingsBlock(std::string("\x00", 1), &gd, &gt));           // empty block
-  CHECK_FALSE(DecodePostingsBlock(std::string("\x02\x05\x00\x01\x01", 5), &gd, &gt));  // repeated doc id
-  CHECK_FALSE(DecodePostingsBlock(std::string("\x01\x05\x00", 3), &gd, &gt));  // tf 0
-  CHECK_FALSE(DecodePostingsBlock(std::string("\xFF\x01", 2), &gd, &gt));      // n > block size
+  uint32_t gd[kBlockSize], gt[kBlockSize];
+  BlockHeader h;
+  CHECK_FALSE(DecodePostingsBlock("", &h, gd, gt));
+  CHECK_FALSE(DecodePostingsBlock(std::string("\xFF\x01", 2), &h, gd, gt));  // n > block size
+  std::vector<uint32_t> docs = {10, 11, 15}, tfs = {1, 4, 2};
+  std::string enc;
+  EncodePostingsBlock(docs.data(), tfs.data(), 3, 5, &enc);
+  REQUIRE(DecodePostingsBlock(enc, &h, gd, gt));
+  std::string bad = enc;
+  bad[3] = 9;  // max tf that no posting has: the skip bound would lie
+  CHECK_FALSE(DecodePostingsBlock(bad, &h, gd, gt));
+  bad = enc;
+  bad[2] = 9;  // last doc that the gaps do not reach
+  CHECK_FALSE(DecodePostingsBlock(bad, &h, gd, gt));
+  bad = enc;
+  bad[5] = 40;  // bit width beyond 32
+  CHECK_FALSE(DecodePostingsBlock(bad, &h, gd, gt));
 }
 
 TEST_CASE("positions blocks round trip") {
@@ -65,12 +92,12 @@ TEST_CASE("positions blocks round trip") {
   std::vector<uint32_t> pos = {7, 0, 5, 900, 2, 100000};
   std::string enc;
   EncodePositionsBlock(counts.data(), counts.size(), pos.data(), &enc);
-  std::vector<uint32_t> gc, gp;
-  REQUIRE(DecodePositionsBlock(enc, counts.size(), &gc, &gp));
-  CHECK(gc == counts);
+  std::vector<uint32_t> gp;
+  REQUIRE(DecodePositionsBlock(enc, counts.data(), counts.size(), &gp));
   CHECK(gp == pos);
-  CHECK_FALSE(DecodePositionsBlock(enc, counts.size() + 1, &gc, &gp));
-  CHECK_FALSE(DecodePositionsBlock(enc + "x", counts.size(), &gc, &gp));
+  std::vector<uint32_t> more = {1, 3, 3};
+  CHECK_FALSE(DecodePositionsBlock(enc, more.data(), more.size(), &gp));
+  CHECK_FALSE(DecodePositionsBlock(enc + "x", counts.data(), counts.size(), &gp));
 }
 
 TEST_CASE("keys sort by term, then by first doc id") {

@@ -1,5 +1,6 @@
 #include "index/format.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace loupe::format {
@@ -114,44 +115,130 @@ bool DecodeTermInfo(std::string_view in, TermInfo* t) {
   return GetVarint32(&in, &t->df) && GetVarint64(&in, &t->cf) && GetVarint32(&in, &t->blocks) && in.empty();
 }
 
-void EncodePostingsBlock(const uint32_t* docs, const uint32_t* tfs, size_t n, std::string* out) {
-  out->clear();
-  PutVarint32(out, static_cast<uint32_t>(n));
-  uint32_t prev = 0;
+namespace {
+
+uint32_t BitsFor(uint32_t v) { return v == 0 ? 0 : 32 - static_cast<uint32_t>(__builtin_clz(v)); }
+
+// Appends n values of `bits` bits each, LSB first, padded to a byte.
+void PackBits(const uint32_t* v, size_t n, uint32_t bits, std::string* out) {
+  if (bits == 0 || n == 0) return;
+  uint64_t acc = 0;
+  uint32_t have = 0;
   for (size_t i = 0; i < n; ++i) {
-    PutVarint32(out, docs[i] - prev);
-    prev = docs[i];
+    acc |= static_cast<uint64_t>(v[i]) << have;
+    have += bits;
+    while (have >= 8) {
+      out->push_back(static_cast<char>(acc & 0xFF));
+      acc >>= 8;
+      have -= 8;
+    }
   }
-  for (size_t i = 0; i < n; ++i) PutVarint32(out, tfs[i]);
+  if (have > 0) out->push_back(static_cast<char>(acc & 0xFF));
 }
 
-bool DecodePostingsBlock(std::string_view in, std::vector<uint32_t>* docs, std::vector<uint32_t>* tfs) {
-  docs->clear();
-  tfs->clear();
-  uint32_t n;
-  if (!GetVarint32(&in, &n) || n == 0 || n > kBlockSize) return false;
-  uint32_t prev = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t d;
-    if (!GetVarint32(&in, &d)) return false;
-    if (i > 0 && d == 0) return false;  // doc ids strictly increase
-    if (d > UINT32_MAX - prev) return false;
-    prev += d;
-    docs->push_back(prev);
+size_t PackedBytes(size_t n, uint32_t bits) { return (n * bits + 7) / 8; }
+
+// Reads n values of `bits` bits from p (PackedBytes(n, bits) bytes).
+void UnpackBits(const unsigned char* p, size_t n, uint32_t bits, uint32_t* v) {
+  if (bits == 0) {
+    for (size_t i = 0; i < n; ++i) v[i] = 0;
+    return;
+  }
+  const size_t bytes = PackedBytes(n, bits);
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  size_t bit = 0;
+  size_t i = 0;
+  // Fast part: an 8-byte window fits inside the run.
+  for (; i < n && (bit >> 3) + 8 <= bytes; ++i, bit += bits) {
+    uint64_t w;
+    std::memcpy(&w, p + (bit >> 3), 8);
+    v[i] = static_cast<uint32_t>((w >> (bit & 7)) & mask);
+  }
+  for (; i < n; ++i, bit += bits) {
+    uint64_t w = 0;
+    size_t at = bit >> 3;
+    for (size_t k = 0; k < 8 && at + k < bytes; ++k) w |= static_cast<uint64_t>(p[at + k]) << (8 * k);
+    v[i] = static_cast<uint32_t>((w >> (bit & 7)) & mask);
+  }
+}
+
+}  // namespace
+
+void EncodePostingsBlock(const uint32_t* docs, const uint32_t* tfs, size_t n, uint32_t min_length, std::string* out) {
+  out->clear();
+  uint32_t gaps[kBlockSize], tf1[kBlockSize];
+  uint32_t max_gap = 0, max_tf1 = 0;
+  for (size_t i = 1; i < n; ++i) {
+    gaps[i - 1] = docs[i] - docs[i - 1] - 1;
+    max_gap = std::max(max_gap, gaps[i - 1]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    tf1[i] = tfs[i] - 1;
+    max_tf1 = std::max(max_tf1, tf1[i]);
+  }
+  uint32_t g = BitsFor(max_gap), t = BitsFor(max_tf1);
+  out->push_back(static_cast<char>(n - 1));
+  PutVarint32(out, docs[0]);
+  PutVarint32(out, docs[n - 1] - docs[0]);
+  PutVarint32(out, max_tf1 + 1);
+  PutVarint32(out, min_length);
+  out->push_back(static_cast<char>(g));
+  out->push_back(static_cast<char>(t));
+  PackBits(gaps, n - 1, g, out);
+  PackBits(tf1, n, t, out);
+}
+
+namespace {
+
+bool ParseHeader(std::string_view* in, BlockHeader* h, uint32_t* g, uint32_t* t) {
+  if (in->empty()) return false;
+  h->n = static_cast<unsigned char>((*in)[0]) + 1u;
+  in->remove_prefix(1);
+  uint32_t span;
+  if (h->n > kBlockSize || !GetVarint32(in, &h->first_doc) || !GetVarint32(in, &span) ||
+      !GetVarint32(in, &h->max_tf) || !GetVarint32(in, &h->min_length) || in->size() < 2)
+    return false;
+  if (span > UINT32_MAX - h->first_doc || h->max_tf == 0 || span < h->n - 1) return false;
+  h->last_doc = h->first_doc + span;
+  *g = static_cast<unsigned char>((*in)[0]);
+  *t = static_cast<unsigned char>((*in)[1]);
+  in->remove_prefix(2);
+  return *g <= 32 && *t <= 32 && in->size() == PackedBytes(h->n - 1, *g) + PackedBytes(h->n, *t);
+}
+
+}  // namespace
+
+bool DecodeBlockHeader(std::string_view in, BlockHeader* h) {
+  uint32_t g, t;
+  return ParseHeader(&in, h, &g, &t);
+}
+
+bool DecodePostingsBlock(std::string_view in, BlockHeader* h, uint32_t* docs, uint32_t* tfs) {
+  uint32_t g, t;
+  if (!ParseHeader(&in, h, &g, &t)) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const uint32_t n = h->n;
+  UnpackBits(p, n - 1, g, docs + 1);
+  UnpackBits(p + PackedBytes(n - 1, g), n, t, tfs);
+  uint64_t d = h->first_doc;
+  docs[0] = h->first_doc;
+  uint32_t max_tf = 0;
+  for (uint32_t i = 1; i < n; ++i) {
+    d += uint64_t{docs[i]} + 1;
+    docs[i] = static_cast<uint32_t>(d);
   }
   for (uint32_t i = 0; i < n; ++i) {
-    uint32_t tf;
-    if (!GetVarint32(&in, &tf) || tf == 0) return false;
-    tfs->push_back(tf);
+    tfs[i] += 1;
+    max_tf = std::max(max_tf, tfs[i]);
   }
-  return in.empty();
+  // The header's bounds must describe the postings, or skipping would be wrong.
+  return d == h->last_doc && max_tf == h->max_tf;
 }
 
 void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* positions, std::string* out) {
   out->clear();
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
-    PutVarint32(out, counts[i]);
     uint32_t prev = 0;
     for (uint32_t j = 0; j < counts[i]; ++j, ++k) {
       PutVarint32(out, positions[k] - prev);
@@ -160,18 +247,14 @@ void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* posi
   }
 }
 
-bool DecodePositionsBlock(std::string_view in, size_t n, std::vector<uint32_t>* counts,
-                          std::vector<uint32_t>* positions) {
-  counts->clear();
+bool DecodePositionsBlock(std::string_view in, const uint32_t* counts, size_t n, std::vector<uint32_t>* positions) {
   positions->clear();
   for (size_t i = 0; i < n; ++i) {
-    uint32_t c;
-    if (!GetVarint32(&in, &c) || c > in.size()) return false;
-    counts->push_back(c);
+    if (counts[i] > in.size()) return false;
     uint32_t prev = 0;
-    for (uint32_t j = 0; j < c; ++j) {
+    for (uint32_t j = 0; j < counts[i]; ++j) {
       uint32_t d;
-      if (!GetVarint32(&in, &d)) return false;
+      if (!GetVarint32(&in, &d) || d > UINT32_MAX - prev) return false;
       prev += d;
       positions->push_back(prev);
     }

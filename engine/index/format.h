@@ -50,20 +50,30 @@ std::string EncodeTermInfo(const TermInfo& t);
 bool DecodeTermInfo(std::string_view in, TermInfo* t);
 
 // --- postings and positions blocks -----------------------------------------
-// A block holds up to kBlockSize postings in increasing doc order:
-//   varint n | n varint doc deltas (the first from 0) | n varint term frequencies
-// Its positions value holds, for each posting: varint count | count varint deltas.
-struct Posting {
-  uint32_t doc;
-  uint32_t tf;
+// A block holds 1..kBlockSize postings in increasing doc order, bit-packed:
+//   byte n-1 | varint first doc | varint last doc - first | varint max tf |
+//   varint min field length | byte g | byte t |
+//   (n-1) doc gaps minus one in g bits each | n tfs minus one in t bits each
+// (little-endian bit order, each packed run padded to a whole byte). max tf and
+// min field length bound the BM25 score of any posting in the block, so a top-k
+// search can skip blocks without decoding them.
+struct BlockHeader {
+  uint32_t n = 0;
+  uint32_t first_doc = 0, last_doc = 0;
+  uint32_t max_tf = 0;
+  uint32_t min_length = 0;
 };
-void EncodePostingsBlock(const uint32_t* docs, const uint32_t* tfs, size_t n, std::string* out);
-// Decodes into docs/tfs (cleared first). False on malformed input.
-bool DecodePostingsBlock(std::string_view in, std::vector<uint32_t>* docs, std::vector<uint32_t>* tfs);
-// positions: the concatenated positions of the block's postings, counts[i] of them for posting i.
+void EncodePostingsBlock(const uint32_t* docs, const uint32_t* tfs, size_t n, uint32_t min_length, std::string* out);
+// Reads only the header. False on malformed input.
+bool DecodeBlockHeader(std::string_view in, BlockHeader* h);
+// Decodes a whole block into docs[0..n) and tfs[0..n) (arrays of kBlockSize).
+// False on malformed input.
+bool DecodePostingsBlock(std::string_view in, BlockHeader* h, uint32_t* docs, uint32_t* tfs);
+// positions: the concatenated positions of the block's postings, counts[i] (the
+// posting's tf) of them for posting i; each posting's positions are delta-coded
+// from 0. The counts are not stored again: they are the postings block's tfs.
 void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* positions, std::string* out);
-bool DecodePositionsBlock(std::string_view in, size_t n, std::vector<uint32_t>* counts,
-                          std::vector<uint32_t>* positions);
+bool DecodePositionsBlock(std::string_view in, const uint32_t* counts, size_t n, std::vector<uint32_t>* positions);
 
 // --- per-document values ----------------------------------------------------
 struct DocValues {

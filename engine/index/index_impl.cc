@@ -112,6 +112,7 @@ class WriterImpl final : public Writer {
   size_t ops_ = 0;
   std::vector<Token> tokens_;
   std::string block_, pos_block_;
+  std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
 };
 
 class IndexImpl final : public Index {
@@ -275,9 +276,13 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
   }
   const TermBatch& b = *batch;
 
-  // New postings, possibly preceded by the term's last partial block.
-  std::vector<uint32_t> docs, tfs, counts, positions;
-  uint32_t first_old = 0;
+  // New postings, possibly preceded by the term's last partial block, which is
+  // decoded and rewritten with them.
+  const uint32_t* docs = b.docs.data();
+  const uint32_t* tfs = b.tfs.data();
+  const uint32_t* positions = b.positions.data();
+  size_t count = b.docs.size();
+  uint32_t old_min_length = UINT32_MAX;
   if (existed && info.blocks > 0) {
     auto cur = storage::Cursor::Open(*txn, Db::kPostings);
     if (!cur.ok()) return cur.status();
@@ -285,39 +290,46 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
     bool found = (*cur)->Seek(format::BlockKey(f, term, UINT32_MAX));
     bool prev = found ? (*cur)->Prev() : (*cur)->Last();
     if (prev && (*cur)->key().size() == prefix.size() + 4 && (*cur)->key().substr(0, prefix.size()) == prefix) {
-      std::vector<uint32_t> od, ot, oc, op;
-      std::string key((*cur)->key());
-      if (!format::DecodePostingsBlock((*cur)->value(), &od, &ot))
+      format::BlockHeader h;
+      if (!format::DecodeBlockHeader((*cur)->value(), &h))
         return Status::Corruption("postings block unreadable; rebuild the index");
-      if (od.size() < format::kBlockSize) {
+      if (h.n < format::kBlockSize) {
+        uint32_t od[format::kBlockSize], ot[format::kBlockSize];
+        std::string key((*cur)->key());
         std::string_view pv;
         Status ps = txn->Get(Db::kPositions, key, &pv);
-        if (!ps.ok() || !format::DecodePositionsBlock(pv, od.size(), &oc, &op))
-          return Status::Corruption("positions block unreadable; rebuild the index");
-        docs = std::move(od);
-        tfs = std::move(ot);
-        counts = std::move(oc);
-        positions = std::move(op);
-        first_old = docs[0];
+        if (!format::DecodePostingsBlock((*cur)->value(), &h, od, ot) || !ps.ok() ||
+            !format::DecodePositionsBlock(pv, ot, h.n, &merged_positions_))
+          return Status::Corruption("postings or positions block unreadable; rebuild the index");
+        merged_docs_.assign(od, od + h.n);
+        merged_tfs_.assign(ot, ot + h.n);
+        merged_docs_.insert(merged_docs_.end(), b.docs.begin(), b.docs.end());
+        merged_tfs_.insert(merged_tfs_.end(), b.tfs.begin(), b.tfs.end());
+        merged_positions_.insert(merged_positions_.end(), b.positions.begin(), b.positions.end());
+        docs = merged_docs_.data();
+        tfs = merged_tfs_.data();
+        positions = merged_positions_.data();
+        count = merged_docs_.size();
+        old_min_length = h.min_length;
         info.blocks -= 1;  // rewritten below
       }
     } else if (!(*cur)->status().ok()) {
       return (*cur)->status();
     }
   }
-  docs.insert(docs.end(), b.docs.begin(), b.docs.end());
-  tfs.insert(tfs.end(), b.tfs.begin(), b.tfs.end());
-  counts.insert(counts.end(), b.tfs.begin(), b.tfs.end());
-  positions.insert(positions.end(), b.positions.begin(), b.positions.end());
-  (void)first_old;
 
   size_t pos_at = 0;
-  for (size_t i = 0; i < docs.size(); i += format::kBlockSize) {
-    size_t n = std::min(format::kBlockSize, docs.size() - i);
-    format::EncodePostingsBlock(&docs[i], &tfs[i], n, &block_);
+  for (size_t i = 0; i < count; i += format::kBlockSize) {
+    size_t n = std::min(format::kBlockSize, count - i);
+    uint32_t min_length = UINT32_MAX;
     size_t npos = 0;
-    for (size_t k = i; k < i + n; ++k) npos += counts[k];
-    format::EncodePositionsBlock(&counts[i], n, positions.data() + pos_at, &pos_block_);
+    for (size_t k = i; k < i + n; ++k) {
+      npos += tfs[k];
+      uint32_t len = docs[k] < base_doc_ ? old_min_length : docs_[docs[k] - base_doc_].values.lengths[static_cast<int>(f)];
+      min_length = std::min(min_length, len);
+    }
+    format::EncodePostingsBlock(docs + i, tfs + i, n, min_length, &block_);
+    format::EncodePositionsBlock(tfs + i, n, positions + pos_at, &pos_block_);
     pos_at += npos;
     std::string key = format::BlockKey(f, term, docs[i]);
     Status ws = txn->Put(Db::kPostings, key, block_, append);

@@ -41,11 +41,11 @@ class PostingsCursor final : public DocIterator {
   void Advance(uint32_t target) override {
     if (doc_ >= target && started_) return;
     if (doc_ == kEndDoc) return;
-    if (!started_ || docs_.empty() || docs_.back() < target) {
+    if (!started_ || n_ == 0 || docs_[n_ - 1] < target) {
       started_ = true;
       if (!SeekBlock(target)) return;
     }
-    idx_ = static_cast<size_t>(std::lower_bound(docs_.begin() + idx_, docs_.end(), target) - docs_.begin());
+    idx_ = static_cast<size_t>(std::lower_bound(docs_ + idx_, docs_ + n_, target) - docs_);
     SkipToLive();
   }
 
@@ -64,15 +64,15 @@ class PostingsCursor final : public DocIterator {
       positions_loaded_ = true;
       std::string_view v;
       Status s = txn_.Get(storage::Db::kPositions, block_key_, &v);
-      if (!s.ok() || !format::DecodePositionsBlock(v, docs_.size(), &counts_, &positions_)) {
+      if (!s.ok() || !format::DecodePositionsBlock(v, tfs_, n_, &positions_)) {
         Fail(Status::Corruption("positions block of a term is unreadable; rebuild the index"));
         *count = 0;
         return nullptr;
       }
-      starts_.assign(counts_.size() + 1, 0);
-      for (size_t i = 0; i < counts_.size(); ++i) starts_[i + 1] = starts_[i] + counts_[i];
+      starts_[0] = 0;
+      for (size_t i = 0; i < n_; ++i) starts_[i + 1] = starts_[i] + tfs_[i];
     }
-    *count = counts_[idx_];
+    *count = tfs_[idx_];
     return positions_.data() + starts_[idx_];
   }
 
@@ -88,7 +88,7 @@ class PostingsCursor final : public DocIterator {
     bool prev = found ? cursor_->Prev() : cursor_->Last();
     if (prev && InPrefix()) {
       if (!LoadAt(true)) return false;
-      if (docs_.back() >= target) return true;
+      if (docs_[n_ - 1] >= target) return true;
       return LoadAt(cursor_->Next());
     }
     return LoadAt(prev ? cursor_->Next() : cursor_->First());
@@ -109,32 +109,34 @@ class PostingsCursor final : public DocIterator {
       return false;
     }
     block_key_.assign(cursor_->key());
-    if (!format::DecodePostingsBlock(cursor_->value(), &docs_, &tfs_) ||
-        docs_[0] != format::DecodeFixed32BE(block_key_.data() + prefix_.size())) {
+    format::BlockHeader h;
+    n_ = 0;
+    if (!format::DecodePostingsBlock(cursor_->value(), &h, docs_, tfs_) ||
+        h.first_doc != format::DecodeFixed32BE(block_key_.data() + prefix_.size())) {
       Fail(Status::Corruption("postings block of a term is unreadable; rebuild the index"));
       End();
       return false;
     }
+    n_ = h.n;
     return true;
   }
 
   void SkipToLive() {
     for (;;) {
-      while (idx_ < docs_.size()) {
+      while (idx_ < n_) {
         if (table_.IsLive(docs_[idx_])) {
           doc_ = docs_[idx_];
           return;
         }
         ++idx_;
       }
-      if (docs_.empty() || !LoadAt(cursor_->Next())) return;
+      if (n_ == 0 || !LoadAt(cursor_->Next())) return;
     }
   }
 
   void End() {
     doc_ = kEndDoc;
-    docs_.clear();
-    tfs_.clear();
+    n_ = 0;
   }
   void Fail(const Status& s) {
     if (error_->ok()) *error_ = s;
@@ -150,10 +152,11 @@ class PostingsCursor final : public DocIterator {
   double weight_ = 0, avg_len_ = 1;
   bool started_ = false;
   std::string block_key_;
-  std::vector<uint32_t> docs_, tfs_;
-  size_t idx_ = 0;
+  uint32_t docs_[format::kBlockSize], tfs_[format::kBlockSize];
+  size_t n_ = 0, idx_ = 0;
   bool positions_loaded_ = false;
-  std::vector<uint32_t> counts_, positions_, starts_;
+  std::vector<uint32_t> positions_;
+  uint32_t starts_[format::kBlockSize + 1];
 };
 
 class EmptyIterator final : public DocIterator {

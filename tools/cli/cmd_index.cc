@@ -10,7 +10,9 @@
 namespace loupe::cli {
 
 namespace {
-constexpr size_t kCommitEvery = 100000000;  // documents per transaction
+// A transaction is committed when the batch holds this much article text: big
+// batches write each term's postings once, in key order; the cap bounds memory.
+constexpr size_t kCommitBytes = size_t{256} << 20;
 }
 
 int RunIndex(const IndexArgs& a) {
@@ -31,7 +33,7 @@ int RunIndex(const IndexArgs& a) {
   auto writer = (*index)->NewWriter();
   if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
 
-  size_t added = 0, failed = 0, warned = 0, bytes = 0;
+  size_t added = 0, failed = 0, warned = 0, bytes = 0, batch_bytes = 0;
   for (const auto& f : files) {
     std::ifstream in(f.path, std::ios::binary);
     std::stringstream ss;
@@ -54,7 +56,9 @@ int RunIndex(const IndexArgs& a) {
       continue;
     }
     ++added;
-    if ((*writer)->pending() >= kCommitEvery) {
+    batch_bytes += text.size();
+    if (batch_bytes >= kCommitBytes) {
+      batch_bytes = 0;
       s = (*writer)->Commit();
       if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
     }
