@@ -109,9 +109,12 @@ TEST_CASE("keys sort by term, then by first doc id") {
 }
 
 TEST_CASE("term info, doc values, state and stored docs round trip") {
-  TermInfo t{12, 1u << 20, 3}, gt;
+  TermInfo t{12, 1u << 20, 3, 17, 4}, gt;
   REQUIRE(DecodeTermInfo(EncodeTermInfo(t), &gt));
-  CHECK((gt.df == 12 && gt.cf == (1u << 20) && gt.blocks == 3));
+  CHECK((gt.df == 12 && gt.cf == (1u << 20) && gt.blocks == 3 && gt.max_tf == 17 && gt.min_length == 4));
+  TermInfo fresh, gf;  // a term with no postings yet keeps its "no bound" minimum
+  REQUIRE(DecodeTermInfo(EncodeTermInfo(fresh), &gf));
+  CHECK(gf.min_length == UINT32_MAX);
 
   DocValues v;
   v.date = -5;

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -245,10 +247,98 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
     INFO("query: " << text << "\nplan: " << q->ToString());
     REQUIRE(got == want);
     REQUIRE(res->total == want.size());
+    // Pruned top-k search returns the same best hits.
+    for (size_t k : {1, 5}) {
+      auto exact = (*index)->Search(*q, {.limit = k, .load_documents = false});
+      auto pruned = (*index)->Search(*q, {.limit = k, .load_documents = false, .exact_total = false});
+      REQUIRE((exact.ok() && pruned.ok()));
+      REQUIRE(pruned->hits.size() == exact->hits.size());
+      for (size_t h = 0; h < exact->hits.size(); ++h) {
+        REQUIRE(pruned->hits[h].doc_id == exact->hits[h].doc_id);
+        REQUIRE(pruned->hits[h].score == exact->hits[h].score);
+      }
+    }
     if (!want.empty()) ++nonempty;
     if (!want.empty() && want.size() < docs.size()) ++partial;
   }
   CHECK(run >= 500);
   // The generator must produce informative queries, not only empty or full sets.
   CHECK(partial >= run / 4);
+}
+
+TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
+  // Zipf-like vocabulary, so frequent terms span many postings blocks with
+  // varied bounds, and random boolean queries over it.
+  std::mt19937 rng(99);
+  std::vector<std::string> vocab;
+  for (int i = 0; i < 400; ++i) vocab.push_back("w" + std::to_string(i) + "x");
+  auto word = [&] {
+    double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    return vocab[static_cast<size_t>(std::pow(u, 2.5) * static_cast<double>(vocab.size() - 1))];
+  };
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 4000; ++i) {
+      Document d;
+      d.id = "d" + std::to_string(i);
+      size_t n = 3 + rng() % (i % 10 == 0 ? 400 : 60);
+      for (size_t k = 0; k < n; ++k) d.body += word() + " ";
+      for (size_t k = 0; k < 1 + rng() % 6; ++k) d.title += word() + " ";
+      d.date = Days{18000 + static_cast<int>(rng() % 3000)};
+      REQUIRE((*w)->Add(d).ok());
+      if (i % 1500 == 1499) REQUIRE((*w)->Commit().ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto term = [&] { return word(); };
+  std::function<std::string(int)> gen = [&](int depth) -> std::string {
+    int kind = static_cast<int>(rng() % (depth > 2 ? 3 : 7));
+    switch (kind) {
+      case 0:
+      case 1:
+        return term();
+      case 2:
+        return "title:" + term();
+      case 3:
+        return "(" + gen(depth + 1) + " OR " + gen(depth + 1) + (rng() % 2 ? " OR " + gen(depth + 1) : "") + ")";
+      case 4:
+        return "(" + gen(depth + 1) + " " + gen(depth + 1) + ")";
+      case 5:
+        return "(" + gen(depth + 1) + " -" + term() + ")";
+      default:
+        return rng() % 2 ? "\"" + term() + " " + term() + "\"" : "(" + term() + " date:2000..2030)";
+    }
+  };
+  int compared = 0, pruned_runs = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::string text = gen(0);
+    auto q = CompileQuery(text, **analyzer);
+    REQUIRE(q.ok());
+    for (size_t k : {1, 10, 37}) {
+      for (size_t off : {0, 3}) {
+        auto exact = (*index)->Search(*q, {.limit = k, .offset = off, .load_documents = false});
+        auto pruned =
+            (*index)->Search(*q, {.limit = k, .offset = off, .load_documents = false, .exact_total = false});
+        REQUIRE((exact.ok() && pruned.ok()));
+        INFO("query: " << text << " k " << k << " offset " << off);
+        REQUIRE(pruned->hits.size() == exact->hits.size());
+        for (size_t h = 0; h < exact->hits.size(); ++h) {
+          REQUIRE(pruned->hits[h].doc_id == exact->hits[h].doc_id);
+          REQUIRE(pruned->hits[h].score == exact->hits[h].score);
+        }
+        REQUIRE(pruned->total <= exact->total);
+        if (pruned->total_exact) REQUIRE(pruned->total == exact->total);
+        if (!pruned->total_exact) ++pruned_runs;
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared == 2400);
+  CHECK(pruned_runs > 200);  // pruning really happened
 }

@@ -108,11 +108,14 @@ std::string EncodeTermInfo(const TermInfo& t) {
   PutVarint32(&s, t.df);
   PutVarint64(&s, t.cf);
   PutVarint32(&s, t.blocks);
+  PutVarint32(&s, t.max_tf);
+  PutVarint32(&s, t.min_length);
   return s;
 }
 
 bool DecodeTermInfo(std::string_view in, TermInfo* t) {
-  return GetVarint32(&in, &t->df) && GetVarint64(&in, &t->cf) && GetVarint32(&in, &t->blocks) && in.empty();
+  return GetVarint32(&in, &t->df) && GetVarint64(&in, &t->cf) && GetVarint32(&in, &t->blocks) &&
+         GetVarint32(&in, &t->max_tf) && GetVarint32(&in, &t->min_length) && in.empty();
 }
 
 namespace {

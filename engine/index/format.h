@@ -42,9 +42,12 @@ std::string DocKey(uint32_t doc);  // u32 big endian, so keys sort by doc id
 
 // --- term dictionary entry --------------------------------------------------
 struct TermInfo {
-  uint32_t df = 0;      // documents containing the term (including deleted ones)
-  uint64_t cf = 0;      // total occurrences
+  uint32_t df = 0;      // live documents containing the term
+  uint64_t cf = 0;      // total occurrences in live documents
   uint32_t blocks = 0;  // number of postings blocks
+  // Over every posting ever written (retired ones too, so they stay bounds):
+  uint32_t max_tf = 0;                // highest term frequency
+  uint32_t min_length = UINT32_MAX;   // shortest field length of a document with the term
 };
 std::string EncodeTermInfo(const TermInfo& t);
 bool DecodeTermInfo(std::string_view in, TermInfo* t);

@@ -329,6 +329,8 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
       min_length = std::min(min_length, len);
     }
     format::EncodePostingsBlock(docs + i, tfs + i, n, min_length, &block_);
+    info.min_length = std::min(info.min_length, min_length);
+    for (size_t k = i; k < i + n; ++k) info.max_tf = std::max(info.max_tf, tfs[k]);
     format::EncodePositionsBlock(tfs + i, n, positions + pos_at, &pos_block_);
     pos_at += npos;
     std::string key = format::BlockKey(f, term, docs[i]);
@@ -579,6 +581,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   if (k < options.offset) k = SIZE_MAX;  // overflow
   SearchResults res;
   DocIterator& root = **it;
+  const bool prune = !options.exact_total && k > 0;
+  double theta = 0;
   for (root.Next(); root.doc() != kEndDoc; root.Next()) {
     ++res.total;
     if (k == 0) continue;
@@ -588,6 +592,15 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     } else if (worse(e, heap.top())) {
       heap.pop();
       heap.push(e);
+    } else {
+      continue;
+    }
+    // Documents come in increasing id order, so a later one must score strictly
+    // more than the k-th best to displace it.
+    if (prune && heap.size() == k && heap.top().score > theta) {
+      theta = heap.top().score;
+      root.SetMinCompetitive(theta);
+      res.total_exact = false;
     }
   }
   if (!error.ok()) return error;

@@ -51,11 +51,20 @@ class PostingsCursor final : public DocIterator {
 
   double Score() override { return ScoreTf(tfs_[idx_]); }
   uint64_t Cost() const override { return info_.df; }
+  double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
+  void SetMinCompetitive(double theta) override { theta_ = theta; }
 
-  double ScoreTf(uint32_t tf) const {
-    double dl = table_.lengths[doc_][static_cast<int>(field_)];
+  double ScoreTf(uint32_t tf) const { return Formula(tf, table_.lengths[doc_][static_cast<int>(field_)]); }
+
+  // The score of a posting with term frequency tf in a field of dl tokens.
+  double Formula(uint32_t tf, uint32_t dl) const {
     double t = tf;
     return weight_ * t * (Bm25::kK1 + 1) / (t + Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * dl / avg_len_));
+  }
+  // BM25 grows with tf and falls with length: (max tf, min length) bounds a block.
+  double Bound(uint32_t max_tf, uint32_t min_length) const {
+    if (max_tf == 0) return weight_ * (Bm25::kK1 + 1);  // no statistics: the limit as tf grows
+    return Formula(max_tf, min_length == UINT32_MAX ? 0 : min_length);
   }
 
   // Positions of the current document, in increasing order.
@@ -99,17 +108,24 @@ class PostingsCursor final : public DocIterator {
            cursor_->key().compare(0, prefix_.size(), prefix_) == 0;
   }
 
-  // Decodes the block under the cursor; ends the iterator if there is none.
+  // Decodes the block under the cursor, or the first after it whose bound is
+  // competitive; ends the iterator if there is none.
   bool LoadAt(bool ok) {
     idx_ = 0;
     positions_loaded_ = false;
-    if (!ok || !InPrefix()) {
-      if (!cursor_->status().ok()) Fail(cursor_->status());
-      End();
-      return false;
+    format::BlockHeader h;
+    for (;;) {
+      if (!ok || !InPrefix()) {
+        if (!cursor_->status().ok()) Fail(cursor_->status());
+        End();
+        return false;
+      }
+      if (theta_ <= 0) break;
+      if (!format::DecodeBlockHeader(cursor_->value(), &h)) break;  // reported by the full decode
+      if (Bound(h.max_tf, h.min_length) + kBoundSlack > theta_) break;
+      ok = cursor_->Next();  // nothing in this block can make the top k
     }
     block_key_.assign(cursor_->key());
-    format::BlockHeader h;
     n_ = 0;
     if (!format::DecodePostingsBlock(cursor_->value(), &h, docs_, tfs_) ||
         h.first_doc != format::DecodeFixed32BE(block_key_.data() + prefix_.size())) {
@@ -150,6 +166,7 @@ class PostingsCursor final : public DocIterator {
   std::unique_ptr<storage::Cursor> cursor_;
   Status* error_;
   double weight_ = 0, avg_len_ = 1;
+  double theta_ = 0;
   bool started_ = false;
   std::string block_key_;
   uint32_t docs_[format::kBlockSize], tfs_[format::kBlockSize];
@@ -216,6 +233,20 @@ class AndIterator final : public DocIterator {
     return s;
   }
   uint64_t Cost() const override { return inc_.empty() ? 0 : inc_[0]->Cost(); }
+  double MaxScore() const override {
+    double m = 0;
+    for (const auto& c : inc_) m += c->MaxScore();
+    return m;
+  }
+  // A document's score is the sum of its children's: child i must contribute
+  // more than theta minus what all the others could.
+  void SetMinCompetitive(double theta) override {
+    double total = MaxScore();
+    for (auto& c : inc_) {
+      double t = theta - (total - c->MaxScore());
+      if (t > 0) c->SetMinCompetitive(t);
+    }
+  }
 
  private:
   void Find(uint32_t target) {
@@ -253,39 +284,66 @@ class AndIterator final : public DocIterator {
   std::vector<std::unique_ptr<DocIterator>> inc_, exc_;
 };
 
+// Disjunction. Without pruning it visits every document any child matches.
+// With a competitive threshold it uses MaxScore: children sorted by their score
+// bound; the weakest ones whose bounds together cannot beat the threshold are
+// "non-essential": they no longer propose documents, and are only asked, for a
+// document an essential child proposed, whether they match it too.
 class OrIterator final : public DocIterator {
  public:
   explicit OrIterator(std::vector<std::unique_ptr<DocIterator>> ch) : ch_(std::move(ch)) {
     for (auto& c : ch_) cost_ += c->Cost();
+    std::sort(ch_.begin(), ch_.end(), [](const auto& a, const auto& b) { return a->MaxScore() < b->MaxScore(); });
+    for (auto& c : ch_) max_ += c->MaxScore();
   }
   void Next() override {
     if (doc_ == kEndDoc) return;
-    for (auto& c : ch_)
-      if (c->doc() == doc_) c->Next();
+    for (size_t i = lazy_; i < ch_.size(); ++i)
+      if (ch_[i]->doc() == doc_) ch_[i]->Next();
     Settle();
   }
   void Advance(uint32_t target) override {
     if (doc_ >= target && doc_ != 0) return;
-    for (auto& c : ch_)
-      if (c->doc() < target) c->Advance(target);
+    for (size_t i = lazy_; i < ch_.size(); ++i)
+      if (ch_[i]->doc() < target) ch_[i]->Advance(target);
     Settle();
   }
   double Score() override {
     double s = 0;
-    for (auto& c : ch_)
+    for (size_t i = 0; i < ch_.size(); ++i) {
+      auto& c = ch_[i];
+      if (i < lazy_ && c->doc() < doc_) c->Advance(doc_);
       if (c->doc() == doc_) s += c->Score();
+    }
     return s;
   }
   uint64_t Cost() const override { return cost_; }
+  double MaxScore() const override { return max_; }
+  void SetMinCompetitive(double theta) override {
+    // Grow the non-essential prefix while its bounds sum to no more than theta.
+    double sum = 0;
+    for (size_t i = 0; i < lazy_; ++i) sum += ch_[i]->MaxScore();
+    while (lazy_ + 1 < ch_.size() && sum + ch_[lazy_]->MaxScore() + kBoundSlack < theta) {
+      sum += ch_[lazy_]->MaxScore();
+      ++lazy_;
+    }
+    // Each essential child must bring more than theta minus everything else.
+    for (size_t i = lazy_; i < ch_.size(); ++i) {
+      double t = theta - (max_ - ch_[i]->MaxScore());
+      if (t > 0) ch_[i]->SetMinCompetitive(t);
+    }
+  }
 
  private:
   void Settle() {
     uint32_t m = kEndDoc;
-    for (auto& c : ch_) m = std::min(m, c->doc());
+    for (size_t i = lazy_; i < ch_.size(); ++i) m = std::min(m, ch_[i]->doc());
     doc_ = m;
   }
   std::vector<std::unique_ptr<DocIterator>> ch_;
   uint64_t cost_ = 0;
+  double max_ = 0;
+  size_t lazy_ = 0;  // ch_[0, lazy_) are non-essential
 };
 
 // Exact phrase: all terms in the document at positions p + gaps[i].
@@ -308,6 +366,11 @@ class PhraseIterator final : public DocIterator {
     return s;
   }
   uint64_t Cost() const override { return terms_[order_[0]]->Cost(); }
+  double MaxScore() const override {
+    double m = 0;
+    for (const auto& t : terms_) m += t->Bound(0, 0);  // any phrase frequency
+    return m;
+  }
 
  private:
   void Find(uint32_t target) {

@@ -32,12 +32,22 @@ class DocIterator {
   virtual void Advance(uint32_t target) = 0;
   virtual double Score() { return 0; }
   virtual uint64_t Cost() const = 0;
+  // An upper bound of Score() over all documents (0 for iterators that do not score).
+  virtual double MaxScore() const { return 0; }
+  // Top-k pruning: from now on only documents scoring above `theta` are wanted,
+  // and the iterator may skip any other (it then stops yielding every match).
+  // Callers only raise theta. Never called on exclusions, whose matches must
+  // stay exact.
+  virtual void SetMinCompetitive(double theta) {}
 
  protected:
   uint32_t doc_ = 0;
 };
 
 // BM25 parameters and per-field weights.
+// Scores a float rounding apart count as equal when comparing with bounds.
+inline constexpr double kBoundSlack = 1e-9;
+
 struct Bm25 {
   static constexpr double kK1 = 1.2;
   static constexpr double kB = 0.75;

@@ -47,6 +47,11 @@ struct SearchOptions {
   size_t limit = 10;   // hits to return
   size_t offset = 0;   // hits to skip (paging)
   bool load_documents = true;  // fill Hit::document with the stored fields
+  // Count every match exactly. When false, the search may skip documents that
+  // cannot enter the top offset + limit (block-max and MaxScore pruning), which
+  // is much faster for large result sets; `total` is then a lower bound and
+  // `total_exact` false. The hits are the same either way.
+  bool exact_total = true;
 };
 
 struct Hit {
@@ -56,8 +61,9 @@ struct Hit {
 };
 
 struct SearchResults {
-  uint64_t total = 0;     // exact number of matching documents
-  std::vector<Hit> hits;  // best first; ties broken by lower doc_id first
+  uint64_t total = 0;        // number of matching documents (see total_exact)
+  bool total_exact = true;   // false: `total` is a lower bound (SearchOptions::exact_total)
+  std::vector<Hit> hits;     // best first; ties broken by lower doc_id first
 };
 
 struct IndexStats {
