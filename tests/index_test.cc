@@ -434,3 +434,36 @@ TEST_CASE("stored documents round-trip through compressed blocks of any size") {
   CHECK(r->hits.size() == 400);
   for (const Hit& h : r->hits) CHECK(h.document.title.rfind("title ", 0) == 0);
 }
+
+TEST_CASE("analysis threads do not change the index") {
+  // The same adds, replacements and deletes with 0, 1 and 3 analysis threads
+  // give identical rankings and scores.
+  std::vector<std::vector<std::pair<uint32_t, double>>> results;
+  for (int threads : {0, 1, 3}) {
+    TempDir dir;
+    IndexOptions o;
+    o.create_if_missing = true;
+    o.writer_threads = threads;
+    auto idx = Index::Open(dir.sub("idx"), o);
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 1500; ++i) {
+      std::string body;
+      for (int k = 0; k < 5 + i % 40; ++k) body += "word" + std::to_string((i * 7 + k * 13) % 97) + " ";
+      REQUIRE((*w)->Add(Doc("d" + std::to_string(i % 1200), "t" + std::to_string(i % 11), body)).ok());
+      if (i % 300 == 299) REQUIRE((*w)->Delete("d" + std::to_string(i / 2)).ok());
+      if (i == 700) REQUIRE((*w)->Commit().ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+    auto r = (*idx)->Search(Query::Or({Body("word3"), Body("word50"), Query::Term(Field::kTitle, "t7")}),
+                            {.limit = 2000, .load_documents = false});
+    REQUIRE(r.ok());
+    std::vector<std::pair<uint32_t, double>> got;
+    for (const Hit& h : r->hits) got.emplace_back(h.doc_id, h.score);
+    results.push_back(got);
+  }
+  REQUIRE(results[0].size() > 100);
+  CHECK(results[0] == results[1]);
+  CHECK(results[0] == results[2]);
+}

@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <condition_variable>
 #include <mutex>
 #include <queue>
+#include <thread>
 #include <unordered_map>
 
 #include "index/doc_store.h"
@@ -46,14 +48,29 @@ Status ReadState(const Txn& txn, format::IndexState* st) {
 
 class IndexImpl;
 
-// A batch of queued changes, inverted in memory at Add time so that Commit only
-// writes. Doc ids are assigned at Add: the writer holds the index lock, so no
-// other commit can take them.
+// A batch of queued changes, inverted in memory as documents arrive so that
+// Commit only writes. Doc ids are assigned at Add: the writer holds the index
+// lock, so no other commit can take them.
+//
+// Analysis runs on worker threads: Add copies the document into a ring of
+// slots and returns; workers analyze slots in any order; the caller's thread
+// inverts finished slots strictly in doc id order (postings must be appended in
+// order), the next time it calls Add, or when Commit drains the ring.
 class WriterImpl final : public Writer {
  public:
-  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, std::unique_ptr<Analyzer> analyzer)
-      : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), analyzer_(std::move(analyzer)) {}
+  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, std::unique_ptr<Analyzer> analyzer,
+             std::vector<std::unique_ptr<Analyzer>> workers)
+      : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), analyzer_(std::move(analyzer)),
+        slots_(kRing) {
+    for (auto& a : workers) threads_.emplace_back([this, an = std::move(a)]() mutable { Work(*an); });
+  }
   ~WriterImpl() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
     if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
   }
 
@@ -79,6 +96,24 @@ class WriterImpl final : public Writer {
     std::string stored;
     format::DocValues values;
   };
+  // One document between Add and inversion.
+  struct Slot {
+    enum State { kFree, kQueued, kWorking, kDone } state = kFree;
+    uint32_t doc = 0;
+    Document input;
+    std::vector<Token> tokens[kNumFields];
+    format::DocValues values;
+    std::string stored;
+    Status status;
+  };
+  static constexpr size_t kRing = 256;
+
+  // Worker thread body.
+  void Work(Analyzer& analyzer);
+  // Fills slot.tokens/values/stored from slot.input with `analyzer`.
+  static void AnalyzeSlot(Analyzer& analyzer, Slot* slot);
+  // Inverts finished slots in order; with wait_all, until the ring is empty.
+  Status Drain(bool wait_all);
 
   Status DoAdd(const Document& doc);
   Status DoDelete(const std::string& id);
@@ -113,12 +148,21 @@ class WriterImpl final : public Writer {
   std::vector<Token> tokens_;
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
+
+  // The analysis ring: slots [head_, tail_) are in flight, next_work_ is the
+  // next one a worker takes. Guarded by mu_.
+  std::vector<Slot> slots_;
+  uint64_t head_ = 0, tail_ = 0, next_work_ = 0;
+  bool stop_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;       // slot state changes, new work, stop
+  std::vector<std::thread> threads_;
 };
 
 class IndexImpl final : public Index {
  public:
-  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, bool read_only)
-      : dir_(std::move(dir)), env_(std::move(env)), read_only_(read_only) {}
+  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, bool read_only, int writer_threads)
+      : dir_(std::move(dir)), env_(std::move(env)), read_only_(read_only), writer_threads_(writer_threads) {}
 
   Result<std::unique_ptr<Writer>> NewWriter() override {
     return Guard([&] { return DoNewWriter(); });
@@ -146,6 +190,7 @@ class IndexImpl final : public Index {
   std::string dir_;
   std::unique_ptr<storage::Env> env_;
   bool read_only_;
+  int writer_threads_;
   mutable std::mutex table_mu_;
   mutable std::shared_ptr<const DocTable> table_;
 };
@@ -174,26 +219,127 @@ Status WriterImpl::DoAdd(const Document& doc) {
   if (doc.id.size() > kMaxIdBytes)
     return Status::InvalidArgument("document id is " + std::to_string(doc.id.size()) + " bytes; the limit is 400");
   if (next_doc_ == UINT32_MAX - 1) return Status::InvalidArgument("index is out of document ids; compact it");
+  auto known = ids_.find(doc.id);
+  if (known != ids_.end() && known->second) {
+    // A queued document with this id never becomes live; forgetting its terms
+    // needs it inverted first.
+    Status s = Drain(true);
+    if (!s.ok()) return s;
+    SupersedePending(known->second);
+  }
   uint32_t d = next_doc_++;
-  format::DocValues values;
-  values.date = doc.date ? *doc.date : format::kNoDate;
-  AnalyzeFields(doc, [&](Field f, std::vector<Token>* tokens) {
-    values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens->size());
-    Invert(f, d, tokens);
-  });
-
-  docs_.push_back(PendingDoc{d, format::EncodeStoredDoc(doc), values});
-  uint32_t& slot = ids_[doc.id];
-  if (slot) SupersedePending(slot);  // it never becomes live
-  slot = d;
+  ids_[doc.id] = d;
   ++ops_;
-  return Status::OK();
+  if (threads_.empty()) {
+    Slot& slot = slots_[0];
+    slot.doc = d;
+    slot.input = doc;
+    AnalyzeSlot(*analyzer_, &slot);
+    slot.state = Slot::kDone;
+    head_ = 0;
+    tail_ = 1;
+    return Drain(true);
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (tail_ - head_ == kRing) {
+      lock.unlock();
+      Status s = Drain(false);
+      if (!s.ok()) return s;
+      lock.lock();
+      if (tail_ - head_ == kRing) cv_.wait(lock, [&] { return slots_[head_ % kRing].state == Slot::kDone; });
+    }
+    Slot& slot = slots_[tail_ % kRing];
+    slot.doc = d;
+    slot.input = doc;
+    slot.state = Slot::kQueued;
+    ++tail_;
+  }
+  cv_.notify_all();
+  return Drain(false);
+}
+
+void WriterImpl::Work(Analyzer& analyzer) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || next_work_ < tail_; });
+    if (stop_) return;
+    Slot* slot = &slots_[next_work_ % kRing];
+    ++next_work_;
+    slot->state = Slot::kWorking;
+    lock.unlock();
+    try {
+      AnalyzeSlot(analyzer, slot);
+    } catch (const std::bad_alloc&) {
+      slot->status = Status::IOError("out of memory while analyzing a document");
+    } catch (const std::exception& e) {
+      slot->status = Status::Internal(std::string("analyzing a document: ") + e.what());
+    }
+    lock.lock();
+    slot->state = Slot::kDone;
+    cv_.notify_all();
+  }
+}
+
+void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
+  const Document& doc = slot->input;
+  slot->status = Status::OK();
+  slot->values = format::DocValues{};
+  slot->values.date = doc.date ? *doc.date : format::kNoDate;
+  auto field = [&](Field f, const std::vector<std::string_view>& texts) {
+    std::vector<Token>& tokens = slot->tokens[static_cast<int>(f)];
+    tokens.clear();
+    uint32_t pos = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (i) pos += format::kActorGap;  // phrases never span two values
+      pos = analyzer.AnalyzeField(f, texts[i], pos, &tokens);
+    }
+    slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
+  };
+  field(Field::kTitle, {doc.title});
+  field(Field::kBody, {doc.body});
+  field(Field::kAuthor, {doc.author});
+  std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
+  field(Field::kActor, v);
+  v.assign(doc.topics.begin(), doc.topics.end());
+  field(Field::kTopic, v);
+  slot->stored = format::EncodeStoredDoc(doc);
+}
+
+Status WriterImpl::Drain(bool wait_all) {
+  Status first;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (head_ < tail_) {
+    Slot& slot = slots_[head_ % kRing];
+    if (slot.state != Slot::kDone) {
+      if (!wait_all) break;
+      cv_.wait(lock, [&] { return slot.state == Slot::kDone; });
+    }
+    lock.unlock();
+    // Only this thread touches a done slot.
+    if (!slot.status.ok()) {
+      if (first.ok()) first = slot.status;
+    } else {
+      for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, &slot.tokens[f]);
+      docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
+    }
+    lock.lock();
+    slot.state = Slot::kFree;
+    ++head_;
+  }
+  lock.unlock();
+  cv_.notify_all();
+  return first;
 }
 
 Status WriterImpl::DoDelete(const std::string& id) {
   if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
   uint32_t& slot = ids_[id];
-  if (slot) SupersedePending(slot);
+  if (slot) {
+    Status s = Drain(true);
+    if (!s.ok()) return s;
+    SupersedePending(slot);
+  }
   slot = 0;
   ++ops_;
   return Status::OK();
@@ -242,6 +388,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
 }
 
 void WriterImpl::Rollback() {
+  (void)Drain(true);
   retired_pending_.clear();
   term_ids_.clear();
   terms_.clear();
@@ -453,6 +600,8 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 }
 
 Status WriterImpl::DoCommit() {
+  Status drained = Drain(true);
+  if (!drained.ok()) return drained;
   if (ops_ == 0) return Status::OK();
   for (int attempt = 0; attempt < 40; ++attempt) {
     auto txn = Txn::Begin(index_->env(), true);
@@ -523,7 +672,20 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
     ::close(fd);
     return analyzer.status();
   }
-  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, std::move(*analyzer)));
+  // Analysis workers: one per core beyond the caller's, at least one when there
+  // are two cores or more (the caller inverts while a worker analyzes).
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned n = writer_threads_ >= 0 ? static_cast<unsigned>(writer_threads_) : std::min(cores - 1, 4u);
+  std::vector<std::unique_ptr<Analyzer>> workers;
+  for (unsigned i = 0; i < n; ++i) {
+    auto a = Analyzer::Create();
+    if (!a.ok()) {
+      ::close(fd);
+      return a.status();
+    }
+    workers.push_back(std::move(*a));
+  }
+  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, std::move(*analyzer), std::move(workers)));
 }
 
 Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
@@ -706,7 +868,7 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
                                        " (rebuild the index with this version)");
     }
   }
-  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options.read_only));
+  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options.read_only, options.writer_threads));
 }
 
 }  // namespace

@@ -38,6 +38,10 @@ struct IndexOptions {
   bool create_if_missing = false;
   // Open for reading only: NewWriter fails with kInvalidArgument.
   bool read_only = false;
+  // Threads a Writer uses to analyze documents while the caller's thread
+  // inverts them: -1 = one per core beyond the first (at most 4), 0 = analyze
+  // on the caller's thread.
+  int writer_threads = -1;
   // Initial LMDB map size in bytes. The map grows by itself when a commit needs
   // more; this only sets where it starts. 0 = a built-in default (1 GiB).
   uint64_t initial_map_size = 0;
