@@ -22,7 +22,7 @@
 
 namespace loupe::format {
 
-inline constexpr size_t kDocBlockBytes = 16 * 1024;
+inline constexpr size_t kDocBlockBytes = 32 * 1024;
 
 // Builds one block from (doc id, encoded document) pairs in increasing id order.
 class DocBlockBuilder {

@@ -67,22 +67,55 @@ class PostingsCursor final : public DocIterator {
     return Formula(max_tf, min_length == UINT32_MAX ? 0 : min_length);
   }
 
-  // Positions of the current document, in increasing order.
+  // Positions of the current document, in increasing order. Only the current
+  // posting's positions are decoded: the block's earlier postings are skipped
+  // over (phrase candidates are usually a few documents of a block).
   const uint32_t* Positions(uint32_t* count) {
+    *count = 0;
     if (!positions_loaded_) {
       positions_loaded_ = true;
-      std::string_view v;
-      Status s = txn_.Get(storage::Db::kPositions, block_key_, &v);
-      if (!s.ok() || !format::DecodePositionsBlock(v, tfs_, n_, &positions_)) {
-        Fail(Status::Corruption("positions block of a term is unreadable; rebuild the index"));
-        *count = 0;
-        return nullptr;
-      }
-      starts_[0] = 0;
-      for (size_t i = 0; i < n_; ++i) starts_[i + 1] = starts_[i] + tfs_[i];
+      Status s = txn_.Get(storage::Db::kPositions, block_key_, &pos_value_);
+      if (!s.ok()) return PositionsCorrupt();
+      pos_at_ = 0;
+      pos_idx_ = 0;
+      decoded_idx_ = SIZE_MAX;
     }
-    *count = tfs_[idx_];
-    return positions_.data() + starts_[idx_];
+    if (decoded_idx_ == idx_) {
+      *count = tfs_[idx_];
+      return positions_.data();
+    }
+    if (idx_ < pos_idx_) {  // never happens in forward iteration; restart to be safe
+      pos_at_ = 0;
+      pos_idx_ = 0;
+    }
+    const auto* p = reinterpret_cast<const unsigned char*>(pos_value_.data());
+    const size_t size = pos_value_.size();
+    size_t at = pos_at_;
+    for (; pos_idx_ < idx_; ++pos_idx_) {
+      for (uint32_t left = tfs_[pos_idx_]; left > 0; ++at) {
+        if (at >= size) return PositionsCorrupt();
+        left -= (p[at] & 0x80) == 0;
+      }
+    }
+    uint32_t tf = tfs_[idx_];
+    positions_.resize(tf);
+    uint32_t prev = 0;
+    for (uint32_t j = 0; j < tf; ++j) {
+      uint32_t v = 0;
+      for (int shift = 0;; shift += 7) {
+        if (at >= size || shift > 28) return PositionsCorrupt();
+        unsigned char b = p[at++];
+        v |= static_cast<uint32_t>(b & 0x7F) << shift;
+        if (!(b & 0x80)) break;
+      }
+      prev += v;
+      positions_[j] = prev;
+    }
+    pos_at_ = at;
+    pos_idx_ = idx_ + 1;
+    decoded_idx_ = idx_;
+    *count = tf;
+    return positions_.data();
   }
 
  private:
@@ -150,6 +183,12 @@ class PostingsCursor final : public DocIterator {
     }
   }
 
+  const uint32_t* PositionsCorrupt() {
+    Fail(Status::Corruption("positions block of a term is unreadable; rebuild the index"));
+    decoded_idx_ = SIZE_MAX;
+    return nullptr;
+  }
+
   void End() {
     doc_ = kEndDoc;
     n_ = 0;
@@ -172,8 +211,10 @@ class PostingsCursor final : public DocIterator {
   uint32_t docs_[format::kBlockSize], tfs_[format::kBlockSize];
   size_t n_ = 0, idx_ = 0;
   bool positions_loaded_ = false;
+  std::string_view pos_value_;          // the block's positions value (LMDB memory)
+  size_t pos_at_ = 0, pos_idx_ = 0;     // byte offset of posting pos_idx_'s positions
+  size_t decoded_idx_ = SIZE_MAX;       // posting whose positions are in positions_
   std::vector<uint32_t> positions_;
-  uint32_t starts_[format::kBlockSize + 1];
 };
 
 class EmptyIterator final : public DocIterator {
@@ -362,6 +403,7 @@ class PhraseIterator final : public DocIterator {
   }
   double Score() override {
     double s = 0;
+    if (freq_ == 0) freq_ = CountMatches(false);  // Find only checked that one exists
     for (auto& t : terms_) s += t->ScoreTf(freq_);
     return s;
   }
@@ -391,8 +433,8 @@ class PhraseIterator final : public DocIterator {
       }
       if (target == kEndDoc) break;
       if (agreed) {
-        freq_ = CountMatches();
-        if (freq_ > 0) {
+        freq_ = 0;
+        if (CountMatches(true) > 0) {
           doc_ = target;
           return;
         }
@@ -403,7 +445,8 @@ class PhraseIterator final : public DocIterator {
   }
 
   // Number of positions p where every term i occurs at p + gaps[i].
-  uint32_t CountMatches() {
+  // With first_only, stops at the first match (enough to know the document matches).
+  uint32_t CountMatches(bool first_only) {
     uint32_t n0;
     const uint32_t* p0 = terms_[0]->Positions(&n0);
     if (!p0) return 0;
@@ -427,7 +470,7 @@ class PhraseIterator final : public DocIterator {
         while (cur[i] < n && p[cur[i]] < want) ++cur[i];
         all = cur[i] < n && p[cur[i]] == want;
       }
-      if (all) ++matches;
+      if (all && ++matches && first_only) break;
     }
     return matches;
   }
