@@ -2,50 +2,98 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "ingest/article.h"
 #include "loupe/analyzer.h"
+#include "loupe/query.h"
+#include "loupe/query_parser.h"
 
 namespace bench {
 
-std::string LeafField(const loupe::QueryNode& n) {
-  std::string f = n.field;
-  for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return f;
+namespace {
+
+loupe::Analyzer& SharedAnalyzer() {
+  static std::unique_ptr<loupe::Analyzer> analyzer = [] {
+    auto a = loupe::Analyzer::Create();
+    if (!a.ok()) throw std::runtime_error("cannot create Loupe's analyzer: " + a.status().message());
+    return std::move(*a);
+  }();
+  return *analyzer;
 }
 
-bool IsDateKey(const std::string& f) { return f == "before" || f == "after" || f == "on" || f == "date"; }
-
-bool DateRange(const loupe::QueryNode& leaf, int32_t* lo, int32_t* hi) {
-  static auto analyzer = loupe::Analyzer::Create();
-  if (!analyzer.ok()) return false;
-  auto q = loupe::PlanQuery(leaf, **analyzer);
-  if (!q.ok() || q->kind() != loupe::Query::Kind::kDateRange) return false;
-  *lo = q->lo();
-  *hi = q->hi();
-  return true;
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char ch : text) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c >= 0x80) {
-      cur.push_back(static_cast<char>(std::tolower(c)));
-    } else if (!cur.empty()) {
-      out.push_back(cur);
-      cur.clear();
+// An empty optional: the node was dropped (nothing searchable in it).
+std::optional<Node> Convert(const loupe::QueryNode& n, loupe::Analyzer& analyzer) {
+  using K = loupe::QueryNode::Kind;
+  switch (n.kind) {
+    case K::kTerm:
+    case K::kPhrase: {
+      // Loupe's planner on the leaf alone resolves dates and tells whether the
+      // text has any searchable words. The whole query was planned before, so
+      // the only error left here is "no searchable words": the leaf is dropped.
+      auto planned = loupe::PlanQuery(n, analyzer);
+      if (!planned.ok() || planned->kind() == loupe::Query::Kind::kNone) return std::nullopt;
+      Node out;
+      if (planned->kind() == loupe::Query::Kind::kDateRange) {
+        out.kind = Node::Kind::kDate;
+        out.lo = planned->lo();
+        out.hi = planned->hi();
+      } else {
+        out.kind = Node::Kind::kText;
+        out.field = Lower(n.field);
+        out.text = n.text;
+      }
+      return out;
+    }
+    case K::kNot: {
+      auto c = Convert(n.children[0], analyzer);
+      if (!c) return std::nullopt;
+      Node out;
+      out.kind = Node::Kind::kNot;
+      out.children.push_back(std::move(*c));
+      return out;
+    }
+    case K::kAnd:
+    case K::kOr: {
+      Node out;
+      out.kind = n.kind == K::kAnd ? Node::Kind::kAnd : Node::Kind::kOr;
+      for (const auto& child : n.children) {
+        auto c = Convert(child, analyzer);
+        if (!c) continue;
+        if (c->kind == out.kind) {
+          for (auto& g : c->children) out.children.push_back(std::move(g));
+        } else {
+          out.children.push_back(std::move(*c));
+        }
+      }
+      if (out.children.empty()) return std::nullopt;
+      if (out.children.size() == 1) return std::move(out.children[0]);
+      return out;
     }
   }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
+  return std::nullopt;
 }
 
-namespace {
+double Median(const std::vector<double>& sorted) {
+  size_t n = sorted.size();
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+// Nearest-rank percentile, as `loupe bench` computes it.
+double Percentile(const std::vector<double>& sorted, double p) {
+  size_t rank = static_cast<size_t>(p * static_cast<double>(sorted.size()) + 0.999999);
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
 
 int Index(Engine& engine, const std::string& db, const std::vector<std::string>& roots, const char* name) {
   std::vector<std::string> errors;
@@ -58,24 +106,31 @@ int Index(Engine& engine, const std::string& db, const std::vector<std::string>&
   }
   auto start = std::chrono::steady_clock::now();
   engine.Create(db);
-  size_t bytes = 0;
+  uint64_t bytes = 0, undated = 0;
   std::vector<std::string> warnings;
   for (const auto& f : files) {
     std::ifstream in(f.path, std::ios::binary);
+    if (!in) {
+      std::cerr << name << ": cannot read " << f.path << "\n";
+      continue;
+    }
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
     bytes += text.size();
     warnings.clear();
-    engine.Add(loupe::ingest::ParseArticle(text, f.id, f.path, &warnings));
+    loupe::Document doc = loupe::ingest::ParseArticle(text, f.id, f.path, &warnings);
+    undated += !doc.date;
+    engine.Add(doc);
   }
   engine.Finish();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cerr << name << ": indexed " << files.size() << " articles, " << bytes / 1024 << " KiB in " << secs << " s\n";
+  std::cerr << name << ": indexed " << files.size() << " articles (" << bytes / 1024 << " KiB, " << undated
+            << " undated) into " << db << " in " << secs << " s\n";
   return 0;
 }
 
-int Search(Engine& engine, const std::string& db, const std::string& queries, const std::string& mode, int repeat,
+int Search(Engine& engine, const std::string& db, const std::string& queries, bool top10, int repeat,
            const char* name) {
   std::ifstream in(queries);
   if (!in) {
@@ -83,39 +138,77 @@ int Search(Engine& engine, const std::string& db, const std::string& queries, co
     return 2;
   }
   engine.Open(db);
-  bool top10 = mode == "top10";
   std::string line;
-  std::vector<double> t;
+  size_t line_no = 0;
+  std::vector<double> samples;
   while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;
     size_t tab = line.find('\t');
     std::string text = tab == std::string::npos ? line : line.substr(tab + 1);
-    auto tree = loupe::ParseQuery(text);
+    Node tree;
     std::string why;
     std::unique_ptr<Prepared> p;
-    if (tree.ok()) p = engine.Prepare(*tree, &why);
+    if (Translate(text, &tree, &why)) p = engine.Prepare(tree, top10, &why);
     if (!p) {
-      std::cerr << name << ": cannot run '" << text << "': " << (tree.ok() ? why : tree.status().message()) << "\n";
+      std::cerr << name << ": warning: " << queries << ":" << line_no << ": cannot run '" << text << "': " << why
+                << "\n";
       std::cout << text << "\tNA\tNA\tNA\n";
       continue;
     }
-    t.clear();
+    samples.clear();
     uint64_t count = 0;
     for (int r = 0; r < repeat; ++r) {
       auto s = std::chrono::steady_clock::now();
       count = p->Run(top10);
-      t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s).count());
+      samples.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s).count());
     }
-    std::sort(t.begin(), t.end());
-    double med = t.size() % 2 ? t[t.size() / 2] : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
-    size_t rank = std::clamp<size_t>(static_cast<size_t>(0.95 * static_cast<double>(t.size()) + 0.999999), 1, t.size());
-    std::cout << text << '\t' << static_cast<uint64_t>(med + 0.5) << '\t' << static_cast<uint64_t>(t[rank - 1] + 0.5)
-              << '\t' << count << '\n';
+    if (top10) {
+      // The exact count, untimed and after the timed runs.
+      auto c = engine.Prepare(tree, false, &why);
+      if (!c) {
+        std::cerr << name << ": warning: " << queries << ":" << line_no << ": cannot count '" << text << "': " << why
+                  << "\n";
+        std::cout << text << "\tNA\tNA\tNA\n";
+        continue;
+      }
+      count = c->Run(false);
+    }
+    std::sort(samples.begin(), samples.end());
+    std::cout << text << '\t' << static_cast<uint64_t>(Median(samples) + 0.5) << '\t'
+              << static_cast<uint64_t>(Percentile(samples, 0.95) + 0.5) << '\t' << count << '\n';
   }
   return 0;
 }
 
 }  // namespace
+
+bool Translate(const std::string& query, Node* out, std::string* error) {
+  auto tree = loupe::ParseQuery(query);
+  if (!tree.ok()) return *error = "Loupe rejects it: " + tree.status().message(), false;
+  loupe::Analyzer& analyzer = SharedAnalyzer();
+  auto planned = loupe::PlanQuery(*tree, analyzer);
+  if (!planned.ok()) return *error = "Loupe rejects it: " + planned.status().message(), false;
+  auto node = Convert(*tree, analyzer);
+  if (!node) return *error = "nothing searchable", false;
+  *out = std::move(*node);
+  return true;
+}
+
+bool HasScoredText(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::kText:
+      return true;
+    case Node::Kind::kDate:
+    case Node::Kind::kNot:
+      return false;
+    case Node::Kind::kAnd:
+    case Node::Kind::kOr:
+      return std::any_of(n.children.begin(), n.children.end(), HasScoredText);
+  }
+  return false;
+}
 
 int Main(int argc, char** argv, Engine& engine, const char* name) {
   std::string usage = std::string("usage: ") + name + " index --db PATH CORPUS_DIR...\n       " + name +
@@ -129,17 +222,30 @@ int Main(int argc, char** argv, Engine& engine, const char* name) {
   std::vector<std::string> rest;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--db") db = value();
-    else if (a == "--queries") queries = value();
-    else if (a == "--mode") mode = value();
-    else if (a == "--repeat") repeat = std::max(1, std::atoi(value().c_str()));
-    else rest.push_back(a);
+    bool has_value = i + 1 < argc;
+    if (a == "--db" && has_value) {
+      db = argv[++i];
+    } else if (a == "--queries" && has_value) {
+      queries = argv[++i];
+    } else if (a == "--mode" && has_value) {
+      mode = argv[++i];
+    } else if (a == "--repeat" && has_value) {
+      repeat = std::atoi(argv[++i]);
+      if (repeat < 1) {
+        std::cerr << name << ": --repeat must be at least 1\n" << usage;
+        return 2;
+      }
+    } else if (a.size() > 1 && a[0] == '-') {
+      std::cerr << name << ": unknown option or missing value: " << a << "\n" << usage;
+      return 2;
+    } else {
+      rest.push_back(a);
+    }
   }
   try {
     if (cmd == "index" && !db.empty() && !rest.empty()) return Index(engine, db, rest, name);
-    if (cmd == "search" && !db.empty() && !queries.empty() && (mode == "top10" || mode == "count"))
-      return Search(engine, db, queries, mode, repeat, name);
+    if (cmd == "search" && !db.empty() && !queries.empty() && rest.empty() && (mode == "top10" || mode == "count"))
+      return Search(engine, db, queries, mode == "top10", repeat, name);
   } catch (const std::exception& e) {
     std::cerr << name << ": " << e.what() << "\n";
     return 3;

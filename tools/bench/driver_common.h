@@ -1,55 +1,91 @@
 // Shared parts of the peer-engine benchmark drivers (bench_xapian, bench_fts5):
-// the command line, reading the corpus with Loupe's own reader, reading the
-// query file, and timing queries. Each driver supplies an Engine.
+// the command line, reading the corpus with Loupe's own reader, turning a query
+// in Loupe's language into an engine-neutral tree, and timing queries. Each
+// driver supplies an Engine.
 //
 //   DRIVER index --db PATH CORPUS_DIR...
 //   DRIVER search --db PATH --queries FILE --mode top10|count [--repeat K]
 //
-// search prints `query<TAB>median_us<TAB>p95_us<TAB>count` per query, like
-// `loupe bench`; a query the engine cannot express prints NA fields.
+// The queries file has one query per line, `class<TAB>query` or just `query`;
+// blank lines and lines starting with '#' are skipped. search prints
+//
+//   query<TAB>median_us<TAB>p95_us<TAB>count
+//
+// per query, like `loupe bench`. The times are over K runs (default 5) of the
+// search alone, in microseconds, after the database was opened once (untimed);
+// what one run covers is stated by each driver. `count` is the exact number of
+// matching documents in both modes: in top10 mode it is computed by one extra,
+// untimed count query after the timed runs. A query the driver cannot express
+// (or that Loupe itself rejects) prints `query<TAB>NA<TAB>NA<TAB>NA` and a
+// warning on stderr.
 #ifndef LOUPE_TOOLS_BENCH_DRIVER_COMMON_H_
 #define LOUPE_TOOLS_BENCH_DRIVER_COMMON_H_
 
 #include <cstdint>
-#include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "loupe/document.h"
-#include "loupe/query_parser.h"
 
 namespace bench {
 
-// A query compiled for one engine; Run executes it once and returns the
-// number of matches (COUNT) or of hits read (TOP10).
+// A query after Loupe's parser and planner have interpreted it, before any
+// analysis of the words (each engine analyzes them with its own tokenizer):
+//
+//   kText  a term or phrase: `field` is "" (bare: title, body, actor and topic),
+//          "title", "author", "actor" or "topic"; `text` is the unquoted text as
+//          written. The engine analyzes it; several tokens make a phrase.
+//   kDate  a date filter resolved by Loupe's planner: inclusive days since
+//          1970-01-01 in [lo, hi]. Undated documents never match it.
+//   kAnd, kOr  n-ary; nested groups of the same kind are flattened.
+//   kNot   one child. Inside an AND it excludes; elsewhere it is the complement
+//          over all documents. It adds nothing to the score.
+//
+// As in Loupe, terms and phrases that analyze to nothing (punctuation only, an
+// empty phrase) are dropped, and a group left with one child is replaced by it.
+struct Node {
+  enum class Kind { kText, kDate, kAnd, kOr, kNot };
+  Kind kind = Kind::kText;
+  std::string field;
+  std::string text;
+  int32_t lo = 0, hi = 0;
+  std::vector<Node> children;
+};
+
+// Parses and plans `query` with Loupe (so a query Loupe rejects is rejected here
+// with Loupe's message) and builds the tree above. Returns false with *error set
+// on failure.
+bool Translate(const std::string& query, Node* out, std::string* error);
+
+// True if the node has a term or phrase that contributes to the score, i.e. one
+// that is not under a NOT.
+bool HasScoredText(const Node& n);
+
+// A query compiled for one engine.
 class Prepared {
  public:
   virtual ~Prepared() = default;
+  // One timed run. top10: the 10 best hits by BM25 (their ids are read); count:
+  // the exact number of matches. Returns the number of hits read (top10) or the
+  // match count (count).
   virtual uint64_t Run(bool top10) = 0;
 };
 
 class Engine {
  public:
   virtual ~Engine() = default;
+  // Indexing: Create, Add for every article, then Finish (commit, optimize).
   virtual void Create(const std::string& path) = 0;
   virtual void Add(const loupe::Document& doc) = 0;
-  virtual void Finish() = 0;  // commit / optimize
+  virtual void Finish() = 0;
+  // Searching: Open once, then Prepare per query. Prepare returns nullptr, with
+  // *why set, when the engine cannot express the query in this mode.
   virtual void Open(const std::string& path) = 0;
-  // nullptr (with *why set) when the query cannot be expressed.
-  virtual std::unique_ptr<Prepared> Prepare(const loupe::QueryNode& tree, std::string* why) = 0;
+  virtual std::unique_ptr<Prepared> Prepare(const Node& query, bool top10, std::string* why) = 0;
 };
 
-// Field a query leaf names: "" (bare: title, body, actor, topic), "title",
-// "author", "actor", "topic", or a date key ("before", "after", "on", "date").
-std::string LeafField(const loupe::QueryNode& n);
-bool IsDateKey(const std::string& field);
-// A date leaf resolved by Loupe's planner: inclusive days since 1970-01-01.
-bool DateRange(const loupe::QueryNode& leaf, int32_t* lo, int32_t* hi);
-// The words of a term or phrase leaf, lower-cased, split on anything that is
-// not a letter or digit (the queries the benchmark generates are plain words).
-std::vector<std::string> Words(const std::string& text);
-
+// Runs the command line above; returns the process exit status.
 int Main(int argc, char** argv, Engine& engine, const char* name);
 
 }  // namespace bench
