@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <condition_variable>
+#include <atomic>
 #include <mutex>
 #include <queue>
 #include <thread>
@@ -106,7 +107,7 @@ class WriterImpl final : public Writer {
     std::string stored;
     Status status;
   };
-  static constexpr size_t kRing = 256;
+  static constexpr size_t kRing = 32;
 
   // Worker thread body.
   void Work(Analyzer& analyzer);
@@ -404,7 +405,8 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
   std::string_view term = std::string_view(term_key).substr(1);
   format::TermInfo info;
   std::string_view v;
-  Status s = txn->Get(Db::kTerms, term_key, &v);
+  // Appending means the dictionary was empty when the batch began: no lookup.
+  Status s = append ? Status::NotFound("") : txn->Get(Db::kTerms, term_key, &v);
   bool existed = s.ok();
   if (existed && !format::DecodeTermInfo(v, &info))
     return Status::Corruption("term dictionary entry unreadable; rebuild the index");
@@ -544,24 +546,40 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   std::unordered_map<uint32_t, bool> live_new;
   for (const auto& [id, d] : ids_)
     if (d) live_new[d] = true;
-  format::DocBlockBuilder block;
-  std::string packed;
-  auto flush = [&]() -> Status {
-    if (block.empty()) return Status::OK();
-    std::string key = format::DocKey(block.first_doc());
-    if (!block.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
-    return txn->Put(Db::kDocs, key, packed, true);
-  };
+  // Stored documents go into blocks that another thread compresses while this
+  // one writes the postings; the blocks are put last (their table is separate).
+  std::vector<format::DocBlockBuilder> blocks(1);
   for (const PendingDoc& p : docs_) {
     if (!live_new.count(p.doc)) continue;
     std::string key = format::DocKey(p.doc);
-    block.Add(p.doc, p.stored);
-    if (block.raw_bytes() >= format::kDocBlockBytes && !(s = flush()).ok()) return s;
+    blocks.back().Add(p.doc, p.stored);
+    if (blocks.back().raw_bytes() >= format::kDocBlockBytes) blocks.emplace_back();
     if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
     st->live_docs += 1;
     for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
   }
-  if (!(s = flush()).ok()) return s;
+  if (blocks.back().empty()) blocks.pop_back();
+  std::vector<std::string> packed(blocks.size());
+  std::vector<uint32_t> block_keys(blocks.size());
+  std::atomic<bool> packed_ok{true};
+  auto compress = [&] {
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      block_keys[i] = blocks[i].first_doc();
+      if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+    }
+  };
+  std::thread compressor;
+  try {
+    if (blocks.size() > 1) compressor = std::thread(compress);
+  } catch (const std::system_error&) {
+  }
+  if (!compressor.joinable()) compress();
+  struct JoinOnExit {
+    std::thread* t;
+    ~JoinOnExit() {
+      if (t->joinable()) t->join();
+    }
+  } join_on_exit{&compressor};
 
   // Postings, in key order (MDB_APPEND when the tables start empty).
   auto terms_count = txn->Count(Db::kTerms);
@@ -593,6 +611,11 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     s = WriteTerm(txn, key, it.batch, r, append && it.batch);
     if (!s.ok()) return s;
   }
+
+  if (compressor.joinable()) compressor.join();
+  if (!packed_ok) return Status::Internal("zstd could not compress a document block");
+  for (size_t i = 0; i < packed.size(); ++i)
+    if (!(s = txn->Put(Db::kDocs, format::DocKey(block_keys[i]), packed[i], true)).ok()) return s;
 
   st->next_doc = next_doc_;
   st->generation += 1;

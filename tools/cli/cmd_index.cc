@@ -1,8 +1,12 @@
 // loupe index --db DIR PATH...
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
-#include <fstream>
+#include <cstring>
 #include <iostream>
-#include <sstream>
 
 #include "cli/common.h"
 #include "ingest/article.h"
@@ -13,6 +17,30 @@ namespace {
 // A transaction is committed when the batch holds this much article text: big
 // batches write each term's postings once, in key order; the cap bounds memory.
 constexpr size_t kCommitBytes = size_t{256} << 20;
+
+// Reads a whole file into *out (no stream buffering). False with errno set on failure.
+bool ReadFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  size_t size = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  out->resize(size + 1);  // one spare byte to see end of file in the same read
+  size_t have = 0;
+  bool ok = true;
+  for (;;) {
+    if (have == out->size()) out->resize(out->size() * 2 + 4096);
+    ssize_t n = ::read(fd, out->data() + have, out->size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  out->resize(have);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
 }
 
 int RunIndex(const IndexArgs& a) {
@@ -35,15 +63,12 @@ int RunIndex(const IndexArgs& a) {
 
   size_t added = 0, failed = 0, warned = 0, bytes = 0, batch_bytes = 0;
   for (const auto& f : files) {
-    std::ifstream in(f.path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (!in.good() && !in.eof()) {
-      std::cerr << "loupe: warning: " << f.path << ": cannot read; skipped\n";
+    std::string text;
+    if (!ReadFile(f.path, &text)) {
+      std::cerr << "loupe: warning: " << f.path << ": cannot read (" << std::strerror(errno) << "); skipped\n";
       ++failed;
       continue;
     }
-    std::string text = ss.str();
     bytes += text.size();
     std::vector<std::string> warnings;
     Document doc = ingest::ParseArticle(text, f.id, f.path, &warnings);

@@ -133,6 +133,7 @@ std::vector<CorpusFile> ListCorpus(const std::vector<std::string>& roots, std::v
       continue;
     }
     std::vector<CorpusFile> found;
+    const fs::path root_path(root);
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
     if (ec) {
       errors->push_back(root + ": " + ec.message());
@@ -154,7 +155,9 @@ std::vector<CorpusFile> ListCorpus(const std::vector<std::string>& roots, std::v
         ++*skipped;
         continue;
       }
-      found.push_back({p.string(), fs::relative(p, root, ec).generic_string()});
+      // The iterator builds every path as root / relative part, so the id is the
+      // path past the root (fs::relative would resolve symlinks on every call).
+      found.push_back({p.string(), p.lexically_relative(root_path).generic_string()});
     }
     std::sort(found.begin(), found.end(), [](const CorpusFile& a, const CorpusFile& b) { return a.id < b.id; });
     out.insert(out.end(), found.begin(), found.end());
