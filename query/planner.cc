@@ -119,6 +119,7 @@ class Planner {
 
  private:
   Result<std::optional<Query>> Leaf(const QueryNode& n) {
+    if (IsPrefix(n)) return PrefixLeaf(n);
     if (n.field.empty()) {
       std::vector<Query> per_field;
       for (Field f : kDefaultFields)
@@ -133,6 +134,56 @@ class Planner {
     if (!ParseFieldName(name, &f) || f == Field::kBody)
       return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
     return Analyzed(f, n.text);
+  }
+
+  // `word*`: a bare or field term ending in '*' (with something before it).
+  static bool IsPrefix(const QueryNode& n) {
+    return n.kind == QueryNode::Kind::kTerm && n.text.size() > 1 && n.text.back() == '*' &&
+           n.text.find_first_not_of('*') != std::string::npos;
+  }
+
+  // `tarif*` matches every term starting with the folded (not stemmed) prefix.
+  // In stemmed fields the word's own stem is added when the prefix does not
+  // cover it, so `economy*` still finds "economi", the stem of "economy".
+  Result<std::optional<Query>> PrefixLeaf(const QueryNode& n) {
+    std::string word = n.text.substr(0, n.text.find_last_not_of('*') + 1);
+    size_t at = n.value_offset, len = n.text.size();
+    if (word.find('*') != std::string::npos)
+      return Status::QuerySyntax("'*' may only end a word, as in tarif*", at + word.find('*'), 1);
+    tokens_.clear();
+    analyzer_.Analyze(word, /*stem=*/false, 0, &tokens_);
+    if (tokens_.empty())
+      return Status::QuerySyntax("'" + (n.field.empty() ? "" : n.field + ":") + n.text +
+                                     "' has no letters or digits before the '*'",
+                                 at, len);
+    if (tokens_.size() > 1)
+      return Status::QuerySyntax("a prefix search takes one word, but '" + word + "' is " +
+                                     std::to_string(tokens_.size()) + " words; quote the words before it or drop the '*'",
+                                 at, len);
+    std::string prefix = tokens_[0].term;
+    std::vector<Field> fields;
+    if (n.field.empty()) {
+      fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
+    } else {
+      std::string name = Lower(n.field);
+      if (name == "before" || name == "after" || name == "on" || name == "date")
+        return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not a prefix", at, len);
+      Field f;
+      if (!ParseFieldName(name, &f) || f == Field::kBody)
+        return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
+      fields.push_back(f);
+    }
+    std::vector<Query> per_field;
+    for (Field f : fields) {
+      per_field.push_back(Query::Prefix(f, prefix));
+      if (!Analyzer::IsStemmed(f)) continue;
+      tokens_.clear();
+      analyzer_.AnalyzeField(f, word, 0, &tokens_);
+      if (tokens_.size() == 1 && tokens_[0].term.compare(0, prefix.size(), prefix) != 0)
+        per_field.push_back(Query::Term(f, tokens_[0].term));
+    }
+    if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
+    return std::optional<Query>(Query::Or(std::move(per_field)));
   }
 
   Result<std::optional<Query>> DateLeaf(const QueryNode& n, const std::string& key) {

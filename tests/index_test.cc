@@ -467,3 +467,49 @@ TEST_CASE("analysis threads do not change the index") {
   CHECK(results[0] == results[1]);
   CHECK(results[0] == results[2]);
 }
+
+TEST_CASE("prefix queries expand over the dictionary, capped by frequency with a warning") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("a", "t", "tariff tarmac")).ok());
+  REQUIRE((*w)->Add(Doc("b", "t", "tarmac")).ok());
+  REQUIRE((*w)->Add(Doc("c", "t", "tariff")).ok());
+  REQUIRE((*w)->Add(Doc("d", "t", "star tar")).ok());
+  // Enough distinct terms under one prefix for the heap union (more than 8).
+  for (int i = 0; i < 20; ++i) REQUIRE((*w)->Add(Doc("z" + std::to_string(i), "t", "zq" + std::to_string(i))).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Query::Prefix(Field::kBody, "tar")) == std::set<std::string>{"a", "b", "c", "d"});
+  CHECK(Ids(*idx, Query::Prefix(Field::kBody, "tari")) == std::set<std::string>{"a", "c"});
+  CHECK(Ids(*idx, Query::Prefix(Field::kBody, "tarz")).empty());
+  CHECK(Ids(*idx, Query::Prefix(Field::kTitle, "tar")).empty());
+  CHECK(Ids(*idx, Query::Prefix(Field::kBody, "zq")).size() == 20);
+  CHECK(Ids(*idx, Query::And({Query::Prefix(Field::kBody, "zq1"), Query::Not(Body("zq10"))})).size() == 10);
+  {
+    auto r = idx->Search(Query::Prefix(Field::kBody, "tar"), {.limit = 10});
+    REQUIRE(r.ok());
+    CHECK(r->warnings.empty());
+    // "a" has two expansions (tariff, tarmac): its scores add up.
+    REQUIRE(r->hits.size() == 4);
+    CHECK(r->hits[0].document.id == "a");
+  }
+  {
+    // Capped at 1: only the most frequent expansion (tariff and tarmac have 2
+    // documents each; the tie goes to the first in term order).
+    auto r = idx->Search(Query::Prefix(Field::kBody, "tar", 1), {.limit = 10});
+    REQUIRE(r.ok());
+    CHECK(r->total == 2);
+    REQUIRE(r->warnings.size() == 1);
+    CHECK(r->warnings[0].find("matches 3 terms") != std::string::npos);
+  }
+  // Deleted documents' terms drop out of the expansion.
+  REQUIRE((*w)->Delete("b").ok());
+  REQUIRE((*w)->Delete("d").ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Query::Prefix(Field::kBody, "tarm")) == std::set<std::string>{"a"});
+  CHECK(Ids(*idx, Query::Prefix(Field::kBody, "tar")) == std::set<std::string>{"a", "c"});
+  auto r = idx->Search(Query::Prefix(Field::kBody, "tar", 2), {.limit = 10});
+  REQUIRE(r.ok());
+  CHECK(r->warnings.empty());  // "tar" (only in d) no longer counts
+}

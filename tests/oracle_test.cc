@@ -80,6 +80,11 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
       return !Eval(q.children()[0], d);
     case Query::Kind::kDateRange:
       return d.date && *d.date >= q.lo() && *d.date <= q.hi();
+    case Query::Kind::kPrefix: {
+      const auto& f = d.fields[static_cast<int>(q.field())];
+      auto it = f.lower_bound(q.terms()[0]);
+      return it != f.end() && it->first.compare(0, q.terms()[0].size(), q.terms()[0]) == 0;
+    }
     case Query::Kind::kAll:
       return true;
     case Query::Kind::kNone:
@@ -175,6 +180,11 @@ class QueryGen {
         return kKeys[Pick(4)] + std::string(buf);
       }
       case 4: return "title:" + Any(words_);
+      case 6: {  // a prefix of 1 to 6 characters of a word (bytes: ASCII mostly)
+        const std::string& w = Any(words_);
+        size_t n = 1 + Pick(std::min<size_t>(w.size(), 6));
+        return (Pick(4) ? "" : "title:") + w.substr(0, n) + "*";
+      }
       case 5: {
         const std::string& a = Any(authors_);
         size_t sp = a.rfind(' ');
@@ -304,7 +314,7 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
       case 1:
         return term();
       case 2:
-        return "title:" + term();
+        return rng() % 3 ? "title:" + term() : term().substr(0, 2) + "*";  // w1* expands to w1x, w10x..w199x
       case 3:
         return "(" + gen(depth + 1) + " OR " + gen(depth + 1) + (rng() % 2 ? " OR " + gen(depth + 1) : "") + ")";
       case 4:

@@ -137,6 +137,11 @@ TEST_CASE("planner golden table") {
       {"title:x (title:y title:z)", "(AND title:x title:y title:z)"},
       {"title:x , title:y", "(AND title:x title:y)"},
       {"title:U.S.", "title:us"},
+      {"title:tarif*", "title:tarif*"},
+      {"title:economy*", "(OR title:economy* title:economi)"},
+      {"actor:BESS*", "actor:bess*"},
+      {"tariffs*", "(OR title:tariffs* title:tariff body:tariffs* body:tariff actor:tariffs* topic:tariffs* topic:tariff)"},
+      {"title:tarif** -x", "(AND title:tarif* (NOT (OR title:x body:x actor:x topic:x)))"},
   };
   for (const Ok& r : rows) {
     INFO("query: " << r.query);
@@ -167,6 +172,11 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"before:\"2025\"", "'before:' expects a date like before:2025-09-17, not a quoted phrase", 8},
       {"\"\"", "the query has no searchable words (only punctuation or empty quotes)", 0},
       {"- ,", "the query has no searchable words (only punctuation or empty quotes)", 0},
+      {"x a*b*", "'*' may only end a word, as in tarif*", 3},
+      {"title:,*", "'title:,*' has no letters or digits before the '*'", 6},
+      {"x title:US-China*", "a prefix search takes one word, but 'US-China' is 2 words; quote the words before it or drop the '*'", 8},
+      {"after:2025*", "'after:' expects a date like after:2025-09-17, not a prefix", 6},
+      {"titel:x*", "unknown field 'titel' \xE2\x80\x94 did you mean 'title'?", 0},
   };
   for (const Err& r : rows) {
     INFO("query: " << r.query);

@@ -752,7 +752,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   auto table = Table(**txn);
   if (!table.ok()) return table.status();
   Status error;
-  auto it = BuildIterator(query, **txn, **table, &error);
+  std::vector<std::string> warnings;
+  auto it = BuildIterator(query, **txn, **table, &error, &warnings);
   if (!it.ok()) return it.status();
 
   // Top-k: a min-heap of the best (offset + limit) hits; worse = lower score, then higher doc.
@@ -765,6 +766,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   size_t k = options.offset + options.limit;
   if (k < options.offset) k = SIZE_MAX;  // overflow
   SearchResults res;
+  res.warnings = std::move(warnings);
   DocIterator& root = **it;
   const bool prune = !options.exact_total && k > 0;
   double theta = 0;

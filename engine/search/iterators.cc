@@ -387,6 +387,87 @@ class OrIterator final : public DocIterator {
   size_t lazy_ = 0;  // ch_[0, lazy_) are non-essential
 };
 
+// Union of many iterators through a min-heap on their current docs: O(log n)
+// per posting where OrIterator is O(n) per document. Used for prefix
+// expansions, which may have hundreds of terms. Scores are summed like
+// OrIterator's; it does no pruning of its own (bounds of many expansions are
+// too loose to skip anything).
+class UnionIterator final : public DocIterator {
+ public:
+  explicit UnionIterator(std::vector<std::unique_ptr<DocIterator>> ch) : ch_(std::move(ch)) {
+    for (uint32_t i = 0; i < ch_.size(); ++i) {
+      cost_ += ch_[i]->Cost();
+      max_ += ch_[i]->MaxScore();
+      heap_.push_back(i);  // every child is at doc 0: already a heap
+    }
+  }
+  void Next() override {
+    if (doc_ == kEndDoc) return;
+    while (!heap_.empty() && Top()->doc() == doc_) {
+      Top()->Next();
+      Fix();
+    }
+    Settle();
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ >= target && doc_ != 0) return;
+    while (!heap_.empty() && Top()->doc() < target) {
+      Top()->Advance(target);
+      Fix();
+    }
+    Settle();
+  }
+  // Summed in child order, like OrIterator, so a document's score does not
+  // depend on the path (Next or Advance) that reached it.
+  double Score() override {
+    at_.clear();
+    Collect(0);
+    std::sort(at_.begin(), at_.end());
+    double s = 0;
+    for (uint32_t i : at_) s += ch_[i]->Score();
+    return s;
+  }
+  uint64_t Cost() const override { return cost_; }
+  double MaxScore() const override { return max_; }
+
+ private:
+  DocIterator* Top() const { return ch_[heap_[0]].get(); }
+  uint32_t DocAt(size_t i) const { return ch_[heap_[i]]->doc(); }
+  // The heap nodes at doc_ form a subtree at the root.
+  void Collect(size_t i) {
+    if (i >= heap_.size() || DocAt(i) != doc_) return;
+    at_.push_back(heap_[i]);
+    Collect(2 * i + 1);
+    Collect(2 * i + 2);
+  }
+  // Restores the heap after the root moved forward; drops exhausted children.
+  void Fix() {
+    if (Top()->doc() == kEndDoc) {
+      heap_[0] = heap_.back();
+      heap_.pop_back();
+      if (heap_.empty()) return;
+    }
+    size_t i = 0, n = heap_.size();
+    uint32_t x = heap_[0];
+    uint32_t d = ch_[x]->doc();
+    for (;;) {
+      size_t l = 2 * i + 1;
+      if (l >= n) break;
+      size_t m = l + 1 < n && DocAt(l + 1) < DocAt(l) ? l + 1 : l;
+      if (DocAt(m) >= d) break;
+      heap_[i] = heap_[m];
+      i = m;
+    }
+    heap_[i] = x;
+  }
+  void Settle() { doc_ = heap_.empty() ? kEndDoc : Top()->doc(); }
+
+  std::vector<std::unique_ptr<DocIterator>> ch_;
+  std::vector<uint32_t> heap_, at_;
+  uint64_t cost_ = 0;
+  double max_ = 0;
+};
+
 // Exact phrase: all terms in the document at positions p + gaps[i].
 class PhraseIterator final : public DocIterator {
  public:
@@ -485,7 +566,8 @@ class PhraseIterator final : public DocIterator {
 
 class Builder {
  public:
-  Builder(const storage::Txn& txn, const DocTable& table, Status* error) : txn_(txn), table_(table), error_(error) {}
+  Builder(const storage::Txn& txn, const DocTable& table, Status* error, std::vector<std::string>* warnings)
+      : txn_(txn), table_(table), error_(error), warnings_(warnings) {}
 
   Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
     if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
@@ -540,6 +622,8 @@ class Builder {
       }
       case Query::Kind::kDateRange:
         return std::unique_ptr<DocIterator>(new ScanIterator(table_, true, q.lo(), q.hi()));
+      case Query::Kind::kPrefix:
+        return Prefix(q);
       case Query::Kind::kAll:
         return std::unique_ptr<DocIterator>(new ScanIterator(table_, false, 0, 0));
       case Query::Kind::kNone:
@@ -551,6 +635,54 @@ class Builder {
  private:
   static constexpr int kMaxDepth = 256;
   static std::unique_ptr<DocIterator> Empty() { return std::make_unique<EmptyIterator>(); }
+
+  // The terms of the field starting with the prefix (the most frequent
+  // max_expansions of them), as an OR.
+  Result<std::unique_ptr<DocIterator>> Prefix(const Query& q) {
+    const std::string start = format::TermKey(q.field(), q.terms()[0]);
+    auto cur = storage::Cursor::Open(txn_, storage::Db::kTerms);
+    if (!cur.ok()) return cur.status();
+    struct Found {
+      std::string term;
+      format::TermInfo info;
+    };
+    std::vector<Found> found;
+    for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
+      std::string_view k = (*cur)->key();
+      if (k.substr(0, start.size()) != start) break;
+      Found f;
+      if (!format::DecodeTermInfo((*cur)->value(), &f.info))
+        return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+      if (f.info.df == 0) continue;  // every document with it was deleted
+      f.term.assign(k.substr(1));
+      found.push_back(std::move(f));
+    }
+    if (!(*cur)->status().ok()) return (*cur)->status();
+    size_t cap = q.max_expansions();
+    if (found.size() > cap) {
+      std::nth_element(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(cap), found.end(),
+                       [](const Found& a, const Found& b) {
+                         return a.info.df != b.info.df ? a.info.df > b.info.df : a.term < b.term;
+                       });
+      if (warnings_)
+        warnings_->push_back("'" + q.ToString() + "' matches " + std::to_string(found.size()) +
+                             " terms; only the " + std::to_string(cap) +
+                             " most frequent were searched (type more of the word to narrow it)");
+      found.resize(cap);
+    }
+    std::vector<std::unique_ptr<DocIterator>> ch;
+    for (const Found& f : found) {
+      auto c = storage::Cursor::Open(txn_, storage::Db::kPostings);
+      if (!c.ok()) return c.status();
+      ch.push_back(std::make_unique<PostingsCursor>(txn_, table_, q.field(), f.term, f.info, std::move(*c), error_));
+    }
+    if (ch.empty()) return Empty();
+    if (ch.size() == 1) return std::move(ch[0]);
+    if (ch.size() <= kLinearUnion) return std::unique_ptr<DocIterator>(new OrIterator(std::move(ch)));
+    return std::unique_ptr<DocIterator>(new UnionIterator(std::move(ch)));
+  }
+  // Up to this many expansions an OrIterator (with MaxScore pruning) is faster.
+  static constexpr size_t kLinearUnion = 8;
 
   // nullptr (and OK) when the term is not in the index.
   Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term) {
@@ -568,13 +700,15 @@ class Builder {
   const storage::Txn& txn_;
   const DocTable& table_;
   Status* error_;
+  std::vector<std::string>* warnings_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, Status* error) {
-  Builder b(txn, table, error);
+                                                   const DocTable& table, Status* error,
+                                                   std::vector<std::string>* warnings) {
+  Builder b(txn, table, error, warnings);
   return b.Build(query, 0);
 }
 

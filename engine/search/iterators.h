@@ -58,9 +58,11 @@ struct Bm25 {
 
 // Builds the iterator tree for `query` over one read transaction. The iterators
 // borrow `txn` and `table`, which must outlive them. A storage error during
-// iteration ends the iterator; check `*error` afterwards.
+// iteration ends the iterator; check `*error` afterwards. Notes for the user
+// (e.g. a capped prefix expansion) are appended to *warnings.
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, Status* error);
+                                                   const DocTable& table, Status* error,
+                                                   std::vector<std::string>* warnings);
 
 }  // namespace loupe
 

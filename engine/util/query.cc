@@ -54,6 +54,15 @@ Query Query::DateRange(Days lo, Days hi) {
   return q;
 }
 
+Query Query::Prefix(Field field, std::string prefix, uint32_t max_expansions) {
+  Query q;
+  q.kind_ = Kind::kPrefix;
+  q.field_ = field;
+  q.terms_.push_back(std::move(prefix));
+  q.max_expansions_ = max_expansions;
+  return q;
+}
+
 Query Query::All() {
   Query q;
   q.kind_ = Kind::kAll;
@@ -89,6 +98,8 @@ std::string Query::ToString() const {
       if (hi_ < kMaxDays) s += FormatIsoDate(hi_);
       return s + "]";
     }
+    case Kind::kPrefix:
+      return std::string(FieldName(field_)) + ":" + terms_[0] + "*";
     case Kind::kAll:
       return "*";
     case Kind::kNone:

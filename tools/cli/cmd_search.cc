@@ -39,6 +39,7 @@ int RunSearch(const SearchArgs& a) {
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset});
   if (!res.ok()) return Fail("search failed", res.status());
+  for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
 
   if (a.format == "json") {
     nlohmann::ordered_json hits = nlohmann::ordered_json::array();
@@ -54,6 +55,7 @@ int RunSearch(const SearchArgs& a) {
                       {"score", h.score}});
     }
     nlohmann::ordered_json out = {{"query", query}, {"total", res->total}, {"hits", hits}};
+    if (!res->warnings.empty()) out["warnings"] = res->warnings;
     std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     size_t rank = a.offset;

@@ -68,6 +68,9 @@ struct SearchResults {
   uint64_t total = 0;        // number of matching documents (see total_exact)
   bool total_exact = true;   // false: `total` is a lower bound (SearchOptions::exact_total)
   std::vector<Hit> hits;     // best first; ties broken by lower doc_id first
+  // Things the user should know about how the query was run, e.g. a prefix
+  // that matched more terms than it was allowed to expand to.
+  std::vector<std::string> warnings;
 };
 
 struct IndexStats {

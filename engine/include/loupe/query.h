@@ -8,6 +8,8 @@
 //   Query::Phrase(Field::kActor, {"he", "lifeng"})
 //   Query::And({a, b}), Query::Or({a, b}), Query::Not(a)
 //   Query::DateRange(lo, hi)     inclusive, in Days; undated documents never match
+//   Query::Prefix(Field::kBody, "tarif")   every term of the field starting with
+//                                "tarif", as an OR of those terms (see below)
 //   Query::All()                 every live document
 //
 // Not(x) matches every live document that x does not match; inside an And it is
@@ -26,7 +28,10 @@ namespace loupe {
 
 class Query {
  public:
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone };
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix };
+
+  // Expansions a Prefix query searches at most unless told otherwise.
+  static constexpr uint32_t kDefaultMaxExpansions = 1024;
 
   static Query Term(Field field, std::string term);
   // `terms` must be consecutive tokens; `gaps[i]` is the position distance of
@@ -36,13 +41,20 @@ class Query {
   static Query Or(std::vector<Query> children);
   static Query Not(Query child);
   static Query DateRange(Days lo, Days hi);
+  // Every indexed term of `field` that starts with the bytes of `prefix` (already
+  // folded like the field's terms; an empty prefix is every term), scored as an
+  // OR of those terms. When more than max_expansions terms match, the
+  // max_expansions with the highest document frequency are searched and the
+  // search reports a warning (SearchResults::warnings).
+  static Query Prefix(Field field, std::string prefix, uint32_t max_expansions = kDefaultMaxExpansions);
   static Query All();
   // Matches nothing (e.g. a term that analyzes to no tokens inside an OR).
   static Query None();
 
   Kind kind() const { return kind_; }
   Field field() const { return field_; }
-  const std::vector<std::string>& terms() const { return terms_; }  // one for kTerm
+  const std::vector<std::string>& terms() const { return terms_; }  // one for kTerm and kPrefix
+  uint32_t max_expansions() const { return max_expansions_; }      // kPrefix
   const std::vector<uint32_t>& gaps() const { return gaps_; }
   const std::vector<Query>& children() const { return children_; }
   Days lo() const { return lo_; }
@@ -59,6 +71,7 @@ class Query {
   std::vector<uint32_t> gaps_;
   std::vector<Query> children_;
   Days lo_ = 0, hi_ = 0;
+  uint32_t max_expansions_ = 0;
 };
 
 // Smallest and largest representable dates, used for open ranges.
