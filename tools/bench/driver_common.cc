@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -48,6 +49,10 @@ std::optional<Node> Convert(const loupe::QueryNode& n, loupe::Analyzer& analyzer
         out.kind = Node::Kind::kDate;
         out.lo = planned->lo();
         out.hi = planned->hi();
+      } else if (n.kind == K::kTerm && n.text.size() > 1 && n.text.back() == '*') {
+        out.kind = Node::Kind::kPrefix;
+        out.field = Lower(n.field);
+        out.text = n.text.substr(0, n.text.find_last_not_of('*') + 1);
       } else {
         out.kind = Node::Kind::kText;
         out.field = Lower(n.field);
@@ -176,8 +181,9 @@ int Search(Engine& engine, const std::string& db, const std::string& queries, bo
       count = c->Run(false);
     }
     std::sort(samples.begin(), samples.end());
-    std::cout << text << '\t' << static_cast<uint64_t>(Median(samples) + 0.5) << '\t'
-              << static_cast<uint64_t>(Percentile(samples, 0.95) + 0.5) << '\t' << count << '\n';
+    char times[64];  // microseconds, to a tenth
+    std::snprintf(times, sizeof times, "%.1f\t%.1f", Median(samples), Percentile(samples, 0.95));
+    std::cout << text << '\t' << times << '\t' << count << '\n';
   }
   return 0;
 }
@@ -199,6 +205,7 @@ bool Translate(const std::string& query, Node* out, std::string* error) {
 bool HasScoredText(const Node& n) {
   switch (n.kind) {
     case Node::Kind::kText:
+    case Node::Kind::kPrefix:
       return true;
     case Node::Kind::kDate:
     case Node::Kind::kNot:

@@ -36,6 +36,9 @@ namespace bench {
 //   kText  a term or phrase: `field` is "" (bare: title, body, actor and topic),
 //          "title", "author", "actor" or "topic"; `text` is the unquoted text as
 //          written. The engine analyzes it; several tokens make a phrase.
+//   kPrefix  `word*`: `field` as for kText, `text` the word without the '*'.
+//          Loupe searches the terms starting with the folded word plus, in
+//          stemmed fields, the word's stem; each engine does its nearest.
 //   kDate  a date filter resolved by Loupe's planner: inclusive days since
 //          1970-01-01 in [lo, hi]. Undated documents never match it.
 //   kAnd, kOr  n-ary; nested groups of the same kind are flattened.
@@ -45,7 +48,7 @@ namespace bench {
 // As in Loupe, terms and phrases that analyze to nothing (punctuation only, an
 // empty phrase) are dropped, and a group left with one child is replaced by it.
 struct Node {
-  enum class Kind { kText, kDate, kAnd, kOr, kNot };
+  enum class Kind { kText, kPrefix, kDate, kAnd, kOr, kNot };
   Kind kind = Kind::kText;
   std::string field;
   std::string text;

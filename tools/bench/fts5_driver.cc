@@ -99,6 +99,8 @@ std::optional<std::string> Match(const Node& n) {
   switch (n.kind) {
     case Node::Kind::kText:
       return (n.field.empty() ? std::string("{title body actor topic}") : n.field) + " : " + FtsString(n.text);
+    case Node::Kind::kPrefix:  // FTS5's prefix query: the string's last token as a prefix
+      return (n.field.empty() ? std::string("{title body actor topic}") : n.field) + " : " + FtsString(n.text) + " *";
     case Node::Kind::kDate:
     case Node::Kind::kNot:
       return std::nullopt;
@@ -148,6 +150,7 @@ std::string Condition(const Node& n, std::vector<std::string>* params) {
       return "(" + Join(parts, n.kind == Node::Kind::kAnd ? "AND" : "OR") + ")";
     }
     case Node::Kind::kText:
+    case Node::Kind::kPrefix:
       break;  // always has a Match
   }
   return "0";

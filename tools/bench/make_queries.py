@@ -15,6 +15,7 @@ and word triple occurs, and writes K queries per class (default 18) as
   and2         two words that occur together in some article: `a b`
   or2          `a OR b`, words of middle frequency
   or3          `a OR b OR c`, one high, one middle and one low word
+  prefix       the first 4 to 6 letters of a high or middle frequency word: `abcd*`
   phrase2      a frequent pair of adjacent words: `"a b"`
   phrase3      a frequent triple of adjacent words: `"a b c"`
   field-term   actor:Lastname, topic:word or topic:"two words", author:Lastname
@@ -300,6 +301,11 @@ def main():
         words = pick.distinct([high, mid, low])
         rng.shuffle(words)
         add("or3", " OR ".join(words))
+
+    # prefix: the first 4 to 6 letters of a frequent or middle word, `word*`.
+    long_words = [w for w in high + mid if len(w) >= 6] or [w for w in high + mid if len(w) >= 4]
+    for w in pick.some(long_words, k):
+        add("prefix", w[:rng.randint(4, min(6, len(w) - 1))] + "*")
 
     for cls, counter in (("phrase2", st.pairs), ("phrase3", st.triples)):
         # Leave out the phrases with a person's name: in the synthetic corpus

@@ -40,6 +40,11 @@ def ratio(a, b):
     return a / b
 
 
+def us(x):
+    """Microseconds: a tenth below 10, whole above."""
+    return f"{x:.1f}" if x < 10 else f"{x:,.0f}"
+
+
 def load_queries(work, corpus):
     out = []
     for line in read_lines(os.path.join(work, "queries", corpus + ".tsv")) or []:
@@ -177,7 +182,7 @@ def main():
                         cell[e] = "—"
                         continue
                     med[e] = statistics.median(m)
-                    cell[e] = f"{med[e]:,.0f} ({statistics.median(p):,.0f})"
+                    cell[e] = f"{us(med[e])} ({us(statistics.median(p))})"
                 w(f"| {cls} | {len(ids)} | {cell['loupe']} | {cell['xapian']} | {cell['fts5']} | "
                   f"{fmt(ratio(med.get('loupe'), med.get('xapian')), 2)} | {fmt(ratio(med.get('loupe'), med.get('fts5')), 2)} |")
             w("")

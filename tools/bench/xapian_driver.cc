@@ -55,6 +55,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -210,6 +211,24 @@ class XapianEngine final : public bench::Engine {
     return s.scale != 1.0 ? Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, s.scale) : q;
   }
 
+  // As Loupe does it: the terms starting with the lower-cased word (at most the
+  // 1024 most frequent, summed like an OR), plus the word's own stem in stemmed
+  // fields when the prefix does not cover it.
+  Xapian::Query Prefix(const std::string& field, const std::string& word) {
+    FieldSpec s = Spec(field);
+    std::string folded;
+    for (char c : word) folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string pattern = s.prefix + folded;
+    Xapian::Query q(Xapian::Query::OP_WILDCARD, pattern, 1024, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                    Xapian::Query::OP_OR);
+    if (s.stemmed) {
+      auto terms = Analyze(s, word);
+      if (terms.size() == 1 && terms[0].compare(0, pattern.size(), pattern) != 0)
+        q = Xapian::Query(Xapian::Query::OP_OR, q, Xapian::Query(terms[0]));
+    }
+    return s.scale != 1.0 ? Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, s.scale) : q;
+  }
+
   static Xapian::Query Unscored(const Xapian::Query& q) { return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 0); }
 
   // Xapian::Query() (matching nothing) stands for a leaf with no terms.
@@ -222,6 +241,12 @@ class XapianEngine final : public bench::Engine {
           Xapian::Query q = Text(f, n.text);
           if (!q.empty()) alts.push_back(q);
         }
+        return Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
+      }
+      case Node::Kind::kPrefix: {
+        if (!n.field.empty()) return Prefix(n.field, n.text);
+        std::vector<Xapian::Query> alts;
+        for (const char* f : {"title", "body", "actor", "topic"}) alts.push_back(Prefix(f, n.text));
         return Xapian::Query(Xapian::Query::OP_OR, alts.begin(), alts.end());
       }
       case Node::Kind::kDate:

@@ -1,6 +1,7 @@
 // loupe bench: times queries inside the process, for tools/bench/run.sh.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <vector>
@@ -73,8 +74,9 @@ int RunBench(const BenchArgs& a) {
       samples.push_back(std::chrono::duration<double, std::micro>(end - start).count());
     }
     std::sort(samples.begin(), samples.end());
-    std::cout << text << '\t' << static_cast<uint64_t>(Median(samples) + 0.5) << '\t'
-              << static_cast<uint64_t>(Percentile(samples, 0.95) + 0.5) << '\t' << count << '\n';
+    char times[64];  // microseconds, to a tenth
+    std::snprintf(times, sizeof times, "%.1f\t%.1f", Median(samples), Percentile(samples, 0.95));
+    std::cout << text << '\t' << times << '\t' << count << '\n';
   }
   return bad ? kExitUsage : kExitOk;
 }
