@@ -257,6 +257,10 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
     INFO("query: " << text << "\nplan: " << q->ToString());
     REQUIRE(got == want);
     REQUIRE(res->total == want.size());
+    // Counting only (no hits wanted) may evaluate subtrees as bitsets.
+    auto counted = (*index)->Search(*q, {.limit = 0, .load_documents = false});
+    REQUIRE(counted.ok());
+    REQUIRE(counted->total == want.size());
     // Pruned top-k search returns the same best hits.
     for (size_t k : {1, 5}) {
       auto exact = (*index)->Search(*q, {.limit = k, .load_documents = false});
@@ -343,6 +347,11 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
           REQUIRE(pruned->hits[h].score == exact->hits[h].score);
         }
         REQUIRE(pruned->total <= exact->total);
+        if (k == 1 && off == 0) {
+          auto counted = (*index)->Search(*q, {.limit = 0, .load_documents = false});
+          REQUIRE(counted.ok());
+          REQUIRE(counted->total == exact->total);
+        }
         if (pruned->total_exact) REQUIRE(pruned->total == exact->total);
         if (!pruned->total_exact) ++pruned_runs;
         ++compared;

@@ -216,26 +216,38 @@ bool DecodeBlockHeader(std::string_view in, BlockHeader* h) {
   return ParseHeader(&in, h, &g, &t);
 }
 
-bool DecodePostingsBlock(std::string_view in, BlockHeader* h, uint32_t* docs, uint32_t* tfs) {
+bool DecodePostingsDocs(std::string_view in, BlockHeader* h, uint32_t* docs) {
   uint32_t g, t;
   if (!ParseHeader(&in, h, &g, &t)) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const uint32_t n = h->n;
   UnpackBits(p, n - 1, g, docs + 1);
-  UnpackBits(p + PackedBytes(n - 1, g), n, t, tfs);
   uint64_t d = h->first_doc;
   docs[0] = h->first_doc;
-  uint32_t max_tf = 0;
   for (uint32_t i = 1; i < n; ++i) {
     d += uint64_t{docs[i]} + 1;
     docs[i] = static_cast<uint32_t>(d);
   }
-  for (uint32_t i = 0; i < n; ++i) {
+  // The header's bounds must describe the postings, or skipping would be wrong.
+  return d == h->last_doc;
+}
+
+bool DecodePostingsTfs(std::string_view in, uint32_t* tfs) {
+  BlockHeader h;
+  uint32_t g, t;
+  if (!ParseHeader(&in, &h, &g, &t)) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  UnpackBits(p + PackedBytes(h.n - 1, g), h.n, t, tfs);
+  uint32_t max_tf = 0;
+  for (uint32_t i = 0; i < h.n; ++i) {
     tfs[i] += 1;
     max_tf = std::max(max_tf, tfs[i]);
   }
-  // The header's bounds must describe the postings, or skipping would be wrong.
-  return d == h->last_doc && max_tf == h->max_tf;
+  return max_tf == h.max_tf;
+}
+
+bool DecodePostingsBlock(std::string_view in, BlockHeader* h, uint32_t* docs, uint32_t* tfs) {
+  return DecodePostingsDocs(in, h, docs) && DecodePostingsTfs(in, tfs);
 }
 
 void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* positions, std::string* out) {

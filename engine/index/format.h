@@ -72,6 +72,10 @@ bool DecodeBlockHeader(std::string_view in, BlockHeader* h);
 // Decodes a whole block into docs[0..n) and tfs[0..n) (arrays of kBlockSize).
 // False on malformed input.
 bool DecodePostingsBlock(std::string_view in, BlockHeader* h, uint32_t* docs, uint32_t* tfs);
+// The two halves of DecodePostingsBlock, for readers that need the term
+// frequencies only for some blocks (counting and intersecting need none).
+bool DecodePostingsDocs(std::string_view in, BlockHeader* h, uint32_t* docs);
+bool DecodePostingsTfs(std::string_view in, uint32_t* tfs);
 // positions: the concatenated positions of the block's postings, counts[i] (the
 // posting's tf) of them for posting i; each posting's positions are delta-coded
 // from 0. The counts are not stored again: they are the postings block's tfs.

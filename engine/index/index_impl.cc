@@ -739,6 +739,9 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
     for (int f = 0; f < kNumFields; ++f) t->lengths[d][f] = v.lengths[f];
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
+  t->live_bits.assign(t->max_doc / 64 + 1, 0);
+  for (uint32_t d = 1; d <= t->max_doc; ++d)
+    if (t->live[d]) t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
   for (int f = 0; f < kNumFields; ++f)
     t->avg_length[f] = st.live_docs ? static_cast<double>(st.total_lengths[f]) / static_cast<double>(st.live_docs) : 0;
   std::lock_guard<std::mutex> lock(table_mu_);
@@ -753,7 +756,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   if (!table.ok()) return table.status();
   Status error;
   std::vector<std::string> warnings;
-  auto it = BuildIterator(query, **txn, **table, &error, &warnings);
+  const bool scoring = options.offset + options.limit > 0;
+  auto it = BuildIterator(query, **txn, **table, scoring, &error, &warnings);
   if (!it.ok()) return it.status();
 
   // Top-k: a min-heap of the best (offset + limit) hits; worse = lower score, then higher doc.
@@ -770,7 +774,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   DocIterator& root = **it;
   const bool prune = !options.exact_total && k > 0;
   double theta = 0;
-  for (root.Next(); root.doc() != kEndDoc; root.Next()) {
+  if (k == 0) res.total = root.CountAll();  // only the number of matches is wanted
+  for (root.Next(); k > 0 && root.doc() != kEndDoc; root.Next()) {
     ++res.total;
     if (k == 0) continue;
     Entry e{root.Score(), root.doc()};

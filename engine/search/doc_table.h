@@ -19,6 +19,7 @@ struct DocTable {
   std::vector<Days> dates;                                   // by doc id; kNoDate if undated
   std::vector<std::array<uint32_t, kNumFields>> lengths;     // by doc id
   std::vector<uint8_t> live;                                 // by doc id
+  std::vector<uint64_t> live_bits;                           // the same as a bitset (bit d of word d / 64)
   double avg_length[kNumFields] = {};
 
   bool IsLive(uint32_t doc) const { return doc <= max_doc && live[doc]; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 namespace loupe {
 
@@ -42,14 +43,15 @@ class PostingsCursor final : public DocIterator {
     if (doc_ >= target && started_) return;
     if (doc_ == kEndDoc) return;
     if (!started_ || n_ == 0 || docs_[n_ - 1] < target) {
+      bool step = started_ && n_ > 0;  // the cursor is on the current block
       started_ = true;
-      if (!SeekBlock(target)) return;
+      if (!SeekBlock(target, step)) return;
     }
-    idx_ = static_cast<size_t>(std::lower_bound(docs_ + idx_, docs_ + n_, target) - docs_);
+    idx_ = LowerBound(idx_, target);
     SkipToLive();
   }
 
-  double Score() override { return ScoreTf(tfs_[idx_]); }
+  double Score() override { return ScoreTf(Tfs()[idx_]); }
   uint64_t Cost() const override { return info_.df; }
   double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
   void SetMinCompetitive(double theta) override { theta_ = theta; }
@@ -72,6 +74,7 @@ class PostingsCursor final : public DocIterator {
   // over (phrase candidates are usually a few documents of a block).
   const uint32_t* Positions(uint32_t* count) {
     *count = 0;
+    Tfs();
     if (!positions_loaded_) {
       positions_loaded_ = true;
       Status s = txn_.Get(storage::Db::kPositions, block_key_, &pos_value_);
@@ -119,11 +122,47 @@ class PostingsCursor final : public DocIterator {
   }
 
  private:
-  // Positions the cursor on the block that may contain `target`.
-  bool SeekBlock(uint32_t target) {
-    std::string key = prefix_;
-    format::PutFixed32BE(&key, target);
-    bool found = cursor_->Seek(key);
+  // The first index in [from, n_) whose doc is >= target (n_ if none): a
+  // branch-free binary search (conditional moves), since an intersection's
+  // targets land unpredictably and mispredicted branches dominated the cost.
+  size_t LowerBound(size_t from, uint32_t target) const {
+    if (from >= n_) return n_;
+    const uint32_t* base = docs_ + from;
+    size_t len = n_ - from;
+    while (len > 1) {
+      size_t half = len / 2;
+      base = base[half - 1] < target ? base + half : base;
+      len -= half;
+    }
+    return static_cast<size_t>(base - docs_) + (*base < target);
+  }
+
+  // The current block's term frequencies, decoded on first use (counting and
+  // intersecting never need them).
+  const uint32_t* Tfs() {
+    if (!tfs_loaded_ && n_ > 0) {
+      tfs_loaded_ = true;
+      if (!format::DecodePostingsTfs(block_value_, tfs_)) {
+        Fail(Status::Corruption("postings block of a term is unreadable; rebuild the index"));
+        std::fill(tfs_, tfs_ + n_, 1u);
+      }
+    }
+    return tfs_;
+  }
+
+  // Positions the cursor on the block that may contain `target`. With `step`
+  // (the cursor is on the current block), the next few blocks are tried first:
+  // a cursor step and a header read are much cheaper than a B-tree seek, and
+  // intersections mostly move to a near block.
+  bool SeekBlock(uint32_t target, bool step) {
+    for (int i = 0; step && i < kSteps; ++i) {
+      if (!cursor_->Next() || !InPrefix()) return LoadAt(false);
+      format::BlockHeader h;
+      if (!format::DecodeBlockHeader(cursor_->value(), &h) || h.last_doc >= target) return LoadAt(true);
+    }
+    seek_key_.assign(prefix_);
+    format::PutFixed32BE(&seek_key_, target);
+    bool found = cursor_->Seek(seek_key_);
     if (found && InPrefix() && format::DecodeFixed32BE(cursor_->key().data() + prefix_.size()) == target)
       return LoadAt(true);
     // The block holding target, if any, starts before it: the previous key.
@@ -159,8 +198,10 @@ class PostingsCursor final : public DocIterator {
       ok = cursor_->Next();  // nothing in this block can make the top k
     }
     block_key_.assign(cursor_->key());
+    block_value_ = cursor_->value();
+    tfs_loaded_ = false;
     n_ = 0;
-    if (!format::DecodePostingsBlock(cursor_->value(), &h, docs_, tfs_) ||
+    if (!format::DecodePostingsDocs(block_value_, &h, docs_) ||
         h.first_doc != format::DecodeFixed32BE(block_key_.data() + prefix_.size())) {
       Fail(Status::Corruption("postings block of a term is unreadable; rebuild the index"));
       End();
@@ -207,7 +248,10 @@ class PostingsCursor final : public DocIterator {
   double weight_ = 0, avg_len_ = 1;
   double theta_ = 0;
   bool started_ = false;
-  std::string block_key_;
+  static constexpr int kSteps = 3;
+  std::string block_key_, seek_key_;
+  std::string_view block_value_;  // the current block (LMDB memory, valid for the transaction)
+  bool tfs_loaded_ = false;
   uint32_t docs_[format::kBlockSize], tfs_[format::kBlockSize];
   size_t n_ = 0, idx_ = 0;
   bool positions_loaded_ = false;
@@ -222,6 +266,47 @@ class EmptyIterator final : public DocIterator {
   void Next() override { doc_ = kEndDoc; }
   void Advance(uint32_t) override { doc_ = kEndDoc; }
   uint64_t Cost() const override { return 0; }
+};
+
+// The documents of a bitset (bit d of word d / 64), built by evaluating a
+// boolean subtree over whole postings lists at once. Scores nothing.
+class BitsetIterator final : public DocIterator {
+ public:
+  explicit BitsetIterator(std::vector<uint64_t> bits) : bits_(std::move(bits)) {
+    for (uint64_t w : bits_) count_ += static_cast<uint64_t>(__builtin_popcountll(w));
+  }
+  void Next() override {
+    if (doc_ != kEndDoc) Find(uint64_t{doc_} + 1);
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ >= target && doc_ != 0) return;
+    Find(target);
+  }
+  uint64_t Cost() const override { return count_; }
+  uint64_t CountAll() override {
+    doc_ = kEndDoc;
+    return count_;
+  }
+
+ private:
+  void Find(uint64_t from) {
+    size_t w = from >> 6;
+    if (w >= bits_.size()) {
+      doc_ = kEndDoc;
+      return;
+    }
+    uint64_t word = bits_[w] & (~uint64_t{0} << (from & 63));
+    while (word == 0) {
+      if (++w >= bits_.size()) {
+        doc_ = kEndDoc;
+        return;
+      }
+      word = bits_[w];
+    }
+    doc_ = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
+  }
+  std::vector<uint64_t> bits_;
+  uint64_t count_ = 0;
 };
 
 // Every live document, optionally only those dated within [lo, hi].
@@ -566,11 +651,23 @@ class PhraseIterator final : public DocIterator {
 
 class Builder {
  public:
-  Builder(const storage::Txn& txn, const DocTable& table, Status* error, std::vector<std::string>* warnings)
-      : txn_(txn), table_(table), error_(error), warnings_(warnings) {}
+  Builder(const storage::Txn& txn, const DocTable& table, bool scoring, Status* error,
+          std::vector<std::string>* warnings)
+      : txn_(txn), table_(table), scoring_(scoring), error_(error), warnings_(warnings) {}
 
   Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
     if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
+    if (!scoring_ && (q.kind() == Query::Kind::kAnd || q.kind() == Query::Kind::kOr)) {
+      auto e = Estimate(q, depth);
+      if (!e.ok()) return e.status();
+      if (e->bitset_ok && e->bits < e->iter) {
+        std::vector<uint64_t> bits(table_.live_bits.size(), 0);
+        Status s = Materialize(q, &bits);
+        if (!s.ok()) return s;
+        for (size_t i = 0; i < bits.size(); ++i) bits[i] &= table_.live_bits[i];
+        return std::unique_ptr<DocIterator>(new BitsetIterator(std::move(bits)));
+      }
+    }
     switch (q.kind()) {
       case Query::Kind::kTerm: {
         auto t = Postings(q.field(), q.terms()[0]);
@@ -596,6 +693,10 @@ class Builder {
           bool negated = c.kind() == Query::Kind::kNot;
           auto it = Build(negated ? c.children()[0] : c, depth + 1);
           if (!it.ok()) return it.status();
+          if (IsEmpty(**it)) {
+            if (!negated) return Empty();  // a required part that matches nothing
+            continue;                      // excluding nothing
+          }
           (negated ? exc : inc).push_back(std::move(*it));
         }
         if (inc.empty()) inc.push_back(std::make_unique<ScanIterator>(table_, false, 0, 0));
@@ -606,7 +707,7 @@ class Builder {
         for (const Query& c : q.children()) {
           auto it = Build(c, depth + 1);
           if (!it.ok()) return it.status();
-          ch.push_back(std::move(*it));
+          if (!IsEmpty(**it)) ch.push_back(std::move(*it));  // e.g. a term of no document
         }
         if (ch.empty()) return Empty();
         if (ch.size() == 1) return std::move(ch[0]);
@@ -635,17 +736,20 @@ class Builder {
  private:
   static constexpr int kMaxDepth = 256;
   static std::unique_ptr<DocIterator> Empty() { return std::make_unique<EmptyIterator>(); }
+  static bool IsEmpty(const DocIterator& it) { return dynamic_cast<const EmptyIterator*>(&it) != nullptr; }
 
+  struct Found {
+    std::string term;
+    format::TermInfo info;
+  };
   // The terms of the field starting with the prefix (the most frequent
-  // max_expansions of them), as an OR.
-  Result<std::unique_ptr<DocIterator>> Prefix(const Query& q) {
+  // max_expansions of them); computed once per query node.
+  Result<const std::vector<Found>*> Expand(const Query& q) {
+    auto known = expansions_.find(&q);
+    if (known != expansions_.end()) return &known->second;
     const std::string start = format::TermKey(q.field(), q.terms()[0]);
     auto cur = storage::Cursor::Open(txn_, storage::Db::kTerms);
     if (!cur.ok()) return cur.status();
-    struct Found {
-      std::string term;
-      format::TermInfo info;
-    };
     std::vector<Found> found;
     for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
@@ -670,6 +774,14 @@ class Builder {
                              " most frequent were searched (type more of the word to narrow it)");
       found.resize(cap);
     }
+    return &(expansions_[&q] = std::move(found));
+  }
+
+  // The expansions of a prefix as an OR.
+  Result<std::unique_ptr<DocIterator>> Prefix(const Query& q) {
+    auto exp = Expand(q);
+    if (!exp.ok()) return exp.status();
+    const std::vector<Found>& found = **exp;
     std::vector<std::unique_ptr<DocIterator>> ch;
     for (const Found& f : found) {
       auto c = storage::Cursor::Open(txn_, storage::Db::kPostings);
@@ -683,6 +795,175 @@ class Builder {
   }
   // Up to this many expansions an OrIterator (with MaxScore pruning) is faster.
   static constexpr size_t kLinearUnion = 8;
+
+  // Cost model for choosing between iterators and bitsets (arbitrary units,
+  // about nanoseconds on this design): iterating costs per document visited,
+  // a leapfrog intersection per document of its smallest side and per side;
+  // a bitset costs per posting decoded plus per word of the bitset.
+  struct Estimate_ {
+    double size = 0;   // matches, at most
+    double iter = 0;   // cost with iterators
+    double bits = 0;   // cost as a bitset
+    bool bitset_ok = false;  // the subtree can be evaluated as a bitset
+  };
+  Result<Estimate_> Estimate(const Query& q, int depth) {
+    if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
+    auto known = estimates_.find(&q);
+    if (known != estimates_.end()) return known->second;
+    const double words = static_cast<double>(table_.live_bits.size());
+    Estimate_ e;
+    switch (q.kind()) {
+      case Query::Kind::kTerm: {
+        auto df = Df(q.field(), q.terms()[0]);
+        if (!df.ok()) return df.status();
+        e.size = static_cast<double>(*df);
+        e.iter = 3 * e.size;
+        e.bits = 1.5 * e.size + 0.25 * words;
+        e.bitset_ok = true;
+        break;
+      }
+      case Query::Kind::kPrefix: {
+        auto exp = Expand(q);
+        if (!exp.ok()) return exp.status();
+        for (const Found& f : **exp) e.size += f.info.df;
+        e.iter = 3 * e.size * (1 + std::log2(1.0 + static_cast<double>((*exp)->size())));
+        e.bits = 1.5 * e.size + 0.25 * words;
+        e.bitset_ok = true;
+        break;
+      }
+      case Query::Kind::kAll:
+        e.size = static_cast<double>(table_.live_docs);
+        e.iter = 2 * e.size;
+        e.bits = 0.5 * words;
+        e.bitset_ok = true;
+        break;
+      case Query::Kind::kOr: {
+        e.bitset_ok = true;
+        for (const Query& c : q.children()) {
+          auto ce = Estimate(c, depth + 1);
+          if (!ce.ok()) return ce.status();
+          e.size += ce->size;
+          e.iter += ce->iter;
+          e.bits += ce->bits + 0.5 * words;
+          e.bitset_ok = e.bitset_ok && ce->bitset_ok;
+        }
+        e.iter += 4 * e.size * static_cast<double>(q.children().size());
+        break;
+      }
+      case Query::Kind::kAnd: {
+        e.bitset_ok = true;
+        double smallest = -1;
+        size_t sides = 0, positive = 0;
+        for (const Query& c : q.children()) {
+          bool negated = c.kind() == Query::Kind::kNot;
+          auto ce = Estimate(negated ? c.children()[0] : c, depth + 1);
+          if (!ce.ok()) return ce.status();
+          if (!negated) {
+            smallest = smallest < 0 ? ce->size : std::min(smallest, ce->size);
+            ++positive;
+          }
+          ++sides;
+          e.bits += ce->bits + 0.5 * words;
+          e.bitset_ok = e.bitset_ok && ce->bitset_ok;
+        }
+        e.bitset_ok = e.bitset_ok && positive > 0;
+        e.size = std::max(smallest, 0.0);
+        e.iter = 12 * e.size * static_cast<double>(sides);
+        break;
+      }
+      default:  // phrases, date ranges, a NOT of its own: iterators only
+        e.size = static_cast<double>(table_.live_docs);
+        e.iter = e.size;
+        break;
+    }
+    estimates_[&q] = e;
+    return e;
+  }
+
+  // Document frequency of a term (0 if absent).
+  Result<uint64_t> Df(Field f, const std::string& term) {
+    std::string_view v;
+    Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
+    if (s.IsNotFound()) return uint64_t{0};
+    if (!s.ok()) return s;
+    format::TermInfo info;
+    if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    return uint64_t{info.df};
+  }
+
+  // ORs the documents of `q` (a subtree Estimate found bitset_ok) into *bits.
+  // Liveness is applied by the caller, once.
+  Status Materialize(const Query& q, std::vector<uint64_t>* bits) {
+    switch (q.kind()) {
+      case Query::Kind::kTerm:
+        return AddPostings(q.field(), q.terms()[0], bits);
+      case Query::Kind::kPrefix: {
+        auto exp = Expand(q);
+        if (!exp.ok()) return exp.status();
+        for (const Found& f : **exp) {
+          Status s = AddPostings(q.field(), f.term, bits);
+          if (!s.ok()) return s;
+        }
+        return Status::OK();
+      }
+      case Query::Kind::kAll:
+        for (uint64_t& w : *bits) w = ~uint64_t{0};
+        return Status::OK();
+      case Query::Kind::kOr:
+        for (const Query& c : q.children()) {
+          Status s = Materialize(c, bits);  // ORing into the same bitset is the union
+          if (!s.ok()) return s;
+        }
+        return Status::OK();
+      case Query::Kind::kAnd: {
+        std::vector<uint64_t> acc(bits->size(), 0), tmp(bits->size());
+        bool first = true;
+        for (const Query& c : q.children()) {  // positive sides first
+          if (c.kind() == Query::Kind::kNot) continue;
+          if (first) {
+            Status s = Materialize(c, &acc);
+            if (!s.ok()) return s;
+            first = false;
+            continue;
+          }
+          tmp.assign(tmp.size(), 0);
+          Status s = Materialize(c, &tmp);
+          if (!s.ok()) return s;
+          for (size_t i = 0; i < acc.size(); ++i) acc[i] &= tmp[i];
+        }
+        for (const Query& c : q.children()) {
+          if (c.kind() != Query::Kind::kNot) continue;
+          tmp.assign(tmp.size(), 0);
+          Status s = Materialize(c.children()[0], &tmp);
+          if (!s.ok()) return s;
+          for (size_t i = 0; i < acc.size(); ++i) acc[i] &= ~tmp[i];
+        }
+        for (size_t i = 0; i < acc.size(); ++i) (*bits)[i] |= acc[i];
+        return Status::OK();
+      }
+      default:
+        return Status::Internal("query node cannot be evaluated as a bitset");
+    }
+  }
+
+  // Sets the bit of every document in the term's postings (no liveness check).
+  Status AddPostings(Field f, const std::string& term, std::vector<uint64_t>* bits) {
+    const std::string prefix = format::BlockKeyPrefix(f, term);
+    auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings);
+    if (!cur.ok()) return cur.status();
+    uint32_t docs[format::kBlockSize];
+    const uint64_t limit = uint64_t{bits->size()} * 64;
+    for (bool ok = (*cur)->Seek(prefix); ok; ok = (*cur)->Next()) {
+      std::string_view k = (*cur)->key();
+      if (k.size() != prefix.size() + 4 || k.compare(0, prefix.size(), prefix) != 0) break;
+      format::BlockHeader h;
+      if (!format::DecodePostingsDocs((*cur)->value(), &h, docs))
+        return Status::Corruption("postings block of a term is unreadable; rebuild the index");
+      for (uint32_t i = 0; i < h.n; ++i)
+        if (docs[i] < limit) (*bits)[docs[i] >> 6] |= uint64_t{1} << (docs[i] & 63);
+    }
+    return (*cur)->status();
+  }
 
   // nullptr (and OK) when the term is not in the index.
   Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term) {
@@ -699,16 +980,19 @@ class Builder {
 
   const storage::Txn& txn_;
   const DocTable& table_;
+  bool scoring_;
   Status* error_;
   std::vector<std::string>* warnings_;
+  std::unordered_map<const Query*, std::vector<Found>> expansions_;
+  std::unordered_map<const Query*, Estimate_> estimates_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, Status* error,
+                                                   const DocTable& table, bool scoring, Status* error,
                                                    std::vector<std::string>* warnings) {
-  Builder b(txn, table, error, warnings);
+  Builder b(txn, table, scoring, error, warnings);
   return b.Build(query, 0);
 }
 

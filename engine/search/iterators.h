@@ -39,6 +39,12 @@ class DocIterator {
   // Callers only raise theta. Never called on exclusions, whose matches must
   // stay exact.
   virtual void SetMinCompetitive(double theta) {}
+  // Counts the matches from a new iterator to the end (consuming it).
+  virtual uint64_t CountAll() {
+    uint64_t n = 0;
+    for (Next(); doc_ != UINT32_MAX; Next()) ++n;
+    return n;
+  }
 
  protected:
   uint32_t doc_ = 0;
@@ -59,9 +65,11 @@ struct Bm25 {
 // Builds the iterator tree for `query` over one read transaction. The iterators
 // borrow `txn` and `table`, which must outlive them. A storage error during
 // iteration ends the iterator; check `*error` afterwards. Notes for the user
-// (e.g. a capped prefix expansion) are appended to *warnings.
+// (e.g. a capped prefix expansion) are appended to *warnings. Without
+// `scoring` (only matches are wanted), boolean subtrees over dense postings are
+// evaluated as bitsets when that is estimated to be cheaper than iterating.
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, Status* error,
+                                                   const DocTable& table, bool scoring, Status* error,
                                                    std::vector<std::string>* warnings);
 
 }  // namespace loupe
