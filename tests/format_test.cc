@@ -67,6 +67,39 @@ TEST_CASE("postings blocks round trip") {
   }
 }
 
+TEST_CASE("postings blocks round trip at every bit width") {
+  // Term frequencies take any 32-bit value, so they reach every packed width;
+  // block sizes cover whole groups of eight, a tail, and a single group.
+  std::mt19937 rng(7);
+  for (uint32_t width = 1; width <= 32; ++width) {
+    for (size_t n : {1, 7, 8, 9, 17, 64, 127, 128}) {
+      const uint64_t top = uint64_t{1} << width;  // tf - 1 < top
+      std::vector<uint32_t> docs, tfs;
+      uint32_t d = 1;
+      for (size_t i = 0; i < n; ++i) {
+        d += 1 + rng() % (width < 20 ? (1u << width) : 1000u);
+        docs.push_back(d);
+        // tf - 1 of width bits; tf itself must fit 32 bits (so 2^32 - 2 at most).
+        uint64_t most = std::min<uint64_t>(top - 1, uint64_t{UINT32_MAX} - 1);
+        tfs.push_back(static_cast<uint32_t>(1 + (i == n / 2 ? most : rng() % (most + 1))));
+      }
+      std::string enc;
+      EncodePostingsBlock(docs.data(), tfs.data(), n, 3, &enc);
+      uint32_t gd[kBlockSize], gt[kBlockSize];
+      BlockHeader h;
+      INFO("width " << width << " n " << n);
+      REQUIRE(DecodePostingsBlock(enc, &h, gd, gt));
+      CHECK(std::vector<uint32_t>(gd, gd + n) == docs);
+      CHECK(std::vector<uint32_t>(gt, gt + n) == tfs);
+      // Decoding from a buffer that ends exactly at the value must not read past it.
+      std::vector<char> exact(enc.begin(), enc.end());
+      REQUIRE(DecodePostingsDocs(std::string_view(exact.data(), exact.size()), &h, gd));
+      REQUIRE(DecodePostingsTfs(std::string_view(exact.data(), exact.size()), gt));
+      CHECK(std::vector<uint32_t>(gt, gt + n) == tfs);
+    }
+  }
+}
+
 TEST_CASE("damaged postings blocks are rejected") {
   uint32_t gd[kBlockSize], gt[kBlockSize];
   BlockHeader h;

@@ -1,7 +1,9 @@
 #include "index/format.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 
 namespace loupe::format {
 
@@ -141,6 +143,33 @@ void PackBits(const uint32_t* v, size_t n, uint32_t bits, std::string* out) {
 
 size_t PackedBytes(size_t n, uint32_t bits) { return (n * bits + 7) / 8; }
 
+// Eight values of B bits (B bytes) from p, with every shift a constant. Reads
+// up to 8 bytes past the group's last value byte; callers make sure they exist.
+template <uint32_t B>
+inline void UnpackGroup(const unsigned char* p, uint32_t* v) {
+  constexpr uint64_t kMask = (uint64_t{1} << B) - 1;
+  for (uint32_t j = 0; j < 8; ++j) {  // unrolled by the compiler: j * B is constant
+    uint64_t w;
+    std::memcpy(&w, p + (j * B) / 8, 8);
+    v[j] = static_cast<uint32_t>((w >> ((j * B) % 8)) & kMask);
+  }
+}
+
+template <uint32_t B>
+size_t UnpackGroups(const unsigned char* p, size_t n, size_t bytes, uint32_t* v) {
+  size_t g = 0;
+  // Group g reads bytes [g * B, g * B + (7 * B) / 8 + 8).
+  for (; (g + 1) * 8 <= n && g * B + (7 * B) / 8 + 8 <= bytes; ++g) UnpackGroup<B>(p + g * B, v + g * 8);
+  return g * 8;
+}
+
+using GroupFn = size_t (*)(const unsigned char*, size_t, size_t, uint32_t*);
+template <size_t... I>
+constexpr std::array<GroupFn, sizeof...(I)> MakeGroupTable(std::index_sequence<I...>) {
+  return {&UnpackGroups<static_cast<uint32_t>(I + 1)>...};
+}
+constexpr auto kGroupFns = MakeGroupTable(std::make_index_sequence<32>());
+
 // Reads n values of `bits` bits from p (PackedBytes(n, bits) bytes).
 void UnpackBits(const unsigned char* p, size_t n, uint32_t bits, uint32_t* v) {
   if (bits == 0) {
@@ -149,8 +178,9 @@ void UnpackBits(const unsigned char* p, size_t n, uint32_t bits, uint32_t* v) {
   }
   const size_t bytes = PackedBytes(n, bits);
   const uint64_t mask = (uint64_t{1} << bits) - 1;
-  size_t bit = 0;
-  size_t i = 0;
+  // Whole groups of eight with constant shifts, then the rest one by one.
+  size_t i = kGroupFns[bits - 1](p, n, bytes, v);
+  size_t bit = i * bits;
   // Fast part: an 8-byte window fits inside the run.
   for (; i < n && (bit >> 3) + 8 <= bytes; ++i, bit += bits) {
     uint64_t w;

@@ -1,4 +1,4 @@
-// On-disk record formats of a Loupe index (format version 1). Documented in
+// On-disk record formats of a Loupe index (format version 2). Documented in
 // docs/index-format.md; every encoder has its decoder here (PutX / GetX).
 #ifndef LOUPE_INDEX_FORMAT_H_
 #define LOUPE_INDEX_FORMAT_H_

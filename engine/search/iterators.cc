@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <unordered_map>
 
 namespace loupe {
@@ -77,8 +78,7 @@ class PostingsCursor final : public DocIterator {
     Tfs();
     if (!positions_loaded_) {
       positions_loaded_ = true;
-      Status s = txn_.Get(storage::Db::kPositions, block_key_, &pos_value_);
-      if (!s.ok()) return PositionsCorrupt();
+      if (!LoadPositionsBlock()) return PositionsCorrupt();
       pos_at_ = 0;
       pos_idx_ = 0;
       decoded_idx_ = SIZE_MAX;
@@ -94,11 +94,23 @@ class PostingsCursor final : public DocIterator {
     const auto* p = reinterpret_cast<const unsigned char*>(pos_value_.data());
     const size_t size = pos_value_.size();
     size_t at = pos_at_;
-    for (; pos_idx_ < idx_; ++pos_idx_) {
-      for (uint32_t left = tfs_[pos_idx_]; left > 0; ++at) {
-        if (at >= size) return PositionsCorrupt();
-        left -= (p[at] & 0x80) == 0;
-      }
+    // Skip the positions of the postings before this one: count varint
+    // terminators (bytes without the high bit), eight bytes at a time while
+    // more remain to skip than a word holds.
+    uint64_t skip = 0;
+    for (; pos_idx_ < idx_; ++pos_idx_) skip += tfs_[pos_idx_];
+    while (skip > 0 && at + 8 <= size) {
+      uint64_t w;
+      std::memcpy(&w, p + at, 8);
+      // One bit per terminating byte, summed with a multiply (no popcnt needed).
+      uint64_t ends = (((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56;
+      if (ends >= skip) break;
+      skip -= ends;
+      at += 8;
+    }
+    for (; skip > 0; ++at) {
+      if (at >= size) return PositionsCorrupt();
+      skip -= (p[at] & 0x80) == 0;
     }
     uint32_t tf = tfs_[idx_];
     positions_.resize(tf);
@@ -122,16 +134,36 @@ class PostingsCursor final : public DocIterator {
   }
 
  private:
+  // Finds the positions value of the current block. Positions blocks have the
+  // postings blocks' keys, so a second cursor usually just steps to it.
+  bool LoadPositionsBlock() {
+    if (!pos_cursor_) {
+      auto c = storage::Cursor::Open(txn_, storage::Db::kPositions);
+      if (!c.ok()) return false;
+      pos_cursor_ = std::move(*c);
+    }
+    bool ok = pos_cursor_->valid() && pos_cursor_->key() < block_key_ && pos_cursor_->Next() &&
+              pos_cursor_->key() == block_key_;
+    if (!ok) ok = pos_cursor_->Seek(block_key_) && pos_cursor_->key() == block_key_;
+    if (!ok) return false;
+    pos_value_ = pos_cursor_->value();
+    return true;
+  }
+
   // The first index in [from, n_) whose doc is >= target (n_ if none): a
   // branch-free binary search (conditional moves), since an intersection's
   // targets land unpredictably and mispredicted branches dominated the cost.
   size_t LowerBound(size_t from, uint32_t target) const {
+    // Most moves are short (intersections, phrases): look at the next few first.
+    size_t end = std::min(n_, from + 8);
+    for (; from < end; ++from)
+      if (docs_[from] >= target) return from;
     if (from >= n_) return n_;
     const uint32_t* base = docs_ + from;
     size_t len = n_ - from;
     while (len > 1) {
       size_t half = len / 2;
-      base = base[half - 1] < target ? base + half : base;
+      base += static_cast<size_t>(base[half - 1] < target) * half;
       len -= half;
     }
     return static_cast<size_t>(base - docs_) + (*base < target);
@@ -256,6 +288,7 @@ class PostingsCursor final : public DocIterator {
   size_t n_ = 0, idx_ = 0;
   bool positions_loaded_ = false;
   std::string_view pos_value_;          // the block's positions value (LMDB memory)
+  std::unique_ptr<storage::Cursor> pos_cursor_;
   size_t pos_at_ = 0, pos_idx_ = 0;     // byte offset of posting pos_idx_'s positions
   size_t decoded_idx_ = SIZE_MAX;       // posting whose positions are in positions_
   std::vector<uint32_t> positions_;
@@ -660,13 +693,7 @@ class Builder {
     if (!scoring_ && (q.kind() == Query::Kind::kAnd || q.kind() == Query::Kind::kOr)) {
       auto e = Estimate(q, depth);
       if (!e.ok()) return e.status();
-      if (e->bitset_ok && e->bits < e->iter) {
-        std::vector<uint64_t> bits(table_.live_bits.size(), 0);
-        Status s = Materialize(q, &bits);
-        if (!s.ok()) return s;
-        for (size_t i = 0; i < bits.size(); ++i) bits[i] &= table_.live_bits[i];
-        return std::unique_ptr<DocIterator>(new BitsetIterator(std::move(bits)));
-      }
+      if (e->bitset_ok && e->bits < e->iter) return MaterializedIterator(q);
     }
     switch (q.kind()) {
       case Query::Kind::kTerm: {
@@ -689,8 +716,24 @@ class Builder {
       }
       case Query::Kind::kAnd: {
         std::vector<std::unique_ptr<DocIterator>> inc, exc;
+        // Scoring a conjunction of dense lists: evaluate the matches as a
+        // bitset first and let it lead, so the scoring sides are only moved to
+        // real matches (and the exclusions are already applied).
+        bool bitset_lead = false;
+        if (scoring_) {
+          auto e = Estimate(q, depth);
+          if (!e.ok()) return e.status();
+          double sides = static_cast<double>(q.children().size());
+          bitset_lead = e->bitset_ok && e->bits + 15 * e->expect * sides < e->iter;
+          if (bitset_lead) {
+            auto b = MaterializedIterator(q);
+            if (!b.ok()) return b.status();
+            inc.push_back(std::move(*b));
+          }
+        }
         for (const Query& c : q.children()) {
           bool negated = c.kind() == Query::Kind::kNot;
+          if (negated && bitset_lead) continue;
           auto it = Build(negated ? c.children()[0] : c, depth + 1);
           if (!it.ok()) return it.status();
           if (IsEmpty(**it)) {
@@ -802,6 +845,7 @@ class Builder {
   // a bitset costs per posting decoded plus per word of the bitset.
   struct Estimate_ {
     double size = 0;   // matches, at most
+    double expect = 0; // matches expected if terms occur independently
     double iter = 0;   // cost with iterators
     double bits = 0;   // cost as a bitset
     bool bitset_ok = false;  // the subtree can be evaluated as a bitset
@@ -817,6 +861,7 @@ class Builder {
         auto df = Df(q.field(), q.terms()[0]);
         if (!df.ok()) return df.status();
         e.size = static_cast<double>(*df);
+        e.expect = e.size;
         e.iter = 3 * e.size;
         e.bits = 1.5 * e.size + 0.25 * words;
         e.bitset_ok = true;
@@ -826,6 +871,7 @@ class Builder {
         auto exp = Expand(q);
         if (!exp.ok()) return exp.status();
         for (const Found& f : **exp) e.size += f.info.df;
+        e.expect = std::min(e.size, static_cast<double>(table_.live_docs));
         e.iter = 3 * e.size * (1 + std::log2(1.0 + static_cast<double>((*exp)->size())));
         e.bits = 1.5 * e.size + 0.25 * words;
         e.bitset_ok = true;
@@ -833,6 +879,7 @@ class Builder {
       }
       case Query::Kind::kAll:
         e.size = static_cast<double>(table_.live_docs);
+        e.expect = e.size;
         e.iter = 2 * e.size;
         e.bits = 0.5 * words;
         e.bitset_ok = true;
@@ -843,16 +890,20 @@ class Builder {
           auto ce = Estimate(c, depth + 1);
           if (!ce.ok()) return ce.status();
           e.size += ce->size;
+          e.expect += ce->expect;
           e.iter += ce->iter;
           e.bits += ce->bits + 0.5 * words;
           e.bitset_ok = e.bitset_ok && ce->bitset_ok;
         }
         e.iter += 4 * e.size * static_cast<double>(q.children().size());
+        e.expect = std::min(e.expect, static_cast<double>(table_.live_docs));
         break;
       }
       case Query::Kind::kAnd: {
         e.bitset_ok = true;
         double smallest = -1;
+        double all = std::max(1.0, static_cast<double>(table_.live_docs));
+        e.expect = all;
         size_t sides = 0, positive = 0;
         for (const Query& c : q.children()) {
           bool negated = c.kind() == Query::Kind::kNot;
@@ -860,6 +911,7 @@ class Builder {
           if (!ce.ok()) return ce.status();
           if (!negated) {
             smallest = smallest < 0 ? ce->size : std::min(smallest, ce->size);
+            e.expect *= std::min(1.0, ce->expect / all);
             ++positive;
           }
           ++sides;
@@ -873,6 +925,7 @@ class Builder {
       }
       default:  // phrases, date ranges, a NOT of its own: iterators only
         e.size = static_cast<double>(table_.live_docs);
+        e.expect = e.size;
         e.iter = e.size;
         break;
     }
@@ -889,6 +942,15 @@ class Builder {
     format::TermInfo info;
     if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
     return uint64_t{info.df};
+  }
+
+  // The live documents of `q` (a subtree Estimate found bitset_ok).
+  Result<std::unique_ptr<DocIterator>> MaterializedIterator(const Query& q) {
+    std::vector<uint64_t> bits(table_.live_bits.size(), 0);
+    Status s = Materialize(q, &bits);
+    if (!s.ok()) return s;
+    for (size_t i = 0; i < bits.size(); ++i) bits[i] &= table_.live_bits[i];
+    return std::unique_ptr<DocIterator>(new BitsetIterator(std::move(bits)));
   }
 
   // ORs the documents of `q` (a subtree Estimate found bitset_ok) into *bits.
