@@ -108,6 +108,7 @@ class WriterImpl final : public Writer {
     Status status;
   };
   static constexpr size_t kRing = 32;
+  Status failed_;  // a document of the batch could not be analyzed
 
   // Worker thread body.
   void Work(Analyzer& analyzer);
@@ -216,6 +217,7 @@ void WriterImpl::Invert(Field f, uint32_t doc, std::vector<Token>* tokens) {
 }
 
 Status WriterImpl::DoAdd(const Document& doc) {
+  if (!failed_.ok()) return failed_;
   if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
   if (doc.id.size() > kMaxIdBytes)
     return Status::InvalidArgument("document id is " + std::to_string(doc.id.size()) + " bytes; the limit is 400");
@@ -319,7 +321,12 @@ Status WriterImpl::Drain(bool wait_all) {
     lock.unlock();
     // Only this thread touches a done slot.
     if (!slot.status.ok()) {
-      if (first.ok()) first = slot.status;
+      // The document's id is taken and its place in the batch is empty: the
+      // batch can no longer be committed consistently. It stays failed until
+      // Rollback.
+      if (failed_.ok())
+        failed_ = Status(slot.status.code(), slot.status.message() + "; the batch cannot be committed: roll it back");
+      if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, &slot.tokens[f]);
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
@@ -334,6 +341,7 @@ Status WriterImpl::Drain(bool wait_all) {
 }
 
 Status WriterImpl::DoDelete(const std::string& id) {
+  if (!failed_.ok()) return failed_;
   if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
   uint32_t& slot = ids_[id];
   if (slot) {
@@ -390,6 +398,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
 
 void WriterImpl::Rollback() {
   (void)Drain(true);
+  failed_ = Status::OK();
   retired_pending_.clear();
   term_ids_.clear();
   terms_.clear();
@@ -625,6 +634,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 Status WriterImpl::DoCommit() {
   Status drained = Drain(true);
   if (!drained.ok()) return drained;
+  if (!failed_.ok()) return failed_;
   if (ops_ == 0) return Status::OK();
   for (int attempt = 0; attempt < 40; ++attempt) {
     auto txn = Txn::Begin(index_->env(), true);
