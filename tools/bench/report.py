@@ -73,6 +73,50 @@ def load_times(work, corpus, engine, mode):
     return rows
 
 
+def targets(idx, class_ratios, analyzer_mbs):
+    """The summary of the performance targets against this run's figures."""
+    rows = []
+
+    def row(what, where, measured, ok):
+        rows.append(f"| {what} | {where} | {measured} | {'met' if ok else '**not met**' if ok is not None else 'not measured'} |")
+
+    for c in ("synth-100k", "spam"):
+        l, f, x = idx.get((c, "loupe")), idx.get((c, "fts5")), idx.get((c, "xapian"))
+        rf = ratio(l["mbs"], f["mbs"]) if l and f else None
+        rx = ratio(l["mbs"], x["mbs"]) if l and x else None
+        row("indexing MB/s ≥ 1.5× FTS5", c, f"{fmt(rf, 2)}×", None if rf is None else rf >= 1.5)
+        row("indexing MB/s ≥ 10× Xapian", c, f"{fmt(rx, 2)}×", None if rx is None else rx >= 10)
+    big = "synth-1m" if ("synth-1m", "loupe") in idx else "synth-100k"
+    l, f, x = idx.get((big, "loupe")), idx.get((big, "fts5")), idx.get((big, "xapian"))
+    sf = ratio(l["size"], f["size"]) if l and f else None
+    sx = ratio(l["size"], x["size"]) if l and x else None
+    row("index size ≤ 0.6× FTS5", big, fmt(sf, 2), None if sf is None else sf <= 0.6)
+    row("index size ≤ 0.4× Xapian", big, fmt(sx, 2), None if sx is None else sx <= 0.4)
+    for mode, lim_x, lim_f in (("top10", 0.5, 0.1), ("count", 0.5, 0.5)):
+        cr = class_ratios.get((big, mode), [])
+        for peer, lim, k in (("Xapian", lim_x, 1), ("FTS5", lim_f, 2)):
+            vals = [(r[k], r[0]) for r in cr if r[k] is not None]
+            if not vals:
+                row(f"{mode.upper()} latency ≤ {lim}× {peer}, every class", big, "—", None)
+                continue
+            worst = max(vals)
+            bad = [f"{n} {v:.2f}" for v, n in sorted(vals, reverse=True) if v > lim]
+            row(f"{mode.upper()} latency ≤ {lim}× {peer}, every class", big,
+                f"worst {worst[1]} {worst[0]:.2f}" + (f" (over: {', '.join(bad)})" if bad else ""), not bad)
+    m = idx.get(("synth-1m", "loupe"))
+    h = idx.get(("synth-100k", "loupe"))
+    row("synth-1M indexed in < 5 min", "synth-1m", f"{m['wall']:.0f} s" if m else "—", None if not m else m["wall"] < 300)
+    row("synth-1M peak RSS < 2 GB", "synth-1m", f"{m['rss']:.0f} MB" if m else "—", None if not m else m["rss"] < 2048)
+    rr = ratio(m["mbs"], h["mbs"]) if m and h else None
+    row("rate at 1M ≥ 0.8× rate at 100k", "synth", fmt(rr, 2), None if rr is None else rr >= 0.8)
+    row("analyzer ≥ 100 MB/s per core", "sotu + moby", f"{fmt(analyzer_mbs)} MB/s" if analyzer_mbs else "—",
+        None if analyzer_mbs is None else analyzer_mbs >= 100)
+    return ["## Targets\n",
+            "The goals set for this benchmark and where this run stands (ratios are Loupe ÷ peer; latency",
+            "ratios compare the medians of each query class; sizes include stored fields).\n",
+            "| target | corpus | measured | |", "|---|---|---|---|"] + rows + [""]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -99,6 +143,8 @@ def main():
     w("- Queries: each engine opens its index once and runs every query K times in-process; a query's")
     w("  latency is the median (and p95) of its K runs. A class's figure is the median over its queries.")
     w("  TOP10: BM25 top 10 document ids. COUNT: exact number of matches.\n")
+    targets_at = len(md)  # the targets summary goes here once everything is read
+    analyzer_mbs = None
 
     # Analyzer.
     an = read_lines(os.path.join(res, "analyzer.tsv"))
@@ -109,6 +155,8 @@ def main():
         w("|---|---:|---:|---:|")
         for line in an:
             p = line.split("\t")
+            if p[0] == "fast":
+                analyzer_mbs = float(p[2])
             if p[0] in ("fast", "icu"):
                 w(f"| {'ASCII fast path + stem cache' if p[0] == 'fast' else 'ICU only'} | {float(p[1]):.1f} | {float(p[2]):.1f} | {int(p[3]):,} |")
             elif p[0] == "diff":
@@ -152,6 +200,7 @@ def main():
     w("Medians over each class's queries of the per-query median (p95 in brackets), in microseconds;")
     w("the ratio columns are Loupe's median ÷ the peer's (lower is better).\n")
     diffs = []
+    class_ratios = {}  # (corpus, mode) -> [(class, ÷ Xapian, ÷ FTS5)]
     for c in corpora:
         qs = load_queries(a.work, c)
         if not qs:
@@ -183,6 +232,8 @@ def main():
                         continue
                     med[e] = statistics.median(m)
                     cell[e] = f"{us(med[e])} ({us(statistics.median(p))})"
+                class_ratios.setdefault((c, mode), []).append(
+                    (cls, ratio(med.get('loupe'), med.get('xapian')), ratio(med.get('loupe'), med.get('fts5'))))
                 w(f"| {cls} | {len(ids)} | {cell['loupe']} | {cell['xapian']} | {cell['fts5']} | "
                   f"{fmt(ratio(med.get('loupe'), med.get('xapian')), 2)} | {fmt(ratio(med.get('loupe'), med.get('fts5')), 2)} |")
             w("")
@@ -208,6 +259,7 @@ def main():
             for cls, q, lc, pc in ex:
                 w(f"  - `{q}` ({cls}): Loupe {fmt(int(lc)) if lc is not None else '—'}, {NAMES[e]} {fmt(int(pc)) if pc is not None else '—'}")
         w("")
+    md[targets_at:targets_at] = targets(idx, class_ratios, analyzer_mbs)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
 
