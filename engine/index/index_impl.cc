@@ -103,6 +103,7 @@ class WriterImpl final : public Writer {
     uint32_t doc = 0;
     Document input;
     std::vector<Token> tokens[kNumFields];
+    std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
     format::DocValues values;
     std::string stored;
     Status status;
@@ -128,7 +129,7 @@ class WriterImpl final : public Writer {
   using RetiredMap = std::unordered_map<std::string, Retired>;
 
   Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append);
-  void Invert(Field f, uint32_t doc, std::vector<Token>* tokens);
+  void Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes);
   // Runs the analyzer over every field of DOC, calling FN(field, tokens) once per field.
   template <typename Fn>
   void AnalyzeFields(const Document& doc, Fn&& fn);
@@ -199,11 +200,13 @@ class IndexImpl final : public Index {
 
 // --- Writer -------------------------------------------------------------------
 
-void WriterImpl::Invert(Field f, uint32_t doc, std::vector<Token>* tokens) {
+void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens,
+                        const std::vector<uint64_t>& hashes) {
   // Tokens come in position order, and a document is inverted whole before the
   // next, so each term's postings and positions are appended already sorted.
-  for (const Token& t : *tokens) {
-    uint32_t id = term_ids_.Intern(f, t.term);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    uint32_t id = term_ids_.Intern(f, t.term, hashes[i]);
     if (id == terms_.size()) terms_.emplace_back();
     TermBatch& b = terms_[id];
     if (b.last_doc != doc) {
@@ -298,6 +301,9 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
       pos = analyzer.AnalyzeField(f, texts[i], pos, &tokens);
     }
     slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
+    std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
+    hashes.resize(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) hashes[i] = TermTable::Hash(f, tokens[i].term);
   };
   field(Field::kTitle, {doc.title});
   field(Field::kBody, {doc.body});
@@ -328,7 +334,7 @@ Status WriterImpl::Drain(bool wait_all) {
         failed_ = Status(slot.status.code(), slot.status.message() + "; the batch cannot be committed: roll it back");
       if (first.ok()) first = failed_;
     } else {
-      for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, &slot.tokens[f]);
+      for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
     }
     lock.lock();

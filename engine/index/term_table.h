@@ -17,8 +17,9 @@ namespace loupe {
 class TermTable {
  public:
   // The id of (field, term), adding it if new.
-  uint32_t Intern(Field field, std::string_view term) {
-    uint64_t h = Hash(static_cast<uint8_t>(field), term);
+  uint32_t Intern(Field field, std::string_view term) { return Intern(field, term, Hash(field, term)); }
+  // The same with h = Hash(field, term) computed beforehand (e.g. on another thread).
+  uint32_t Intern(Field field, std::string_view term, uint64_t h) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Rehash();
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
@@ -40,6 +41,13 @@ class TermTable {
       }
     }
   }
+  static uint64_t Hash(Field field, std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull ^ static_cast<uint8_t>(field);  // FNV-1a, then a final mix
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+  }
   // The key of an id: one field byte, then the term bytes (format::TermKey).
   std::string_view key(uint32_t id) const {
     return std::string_view(arena_.data() + offsets_[id], ends_[id] - offsets_[id]);
@@ -60,13 +68,6 @@ class TermTable {
     uint64_t hash;
     uint32_t id;
   };
-  static uint64_t Hash(uint8_t field, std::string_view s) {
-    uint64_t h = 0xcbf29ce484222325ull ^ field;  // FNV-1a, then a final mix
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    return h ^ (h >> 33);
-  }
   void Rehash() {
     size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
     std::vector<Slot> old;
