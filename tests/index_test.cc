@@ -513,3 +513,68 @@ TEST_CASE("prefix queries expand over the dictionary, capped by frequency with a
   REQUIRE(r.ok());
   CHECK(r->warnings.empty());  // "tar" (only in d) no longer counts
 }
+
+TEST_CASE("a batch spilled to disk commits the same index as one held in memory") {
+  // A tiny memory budget makes the writer spill runs every few documents;
+  // replacements and deletions hit documents already spilled.
+  struct Outcome {
+    std::vector<std::pair<uint32_t, double>> ranked, phrase;
+    std::vector<std::string> stored;
+    IndexStats stats;
+  };
+  std::vector<Outcome> out;
+  for (size_t memory : {size_t{0}, size_t{16} << 10}) {
+    TempDir dir;
+    IndexOptions o;
+    o.create_if_missing = true;
+    o.writer_memory_bytes = memory;
+    auto idx = Index::Open(dir.sub("idx"), o);
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 1500; ++i) {
+      std::string body;
+      for (int k = 0; k < 5 + i % 40; ++k) body += "word" + std::to_string((i * 7 + k * 13) % 97) + " ";
+      REQUIRE((*w)->Add(Doc("d" + std::to_string(i % 1200), "t" + std::to_string(i % 11), body)).ok());
+      if (i % 300 == 299) REQUIRE((*w)->Delete("d" + std::to_string(i / 2)).ok());
+      if (i == 700) REQUIRE((*w)->Commit().ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+    Outcome o2;
+    auto r = (*idx)->Search(Query::Or({Body("word3"), Body("word50"), Query::Term(Field::kTitle, "t7")}),
+                            {.limit = 2000, .load_documents = false});
+    REQUIRE(r.ok());
+    for (const Hit& h : r->hits) o2.ranked.emplace_back(h.doc_id, h.score);
+    auto p = (*idx)->Search(Query::Phrase(Field::kBody, {"word3", "word16"}), {.limit = 2000, .load_documents = false});
+    REQUIRE(p.ok());
+    for (const Hit& h : p->hits) o2.phrase.emplace_back(h.doc_id, h.score);
+    // Every term of the vocabulary: its matches and best hits.
+    std::vector<Query> every;
+    for (int k = 0; k < 97; ++k) every.push_back(Body("word" + std::to_string(k)));
+    for (int k = 0; k < 11; ++k) every.push_back(Query::Term(Field::kTitle, "t" + std::to_string(k)));
+    for (const Query& q : every) {
+      auto t = (*idx)->Search(q, {.limit = 5, .load_documents = false});
+      REQUIRE(t.ok());
+      o2.ranked.emplace_back(static_cast<uint32_t>(t->total), 0.0);
+      for (const Hit& h : t->hits) o2.ranked.emplace_back(h.doc_id, h.score);
+    }
+    for (int i : {0, 5, 299, 300, 800, 1199}) {
+      auto d = (*idx)->GetDocument("d" + std::to_string(i));
+      o2.stored.push_back(d.ok() ? d->title + "|" + d->body : "missing");
+    }
+    auto st = (*idx)->Stats();
+    REQUIRE(st.ok());
+    o2.stats = *st;
+    out.push_back(o2);
+    // Nothing temporary is left in the index directory.
+    for (const auto& e : std::filesystem::directory_iterator(dir.sub("idx")))
+      CHECK(e.path().filename().string().rfind("spill", 0) != 0);
+  }
+  REQUIRE(out[0].ranked.size() > 100);
+  REQUIRE(out[0].phrase.size() > 10);
+  CHECK(out[0].ranked == out[1].ranked);
+  CHECK(out[0].phrase == out[1].phrase);
+  CHECK(out[0].stored == out[1].stored);
+  CHECK(out[0].stats.documents == out[1].stats.documents);
+  CHECK(out[0].stats.terms == out[1].stats.terms);
+}

@@ -50,8 +50,10 @@ Status DocBlockReader::Read(const storage::Txn& txn, uint32_t doc, std::string_v
   if (!(*cur)->status().ok()) return (*cur)->status();
   if (!at || (*cur)->key().size() != 4) return Status::NotFound("no stored fields for document");
   uint32_t first = DecodeFixed32BE((*cur)->key().data());
+  return ReadBlock(first, (*cur)->value(), doc, encoded);
+}
 
-  std::string_view v = (*cur)->value();
+Status DocBlockReader::ReadBlock(uint32_t first, std::string_view v, uint32_t doc, std::string_view* encoded) {
   uint32_t count = 0;
   if (!GetVarint32(&v, &count) || count == 0 || count > v.size())
     return Status::Corruption("stored document block unreadable; rebuild the index");
@@ -72,7 +74,10 @@ Status DocBlockReader::Read(const storage::Txn& txn, uint32_t doc, std::string_v
   size_t n = ZSTD_decompress(raw_.data(), raw_.size(), v.data(), v.size());
   if (ZSTD_isError(n) || n != size) return Status::Corruption("stored document block unreadable; rebuild the index");
   first_ = first;
-  if (!find(doc)) return Status::NotFound("no stored fields for document");
+  auto it = std::lower_bound(docs_.begin(), docs_.end(), doc);
+  if (it == docs_.end() || *it != doc) return Status::NotFound("no stored fields for document");
+  size_t i = static_cast<size_t>(it - docs_.begin());
+  *encoded = std::string_view(raw_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
   return Status::OK();
 }
 

@@ -46,6 +46,8 @@ class DocBlockReader {
   // Sets *encoded to the encoded fields of `doc` (valid until the next call).
   // NotFound if no block holds it; Corruption if the block is damaged.
   Status Read(const storage::Txn& txn, uint32_t doc, std::string_view* encoded);
+  // The same from a block value at hand (whose first document is `first`).
+  Status ReadBlock(uint32_t first, std::string_view value, uint32_t doc, std::string_view* encoded);
 
  private:
   uint32_t first_ = UINT32_MAX;

@@ -18,6 +18,7 @@
 
 #include "index/doc_store.h"
 #include "index/format.h"
+#include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
 #include "loupe/index.h"
@@ -37,6 +38,9 @@ using storage::Txn;
 
 constexpr uint64_t kDefaultMapSize = uint64_t{1} << 30;
 constexpr size_t kMaxIdBytes = 400;
+// The writer's memory budget for a batch's inverted terms and stored text (an
+// estimate of the bytes held); beyond it the batch is spilled to a run on disk.
+constexpr size_t kSpillBytes = size_t{192} << 20;
 
 Status ReadState(const Txn& txn, format::IndexState* st) {
   std::string_view v;
@@ -59,9 +63,10 @@ class IndexImpl;
 // order), the next time it calls Add, or when Commit drains the ring.
 class WriterImpl final : public Writer {
  public:
-  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, std::unique_ptr<Analyzer> analyzer,
+  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, size_t memory, std::unique_ptr<Analyzer> analyzer,
              std::vector<std::unique_ptr<Analyzer>> workers)
-      : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), analyzer_(std::move(analyzer)),
+      : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), memory_(memory),
+        analyzer_(std::move(analyzer)),
         slots_(kRing) {
     for (auto& a : workers) threads_.emplace_back([this, an = std::move(a)]() mutable { Work(*an); });
   }
@@ -137,16 +142,35 @@ class WriterImpl final : public Writer {
   void Retire(const Document& doc, RetiredMap* out);
   // A queued document that a later Add or Delete of the same id supersedes.
   void SupersedePending(uint32_t doc);
+  // Writes the in-memory part of the batch to a run and frees it.
+  Status Spill();
+  // Forgets the whole batch (after a commit or a rollback).
+  void ClearBatch();
 
   IndexImpl* index_;
   int lock_fd_;
   uint32_t base_doc_, next_doc_;
+  size_t memory_;  // spill beyond this many bytes of batch (estimate)
   std::unique_ptr<Analyzer> analyzer_;
   TermTable term_ids_;
   std::vector<TermBatch> terms_;  // by term id
   std::vector<PendingDoc> docs_;
   std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
   RetiredMap retired_pending_;                     // terms of superseded queued documents
+  size_t batch_bytes_ = 0;                         // memory held by terms_ and stored docs (estimate)
+  // Parts of the batch spilled to disk (see index/spill.h): term runs, each in
+  // key order and together in doc order, and finished stored-document blocks.
+  struct Run {
+    uint64_t begin, end;
+  };
+  struct SpilledBlock {
+    uint32_t first_doc;
+    uint64_t offset;
+    size_t length;
+  };
+  std::unique_ptr<SpillFile> spill_;
+  std::vector<Run> runs_;
+  std::vector<SpilledBlock> spilled_blocks_;
   size_t ops_ = 0;
   std::vector<Token> tokens_;
   std::string block_, pos_block_;
@@ -164,8 +188,10 @@ class WriterImpl final : public Writer {
 
 class IndexImpl final : public Index {
  public:
-  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, bool read_only, int writer_threads)
-      : dir_(std::move(dir)), env_(std::move(env)), read_only_(read_only), writer_threads_(writer_threads) {}
+  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options)
+      : dir_(std::move(dir)), env_(std::move(env)), read_only_(options.read_only),
+        writer_threads_(options.writer_threads),
+        writer_memory_(options.writer_memory_bytes ? options.writer_memory_bytes : kSpillBytes) {}
 
   Result<std::unique_ptr<Writer>> NewWriter() override {
     return Guard([&] { return DoNewWriter(); });
@@ -194,6 +220,7 @@ class IndexImpl final : public Index {
   std::unique_ptr<storage::Env> env_;
   bool read_only_;
   int writer_threads_;
+  size_t writer_memory_;
   mutable std::mutex table_mu_;
   mutable std::shared_ptr<const DocTable> table_;
 };
@@ -210,12 +237,15 @@ void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens,
     if (id == terms_.size()) terms_.emplace_back();
     TermBatch& b = terms_[id];
     if (b.last_doc != doc) {
+      if (b.docs.empty()) batch_bytes_ += sizeof(TermBatch) + 32 + t.term.size();
       b.last_doc = doc;
       b.docs.push_back(doc);
       b.tfs.push_back(0);
+      batch_bytes_ += 8;
     }
     b.tfs.back() += 1;
     b.positions.push_back(t.position);
+    batch_bytes_ += 4;
   }
 }
 
@@ -335,7 +365,12 @@ Status WriterImpl::Drain(bool wait_all) {
       if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
+      batch_bytes_ += slot.stored.size();
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
+      if (batch_bytes_ >= memory_) {
+        Status sp = Spill();
+        if (!sp.ok() && first.ok()) first = sp;
+      }
     }
     lock.lock();
     slot.state = Slot::kFree;
@@ -399,18 +434,89 @@ void WriterImpl::SupersedePending(uint32_t doc) {
                              [](const PendingDoc& p, uint32_t d) { return p.doc < d; });
   if (it == docs_.end() || it->doc != doc) return;
   Document old;
-  if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_);
+  if (!it->stored.empty()) {
+    if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_);
+    return;
+  }
+  // Spilled: read it back from its block. (Should that fail, the statistics
+  // keep counting the superseded version until the terms are next written.)
+  auto b = std::upper_bound(spilled_blocks_.begin(), spilled_blocks_.end(), doc,
+                            [](uint32_t d, const SpilledBlock& sb) { return d < sb.first_doc; });
+  if (b == spilled_blocks_.begin() || !spill_) return;
+  --b;
+  std::string value;
+  std::string_view encoded;
+  format::DocBlockReader reader;
+  if (spill_->Read(b->offset, b->length, &value).ok() && reader.ReadBlock(b->first_doc, value, doc, &encoded).ok() &&
+      format::DecodeStoredDoc(encoded, &old))
+    Retire(old, &retired_pending_);
+}
+
+Status WriterImpl::Spill() {
+  if (!spill_) {
+    auto f = SpillFile::Create(index_->dir());
+    if (!f.ok()) return f.status();
+    spill_ = std::move(*f);
+  }
+  // Stored documents, as the blocks a commit would write.
+  std::vector<SpilledBlock> blocks;
+  format::DocBlockBuilder block;
+  std::string packed;
+  auto flush_block = [&]() -> Status {
+    if (block.empty()) return Status::OK();
+    uint32_t first = block.first_doc();
+    if (!block.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
+    blocks.push_back({first, spill_->size(), packed.size()});
+    return spill_->Append(packed);
+  };
+  Status s;
+  for (const PendingDoc& p : docs_) {
+    if (p.stored.empty()) continue;  // spilled before
+    block.Add(p.doc, p.stored);
+    if (block.raw_bytes() >= format::kDocBlockBytes && !(s = flush_block()).ok()) return s;
+  }
+  if (!(s = flush_block()).ok()) return s;
+  // Terms, in key order.
+  std::vector<uint32_t> order(terms_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return term_ids_.key(a) < term_ids_.key(b); });
+  Run run{spill_->size(), 0};
+  std::string record;
+  for (uint32_t id : order) {
+    const TermBatch& b = terms_[id];
+    record.clear();
+    EncodeTermRecord(term_ids_.key(id), b.docs.data(), b.tfs.data(), b.docs.size(), b.positions.data(), &record);
+    if (!(s = spill_->Append(record)).ok()) return s;
+  }
+  run.end = spill_->size();
+  if (!(s = spill_->Flush()).ok()) return s;
+  // Only now that it is all on disk, forget it here.
+  runs_.push_back(run);
+  spilled_blocks_.insert(spilled_blocks_.end(), blocks.begin(), blocks.end());
+  for (PendingDoc& p : docs_) std::string().swap(p.stored);
+  term_ids_ = TermTable();
+  std::vector<TermBatch>().swap(terms_);
+  batch_bytes_ = 0;
+  return Status::OK();
+}
+
+void WriterImpl::ClearBatch() {
+  retired_pending_.clear();
+  term_ids_ = TermTable();
+  std::vector<TermBatch>().swap(terms_);
+  docs_.clear();
+  ids_.clear();
+  ops_ = 0;
+  batch_bytes_ = 0;
+  runs_.clear();
+  spilled_blocks_.clear();
+  spill_.reset();
 }
 
 void WriterImpl::Rollback() {
   (void)Drain(true);
   failed_ = Status::OK();
-  retired_pending_.clear();
-  term_ids_.clear();
-  terms_.clear();
-  docs_.clear();
-  ids_.clear();
-  ops_ = 0;
+  ClearBatch();
   next_doc_ = base_doc_;
 }
 
@@ -567,8 +673,10 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   for (const PendingDoc& p : docs_) {
     if (!live_new.count(p.doc)) continue;
     std::string key = format::DocKey(p.doc);
-    blocks.back().Add(p.doc, p.stored);
-    if (blocks.back().raw_bytes() >= format::kDocBlockBytes) blocks.emplace_back();
+    if (!p.stored.empty()) {  // else it is in a spilled block
+      blocks.back().Add(p.doc, p.stored);
+      if (blocks.back().raw_bytes() >= format::kDocBlockBytes) blocks.emplace_back();
+    }
     if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
     st->live_docs += 1;
     for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
@@ -615,20 +723,71 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       if (!in_batch.count(k)) items.push_back({k, nullptr});
   }
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.key < b.key; });
+  // Merged with the spilled runs: a term's postings are concatenated run by
+  // run, then from memory, which is doc order.
+  std::vector<std::unique_ptr<RunReader>> readers;
+  for (const Run& r : runs_) {
+    auto rd = std::make_unique<RunReader>(spill_.get(), r.begin, r.end);
+    if (rd->Next())
+      readers.push_back(std::move(rd));
+    else if (!rd->status().ok())
+      return rd->status();
+  }
+  TermBatch combined;
+  auto add = [&](const std::vector<uint32_t>& d, const std::vector<uint32_t>& t, const std::vector<uint32_t>& p) {
+    combined.docs.insert(combined.docs.end(), d.begin(), d.end());
+    combined.tfs.insert(combined.tfs.end(), t.begin(), t.end());
+    combined.positions.insert(combined.positions.end(), p.begin(), p.end());
+  };
   std::string key;
-  for (const Item& it : items) {
-    key.assign(it.key);
+  size_t mi = 0;
+  for (;;) {
+    bool have = mi < items.size();
+    std::string_view k = have ? items[mi].key : std::string_view();
+    for (const auto& rd : readers)
+      if (rd && (!have || rd->key() < k)) {
+        k = rd->key();
+        have = true;
+      }
+    if (!have) break;
+    key.assign(k);
+    combined.docs.clear();
+    combined.tfs.clear();
+    combined.positions.clear();
+    bool spilled = false;
+    for (auto& rd : readers) {
+      if (!rd || rd->key() != key) continue;
+      add(rd->docs(), rd->tfs(), rd->positions());
+      spilled = true;
+      if (!rd->Next()) {
+        if (!rd->status().ok()) return rd->status();
+        rd.reset();
+      }
+    }
+    const TermBatch* batch = spilled ? &combined : nullptr;
+    if (mi < items.size() && items[mi].key == key) {
+      if (items[mi].batch && spilled)
+        add(items[mi].batch->docs, items[mi].batch->tfs, items[mi].batch->positions);
+      else if (items[mi].batch)
+        batch = items[mi].batch;
+      ++mi;
+    }
     const Retired* r = nullptr;
     if (!retired.empty()) {
       auto f = retired.find(key);
       if (f != retired.end()) r = &f->second;
     }
-    s = WriteTerm(txn, key, it.batch, r, append && it.batch);
+    s = WriteTerm(txn, key, batch, r, append && batch);
     if (!s.ok()) return s;
   }
 
   if (compressor.joinable()) compressor.join();
   if (!packed_ok) return Status::Internal("zstd could not compress a document block");
+  std::string value;
+  for (const SpilledBlock& b : spilled_blocks_) {  // all before the blocks in memory
+    if (!(s = spill_->Read(b.offset, b.length, &value)).ok()) return s;
+    if (!(s = txn->Put(Db::kDocs, format::DocKey(b.first_doc), value, true)).ok()) return s;
+  }
   for (size_t i = 0; i < packed.size(); ++i)
     if (!(s = txn->Put(Db::kDocs, format::DocKey(block_keys[i]), packed[i], true)).ok()) return s;
 
@@ -649,12 +808,7 @@ Status WriterImpl::DoCommit() {
     Status s = WriteBatch(txn->get(), &st);
     if (s.ok()) s = (*txn)->Commit();
     if (s.ok()) {
-      term_ids_.clear();
-      terms_.clear();
-      docs_.clear();
-      ids_.clear();
-      retired_pending_.clear();
-      ops_ = 0;
+      ClearBatch();
       base_doc_ = next_doc_;
       return s;
     }
@@ -724,7 +878,7 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
     }
     workers.push_back(std::move(*a));
   }
-  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, std::move(*analyzer), std::move(workers)));
+  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, writer_memory_, std::move(*analyzer), std::move(workers)));
 }
 
 Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
@@ -914,7 +1068,7 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
                                        " (rebuild the index with this version)");
     }
   }
-  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options.read_only, options.writer_threads));
+  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options));
 }
 
 }  // namespace

@@ -14,9 +14,11 @@
 namespace loupe::cli {
 
 namespace {
-// A transaction is committed when the batch holds this much article text: big
-// batches write each term's postings once, in key order; the cap bounds memory.
-constexpr size_t kCommitBytes = size_t{256} << 20;
+// A transaction is committed when the batch holds this much article text. The
+// writer keeps its memory bounded by spilling to disk, so this only sets how
+// much work an interrupted run loses; fewer, bigger commits write each term's
+// postings once and touch fewer B-tree pages.
+constexpr size_t kCommitBytes = size_t{4} << 30;
 
 // Reads a whole file into *out (no stream buffering). False with errno set on failure.
 bool ReadFile(const std::string& path, std::string* out) {

@@ -45,6 +45,11 @@ struct IndexOptions {
   // Initial LMDB map size in bytes. The map grows by itself when a commit needs
   // more; this only sets where it starts. 0 = a built-in default (1 GiB).
   uint64_t initial_map_size = 0;
+  // Memory a Writer may hold for its uncommitted batch (inverted terms and
+  // stored text, estimated) before it writes the batch out to a temporary file
+  // in the index directory, to be merged at Commit. A batch of any size then
+  // commits in one pass with bounded memory. 0 = a built-in default (192 MiB).
+  size_t writer_memory_bytes = 0;
 };
 
 struct SearchOptions {
