@@ -7,6 +7,7 @@
 #include <set>
 
 #include "index/format.h"
+#include "storage/lmdb.h"
 #include "loupe/index.h"
 #include "test_util.h"
 
@@ -166,6 +167,17 @@ TEST_CASE("a full map grows and the commit is retried") {
   Status s = (*w)->Commit();
   REQUIRE(s.ok());
   CHECK(Ids(*idx, Body("common")).size() == 3000);
+  CHECK(idx->Stats()->documents == 3000);
+  // Replacing every document rewrites pages all over the index.
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string body = "common word" + std::to_string(i) + " round " + std::to_string(round);
+      REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "title " + std::to_string(i), body)).ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+  }
+  CHECK(Ids(*idx, Body("common")).size() == 3000);
+  CHECK(Ids(*idx, Body("round")).size() == 3000);
   CHECK(idx->Stats()->documents == 3000);
 }
 
@@ -577,4 +589,22 @@ TEST_CASE("a batch spilled to disk commits the same index as one held in memory"
   CHECK(out[0].stored == out[1].stored);
   CHECK(out[0].stats.documents == out[1].stats.documents);
   CHECK(out[0].stats.terms == out[1].stats.terms);
+}
+
+TEST_CASE("the map can be grown ahead of a large commit") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.sub("env"));
+  auto env = storage::Env::Open(dir.sub("env"), 1 << 20, false, true);
+  REQUIRE(env.ok());
+  uint64_t before = (*env)->map_size();
+  REQUIRE((*env)->Reserve(100).ok());  // fits already
+  CHECK((*env)->map_size() == before);
+  REQUIRE((*env)->Reserve(uint64_t{40} << 20).ok());
+  CHECK((*env)->map_size() >= (uint64_t{40} << 20));
+  // The room is usable: a 30 MiB transaction commits without MDB_MAP_FULL.
+  auto txn = storage::Txn::Begin(env->get(), true);
+  REQUIRE(txn.ok());
+  std::string value(1 << 20, 'x');
+  for (int i = 0; i < 30; ++i) REQUIRE((*txn)->Put(storage::Db::kDocs, format::DocKey(static_cast<uint32_t>(i + 1)), value, true).ok());
+  REQUIRE((*txn)->Commit().ok());
 }

@@ -10,11 +10,14 @@ namespace loupe::format {
 void PutVarint32(std::string* dst, uint32_t v) { PutVarint64(dst, v); }
 
 void PutVarint64(std::string* dst, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
   while (v >= 0x80) {
-    dst->push_back(static_cast<char>(v | 0x80));
+    buf[n++] = static_cast<char>(v | 0x80);
     v >>= 7;
   }
-  dst->push_back(static_cast<char>(v));
+  buf[n++] = static_cast<char>(v);
+  dst->append(buf, n);  // one append: push_back per byte checks capacity every time
 }
 
 bool GetVarint64(std::string_view* in, uint64_t* v) {

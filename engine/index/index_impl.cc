@@ -41,6 +41,8 @@ constexpr size_t kMaxIdBytes = 400;
 // The writer's memory budget for a batch's inverted terms and stored text (an
 // estimate of the bytes held); beyond it the batch is spilled to a run on disk.
 constexpr size_t kSpillBytes = size_t{192} << 20;
+// Batches holding more than this reserve map room before they commit.
+constexpr uint64_t kReserveAbove = uint64_t{64} << 20;
 
 Status ReadState(const Txn& txn, format::IndexState* st) {
   std::string_view v;
@@ -801,6 +803,15 @@ Status WriterImpl::DoCommit() {
   if (!drained.ok()) return drained;
   if (!failed_.ok()) return failed_;
   if (ops_ == 0) return Status::OK();
+  // A large batch gets room up front, sized by what it holds in memory and on
+  // disk (both larger than what it adds to the index, except for batches of
+  // many rare terms): growing after MDB_MAP_FULL means doing the whole batch
+  // again. For small batches that redo is cheap and stays the only mechanism.
+  uint64_t pending = uint64_t{batch_bytes_} + (spill_ ? spill_->size() : 0);
+  if (pending >= kReserveAbove) {
+    Status reserved = index_->env()->Reserve(pending + pending / 4);
+    if (!reserved.ok()) return reserved;
+  }
   for (int attempt = 0; attempt < 40; ++attempt) {
     auto txn = Txn::Begin(index_->env(), true);
     if (!txn.ok()) return txn.status();

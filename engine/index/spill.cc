@@ -76,26 +76,21 @@ Status SpillFile::Read(uint64_t offset, size_t n, std::string* out) const {
 
 void EncodeTermRecord(std::string_view key, const uint32_t* docs, const uint32_t* tfs, size_t n,
                       const uint32_t* positions, std::string* out) {
-  std::string body;
-  format::PutVarint32(&body, static_cast<uint32_t>(key.size()));
-  body.append(key);
-  format::PutVarint32(&body, static_cast<uint32_t>(n));
-  uint32_t prev = 0;
-  for (size_t i = 0; i < n; ++i) {
-    format::PutVarint32(&body, docs[i] - prev);
-    prev = docs[i];
-  }
-  for (size_t i = 0; i < n; ++i) format::PutVarint32(&body, tfs[i]);
-  size_t k = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t last = 0;
-    for (uint32_t j = 0; j < tfs[i]; ++j, ++k) {
-      format::PutVarint32(&body, positions[k] - last);
-      last = positions[k];
-    }
-  }
-  format::PutVarint64(out, body.size());
-  out->append(body);
+  uint64_t npos = 0;
+  for (size_t i = 0; i < n; ++i) npos += tfs[i];
+  uint32_t head[3] = {static_cast<uint32_t>(key.size()), static_cast<uint32_t>(n), static_cast<uint32_t>(npos)};
+  size_t at = out->size();
+  out->resize(at + sizeof head + key.size() + 4 * (2 * n + npos));
+  char* p = out->data() + at;
+  std::memcpy(p, head, sizeof head);
+  p += sizeof head;
+  std::memcpy(p, key.data(), key.size());
+  p += key.size();
+  std::memcpy(p, docs, 4 * n);
+  p += 4 * n;
+  std::memcpy(p, tfs, 4 * n);
+  p += 4 * n;
+  std::memcpy(p, positions, 4 * npos);
 }
 
 bool RunReader::Fail(std::string what) {
@@ -120,50 +115,28 @@ bool RunReader::Fill(size_t need) {
 
 bool RunReader::Next() {
   if (!status_.ok()) return false;
-  // The record length is at most 10 bytes of varint.
-  if (!Fill(1)) return false;
-  Fill(10);  // fewer at the end of the run is fine
-  std::string_view in(buf_.data() + pos_, buf_.size() - pos_);
-  uint64_t len = 0;
-  if (!format::GetVarint64(&in, &len)) return Fail("record length");
-  size_t head = (buf_.size() - pos_) - in.size();
-  if (len > (uint64_t{1} << 40)) return Fail("record length");
-  if (!Fill(head + static_cast<size_t>(len))) return status_.ok() ? Fail("truncated record") : false;
-  in = std::string_view(buf_.data() + pos_ + head, static_cast<size_t>(len));
-  pos_ += head + static_cast<size_t>(len);
-
-  uint32_t klen = 0, n = 0;
-  if (!format::GetVarint32(&in, &klen) || klen > in.size()) return Fail("key");
-  key_.assign(in.data(), klen);
-  in.remove_prefix(klen);
-  if (!format::GetVarint32(&in, &n) || n > in.size()) return Fail("posting count");
+  if (!Fill(12)) return status_.ok() && buf_.size() != pos_ ? Fail("truncated record") : false;
+  uint32_t head[3];
+  std::memcpy(head, buf_.data() + pos_, sizeof head);
+  const uint64_t klen = head[0], n = head[1], npos = head[2];
+  if (klen > 4096 || npos < n) return Fail("record header");
+  const size_t len = static_cast<size_t>(12 + klen + 4 * (2 * n + npos));
+  if (!Fill(len)) return status_.ok() ? Fail("truncated record") : false;
+  const char* p = buf_.data() + pos_ + 12;
+  pos_ += len;
+  key_.assign(p, klen);
+  p += klen;
   docs_.resize(n);
   tfs_.resize(n);
-  uint32_t prev = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t gap;
-    if (!format::GetVarint32(&in, &gap)) return Fail("doc id");
-    prev += gap;
-    docs_[i] = prev;
-  }
+  positions_.resize(npos);
+  std::memcpy(docs_.data(), p, 4 * n);
+  p += 4 * n;
+  std::memcpy(tfs_.data(), p, 4 * n);
+  p += 4 * n;
+  std::memcpy(positions_.data(), p, 4 * npos);
   uint64_t total = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    if (!format::GetVarint32(&in, &tfs_[i])) return Fail("term frequency");
-    total += tfs_[i];
-  }
-  if (total > in.size()) return Fail("positions");
-  positions_.resize(static_cast<size_t>(total));
-  size_t k = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t last = 0;
-    for (uint32_t j = 0; j < tfs_[i]; ++j, ++k) {
-      uint32_t d;
-      if (!format::GetVarint32(&in, &d)) return Fail("positions");
-      last += d;
-      positions_[k] = last;
-    }
-  }
-  if (!in.empty()) return Fail("record size");
+  for (uint32_t tf : tfs_) total += tf;
+  if (total != npos) return Fail("term frequencies");
   return true;
 }
 

@@ -12,10 +12,11 @@
 // The runs live in one temporary file in the index directory, unlinked at
 // creation, so it disappears with the process whatever happens.
 //
-// A term record:
-//   varint64 record length (of what follows) | varint32 key length | key |
-//   varint32 n | n doc ids (first absolute, then gaps) | n tfs |
-//   positions: for each posting, tf positions delta-coded from 0
+// A term record, in native byte order (the file never outlives the process):
+//   u32 key length | u32 n | u32 number of positions | key |
+//   n doc ids | n tfs | the positions of each posting in turn
+// Raw arrays rather than a compact encoding: the run is written and read back
+// once, by the thread that inverts, and copying is what costs it least.
 #ifndef LOUPE_ENGINE_INDEX_SPILL_H_
 #define LOUPE_ENGINE_INDEX_SPILL_H_
 

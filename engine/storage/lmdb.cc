@@ -101,6 +101,24 @@ Status Env::Grow() {
   return Status::OK();
 }
 
+Status Env::Reserve(uint64_t extra) {
+  MDB_envinfo info;
+  MDB_stat st;
+  int rc = mdb_env_info(env_, &info);
+  if (rc == 0) rc = mdb_env_stat(env_, &st);
+  if (rc) return FromMdb(rc, "reading the LMDB environment's size");
+  uint64_t used = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+  uint64_t want = used + extra;
+  if (want <= map_size_) return Status::OK();
+  std::unique_lock<std::shared_mutex> lock(resize_mu_);
+  uint64_t next = map_size_;
+  while (next < want) next *= 2;
+  rc = mdb_env_set_mapsize(env_, next);
+  if (rc) return FromMdb(rc, "growing the LMDB map");
+  map_size_ = next;
+  return Status::OK();
+}
+
 Result<std::unique_ptr<Txn>> Txn::Begin(Env* env, bool write) {
   std::unique_ptr<Txn> t(new Txn());
   t->env_ = env;

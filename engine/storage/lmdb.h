@@ -43,6 +43,9 @@ class Env {
 
   // Doubles the map. Waits until no transaction of this process is active.
   Status Grow();
+  // Grows the map, if needed, so that `extra` more bytes fit after the pages in
+  // use (a large write then needs no abort-grow-redo). Same waiting as Grow.
+  Status Reserve(uint64_t extra);
 
   // Readers hold this shared while a transaction is open; Grow holds it exclusively
   // (LMDB requires no active transaction in the process when resizing).

@@ -90,8 +90,10 @@ int RunIndex(const IndexArgs& a) {
       if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
     }
   }
+  auto commit_start = std::chrono::steady_clock::now();
   Status s = (*writer)->Commit();
   if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
+  double commit_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
   auto after = (*index)->Stats();
   if (!after.ok()) return Fail("cannot read index " + a.db, after.status());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -99,7 +101,8 @@ int RunIndex(const IndexArgs& a) {
     long replaced = static_cast<long>(before->documents + added) - static_cast<long>(after->documents);
     std::cout << "indexed " << added << " articles (" << (added - static_cast<size_t>(std::max(0L, replaced)))
               << " new, " << std::max(0L, replaced) << " replaced) from " << files.size() << " files, "
-              << bytes / 1024 << " KiB in " << static_cast<long>(secs * 1000) << " ms\n";
+              << bytes / 1024 << " KiB in " << static_cast<long>(secs * 1000) << " ms (final commit "
+              << static_cast<long>(commit_secs * 1000) << " ms)\n";
     if (failed || skipped || warned)
       std::cout << "skipped " << failed << " unreadable files and " << skipped << " non-.txt files; " << warned
                 << " files had warnings\n";
