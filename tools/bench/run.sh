@@ -76,7 +76,8 @@ done
 # --- index and query ------------------------------------------------------------
 # Each engine indexes into a fresh location; /usr/bin/time gives wall time and
 # peak RSS of the whole process; the page cache is warm for all three alike
-# (the corpus is read once before the first engine).
+# (every file of the corpus is read again just before each engine starts, since
+# the indexes written in between can push it out of the cache).
 timed() {  # out_file cmd...
   local out=$1; shift
   /usr/bin/time -f "%e %M" -o "$out" "$@"
@@ -85,11 +86,11 @@ for c in $CORPORA; do
   corpus=$WORK/corpora/$c
   text_bytes=$(find "$corpus" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
   docs=$(find "$corpus" -name '*.txt' | wc -l)
-  cat $(find "$corpus" -name '*.txt' | head -200000) > /dev/null 2>&1 || true
   echo -e "$text_bytes\t$docs" > "$WORK/results/$c.corpus"
   for e in loupe xapian fts5; do
     idx=$WORK/indexes/$e-$c
     rm -rf "$idx"
+    find "$corpus" -name '*.txt' -print0 | xargs -0 cat > /dev/null
     log "$c: indexing with $e"
     case $e in
       loupe) timed "$WORK/results/$c.$e.index" "$LOUPE" index -q --db "$idx" "$corpus" ;;
