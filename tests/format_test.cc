@@ -6,6 +6,7 @@
 #include <random>
 
 #include "index/format.h"
+#include "search/doc_table.h"
 
 using namespace loupe;
 using namespace loupe::format;
@@ -198,4 +199,21 @@ TEST_CASE("term info, doc values, state and stored docs round trip") {
   undated.id = "u";
   REQUIRE(DecodeStoredDoc(EncodeStoredDoc(undated), &g));
   CHECK_FALSE(g.date.has_value());
+}
+
+TEST_CASE("field lengths as one-byte codes: exact when short, within an eighth, monotonic") {
+  uint8_t prev = 0;
+  for (uint64_t len = 0; len <= UINT32_MAX; len = len < 5000 ? len + 1 : len + len / 997 + 1) {
+    uint32_t l = static_cast<uint32_t>(len);
+    uint8_t code = loupe::EncodeLength(l);
+    INFO("length " << l);
+    REQUIRE(code >= prev);  // monotonic: block bounds stay bounds
+    prev = code;
+    uint32_t low = loupe::DecodeLength(code);
+    REQUIRE(low <= l);
+    REQUIRE(loupe::EncodeLength(low) == code);
+    if (l < 32) REQUIRE(low == l);
+    REQUIRE(static_cast<double>(l - low) <= static_cast<double>(l) / 8);
+  }
+  CHECK(loupe::EncodeLength(UINT32_MAX) <= 255);
 }

@@ -905,7 +905,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   t->max_doc = st.next_doc > 0 ? st.next_doc - 1 : 0;
   t->live_docs = st.live_docs;
   t->dates.assign(t->max_doc + 1, format::kNoDate);
-  t->lengths.assign(t->max_doc + 1, {});
+  t->norms.assign(t->max_doc + 1, {});
   t->live.assign(t->max_doc + 1, 0);
   auto cur = storage::Cursor::Open(txn, Db::kDocvals);
   if (!cur.ok()) return cur.status();
@@ -917,14 +917,19 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
     if (d == 0 || d > t->max_doc) return Status::Corruption("document id out of range; rebuild the index");
     t->dates[d] = v.date;
     t->live[d] = 1;
-    for (int f = 0; f < kNumFields; ++f) t->lengths[d][f] = v.lengths[f];
+    for (int f = 0; f < kNumFields; ++f) t->norms[d][f] = EncodeLength(v.lengths[f]);
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
   t->live_bits.assign(t->max_doc / 64 + 1, 0);
   for (uint32_t d = 1; d <= t->max_doc; ++d)
     if (t->live[d]) t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
-  for (int f = 0; f < kNumFields; ++f)
+  for (int f = 0; f < kNumFields; ++f) {
     t->avg_length[f] = st.live_docs ? static_cast<double>(st.total_lengths[f]) / static_cast<double>(st.live_docs) : 0;
+    double avg = t->avg_length[f] > 0 ? t->avg_length[f] : 1.0;
+    for (int c = 0; c < 256; ++c)
+      t->length_factor[f][c] = static_cast<float>(
+          Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * DecodeLength(static_cast<uint8_t>(c)) / avg));
+  }
   std::lock_guard<std::mutex> lock(table_mu_);
   if (!table_ || table_->generation < t->generation) table_ = t;
   return std::shared_ptr<const DocTable>(t);

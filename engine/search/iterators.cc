@@ -24,8 +24,6 @@ class PostingsCursor final : public DocIterator {
                  const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor, Status* error)
       : txn_(txn), table_(table), field_(field), prefix_(format::BlockKeyPrefix(field, term)), info_(info),
         cursor_(std::move(cursor)), error_(error) {
-    double avg = table.avg_length[static_cast<int>(field)];
-    avg_len_ = avg > 0 ? avg : 1.0;
     weight_ = Bm25::FieldWeight(field) * Bm25::Idf(table.live_docs, info.df);
   }
 
@@ -57,17 +55,19 @@ class PostingsCursor final : public DocIterator {
   double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
   void SetMinCompetitive(double theta) override { theta_ = theta; }
 
-  double ScoreTf(uint32_t tf) const { return Formula(tf, table_.lengths[doc_][static_cast<int>(field_)]); }
+  double ScoreTf(uint32_t tf) const { return Formula(tf, table_.norms[doc_][static_cast<int>(field_)]); }
 
   // The score of a posting with term frequency tf in a field of dl tokens.
-  double Formula(uint32_t tf, uint32_t dl) const {
+  // `norm` is the field length's code (EncodeLength); lengths are compared
+  // through their codes, which keeps every bound an upper bound.
+  double Formula(uint32_t tf, uint8_t norm) const {
     double t = tf;
-    return weight_ * t * (Bm25::kK1 + 1) / (t + Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * dl / avg_len_));
+    return weight_ * t * (Bm25::kK1 + 1) / (t + table_.length_factor[static_cast<int>(field_)][norm]);
   }
   // BM25 grows with tf and falls with length: (max tf, min length) bounds a block.
   double Bound(uint32_t max_tf, uint32_t min_length) const {
     if (max_tf == 0) return weight_ * (Bm25::kK1 + 1);  // no statistics: the limit as tf grows
-    return Formula(max_tf, min_length == UINT32_MAX ? 0 : min_length);
+    return Formula(max_tf, EncodeLength(min_length == UINT32_MAX ? 0 : min_length));
   }
 
   // Positions of the current document, in increasing order. Only the current
@@ -277,7 +277,7 @@ class PostingsCursor final : public DocIterator {
   format::TermInfo info_;
   std::unique_ptr<storage::Cursor> cursor_;
   Status* error_;
-  double weight_ = 0, avg_len_ = 1;
+  double weight_ = 0;
   double theta_ = 0;
   bool started_ = false;
   static constexpr int kSteps = 3;
