@@ -669,6 +669,26 @@ class PhraseIterator final : public DocIterator {
     uint32_t n0;
     const uint32_t* p0 = terms_[0]->Positions(&n0);
     if (!p0) return 0;
+    if (terms_.size() == 2) {  // the common case, without the general bookkeeping
+      uint32_t n1;
+      const uint32_t* p1 = terms_[1]->Positions(&n1);
+      if (!p1) return 0;
+      const uint32_t shift = gaps_[1] - gaps_[0];
+      uint32_t matches = 0;
+      for (uint32_t a = 0, b = 0; a < n0 && b < n1;) {
+        uint32_t want = p0[a] + shift;
+        if (p1[b] < want) {
+          ++b;
+        } else {
+          if (p1[b] == want) {
+            ++matches;
+            if (first_only) break;
+          }
+          ++a;
+        }
+      }
+      return matches;
+    }
     std::vector<std::pair<const uint32_t*, uint32_t>>& lists = lists_;
     lists.clear();
     for (size_t i = 1; i < terms_.size(); ++i) {
