@@ -48,6 +48,21 @@ std::set<std::string> Ids(Index& idx, const Query& q) {
 
 Query Body(const std::string& t) { return Query::Term(Field::kBody, t); }
 
+// 1500 adds over 1200 ids (so 300 replacements), deletions, and a commit in
+// the middle: the same sequence for tests that compare writer configurations.
+void AddMixedWorkload(Index& idx) {
+  auto w = idx.NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 1500; ++i) {
+    std::string body;
+    for (int k = 0; k < 5 + i % 40; ++k) body += "word" + std::to_string((i * 7 + k * 13) % 97) + " ";
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i % 1200), "t" + std::to_string(i % 11), body)).ok());
+    if (i % 300 == 299) REQUIRE((*w)->Delete("d" + std::to_string(i / 2)).ok());
+    if (i == 700) REQUIRE((*w)->Commit().ok());
+  }
+  REQUIRE((*w)->Commit().ok());
+}
+
 }  // namespace
 
 TEST_CASE("open without create reports not found") {
@@ -458,16 +473,7 @@ TEST_CASE("analysis threads do not change the index") {
     o.writer_threads = threads;
     auto idx = Index::Open(dir.sub("idx"), o);
     REQUIRE(idx.ok());
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    for (int i = 0; i < 1500; ++i) {
-      std::string body;
-      for (int k = 0; k < 5 + i % 40; ++k) body += "word" + std::to_string((i * 7 + k * 13) % 97) + " ";
-      REQUIRE((*w)->Add(Doc("d" + std::to_string(i % 1200), "t" + std::to_string(i % 11), body)).ok());
-      if (i % 300 == 299) REQUIRE((*w)->Delete("d" + std::to_string(i / 2)).ok());
-      if (i == 700) REQUIRE((*w)->Commit().ok());
-    }
-    REQUIRE((*w)->Commit().ok());
+    AddMixedWorkload(**idx);
     auto r = (*idx)->Search(Query::Or({Body("word3"), Body("word50"), Query::Term(Field::kTitle, "t7")}),
                             {.limit = 2000, .load_documents = false});
     REQUIRE(r.ok());
@@ -542,16 +548,7 @@ TEST_CASE("a batch spilled to disk commits the same index as one held in memory"
     o.writer_memory_bytes = memory;
     auto idx = Index::Open(dir.sub("idx"), o);
     REQUIRE(idx.ok());
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    for (int i = 0; i < 1500; ++i) {
-      std::string body;
-      for (int k = 0; k < 5 + i % 40; ++k) body += "word" + std::to_string((i * 7 + k * 13) % 97) + " ";
-      REQUIRE((*w)->Add(Doc("d" + std::to_string(i % 1200), "t" + std::to_string(i % 11), body)).ok());
-      if (i % 300 == 299) REQUIRE((*w)->Delete("d" + std::to_string(i / 2)).ok());
-      if (i == 700) REQUIRE((*w)->Commit().ok());
-    }
-    REQUIRE((*w)->Commit().ok());
+    AddMixedWorkload(**idx);
     Outcome o2;
     auto r = (*idx)->Search(Query::Or({Body("word3"), Body("word50"), Query::Term(Field::kTitle, "t7")}),
                             {.limit = 2000, .load_documents = false});
