@@ -202,3 +202,22 @@ TEST_CASE("indexing a path that does not exist is a usage error") {
   CHECK(r.code == 2);
   CHECK(r.err.find("no such file or directory") != std::string::npos);
 }
+
+TEST_CASE("prefix searches find every word with the prefix, and bad prefixes are query errors") {
+  Fixture loupe;
+  Run prefix = loupe("search --db " + loupe.db() + " --format json --limit 0 'econom*'");
+  Run word = loupe("search --db " + loupe.db() + " --format json --limit 0 economy");
+  REQUIRE(prefix.code == 0);
+  REQUIRE(word.code == 0);
+  auto p = nlohmann::json::parse(prefix.out), t = nlohmann::json::parse(word.out);
+  // econom* also finds "economic", "economist" and the like.
+  CHECK(p["total"].get<int>() > t["total"].get<int>());
+  CHECK_FALSE(p.contains("warnings"));  // far from the expansion cap
+  Run actor = loupe("search --db " + loupe.db() + " --format json --limit 0 'actor:bess*'");
+  REQUIRE(actor.code == 0);
+  CHECK(nlohmann::json::parse(actor.out)["total"].get<int>() > 0);
+  Run bad = loupe("search --db " + loupe.db() + " 'tariffs a*b*'");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("'*' may only end a word") != std::string::npos);
+  CHECK(bad.err.find("          ^") != std::string::npos);  // caret under the inner '*'
+}

@@ -35,8 +35,11 @@ int main(int argc, char** argv) {
   sa.db = DefaultDb();
   auto* search = app.add_subcommand("search", "Search the index and print ranked hits.\n"
                                               "Example: loupe search --db news.loupe 'actor:Bessent AND topic:tariffs'\n"
-                                              "Query syntax: docs/query-language.md. Put `--` before a query that\n"
-                                              "starts with '-'. Exit 1 when nothing matches.");
+                                              "Syntax: words (all must match), AND OR NOT -word ( ) \"phrase\" word*\n"
+                                              "field:word for title author actor topic; before: after: on: date:A..B.\n"
+                                              "Details: docs/query-language.md. Put `--` before a query that\n"
+                                              "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
+                                              "to stderr. Exit 1 when nothing matches.");
   search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(CLI::NonNegativeNumber);
   search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(CLI::NonNegativeNumber);
