@@ -43,7 +43,7 @@ bool IsFieldName(std::string_view s) {
 }
 
 bool IsDateKey(std::string_view s) {
-  for (const char* k : {"before", "after", "on", "date"}) {
+  for (const char* k : {"before", "after", "on", "date", "since", "until"}) {
     if (s.size() != std::strlen(k)) continue;
     bool eq = true;
     for (size_t i = 0; i < s.size(); ++i)

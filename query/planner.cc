@@ -12,7 +12,13 @@ namespace {
 // Fields a bare term or phrase searches.
 constexpr Field kDefaultFields[] = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
 constexpr const char* kSearchFields[] = {"title", "author", "actor", "topic"};
-constexpr const char* kDateKeys[] = {"before", "after", "on", "date"};
+constexpr const char* kDateKeys[] = {"before", "after", "on", "date", "since", "until"};
+
+bool IsDateKeyName(const std::string& lower) {
+  for (const char* k : kDateKeys)
+    if (lower == k) return true;
+  return false;
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -42,7 +48,7 @@ std::string UnknownFieldMessage(const std::string& name) {
     if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
   std::string msg = "unknown field '" + name + "'";
   if (!best.empty()) return msg + " \xE2\x80\x94 did you mean '" + best + "'?";
-  return msg + " (fields: title, author, actor, topic; dates: before, after, on, date)";
+  return msg + " (fields: title, author, actor, topic; dates: before, after, on, date, since, until)";
 }
 
 // Parses YYYY, YYYY-MM or YYYY-MM-DD into the inclusive day range it names.
@@ -119,6 +125,10 @@ class Planner {
 
  private:
   Result<std::optional<Query>> Leaf(const QueryNode& n) {
+    // `*` alone: every document (with filters: `* before:2025`).
+    if (n.kind == QueryNode::Kind::kTerm && n.field.empty() && !n.text.empty() &&
+        n.text.find_first_not_of('*') == std::string::npos)
+      return std::optional<Query>(Query::All());
     if (IsPrefix(n)) return PrefixLeaf(n);
     if (n.field.empty()) {
       std::vector<Query> per_field;
@@ -129,7 +139,7 @@ class Planner {
       return std::optional<Query>(Query::Or(std::move(per_field)));
     }
     std::string name = Lower(n.field);
-    if (name == "before" || name == "after" || name == "on" || name == "date") return DateLeaf(n, name);
+    if (IsDateKeyName(name)) return DateLeaf(n, name);
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)
       return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
@@ -166,7 +176,7 @@ class Planner {
       fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
     } else {
       std::string name = Lower(n.field);
-      if (name == "before" || name == "after" || name == "on" || name == "date")
+      if (IsDateKeyName(name))
         return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not a prefix", at, len);
       Field f;
       if (!ParseFieldName(name, &f) || f == Field::kBody)
@@ -193,15 +203,30 @@ class Planner {
     if (n.kind == QueryNode::Kind::kPhrase)
       return Status::QuerySyntax("'" + key + ":' expects a date like " + example + ", not a quoted phrase", at, len);
     Days lo, hi;
+    // Comparisons: date:>=D, date:>D, date:<=D, date:<D.
+    if (!v.empty() && (v[0] == '<' || v[0] == '>')) {
+      if (key != "date")
+        return Status::QuerySyntax("comparisons like >=D work with date: only (e.g. date:>=2025-09-01)", at, len);
+      bool greater = v[0] == '>', equal = v.size() > 1 && v[1] == '=';
+      size_t skip = equal ? 2 : 1;
+      std::string_view d = std::string_view(v).substr(skip);
+      if (!ParseDateSpan(d, &lo, &hi))
+        return Status::QuerySyntax(BadDate(d), at + skip, std::max<size_t>(d.size(), 1));
+      if (greater) return std::optional<Query>(Query::DateRange(equal ? lo : hi + 1, kMaxDays));
+      return std::optional<Query>(Query::DateRange(kMinDays, equal ? hi : lo - 1));
+    }
     size_t dots = v.find("..");
     if (dots != std::string::npos) {
       if (key != "date")
         return Status::QuerySyntax("ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", at, len);
       std::string_view a = std::string_view(v).substr(0, dots), b = std::string_view(v).substr(dots + 2);
-      Days alo, ahi, blo, bhi;
-      if (!ParseDateSpan(a, &alo, &ahi))
+      if (a.empty() && b.empty())
+        return Status::QuerySyntax("a date range needs a start, an end or both (e.g. date:2025-05.. or date:..2025-09)",
+                                   at, len);
+      Days alo = kMinDays, ahi, blo, bhi = kMaxDays;  // an empty end is open
+      if (!a.empty() && !ParseDateSpan(a, &alo, &ahi))
         return Status::QuerySyntax(BadDate(a), at, std::max<size_t>(a.size(), 1));
-      if (!ParseDateSpan(b, &blo, &bhi))
+      if (!b.empty() && !ParseDateSpan(b, &blo, &bhi))
         return Status::QuerySyntax(BadDate(b), at + dots + 2, std::max<size_t>(b.size(), 1));
       if (alo > bhi)
         return Status::QuerySyntax("date range '" + v + "' is empty: its start is after its end", at, len);
@@ -209,7 +234,8 @@ class Planner {
     }
     if (!ParseDateSpan(v, &lo, &hi)) return Status::QuerySyntax(BadDate(v), at, len);
     if (key == "before") return std::optional<Query>(Query::DateRange(kMinDays, lo - 1));
-    if (key == "after") return std::optional<Query>(Query::DateRange(lo, kMaxDays));
+    if (key == "after" || key == "since") return std::optional<Query>(Query::DateRange(lo, kMaxDays));
+    if (key == "until") return std::optional<Query>(Query::DateRange(kMinDays, hi));
     return std::optional<Query>(Query::DateRange(lo, hi));
   }
 
