@@ -42,6 +42,8 @@ class Builder {
   Node* And(Node* a, Node* b) { return Binary(QueryNode::Kind::kAnd, a, b); }
   Node* Or(Node* a, Node* b) { return Binary(QueryNode::Kind::kOr, a, b); }
   Node* Not(const LexToken* op, Node* a);
+  // field:( ... ): gives the field to every term and phrase of the group.
+  Node* FieldGroup(const LexToken* field, Node* group, const LexToken* close);
   void SetRoot(Node* n) { root_ = n; }
 
   void SyntaxError(const LexToken* at);

@@ -37,3 +37,4 @@ primary(A) ::= TERM(T).                         { A = b->Leaf(nullptr, T); }
 primary(A) ::= PHRASE(T).                       { A = b->Leaf(nullptr, T); }
 primary(A) ::= FIELD(F) TERM(T).                { A = b->Leaf(F, T); }
 primary(A) ::= FIELD(F) PHRASE(T).              { A = b->Leaf(F, T); }
+primary(A) ::= FIELD(F) LPAREN or_expr(B) RPAREN(R). { A = b->FieldGroup(F, B, R); }

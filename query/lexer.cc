@@ -104,10 +104,11 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         out->push_back({LQ_FIELD, std::string(name), start, colon + 1});
         continue;  // the phrase is lexed next
       }
-      if (after < n && t[after] == '(')
-        return Status::QuerySyntax("'" + std::string(name) + ":(...)' groups are not supported yet; write " +
-                                       std::string(name) + ":a OR " + std::string(name) + ":b",
-                                   start, colon + 2);
+      if (after < n && t[after] == '(') {
+        out->push_back({LQ_FIELD, std::string(name), start, colon + 1});
+        i = after;  // the group's '(' is lexed next
+        continue;
+      }
       std::string msg = IsDateKey(name)
                             ? "'" + std::string(name) + ":' expects a date right after the colon, e.g. " +
                                   std::string(name) + ":2025-09-17"

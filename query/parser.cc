@@ -29,6 +29,34 @@ Node* Builder::Leaf(const LexToken* field, const LexToken* value) {
   return n;
 }
 
+Node* Builder::FieldGroup(const LexToken* field, Node* group, const LexToken* close) {
+  if (!group) return group;
+  // Every term and phrase of the group takes the field; one naming a field of
+  // its own is an error. Errors about the field then point at the group's name.
+  std::vector<Node*> stack{group};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    if (n->kind == QueryNode::Kind::kTerm || n->kind == QueryNode::Kind::kPhrase) {
+      if (n->field) {
+        Fail(Status::QuerySyntax("'" + n->field->text + ":' inside '" + field->text +
+                                     ":(...)': a field group cannot name another field",
+                                 n->field->offset, n->field->length));
+        return group;
+      }
+      n->field = field;
+      n->offset = field->offset;
+      n->length = field->length;
+      continue;
+    }
+    for (Node* c : n->children)
+      if (c) stack.push_back(c);
+  }
+  group->offset = field->offset;
+  group->length = close->offset + close->length - field->offset;
+  return group;
+}
+
 Node* Builder::Binary(QueryNode::Kind kind, Node* a, Node* b) {
   if (!a || !b) return a ? a : b;
   // Flatten chains (a AND b AND c) so the tree stays shallow.

@@ -180,6 +180,8 @@ class QueryGen {
         return kKeys[Pick(4)] + std::string(buf);
       }
       case 4: return "title:" + Any(words_);
+      case 7:  // a field group
+        return (Pick(2) ? "title:(" : "topic:(") + Any(words_) + (Pick(2) ? " OR " : " -") + Any(words_) + ")";
       case 6: {  // a prefix of 1 to 6 characters of a word (bytes: ASCII mostly)
         const std::string& w = Any(words_);
         size_t n = 1 + Pick(std::min<size_t>(w.size(), 6));

@@ -103,7 +103,7 @@ TEST_CASE("parser golden table: rejected queries") {
       {"before: 2025-09-17", "'before:' expects a date right after the colon, e.g. before:2025-09-17", 0},
       {"a actor: Bessent", "'actor:' expects a value right after the colon, e.g. actor:Bessent", 2},
       {"actor:", "'actor:' expects a value right after the colon, e.g. actor:Bessent", 0},
-      {"actor:(a OR b)", "'actor:(...)' groups are not supported yet; write actor:a OR actor:b", 0},
+      {"title:(a author:b)", "'author:' inside 'title:(...)': a field group cannot name another field", 9},
   };
   for (const Err& r : rows) {
     INFO("query: " << r.query);
@@ -147,6 +147,11 @@ TEST_CASE("planner golden table") {
       {"date:<=2025", "date:[..2025-12-31]"},
       {"date:<2025-09-17", "date:[..2025-09-16]"},
       {"*", "*"},
+      {"title:(tariffs OR truce)", "(OR title:tariff title:truce)"},
+      {"topic:(tariffs -tiktok)", "(AND topic:tariff (NOT topic:tiktok))"},
+      {"actor:(\"He Lifeng\" OR Bessent)", "(OR actor:\"he lifeng\" actor:bessent)"},
+      {"date:(2024 OR 2025-03)", "(OR date:[2024-01-01..2024-12-31] date:[2025-03-01..2025-03-31])"},
+      {"title:(econom* (a OR b))", "(AND title:econom* (OR title:a title:b))"},
       {"* before:2025", "(AND * date:[..2024-12-31])"},
       {"title:tarif*", "title:tarif*"},
       {"title:economy*", "(OR title:economy* title:economi)"},
@@ -191,6 +196,9 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"since:>2025", "comparisons like >=D work with date: only (e.g. date:>=2025-09-01)", 6},
       {"until:2025..2026", "ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", 6},
       {"sinse:2025", "unknown field 'sinse' \xE2\x80\x94 did you mean 'since'?", 0},
+      {"x titel:(a OR b)", "unknown field 'titel' \xE2\x80\x94 did you mean 'title'?", 2},
+      {"date:(2025 OR 2025-13)",
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 14},
       {"title:,*", "'title:,*' has no letters or digits before the '*'", 6},
       {"x title:US-China*", "a prefix search takes one word, but 'US-China' is 2 words; quote the words before it or drop the '*'", 8},
       {"after:2025*", "'after:' expects a date like after:2025-09-17, not a prefix", 6},

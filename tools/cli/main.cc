@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
   auto* search = app.add_subcommand("search", "Search the index and print ranked hits.\n"
                                               "Example: loupe search --db news.loupe 'actor:Bessent AND topic:tariffs'\n"
                                               "Syntax: words (all must match), AND OR NOT -word ( ) \"phrase\" word*\n"
-                                              "field:word for title author actor topic; dates: before: after: on: since:\n"
-                                              "until: date:A..B date:>=D; * alone matches every document.\n"
+                                              "field:word, field:(a OR b) for title author actor topic; dates: before: after:\n"
+                                              "on: since: until: date:A..B date:>=D; * alone matches every document.\n"
                                               "Details: docs/query-language.md. Put `--` before a query that\n"
                                               "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
                                               "to stderr. Exit 1 when nothing matches.");
