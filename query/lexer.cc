@@ -1,6 +1,7 @@
 // Hand-written lexer: the grammar sees only operators, parentheses, FIELD names,
 // TERMs and PHRASEs. See docs/query-language.md for the rules.
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 #include "builder.h"
@@ -53,6 +54,32 @@ bool IsDateKey(std::string_view s) {
   return false;
 }
 
+// A trailing ^N on a word sets the word's boost: *text becomes the word before
+// the '^'. A '^' followed by something that is not a number is left in the text.
+Status SplitBoost(std::string_view word, size_t offset, std::string* text, double* boost) {
+  *text = std::string(word);
+  size_t caret = word.rfind('^');
+  if (caret == std::string_view::npos) return Status::OK();
+  std::string_view num = word.substr(caret + 1);
+  bool number = !num.empty() && num.find_first_not_of("0123456789.") == std::string_view::npos &&
+                num.find_first_of("0123456789") != std::string_view::npos &&
+                num.find('.') == num.rfind('.');
+  if (num.empty())
+    return Status::QuerySyntax("'^' needs a number after it to boost the word before it, e.g. tariffs^2",
+                               offset + caret, 1);
+  if (!number) return Status::OK();
+  if (caret == 0)
+    return Status::QuerySyntax("'^" + std::string(num) + "' boosts the word or phrase right before it, e.g. tariffs^2",
+                               offset, word.size());
+  double v = std::strtod(std::string(num).c_str(), nullptr);
+  if (!(v > 0) || v > 1000)
+    return Status::QuerySyntax("a boost must be more than 0 and at most 1000, e.g. tariffs^2 or tariffs^0.5",
+                               offset + caret, word.size() - caret);
+  *boost = v;
+  text->resize(caret);
+  return Status::OK();
+}
+
 }  // namespace
 
 Status Lex(std::string_view t, std::vector<LexToken>* out) {
@@ -76,6 +103,19 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         return Status::QuerySyntax("unbalanced quote: this '\"' has no closing quote", start, q);
       out->push_back({LQ_PHRASE, std::string(t.substr(start + q, j - start - q)), start, j + close - start, start + q});
       i = j + close;
+      if (i < n && t[i] == '^') {  // "phrase"^N
+        size_t b = i;
+        while (i < n && !Stops(t, i)) ++i;
+        // Read as if it followed a one-letter word, so the rules are those of words.
+        std::string rest;
+        double boost = 1.0;
+        Status bs = SplitBoost("p" + std::string(t.substr(b, i - b)), b - 1, &rest, &boost);
+        if (!bs.ok()) return bs;
+        if (rest != "p")
+          return Status::QuerySyntax("a boost after a phrase is written \"...\"^N, e.g. \"trade talks\"^2", b, i - b);
+        out->back().boost = boost;
+        out->back().length = i - start;
+      }
       continue;
     }
     if (c == '-' && i + 1 < n && !IsSpace(t[i + 1]) && t[i + 1] != ')') {
@@ -97,7 +137,11 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       if (after < i) {
         // field:value within the same word.
         out->push_back({LQ_FIELD, std::string(name), start, colon + 1});
-        out->push_back({LQ_TERM, std::string(t.substr(after, i - after)), after, i - after, after});
+        std::string text;
+        double boost = 1.0;
+        Status bs = SplitBoost(t.substr(after, i - after), after, &text, &boost);
+        if (!bs.ok()) return bs;
+        out->push_back({LQ_TERM, std::move(text), after, i - after, after, boost});
         continue;
       }
       if (after < n && OpenQuote(t, after)) {
@@ -116,7 +160,11 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
                                   std::string(name) + ":" + ExampleValue(name);
       return Status::QuerySyntax(msg, start, colon + 1);
     }
-    out->push_back({LQ_TERM, std::string(word), start, word.size(), start});
+    std::string text;
+    double boost = 1.0;
+    Status bs = SplitBoost(word, start, &text, &boost);
+    if (!bs.ok()) return bs;
+    out->push_back({LQ_TERM, std::move(text), start, word.size(), start, boost});
   }
   return Status::OK();
 }

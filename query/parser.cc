@@ -1,5 +1,6 @@
 // Drives the Lemon parser over the lexer's tokens and converts the Builder's arena
 // tree into a QueryNode tree.
+#include <cstdio>
 #include <cstdlib>
 
 #include "builder.h"
@@ -116,6 +117,7 @@ QueryNode Convert(const Node* n) {
   if (n->token) {
     q.text = n->token->text;
     q.value_offset = n->token->value_offset;
+    q.boost = n->token->boost;
     if (n->field) q.field = n->field->text;
   }
   for (const Node* c : n->children) q.children.push_back(Convert(c));
@@ -180,8 +182,14 @@ std::string QueryNode::ToString() const {
         for (char c : field) s += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
         s += ':';
       }
-      if (kind == Kind::kPhrase) return s + "\"" + text + "\"";
-      return s + text;
+      if (kind == Kind::kPhrase) s += "\"" + text + "\"";
+      else s += text;
+      if (boost != 1.0) {
+        char b[32];
+        std::snprintf(b, sizeof b, "^%g", boost);
+        s += b;
+      }
+      return s;
     }
     case Kind::kAnd:
     case Kind::kOr: {

@@ -92,8 +92,11 @@ class Planner {
   Result<std::optional<Query>> Plan(const QueryNode& n) {
     switch (n.kind) {
       case QueryNode::Kind::kTerm:
-      case QueryNode::Kind::kPhrase:
-        return Leaf(n);
+      case QueryNode::Kind::kPhrase: {
+        auto leaf = Leaf(n);
+        if (!leaf.ok() || !*leaf || n.boost == 1.0) return leaf;
+        return std::optional<Query>(Query::Boost(std::move(**leaf), n.boost));
+      }
       case QueryNode::Kind::kNot: {
         auto c = Plan(n.children[0]);
         if (!c.ok()) return c.status();

@@ -605,3 +605,30 @@ TEST_CASE("the map can be grown ahead of a large commit") {
   for (int i = 0; i < 30; ++i) REQUIRE((*txn)->Put(storage::Db::kDocs, format::DocKey(static_cast<uint32_t>(i + 1)), value, true).ok());
   REQUIRE((*txn)->Commit().ok());
 }
+
+TEST_CASE("a boost multiplies scores and changes no match") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 300; ++i)
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", i % 3 ? "alpha beta" : "alpha gamma gamma")).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto plain = idx->Search(Body("gamma"), {.limit = 5, .load_documents = false});
+  auto boosted = idx->Search(Query::Boost(Body("gamma"), 2.5), {.limit = 5, .load_documents = false});
+  REQUIRE((plain.ok() && boosted.ok()));
+  REQUIRE(plain->hits.size() == 5);
+  CHECK(boosted->total == plain->total);
+  for (size_t i = 0; i < 5; ++i) {
+    CHECK(boosted->hits[i].doc_id == plain->hits[i].doc_id);
+    CHECK(boosted->hits[i].score == Approx(2.5 * plain->hits[i].score));
+  }
+  // A boost reorders an OR: boosting beta puts its documents first.
+  auto either = idx->Search(Query::Or({Body("gamma"), Query::Boost(Body("beta"), 50)}), {.limit = 1});
+  REQUIRE(either.ok());
+  REQUIRE(either->hits.size() == 1);
+  CHECK(either->hits[0].document.body == "alpha beta");
+  auto count = idx->Search(Query::Boost(Body("alpha"), 2), {.limit = 0});
+  REQUIRE(count.ok());
+  CHECK(count->total == 300);
+}

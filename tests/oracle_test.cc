@@ -85,6 +85,8 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
       auto it = f.lower_bound(q.terms()[0]);
       return it != f.end() && it->first.compare(0, q.terms()[0].size(), q.terms()[0]) == 0;
     }
+    case Query::Kind::kBoost:
+      return Eval(q.children()[0], d);
     case Query::Kind::kAll:
       return true;
     case Query::Kind::kNone:
@@ -180,6 +182,10 @@ class QueryGen {
         return kKeys[Pick(4)] + std::string(buf);
       }
       case 4: return "title:" + Any(words_);
+      case 8: {  // a boosted word or phrase (changes scores, not matches)
+        static const char* kBoosts[] = {"^2", "^0.5", "^3"};
+        return (Pick(3) ? Any(words_) : "\"" + Any(phrases_) + "\"") + kBoosts[Pick(3)];
+      }
       case 7:  // a field group
         return (Pick(2) ? "title:(" : "topic:(") + Any(words_) + (Pick(2) ? " OR " : " -") + Any(words_) + ")";
       case 6: {  // a prefix of 1 to 6 characters of a word (bytes: ASCII mostly)

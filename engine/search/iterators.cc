@@ -606,6 +606,28 @@ class UnionIterator final : public DocIterator {
   double max_ = 0;
 };
 
+// A child whose score is multiplied by a constant factor (term^2).
+class BoostIterator final : public DocIterator {
+ public:
+  BoostIterator(std::unique_ptr<DocIterator> child, double factor) : child_(std::move(child)), factor_(factor) {}
+  void Next() override {
+    child_->Next();
+    doc_ = child_->doc();
+  }
+  void Advance(uint32_t target) override {
+    child_->Advance(target);
+    doc_ = child_->doc();
+  }
+  double Score() override { return factor_ * child_->Score(); }
+  uint64_t Cost() const override { return child_->Cost(); }
+  double MaxScore() const override { return factor_ * child_->MaxScore(); }
+  void SetMinCompetitive(double theta) override { child_->SetMinCompetitive(theta / factor_); }
+
+ private:
+  std::unique_ptr<DocIterator> child_;
+  double factor_;
+};
+
 // Exact phrase: all terms in the document at positions p + gaps[i].
 class PhraseIterator final : public DocIterator {
  public:
@@ -808,6 +830,11 @@ class Builder {
         return std::unique_ptr<DocIterator>(new ScanIterator(table_, true, q.lo(), q.hi()));
       case Query::Kind::kPrefix:
         return Prefix(q);
+      case Query::Kind::kBoost: {
+        auto it = Build(q.children()[0], depth + 1);
+        if (!it.ok() || !scoring_ || IsEmpty(**it) || !(q.boost() > 0)) return it;
+        return std::unique_ptr<DocIterator>(new BoostIterator(std::move(*it), q.boost()));
+      }
       case Query::Kind::kAll:
         return std::unique_ptr<DocIterator>(new ScanIterator(table_, false, 0, 0));
       case Query::Kind::kNone:
@@ -917,6 +944,12 @@ class Builder {
         e.bitset_ok = true;
         break;
       }
+      case Query::Kind::kBoost: {
+        auto ce = Estimate(q.children()[0], depth + 1);
+        if (!ce.ok()) return ce.status();
+        e = *ce;
+        break;
+      }
       case Query::Kind::kAll:
         e.size = static_cast<double>(table_.live_docs);
         e.expect = e.size;
@@ -1011,6 +1044,8 @@ class Builder {
       case Query::Kind::kAll:
         for (uint64_t& w : *bits) w = ~uint64_t{0};
         return Status::OK();
+      case Query::Kind::kBoost:
+        return Materialize(q.children()[0], bits);
       case Query::Kind::kOr:
         for (const Query& c : q.children()) {
           Status s = Materialize(c, bits);  // ORing into the same bitset is the union

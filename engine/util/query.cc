@@ -1,5 +1,6 @@
 #include "loupe/query.h"
 
+#include <cstdio>
 #include <utility>
 
 namespace loupe {
@@ -63,6 +64,14 @@ Query Query::Prefix(Field field, std::string prefix, uint32_t max_expansions) {
   return q;
 }
 
+Query Query::Boost(Query child, double factor) {
+  Query q;
+  q.kind_ = Kind::kBoost;
+  q.children_.push_back(std::move(child));
+  q.boost_ = factor;
+  return q;
+}
+
 Query Query::All() {
   Query q;
   q.kind_ = Kind::kAll;
@@ -97,6 +106,11 @@ std::string Query::ToString() const {
       s += "..";
       if (hi_ < kMaxDays) s += FormatIsoDate(hi_);
       return s + "]";
+    }
+    case Kind::kBoost: {
+      char f[32];
+      std::snprintf(f, sizeof f, "%g", boost_);
+      return children_[0].ToString() + "^" + f;
     }
     case Kind::kPrefix:
       return std::string(FieldName(field_)) + ":" + terms_[0] + "*";

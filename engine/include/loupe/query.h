@@ -8,6 +8,7 @@
 //   Query::Phrase(Field::kActor, {"he", "lifeng"})
 //   Query::And({a, b}), Query::Or({a, b}), Query::Not(a)
 //   Query::DateRange(lo, hi)     inclusive, in Days; undated documents never match
+//   Query::Boost(q, 2.0)         q with its score multiplied by 2 (matches unchanged)
 //   Query::Prefix(Field::kBody, "tarif")   every term of the field starting with
 //                                "tarif", as an OR of those terms (see below)
 //   Query::All()                 every live document
@@ -28,7 +29,7 @@ namespace loupe {
 
 class Query {
  public:
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix };
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost };
 
   // Expansions a Prefix query searches at most unless told otherwise.
   static constexpr uint32_t kDefaultMaxExpansions = 1024;
@@ -41,6 +42,8 @@ class Query {
   static Query Or(std::vector<Query> children);
   static Query Not(Query child);
   static Query DateRange(Days lo, Days hi);
+  // `child` with its score multiplied by `factor` (> 0); the matches are the same.
+  static Query Boost(Query child, double factor);
   // Every indexed term of `field` that starts with the bytes of `prefix` (already
   // folded like the field's terms; an empty prefix is every term), scored as an
   // OR of those terms. When more than max_expansions terms match, the
@@ -55,6 +58,7 @@ class Query {
   Field field() const { return field_; }
   const std::vector<std::string>& terms() const { return terms_; }  // one for kTerm and kPrefix
   uint32_t max_expansions() const { return max_expansions_; }      // kPrefix
+  double boost() const { return boost_; }                           // kBoost
   const std::vector<uint32_t>& gaps() const { return gaps_; }
   const std::vector<Query>& children() const { return children_; }
   Days lo() const { return lo_; }
@@ -72,6 +76,7 @@ class Query {
   std::vector<Query> children_;
   Days lo_ = 0, hi_ = 0;
   uint32_t max_expansions_ = 0;
+  double boost_ = 1.0;
 };
 
 // Smallest and largest representable dates, used for open ranges.
