@@ -1,6 +1,8 @@
 // Planner: QueryNode tree -> engine Query. Field names, dates and term analysis
 // live here so the grammar stays small.
 #include <algorithm>
+#include <cstdio>
+#include <chrono>
 #include <optional>
 
 #include "loupe/query_parser.h"
@@ -83,9 +85,57 @@ bool ParseDateSpan(std::string_view t, Days* lo, Days* hi) {
   return false;
 }
 
+// The civil date of a day.
+void CivilOf(Days d, int* y, int* m, int* day) {
+  std::string iso = FormatIsoDate(d);
+  *y = *m = *day = 0;
+  std::sscanf(iso.c_str(), "%d-%d-%d", y, m, day);
+}
+
+// A relative date: today, yesterday, or N followed by d (days), w (weeks), m
+// (months) or y (years) before `now`, as one day. Months and years keep the day
+// of the month, clamped to the month's length.
+bool ParseRelative(std::string_view t, Days now, Days* day) {
+  if (t == "today") return *day = now, true;
+  if (t == "yesterday") return *day = now - 1, true;
+  if (t.size() < 2 || t.size() > 6) return false;
+  char unit = t.back();
+  int n = 0;
+  for (char c : t.substr(0, t.size() - 1)) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  int y, m, d;
+  CivilOf(now, &y, &m, &d);
+  switch (unit) {
+    case 'd': *day = now - n; break;
+    case 'w': *day = now - 7 * n; break;
+    case 'm':
+    case 'y': {
+      int months = unit == 'm' ? n : 12 * n;
+      int total = y * 12 + (m - 1) - months;
+      int ny = total / 12, nm = total % 12 + 1;
+      if (ny < 1) return false;
+      *day = DaysFromCivil(ny, static_cast<unsigned>(nm),
+                           std::min(static_cast<unsigned>(d), DaysInMonth(ny, static_cast<unsigned>(nm))));
+      break;
+    }
+    default:
+      return false;
+  }
+  return *day >= kMinDays;
+}
+
+Days Today() {
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  long long s = secs.count();
+  return static_cast<Days>(s >= 0 ? s / 86400 : (s - 86399) / 86400);
+}
+
 class Planner {
  public:
-  explicit Planner(Analyzer& analyzer) : analyzer_(analyzer) {}
+  Planner(Analyzer& analyzer, const PlanOptions& options)
+      : analyzer_(analyzer), options_(options), now_(options.now ? *options.now : Today()) {}
 
   // An empty optional means the node matches nothing searchable (e.g. a term of
   // punctuation only) and is dropped by its parent.
@@ -213,7 +263,7 @@ class Planner {
       bool greater = v[0] == '>', equal = v.size() > 1 && v[1] == '=';
       size_t skip = equal ? 2 : 1;
       std::string_view d = std::string_view(v).substr(skip);
-      if (!ParseDateSpan(d, &lo, &hi))
+      if (!Span(d, &lo, &hi))
         return Status::QuerySyntax(BadDate(d), at + skip, std::max<size_t>(d.size(), 1));
       if (greater) return std::optional<Query>(Query::DateRange(equal ? lo : hi + 1, kMaxDays));
       return std::optional<Query>(Query::DateRange(kMinDays, equal ? hi : lo - 1));
@@ -227,15 +277,15 @@ class Planner {
         return Status::QuerySyntax("a date range needs a start, an end or both (e.g. date:2025-05.. or date:..2025-09)",
                                    at, len);
       Days alo = kMinDays, ahi, blo, bhi = kMaxDays;  // an empty end is open
-      if (!a.empty() && !ParseDateSpan(a, &alo, &ahi))
+      if (!a.empty() && !Span(a, &alo, &ahi))
         return Status::QuerySyntax(BadDate(a), at, std::max<size_t>(a.size(), 1));
-      if (!b.empty() && !ParseDateSpan(b, &blo, &bhi))
+      if (!b.empty() && !Span(b, &blo, &bhi))
         return Status::QuerySyntax(BadDate(b), at + dots + 2, std::max<size_t>(b.size(), 1));
       if (alo > bhi)
         return Status::QuerySyntax("date range '" + v + "' is empty: its start is after its end", at, len);
       return std::optional<Query>(Query::DateRange(alo, bhi));
     }
-    if (!ParseDateSpan(v, &lo, &hi)) return Status::QuerySyntax(BadDate(v), at, len);
+    if (!Span(v, &lo, &hi)) return Status::QuerySyntax(BadDate(v), at, len);
     if (key == "before") return std::optional<Query>(Query::DateRange(kMinDays, lo - 1));
     if (key == "after" || key == "since") return std::optional<Query>(Query::DateRange(lo, kMaxDays));
     if (key == "until") return std::optional<Query>(Query::DateRange(kMinDays, hi));
@@ -243,7 +293,18 @@ class Planner {
   }
 
   static std::string BadDate(std::string_view v) {
-    return "invalid date '" + std::string(v) + "': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day";
+    return "invalid date '" + std::string(v) +
+           "': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday";
+  }
+
+  // An absolute date (YYYY, YYYY-MM, YYYY-MM-DD) or a relative one, as a day range.
+  bool Span(std::string_view t, Days* lo, Days* hi) {
+    if (ParseDateSpan(t, lo, hi)) return true;
+    Days day;
+    if (!ParseRelative(t, now_, &day)) return false;
+    *lo = *hi = day;
+    if (options_.resolved) options_.resolved->push_back(std::string(t) + " = " + FormatIsoDate(day));
+    return true;
   }
 
   // A single-token text becomes a Term, a multi-token one a Phrase; none: nothing.
@@ -262,14 +323,16 @@ class Planner {
   }
 
   Analyzer& analyzer_;
+  const PlanOptions& options_;
+  Days now_;
   std::vector<Token> tokens_;
 };
 
 }  // namespace
 
-Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer) {
+Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOptions& options) {
   return Guard([&]() -> Result<Query> {
-  Planner p(analyzer);
+  Planner p(analyzer, options);
   auto q = p.Plan(tree);
   if (!q.ok()) return q.status();
   if (!*q)
@@ -279,10 +342,10 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer) {
   });
 }
 
-Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer) {
+Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options) {
   auto tree = ParseQuery(text);
   if (!tree.ok()) return tree.status();
-  return PlanQuery(*tree, analyzer);
+  return PlanQuery(*tree, analyzer, options);
 }
 
 }  // namespace loupe

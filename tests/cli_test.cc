@@ -221,3 +221,22 @@ TEST_CASE("prefix searches find every word with the prefix, and bad prefixes are
   CHECK(bad.err.find("'*' may only end a word") != std::string::npos);
   CHECK(bad.err.find("          ^") != std::string::npos);  // caret under the inner '*'
 }
+
+TEST_CASE("relative dates count back from --now and are echoed resolved") {
+  Fixture loupe;
+  Run rel = loupe("search --db " + loupe.db() + " --now 2025-09-20 --format json --limit 0 'date:1m..today'");
+  Run abs = loupe("search --db " + loupe.db() + " --format json --limit 0 'date:2025-08-20..2025-09-20'");
+  REQUIRE(rel.code == 0);
+  REQUIRE(abs.code == 0);
+  auto r = nlohmann::json::parse(rel.out), a = nlohmann::json::parse(abs.out);
+  CHECK(r["total"] == a["total"]);
+  CHECK(r["total"].get<int>() > 0);
+  REQUIRE(r.contains("resolved_dates"));
+  CHECK(r["resolved_dates"][0] == "1m = 2025-08-20");
+  CHECK_FALSE(a.contains("resolved_dates"));
+  Run text = loupe("search --db " + loupe.db() + " --now 2025-09-20 --limit 1 'since:7d'");
+  CHECK(text.err.find("relative dates counted back from 2025-09-20: 7d = 2025-09-13;") != std::string::npos);
+  Run bad = loupe("search --db " + loupe.db() + " --now 2025-13-01 tariffs");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--now expects a day as YYYY-MM-DD") != std::string::npos);
+}

@@ -180,12 +180,12 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"body:x", "unknown field 'body' (fields: title, author, actor, topic; dates: before, after, on, date, since, until)", 0},
       {"zzzzzz:x", "unknown field 'zzzzzz' (fields: title, author, actor, topic; dates: before, after, on, date, since, until)", 0},
       {"before:2025-13-40",
-       "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 7},
+       "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 7},
       {"a before:2025-02-29",
-       "invalid date '2025-02-29': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 9},
-      {"on:yesterday", "invalid date 'yesterday': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 3},
+       "invalid date '2025-02-29': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 9},
+      {"on:tomorrow", "invalid date 'tomorrow': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 3},
       {"date:2025-01..2025-13",
-       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 14},
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 14},
       {"date:2025-09..2025-01", "date range '2025-09..2025-01' is empty: its start is after its end", 5},
       {"before:2025..2026", "ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", 7},
       {"before:\"2025\"", "'before:' expects a date like before:2025-09-17, not a quoted phrase", 8},
@@ -193,9 +193,9 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"- ,", "the query has no searchable words (only punctuation or empty quotes)", 0},
       {"x a*b*", "'*' may only end a word, as in tarif*", 3},
       {"date:..", "a date range needs a start, an end or both (e.g. date:2025-05.. or date:..2025-09)", 5},
-      {"date:2025-13..", "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 5},
+      {"date:2025-13..", "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 5},
       {"date:>=2025-02-30",
-       "invalid date '2025-02-30': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 7},
+       "invalid date '2025-02-30': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 7},
       {"since:>2025", "comparisons like >=D work with date: only (e.g. date:>=2025-09-01)", 6},
       {"until:2025..2026", "ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", 6},
       {"sinse:2025", "unknown field 'sinse' \xE2\x80\x94 did you mean 'since'?", 0},
@@ -206,7 +206,7 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"\"a b\"^x", "a boost after a phrase is written \"...\"^N, e.g. \"trade talks\"^2", 5},
       {"x titel:(a OR b)", "unknown field 'titel' \xE2\x80\x94 did you mean 'title'?", 2},
       {"date:(2025 OR 2025-13)",
-       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day", 14},
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 14},
       {"title:,*", "'title:,*' has no letters or digits before the '*'", 6},
       {"x title:US-China*", "a prefix search takes one word, but 'US-China' is 2 words; quote the words before it or drop the '*'", 8},
       {"after:2025*", "'after:' expects a date like after:2025-09-17, not a prefix", 6},
@@ -249,4 +249,49 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
 
   auto q5 = CompileQuery(std::string("tariff\xFF\xC3", 8), **analyzer);
   CHECK(q5.ok());
+}
+
+TEST_CASE("relative dates count back from a settable now and are reported resolved") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  struct Row {
+    const char* now;
+    const char* query;
+    const char* tree;
+  };
+  const Row rows[] = {
+      {"2025-09-20", "since:7d", "date:[2025-09-13..]"},
+      {"2025-09-20", "before:yesterday", "date:[..2025-09-18]"},
+      {"2025-09-20", "on:today", "date:[2025-09-20..2025-09-20]"},
+      {"2025-09-20", "date:1m..today", "date:[2025-08-20..2025-09-20]"},
+      {"2025-09-20", "since:1y", "date:[2024-09-20..]"},
+      {"2025-09-20", "date:>=2w", "date:[2025-09-06..]"},
+      {"2025-09-20", "until:3m", "date:[..2025-06-20]"},
+      {"2025-03-31", "since:1m", "date:[2025-02-28..]"},    // day clamped to the month
+      {"2024-02-29", "since:1y", "date:[2023-02-28..]"},    // and to a non-leap February
+      {"2025-01-15", "since:1m", "date:[2024-12-15..]"},    // across a year
+      {"2025-09-20", "tariffs since:2d", "(AND (OR title:tariff body:tariff actor:tariffs topic:tariff) date:[2025-09-18..])"},
+  };
+  for (const Row& r : rows) {
+    INFO("now " << r.now << " query " << r.query);
+    Days now;
+    REQUIRE(ParseIsoDate(r.now, &now));
+    std::vector<std::string> resolved;
+    auto q = CompileQuery(r.query, **analyzer, {.now = now, .resolved = &resolved});
+    REQUIRE(q.ok());
+    CHECK(q->ToString() == r.tree);
+    CHECK_FALSE(resolved.empty());
+  }
+  Days now;
+  REQUIRE(ParseIsoDate("2025-09-20", &now));
+  std::vector<std::string> resolved;
+  REQUIRE(CompileQuery("date:7d..yesterday", **analyzer, {.now = now, .resolved = &resolved}).ok());
+  CHECK(resolved == std::vector<std::string>{"7d = 2025-09-13", "yesterday = 2025-09-19"});
+  for (const char* bad : {"since:7x", "since:d", "since:1234567d", "since:99999y"}) {
+    INFO(bad);
+    auto q = CompileQuery(bad, **analyzer, {.now = now});
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message().rfind("invalid date", 0) == 0);
+    CHECK(q.status().offset() == 6);
+  }
 }

@@ -1,6 +1,7 @@
 // loupe search --db DIR [--limit N] [--offset N] [--format text|json] QUERY
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -30,7 +31,19 @@ int RunSearch(const SearchArgs& a) {
   }
   auto analyzer = Analyzer::Create();
   if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
-  auto q = CompileQuery(query, **analyzer);
+  PlanOptions plan;
+  std::vector<std::string> resolved;
+  plan.resolved = &resolved;
+  Days now;
+  if (a.now.empty()) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    now = static_cast<Days>(secs.count() / 86400);  // today, UTC
+  } else if (!ParseIsoDate(a.now, &now)) {
+    std::cerr << "loupe: search: --now expects a day as YYYY-MM-DD (e.g. --now 2025-09-20), not '" << a.now << "'\n";
+    return kExitUsage;
+  }
+  plan.now = now;
+  auto q = CompileQuery(query, **analyzer, plan);
   if (!q.ok()) {
     PrintQueryError(query, q.status());
     return kExitUsage;
@@ -40,6 +53,12 @@ int RunSearch(const SearchArgs& a) {
   auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset});
   if (!res.ok()) return Fail("search failed", res.status());
   for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
+  if (!resolved.empty() && a.format != "json") {
+    std::cerr << "loupe: relative dates counted back from " << FormatIsoDate(now)
+              << (a.now.empty() ? " (today; set another day with --now)" : "") << ":";
+    for (const std::string& r : resolved) std::cerr << " " << r << ";";
+    std::cerr << "\n";
+  }
 
   if (a.format == "json") {
     nlohmann::ordered_json hits = nlohmann::ordered_json::array();
@@ -56,6 +75,7 @@ int RunSearch(const SearchArgs& a) {
     }
     nlohmann::ordered_json out = {{"query", query}, {"total", res->total}, {"hits", hits}};
     if (!res->warnings.empty()) out["warnings"] = res->warnings;
+    if (!resolved.empty()) out["resolved_dates"] = resolved;
     std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     size_t rank = a.offset;

@@ -40,6 +40,7 @@ struct SearchArgs {
   size_t limit = 10;
   size_t offset = 0;
   std::string format = "text";
+  std::string now;  // YYYY-MM-DD that relative dates count back from; empty: today
 };
 int RunSearch(const SearchArgs& a);
 

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(CLI::NonNegativeNumber);
   search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(CLI::NonNegativeNumber);
+  search->add_option("--now", sa.now,
+                     "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
   search->add_option("--format", sa.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
   search->add_option("query", sa.query_parts, "The query (several arguments are joined with spaces)")->required();

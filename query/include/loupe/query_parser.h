@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <vector>
 
 #include "loupe/analyzer.h"
@@ -51,13 +52,23 @@ inline constexpr int kMaxQueryDepth = 100;
 // value, a query over 64 KiB or nested more than 100 levels.
 Result<QueryNode> ParseQuery(std::string_view text);
 
+// How a query is planned.
+struct PlanOptions {
+  // The day relative dates count back from (7d, 2w, 3m, 1y, today, yesterday);
+  // empty: today (UTC) by the system clock.
+  std::optional<Days> now;
+  // If set, receives one line per relative date the query used, saying what it
+  // resolved to, e.g. "7d = 2025-09-13".
+  std::vector<std::string>* resolved = nullptr;
+};
+
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
 // parses dates, and analyzes terms with `analyzer` exactly as the index did.
 // Errors (kQuerySyntax) carry offsets into the text the tree was parsed from.
-Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer);
+Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOptions& options = {});
 
 // ParseQuery then PlanQuery.
-Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer);
+Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options = {});
 
 }  // namespace loupe
 
