@@ -20,6 +20,7 @@ struct LexToken {
   size_t length = 0;   // bytes covered in the query (quotes and colon included)
   size_t value_offset = 0;  // where the text starts (after an opening quote)
   double boost = 1.0;       // TERM/PHRASE: the N of a trailing ^N
+  uint32_t slop = 0;        // PHRASE: the N of a trailing ~N
 };
 
 // Splits a query into tokens. On error returns the status and leaves *out partial.

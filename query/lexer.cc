@@ -1,5 +1,6 @@
 // Hand-written lexer: the grammar sees only operators, parentheses, FIELD names,
 // TERMs and PHRASEs. See docs/query-language.md for the rules.
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -103,6 +104,18 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         return Status::QuerySyntax("unbalanced quote: this '\"' has no closing quote", start, q);
       out->push_back({LQ_PHRASE, std::string(t.substr(start + q, j - start - q)), start, j + close - start, start + q});
       i = j + close;
+      if (i < n && t[i] == '~') {  // "phrase"~N
+        size_t b = i++;
+        uint64_t slop = 0;
+        size_t digits = 0;
+        while (i < n && t[i] >= '0' && t[i] <= '9' && digits < 9) slop = slop * 10 + static_cast<uint64_t>(t[i++] - '0'), ++digits;
+        if (digits == 0 || slop > 1000 || (i < n && !Stops(t, i) && t[i] != '^'))
+          return Status::QuerySyntax("'~' after a phrase takes the number of words allowed in between, 0 to 1000, "
+                                     "e.g. \"trade talks\"~3",
+                                     b, std::max<size_t>(i - b, 1));
+        out->back().slop = static_cast<uint32_t>(slop);
+        out->back().length = i - start;
+      }
       if (i < n && t[i] == '^') {  // "phrase"^N
         size_t b = i;
         while (i < n && !Stops(t, i)) ++i;

@@ -2,6 +2,7 @@
 // tree into a QueryNode tree.
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "builder.h"
 #include "grammar.h"
@@ -118,6 +119,7 @@ QueryNode Convert(const Node* n) {
     q.text = n->token->text;
     q.value_offset = n->token->value_offset;
     q.boost = n->token->boost;
+    q.slop = n->token->slop;
     if (n->field) q.field = n->field->text;
   }
   for (const Node* c : n->children) q.children.push_back(Convert(c));
@@ -184,6 +186,7 @@ std::string QueryNode::ToString() const {
       }
       if (kind == Kind::kPhrase) s += "\"" + text + "\"";
       else s += text;
+      if (slop) s += "~" + std::to_string(slop);
       if (boost != 1.0) {
         char b[32];
         std::snprintf(b, sizeof b, "^%g", boost);

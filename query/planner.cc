@@ -186,7 +186,7 @@ class Planner {
     if (n.field.empty()) {
       std::vector<Query> per_field;
       for (Field f : kDefaultFields)
-        if (auto q = Analyzed(f, n.text)) per_field.push_back(std::move(*q));
+        if (auto q = Analyzed(f, n.text, n.slop)) per_field.push_back(std::move(*q));
       if (per_field.empty()) return std::optional<Query>();
       if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
       return std::optional<Query>(Query::Or(std::move(per_field)));
@@ -196,7 +196,7 @@ class Planner {
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)
       return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
-    return Analyzed(f, n.text);
+    return Analyzed(f, n.text, n.slop);
   }
 
   // `word*`: a bare or field term ending in '*' (with something before it).
@@ -308,7 +308,7 @@ class Planner {
   }
 
   // A single-token text becomes a Term, a multi-token one a Phrase; none: nothing.
-  std::optional<Query> Analyzed(Field f, const std::string& text) {
+  std::optional<Query> Analyzed(Field f, const std::string& text, uint32_t slop = 0) {
     tokens_.clear();
     analyzer_.AnalyzeField(f, text, 0, &tokens_);
     if (tokens_.empty()) return std::nullopt;
@@ -319,6 +319,7 @@ class Planner {
       terms.push_back(t.term);
       gaps.push_back(t.position - tokens_[0].position);
     }
+    if (slop > 0) return Query::SloppyPhrase(f, std::move(terms), std::move(gaps), slop);
     return Query::Phrase(f, std::move(terms), std::move(gaps));
   }
 

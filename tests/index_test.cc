@@ -632,3 +632,26 @@ TEST_CASE("a boost multiplies scores and changes no match") {
   REQUIRE(count.ok());
   CHECK(count->total == 300);
 }
+
+TEST_CASE("sloppy phrases allow words in between, in order") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("exact", "t", "trade talks resume")).ok());
+  REQUIRE((*w)->Add(Doc("one", "t", "trade and talks")).ok());
+  REQUIRE((*w)->Add(Doc("three", "t", "trade was, as always, talks")).ok());
+  REQUIRE((*w)->Add(Doc("reversed", "t", "talks on trade")).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto sloppy = [&](uint32_t slop) {
+    return Ids(*idx, Query::SloppyPhrase(Field::kBody, {"trade", "talk"}, {0, 1}, slop));  // analyzed terms
+  };
+  CHECK(sloppy(0) == std::set<std::string>{"exact"});
+  CHECK(sloppy(1) == std::set<std::string>{"exact", "one"});
+  CHECK(sloppy(2) == std::set<std::string>{"exact", "one"});
+  CHECK(sloppy(3) == std::set<std::string>{"exact", "one", "three"});
+  CHECK(sloppy(50) == std::set<std::string>{"exact", "one", "three"});  // never out of order
+  // Three terms: the slop is shared by all the gaps.
+  CHECK(Ids(*idx, Query::SloppyPhrase(Field::kBody, {"trade", "talk", "resum"}, {0, 1, 2}, 0)) ==
+        std::set<std::string>{"exact"});
+}

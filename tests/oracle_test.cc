@@ -58,6 +58,26 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
       const auto& f = d.fields[static_cast<int>(q.field())];
       auto first = f.find(q.terms()[0]);
       if (first == f.end()) return false;
+      if (q.slop() > 0) {
+        // Exhaustively: positions q_i, each at least its phrase distance after
+        // the previous, spanning at most the phrase's span plus the slop.
+        std::vector<const std::vector<uint32_t>*> lists;
+        for (const std::string& t : q.terms()) {
+          auto it = f.find(t);
+          if (it == f.end()) return false;
+          lists.push_back(&it->second);
+        }
+        const auto& g = q.gaps();
+        std::function<bool(size_t, uint32_t, uint32_t)> fits = [&](size_t i, uint32_t start, uint32_t prev) {
+          if (i == lists.size()) return prev - start <= g.back() - g[0] + q.slop();
+          for (uint32_t p : *lists[i])
+            if (p >= prev + (g[i] - g[i - 1]) && fits(i + 1, start, p)) return true;
+          return false;
+        };
+        for (uint32_t p : *lists[0])
+          if (fits(1, p, p)) return true;
+        return false;
+      }
       for (uint32_t p : first->second) {
         bool all = true;
         for (size_t i = 1; i < q.terms().size() && all; ++i) {
@@ -155,7 +175,7 @@ class QueryGen {
 
   std::string Leaf() {
     switch (Pick(10)) {
-      case 0: return "\"" + Any(phrases_) + "\"";
+      case 0: return "\"" + Any(phrases_) + "\"" + (Pick(3) ? "" : "~" + std::to_string(Pick(4)));
       case 1: {
         const std::string& a = Any(actors_);
         size_t sp = a.rfind(' ');

@@ -631,8 +631,8 @@ class BoostIterator final : public DocIterator {
 // Exact phrase: all terms in the document at positions p + gaps[i].
 class PhraseIterator final : public DocIterator {
  public:
-  PhraseIterator(std::vector<std::unique_ptr<PostingsCursor>> terms, std::vector<uint32_t> gaps)
-      : terms_(std::move(terms)), gaps_(std::move(gaps)) {
+  PhraseIterator(std::vector<std::unique_ptr<PostingsCursor>> terms, std::vector<uint32_t> gaps, uint32_t slop = 0)
+      : terms_(std::move(terms)), gaps_(std::move(gaps)), slop_(slop) {
     for (size_t i = 0; i < terms_.size(); ++i) order_.push_back(i);
     std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return terms_[a]->Cost() < terms_[b]->Cost(); });
   }
@@ -691,6 +691,7 @@ class PhraseIterator final : public DocIterator {
     uint32_t n0;
     const uint32_t* p0 = terms_[0]->Positions(&n0);
     if (!p0) return 0;
+    if (slop_ > 0) return CountSloppy(p0, n0, first_only);
     if (terms_.size() == 2) {  // the common case, without the general bookkeeping
       uint32_t n1;
       const uint32_t* p1 = terms_[1]->Positions(&n1);
@@ -736,8 +737,40 @@ class PhraseIterator final : public DocIterator {
     return matches;
   }
 
+  // Sloppy phrase: for each position of the first term, the earliest positions
+  // of the others in order, each at least its phrase distance after the one
+  // before; a match if the whole spans at most slop_ more than the phrase.
+  uint32_t CountSloppy(const uint32_t* p0, uint32_t n0, bool first_only) {
+    std::vector<std::pair<const uint32_t*, uint32_t>>& lists = lists_;
+    lists.clear();
+    for (size_t i = 1; i < terms_.size(); ++i) {
+      uint32_t n;
+      const uint32_t* p = terms_[i]->Positions(&n);
+      if (!p) return 0;
+      lists.emplace_back(p, n);
+    }
+    std::vector<uint32_t>& cur = cursor_;
+    cur.assign(lists.size(), 0);
+    const uint64_t allowed = uint64_t{gaps_.back()} - gaps_[0] + slop_;
+    uint32_t matches = 0;
+    for (uint32_t a = 0; a < n0; ++a) {
+      uint64_t at = p0[a];
+      bool found = true;
+      for (size_t i = 0; i < lists.size(); ++i) {
+        uint64_t want = at + (gaps_[i + 1] - gaps_[i]);
+        auto& [p, n] = lists[i];
+        while (cur[i] < n && p[cur[i]] < want) ++cur[i];  // only grows as `a` does
+        if (cur[i] == n) return matches;                  // no later start can match either
+        at = p[cur[i]];
+      }
+      if (found && at - p0[a] <= allowed && ++matches && first_only) break;
+    }
+    return matches;
+  }
+
   std::vector<std::unique_ptr<PostingsCursor>> terms_;
   std::vector<uint32_t> gaps_;
+  uint32_t slop_ = 0;
   std::vector<size_t> order_;
   uint32_t freq_ = 0;
   std::vector<std::pair<const uint32_t*, uint32_t>> lists_;
@@ -774,7 +807,7 @@ class Builder {
           terms.push_back(std::move(*t));
         }
         if (terms.empty()) return Empty();
-        return std::unique_ptr<DocIterator>(new PhraseIterator(std::move(terms), q.gaps()));
+        return std::unique_ptr<DocIterator>(new PhraseIterator(std::move(terms), q.gaps(), q.slop()));
       }
       case Query::Kind::kAnd: {
         std::vector<std::unique_ptr<DocIterator>> inc, exc;

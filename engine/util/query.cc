@@ -1,6 +1,7 @@
 #include "loupe/query.h"
 
 #include <cstdio>
+#include <string>
 #include <utility>
 
 namespace loupe {
@@ -23,6 +24,12 @@ Query Query::Phrase(Field field, std::vector<std::string> terms, std::vector<uin
   }
   q.terms_ = std::move(terms);
   q.gaps_ = std::move(gaps);
+  return q;
+}
+
+Query Query::SloppyPhrase(Field field, std::vector<std::string> terms, std::vector<uint32_t> gaps, uint32_t slop) {
+  Query q = Phrase(field, std::move(terms), std::move(gaps));
+  q.slop_ = slop;
   return q;
 }
 
@@ -90,7 +97,9 @@ std::string Query::ToString() const {
         if (i) s += ' ';
         s += terms_[i];
       }
-      return s + "\"";
+      s += "\"";
+      if (slop_) s += "~" + std::to_string(slop_);
+      return s;
     }
     case Kind::kAnd:
     case Kind::kOr: {

@@ -38,6 +38,9 @@ class Query {
   // `terms` must be consecutive tokens; `gaps[i]` is the position distance of
   // terms[i] from terms[0] (default: 0, 1, 2, ...).
   static Query Phrase(Field field, std::vector<std::string> terms, std::vector<uint32_t> gaps = {});
+  // The terms in this order, term i after term i-1, spanning at most `slop` more
+  // positions than the exact phrase would ("a b"~2: up to two words between).
+  static Query SloppyPhrase(Field field, std::vector<std::string> terms, std::vector<uint32_t> gaps, uint32_t slop);
   static Query And(std::vector<Query> children);
   static Query Or(std::vector<Query> children);
   static Query Not(Query child);
@@ -59,6 +62,7 @@ class Query {
   const std::vector<std::string>& terms() const { return terms_; }  // one for kTerm and kPrefix
   uint32_t max_expansions() const { return max_expansions_; }      // kPrefix
   double boost() const { return boost_; }                           // kBoost
+  uint32_t slop() const { return slop_; }                           // kPhrase: 0 = exact
   const std::vector<uint32_t>& gaps() const { return gaps_; }
   const std::vector<Query>& children() const { return children_; }
   Days lo() const { return lo_; }
@@ -77,6 +81,7 @@ class Query {
   Days lo_ = 0, hi_ = 0;
   uint32_t max_expansions_ = 0;
   double boost_ = 1.0;
+  uint32_t slop_ = 0;
 };
 
 // Smallest and largest representable dates, used for open ranges.

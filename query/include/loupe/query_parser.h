@@ -36,6 +36,7 @@ struct QueryNode {
   size_t length = 0;         // bytes, including the field prefix
   size_t value_offset = 0;   // byte offset of the text after "field:"
   double boost = 1.0;        // kTerm and kPhrase: N of a trailing ^N (score weight)
+  uint32_t slop = 0;         // kPhrase: N of a trailing ~N (words allowed in between)
   std::vector<QueryNode> children;
 
   // Canonical form for tests: (AND a (OR b c) (NOT d)) with fields as field:text
