@@ -183,6 +183,7 @@ class Planner {
         n.text.find_first_not_of('*') == std::string::npos)
       return std::optional<Query>(Query::All());
     if (IsPrefix(n)) return PrefixLeaf(n);
+    if (IsFuzzy(n)) return FuzzyLeaf(n);
     if (n.field.empty()) {
       std::vector<Query> per_field;
       for (Field f : kDefaultFields)
@@ -203,6 +204,60 @@ class Planner {
   static bool IsPrefix(const QueryNode& n) {
     return n.kind == QueryNode::Kind::kTerm && n.text.size() > 1 && n.text.back() == '*' &&
            n.text.find_first_not_of('*') != std::string::npos;
+  }
+
+  // `word~` or `word~N`: a term ending in '~' and at most one digit.
+  static bool IsFuzzy(const QueryNode& n) {
+    if (n.kind != QueryNode::Kind::kTerm) return false;
+    size_t tilde = n.text.rfind('~');
+    if (tilde == std::string::npos || tilde == 0) return false;
+    std::string_view after = std::string_view(n.text).substr(tilde + 1);
+    return after.size() <= 1 && (after.empty() || (after[0] >= '0' && after[0] <= '9'));
+  }
+
+  // `tarrifs~`: the terms within a few edits of the word as the field analyzes
+  // it (so stems in stemmed fields). `~` alone allows 0 edits for words of 1-2
+  // bytes, 1 for 3-5 and 2 beyond; `~0`, `~1`, `~2` say it.
+  Result<std::optional<Query>> FuzzyLeaf(const QueryNode& n) {
+    size_t tilde = n.text.rfind('~');
+    std::string word = n.text.substr(0, tilde);
+    size_t at = n.value_offset, len = n.text.size();
+    int edits = -1;
+    if (tilde + 1 < n.text.size()) {
+      edits = n.text[tilde + 1] - '0';
+      if (edits > 2)
+        return Status::QuerySyntax("fuzzy matching allows 0, 1 or 2 edits: write " + word + "~1 or " + word + "~2",
+                                   at + tilde, 2);
+    }
+    std::vector<Field> fields;
+    if (n.field.empty()) {
+      fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
+    } else {
+      std::string name = Lower(n.field);
+      if (IsDateKeyName(name))
+        return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not a fuzzy term", at,
+                                   len);
+      Field f;
+      if (!ParseFieldName(name, &f) || f == Field::kBody)
+        return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
+      fields.push_back(f);
+    }
+    std::vector<Query> per_field;
+    for (Field f : fields) {
+      tokens_.clear();
+      analyzer_.AnalyzeField(f, word, 0, &tokens_);
+      if (tokens_.empty())
+        return Status::QuerySyntax("'" + n.text + "' has no letters or digits before the '~'", at, len);
+      if (tokens_.size() > 1)
+        return Status::QuerySyntax("a fuzzy search takes one word, but '" + word + "' is " +
+                                       std::to_string(tokens_.size()) + " words",
+                                   at, len);
+      const std::string& term = tokens_[0].term;
+      uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
+      per_field.push_back(Query::Fuzzy(f, term, k));
+    }
+    if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
+    return std::optional<Query>(Query::Or(std::move(per_field)));
   }
 
   // `tarif*` matches every term starting with the folded (not stemmed) prefix.

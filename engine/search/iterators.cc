@@ -8,6 +8,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "loupe/analyzer.h"
+
 namespace loupe {
 
 double Bm25::FieldWeight(Field f) { return f == Field::kTitle ? 2.0 : 1.0; }
@@ -862,6 +864,7 @@ class Builder {
       case Query::Kind::kDateRange:
         return std::unique_ptr<DocIterator>(new ScanIterator(table_, true, q.lo(), q.hi()));
       case Query::Kind::kPrefix:
+      case Query::Kind::kFuzzy:
         return Prefix(q);
       case Query::Kind::kBoost: {
         auto it = Build(q.children()[0], depth + 1);
@@ -890,13 +893,17 @@ class Builder {
   Result<const std::vector<Found>*> Expand(const Query& q) {
     auto known = expansions_.find(&q);
     if (known != expansions_.end()) return &known->second;
-    const std::string start = format::TermKey(q.field(), q.terms()[0]);
+    // A prefix scans its range of the dictionary; a fuzzy term the whole field,
+    // keeping the terms within its edit distance.
+    const bool fuzzy = q.kind() == Query::Kind::kFuzzy;
+    const std::string start = format::TermKey(q.field(), fuzzy ? std::string_view() : q.terms()[0]);
     auto cur = storage::Cursor::Open(txn_, storage::Db::kTerms);
     if (!cur.ok()) return cur.status();
     std::vector<Found> found;
     for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
       if (k.substr(0, start.size()) != start) break;
+      if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
       Found f;
       if (!format::DecodeTermInfo((*cur)->value(), &f.info))
         return Status::Corruption("term dictionary entry unreadable; rebuild the index");
@@ -920,7 +927,28 @@ class Builder {
     return &(expansions_[&q] = std::move(found));
   }
 
-  // The expansions of a prefix as an OR.
+  // Whether a can be turned into b with at most k byte insertions, deletions or
+  // substitutions (Levenshtein, one row at a time, stopping once a row exceeds k).
+  static bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
+    size_t la = a.size(), lb = b.size();
+    if ((la > lb ? la - lb : lb - la) > k) return false;
+    if (lb > kMaxTermBytes) return false;
+    uint32_t row[kMaxTermBytes + 1], next[kMaxTermBytes + 1];
+    for (size_t j = 0; j <= lb; ++j) row[j] = static_cast<uint32_t>(j);
+    for (size_t i = 1; i <= la; ++i) {
+      next[0] = static_cast<uint32_t>(i);
+      uint32_t best = next[0];
+      for (size_t j = 1; j <= lb; ++j) {
+        next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+        best = std::min(best, next[j]);
+      }
+      if (best > k) return false;
+      std::copy(next, next + lb + 1, row);
+    }
+    return row[lb] <= k;
+  }
+
+  // The expansions of a prefix (or fuzzy term) as an OR.
   Result<std::unique_ptr<DocIterator>> Prefix(const Query& q) {
     auto exp = Expand(q);
     if (!exp.ok()) return exp.status();
@@ -967,7 +995,8 @@ class Builder {
         e.bitset_ok = true;
         break;
       }
-      case Query::Kind::kPrefix: {
+      case Query::Kind::kPrefix:
+      case Query::Kind::kFuzzy: {
         auto exp = Expand(q);
         if (!exp.ok()) return exp.status();
         for (const Found& f : **exp) e.size += f.info.df;
@@ -1065,7 +1094,8 @@ class Builder {
     switch (q.kind()) {
       case Query::Kind::kTerm:
         return AddPostings(q.field(), q.terms()[0], bits);
-      case Query::Kind::kPrefix: {
+      case Query::Kind::kPrefix:
+      case Query::Kind::kFuzzy: {
         auto exp = Expand(q);
         if (!exp.ok()) return exp.status();
         for (const Found& f : **exp) {

@@ -79,6 +79,16 @@ Query Query::Boost(Query child, double factor) {
   return q;
 }
 
+Query Query::Fuzzy(Field field, std::string term, uint32_t max_edits, uint32_t max_expansions) {
+  Query q;
+  q.kind_ = Kind::kFuzzy;
+  q.field_ = field;
+  q.terms_.push_back(std::move(term));
+  q.max_edits_ = max_edits;
+  q.max_expansions_ = max_expansions;
+  return q;
+}
+
 Query Query::All() {
   Query q;
   q.kind_ = Kind::kAll;
@@ -121,6 +131,8 @@ std::string Query::ToString() const {
       std::snprintf(f, sizeof f, "%g", boost_);
       return children_[0].ToString() + "^" + f;
     }
+    case Kind::kFuzzy:
+      return std::string(FieldName(field_)) + ":" + terms_[0] + "~" + std::to_string(max_edits_);
     case Kind::kPrefix:
       return std::string(FieldName(field_)) + ":" + terms_[0] + "*";
     case Kind::kAll:

@@ -29,7 +29,7 @@ namespace loupe {
 
 class Query {
  public:
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost };
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost, kFuzzy };
 
   // Expansions a Prefix query searches at most unless told otherwise.
   static constexpr uint32_t kDefaultMaxExpansions = 1024;
@@ -53,6 +53,11 @@ class Query {
   // max_expansions with the highest document frequency are searched and the
   // search reports a warning (SearchResults::warnings).
   static Query Prefix(Field field, std::string prefix, uint32_t max_expansions = kDefaultMaxExpansions);
+  // Every indexed term of `field` within `max_edits` (0 to 2) insertions,
+  // deletions or substitutions of bytes from `term` (already analyzed like the
+  // field's terms), scored as an OR of those terms; capped like Prefix, at 64
+  // expansions unless told otherwise.
+  static Query Fuzzy(Field field, std::string term, uint32_t max_edits, uint32_t max_expansions = 64);
   static Query All();
   // Matches nothing (e.g. a term that analyzes to no tokens inside an OR).
   static Query None();
@@ -63,6 +68,7 @@ class Query {
   uint32_t max_expansions() const { return max_expansions_; }      // kPrefix
   double boost() const { return boost_; }                           // kBoost
   uint32_t slop() const { return slop_; }                           // kPhrase: 0 = exact
+  uint32_t max_edits() const { return max_edits_; }                 // kFuzzy
   const std::vector<uint32_t>& gaps() const { return gaps_; }
   const std::vector<Query>& children() const { return children_; }
   Days lo() const { return lo_; }
@@ -82,6 +88,7 @@ class Query {
   uint32_t max_expansions_ = 0;
   double boost_ = 1.0;
   uint32_t slop_ = 0;
+  uint32_t max_edits_ = 0;
 };
 
 // Smallest and largest representable dates, used for open ranges.
