@@ -28,6 +28,7 @@ Status Lex(std::string_view text, std::vector<LexToken>* out);
 
 struct Node {
   QueryNode::Kind kind;
+  const LexToken* op = nullptr;  // kNear: the NEAR/n or ADJ/n token
   const LexToken* field = nullptr;
   const LexToken* token = nullptr;
   std::vector<Node*> children;
@@ -44,6 +45,8 @@ class Builder {
   Node* And(Node* a, Node* b) { return Binary(QueryNode::Kind::kAnd, a, b); }
   Node* Or(Node* a, Node* b) { return Binary(QueryNode::Kind::kOr, a, b); }
   Node* Not(const LexToken* op, Node* a);
+  // a NEAR/n b, a ADJ/n b: two words within n positions (ADJ: in that order).
+  Node* Near(Node* a, const LexToken* op, Node* b);
   // field:( ... ): gives the field to every term and phrase of the group.
   Node* FieldGroup(const LexToken* field, Node* group, const LexToken* close);
   void SetRoot(Node* n) { root_ = n; }

@@ -17,7 +17,7 @@
 %stack_overflow { b->Overflow(); }
 %parse_failure { b->Failure(); }
 
-%token AND OR NOT MINUS LPAREN RPAREN TERM PHRASE FIELD.
+%token AND OR NOT MINUS LPAREN RPAREN TERM PHRASE FIELD NEAR.
 
 query ::= or_expr(A).                          { b->SetRoot(A); }
 
@@ -30,7 +30,10 @@ and_expr(A) ::= unary(B).                       { A = B; }
 
 unary(A) ::= NOT(T) unary(B).                   { A = b->Not(T, B); }
 unary(A) ::= MINUS(T) unary(B).                 { A = b->Not(T, B); }
-unary(A) ::= primary(B).                        { A = B; }
+unary(A) ::= near(B).                           { A = B; }
+
+near(A) ::= primary(B).                         { A = B; }
+near(A) ::= primary(B) NEAR(T) primary(C).      { A = b->Near(B, T, C); }
 
 primary(A) ::= LPAREN or_expr(B) RPAREN.        { A = B; }
 primary(A) ::= TERM(T).                         { A = b->Leaf(nullptr, T); }

@@ -143,6 +143,26 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       out->push_back({word == "AND" ? LQ_AND : word == "OR" ? LQ_OR : LQ_NOT, std::string(word), start, word.size()});
       continue;
     }
+    if (word.rfind("NEAR/", 0) == 0 || word.rfind("ADJ/", 0) == 0) {  // proximity: NEAR/n (any order), ADJ/n
+      size_t slash = word.find('/');
+      std::string_view num = word.substr(slash + 1);
+      uint32_t d = 0;
+      bool ok = !num.empty() && num.size() <= 4;
+      for (char c : num) {
+        ok = ok && c >= '0' && c <= '9';
+        if (ok) d = d * 10 + static_cast<uint32_t>(c - '0');
+      }
+      if (!ok || d == 0 || d > 1000)
+        return Status::QuerySyntax("'" + std::string(word.substr(0, slash)) +
+                                       "/n' needs a distance in words from 1 to 1000, e.g. tariffs " +
+                                       std::string(word.substr(0, slash)) + "/5 soybeans",
+                                   start, word.size());
+      LexToken tok{LQ_NEAR, std::string(word), start, word.size()};
+      tok.slop = d;                    // the distance
+      tok.boost = word[0] == 'A' ? 1 : 0;  // 1: ordered (ADJ)
+      out->push_back(tok);
+      continue;
+    }
     size_t colon = word.find(':');
     if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon))) {
       std::string_view name = word.substr(0, colon);

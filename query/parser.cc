@@ -59,6 +59,17 @@ Node* Builder::FieldGroup(const LexToken* field, Node* group, const LexToken* cl
   return group;
 }
 
+Node* Builder::Near(Node* a, const LexToken* op, Node* b) {
+  Node* n = New();
+  n->kind = QueryNode::Kind::kNear;
+  n->op = op;
+  n->children.push_back(a);
+  n->children.push_back(b);
+  n->offset = a ? a->offset : op->offset;
+  n->length = b ? b->offset + b->length - n->offset : op->offset + op->length - n->offset;
+  return n;
+}
+
 Node* Builder::Binary(QueryNode::Kind kind, Node* a, Node* b) {
   if (!a || !b) return a ? a : b;
   // Flatten chains (a AND b AND c) so the tree stays shallow.
@@ -96,6 +107,10 @@ void Builder::SyntaxError(const LexToken* at) {
     case LQ_RPAREN:
       what = "unexpected ')': empty parentheses or a missing term before it";
       break;
+    case LQ_NEAR:
+      what = "'" + at->text + "' joins two words: one right before it and one right after, e.g. tariffs " + at->text +
+             " soybeans";
+      break;
     default:
       what = "unexpected '" + std::string(text_.substr(at->offset, at->length)) + "'";
   }
@@ -121,6 +136,11 @@ QueryNode Convert(const Node* n) {
     q.boost = n->token->boost;
     q.slop = n->token->slop;
     if (n->field) q.field = n->field->text;
+  }
+  if (n->op) {
+    q.distance = n->op->slop;
+    q.ordered = n->op->boost == 1;
+    q.op_offset = n->op->offset;
   }
   for (const Node* c : n->children) q.children.push_back(Convert(c));
   return q;
@@ -202,6 +222,9 @@ std::string QueryNode::ToString() const {
     }
     case Kind::kNot:
       return "(NOT " + children[0].ToString() + ")";
+    case Kind::kNear:
+      return std::string(ordered ? "(ADJ/" : "(NEAR/") + std::to_string(distance) + " " + children[0].ToString() + " " +
+             children[1].ToString() + ")";
   }
   return "?";
 }

@@ -147,6 +147,8 @@ class Planner {
         if (!leaf.ok() || !*leaf || n.boost == 1.0) return leaf;
         return std::optional<Query>(Query::Boost(std::move(**leaf), n.boost));
       }
+      case QueryNode::Kind::kNear:
+        return NearLeaf(n);
       case QueryNode::Kind::kNot: {
         auto c = Plan(n.children[0]);
         if (!c.ok()) return c.status();
@@ -204,6 +206,54 @@ class Planner {
   static bool IsPrefix(const QueryNode& n) {
     return n.kind == QueryNode::Kind::kTerm && n.text.size() > 1 && n.text.back() == '*' &&
            n.text.find_first_not_of('*') != std::string::npos;
+  }
+
+  // a NEAR/n b (either order) and a ADJ/n b (a first): b within n positions of
+  // a, as sloppy phrases of the two words, per field.
+  Result<std::optional<Query>> NearLeaf(const QueryNode& n) {
+    const std::string op = std::string(n.ordered ? "ADJ/" : "NEAR/") + std::to_string(n.distance);
+    const QueryNode& a = n.children[0];
+    const QueryNode& b = n.children[1];
+    for (const QueryNode* c : {&a, &b})
+      if (c->kind != QueryNode::Kind::kTerm || IsPrefix(*c) || IsFuzzy(*c) || c->boost != 1.0)
+        return Status::QuerySyntax("'" + op + "' joins two plain words (no phrases, groups, prefixes or boosts)",
+                                   c->offset, std::max<size_t>(c->length, 1));
+    if (Lower(a.field) != Lower(b.field))
+      return Status::QuerySyntax("'" + op + "' joins two words of the same field; write both bare or both as " +
+                                     (a.field.empty() ? b.field : a.field) + ":word",
+                                 n.op_offset, op.size());
+    std::vector<Field> fields;
+    if (a.field.empty()) {
+      fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
+    } else {
+      std::string name = Lower(a.field);
+      Field f;
+      if (IsDateKeyName(name) || !ParseFieldName(name, &f) || f == Field::kBody)
+        return Status::QuerySyntax(IsDateKeyName(name) ? "'" + op + "' joins words, not dates" : UnknownFieldMessage(a.field),
+                                   a.offset, a.field.size());
+      fields.push_back(f);
+    }
+    std::vector<Query> per_field;
+    for (Field f : fields) {
+      std::string terms[2];
+      for (int i = 0; i < 2; ++i) {
+        const QueryNode& c = i ? b : a;
+        tokens_.clear();
+        analyzer_.AnalyzeField(f, c.text, 0, &tokens_);
+        if (tokens_.size() != 1)
+          return Status::QuerySyntax("'" + op + "' joins single words, but '" + c.text + "' is " +
+                                         (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
+                                     c.value_offset, std::max<size_t>(c.text.size(), 1));
+        terms[i] = tokens_[0].term;
+      }
+      Query ab = Query::SloppyPhrase(f, {terms[0], terms[1]}, {0, 1}, n.distance - 1);
+      if (n.ordered)
+        per_field.push_back(std::move(ab));
+      else
+        per_field.push_back(Query::Or({std::move(ab), Query::SloppyPhrase(f, {terms[1], terms[0]}, {0, 1}, n.distance - 1)}));
+    }
+    if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
+    return std::optional<Query>(Query::Or(std::move(per_field)));
   }
 
   // `word~` or `word~N`: a term ending in '~' and at most one digit.

@@ -9,6 +9,7 @@
 #include "index/format.h"
 #include "storage/lmdb.h"
 #include "loupe/index.h"
+#include "loupe/query_parser.h"
 #include "test_util.h"
 
 using namespace loupe;
@@ -654,4 +655,29 @@ TEST_CASE("sloppy phrases allow words in between, in order") {
   // Three terms: the slop is shared by all the gaps.
   CHECK(Ids(*idx, Query::SloppyPhrase(Field::kBody, {"trade", "talk", "resum"}, {0, 1, 2}, 0)) ==
         std::set<std::string>{"exact"});
+}
+
+TEST_CASE("NEAR/n and ADJ/n: two words within n positions, ADJ in order") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("adjacent", "t", "tariffs soybeans")).ok());
+  REQUIRE((*w)->Add(Doc("two", "t", "tariffs on soybeans")).ok());
+  REQUIRE((*w)->Add(Doc("reversed", "t", "soybeans face tariffs")).ok());
+  REQUIRE((*w)->Add(Doc("far", "t", "tariffs a b c d e f soybeans")).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto ids = [&](const char* text) {
+    auto q = CompileQuery(text, **analyzer);
+    REQUIRE(q.ok());
+    return Ids(*idx, *q);
+  };
+  CHECK(ids("tariffs NEAR/1 soybeans") == std::set<std::string>{"adjacent"});
+  CHECK(ids("tariffs NEAR/2 soybeans") == std::set<std::string>{"adjacent", "two", "reversed"});
+  CHECK(ids("tariffs ADJ/2 soybeans") == std::set<std::string>{"adjacent", "two"});
+  CHECK(ids("soybeans ADJ/2 tariffs") == std::set<std::string>{"reversed"});
+  CHECK(ids("tariffs NEAR/7 soybeans") == std::set<std::string>{"adjacent", "two", "reversed", "far"});
+  CHECK(ids("tariffs NEAR/6 soybeans") == std::set<std::string>{"adjacent", "two", "reversed"});
 }

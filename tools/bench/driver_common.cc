@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -60,6 +61,8 @@ std::optional<Node> Convert(const loupe::QueryNode& n, loupe::Analyzer& analyzer
       }
       return out;
     }
+    case K::kNear:  // rejected by Translate before conversion
+      return std::nullopt;
     case K::kNot: {
       auto c = Convert(n.children[0], analyzer);
       if (!c) return std::nullopt;
@@ -196,6 +199,13 @@ bool Translate(const std::string& query, Node* out, std::string* error) {
   loupe::Analyzer& analyzer = SharedAnalyzer();
   auto planned = loupe::PlanQuery(*tree, analyzer);
   if (!planned.ok()) return *error = "Loupe rejects it: " + planned.status().message(), false;
+  std::function<bool(const loupe::QueryNode&)> has_near = [&](const loupe::QueryNode& n) {
+    if (n.kind == loupe::QueryNode::Kind::kNear) return true;
+    for (const auto& c : n.children)
+      if (has_near(c)) return true;
+    return false;
+  };
+  if (has_near(*tree)) return *error = "NEAR/ADJ are not translated for the peer engines", false;
   auto node = Convert(*tree, analyzer);
   if (!node) return *error = "nothing searchable", false;
   *out = std::move(*node);

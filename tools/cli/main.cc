@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   auto* search = app.add_subcommand("search", "Search the index and print ranked hits.\n"
                                               "Example: loupe search --db news.loupe 'actor:Bessent AND topic:tariffs'\n"
                                               "Syntax: words (all must match), AND OR NOT -word ( ) \"phrase\" \"phrase\"~3 word* word~ word^2\n"
+                                              "a NEAR/5 b, a ADJ/5 b (in order);\n"
                                               "field:word, field:(a OR b) for title author actor topic; dates: before: after:\n"
                                               "on: since: until: date:A..B date:>=D; * alone matches every document.\n"
                                               "Details: docs/query-language.md. Put `--` before a query that\n"

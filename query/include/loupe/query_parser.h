@@ -28,7 +28,7 @@ namespace loupe {
 
 // Syntax tree of a query, before field names, dates and terms are interpreted.
 struct QueryNode {
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot };
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kNear };
   Kind kind = Kind::kTerm;
   std::string field;         // as written (empty for bare terms); kTerm and kPhrase only
   std::string text;          // term or phrase text, unquoted
@@ -37,6 +37,9 @@ struct QueryNode {
   size_t value_offset = 0;   // byte offset of the text after "field:"
   double boost = 1.0;        // kTerm and kPhrase: N of a trailing ^N (score weight)
   uint32_t slop = 0;         // kPhrase: N of a trailing ~N (words allowed in between)
+  uint32_t distance = 0;     // kNear: n of NEAR/n or ADJ/n (two children)
+  bool ordered = false;      // kNear: ADJ (the first child comes first)
+  size_t op_offset = 0;      // kNear: where the operator is
   std::vector<QueryNode> children;
 
   // Canonical form for tests: (AND a (OR b c) (NOT d)) with fields as field:text
