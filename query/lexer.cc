@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "builder.h"
 #include "grammar.h"
@@ -52,6 +53,31 @@ bool IsDateKey(std::string_view s) {
       if ((s[i] | 0x20) != k[i]) eq = false;
     if (eq) return true;
   }
+  return false;
+}
+
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Whether `name:` is read as a field: a known field or date key (`body` too, to
+// say it is not one), or a name close enough to one to be a typo of it (one
+// edit for names of up to 4 bytes, two beyond), which the planner then reports
+// with a suggestion. Anything else (`https:`, `note:`) stays text.
+bool NamesAField(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t most = lower.size() <= 4 ? 1 : 2;
+  for (const char* k : {"title", "author", "actor", "topic", "body", "before", "after", "on", "date", "since", "until"})
+    if (Distance(lower, k) <= (lower == k ? 0 : most)) return true;
   return false;
 }
 
@@ -164,7 +190,7 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       continue;
     }
     size_t colon = word.find(':');
-    if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon))) {
+    if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon)) && NamesAField(word.substr(0, colon))) {
       std::string_view name = word.substr(0, colon);
       size_t after = start + colon + 1;
       if (after < i) {
