@@ -76,7 +76,8 @@ bool NamesAField(std::string_view name) {
   std::string lower(name);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   size_t most = lower.size() <= 4 ? 1 : 2;
-  for (const char* k : {"title", "author", "actor", "topic", "body", "before", "after", "on", "date", "since", "until"})
+  for (const char* k : {"title", "author", "actor", "topic", "body", "before", "after", "on", "date", "since", "until",
+                        "sort"})
     if (Distance(lower, k) <= (lower == k ? 0 : most)) return true;
   return false;
 }

@@ -196,6 +196,10 @@ class Planner {
     }
     std::string name = Lower(n.field);
     if (IsDateKeyName(name)) return DateLeaf(n, name);
+    if (name == "sort")
+      return Status::QuerySyntax("sort: must stand on its own at the top level of the query (not inside OR, NOT or "
+                                 "parentheses), e.g. tariffs sort:-date",
+                                 n.offset, n.length);
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)
       return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
@@ -438,8 +442,44 @@ class Planner {
 
 Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOptions& options) {
   return Guard([&]() -> Result<Query> {
+  // sort:date, sort:-date and sort:relevance order the results: they may stand
+  // only at the top level of the query (alone or ANDed), and are taken out.
+  auto is_sort = [](const QueryNode& n) {
+    return (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) && Lower(n.field) == "sort";
+  };
+  QueryNode rest = tree;
+  const QueryNode* sort = nullptr;
+  if (is_sort(rest)) {
+    sort = &tree;
+  } else if (rest.kind == QueryNode::Kind::kAnd) {
+    rest.children.clear();
+    for (const QueryNode& c : tree.children) {
+      if (!is_sort(c)) {
+        rest.children.push_back(c);
+      } else if (sort) {
+        return Status::QuerySyntax("the query has two sort: orders; keep one", c.offset, c.length);
+      } else {
+        sort = &c;
+      }
+    }
+  }
+  if (sort) {
+    std::string v = Lower(sort->text);
+    SortOrder order;
+    if (v == "date" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kDateAscending;
+    else if (v == "-date" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kDateDescending;
+    else if (v == "relevance" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kRelevance;
+    else
+      return Status::QuerySyntax("sort: takes date (oldest first), -date (newest first) or relevance", sort->value_offset,
+                                 std::max<size_t>(sort->text.size(), 1));
+    if (options.sort) *options.sort = order;
+    if (sort == &tree || rest.children.empty())
+      return Status::QuerySyntax("sort: orders what a query finds; add what to search for, or * for everything",
+                                 tree.offset, std::max<size_t>(tree.length, 1));
+    if (rest.children.size() == 1) rest = QueryNode(rest.children[0]);
+  }
   Planner p(analyzer, options);
-  auto q = p.Plan(tree);
+  auto q = p.Plan(rest);
   if (!q.ok()) return q.status();
   if (!*q)
     return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,

@@ -240,3 +240,22 @@ TEST_CASE("relative dates count back from --now and are echoed resolved") {
   CHECK(bad.code == 2);
   CHECK(bad.err.find("--now expects a day as YYYY-MM-DD") != std::string::npos);
 }
+
+TEST_CASE("--sort and sort: order hits by date") {
+  Fixture loupe;
+  Run newest = loupe("search --db " + loupe.db() + " --format json --limit 56 --sort -date tariffs");
+  Run token = loupe("search --db " + loupe.db() + " --format json --limit 56 'tariffs sort:-date'");
+  Run oldest = loupe("search --db " + loupe.db() + " --format json --limit 56 --sort -date 'tariffs sort:date'");
+  REQUIRE((newest.code == 0 && token.code == 0 && oldest.code == 0));
+  auto n = nlohmann::json::parse(newest.out), t = nlohmann::json::parse(token.out), o = nlohmann::json::parse(oldest.out);
+  CHECK(n["hits"] == t["hits"]);
+  std::string prev = "9999";
+  for (const auto& h : n["hits"]) {
+    if (h["date"].is_null()) break;  // undated last
+    CHECK(h["date"].get<std::string>() <= prev);
+    prev = h["date"].get<std::string>();
+  }
+  CHECK(o["hits"][0]["date"].get<std::string>() < n["hits"][0]["date"].get<std::string>());  // the query wins
+  Run bad = loupe("search --db " + loupe.db() + " --sort newest tariffs");
+  CHECK(bad.code == 2);
+}

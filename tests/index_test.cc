@@ -681,3 +681,38 @@ TEST_CASE("NEAR/n and ADJ/n: two words within n positions, ADJ in order") {
   CHECK(ids("tariffs NEAR/7 soybeans") == std::set<std::string>{"adjacent", "two", "reversed", "far"});
   CHECK(ids("tariffs NEAR/6 soybeans") == std::set<std::string>{"adjacent", "two", "reversed"});
 }
+
+TEST_CASE("hits sorted by date, oldest or newest first, undated last, pages consistent") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 40; ++i) {
+    std::optional<Days> date;
+    if (i % 5 != 0) date = Days{20000 + (i * 17) % 31};  // repeats, so ties by doc id
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", i % 2 ? "x x x y" : "x", date)).ok());
+  }
+  REQUIRE((*w)->Commit().ok());
+  for (SortOrder order : {SortOrder::kDateAscending, SortOrder::kDateDescending}) {
+    auto all = idx->Search(Body("x"), {.limit = 100, .sort = order});
+    REQUIRE(all.ok());
+    REQUIRE(all->hits.size() == 40);
+    for (size_t i = 1; i < all->hits.size(); ++i) {
+      const auto& a = all->hits[i - 1].document;
+      const auto& b = all->hits[i].document;
+      INFO("position " << i);
+      if (!a.date) {
+        CHECK_FALSE(b.date);  // undated last
+      } else if (b.date) {
+        CHECK((order == SortOrder::kDateAscending ? *a.date <= *b.date : *a.date >= *b.date));
+        if (*a.date == *b.date) CHECK(all->hits[i - 1].doc_id < all->hits[i].doc_id);
+      }
+      CHECK(all->hits[i].score > 0);  // hits keep their scores
+    }
+    for (size_t off : {0, 7, 33}) {
+      auto page = idx->Search(Body("x"), {.limit = 5, .offset = off, .exact_total = false, .sort = order});
+      REQUIRE(page.ok());
+      for (size_t i = 0; i < page->hits.size(); ++i) CHECK(page->hits[i].doc_id == all->hits[off + i].doc_id);
+    }
+  }
+}

@@ -373,3 +373,46 @@ TEST_CASE("relative dates count back from a settable now and are reported resolv
     CHECK(q.status().offset() == 6);
   }
 }
+
+TEST_CASE("sort: tokens set the order and leave the query") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  struct Row {
+    const char* query;
+    SortOrder order;
+    const char* tree;
+  };
+  const Row rows[] = {
+      {"title:x sort:date", SortOrder::kDateAscending, "title:x"},
+      {"sort:-date title:x title:y", SortOrder::kDateDescending, "(AND title:x title:y)"},
+      {"title:x SORT:relevance", SortOrder::kRelevance, "title:x"},
+      {"* sort:-date", SortOrder::kDateDescending, "*"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.query);
+    SortOrder order = r.order == SortOrder::kRelevance ? SortOrder::kDateAscending : SortOrder::kRelevance;
+    auto q = CompileQuery(r.query, **analyzer, {.now = std::nullopt, .resolved = nullptr, .sort = &order});
+    REQUIRE(q.ok());
+    CHECK(q->ToString() == r.tree);
+    CHECK(order == r.order);
+  }
+  SortOrder untouched = SortOrder::kDateDescending;
+  REQUIRE(CompileQuery("title:x", **analyzer, {.now = std::nullopt, .resolved = nullptr, .sort = &untouched}).ok());
+  CHECK(untouched == SortOrder::kDateDescending);
+  const Err errs[] = {
+      {"sort:date", "sort: orders what a query finds; add what to search for, or * for everything", 0},
+      {"x sort:dates", "sort: takes date (oldest first), -date (newest first) or relevance", 7},
+      {"x sort:date sort:-date", "the query has two sort: orders; keep one", 12},
+      {"x OR sort:date",
+       "sort: must stand on its own at the top level of the query (not inside OR, NOT or parentheses), e.g. "
+       "tariffs sort:-date",
+       5},
+  };
+  for (const Err& r : errs) {
+    INFO(r.query);
+    auto q = CompileQuery(r.query, **analyzer);
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message() == r.message);
+    CHECK(q.status().offset() == r.offset);
+  }
+}

@@ -946,25 +946,41 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   auto it = BuildIterator(query, **txn, **table, scoring, &error, &warnings);
   if (!it.ok()) return it.status();
 
-  // Top-k: a min-heap of the best (offset + limit) hits; worse = lower score, then higher doc.
+  // Top-k: a min-heap of the best (offset + limit) hits by key (the score, or a
+  // date made "higher is better"); worse = lower key, then higher doc.
   struct Entry {
+    double key;
     double score;
     uint32_t doc;
   };
-  auto worse = [](const Entry& a, const Entry& b) { return a.score != b.score ? a.score > b.score : a.doc < b.doc; };
+  auto worse = [](const Entry& a, const Entry& b) { return a.key != b.key ? a.key > b.key : a.doc < b.doc; };
+  const bool by_date = options.sort != SortOrder::kRelevance;
+  const DocTable& dt = **table;
+  auto date_key = [&](uint32_t doc) {
+    Days d = doc < dt.dates.size() ? dt.dates[doc] : format::kNoDate;
+    if (d == format::kNoDate) return -1e18;  // undated last either way
+    return options.sort == SortOrder::kDateDescending ? static_cast<double>(d) : -static_cast<double>(d);
+  };
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
   size_t k = options.offset + options.limit;
   if (k < options.offset) k = SIZE_MAX;  // overflow
   SearchResults res;
   res.warnings = std::move(warnings);
   DocIterator& root = **it;
-  const bool prune = !options.exact_total && k > 0;
+  const bool prune = !options.exact_total && k > 0 && !by_date;
   double theta = 0;
   if (k == 0) res.total = root.CountAll();  // only the number of matches is wanted
   for (root.Next(); k > 0 && root.doc() != kEndDoc; root.Next()) {
     ++res.total;
     if (k == 0) continue;
-    Entry e{root.Score(), root.doc()};
+    Entry e{0, 0, root.doc()};
+    if (by_date) {
+      e.key = date_key(e.doc);
+      if (heap.size() == k && !worse(e, heap.top())) continue;  // not scored unless it enters
+      e.score = root.Score();
+    } else {
+      e.key = e.score = root.Score();
+    }
     if (heap.size() < k) {
       heap.push(e);
     } else if (worse(e, heap.top())) {
@@ -975,8 +991,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     }
     // Documents come in increasing id order, so a later one must score strictly
     // more than the k-th best to displace it.
-    if (prune && heap.size() == k && heap.top().score > theta) {
-      theta = heap.top().score;
+    if (prune && heap.size() == k && heap.top().key > theta) {
+      theta = heap.top().key;
       root.SetMinCompetitive(theta);
       res.total_exact = false;
     }

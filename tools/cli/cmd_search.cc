@@ -34,6 +34,10 @@ int RunSearch(const SearchArgs& a) {
   PlanOptions plan;
   std::vector<std::string> resolved;
   plan.resolved = &resolved;
+  SortOrder order = a.sort == "date"    ? SortOrder::kDateAscending
+                    : a.sort == "-date" ? SortOrder::kDateDescending
+                                        : SortOrder::kRelevance;
+  plan.sort = &order;
   Days now;
   if (a.now.empty()) {
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
@@ -50,7 +54,7 @@ int RunSearch(const SearchArgs& a) {
   }
   auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset});
+  auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset, .sort = order});
   if (!res.ok()) return Fail("search failed", res.status());
   for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
   if (!resolved.empty() && a.format != "json") {

@@ -41,6 +41,7 @@ struct SearchArgs {
   size_t offset = 0;
   std::string format = "text";
   std::string now;  // YYYY-MM-DD that relative dates count back from; empty: today
+  std::string sort = "relevance";  // relevance | date | -date (a sort: in the query wins)
 };
 int RunSearch(const SearchArgs& a);
 

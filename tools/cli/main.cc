@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(CLI::NonNegativeNumber);
   search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(CLI::NonNegativeNumber);
+  search->add_option("--sort", sa.sort,
+                     "Order: relevance (default), date (oldest first) or -date (newest first); undated last. "
+                     "A sort: in the query wins")
+      ->check(CLI::IsMember({"relevance", "date", "-date"}));
   search->add_option("--now", sa.now,
                      "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
   search->add_option("--format", sa.format, "Output format: text or json (default text)")

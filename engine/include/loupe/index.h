@@ -61,6 +61,8 @@ struct SearchOptions {
   // is much faster for large result sets; `total` is then a lower bound and
   // `total_exact` false. The hits are the same either way.
   bool exact_total = true;
+  // Hit order (hits still carry their scores). Only kRelevance prunes.
+  SortOrder sort = SortOrder::kRelevance;
 };
 
 struct Hit {

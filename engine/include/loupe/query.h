@@ -95,6 +95,10 @@ class Query {
 inline constexpr Days kMinDays = -719162;  // 0001-01-01
 inline constexpr Days kMaxDays = 2932896;  // 9999-12-31
 
+// Order of search hits: by score (best first), or by date, oldest or newest
+// first; undated documents come last in both date orders, ties by doc id.
+enum class SortOrder { kRelevance, kDateAscending, kDateDescending };
+
 }  // namespace loupe
 
 #endif  // LOUPE_QUERY_H_

@@ -64,6 +64,9 @@ struct PlanOptions {
   // If set, receives one line per relative date the query used, saying what it
   // resolved to, e.g. "7d = 2025-09-13".
   std::vector<std::string>* resolved = nullptr;
+  // If set, receives the order a sort:date, sort:-date or sort:relevance in the
+  // query asks for (left unchanged when the query has none).
+  SortOrder* sort = nullptr;
 };
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
