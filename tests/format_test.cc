@@ -215,5 +215,7 @@ TEST_CASE("field lengths as one-byte codes: exact when short, within an eighth, 
     if (l < 32) REQUIRE(low == l);
     REQUIRE(static_cast<double>(l - low) <= static_cast<double>(l) / 8);
   }
-  CHECK(loupe::EncodeLength(UINT32_MAX) <= 255);
+  CHECK(loupe::EncodeLength(UINT32_MAX) == 32 + 26 * 8 + 7);
+  for (int code = 0; code < 256; ++code)  // every code decodes (the factor table covers all 256)
+    CHECK(loupe::DecodeLength(static_cast<uint8_t>(code)) <= loupe::DecodeLength(255));
 }

@@ -2,6 +2,8 @@
 # Developer entry point.
 #   tools/dev.sh demo [QUERY]   install deps, build, index corpus/, run QUERY
 #   tools/dev.sh test           install deps, build, run every test (ctest)
+#   tools/dev.sh test --sanitize  the same in build-sanitize/, under AddressSanitizer and
+#                               UndefinedBehaviorSanitizer (any report fails the run)
 #   tools/dev.sh build          install deps, build only
 set -euo pipefail
 
@@ -36,14 +38,29 @@ case "$cmd" in
     exit $rc
     ;;
   test)
-    do_build
-    ctest --test-dir "$build" --output-on-failure -j"$jobs"
+    if [ "${1:-}" = "--sanitize" ]; then
+      "$root/tools/install-deps.sh"
+      build="${LOUPE_BUILD_DIR:-$root/build-sanitize}"
+      flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+      cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_WERROR=ON \
+        -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
+        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+        -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+      cmake --build "$build" -j"$jobs"
+      # The install test builds a program outside this configuration, without the
+      # sanitizer runtime, against the instrumented library: it cannot run here.
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$build" --output-on-failure -j"$jobs" -E install_test
+    else
+      do_build
+      ctest --test-dir "$build" --output-on-failure -j"$jobs"
+    fi
     ;;
   build)
     do_build
     ;;
   *)
-    echo "usage: tools/dev.sh demo [QUERY] | test | build" >&2
+    echo "usage: tools/dev.sh demo [QUERY] | test [--sanitize] | build" >&2
     exit 2
     ;;
 esac

@@ -37,8 +37,11 @@ inline uint8_t EncodeLength(uint32_t len) {
   int top = 31 - __builtin_clz(len);  // 5..31
   return static_cast<uint8_t>(32 + (top - 5) * 8 + ((len >> (top - 3)) & 7));
 }
-// The smallest length with that code.
+// The smallest length with that code (codes above EncodeLength(UINT32_MAX),
+// which no length has, read as that one).
 inline uint32_t DecodeLength(uint8_t code) {
+  constexpr uint8_t kTop = 32 + 26 * 8 + 7;  // EncodeLength(UINT32_MAX)
+  if (code > kTop) code = kTop;
   if (code < 32) return code;
   int top = (code - 32) / 8 + 5;
   return (uint32_t{1} << top) | (uint32_t{(code - 32u) % 8} << (top - 3));
