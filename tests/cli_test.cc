@@ -259,3 +259,24 @@ TEST_CASE("--sort and sort: order hits by date") {
   Run bad = loupe("search --db " + loupe.db() + " --sort newest tariffs");
   CHECK(bad.code == 2);
 }
+
+TEST_CASE("explain shows the syntax, the plan, resolved dates and matches per part") {
+  Fixture loupe;
+  Run r = loupe("explain --db " + loupe.db() + " --now 2025-09-20 --format json 'tariffs since:30d sort:-date'");
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["syntax"] == "(AND tariffs since:30d sort:-date)");
+  CHECK(j["sort"] == "-date");
+  CHECK(j["resolved_dates"][0] == "30d = 2025-08-21");
+  CHECK(j["plan"]["node"] == "(AND (OR title:tariff body:tariff actor:tariffs topic:tariff) date:[2025-08-21..])");
+  // The matches of the whole equal what search finds; each part's are there too.
+  Run s = loupe("search --db " + loupe.db() + " --now 2025-09-20 --format json --limit 0 'tariffs since:30d'");
+  REQUIRE(s.code == 0);
+  CHECK(j["plan"]["matches"] == nlohmann::json::parse(s.out)["total"]);
+  CHECK(j["plan"]["children"].size() == 2);
+  CHECK(j["plan"]["children"][1]["matches"].get<int>() > 0);
+  Run text = loupe("explain --db " + loupe.db() + " 'title:tarif*'");
+  CHECK(text.out.find("plan:   title:tarif*") != std::string::npos);
+  Run bad = loupe("explain 'a OR'");
+  CHECK(bad.code == 2);
+}

@@ -51,6 +51,14 @@ struct StatsArgs {
 };
 int RunStats(const StatsArgs& a);
 
+struct ExplainArgs {
+  std::string db;
+  std::vector<std::string> query_parts;
+  std::string now;
+  std::string format = "text";
+};
+int RunExplain(const ExplainArgs& a);
+
 struct BenchArgs {
   std::string db;
   std::string queries;

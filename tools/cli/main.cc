@@ -63,6 +63,18 @@ int main(int argc, char** argv) {
   stats->add_option("--format", ta.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
 
+  ExplainArgs ea;
+  ea.db = DefaultDb();
+  auto* explain = app.add_subcommand("explain", "Show how a query is read: its syntax tree, the plan (analyzed terms,\n"
+                                                "resolved dates, prefixes, fuzzy terms, sort order) and, when the index\n"
+                                                "exists, how many documents each part matches.\n"
+                                                "Example: loupe explain --db news.loupe 'tarif* since:30d sort:-date'");
+  explain->add_option("--db", ea.db, "Index directory (default: $LOUPE_DB, else ./.loupe); optional");
+  explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
+  explain->add_option("--format", ea.format, "Output format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
+
   BenchArgs ba;
   ba.db = DefaultDb();
   auto* bench = app.add_subcommand("bench", "Time queries inside the process (used by tools/bench/run.sh).\n"
@@ -86,6 +98,7 @@ int main(int argc, char** argv) {
     if (*index) return RunIndex(ia);
     if (*search) return RunSearch(sa);
     if (*stats) return RunStats(ta);
+    if (*explain) return RunExplain(ea);
     if (*bench) return RunBench(ba);
   } catch (const std::exception& e) {
     std::cerr << "loupe: internal error: " << e.what() << "\n";

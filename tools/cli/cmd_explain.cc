@@ -1,0 +1,131 @@
+// loupe explain [--db DIR] [--now D] [--format text|json] QUERY
+//
+// Shows how a query is read: the syntax tree, the plan (analyzed terms, resolved
+// dates, prefix and fuzzy leaves, the sort order), what each relative date
+// resolved to and, when an index is at hand, how many documents each part of
+// the plan matches there.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/common.h"
+#include "loupe/query_parser.h"
+
+namespace loupe::cli {
+
+namespace {
+
+const char* SortName(SortOrder s) {
+  switch (s) {
+    case SortOrder::kDateAscending: return "date";
+    case SortOrder::kDateDescending: return "-date";
+    case SortOrder::kRelevance: return "relevance";
+  }
+  return "relevance";
+}
+
+// The plan as an indented tree, with the matches of every node when `index` is set.
+void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlohmann::ordered_json* json,
+          Status* error) {
+  nlohmann::ordered_json node = {{"node", q.ToString()}};
+  std::string label;
+  switch (q.kind()) {
+    case Query::Kind::kAnd: label = "AND"; break;
+    case Query::Kind::kOr: label = "OR"; break;
+    case Query::Kind::kNot: label = "NOT"; break;
+    case Query::Kind::kBoost: label = "BOOST x" + std::to_string(q.boost()); break;
+    default: label = q.ToString();
+  }
+  int64_t matches = -1;
+  if (index && error->ok()) {
+    auto r = index->Search(q, {.limit = 0, .load_documents = false});
+    if (r.ok()) {
+      matches = static_cast<int64_t>(r->total);
+      node["matches"] = matches;
+      if (!r->warnings.empty()) node["warnings"] = r->warnings;
+    } else {
+      *error = r.status();
+    }
+  }
+  if (text) {
+    *text << std::string(2 * static_cast<size_t>(depth) + 2, ' ') << label;
+    if (matches >= 0) *text << "    [" << matches << " match" << (matches == 1 ? "" : "es") << "]";
+    *text << "\n";
+  }
+  if (!q.children().empty()) {
+    nlohmann::ordered_json kids = nlohmann::ordered_json::array();
+    for (const Query& c : q.children()) {
+      nlohmann::ordered_json k;
+      Walk(c, index, depth + 1, text, &k, error);
+      kids.push_back(k);
+    }
+    node["children"] = kids;
+  }
+  *json = node;
+}
+
+}  // namespace
+
+int RunExplain(const ExplainArgs& a) {
+  std::string query;
+  for (const std::string& p : a.query_parts) query += (query.empty() ? "" : " ") + p;
+  auto analyzer = Analyzer::Create();
+  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
+  auto tree = ParseQuery(query);
+  if (!tree.ok()) {
+    PrintQueryError(query, tree.status());
+    return kExitUsage;
+  }
+  Days now;
+  if (a.now.empty()) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    now = static_cast<Days>(secs.count() / 86400);
+  } else if (!ParseIsoDate(a.now, &now)) {
+    std::cerr << "loupe: explain: --now expects a day as YYYY-MM-DD (e.g. --now 2025-09-20), not '" << a.now << "'\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> resolved;
+  SortOrder sort = SortOrder::kRelevance;
+  auto q = PlanQuery(*tree, **analyzer, {.now = now, .resolved = &resolved, .sort = &sort});
+  if (!q.ok()) {
+    PrintQueryError(query, q.status());
+    return kExitUsage;
+  }
+  // The index is optional: without one, explain shows the reading only.
+  std::unique_ptr<Index> index;
+  if (std::filesystem::exists(a.db)) {
+    auto opened = Index::Open(a.db, {.read_only = true});
+    if (!opened.ok()) return Fail("cannot open index " + a.db, opened.status());
+    index = std::move(*opened);
+  }
+  std::ostringstream text;
+  nlohmann::ordered_json plan;
+  Status error;
+  Walk(*q, index.get(), 0, &text, &plan, &error);
+  if (!error.ok()) return Fail("explain failed", error);
+
+  if (a.format == "json") {
+    nlohmann::ordered_json out = {{"query", query}, {"syntax", tree->ToString()}, {"plan", plan},
+                                  {"sort", SortName(sort)}};
+    if (!resolved.empty()) out["resolved_dates"] = resolved;
+    if (index) out["index"] = a.db;
+    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  std::cout << "query:  " << query << "\n"
+            << "syntax: " << tree->ToString() << "\n"
+            << "plan:   " << q->ToString() << "\n"
+            << "sort:   " << SortName(sort) << "\n";
+  if (!resolved.empty()) {
+    std::cout << "dates:  counted back from " << FormatIsoDate(now) << ":";
+    for (const std::string& r : resolved) std::cout << " " << r << ";";
+    std::cout << "\n";
+  }
+  std::cout << (index ? "parts, with their matches in " + a.db + ":\n" : "parts (no index at " + a.db + "):\n")
+            << text.str();
+  return kExitOk;
+}
+
+}  // namespace loupe::cli
