@@ -280,3 +280,22 @@ TEST_CASE("explain shows the syntax, the plan, resolved dates and matches per pa
   Run bad = loupe("explain 'a OR'");
   CHECK(bad.code == 2);
 }
+
+TEST_CASE("show prints a stored article by id, exit 1 for an unknown id") {
+  Fixture loupe;
+  Run hits = loupe("search --db " + loupe.db() + " --format json --limit 1 " + Quote(kCard));
+  REQUIRE(hits.code == 0);
+  std::string id = nlohmann::json::parse(hits.out)["hits"][0]["id"];
+  Run text = loupe("show --db " + loupe.db() + " " + Quote(id));
+  REQUIRE(text.code == 0);
+  CHECK(text.out.find("Actors: ") != std::string::npos);
+  CHECK(text.out.find("Bessent") != std::string::npos);
+  Run json = loupe("show --db " + loupe.db() + " --format json " + Quote(id));
+  REQUIRE(json.code == 0);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["id"] == id);
+  CHECK(j["body"].get<std::string>().size() > 500);
+  Run missing = loupe("show --db " + loupe.db() + " no/such/article.txt");
+  CHECK(missing.code == 1);
+  CHECK(missing.err.find("no article with id 'no/such/article.txt'") != std::string::npos);
+}

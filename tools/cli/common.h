@@ -59,6 +59,13 @@ struct ExplainArgs {
 };
 int RunExplain(const ExplainArgs& a);
 
+struct ShowArgs {
+  std::string db;
+  std::string id;
+  std::string format = "text";
+};
+int RunShow(const ShowArgs& a);
+
 struct BenchArgs {
   std::string db;
   std::string queries;

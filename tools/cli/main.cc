@@ -75,6 +75,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
 
+  ShowArgs wa;
+  wa.db = DefaultDb();
+  auto* show = app.add_subcommand("show", "Print one stored article: its headers, then its text. Exit 1 if the id\n"
+                                          "is not in the index.\n"
+                                          "Example: loupe show --db news.loupe articles/a07-fentanyl-tariff.txt");
+  show->add_option("--db", wa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  show->add_option("--format", wa.format, "Output format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  show->add_option("id", wa.id, "The article's id, as search prints it")->required();
+
   BenchArgs ba;
   ba.db = DefaultDb();
   auto* bench = app.add_subcommand("bench", "Time queries inside the process (used by tools/bench/run.sh).\n"
@@ -99,6 +109,7 @@ int main(int argc, char** argv) {
     if (*search) return RunSearch(sa);
     if (*stats) return RunStats(ta);
     if (*explain) return RunExplain(ea);
+    if (*show) return RunShow(wa);
     if (*bench) return RunBench(ba);
   } catch (const std::exception& e) {
     std::cerr << "loupe: internal error: " << e.what() << "\n";
