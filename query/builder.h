@@ -23,6 +23,18 @@ struct LexToken {
   uint32_t slop = 0;        // PHRASE: the N of a trailing ~N
 };
 
+// Names with a meaning before a colon, in lower case: the searchable fields and
+// the date keys. Shared by the lexer (is `name:` a field?) and the planner.
+inline constexpr const char* kFieldNames[] = {"title", "author", "actor", "topic"};
+inline constexpr const char* kDateKeys[] = {"before", "after", "on", "date", "since", "until"};
+
+// ASCII lower case.
+std::string Lower(std::string_view s);
+// Whether s names a date key, in any case.
+bool IsDateKey(std::string_view s);
+// Levenshtein distance in bytes.
+size_t EditDistance(std::string_view a, std::string_view b);
+
 // Splits a query into tokens. On error returns the status and leaves *out partial.
 Status Lex(std::string_view text, std::vector<LexToken>* out);
 

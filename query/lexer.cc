@@ -45,41 +45,16 @@ bool IsFieldName(std::string_view s) {
   return true;
 }
 
-bool IsDateKey(std::string_view s) {
-  for (const char* k : {"before", "after", "on", "date", "since", "until"}) {
-    if (s.size() != std::strlen(k)) continue;
-    bool eq = true;
-    for (size_t i = 0; i < s.size(); ++i)
-      if ((s[i] | 0x20) != k[i]) eq = false;
-    if (eq) return true;
-  }
-  return false;
-}
-
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 // Whether `name:` is read as a field: a known field or date key (`body` too, to
 // say it is not one), or a name close enough to one to be a typo of it (one
 // edit for names of up to 4 bytes, two beyond), which the planner then reports
 // with a suggestion. Anything else (`https:`, `note:`) stays text.
 bool NamesAField(std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = Lower(name);
   size_t most = lower.size() <= 4 ? 1 : 2;
-  for (const char* k : {"title", "author", "actor", "topic", "body", "before", "after", "on", "date", "since", "until",
-                        "sort"})
-    if (Distance(lower, k) <= (lower == k ? 0 : most)) return true;
-  return false;
+  auto close = [&](const char* k) { return EditDistance(lower, k) <= most; };
+  return std::any_of(std::begin(kFieldNames), std::end(kFieldNames), close) ||
+         std::any_of(std::begin(kDateKeys), std::end(kDateKeys), close) || close("body") || close("sort");
 }
 
 // A trailing ^N on a word sets the word's boost: *text becomes the word before
@@ -109,6 +84,30 @@ Status SplitBoost(std::string_view word, size_t offset, std::string* text, doubl
 }
 
 }  // namespace
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool IsDateKey(std::string_view s) {
+  std::string lower = Lower(s);
+  return std::any_of(std::begin(kDateKeys), std::end(kDateKeys), [&](const char* k) { return lower == k; });
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
 
 Status Lex(std::string_view t, std::vector<LexToken>* out) {
   size_t i = 0, n = t.size();

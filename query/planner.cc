@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "builder.h"
 #include "loupe/query_parser.h"
 #include "util/guard.h"
 
@@ -13,38 +14,24 @@ namespace {
 
 // Fields a bare term or phrase searches.
 constexpr Field kDefaultFields[] = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
-constexpr const char* kSearchFields[] = {"title", "author", "actor", "topic"};
-constexpr const char* kDateKeys[] = {"before", "after", "on", "date", "since", "until"};
+using qp::EditDistance;
+using qp::kDateKeys;
+using qp::kFieldNames;
+using qp::Lower;
 
-bool IsDateKeyName(const std::string& lower) {
-  for (const char* k : kDateKeys)
-    if (lower == k) return true;
-  return false;
-}
+bool IsDateKeyName(const std::string& name) { return qp::IsDateKey(name); }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
+// One alternative per field: the query itself when there is one, else their OR.
+std::optional<Query> AnyOf(std::vector<Query> per_field) {
+  if (per_field.empty()) return std::nullopt;
+  if (per_field.size() == 1) return std::move(per_field[0]);
+  return Query::Or(std::move(per_field));
 }
 
 std::string UnknownFieldMessage(const std::string& name) {
   std::string lower = Lower(name), best;
   size_t best_d = 3;  // suggest only close names
-  for (const char* k : kSearchFields)
+  for (const char* k : kFieldNames)
     if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
   for (const char* k : kDateKeys)
     if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
@@ -190,9 +177,7 @@ class Planner {
       std::vector<Query> per_field;
       for (Field f : kDefaultFields)
         if (auto q = Analyzed(f, n.text, n.slop)) per_field.push_back(std::move(*q));
-      if (per_field.empty()) return std::optional<Query>();
-      if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
-      return std::optional<Query>(Query::Or(std::move(per_field)));
+      return AnyOf(std::move(per_field));
     }
     std::string name = Lower(n.field);
     if (IsDateKeyName(name)) return DateLeaf(n, name);
@@ -256,8 +241,22 @@ class Planner {
       else
         per_field.push_back(Query::Or({std::move(ab), Query::SloppyPhrase(f, {terms[1], terms[0]}, {0, 1}, n.distance - 1)}));
     }
-    if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
-    return std::optional<Query>(Query::Or(std::move(per_field)));
+    return AnyOf(std::move(per_field));
+  }
+
+  // The fields a prefix or fuzzy leaf searches: the default ones when bare,
+  // else its field, which must be a searchable one (`what` names the leaf in
+  // the error for a date key).
+  Result<std::vector<Field>> LeafFields(const QueryNode& n, const char* what) {
+    if (n.field.empty()) return std::vector<Field>(std::begin(kDefaultFields), std::end(kDefaultFields));
+    std::string name = Lower(n.field);
+    if (IsDateKeyName(name))
+      return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not " + what,
+                                 n.value_offset, n.text.size());
+    Field f;
+    if (!ParseFieldName(name, &f) || f == Field::kBody)
+      return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
+    return std::vector<Field>{f};
   }
 
   // `word~` or `word~N`: a term ending in '~' and at most one digit.
@@ -283,21 +282,10 @@ class Planner {
         return Status::QuerySyntax("fuzzy matching allows 0, 1 or 2 edits: write " + word + "~1 or " + word + "~2",
                                    at + tilde, 2);
     }
-    std::vector<Field> fields;
-    if (n.field.empty()) {
-      fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
-    } else {
-      std::string name = Lower(n.field);
-      if (IsDateKeyName(name))
-        return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not a fuzzy term", at,
-                                   len);
-      Field f;
-      if (!ParseFieldName(name, &f) || f == Field::kBody)
-        return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
-      fields.push_back(f);
-    }
+    auto fields = LeafFields(n, "a fuzzy term");
+    if (!fields.ok()) return fields.status();
     std::vector<Query> per_field;
-    for (Field f : fields) {
+    for (Field f : *fields) {
       tokens_.clear();
       analyzer_.AnalyzeField(f, word, 0, &tokens_);
       if (tokens_.empty())
@@ -310,8 +298,7 @@ class Planner {
       uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
       per_field.push_back(Query::Fuzzy(f, term, k));
     }
-    if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
-    return std::optional<Query>(Query::Or(std::move(per_field)));
+    return AnyOf(std::move(per_field));
   }
 
   // `tarif*` matches every term starting with the folded (not stemmed) prefix.
@@ -333,20 +320,10 @@ class Planner {
                                      std::to_string(tokens_.size()) + " words; quote the words before it or drop the '*'",
                                  at, len);
     std::string prefix = tokens_[0].term;
-    std::vector<Field> fields;
-    if (n.field.empty()) {
-      fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
-    } else {
-      std::string name = Lower(n.field);
-      if (IsDateKeyName(name))
-        return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not a prefix", at, len);
-      Field f;
-      if (!ParseFieldName(name, &f) || f == Field::kBody)
-        return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
-      fields.push_back(f);
-    }
+    auto fields = LeafFields(n, "a prefix");
+    if (!fields.ok()) return fields.status();
     std::vector<Query> per_field;
-    for (Field f : fields) {
+    for (Field f : *fields) {
       per_field.push_back(Query::Prefix(f, prefix));
       if (!Analyzer::IsStemmed(f)) continue;
       tokens_.clear();
@@ -354,8 +331,7 @@ class Planner {
       if (tokens_.size() == 1 && tokens_[0].term.compare(0, prefix.size(), prefix) != 0)
         per_field.push_back(Query::Term(f, tokens_[0].term));
     }
-    if (per_field.size() == 1) return std::optional<Query>(std::move(per_field[0]));
-    return std::optional<Query>(Query::Or(std::move(per_field)));
+    return AnyOf(std::move(per_field));
   }
 
   Result<std::optional<Query>> DateLeaf(const QueryNode& n, const std::string& key) {
