@@ -714,16 +714,9 @@ class PhraseIterator final : public DocIterator {
       }
       return matches;
     }
-    std::vector<std::pair<const uint32_t*, uint32_t>>& lists = lists_;
-    lists.clear();
-    for (size_t i = 1; i < terms_.size(); ++i) {
-      uint32_t n;
-      const uint32_t* p = terms_[i]->Positions(&n);
-      if (!p) return 0;
-      lists.emplace_back(p, n);
-    }
-    std::vector<uint32_t>& cur = cursor_;
-    cur.assign(lists.size(), 0);
+    if (!LoadOtherPositions()) return 0;
+    auto& lists = lists_;
+    auto& cur = cursor_;
     uint32_t matches = 0;
     for (uint32_t a = 0; a < n0; ++a) {
       uint32_t base = p0[a] - gaps_[0];
@@ -739,25 +732,31 @@ class PhraseIterator final : public DocIterator {
     return matches;
   }
 
+  // The positions of terms 1.. of the current document into lists_, with a
+  // cursor at the start of each; false if one is unreadable.
+  bool LoadOtherPositions() {
+    lists_.clear();
+    for (size_t i = 1; i < terms_.size(); ++i) {
+      uint32_t n;
+      const uint32_t* p = terms_[i]->Positions(&n);
+      if (!p) return false;
+      lists_.emplace_back(p, n);
+    }
+    cursor_.assign(lists_.size(), 0);
+    return true;
+  }
+
   // Sloppy phrase: for each position of the first term, the earliest positions
   // of the others in order, each at least its phrase distance after the one
   // before; a match if the whole spans at most slop_ more than the phrase.
   uint32_t CountSloppy(const uint32_t* p0, uint32_t n0, bool first_only) {
-    std::vector<std::pair<const uint32_t*, uint32_t>>& lists = lists_;
-    lists.clear();
-    for (size_t i = 1; i < terms_.size(); ++i) {
-      uint32_t n;
-      const uint32_t* p = terms_[i]->Positions(&n);
-      if (!p) return 0;
-      lists.emplace_back(p, n);
-    }
-    std::vector<uint32_t>& cur = cursor_;
-    cur.assign(lists.size(), 0);
+    if (!LoadOtherPositions()) return 0;
+    auto& lists = lists_;
+    auto& cur = cursor_;
     const uint64_t allowed = uint64_t{gaps_.back()} - gaps_[0] + slop_;
     uint32_t matches = 0;
     for (uint32_t a = 0; a < n0; ++a) {
       uint64_t at = p0[a];
-      bool found = true;
       for (size_t i = 0; i < lists.size(); ++i) {
         uint64_t want = at + (gaps_[i + 1] - gaps_[i]);
         auto& [p, n] = lists[i];
@@ -765,7 +764,7 @@ class PhraseIterator final : public DocIterator {
         if (cur[i] == n) return matches;                  // no later start can match either
         at = p[cur[i]];
       }
-      if (found && at - p0[a] <= allowed && ++matches && first_only) break;
+      if (at - p0[a] <= allowed && ++matches && first_only) break;
     }
     return matches;
   }
