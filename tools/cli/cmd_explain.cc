@@ -4,7 +4,6 @@
 // dates, prefix and fuzzy leaves, the sort order), what each relative date
 // resolved to and, when an index is at hand, how many documents each part of
 // the plan matches there.
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -69,8 +68,7 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
 }  // namespace
 
 int RunExplain(const ExplainArgs& a) {
-  std::string query;
-  for (const std::string& p : a.query_parts) query += (query.empty() ? "" : " ") + p;
+  std::string query = Join(a.query_parts, " ");
   auto analyzer = Analyzer::Create();
   if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
   auto tree = ParseQuery(query);
@@ -79,13 +77,7 @@ int RunExplain(const ExplainArgs& a) {
     return kExitUsage;
   }
   Days now;
-  if (a.now.empty()) {
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-    now = static_cast<Days>(secs.count() / 86400);
-  } else if (!ParseIsoDate(a.now, &now)) {
-    std::cerr << "loupe: explain: --now expects a day as YYYY-MM-DD (e.g. --now 2025-09-20), not '" << a.now << "'\n";
-    return kExitUsage;
-  }
+  if (!ParseNow(a.now, "explain", &now)) return kExitUsage;
   std::vector<std::string> resolved;
   SortOrder sort = SortOrder::kRelevance;
   auto q = PlanQuery(*tree, **analyzer, {.now = now, .resolved = &resolved, .sort = &sort});
@@ -111,7 +103,7 @@ int RunExplain(const ExplainArgs& a) {
                                   {"sort", SortName(sort)}};
     if (!resolved.empty()) out["resolved_dates"] = resolved;
     if (index) out["index"] = a.db;
-    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    PrintJson(out);
     return kExitOk;
   }
   std::cout << "query:  " << query << "\n"

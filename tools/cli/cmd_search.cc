@@ -1,7 +1,6 @@
 // loupe search --db DIR [--limit N] [--offset N] [--format text|json] QUERY
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -9,19 +8,6 @@
 #include "loupe/query_parser.h"
 
 namespace loupe::cli {
-
-namespace {
-
-std::string Join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) s += sep;
-    s += v[i];
-  }
-  return s;
-}
-
-}  // namespace
 
 int RunSearch(const SearchArgs& a) {
   std::string query = Join(a.query_parts, " ");
@@ -39,13 +25,7 @@ int RunSearch(const SearchArgs& a) {
                                         : SortOrder::kRelevance;
   plan.sort = &order;
   Days now;
-  if (a.now.empty()) {
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-    now = static_cast<Days>(secs.count() / 86400);  // today, UTC
-  } else if (!ParseIsoDate(a.now, &now)) {
-    std::cerr << "loupe: search: --now expects a day as YYYY-MM-DD (e.g. --now 2025-09-20), not '" << a.now << "'\n";
-    return kExitUsage;
-  }
+  if (!ParseNow(a.now, "search", &now)) return kExitUsage;
   plan.now = now;
   auto q = CompileQuery(query, **analyzer, plan);
   if (!q.ok()) {
@@ -67,20 +47,14 @@ int RunSearch(const SearchArgs& a) {
   if (a.format == "json") {
     nlohmann::ordered_json hits = nlohmann::ordered_json::array();
     for (const Hit& h : res->hits) {
-      const Document& d = h.document;
-      hits.push_back({{"id", d.id},
-                      {"path", d.path},
-                      {"title", d.title},
-                      {"date", d.date ? nlohmann::ordered_json(FormatIsoDate(*d.date)) : nlohmann::ordered_json(nullptr)},
-                      {"author", d.author},
-                      {"actors", d.actors},
-                      {"topics", d.topics},
-                      {"score", h.score}});
+      nlohmann::ordered_json hit = ArticleJson(h.document);
+      hit["score"] = h.score;
+      hits.push_back(std::move(hit));
     }
     nlohmann::ordered_json out = {{"query", query}, {"total", res->total}, {"hits", hits}};
     if (!res->warnings.empty()) out["warnings"] = res->warnings;
     if (!resolved.empty()) out["resolved_dates"] = resolved;
-    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    PrintJson(out);
   } else {
     size_t rank = a.offset;
     for (const Hit& h : res->hits) {

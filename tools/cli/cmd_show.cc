@@ -25,30 +25,18 @@ int RunShow(const ShowArgs& a) {
   if (a.format == "json") {
     nlohmann::ordered_json extra = nlohmann::ordered_json::object();
     for (const auto& [k, v] : d.extra) extra[k] = v;
-    nlohmann::ordered_json out = {
-        {"id", d.id},
-        {"path", d.path},
-        {"title", d.title},
-        {"date", d.date ? nlohmann::ordered_json(FormatIsoDate(*d.date)) : nlohmann::ordered_json(nullptr)},
-        {"author", d.author},
-        {"actors", d.actors},
-        {"topics", d.topics},
-        {"language", d.language},
-        {"extra", extra},
-        {"body", d.body}};
-    std::cout << out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    nlohmann::ordered_json out = ArticleJson(d);
+    out["language"] = d.language;
+    out["extra"] = extra;
+    out["body"] = d.body;
+    PrintJson(out);
     return kExitOk;
   }
   std::cout << d.title << "\n";
   if (!d.author.empty()) std::cout << "Author: " << d.author << "\n";
   if (d.date) std::cout << "Date: " << FormatIsoDate(*d.date) << "\n";
-  auto list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
-    return s;
-  };
-  if (!d.actors.empty()) std::cout << "Actors: " << list(d.actors) << "\n";
-  if (!d.topics.empty()) std::cout << "Topics: " << list(d.topics) << "\n";
+  if (!d.actors.empty()) std::cout << "Actors: " << Join(d.actors, "; ") << "\n";
+  if (!d.topics.empty()) std::cout << "Topics: " << Join(d.topics, "; ") << "\n";
   if (!d.language.empty()) std::cout << "Language: " << d.language << "\n";
   for (const auto& [k, v] : d.extra) std::cout << k << ": " << v << "\n";
   std::cout << "\n" << d.body << (d.body.empty() || d.body.back() == '\n' ? "" : "\n");

@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -67,6 +68,40 @@ void PrintQueryError(std::string_view query, const Status& s) {
   }
   if (extra > 1) caret.append(static_cast<size_t>(extra - 1), '~');
   std::cerr << "  " << shown << "\n  " << caret << "\n";
+}
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += v[i];
+  }
+  return s;
+}
+
+bool ParseNow(const std::string& arg, const char* cmd, Days* out) {
+  if (arg.empty()) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    *out = static_cast<Days>(secs.count() / 86400);  // today, UTC
+    return true;
+  }
+  if (ParseIsoDate(arg, out)) return true;
+  std::cerr << "loupe: " << cmd << ": --now expects a day as YYYY-MM-DD (e.g. --now 2025-09-20), not '" << arg << "'\n";
+  return false;
+}
+
+nlohmann::ordered_json ArticleJson(const Document& d) {
+  return {{"id", d.id},
+          {"path", d.path},
+          {"title", d.title},
+          {"date", d.date ? nlohmann::ordered_json(FormatIsoDate(*d.date)) : nlohmann::ordered_json(nullptr)},
+          {"author", d.author},
+          {"actors", d.actors},
+          {"topics", d.topics}};
+}
+
+void PrintJson(const nlohmann::ordered_json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace loupe::cli

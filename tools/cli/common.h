@@ -3,8 +3,10 @@
 #define LOUPE_TOOLS_CLI_COMMON_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loupe/index.h"
 #include "loupe/status.h"
@@ -24,6 +26,20 @@ int Fail(const std::string& what, const Status& s);
 
 // Prints a query error with the query and a caret line under the fault.
 void PrintQueryError(std::string_view query, const Status& s);
+
+// The strings of v with sep between them.
+std::string Join(const std::vector<std::string>& v, const char* sep);
+
+// --now of subcommand `cmd`: the day in `arg` (YYYY-MM-DD), or today (UTC) when
+// it is empty. On a bad date prints the error and returns false.
+bool ParseNow(const std::string& arg, const char* cmd, Days* out);
+
+// An article's stored fields for JSON output: id, path, title, date (null when
+// undated), author, actors, topics; callers add what else they show.
+nlohmann::ordered_json ArticleJson(const Document& d);
+
+// Prints JSON indented by two spaces, with invalid UTF-8 replaced.
+void PrintJson(const nlohmann::ordered_json& j);
 
 // Subcommand entry points (argc/argv after the subcommand name is removed is not
 // needed: each registers with CLI11 in main.cc).
