@@ -146,6 +146,12 @@ class WriterImpl final : public Writer {
   void SupersedePending(uint32_t doc);
   // Writes the in-memory part of the batch to a run and frees it.
   Status Spill();
+  // Adds p's stored fields to the last block, then starts a new block if that
+  // one is full (so the last block may be empty).
+  static void AddToBlocks(std::vector<format::DocBlockBuilder>* blocks, const PendingDoc& p) {
+    blocks->back().Add(p.doc, p.stored);
+    if (blocks->back().raw_bytes() >= format::kDocBlockBytes) blocks->emplace_back();
+  }
   // Forgets the whole batch (after a commit or a rollback).
   void ClearBatch();
 
@@ -461,23 +467,19 @@ Status WriterImpl::Spill() {
     spill_ = std::move(*f);
   }
   // Stored documents, as the blocks a commit would write.
+  std::vector<format::DocBlockBuilder> builders(1);
+  for (const PendingDoc& p : docs_)
+    if (!p.stored.empty()) AddToBlocks(&builders, p);  // else spilled before
   std::vector<SpilledBlock> blocks;
-  format::DocBlockBuilder block;
   std::string packed;
-  auto flush_block = [&]() -> Status {
-    if (block.empty()) return Status::OK();
-    uint32_t first = block.first_doc();
-    if (!block.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
-    blocks.push_back({first, spill_->size(), packed.size()});
-    return spill_->Append(packed);
-  };
   Status s;
-  for (const PendingDoc& p : docs_) {
-    if (p.stored.empty()) continue;  // spilled before
-    block.Add(p.doc, p.stored);
-    if (block.raw_bytes() >= format::kDocBlockBytes && !(s = flush_block()).ok()) return s;
+  for (format::DocBlockBuilder& b : builders) {
+    if (b.empty()) continue;
+    uint32_t first = b.first_doc();
+    if (!b.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
+    blocks.push_back({first, spill_->size(), packed.size()});
+    if (!(s = spill_->Append(packed)).ok()) return s;
   }
-  if (!(s = flush_block()).ok()) return s;
   // Terms, in key order.
   std::vector<uint32_t> order(terms_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -675,10 +677,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   for (const PendingDoc& p : docs_) {
     if (!live_new.count(p.doc)) continue;
     std::string key = format::DocKey(p.doc);
-    if (!p.stored.empty()) {  // else it is in a spilled block
-      blocks.back().Add(p.doc, p.stored);
-      if (blocks.back().raw_bytes() >= format::kDocBlockBytes) blocks.emplace_back();
-    }
+    if (!p.stored.empty()) AddToBlocks(&blocks, p);  // else it is in a spilled block
     if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
     st->live_docs += 1;
     for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];

@@ -16,9 +16,8 @@ namespace loupe {
 
 class TermTable {
  public:
-  // The id of (field, term), adding it if new.
-  uint32_t Intern(Field field, std::string_view term) { return Intern(field, term, Hash(field, term)); }
-  // The same with h = Hash(field, term) computed beforehand (e.g. on another thread).
+  // The id of (field, term), adding it if new; h = Hash(field, term), computed
+  // beforehand (on an analysis thread).
   uint32_t Intern(Field field, std::string_view term, uint64_t h) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Rehash();
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
@@ -53,15 +52,6 @@ class TermTable {
     return std::string_view(arena_.data() + offsets_[id], ends_[id] - offsets_[id]);
   }
   size_t size() const { return offsets_.size(); }
-  void clear() {
-    slots_.clear();
-    offsets_.clear();
-    ends_.clear();
-    arena_.clear();
-    size_ = 0;
-    mask_ = 0;
-  }
-
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   struct Slot {
