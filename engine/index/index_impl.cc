@@ -905,7 +905,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   t->live_docs = st.live_docs;
   t->dates.assign(t->max_doc + 1, format::kNoDate);
   t->norms.assign(t->max_doc + 1, {});
-  t->live.assign(t->max_doc + 1, 0);
+  t->live_bits.assign(t->max_doc / 64 + 1, 0);
   auto cur = storage::Cursor::Open(txn, Db::kDocvals);
   if (!cur.ok()) return cur.status();
   for (bool ok = (*cur)->First(); ok; ok = (*cur)->Next()) {
@@ -915,13 +915,10 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
     uint32_t d = format::DecodeFixed32BE((*cur)->key().data());
     if (d == 0 || d > t->max_doc) return Status::Corruption("document id out of range; rebuild the index");
     t->dates[d] = v.date;
-    t->live[d] = 1;
+    t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
     for (int f = 0; f < kNumFields; ++f) t->norms[d][f] = EncodeLength(v.lengths[f]);
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
-  t->live_bits.assign(t->max_doc / 64 + 1, 0);
-  for (uint32_t d = 1; d <= t->max_doc; ++d)
-    if (t->live[d]) t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
   for (int f = 0; f < kNumFields; ++f) {
     t->avg_length[f] = st.live_docs ? static_cast<double>(st.total_lengths[f]) / static_cast<double>(st.live_docs) : 0;
     double avg = t->avg_length[f] > 0 ? t->avg_length[f] : 1.0;

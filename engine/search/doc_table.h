@@ -22,11 +22,10 @@ struct DocTable {
   std::vector<std::array<uint8_t, kNumFields>> norms;
   // BM25's length part, k1 * (1 - b + b * length / average), per field and code.
   float length_factor[kNumFields][256] = {};
-  std::vector<uint8_t> live;                                 // by doc id
-  std::vector<uint64_t> live_bits;                           // the same as a bitset (bit d of word d / 64)
+  std::vector<uint64_t> live_bits;                           // bit d of word d / 64: doc d is live
   double avg_length[kNumFields] = {};
 
-  bool IsLive(uint32_t doc) const { return doc <= max_doc && live[doc]; }
+  bool IsLive(uint32_t doc) const { return doc <= max_doc && (live_bits[doc >> 6] >> (doc & 63) & 1); }
 };
 
 // A field length as one byte: exact below 32, then the top bit's place and the

@@ -380,7 +380,7 @@ class ScanIterator final : public DocIterator {
  private:
   void Find(uint32_t d) {
     for (; d <= table_.max_doc; ++d) {
-      if (!table_.live[d]) continue;
+      if (!table_.IsLive(d)) continue;
       if (dated_) {
         Days x = table_.dates[d];
         if (x == format::kNoDate || x < lo_ || x > hi_) continue;
