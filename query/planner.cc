@@ -1,7 +1,6 @@
 // Planner: QueryNode tree -> engine Query. Field names, dates and term analysis
 // live here so the grammar stays small.
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
 #include <optional>
 
@@ -72,13 +71,6 @@ bool ParseDateSpan(std::string_view t, Days* lo, Days* hi) {
   return false;
 }
 
-// The civil date of a day.
-void CivilOf(Days d, int* y, int* m, int* day) {
-  std::string iso = FormatIsoDate(d);
-  *y = *m = *day = 0;
-  std::sscanf(iso.c_str(), "%d-%d-%d", y, m, day);
-}
-
 // A relative date: today, yesterday, or N followed by d (days), w (weeks), m
 // (months) or y (years) before `now`, as one day. Months and years keep the day
 // of the month, clamped to the month's length.
@@ -92,19 +84,20 @@ bool ParseRelative(std::string_view t, Days now, Days* day) {
     if (c < '0' || c > '9') return false;
     n = n * 10 + (c - '0');
   }
-  int y, m, d;
-  CivilOf(now, &y, &m, &d);
+  int y;
+  unsigned m, d;
+  CivilFromDays(now, &y, &m, &d);
   switch (unit) {
     case 'd': *day = now - n; break;
     case 'w': *day = now - 7 * n; break;
     case 'm':
     case 'y': {
       int months = unit == 'm' ? n : 12 * n;
-      int total = y * 12 + (m - 1) - months;
+      int total = y * 12 + static_cast<int>(m) - 1 - months;
       int ny = total / 12, nm = total % 12 + 1;
       if (ny < 1) return false;
       *day = DaysFromCivil(ny, static_cast<unsigned>(nm),
-                           std::min(static_cast<unsigned>(d), DaysInMonth(ny, static_cast<unsigned>(nm))));
+                           std::min(d, DaysInMonth(ny, static_cast<unsigned>(nm))));
       break;
     }
     default:

@@ -41,7 +41,7 @@ Days DaysFromCivil(int y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int>(doe) - 719468;
 }
 
-static void CivilFromDays(Days z, int* y, unsigned* m, unsigned* d) {
+void CivilFromDays(Days z, int* y, unsigned* m, unsigned* d) {
   z += 719468;
   const int era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
