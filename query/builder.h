@@ -51,7 +51,8 @@ struct Node {
 // plain pointers and nothing leaks when a parse is abandoned.
 class Builder {
  public:
-  explicit Builder(std::string_view text) : text_(text) {}
+  // `toks` are the tokens being parsed (for fix-its that look at a neighbour).
+  Builder(std::string_view text, const std::vector<LexToken>& toks) : text_(text), toks_(toks) {}
 
   Node* Leaf(const LexToken* field, const LexToken* value);
   Node* And(Node* a, Node* b) { return Binary(QueryNode::Kind::kAnd, a, b); }
@@ -79,6 +80,7 @@ class Builder {
   }
 
   std::string_view text_;
+  const std::vector<LexToken>& toks_;
   std::deque<Node> arena_;
   Node* root_ = nullptr;
   Status status_;

@@ -35,6 +35,12 @@ bool Stops(std::string_view t, size_t i) {
   return IsSpace(c) || c == '(' || c == ')' || OpenQuote(t, i) > 0;
 }
 
+// Where the word going on at i ends.
+size_t WordEnd(std::string_view t, size_t i) {
+  while (i < t.size() && !Stops(t, i)) ++i;
+  return i;
+}
+
 bool IsFieldName(std::string_view s) {
   if (s.empty()) return false;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -69,15 +75,18 @@ Status SplitBoost(std::string_view word, size_t offset, std::string* text, doubl
                 num.find('.') == num.rfind('.');
   if (num.empty())
     return Status::QuerySyntax("'^' needs a number after it to boost the word before it, e.g. tariffs^2",
-                               offset + caret, 1);
+                               offset + caret, 1)
+        .WithFix(offset + caret, 1, "");
   if (!number) return Status::OK();
   if (caret == 0)
     return Status::QuerySyntax("'^" + std::string(num) + "' boosts the word or phrase right before it, e.g. tariffs^2",
-                               offset, word.size());
+                               offset, word.size())
+        .WithFix(offset, word.size(), "");
   double v = std::strtod(std::string(num).c_str(), nullptr);
   if (!(v > 0) || v > 1000)
     return Status::QuerySyntax("a boost must be more than 0 and at most 1000, e.g. tariffs^2 or tariffs^0.5",
-                               offset + caret, word.size() - caret);
+                               offset + caret, word.size() - caret)
+        .WithFix(offset + caret, word.size() - caret, "");
   *boost = v;
   text->resize(caret);
   return Status::OK();
@@ -127,7 +136,7 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       size_t close = 0;
       while (j < n && !(close = (t[j] == '"' ? 1 : (t.compare(j, 3, "\xE2\x80\x9D") == 0 ? 3 : 0)))) ++j;
       if (j >= n)
-        return Status::QuerySyntax("unbalanced quote: this '\"' has no closing quote", start, q);
+        return Status::QuerySyntax("unbalanced quote: this '\"' has no closing quote", start, q).WithFix(n, 0, "\"");
       out->push_back({LQ_PHRASE, std::string(t.substr(start + q, j - start - q)), start, j + close - start, start + q});
       i = j + close;
       if (i < n && t[i] == '~') {  // "phrase"~N
@@ -138,7 +147,8 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         if (digits == 0 || slop > 1000 || (i < n && !Stops(t, i) && t[i] != '^'))
           return Status::QuerySyntax("'~' after a phrase takes the number of words allowed in between, 0 to 1000, "
                                      "e.g. \"trade talks\"~3",
-                                     b, std::max<size_t>(i - b, 1));
+                                     b, std::max<size_t>(i - b, 1))
+              .WithFix(b, WordEnd(t, i) - b, "");
         out->back().slop = static_cast<uint32_t>(slop);
         out->back().length = i - start;
       }
@@ -151,7 +161,8 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         Status bs = SplitBoost("p" + std::string(t.substr(b, i - b)), b - 1, &rest, &boost);
         if (!bs.ok()) return bs;
         if (rest != "p")
-          return Status::QuerySyntax("a boost after a phrase is written \"...\"^N, e.g. \"trade talks\"^2", b, i - b);
+          return Status::QuerySyntax("a boost after a phrase is written \"...\"^N, e.g. \"trade talks\"^2", b, i - b)
+              .WithFix(b, i - b, "");
         out->back().boost = boost;
         out->back().length = i - start;
       }
@@ -178,11 +189,15 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         ok = ok && c >= '0' && c <= '9';
         if (ok) d = d * 10 + static_cast<uint32_t>(c - '0');
       }
-      if (!ok || d == 0 || d > 1000)
+      if (!ok || d == 0 || d > 1000) {
+        // Fix: the nearest valid distance, or 10 (the usual default) when there is no number.
+        uint32_t fixed = !ok ? 10 : d == 0 ? 1 : 1000;
         return Status::QuerySyntax("'" + std::string(word.substr(0, slash)) +
                                        "/n' needs a distance in words from 1 to 1000, e.g. tariffs " +
                                        std::string(word.substr(0, slash)) + "/5 soybeans",
-                                   start, word.size());
+                                   start, word.size())
+            .WithFix(start, word.size(), std::string(word.substr(0, slash + 1)) + std::to_string(fixed));
+      }
       LexToken tok{LQ_NEAR, std::string(word), start, word.size()};
       tok.slop = d;                    // the distance
       tok.boost = word[0] == 'A' ? 1 : 0;  // 1: ordered (ADJ)
@@ -217,7 +232,13 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
                                   std::string(name) + ":2025-09-17"
                             : "'" + std::string(name) + ":' expects a value right after the colon, e.g. " +
                                   std::string(name) + ":" + ExampleValue(name);
-      return Status::QuerySyntax(msg, start, colon + 1);
+      // Fix: join the value that follows after spaces (`before: 2025-09-17`), or
+      // drop the field name when nothing follows.
+      size_t next = after;
+      while (next < n && IsSpace(t[next])) ++next;
+      Status err = Status::QuerySyntax(msg, start, colon + 1);
+      if (next < n && next > after && t[next] != ')') return std::move(err).WithFix(after, next - after, "");
+      return std::move(err).WithFix(start, colon + 1, "");
     }
     std::string text;
     double boost = 1.0;

@@ -43,7 +43,8 @@ Node* Builder::FieldGroup(const LexToken* field, Node* group, const LexToken* cl
       if (n->field) {
         Fail(Status::QuerySyntax("'" + n->field->text + ":' inside '" + field->text +
                                      ":(...)': a field group cannot name another field",
-                                 n->field->offset, n->field->length));
+                                 n->field->offset, n->field->length)
+                 .WithFix(n->field->offset, n->field->length, ""));
         return group;
       }
       n->field = field;
@@ -96,8 +97,23 @@ Node* Builder::Not(const LexToken* op, Node* a) {
 
 void Builder::SyntaxError(const LexToken* at) {
   if (!at) {
-    Fail(Status::QuerySyntax("the query ends too early (an operator is missing its right-hand side?)", text_.size(), 0));
+    // Fix: drop the dangling operator or field name at the end.
+    const LexToken& last = toks_.back();
+    Fail(Status::QuerySyntax("the query ends too early (an operator is missing its right-hand side?)", text_.size(), 0)
+             .WithFix(last.offset, last.length, ""));
     return;
+  }
+  // Fix: remove the token at fault; when it follows an operator or a field name
+  // that has nothing to work on (`a AND )`), remove that instead; `()` goes whole.
+  const LexToken* prev = at != toks_.data() ? at - 1 : nullptr;
+  size_t fix_at = at->offset, fix_len = at->length;
+  if (prev && at->type == LQ_RPAREN && prev->type == LQ_LPAREN) {
+    fix_at = prev->offset;
+    fix_len = at->offset + at->length - prev->offset;
+  } else if (prev && (prev->type == LQ_AND || prev->type == LQ_OR || prev->type == LQ_NOT || prev->type == LQ_MINUS ||
+                      prev->type == LQ_NEAR || prev->type == LQ_FIELD)) {
+    fix_at = prev->offset;
+    fix_len = prev->length;
   }
   std::string what;
   switch (at->type) {
@@ -114,7 +130,7 @@ void Builder::SyntaxError(const LexToken* at) {
     default:
       what = "unexpected '" + std::string(text_.substr(at->offset, at->length)) + "'";
   }
-  Fail(Status::QuerySyntax(what, at->offset, at->length));
+  Fail(Status::QuerySyntax(what, at->offset, at->length).WithFix(fix_at, fix_len, ""));
 }
 
 void Builder::Overflow() {
@@ -141,13 +157,14 @@ QueryNode Convert(const Node* n) {
     q.distance = n->op->slop;
     q.ordered = n->op->boost == 1;
     q.op_offset = n->op->offset;
+    q.op_length = n->op->length;
   }
   for (const Node* c : n->children) q.children.push_back(Convert(c));
   return q;
 }
 
 // Checks parentheses before parsing, so the error names the unmatched one.
-Status CheckParens(const std::vector<LexToken>& toks) {
+Status CheckParens(const std::vector<LexToken>& toks, size_t end) {
   std::vector<const LexToken*> open;
   for (const LexToken& t : toks) {
     if (t.type == LQ_LPAREN) {
@@ -155,18 +172,61 @@ Status CheckParens(const std::vector<LexToken>& toks) {
       if (open.size() > static_cast<size_t>(kMaxQueryDepth))
         return Status::QuerySyntax("query is nested more than 100 parentheses deep", t.offset, 1);
     } else if (t.type == LQ_RPAREN) {
-      if (open.empty()) return Status::QuerySyntax("unbalanced ')': no '(' before it", t.offset, 1);
+      if (open.empty())
+        return Status::QuerySyntax("unbalanced ')': no '(' before it", t.offset, 1).WithFix(t.offset, 1, "");
       open.pop_back();
     }
   }
-  if (!open.empty()) return Status::QuerySyntax("unbalanced '(': no ')' closes it", open.back()->offset, 1);
+  if (!open.empty())
+    return Status::QuerySyntax("unbalanced '(': no ')' closes it", open.back()->offset, 1)
+        .WithFix(end, 0, std::string(open.size(), ')'));
   return Status::OK();
+}
+
+// Warnings about a query that parses but probably means something else.
+void Lint(std::string_view text, const std::vector<LexToken>& toks, std::vector<Diagnostic>* out) {
+  auto is_text = [](const LexToken& t) { return t.type == LQ_TERM || t.type == LQ_PHRASE; };
+  for (size_t i = 0; i < toks.size(); ++i) {
+    const LexToken& t = toks[i];
+    if (t.type != LQ_TERM || t.offset != t.value_offset) continue;  // a field's value is meant as written
+    bool between = i > 0 && i + 1 < toks.size() && is_text(toks[i - 1]) && is_text(toks[i + 1]);
+    if (between && (t.text == "or" || t.text == "and")) {
+      std::string upper = t.text == "or" ? "OR" : "AND";
+      Diagnostic d;
+      d.severity = Diagnostic::Severity::kWarning, d.offset = t.offset, d.length = t.length;
+      d.message = "'" + t.text + "' is searched as a word; operators are upper case: write " + upper;
+      d.has_fix = true, d.fix_offset = t.offset, d.fix_length = t.length, d.fix_text = upper;
+      out->push_back(std::move(d));
+    }
+    if (t.text == "-" && i + 1 < toks.size() && is_text(toks[i + 1])) {
+      size_t gap = toks[i + 1].offset - (t.offset + 1);
+      Diagnostic d;
+      d.severity = Diagnostic::Severity::kWarning, d.offset = t.offset, d.length = 1;
+      d.message = "'-' followed by a space is not a negation; write -" +
+                  std::string(text.substr(toks[i + 1].offset, toks[i + 1].length)) + " to exclude it";
+      d.has_fix = true, d.fix_offset = t.offset + 1, d.fix_length = gap;
+      out->push_back(std::move(d));
+    }
+  }
 }
 
 }  // namespace
 }  // namespace qp
 
-static Result<QueryNode> DoParseQuery(std::string_view text) {
+Diagnostic Diagnostic::From(const Status& s, Severity severity) {
+  Diagnostic d;
+  d.severity = severity;
+  d.offset = s.offset() == Status::kNoOffset ? 0 : s.offset();
+  d.length = s.length();
+  d.message = s.message();
+  d.has_fix = s.has_fix();
+  d.fix_offset = s.fix_offset();
+  d.fix_length = s.fix_length();
+  d.fix_text = s.fix_text();
+  return d;
+}
+
+static Result<QueryNode> DoParseQuery(std::string_view text, std::vector<Diagnostic>* warnings) {
   if (text.size() > kMaxQueryBytes)
     return Status::QuerySyntax("query is " + std::to_string(text.size()) + " bytes; the limit is 65536",
                                kMaxQueryBytes, 0);
@@ -174,10 +234,11 @@ static Result<QueryNode> DoParseQuery(std::string_view text) {
   Status s = qp::Lex(text, &toks);
   if (!s.ok()) return s;
   if (toks.empty()) return Status::QuerySyntax("empty query: type some words to search for", 0, 0);
-  s = qp::CheckParens(toks);
+  s = qp::CheckParens(toks, text.size());
   if (!s.ok()) return s;
+  if (warnings) qp::Lint(text, toks, warnings);
 
-  qp::Builder b(text);
+  qp::Builder b(text, toks);
   void* parser = LoupeQueryParseAlloc(std::malloc);
   if (!parser) return Status::Internal("out of memory allocating the query parser");
   for (const qp::LexToken& t : toks) {
@@ -191,8 +252,8 @@ static Result<QueryNode> DoParseQuery(std::string_view text) {
   return qp::Convert(b.root());
 }
 
-Result<QueryNode> ParseQuery(std::string_view text) {
-  return Guard([&] { return DoParseQuery(text); });
+Result<QueryNode> ParseQuery(std::string_view text, std::vector<Diagnostic>* warnings) {
+  return Guard([&] { return DoParseQuery(text, warnings); });
 }
 
 std::string QueryNode::ToString() const {

@@ -27,7 +27,9 @@ std::optional<Query> AnyOf(std::vector<Query> per_field) {
   return Query::Or(std::move(per_field));
 }
 
-std::string UnknownFieldMessage(const std::string& name) {
+// `name:` at `offset` names no field. The fix-it renames it to the nearest
+// known name, or drops `name:` so that the value is searched as text.
+Status UnknownField(const std::string& name, size_t offset) {
   std::string lower = Lower(name), best;
   size_t best_d = 3;  // suggest only close names
   for (const char* k : kFieldNames)
@@ -35,8 +37,19 @@ std::string UnknownFieldMessage(const std::string& name) {
   for (const char* k : kDateKeys)
     if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
   std::string msg = "unknown field '" + name + "'";
-  if (!best.empty()) return msg + " \xE2\x80\x94 did you mean '" + best + "'?";
-  return msg + " (fields: title, author, actor, topic; dates: before, after, on, date, since, until)";
+  if (!best.empty())
+    return Status::QuerySyntax(msg + " \xE2\x80\x94 did you mean '" + best + "'?", offset, name.size())
+        .WithFix(offset, name.size(), best);
+  if (lower == "body") msg += ": bare words already search the body";
+  return Status::QuerySyntax(msg + " (fields: title, author, actor, topic; dates: before, after, on, date, since, until)",
+                             offset, name.size())
+      .WithFix(offset, name.size() + 1, "");
+}
+
+// `s` with a fix-it that deletes [offset, offset+length) unless it has one already.
+Status OrRemove(Status s, size_t offset, size_t length) {
+  if (s.ok() || s.has_fix()) return s;
+  return std::move(s).WithFix(offset, length, "");
 }
 
 // Parses YYYY, YYYY-MM or YYYY-MM-DD into the inclusive day range it names.
@@ -124,11 +137,17 @@ class Planner {
       case QueryNode::Kind::kTerm:
       case QueryNode::Kind::kPhrase: {
         auto leaf = Leaf(n);
-        if (!leaf.ok() || !*leaf || n.boost == 1.0) return leaf;
+        // A leaf that cannot be read is best left out.
+        if (!leaf.ok()) return OrRemove(leaf.status(), n.offset, n.length);
+        if (!*leaf || n.boost == 1.0) return leaf;
         return std::optional<Query>(Query::Boost(std::move(**leaf), n.boost));
       }
-      case QueryNode::Kind::kNear:
-        return NearLeaf(n);
+      case QueryNode::Kind::kNear: {
+        // A NEAR that cannot be read is best read as AND.
+        auto near = NearLeaf(n);
+        if (!near.ok()) return OrRemove(near.status(), n.op_offset, n.op_length);
+        return near;
+      }
       case QueryNode::Kind::kNot: {
         auto c = Plan(n.children[0]);
         if (!c.ok()) return c.status();
@@ -180,7 +199,7 @@ class Planner {
                                  n.offset, n.length);
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)
-      return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
+      return UnknownField(n.field, n.offset);
     return Analyzed(f, n.text, n.slop);
   }
 
@@ -211,8 +230,8 @@ class Planner {
       std::string name = Lower(a.field);
       Field f;
       if (IsDateKeyName(name) || !ParseFieldName(name, &f) || f == Field::kBody)
-        return Status::QuerySyntax(IsDateKeyName(name) ? "'" + op + "' joins words, not dates" : UnknownFieldMessage(a.field),
-                                   a.offset, a.field.size());
+        return IsDateKeyName(name) ? Status::QuerySyntax("'" + op + "' joins words, not dates", a.offset, a.field.size())
+                                   : UnknownField(a.field, a.offset);
       fields.push_back(f);
     }
     std::vector<Query> per_field;
@@ -248,7 +267,7 @@ class Planner {
                                  n.value_offset, n.text.size());
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)
-      return Status::QuerySyntax(UnknownFieldMessage(n.field), n.offset, n.field.size());
+      return UnknownField(n.field, n.offset);
     return std::vector<Field>{f};
   }
 
@@ -273,7 +292,8 @@ class Planner {
       edits = n.text[tilde + 1] - '0';
       if (edits > 2)
         return Status::QuerySyntax("fuzzy matching allows 0, 1 or 2 edits: write " + word + "~1 or " + word + "~2",
-                                   at + tilde, 2);
+                                   at + tilde, 2)
+            .WithFix(at + tilde + 1, 1, "2");
     }
     auto fields = LeafFields(n, "a fuzzy term");
     if (!fields.ok()) return fields.status();
@@ -286,7 +306,8 @@ class Planner {
       if (tokens_.size() > 1)
         return Status::QuerySyntax("a fuzzy search takes one word, but '" + word + "' is " +
                                        std::to_string(tokens_.size()) + " words",
-                                   at, len);
+                                   at, len)
+            .WithFix(at + tilde, len - tilde, "");
       const std::string& term = tokens_[0].term;
       uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
       per_field.push_back(Query::Fuzzy(f, term, k));
@@ -301,7 +322,8 @@ class Planner {
     std::string word = n.text.substr(0, n.text.find_last_not_of('*') + 1);
     size_t at = n.value_offset, len = n.text.size();
     if (word.find('*') != std::string::npos)
-      return Status::QuerySyntax("'*' may only end a word, as in tarif*", at + word.find('*'), 1);
+      return Status::QuerySyntax("'*' may only end a word, as in tarif*", at + word.find('*'), 1)
+          .WithFix(at + word.find('*'), 1, "");
     tokens_.clear();
     analyzer_.Analyze(word, /*stem=*/false, 0, &tokens_);
     if (tokens_.empty())
@@ -311,7 +333,8 @@ class Planner {
     if (tokens_.size() > 1)
       return Status::QuerySyntax("a prefix search takes one word, but '" + word + "' is " +
                                      std::to_string(tokens_.size()) + " words; quote the words before it or drop the '*'",
-                                 at, len);
+                                 at, len)
+          .WithFix(at + word.size(), len - word.size(), "");
     std::string prefix = tokens_[0].term;
     auto fields = LeafFields(n, "a prefix");
     if (!fields.ok()) return fields.status();
@@ -426,7 +449,8 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
       if (!is_sort(c)) {
         rest.children.push_back(c);
       } else if (sort) {
-        return Status::QuerySyntax("the query has two sort: orders; keep one", c.offset, c.length);
+        return Status::QuerySyntax("the query has two sort: orders; keep one", c.offset, c.length)
+            .WithFix(c.offset, c.length, "");
       } else {
         sort = &c;
       }
@@ -440,7 +464,8 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
     else if (v == "relevance" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kRelevance;
     else
       return Status::QuerySyntax("sort: takes date (oldest first), -date (newest first) or relevance", sort->value_offset,
-                                 std::max<size_t>(sort->text.size(), 1));
+                                 std::max<size_t>(sort->text.size(), 1))
+          .WithFix(sort->offset, sort->length, "");
     if (options.sort) *options.sort = order;
     if (sort == &tree || rest.children.empty())
       return Status::QuerySyntax("sort: orders what a query finds; add what to search for, or * for everything",
@@ -457,10 +482,101 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
   });
 }
 
-Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options) {
-  auto tree = ParseQuery(text);
+namespace {
+
+// One fix-it applied to the query text: `removed` bytes at `offset` replaced by
+// `inserted` bytes.
+struct Edit {
+  size_t offset, removed, inserted;
+};
+
+// Maps a byte offset in the edited text back to the text before `edits`.
+size_t Unedit(const std::vector<Edit>& edits, size_t at) {
+  for (auto e = edits.rbegin(); e != edits.rend(); ++e) {
+    if (at >= e->offset + e->inserted) at = at - e->inserted + e->removed;
+    else if (at > e->offset) at = e->offset;
+  }
+  return at;
+}
+
+Diagnostic Unedit(const std::vector<Edit>& edits, Diagnostic d) {
+  size_t end = Unedit(edits, d.offset + d.length), fix_end = Unedit(edits, d.fix_offset + d.fix_length);
+  d.offset = Unedit(edits, d.offset);
+  d.length = end > d.offset ? end - d.offset : 0;
+  d.fix_offset = Unedit(edits, d.fix_offset);
+  d.fix_length = fix_end > d.fix_offset ? fix_end - d.fix_offset : 0;
+  return d;
+}
+
+Result<Query> Compile(std::string_view text, Analyzer& analyzer, const PlanOptions& options,
+                      std::vector<Diagnostic>* warnings) {
+  auto tree = ParseQuery(text, warnings);
   if (!tree.ok()) return tree.status();
   return PlanQuery(*tree, analyzer, options);
+}
+
+}  // namespace
+
+Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options) {
+  // Repair the first error with its fix-it and read the query again, until it
+  // compiles or an error has no repair. Strict mode does the same to find every
+  // error, not only the first, and then rejects the query with the first one;
+  // lenient mode runs the repaired query. Every repair removes text or closes
+  // what was left open, so a few rounds suffice; the bound is a guard.
+  const auto severity = options.lenient ? Diagnostic::Severity::kWarning : Diagnostic::Severity::kError;
+  std::string current(text);
+  std::vector<Edit> edits;
+  std::vector<Diagnostic> found, repaired;
+  std::vector<std::string> resolved;
+  std::optional<Status> first;  // strict mode: the first error
+  constexpr int kMaxRepairs = 64;
+  for (int round = 0;; ++round) {
+    std::vector<Diagnostic> warnings;
+    resolved.clear();
+    PlanOptions o = options;
+    o.resolved = options.resolved ? &resolved : nullptr;
+    auto q = Compile(current, analyzer, o, &warnings);
+    const Status s = q.status();
+    if (!q.ok() && s.code() == StatusCode::kQuerySyntax && s.has_fix() && round < kMaxRepairs &&
+        s.fix_offset() + s.fix_length() <= current.size()) {
+      Diagnostic d = Unedit(edits, Diagnostic::From(s, severity));
+      if (!first) {
+        first = Status::QuerySyntax(d.message, d.offset, d.length).WithFix(d.fix_offset, d.fix_length, d.fix_text);
+      }
+      repaired.push_back(std::move(d));
+      size_t at = s.fix_offset(), len = s.fix_length();
+      // A removal takes one space next to it along, so that the reading stays tidy.
+      if (s.fix_text().empty() && len > 0) {
+        bool space_before = at == 0 || current[at - 1] == ' ';
+        bool space_after = at + len == current.size() || current[at + len] == ' ' || current[at + len] == ')';
+        if (space_before && space_after) {
+          if (at + len < current.size() && current[at + len] == ' ') ++len;
+          else if (at > 0 && current[at - 1] == ' ') --at, ++len;
+        }
+      }
+      current.replace(at, len, s.fix_text());
+      edits.push_back({at, len, s.fix_text().size()});
+      continue;
+    }
+    for (Diagnostic& d : warnings) found.push_back(Unedit(edits, std::move(d)));
+    found.insert(found.end(), repaired.begin(), repaired.end());
+    std::stable_sort(found.begin(), found.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.offset < b.offset; });
+    std::optional<Status> error = first && !options.lenient ? first : std::nullopt;
+    if (!q.ok()) {
+      Diagnostic d = Unedit(edits, Diagnostic::From(s));
+      found.push_back(d);
+      if (!error) {
+        error = Status(s.code(), d.message, s.offset() == Status::kNoOffset ? Status::kNoOffset : d.offset, d.length);
+        if (d.has_fix) error = std::move(*error).WithFix(d.fix_offset, d.fix_length, d.fix_text);
+      }
+    }
+    if (options.diagnostics) options.diagnostics->insert(options.diagnostics->end(), found.begin(), found.end());
+    if (options.reading) *options.reading = error ? std::string(text) : current;
+    if (error) return *error;
+    if (options.resolved) options.resolved->insert(options.resolved->end(), resolved.begin(), resolved.end());
+    return q;
+  }
 }
 
 }  // namespace loupe

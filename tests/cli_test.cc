@@ -299,3 +299,49 @@ TEST_CASE("show prints a stored article by id, exit 1 for an unknown id") {
   CHECK(missing.code == 1);
   CHECK(missing.err.find("no article with id 'no/such/article.txt'") != std::string::npos);
 }
+
+TEST_CASE("--lenient runs the best reading of a faulty query and reports the repairs") {
+  Fixture loupe;
+  const std::string faulty = "acter:Bessent AND topic:tariffs before: 2025-09-17";
+  // Strict: rejected with the first error, its caret and the fix-it.
+  Run strict = loupe("search --db " + loupe.db() + " " + Quote(faulty));
+  CHECK(strict.code == 2);
+  CHECK(strict.err.find("query error: unknown field 'acter'") != std::string::npos);
+  CHECK(strict.err.find("  fix: actor:Bessent AND topic:tariffs before: 2025-09-17\n") != std::string::npos);
+  Run strict_json = loupe("search --db " + loupe.db() + " --format json " + Quote(faulty));
+  CHECK(strict_json.code == 2);
+  auto e = nlohmann::json::parse(strict_json.out);
+  REQUIRE(e["diagnostics"].size() == 2);
+  CHECK(e["diagnostics"][0]["severity"] == "error");
+  CHECK(e["diagnostics"][0]["offset"] == 0);
+  CHECK(e["diagnostics"][0]["length"] == 5);
+  CHECK(e["diagnostics"][0]["fix"]["text"] == "actor");
+
+  // Lenient: the same hits as the card query, and both repairs as warnings.
+  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json --limit 100 " + Quote(faulty));
+  REQUIRE(lenient.code == 0);
+  Run card = loupe("search --db " + loupe.db() + " --format json --limit 100 " + Quote(kCard));
+  REQUIRE(card.code == 0);
+  auto l = nlohmann::json::parse(lenient.out), c = nlohmann::json::parse(card.out);
+  CHECK(l["reading"] == kCard);
+  CHECK(l["total"] == c["total"]);
+  CHECK(l["hits"] == c["hits"]);
+  REQUIRE(l["diagnostics"].size() == 2);
+  CHECK(l["diagnostics"][0]["severity"] == "warning");
+  CHECK(l["diagnostics"][0]["message"] == e["diagnostics"][0]["message"]);
+  CHECK(l["diagnostics"][1]["message"] == e["diagnostics"][1]["message"]);
+  CHECK(l["diagnostics"][1]["offset"] == 32);  // before:
+  CHECK(l["diagnostics"][1]["fix"]["query"] == "acter:Bessent AND topic:tariffs before:2025-09-17");
+  Run text = loupe("search --db " + loupe.db() + " --lenient " + Quote(faulty));
+  CHECK(text.code == 0);
+  CHECK(text.err.find("query warning: unknown field 'acter'") != std::string::npos);
+  CHECK(text.err.find("searching for: " + kCard) != std::string::npos);
+  // What cannot be repaired is still a usage error.
+  CHECK(loupe("search --db " + loupe.db() + " --lenient '((('").code == 2);
+  // explain --lenient shows the reading.
+  Run ex = loupe("explain --db " + loupe.db() + " --lenient --format json " + Quote(faulty));
+  REQUIRE(ex.code == 0);
+  auto x = nlohmann::json::parse(ex.out);
+  CHECK(x["reading"] == kCard);
+  CHECK(x["syntax"] == "(AND actor:Bessent topic:tariffs before:2025-09-17)");
+}

@@ -2,6 +2,8 @@
 // message and byte offset. Every parser bug fixed adds a row.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "loupe/query_parser.h"
 
 using namespace loupe;
@@ -244,7 +246,8 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"acter:Bessent", "unknown field 'acter' \xE2\x80\x94 did you mean 'actor'?", 0},
       {"tariffs tpoic:x", "unknown field 'tpoic' \xE2\x80\x94 did you mean 'topic'?", 8},
       {"befor:2025", "unknown field 'befor' \xE2\x80\x94 did you mean 'before'?", 0},
-      {"body:x", "unknown field 'body' (fields: title, author, actor, topic; dates: before, after, on, date, since, until)", 0},
+      {"body:x", "unknown field 'body': bare words already search the body (fields: title, author, actor, topic; dates: before, "
+       "after, on, date, since, until)", 0},
       {"before:2025-13-40",
        "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 7},
       {"a before:2025-02-29",
@@ -414,5 +417,204 @@ TEST_CASE("sort: tokens set the order and leave the query") {
     REQUIRE_FALSE(q.ok());
     CHECK(q.status().message() == r.message);
     CHECK(q.status().offset() == r.offset);
+  }
+}
+
+namespace {
+
+// The query with the diagnostic's fix-it applied.
+std::string ApplyFix(std::string q, const Diagnostic& d) { return q.replace(d.fix_offset, d.fix_length, d.fix_text); }
+
+struct Fix {
+  const char* query;
+  const char* fixed;  // the query with the error's fix-it applied; nullptr: no fix-it
+};
+
+struct Lenient {
+  const char* query;
+  const char* reading;  // what lenient mode compiles
+  size_t repairs;       // errors repaired (reported as warnings)
+};
+
+}  // namespace
+
+TEST_CASE("every error with an obvious repair carries it as a fix-it") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  const Fix rows[] = {
+      // Lexer.
+      {"\"trade talks", "\"trade talks\""},
+      {"tariffs^", "tariffs"},
+      {"^2 tariffs", " tariffs"},
+      {"tariffs^5000", "tariffs"},
+      {"\"trade talks\"~x", "\"trade talks\""},
+      {"\"trade talks\"^x", "\"trade talks\""},
+      {"a NEAR/0 b", "a NEAR/1 b"},
+      {"a NEAR/5000 b", "a NEAR/1000 b"},
+      {"a ADJ/x b", "a ADJ/10 b"},
+      {"before: 2025-09-17", "before:2025-09-17"},
+      {"actor:   Bessent", "actor:Bessent"},
+      {"tariffs actor:", "tariffs "},
+      {"(actor: )", "( )"},
+      // Parser.
+      {"(a", "(a)"},
+      {"((a", "((a))"},
+      {"a)", "a"},
+      {"()", ""},
+      {"a ()", "a "},
+      {"a OR", "a "},
+      {"OR a", " a"},
+      {"a AND OR b", "a  OR b"},
+      {"(a AND)", "(a )"},
+      {"NEAR/3 a", " a"},
+      {"title:(a author:b)", "title:(a b)"},
+      // Planner.
+      {"acter:Bessent", "actor:Bessent"},
+      {"topics:tariffs", "topic:tariffs"},
+      {"befor:2025", "before:2025"},
+      {"body:tariffs", "tariffs"},
+      {"tariffs before:2025-13-40", "tariffs "},
+      {"tariffs date:2025-09..2025-01", "tariffs "},
+      {"tariffs before:>2025", "tariffs "},
+      {"tarrifs~3", "tarrifs~2"},
+      {"\"trade talks\"* x", "\"trade talks\"* x"},
+      {"ta*ff*", "taff*"},
+      {"tariffs sort:size", "tariffs "},
+      {"tariffs sort:date sort:-date", "tariffs sort:date "},
+      {"tariffs (sort:date OR x)", "tariffs ( OR x)"},
+      {"\"trade talks\" NEAR/3 x", "\"trade talks\"  x"},
+      {"title:a NEAR/3 b", "title:a  b"},
+      // No repair.
+      {"", nullptr},
+      {"sort:date", nullptr},
+      {"!!!", nullptr},
+  };
+  for (const Fix& r : rows) {
+    INFO("query: " << r.query);
+    std::vector<Diagnostic> diags;
+    auto q = CompileQuery(r.query, **analyzer, {.now = Days{20000}, .diagnostics = &diags});
+    if (std::string(r.query) == "\"trade talks\"* x") {
+      // Not an error: '*' after a phrase is read as text. Kept as a guard.
+      CHECK(q.ok());
+      continue;
+    }
+    REQUIRE_FALSE(q.ok());
+    REQUIRE_FALSE(diags.empty());
+    Diagnostic d = Diagnostic::From(q.status());
+    // The status is the first error found; it is among the diagnostics.
+    CHECK(std::any_of(diags.begin(), diags.end(), [&](const Diagnostic& x) {
+      return x.severity == Diagnostic::Severity::kError && x.message == d.message && x.offset == d.offset;
+    }));
+    CHECK(d.has_fix == (r.fixed != nullptr));
+    if (r.fixed) CHECK(ApplyFix(r.query, d) == r.fixed);
+  }
+}
+
+TEST_CASE("lenient mode runs the best reading and reports each repair") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  const Lenient rows[] = {
+      {"acter:Bessent AND topic:tariffs", "actor:Bessent AND topic:tariffs", 1},
+      {"\"trade talks", "\"trade talks\"", 1},
+      {"(tariffs AND", "(tariffs)", 2},
+      {"tariffs AND", "tariffs", 1},
+      {"before: 2025-09-17 tariffs", "before:2025-09-17 tariffs", 1},
+      {"tariffs before:2025-13-40", "tariffs", 1},
+      {"AND OR tariffs", "tariffs", 2},
+      {"() tariffs", "tariffs", 1},
+      {"tariffs)", "tariffs", 1},
+      {"tariffs NEAR/0 china", "tariffs NEAR/1 china", 1},
+      {"tariffs^0 china", "tariffs china", 1},
+      {"acter:Bessent topix:tariffs befor:2025-09-17", "actor:Bessent topic:tariffs before:2025-09-17", 3},
+      {"actor:Bessent AND topic:tariffs before:2025-09-17", "actor:Bessent AND topic:tariffs before:2025-09-17", 0},
+  };
+  for (const Lenient& r : rows) {
+    INFO("query: " << r.query);
+    std::vector<Diagnostic> diags;
+    std::string reading;
+    auto q = CompileQuery(r.query, **analyzer,
+                          {.now = Days{20000}, .lenient = true, .diagnostics = &diags, .reading = &reading});
+    REQUIRE(q.ok());
+    CHECK(reading == r.reading);
+    CHECK(diags.size() == r.repairs);
+    for (const Diagnostic& d : diags) {
+      CHECK(d.severity == Diagnostic::Severity::kWarning);
+      CHECK(d.offset + d.length <= std::string(r.query).size());
+    }
+    // The repaired query means what the reading means in strict mode.
+    auto strict = CompileQuery(reading, **analyzer, {.now = Days{20000}});
+    REQUIRE(strict.ok());
+    CHECK(q->ToString() == strict->ToString());
+  }
+  // The same diagnostics as strict mode, as warnings, at offsets of the text given.
+  std::vector<Diagnostic> strict_diags, lenient_diags;
+  (void)CompileQuery("tariffs acter:Bessent", **analyzer, {.now = {}, .diagnostics = &strict_diags});
+  REQUIRE(CompileQuery("tariffs acter:Bessent", **analyzer, {.now = {}, .lenient = true, .diagnostics = &lenient_diags})
+              .ok());
+  REQUIRE(strict_diags.size() == 1);
+  REQUIRE(lenient_diags.size() == 1);
+  CHECK(lenient_diags[0].message == strict_diags[0].message);
+  CHECK(lenient_diags[0].offset == 8);
+  CHECK(lenient_diags[0].length == 5);
+  CHECK(lenient_diags[0].fix_text == "actor");
+  // Strict mode reports every error, not only the first.
+  std::vector<Diagnostic> all;
+  auto rejected = CompileQuery("acter:Bessent AND topix:tariffs befor: 2025-09-17", **analyzer,
+                               {.now = {}, .diagnostics = &all});
+  REQUIRE_FALSE(rejected.ok());
+  REQUIRE(all.size() == 4);  // acter, topix, the space after befor:, befor
+  CHECK(all[0].offset == 0);
+  CHECK(all[1].offset == 18);
+  CHECK(all[2].offset == 32);
+  CHECK(all[3].offset == 32);
+  for (const Diagnostic& d : all) CHECK(d.severity == Diagnostic::Severity::kError);
+  CHECK(rejected.status().offset() == 32);  // the lexer finds `befor: ` first
+  // What cannot be repaired is still an error, offsets in the original text.
+  for (const char* bad : {"", "(((((", "sort:date", "!!! ???", "a AND"}) {
+    INFO("query: " << bad);
+    std::vector<Diagnostic> diags;
+    auto q = CompileQuery(bad, **analyzer, {.now = {}, .lenient = true, .diagnostics = &diags});
+    if (std::string(bad) == "a AND") {
+      CHECK(q.ok());
+      continue;
+    }
+    REQUIRE_FALSE(q.ok());
+    REQUIRE_FALSE(diags.empty());
+    CHECK(diags.back().severity == Diagnostic::Severity::kError);
+    CHECK(q.status().offset() <= std::string(bad).size());
+  }
+}
+
+TEST_CASE("warnings flag queries that parse but likely mean something else") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  struct Row {
+    const char* query;
+    const char* message;  // "" for no warning
+    const char* fixed;
+  };
+  const Row rows[] = {
+      {"tariffs or duties", "'or' is searched as a word; operators are upper case: write OR", "tariffs OR duties"},
+      {"tariffs and duties", "'and' is searched as a word; operators are upper case: write AND", "tariffs AND duties"},
+      {"- china tariffs", "'-' followed by a space is not a negation; write -china to exclude it", "-china tariffs"},
+      {"rock and roll", "'and' is searched as a word; operators are upper case: write AND", "rock AND roll"},
+      {"\"rock and roll\"", "", ""},
+      {"title:or duties", "", ""},
+      {"or tariffs", "", ""},
+      {"tariffs OR duties", "", ""},
+  };
+  for (const Row& r : rows) {
+    INFO("query: " << r.query);
+    std::vector<Diagnostic> diags;
+    auto q = CompileQuery(r.query, **analyzer, {.now = {}, .diagnostics = &diags});
+    CHECK(q.ok());  // warnings never reject
+    if (*r.message == 0) {
+      CHECK(diags.empty());
+      continue;
+    }
+    REQUIRE(diags.size() == 1);
+    CHECK(diags[0].severity == Diagnostic::Severity::kWarning);
+    CHECK(diags[0].message == r.message);
+    CHECK(ApplyFix(r.query, diags[0]) == r.fixed);
   }
 }

@@ -71,20 +71,23 @@ int RunExplain(const ExplainArgs& a) {
   std::string query = Join(a.query_parts, " ");
   auto analyzer = Analyzer::Create();
   if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
-  auto tree = ParseQuery(query);
-  if (!tree.ok()) {
-    PrintQueryError(query, tree.status());
-    return kExitUsage;
-  }
   Days now;
   if (!ParseNow(a.now, "explain", &now)) return kExitUsage;
   std::vector<std::string> resolved;
   SortOrder sort = SortOrder::kRelevance;
-  auto q = PlanQuery(*tree, **analyzer, {.now = now, .resolved = &resolved, .sort = &sort});
+  std::vector<Diagnostic> diagnostics;
+  std::string reading;
+  auto q = CompileQuery(query, **analyzer,
+                        {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
+                         .diagnostics = &diagnostics, .reading = &reading});
+  if (a.format != "json") PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {
-    PrintQueryError(query, q.status());
+    if (a.format == "json")
+      PrintJson({{"query", query}, {"error", q.status().message()}, {"diagnostics", DiagnosticsJson(query, diagnostics)}});
     return kExitUsage;
   }
+  auto tree = ParseQuery(reading);  // the syntax of what was compiled
+  if (!tree.ok()) return Fail("explain", tree.status());
   // The index is optional: without one, explain shows the reading only.
   std::unique_ptr<Index> index;
   if (std::filesystem::exists(a.db)) {
@@ -99,14 +102,20 @@ int RunExplain(const ExplainArgs& a) {
   if (!error.ok()) return Fail("explain failed", error);
 
   if (a.format == "json") {
-    nlohmann::ordered_json out = {{"query", query}, {"syntax", tree->ToString()}, {"plan", plan},
-                                  {"sort", SortName(sort)}};
+    nlohmann::ordered_json out = {{"query", query}};
+    if (reading != query) out["reading"] = reading;
+    out["syntax"] = tree->ToString();
+    out["plan"] = plan;
+    out["sort"] = SortName(sort);
+    if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
     if (!resolved.empty()) out["resolved_dates"] = resolved;
     if (index) out["index"] = a.db;
     PrintJson(out);
     return kExitOk;
   }
-  std::cout << "query:  " << query << "\n"
+  std::cout << "query:  " << query << "\n";
+  if (reading != query) std::cout << "read:   " << reading << "\n";
+  std::cout
             << "syntax: " << tree->ToString() << "\n"
             << "plan:   " << q->ToString() << "\n"
             << "sort:   " << SortName(sort) << "\n";

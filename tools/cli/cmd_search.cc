@@ -27,11 +27,19 @@ int RunSearch(const SearchArgs& a) {
   Days now;
   if (!ParseNow(a.now, "search", &now)) return kExitUsage;
   plan.now = now;
+  plan.lenient = a.lenient;
+  std::vector<Diagnostic> diagnostics;
+  plan.diagnostics = &diagnostics;
+  std::string reading;
+  plan.reading = &reading;
   auto q = CompileQuery(query, **analyzer, plan);
+  PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {
-    PrintQueryError(query, q.status());
+    if (a.format == "json")
+      PrintJson({{"query", query}, {"error", q.status().message()}, {"diagnostics", DiagnosticsJson(query, diagnostics)}});
     return kExitUsage;
   }
+  if (reading != query && a.format != "json") std::cerr << "loupe: searching for: " << reading << "\n";
   auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset, .sort = order});
@@ -51,7 +59,11 @@ int RunSearch(const SearchArgs& a) {
       hit["score"] = h.score;
       hits.push_back(std::move(hit));
     }
-    nlohmann::ordered_json out = {{"query", query}, {"total", res->total}, {"hits", hits}};
+    nlohmann::ordered_json out = {{"query", query}};
+    if (reading != query) out["reading"] = reading;
+    out["total"] = res->total;
+    out["hits"] = hits;
+    if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
     if (!res->warnings.empty()) out["warnings"] = res->warnings;
     if (!resolved.empty()) out["resolved_dates"] = resolved;
     PrintJson(out);

@@ -43,17 +43,16 @@ int Width(std::string_view s, size_t i, size_t* len) {
   return wide ? 2 : 1;
 }
 
-}  // namespace
 
-void PrintQueryError(std::string_view query, const Status& s) {
-  std::cerr << "loupe: query error: " << s.message() << "\n";
-  if (s.offset() == Status::kNoOffset || query.size() > 400) return;
+// The query with a caret line under [offset, offset + length), each line indented.
+void PrintCaret(std::string_view query, size_t offset, size_t length) {
+  if (query.size() > 400) return;
   std::string shown(query);
   for (char& c : shown)
     if (c == '\n' || c == '\t' || c == '\r') c = ' ';
   std::string caret;
-  size_t off = std::min(s.offset(), query.size());
-  size_t end = std::min(off + std::max<size_t>(s.length(), 1), query.size());
+  size_t off = std::min(offset, query.size());
+  size_t end = std::min(off + std::max<size_t>(length, 1), query.size());
   for (size_t i = 0; i < off;) {
     size_t len;
     caret.append(static_cast<size_t>(Width(query, i, &len)), ' ');
@@ -68,6 +67,39 @@ void PrintQueryError(std::string_view query, const Status& s) {
   }
   if (extra > 1) caret.append(static_cast<size_t>(extra - 1), '~');
   std::cerr << "  " << shown << "\n  " << caret << "\n";
+}
+
+// The query with the diagnostic's fix-it applied.
+std::string Fixed(std::string_view query, const Diagnostic& d) {
+  std::string q(query);
+  size_t at = std::min(d.fix_offset, q.size());
+  return q.replace(at, std::min(d.fix_length, q.size() - at), d.fix_text);
+}
+
+}  // namespace
+
+void PrintQueryError(std::string_view query, const Status& s) {
+  PrintDiagnostics(query, {Diagnostic::From(s)});
+}
+
+void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& diagnostics) {
+  for (const Diagnostic& d : diagnostics) {
+    std::cerr << "loupe: query " << d.severity_name() << ": " << d.message << "\n";
+    PrintCaret(query, d.offset, d.length);
+    if (d.has_fix && query.size() <= 400) std::cerr << "  fix: " << Fixed(query, d) << "\n";
+  }
+}
+
+nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const Diagnostic& d : diagnostics) {
+    nlohmann::ordered_json j = {{"severity", d.severity_name()}, {"offset", d.offset}, {"length", d.length},
+                                {"message", d.message}};
+    if (d.has_fix)
+      j["fix"] = {{"offset", d.fix_offset}, {"length", d.fix_length}, {"text", d.fix_text}, {"query", Fixed(query, d)}};
+    list.push_back(std::move(j));
+  }
+  return list;
 }
 
 std::string Join(const std::vector<std::string>& v, const char* sep) {

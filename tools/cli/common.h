@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loupe/index.h"
+#include "loupe/query_parser.h"
 #include "loupe/status.h"
 
 namespace loupe::cli {
@@ -26,6 +27,15 @@ int Fail(const std::string& what, const Status& s);
 
 // Prints a query error with the query and a caret line under the fault.
 void PrintQueryError(std::string_view query, const Status& s);
+
+// Prints each diagnostic to stderr ("loupe: query error|warning: ..."), with the
+// query, a caret line under the fault and, when it has a fix-it, the query
+// with the fix applied.
+void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& diagnostics);
+
+// The diagnostics as a JSON list: severity, offset, length, message and, when
+// there is one, fix {offset, length, text, query (the query with it applied)}.
+nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics);
 
 // The strings of v with sep between them.
 std::string Join(const std::vector<std::string>& v, const char* sep);
@@ -58,6 +68,7 @@ struct SearchArgs {
   std::string format = "text";
   std::string now;  // YYYY-MM-DD that relative dates count back from; empty: today
   std::string sort = "relevance";  // relevance | date | -date (a sort: in the query wins)
+  bool lenient = false;            // run the best reading of a faulty query, with warnings
 };
 int RunSearch(const SearchArgs& a);
 
@@ -72,6 +83,7 @@ struct ExplainArgs {
   std::vector<std::string> query_parts;
   std::string now;
   std::string format = "text";
+  bool lenient = false;
 };
 int RunExplain(const ExplainArgs& a);
 

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
                      "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
   search->add_option("--format", sa.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
+  search->add_flag("--lenient", sa.lenient,
+                   "Run the best reading of a faulty query (close a quote, drop a dangling AND, fix a\n"
+                   "misspelt field, ...) and report each repair as a warning, instead of rejecting it");
   search->add_option("query", sa.query_parts, "The query (several arguments are joined with spaces)")->required();
 
   StatsArgs ta;
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
   explain->add_option("--format", ea.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
+  explain->add_flag("--lenient", ea.lenient, "Explain the best reading of a faulty query (as search --lenient does)");
   explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
 
   ShowArgs wa;

@@ -66,6 +66,22 @@ class [[nodiscard]] Status {
   // kNoOffset when the status carries no position.
   size_t offset() const { return offset_; }
   size_t length() const { return length_; }
+
+  // For kQuerySyntax: an edit of the query text that fixes the fault, when one is
+  // known (a fix-it): replace fix_length() bytes at fix_offset() with fix_text().
+  // An insertion has fix_length() 0, a removal an empty fix_text().
+  bool has_fix() const { return has_fix_; }
+  size_t fix_offset() const { return fix_offset_; }
+  size_t fix_length() const { return fix_length_; }
+  const std::string& fix_text() const { return fix_text_; }
+  // Returns this status with the fix-it set.
+  Status WithFix(size_t offset, size_t length, std::string text) && {
+    has_fix_ = true;
+    fix_offset_ = offset;
+    fix_length_ = length;
+    fix_text_ = std::move(text);
+    return std::move(*this);
+  }
   // "<code name>: <message>", or "ok".
   std::string ToString() const;
 
@@ -74,6 +90,10 @@ class [[nodiscard]] Status {
   std::string message_;
   size_t offset_ = kNoOffset;
   size_t length_ = 0;
+  bool has_fix_ = false;
+  size_t fix_offset_ = 0;
+  size_t fix_length_ = 0;
+  std::string fix_text_;
 };
 
 // Either a value of type T or a non-OK Status.

@@ -40,6 +40,7 @@ struct QueryNode {
   uint32_t distance = 0;     // kNear: n of NEAR/n or ADJ/n (two children)
   bool ordered = false;      // kNear: ADJ (the first child comes first)
   size_t op_offset = 0;      // kNear: where the operator is
+  size_t op_length = 0;      // kNear: the operator's length in bytes
   std::vector<QueryNode> children;
 
   // Canonical form for tests: (AND a (OR b c) (NOT d)) with fields as field:text
@@ -51,10 +52,34 @@ struct QueryNode {
 inline constexpr size_t kMaxQueryBytes = 64 * 1024;
 inline constexpr int kMaxQueryDepth = 100;
 
+// One finding about a query: an error (the query cannot run as written) or a
+// warning (it runs, but probably not as meant). Offsets are bytes in the query.
+struct Diagnostic {
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
+  size_t offset = 0;   // where the fault is
+  size_t length = 0;   // bytes it covers (0: a point, e.g. the end of the query)
+  std::string message;
+  // The fix-it, when one is known: replace fix_length bytes at fix_offset with
+  // fix_text (e.g. 'acter' -> 'actor', or insert a closing quote at the end).
+  bool has_fix = false;
+  size_t fix_offset = 0;
+  size_t fix_length = 0;
+  std::string fix_text;
+
+  // A kQuerySyntax status as a diagnostic of the given severity.
+  static Diagnostic From(const Status& s, Severity severity = Severity::kError);
+  // "error" or "warning".
+  const char* severity_name() const { return severity == Severity::kError ? "error" : "warning"; }
+};
+
 // Parses `text` into a syntax tree. Errors (kQuerySyntax): empty query, unbalanced
 // parentheses or quotes, an operator with a missing operand, a field with no
-// value, a query over 64 KiB or nested more than 100 levels.
-Result<QueryNode> ParseQuery(std::string_view text);
+// value, a query over 64 KiB or nested more than 100 levels. Every error that has
+// an obvious repair carries it as a fix-it (Status::has_fix()).
+// If `warnings` is set it receives warnings about a query that parses but likely
+// means something else (`tariffs or duties`: lower-case `or` is a word).
+Result<QueryNode> ParseQuery(std::string_view text, std::vector<Diagnostic>* warnings = nullptr);
 
 // How a query is planned.
 struct PlanOptions {
@@ -67,6 +92,21 @@ struct PlanOptions {
   // If set, receives the order a sort:date, sort:-date or sort:relevance in the
   // query asks for (left unchanged when the query has none).
   SortOrder* sort = nullptr;
+  // CompileQuery only. Each error that has a fix-it is repaired and the query
+  // read again, to find every error rather than the first only. Strict (false,
+  // the default): any error rejects the query, with the first one found as the
+  // status. Lenient (true): the repaired query, the best reading of what was
+  // meant, runs, and its repairs are reported as warnings. An error with no
+  // repair (an empty query, nesting beyond the limit) rejects the query in
+  // both modes.
+  bool lenient = false;
+  // If set, receives every diagnostic, with offsets into the text given to
+  // CompileQuery: warnings and repaired errors (errors in strict mode, warnings
+  // in lenient mode) by offset, then an error that could not be repaired, if any.
+  std::vector<Diagnostic>* diagnostics = nullptr;
+  // CompileQuery only. If set, receives the query text that was compiled: the
+  // text given, or in lenient mode the text after its repairs.
+  std::string* reading = nullptr;
 };
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
@@ -74,7 +114,8 @@ struct PlanOptions {
 // Errors (kQuerySyntax) carry offsets into the text the tree was parsed from.
 Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOptions& options = {});
 
-// ParseQuery then PlanQuery.
+// ParseQuery then PlanQuery; in lenient mode (options.lenient) repairs what it
+// can first (see PlanOptions). Errors carry offsets into `text`.
 Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options = {});
 
 }  // namespace loupe
