@@ -57,7 +57,8 @@ class Builder {
   Node* Leaf(const LexToken* field, const LexToken* value);
   Node* And(Node* a, Node* b) { return Binary(QueryNode::Kind::kAnd, a, b); }
   Node* Or(Node* a, Node* b) { return Binary(QueryNode::Kind::kOr, a, b); }
-  Node* Not(const LexToken* op, Node* a);
+  Node* Not(const LexToken* op, Node* a) { return Unary(QueryNode::Kind::kNot, op, a); }
+  Node* Required(const LexToken* op, Node* a) { return Unary(QueryNode::Kind::kRequired, op, a); }
   // a NEAR/n b, a ADJ/n b: two words within n positions (ADJ: in that order).
   Node* Near(Node* a, const LexToken* op, Node* b);
   // field:( ... ): gives the field to every term and phrase of the group.
@@ -74,6 +75,7 @@ class Builder {
 
  private:
   Node* Binary(QueryNode::Kind kind, Node* a, Node* b);
+  Node* Unary(QueryNode::Kind kind, const LexToken* op, Node* a);
   Node* New();
   void Fail(Status s) {
     if (status_.ok()) status_ = std::move(s);

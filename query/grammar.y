@@ -17,7 +17,7 @@
 %stack_overflow { b->Overflow(); }
 %parse_failure { b->Failure(); }
 
-%token AND OR NOT MINUS LPAREN RPAREN TERM PHRASE FIELD NEAR.
+%token AND OR NOT MINUS PLUS LPAREN RPAREN TERM PHRASE FIELD NEAR.
 
 query ::= or_expr(A).                          { b->SetRoot(A); }
 
@@ -30,6 +30,7 @@ and_expr(A) ::= unary(B).                       { A = B; }
 
 unary(A) ::= NOT(T) unary(B).                   { A = b->Not(T, B); }
 unary(A) ::= MINUS(T) unary(B).                 { A = b->Not(T, B); }
+unary(A) ::= PLUS(T) unary(B).                  { A = b->Required(T, B); }
 unary(A) ::= near(B).                           { A = B; }
 
 near(A) ::= primary(B).                         { A = B; }

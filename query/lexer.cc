@@ -168,8 +168,8 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       }
       continue;
     }
-    if (c == '-' && i + 1 < n && !IsSpace(t[i + 1]) && t[i + 1] != ')') {
-      out->push_back({LQ_MINUS, "-", i, 1});
+    if ((c == '-' || (c == '+' && i + 1 < n && t[i + 1] != '+')) && i + 1 < n && !IsSpace(t[i + 1]) && t[i + 1] != ')') {
+      out->push_back({c == '-' ? LQ_MINUS : LQ_PLUS, std::string(1, c), i, 1});
       ++i;
       continue;
     }

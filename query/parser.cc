@@ -86,9 +86,9 @@ Node* Builder::Binary(QueryNode::Kind kind, Node* a, Node* b) {
   return n;
 }
 
-Node* Builder::Not(const LexToken* op, Node* a) {
+Node* Builder::Unary(QueryNode::Kind kind, const LexToken* op, Node* a) {
   Node* n = New();
-  n->kind = QueryNode::Kind::kNot;
+  n->kind = kind;
   n->children.push_back(a);
   n->offset = op->offset;
   n->length = a ? a->offset + a->length - op->offset : op->length;
@@ -111,6 +111,7 @@ void Builder::SyntaxError(const LexToken* at) {
     fix_at = prev->offset;
     fix_len = at->offset + at->length - prev->offset;
   } else if (prev && (prev->type == LQ_AND || prev->type == LQ_OR || prev->type == LQ_NOT || prev->type == LQ_MINUS ||
+                      prev->type == LQ_PLUS ||
                       prev->type == LQ_NEAR || prev->type == LQ_FIELD)) {
     fix_at = prev->offset;
     fix_len = prev->length;
@@ -283,6 +284,8 @@ std::string QueryNode::ToString() const {
     }
     case Kind::kNot:
       return "(NOT " + children[0].ToString() + ")";
+    case Kind::kRequired:
+      return "(+ " + children[0].ToString() + ")";
     case Kind::kNear:
       return std::string(ordered ? "(ADJ/" : "(NEAR/") + std::to_string(distance) + " " + children[0].ToString() + " " +
              children[1].ToString() + ")";

@@ -148,14 +148,20 @@ class Planner {
         if (!near.ok()) return OrRemove(near.status(), n.op_offset, n.op_length);
         return near;
       }
+      case QueryNode::Kind::kRequired:  // outside an OR, every part is required anyway
+        return Plan(n.children[0]);
       case QueryNode::Kind::kNot: {
         auto c = Plan(n.children[0]);
         if (!c.ok()) return c.status();
         if (!*c) return std::optional<Query>();
         return std::optional<Query>(Query::Not(std::move(**c)));
       }
-      case QueryNode::Kind::kAnd:
-      case QueryNode::Kind::kOr: {
+      case QueryNode::Kind::kOr:
+        if (std::any_of(n.children.begin(), n.children.end(),
+                        [](const QueryNode& c) { return c.kind == QueryNode::Kind::kRequired; }))
+          return RequiredOr(n);
+        [[fallthrough]];
+      case QueryNode::Kind::kAnd: {
         bool is_and = n.kind == QueryNode::Kind::kAnd;
         std::vector<Query> kids;
         for (const QueryNode& c : n.children) {
@@ -201,6 +207,23 @@ class Planner {
     if (!ParseFieldName(name, &f) || f == Field::kBody)
       return UnknownField(n.field, n.offset);
     return Analyzed(f, n.text, n.slop);
+  }
+
+  // `a OR +b OR c`: the +parts must all match; the others add to the score of
+  // the documents they match too (AND_MAYBE).
+  Result<std::optional<Query>> RequiredOr(const QueryNode& n) {
+    QueryNode required, optional;
+    required.kind = QueryNode::Kind::kAnd;
+    optional.kind = QueryNode::Kind::kOr;
+    for (const QueryNode& c : n.children)
+      (c.kind == QueryNode::Kind::kRequired ? required.children : optional.children).push_back(c);
+    auto req = Plan(required);
+    if (!req.ok() || !*req) return req;
+    if (optional.children.empty()) return req;
+    auto opt = Plan(optional);
+    if (!opt.ok()) return opt.status();
+    if (!*opt) return req;
+    return std::optional<Query>(Query::AndMaybe(std::move(**req), std::move(**opt)));
   }
 
   // `word*`: a bare or field term ending in '*' (with something before it).

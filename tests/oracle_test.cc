@@ -106,6 +106,7 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
       return it != f.end() && it->first.compare(0, q.terms()[0].size(), q.terms()[0]) == 0;
     }
     case Query::Kind::kBoost:
+    case Query::Kind::kAndMaybe:
       return Eval(q.children()[0], d);
     case Query::Kind::kFuzzy: {
       auto distance = [](const std::string& a, const std::string& b) {  // plain Levenshtein
@@ -176,7 +177,7 @@ class QueryGen {
     switch (r) {
       case 8: return Make(depth + 1) + " " + Make(depth + 1);
       case 9: return Make(depth + 1) + " AND " + Make(depth + 1);
-      case 10: return "(" + Make(depth + 1) + " OR " + Make(depth + 1) + ")";
+      case 10: return "(" + Make(depth + 1) + (Pick(4) ? " OR " : " OR +") + Make(depth + 1) + ")";
       case 11: return (Pick(2) ? "NOT " : "-") + Leaf();
       default: return Leaf();
     }
@@ -408,4 +409,43 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
   }
   CHECK(compared == 2400);
   CHECK(pruned_runs > 200);  // pruning really happened
+}
+
+TEST_CASE("a +required part inside OR: its matches only, the others add to the score") {
+  std::vector<Document> docs = LoadCorpus();
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto search = [&](const char* text) {
+    auto q = CompileQuery(text, **analyzer);
+    REQUIRE(q.ok());
+    auto r = (*index)->Search(*q, {.limit = 1000, .load_documents = false});
+    REQUIRE(r.ok());
+    std::map<uint32_t, double> scores;
+    for (const Hit& h : r->hits) scores[h.doc_id] = h.score;
+    return scores;
+  };
+  auto maybe = search("tariffs OR +china");
+  auto required = search("china");
+  auto both = search("china tariffs");
+  REQUIRE(!both.empty());
+  REQUIRE(both.size() < required.size());  // the optional part must make a difference somewhere
+  CHECK(maybe.size() == required.size());
+  for (const auto& [doc, score] : maybe) {
+    REQUIRE(required.count(doc) == 1);
+    double want = both.count(doc) ? both[doc] : required[doc];
+    CHECK(score == Approx(want).epsilon(1e-12));
+  }
+  // Outside OR, + changes nothing.
+  CHECK(search("+china tariffs") == both);
+  // Two required parts are both required.
+  CHECK(search("+china OR +tariffs OR soybeans").size() == both.size());
 }

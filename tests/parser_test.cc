@@ -75,6 +75,16 @@ TEST_CASE("parser golden table: accepted queries") {
       {"(a)(b)", "(AND a b)"},
       {"\"a\"\"b\"", "(AND \"a\" \"b\")"},
       {"x:y:z", "x:y:z"},
+      {"+tariffs", "(+ tariffs)"},
+      {"a OR +b", "(OR a (+ b))"},
+      {"+a OR +b c", "(OR (+ a) (AND (+ b) c))"},
+      {"+\"trade talks\" OR x", "(OR (+ \"trade talks\") x)"},
+      {"+(a OR b) c", "(AND (+ (OR a b)) c)"},
+      {"+actor:Bessent", "(+ actor:Bessent)"},
+      {"C++", "C++"},
+      {"++a", "++a"},
+      {"a + b", "(AND a + b)"},
+      {"a+b", "a+b"},
   };
   for (const Ok& r : rows) {
     INFO("query: " << r.query);
@@ -124,6 +134,11 @@ TEST_CASE("planner golden table") {
       {"actor:Bessent AND topic:tariffs before:2025-09-17",
        "(AND actor:bessent topic:tariff date:[..2025-09-16])"},
       {"tariffs", "(OR title:tariff body:tariff actor:tariffs topic:tariff)"},
+      {"title:tariffs OR +title:china", "(AND_MAYBE title:china title:tariff)"},
+      {"+title:china", "title:china"},
+      {"+title:china title:tariffs", "(AND title:china title:tariff)"},
+      {"title:a OR +title:china OR +title:soybeans OR title:b",
+       "(AND_MAYBE (AND title:china title:soybean) (OR title:a title:b))"},
       {"actor:\"He Lifeng\"", "actor:\"he lifeng\""},
       {"author:Lee", "author:lee"},
       {"title:Truces", "title:truce"},

@@ -630,6 +630,39 @@ class BoostIterator final : public DocIterator {
   double factor_;
 };
 
+// The documents of `required`; those `optional` matches too add its score.
+class AndMaybeIterator final : public DocIterator {
+ public:
+  AndMaybeIterator(std::unique_ptr<DocIterator> required, std::unique_ptr<DocIterator> optional)
+      : req_(std::move(required)), opt_(std::move(optional)) {}
+  void Next() override {
+    req_->Next();
+    doc_ = req_->doc();
+  }
+  void Advance(uint32_t target) override {
+    req_->Advance(target);
+    doc_ = req_->doc();
+  }
+  double Score() override {
+    double s = req_->Score();
+    if (opt_->doc() < doc_) opt_->Advance(doc_);
+    if (opt_->doc() == doc_) s += opt_->Score();
+    return s;
+  }
+  uint64_t Cost() const override { return req_->Cost(); }
+  double MaxScore() const override { return req_->MaxScore() + opt_->MaxScore(); }
+  // Each side must bring more than theta minus the other's bound. An optional
+  // match skipped that way leaves a document that could not compete anyway.
+  void SetMinCompetitive(double theta) override {
+    double r = theta - opt_->MaxScore(), o = theta - req_->MaxScore();
+    if (r > 0) req_->SetMinCompetitive(r);
+    if (o > 0) opt_->SetMinCompetitive(o);
+  }
+
+ private:
+  std::unique_ptr<DocIterator> req_, opt_;
+};
+
 // Exact phrase: all terms in the document at positions p + gaps[i].
 class PhraseIterator final : public DocIterator {
  public:
@@ -870,6 +903,14 @@ class Builder {
         if (!it.ok() || !scoring_ || IsEmpty(**it) || !(q.boost() > 0)) return it;
         return std::unique_ptr<DocIterator>(new BoostIterator(std::move(*it), q.boost()));
       }
+      case Query::Kind::kAndMaybe: {
+        auto req = Build(q.children()[0], depth + 1);
+        if (!req.ok() || !scoring_ || IsEmpty(**req)) return req;  // counting: the optional side changes nothing
+        auto opt = Build(q.children()[1], depth + 1);
+        if (!opt.ok()) return opt.status();
+        if (IsEmpty(**opt)) return req;
+        return std::unique_ptr<DocIterator>(new AndMaybeIterator(std::move(*req), std::move(*opt)));
+      }
       case Query::Kind::kAll:
         return std::unique_ptr<DocIterator>(new ScanIterator(table_, false, 0, 0));
       case Query::Kind::kNone:
@@ -1005,7 +1046,8 @@ class Builder {
         e.bitset_ok = true;
         break;
       }
-      case Query::Kind::kBoost: {
+      case Query::Kind::kBoost:
+      case Query::Kind::kAndMaybe: {  // the matches are the first child's
         auto ce = Estimate(q.children()[0], depth + 1);
         if (!ce.ok()) return ce.status();
         e = *ce;
@@ -1107,6 +1149,7 @@ class Builder {
         for (uint64_t& w : *bits) w = ~uint64_t{0};
         return Status::OK();
       case Query::Kind::kBoost:
+      case Query::Kind::kAndMaybe:
         return Materialize(q.children()[0], bits);
       case Query::Kind::kOr:
         for (const Query& c : q.children()) {

@@ -79,6 +79,14 @@ Query Query::Boost(Query child, double factor) {
   return q;
 }
 
+Query Query::AndMaybe(Query required, Query optional) {
+  Query q;
+  q.kind_ = Kind::kAndMaybe;
+  q.children_.push_back(std::move(required));
+  q.children_.push_back(std::move(optional));
+  return q;
+}
+
 Query Query::Fuzzy(Field field, std::string term, uint32_t max_edits, uint32_t max_expansions) {
   Query q;
   q.kind_ = Kind::kFuzzy;
@@ -119,6 +127,8 @@ std::string Query::ToString() const {
     }
     case Kind::kNot:
       return "(NOT " + children_[0].ToString() + ")";
+    case Kind::kAndMaybe:
+      return "(AND_MAYBE " + children_[0].ToString() + " " + children_[1].ToString() + ")";
     case Kind::kDateRange: {
       std::string s = "date:[";
       if (lo_ > kMinDays) s += FormatIsoDate(lo_);

@@ -62,6 +62,7 @@ std::optional<Node> Convert(const loupe::QueryNode& n, loupe::Analyzer& analyzer
       return out;
     }
     case K::kNear:  // rejected by Translate before conversion
+    case K::kRequired:
       return std::nullopt;
     case K::kNot: {
       auto c = Convert(n.children[0], analyzer);

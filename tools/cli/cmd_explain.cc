@@ -34,6 +34,7 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
     case Query::Kind::kAnd: label = "AND"; break;
     case Query::Kind::kOr: label = "OR"; break;
     case Query::Kind::kNot: label = "NOT"; break;
+    case Query::Kind::kAndMaybe: label = "AND_MAYBE"; break;
     case Query::Kind::kBoost: label = "BOOST x" + std::to_string(q.boost()); break;
     default: label = q.ToString();
   }

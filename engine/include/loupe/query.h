@@ -9,6 +9,8 @@
 //   Query::And({a, b}), Query::Or({a, b}), Query::Not(a)
 //   Query::DateRange(lo, hi)     inclusive, in Days; undated documents never match
 //   Query::Boost(q, 2.0)         q with its score multiplied by 2 (matches unchanged)
+//   Query::AndMaybe(r, o)        the matches of r; those that o matches too add
+//                                o's score (o alone matches nothing)
 //   Query::Prefix(Field::kBody, "tarif")   every term of the field starting with
 //                                "tarif", as an OR of those terms (see below)
 //   Query::All()                 every live document
@@ -29,7 +31,8 @@ namespace loupe {
 
 class Query {
  public:
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost, kFuzzy };
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost, kFuzzy,
+                    kAndMaybe };
 
   // Expansions a Prefix query searches at most unless told otherwise.
   static constexpr uint32_t kDefaultMaxExpansions = 1024;
@@ -47,6 +50,11 @@ class Query {
   static Query DateRange(Days lo, Days hi);
   // `child` with its score multiplied by `factor` (> 0); the matches are the same.
   static Query Boost(Query child, double factor);
+  // What `required` matches, scored as `required` plus `optional` for the
+  // documents that `optional` also matches (Lucene's SHOULD beside MUST, Xapian's
+  // AND_MAYBE): `tariffs OR +china` finds every china document and ranks those
+  // about tariffs higher.
+  static Query AndMaybe(Query required, Query optional);
   // Every indexed term of `field` that starts with the bytes of `prefix` (already
   // folded like the field's terms; an empty prefix is every term), scored as an
   // OR of those terms. When more than max_expansions terms match, the
@@ -70,7 +78,7 @@ class Query {
   uint32_t slop() const { return slop_; }                           // kPhrase: 0 = exact
   uint32_t max_edits() const { return max_edits_; }                 // kFuzzy
   const std::vector<uint32_t>& gaps() const { return gaps_; }
-  const std::vector<Query>& children() const { return children_; }
+  const std::vector<Query>& children() const { return children_; }  // kAndMaybe: required, optional
   Days lo() const { return lo_; }
   Days hi() const { return hi_; }
 

@@ -28,7 +28,9 @@ namespace loupe {
 
 // Syntax tree of a query, before field names, dates and terms are interpreted.
 struct QueryNode {
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kNear };
+  // kRequired: `+x` (one child), x must match; it matters inside OR, where the
+  // required parts must match and the others only add to the score.
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kNear, kRequired };
   Kind kind = Kind::kTerm;
   std::string field;         // as written (empty for bare terms); kTerm and kPhrase only
   std::string text;          // term or phrase text, unquoted
@@ -43,8 +45,8 @@ struct QueryNode {
   size_t op_length = 0;      // kNear: the operator's length in bytes
   std::vector<QueryNode> children;
 
-  // Canonical form for tests: (AND a (OR b c) (NOT d)) with fields as field:text
-  // (field names lower-cased) and phrases in double quotes.
+  // Canonical form for tests: (AND a (OR b c) (NOT d) (+ e)) with fields as
+  // field:text (field names lower-cased) and phrases in double quotes.
   std::string ToString() const;
 };
 
