@@ -345,3 +345,38 @@ TEST_CASE("--lenient runs the best reading of a faulty query and reports the rep
   CHECK(x["reading"] == kCard);
   CHECK(x["syntax"] == "(AND actor:Bessent topic:tariffs before:2025-09-17)");
 }
+
+TEST_CASE("explain --doc breaks a document's score down to BM25's inputs") {
+  Fixture loupe;
+  Run hits = loupe("search --db " + loupe.db() + " --format json --limit 3 " + Quote(kCard));
+  REQUIRE(hits.code == 0);
+  auto h = nlohmann::json::parse(hits.out)["hits"];
+  REQUIRE(h.size() == 3);
+  for (const auto& hit : h) {
+    std::string id = hit["id"];
+    Run ex = loupe("explain --db " + loupe.db() + " --format json --doc " + Quote(id) + " " + Quote(kCard));
+    REQUIRE(ex.code == 0);
+    auto d = nlohmann::json::parse(ex.out)["document"];
+    CHECK(d["id"] == id);
+    CHECK(d["matched"] == true);
+    CHECK(d["score"].get<double>() == hit["score"].get<double>());
+    auto e = d["explanation"];
+    CHECK(e["node"] == "(AND actor:bessent topic:tariff date:[..2025-09-16])");
+    REQUIRE(e["children"].size() == 3);
+    CHECK(e["children"][0]["detail"].get<std::string>().rfind("actor:bessent: tf ", 0) == 0);
+    CHECK(e["children"][2]["score"] == 0);  // a date filter adds nothing
+  }
+  std::string id = h[0]["id"];
+  Run text = loupe("explain --db " + loupe.db() + " --doc " + Quote(id) + " " + Quote(kCard));
+  REQUIRE(text.code == 0);
+  CHECK(text.out.find("document " + id + ": score ") != std::string::npos);
+  CHECK(text.out.find("idf ") != std::string::npos);
+  Run unmatched = loupe("explain --db " + loupe.db() + " --doc " + Quote(id) + " zzzqqqxxyy");
+  CHECK(unmatched.code == 0);
+  CHECK(unmatched.out.find("not matched by the query") != std::string::npos);
+  Run missing = loupe("explain --db " + loupe.db() + " --doc no/such.txt tariffs");
+  CHECK(missing.code == 1);
+  CHECK(missing.err.find("no article with id 'no/such.txt'") != std::string::npos);
+  Run noindex = loupe("explain --db " + loupe.tmp().sub("nope") + " --doc x tariffs");
+  CHECK(noindex.code == 3);
+}

@@ -263,6 +263,22 @@ std::vector<Document> LoadCorpus() {
 
 }  // namespace
 
+// An explanation's AND, OR and AND_MAYBE nodes score the sum of their matched
+// children; a NOT scores nothing.
+void CheckParts(const Explanation& e) {
+  INFO("node: " << e.node);
+  using K = Query::Kind;
+  if (e.matched && (e.kind == K::kAnd || e.kind == K::kOr || e.kind == K::kAndMaybe)) {
+    double sum = 0;
+    for (const Explanation& c : e.children)
+      if (c.matched && c.kind != K::kNot) sum += c.score;
+    CHECK(sum == Approx(e.score).epsilon(1e-9));
+  }
+  if (e.kind == K::kNot) CHECK(e.score == 0);
+  if (e.matched && e.children.empty() && e.score > 0) CHECK_FALSE(e.detail.empty());
+  for (const Explanation& c : e.children) CheckParts(c);
+}
+
 TEST_CASE("random queries match a brute-force evaluation over the corpus") {
   std::vector<Document> docs = LoadCorpus();
   REQUIRE(docs.size() >= 60);
@@ -319,6 +335,19 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
       for (size_t h = 0; h < exact->hits.size(); ++h) {
         REQUIRE(pruned->hits[h].doc_id == exact->hits[h].doc_id);
         REQUIRE(pruned->hits[h].score == exact->hits[h].score);
+      }
+    }
+    // Explain gives each of the best hits the score Search gave it, and its
+    // parts add up.
+    if (run <= 200) {
+      auto top = (*index)->Search(*q, {.limit = 3});
+      REQUIRE(top.ok());
+      for (const Hit& h : top->hits) {
+        auto e = (*index)->Explain(*q, h.document.id);
+        REQUIRE(e.ok());
+        REQUIRE(e->matched);
+        REQUIRE(e->score == h.score);
+        CheckParts(*e);
       }
     }
     if (!want.empty()) ++nonempty;

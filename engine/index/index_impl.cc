@@ -213,6 +213,9 @@ class IndexImpl final : public Index {
   Result<IndexStats> Stats() const override {
     return Guard([&] { return DoStats(); });
   }
+  Result<Explanation> Explain(const Query& query, const std::string& id) const override {
+    return Guard([&] { return DoExplain(query, id); });
+  }
   const std::string& dir() const override { return dir_; }
 
   storage::Env* env() { return env_.get(); }
@@ -222,6 +225,7 @@ class IndexImpl final : public Index {
   Result<SearchResults> DoSearch(const Query& query, const SearchOptions& options) const;
   Result<Document> DoGetDocument(const std::string& id) const;
   Result<IndexStats> DoStats() const;
+  Result<Explanation> DoExplain(const Query& query, const std::string& id) const;
   Result<std::shared_ptr<const DocTable>> Table(const Txn& txn) const;
 
   std::string dir_;
@@ -1031,6 +1035,60 @@ Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {
   Document d;
   if (!format::DecodeStoredDoc(v, &d)) return Status::Corruption("stored document unreadable; rebuild the index");
   return d;
+}
+
+// Explains node `q` for document `doc` with the iterators Search uses, so the
+// scores are the same arithmetic; then each child on its own.
+Status ExplainNode(const Query& q, uint32_t doc, const Txn& txn, const DocTable& table, int depth, Explanation* out) {
+  if (depth > 256) return Status::InvalidArgument("query nested more than 256 levels deep");
+  out->kind = q.kind();
+  out->node = q.ToString();
+  Status error;
+  std::vector<std::string> warnings;
+  auto it = BuildIterator(q, txn, table, /*scoring=*/true, &error, &warnings);
+  if (!it.ok()) return it.status();
+  DocIterator& i = **it;
+  if (doc == 0) i.Next();  // a new iterator is "at" 0 before its first step
+  else i.Advance(doc);
+  out->matched = i.doc() == doc;
+  if (out->matched) {
+    out->score = i.Score();
+    i.Describe(&out->detail);
+  }
+  if (!error.ok()) return error;
+  switch (q.kind()) {
+    case Query::Kind::kAnd:
+    case Query::Kind::kOr:
+    case Query::Kind::kNot:
+    case Query::Kind::kBoost:
+    case Query::Kind::kAndMaybe:
+      for (const Query& c : q.children()) {
+        out->children.emplace_back();
+        Status s = ExplainNode(c, doc, txn, table, depth + 1, &out->children.back());
+        if (!s.ok()) return s;
+      }
+      break;
+    default:
+      break;
+  }
+  return Status::OK();
+}
+
+Result<Explanation> IndexImpl::DoExplain(const Query& query, const std::string& id) const {
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) return txn.status();
+  std::string_view v;
+  Status s = (*txn)->Get(Db::kIds, id, &v);
+  if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
+  if (!s.ok()) return s;
+  if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
+  const uint32_t doc = format::DecodeFixed32BE(v.data());
+  auto table = Table(**txn);
+  if (!table.ok()) return table.status();
+  Explanation out;
+  s = ExplainNode(query, doc, **txn, **table, 0, &out);
+  if (!s.ok()) return s;
+  return out;
 }
 
 Result<IndexStats> IndexImpl::DoStats() const {

@@ -1,6 +1,7 @@
 #include "search/iterators.h"
 
 #include <algorithm>
+#include <cstdio>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -27,7 +28,7 @@ class PostingsCursor final : public DocIterator {
  public:
   PostingsCursor(const storage::Txn& txn, const DocTable& table, Field field, const std::string& term,
                  const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor, Status* error)
-      : txn_(txn), table_(table), field_(field), prefix_(format::BlockKeyPrefix(field, term)), info_(info),
+      : txn_(txn), table_(table), field_(field), term_(term), prefix_(format::BlockKeyPrefix(field, term)), info_(info),
         cursor_(std::move(cursor)), error_(error) {
     weight_ = Bm25::FieldWeight(field) * Bm25::Idf(table.live_docs, info.df);
   }
@@ -56,6 +57,22 @@ class PostingsCursor final : public DocIterator {
   }
 
   double Score() override { return ScoreTf(Tfs()[idx_]); }
+  void Describe(std::string* out) override { *out = DescribeTf(Tfs()[idx_]); }
+  // BM25's inputs for the current document with term frequency tf.
+  std::string DescribeTf(uint32_t tf) const {
+    const int f = static_cast<int>(field_);
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "%s: tf %u, df %u of %llu documents, idf %.4f, field weight %g, field length %s%u (average %.1f), "
+                  "k1 %g, b %g",
+                  Term().c_str(), tf, info_.df, static_cast<unsigned long long>(table_.live_docs),
+                  Bm25::Idf(table_.live_docs, info_.df), Bm25::FieldWeight(field_),
+                  table_.norms[doc_][f] >= 32 ? "~" : "",  // lengths from 32 on are kept to 1/8
+                  DecodeLength(table_.norms[doc_][f]), table_.avg_length[f], Bm25::kK1, Bm25::kB);
+    return buf;
+  }
+  // field:term
+  std::string Term() const { return std::string(FieldName(field_)) + ":" + term_; }
   uint64_t Cost() const override { return info_.df; }
   double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
   void SetMinCompetitive(double theta) override { theta_ = theta; }
@@ -295,6 +312,7 @@ class PostingsCursor final : public DocIterator {
   const storage::Txn& txn_;
   const DocTable& table_;
   Field field_;
+  std::string term_;
   std::string prefix_;
   format::TermInfo info_;
   std::unique_ptr<storage::Cursor> cursor_;
@@ -498,6 +516,19 @@ class OrIterator final : public DocIterator {
     }
     return s;
   }
+  // The children matching the current document (a prefix's few expansions).
+  void Describe(std::string* out) override {
+    out->clear();
+    std::string one;
+    for (size_t i = 0; i < ch_.size(); ++i) {
+      if (i < lazy_ && ch_[i]->doc() < doc_) ch_[i]->Advance(doc_);
+      if (ch_[i]->doc() != doc_) continue;
+      ch_[i]->Describe(&one);
+      if (one.empty()) continue;
+      if (!out->empty()) *out += "; ";
+      *out += one;
+    }
+  }
   uint64_t Cost() const override { return cost_; }
   double MaxScore() const override { return max_; }
   void SetMinCompetitive(double theta) override {
@@ -567,6 +598,19 @@ class UnionIterator final : public DocIterator {
     for (uint32_t i : at_) s += ch_[i]->Score();
     return s;
   }
+  // The expansions matching the current document, one account each.
+  void Describe(std::string* out) override {
+    at_.clear();
+    Collect(0);
+    std::sort(at_.begin(), at_.end());
+    out->clear();
+    std::string one;
+    for (uint32_t i : at_) {
+      ch_[i]->Describe(&one);
+      if (!out->empty()) *out += "; ";
+      *out += one;
+    }
+  }
   uint64_t Cost() const override { return cost_; }
   double MaxScore() const override { return max_; }
 
@@ -621,6 +665,12 @@ class BoostIterator final : public DocIterator {
     doc_ = child_->doc();
   }
   double Score() override { return factor_ * child_->Score(); }
+  void Describe(std::string* out) override {
+    child_->Describe(out);
+    char f[48];
+    std::snprintf(f, sizeof f, "; times the boost %g", factor_);
+    if (!out->empty()) *out += f;
+  }
   uint64_t Cost() const override { return child_->Cost(); }
   double MaxScore() const override { return factor_ * child_->MaxScore(); }
   void SetMinCompetitive(double theta) override { child_->SetMinCompetitive(theta / factor_); }
@@ -682,6 +732,12 @@ class PhraseIterator final : public DocIterator {
     if (freq_ == 0) freq_ = CountMatches(false);  // Find only checked that one exists
     for (auto& t : terms_) s += t->ScoreTf(freq_);
     return s;
+  }
+  // Each word scores as a term whose tf is the phrase's frequency.
+  void Describe(std::string* out) override {
+    if (freq_ == 0) freq_ = CountMatches(false);
+    *out = "phrase frequency " + std::to_string(freq_);
+    for (auto& t : terms_) *out += "; " + t->DescribeTf(freq_);
   }
   uint64_t Cost() const override { return terms_[order_[0]]->Cost(); }
   double MaxScore() const override {

@@ -39,6 +39,9 @@ class DocIterator {
   // Callers only raise theta. Never called on exclusions, whose matches must
   // stay exact.
   virtual void SetMinCompetitive(double theta) {}
+  // How Score() is computed for the current document, for explanations; set
+  // by the leaves (terms, phrases and their expansions). Empty by default.
+  virtual void Describe(std::string* out) { out->clear(); }
   // Counts the matches from a new iterator to the end (consuming it).
   virtual uint64_t CountAll() {
     uint64_t n = 0;

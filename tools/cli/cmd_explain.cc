@@ -6,6 +6,7 @@
 // the plan matches there.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -66,6 +67,35 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
   *json = node;
 }
 
+// The score breakdown as indented lines: score, node, and BM25's inputs.
+void PrintExplanation(const Explanation& e, int depth, std::ostream& out) {
+  char score[32];
+  std::snprintf(score, sizeof score, "%9.4f", e.score);
+  out << std::string(2 * static_cast<size_t>(depth) + 2, ' ') << (e.matched ? score : "    (no) ") << "  " << e.node
+      << "\n";
+  if (!e.detail.empty()) {
+    // One line per term of a phrase or expansion of a prefix.
+    size_t start = 0;
+    for (;;) {
+      size_t end = e.detail.find("; ", start);
+      out << std::string(2 * static_cast<size_t>(depth) + 15, ' ') << e.detail.substr(start, end - start) << "\n";
+      if (end == std::string::npos) break;
+      start = end + 2;
+    }
+  }
+  for (const Explanation& c : e.children) PrintExplanation(c, depth + 1, out);
+}
+
+nlohmann::ordered_json ExplanationJson(const Explanation& e) {
+  nlohmann::ordered_json j = {{"node", e.node}, {"matched", e.matched}, {"score", e.score}};
+  if (!e.detail.empty()) j["detail"] = e.detail;
+  if (!e.children.empty()) {
+    j["children"] = nlohmann::ordered_json::array();
+    for (const Explanation& c : e.children) j["children"].push_back(ExplanationJson(c));
+  }
+  return j;
+}
+
 }  // namespace
 
 int RunExplain(const ExplainArgs& a) {
@@ -91,7 +121,7 @@ int RunExplain(const ExplainArgs& a) {
   if (!tree.ok()) return Fail("explain", tree.status());
   // The index is optional: without one, explain shows the reading only.
   std::unique_ptr<Index> index;
-  if (std::filesystem::exists(a.db)) {
+  if (!a.doc.empty() || std::filesystem::exists(a.db)) {
     auto opened = Index::Open(a.db, {.read_only = true});
     if (!opened.ok()) return Fail("cannot open index " + a.db, opened.status());
     index = std::move(*opened);
@@ -101,6 +131,17 @@ int RunExplain(const ExplainArgs& a) {
   Status error;
   Walk(*q, index.get(), 0, &text, &plan, &error);
   if (!error.ok()) return Fail("explain failed", error);
+  std::optional<Explanation> why;
+  if (!a.doc.empty()) {
+    auto e = index->Explain(*q, a.doc);
+    if (e.status().IsNotFound()) {
+      std::cerr << "loupe: explain: no article with id '" << a.doc << "' in " << a.db
+                << " (ids are printed by loupe search)\n";
+      return kExitNoHits;
+    }
+    if (!e.ok()) return Fail("explain failed", e.status());
+    why = std::move(*e);
+  }
 
   if (a.format == "json") {
     nlohmann::ordered_json out = {{"query", query}};
@@ -111,6 +152,8 @@ int RunExplain(const ExplainArgs& a) {
     if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
     if (!resolved.empty()) out["resolved_dates"] = resolved;
     if (index) out["index"] = a.db;
+    if (why) out["document"] = {{"id", a.doc}, {"matched", why->matched}, {"score", why->score},
+                                {"explanation", ExplanationJson(*why)}};
     PrintJson(out);
     return kExitOk;
   }
@@ -127,6 +170,13 @@ int RunExplain(const ExplainArgs& a) {
   }
   std::cout << (index ? "parts, with their matches in " + a.db + ":\n" : "parts (no index at " + a.db + "):\n")
             << text.str();
+  if (why) {
+    char score[32];
+    std::snprintf(score, sizeof score, "%.4f", why->score);
+    std::cout << "document " << a.doc << ": "
+              << (why->matched ? std::string("score ") + score : std::string("not matched by the query")) << "\n";
+    PrintExplanation(*why, 0, std::cout);
+  }
   return kExitOk;
 }
 

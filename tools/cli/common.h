@@ -84,6 +84,7 @@ struct ExplainArgs {
   std::string now;
   std::string format = "text";
   bool lenient = false;
+  std::string doc;  // --doc: explain this document's score
 };
 int RunExplain(const ExplainArgs& a);
 

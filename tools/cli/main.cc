@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
   explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
   explain->add_option("--format", ea.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
+  explain->add_option("--doc", ea.doc,
+                      "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
+                      "part: term frequency, document frequency, idf, field weight and length. Needs the index");
   explain->add_flag("--lenient", ea.lenient, "Explain the best reading of a faulty query (as search --lenient does)");
   explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
 

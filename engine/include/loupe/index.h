@@ -80,6 +80,20 @@ struct SearchResults {
   std::vector<std::string> warnings;
 };
 
+// Why a document scores what it does for a query: one node per query node,
+// with what that node contributes. For a document the query matches, the
+// root's score is the document's score in Search (the same arithmetic).
+struct Explanation {
+  Query::Kind kind = Query::Kind::kNone;  // the query node's kind
+  std::string node;      // the query node (Query::ToString)
+  bool matched = false;  // the node matches the document
+  double score = 0;      // what the node adds to the document's score
+  // Leaves that matched: BM25's inputs, e.g. "tf 3, df 12 of 64 documents,
+  // idf 1.609, field weight 1, field length 410 (average 385.2), k1 1.2, b 0.75".
+  std::string detail;
+  std::vector<Explanation> children;
+};
+
 struct IndexStats {
   uint64_t documents = 0;    // live documents
   uint64_t terms = 0;        // distinct (field, term) pairs
@@ -114,6 +128,11 @@ class Index {
   virtual Result<Document> GetDocument(const std::string& id) const = 0;
 
   virtual Result<IndexStats> Stats() const = 0;
+
+  // Explains the score of the document with caller id `id` for `query`, node by
+  // node (see Explanation). Errors: kNotFound (no such document), kCorruption,
+  // kIOError.
+  virtual Result<Explanation> Explain(const Query& query, const std::string& id) const = 0;
 
   // The directory this index lives in.
   virtual const std::string& dir() const = 0;
