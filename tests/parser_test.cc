@@ -333,10 +333,10 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
   CHECK(q2.status().message() == "query is too deeply nested to parse");
 
   std::string ors = "a";
-  for (int i = 0; i < 5000; ++i) ors += " OR t" + std::to_string(i);
+  for (int i = 0; i < 10000; ++i) ors += std::string(" OR ") + char('a' + i % 26) + char('a' + i / 26 % 26);
   auto q3 = CompileQuery(ors, **analyzer);
   REQUIRE(q3.ok());
-  CHECK(q3->children().size() == 5001 * 4);  // each bare term searches four fields
+  CHECK(q3->children().size() == 10001 * 4);  // each bare term searches four fields
 
   std::string huge(70000, 'x');
   auto q4 = CompileQuery(huge, **analyzer);
@@ -345,6 +345,42 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
 
   auto q5 = CompileQuery(std::string("tariff\xFF\xC3", 8), **analyzer);
   CHECK(q5.ok());
+
+  // A 1 MB query: refused at once, pointing at the limit, in both modes.
+  std::string mb(1 << 20, 'a');
+  for (size_t i = 7; i < mb.size(); i += 8) mb[i] = ' ';
+  for (bool lenient : {false, true}) {
+    std::vector<Diagnostic> diags;
+    auto q = CompileQuery(mb, **analyzer, {.now = {}, .lenient = lenient, .diagnostics = &diags});
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message() == "query is 1048576 bytes; the limit is 65536");
+    REQUIRE(diags.size() == 1);
+  }
+
+  // Invalid UTF-8 anywhere: truncated sequences, overlongs, surrogates, stray
+  // continuation bytes; in words, phrases, field values and dates.
+  for (const char* bad : {"\xC3", "\xE2\x80", "\xF0\x9F\x98", "\xC0\xAF", "\xED\xA0\x80", "\x80\x80",
+                          "\"\xFF\xFE\"", "actor:\xFF", "before:2025-\xFF", "\xE2\x80\x9C\xFF", "(\xFF OR \xC3)"}) {
+    INFO("query bytes: " << bad);
+    for (bool lenient : {false, true}) {
+      std::vector<Diagnostic> diags;
+      auto q = CompileQuery(bad, **analyzer, {.now = {}, .lenient = lenient, .diagnostics = &diags});
+      if (!q.ok()) CHECK(q.status().code() == StatusCode::kQuerySyntax);
+      for (const Diagnostic& d : diags) CHECK(d.offset + d.length <= std::string(bad).size());
+    }
+  }
+
+  // Lenient mode on hostile input ends, repairing at most 64 faults.
+  std::string ands;
+  for (int i = 0; i < 10000; ++i) ands += "AND ";
+  std::vector<Diagnostic> diags;
+  auto q6 = CompileQuery(ands + "tariffs", **analyzer, {.now = {}, .lenient = true, .diagnostics = &diags});
+  CHECK_FALSE(q6.ok());
+  CHECK(diags.size() == 65);
+  auto q7 = CompileQuery(std::string(90, '(') + "tariffs", **analyzer, {.now = {}, .lenient = true});
+  CHECK(q7.ok());  // closed in one repair
+  auto q8 = CompileQuery(std::string(10000, '"'), **analyzer, {.now = {}, .lenient = true});
+  CHECK_FALSE(q8.ok());  // only empty phrases: nothing to search
 }
 
 TEST_CASE("relative dates count back from a settable now and are reported resolved") {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Developer entry point.
 #   tools/dev.sh demo [QUERY]   install deps, build, index corpus/, run QUERY
-#   tools/dev.sh test           install deps, build, run every test (ctest)
+#   tools/dev.sh test           install deps, build, run every test (ctest), then fuzz the
+#                               query front end for LOUPE_FUZZ_SECONDS (default 60) when
+#                               clang is present (tools/fuzz.sh)
 #   tools/dev.sh test --sanitize  the same in build-sanitize/, under AddressSanitizer and
 #                               UndefinedBehaviorSanitizer (any report fails the run)
 #   tools/dev.sh build          install deps, build only
@@ -54,6 +56,7 @@ case "$cmd" in
     else
       do_build
       ctest --test-dir "$build" --output-on-failure -j"$jobs"
+      "$root/tools/fuzz.sh" "${LOUPE_FUZZ_SECONDS:-60}"
     fi
     ;;
   build)
