@@ -21,6 +21,7 @@ struct LexToken {
   size_t value_offset = 0;  // where the text starts (after an opening quote)
   double boost = 1.0;       // TERM/PHRASE: the N of a trailing ^N
   uint32_t slop = 0;        // PHRASE: the N of a trailing ~N
+  bool sentence = false;    // NEAR: NEAR/s (the same sentence)
 };
 
 // Names with a meaning before a colon, in lower case: the searchable fields and

@@ -183,6 +183,17 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
     if (word.rfind("NEAR/", 0) == 0 || word.rfind("ADJ/", 0) == 0) {  // proximity: NEAR/n (any order), ADJ/n
       size_t slash = word.find('/');
       std::string_view num = word.substr(slash + 1);
+      if (num == "s") {  // NEAR/s: the same sentence
+        if (word[0] == 'A')
+          return Status::QuerySyntax("'ADJ/s' is not supported: NEAR/s finds two words in one sentence, in either order",
+                                     start, word.size())
+              .WithFix(start, word.size(), "NEAR/s");
+        LexToken tok{LQ_NEAR, std::string(word), start, word.size()};
+        tok.sentence = true;
+        tok.boost = 0;  // not ordered
+        out->push_back(tok);
+        continue;
+      }
       uint32_t d = 0;
       bool ok = !num.empty() && num.size() <= 4;
       for (char c : num) {

@@ -157,6 +157,7 @@ QueryNode Convert(const Node* n) {
   if (n->op) {
     q.distance = n->op->slop;
     q.ordered = n->op->boost == 1;
+    q.sentence = n->op->sentence;
     q.op_offset = n->op->offset;
     q.op_length = n->op->length;
   }
@@ -287,8 +288,8 @@ std::string QueryNode::ToString() const {
     case Kind::kRequired:
       return "(+ " + children[0].ToString() + ")";
     case Kind::kNear:
-      return std::string(ordered ? "(ADJ/" : "(NEAR/") + std::to_string(distance) + " " + children[0].ToString() + " " +
-             children[1].ToString() + ")";
+      return std::string(ordered ? "(ADJ/" : "(NEAR/") + (sentence ? std::string("s") : std::to_string(distance)) +
+             " " + children[0].ToString() + " " + children[1].ToString() + ")";
   }
   return "?";
 }

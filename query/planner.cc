@@ -235,7 +235,8 @@ class Planner {
   // a NEAR/n b (either order) and a ADJ/n b (a first): b within n positions of
   // a, as sloppy phrases of the two words, per field.
   Result<std::optional<Query>> NearLeaf(const QueryNode& n) {
-    const std::string op = std::string(n.ordered ? "ADJ/" : "NEAR/") + std::to_string(n.distance);
+    const std::string op =
+        std::string(n.ordered ? "ADJ/" : "NEAR/") + (n.sentence ? std::string("s") : std::to_string(n.distance));
     const QueryNode& a = n.children[0];
     const QueryNode& b = n.children[1];
     for (const QueryNode* c : {&a, &b})
@@ -248,13 +249,18 @@ class Planner {
                                  n.op_offset, op.size());
     std::vector<Field> fields;
     if (a.field.empty()) {
-      fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
+      if (n.sentence) fields = {Field::kTitle, Field::kBody};  // the fields with sentences
+      else fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
     } else {
       std::string name = Lower(a.field);
       Field f;
       if (IsDateKeyName(name) || !ParseFieldName(name, &f) || f == Field::kBody)
         return IsDateKeyName(name) ? Status::QuerySyntax("'" + op + "' joins words, not dates", a.offset, a.field.size())
                                    : UnknownField(a.field, a.offset);
+      if (n.sentence && f != Field::kTitle)
+        return Status::QuerySyntax("'NEAR/s' finds words in one sentence of a title or body; " + name +
+                                       ": values have no sentences (use NEAR/n)",
+                                   a.offset, a.field.size());
       fields.push_back(f);
     }
     std::vector<Query> per_field;
@@ -269,6 +275,10 @@ class Planner {
                                          (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
                                      c.value_offset, std::max<size_t>(c.text.size(), 1));
         terms[i] = tokens_[0].term;
+      }
+      if (n.sentence) {
+        per_field.push_back(Query::SameSentence(f, {terms[0], terms[1]}));
+        continue;
       }
       Query ab = Query::SloppyPhrase(f, {terms[0], terms[1]}, {0, 1}, n.distance - 1);
       if (n.ordered)

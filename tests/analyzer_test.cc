@@ -183,3 +183,90 @@ TEST_CASE("ASCII fast path equals ICU on the bundled corpus") {
   }
   CHECK(files >= 60);
 }
+
+namespace {
+
+std::string ShowStarts(const std::vector<uint32_t>& v) {
+  std::string s;
+  for (uint32_t x : v) s += std::to_string(x) + " ";
+  return s;
+}
+
+void ExpectSameSentences(Analyzer& fast, Analyzer& icu, const std::string& text) {
+  std::vector<uint32_t> a, b;
+  fast.SentenceStarts(text, &a);
+  icu.SentenceStarts(text, &b);
+  INFO("text: '" << text << "'");
+  REQUIRE(ShowStarts(a) == ShowStarts(b));
+}
+
+}  // namespace
+
+TEST_CASE("sentence starts follow ICU's sentence boundaries") {
+  auto a = Make(true);
+  struct Row {
+    const char* text;
+    const char* starts;
+  };
+  const Row rows[] = {
+      {"", ""},
+      {"One sentence", "0 "},
+      {"Tariffs rose. Stocks fell.", "0 14 "},
+      {"Is it? Yes! Fine.", "0 7 12 "},
+      {"The U.S. Treasury said so.", "0 9 "},  // no abbreviation list: ICU breaks after "U.S."
+      {"The U.S.A. is big", "0 "},           // a lower-case word follows: no break
+      {"It cost 3.5 million. Then", "0 21 "},
+      {"He said \"Stop.\" Then left.", "0 16 "},
+      {"Wait... what? no.", "0 14 "},
+      {"Line one\nLine two", "0 9 "},
+      {"Para.\r\n\r\nNext", "0 7 9 "},
+      {"Really?! Yes.", "0 9 "},
+      {"Ends with, a comma. next one", "0 "},
+      {"\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xBC\x9A\xE8\xA7\x81\xE3\x80\x82\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\xE3\x80\x82",
+       "0 18 "},  // 何立峰会见。贝森特。
+  };
+  for (const Row& r : rows) {
+    INFO("text: " << r.text);
+    std::vector<uint32_t> starts;
+    a->SentenceStarts(r.text, &starts);
+    CHECK(ShowStarts(starts) == r.starts);
+  }
+}
+
+TEST_CASE("ASCII sentence scanner equals ICU on random text") {
+  auto fast = Make(true), icu = Make(false);
+  const std::vector<std::string> pieces = {"a", "b", "Z", "Q", "1", "0", ".", ".", "!", "?", "'", "\"", "(", ")",
+                                           "[", "]", "{", "}", ",", ":", ";", "-", " ", " ", " ", "\n", "\r", "\t",
+                                           "\f", "\v", "#", "$", "_", "/", "<", "`", "U.S.", "etc. ", "Mr. ", "x"};
+  uint64_t seed = 424242;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>(seed >> 33);
+  };
+  for (int round = 0; round < 100000; ++round) {
+    std::string text;
+    size_t n = 1 + next() % 16;
+    for (size_t i = 0; i < n; ++i) text += pieces[next() % pieces.size()];
+    ExpectSameSentences(*fast, *icu, text);
+  }
+}
+
+TEST_CASE("ASCII sentence scanner equals ICU on the bundled corpus") {
+  auto fast = Make(true), icu = Make(false);
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(LOUPE_SOURCE_DIR) + "/corpus")) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    // The corpus has typographic punctuation; its ASCII letters, spaces and
+    // punctuation alone exercise the scanner on real prose.
+    std::string ascii;
+    for (char c : text)
+      if (static_cast<unsigned char>(c) < 0x80) ascii += c;
+    ExpectSameSentences(*fast, *icu, ascii);
+    ++files;
+  }
+  CHECK(files >= 60);
+}

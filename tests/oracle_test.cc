@@ -27,6 +27,9 @@ struct AnalyzedDoc {
   std::string id;
   std::optional<Days> date;
   std::map<std::string, std::vector<uint32_t>> fields[kNumFields];  // term -> positions
+  // Title and body: the sentence of each position (from the analyzer's sentence
+  // starts and the tokens' byte offsets, independently of the index's marks).
+  std::map<uint32_t, size_t> sentence_of[kNumFields];
 };
 
 AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
@@ -41,6 +44,13 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
       pos = a.AnalyzeField(f, values[i], pos, &toks);
     }
     for (const Token& t : toks) out.fields[static_cast<int>(f)][t.term].push_back(t.position);
+    if (f == Field::kTitle || f == Field::kBody) {
+      std::vector<uint32_t> starts;
+      a.SentenceStarts(values[0], &starts);
+      for (const Token& t : toks)
+        out.sentence_of[static_cast<int>(f)][t.position] =
+            static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), t.begin) - starts.begin());
+    }
   };
   add(Field::kTitle, {d.title});
   add(Field::kBody, {d.body});
@@ -108,6 +118,25 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
     case Query::Kind::kBoost:
     case Query::Kind::kAndMaybe:
       return Eval(q.children()[0], d);
+    case Query::Kind::kSentence: {  // some sentence holds every term
+      const int fi = static_cast<int>(q.field());
+      std::set<size_t> common;
+      for (size_t i = 0; i < q.terms().size(); ++i) {
+        auto it = d.fields[fi].find(q.terms()[i]);
+        if (it == d.fields[fi].end()) return false;
+        std::set<size_t> here;
+        for (uint32_t p : it->second) here.insert(d.sentence_of[fi].at(p));
+        if (i == 0) {
+          common = here;
+        } else {
+          std::set<size_t> both;
+          for (size_t s : common)
+            if (here.count(s)) both.insert(s);
+          common.swap(both);
+        }
+      }
+      return !common.empty();
+    }
     case Query::Kind::kFuzzy: {
       auto distance = [](const std::string& a, const std::string& b) {  // plain Levenshtein
         std::vector<std::vector<size_t>> t(a.size() + 1, std::vector<size_t>(b.size() + 1));
@@ -189,7 +218,18 @@ class QueryGen {
   const T& Any(const std::vector<T>& v) { return v[Pick(v.size())]; }
 
   std::string Leaf() {
-    switch (Pick(10)) {
+    switch (Pick(12)) {
+      case 10:
+      case 11: {  // proximity between two words of a phrase from the corpus
+        const std::string& p = Any(phrases_);
+        size_t sp = p.find(' ');
+        std::string a = p.substr(0, sp), b = p.substr(sp + 1);
+        if (b.find(' ') != std::string::npos) b = b.substr(b.find(' ') + 1);
+        if (Pick(2)) std::swap(a, b);
+        static const char* kOps[] = {" NEAR/1 ", " NEAR/3 ", " ADJ/2 ", " ADJ/1 ", " NEAR/s ", " NEAR/s "};
+        std::string op = kOps[Pick(6)];
+        return (op == " NEAR/s " && Pick(3) == 0) ? "title:" + a + op + "title:" + b : a + op + b;
+      }
       case 0: return "\"" + Any(phrases_) + "\"" + (Pick(3) ? "" : "~" + std::to_string(Pick(4)));
       case 1: {
         const std::string& a = Any(actors_);
@@ -477,4 +517,54 @@ TEST_CASE("a +required part inside OR: its matches only, the others add to the s
   CHECK(search("+china tariffs") == both);
   // Two required parts are both required.
   CHECK(search("+china OR +tariffs OR soybeans").size() == both.size());
+}
+
+TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") {
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  auto doc = [](const char* id, const char* title, const char* body) {
+    Document d;
+    d.id = id;
+    d.title = title;
+    d.body = body;
+    return d;
+  };
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(doc("split", "Markets", "Tariffs rose sharply. Soybeans fell.")).ok());
+    REQUIRE((*w)->Add(doc("same", "Markets", "Tariffs on soybeans rose. Nothing else.")).ok());
+    REQUIRE((*w)->Add(doc("cafe-split", "Caf\xC3\xA9 news", "Caf\xC3\xA9 tariffs rose! Soybeans fell.")).ok());
+    REQUIRE((*w)->Add(doc("cafe-same", "Caf\xC3\xA9 news", "Caf\xC3\xA9 owners fear tariffs and soybeans.")).ok());
+    REQUIRE((*w)->Add(doc("abbrev", "Markets", "The U.S. raised tariffs on soybeans.")).ok());
+    REQUIRE((*w)->Add(doc("title", "Tariffs hit soybeans", "Nothing here.")).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto ids = [&](const char* text) {
+    auto q = CompileQuery(text, **analyzer);
+    REQUIRE(q.ok());
+    auto r = (*index)->Search(*q, {.limit = 100});
+    REQUIRE(r.ok());
+    std::set<std::string> out;
+    for (const Hit& h : r->hits) out.insert(h.document.id);
+    return out;
+  };
+  CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"same", "cafe-same", "abbrev", "title"});
+  CHECK(ids("soybeans NEAR/s tariffs") == ids("tariffs NEAR/s soybeans"));
+  CHECK(ids("title:tariffs NEAR/s title:soybeans") == std::set<std::string>{"title"});
+  CHECK(ids("tariffs NEAR/50 soybeans").size() == 6);  // a window ignores sentences
+  // The sentence marks are not words: no prefix or fuzzy term reaches them.
+  // "\x01s" is one edit from "xs"; only "us" (from U.S.) may match.
+  CHECK(ids("xs~1") == std::set<std::string>{"abbrev"});
+  // Replacing a document retires its marks with its words.
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(doc("same", "Markets", "Tariffs rose. Soybeans fell.")).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"cafe-same", "abbrev", "title"});
 }

@@ -12,6 +12,7 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -97,13 +98,99 @@ class StemCache {
   mutable std::string_view view_;
 };
 
+// Sentence_Break classes (UAX #29) of the ASCII characters.
+enum SentenceClass : uint8_t { kSbOther, kSbSp, kSbCr, kSbLf, kSbLower, kSbUpper, kSbNumeric, kSbATerm, kSbSTerm,
+                               kSbClose, kSbSContinue };
+constexpr auto kSentenceClass = [] {
+  std::array<uint8_t, 128> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kSbLower;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kSbUpper;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kSbNumeric;
+  for (int c : {' ', '\t', '\v', '\f'}) t[c] = kSbSp;
+  t['\r'] = kSbCr;
+  t['\n'] = kSbLf;
+  t['.'] = kSbATerm;
+  for (int c : {'!', '?'}) t[c] = kSbSTerm;
+  for (int c : {'"', '\'', '(', ')', '[', ']', '{', '}'}) t[c] = kSbClose;
+  for (int c : {',', '-', ':'}) t[c] = kSbSContinue;
+  return t;
+}();
+
+// Sentence starts of pure-ASCII text by the rules of UAX #29 (SB1-SB998) as
+// they apply to ASCII: a break after a paragraph separator (CR, LF, CRLF), and
+// after a terminator with its closing punctuation and spaces (and one
+// separator), unless what follows continues the sentence: a digit right after
+// '.', "U.S" (a capital after a letter and '.'), a lower-case word after '.',
+// or a comma, colon, dash or another terminator.
+void AsciiSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
+  const size_t n = t.size();
+  auto cls = [&](size_t i) { return kSentenceClass[static_cast<unsigned char>(t[i])]; };
+  auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf; };
+  auto add = [&](size_t at) {
+    if (at < n) starts->push_back(static_cast<uint32_t>(at));
+  };
+  add(0);
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t c = cls(i);
+    if (para(c)) {  // SB3, SB4
+      if (c == kSbCr && i + 1 < n && cls(i + 1) == kSbLf) ++i;
+      add(i + 1);
+      continue;
+    }
+    if (c != kSbATerm && c != kSbSTerm) continue;
+    if (c == kSbATerm && i + 1 < n) {
+      uint8_t next = cls(i + 1);
+      if (next == kSbNumeric) continue;  // SB6
+      if (next == kSbUpper && i > 0 && (cls(i - 1) == kSbUpper || cls(i - 1) == kSbLower)) continue;  // SB7
+    }
+    size_t j = i + 1;
+    while (j < n && cls(j) == kSbClose) ++j;
+    while (j < n && cls(j) == kSbSp) ++j;
+    if (j == n) break;  // SB2: the end of the text
+    uint8_t next = cls(j);
+    if (next == kSbSContinue || next == kSbATerm || next == kSbSTerm) {  // SB8a
+      i = j - 1;
+      continue;
+    }
+    if (c == kSbATerm) {  // SB8: a lower-case letter ahead, past anything but letters, separators, terminators
+      size_t k = j;
+      while (k < n && cls(k) != kSbLower && cls(k) != kSbUpper && !para(cls(k)) && cls(k) != kSbATerm &&
+             cls(k) != kSbSTerm)
+        ++k;
+      if (k < n && cls(k) == kSbLower) {
+        i = j - 1;
+        continue;
+      }
+    }
+    if (para(next)) {  // SB9-SB11: one separator goes with the sentence it ends
+      if (next == kSbCr && j + 1 < n && cls(j + 1) == kSbLf) ++j;
+      ++j;
+    }
+    add(j);
+    i = j - 1;
+  }
+}
+
 class IcuAnalyzer final : public Analyzer {
  public:
-  IcuAnalyzer(std::unique_ptr<icu::BreakIterator> bi, const icu::Normalizer2* nfkc_cf,
-              const icu::Normalizer2* nfd, std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer,
-              bool fold_diacritics, bool ascii_fast_path)
-      : bi_(std::move(bi)), nfkc_cf_(nfkc_cf), nfd_(nfd), stemmer_(std::move(stemmer)),
-        fold_diacritics_(fold_diacritics), fast_(ascii_fast_path) {}
+  IcuAnalyzer(std::unique_ptr<icu::BreakIterator> bi, std::unique_ptr<icu::BreakIterator> sentences,
+              const icu::Normalizer2* nfkc_cf, const icu::Normalizer2* nfd,
+              std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer, bool fold_diacritics, bool ascii_fast_path)
+      : bi_(std::move(bi)), sentences_(std::move(sentences)), nfkc_cf_(nfkc_cf), nfd_(nfd),
+        stemmer_(std::move(stemmer)), fold_diacritics_(fold_diacritics), fast_(ascii_fast_path) {}
+
+  void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) override {
+    starts->clear();
+    if (text.empty()) return;
+    if (fast_ && std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+      AsciiSentenceStarts(text, starts);
+      return;
+    }
+    Decode(text);
+    sentences_->setText(utf16_);
+    for (int32_t at = sentences_->first(); at != icu::BreakIterator::DONE; at = sentences_->next())
+      if (offsets_[at] < text.size()) starts->push_back(offsets_[at]);
+  }
 
   uint32_t Analyze(std::string_view text, bool stem, uint32_t position, std::vector<Token>* out) override {
     if (text.empty()) return position;
@@ -302,6 +389,7 @@ class IcuAnalyzer final : public Analyzer {
   }
 
   std::unique_ptr<icu::BreakIterator> bi_;
+  std::unique_ptr<icu::BreakIterator> sentences_;
   const icu::Normalizer2* nfkc_cf_;
   const icu::Normalizer2* nfd_;
   std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer_;
@@ -320,6 +408,9 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   UErrorCode err = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> bi(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), err));
   if (U_FAILURE(err) || !bi) return Status::Internal(std::string("ICU word break iterator: ") + u_errorName(err));
+  std::unique_ptr<icu::BreakIterator> sentences(icu::BreakIterator::createSentenceInstance(icu::Locale::getRoot(), err));
+  if (U_FAILURE(err) || !sentences)
+    return Status::Internal(std::string("ICU sentence break iterator: ") + u_errorName(err));
   const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(err);
   if (U_FAILURE(err)) return Status::Internal(std::string("ICU nfkc_cf normalizer: ") + u_errorName(err));
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(err);
@@ -329,7 +420,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
     return Status::InvalidArgument("unknown stemmer language '" + options.stemmer_language +
                                    "' (try english, french, german, spanish, ...)");
   return std::unique_ptr<Analyzer>(
-      new IcuAnalyzer(std::move(bi), nfkc_cf, nfd, std::move(stemmer), options.fold_diacritics,
+      new IcuAnalyzer(std::move(bi), std::move(sentences), nfkc_cf, nfd, std::move(stemmer), options.fold_diacritics,
                       options.ascii_fast_path));
 }
 

@@ -15,6 +15,13 @@ namespace loupe::format {
 inline constexpr size_t kBlockSize = 128;  // postings per block
 inline constexpr Days kNoDate = INT32_MIN;
 inline constexpr uint32_t kActorGap = 100;  // position gap between values of a multi-valued field
+// The sentences of the text fields (title, body) are indexed as this term, at
+// the position of each sentence's first token (beside that token), so that
+// NEAR/s can tell whether two positions share a sentence. No analyzed term can
+// be it: analysis keeps no control characters. Terms starting with 0x01 are
+// reserved: prefix, fuzzy and dictionary scans skip them.
+inline constexpr std::string_view kSentenceTerm = "\x01s";
+inline bool IsReservedTerm(std::string_view term) { return !term.empty() && term[0] == '\x01'; }
 
 // --- primitive coding -------------------------------------------------------
 void PutVarint32(std::string* dst, uint32_t v);

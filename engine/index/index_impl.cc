@@ -329,6 +329,25 @@ void WriterImpl::Work(Analyzer& analyzer) {
   }
 }
 
+
+// Adds the sentence marks of a title or body (format::kSentenceTerm) to its
+// tokens: one at the position of each sentence's first token.
+void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens) {
+  if ((f != Field::kTitle && f != Field::kBody) || tokens->empty()) return;
+  thread_local std::vector<uint32_t> starts;
+  analyzer.SentenceStarts(text, &starts);
+  const size_t n = tokens->size();
+  size_t s = 0, last = SIZE_MAX;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t begin = (*tokens)[i].begin, position = (*tokens)[i].position;
+    while (s + 1 < starts.size() && starts[s + 1] <= begin) ++s;
+    if (s == last) continue;
+    last = s;
+    tokens->push_back(Token{std::string(format::kSentenceTerm), position, begin, begin});
+  }
+}
+
+
 void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   const Document& doc = slot->input;
   slot->status = Status::OK();
@@ -343,6 +362,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
       pos = analyzer.AnalyzeField(f, texts[i], pos, &tokens);
     }
     slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
+    if (texts.size() == 1) AddSentenceMarks(analyzer, f, texts[0], &tokens);  // after the length: marks are no words
     std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
     hashes.resize(tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i) hashes[i] = TermTable::Hash(f, tokens[i].term);
@@ -416,6 +436,7 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
       if (i) pos += format::kActorGap;  // phrases never span two values
       pos = analyzer_->AnalyzeField(f, texts[i], pos, &tokens_);
     }
+    if (texts.size() == 1) AddSentenceMarks(*analyzer_, f, texts[0], &tokens_);
     fn(f, &tokens_);
   };
   field(Field::kTitle, {doc.title});

@@ -716,8 +716,12 @@ class AndMaybeIterator final : public DocIterator {
 // Exact phrase: all terms in the document at positions p + gaps[i].
 class PhraseIterator final : public DocIterator {
  public:
-  PhraseIterator(std::vector<std::unique_ptr<PostingsCursor>> terms, std::vector<uint32_t> gaps, uint32_t slop = 0)
-      : terms_(std::move(terms)), gaps_(std::move(gaps)), slop_(slop) {
+  // With `sentence`, the last of `terms` is the list of sentence marks and the
+  // others must share a sentence, in any order (gaps and slop unused).
+  PhraseIterator(std::vector<std::unique_ptr<PostingsCursor>> terms, std::vector<uint32_t> gaps, uint32_t slop = 0,
+                 bool sentence = false)
+      : terms_(std::move(terms)), gaps_(std::move(gaps)), slop_(slop), sentence_(sentence),
+        scored_(terms_.size() - (sentence ? 1 : 0)) {
     for (size_t i = 0; i < terms_.size(); ++i) order_.push_back(i);
     std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return terms_[a]->Cost() < terms_[b]->Cost(); });
   }
@@ -730,19 +734,19 @@ class PhraseIterator final : public DocIterator {
   double Score() override {
     double s = 0;
     if (freq_ == 0) freq_ = CountMatches(false);  // Find only checked that one exists
-    for (auto& t : terms_) s += t->ScoreTf(freq_);
+    for (size_t i = 0; i < scored_; ++i) s += terms_[i]->ScoreTf(freq_);
     return s;
   }
   // Each word scores as a term whose tf is the phrase's frequency.
   void Describe(std::string* out) override {
     if (freq_ == 0) freq_ = CountMatches(false);
-    *out = "phrase frequency " + std::to_string(freq_);
-    for (auto& t : terms_) *out += "; " + t->DescribeTf(freq_);
+    *out = (sentence_ ? "sentences with all the words " : "phrase frequency ") + std::to_string(freq_);
+    for (size_t i = 0; i < scored_; ++i) *out += "; " + terms_[i]->DescribeTf(freq_);
   }
   uint64_t Cost() const override { return terms_[order_[0]]->Cost(); }
   double MaxScore() const override {
     double m = 0;
-    for (const auto& t : terms_) m += t->Bound(0, 0);  // any phrase frequency
+    for (size_t i = 0; i < scored_; ++i) m += terms_[i]->Bound(0, 0);  // any phrase frequency
     return m;
   }
 
@@ -782,6 +786,7 @@ class PhraseIterator final : public DocIterator {
     uint32_t n0;
     const uint32_t* p0 = terms_[0]->Positions(&n0);
     if (!p0) return 0;
+    if (sentence_) return CountSentences(p0, n0, first_only);
     if (slop_ > 0) return CountSloppy(p0, n0, first_only);
     if (terms_.size() == 2) {  // the common case, without the general bookkeeping
       uint32_t n1;
@@ -835,6 +840,37 @@ class PhraseIterator final : public DocIterator {
     return true;
   }
 
+  // Same sentence: the sentences (from one mark to the next; the marks are
+  // the last list) holding a position of the first term and of every other.
+  uint32_t CountSentences(const uint32_t* p0, uint32_t n0, bool first_only) {
+    if (!LoadOtherPositions()) return 0;
+    auto& lists = lists_;
+    auto& cur = cursor_;
+    const size_t words = lists.size() - 1;
+    const uint32_t* marks = lists.back().first;
+    const uint32_t n_marks = lists.back().second;
+    uint32_t matches = 0, s = 0;
+    uint64_t done_until = 0;  // positions of the first term below this: in a sentence already checked
+    for (uint32_t a = 0; a < n0; ++a) {
+      if (p0[a] < done_until) continue;
+      while (s + 1 < n_marks && marks[s + 1] <= p0[a]) ++s;
+      // The sentence [start, end) of p0[a]; before the first mark, [0, first mark).
+      const bool after_first = n_marks > 0 && marks[s] <= p0[a];
+      const uint64_t start = after_first ? marks[s] : 0;
+      const uint64_t end = after_first ? (s + 1 < n_marks ? marks[s + 1] : UINT64_MAX)
+                                       : (n_marks > 0 ? marks[0] : UINT64_MAX);
+      done_until = end;
+      bool all = true;
+      for (size_t i = 0; i < words && all; ++i) {
+        auto& [p, n] = lists[i];
+        while (cur[i] < n && p[cur[i]] < start) ++cur[i];
+        all = cur[i] < n && p[cur[i]] < end;
+      }
+      if (all && ++matches && first_only) break;
+    }
+    return matches;
+  }
+
   // Sloppy phrase: for each position of the first term, the earliest positions
   // of the others in order, each at least its phrase distance after the one
   // before; a match if the whole spans at most slop_ more than the phrase.
@@ -861,6 +897,8 @@ class PhraseIterator final : public DocIterator {
   std::vector<std::unique_ptr<PostingsCursor>> terms_;
   std::vector<uint32_t> gaps_;
   uint32_t slop_ = 0;
+  bool sentence_;
+  size_t scored_;  // terms_[0, scored_) are words (the rest: sentence marks)
   std::vector<size_t> order_;
   uint32_t freq_ = 0;
   std::vector<std::pair<const uint32_t*, uint32_t>> lists_;
@@ -959,6 +997,19 @@ class Builder {
         if (!it.ok() || !scoring_ || IsEmpty(**it) || !(q.boost() > 0)) return it;
         return std::unique_ptr<DocIterator>(new BoostIterator(std::move(*it), q.boost()));
       }
+      case Query::Kind::kSentence: {
+        std::vector<std::unique_ptr<PostingsCursor>> terms;
+        std::vector<std::string> words = q.terms();
+        words.emplace_back(format::kSentenceTerm);
+        for (const std::string& term : words) {
+          auto t = Postings(q.field(), term);
+          if (!t.ok()) return t.status();
+          if (!*t) return Empty();
+          terms.push_back(std::move(*t));
+        }
+        if (terms.size() < 3) return Empty();
+        return std::unique_ptr<DocIterator>(new PhraseIterator(std::move(terms), {}, 0, /*sentence=*/true));
+      }
       case Query::Kind::kAndMaybe: {
         auto req = Build(q.children()[0], depth + 1);
         if (!req.ok() || !scoring_ || IsEmpty(**req)) return req;  // counting: the optional side changes nothing
@@ -999,6 +1050,7 @@ class Builder {
     for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
       if (k.substr(0, start.size()) != start) break;
+      if (format::IsReservedTerm(k.substr(1))) continue;  // sentence marks are no words
       if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
       Found f;
       if (!format::DecodeTermInfo((*cur)->value(), &f.info))

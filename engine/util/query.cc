@@ -87,6 +87,14 @@ Query Query::AndMaybe(Query required, Query optional) {
   return q;
 }
 
+Query Query::SameSentence(Field field, std::vector<std::string> terms) {
+  Query q;
+  q.kind_ = Kind::kSentence;
+  q.field_ = field;
+  q.terms_ = std::move(terms);
+  return q;
+}
+
 Query Query::Fuzzy(Field field, std::string term, uint32_t max_edits, uint32_t max_expansions) {
   Query q;
   q.kind_ = Kind::kFuzzy;
@@ -127,6 +135,11 @@ std::string Query::ToString() const {
     }
     case Kind::kNot:
       return "(NOT " + children_[0].ToString() + ")";
+    case Kind::kSentence: {
+      std::string s = "(NEAR/s";
+      for (const std::string& t : terms_) s += " " + std::string(FieldName(field_)) + ":" + t;
+      return s + ")";
+    }
     case Kind::kAndMaybe:
       return "(AND_MAYBE " + children_[0].ToString() + " " + children_[1].ToString() + ")";
     case Kind::kDateRange: {

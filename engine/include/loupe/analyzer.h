@@ -58,6 +58,13 @@ class Analyzer {
   virtual uint32_t Analyze(std::string_view text, bool stem, uint32_t first_position,
                            std::vector<Token>* out) = 0;
 
+  // Replaces *starts with the byte offsets at which the sentences of `text`
+  // begin (0 first, when text is not empty), by ICU's sentence boundaries
+  // (UAX #29, without abbreviation suppressions). Pure-ASCII text goes through
+  // a scanner that gives exactly what ICU gives (a differential test holds it
+  // to that) unless AnalyzerOptions::ascii_fast_path is off.
+  virtual void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) = 0;
+
   // Whether a field's text is stemmed (title, body, topic) or only folded (actor, author).
   static bool IsStemmed(Field f) { return f == Field::kTitle || f == Field::kBody || f == Field::kTopic; }
 

@@ -32,7 +32,7 @@ namespace loupe {
 class Query {
  public:
   enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost, kFuzzy,
-                    kAndMaybe };
+                    kAndMaybe, kSentence };
 
   // Expansions a Prefix query searches at most unless told otherwise.
   static constexpr uint32_t kDefaultMaxExpansions = 1024;
@@ -55,6 +55,10 @@ class Query {
   // AND_MAYBE): `tariffs OR +china` finds every china document and ranks those
   // about tariffs higher.
   static Query AndMaybe(Query required, Query optional);
+  // Documents where all `terms` (two or more) occur in one sentence of `field`
+  // (title or body; sentences by ICU's rules, recorded at index time), in any
+  // order. Scored like a phrase whose frequency is the number of such sentences.
+  static Query SameSentence(Field field, std::vector<std::string> terms);
   // Every indexed term of `field` that starts with the bytes of `prefix` (already
   // folded like the field's terms; an empty prefix is every term), scored as an
   // OR of those terms. When more than max_expansions terms match, the

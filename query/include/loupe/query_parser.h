@@ -41,6 +41,7 @@ struct QueryNode {
   uint32_t slop = 0;         // kPhrase: N of a trailing ~N (words allowed in between)
   uint32_t distance = 0;     // kNear: n of NEAR/n or ADJ/n (two children)
   bool ordered = false;      // kNear: ADJ (the first child comes first)
+  bool sentence = false;     // kNear: NEAR/s, the same sentence (distance 0)
   size_t op_offset = 0;      // kNear: where the operator is
   size_t op_length = 0;      // kNear: the operator's length in bytes
   std::vector<QueryNode> children;
