@@ -18,6 +18,7 @@ std::string ExampleValue(std::string_view field) {
   for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (f == "actor") return "Bessent";
   if (f == "author") return "Smith";
+  if (f == "sort") return "-date";
   return "tariffs";
 }
 
@@ -52,13 +53,16 @@ bool IsFieldName(std::string_view s) {
 }
 
 // Whether `name:` is read as a field: a known field or date key (`body` too, to
-// say it is not one), or a name close enough to one to be a typo of it (one
-// edit for names of up to 4 bytes, two beyond), which the planner then reports
-// with a suggestion. Anything else (`https:`, `note:`) stays text.
+// say it is not one), or a name close enough to one to be a typo of it, which
+// the planner then reports with a suggestion: of 4 bytes or more, with the
+// same first letter, within one edit (4 bytes) or two (longer). Anything else
+// (`https:`, `note:`, `in:`, `port:`) stays text.
 bool NamesAField(std::string_view name) {
   std::string lower = Lower(name);
   size_t most = lower.size() <= 4 ? 1 : 2;
-  auto close = [&](const char* k) { return EditDistance(lower, k) <= most; };
+  auto close = [&](const char* k) {
+    return lower == k || (lower.size() >= 4 && lower[0] == k[0] && EditDistance(lower, k) <= most);
+  };
   return std::any_of(std::begin(kFieldNames), std::end(kFieldNames), close) ||
          std::any_of(std::begin(kDateKeys), std::end(kDateKeys), close) || close("body") || close("sort");
 }
@@ -248,7 +252,10 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       size_t next = after;
       while (next < n && IsSpace(t[next])) ++next;
       Status err = Status::QuerySyntax(msg, start, colon + 1);
-      if (next < n && next > after && t[next] != ')') return std::move(err).WithFix(after, next - after, "");
+      std::string_view following = t.substr(next, WordEnd(t, next) - next);
+      bool op = following == "AND" || following == "OR" || following == "NOT" || following.rfind("NEAR/", 0) == 0 ||
+                following.rfind("ADJ/", 0) == 0;
+      if (next < n && next > after && t[next] != ')' && !op) return std::move(err).WithFix(after, next - after, "");
       return std::move(err).WithFix(start, colon + 1, "");
     }
     std::string text;

@@ -122,6 +122,11 @@ void Builder::SyntaxError(const LexToken* at) {
       what = "'" + at->text + "' needs a term on both sides";
       break;
     case LQ_RPAREN:
+      if (prev && (prev->type == LQ_AND || prev->type == LQ_OR)) {  // `(a AND)`: the operator is at fault
+        Fail(Status::QuerySyntax("'" + prev->text + "' needs a term on both sides", prev->offset, prev->length)
+                 .WithFix(prev->offset, prev->length, ""));
+        return;
+      }
       what = "unexpected ')': empty parentheses or a missing term before it";
       break;
     case LQ_NEAR:

@@ -190,6 +190,16 @@ class Planner {
         n.text.find_first_not_of('*') == std::string::npos)
       return std::optional<Query>(Query::All());
     if (IsPrefix(n)) return PrefixLeaf(n);
+    if (n.kind == QueryNode::Kind::kTerm) {  // `word~12`: too many edits, not a word with digits
+      size_t tilde = n.text.rfind('~');
+      std::string_view after = tilde == std::string::npos ? std::string_view() : std::string_view(n.text).substr(tilde + 1);
+      if (tilde != std::string::npos && tilde > 0 && after.size() > 1 &&
+          after.find_first_not_of("0123456789") == std::string_view::npos)
+        return Status::QuerySyntax("fuzzy matching allows 0, 1 or 2 edits: write " + n.text.substr(0, tilde) + "~1 or " +
+                                       n.text.substr(0, tilde) + "~2",
+                                   n.value_offset + tilde, after.size() + 1)
+            .WithFix(n.value_offset + tilde + 1, after.size(), "2");
+    }
     if (IsFuzzy(n)) return FuzzyLeaf(n);
     if (n.field.empty()) {
       std::vector<Query> per_field;
@@ -328,6 +338,11 @@ class Planner {
                                    at + tilde, 2)
             .WithFix(at + tilde + 1, 1, "2");
     }
+    if (!word.empty() && word.back() == '*')
+      return Status::QuerySyntax("a word is a prefix (" + word + ") or fuzzy (" +
+                                     word.substr(0, word.find_last_not_of('*') + 1) + "~), not both",
+                                 at, len)
+          .WithFix(at + tilde, len - tilde, "");
     auto fields = LeafFields(n, "a fuzzy term");
     if (!fields.ok()) return fields.status();
     std::vector<Query> per_field;
@@ -596,8 +611,21 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
     std::stable_sort(found.begin(), found.end(),
                      [](const Diagnostic& a, const Diagnostic& b) { return a.offset < b.offset; });
     std::optional<Status> error = first && !options.lenient ? first : std::nullopt;
+    if (!q.ok() && options.lenient && !repaired.empty()) {
+      // Rejected after all: the repairs were errors, and an empty reading is
+      // their doing, not the user's.
+      for (Diagnostic& d : found)
+        if (d.message != "" && d.severity == Diagnostic::Severity::kWarning &&
+            std::any_of(repaired.begin(), repaired.end(), [&](const Diagnostic& r) { return r.message == d.message; }))
+          d.severity = Diagnostic::Severity::kError;
+    }
     if (!q.ok()) {
       Diagnostic d = Unedit(edits, Diagnostic::From(s));
+      if (!repaired.empty() && s.offset() != Status::kNoOffset && std::string_view(current).find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        d.message = "nothing is left to search once the errors are repaired";
+        d.offset = 0;
+        d.length = text.size();
+      }
       found.push_back(d);
       if (!error) {
         error = Status(s.code(), d.message, s.offset() == Status::kNoOffset ? Status::kNoOffset : d.offset, d.length);

@@ -33,7 +33,7 @@ int RunSearch(const SearchArgs& a) {
   std::string reading;
   plan.reading = &reading;
   auto q = CompileQuery(query, **analyzer, plan);
-  PrintDiagnostics(query, diagnostics);
+  if (a.format != "json") PrintDiagnostics(query, diagnostics);  // JSON carries them
   if (!q.ok()) {
     if (a.format == "json")
       PrintJson({{"query", query}, {"error", q.status().message()}, {"diagnostics", DiagnosticsJson(query, diagnostics)}});
