@@ -190,6 +190,7 @@ class Planner {
         n.text.find_first_not_of('*') == std::string::npos)
       return std::optional<Query>(Query::All());
     if (IsPrefix(n)) return PrefixLeaf(n);
+    if (n.kind == QueryNode::Kind::kTerm && !n.text.empty() && n.text[0] == '=') return ExactLeaf(n);
     if (n.kind == QueryNode::Kind::kTerm) {  // `word~12`: too many edits, not a word with digits
       size_t tilde = n.text.rfind('~');
       std::string_view after = tilde == std::string::npos ? std::string_view() : std::string_view(n.text).substr(tilde + 1);
@@ -359,6 +360,43 @@ class Planner {
       const std::string& term = tokens_[0].term;
       uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
       per_field.push_back(Query::Fuzzy(f, term, k));
+    }
+    return AnyOf(std::move(per_field));
+  }
+
+  // `=Form` and `field:=Form`: the word as written, not its stem. Smart case:
+  // a form that folding would change (capitals, full-width letters) must match
+  // the text's bytes; an already folded one matches any case.
+  Result<std::optional<Query>> ExactLeaf(const QueryNode& n) {
+    std::string form = n.text.substr(1);
+    size_t at = n.value_offset, len = n.text.size();
+    const std::string example = (n.field.empty() ? "" : Lower(n.field) + ":") + "=Tariffs";
+    if (form.empty())
+      return Status::QuerySyntax("'=' takes the word to match exactly right after it, e.g. " + example, at, len)
+          .WithFix(at, 1, "");
+    auto fields = LeafFields(n, "an exact word");
+    if (!fields.ok()) return fields.status();
+    tokens_.clear();
+    analyzer_.Analyze(form, /*stem=*/false, 0, &tokens_);
+    if (tokens_.size() != 1)
+      return Status::QuerySyntax("'=' matches one word exactly, but '" + form + "' is " +
+                                     (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
+                                 at, len)
+          .WithFix(at, 1, "");
+    std::string surface = form.substr(tokens_[0].begin, tokens_[0].end - tokens_[0].begin);
+    for (size_t p; (p = surface.find("\xE2\x80\x99")) != std::string::npos;) surface.replace(p, 3, "'");
+    const std::string folded = tokens_[0].term;
+    const bool match_case = surface != folded;
+    std::vector<Query> per_field;
+    for (Field f : *fields) {
+      tokens_.clear();
+      analyzer_.AnalyzeField(f, form, 0, &tokens_);
+      if (tokens_.size() != 1) continue;
+      if (!match_case && !Analyzer::IsStemmed(f)) {
+        per_field.push_back(Query::Term(f, tokens_[0].term));  // already the folded word
+        continue;
+      }
+      per_field.push_back(Query::Exact(f, tokens_[0].term, match_case ? surface : folded, match_case));
     }
     return AnyOf(std::move(per_field));
   }

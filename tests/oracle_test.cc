@@ -8,7 +8,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <cstring>
 #include <map>
+#include <regex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -118,6 +120,8 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
     case Query::Kind::kBoost:
     case Query::Kind::kAndMaybe:
       return Eval(q.children()[0], d);
+    case Query::Kind::kExact:
+      return Eval(Query::Term(q.field(), q.terms()[0]), d);  // not generated; see the exact-form test
     case Query::Kind::kSentence: {  // some sentence holds every term
       const int fi = static_cast<int>(q.field());
       std::set<size_t> common;
@@ -567,4 +571,60 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
     REQUIRE((*w)->Commit().ok());
   }
   CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"cafe-same", "abbrev", "title"});
+}
+
+TEST_CASE("=Form matches the word as written: whole words, smart case, not the stem") {
+  std::vector<Document> docs = LoadCorpus();
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  // Brute force with regular expressions over the stored text.
+  auto expect = [&](const std::string& word, bool title, bool icase) {
+    // A word is bounded by anything but letters, digits, '_' and apostrophes (’ too).
+    std::regex re("(^|[^A-Za-z0-9_'\x99])" + word + "(?![A-Za-z0-9_']|\xE2\x80\x99)",
+                  icase ? std::regex::ECMAScript | std::regex::icase : std::regex::ECMAScript);
+    std::set<std::string> out;
+    for (const Document& d : docs)
+      if (std::regex_search(title ? d.title : d.body, re)) out.insert(d.id);
+    return out;
+  };
+  auto got = [&](const std::string& text) {
+    auto q = CompileQuery(text, **analyzer);
+    REQUIRE(q.ok());
+    auto r = (*index)->Search(*q, {.limit = 1000});
+    REQUIRE(r.ok());
+    std::set<std::string> out;
+    for (const Hit& h : r->hits) out.insert(h.document.id);
+    return out;
+  };
+  int informative = 0;
+  for (const char* w : {"Tariffs", "tariffs", "Tariff", "tariff", "China", "Talks", "talks", "US", "Trade", "trade"}) {
+    // Smart case: a word without capitals matches any case.
+    bool icase = std::none_of(w, w + std::strlen(w), [](char c) { return c >= 'A' && c <= 'Z'; });
+    for (bool title : {true, false}) {
+      INFO("word: " << w << (title ? " in titles" : " in bodies"));
+      std::set<std::string> want = expect(w, title, icase);
+      std::set<std::string> have = got(std::string(title ? "title" : "") + (title ? ":=" : "=") + w);
+      if (title) {
+        CHECK(have == want);
+      } else {
+        // Bare: title, body, actor and topic; the body's matches are among them.
+        for (const std::string& id : want) CHECK(have.count(id) == 1);
+      }
+      // The stem finds at least as much, and for these words strictly more somewhere.
+      std::set<std::string> stem = got(std::string("title:") + w);
+      if (title)
+        for (const std::string& id : have) CHECK(stem.count(id) == 1);
+      if (title && !want.empty() && want.size() < stem.size()) ++informative;
+    }
+  }
+  CHECK(informative >= 3);
 }

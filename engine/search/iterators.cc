@@ -9,6 +9,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "index/doc_store.h"
 #include "loupe/analyzer.h"
 
 namespace loupe {
@@ -713,6 +714,93 @@ class AndMaybeIterator final : public DocIterator {
   std::unique_ptr<DocIterator> req_, opt_;
 };
 
+// The documents of a term in which a given word form occurs as written (see
+// Query::Exact): the term's postings, each checked against the stored text.
+class ExactIterator final : public DocIterator {
+ public:
+  ExactIterator(std::unique_ptr<PostingsCursor> term, const storage::Txn& txn, Field field, std::string form,
+                bool match_case, std::unique_ptr<Analyzer> analyzer, Status* error)
+      : term_(std::move(term)), txn_(txn), field_(field), form_(std::move(form)), match_case_(match_case),
+        analyzer_(std::move(analyzer)), error_(error) {}
+  void Next() override {
+    if (doc_ == kEndDoc) return;
+    term_->Next();
+    Find();
+  }
+  void Advance(uint32_t target) override {
+    if (doc_ >= target && doc_ != 0) return;
+    term_->Advance(target);
+    Find();
+  }
+  double Score() override { return term_->ScoreTf(count_); }
+  void Describe(std::string* out) override {
+    *out = "exact form '" + form_ + "'" + (match_case_ ? "" : " (any case)") + " " + std::to_string(count_) +
+           " times; " + term_->DescribeTf(count_);
+  }
+  // Reading stored text makes a document far dearer than a posting.
+  uint64_t Cost() const override { return term_->Cost() * 64; }
+  double MaxScore() const override { return term_->MaxScore(); }  // count_ <= the term's tf
+
+ private:
+  void Find() {
+    for (; term_->doc() != kEndDoc; term_->Next()) {
+      count_ = Count(term_->doc());
+      if (count_ > 0) {
+        doc_ = term_->doc();
+        return;
+      }
+      if (!error_->ok()) break;
+    }
+    doc_ = kEndDoc;
+  }
+
+  // Occurrences of the form in the document's field.
+  uint32_t Count(uint32_t doc) {
+    std::string_view encoded;
+    Status s = reader_.Read(txn_, doc, &encoded);
+    if (!s.ok() || !format::DecodeStoredDoc(encoded, &stored_)) {
+      if (error_->ok())
+        *error_ = s.ok() ? Status::Corruption("stored document unreadable; rebuild the index") : s;
+      return 0;
+    }
+    uint32_t n = 0;
+    auto scan = [&](std::string_view text) {
+      tokens_.clear();
+      analyzer_->Analyze(text, /*stem=*/false, 0, &tokens_);
+      for (const Token& t : tokens_) {
+        if (!match_case_) {
+          n += t.term == form_;
+          continue;
+        }
+        surface_.assign(text.substr(t.begin, t.end - t.begin));
+        for (size_t at; (at = surface_.find("\xE2\x80\x99")) != std::string::npos;) surface_.replace(at, 3, "'");
+        n += surface_ == form_;
+      }
+    };
+    switch (field_) {
+      case Field::kTitle: scan(stored_.title); break;
+      case Field::kBody: scan(stored_.body); break;
+      case Field::kAuthor: scan(stored_.author); break;
+      case Field::kActor: for (const std::string& v : stored_.actors) scan(v); break;
+      case Field::kTopic: for (const std::string& v : stored_.topics) scan(v); break;
+    }
+    return n;
+  }
+
+  std::unique_ptr<PostingsCursor> term_;
+  const storage::Txn& txn_;
+  Field field_;
+  std::string form_;
+  bool match_case_;
+  std::unique_ptr<Analyzer> analyzer_;
+  Status* error_;
+  format::DocBlockReader reader_;
+  Document stored_;
+  std::vector<Token> tokens_;
+  std::string surface_;
+  uint32_t count_ = 0;
+};
+
 // Exact phrase: all terms in the document at positions p + gaps[i].
 class PhraseIterator final : public DocIterator {
  public:
@@ -1009,6 +1097,15 @@ class Builder {
         }
         if (terms.size() < 3) return Empty();
         return std::unique_ptr<DocIterator>(new PhraseIterator(std::move(terms), {}, 0, /*sentence=*/true));
+      }
+      case Query::Kind::kExact: {
+        auto t = Postings(q.field(), q.terms()[0]);
+        if (!t.ok()) return t.status();
+        if (!*t) return Empty();
+        auto analyzer = Analyzer::Create();
+        if (!analyzer.ok()) return analyzer.status();
+        return std::unique_ptr<DocIterator>(new ExactIterator(std::move(*t), txn_, q.field(), q.terms()[1],
+                                                              q.match_case(), std::move(*analyzer), error_));
       }
       case Query::Kind::kAndMaybe: {
         auto req = Build(q.children()[0], depth + 1);

@@ -95,6 +95,16 @@ Query Query::SameSentence(Field field, std::vector<std::string> terms) {
   return q;
 }
 
+Query Query::Exact(Field field, std::string term, std::string form, bool match_case) {
+  Query q;
+  q.kind_ = Kind::kExact;
+  q.field_ = field;
+  q.terms_.push_back(std::move(term));
+  q.terms_.push_back(std::move(form));
+  q.match_case_ = match_case;
+  return q;
+}
+
 Query Query::Fuzzy(Field field, std::string term, uint32_t max_edits, uint32_t max_expansions) {
   Query q;
   q.kind_ = Kind::kFuzzy;
@@ -135,6 +145,8 @@ std::string Query::ToString() const {
     }
     case Kind::kNot:
       return "(NOT " + children_[0].ToString() + ")";
+    case Kind::kExact:
+      return std::string(FieldName(field_)) + ":=" + terms_[1];  // a folded form matches any case
     case Kind::kSentence: {
       std::string s = "(NEAR/s";
       for (const std::string& t : terms_) s += " " + std::string(FieldName(field_)) + ":" + t;

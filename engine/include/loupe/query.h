@@ -32,7 +32,7 @@ namespace loupe {
 class Query {
  public:
   enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost, kFuzzy,
-                    kAndMaybe, kSentence };
+                    kAndMaybe, kSentence, kExact };
 
   // Expansions a Prefix query searches at most unless told otherwise.
   static constexpr uint32_t kDefaultMaxExpansions = 1024;
@@ -59,6 +59,14 @@ class Query {
   // (title or body; sentences by ICU's rules, recorded at index time), in any
   // order. Scored like a phrase whose frequency is the number of such sentences.
   static Query SameSentence(Field field, std::vector<std::string> terms);
+  // The word `form` exactly as written in `field`, not a word of the same stem:
+  // the documents of `term` (the field's analyzed form of the word), checked
+  // against their stored text re-analyzed without stemming. With `match_case`,
+  // the token's bytes must equal `form` (typographic apostrophes read as '); else
+  // its folded, unstemmed form must. Scored as `term` with the exact
+  // occurrences as its frequency. Reads each candidate's stored document, so it
+  // costs far more per document than a term.
+  static Query Exact(Field field, std::string term, std::string form, bool match_case);
   // Every indexed term of `field` that starts with the bytes of `prefix` (already
   // folded like the field's terms; an empty prefix is every term), scored as an
   // OR of those terms. When more than max_expansions terms match, the
@@ -81,6 +89,7 @@ class Query {
   double boost() const { return boost_; }                           // kBoost
   uint32_t slop() const { return slop_; }                           // kPhrase: 0 = exact
   uint32_t max_edits() const { return max_edits_; }                 // kFuzzy
+  bool match_case() const { return match_case_; }                   // kExact (terms: term, form)
   const std::vector<uint32_t>& gaps() const { return gaps_; }
   const std::vector<Query>& children() const { return children_; }  // kAndMaybe: required, optional
   Days lo() const { return lo_; }
@@ -101,6 +110,7 @@ class Query {
   double boost_ = 1.0;
   uint32_t slop_ = 0;
   uint32_t max_edits_ = 0;
+  bool match_case_ = false;
 };
 
 // Smallest and largest representable dates, used for open ranges.
