@@ -256,6 +256,18 @@ static Result<QueryNode> DoParseQuery(std::string_view text, std::vector<Diagnos
   LoupeQueryParseFree(parser, std::free);
   if (b.failed()) return b.status();
   if (!b.root()) return Status::QuerySyntax("query could not be parsed", 0, text.size());
+  // Parentheses are bounded above; chains of NOT, - and + nest too: the tree
+  // is held to twice that depth, well within what the engine accepts (256).
+  std::vector<std::pair<const qp::Node*, int>> stack{{b.root(), 1}};
+  while (!stack.empty()) {
+    auto [n, depth] = stack.back();
+    stack.pop_back();
+    if (depth > 2 * kMaxQueryDepth)
+      return Status::QuerySyntax("query nests operators more than 200 deep (NOT, -, + and groups)",
+                                 n->offset, std::max<size_t>(n->length, 1));
+    for (const qp::Node* c : n->children)
+      if (c) stack.push_back({c, depth + 1});
+  }
   return qp::Convert(b.root());
 }
 

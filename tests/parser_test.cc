@@ -341,6 +341,15 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
   auto q2 = CompileQuery(nots + "a", **analyzer);
   REQUIRE_FALSE(q2.ok());
   CHECK(q2.status().message() == "query is too deeply nested to parse");
+  // Shorter chains the parser takes are still bounded, with an error, not by
+  // the engine at search time.
+  auto q2b = CompileQuery(std::string(300, '-') + "a", **analyzer);
+  REQUIRE_FALSE(q2b.ok());
+  CHECK(q2b.status().message() == "query nests operators more than 200 deep (NOT, -, + and groups)");
+  CHECK(CompileQuery(std::string(199, '-') + "a", **analyzer).ok());
+  std::string alternating = "a";  // 100 parentheses, each adding an operator level
+  for (int i = 0; i < 100; ++i) alternating = "(x" + std::to_string(i) + (i % 2 ? " OR " : " AND -") + alternating + ")";
+  CHECK(CompileQuery(alternating, **analyzer).ok());
 
   std::string ors = "a";
   for (int i = 0; i < 10000; ++i) ors += std::string(" OR ") + char('a' + i % 26) + char('a' + i / 26 % 26);

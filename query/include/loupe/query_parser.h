@@ -78,7 +78,8 @@ struct Diagnostic {
 
 // Parses `text` into a syntax tree. Errors (kQuerySyntax): empty query, unbalanced
 // parentheses or quotes, an operator with a missing operand, a field with no
-// value, a query over 64 KiB or nested more than 100 levels. Every error that has
+// value, a query over 64 KiB, nested more than 100 parentheses deep, or nesting
+// operators (NOT, -, +, groups) more than 200 deep. Every error that has
 // an obvious repair carries it as a fix-it (Status::has_fix()).
 // If `warnings` is set it receives warnings about a query that parses but likely
 // means something else (`tariffs or duties`: lower-case `or` is a word).
