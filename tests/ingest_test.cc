@@ -54,7 +54,8 @@ TEST_CASE("BOM, CRLF and a bad date") {
   CHECK(d.title == "Title");
   CHECK_FALSE(d.date);
   REQUIRE(w.size() == 1);
-  CHECK(w[0] == "line 2: unparseable date '2025-13-01' (expected YYYY-MM-DD); the article is left undated");
+  CHECK(w[0] == "line 2: unparseable date '2025-13-01' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or "
+               "September 15, 2025); the article is left undated");
   CHECK(d.body == "Body");
 }
 

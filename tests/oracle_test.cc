@@ -248,7 +248,21 @@ class QueryGen {
         static const char* kKeys[] = {"before:", "after:", "on:", "date:"};
         int y = 2025, m = 1 + static_cast<int>(Pick(12)), d = 1 + static_cast<int>(Pick(28));
         char buf[64];
-        switch (Pick(4)) {
+        switch (Pick(7)) {
+          case 4: {  // since:, until:, comparisons and open ranges
+            static const char* kForms[] = {"since:%04d-%02d", "until:%04d-%02d-%02d", "date:>=%04d-%02d",
+                                           "date:<%04d-%02d-%02d", "date:>%04d-%02d", "date:<=%04d-%02d",
+                                           "date:%04d-%02d..", "date:..%04d-%02d-%02d"};
+            std::snprintf(buf, sizeof buf, kForms[Pick(8)], y, m, d);
+            return buf;
+          }
+          case 5: {  // relative dates, counted back from 2025-09-20
+            static const char* kRel[] = {"since:30d", "since:2w", "after:3m", "before:1m", "date:6m..today",
+                                         "until:yesterday", "on:today", "date:1y..2m", "since:10w"};
+            return kRel[Pick(9)];
+          }
+          case 6: return "* " + std::string(Pick(2) ? "since:" : "before:") + std::to_string(y) + "-0" +
+                         std::to_string(1 + Pick(9));  // everything, filtered
           case 0: std::snprintf(buf, sizeof buf, "%04d", y - static_cast<int>(Pick(2))); break;
           case 1: std::snprintf(buf, sizeof buf, "%04d-%02d", y, m); break;
           case 2: std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d); break;
@@ -352,7 +366,7 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
   int run = 0, nonempty = 0, partial = 0;
   for (int i = 0; i < 3000 && run < 700; ++i) {
     std::string text = gen.Make();
-    auto q = CompileQuery(text, **analyzer);
+    auto q = CompileQuery(text, **analyzer, {.now = DaysFromCivil(2025, 9, 20)});
     if (!q.ok()) continue;  // e.g. a generated word that analyzes to nothing
     ++run;
     std::set<std::string> want;

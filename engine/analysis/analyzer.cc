@@ -98,9 +98,10 @@ class StemCache {
   mutable std::string_view view_;
 };
 
-// Sentence_Break classes (UAX #29) of the ASCII characters.
-enum SentenceClass : uint8_t { kSbOther, kSbSp, kSbCr, kSbLf, kSbLower, kSbUpper, kSbNumeric, kSbATerm, kSbSTerm,
-                               kSbClose, kSbSContinue };
+// Sentence_Break classes (UAX #29): the ASCII ones from a table, the others
+// from ICU's character property.
+enum SentenceClass : uint8_t { kSbOther, kSbSp, kSbCr, kSbLf, kSbSep, kSbLower, kSbUpper, kSbOLetter, kSbNumeric,
+                               kSbATerm, kSbSTerm, kSbClose, kSbSContinue, kSbExtend, kSbFormat };
 constexpr auto kSentenceClass = [] {
   std::array<uint8_t, 128> t{};
   for (int c = 'a'; c <= 'z'; ++c) t[c] = kSbLower;
@@ -116,20 +117,64 @@ constexpr auto kSentenceClass = [] {
   return t;
 }();
 
-// Sentence starts of pure-ASCII text by the rules of UAX #29 (SB1-SB998) as
-// they apply to ASCII: a break after a paragraph separator (CR, LF, CRLF), and
-// after a terminator with its closing punctuation and spaces (and one
-// separator), unless what follows continues the sentence: a digit right after
-// '.', "U.S" (a capital after a letter and '.'), a lower-case word after '.',
-// or a comma, colon, dash or another terminator.
-void AsciiSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
-  const size_t n = t.size();
-  auto cls = [&](size_t i) { return kSentenceClass[static_cast<unsigned char>(t[i])]; };
-  auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf; };
-  auto add = [&](size_t at) {
-    if (at < n) starts->push_back(static_cast<uint32_t>(at));
+uint8_t SentenceClassOf(UChar32 c) {
+  if (c < 0x80) return kSentenceClass[static_cast<uint8_t>(c)];
+  switch (u_getIntPropertyValue(c, UCHAR_SENTENCE_BREAK)) {
+    case U_SB_SP: return kSbSp;
+    case U_SB_CR: return kSbCr;
+    case U_SB_LF: return kSbLf;
+    case U_SB_SEP: return kSbSep;
+    case U_SB_LOWER: return kSbLower;
+    case U_SB_UPPER: return kSbUpper;
+    case U_SB_OLETTER: return kSbOLetter;
+    case U_SB_NUMERIC: return kSbNumeric;
+    case U_SB_ATERM: return kSbATerm;
+    case U_SB_STERM: return kSbSTerm;
+    case U_SB_CLOSE: return kSbClose;
+    case U_SB_SCONTINUE: return kSbSContinue;
+    case U_SB_EXTEND: return kSbExtend;
+    case U_SB_FORMAT: return kSbFormat;
+    default: return kSbOther;
+  }
+}
+
+// Sentence starts by the rules of UAX #29 (SB1-SB998), over code points (an
+// invalid UTF-8 sequence reads as U+FFFD, as in the ICU path): a break after a
+// paragraph separator (CR, LF, CRLF, NEL, LS, PS), and after a terminator with
+// its closing punctuation and spaces (and one separator), unless what follows
+// continues the sentence: a digit right after '.', "U.S" (a capital after a
+// letter and '.'), a lower-case word after '.', or a comma, colon, dash or
+// another terminator. Extend and Format characters belong to the one before
+// (SB5).
+void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
+  struct Cp {
+    uint8_t cls;
+    uint32_t at;  // byte offset
   };
-  add(0);
+  thread_local std::vector<Cp> cps;
+  cps.clear();
+  const auto* s = reinterpret_cast<const uint8_t*>(t.data());
+  const int32_t len = static_cast<int32_t>(t.size());
+  auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf || c == kSbSep; };
+  for (int32_t i = 0; i < len;) {
+    const int32_t at = i;
+    UChar32 c;
+    if (s[i] < 0x80) {
+      c = s[i++];
+    } else {
+      U8_NEXT(s, i, len, c);
+      if (c < 0) c = 0xFFFD;
+    }
+    uint8_t cls = SentenceClassOf(c);
+    if ((cls == kSbExtend || cls == kSbFormat) && !cps.empty() && !para(cps.back().cls)) continue;  // SB5
+    cps.push_back({cls, static_cast<uint32_t>(at)});
+  }
+  const size_t n = cps.size();
+  auto cls = [&](size_t i) { return cps[i].cls; };
+  auto add = [&](size_t i) {
+    if (i < n) starts->push_back(cps[i].at);
+  };
+  if (n > 0) starts->push_back(0);
   for (size_t i = 0; i < n; ++i) {
     uint8_t c = cls(i);
     if (para(c)) {  // SB3, SB4
@@ -154,8 +199,8 @@ void AsciiSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
     }
     if (c == kSbATerm) {  // SB8: a lower-case letter ahead, past anything but letters, separators, terminators
       size_t k = j;
-      while (k < n && cls(k) != kSbLower && cls(k) != kSbUpper && !para(cls(k)) && cls(k) != kSbATerm &&
-             cls(k) != kSbSTerm)
+      while (k < n && cls(k) != kSbLower && cls(k) != kSbUpper && cls(k) != kSbOLetter && !para(cls(k)) &&
+             cls(k) != kSbATerm && cls(k) != kSbSTerm)
         ++k;
       if (k < n && cls(k) == kSbLower) {
         i = j - 1;
@@ -182,8 +227,8 @@ class IcuAnalyzer final : public Analyzer {
   void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) override {
     starts->clear();
     if (text.empty()) return;
-    if (fast_ && std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-      AsciiSentenceStarts(text, starts);
+    if (fast_) {
+      FastSentenceStarts(text, starts);
       return;
     }
     Decode(text);

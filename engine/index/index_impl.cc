@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <condition_variable>
 #include <atomic>
 #include <mutex>
@@ -93,6 +94,13 @@ class WriterImpl final : public Writer {
   }
   void Rollback() override;
   size_t pending() const override { return ops_; }
+  Status SetMetadata(std::string_view key, std::string_view value) override {
+    if (key.empty() || key.size() > kMaxIdBytes)
+      return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
+    metadata_[std::string(key)] = std::string(value);
+    ++ops_;
+    return Status::OK();
+  }
 
  private:
   struct TermBatch {
@@ -129,6 +137,7 @@ class WriterImpl final : public Writer {
   Status DoDelete(const std::string& id);
   Status DoCommit();
   Status WriteBatch(Txn* txn, format::IndexState* st);
+  std::map<std::string, std::string> metadata_;  // queued by SetMetadata; "" removes
   struct Retired {
     uint32_t df = 0;
     uint64_t cf = 0;
@@ -215,6 +224,43 @@ class IndexImpl final : public Index {
   }
   Result<Explanation> Explain(const Query& query, const std::string& id) const override {
     return Guard([&] { return DoExplain(query, id); });
+  }
+  Result<std::string> GetMetadata(std::string_view key) const override {
+    return Guard([&]() -> Result<std::string> {
+      auto txn = Txn::Begin(env_.get(), false);
+      if (!txn.ok()) return txn.status();
+      std::string_view v;
+      Status s = (*txn)->Get(Db::kUser, key, &v);
+      if (s.IsNotFound()) return Status::NotFound("no metadata key '" + std::string(key) + "'");
+      if (!s.ok()) return s;
+      return std::string(v);
+    });
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view prefix) const override {
+    return Guard([&]() -> Result<std::vector<std::pair<std::string, std::string>>> {
+      auto txn = Txn::Begin(env_.get(), false);
+      if (!txn.ok()) return txn.status();
+      auto cur = storage::Cursor::Open(**txn, Db::kUser);
+      if (!cur.ok()) return cur.status();
+      std::vector<std::pair<std::string, std::string>> out;
+      for (bool ok = (*cur)->Seek(prefix); ok; ok = (*cur)->Next()) {
+        std::string_view k = (*cur)->key();
+        if (k.substr(0, prefix.size()) != prefix) break;
+        out.emplace_back(std::string(k), std::string((*cur)->value()));
+      }
+      if (!(*cur)->status().ok()) return (*cur)->status();
+      return out;
+    });
+  }
+  Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(
+      const Query& query, std::vector<std::string>* warnings) const override {
+    return Guard([&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
+      auto txn = Txn::Begin(env_.get(), false);
+      if (!txn.ok()) return txn.status();
+      auto table = Table(**txn);
+      if (!table.ok()) return table.status();
+      return ExpandTerms(query, **txn, **table, warnings);
+    });
   }
   const std::string& dir() const override { return dir_; }
 
@@ -531,6 +577,7 @@ Status WriterImpl::Spill() {
 
 void WriterImpl::ClearBatch() {
   retired_pending_.clear();
+  metadata_.clear();
   term_ids_ = TermTable();
   std::vector<TermBatch>().swap(terms_);
   docs_.clear();
@@ -819,6 +866,10 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 
   st->next_doc = next_doc_;
   st->generation += 1;
+  for (const auto& [key, value] : metadata_) {
+    Status m = value.empty() ? txn->Del(Db::kUser, key) : txn->Put(Db::kUser, key, value);
+    if (!m.ok() && !(value.empty() && m.IsNotFound())) return m;
+  }
   return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
 }
 

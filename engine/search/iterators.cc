@@ -999,6 +999,16 @@ class Builder {
           std::vector<std::string>* warnings)
       : txn_(txn), table_(table), scoring_(scoring), error_(error), warnings_(warnings) {}
 
+  // Expand's terms with their document frequencies, most frequent first.
+  Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& q) {
+    auto exp = Expand(q);
+    if (!exp.ok()) return exp.status();
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const Found& f : **exp) out.emplace_back(f.term, f.info.df);
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return out;
+  }
+
   Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
     if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
     if (!scoring_ && (q.kind() == Query::Kind::kAnd || q.kind() == Query::Kind::kOr)) {
@@ -1441,6 +1451,16 @@ Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const sto
                                                    std::vector<std::string>* warnings) {
   Builder b(txn, table, scoring, error, warnings);
   return b.Build(query, 0);
+}
+
+Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& query, const storage::Txn& txn,
+                                                                 const DocTable& table,
+                                                                 std::vector<std::string>* warnings) {
+  if (query.kind() != Query::Kind::kPrefix && query.kind() != Query::Kind::kFuzzy)
+    return Status::InvalidArgument("only prefix and fuzzy queries expand to terms");
+  Status error;
+  Builder b(txn, table, false, &error, warnings);
+  return b.Expansions(query);
 }
 
 }  // namespace loupe

@@ -71,6 +71,12 @@ struct Bm25 {
 // (e.g. a capped prefix expansion) are appended to *warnings. Without
 // `scoring` (only matches are wanted), boolean subtrees over dense postings are
 // evaluated as bitsets when that is estimated to be cheaper than iterating.
+// The terms a kPrefix or kFuzzy query searches (the same ones BuildIterator
+// would, after the cap), with their document frequencies, most frequent first.
+Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& query, const storage::Txn& txn,
+                                                                 const DocTable& table,
+                                                                 std::vector<std::string>* warnings);
+
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
                                                    const DocTable& table, bool scoring, Status* error,
                                                    std::vector<std::string>* warnings);

@@ -22,7 +22,7 @@ typedef struct MDB_cursor MDB_cursor;
 namespace loupe::storage {
 
 // The named databases of an index; see docs/index-format.md.
-enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kCount };
+enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kUser, kCount };
 
 // Translates an LMDB return code into a Status ("<what>: <LMDB message>").
 Status FromMdb(int rc, std::string_view what);

@@ -4,6 +4,7 @@
 // dates, prefix and fuzzy leaves, the sort order), what each relative date
 // resolved to and, when an index is at hand, how many documents each part of
 // the plan matches there.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -55,6 +56,26 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
     if (matches >= 0) *text << "    [" << matches << " match" << (matches == 1 ? "" : "es") << "]";
     *text << "\n";
   }
+  // What a prefix or fuzzy term expands to, with each term's documents.
+  if (index && error->ok() && (q.kind() == Query::Kind::kPrefix || q.kind() == Query::Kind::kFuzzy)) {
+    auto terms = index->Expansions(q);
+    if (!terms.ok()) {
+      *error = terms.status();
+    } else {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      std::string shown;
+      for (size_t i = 0; i < terms->size(); ++i) {
+        const auto& [term, df] = (*terms)[i];
+        list.push_back({{"term", term}, {"documents", df}});
+        if (i < 12) shown += std::string(i ? ", " : "") + term + " (" + std::to_string(df) + ")";
+      }
+      if (terms->size() > 12) shown += ", ... " + std::to_string(terms->size() - 12) + " more";
+      node["expansions"] = list;
+      if (text)
+        *text << std::string(2 * static_cast<size_t>(depth) + 6, ' ') << "expands to " << terms->size() << " term"
+              << (terms->size() == 1 ? "" : "s") << (terms->empty() ? "" : ": " + shown) << "\n";
+    }
+  }
   if (!q.children().empty()) {
     nlohmann::ordered_json kids = nlohmann::ordered_json::array();
     for (const Query& c : q.children()) {
@@ -96,6 +117,50 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
   return j;
 }
 
+// Each word and phrase of the query as analysis turns it into terms, per field
+// (fields giving the same terms together), and whether stemming changed it.
+void Terms(const QueryNode& n, Analyzer& analyzer, std::ostream& text, nlohmann::ordered_json* json) {
+  if (n.kind != QueryNode::Kind::kTerm && n.kind != QueryNode::Kind::kPhrase) {
+    for (const QueryNode& c : n.children) Terms(c, analyzer, text, json);
+    return;
+  }
+  std::vector<Field> fields;
+  Field f;
+  if (n.field.empty()) fields = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
+  else if (ParseFieldName(n.field, &f)) fields = {f};
+  const std::string& t = n.text;
+  bool special = t.empty() || t[0] == '=' || t.back() == '*' || t.find('~') != std::string::npos;
+  if (fields.empty() || special) return;  // dates, sort:, prefixes, fuzzy and exact words are shown in the plan
+  std::vector<std::pair<std::string, std::string>> groups;  // terms -> field names
+  nlohmann::ordered_json per_field = nlohmann::ordered_json::object();
+  bool stemmed = false;
+  std::vector<Token> tokens, plain;
+  for (Field field : fields) {
+    tokens.clear();
+    analyzer.AnalyzeField(field, t, 0, &tokens);
+    plain.clear();
+    analyzer.Analyze(t, false, 0, &plain);
+    std::string terms;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      terms += (i ? " " : "") + tokens[i].term;
+      list.push_back(tokens[i].term);
+      stemmed = stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
+    }
+    if (tokens.size() > 1) terms = "\"" + terms + "\"";
+    if (tokens.empty()) terms = "(no words)";
+    per_field[FieldName(field)] = list;
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == terms; });
+    if (g == groups.end()) groups.emplace_back(terms, FieldName(field));
+    else g->second += std::string("/") + FieldName(field);
+  }
+  std::string shown = n.kind == QueryNode::Kind::kPhrase ? "\"" + t + "\"" : t;
+  text << "        " << (n.field.empty() ? "" : n.field + ":") << shown << " ->";
+  for (size_t i = 0; i < groups.size(); ++i) text << (i ? ";" : "") << " " << groups[i].second << ": " << groups[i].first;
+  text << (stemmed ? "  (stemmed)" : "") << "\n";
+  json->push_back({{"text", shown}, {"field", n.field}, {"terms", per_field}, {"stemmed", stemmed}});
+}
+
 }  // namespace
 
 int RunExplain(const ExplainArgs& a) {
@@ -119,6 +184,9 @@ int RunExplain(const ExplainArgs& a) {
   }
   auto tree = ParseQuery(reading);  // the syntax of what was compiled
   if (!tree.ok()) return Fail("explain", tree.status());
+  std::ostringstream terms_text;
+  nlohmann::ordered_json terms_json = nlohmann::ordered_json::array();
+  Terms(*tree, **analyzer, terms_text, &terms_json);
   // The index is optional: without one, explain shows the reading only.
   std::unique_ptr<Index> index;
   if (!a.doc.empty() || std::filesystem::exists(a.db)) {
@@ -147,6 +215,7 @@ int RunExplain(const ExplainArgs& a) {
     nlohmann::ordered_json out = {{"query", query}};
     if (reading != query) out["reading"] = reading;
     out["syntax"] = tree->ToString();
+    out["terms"] = terms_json;
     out["plan"] = plan;
     out["sort"] = SortName(sort);
     if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
@@ -159,9 +228,9 @@ int RunExplain(const ExplainArgs& a) {
   }
   std::cout << "query:  " << query << "\n";
   if (reading != query) std::cout << "read:   " << reading << "\n";
-  std::cout
-            << "syntax: " << tree->ToString() << "\n"
-            << "plan:   " << q->ToString() << "\n"
+  std::cout << "syntax: " << tree->ToString() << "\n";
+  if (!terms_json.empty()) std::cout << "terms:\n" << terms_text.str();
+  std::cout << "plan:   " << q->ToString() << "\n"
             << "sort:   " << SortName(sort) << "\n";
   if (!resolved.empty()) {
     std::cout << "dates:  counted back from " << FormatIsoDate(now) << ":";

@@ -1,15 +1,28 @@
-// loupe index --db DIR PATH...
+// loupe index --db DIR [--follow] [--max-size N] [--no-delete] [--quiet] [--format text|json] PATH...
+//
+// Incremental: each source file's size, modification time, content hash, root
+// and the ids of the articles it gave are kept in the index's metadata (key
+// "source:" + the file's id), written in the same commit as the articles. A
+// file whose size and time are unchanged is not read; one whose content hash is
+// unchanged is not re-indexed; the articles of files gone from a root given
+// again are deleted (unless --no-delete).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/common.h"
-#include "ingest/article.h"
+#include "ingest/formats.h"
+#include "ingest/walk.h"
 
 namespace loupe::cli {
 
@@ -19,13 +32,21 @@ namespace {
 // much work an interrupted run loses; fewer, bigger commits write each term's
 // postings once and touch fewer B-tree pages.
 constexpr size_t kCommitBytes = size_t{4} << 30;
+const std::string kSourcePrefix = "source:";
 
-// Reads a whole file into *out (no stream buffering). False with errno set on failure.
+// Reads a whole file into *out (no stream buffering; O_NONBLOCK so that a file
+// replaced by a FIFO after the walk cannot hang the run). False with errno set.
 bool ReadFile(const std::string& path, std::string* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
   struct stat st;
-  size_t size = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int saved = S_ISREG(st.st_mode) ? errno : EINVAL;
+    ::close(fd);
+    errno = saved;
+    return false;
+  }
+  size_t size = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
   out->resize(size + 1);  // one spare byte to see end of file in the same read
   size_t have = 0;
   bool ok = true;
@@ -43,51 +64,190 @@ bool ReadFile(const std::string& path, std::string* out) {
   errno = saved;
   return ok;
 }
+
+// 64-bit FNV-1a of the content, as 16 hex digits.
+std::string Hash(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
+
+std::string RealPath(const std::string& p) {
+  char buf[PATH_MAX];
+  return ::realpath(p.c_str(), buf) ? std::string(buf) : p;
+}
+
+struct Source {
+  std::string root;  // real path of the root the file was found under ("" for a file given directly)
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string hash;
+  std::vector<std::string> docs;
+};
+
+std::string EncodeSource(const Source& s) {
+  nlohmann::json j = {{"root", s.root}, {"size", s.size}, {"mtime_ns", s.mtime_ns}, {"hash", s.hash}, {"docs", s.docs}};
+  return j.dump();
+}
+
+bool DecodeSource(const std::string& v, Source* s) {
+  nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  s->root = j.value("root", "");
+  s->size = j.value("size", uint64_t{0});
+  s->mtime_ns = j.value("mtime_ns", int64_t{0});
+  s->hash = j.value("hash", "");
+  if (j.contains("docs") && j["docs"].is_array())
+    for (const auto& d : j["docs"])
+      if (d.is_string()) s->docs.push_back(d.get<std::string>());
+  return true;
+}
+
+// The progress line on a terminal, about ten times a second.
+class Progress {
+ public:
+  Progress(bool on, size_t files, uint64_t bytes) : on_(on), files_(files), bytes_(bytes) {}
+  void Update(size_t files_done, uint64_t bytes_done, size_t docs) {
+    if (!on_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? static_cast<double>(docs) / secs : 0;
+    double left = bytes_done > 0 && secs > 0 ? secs * static_cast<double>(bytes_ - bytes_done) / static_cast<double>(bytes_done) : 0;
+    std::fprintf(stderr, "\r%zu/%zu files, %.1f/%.1f MB, %.0f docs/s, ETA %.0f s   ", files_done, files_,
+                 static_cast<double>(bytes_done) / 1e6, static_cast<double>(bytes_) / 1e6, rate, left);
+    dirty_ = true;
+  }
+  void Done() {
+    if (dirty_) std::fprintf(stderr, "\r%*s\r", 79, "");
+  }
+
+ private:
+  bool on_;
+  size_t files_;
+  uint64_t bytes_;
+  bool dirty_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+};
+
+}  // namespace
 
 int RunIndex(const IndexArgs& a) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::string> errors;
-  size_t skipped = 0;
-  auto files = ingest::ListCorpus(a.paths, &errors, &skipped);
-  for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
-  if (files.empty()) {
-    std::cerr << "loupe: index: no .txt articles found under the given paths\n";
-    return kExitUsage;
+  const bool json = a.format == "json";
+  ingest::WalkResult walk = ingest::Walk(a.paths, {.follow_symlinks = a.follow, .max_size = a.max_size});
+  for (const auto& e : walk.errors) std::cerr << "loupe: index: " << e << "\n";
+  if (walk.files.empty() && walk.skipped.empty() && !walk.errors.empty()) return kExitUsage;
+
+  // The real path of each root given: only sources under these are checked for deletion.
+  std::set<std::string> roots;
+  for (const std::string& p : a.paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.insert(RealPath(p));
   }
 
   auto index = Index::Open(a.db, {.create_if_missing = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  auto before = (*index)->Stats();
-  if (!before.ok()) return Fail("cannot read index " + a.db, before.status());
+  auto listed = (*index)->ListMetadata(kSourcePrefix);
+  if (!listed.ok()) return Fail("cannot read index " + a.db, listed.status());
+  std::map<std::string, Source> known;  // file id -> what the index has from it
+  for (const auto& [key, value] : *listed) {
+    Source s;
+    if (DecodeSource(value, &s)) known[key.substr(kSourcePrefix.size())] = std::move(s);
+  }
   auto writer = (*index)->NewWriter();
   if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
 
-  size_t added = 0, failed = 0, warned = 0, bytes = 0, batch_bytes = 0;
-  for (const auto& f : files) {
+  size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0;
+  uint64_t bytes = 0, total_bytes = 0, batch_bytes = 0;
+  for (const auto& f : walk.files) total_bytes += f.size;
+  nlohmann::ordered_json skipped_json = nlohmann::ordered_json::array(), warnings_json = nlohmann::ordered_json::array();
+  std::vector<ingest::WalkSkip> skipped = walk.skipped;
+  auto warn = [&](const std::string& path, const std::string& msg) {
+    if (!a.quiet && !json) std::cerr << "loupe: warning: " << path << ": " << msg << "\n";
+    warnings_json.push_back({{"path", path}, {"message", msg}});
+  };
+  Progress progress(!a.quiet && !json && ::isatty(2), walk.files.size(), total_bytes);
+  std::set<std::string> seen;
+  size_t done = 0;
+  for (const auto& f : walk.files) {
+    progress.Update(done++, bytes, articles);
+    seen.insert(f.id);
+    const std::string root = f.root.empty() ? std::string() : RealPath(f.root);
+    auto old = known.find(f.id);
+    if (old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) {
+      ++unchanged;
+      continue;
+    }
     std::string text;
     if (!ReadFile(f.path, &text)) {
-      std::cerr << "loupe: warning: " << f.path << ": cannot read (" << std::strerror(errno) << "); skipped\n";
-      ++failed;
+      skipped.push_back({f.path, std::string("cannot read: ") + std::strerror(errno)});
       continue;
     }
     bytes += text.size();
-    std::vector<std::string> warnings;
-    Document doc = ingest::ParseArticle(text, f.id, f.path, &warnings);
-    for (const auto& w : warnings) std::cerr << "loupe: warning: " << f.path << ": " << w << "\n";
-    warned += warnings.empty() ? 0 : 1;
-    Status s = (*writer)->Add(doc);
-    if (!s.ok()) {
-      std::cerr << "loupe: warning: " << f.path << ": " << s.message() << "; skipped\n";
-      ++failed;
+    if (text.find('\0') != std::string::npos) {
+      skipped.push_back({f.path, "binary file (NUL bytes): not read"});
       continue;
     }
-    ++added;
+    if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
+      skipped.push_back({f.path, "empty file: nothing to index"});
+      continue;
+    }
+    Source src{root, f.size, f.mtime_ns, Hash(text), {}};
+    if (old != known.end() && old->second.hash == src.hash) {  // touched, not changed
+      src.docs = old->second.docs;
+      Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src));
+      if (!s.ok()) return Fail("index failed", s);
+      ++unchanged;
+      continue;
+    }
+    ingest::ParsedFile parsed = ingest::ParseFile(text, f.format, f.id, f.path);
+    for (const auto& w : parsed.warnings) warn(f.path, w);
+    std::set<std::string> now;
+    for (const Document& doc : parsed.docs) {
+      Status s = (*writer)->Add(doc);
+      if (!s.ok()) {
+        warn(f.path, s.message() + "; article '" + doc.id + "' skipped");
+        continue;
+      }
+      now.insert(doc.id);
+      src.docs.push_back(doc.id);
+      ++articles;
+    }
+    if (old != known.end()) {  // articles the file no longer has
+      for (const std::string& id : old->second.docs)
+        if (!now.count(id)) {
+          Status s = (*writer)->Delete(id);
+          if (!s.ok()) return Fail("index failed", s);
+          ++removed;
+        }
+    }
+    Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src));
+    if (!s.ok()) return Fail("index failed", s);
+    ++(old == known.end() ? added : updated);
     batch_bytes += text.size();
     if (batch_bytes >= kCommitBytes) {
       batch_bytes = 0;
       s = (*writer)->Commit();
       if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
+    }
+  }
+  progress.Done();
+  // Files gone from the roots given: their articles go too.
+  if (!a.no_delete) {
+    for (const auto& [id, src] : known) {
+      if (seen.count(id) || !roots.count(src.root)) continue;
+      for (const std::string& doc : src.docs) {
+        Status s = (*writer)->Delete(doc);
+        if (!s.ok()) return Fail("index failed", s);
+        ++removed;
+      }
+      Status s = (*writer)->SetMetadata(kSourcePrefix + id, "");
+      if (!s.ok()) return Fail("index failed", s);
+      ++deleted;
     }
   }
   auto commit_start = std::chrono::steady_clock::now();
@@ -97,15 +257,32 @@ int RunIndex(const IndexArgs& a) {
   auto after = (*index)->Stats();
   if (!after.ok()) return Fail("cannot read index " + a.db, after.status());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!a.quiet) {
-    long replaced = static_cast<long>(before->documents + added) - static_cast<long>(after->documents);
-    std::cout << "indexed " << added << " articles (" << (added - static_cast<size_t>(std::max(0L, replaced)))
-              << " new, " << std::max(0L, replaced) << " replaced) from " << files.size() << " files, "
-              << bytes / 1024 << " KiB in " << static_cast<long>(secs * 1000) << " ms (final commit "
-              << static_cast<long>(commit_secs * 1000) << " ms)\n";
-    if (failed || skipped || warned)
-      std::cout << "skipped " << failed << " unreadable files and " << skipped << " non-.txt files; " << warned
-                << " files had warnings\n";
+
+  for (const auto& k : skipped) {
+    if (!a.quiet && !json) std::cerr << "loupe: skipped " << k.path << ": " << k.reason << "\n";
+    skipped_json.push_back({{"path", k.path}, {"reason", k.reason}});
+  }
+  const size_t read = added + updated;
+  if (json) {
+    nlohmann::ordered_json out = {
+        {"files", {{"added", added}, {"updated", updated}, {"deleted", deleted}, {"unchanged", unchanged},
+                   {"skipped", skipped.size()}, {"hidden", walk.hidden}, {"other_formats", walk.other}}},
+        {"articles", {{"indexed", articles}, {"removed", removed}}},
+        {"bytes_read", bytes},
+        {"milliseconds", static_cast<long>(secs * 1000)},
+        {"skipped", skipped_json},
+        {"warnings", warnings_json},
+        {"index", {{"path", a.db}, {"documents", after->documents}, {"terms", after->terms},
+                   {"size_bytes", after->size_bytes}}}};
+    PrintJson(out);
+  } else {
+    std::cout << "indexed " << articles << " articles from " << read << " files (" << added << " added, " << updated
+              << " updated), " << unchanged << " unchanged, " << deleted << " deleted, " << skipped.size()
+              << " skipped; " << bytes / 1024 << " KiB read in " << static_cast<long>(secs * 1000)
+              << " ms (final commit " << static_cast<long>(commit_secs * 1000) << " ms)\n";
+    if (removed || walk.hidden || walk.other)
+      std::cout << removed << " articles removed; " << walk.hidden << " hidden and " << walk.other
+                << " other files not considered\n";
     std::cout << "index " << a.db << ": " << after->documents << " documents, " << after->terms << " terms, "
               << after->size_bytes / 1024 << " KiB\n";
   }

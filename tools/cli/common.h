@@ -56,7 +56,11 @@ void PrintJson(const nlohmann::ordered_json& j);
 struct IndexArgs {
   std::string db;
   std::vector<std::string> paths;
-  bool quiet = false;
+  bool quiet = false;      // no progress line, no per-file warnings (the summary stays)
+  bool follow = false;     // follow symbolic links (never out of a root, never in a loop)
+  uint64_t max_size = uint64_t{16} << 20;  // larger files are skipped
+  bool no_delete = false;  // keep the articles of files that are gone
+  std::string format = "text";
 };
 int RunIndex(const IndexArgs& a);
 

@@ -23,13 +23,22 @@ int main(int argc, char** argv) {
 
   IndexArgs ia;
   ia.db = DefaultDb();
-  auto* index = app.add_subcommand("index", "Add the .txt articles under PATH... to the index (created if missing).\n"
-                                            "Articles are identified by their path relative to PATH; indexing a\n"
-                                            "file again replaces its earlier version.\n"
+  auto* index = app.add_subcommand("index", "Add the articles under PATH... to the index (created if missing):\n"
+                                            ".txt (header format or plain), .md (front matter), .jsonl/.ndjson (one\n"
+                                            "article per line) and .eml (e-mail). Articles are identified by their\n"
+                                            "path relative to PATH. Running it again re-indexes only added or changed\n"
+                                            "files and deletes the articles of files that are gone.\n"
                                             "Example: loupe index --db news.loupe corpus/");
   index->add_option("--db", ia.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   index->add_option("paths", ia.paths, "Files or directories to index")->required();
-  index->add_flag("-q,--quiet", ia.quiet, "Print nothing but errors and warnings");
+  index->add_flag("-q,--quiet", ia.quiet, "No progress line and no per-file warnings (the summary is always printed)");
+  index->add_flag("--follow", ia.follow,
+                  "Follow symbolic links (never out of the folder given, never twice into one folder)");
+  index->add_option("--max-size", ia.max_size, "Skip files larger than this (bytes; K, M, G suffixes; default 16M)")
+      ->transform(CLI::AsSizeValue(false));
+  index->add_flag("--no-delete", ia.no_delete, "Keep the articles of files that are gone from PATH");
+  index->add_option("--format", ia.format, "Summary format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   SearchArgs sa;
   sa.db = DefaultDb();

@@ -1,5 +1,7 @@
 #include "ingest/article.h"
 
+#include "ingest/formats.h"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -81,13 +83,12 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
     if (k == "author") {
       d.author = std::string(value);
     } else if (k == "date") {
-      Days days;
-      if (ParseIsoDate(value.substr(0, std::min<size_t>(value.size(), 10)), &days) &&
-          (value.size() == 10 || value[10] == 'T' || value[10] == ' ')) {
-        d.date = days;
+      if (auto day = ParseHeaderDate(value)) {
+        d.date = *day;
       } else {
         warnings->push_back("line " + std::to_string(i + 1) + ": unparseable date '" + std::string(value) +
-                            "' (expected YYYY-MM-DD); the article is left undated");
+                            "' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or September 15, 2025); "
+                            "the article is left undated");
       }
     } else if (k == "actors" || k == "actor") {
       for (auto& a : SplitList(value)) d.actors.push_back(std::move(a));

@@ -60,9 +60,11 @@ class Analyzer {
 
   // Replaces *starts with the byte offsets at which the sentences of `text`
   // begin (0 first, when text is not empty), by ICU's sentence boundaries
-  // (UAX #29, without abbreviation suppressions). Pure-ASCII text goes through
-  // a scanner that gives exactly what ICU gives (a differential test holds it
-  // to that) unless AnalyzerOptions::ascii_fast_path is off.
+  // (UAX #29, without abbreviation suppressions). Unless
+  // AnalyzerOptions::ascii_fast_path is off, the rules are applied by a scanner
+  // over UTF-8 with ICU's Sentence_Break property, which gives exactly what
+  // ICU's break iterator gives (a differential test holds it to that) without
+  // converting the text to UTF-16.
   virtual void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) = 0;
 
   // Whether a field's text is stemmed (title, body, topic) or only folded (actor, author).

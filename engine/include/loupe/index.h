@@ -134,6 +134,19 @@ class Index {
   // kIOError.
   virtual Result<Explanation> Explain(const Query& query, const std::string& id) const = 0;
 
+  // The application's metadata (see Writer::SetMetadata) in the last commit:
+  // the value of `key` (kNotFound if absent), or every key starting with
+  // `prefix` with its value, in key order.
+  virtual Result<std::string> GetMetadata(std::string_view key) const = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view prefix) const = 0;
+
+  // The terms a Prefix or Fuzzy query searches in the last commit (after its
+  // cap, with a warning in *warnings when the cap cut some), each with the
+  // number of live documents holding it, most frequent first. Errors:
+  // kInvalidArgument for other kinds of query, kCorruption, kIOError.
+  virtual Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(
+      const Query& query, std::vector<std::string>* warnings = nullptr) const = 0;
+
   // The directory this index lives in.
   virtual const std::string& dir() const = 0;
 
@@ -168,8 +181,15 @@ class Writer {
   // Drops the uncommitted batch.
   virtual void Rollback() = 0;
 
-  // Documents queued (adds + deletes) since the last Commit or Rollback.
+  // Operations queued (adds, deletes, metadata changes) since the last Commit or Rollback.
   virtual size_t pending() const = 0;
+
+  // Queues setting the application's metadata `key` (1 to 400 bytes) to
+  // `value`; an empty value removes the key. Written by the next Commit, in the
+  // same transaction as the documents, so it always describes the documents
+  // committed with it (e.g. which source files they came from, for incremental
+  // re-indexing). Errors: kInvalidArgument (empty or over-long key).
+  virtual Status SetMetadata(std::string_view key, std::string_view value) = 0;
 
  protected:
   Writer() = default;
