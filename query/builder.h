@@ -26,7 +26,7 @@ struct LexToken {
 
 // Names with a meaning before a colon, in lower case: the searchable fields and
 // the date keys. Shared by the lexer (is `name:` a field?) and the planner.
-inline constexpr const char* kFieldNames[] = {"title", "author", "actor", "topic"};
+inline constexpr const char* kFieldNames[] = {"title", "author", "actor", "topic", "mentions"};
 inline constexpr const char* kDateKeys[] = {"before", "after", "on", "date", "since", "until"};
 
 // ASCII lower case.

@@ -41,7 +41,7 @@ Status UnknownField(const std::string& name, size_t offset) {
     return Status::QuerySyntax(msg + " \xE2\x80\x94 did you mean '" + best + "'?", offset, name.size())
         .WithFix(offset, name.size(), best);
   if (lower == "body") msg += ": bare words already search the body";
-  return Status::QuerySyntax(msg + " (fields: title, author, actor, topic; dates: before, after, on, date, since, until)",
+  return Status::QuerySyntax(msg + " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)",
                              offset, name.size())
       .WithFix(offset, name.size() + 1, "");
 }
@@ -210,6 +210,7 @@ class Planner {
     }
     std::string name = Lower(n.field);
     if (IsDateKeyName(name)) return DateLeaf(n, name);
+    if (name == "mentions") return MentionsLeaf(n);
     if (name == "sort")
       return Status::QuerySyntax("sort: must stand on its own at the top level of the query (not inside OR, NOT or "
                                  "parentheses), e.g. tariffs sort:-date",
@@ -217,7 +218,38 @@ class Planner {
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)
       return UnknownField(n.field, n.offset);
+    if (f == Field::kActor && options_.gazetteer) {  // the actor by any of its names
+      std::vector<std::string> names = options_.gazetteer->NamesOf(n.text);
+      if (!names.empty()) {
+        std::vector<Query> alternatives;
+        for (const std::string& name_of : names)
+          if (auto q = Name(f, name_of, n.slop)) alternatives.push_back(std::move(*q));
+        return AnyOf(std::move(alternatives));
+      }
+    }
     return Analyzed(f, n.text, n.slop);
+  }
+
+  // `mentions:NAME`: articles whose title or body names the actor, by any of
+  // its names when the gazetteer knows it, else NAME as a phrase.
+  Result<std::optional<Query>> MentionsLeaf(const QueryNode& n) {
+    std::vector<std::string> names = options_.gazetteer ? options_.gazetteer->NamesOf(n.text) : std::vector<std::string>{};
+    if (names.empty()) names.push_back(n.text);
+    std::vector<Query> alternatives;
+    for (Field f : {Field::kTitle, Field::kBody})
+      for (const std::string& name : names)
+        if (auto q = Name(f, name, n.slop)) alternatives.push_back(std::move(*q));
+    return AnyOf(std::move(alternatives));
+  }
+
+  // One name of an actor, scored as one word whatever its length: a phrase of
+  // n words has its score divided by n, so that a long alias (or one in a
+  // script analyzed into many single-character words) does not outweigh a short one.
+  std::optional<Query> Name(Field f, const std::string& name, uint32_t slop) {
+    auto q = Analyzed(f, name, slop);
+    size_t words = tokens_.size();
+    if (!q || words <= 1) return q;
+    return Query::Boost(std::move(*q), 1.0 / static_cast<double>(words));
   }
 
   // `a OR +b OR c`: the +parts must all match; the others add to the score of
@@ -265,6 +297,9 @@ class Planner {
     } else {
       std::string name = Lower(a.field);
       Field f;
+      if (name == "mentions")
+        return Status::QuerySyntax("'" + op + "' joins words of a field; mentions: takes a name on its own", a.offset,
+                                   a.field.size());
       if (IsDateKeyName(name) || !ParseFieldName(name, &f) || f == Field::kBody)
         return IsDateKeyName(name) ? Status::QuerySyntax("'" + op + "' joins words, not dates", a.offset, a.field.size())
                                    : UnknownField(a.field, a.offset);
@@ -308,6 +343,9 @@ class Planner {
     std::string name = Lower(n.field);
     if (IsDateKeyName(name))
       return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not " + what,
+                                 n.value_offset, n.text.size());
+    if (name == "mentions")
+      return Status::QuerySyntax("'mentions:' takes a name, e.g. mentions:Bessent, not " + std::string(what),
                                  n.value_offset, n.text.size());
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody)

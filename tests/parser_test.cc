@@ -271,7 +271,7 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"acter:Bessent", "unknown field 'acter' \xE2\x80\x94 did you mean 'actor'?", 0},
       {"tariffs tpoic:x", "unknown field 'tpoic' \xE2\x80\x94 did you mean 'topic'?", 8},
       {"befor:2025", "unknown field 'befor' \xE2\x80\x94 did you mean 'before'?", 0},
-      {"body:x", "unknown field 'body': bare words already search the body (fields: title, author, actor, topic; dates: before, "
+      {"body:x", "unknown field 'body': bare words already search the body (fields: title, author, actor, topic, mentions; dates: before, "
        "after, on, date, since, until)", 0},
       {"before:2025-13-40",
        "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 7},

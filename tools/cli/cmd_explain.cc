@@ -173,9 +173,17 @@ int RunExplain(const ExplainArgs& a) {
   SortOrder sort = SortOrder::kRelevance;
   std::vector<Diagnostic> diagnostics;
   std::string reading;
+  // The index is optional: without one, explain shows the reading only.
+  std::unique_ptr<Index> index;
+  if (!a.doc.empty() || std::filesystem::exists(a.db)) {
+    auto opened = Index::Open(a.db, {.read_only = true});
+    if (!opened.ok()) return Fail("cannot open index " + a.db, opened.status());
+    index = std::move(*opened);
+  }
+  std::unique_ptr<Gazetteer> gazetteer = index ? LoadGazetteer(*index) : nullptr;
   auto q = CompileQuery(query, **analyzer,
                         {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
-                         .diagnostics = &diagnostics, .reading = &reading});
+                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get()});
   if (a.format != "json") PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {
     if (a.format == "json")
@@ -187,13 +195,6 @@ int RunExplain(const ExplainArgs& a) {
   std::ostringstream terms_text;
   nlohmann::ordered_json terms_json = nlohmann::ordered_json::array();
   Terms(*tree, **analyzer, terms_text, &terms_json);
-  // The index is optional: without one, explain shows the reading only.
-  std::unique_ptr<Index> index;
-  if (!a.doc.empty() || std::filesystem::exists(a.db)) {
-    auto opened = Index::Open(a.db, {.read_only = true});
-    if (!opened.ok()) return Fail("cannot open index " + a.db, opened.status());
-    index = std::move(*opened);
-  }
   std::ostringstream text;
   nlohmann::ordered_json plan;
   Status error;

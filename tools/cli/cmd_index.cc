@@ -19,9 +19,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "cli/common.h"
 #include "ingest/formats.h"
+#include "ingest/tagging.h"
 #include "ingest/walk.h"
 
 namespace loupe::cli {
@@ -149,8 +151,50 @@ int RunIndex(const IndexArgs& a) {
     if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.insert(RealPath(p));
   }
 
+  // The gazetteer and topic lexicon: given, else found at the top of a PATH.
+  auto find = [&](const std::string& given, const char* name, std::string* text, std::string* from) {
+    std::vector<std::string> candidates;
+    if (!given.empty()) candidates.push_back(given);
+    else
+      for (const std::string& p : a.paths) candidates.push_back(p + "/" + name);
+    for (const std::string& c : candidates) {
+      struct stat st;
+      if (::stat(c.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (!ReadFile(c, text)) {
+        std::cerr << "loupe: index: cannot read " << c << ": " << std::strerror(errno) << "\n";
+        return false;
+      }
+      *from = c;
+      return true;
+    }
+    if (!given.empty()) {
+      std::cerr << "loupe: index: " << given << ": no such file\n";
+      return false;
+    }
+    return true;
+  };
+  std::string gazetteer_text, topics_text, gazetteer_from, topics_from;
+  if (!find(a.gazetteer, "actors.gazetteer", &gazetteer_text, &gazetteer_from) ||
+      !find(a.topics, "topics.lexicon", &topics_text, &topics_from))
+    return kExitUsage;
+
   auto index = Index::Open(a.db, {.create_if_missing = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
+  // Without a gazetteer or lexicon of its own, a run keeps the index's.
+  for (auto [key, text, from] : {std::tuple<const char*, std::string*, std::string*>{"gazetteer", &gazetteer_text,
+                                                                                     &gazetteer_from},
+                                 {"topics", &topics_text, &topics_from}}) {
+    if (!from->empty()) continue;
+    auto stored = (*index)->GetMetadata(key);
+    if (stored.ok()) *text = *stored, *from = "the index";
+  }
+  std::unique_ptr<ingest::Tagger> tagger;
+  if (!gazetteer_from.empty() || !topics_from.empty()) {
+    std::vector<std::string> errors;
+    tagger = ingest::Tagger::Create(gazetteer_text, topics_text, &errors);
+    for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
+    if (!tagger) return kExitIndex;
+  }
   auto listed = (*index)->ListMetadata(kSourcePrefix);
   if (!listed.ok()) return Fail("cannot read index " + a.db, listed.status());
   std::map<std::string, Source> known;  // file id -> what the index has from it
@@ -160,6 +204,18 @@ int RunIndex(const IndexArgs& a) {
   }
   auto writer = (*index)->NewWriter();
   if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
+  // Searches resolve actor aliases with the gazetteer the articles were tagged
+  // with. When it or the topic lexicon changed, every file is tagged again.
+  bool retag = false;
+  for (const auto& [key, text] : {std::pair<const char*, const std::string*>{"gazetteer", &gazetteer_text},
+                                  {"topics", &topics_text}}) {
+    auto old = (*index)->GetMetadata(key);
+    if (!old.ok() && !old.status().IsNotFound()) return Fail("cannot read index " + a.db, old.status());
+    if ((old.ok() && *old == *text) || (!old.ok() && text->empty())) continue;
+    retag = !known.empty();
+    Status s = (*writer)->SetMetadata(key, *text);
+    if (!s.ok()) return Fail("index failed", s);
+  }
 
   size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0;
   uint64_t bytes = 0, total_bytes = 0, batch_bytes = 0;
@@ -178,7 +234,7 @@ int RunIndex(const IndexArgs& a) {
     seen.insert(f.id);
     const std::string root = f.root.empty() ? std::string() : RealPath(f.root);
     auto old = known.find(f.id);
-    if (old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) {
+    if (!retag && old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) {
       ++unchanged;
       continue;
     }
@@ -197,7 +253,7 @@ int RunIndex(const IndexArgs& a) {
       continue;
     }
     Source src{root, f.size, f.mtime_ns, Hash(text), {}};
-    if (old != known.end() && old->second.hash == src.hash) {  // touched, not changed
+    if (!retag && old != known.end() && old->second.hash == src.hash) {  // touched, not changed
       src.docs = old->second.docs;
       Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src));
       if (!s.ok()) return Fail("index failed", s);
@@ -207,7 +263,8 @@ int RunIndex(const IndexArgs& a) {
     ingest::ParsedFile parsed = ingest::ParseFile(text, f.format, f.id, f.path);
     for (const auto& w : parsed.warnings) warn(f.path, w);
     std::set<std::string> now;
-    for (const Document& doc : parsed.docs) {
+    for (Document& doc : parsed.docs) {
+      if (tagger) tagger->Tag(&doc);
       Status s = (*writer)->Add(doc);
       if (!s.ok()) {
         warn(f.path, s.message() + "; article '" + doc.id + "' skipped");

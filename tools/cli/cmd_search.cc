@@ -32,6 +32,11 @@ int RunSearch(const SearchArgs& a) {
   plan.diagnostics = &diagnostics;
   std::string reading;
   plan.reading = &reading;
+  // The index is opened first for its gazetteer (actor aliases); failing to
+  // open it is reported after the query is checked.
+  auto index = Index::Open(a.db, {.read_only = true});
+  std::unique_ptr<Gazetteer> gazetteer = index.ok() ? LoadGazetteer(**index) : nullptr;
+  plan.gazetteer = gazetteer.get();
   auto q = CompileQuery(query, **analyzer, plan);
   if (a.format != "json") PrintDiagnostics(query, diagnostics);  // JSON carries them
   if (!q.ok()) {
@@ -40,7 +45,6 @@ int RunSearch(const SearchArgs& a) {
     return kExitUsage;
   }
   if (reading != query && a.format != "json") std::cerr << "loupe: searching for: " << reading << "\n";
-  auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset, .sort = order});
   if (!res.ok()) return Fail("search failed", res.status());

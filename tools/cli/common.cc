@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include "ingest/tagging.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -88,6 +90,15 @@ void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& dia
     PrintCaret(query, d.offset, d.length);
     if (d.has_fix && query.size() <= 400) std::cerr << "  fix: " << Fixed(query, d) << "\n";
   }
+}
+
+std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index) {
+  auto gazetteer = index.GetMetadata("gazetteer");
+  auto topics = index.GetMetadata("topics");
+  if (!gazetteer.ok() && !topics.ok()) return nullptr;
+  std::vector<std::string> errors;
+  auto tagger = ingest::Tagger::Create(gazetteer.ok() ? *gazetteer : "", topics.ok() ? *topics : "", &errors);
+  return tagger;
 }
 
 nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics) {

@@ -51,6 +51,10 @@ nlohmann::ordered_json ArticleJson(const Document& d);
 // Prints JSON indented by two spaces, with invalid UTF-8 replaced.
 void PrintJson(const nlohmann::ordered_json& j);
 
+// The gazetteer and topic lexicon `loupe index` stored in the index, or null
+// when it stored none (or on an error, after printing a warning).
+std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index);
+
 // Subcommand entry points (argc/argv after the subcommand name is removed is not
 // needed: each registers with CLI11 in main.cc).
 struct IndexArgs {
@@ -61,6 +65,8 @@ struct IndexArgs {
   uint64_t max_size = uint64_t{16} << 20;  // larger files are skipped
   bool no_delete = false;  // keep the articles of files that are gone
   std::string format = "text";
+  std::string gazetteer;   // --gazetteer FILE (default: actors.gazetteer at the top of a PATH)
+  std::string topics;      // --topics FILE (default: topics.lexicon at the top of a PATH)
 };
 int RunIndex(const IndexArgs& a);
 

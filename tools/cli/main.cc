@@ -37,6 +37,12 @@ int main(int argc, char** argv) {
   index->add_option("--max-size", ia.max_size, "Skip files larger than this (bytes; K, M, G suffixes; default 16M)")
       ->transform(CLI::AsSizeValue(false));
   index->add_flag("--no-delete", ia.no_delete, "Keep the articles of files that are gone from PATH");
+  index->add_option("--gazetteer", ia.gazetteer,
+                    "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
+                    "actors.gazetteer at the top of a PATH)");
+  index->add_option("--topics", ia.topics,
+                    "Topics to detect, one per line: topic <- word, phrase, ... (default: topics.lexicon at the\n"
+                    "top of a PATH)");
   index->add_option("--format", ia.format, "Summary format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
 

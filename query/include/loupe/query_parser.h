@@ -85,6 +85,17 @@ struct Diagnostic {
 // means something else (`tariffs or duties`: lower-case `or` is a word).
 Result<QueryNode> ParseQuery(std::string_view text, std::vector<Diagnostic>* warnings = nullptr);
 
+// The names an actor goes by, for `actor:` and `mentions:` (see
+// docs/query-language.md). Implementations must be usable from the thread that
+// plans the query.
+class Gazetteer {
+ public:
+  virtual ~Gazetteer() = default;
+  // Every name (canonical first, then its aliases) of the actor that `name`
+  // names, by its canonical name or any alias; empty if it names none.
+  virtual std::vector<std::string> NamesOf(std::string_view name) const = 0;
+};
+
 // How a query is planned.
 struct PlanOptions {
   // The day relative dates count back from (7d, 2w, 3m, 1y, today, yesterday);
@@ -111,6 +122,10 @@ struct PlanOptions {
   // CompileQuery only. If set, receives the query text that was compiled: the
   // text given, or in lenient mode the text after its repairs.
   std::string* reading = nullptr;
+  // If set, `actor:NAME` also matches the actor's other names (`actor:何立峰`
+  // finds articles that declare He Lifeng), and `mentions:NAME` searches titles
+  // and bodies for any of them. Without it both take NAME as written.
+  const Gazetteer* gazetteer = nullptr;
 };
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),

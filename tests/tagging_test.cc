@@ -1,0 +1,123 @@
+// Actor and topic detection with the gazetteer and topic lexicon, and the
+// alias table that actor: and mentions: queries resolve through.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "ingest/tagging.h"
+
+using namespace loupe;
+using namespace loupe::ingest;
+
+namespace {
+
+std::string ReadCorpusFile(const char* name) {
+  std::ifstream in(std::string(LOUPE_SOURCE_DIR) + "/corpus/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::unique_ptr<Tagger> Bundled() {
+  std::vector<std::string> errors;
+  auto t = Tagger::Create(ReadCorpusFile("actors.gazetteer"), ReadCorpusFile("topics.lexicon"), &errors);
+  REQUIRE(t);
+  CHECK(errors.empty());
+  CHECK(t->actors() >= 15);
+  CHECK(t->topics() >= 15);
+  return t;
+}
+
+Document Doc(const char* title, const char* body) {
+  Document d;
+  d.id = "x";
+  d.title = title;
+  d.body = body;
+  return d;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a plain news dump gets the actors and topics it is about") {
+  auto t = Bundled();
+  Document d = Doc("Markets Wait on Washington",
+                   "Treasury Secretary Scott Bessent said on Monday that new tariffs were not planned.\n\n"
+                   "Analysts doubted it. Bessent's remarks came as duties on steel stayed in place.\n\n"
+                   "Soybeans were mentioned once, late.");
+  std::vector<std::string> actors, topics;
+  t->Detect(d, &actors, &topics);
+  CHECK(Join(actors) == "Scott Bessent");
+  // tariffs: in the first paragraph (and "duties" later); steel: once, not early;
+  // soybeans: once, late.
+  CHECK(Join(topics) == "tariffs");
+  t->Tag(&d);
+  CHECK(Join(d.actors) == "Scott Bessent");
+  CHECK(Join(d.topics) == "tariffs");
+  REQUIRE(d.extra.size() == 2);
+  CHECK(d.extra[0] == std::pair<std::string, std::string>{"Actors-Detected", "Scott Bessent"});
+  CHECK(d.extra[1] == std::pair<std::string, std::string>{"Topics-Detected", "tariffs"});
+}
+
+TEST_CASE("the topic rule: twice anywhere, or once in the title or first paragraph") {
+  auto t = Bundled();
+  std::vector<std::string> actors, topics;
+  t->Detect(Doc("Soybeans Rally", "Prices rose.\n\nNothing else."), &actors, &topics);
+  CHECK(Join(topics) == "soybeans");
+  t->Detect(Doc("Prices", "Opening.\n\nLater a soybean shipment.\n\nAnd another soybean cargo."), &actors, &topics);
+  CHECK(Join(topics) == "soybeans");
+  t->Detect(Doc("Prices", "Opening.\n\nLater one soybean shipment only."), &actors, &topics);
+  CHECK(topics.empty());
+  // A phrase counts as one mention, and the longer phrase wins: "entity list".
+  t->Detect(Doc("Chips", "Firms were added to the entity list.\n\nMore."), &actors, &topics);
+  CHECK(Join(topics) == "export controls; chips");
+}
+
+TEST_CASE("declared actors and topics are authoritative; detected ones are kept apart") {
+  auto t = Bundled();
+  Document d = Doc("Trump Speaks", "President Trump spoke about tariffs and tariffs again.");
+  d.actors = {"Someone Declared"};
+  d.topics = {"declared topic"};
+  t->Tag(&d);
+  CHECK(Join(d.actors) == "Someone Declared");
+  CHECK(Join(d.topics) == "declared topic");
+  REQUIRE(d.extra.size() == 2);
+  CHECK(d.extra[0].second == "Donald Trump");
+  CHECK(d.extra[1].second == "tariffs");
+}
+
+TEST_CASE("aliases across scripts and forms name one actor") {
+  auto t = Bundled();
+  for (const char* name : {"He Lifeng", "he lifeng", "\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0", "Vice Premier He"}) {
+    INFO("name: " << name);
+    auto names = t->NamesOf(name);
+    REQUIRE_FALSE(names.empty());
+    CHECK(names[0] == "He Lifeng");
+  }
+  CHECK(t->NamesOf("Bessent")[0] == "Scott Bessent");
+  CHECK(t->NamesOf("BESSENT")[0] == "Scott Bessent");
+  CHECK(t->NamesOf("Nobody Known").empty());
+  std::vector<std::string> actors, topics;
+  t->Detect(Doc("\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xB8\x8E\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\xE4\xBC\x9A\xE8\xB0\x88",
+                ""),
+            &actors, &topics);  // 何立峰与贝森特会谈
+  CHECK(Join(actors) == "He Lifeng; Scott Bessent");
+}
+
+TEST_CASE("bad gazetteer and lexicon lines are reported and skipped") {
+  std::vector<std::string> errors;
+  auto t = Tagger::Create("# comment\n | person | nameless\nGood Name | person | Alias\n",
+                          "tariffs <- duties\n <- orphan\n", &errors);
+  REQUIRE(t);
+  CHECK(t->actors() == 1);
+  CHECK(t->topics() == 1);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "gazetteer line 2: no name before the first '|'; skipped");
+  CHECK(errors[1] == "topics line 2: no topic before '<-'; skipped");
+}

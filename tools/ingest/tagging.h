@@ -1,0 +1,72 @@
+// Actor and topic tagging: a gazetteer of actors (canonical name, kind,
+// aliases in any script) and a lexicon of topics (topic <- words and phrases),
+// both in the text formats of docs/corpus-format.md, and their detection in
+// articles, matched on analyzed words.
+#ifndef LOUPE_TOOLS_INGEST_TAGGING_H_
+#define LOUPE_TOOLS_INGEST_TAGGING_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "loupe/analyzer.h"
+#include "loupe/document.h"
+#include "loupe/query_parser.h"
+
+namespace loupe::ingest {
+
+// Not thread-safe (it owns an Analyzer); use one per thread.
+class Tagger final : public Gazetteer {
+ public:
+  // Parses a gazetteer ("name | kind | alias | ...") and a topic lexicon
+  // ("topic <- word, phrase, ..."), either of which may be empty. Lines that
+  // cannot be read go to *errors as "gazetteer line N: ..." / "topics line N:
+  // ...", and are skipped.
+  static std::unique_ptr<Tagger> Create(std::string_view gazetteer, std::string_view topics,
+                                        std::vector<std::string>* errors);
+
+  // The actors (canonical names, in order of first mention) and topics (in
+  // lexicon order) detected in the title and body. Matching is on analyzed,
+  // stemmed words, so case, possessives and plurals do not matter; at each
+  // place the longest alias or phrase wins. An actor needs one mention; a topic
+  // two, or one in the title or the first paragraph.
+  void Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics);
+
+  // Declared actors and topics are kept as they are; an article that declares
+  // none gets the detected ones. Whatever was detected is also recorded in the
+  // extra fields "Actors-Detected" and "Topics-Detected" ("a; b").
+  void Tag(Document* d);
+
+  // Gazetteer: every name of the actor `name` names (by its canonical name or
+  // an alias, compared as folded words), canonical first; empty if none.
+  std::vector<std::string> NamesOf(std::string_view name) const override;
+
+  size_t actors() const { return actors_.size(); }
+  size_t topics() const { return topics_.size(); }
+
+ private:
+  struct Entry {
+    std::string name;
+    std::vector<std::string> names;  // canonical first, then aliases
+  };
+  struct Pattern {
+    std::vector<std::string> words;  // analyzed, stemmed
+    bool topic;
+    size_t index;  // into actors_ or topics_
+  };
+  explicit Tagger(std::unique_ptr<Analyzer> analyzer) : analyzer_(std::move(analyzer)) {}
+  void AddPattern(std::string_view text, bool topic, size_t index);
+  std::string Key(std::string_view name) const;  // folded, unstemmed words joined by spaces
+
+  std::unique_ptr<Analyzer> analyzer_;
+  std::vector<Entry> actors_, topics_;
+  std::unordered_map<std::string, std::vector<Pattern>> by_first_;  // first word -> patterns
+  std::unordered_map<std::string, size_t> by_name_;                 // Key(name or alias) -> actor
+  std::vector<Token> tokens_;
+};
+
+}  // namespace loupe::ingest
+
+#endif  // LOUPE_TOOLS_INGEST_TAGGING_H_
