@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -67,13 +68,24 @@ bool ReadFile(const std::string& path, std::string* out) {
   return ok;
 }
 
-// 64-bit FNV-1a of the content, as 16 hex digits.
-std::string Hash(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+// A 64-bit hash of the content, eight bytes at a time (to notice changed
+// files; not cryptographic).
+uint64_t Hash(std::string_view s) {
+  uint64_t h = 0x243F6A8885A308D3ull ^ s.size();
+  size_t i = 0;
+  auto mix = [&](uint64_t w) {
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  };
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    mix(w);
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  mix(tail);
+  return h ^ (h >> 32);
 }
 
 std::string RealPath(const std::string& p) {
@@ -81,30 +93,79 @@ std::string RealPath(const std::string& p) {
   return ::realpath(p.c_str(), buf) ? std::string(buf) : p;
 }
 
+// What the index records of a source file, under "source:" + its id. Encoded
+// compactly (about 20 bytes a file): a byte of flags (1: the file gave exactly
+// one article, whose id is the file's), varints of the size, the modification
+// time and the root's number in the "roots" record, the 8-byte hash, then,
+// without flag 1, a varint count of article ids and each id length-prefixed.
 struct Source {
-  std::string root;  // real path of the root the file was found under ("" for a file given directly)
+  uint32_t root = 0;  // index into the roots list (0: a file given directly)
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string hash;
+  uint64_t hash = 0;
   std::vector<std::string> docs;
 };
 
-std::string EncodeSource(const Source& s) {
-  nlohmann::json j = {{"root", s.root}, {"size", s.size}, {"mtime_ns", s.mtime_ns}, {"hash", s.hash}, {"docs", s.docs}};
-  return j.dump();
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
 }
 
-bool DecodeSource(const std::string& v, Source* s) {
-  nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return false;
-  s->root = j.value("root", "");
-  s->size = j.value("size", uint64_t{0});
-  s->mtime_ns = j.value("mtime_ns", int64_t{0});
-  s->hash = j.value("hash", "");
-  if (j.contains("docs") && j["docs"].is_array())
-    for (const auto& d : j["docs"])
-      if (d.is_string()) s->docs.push_back(d.get<std::string>());
-  return true;
+bool GetVarint(std::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    *v |= uint64_t{b & 0x7Fu} << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+std::string EncodeSource(const Source& s, const std::string& file_id) {
+  std::string out;
+  bool single = s.docs.size() == 1 && s.docs[0] == file_id;
+  out.push_back(single ? 1 : 0);
+  PutVarint(&out, s.size);
+  PutVarint(&out, static_cast<uint64_t>(s.mtime_ns));
+  PutVarint(&out, s.root);
+  out.append(reinterpret_cast<const char*>(&s.hash), 8);
+  if (!single) {
+    PutVarint(&out, s.docs.size());
+    for (const std::string& d : s.docs) {
+      PutVarint(&out, d.size());
+      out += d;
+    }
+  }
+  return out;
+}
+
+bool DecodeSource(std::string_view v, const std::string& file_id, Source* s) {
+  if (v.empty()) return false;
+  bool single = v[0] == 1;
+  v.remove_prefix(1);
+  uint64_t size, mtime, root, n;
+  if (!GetVarint(&v, &size) || !GetVarint(&v, &mtime) || !GetVarint(&v, &root) || v.size() < 8) return false;
+  s->size = size;
+  s->mtime_ns = static_cast<int64_t>(mtime);
+  s->root = static_cast<uint32_t>(root);
+  std::memcpy(&s->hash, v.data(), 8);
+  v.remove_prefix(8);
+  if (single) {
+    s->docs = {file_id};
+    return v.empty();
+  }
+  if (!GetVarint(&v, &n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t len;
+    if (!GetVarint(&v, &len) || len > v.size()) return false;
+    s->docs.emplace_back(v.substr(0, len));
+    v.remove_prefix(len);
+  }
+  return v.empty();
 }
 
 // The progress line on a terminal, about ten times a second.
@@ -144,12 +205,6 @@ int RunIndex(const IndexArgs& a) {
   for (const auto& e : walk.errors) std::cerr << "loupe: index: " << e << "\n";
   if (walk.files.empty() && walk.skipped.empty() && !walk.errors.empty()) return kExitUsage;
 
-  // The real path of each root given: only sources under these are checked for deletion.
-  std::set<std::string> roots;
-  for (const std::string& p : a.paths) {
-    struct stat st;
-    if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) roots.insert(RealPath(p));
-  }
 
   // The gazetteer and topic lexicon: given, else found at the top of a PATH.
   auto find = [&](const std::string& given, const char* name, std::string* text, std::string* from) {
@@ -200,10 +255,44 @@ int RunIndex(const IndexArgs& a) {
   std::map<std::string, Source> known;  // file id -> what the index has from it
   for (const auto& [key, value] : *listed) {
     Source s;
-    if (DecodeSource(value, &s)) known[key.substr(kSourcePrefix.size())] = std::move(s);
+    std::string id = key.substr(kSourcePrefix.size());
+    if (DecodeSource(value, id, &s)) known[id] = std::move(s);
   }
   auto writer = (*index)->NewWriter();
   if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
+  // The folders indexed so far, by number ("roots": real paths, one per line;
+  // number 0 is no folder), and the numbers of this run's: only files under
+  // these are checked for deletion.
+  std::vector<std::string> root_list{""};
+  if (auto r = (*index)->GetMetadata("roots"); r.ok()) {
+    std::string_view v = *r;
+    while (!v.empty()) {
+      size_t nl = v.find('\n');
+      root_list.emplace_back(v.substr(0, nl));
+      v.remove_prefix(nl == std::string_view::npos ? v.size() : nl + 1);
+    }
+  }
+  const size_t roots_before = root_list.size();
+  std::map<std::string, uint32_t> root_number;  // as given -> number
+  std::set<uint32_t> roots;
+  for (const std::string& p : a.paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    std::string real = RealPath(p);
+    auto it = std::find(root_list.begin(), root_list.end(), real);
+    if (it == root_list.end()) it = root_list.insert(root_list.end(), real);
+    uint32_t n = static_cast<uint32_t>(it - root_list.begin());
+    std::string given = p;
+    while (given.size() > 1 && given.back() == '/') given.pop_back();
+    root_number[given] = n;
+    roots.insert(n);
+  }
+  if (root_list.size() != roots_before) {
+    std::string joined;
+    for (size_t i = 1; i < root_list.size(); ++i) joined += root_list[i] + (i + 1 < root_list.size() ? "\n" : "");
+    Status s = (*writer)->SetMetadata("roots", joined);
+    if (!s.ok()) return Fail("index failed", s);
+  }
   // Searches resolve actor aliases with the gazetteer the articles were tagged
   // with. When it or the topic lexicon changed, every file is tagged again.
   bool retag = false;
@@ -232,7 +321,7 @@ int RunIndex(const IndexArgs& a) {
   for (const auto& f : walk.files) {
     progress.Update(done++, bytes, articles);
     seen.insert(f.id);
-    const std::string root = f.root.empty() ? std::string() : RealPath(f.root);
+    const uint32_t root = f.root.empty() ? 0 : root_number[f.root];
     auto old = known.find(f.id);
     if (!retag && old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) {
       ++unchanged;
@@ -255,7 +344,7 @@ int RunIndex(const IndexArgs& a) {
     Source src{root, f.size, f.mtime_ns, Hash(text), {}};
     if (!retag && old != known.end() && old->second.hash == src.hash) {  // touched, not changed
       src.docs = old->second.docs;
-      Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src));
+      Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src, f.id));
       if (!s.ok()) return Fail("index failed", s);
       ++unchanged;
       continue;
@@ -282,7 +371,7 @@ int RunIndex(const IndexArgs& a) {
           ++removed;
         }
     }
-    Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src));
+    Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src, f.id));
     if (!s.ok()) return Fail("index failed", s);
     ++(old == known.end() ? added : updated);
     batch_bytes += text.size();
