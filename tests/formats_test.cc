@@ -234,3 +234,20 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
   CHECK(bad.warnings[2] == "byte 4: invalid UTF-8; replaced by U+FFFD");
   CHECK(bad.docs[0].body == "body\xEF\xBF\xBD");
 }
+
+TEST_CASE("text and markdown in a declared charset are converted") {
+  auto p = ParseFile("Caf\xE9 Owners\nCharset: iso-8859-1\n\nCr\xE8me br\xFBl\xE9" "e and \x93quotes\x94.", Format::kText,
+                     "l.txt", "l.txt");
+  REQUIRE(p.docs.size() == 1);
+  CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners");
+  // iso-8859-1 has no curly quotes: 0x93 and 0x94 are C1 controls, kept as such.
+  CHECK(p.docs[0].body.rfind("Cr\xC3\xA8me br\xC3\xBBl\xC3\xA9\x65", 0) == 0);
+  CHECK(p.warnings.empty());
+  auto w = ParseFile("Quotes\nEncoding: windows-1252\n\n\x93Hello\x94", Format::kText, "w.txt", "w.txt");
+  CHECK(w.docs[0].body == "\xE2\x80\x9CHello\xE2\x80\x9D");
+  auto md = ParseFile("---\ntitle: Stra\xDF\x65\ncharset: latin1\n---\nbody", Format::kMarkdown, "m.md", "m.md");
+  CHECK(md.docs[0].title == "Stra\xC3\x9F\x65");
+  auto unknown = ParseFile("T\nCharset: x-klingon\n\nB\xFF", Format::kText, "u.txt", "u.txt");
+  REQUIRE(unknown.warnings.size() == 2);
+  CHECK(unknown.warnings[0] == "unknown charset 'x-klingon'; read as UTF-8");
+}

@@ -417,9 +417,36 @@ void ApplyField(const std::string& key, std::string_view value, Document* d, std
   }
 }
 
+// A `Charset:` or `Encoding:` line among the first lines of a header block or
+// front matter (in ASCII, before any conversion): the declared encoding, or "".
+std::string DeclaredCharset(std::string_view bytes) {
+  size_t lines = 0;
+  for (size_t start = 0; start < bytes.size() && lines < 40; ++lines) {
+    size_t nl = bytes.find('\n', start);
+    std::string_view line = bytes.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    std::string l = Lower(Trim(line));
+    for (const char* key : {"charset:", "encoding:"})
+      if (l.rfind(key, 0) == 0) return std::string(Trim(std::string_view(l).substr(std::strlen(key))));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return "";
+}
+
+// The file's text in UTF-8: converted from a declared charset, else cleaned.
+std::string Decoded(std::string_view bytes, std::vector<std::string>* warnings) {
+  std::string charset = DeclaredCharset(bytes);
+  if (!charset.empty() && !IsUtf8Charset(charset)) {
+    std::string utf8;
+    if (ToUtf8(bytes, charset, &utf8)) return CleanText(utf8, warnings);
+    warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
+  }
+  return CleanText(bytes, warnings);
+}
+
 ParsedFile ParseText(std::string_view bytes, const std::string& id, const std::string& path) {
   ParsedFile out;
-  std::string text = CleanText(bytes, &out.warnings);
+  std::string text = Decoded(bytes, &out.warnings);
   Document d = ParseArticle(text, id, path, &out.warnings);
   out.docs.push_back(std::move(d));
   return out;
@@ -427,7 +454,7 @@ ParsedFile ParseText(std::string_view bytes, const std::string& id, const std::s
 
 ParsedFile ParseMarkdown(std::string_view bytes, const std::string& id, const std::string& path) {
   ParsedFile out;
-  std::string text = CleanText(bytes, &out.warnings);
+  std::string text = Decoded(bytes, &out.warnings);
   std::vector<std::string_view> lines = Lines(text);
   Document d;
   d.id = id;
