@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -317,43 +321,129 @@ int RunIndex(const IndexArgs& a) {
   };
   Progress progress(!a.quiet && !json && ::isatty(2), walk.files.size(), total_bytes);
   std::set<std::string> seen;
-  size_t done = 0;
-  for (const auto& f : walk.files) {
-    progress.Update(done++, bytes, articles);
+  // Files whose size and time are unchanged are not read. The others are read,
+  // checked, hashed, parsed and tagged on worker threads (one per core), at
+  // most kWindow files ahead of this thread, which adds them in file order.
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < walk.files.size(); ++i) {
+    const auto& f = walk.files[i];
     seen.insert(f.id);
-    const uint32_t root = f.root.empty() ? 0 : root_number[f.root];
     auto old = known.find(f.id);
-    if (!retag && old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) {
-      ++unchanged;
-      continue;
-    }
+    if (!retag && old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) ++unchanged;
+    else todo.push_back(i);
+  }
+  struct Prepared {
+    std::string skip;  // why the file is not read, or ""
+    bool touched = false;  // same content as indexed
+    uint64_t hash = 0, bytes = 0;
+    ingest::ParsedFile parsed;
+  };
+  constexpr size_t kWindow = 256;
+  std::vector<Prepared> results(todo.size());
+  std::vector<char> ready(todo.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv_ready, cv_space;
+  std::atomic<size_t> next{0};
+  size_t consumed = 0;
+  bool stop = false;
+  auto prepare = [&](const ingest::WalkFile& f, ingest::Tagger* tg) {
+    Prepared p;
     std::string text;
     if (!ReadFile(f.path, &text)) {
-      skipped.push_back({f.path, std::string("cannot read: ") + std::strerror(errno)});
-      continue;
+      p.skip = std::string("cannot read: ") + std::strerror(errno);
+      return p;
     }
-    bytes += text.size();
+    p.bytes = text.size();
     if (text.find('\0') != std::string::npos) {
-      skipped.push_back({f.path, "binary file (NUL bytes): not read"});
-      continue;
+      p.skip = "binary file (NUL bytes): not read";
+      return p;
     }
     if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
-      skipped.push_back({f.path, "empty file: nothing to index"});
+      p.skip = "empty file: nothing to index";
+      return p;
+    }
+    p.hash = Hash(text);
+    auto old = known.find(f.id);
+    if (!retag && old != known.end() && old->second.hash == p.hash) {
+      p.touched = true;
+      return p;
+    }
+    p.parsed = ingest::ParseFile(text, f.format, f.id, f.path);
+    if (tg)
+      for (Document& doc : p.parsed.docs) tg->Tag(&doc);
+    return p;
+  };
+  std::vector<std::thread> workers;
+  {
+    unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+    for (unsigned t = 0; t < n && t < todo.size(); ++t) {
+      workers.emplace_back([&] {
+        std::vector<std::string> ignored;
+        std::unique_ptr<ingest::Tagger> tg =
+            tagger ? ingest::Tagger::Create(gazetteer_text, topics_text, &ignored) : nullptr;
+        for (;;) {
+          size_t k = next.fetch_add(1);
+          if (k >= todo.size()) return;
+          {
+            std::unique_lock<std::mutex> l(mu);
+            cv_space.wait(l, [&] { return stop || k < consumed + kWindow; });
+            if (stop) return;
+          }
+          Prepared p = prepare(walk.files[todo[k]], tg.get());
+          {
+            std::lock_guard<std::mutex> l(mu);
+            results[k] = std::move(p);
+            ready[k] = 1;
+          }
+          cv_ready.notify_all();
+        }
+      });
+    }
+  }
+  struct Joiner {  // stops and joins the workers on every way out
+    std::mutex& mu;
+    bool& stop;
+    std::condition_variable& cv;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        stop = true;
+      }
+      cv.notify_all();
+      for (auto& t : threads) t.join();
+    }
+  } joiner{mu, stop, cv_space, workers};
+
+  for (size_t k = 0; k < todo.size(); ++k) {
+    const auto& f = walk.files[todo[k]];
+    Prepared p;
+    {
+      std::unique_lock<std::mutex> l(mu);
+      cv_ready.wait(l, [&] { return ready[k] != 0; });
+      p = std::move(results[k]);
+      consumed = k + 1;
+    }
+    cv_space.notify_all();
+    progress.Update(k, bytes, articles);
+    bytes += p.bytes;
+    if (!p.skip.empty()) {
+      skipped.push_back({f.path, p.skip});
       continue;
     }
-    Source src{root, f.size, f.mtime_ns, Hash(text), {}};
-    if (!retag && old != known.end() && old->second.hash == src.hash) {  // touched, not changed
+    const uint32_t root = f.root.empty() ? 0 : root_number[f.root];
+    auto old = known.find(f.id);
+    Source src{root, f.size, f.mtime_ns, p.hash, {}};
+    if (p.touched) {  // touched, not changed
       src.docs = old->second.docs;
       Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src, f.id));
       if (!s.ok()) return Fail("index failed", s);
       ++unchanged;
       continue;
     }
-    ingest::ParsedFile parsed = ingest::ParseFile(text, f.format, f.id, f.path);
-    for (const auto& w : parsed.warnings) warn(f.path, w);
+    for (const auto& w : p.parsed.warnings) warn(f.path, w);
     std::set<std::string> now;
-    for (Document& doc : parsed.docs) {
-      if (tagger) tagger->Tag(&doc);
+    for (Document& doc : p.parsed.docs) {
       Status s = (*writer)->Add(doc);
       if (!s.ok()) {
         warn(f.path, s.message() + "; article '" + doc.id + "' skipped");
@@ -374,7 +464,7 @@ int RunIndex(const IndexArgs& a) {
     Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src, f.id));
     if (!s.ok()) return Fail("index failed", s);
     ++(old == known.end() ? added : updated);
-    batch_bytes += text.size();
+    batch_bytes += p.bytes;
     if (batch_bytes >= kCommitBytes) {
       batch_bytes = 0;
       s = (*writer)->Commit();
