@@ -516,9 +516,11 @@ int RunIndex(const IndexArgs& a) {
               << " updated), " << unchanged << " unchanged, " << deleted << " deleted, " << skipped.size()
               << " skipped; " << bytes / 1024 << " KiB read in " << static_cast<long>(secs * 1000)
               << " ms (final commit " << static_cast<long>(commit_secs * 1000) << " ms)\n";
-    if (removed || walk.hidden || walk.other)
-      std::cout << removed << " articles removed; " << walk.hidden << " hidden and " << walk.other
-                << " other files not considered\n";
+    std::vector<std::string> more;
+    if (removed) more.push_back(std::to_string(removed) + " articles removed");
+    if (walk.hidden) more.push_back(std::to_string(walk.hidden) + " hidden files or folders not considered");
+    if (walk.other) more.push_back(std::to_string(walk.other) + " files of other formats not considered");
+    if (!more.empty()) std::cout << Join(more, "; ") << "\n";
     std::cout << "index " << a.db << ": " << after->documents << " documents, " << after->terms << " terms, "
               << after->size_bytes / 1024 << " KiB\n";
   }
