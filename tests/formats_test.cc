@@ -2,7 +2,7 @@
 // e-mail, header dates, and text clean-up.
 #include <catch2/catch.hpp>
 
-#include "ingest/formats.h"
+#include "loupe/ingest/formats.h"
 
 using namespace loupe;
 using namespace loupe::ingest;

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "ingest/article.h"
+#include "loupe/ingest/article.h"
 #include "test_util.h"
 
 using namespace loupe;

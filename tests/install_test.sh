@@ -19,6 +19,11 @@ out=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/search_example" "$tmp/index")
 echo "$out"
 grep -q "^total 1$" <<<"$out"
 grep -q "Geneva" <<<"$out"
+test -f "$tmp/prefix/include/loupe/ingest/formats.h"
+ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-index")
+echo "$ingest"
+grep -q "^total 1$" <<<"$ingest"
+grep -q "^Talks resume | Wire Desk | 2025-09-15$" <<<"$ingest"
 
 # pkg-config users
 pc=$(dirname "$(find "$tmp/prefix" -name 'loupe.pc' | head -n 1)")

@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "index/format.h"
-#include "ingest/article.h"
+#include "loupe/ingest/article.h"
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
 #include "test_util.h"

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "ingest/tagging.h"
+#include "loupe/ingest/tagging.h"
 
 using namespace loupe;
 using namespace loupe::ingest;

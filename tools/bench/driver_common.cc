@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "ingest/article.h"
+#include "loupe/ingest/article.h"
 #include "loupe/analyzer.h"
 #include "loupe/query.h"
 #include "loupe/query_parser.h"

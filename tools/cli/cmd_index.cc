@@ -27,9 +27,9 @@
 #include <tuple>
 
 #include "cli/common.h"
-#include "ingest/formats.h"
-#include "ingest/tagging.h"
-#include "ingest/walk.h"
+#include "loupe/ingest/formats.h"
+#include "loupe/ingest/tagging.h"
+#include "loupe/ingest/walk.h"
 
 namespace loupe::cli {
 

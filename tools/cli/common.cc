@@ -1,6 +1,6 @@
 #include "cli/common.h"
 
-#include "ingest/tagging.h"
+#include "loupe/ingest/tagging.h"
 
 #include <chrono>
 #include <cstdio>

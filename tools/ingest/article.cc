@@ -1,6 +1,6 @@
-#include "ingest/article.h"
+#include "loupe/ingest/article.h"
 
-#include "ingest/formats.h"
+#include "loupe/ingest/formats.h"
 
 #include <algorithm>
 #include <filesystem>

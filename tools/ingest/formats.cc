@@ -1,4 +1,4 @@
-#include "ingest/formats.h"
+#include "loupe/ingest/formats.h"
 
 #include <unicode/ucnv.h>
 #include <unicode/unistr.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "ingest/article.h"
+#include "loupe/ingest/article.h"
 
 namespace loupe::ingest {
 namespace {

@@ -1,4 +1,4 @@
-#include "ingest/tagging.h"
+#include "loupe/ingest/tagging.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "ingest/walk.h"
+#include "loupe/ingest/walk.h"
 
 #include <dirent.h>
 #include <fcntl.h>

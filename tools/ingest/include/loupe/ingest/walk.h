@@ -1,14 +1,14 @@
 // The walk over the paths given to `loupe index`: which files are read, which
 // are skipped and why. Never blocks (FIFOs and sockets are not opened), never
 // loops and never leaves a root (even with symlinks followed).
-#ifndef LOUPE_TOOLS_INGEST_WALK_H_
-#define LOUPE_TOOLS_INGEST_WALK_H_
+#ifndef LOUPE_INGEST_WALK_H_
+#define LOUPE_INGEST_WALK_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "ingest/formats.h"
+#include "loupe/ingest/formats.h"
 
 namespace loupe::ingest {
 
@@ -43,4 +43,4 @@ WalkResult Walk(const std::vector<std::string>& roots, const WalkOptions& option
 
 }  // namespace loupe::ingest
 
-#endif  // LOUPE_TOOLS_INGEST_WALK_H_
+#endif  // LOUPE_INGEST_WALK_H_

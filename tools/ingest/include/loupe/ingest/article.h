@@ -1,7 +1,7 @@
 // Readers for corpus files (0.1: the plain-text header format of
 // docs/corpus-format.md) and the walk over corpus directories.
-#ifndef LOUPE_TOOLS_INGEST_ARTICLE_H_
-#define LOUPE_TOOLS_INGEST_ARTICLE_H_
+#ifndef LOUPE_INGEST_ARTICLE_H_
+#define LOUPE_INGEST_ARTICLE_H_
 
 #include <string>
 #include <string_view>
@@ -30,4 +30,4 @@ std::vector<CorpusFile> ListCorpus(const std::vector<std::string>& roots, std::v
 
 }  // namespace loupe::ingest
 
-#endif  // LOUPE_TOOLS_INGEST_ARTICLE_H_
+#endif  // LOUPE_INGEST_ARTICLE_H_

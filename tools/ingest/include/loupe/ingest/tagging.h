@@ -2,8 +2,8 @@
 // aliases in any script) and a lexicon of topics (topic <- words and phrases),
 // both in the text formats of docs/corpus-format.md, and their detection in
 // articles, matched on analyzed words.
-#ifndef LOUPE_TOOLS_INGEST_TAGGING_H_
-#define LOUPE_TOOLS_INGEST_TAGGING_H_
+#ifndef LOUPE_INGEST_TAGGING_H_
+#define LOUPE_INGEST_TAGGING_H_
 
 #include <memory>
 #include <string>
@@ -69,4 +69,4 @@ class Tagger final : public Gazetteer {
 
 }  // namespace loupe::ingest
 
-#endif  // LOUPE_TOOLS_INGEST_TAGGING_H_
+#endif  // LOUPE_INGEST_TAGGING_H_

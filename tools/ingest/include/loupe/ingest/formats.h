@@ -3,8 +3,8 @@
 // Markdown with front matter, JSON lines, and e-mail (RFC 5322 with MIME).
 // Every reader takes the file's bytes and never fails as a whole: what it
 // cannot use becomes a warning, and the article keeps what could be read.
-#ifndef LOUPE_TOOLS_INGEST_FORMATS_H_
-#define LOUPE_TOOLS_INGEST_FORMATS_H_
+#ifndef LOUPE_INGEST_FORMATS_H_
+#define LOUPE_INGEST_FORMATS_H_
 
 #include <optional>
 #include <string>
@@ -52,4 +52,4 @@ bool ToUtf8(std::string_view bytes, const std::string& charset, std::string* out
 
 }  // namespace loupe::ingest
 
-#endif  // LOUPE_TOOLS_INGEST_FORMATS_H_
+#endif  // LOUPE_INGEST_FORMATS_H_
