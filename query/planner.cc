@@ -488,6 +488,8 @@ class Planner {
       bool greater = v[0] == '>', equal = v.size() > 1 && v[1] == '=';
       size_t skip = equal ? 2 : 1;
       std::string_view d = std::string_view(v).substr(skip);
+      if (d.empty())
+        return Status::QuerySyntax("'" + v + "' needs a date after it, e.g. date:" + v + "2025-09-01", at, skip);
       if (!Span(d, &lo, &hi))
         return Status::QuerySyntax(BadDate(d), at + skip, std::max<size_t>(d.size(), 1));
       if (greater) return std::optional<Query>(Query::DateRange(equal ? lo : hi + 1, kMaxDays));
@@ -623,12 +625,14 @@ size_t Unedit(const std::vector<Edit>& edits, size_t at) {
   return at;
 }
 
-Diagnostic Unedit(const std::vector<Edit>& edits, Diagnostic d) {
+// Maps d back to the text before `edits`, and keeps its spans inside that
+// text (of `size` bytes), whatever the edits were.
+Diagnostic Unedit(const std::vector<Edit>& edits, Diagnostic d, size_t size) {
   size_t end = Unedit(edits, d.offset + d.length), fix_end = Unedit(edits, d.fix_offset + d.fix_length);
-  d.offset = Unedit(edits, d.offset);
-  d.length = end > d.offset ? end - d.offset : 0;
-  d.fix_offset = Unedit(edits, d.fix_offset);
-  d.fix_length = fix_end > d.fix_offset ? fix_end - d.fix_offset : 0;
+  d.offset = std::min(Unedit(edits, d.offset), size);
+  d.length = std::min(end > d.offset ? end - d.offset : 0, size - d.offset);
+  d.fix_offset = std::min(Unedit(edits, d.fix_offset), size);
+  d.fix_length = std::min(fix_end > d.fix_offset ? fix_end - d.fix_offset : 0, size - d.fix_offset);
   return d;
 }
 
@@ -663,7 +667,7 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
     const Status s = q.status();
     if (!q.ok() && s.code() == StatusCode::kQuerySyntax && s.has_fix() && round < kMaxRepairs &&
         s.fix_offset() + s.fix_length() <= current.size()) {
-      Diagnostic d = Unedit(edits, Diagnostic::From(s, severity));
+      Diagnostic d = Unedit(edits, Diagnostic::From(s, severity), text.size());
       if (!first) {
         first = Status::QuerySyntax(d.message, d.offset, d.length).WithFix(d.fix_offset, d.fix_length, d.fix_text);
       }
@@ -682,7 +686,7 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
       edits.push_back({at, len, s.fix_text().size()});
       continue;
     }
-    for (Diagnostic& d : warnings) found.push_back(Unedit(edits, std::move(d)));
+    for (Diagnostic& d : warnings) found.push_back(Unedit(edits, std::move(d), text.size()));
     found.insert(found.end(), repaired.begin(), repaired.end());
     std::stable_sort(found.begin(), found.end(),
                      [](const Diagnostic& a, const Diagnostic& b) { return a.offset < b.offset; });
@@ -696,7 +700,7 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
           d.severity = Diagnostic::Severity::kError;
     }
     if (!q.ok()) {
-      Diagnostic d = Unedit(edits, Diagnostic::From(s));
+      Diagnostic d = Unedit(edits, Diagnostic::From(s), text.size());
       if (!repaired.empty() && s.offset() != Status::kNoOffset && std::string_view(current).find_first_not_of(" \t\r\n") == std::string_view::npos) {
         d.message = "nothing is left to search once the errors are repaired";
         d.offset = 0;

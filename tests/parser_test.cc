@@ -400,6 +400,26 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
   CHECK(q7.ok());  // closed in one repair
   auto q8 = CompileQuery(std::string(10000, '"'), **analyzer, {.now = {}, .lenient = true});
   CHECK_FALSE(q8.ok());  // only empty phrases: nothing to search
+
+  // Found by fuzzing: a comparison with no date at the very end gave a
+  // diagnostic one byte past the query. Every span stays inside the query.
+  for (const char* found : {"a ()Z anOR date:< OR date:", "date:<", "date:>=", "x date:<="}) {
+    INFO("query: " << found);
+    for (bool lenient : {false, true}) {
+      std::vector<Diagnostic> all;
+      (void)CompileQuery(found, **analyzer, {.now = {}, .lenient = lenient, .diagnostics = &all});
+      const size_t size = std::string(found).size();
+      for (const Diagnostic& d : all) {
+        CHECK(d.offset + d.length <= size);
+        CHECK(d.fix_offset + d.fix_length <= size);
+      }
+    }
+  }
+  auto cmp = CompileQuery("date:<", **analyzer);
+  REQUIRE_FALSE(cmp.ok());
+  CHECK(cmp.status().message() == "'<' needs a date after it, e.g. date:<2025-09-01");
+  CHECK(cmp.status().offset() == 5);
+  CHECK(cmp.status().length() == 1);
 }
 
 TEST_CASE("relative dates count back from a settable now and are reported resolved") {
