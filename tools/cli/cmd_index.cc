@@ -375,7 +375,9 @@ int RunIndex(const IndexArgs& a) {
   };
   std::vector<std::thread> workers;
   {
-    unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+    // One core is left to this thread and the writer, whose own threads analyze.
+    unsigned hw = std::thread::hardware_concurrency();
+    unsigned n = std::max(1u, std::min(8u, hw > 1 ? hw - 1 : 1));
     for (unsigned t = 0; t < n && t < todo.size(); ++t) {
       workers.emplace_back([&] {
         std::vector<std::string> ignored;
@@ -418,13 +420,17 @@ int RunIndex(const IndexArgs& a) {
   for (size_t k = 0; k < todo.size(); ++k) {
     const auto& f = walk.files[todo[k]];
     Prepared p;
-    {
-      std::unique_lock<std::mutex> l(mu);
-      cv_ready.wait(l, [&] { return ready[k] != 0; });
-      p = std::move(results[k]);
-      consumed = k + 1;
+    if (workers.empty()) {
+      p = prepare(f, tagger.get());
+    } else {
+      {
+        std::unique_lock<std::mutex> l(mu);
+        cv_ready.wait(l, [&] { return ready[k] != 0; });
+        p = std::move(results[k]);
+        consumed = k + 1;
+      }
+      cv_space.notify_all();
     }
-    cv_space.notify_all();
     progress.Update(k, bytes, articles);
     bytes += p.bytes;
     if (!p.skip.empty()) {
