@@ -1093,16 +1093,24 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   return res;
 }
 
-Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {
-  auto txn = Txn::Begin(env_.get(), false);
-  if (!txn.ok()) return txn.status();
+// The internal id of the live document with caller id `id`.
+Result<uint32_t> LiveDocId(const Txn& txn, const std::string& id) {
   std::string_view v;
-  Status s = (*txn)->Get(Db::kIds, id, &v);
+  Status s = txn.Get(Db::kIds, id, &v);
   if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
   if (!s.ok()) return s;
   if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
+  return format::DecodeFixed32BE(v.data());
+}
+
+Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) return txn.status();
+  auto doc = LiveDocId(**txn, id);
+  if (!doc.ok()) return doc.status();
+  std::string_view v;
   format::DocBlockReader docs;
-  s = docs.Read(**txn, format::DecodeFixed32BE(v.data()), &v);
+  Status s = docs.Read(**txn, *doc, &v);
   if (!s.ok()) return s.IsNotFound() ? Status::Corruption("document '" + id + "' has no stored fields") : s;
   Document d;
   if (!format::DecodeStoredDoc(v, &d)) return Status::Corruption("stored document unreadable; rebuild the index");
@@ -1149,16 +1157,12 @@ Status ExplainNode(const Query& q, uint32_t doc, const Txn& txn, const DocTable&
 Result<Explanation> IndexImpl::DoExplain(const Query& query, const std::string& id) const {
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
-  std::string_view v;
-  Status s = (*txn)->Get(Db::kIds, id, &v);
-  if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
-  if (!s.ok()) return s;
-  if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
-  const uint32_t doc = format::DecodeFixed32BE(v.data());
+  auto doc = LiveDocId(**txn, id);
+  if (!doc.ok()) return doc.status();
   auto table = Table(**txn);
   if (!table.ok()) return table.status();
   Explanation out;
-  s = ExplainNode(query, doc, **txn, **table, 0, &out);
+  Status s = ExplainNode(query, *doc, **txn, **table, 0, &out);
   if (!s.ok()) return s;
   return out;
 }
