@@ -158,7 +158,7 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       }
       if (i < n && t[i] == '^') {  // "phrase"^N
         size_t b = i;
-        while (i < n && !Stops(t, i)) ++i;
+        i = WordEnd(t, i);
         // Read as if it followed a one-letter word, so the rules are those of words.
         std::string rest;
         double boost = 1.0;
@@ -178,7 +178,7 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       continue;
     }
     size_t start = i;
-    while (i < n && !Stops(t, i)) ++i;
+    i = WordEnd(t, i);
     std::string_view word = t.substr(start, i - start);
     if (word == "AND" || word == "OR" || word == "NOT") {
       out->push_back({word == "AND" ? LQ_AND : word == "OR" ? LQ_OR : LQ_NOT, std::string(word), start, word.size()});

@@ -498,23 +498,27 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
   CHECK(pruned_runs > 200);  // pruning really happened
 }
 
+// An index of `docs` in one commit, in directory `path`.
+std::unique_ptr<Index> IndexOf(const std::vector<Document>& docs, const std::string& path) {
+  auto index = Index::Open(path, {.create_if_missing = true});
+  REQUIRE(index.ok());
+  auto w = (*index)->NewWriter();
+  REQUIRE(w.ok());
+  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+  REQUIRE((*w)->Commit().ok());
+  return std::move(*index);
+}
+
 TEST_CASE("a +required part inside OR: its matches only, the others add to the score") {
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
-  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
-  REQUIRE(index.ok());
-  {
-    auto w = (*index)->NewWriter();
-    REQUIRE(w.ok());
-    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  auto index = IndexOf(docs, dir.sub("idx"));
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   auto search = [&](const char* text) {
     auto q = CompileQuery(text, **analyzer);
     REQUIRE(q.ok());
-    auto r = (*index)->Search(*q, {.limit = 1000, .load_documents = false});
+    auto r = index->Search(*q, {.limit = 1000, .load_documents = false});
     REQUIRE(r.ok());
     std::map<uint32_t, double> scores;
     for (const Hit& h : r->hits) scores[h.doc_id] = h.score;
@@ -590,14 +594,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
 TEST_CASE("=Form matches the word as written: whole words, smart case, not the stem") {
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
-  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
-  REQUIRE(index.ok());
-  {
-    auto w = (*index)->NewWriter();
-    REQUIRE(w.ok());
-    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  auto index = IndexOf(docs, dir.sub("idx"));
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   // Brute force: whole-word string matches over the stored text.
@@ -628,7 +625,7 @@ TEST_CASE("=Form matches the word as written: whole words, smart case, not the s
   auto got = [&](const std::string& text) {
     auto q = CompileQuery(text, **analyzer);
     REQUIRE(q.ok());
-    auto r = (*index)->Search(*q, {.limit = 1000});
+    auto r = index->Search(*q, {.limit = 1000});
     REQUIRE(r.ok());
     std::set<std::string> out;
     for (const Hit& h : r->hits) out.insert(h.document.id);

@@ -420,17 +420,13 @@ int RunIndex(const IndexArgs& a) {
   for (size_t k = 0; k < todo.size(); ++k) {
     const auto& f = walk.files[todo[k]];
     Prepared p;
-    if (workers.empty()) {
-      p = prepare(f, tagger.get());
-    } else {
-      {
-        std::unique_lock<std::mutex> l(mu);
-        cv_ready.wait(l, [&] { return ready[k] != 0; });
-        p = std::move(results[k]);
-        consumed = k + 1;
-      }
-      cv_space.notify_all();
+    {
+      std::unique_lock<std::mutex> l(mu);
+      cv_ready.wait(l, [&] { return ready[k] != 0; });
+      p = std::move(results[k]);
+      consumed = k + 1;
     }
+    cv_space.notify_all();
     progress.Update(k, bytes, articles);
     bytes += p.bytes;
     if (!p.skip.empty()) {

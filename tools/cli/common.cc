@@ -93,12 +93,11 @@ void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& dia
 }
 
 std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index) {
+  // Searches only resolve names: the topic lexicon is not needed.
   auto gazetteer = index.GetMetadata("gazetteer");
-  auto topics = index.GetMetadata("topics");
-  if (!gazetteer.ok() && !topics.ok()) return nullptr;
+  if (!gazetteer.ok()) return nullptr;
   std::vector<std::string> errors;
-  auto tagger = ingest::Tagger::Create(gazetteer.ok() ? *gazetteer : "", topics.ok() ? *topics : "", &errors);
-  return tagger;
+  return ingest::Tagger::Create(*gazetteer, "", &errors);
 }
 
 nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics) {

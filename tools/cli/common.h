@@ -51,8 +51,7 @@ nlohmann::ordered_json ArticleJson(const Document& d);
 // Prints JSON indented by two spaces, with invalid UTF-8 replaced.
 void PrintJson(const nlohmann::ordered_json& j);
 
-// The gazetteer and topic lexicon `loupe index` stored in the index, or null
-// when it stored none (or on an error, after printing a warning).
+// The gazetteer `loupe index` stored in the index, or null when it stored none.
 std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index);
 
 // Subcommand entry points (argc/argv after the subcommand name is removed is not
