@@ -314,6 +314,8 @@ std::string EncodeDocValues(const DocValues& v) {
   std::string s;
   PutFixed32LE(&s, static_cast<uint32_t>(v.date));
   for (uint32_t len : v.lengths) PutFixed32LE(&s, len);
+  PutFixed32LE(&s, static_cast<uint32_t>(v.fingerprint));
+  PutFixed32LE(&s, static_cast<uint32_t>(v.fingerprint >> 32));
   return s;
 }
 
@@ -321,6 +323,8 @@ bool DecodeDocValues(std::string_view in, DocValues* v) {
   if (in.size() != kDocValuesSize) return false;
   v->date = static_cast<Days>(DecodeFixed32LE(in.data()));
   for (int i = 0; i < kNumFields; ++i) v->lengths[i] = DecodeFixed32LE(in.data() + 4 + 4 * i);
+  const char* fp = in.data() + 4 + 4 * kNumFields;
+  v->fingerprint = DecodeFixed32LE(fp) | uint64_t{DecodeFixed32LE(fp + 4)} << 32;
   return true;
 }
 

@@ -19,12 +19,14 @@
 
 #include "index/doc_store.h"
 #include "index/format.h"
+#include "index/simhash.h"
 #include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
 #include "loupe/index.h"
 #include "search/doc_table.h"
 #include "search/iterators.h"
+#include "search/results.h"
 #include "storage/lmdb.h"
 #include "util/guard.h"
 
@@ -273,6 +275,7 @@ class IndexImpl final : public Index {
   Result<IndexStats> DoStats() const;
   Result<Explanation> DoExplain(const Query& query, const std::string& id) const;
   Result<std::shared_ptr<const DocTable>> Table(const Txn& txn) const;
+  Result<std::shared_ptr<const FacetTable>> Facets(const Txn& txn, const DocTable& table) const;
 
   std::string dir_;
   std::unique_ptr<storage::Env> env_;
@@ -281,6 +284,7 @@ class IndexImpl final : public Index {
   size_t writer_memory_;
   mutable std::mutex table_mu_;
   mutable std::shared_ptr<const DocTable> table_;
+  mutable std::shared_ptr<const FacetTable> facets_;  // guarded by table_mu_
 };
 
 // --- Writer -------------------------------------------------------------------
@@ -415,6 +419,11 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   };
   field(Field::kTitle, {doc.title});
   field(Field::kBody, {doc.body});
+  {
+    // Sentence marks follow the words; the fingerprint is of the words alone.
+    const int body = static_cast<int>(Field::kBody);
+    slot->values.fingerprint = SimHash(slot->hashes[body].data(), slot->values.lengths[body]);
+  }
   field(Field::kAuthor, {doc.author});
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
@@ -982,6 +991,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   t->dates.assign(t->max_doc + 1, format::kNoDate);
   t->norms.assign(t->max_doc + 1, {});
   t->live_bits.assign(t->max_doc / 64 + 1, 0);
+  t->fingerprints.assign(t->max_doc + 1, 0);
   auto cur = storage::Cursor::Open(txn, Db::kDocvals);
   if (!cur.ok()) return cur.status();
   for (bool ok = (*cur)->First(); ok; ok = (*cur)->Next()) {
@@ -991,6 +1001,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
     uint32_t d = format::DecodeFixed32BE((*cur)->key().data());
     if (d == 0 || d > t->max_doc) return Status::Corruption("document id out of range; rebuild the index");
     t->dates[d] = v.date;
+    t->fingerprints[d] = v.fingerprint;
     t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
     for (int f = 0; f < kNumFields; ++f) t->norms[d][f] = EncodeLength(v.lengths[f]);
   }
@@ -1007,16 +1018,77 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   return std::shared_ptr<const DocTable>(t);
 }
 
+Result<std::shared_ptr<const FacetTable>> IndexImpl::Facets(const Txn& txn, const DocTable& table) const {
+  {
+    std::lock_guard<std::mutex> lock(table_mu_);
+    if (facets_ && facets_->generation == table.generation) return facets_;
+  }
+  auto t = std::make_shared<FacetTable>();
+  t->generation = table.generation;
+  std::unordered_map<std::string, uint32_t> ids[FacetTable::kFields];
+  for (int f = 0; f < FacetTable::kFields; ++f) t->offsets[f].assign(table.max_doc + 2, 0);
+  format::DocBlockReader reader;
+  Document doc;
+  auto add = [&](int f, const std::string& v) {
+    if (v.empty()) return;
+    auto [it, fresh] = ids[f].emplace(v, static_cast<uint32_t>(t->names[f].size()));
+    if (fresh) t->names[f].push_back(v);
+    // A value listed twice in one document counts once.
+    for (uint32_t k = t->offsets[f].back(); k < t->ids[f].size(); ++k)
+      if (t->ids[f][k] == it->second) return;
+    t->ids[f].push_back(it->second);
+  };
+  for (uint32_t d = 0; d <= table.max_doc + 1; ++d) {
+    for (int f = 0; f < FacetTable::kFields; ++f) {
+      t->offsets[f][d] = static_cast<uint32_t>(t->ids[f].size());
+      t->offsets[f].back() = t->offsets[f][d];  // scratch: where doc d's values begin
+    }
+    if (d == 0 || d > table.max_doc || !table.IsLive(d)) continue;
+    std::string_view v;
+    Status s = reader.Read(txn, d, &v);
+    if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
+    if (!format::DecodeStoredDoc(v, &doc)) return Status::Corruption("stored document unreadable; rebuild the index");
+    for (const std::string& a : doc.actors) add(0, a);
+    for (const std::string& a : doc.topics) add(1, a);
+    add(2, doc.author);
+  }
+  std::lock_guard<std::mutex> lock(table_mu_);
+  if (!facets_ || facets_->generation < t->generation) facets_ = t;
+  return std::shared_ptr<const FacetTable>(t);
+}
+
 Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOptions& options) const {
+  // The cursor first: a bad one is the caller's error whatever the index holds.
+  Cursor after;
+  const bool has_after = !options.after.empty();
+  if (has_after) {
+    if (!DecodeCursor(options.after, &after))
+      return Status::InvalidArgument("not a paging cursor: '" + options.after.substr(0, 80) +
+                                     "' (pass the next_cursor of a previous page unchanged)");
+    if (after.sort != options.sort || after.collapse != options.collapse)
+      return Status::InvalidArgument("this paging cursor was made with another sort order or collapse setting; "
+                                     "page with the options of the first page");
+  }
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
   auto table = Table(**txn);
   if (!table.ok()) return table.status();
+  const DocTable& dt = **table;
   Status error;
   std::vector<std::string> warnings;
-  const bool scoring = options.offset + options.limit > 0;
-  auto it = BuildIterator(query, **txn, **table, scoring, &error, &warnings);
+  const bool scoring = options.offset + options.limit > 0 || options.collapse || has_after;
+  auto it = BuildIterator(query, **txn, dt, scoring, &error, &warnings);
   if (!it.ok()) return it.status();
+
+  std::shared_ptr<const FacetTable> facet_table;
+  for (const FacetRequest& r : options.facets)
+    if (r.field != FacetField::kDate || (r.split && r.split_field != FacetField::kDate)) {
+      auto ft = Facets(**txn, dt);
+      if (!ft.ok()) return ft.status();
+      facet_table = *ft;
+      break;
+    }
+  FacetCounter facets(options.facets, dt, facet_table.get());
 
   // Top-k: a min-heap of the best (offset + limit) hits by key (the score, or a
   // date made "higher is better"); worse = lower key, then higher doc.
@@ -1027,32 +1099,58 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   };
   auto worse = [](const Entry& a, const Entry& b) { return a.key != b.key ? a.key > b.key : a.doc < b.doc; };
   const bool by_date = options.sort != SortOrder::kRelevance;
-  const DocTable& dt = **table;
   auto date_key = [&](uint32_t doc) {
     Days d = doc < dt.dates.size() ? dt.dates[doc] : format::kNoDate;
     if (d == format::kNoDate) return -1e18;  // undated last either way
     return options.sort == SortOrder::kDateDescending ? static_cast<double>(d) : -static_cast<double>(d);
   };
+  const Entry cursor_entry{after.key, 0, after.doc};
+  // The documents a chain of pages shows: those that existed at its first page.
+  const uint32_t max_doc = has_after ? after.max_doc : dt.max_doc;
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
   size_t k = options.offset + options.limit;
   if (k < options.offset) k = SIZE_MAX;  // overflow
   SearchResults res;
+  res.generation = dt.generation;
   res.warnings = std::move(warnings);
+  if (has_after && after.generation != dt.generation)
+    res.warnings.push_back("the index changed since this chain of pages began (commit " +
+                           std::to_string(after.generation) + ", now " + std::to_string(dt.generation) +
+                           "): the pages go on over the articles it had then, so articles added since are not "
+                           "shown and replaced or deleted ones drop out; search again without a cursor to see them");
   DocIterator& root = **it;
-  const bool prune = !options.exact_total && k > 0 && !by_date;
+  const bool exact = options.exact_total || !options.facets.empty() || has_after || options.collapse;
+  const bool prune = !exact && k > 0 && !by_date;
+  const bool plain_count = k == 0 && options.facets.empty() && !has_after && !options.collapse;
+  std::vector<Entry> all;   // collapse: every match, grouped afterwards
+  uint64_t after_cursor = 0;  // matches after the cursor (all of them without one)
   double theta = 0;
-  if (k == 0) res.total = root.CountAll();  // only the number of matches is wanted
-  for (root.Next(); k > 0 && root.doc() != kEndDoc; root.Next()) {
+  if (plain_count) res.total = root.CountAll();  // only the number of matches is wanted
+  for (root.Next(); !plain_count && root.doc() != kEndDoc; root.Next()) {
+    const uint32_t doc = root.doc();
+    if (doc > max_doc) continue;
     ++res.total;
-    if (k == 0) continue;
-    Entry e{0, 0, root.doc()};
+    if (!options.facets.empty()) facets.Add(doc);
+    if (k == 0 && !options.collapse && !has_after) continue;
+    Entry e{0, 0, doc};
+    if (options.collapse) {
+      e.score = root.Score();
+      e.key = by_date ? date_key(doc) : e.score;
+      all.push_back(e);
+      continue;
+    }
     if (by_date) {
       e.key = date_key(e.doc);
-      if (heap.size() == k && !worse(e, heap.top())) continue;  // not scored unless it enters
+      if (has_after && !worse(e, cursor_entry)) continue;
+      ++after_cursor;
+      if (k == 0 || (heap.size() == k && !worse(e, heap.top()))) continue;  // not scored unless it enters
       e.score = root.Score();
     } else {
       e.key = e.score = root.Score();
+      if (has_after && !worse(e, cursor_entry)) continue;
+      ++after_cursor;
     }
+    if (k == 0) continue;
     if (heap.size() < k) {
       heap.push(e);
     } else if (worse(e, heap.top())) {
@@ -1070,6 +1168,68 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     }
   }
   if (!error.ok()) return error;
+
+  // Collapse: union near-identical fingerprints (agreeing on one 16-bit band
+  // whole, then within kNearBits), then one entry per group.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> members;  // representative -> the others, best first
+  if (options.collapse) {
+    std::vector<uint32_t> parent(all.size());
+    for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
+    auto find = [&](uint32_t x) {
+      while (parent[x] != x) x = parent[x] = parent[parent[x]];
+      return x;
+    };
+    for (int band = 0; band < 4; ++band) {
+      std::unordered_map<uint16_t, std::vector<uint32_t>> buckets;
+      for (uint32_t i = 0; i < all.size(); ++i) {
+        uint64_t fp = dt.fingerprints[all[i].doc];
+        if (fp) buckets[static_cast<uint16_t>(fp >> (16 * band))].push_back(i);
+      }
+      for (auto& [band_bits, list] : buckets)
+        for (size_t x = 0; x < list.size(); ++x)
+          for (size_t y = x + 1; y < list.size(); ++y) {
+            uint64_t a = dt.fingerprints[all[list[x]].doc], b = dt.fingerprints[all[list[y]].doc];
+            if (__builtin_popcountll(a ^ b) <= kNearBits) parent[find(list[x])] = find(list[y]);
+          }
+    }
+    auto earlier = [&](uint32_t a, uint32_t b) {  // entries' documents: earliest date, undated last, then id
+      Days da = dt.dates[all[a].doc], db = dt.dates[all[b].doc];
+      if ((da == format::kNoDate) != (db == format::kNoDate)) return db == format::kNoDate;
+      return da != db ? da < db : all[a].doc < all[b].doc;
+    };
+    std::unordered_map<uint32_t, std::vector<uint32_t>> groups;  // root -> entries
+    for (uint32_t i = 0; i < all.size(); ++i) groups[find(i)].push_back(i);
+    std::vector<Entry> folded;
+    for (auto& [root_id, list] : groups) {
+      uint32_t rep = list[0], best = list[0];
+      for (uint32_t i : list) {
+        if (earlier(i, rep)) rep = i;
+        if (worse(all[best], all[i])) best = i;
+      }
+      Entry e = all[rep];
+      if (!by_date) e.key = e.score = all[best].score;  // ranked where its best copy ranks
+      std::vector<uint32_t> others;
+      std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return worse(all[b], all[a]); });
+      for (uint32_t i : list)
+        if (i != rep) others.push_back(all[i].doc);
+      if (!others.empty()) members[e.doc] = std::move(others);
+      folded.push_back(e);
+    }
+    res.total = folded.size();
+    for (const Entry& e : folded) {
+      if (has_after && !worse(e, cursor_entry)) continue;
+      ++after_cursor;
+      if (k == 0) continue;
+      if (heap.size() < k) {
+        heap.push(e);
+      } else if (worse(e, heap.top())) {
+        heap.pop();
+        heap.push(e);
+      }
+    }
+  }
+  if (!options.facets.empty()) res.facets = facets.Finish();
+
   std::vector<Entry> best;
   while (!heap.empty()) {
     best.push_back(heap.top());
@@ -1081,6 +1241,10 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     Hit h;
     h.doc_id = best[i].doc;
     h.score = best[i].score;
+    if (auto m = members.find(h.doc_id); m != members.end()) {
+      h.copies = static_cast<uint32_t>(m->second.size());
+      h.copy_ids = m->second;
+    }
     if (options.load_documents) {
       std::string_view v;
       Status s = docs.Read(**txn, h.doc_id, &v);
@@ -1089,6 +1253,19 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
         return Status::Corruption("stored document unreadable; rebuild the index");
     }
     res.hits.push_back(std::move(h));
+  }
+  // A next page exists when matches remain after this one (counted exactly
+  // unless pruned; then a full page suggests more).
+  const bool more = exact ? after_cursor > options.offset + res.hits.size() : res.hits.size() == options.limit;
+  if (!res.hits.empty() && more) {
+    Cursor next;
+    next.generation = has_after ? after.generation : dt.generation;
+    next.max_doc = max_doc;
+    next.sort = options.sort;
+    next.collapse = options.collapse;
+    next.key = best.back().key;
+    next.doc = best.back().doc;
+    res.next_cursor = EncodeCursor(next);
   }
   return res;
 }

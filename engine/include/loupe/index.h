@@ -31,7 +31,7 @@
 namespace loupe {
 
 // On-disk format version written to and checked against the index's meta record.
-inline constexpr uint32_t kFormatVersion = 3;
+inline constexpr uint32_t kFormatVersion = 4;
 
 struct IndexOptions {
   // Create the directory and an empty index if none exists. Default: open only.
@@ -52,6 +52,41 @@ struct IndexOptions {
   size_t writer_memory_bytes = 0;
 };
 
+// What to count over all the matches of a search (not only the page shown).
+enum class FacetField { kActor, kTopic, kAuthor, kDate };
+// Width of a date facet's buckets. Weeks are ISO 8601 weeks (Monday first),
+// labelled "2025-W38"; days "2025-09-15", months "2025-09", years "2025".
+enum class DateUnit { kDay, kWeek, kMonth, kYear };
+
+struct FacetRequest {
+  FacetField field = FacetField::kActor;
+  DateUnit unit = DateUnit::kMonth;  // kDate only
+  // Values kept, most frequent first (ties by value). Date facets keep every
+  // bucket from the first to the last dated match, empty ones included.
+  size_t top = 10;
+  // Also count each bucket or value per value of this field (e.g. a date
+  // histogram per actor): the `split_top` values most frequent over all the
+  // matches, in FacetResult::split_values. kDate as split is not supported.
+  bool split = false;
+  FacetField split_field = FacetField::kActor;
+  size_t split_top = 5;
+};
+
+struct FacetCount {
+  std::string value;  // the actor, topic or author as stored; or the date bucket's label
+  uint64_t count = 0;
+  Days first_day = 0;  // date facets: the bucket's first day
+  std::vector<uint64_t> split;  // with FacetRequest::split: count per FacetResult::split_values[i]
+};
+
+struct FacetResult {
+  std::string name;  // "actor", "topic", "author", "date:day" / ":week" / ":month" / ":year"
+  std::vector<FacetCount> counts;
+  uint64_t distinct = 0;  // distinct values (date: non-empty buckets) among the matches
+  uint64_t missing = 0;   // matches without a value (no actor; undated)
+  std::vector<std::string> split_values;
+};
+
 struct SearchOptions {
   size_t limit = 10;   // hits to return
   size_t offset = 0;   // hits to skip (paging)
@@ -59,16 +94,35 @@ struct SearchOptions {
   // Count every match exactly. When false, the search may skip documents that
   // cannot enter the top offset + limit (block-max and MaxScore pruning), which
   // is much faster for large result sets; `total` is then a lower bound and
-  // `total_exact` false. The hits are the same either way.
+  // `total_exact` false. The hits are the same either way. Facets, a cursor
+  // and collapse always count exactly.
   bool exact_total = true;
   // Hit order (hits still carry their scores). Only kRelevance prunes.
   SortOrder sort = SortOrder::kRelevance;
+  // Counts over all the matches (see FacetRequest), in SearchResults::facets.
+  std::vector<FacetRequest> facets = {};
+  // A cursor from a previous page's SearchResults::next_cursor, made with the
+  // same query and sort: the hits after that page's last hit (then `offset`
+  // more are skipped). The pages of one chain of cursors show the articles the
+  // index had when the first page was searched, each once: articles added
+  // later are left out, and a replaced or deleted one drops out. When the
+  // index changed since the first page, `warnings` says so (relevance scores
+  // then move a little with the changed statistics). A malformed cursor, or
+  // one made for another sort, is kInvalidArgument.
+  std::string after = {};
+  // Fold near-identical bodies (syndicated copies: SimHash fingerprints of
+  // their word shingles at most 3 bits apart) into one hit, the earliest copy
+  // (undated last, then lowest id), ranked where the group's best copy ranks;
+  // Hit::copies counts the others. `total` then counts the groups.
+  bool collapse = false;
 };
 
 struct Hit {
   uint32_t doc_id = 0;  // internal id; changes when the document is replaced
   double score = 0;     // BM25; higher is better
   Document document;    // stored fields (empty if !SearchOptions::load_documents)
+  uint32_t copies = 0;  // SearchOptions::collapse: near-identical copies folded into this hit
+  std::vector<uint32_t> copy_ids;  // their internal ids, best first
 };
 
 struct SearchResults {
@@ -78,6 +132,11 @@ struct SearchResults {
   // Things the user should know about how the query was run, e.g. a prefix
   // that matched more terms than it was allowed to expand to.
   std::vector<std::string> warnings;
+  std::vector<FacetResult> facets;  // one per SearchOptions::facets, in order
+  // Pass as SearchOptions::after to get the next page; empty when this page
+  // is the last (or empty).
+  std::string next_cursor;
+  uint64_t generation = 0;   // the commit searched (IndexStats::generation)
 };
 
 // Why a document scores what it does for a query: one node per query node,

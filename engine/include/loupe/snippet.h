@@ -1,0 +1,88 @@
+// Snippets: the passages of an article that a query matched, with the
+// matched words marked, for showing hits to people.
+//
+//   auto snippeter = loupe::Snippeter::Create(query);        // the compiled Query
+//   for (const loupe::Hit& h : results.hits) {
+//     loupe::Snippet s = (*snippeter)->Passages(h.document.body);
+//     // s.text: "… the Treasury Secretary said tariffs would …"
+//     // s.highlights: byte ranges of s.text to mark
+//   }
+//
+// Matching follows the query's leaves, analyzed the way the index analyzed the
+// text: a word matches by its stem (so `tariff` marks "tariffs"), a phrase only
+// where its words stand in order (with the phrase's gaps), a prefix or fuzzy
+// word by the same rule the search used, `=Form` only as written. Names searched
+// in the actor and author fields (including every alias the planner added from
+// the gazetteer, e.g. "贝森特" for actor:Bessent) are marked where they appear in
+// the text. Words under NOT are never marked.
+//
+// Passages are whole sentences (ICU's sentence boundaries) where they fit the
+// target length: the sentence with the most distinct matched words, grown by
+// its neighbours up to the target; a sentence longer than the target is cut
+// around its matches at word boundaries, with "…" where text was cut. A second
+// passage is added when it matches something the first does not. Lengths are
+// display columns (a CJK character counts two), so Chinese snippets are about
+// as wide on screen as English ones.
+//
+// Thread-safety: a Snippeter owns an Analyzer and reuses buffers: use one per
+// thread. Creating one is cheap (an ICU break iterator).
+#ifndef LOUPE_SNIPPET_H_
+#define LOUPE_SNIPPET_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/query.h"
+#include "loupe/status.h"
+
+namespace loupe {
+
+struct SnippetOptions {
+  size_t target_columns = 200;  // about how long a passage is, in display columns
+  // At most this many passages; each after the first must match a word the
+  // earlier ones do not. 0 is read as 1.
+  size_t max_passages = 2;
+};
+
+// A byte range [begin, end) of Snippet::text to mark.
+struct Highlight {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+struct Snippet {
+  // The passages in text order, joined by " … ", whitespace runs shown as one
+  // space; "…" marks where a passage was cut inside a sentence or the text.
+  std::string text;
+  std::vector<Highlight> highlights;  // ascending, not overlapping, within text
+  // False when nothing in the text matched (e.g. a search on actor: or date:
+  // alone): the text is then the opening of the field.
+  bool matched = false;
+};
+
+class Snippeter {
+ public:
+  // Errors: kInternal when ICU cannot provide its break iterators.
+  static Result<std::unique_ptr<Snippeter>> Create(const Query& query, const SnippetOptions& options = {});
+
+  virtual ~Snippeter() = default;
+  Snippeter(const Snippeter&) = delete;
+  Snippeter& operator=(const Snippeter&) = delete;
+
+  // The best passages of `text` (e.g. a hit's Document::body).
+  virtual Snippet Passages(std::string_view text) = 0;
+
+  // All of `text` (e.g. a title), whitespace runs shown as one space, with
+  // every match highlighted.
+  virtual Snippet HighlightAll(std::string_view text) = 0;
+
+ protected:
+  Snippeter() = default;
+};
+
+}  // namespace loupe
+
+#endif  // LOUPE_SNIPPET_H_

@@ -1,0 +1,466 @@
+// Snippets: passage selection and highlighting (see loupe/snippet.h).
+#include "loupe/snippet.h"
+
+#include <algorithm>
+#include <set>
+
+#include "loupe/analyzer.h"
+
+namespace loupe {
+namespace {
+
+// One thing to look for in analyzed text, taken from a query leaf.
+struct Pattern {
+  enum class How { kWords, kPrefix, kFuzzy, kExactCase, kExactFold };
+  How how = How::kWords;
+  bool stemmed = true;             // compare with stemmed tokens (else folded, unstemmed)
+  std::vector<std::string> words;  // kWords: a sequence (one word: a term)
+  std::vector<uint32_t> gaps;      // position of words[i] after words[0]
+  uint32_t edits = 0;              // kFuzzy
+};
+
+void Collect(const Query& q, std::vector<Pattern>* out) {
+  switch (q.kind()) {
+    case Query::Kind::kNot:
+    case Query::Kind::kDateRange:
+    case Query::Kind::kAll:
+    case Query::Kind::kNone:
+      return;  // nothing to mark: excluded words are not what the reader looks for
+    case Query::Kind::kAnd:
+    case Query::Kind::kOr:
+    case Query::Kind::kBoost:
+    case Query::Kind::kAndMaybe:
+      for (const Query& c : q.children()) Collect(c, out);
+      return;
+    default:
+      break;
+  }
+  const bool stemmed = Analyzer::IsStemmed(q.field());
+  auto word = [&](const std::string& w) {
+    Pattern p;
+    p.stemmed = stemmed;
+    p.words = {w};
+    p.gaps = {0};
+    out->push_back(std::move(p));
+  };
+  switch (q.kind()) {
+    case Query::Kind::kTerm:
+      word(q.terms()[0]);
+      break;
+    case Query::Kind::kPhrase:
+      if (q.slop() == 0 && q.terms().size() > 1) {
+        Pattern p;
+        p.stemmed = stemmed;
+        p.words = q.terms();
+        p.gaps = q.gaps();
+        if (p.gaps.size() != p.words.size()) {
+          p.gaps.clear();
+          for (uint32_t i = 0; i < p.words.size(); ++i) p.gaps.push_back(i);
+        }
+        out->push_back(std::move(p));
+      } else {
+        for (const std::string& t : q.terms()) word(t);  // sloppy: each word where it stands
+      }
+      break;
+    case Query::Kind::kSentence:
+      for (const std::string& t : q.terms()) word(t);
+      break;
+    case Query::Kind::kPrefix: {
+      Pattern p;
+      p.how = Pattern::How::kPrefix;
+      p.stemmed = stemmed;
+      p.words = {q.terms()[0]};
+      out->push_back(std::move(p));
+      break;
+    }
+    case Query::Kind::kFuzzy: {
+      Pattern p;
+      p.how = Pattern::How::kFuzzy;
+      p.stemmed = stemmed;
+      p.words = {q.terms()[0]};
+      p.edits = q.max_edits();
+      out->push_back(std::move(p));
+      break;
+    }
+    case Query::Kind::kExact: {
+      Pattern p;
+      p.how = q.match_case() ? Pattern::How::kExactCase : Pattern::How::kExactFold;
+      p.stemmed = false;
+      p.words = {q.terms().size() > 1 ? q.terms()[1] : q.terms()[0]};
+      out->push_back(std::move(p));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// Byte edit distance of a and b, or limit + 1 when it is over limit.
+uint32_t EditDistance(std::string_view a, std::string_view b, uint32_t limit) {
+  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+  std::vector<uint32_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<uint32_t>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    uint32_t diag = row[0];
+    row[0] = static_cast<uint32_t>(i);
+    uint32_t best = row[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      uint32_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      diag = up;
+      best = std::min(best, row[j]);
+    }
+    if (best > limit) return limit + 1;
+  }
+  return row[b.size()];
+}
+
+// The code point at s[i] and its byte length (a bad byte reads as one byte).
+uint32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  auto cont = [&](size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
+  if (c >= 0xF0 && c < 0xF8 && cont(1) && cont(2) && cont(3)) {
+    *len = 4;
+    return ((c & 7u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
+  }
+  if (c >= 0xE0 && c < 0xF0 && cont(1) && cont(2)) {
+    *len = 3;
+    return ((c & 0xFu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+  }
+  if (c >= 0xC0 && c < 0xE0 && cont(1)) {
+    *len = 2;
+    return ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
+  }
+  *len = 1;
+  return c;
+}
+
+bool IsWide(uint32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+bool IsSpace(uint32_t cp) {
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0xA0 ||
+         cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029;
+}
+
+// Display columns of text[b, e).
+size_t Columns(std::string_view text, size_t b, size_t e) {
+  size_t cols = 0;
+  for (size_t i = b; i < e;) {
+    size_t len;
+    cols += IsWide(DecodeAt(text, i, &len)) ? 2 : 1;
+    i += len;
+  }
+  return cols;
+}
+
+const char kEllipsis[] = "\xE2\x80\xA6";  // …
+
+class SnippeterImpl final : public Snippeter {
+ public:
+  SnippeterImpl(std::unique_ptr<Analyzer> analyzer, std::vector<Pattern> patterns, const SnippetOptions& options)
+      : analyzer_(std::move(analyzer)), patterns_(std::move(patterns)), options_(options) {
+    if (options_.max_passages == 0) options_.max_passages = 1;
+    if (options_.target_columns < 20) options_.target_columns = 20;
+  }
+
+  Snippet Passages(std::string_view text) override {
+    Match(text);
+    std::vector<uint32_t> starts;
+    analyzer_->SentenceStarts(text, &starts);
+    // Sentences as token ranges: sentence s holds tokens [first[s], first[s + 1]).
+    const size_t n = starts.size();
+    std::vector<size_t> first(n + 1, stemmed_.size());
+    for (size_t s = 0, t = 0; s < n; ++s) {
+      while (t < stemmed_.size() && stemmed_[t].begin < starts[s]) ++t;
+      first[s] = t;
+    }
+    auto sentence_end = [&](size_t s) { return s + 1 < n ? static_cast<size_t>(starts[s + 1]) : text.size(); };
+
+    std::vector<std::pair<size_t, size_t>> chosen;  // byte ranges, in choice order
+    std::set<size_t> covered;                       // patterns the chosen passages show
+    bool matched = false;
+    for (size_t round = 0; round < options_.max_passages; ++round) {
+      // The sentence adding the most patterns not shown yet; ties: more matches, then earlier.
+      size_t best = n;
+      size_t best_new = 0, best_hits = 0;
+      for (size_t s = 0; s < n; ++s) {
+        if (Overlaps(chosen, starts[s], sentence_end(s))) continue;
+        std::set<size_t> fresh;
+        size_t hits = 0;
+        for (size_t t = first[s]; t < first[s + 1]; ++t)
+          if (mark_[t] != kNone) {
+            ++hits;
+            if (!covered.count(mark_[t])) fresh.insert(mark_[t]);
+          }
+        if (fresh.size() > best_new || (fresh.size() == best_new && fresh.size() > 0 && hits > best_hits)) {
+          best = s;
+          best_new = fresh.size();
+          best_hits = hits;
+        }
+      }
+      if (best == n) break;
+      matched = true;
+      auto range = Grow(text, starts, best, chosen);
+      for (size_t t = 0; t < stemmed_.size(); ++t)
+        if (mark_[t] != kNone && stemmed_[t].begin >= range.first && stemmed_[t].end <= range.second)
+          covered.insert(mark_[t]);
+      chosen.push_back(range);
+    }
+    Snippet out;
+    out.matched = matched;
+    if (!matched) {
+      // The opening of the text, cut at a word.
+      if (n > 0) chosen.push_back(Grow(text, starts, 0, chosen));
+    }
+    std::sort(chosen.begin(), chosen.end());
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      if (i) out.text += " ";
+      Render(text, chosen[i].first, chosen[i].second, &out);
+    }
+    return out;
+  }
+
+  Snippet HighlightAll(std::string_view text) override {
+    Match(text);
+    Snippet out;
+    size_t b = SkipSpace(text, 0), e = text.size();
+    while (e > b && IsSpaceAt(text, e)) e = PrevChar(text, e);
+    for (int m : mark_) out.matched |= m != kNone;
+    Render(text, b, e, &out, /*ellipses=*/false);
+    return out;
+  }
+
+ private:
+  static constexpr int kNone = -1;
+
+  // Analyzes text and sets mark_[t] to the pattern each token matches (kNone if none).
+  void Match(std::string_view text) {
+    stemmed_.clear();
+    folded_.clear();
+    analyzer_->Analyze(text, true, 0, &stemmed_);
+    analyzer_->Analyze(text, false, 0, &folded_);
+    if (folded_.size() != stemmed_.size()) folded_ = stemmed_;  // both segment alike; be safe
+    mark_.assign(stemmed_.size(), kNone);
+    for (size_t p = 0; p < patterns_.size(); ++p) {
+      const Pattern& pat = patterns_[p];
+      const std::vector<Token>& toks = pat.stemmed ? stemmed_ : folded_;
+      for (size_t t = 0; t < toks.size(); ++t) {
+        if (pat.how == Pattern::How::kWords) {
+          bool all = true;
+          for (size_t w = 0; w < pat.words.size() && all; ++w) {
+            size_t at = t + pat.gaps[w];
+            all = at < toks.size() && toks[at].term == pat.words[w];
+          }
+          if (all)
+            for (size_t w = 0; w < pat.words.size(); ++w) SetMark(t + pat.gaps[w], p);
+        } else if (Hits(pat, toks[t], text)) {
+          SetMark(t, p);
+        }
+      }
+    }
+  }
+
+  void SetMark(size_t t, size_t p) {
+    if (mark_[t] == kNone) mark_[t] = static_cast<int>(p);
+  }
+
+  static bool Hits(const Pattern& pat, const Token& tok, std::string_view text) {
+    const std::string& w = pat.words[0];
+    switch (pat.how) {
+      case Pattern::How::kPrefix:
+        return tok.term.compare(0, w.size(), w) == 0;
+      case Pattern::How::kFuzzy:
+        return EditDistance(tok.term, w, pat.edits) <= pat.edits;
+      case Pattern::How::kExactFold:
+        return tok.term == w;
+      case Pattern::How::kExactCase: {
+        std::string surface(text.substr(tok.begin, tok.end - tok.begin));
+        for (size_t at; (at = surface.find("\xE2\x80\x99")) != std::string::npos;) surface.replace(at, 3, "'");
+        return surface == w;
+      }
+      default:
+        return false;
+    }
+  }
+
+  static bool Overlaps(const std::vector<std::pair<size_t, size_t>>& chosen, size_t b, size_t e) {
+    for (const auto& c : chosen)
+      if (b < c.second && c.first < e) return true;
+    return false;
+  }
+
+  static bool IsSpaceAt(std::string_view text, size_t end) {  // the character ending at `end`
+    size_t i = PrevChar(text, end), len;
+    return IsSpace(DecodeAt(text, i, &len));
+  }
+  static size_t PrevChar(std::string_view text, size_t i) {
+    if (i == 0) return 0;
+    --i;
+    while (i > 0 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+    return i;
+  }
+  static size_t SkipSpace(std::string_view text, size_t i) {
+    while (i < text.size()) {
+      size_t len;
+      if (!IsSpace(DecodeAt(text, i, &len))) break;
+      i += len;
+    }
+    return i;
+  }
+
+  // Sentence s grown by whole neighbouring sentences while the passage stays
+  // within the target, or, when s alone is too long, cut to the target around
+  // its first match. Never overlaps a passage already chosen.
+  std::pair<size_t, size_t> Grow(std::string_view text, const std::vector<uint32_t>& starts, size_t s,
+                                 const std::vector<std::pair<size_t, size_t>>& chosen) {
+    const size_t n = starts.size();
+    auto end_of = [&](size_t k) { return k + 1 < n ? static_cast<size_t>(starts[k + 1]) : text.size(); };
+    size_t b = starts[s], e = end_of(s);
+    size_t first_match = e;
+    for (size_t t = 0; t < stemmed_.size(); ++t)
+      if (mark_[t] != kNone && stemmed_[t].begin >= b && stemmed_[t].end <= e) {
+        first_match = stemmed_[t].begin;
+        break;
+      }
+    if (Columns(text, b, e) > options_.target_columns) return Fit(text, b, e, first_match);
+    size_t lo = s, hi = s;
+    const size_t target = options_.target_columns;
+    for (bool grew = true; grew;) {
+      grew = false;
+      if (hi + 1 < n && !Overlaps(chosen, starts[hi + 1], end_of(hi + 1)) &&
+          Columns(text, b, end_of(hi + 1)) <= target) {
+        e = end_of(++hi);
+        grew = true;
+      } else if (lo > 0 && !Overlaps(chosen, starts[lo - 1], end_of(lo - 1)) &&
+                 Columns(text, starts[lo - 1], e) <= target) {
+        b = starts[--lo];
+        grew = true;
+      }
+    }
+    return {b, e};
+  }
+
+  // A window of text[b, e) of about the target's width, starting a little
+  // before `focus`, both ends on token boundaries (or b and e themselves).
+  std::pair<size_t, size_t> Fit(std::string_view text, size_t b, size_t e, size_t focus) {
+    const size_t target = options_.target_columns;
+    if (Columns(text, b, e) <= target) return {b, e};
+    size_t start = b;
+    if (focus > b && focus < e) {
+      // Begin a few words before the first match, at a token.
+      size_t lead = target / 4;
+      for (const Token& t : stemmed_)
+        if (t.begin >= b && t.begin <= focus && Columns(text, t.begin, focus) <= lead) {
+          start = t.begin;
+          break;
+        }
+    }
+    // End at the last token that keeps the window within the target.
+    size_t end = start;
+    for (const Token& t : stemmed_) {
+      if (t.begin < start) continue;
+      if (t.end > e || Columns(text, start, t.end) > target) break;
+      end = t.end;
+    }
+    if (end == start) {  // no token fits (e.g. one huge token): cut at a character
+      size_t cols = 0;
+      for (size_t i = start; i < e;) {
+        size_t len;
+        cols += IsWide(DecodeAt(text, i, &len)) ? 2 : 1;
+        if (cols > target) break;
+        i += len;
+        end = i;
+      }
+    }
+    // Keep closing punctuation that follows the last word (e.g. the full stop).
+    if (end < e) {
+      size_t len;
+      uint32_t cp = DecodeAt(text, end, &len);
+      if (cp == '.' || cp == ',' || cp == ';' || cp == ':' || cp == '!' || cp == '?' || cp == 0x3002 ||
+          cp == 0xFF0C || cp == '"' || cp == ')')
+        end += len;
+    }
+    return {start, end};
+  }
+
+  // Appends text[b, e) to out->text with whitespace runs as one space, trimmed,
+  // "…" where the range cuts into a sentence, and the marked tokens highlighted.
+  void Render(std::string_view text, size_t b, size_t e, Snippet* out, bool ellipses = true) {
+    b = SkipSpace(text, b);
+    while (e > b && IsSpaceAt(text, e)) e = PrevChar(text, e);
+    if (b >= e) return;
+    std::vector<uint32_t> starts;
+    bool cut_before = false, cut_after = false;
+    if (ellipses) {
+      // A passage that does not begin a sentence, or stops inside one, was cut.
+      analyzer_->SentenceStarts(text, &starts);
+      auto begins_sentence = [&](size_t pos) {
+        for (uint32_t st : starts)
+          if (SkipSpace(text, st) == pos) return true;
+        return false;
+      };
+      cut_before = b > SkipSpace(text, 0) && !begins_sentence(b);
+      size_t after = SkipSpace(text, e);
+      cut_after = after < text.size() && !begins_sentence(after);
+    }
+    if (cut_before) out->text += kEllipsis;
+    // Highlight ranges in source bytes, merged when only spaces separate them.
+    std::vector<std::pair<size_t, size_t>> marks;
+    for (size_t t = 0; t < stemmed_.size(); ++t) {
+      if (mark_[t] == kNone || stemmed_[t].begin < b || stemmed_[t].end > e) continue;
+      if (!marks.empty() && SkipSpace(text, marks.back().second) == stemmed_[t].begin && IsPhraseNeighbour(t))
+        marks.back().second = stemmed_[t].end;
+      else
+        marks.emplace_back(stemmed_[t].begin, stemmed_[t].end);
+    }
+    size_t m = 0;
+    bool in_space = false;
+    for (size_t i = b; i < e;) {
+      if (m < marks.size() && i == marks[m].first) out->highlights.push_back({static_cast<uint32_t>(out->text.size()), 0});
+      size_t len;
+      uint32_t cp = DecodeAt(text, i, &len);
+      if (IsSpace(cp)) {
+        if (!in_space) out->text += ' ';
+        in_space = true;
+      } else {
+        out->text.append(text.substr(i, len));
+        in_space = false;
+      }
+      i += len;
+      if (m < marks.size() && i >= marks[m].second) {
+        out->highlights.back().end = static_cast<uint32_t>(out->text.size());
+        ++m;
+      }
+    }
+    if (cut_after) out->text += kEllipsis;
+  }
+
+  // Token t continues a highlighted run when it and the previous token belong
+  // to one phrase match (the same pattern of several words).
+  bool IsPhraseNeighbour(size_t t) const {
+    if (t == 0 || mark_[t] == kNone || mark_[t] != mark_[t - 1]) return false;
+    return patterns_[static_cast<size_t>(mark_[t])].words.size() > 1;
+  }
+
+  std::unique_ptr<Analyzer> analyzer_;
+  std::vector<Pattern> patterns_;
+  SnippetOptions options_;
+  std::vector<Token> stemmed_, folded_;
+  std::vector<int> mark_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Snippeter>> Snippeter::Create(const Query& query, const SnippetOptions& options) {
+  auto analyzer = Analyzer::Create();
+  if (!analyzer.ok()) return analyzer.status();
+  std::vector<Pattern> patterns;
+  Collect(query, &patterns);
+  return std::unique_ptr<Snippeter>(new SnippeterImpl(std::move(*analyzer), std::move(patterns), options));
+}
+
+}  // namespace loupe
