@@ -105,9 +105,9 @@ struct FacetCounter::State {
   // Field facets: count per value id; date facets: per bucket start.
   std::vector<uint64_t> by_value;
   std::map<Days, uint64_t> by_bucket;
-  // Splits: (primary value id or bucket start, split value id) -> count; and
+  // Splits: (primary value id or bucket start, document) for every match, and
   // each split value's count over all the matches.
-  std::map<std::pair<int64_t, uint32_t>, uint64_t> pairs;
+  std::vector<std::pair<int64_t, uint32_t>> split_docs;
   std::vector<uint64_t> split_totals;
   uint64_t missing = 0;
 };
@@ -141,13 +141,13 @@ void FacetCounter::Add(uint32_t doc) {
       }
       Days b = BucketStart(d, r.unit);
       ++st.by_bucket[b];
-      for (const uint32_t* v = sb; v != se; ++v) ++st.pairs[{b, *v}];
+      if (split) st.split_docs.emplace_back(b, doc);
     } else if (table_) {
       auto [b, e] = table_->Values(r.field, doc);
       if (b == e) ++st.missing;
       for (const uint32_t* v = b; v != e; ++v) {
         ++st.by_value[*v];
-        for (const uint32_t* w = sb; w != se; ++w) ++st.pairs[{*v, *w}];
+        if (split) st.split_docs.emplace_back(*v, doc);
       }
     }
   }
@@ -174,13 +174,27 @@ std::vector<FacetResult> FacetCounter::Finish() {
       if (split_ids.size() > r.split_top) split_ids.resize(r.split_top);
       for (uint32_t v : split_ids) res.split_values.push_back(names[v]);
     }
+    // Each match counts once per bucket or value: under the first of the
+    // split values (most frequent first) it has, so that the split counts
+    // stack up to at most the bucket's count.
+    std::map<int64_t, std::vector<uint64_t>> split_counts;
+    if (!split_ids.empty()) {
+      std::vector<uint32_t> rank(table_->names[FacetTable::Slot(r.split_field)].size(), UINT32_MAX);
+      for (uint32_t k = 0; k < split_ids.size(); ++k) rank[split_ids[k]] = k;
+      for (const auto& [primary, doc] : st.split_docs) {
+        auto [b, e] = table_->Values(r.split_field, doc);
+        uint32_t first = UINT32_MAX;
+        for (const uint32_t* v = b; v != e; ++v) first = std::min(first, rank[*v]);
+        if (first == UINT32_MAX) continue;
+        auto& counts = split_counts[primary];
+        counts.resize(split_ids.size());
+        ++counts[first];
+      }
+    }
     auto fill_split = [&](int64_t primary, FacetCount* c) {
       if (split_ids.empty()) return;
-      c->split.assign(split_ids.size(), 0);
-      for (size_t k = 0; k < split_ids.size(); ++k) {
-        auto it = st.pairs.find({primary, split_ids[k]});
-        if (it != st.pairs.end()) c->split[k] = it->second;
-      }
+      auto it = split_counts.find(primary);
+      c->split = it != split_counts.end() ? it->second : std::vector<uint64_t>(split_ids.size(), 0);
     };
     if (r.field == FacetField::kDate) {
       res.distinct = st.by_bucket.size();

@@ -218,7 +218,14 @@ class SnippeterImpl final : public Snippeter {
     }
     std::sort(chosen.begin(), chosen.end());
     for (size_t i = 0; i < chosen.size(); ++i) {
-      if (i) out.text += " ";
+      // Passages that do not follow each other have "…" between them (unless
+      // a cut already put one there).
+      if (i) {
+        const bool adjacent = SkipSpace(text, chosen[i - 1].second) >= chosen[i].first;
+        const std::string_view tail(out.text);
+        const bool cut = tail.size() >= 3 && tail.substr(tail.size() - 3) == kEllipsis;
+        out.text += adjacent || cut ? " " : std::string(" ") + kEllipsis + " ";
+      }
       Render(text, chosen[i].first, chosen[i].second, &out);
     }
     return out;
@@ -329,13 +336,24 @@ class SnippeterImpl final : public Snippeter {
     if (Columns(text, b, e) > options_.target_columns) return Fit(text, b, e, first_match);
     size_t lo = s, hi = s;
     const size_t target = options_.target_columns;
+    // A passage stays inside its paragraph: sentence k starts one when the
+    // sentence before it ends with a line break.
+    auto starts_paragraph = [&](size_t k) {
+      if (k == 0) return true;
+      for (size_t i = starts[k]; i > starts[k - 1]; --i) {
+        char c = text[i - 1];
+        if (c == '\n' || c == '\r') return true;
+        if (c != ' ' && c != '\t') return false;
+      }
+      return true;
+    };
     for (bool grew = true; grew;) {
       grew = false;
-      if (hi + 1 < n && !Overlaps(chosen, starts[hi + 1], end_of(hi + 1)) &&
+      if (hi + 1 < n && !starts_paragraph(hi + 1) && !Overlaps(chosen, starts[hi + 1], end_of(hi + 1)) &&
           Columns(text, b, end_of(hi + 1)) <= target) {
         e = end_of(++hi);
         grew = true;
-      } else if (lo > 0 && !Overlaps(chosen, starts[lo - 1], end_of(lo - 1)) &&
+      } else if (lo > 0 && !starts_paragraph(lo) && !Overlaps(chosen, starts[lo - 1], end_of(lo - 1)) &&
                  Columns(text, starts[lo - 1], e) <= target) {
         b = starts[--lo];
         grew = true;
@@ -381,7 +399,7 @@ class SnippeterImpl final : public Snippeter {
       size_t len;
       uint32_t cp = DecodeAt(text, end, &len);
       if (cp == '.' || cp == ',' || cp == ';' || cp == ':' || cp == '!' || cp == '?' || cp == 0x3002 ||
-          cp == 0xFF0C || cp == '"' || cp == ')')
+          cp == 0xFF0C || cp == '"' || cp == ')' || cp == '%')
         end += len;
     }
     return {start, end};
@@ -408,11 +426,12 @@ class SnippeterImpl final : public Snippeter {
       cut_after = after < text.size() && !begins_sentence(after);
     }
     if (cut_before) out->text += kEllipsis;
-    // Highlight ranges in source bytes, merged when only spaces separate them.
+    // Highlight ranges in source bytes; matches with only spaces between them
+    // ("Treasury Secretary Scott Bessent") are one.
     std::vector<std::pair<size_t, size_t>> marks;
     for (size_t t = 0; t < stemmed_.size(); ++t) {
       if (mark_[t] == kNone || stemmed_[t].begin < b || stemmed_[t].end > e) continue;
-      if (!marks.empty() && SkipSpace(text, marks.back().second) == stemmed_[t].begin && IsPhraseNeighbour(t))
+      if (!marks.empty() && SkipSpace(text, marks.back().second) == stemmed_[t].begin)
         marks.back().second = stemmed_[t].end;
       else
         marks.emplace_back(stemmed_[t].begin, stemmed_[t].end);
@@ -437,13 +456,6 @@ class SnippeterImpl final : public Snippeter {
       }
     }
     if (cut_after) out->text += kEllipsis;
-  }
-
-  // Token t continues a highlighted run when it and the previous token belong
-  // to one phrase match (the same pattern of several words).
-  bool IsPhraseNeighbour(size_t t) const {
-    if (t == 0 || mark_[t] == kNone || mark_[t] != mark_[t - 1]) return false;
-    return patterns_[static_cast<size_t>(mark_[t])].words.size() > 1;
   }
 
   std::unique_ptr<Analyzer> analyzer_;

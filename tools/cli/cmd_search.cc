@@ -1,97 +1,257 @@
-// loupe search --db DIR [--limit N] [--offset N] [--format text|json] QUERY
+// loupe search --db DIR [--limit N] [--offset N] [--after CURSOR] [--sort ORDER]
+//              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json] QUERY
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <iostream>
 
 #include "cli/common.h"
-#include "loupe/query_parser.h"
+#include "loupe/snippet.h"
+#include "loupe/suggest.h"
 
 namespace loupe::cli {
+namespace {
+
+constexpr const char* kMark = "\x1b[1;33m";  // bold yellow
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kReset = "\x1b[0m";
+constexpr size_t kWrapColumns = 100;
+// Searches with fewer hits than this get a did-you-mean when one finds more.
+constexpr uint64_t kSuggestBelow = 3;
+
+// text with its highlights wrapped in colour codes (or left plain).
+// `restore`: the style to go back to after a mark (e.g. bold in a title).
+std::string Marked(std::string_view text, const std::vector<Highlight>& hl, size_t b, size_t e, bool color,
+                   const char* restore = "") {
+  if (!color) return std::string(text.substr(b, e - b));
+  std::string out;
+  size_t at = b;
+  for (const Highlight& h : hl) {
+    size_t hb = std::max<size_t>(h.begin, b), he = std::min<size_t>(h.end, e);
+    if (hb >= he) continue;
+    out.append(text.substr(at, hb - at));
+    out += kMark;
+    out.append(text.substr(hb, he - hb));
+    out += kReset;
+    out += restore;
+    at = he;
+  }
+  out.append(text.substr(at, e - at));
+  return out;
+}
+
+// Prints a snippet wrapped at kWrapColumns, each line indented: lines break at
+// spaces, and inside a run too long for a line (Chinese has no spaces) at a
+// character.
+void PrintWrapped(const Snippet& s, bool color, const std::string& indent) {
+  const std::string& t = s.text;
+  const size_t room = kWrapColumns - indent.size();
+  auto char_len = [&](size_t i) {
+    unsigned char c = static_cast<unsigned char>(t[i]);
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return std::min(len, t.size() - i);
+  };
+  size_t line = 0, cols = 0;
+  auto flush = [&](size_t end) {
+    std::cout << indent << Marked(t, s.highlights, line, end, color) << "\n";
+  };
+  for (size_t i = 0; i < t.size();) {
+    // The next word [i, j) and the space after it.
+    size_t j = t.find(' ', i);
+    if (j == std::string::npos) j = t.size();
+    size_t w = DisplayWidth(std::string_view(t).substr(i, j - i));
+    size_t need = (cols ? cols + 1 : 0) + w;
+    if (need <= room) {
+      cols = need;
+      i = j < t.size() ? j + 1 : j;
+      continue;
+    }
+    if (cols > 0 && w <= room) {  // the word goes to the next line
+      flush(i - 1);
+      line = i;
+      cols = 0;
+      continue;
+    }
+    // A word longer than the rest of the line: fill the line by characters.
+    size_t k = i;
+    if (cols > 0) ++cols;  // the space before it
+    while (k < j) {
+      size_t len = char_len(k);
+      size_t cw = DisplayWidth(std::string_view(t).substr(k, len));
+      if (cols + cw > room) break;
+      cols += cw;
+      k += len;
+    }
+    if (k == i) k += char_len(i);  // not even one fits: show it anyway
+    flush(k);
+    line = i = k;
+    cols = 0;
+  }
+  if (line < t.size()) flush(t.size());
+}
+
+nlohmann::ordered_json SnippetJson(const Snippet& s) {
+  // Offsets for JSON readers are in Unicode code points (Python's str
+  // indices); the library's are bytes.
+  auto cp = [&](size_t byte) {
+    size_t n = 0;
+    for (size_t i = 0; i < byte && i < s.text.size(); ++i) n += (static_cast<unsigned char>(s.text[i]) & 0xC0) != 0x80;
+    return n;
+  };
+  nlohmann::ordered_json hl = nlohmann::ordered_json::array();
+  for (const Highlight& h : s.highlights)
+    hl.push_back({{"start", cp(h.begin)}, {"end", cp(h.end)}, {"text", s.text.substr(h.begin, h.end - h.begin)}});
+  return {{"text", s.text}, {"highlights", hl}, {"matched", s.matched}};
+}
+
+nlohmann::ordered_json FacetsJson(const std::vector<FacetResult>& facets) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const FacetResult& f : facets) {
+    nlohmann::ordered_json counts = nlohmann::ordered_json::array();
+    for (const FacetCount& c : f.counts) {
+      nlohmann::ordered_json j = {{"value", c.value}, {"count", c.count}};
+      if (f.name.rfind("date", 0) == 0) j["from"] = FormatIsoDate(c.first_day);
+      counts.push_back(std::move(j));
+    }
+    out[f.name] = {{"counts", counts}, {"distinct", f.distinct}, {"missing", f.missing}};
+  }
+  return out;
+}
+
+void PrintFacetsText(const std::vector<FacetResult>& facets) {
+  for (const FacetResult& f : facets) {
+    const bool date = f.name.rfind("date", 0) == 0;
+    std::cout << "\n" << f.name << " (" << f.distinct << (date ? " non-empty buckets" : " distinct")
+              << (f.missing ? ", " + std::to_string(f.missing) + (date ? " undated" : " without one") : "") << "):\n";
+    size_t wide = 0;
+    for (const FacetCount& c : f.counts) wide = std::max(wide, DisplayWidth(c.value));
+    for (const FacetCount& c : f.counts) {
+      char n[32];
+      std::snprintf(n, sizeof n, "%6llu", static_cast<unsigned long long>(c.count));
+      std::cout << "  " << n << "  " << c.value << "\n";
+    }
+  }
+}
+
+}  // namespace
 
 int RunSearch(const SearchArgs& a) {
-  std::string query = Join(a.query_parts, " ");
   if (a.format != "text" && a.format != "json") {
     std::cerr << "loupe: search: --format must be text or json, not '" << a.format << "'\n";
     return kExitUsage;
   }
-  auto analyzer = Analyzer::Create();
-  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
-  PlanOptions plan;
-  std::vector<std::string> resolved;
-  plan.resolved = &resolved;
-  SortOrder order = a.sort == "date"    ? SortOrder::kDateAscending
-                    : a.sort == "-date" ? SortOrder::kDateDescending
-                                        : SortOrder::kRelevance;
-  plan.sort = &order;
-  Days now;
-  if (!ParseNow(a.now, "search", &now)) return kExitUsage;
-  plan.now = now;
-  plan.lenient = a.lenient;
-  std::vector<Diagnostic> diagnostics;
-  plan.diagnostics = &diagnostics;
-  std::string reading;
-  plan.reading = &reading;
-  // The index is opened first for its gazetteer (actor aliases); failing to
-  // open it is reported after the query is checked.
-  auto index = Index::Open(a.db, {.read_only = true});
-  std::unique_ptr<Gazetteer> gazetteer = index.ok() ? LoadGazetteer(**index) : nullptr;
-  plan.gazetteer = gazetteer.get();
-  auto q = CompileQuery(query, **analyzer, plan);
-  if (a.format != "json") PrintDiagnostics(query, diagnostics);  // JSON carries them
-  if (!q.ok()) {
-    if (a.format == "json")
-      PrintJson({{"query", query}, {"error", q.status().message()}, {"diagnostics", DiagnosticsJson(query, diagnostics)}});
-    return kExitUsage;
+  const bool json = a.format == "json";
+  std::vector<FacetRequest> facet_requests;
+  if (!ParseFacets(a.facets, a.facet_top, "search", &facet_requests)) return kExitUsage;
+  PreparedQuery p;
+  if (int rc = PrepareQuery("search", a.db, a.query_parts, a.now, a.lenient, json, a.sort, &p); rc >= 0) return rc;
+  SearchOptions options{.limit = a.limit, .offset = a.offset};
+  options.sort = p.sort;
+  options.facets = facet_requests;
+  options.after = a.after;
+  options.collapse = a.collapse;
+  auto res = p.index->Search(p.query, options);
+  if (!res.ok()) {
+    if (res.status().code() == StatusCode::kInvalidArgument && !a.after.empty())
+      return Fail("search: --after", res.status());
+    return Fail("search failed", res.status());
   }
-  if (reading != query && a.format != "json") std::cerr << "loupe: searching for: " << reading << "\n";
-  if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  auto res = (*index)->Search(*q, {.limit = a.limit, .offset = a.offset, .sort = order});
-  if (!res.ok()) return Fail("search failed", res.status());
-  for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
-  if (!resolved.empty() && a.format != "json") {
-    std::cerr << "loupe: relative dates counted back from " << FormatIsoDate(now)
-              << (a.now.empty() ? " (today; set another day with --now)" : "") << ":";
-    for (const std::string& r : resolved) std::cerr << " " << r << ";";
-    std::cerr << "\n";
+  if (!json)
+    for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
+
+  // Did you mean: only when the search found (almost) nothing and the
+  // corrected query finds more.
+  Suggestion suggestion;
+  uint64_t suggestion_total = 0;
+  if (!a.no_suggest && res->total < kSuggestBelow && a.after.empty()) {
+    auto analyzer = Analyzer::Create();
+    if (analyzer.ok()) {
+      auto s = SuggestCorrection(p.reading, *p.index, **analyzer, p.gazetteer.get());
+      if (s.ok() && !s->query.empty()) {
+        PlanOptions plan;
+        plan.now = p.now;
+        plan.gazetteer = p.gazetteer.get();
+        auto q = CompileQuery(s->query, **analyzer, plan);
+        if (q.ok()) {
+          auto r = p.index->Search(*q, {.limit = 0});
+          if (r.ok() && r->total > res->total) {
+            suggestion = *s;
+            suggestion_total = r->total;
+          }
+        }
+      }
+    }
   }
 
-  if (a.format == "json") {
+  std::unique_ptr<Snippeter> snippeter;
+  if (!a.no_snippets) {
+    auto sn = Snippeter::Create(p.query);
+    if (!sn.ok()) return Fail("snippets", sn.status());
+    snippeter = std::move(*sn);
+  }
+
+  if (json) {
     nlohmann::ordered_json hits = nlohmann::ordered_json::array();
     for (const Hit& h : res->hits) {
       nlohmann::ordered_json hit = ArticleJson(h.document);
       hit["score"] = h.score;
+      if (snippeter) hit["snippet"] = SnippetJson(snippeter->Passages(h.document.body));
+      if (a.collapse) hit["copies"] = h.copies;
       hits.push_back(std::move(hit));
     }
-    nlohmann::ordered_json out = {{"query", query}};
-    if (reading != query) out["reading"] = reading;
+    nlohmann::ordered_json out = {{"query", p.text}};
+    if (p.reading != p.text) out["reading"] = p.reading;
     out["total"] = res->total;
     out["hits"] = hits;
-    if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
+    if (!facet_requests.empty()) out["facets"] = FacetsJson(res->facets);
+    out["next_cursor"] = res->next_cursor.empty() ? nlohmann::ordered_json(nullptr)
+                                                  : nlohmann::ordered_json(res->next_cursor);
+    out["generation"] = res->generation;
+    if (!suggestion.query.empty())
+      out["did_you_mean"] = {{"query", suggestion.query}, {"total", suggestion_total}, {"changes", suggestion.changes}};
+    if (!p.diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(p.text, p.diagnostics);
     if (!res->warnings.empty()) out["warnings"] = res->warnings;
-    if (!resolved.empty()) out["resolved_dates"] = resolved;
+    if (!p.resolved.empty()) out["resolved_dates"] = p.resolved;
     PrintJson(out);
   } else {
+    const bool color = UseColor(a.color);
     size_t rank = a.offset;
     for (const Hit& h : res->hits) {
       const Document& d = h.document;
       char score[32];
       std::snprintf(score, sizeof score, "%.3f", h.score);
+      std::string title = d.title;
+      if (snippeter) {
+        Snippet t = snippeter->HighlightAll(d.title);
+        title = Marked(t.text, t.highlights, 0, t.text.size(), color, kBold);
+      }
       std::cout << ++rank << ". " << (d.date ? FormatIsoDate(*d.date) : std::string("(undated) ")) << "  "
-                << d.title << "\n";
+                << (color ? kBold : "") << title << (color ? kReset : "") << "\n";
       if (!d.actors.empty()) std::cout << "   actors: " << Join(d.actors, "; ") << "\n";
       if (!d.topics.empty()) std::cout << "   topics: " << Join(d.topics, "; ") << "\n";
-      std::cout << "   " << d.id << "  score " << score << "\n";
-    }
-    if (res->total > 0) {
-      std::cout << (res->hits.empty() ? "no hits on this page; " : "") << res->total << " hit"
-                << (res->total == 1 ? "" : "s") << " in total";
-      if (!res->hits.empty()) std::cout << ", showing " << a.offset + 1 << "-" << a.offset + res->hits.size();
+      if (snippeter) {
+        Snippet s = snippeter->Passages(d.body);
+        if (!s.text.empty()) PrintWrapped(s, color, "   ");
+      }
+      std::cout << "   " << d.id << "  score " << score;
+      if (h.copies) std::cout << "  (+" << h.copies << " near-identical cop" << (h.copies == 1 ? "y" : "ies") << ")";
       std::cout << "\n";
     }
+    if (res->total > 0) {
+      std::cout << (res->hits.empty() ? "no hits on this page; " : "") << res->total
+                << (a.collapse ? " group" : " hit") << (res->total == 1 ? "" : "s") << " in total";
+      if (!res->hits.empty() && a.after.empty())
+        std::cout << ", showing " << a.offset + 1 << "-" << a.offset + res->hits.size();
+      std::cout << "\n";
+    }
+    if (!res->next_cursor.empty() && !a.after.empty()) std::cout << "next page: --after " << res->next_cursor << "\n";
+    if (!facet_requests.empty()) PrintFacetsText(res->facets);
+    if (!suggestion.query.empty())
+      std::cout << "Did you mean: " << suggestion.query << "  (" << suggestion_total << " hit"
+                << (suggestion_total == 1 ? "" : "s") << ")\n";
   }
   if (res->total == 0) {
-    std::cerr << "loupe: no documents match: " << query << "\n";
+    if (!json) std::cerr << "loupe: no documents match: " << p.text << "\n";
     return kExitNoHits;
   }
   return kExitOk;

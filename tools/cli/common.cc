@@ -2,6 +2,8 @@
 
 #include "loupe/ingest/tagging.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -144,6 +146,107 @@ nlohmann::ordered_json ArticleJson(const Document& d) {
 
 void PrintJson(const nlohmann::ordered_json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+}
+
+bool UseColor(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string(term) == "dumb") return false;
+  return ::isatty(STDOUT_FILENO) == 1;
+}
+
+size_t DisplayWidth(std::string_view s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    w += static_cast<size_t>(Width(s, i, &len));
+    i += len;
+  }
+  return w;
+}
+
+int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
+                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out) {
+  out->text = Join(query_parts, " ");
+  auto analyzer = Analyzer::Create();
+  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
+  PlanOptions plan;
+  plan.resolved = &out->resolved;
+  out->sort = sort == "date"    ? SortOrder::kDateAscending
+              : sort == "-date" ? SortOrder::kDateDescending
+                                : SortOrder::kRelevance;
+  plan.sort = &out->sort;
+  if (!ParseNow(now, cmd.c_str(), &out->now)) return kExitUsage;
+  plan.now = out->now;
+  plan.lenient = lenient;
+  plan.diagnostics = &out->diagnostics;
+  plan.reading = &out->reading;
+  // The index is opened first for its gazetteer (actor aliases); failing to
+  // open it is reported after the query is checked.
+  auto index = Index::Open(db, {.read_only = true});
+  if (index.ok()) out->gazetteer = LoadGazetteer(**index);
+  plan.gazetteer = out->gazetteer.get();
+  auto q = CompileQuery(out->text, **analyzer, plan);
+  if (!json) PrintDiagnostics(out->text, out->diagnostics);  // JSON carries them
+  if (!q.ok()) {
+    if (json)
+      PrintJson({{"query", out->text},
+                 {"error", q.status().message()},
+                 {"diagnostics", DiagnosticsJson(out->text, out->diagnostics)}});
+    return kExitUsage;
+  }
+  out->query = std::move(*q);
+  if (out->reading != out->text && !json) std::cerr << "loupe: searching for: " << out->reading << "\n";
+  if (!index.ok()) return Fail("cannot open index " + db, index.status());
+  out->index = std::move(*index);
+  if (!out->resolved.empty() && !json) {
+    std::cerr << "loupe: relative dates counted back from " << FormatIsoDate(out->now)
+              << (now.empty() ? " (today; set another day with --now)" : "") << ":";
+    for (const std::string& r : out->resolved) std::cerr << " " << r << ";";
+    std::cerr << "\n";
+  }
+  return -1;
+}
+
+bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* cmd, std::vector<FacetRequest>* out) {
+  for (const std::string& spec : specs) {
+    size_t start = 0;
+    while (start <= spec.size()) {
+      size_t comma = spec.find(',', start);
+      if (comma == std::string::npos) comma = spec.size();
+      std::string name = spec.substr(start, comma - start);
+      start = comma + 1;
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name.empty()) continue;
+      FacetRequest r;
+      r.top = top;
+      if (name == "actor") r.field = FacetField::kActor;
+      else if (name == "topic") r.field = FacetField::kTopic;
+      else if (name == "author") r.field = FacetField::kAuthor;
+      else if (name == "date" || name.rfind("date:", 0) == 0) {
+        r.field = FacetField::kDate;
+        std::string unit = name.size() > 4 ? name.substr(5) : "month";
+        if (unit == "day") r.unit = DateUnit::kDay;
+        else if (unit == "week") r.unit = DateUnit::kWeek;
+        else if (unit == "month") r.unit = DateUnit::kMonth;
+        else if (unit == "year") r.unit = DateUnit::kYear;
+        else {
+          std::cerr << "loupe: " << cmd << ": --facet date:" << unit
+                    << " is not a date unit; use date:day, date:week, date:month or date:year\n";
+          return false;
+        }
+      } else {
+        std::cerr << "loupe: " << cmd << ": unknown facet '" << name
+                  << "'; facets are actor, topic, author and date:day|week|month|year (e.g. --facet actor,date:month)\n";
+        return false;
+      }
+      out->push_back(r);
+    }
+  }
+  return true;
 }
 
 }  // namespace loupe::cli

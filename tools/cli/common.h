@@ -54,6 +54,36 @@ void PrintJson(const nlohmann::ordered_json& j);
 // The gazetteer `loupe index` stored in the index, or null when it stored none.
 std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index);
 
+// --color: "always" and "never" decide; "auto" colours when stdout is a
+// terminal (not TERM=dumb) and NO_COLOR is unset or empty.
+bool UseColor(const std::string& mode);
+
+// Display columns of UTF-8 text (East Asian wide characters count two).
+size_t DisplayWidth(std::string_view s);
+
+// A query compiled for search or timeline, with the index opened.
+struct PreparedQuery {
+  std::string text;
+  Query query;
+  SortOrder sort = SortOrder::kRelevance;
+  Days now = 0;
+  std::string reading;                  // what ran (the repaired text with --lenient)
+  std::vector<Diagnostic> diagnostics;
+  std::vector<std::string> resolved;    // relative dates and what they became
+  std::unique_ptr<Index> index;
+  std::unique_ptr<Gazetteer> gazetteer;
+};
+// Opens `db`, compiles the query and prints what the user must know (query
+// diagnostics in text mode, a rejected query as JSON in JSON mode, the
+// repaired reading, resolved relative dates). Returns -1 when the search can
+// go on, else the exit code. `sort` is the --sort value (a sort: in the query wins).
+int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
+                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out);
+
+// Parses --facet values: comma-separated actor, topic, author, date[:day|week|month|year]
+// (date alone: month). Prints the error and returns false on a bad one.
+bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* cmd, std::vector<FacetRequest>* out);
+
 // Subcommand entry points (argc/argv after the subcommand name is removed is not
 // needed: each registers with CLI11 in main.cc).
 struct IndexArgs {
@@ -78,8 +108,30 @@ struct SearchArgs {
   std::string now;  // YYYY-MM-DD that relative dates count back from; empty: today
   std::string sort = "relevance";  // relevance | date | -date (a sort: in the query wins)
   bool lenient = false;            // run the best reading of a faulty query, with warnings
+  std::vector<std::string> facets;  // --facet actor,topic,author,date:month (repeatable)
+  size_t facet_top = 10;            // --facet-top: values per field facet
+  std::string color = "auto";       // --color auto|always|never
+  std::string after;                // --after CURSOR (from a JSON page's next_cursor)
+  bool collapse = false;            // --collapse near-identical copies
+  bool no_snippets = false;         // --no-snippets
+  bool no_suggest = false;          // --no-suggest: no did-you-mean
 };
 int RunSearch(const SearchArgs& a);
+
+struct TimelineArgs {
+  std::string db;
+  std::vector<std::string> query_parts;
+  std::string by = "month";   // day | week | month | year
+  std::string facet;          // "", actor, topic or author: one bar segment per value
+  size_t top = 5;             // values of --facet shown (the rest are "other")
+  std::string svg;            // --svg FILE
+  std::string now;
+  bool lenient = false;
+  std::string color = "auto";
+  std::string format = "text";
+  int width = 50;             // columns of the longest bar
+};
+int RunTimeline(const TimelineArgs& a);
 
 struct StatsArgs {
   std::string db;

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
                "Examples:\n"
                "  loupe index --db news.loupe corpus/\n"
                "  loupe search --db news.loupe 'actor:Bessent AND topic:tariffs before:2025-09-17'\n"
+               "  loupe timeline --db news.loupe --by month 'topic:tariffs'\n"
                "  loupe stats --db news.loupe\n\n"
                "Exit codes: 0 ok, 1 no hits, 2 usage or query error, 3 index or I/O error.\n"
                "--db defaults to $LOUPE_DB, else ./.loupe"};
@@ -73,7 +74,45 @@ int main(int argc, char** argv) {
   search->add_flag("--lenient", sa.lenient,
                    "Run the best reading of a faulty query (close a quote, drop a dangling AND, fix a\n"
                    "misspelt field, ...) and report each repair as a warning, instead of rejecting it");
+  search->add_option("--facet", sa.facets,
+                     "Count over all matches: actor, topic, author, date:day|week|month|year (date alone:\n"
+                     "month); comma-separated or repeated, e.g. --facet actor,topic --facet date:month");
+  search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
+      ->check(CLI::PositiveNumber);
+  search->add_option("--after", sa.after,
+                     "Page after the hits of a previous page: its next_cursor (--format json prints it).\n"
+                     "Pages stay consistent while new articles are indexed; a warning says when the index changed");
+  search->add_flag("--collapse", sa.collapse,
+                   "Fold near-identical articles (syndicated copies) into the earliest, with a count of copies");
+  search->add_option("--color", sa.color,
+                     "Mark matched words in bold colour: auto (on a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  search->add_flag("--no-snippets", sa.no_snippets, "Do not show the matched passages");
+  search->add_flag("--no-suggest", sa.no_suggest, "No did-you-mean when a search finds (almost) nothing");
   search->add_option("query", sa.query_parts, "The query (several arguments are joined with spaces)")->required();
+
+  TimelineArgs la;
+  la.db = DefaultDb();
+  auto* timeline = app.add_subcommand("timeline", "Draw how many articles match a query per day, week, month or year:\n"
+                                                  "a bar chart in the terminal, optionally split per actor, topic or\n"
+                                                  "author, and optionally an SVG file.\n"
+                                                  "Example: loupe timeline --db news.loupe --by month --facet actor "
+                                                  "'topic:tariffs' --svg tariffs.svg");
+  timeline->add_option("--db", la.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  timeline->add_option("--by", la.by, "Bucket: day, week (ISO), month (default) or year")
+      ->check(CLI::IsMember({"day", "week", "month", "year"}));
+  timeline->add_option("--facet", la.facet, "Split each bar per actor, topic or author (the --top most frequent)")
+      ->check(CLI::IsMember({"actor", "topic", "author"}));
+  timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::PositiveNumber);
+  timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file");
+  timeline->add_option("--width", la.width, "Columns of the longest bar (default 50)")->check(CLI::Range(10, 400));
+  timeline->add_option("--now", la.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
+  timeline->add_flag("--lenient", la.lenient, "Run the best reading of a faulty query (as search --lenient does)");
+  timeline->add_option("--color", la.color, "Colour the series: auto (default), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  timeline->add_option("--format", la.format, "Output format: text or json (the buckets and counts)")
+      ->check(CLI::IsMember({"text", "json"}));
+  timeline->add_option("query", la.query_parts, "The query (several arguments are joined with spaces)")->required();
 
   StatsArgs ta;
   ta.db = DefaultDb();
@@ -131,6 +170,7 @@ int main(int argc, char** argv) {
   try {
     if (*index) return RunIndex(ia);
     if (*search) return RunSearch(sa);
+    if (*timeline) return RunTimeline(la);
     if (*stats) return RunStats(ta);
     if (*explain) return RunExplain(ea);
     if (*show) return RunShow(wa);

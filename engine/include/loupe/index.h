@@ -64,9 +64,12 @@ struct FacetRequest {
   // Values kept, most frequent first (ties by value). Date facets keep every
   // bucket from the first to the last dated match, empty ones included.
   size_t top = 10;
-  // Also count each bucket or value per value of this field (e.g. a date
-  // histogram per actor): the `split_top` values most frequent over all the
-  // matches, in FacetResult::split_values. kDate as split is not supported.
+  // Also split each bucket or value's count by this field (e.g. a date
+  // histogram per actor) over its `split_top` values most frequent among all
+  // the matches (FacetResult::split_values). A match counts once, under the
+  // first of those values it has, so the split counts of a bucket stack up to
+  // at most its count (the rest have none of them). kDate as split is not
+  // supported.
   bool split = false;
   FacetField split_field = FacetField::kActor;
   size_t split_top = 5;
@@ -76,7 +79,7 @@ struct FacetCount {
   std::string value;  // the actor, topic or author as stored; or the date bucket's label
   uint64_t count = 0;
   Days first_day = 0;  // date facets: the bucket's first day
-  std::vector<uint64_t> split;  // with FacetRequest::split: count per FacetResult::split_values[i]
+  std::vector<uint64_t> split;  // with FacetRequest::split: matches counted under split_values[i]
 };
 
 struct FacetResult {

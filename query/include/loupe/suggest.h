@@ -1,0 +1,47 @@
+// Did you mean: a query with its misspelt words corrected from what the index
+// holds, for searches that found nothing or almost nothing.
+//
+//   auto s = loupe::SuggestCorrection("actor:Besent AND topic:tarrifs", *index, *analyzer, gazetteer);
+//   if (s.ok() && !s->query.empty())  // "actor:Bessent AND topic:tariffs"
+//
+// Each word of the query (outside NOT, not a prefix, fuzzy or exact word, not
+// a date) is looked up in the index's term dictionary for the fields it
+// searches. A word no live document holds, or one held by at most
+// kRareWordDocs documents when a close word is held by far more, is replaced
+// by the closest indexed word within 2 edits (1 for words of 4 bytes or
+// fewer): fewest edits first, then most documents. A name the gazetteer knows
+// is never corrected. Stemmed fields index stems, so the replacement is shown
+// as a word an article holds with that stem ("tarrifs" -> "tariffs", not
+// "tariff"); capitalization of the word's first letter is kept.
+#ifndef LOUPE_SUGGEST_H_
+#define LOUPE_SUGGEST_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/analyzer.h"
+#include "loupe/index.h"
+#include "loupe/query_parser.h"
+#include "loupe/status.h"
+
+namespace loupe {
+
+// A word held by this many documents or fewer is corrected when a word within
+// reach is held by kRareWordRatio times as many.
+inline constexpr uint64_t kRareWordDocs = 2;
+inline constexpr uint64_t kRareWordRatio = 20;
+
+struct Suggestion {
+  std::string query;                 // the corrected query; empty when nothing was corrected
+  std::vector<std::string> changes;  // e.g. "tarrifs -> tariffs", in query order
+};
+
+// Errors: kQuerySyntax when the query does not parse (nothing to suggest
+// from), kCorruption / kIOError from the index.
+Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index, Analyzer& analyzer,
+                                     const Gazetteer* gazetteer = nullptr);
+
+}  // namespace loupe
+
+#endif  // LOUPE_SUGGEST_H_

@@ -1,0 +1,159 @@
+// Did you mean: corrects a query's words from the index's terms (see loupe/suggest.h).
+#include "loupe/suggest.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "builder.h"
+
+namespace loupe {
+namespace {
+
+struct Word {
+  std::string text;
+  size_t offset;
+  std::vector<Field> fields;
+};
+
+// The fields a term or phrase node searches, or none when it is not a word
+// search that can be corrected (dates, sort:, unknown fields).
+std::vector<Field> FieldsOf(const QueryNode& n) {
+  if (n.field.empty()) return {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
+  std::string name = qp::Lower(n.field);
+  if (name == "mentions") return {Field::kTitle, Field::kBody};
+  Field f;
+  if (!ParseFieldName(name, &f) || f == Field::kBody) return {};
+  return {f};
+}
+
+void CollectWords(const QueryNode& n, std::vector<Word>* out) {
+  switch (n.kind) {
+    case QueryNode::Kind::kNot:
+      return;  // a misspelt excluded word excludes nothing; correcting it would cut hits
+    case QueryNode::Kind::kTerm: {
+      const std::string& t = n.text;
+      if (t.empty() || t.back() == '*' || t.find('~') != std::string::npos || t[0] == '=') return;
+      std::vector<Field> fields = FieldsOf(n);
+      if (!fields.empty()) out->push_back({t, n.value_offset, std::move(fields)});
+      return;
+    }
+    case QueryNode::Kind::kPhrase: {
+      std::vector<Field> fields = FieldsOf(n);
+      if (fields.empty()) return;
+      const std::string& t = n.text;
+      for (size_t i = 0; i < t.size();) {
+        while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+        size_t j = i;
+        while (j < t.size() && !std::isspace(static_cast<unsigned char>(t[j]))) ++j;
+        if (j > i) out->push_back({t.substr(i, j - i), n.value_offset + i, fields});
+        i = j;
+      }
+      return;
+    }
+    default:
+      for (const QueryNode& c : n.children) CollectWords(c, out);
+  }
+}
+
+// Documents holding `term` in field f (0 if none).
+Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
+  auto e = index.Expansions(Query::Fuzzy(f, term, 0, 1));
+  if (!e.ok()) return e.status();
+  for (const auto& [t, n] : *e)
+    if (t == term) return n;
+  return uint64_t{0};
+}
+
+// A word an article of the index writes for stem `term` of stemmed field f.
+Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, const std::string& term) {
+  auto hits = index.Search(Query::Term(f, term), {.limit = 1});
+  if (!hits.ok()) return hits.status();
+  if (hits->hits.empty()) return term;
+  const Document& d = hits->hits[0].document;
+  std::vector<std::string_view> texts;
+  if (f == Field::kTitle) texts = {d.title};
+  else if (f == Field::kBody) texts = {d.body};
+  else texts.assign(d.topics.begin(), d.topics.end());
+  std::vector<Token> stemmed, folded;
+  for (std::string_view text : texts) {
+    stemmed.clear();
+    folded.clear();
+    analyzer.Analyze(text, true, 0, &stemmed);
+    analyzer.Analyze(text, false, 0, &folded);
+    if (stemmed.size() != folded.size()) continue;
+    for (size_t i = 0; i < stemmed.size(); ++i)
+      if (stemmed[i].term == term) return folded[i].term;
+  }
+  return term;
+}
+
+}  // namespace
+
+Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index, Analyzer& analyzer,
+                                     const Gazetteer* gazetteer) {
+  auto tree = ParseQuery(query);
+  if (!tree.ok()) return tree.status();
+  std::vector<Word> words;
+  CollectWords(*tree, &words);
+  struct Change {
+    size_t offset, length;
+    std::string text;
+  };
+  std::vector<Change> changes;
+  Suggestion out;
+  std::vector<Token> tokens;
+  for (const Word& w : words) {
+    if (gazetteer && !gazetteer->NamesOf(w.text).empty()) continue;
+    uint64_t df = 0;
+    struct Candidate {
+      std::string term;
+      Field field;
+      size_t edits;
+      uint64_t docs;
+    };
+    std::optional<Candidate> best;
+    bool analyzable = true;
+    for (Field f : w.fields) {
+      tokens.clear();
+      analyzer.AnalyzeField(f, w.text, 0, &tokens);
+      if (tokens.size() != 1) {
+        analyzable = false;  // punctuation only, or several words (e.g. CJK): not corrected
+        break;
+      }
+      const std::string term = tokens[0].term;
+      auto n = DocFreq(index, f, term);
+      if (!n.ok()) return n.status();
+      df = std::max(df, *n);
+      const uint32_t reach = term.size() <= 4 ? 1 : 2;
+      auto near = index.Expansions(Query::Fuzzy(f, term, reach, 64));
+      if (!near.ok()) return near.status();
+      for (const auto& [t, docs] : *near) {
+        if (t == term || docs == 0) continue;
+        size_t edits = qp::EditDistance(t, term);
+        if (!best || edits < best->edits || (edits == best->edits && docs > best->docs))
+          best = Candidate{t, f, edits, docs};
+      }
+    }
+    if (!analyzable || !best || df > kRareWordDocs) continue;
+    if (df > 0 && best->docs < kRareWordRatio * df) continue;
+    std::string surface = best->term;
+    if (Analyzer::IsStemmed(best->field)) {
+      auto s = SurfaceOf(index, analyzer, best->field, best->term);
+      if (!s.ok()) return s.status();
+      surface = *s;
+    }
+    if (std::isupper(static_cast<unsigned char>(w.text[0])) && std::islower(static_cast<unsigned char>(surface[0])))
+      surface[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(surface[0])));
+    if (surface == w.text) continue;
+    changes.push_back({w.offset, w.text.size(), surface});
+    out.changes.push_back(w.text + " -> " + surface);
+  }
+  if (changes.empty()) return out;
+  out.query = std::string(query);
+  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.offset > b.offset; });
+  for (const Change& c : changes) out.query.replace(c.offset, c.length, c.text);
+  return out;
+}
+
+}  // namespace loupe

@@ -1,0 +1,640 @@
+#include "cli/chart.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+namespace loupe::cli {
+namespace {
+
+// ---------------------------------------------------------------------------
+// UTF-8 and display columns
+// ---------------------------------------------------------------------------
+
+constexpr uint32_t kReplacement = 0xFFFD;
+
+// Decodes the code point at s[*i] and advances *i past it. Malformed input (truncated,
+// overlong, surrogate or out-of-range sequences) yields U+FFFD and consumes one byte, so
+// decoding always makes progress and never reads past the end.
+uint32_t NextCodePoint(std::string_view s, size_t* i) {
+  unsigned char c = static_cast<unsigned char>(s[*i]);
+  if (c < 0x80) {
+    ++*i;
+    return c;
+  }
+  size_t len;
+  uint32_t cp, min;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2, cp = c & 0x1Fu, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3, cp = c & 0x0Fu, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4, cp = c & 0x07u, min = 0x10000;
+  } else {
+    ++*i;
+    return kReplacement;
+  }
+  if (s.size() - *i < len) {
+    ++*i;
+    return kReplacement;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    unsigned char d = static_cast<unsigned char>(s[*i + k]);
+    if ((d & 0xC0) != 0x80) {
+      ++*i;
+      return kReplacement;
+    }
+    cp = (cp << 6) | (d & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++*i;
+    return kReplacement;
+  }
+  *i += len;
+  return cp;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Labels and names come from indexed documents. Raw control characters could drive the
+// terminal (escape sequences) or make the SVG ill-formed XML, and bidi overrides would
+// scramble the label column, so they are replaced; whitespace controls become spaces.
+std::string Clean(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp = NextCodePoint(s, &i);
+    if (cp == '\t' || cp == '\n' || cp == '\r') {
+      cp = ' ';
+    } else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFFFE || cp == 0xFFFF) {
+      cp = kReplacement;
+    }
+    AppendUtf8(cp, &out);
+  }
+  return out;
+}
+
+// Columns a terminal gives a code point: 0 for combining marks and zero-width characters,
+// 2 for East Asian wide and fullwidth characters (CJK, Hangul, kana, fullwidth forms, most
+// emoji), 1 otherwise. A compact subset of Unicode's EastAsianWidth W/F classes.
+int CodePointWidth(uint32_t cp) {
+  struct Range {
+    uint32_t lo, hi;
+  };
+  static constexpr Range kZero[] = {
+      {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A}, {0x064B, 0x065F},  {0x0E31, 0x0E31},
+      {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200F},  {0x2060, 0x2064},
+      {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF}};
+  static constexpr Range kWide[] = {
+      {0x1100, 0x115F},   {0x231A, 0x231B},   {0x2329, 0x232A},  {0x23E9, 0x23EC}, {0x2614, 0x2615}, {0x2E80, 0x303E},
+      {0x3041, 0x33FF},   {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},  {0xA000, 0xA4CF}, {0xA960, 0xA97F}, {0xAC00, 0xD7A3},
+      {0xF900, 0xFAFF},   {0xFE10, 0xFE19},   {0xFE30, 0xFE6F},  {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+      {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD}};
+  for (const Range& r : kZero)
+    if (cp >= r.lo && cp <= r.hi) return 0;
+  for (const Range& r : kWide)
+    if (cp >= r.lo && cp <= r.hi) return 2;
+  return 1;
+}
+
+int DisplayWidth(std::string_view s) {
+  int w = 0;
+  for (size_t i = 0; i < s.size();) w += CodePointWidth(NextCodePoint(s, &i));
+  return w;
+}
+
+// s cut to at most max_cols columns, ending in "…" when something was cut.
+std::string Truncate(const std::string& s, int max_cols) {
+  if (DisplayWidth(s) <= max_cols) return s;
+  if (max_cols <= 0) return "";
+  std::string out;
+  int w = 0;
+  for (size_t i = 0; i < s.size();) {
+    size_t start = i;
+    int cw = CodePointWidth(NextCodePoint(s, &i));
+    if (w + cw > max_cols - 1) break;
+    out.append(s, start, i - start);
+    w += cw;
+  }
+  return out + "…";
+}
+
+std::string PadRight(const std::string& s, int cols) {
+  return s + std::string(static_cast<size_t>(std::max(0, cols - DisplayWidth(s))), ' ');
+}
+
+// ---------------------------------------------------------------------------
+// Chart data, normalised once for both renderers
+// ---------------------------------------------------------------------------
+
+struct Table {
+  std::vector<std::string> labels;            // cleaned
+  std::vector<std::string> names;             // cleaned, one per series (at least one)
+  std::vector<std::vector<uint64_t>> values;  // [series][bucket], exactly labels.size() wide
+  std::vector<uint64_t> totals;               // per bucket
+  uint64_t max = 0;                           // largest total
+};
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+// Tolerates callers that break the documented shape (no series, short or long value
+// vectors) by treating missing values as zero, since a chart is never worth a crash.
+Table Normalize(const Chart& chart) {
+  Table t;
+  for (const std::string& l : chart.labels) t.labels.push_back(Clean(l));
+  size_t n = t.labels.size();
+  for (const ChartSeries& s : chart.series) {
+    t.names.push_back(Clean(s.name));
+    std::vector<uint64_t> v = s.values;
+    v.resize(n, 0);
+    t.values.push_back(std::move(v));
+  }
+  if (t.names.empty()) {
+    t.names.emplace_back();
+    t.values.emplace_back(n, 0);
+  }
+  t.totals.assign(n, 0);
+  for (const auto& v : t.values)
+    for (size_t i = 0; i < n; ++i) t.totals[i] = SaturatingAdd(t.totals[i], v[i]);
+  for (uint64_t total : t.totals) t.max = std::max(t.max, total);
+  return t;
+}
+
+std::string Caption(const std::string& unit) { return unit.empty() ? "articles" : "articles per " + unit; }
+
+// ---------------------------------------------------------------------------
+// Terminal
+// ---------------------------------------------------------------------------
+
+// kEighths[k] is a left-aligned block k/8 of a column wide.
+constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"};
+// Fills told apart without colour. Shades have no partial forms, so bars drawn with them
+// are rounded to whole columns.
+constexpr const char* kFills[] = {"█", "▓", "▒", "░", "▚", "▞", "▄", "▀"};
+// ANSI 256-colour approximations of the SVG palette below, in the same order, so a series
+// looks alike in both outputs.
+constexpr int kAnsiColors[] = {32, 214, 36, 175, 74, 166, 227, 246, 24, 136, 29, 132, 67, 130, 142, 240};
+constexpr size_t kPaletteSize = sizeof(kAnsiColors) / sizeof(kAnsiColors[0]);
+constexpr size_t kFillCount = sizeof(kFills) / sizeof(kFills[0]);
+constexpr const char* kReset = "\x1b[0m";
+
+std::string Sgr(int fg, int bg) {
+  std::string s = "\x1b[38;5;" + std::to_string(fg);
+  if (bg >= 0) s += ";48;5;" + std::to_string(bg);
+  return s + "m";
+}
+
+// The first series whose cumulative end is past unit u (series with no units never match).
+size_t SeriesAt(const std::vector<int64_t>& ends, int64_t u) {
+  for (size_t s = 0; s < ends.size(); ++s)
+    if (ends[s] > u) return s;
+  return ends.size() - 1;
+}
+
+// One bar. ends[s] is where series s stops, in units of 1/units_per_cell column (8 for
+// eighth blocks, 1 for whole columns); series s starts where s - 1 ends.
+std::string DrawBar(const std::vector<int64_t>& ends, int64_t units_per_cell, bool color) {
+  const int64_t end = ends.back();
+  const bool several = ends.size() > 1;
+  std::string out, state;
+  for (int64_t lo = 0; lo < end; lo += units_per_cell) {
+    const int64_t hi = std::min(lo + units_per_cell, end);
+    const size_t first = SeriesAt(ends, lo), last = SeriesAt(ends, hi - 1);
+    std::string glyph, sgr;
+    if (units_per_cell == 1) {
+      glyph = several ? kFills[first % kFillCount] : kEighths[8];
+    } else if (first == last || !color) {
+      glyph = kEighths[hi - lo];
+      if (color) sgr = Sgr(kAnsiColors[first % kPaletteSize], -1);
+    } else if (hi - lo == units_per_cell) {
+      // A full column where one series gives way to the next: the eighth block draws the
+      // first in the foreground colour and the background colour shows the next through.
+      glyph = kEighths[ends[first] - lo];
+      sgr = Sgr(kAnsiColors[first % kPaletteSize], kAnsiColors[last % kPaletteSize]);
+    } else {
+      // The partial last column has no background to spare; it takes the larger share.
+      size_t major = ends[first] - lo >= hi - ends[first] ? first : last;
+      glyph = kEighths[hi - lo];
+      sgr = Sgr(kAnsiColors[major % kPaletteSize], -1);
+    }
+    if (sgr != state) {
+      if (!state.empty() && state.find(";48;") != std::string::npos) out += kReset;
+      out += sgr;
+      state = sgr;
+    }
+    out += glyph;
+  }
+  if (!state.empty()) out += kReset;
+  return out;
+}
+
+// Writes s into row at column col (ASCII only), growing the row as needed.
+void Place(std::string* row, size_t col, const std::string& s) {
+  if (row->size() < col + s.size()) row->resize(col + s.size(), ' ');
+  row->replace(col, s.size(), s);
+}
+
+}  // namespace
+
+std::string RenderTerminalChart(const Chart& chart, int width, bool color) {
+  const Table t = Normalize(chart);
+  const size_t n = t.labels.size();
+  width = std::max(width, 1);
+  const bool several = t.names.size() > 1;
+
+  int label_w = 0, count_w = 1;
+  for (const std::string& l : t.labels) label_w = std::max(label_w, DisplayWidth(l));
+  for (uint64_t total : t.totals) count_w = std::max(count_w, static_cast<int>(std::to_string(total).size()));
+  const int line_w = label_w + 2 + width + 1 + count_w;
+  const std::string indent(static_cast<size_t>(label_w + 1), ' ');
+
+  std::string out;
+  std::string title = Clean(chart.title);
+  if (!title.empty()) out += Truncate(title, line_w) + "\n";
+  if (n == 0) return out + "no matches\n";
+
+  if (several) {
+    // Items wrap to the line width; an item too long for a line of its own is shortened.
+    const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
+    const std::string lead = avail == line_w ? "" : indent;
+    std::string line;
+    int used = 0;
+    for (size_t s = 0; s < t.names.size(); ++s) {
+      std::string name = t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
+      name = Truncate(name, avail - 2);
+      int item_w = 2 + DisplayWidth(name);
+      std::string swatch = color ? Sgr(kAnsiColors[s % kPaletteSize], -1) + "█" + kReset : kFills[s % kFillCount];
+      if (used > 0 && used + 2 + item_w > avail) {
+        out += lead + line + "\n";
+        line.clear();
+        used = 0;
+      }
+      if (used > 0) {
+        line += "  ";
+        used += 2;
+      }
+      line += swatch + " " + name;
+      used += item_w;
+    }
+    out += lead + line + "\n";
+  }
+
+  // Without colour, several series are told apart by shade characters, which come only
+  // in whole columns; otherwise bars are measured in eighths of a column.
+  const int64_t units_per_cell = several && !color ? 1 : 8;
+  const long double full = static_cast<long double>(width) * units_per_cell;
+  for (size_t i = 0; i < n; ++i) {
+    std::string line = PadRight(t.labels[i], label_w) + " │";
+    if (t.totals[i] > 0) {
+      std::vector<int64_t> ends;
+      uint64_t cum = 0;
+      for (const auto& v : t.values) {
+        cum = SaturatingAdd(cum, v[i]);
+        ends.push_back(std::llround(static_cast<long double>(cum) * full / static_cast<long double>(t.max)));
+      }
+      // A non-zero count must never look like a zero one.
+      ends.back() = std::max<int64_t>(ends.back(), 1);
+      line += DrawBar(ends, units_per_cell, color);
+    }
+    out += line + " " + std::to_string(t.totals[i]) + "\n";
+  }
+
+  // The axis: ticks and numbers at 0, the middle and the maximum. Column 0 of `numbers`
+  // is the axis corner; bar column c is column c + 1 and ends at the maximum's boundary.
+  std::vector<std::string> rule(static_cast<size_t>(width), "─");
+  std::string numbers = "0";
+  if (t.max > 0) {
+    const std::string max_s = std::to_string(t.max);
+    const size_t max_col = std::max<size_t>(2, static_cast<size_t>(width) + 1 - std::min<size_t>(max_s.size(), width));
+    Place(&numbers, max_col, max_s);
+    rule.back() = "┬";
+    const uint64_t mid = t.max / 2;
+    const int64_t mid_cell = std::llround(static_cast<long double>(mid) * width / t.max) - 1;
+    if (mid > 0 && mid_cell >= 0 && mid_cell < width - 1) {
+      const std::string mid_s = std::to_string(mid);
+      const int64_t start = mid_cell + 1 - static_cast<int64_t>(mid_s.size() - 1) / 2;
+      if (start >= 2 && start + static_cast<int64_t>(mid_s.size()) < static_cast<int64_t>(max_col)) {
+        Place(&numbers, static_cast<size_t>(start), mid_s);
+        rule[static_cast<size_t>(mid_cell)] = "┬";
+      }
+    }
+  }
+  out += indent + "└";
+  for (const std::string& r : rule) out += r;
+  out += "\n" + indent + numbers + "\n";
+  const std::string caption = Caption(Clean(chart.unit));
+  const int caption_w = DisplayWidth(caption);
+  out += (label_w + 1 + caption_w <= line_w ? indent
+                                            : std::string(static_cast<size_t>(std::max(0, line_w - caption_w)), ' ')) +
+         Truncate(caption, line_w) + "\n";
+  return out;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// SVG
+// ---------------------------------------------------------------------------
+
+// Okabe & Ito's colour-blind-safe palette, with grey instead of black so the eighth series
+// does not read as an axis, then the same hues darkened: the second eight differ from the
+// first in lightness, which colour-blind readers see too. Past sixteen series colours repeat.
+constexpr const char* kSvgColors[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                                      "#F0E442", "#8C8C8C", "#00446B", "#8A5F00", "#005F45", "#7A4964",
+                                      "#33698A", "#803800", "#908928", "#545454"};
+static_assert(sizeof(kSvgColors) / sizeof(kSvgColors[0]) == kPaletteSize, "one terminal colour per SVG colour");
+
+std::string Escape(const std::string& raw) {
+  std::string out;
+  for (char c : Clean(raw)) {
+    const char* entity = c == '&'    ? "&amp;"
+                         : c == '<'  ? "&lt;"
+                         : c == '>'  ? "&gt;"
+                         : c == '"'  ? "&quot;"
+                         : c == '\'' ? "&apos;"
+                                     : nullptr;
+    if (entity) {
+      out += entity;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// A coordinate with at most two decimals, written without the C locale's help (the
+// program's locale might use a decimal comma).
+std::string Num(double x) {
+  if (!std::isfinite(x)) return "0";
+  long long v = std::llround(x * 100);
+  std::string s = v < 0 ? "-" : "";
+  unsigned long long a = v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
+  s += std::to_string(a / 100);
+  unsigned long long frac = a % 100;
+  if (frac != 0) {
+    s += '.';
+    s += static_cast<char>('0' + frac / 10);
+    if (frac % 10 != 0) s += static_cast<char>('0' + frac % 10);
+  }
+  return s;
+}
+
+// 12345 -> "12,345", for tick labels.
+std::string Grouped(uint64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// Rough rendered width of text: about 0.62 em per column in common sans-serif fonts (wide
+// characters count two columns). Used only to keep labels apart, so erring wide is fine.
+double TextPx(const std::string& s, double font_px) { return DisplayWidth(s) * 0.62 * font_px; }
+
+std::string FitPx(const std::string& s, double max_px, double font_px) {
+  return Truncate(s, static_cast<int>(max_px / (0.62 * font_px)));
+}
+
+struct Ticks {
+  uint64_t step = 1;
+  int count = 3;  // intervals; the ticks are 0, step, ..., count * step
+};
+
+// The smallest 1-2-5 step that covers max in at most five intervals. The step before it
+// needed six or more, and steps grow at most 2.5-fold, so this leaves at least three
+// intervals (four ticks) -- except for maxima below 3, which are padded out to 0..3
+// because counts have no fractional ticks.
+Ticks NiceTicks(uint64_t max) {
+  Ticks t;
+  if (max <= 3) return t;
+  static constexpr uint64_t kMantissas[] = {1, 2, 5};
+  for (uint64_t p = 1;; p *= 10) {
+    for (uint64_t m : kMantissas) {
+      uint64_t step = m * p;
+      uint64_t intervals = max / step + (max % step != 0);
+      if (intervals <= 5) {
+        t.step = step;
+        t.count = static_cast<int>(std::max<uint64_t>(intervals, 3));
+        return t;
+      }
+    }
+    if (p > UINT64_MAX / 100) break;
+  }
+  t.step = max / 5 + 1;
+  t.count = 5;
+  return t;
+}
+
+// The label step to use when at least min_every is needed: for calendar units a step that
+// keeps shown labels on a familiar cadence (weekly days, quarterly months), else 1-2-5.
+size_t LabelStep(size_t min_every, std::string unit) {
+  if (min_every <= 1) return 1;
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
+  std::vector<size_t> steps;
+  if (unit == "day")
+    steps = {1, 2, 7, 14, 28};
+  else if (unit == "week")
+    steps = {1, 2, 4, 13, 26, 52};
+  else if (unit == "month")
+    steps = {1, 2, 3, 6, 12};
+  else if (unit == "hour")
+    steps = {1, 2, 3, 6, 12, 24};
+  if (!steps.empty()) {
+    for (size_t k : steps)
+      if (k >= min_every) return k;
+    return (min_every + steps.back() - 1) / steps.back() * steps.back();
+  }
+  for (size_t p = 1; p <= SIZE_MAX / 10; p *= 10)
+    for (size_t m : {1, 2, 5})
+      if (m * p >= min_every) return m * p;
+  return min_every;
+}
+
+}  // namespace
+
+std::string RenderSvg(const Chart& chart, int width, int height) {
+  const Table t = Normalize(chart);
+  const size_t n = t.labels.size();
+  const bool several = t.names.size() > 1;
+  const double w = std::max(width, 1), h = std::max(height, 1);
+  constexpr double kPad = 12, kTitlePx = 16, kFontPx = 12, kSmallPx = 11;
+
+  std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + Num(w) + "\" height=\"" + Num(h) +
+         "\" viewBox=\"0 0 " + Num(w) + " " + Num(h) +
+         "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"" + Num(kFontPx) + "\">\n";
+  svg += "<rect x=\"0\" y=\"0\" width=\"" + Num(w) + "\" height=\"" + Num(h) + "\" fill=\"#ffffff\"/>\n";
+
+  // Header: title, then the legend wrapped into rows.
+  double y = kPad;
+  const std::string title = Clean(chart.title);
+  if (!title.empty()) {
+    svg += "<text x=\"" + Num(w / 2) + "\" y=\"" + Num(y + kTitlePx) + "\" text-anchor=\"middle\" font-size=\"" +
+           Num(kTitlePx) + "\" font-weight=\"bold\" fill=\"#222222\">" + Escape(FitPx(title, w - 2 * kPad, kTitlePx)) +
+           "</text>\n";
+    y += kTitlePx + 10;
+  }
+  if (several) {
+    constexpr double kSwatch = 10, kRow = 18, kGap = 18;
+    double x = kPad;
+    for (size_t s = 0; s < t.names.size(); ++s) {
+      std::string name = t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
+      name = FitPx(name, std::max(40.0, w - 2 * kPad - kSwatch - 6), kFontPx);
+      double item = kSwatch + 6 + TextPx(name, kFontPx);
+      if (x > kPad && x + item > w - kPad) {
+        x = kPad;
+        y += kRow;
+      }
+      svg += "<rect x=\"" + Num(x) + "\" y=\"" + Num(y + 3) + "\" width=\"" + Num(kSwatch) + "\" height=\"" +
+             Num(kSwatch) + "\" fill=\"" + kSvgColors[s % kPaletteSize] + "\"/>";
+      svg += "<text x=\"" + Num(x + kSwatch + 6) + "\" y=\"" + Num(y + 12) + "\" fill=\"#222222\">" + Escape(name) +
+             "</text>\n";
+      x += item + kGap;
+    }
+    y += kRow + 4;
+  }
+  const double top = y + 8;  // room for the half of the top tick label above its grid line
+
+  // Left: y caption (rotated) and tick labels.
+  const Ticks ticks = NiceTicks(t.max);
+  const long double axis_top = static_cast<long double>(ticks.step) * ticks.count;
+  std::vector<std::string> tick_labels;
+  double tick_w = 0;
+  for (int i = 0; i <= ticks.count; ++i) {
+    tick_labels.push_back(Grouped(ticks.step * static_cast<uint64_t>(i)));
+    tick_w = std::max(tick_w, TextPx(tick_labels.back(), kSmallPx));
+  }
+  const double caption_x = kPad + kFontPx;  // baseline of the rotated y caption
+  double x0 = caption_x + 8 + tick_w + 8;
+  const double x1 = std::max(x0 + 1, w - kPad);
+
+  // Bottom: x labels, thinned and, when long, rotated; then the x caption.
+  std::vector<std::string> shown;
+  double label_w = 0;
+  for (const std::string& l : t.labels) {
+    shown.push_back(FitPx(l, 110, kSmallPx));
+    label_w = std::max(label_w, TextPx(shown.back(), kSmallPx));
+  }
+  double slot = n > 0 ? (x1 - x0) / static_cast<double>(n) : x1 - x0;
+  size_t every = 1;
+  bool rotate = false;
+  const std::string unit = Clean(chart.unit);
+  // Rotated labels are a baseline apart when their anchors are this far apart horizontally.
+  constexpr double kRotatedSpacing = 2 * kSmallPx;
+  if (n > 0 && label_w + 6 > slot) {
+    // Short labels (years, week numbers) read best level even if few are left; longer ones
+    // turn 45 degrees, which lets neighbours sit about a line height apart.
+    if (label_w <= 3 * kFontPx) {
+      every = LabelStep(static_cast<size_t>(std::ceil((label_w + 6) / slot)), unit);
+    } else {
+      rotate = true;
+      // The first label hangs left of its bar; widen the margin rather than clip it.
+      const double overhang = label_w * 0.7071 - slot / 2 + kPad;
+      if (overhang > x0) {
+        x0 = std::min(overhang, x1 - 1);
+        slot = (x1 - x0) / static_cast<double>(n);
+      }
+      every = LabelStep(static_cast<size_t>(std::ceil(kRotatedSpacing / slot)), unit);
+    }
+  }
+  const double labels_h = n == 0 ? 0 : rotate ? 8 + (label_w + kSmallPx) * 0.7071 : 8 + kSmallPx + 4;
+  const double x_caption_h = unit.empty() ? 0 : kFontPx + 8;
+  const double y1 = std::max(top + 1, h - kPad - x_caption_h - labels_h);
+  const double plot_h = y1 - top;
+
+  // Grid and y ticks.
+  svg += "<g font-size=\"" + Num(kSmallPx) + "\" fill=\"#555555\" text-anchor=\"end\">\n";
+  for (int i = 0; i <= ticks.count; ++i) {
+    const double gy = y1 - plot_h * i / ticks.count;
+    if (i > 0)
+      svg += "<line x1=\"" + Num(x0) + "\" y1=\"" + Num(gy) + "\" x2=\"" + Num(x1) + "\" y2=\"" + Num(gy) +
+             "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>";
+    svg += "<text x=\"" + Num(x0 - 6) + "\" y=\"" + Num(gy + kSmallPx * 0.35) + "\">" + tick_labels[i] + "</text>\n";
+  }
+  svg += "</g>\n";
+
+  // Bars, stacked bottom-up in series order, each segment with its own tooltip.
+  svg += "<g stroke=\"none\">\n";
+  const double gap = slot >= 4 ? slot * 0.2 : 0;
+  for (size_t i = 0; i < n; ++i) {
+    double base = y1;
+    for (size_t s = 0; s < t.values.size(); ++s) {
+      const uint64_t v = t.values[s][i];
+      if (v == 0) continue;
+      // At least a pixel, so a count of 1 next to thousands is still visible.
+      const double bh = std::max(1.0, static_cast<double>(static_cast<long double>(v) / axis_top * plot_h));
+      std::string tip = t.labels[i];
+      if (several) tip += ", " + (t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s]);
+      tip += ": " + std::to_string(v);
+      svg += "<rect x=\"" + Num(x0 + slot * static_cast<double>(i) + gap / 2) + "\" y=\"" + Num(base - bh) +
+             "\" width=\"" + Num(slot - gap) + "\" height=\"" + Num(bh) + "\" fill=\"" + kSvgColors[s % kPaletteSize] +
+             "\"><title>" + Escape(tip) + "</title></rect>\n";
+      base -= bh;
+    }
+  }
+  svg += "</g>\n";
+
+  // Axes over the bars so the baseline stays crisp.
+  svg += "<line x1=\"" + Num(x0) + "\" y1=\"" + Num(top) + "\" x2=\"" + Num(x0) + "\" y2=\"" + Num(y1) +
+         "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+  svg += "<line x1=\"" + Num(x0) + "\" y1=\"" + Num(y1) + "\" x2=\"" + Num(x1) + "\" y2=\"" + Num(y1) +
+         "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+
+  // X labels with a tick under each one shown.
+  if (n > 0) {
+    svg += "<g font-size=\"" + Num(kSmallPx) + "\" fill=\"#333333\" text-anchor=\"" +
+           std::string(rotate ? "end" : "middle") + "\">\n";
+    for (size_t i = 0; i < n; i += every) {
+      const double cx = x0 + slot * (static_cast<double>(i) + 0.5);
+      svg += "<line x1=\"" + Num(cx) + "\" y1=\"" + Num(y1) + "\" x2=\"" + Num(cx) + "\" y2=\"" + Num(y1 + 4) +
+             "\" stroke=\"#333333\" stroke-width=\"1\"/>";
+      if (rotate) {
+        const double ly = y1 + 10;
+        svg += "<text x=\"" + Num(cx + 3) + "\" y=\"" + Num(ly) + "\" transform=\"rotate(-45 " + Num(cx + 3) + " " +
+               Num(ly) + ")\">" + Escape(shown[i]) + "</text>\n";
+      } else {
+        svg += "<text x=\"" + Num(cx) + "\" y=\"" + Num(y1 + 8 + kSmallPx) + "\">" + Escape(shown[i]) + "</text>\n";
+      }
+    }
+    svg += "</g>\n";
+  }
+
+  // Captions: the bucket unit under the x axis, the count up the y axis.
+  if (!unit.empty())
+    svg += "<text x=\"" + Num((x0 + x1) / 2) + "\" y=\"" + Num(h - kPad) +
+           "\" text-anchor=\"middle\" fill=\"#333333\">" + Escape(FitPx(unit, x1 - x0, kFontPx)) + "</text>\n";
+  const double cy = (top + y1) / 2;
+  svg += "<text x=\"" + Num(caption_x) + "\" y=\"" + Num(cy) + "\" transform=\"rotate(-90 " + Num(caption_x) + " " +
+         Num(cy) + ")\" text-anchor=\"middle\" fill=\"#333333\">" +
+         Escape(FitPx(Caption(unit), std::max(plot_h, 1.0), kFontPx)) + "</text>\n";
+
+  if (t.max == 0)
+    svg += "<text x=\"" + Num((x0 + x1) / 2) + "\" y=\"" + Num(cy) + "\" text-anchor=\"middle\" font-size=\"" +
+           Num(kTitlePx) + "\" fill=\"#888888\">no matches</text>\n";
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace loupe::cli

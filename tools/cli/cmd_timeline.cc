@@ -1,0 +1,111 @@
+// loupe timeline --db DIR [--by day|week|month|year] [--facet actor|topic|author]
+//                [--top N] [--svg FILE] [--format text|json] QUERY
+//
+// The volume of matches over time: a date facet over every match of the
+// query (optionally split per actor, topic or author), drawn as a bar chart.
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/chart.h"
+#include "cli/common.h"
+
+namespace loupe::cli {
+
+int RunTimeline(const TimelineArgs& a) {
+  const bool json = a.format == "json";
+  PreparedQuery p;
+  if (int rc = PrepareQuery("timeline", a.db, a.query_parts, a.now, a.lenient, json, "relevance", &p); rc >= 0)
+    return rc;
+  FacetRequest r;
+  r.field = FacetField::kDate;
+  r.unit = a.by == "day" ? DateUnit::kDay : a.by == "week" ? DateUnit::kWeek : a.by == "year" ? DateUnit::kYear
+                                                                                            : DateUnit::kMonth;
+  if (!a.facet.empty()) {
+    r.split = true;
+    r.split_field = a.facet == "topic" ? FacetField::kTopic : a.facet == "author" ? FacetField::kAuthor
+                                                                                   : FacetField::kActor;
+    r.split_top = a.top;
+  }
+  SearchOptions options{.limit = 0};
+  options.facets = {r};
+  auto res = p.index->Search(p.query, options);
+  if (!res.ok()) return Fail("search failed", res.status());
+  if (!json)
+    for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
+  const FacetResult& f = res->facets.at(0);
+
+  // One series per split value, plus "other" for the matches of the rest and
+  // of none; without a split, one series of the totals.
+  Chart chart;
+  chart.title = p.text + " \xE2\x80\x94 articles per " + a.by;  // —
+  chart.unit = a.by;
+  for (const FacetCount& c : f.counts) chart.labels.push_back(c.value);
+  if (f.split_values.empty()) {
+    ChartSeries s;
+    for (const FacetCount& c : f.counts) s.values.push_back(c.count);
+    chart.series.push_back(std::move(s));
+  } else {
+    for (size_t k = 0; k < f.split_values.size(); ++k) {
+      ChartSeries s;
+      s.name = f.split_values[k];
+      for (const FacetCount& c : f.counts) s.values.push_back(c.split[k]);
+      chart.series.push_back(std::move(s));
+    }
+    // An article is drawn once, in the segment of the first drawn value it
+    // names (the most frequent first); "other" holds the bucket's articles
+    // that name none of them, so each bar is the bucket's total.
+    ChartSeries other{"other", {}};
+    bool any = false;
+    for (size_t b = 0; b < f.counts.size(); ++b) {
+      uint64_t drawn = 0;
+      for (size_t k = 0; k < f.split_values.size(); ++k) drawn += f.counts[b].split[k];
+      uint64_t rest = f.counts[b].count > drawn ? f.counts[b].count - drawn : 0;
+      other.values.push_back(rest);
+      any |= rest > 0;
+    }
+    if (any) chart.series.push_back(std::move(other));
+  }
+
+  if (!a.svg.empty()) {
+    std::ofstream out(a.svg, std::ios::binary | std::ios::trunc);
+    out << RenderSvg(chart);
+    out.close();
+    if (!out) {
+      std::cerr << "loupe: timeline: cannot write " << a.svg << " (check the folder exists and is writable)\n";
+      return kExitIndex;
+    }
+  }
+  if (json) {
+    nlohmann::ordered_json buckets = nlohmann::ordered_json::array();
+    for (const FacetCount& c : f.counts) {
+      nlohmann::ordered_json b = {{"bucket", c.value}, {"from", FormatIsoDate(c.first_day)}, {"count", c.count}};
+      if (!f.split_values.empty()) {
+        nlohmann::ordered_json by = nlohmann::ordered_json::object();
+        for (size_t k = 0; k < f.split_values.size(); ++k) by[f.split_values[k]] = c.split[k];
+        b["by_" + a.facet] = by;
+      }
+      buckets.push_back(std::move(b));
+    }
+    nlohmann::ordered_json out = {{"query", p.text}, {"by", a.by}, {"total", res->total},
+                                  {"undated", f.missing}, {"buckets", buckets}};
+    if (!a.facet.empty()) out[a.facet] = f.split_values;
+    if (!a.svg.empty()) out["svg"] = a.svg;
+    if (!p.diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(p.text, p.diagnostics);
+    PrintJson(out);
+  } else {
+    std::cout << RenderTerminalChart(chart, a.width, UseColor(a.color));
+    std::cout << res->total << " matching article" << (res->total == 1 ? "" : "s");
+    if (f.missing) std::cout << ", " << f.missing << " undated (not drawn)";
+    std::cout << "\n";
+    if (!a.svg.empty()) std::cout << "wrote " << a.svg << "\n";
+  }
+  if (res->total == 0) {
+    if (!json) std::cerr << "loupe: no documents match: " << p.text << "\n";
+    return kExitNoHits;
+  }
+  return kExitOk;
+}
+
+}  // namespace loupe::cli
