@@ -56,6 +56,32 @@ void CollectWords(const QueryNode& n, std::vector<Word>* out) {
   }
 }
 
+// Edits between a and b, a swap of two neighbouring bytes counting one
+// ("tlaks" is one edit from "talks"): the optimal string alignment distance.
+size_t Edits(std::string_view a, std::string_view b) {
+  const size_t n = a.size(), m = b.size();
+  std::vector<size_t> d((n + 1) * (m + 1));
+  auto at = [&](size_t i, size_t j) -> size_t& { return d[i * (m + 1) + j]; };
+  for (size_t i = 0; i <= n; ++i) at(i, 0) = i;
+  for (size_t j = 0; j <= m; ++j) at(0, j) = j;
+  for (size_t i = 1; i <= n; ++i)
+    for (size_t j = 1; j <= m; ++j) {
+      at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
+    }
+  return at(n, m);
+}
+
+// How good a replacement is: its documents, divided by ten per edit, so that
+// a much more frequent word two edits away beats a rare one at one edit
+// ("tarrifs": "tariffs" in 52 articles over "tarifs" in 1).
+double Weight(uint64_t docs, size_t edits) {
+  double w = static_cast<double>(docs);
+  for (size_t i = 0; i < edits; ++i) w /= 10;
+  return w;
+}
+
 // Documents holding `term` in field f (0 if none).
 Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
   auto e = index.Expansions(Query::Fuzzy(f, term, 0, 1));
@@ -125,13 +151,17 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
       auto n = DocFreq(index, f, term);
       if (!n.ok()) return n.status();
       df = std::max(df, *n);
-      const uint32_t reach = term.size() <= 4 ? 1 : 2;
-      auto near = index.Expansions(Query::Fuzzy(f, term, reach, 64));
+      if (term.size() < 3) continue;  // too short to tell a typo from another word
+      // Levenshtein reach 2 finds every word one swap away too.
+      const size_t reach = term.size() <= 4 ? 1 : 2;
+      auto near = index.Expansions(Query::Fuzzy(f, term, 2, 256));
       if (!near.ok()) return near.status();
       for (const auto& [t, docs] : *near) {
         if (t == term || docs == 0) continue;
-        size_t edits = qp::EditDistance(t, term);
-        if (!best || edits < best->edits || (edits == best->edits && docs > best->docs))
+        size_t edits = Edits(t, term);
+        if (edits > reach) continue;
+        if (!best || Weight(docs, edits) > Weight(best->docs, best->edits) ||
+            (Weight(docs, edits) == Weight(best->docs, best->edits) && t < best->term))
           best = Candidate{t, f, edits, docs};
       }
     }

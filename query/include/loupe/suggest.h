@@ -8,8 +8,9 @@
 // a date) is looked up in the index's term dictionary for the fields it
 // searches. A word no live document holds, or one held by at most
 // kRareWordDocs documents when a close word is held by far more, is replaced
-// by the closest indexed word within 2 edits (1 for words of 4 bytes or
-// fewer): fewest edits first, then most documents. A name the gazetteer knows
+// by an indexed word within 2 edits (1 for words of 4 bytes or fewer; a swap
+// of neighbouring letters is one edit), the one with the most documents after
+// dividing by ten per edit. A name the gazetteer knows
 // is never corrected. Stemmed fields index stems, so the replacement is shown
 // as a word an article holds with that stem ("tarrifs" -> "tariffs", not
 // "tariff"); capitalization of the word's first letter is kept.
