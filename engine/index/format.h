@@ -93,7 +93,7 @@ bool DecodePositionsBlock(std::string_view in, const uint32_t* counts, size_t n,
 struct DocValues {
   Days date = kNoDate;
   uint32_t lengths[kNumFields] = {};  // tokens per field (BM25 length norm)
-  uint64_t fingerprint = 0;  // SimHash of the body's word shingles (simhash.h); 0: none
+  uint64_t fingerprint = 0;  // MinHash of the body's word shingles (fingerprint.h); 0: none
 };
 inline constexpr size_t kDocValuesSize = 4 + 4 * kNumFields + 8;
 std::string EncodeDocValues(const DocValues& v);

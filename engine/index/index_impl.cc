@@ -19,7 +19,7 @@
 
 #include "index/doc_store.h"
 #include "index/format.h"
-#include "index/simhash.h"
+#include "index/fingerprint.h"
 #include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
@@ -422,7 +422,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   {
     // Sentence marks follow the words; the fingerprint is of the words alone.
     const int body = static_cast<int>(Field::kBody);
-    slot->values.fingerprint = SimHash(slot->hashes[body].data(), slot->values.lengths[body]);
+    slot->values.fingerprint = Fingerprint(slot->hashes[body].data(), slot->values.lengths[body]);
   }
   field(Field::kAuthor, {doc.author});
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
@@ -1091,13 +1091,14 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   FacetCounter facets(options.facets, dt, facet_table.get());
 
   // Top-k: a min-heap of the best (offset + limit) hits by key (the score, or a
-  // date made "higher is better"); worse = lower key, then higher doc.
+  // date made "higher is better"). before(a, b): a ranks before b (higher
+  // key, then lower doc), so the heap's top is the worst hit kept.
   struct Entry {
     double key;
     double score;
     uint32_t doc;
   };
-  auto worse = [](const Entry& a, const Entry& b) { return a.key != b.key ? a.key > b.key : a.doc < b.doc; };
+  auto before = [](const Entry& a, const Entry& b) { return a.key != b.key ? a.key > b.key : a.doc < b.doc; };
   const bool by_date = options.sort != SortOrder::kRelevance;
   auto date_key = [&](uint32_t doc) {
     Days d = doc < dt.dates.size() ? dt.dates[doc] : format::kNoDate;
@@ -1107,7 +1108,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   const Entry cursor_entry{after.key, 0, after.doc};
   // The documents a chain of pages shows: those that existed at its first page.
   const uint32_t max_doc = has_after ? after.max_doc : dt.max_doc;
-  std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
+  std::priority_queue<Entry, std::vector<Entry>, decltype(before)> heap(before);
   size_t k = options.offset + options.limit;
   if (k < options.offset) k = SIZE_MAX;  // overflow
   SearchResults res;
@@ -1141,19 +1142,19 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     }
     if (by_date) {
       e.key = date_key(e.doc);
-      if (has_after && !worse(e, cursor_entry)) continue;
+      if (has_after && !before(cursor_entry, e)) continue;
       ++after_cursor;
-      if (k == 0 || (heap.size() == k && !worse(e, heap.top()))) continue;  // not scored unless it enters
+      if (k == 0 || (heap.size() == k && !before(e, heap.top()))) continue;  // not scored unless it enters
       e.score = root.Score();
     } else {
       e.key = e.score = root.Score();
-      if (has_after && !worse(e, cursor_entry)) continue;
+      if (has_after && !before(cursor_entry, e)) continue;
       ++after_cursor;
     }
     if (k == 0) continue;
     if (heap.size() < k) {
       heap.push(e);
-    } else if (worse(e, heap.top())) {
+    } else if (before(e, heap.top())) {
       heap.pop();
       heap.push(e);
     } else {
@@ -1169,8 +1170,9 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   }
   if (!error.ok()) return error;
 
-  // Collapse: union near-identical fingerprints (agreeing on one 16-bit band
-  // whole, then within kNearBits), then one entry per group.
+  // Collapse: matches whose fingerprints agree on a 2-byte band are
+  // candidates; those whose stored bodies' shingle sets are kNearJaccard
+  // alike are joined into one group.
   std::unordered_map<uint32_t, std::vector<uint32_t>> members;  // representative -> the others, best first
   if (options.collapse) {
     std::vector<uint32_t> parent(all.size());
@@ -1178,6 +1180,28 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     auto find = [&](uint32_t x) {
       while (parent[x] != x) x = parent[x] = parent[parent[x]];
       return x;
+    };
+    std::unordered_map<uint32_t, std::vector<uint64_t>> shingles;  // entry -> its body's shingles
+    std::unique_ptr<Analyzer> analyzer;
+    format::DocBlockReader reader;
+    auto shingles_of = [&](uint32_t i) -> Result<const std::vector<uint64_t>*> {
+      auto it = shingles.find(i);
+      if (it != shingles.end()) return &it->second;
+      if (!analyzer) {
+        auto a = Analyzer::Create();
+        if (!a.ok()) return a.status();
+        analyzer = std::move(*a);
+      }
+      std::string_view v;
+      Document d;
+      Status s = reader.Read(**txn, all[i].doc, &v);
+      if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
+      if (!format::DecodeStoredDoc(v, &d)) return Status::Corruption("stored document unreadable; rebuild the index");
+      std::vector<Token> tokens;
+      analyzer->AnalyzeField(Field::kBody, d.body, 0, &tokens);
+      std::vector<uint64_t> words(tokens.size());
+      for (size_t t = 0; t < tokens.size(); ++t) words[t] = TermTable::Hash(Field::kBody, tokens[t].term);
+      return &(shingles[i] = Shingles(words.data(), words.size()));
     };
     for (int band = 0; band < 4; ++band) {
       std::unordered_map<uint16_t, std::vector<uint32_t>> buckets;
@@ -1188,8 +1212,12 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       for (auto& [band_bits, list] : buckets)
         for (size_t x = 0; x < list.size(); ++x)
           for (size_t y = x + 1; y < list.size(); ++y) {
-            uint64_t a = dt.fingerprints[all[list[x]].doc], b = dt.fingerprints[all[list[y]].doc];
-            if (__builtin_popcountll(a ^ b) <= kNearBits) parent[find(list[x])] = find(list[y]);
+            if (find(list[x]) == find(list[y])) continue;
+            auto a = shingles_of(list[x]);
+            if (!a.ok()) return a.status();
+            auto b = shingles_of(list[y]);
+            if (!b.ok()) return b.status();
+            if (Jaccard(**a, **b) >= kNearJaccard) parent[find(list[x])] = find(list[y]);
           }
     }
     auto earlier = [&](uint32_t a, uint32_t b) {  // entries' documents: earliest date, undated last, then id
@@ -1204,12 +1232,12 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       uint32_t rep = list[0], best = list[0];
       for (uint32_t i : list) {
         if (earlier(i, rep)) rep = i;
-        if (worse(all[best], all[i])) best = i;
+        if (before(all[i], all[best])) best = i;
       }
       Entry e = all[rep];
       if (!by_date) e.key = e.score = all[best].score;  // ranked where its best copy ranks
       std::vector<uint32_t> others;
-      std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return worse(all[b], all[a]); });
+      std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return before(all[a], all[b]); });
       for (uint32_t i : list)
         if (i != rep) others.push_back(all[i].doc);
       if (!others.empty()) members[e.doc] = std::move(others);
@@ -1217,12 +1245,12 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     }
     res.total = folded.size();
     for (const Entry& e : folded) {
-      if (has_after && !worse(e, cursor_entry)) continue;
+      if (has_after && !before(cursor_entry, e)) continue;
       ++after_cursor;
       if (k == 0) continue;
       if (heap.size() < k) {
         heap.push(e);
-      } else if (worse(e, heap.top())) {
+      } else if (before(e, heap.top())) {
         heap.pop();
         heap.push(e);
       }

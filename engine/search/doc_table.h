@@ -23,7 +23,7 @@ struct DocTable {
   // BM25's length part, k1 * (1 - b + b * length / average), per field and code.
   float length_factor[kNumFields][256] = {};
   std::vector<uint64_t> live_bits;                           // bit d of word d / 64: doc d is live
-  std::vector<uint64_t> fingerprints;                        // by doc id: body SimHash (0: none)
+  std::vector<uint64_t> fingerprints;                        // by doc id: body MinHash fingerprint (0: none)
   double avg_length[kNumFields] = {};
 
   bool IsLive(uint32_t doc) const { return doc <= max_doc && (live_bits[doc >> 6] >> (doc & 63) & 1); }

@@ -113,10 +113,12 @@ struct SearchOptions {
   // then move a little with the changed statistics). A malformed cursor, or
   // one made for another sort, is kInvalidArgument.
   std::string after = {};
-  // Fold near-identical bodies (syndicated copies: SimHash fingerprints of
-  // their word shingles at most 3 bits apart) into one hit, the earliest copy
-  // (undated last, then lowest id), ranked where the group's best copy ranks;
-  // Hit::copies counts the others. `total` then counts the groups.
+  // Fold near-identical bodies (syndicated copies: at least 80% of their
+  // three-word shingles in common, found through a MinHash fingerprint stored
+  // per document and checked on the stored bodies) into one hit, the earliest
+  // copy (undated last, then lowest id), ranked and scored as the group's
+  // best copy; Hit::copies counts the others. `total` then counts the groups.
+  // Costs a pass over every match, plus reading the bodies of candidate pairs.
   bool collapse = false;
 };
 

@@ -1,0 +1,376 @@
+// What a search returns besides its top hits: facets and date histograms
+// (checked against counting the matches one by one), paging cursors (across
+// commits), near-duplicate collapse and the date buckets.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "index/fingerprint.h"
+#include "loupe/index.h"
+#include "search/results.h"
+#include "test_util.h"
+
+using namespace loupe;
+using loupe::test::TempDir;
+
+namespace {
+
+const std::vector<std::string> kActors = {"Scott Bessent", "He Lifeng", "Donald Trump", "Xi Jinping", "Jamieson Greer",
+                                          "何立峰"};
+const std::vector<std::string> kTopics = {"tariffs", "trade talks", "rare earths", "chips"};
+const std::vector<std::string> kAuthors = {"", "Wire Desk", "A. Writer", "B. Writer"};
+const std::vector<std::string> kWords = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+                                         "iota", "kappa", "lambda", "mu"};
+
+std::unique_ptr<Index> OpenNew(const TempDir& dir) {
+  auto idx = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(idx.ok());
+  return std::move(*idx);
+}
+
+Document RandomDoc(std::mt19937& rng, int i) {
+  Document d;
+  d.id = "doc" + std::to_string(i);
+  d.title = "title " + kWords[rng() % kWords.size()];
+  for (int w = 0; w < 20; ++w) d.body += kWords[rng() % kWords.size()] + " ";
+  std::set<std::string> actors;
+  for (int a = static_cast<int>(rng() % 4); a > 0; --a) actors.insert(kActors[rng() % kActors.size()]);
+  d.actors.assign(actors.begin(), actors.end());
+  if (rng() % 3) d.topics.push_back(kTopics[rng() % kTopics.size()]);
+  d.author = kAuthors[rng() % kAuthors.size()];
+  if (rng() % 10) d.date = DaysFromCivil(2024, 1, 1) + static_cast<Days>(rng() % 700);
+  return d;
+}
+
+// Every match of q, best first, with its stored fields.
+std::vector<Hit> AllHits(const Index& idx, const Query& q, SortOrder sort = SortOrder::kRelevance) {
+  auto r = idx.Search(q, {.limit = 100000, .sort = sort});
+  REQUIRE(r.ok());
+  REQUIRE(r->hits.size() == r->total);
+  return r->hits;
+}
+
+}  // namespace
+
+TEST_CASE("date buckets: ISO weeks, months and years, with their labels") {
+  CHECK(BucketLabel(BucketStart(DaysFromCivil(2025, 9, 17), DateUnit::kWeek), DateUnit::kWeek) == "2025-W38");
+  CHECK(BucketStart(DaysFromCivil(2025, 9, 17), DateUnit::kWeek) == DaysFromCivil(2025, 9, 15));  // a Monday
+  CHECK(BucketLabel(BucketStart(DaysFromCivil(2024, 12, 30), DateUnit::kWeek), DateUnit::kWeek) == "2025-W01");
+  CHECK(BucketLabel(BucketStart(DaysFromCivil(2021, 1, 3), DateUnit::kWeek), DateUnit::kWeek) == "2020-W53");
+  CHECK(BucketLabel(BucketStart(DaysFromCivil(1969, 12, 31), DateUnit::kWeek), DateUnit::kWeek) == "1970-W01");
+  CHECK(BucketLabel(BucketStart(DaysFromCivil(2025, 2, 28), DateUnit::kMonth), DateUnit::kMonth) == "2025-02");
+  CHECK(BucketLabel(BucketStart(DaysFromCivil(2025, 2, 28), DateUnit::kYear), DateUnit::kYear) == "2025");
+  CHECK(BucketLabel(DaysFromCivil(2025, 2, 28), DateUnit::kDay) == "2025-02-28");
+  CHECK(NextBucket(DaysFromCivil(2024, 12, 1), DateUnit::kMonth) == DaysFromCivil(2025, 1, 1));
+  CHECK(NextBucket(DaysFromCivil(2024, 1, 1), DateUnit::kYear) == DaysFromCivil(2025, 1, 1));
+  // Every day falls in the bucket that starts at or before it and ends after it.
+  for (Days d = DaysFromCivil(2019, 12, 20); d < DaysFromCivil(2021, 1, 10); ++d)
+    for (DateUnit u : {DateUnit::kDay, DateUnit::kWeek, DateUnit::kMonth, DateUnit::kYear}) {
+      Days b = BucketStart(d, u);
+      REQUIRE(b <= d);
+      REQUIRE(NextBucket(b, u) > d);
+      REQUIRE(BucketStart(b, u) == b);
+    }
+}
+
+TEST_CASE("facets count every match, as counting the matches one by one does") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  std::mt19937 rng(7);
+  {
+    auto w = idx->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 400; ++i) REQUIRE((*w)->Add(RandomDoc(rng, i)).ok());
+    REQUIRE((*w)->Commit().ok());
+    // Replace and delete some, so that dead documents exist.
+    for (int i = 0; i < 40; ++i) REQUIRE((*w)->Add(RandomDoc(rng, i * 3)).ok());
+    for (int i = 0; i < 20; ++i) REQUIRE((*w)->Delete("doc" + std::to_string(i * 7 + 1)).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  std::vector<Query> queries = {Query::All(), Query::Term(Field::kBody, "alpha"),
+                                Query::And({Query::Term(Field::kBody, "beta"), Query::Term(Field::kBody, "gamma")}),
+                                Query::Phrase(Field::kActor, {"scott", "bessent"}),
+                                Query::DateRange(DaysFromCivil(2024, 6, 1), DaysFromCivil(2024, 12, 31)),
+                                Query::Term(Field::kBody, "nothing")};
+  for (const Query& q : queries) {
+    INFO(q.ToString());
+    std::vector<Hit> hits = AllHits(*idx, q);
+    // Brute force.
+    std::map<std::string, uint64_t> actors, topics, authors, months, weeks;
+    std::map<std::pair<std::string, std::string>, uint64_t> month_actor;
+    uint64_t undated = 0, no_actor = 0;
+    std::map<std::string, uint64_t> actor_totals;
+    for (const Hit& h : hits)
+      for (const std::string& a : h.document.actors) ++actor_totals[a];
+    for (const Hit& h : hits) {
+      const Document& d = h.document;
+      for (const std::string& a : d.actors) ++actors[a];
+      if (d.actors.empty()) ++no_actor;
+      for (const std::string& t : d.topics) ++topics[t];
+      if (!d.author.empty()) ++authors[d.author];
+      if (!d.date) {
+        ++undated;
+        continue;
+      }
+      months[BucketLabel(BucketStart(*d.date, DateUnit::kMonth), DateUnit::kMonth)]++;
+      weeks[BucketLabel(BucketStart(*d.date, DateUnit::kWeek), DateUnit::kWeek)]++;
+    }
+    FacetRequest month{.field = FacetField::kDate, .unit = DateUnit::kMonth, .top = 10, .split = true,
+                       .split_field = FacetField::kActor, .split_top = 3};
+    SearchOptions o{.limit = 5};
+    o.facets = {{.field = FacetField::kActor, .top = 100}, {.field = FacetField::kTopic, .top = 2},
+                {.field = FacetField::kAuthor}, month, {.field = FacetField::kDate, .unit = DateUnit::kWeek}};
+    auto r = idx->Search(q, o);
+    REQUIRE(r.ok());
+    CHECK(r->total == hits.size());
+    REQUIRE(r->facets.size() == 5);
+    const FacetResult& fa = r->facets[0];
+    CHECK(fa.name == "actor");
+    CHECK(fa.distinct == actors.size());
+    CHECK(fa.missing == no_actor);
+    REQUIRE(fa.counts.size() == actors.size());
+    for (size_t i = 0; i < fa.counts.size(); ++i) {
+      CHECK(fa.counts[i].count == actors[fa.counts[i].value]);
+      if (i) CHECK(fa.counts[i - 1].count >= fa.counts[i].count);  // most frequent first
+    }
+    const FacetResult& ft = r->facets[1];
+    CHECK(ft.counts.size() == std::min<size_t>(2, topics.size()));
+    CHECK(ft.distinct == topics.size());
+    for (const FacetCount& c : ft.counts) CHECK(c.count == topics[c.value]);
+    if (!ft.counts.empty()) {
+      uint64_t most = 0;
+      for (const auto& [t, n] : topics) most = std::max(most, n);
+      CHECK(ft.counts[0].count == most);
+    }
+    for (const FacetCount& c : r->facets[2].counts) CHECK(c.count == authors[c.value]);
+    CHECK(r->facets[2].distinct == authors.size());
+    // Date histogram: every month from the first to the last, empty ones included.
+    const FacetResult& fm = r->facets[3];
+    CHECK(fm.name == "date:month");
+    CHECK(fm.missing == undated);
+    CHECK(fm.distinct == months.size());
+    uint64_t sum = 0;
+    for (size_t i = 0; i < fm.counts.size(); ++i) {
+      const FacetCount& c = fm.counts[i];
+      CHECK(c.count == (months.count(c.value) ? months[c.value] : 0));
+      CHECK(BucketLabel(c.first_day, DateUnit::kMonth) == c.value);
+      if (i) CHECK(c.first_day == NextBucket(fm.counts[i - 1].first_day, DateUnit::kMonth));
+      sum += c.count;
+      // The split: each match once, under the first of the split values it names.
+      REQUIRE(c.split.size() == fm.split_values.size());
+      uint64_t split_sum = 0;
+      for (uint64_t n : c.split) split_sum += n;
+      CHECK(split_sum <= c.count);
+    }
+    CHECK(sum + undated == hits.size());
+    if (!months.empty()) {
+      CHECK(fm.counts.front().value == months.begin()->first);
+      CHECK(fm.counts.back().value == months.rbegin()->first);
+    }
+    // Split values: the three actors most frequent over the matches.
+    std::vector<std::pair<uint64_t, std::string>> ranked;
+    for (const auto& [a, n] : actor_totals) ranked.push_back({n, a});
+    std::sort(ranked.begin(), ranked.end(),
+              [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+    REQUIRE(fm.split_values.size() == std::min<size_t>(3, ranked.size()));
+    for (size_t k = 0; k < fm.split_values.size(); ++k) CHECK(fm.split_values[k] == ranked[k].second);
+    // Split counts by brute force.
+    for (const FacetCount& c : fm.counts) {
+      std::vector<uint64_t> expect(fm.split_values.size(), 0);
+      for (const Hit& h : hits) {
+        if (!h.document.date || BucketLabel(BucketStart(*h.document.date, DateUnit::kMonth), DateUnit::kMonth) != c.value)
+          continue;
+        for (size_t k = 0; k < fm.split_values.size(); ++k)
+          if (std::count(h.document.actors.begin(), h.document.actors.end(), fm.split_values[k])) {
+            ++expect[k];
+            break;
+          }
+      }
+      CHECK(c.split == expect);
+    }
+    for (const FacetCount& c : r->facets[4].counts) CHECK(c.count == (weeks.count(c.value) ? weeks[c.value] : 0));
+  }
+}
+
+TEST_CASE("a cursor pages through every hit once, in order, even while the index changes") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  std::mt19937 rng(11);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 120; ++i) REQUIRE((*w)->Add(RandomDoc(rng, i)).ok());
+  REQUIRE((*w)->Commit().ok());
+  const Query q = Query::Or({Query::Term(Field::kBody, "alpha"), Query::Term(Field::kBody, "beta")});
+  for (SortOrder sort : {SortOrder::kRelevance, SortOrder::kDateAscending, SortOrder::kDateDescending}) {
+    INFO(static_cast<int>(sort));
+    std::vector<Hit> all = AllHits(*idx, q, sort);
+    REQUIRE(all.size() > 20);
+    // Unchanged index: the pages are exactly the full list cut in pieces.
+    std::vector<uint32_t> paged;
+    std::string cursor;
+    for (int page = 0; page < 100; ++page) {
+      SearchOptions o{.limit = 7, .sort = sort};
+      o.after = cursor;
+      auto r = idx->Search(q, o);
+      REQUIRE(r.ok());
+      CHECK(r->total == all.size());
+      CHECK(r->warnings.empty());
+      for (const Hit& h : r->hits) paged.push_back(h.doc_id);
+      cursor = r->next_cursor;
+      if (cursor.empty()) break;
+    }
+    std::vector<uint32_t> expect;
+    for (const Hit& h : all) expect.push_back(h.doc_id);
+    CHECK(paged == expect);
+  }
+  SECTION("across commits: no new article, none twice, and a warning") {
+    const SortOrder sort = SortOrder::kDateDescending;
+    std::vector<Hit> all = AllHits(*idx, q, sort);
+    auto first = idx->Search(q, {.limit = 10, .sort = sort});
+    REQUIRE(first.ok());
+    REQUIRE(!first->next_cursor.empty());
+    // New articles that would come first (newest), and one replaced.
+    for (int i = 0; i < 5; ++i) {
+      Document d = RandomDoc(rng, 1000 + i);
+      d.body = "alpha beta " + d.body;
+      d.date = DaysFromCivil(2030, 1, 1);
+      REQUIRE((*w)->Add(d).ok());
+    }
+    const std::string replaced = all[15].document.id;
+    Document again = all[15].document;
+    again.body += " changed";
+    REQUIRE((*w)->Add(again).ok());
+    REQUIRE((*w)->Commit().ok());
+    std::vector<uint32_t> seen;
+    for (const Hit& h : first->hits) seen.push_back(h.doc_id);
+    std::string cursor = first->next_cursor;
+    bool warned = false;
+    while (!cursor.empty()) {
+      SearchOptions o{.limit = 10, .sort = sort};
+      o.after = cursor;
+      auto r = idx->Search(q, o);
+      REQUIRE(r.ok());
+      warned |= !r->warnings.empty() && r->warnings[0].find("index changed") != std::string::npos;
+      for (const Hit& h : r->hits) seen.push_back(h.doc_id);
+      cursor = r->next_cursor;
+    }
+    CHECK(warned);
+    std::vector<uint32_t> expect;
+    for (const Hit& h : all)
+      if (h.document.id != replaced) expect.push_back(h.doc_id);  // the replaced one drops out
+    CHECK(seen == expect);
+  }
+  SECTION("bad cursors are the caller's error") {
+    for (const std::string bad : {"x", "c1.1.2.r-.zz.3", "c1.1.2.q-.0000000000000000.3", "c2.1.2.r-.0000000000000000.3",
+                                  "c1.1.2.r-.0000000000000000.3 ", "c1.-1.2.r-.0000000000000000.3"}) {
+      SearchOptions o;
+      o.after = bad;
+      auto r = idx->Search(q, o);
+      INFO(bad);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == StatusCode::kInvalidArgument);
+    }
+    auto first = idx->Search(q, {.limit = 3});
+    REQUIRE(first.ok());
+    SearchOptions o{.sort = SortOrder::kDateAscending};
+    o.after = first->next_cursor;
+    auto r = idx->Search(q, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("another sort order") != std::string::npos);
+  }
+}
+
+TEST_CASE("fingerprints: copies agree on most bytes, different texts do not; Jaccard of shingles") {
+  auto hashes = [](const std::string& text) {
+    std::vector<uint64_t> h;
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t j = text.find(' ', i);
+      if (j == std::string::npos) j = text.size();
+      if (j > i) h.push_back(MixBits(std::hash<std::string>()(text.substr(i, j - i))));
+      i = j + 1;
+    }
+    return h;
+  };
+  auto same_bytes = [](uint64_t a, uint64_t b) {
+    int n = 0;
+    for (int k = 0; k < 8; ++k) n += ((a >> (8 * k)) & 0xFF) == ((b >> (8 * k)) & 0xFF);
+    return n;
+  };
+  std::mt19937 rng(3);
+  int copies_close = 0, others_close = 0;
+  for (int trial = 0; trial < 50; ++trial) {
+    std::string base, other;
+    for (int i = 0; i < 300; ++i) base += kWords[rng() % kWords.size()] + std::to_string(rng() % 50) + " ";
+    for (int i = 0; i < 300; ++i) other += kWords[rng() % kWords.size()] + std::to_string(rng() % 50) + " ";
+    std::string edited = "By Wire Desk " + base + "Reporting by the wire";  // syndication furniture
+    auto a = hashes(base), b = hashes(edited), c = hashes(other);
+    CHECK(Jaccard(Shingles(a.data(), a.size()), Shingles(b.data(), b.size())) > 0.95);
+    CHECK(Jaccard(Shingles(a.data(), a.size()), Shingles(c.data(), c.size())) < 0.05);
+    copies_close += same_bytes(Fingerprint(a.data(), a.size()), Fingerprint(b.data(), b.size())) >= 6;
+    others_close += same_bytes(Fingerprint(a.data(), a.size()), Fingerprint(c.data(), c.size())) >= 2;
+  }
+  CHECK(copies_close >= 45);  // each byte agrees with probability ~ Jaccard
+  CHECK(others_close <= 3);
+  std::vector<uint64_t> w(20, 7);
+  CHECK(Fingerprint(w.data(), kMinFingerprintWords - 1) == 0);
+  CHECK(Fingerprint(w.data(), kMinFingerprintWords) != 0);
+}
+
+TEST_CASE("collapse folds syndicated copies into the earliest, ranked at the best copy") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  std::string story =
+      "Treasury Secretary Scott Bessent said on Monday that talks with Chinese officials in Madrid had produced a "
+      "framework on TikTok and that both sides would keep tariffs where they are until the leaders speak. He said "
+      "negotiators worked late into the night and that the agreement still needs approval from both capitals. "
+      "Markets rose after the news, with technology shares leading the gains in afternoon trading.";
+  std::string other =
+      "The European Central Bank left interest rates unchanged on Thursday and said inflation was close to its "
+      "target. Officials signalled no rush to cut again and pointed to steady wages and a resilient labour market "
+      "across the euro area, while warning that tariffs could weigh on exports later this year.";
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  auto doc = [](std::string id, std::string body, Days date) {
+    Document d;
+    d.id = std::move(id);
+    d.title = "Story";
+    d.body = std::move(body);
+    d.date = date;
+    return d;
+  };
+  REQUIRE((*w)->Add(doc("wire/original.txt", story, DaysFromCivil(2025, 9, 15))).ok());
+  REQUIRE((*w)->Add(doc("paper/copy.txt", "By Wire Desk. " + story + " Tariffs tariffs tariffs.", DaysFromCivil(2025, 9, 16))).ok());
+  REQUIRE((*w)->Add(doc("site/copy2.txt", story + " Reporting by the wire.", DaysFromCivil(2025, 9, 17))).ok());
+  REQUIRE((*w)->Add(doc("ecb.txt", other, DaysFromCivil(2025, 9, 14))).ok());
+  REQUIRE((*w)->Commit().ok());
+  const Query q = Query::Term(Field::kBody, "tariff");
+  auto plain = idx->Search(q, {.limit = 10});
+  REQUIRE(plain.ok());
+  CHECK(plain->total == 4);
+  CHECK(plain->hits[0].document.id == "paper/copy.txt");  // says tariffs most
+  SearchOptions o{.limit = 10};
+  o.collapse = true;
+  auto r = idx->Search(q, o);
+  REQUIRE(r.ok());
+  CHECK(r->total == 2);
+  REQUIRE(r->hits.size() == 2);
+  CHECK(r->hits[0].document.id == "wire/original.txt");  // the earliest copy, shown first
+  CHECK(r->hits[0].copies == 2);
+  CHECK(r->hits[0].score == plain->hits[0].score);  // ranked where its best copy ranks
+  CHECK(r->hits[1].document.id == "ecb.txt");
+  CHECK(r->hits[1].copies == 0);
+  // Paging a collapsed list with its cursor.
+  auto p1 = idx->Search(q, {.limit = 1, .collapse = true});
+  REQUIRE(p1.ok());
+  SearchOptions o2{.limit = 1, .collapse = true};
+  o2.after = p1->next_cursor;
+  auto p2 = idx->Search(q, o2);
+  REQUIRE(p2.ok());
+  REQUIRE(p2->hits.size() == 1);
+  CHECK(p2->hits[0].document.id == "ecb.txt");
+  CHECK(p2->next_cursor.empty());
+}
