@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -612,4 +613,255 @@ TEST_CASE("a plain news dump is tagged and found by actor and topic; aliases res
   REQUIRE(with.code == 0);
   REQUIRE(latin.code == 0);
   CHECK(nlohmann::json::parse(with.out)["total"].get<int>() > nlohmann::json::parse(latin.out)["total"].get<int>());
+}
+
+// --- results people read: snippets, facets, cursors, did-you-mean, colour, timeline ---
+
+namespace {
+
+// Runs the CLI on a pseudo-terminal (so that isatty(stdout) holds) with extra
+// environment settings; returns what it printed.
+std::string RunOnTerminal(const std::string& args, const std::vector<std::string>& env) {
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::unsetenv("NO_COLOR");
+    ::setenv("TERM", "xterm-256color", 1);
+    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::string cmd = std::string(LOUPE_CLI) + " " + args;
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has closed the terminal
+    out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  return out;
+}
+
+// The code points of s from start to end (JSON highlight offsets are code points).
+std::string CodePoints(const std::string& s, size_t start, size_t end) {
+  std::string out;
+  size_t cp = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool lead = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+    if (lead && i > 0) ++cp;
+    if (cp >= start && cp < end) out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("JSON hits carry a snippet whose highlights point at the matched words") {
+  Fixture loupe;
+  Run r = loupe("search --db " + loupe.db() + " --format json --limit 20 " + Quote(kCard));
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  size_t marked = 0;
+  for (const auto& h : j["hits"]) {
+    REQUIRE(h.contains("snippet"));
+    const std::string text = h["snippet"]["text"];
+    CHECK(!text.empty());
+    for (const auto& hl : h["snippet"]["highlights"]) {
+      std::string piece = CodePoints(text, hl["start"], hl["end"]);
+      CHECK(piece == hl["text"].get<std::string>());
+      // Matched words of the card query: a name of Bessent's or a form of "tariff".
+      bool ok = piece.find("Bessent") != std::string::npos || piece.find("\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9") != std::string::npos ||
+                piece.find("ariff") != std::string::npos || piece.find("Treasury") != std::string::npos;
+      CHECK(ok);
+      ++marked;
+    }
+  }
+  CHECK(marked >= 20);
+  Run off = loupe("search --db " + loupe.db() + " --format json --no-snippets -n 1 tariffs");
+  CHECK(!nlohmann::json::parse(off.out)["hits"][0].contains("snippet"));
+}
+
+TEST_CASE("--facet counts over every match, as the full list of hits says") {
+  Fixture loupe;
+  Run all = loupe("search --db " + loupe.db() + " --format json --limit 1000 tariffs");
+  Run f = loupe("search --db " + loupe.db() + " --format json --limit 2 --facet-top 100 --facet actor,topic " +
+                "--facet author --facet date:month --facet date:year tariffs");
+  INFO(f.err);
+  REQUIRE(all.code == 0);
+  REQUIRE(f.code == 0);
+  auto a = nlohmann::json::parse(all.out), j = nlohmann::json::parse(f.out);
+  CHECK(j["hits"].size() == 2);
+  std::map<std::string, int> actors, topics, months, years;
+  int undated = 0;
+  for (const auto& h : a["hits"]) {
+    for (const auto& x : h["actors"]) ++actors[x];
+    for (const auto& x : h["topics"]) ++topics[x];
+    if (h["date"].is_null()) {
+      ++undated;
+      continue;
+    }
+    std::string d = h["date"];
+    ++months[d.substr(0, 7)];
+    ++years[d.substr(0, 4)];
+  }
+  const auto& fj = j["facets"];
+  REQUIRE(fj.contains("actor"));
+  CHECK(fj["actor"]["counts"].size() == actors.size());
+  for (const auto& c : fj["actor"]["counts"]) CHECK(c["count"].get<int>() == actors[c["value"]]);
+  for (const auto& c : fj["topic"]["counts"]) CHECK(c["count"].get<int>() == topics[c["value"]]);
+  int sum = 0;
+  for (const auto& c : fj["date:month"]["counts"]) {
+    std::string m = c["value"];
+    CHECK(c["count"].get<int>() == (months.count(m) ? months[m] : 0));
+    CHECK(c["from"].get<std::string>() == m + "-01");
+    sum += c["count"].get<int>();
+  }
+  CHECK(sum + undated == a["total"].get<int>());
+  CHECK(fj["date:month"]["missing"].get<int>() == undated);
+  for (const auto& c : fj["date:year"]["counts"]) CHECK(c["count"].get<int>() == years[c["value"]]);
+  // Text output lists them after the hits.
+  Run t = loupe("search --db " + loupe.db() + " -n 1 --facet actor tariffs");
+  CHECK(t.out.find("\nactor (") != std::string::npos);
+  Run bad = loupe("search --db " + loupe.db() + " --facet colour tariffs");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("unknown facet 'colour'") != std::string::npos);
+  Run bad_unit = loupe("search --db " + loupe.db() + " --facet date:hour tariffs");
+  CHECK(bad_unit.code == 2);
+  CHECK(bad_unit.err.find("date:day, date:week, date:month or date:year") != std::string::npos);
+}
+
+TEST_CASE("--after pages with the cursor, consistently while articles are added") {
+  loupe::test::TempDir tmp;
+  const std::string src = tmp.sub("corpus"), db = tmp.sub("db");
+  std::filesystem::copy(std::string(LOUPE_SOURCE_DIR) + "/corpus", src, std::filesystem::copy_options::recursive);
+  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
+  Run all = Loupe("search --db " + db + " --format json --limit 1000 --sort -date tariffs", tmp);
+  REQUIRE(all.code == 0);
+  auto a = nlohmann::json::parse(all.out);
+  std::vector<std::string> expect;
+  for (const auto& h : a["hits"]) expect.push_back(h["id"]);
+
+  Run first = Loupe("search --db " + db + " --format json --limit 10 --sort -date tariffs", tmp);
+  auto page = nlohmann::json::parse(first.out);
+  std::vector<std::string> seen;
+  for (const auto& h : page["hits"]) seen.push_back(h["id"]);
+  // A new, newest article about tariffs arrives between pages.
+  {
+    std::ofstream f(src + "/articles/zz-new.txt");
+    f << "Title: Newest tariff story\nDate: 2026-01-01\n\nTariffs again, and more tariffs.\n";
+  }
+  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
+  bool warned = false;
+  for (int i = 0; i < 50 && !page["next_cursor"].is_null(); ++i) {
+    Run next = Loupe("search --db " + db + " --format json --limit 10 --sort -date --after " +
+                         page["next_cursor"].get<std::string>() + " tariffs",
+                     tmp);
+    REQUIRE(next.code == 0);
+    page = nlohmann::json::parse(next.out);
+    if (page.contains("warnings"))
+      for (const auto& w : page["warnings"]) warned |= w.get<std::string>().find("index changed") != std::string::npos;
+    for (const auto& h : page["hits"]) seen.push_back(h["id"]);
+  }
+  CHECK(warned);
+  CHECK(seen == expect);  // every old hit once, in order; the new one not slipped in
+  // A fresh search sees the new article first.
+  Run fresh = Loupe("search --db " + db + " --format json --limit 1 --sort -date tariffs", tmp);
+  CHECK(nlohmann::json::parse(fresh.out)["hits"][0]["id"] == "articles/zz-new.txt");
+
+  Run bad = Loupe("search --db " + db + " --after nonsense tariffs", tmp);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("not a paging cursor") != std::string::npos);
+  Run other_sort = Loupe("search --db " + db + " --sort date --after " + nlohmann::json::parse(first.out)["next_cursor"].get<std::string>() + " tariffs", tmp);
+  CHECK(other_sort.code == 2);
+  CHECK(other_sort.err.find("another sort order") != std::string::npos);
+}
+
+TEST_CASE("did you mean: misspelt words and field values, only when it finds more") {
+  Fixture loupe;
+  Run r = loupe("search --db " + loupe.db() + " " + Quote("actor:Besent AND topic:tarrifs"));
+  CHECK(r.code == 1);
+  CHECK(r.out.find("Did you mean: actor:Bessent AND topic:tariffs  (") != std::string::npos);
+  Run j = loupe("search --db " + loupe.db() + " --format json " + Quote("tarrifs chna"));
+  CHECK(j.code == 1);
+  auto js = nlohmann::json::parse(j.out);
+  REQUIRE(js.contains("did_you_mean"));
+  CHECK(js["did_you_mean"]["query"] == "tariffs china");
+  CHECK(js["did_you_mean"]["total"].get<int>() > 0);
+  Run fine = loupe("search --db " + loupe.db() + " --format json " + Quote(kCard));
+  CHECK(!nlohmann::json::parse(fine.out).contains("did_you_mean"));
+  Run none = loupe("search --db " + loupe.db() + " --no-suggest " + Quote("actor:Besent AND topic:tarrifs"));
+  CHECK(none.out.find("Did you mean") == std::string::npos);
+}
+
+TEST_CASE("colour on a terminal only: auto, always, never, NO_COLOR, TERM=dumb") {
+  Fixture loupe;
+  const std::string args = "search --db " + loupe.db() + " -n 2 " + Quote(kCard);
+  const std::string mark = "\x1b[1;33m";
+  CHECK(RunOnTerminal(args, {}).find(mark) != std::string::npos);
+  CHECK(RunOnTerminal(args, {"NO_COLOR=1"}).find('\x1b') == std::string::npos);
+  CHECK(RunOnTerminal(args, {"TERM=dumb"}).find('\x1b') == std::string::npos);
+  CHECK(RunOnTerminal(args + " --color never", {}).find('\x1b') == std::string::npos);
+  CHECK(RunOnTerminal(args + " --color always", {"NO_COLOR=1"}).find(mark) != std::string::npos);
+  Run piped = loupe(args);
+  CHECK(piped.out.find('\x1b') == std::string::npos);
+  Run forced = loupe(args + " --color always");
+  CHECK(forced.out.find(mark) != std::string::npos);
+  Run bad = loupe(args + " --color sometimes");
+  CHECK(bad.code == 2);
+}
+
+TEST_CASE("timeline: bars per month in the terminal, JSON buckets, an SVG that renders") {
+  Fixture loupe;
+  const std::string svg = loupe.tmp().sub("t.svg"), png = loupe.tmp().sub("t.png");
+  Run t = loupe("timeline --db " + loupe.db() + " --by month --svg " + svg + " topic:tariffs");
+  INFO(t.err);
+  REQUIRE(t.code == 0);
+  CHECK(t.out.find("2025-04 \xE2\x94\x82") != std::string::npos);  // "2025-04 │"
+  CHECK(t.out.find("articles per month") != std::string::npos);
+  CHECK(t.out.find("wrote " + svg) != std::string::npos);
+  Run j = loupe("timeline --db " + loupe.db() + " --by month --format json --facet actor --top 2 topic:tariffs");
+  REQUIRE(j.code == 0);
+  auto js = nlohmann::json::parse(j.out);
+  int sum = 0;
+  for (const auto& b : js["buckets"]) {
+    sum += b["count"].get<int>();
+    int split = 0;
+    for (const auto& [name, n] : b["by_actor"].items()) split += n.get<int>();
+    CHECK(split <= b["count"].get<int>());
+  }
+  CHECK(sum + js["undated"].get<int>() == js["total"].get<int>());
+  CHECK(js["actor"].size() == 2);
+  // The SVG renders to a PNG of the chart's size.
+  REQUIRE(std::system(("rsvg-convert " + svg + " -o " + png).c_str()) == 0);
+  std::ifstream in(png, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(bytes.size() > 1000);
+  CHECK(bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+  auto be32 = [&](size_t at) {
+    return (static_cast<uint32_t>(static_cast<unsigned char>(bytes[at])) << 24) |
+           (static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 16) |
+           (static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 2])) << 8) |
+           static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + 3]));
+  };
+  CHECK(be32(16) == 960);
+  CHECK(be32(20) == 480);
+  Run none = loupe("timeline --db " + loupe.db() + " zzzznothing");
+  CHECK(none.code == 1);
+  Run bad = loupe("timeline --db " + loupe.db() + " --by decade tariffs");
+  CHECK(bad.code == 2);
+}
+
+TEST_CASE("--collapse counts groups and marks copies") {
+  Fixture loupe;
+  Run plain = loupe("search --db " + loupe.db() + " --format json --limit 0 tariffs");
+  Run folded = loupe("search --db " + loupe.db() + " --format json --limit 100 --collapse tariffs");
+  REQUIRE(folded.code == 0);
+  auto p = nlohmann::json::parse(plain.out), f = nlohmann::json::parse(folded.out);
+  int copies = 0;
+  for (const auto& h : f["hits"]) copies += h["copies"].get<int>();
+  CHECK(f["total"].get<int>() + copies == p["total"].get<int>());
 }

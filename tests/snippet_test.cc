@@ -110,6 +110,10 @@ TEST_CASE("actor names and their aliases are marked in the text, adjacent words 
   auto z = For(q)->Passages(zh);
   CHECK(Marked(z) == std::vector<std::string>{"贝森特"});
   CHECK(z.text.find("财政部长贝森特表示") != std::string::npos);
+  // A name's parts joined by a middle dot are one mark.
+  Query full = Query::Phrase(Field::kActor, {"斯", "科", "特", "贝", "森", "特"});
+  auto dotted = For(full)->Passages("美国财政部长斯科特·贝森特表示，会谈富有成效。");
+  CHECK(Marked(dotted) == std::vector<std::string>{"斯科特·贝森特"});
 }
 
 TEST_CASE("CJK text: offsets are bytes of the snippet and length is counted in display columns") {

@@ -294,6 +294,19 @@ class SnippeterImpl final : public Snippeter {
     }
   }
 
+  // Whether text[b, e) holds only spaces and the marks that join the parts of
+  // a name: middle dots (· ・) and hyphens.
+  static bool OnlyJoiners(std::string_view text, size_t b, size_t e) {
+    if (b > e) return false;
+    for (size_t i = b; i < e;) {
+      size_t len;
+      uint32_t cp = DecodeAt(text, i, &len);
+      if (!IsSpace(cp) && cp != 0xB7 && cp != 0x30FB && cp != '-' && cp != 0x2010) return false;
+      i += len;
+    }
+    return true;
+  }
+
   static bool Overlaps(const std::vector<std::pair<size_t, size_t>>& chosen, size_t b, size_t e) {
     for (const auto& c : chosen)
       if (b < c.second && c.first < e) return true;
@@ -426,12 +439,13 @@ class SnippeterImpl final : public Snippeter {
       cut_after = after < text.size() && !begins_sentence(after);
     }
     if (cut_before) out->text += kEllipsis;
-    // Highlight ranges in source bytes; matches with only spaces between them
-    // ("Treasury Secretary Scott Bessent") are one.
+    // Highlight ranges in source bytes; matches with only spaces or name
+    // joiners between them ("Treasury Secretary Scott Bessent", "斯科特·贝森特")
+    // are one.
     std::vector<std::pair<size_t, size_t>> marks;
     for (size_t t = 0; t < stemmed_.size(); ++t) {
       if (mark_[t] == kNone || stemmed_[t].begin < b || stemmed_[t].end > e) continue;
-      if (!marks.empty() && SkipSpace(text, marks.back().second) == stemmed_[t].begin)
+      if (!marks.empty() && OnlyJoiners(text, marks.back().second, stemmed_[t].begin))
         marks.back().second = stemmed_[t].end;
       else
         marks.emplace_back(stemmed_[t].begin, stemmed_[t].end);
