@@ -2,10 +2,9 @@
 // shingles (runs of three consecutive words), an 8-byte MinHash fingerprint
 // of them stored per document, and the exact test.
 //
-// Each byte of the fingerprint is the low byte of the smallest hash of the
-// shingles under one of eight hash functions (b-bit MinHash, Li and König
-// 2010): two bodies agree on a byte with probability about their Jaccard
-// similarity. Search treats two matches whose fingerprints agree on one of
+// Each byte of the fingerprint is the low byte of a minimum hash of the
+// shingles (b-bit MinHash, Li and König 2010; see Fingerprint): two bodies
+// agree on a byte with probability about their Jaccard similarity. Search treats two matches whose fingerprints agree on one of
 // four 2-byte bands as candidates (bodies 80% alike are candidates 98% of the
 // time, unrelated ones about once in 16,000 pairs) and folds them only when
 // their shingle sets, computed from the stored bodies, are at least
@@ -60,15 +59,26 @@ inline double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t
 }
 
 // The fingerprint of a body of n words; 0 (none) below kMinFingerprintWords.
+// One hash per shingle (one-permutation hashing, Li, Owen and Zhang 2012):
+// its top three bits pick one of eight bins, each bin keeps its smallest
+// value, and an empty bin borrows from the next full one (densification,
+// Shrivastava and Li 2014), so indexing pays one pass over the words.
 inline uint64_t Fingerprint(const uint64_t* words, size_t n) {
   if (n < kMinFingerprintWords) return 0;
-  std::vector<uint64_t> shingles = Shingles(words, n);
+  uint64_t mins[8];
+  for (uint64_t& m : mins) m = UINT64_MAX;
+  for (size_t i = 0; i + 2 < n; ++i) {
+    uint64_t h = MixBits(words[i] ^ MixBits(words[i + 1] + 0x9e3779b97f4a7c15ULL) ^
+                         MixBits(words[i + 2] + 0x3c6ef372fe94f82aULL));
+    uint64_t& m = mins[h >> 61];
+    m = std::min(m, h & ((uint64_t{1} << 61) - 1));
+  }
   uint64_t fp = 0;
   for (int k = 0; k < 8; ++k) {
-    const uint64_t seed = MixBits(0x5851f42d4c957f2dULL * static_cast<uint64_t>(k + 1));
-    uint64_t lowest = UINT64_MAX;
-    for (uint64_t s : shingles) lowest = std::min(lowest, MixBits(s ^ seed));
-    fp |= (lowest & 0xFF) << (8 * k);
+    int j = 0;
+    while (j < 8 && mins[(k + j) % 8] == UINT64_MAX) ++j;
+    uint64_t v = MixBits(mins[(k + j) % 8] + static_cast<uint64_t>(j));  // j: where it was borrowed from
+    fp |= (v & 0xFF) << (8 * k);
   }
   return fp ? fp : 1;
 }
