@@ -91,27 +91,41 @@ Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
   return uint64_t{0};
 }
 
-// A word an article of the index writes for stem `term` of stemmed field f.
-Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, const std::string& term) {
-  auto hits = index.Search(Query::Term(f, term), {.limit = 1});
+// The word articles of the index write for stem `term` of stemmed field f
+// that is closest to what the user typed ("soybeens" -> "soybeans", not
+// "soybean"), from the first few articles that hold the stem.
+Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, const std::string& term,
+                              const std::string& typed) {
+  auto hits = index.Search(Query::Term(f, term), {.limit = 5});
   if (!hits.ok()) return hits.status();
-  if (hits->hits.empty()) return term;
-  const Document& d = hits->hits[0].document;
-  std::vector<std::string_view> texts;
-  if (f == Field::kTitle) texts = {d.title};
-  else if (f == Field::kBody) texts = {d.body};
-  else texts.assign(d.topics.begin(), d.topics.end());
+  std::string lower = typed;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string best = term;
+  size_t best_edits = SIZE_MAX;
   std::vector<Token> stemmed, folded;
-  for (std::string_view text : texts) {
-    stemmed.clear();
-    folded.clear();
-    analyzer.Analyze(text, true, 0, &stemmed);
-    analyzer.Analyze(text, false, 0, &folded);
-    if (stemmed.size() != folded.size()) continue;
-    for (size_t i = 0; i < stemmed.size(); ++i)
-      if (stemmed[i].term == term) return folded[i].term;
+  for (const Hit& h : hits->hits) {
+    const Document& d = h.document;
+    std::vector<std::string_view> texts;
+    if (f == Field::kTitle) texts = {d.title};
+    else if (f == Field::kBody) texts = {d.body};
+    else texts.assign(d.topics.begin(), d.topics.end());
+    for (std::string_view text : texts) {
+      stemmed.clear();
+      folded.clear();
+      analyzer.Analyze(text, true, 0, &stemmed);
+      analyzer.Analyze(text, false, 0, &folded);
+      if (stemmed.size() != folded.size()) continue;
+      for (size_t i = 0; i < stemmed.size(); ++i) {
+        if (stemmed[i].term != term) continue;
+        size_t e = Edits(folded[i].term, lower);
+        if (e < best_edits || (e == best_edits && folded[i].term < best)) {
+          best = folded[i].term;
+          best_edits = e;
+        }
+      }
+    }
   }
-  return term;
+  return best;
 }
 
 }  // namespace
@@ -169,7 +183,7 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
     if (df > 0 && best->docs < kRareWordRatio * df) continue;
     std::string surface = best->term;
     if (Analyzer::IsStemmed(best->field)) {
-      auto s = SurfaceOf(index, analyzer, best->field, best->term);
+      auto s = SurfaceOf(index, analyzer, best->field, best->term, w.text);
       if (!s.ok()) return s.status();
       surface = *s;
     }

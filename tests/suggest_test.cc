@@ -96,3 +96,7 @@ TEST_CASE("a query that does not parse has no suggestion") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.status().code() == StatusCode::kQuerySyntax);
 }
+
+TEST_CASE("the replacement is the written form closest to what was typed") {
+  CHECK(Suggest("soybeens").query == "soybeans");  // not "soybean": both have the stem, one edit is closer
+}

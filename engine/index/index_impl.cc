@@ -1088,7 +1088,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       facet_table = *ft;
       break;
     }
-  FacetCounter facets(options.facets, dt, facet_table.get());
+  FacetCounter facets(options.facets, dt, facet_table.get(), &options.facet_name);
 
   // Top-k: a min-heap of the best (offset + limit) hits by key (the score, or a
   // date made "higher is better"). before(a, b): a ranks before b (higher

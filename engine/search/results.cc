@@ -102,37 +102,55 @@ std::string BucketLabel(Days start, DateUnit unit) {
 }
 
 struct FacetCounter::State {
-  // Field facets: count per value id; date facets: per bucket start.
+  // Field facets: count per (canonical) value id; date facets: per bucket start.
   std::vector<uint64_t> by_value;
   std::map<Days, uint64_t> by_bucket;
-  // Splits: (primary value id or bucket start, document) for every match, and
-  // each split value's count over all the matches.
+  // Splits: (primary value id or bucket start, document) for every match.
   std::vector<std::pair<int64_t, uint32_t>> split_docs;
-  std::vector<uint64_t> split_totals;
   uint64_t missing = 0;
 };
 
-FacetCounter::FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table)
+FacetCounter::FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table,
+                           const FacetNameFn* name_of)
     : requests_(requests), docs_(docs), table_(table) {
+  // The name each stored value counts under, as ids into names_.
+  if (table_)
+    for (int f = 0; f < FacetTable::kFields; ++f) {
+      const FacetField field = f == 0 ? FacetField::kActor : f == 1 ? FacetField::kTopic : FacetField::kAuthor;
+      std::map<std::string, uint32_t> ids;
+      canon_[f].reserve(table_->names[f].size());
+      for (const std::string& raw : table_->names[f]) {
+        std::string name = name_of && *name_of ? (*name_of)(field, raw) : raw;
+        if (name.empty()) name = raw;
+        auto [it, fresh] = ids.emplace(name, static_cast<uint32_t>(names_[f].size()));
+        if (fresh) names_[f].push_back(name);
+        canon_[f].push_back(it->second);
+      }
+    }
   for (const FacetRequest& r : requests_) {
     auto st = std::make_shared<State>();
-    if (r.field != FacetField::kDate && table_) st->by_value.assign(table_->names[FacetTable::Slot(r.field)].size(), 0);
-    if (r.split && r.split_field != FacetField::kDate && table_)
-      st->split_totals.assign(table_->names[FacetTable::Slot(r.split_field)].size(), 0);
+    if (r.field != FacetField::kDate && table_) st->by_value.assign(names_[FacetTable::Slot(r.field)].size(), 0);
     states_.push_back(std::move(st));
   }
+}
+
+const std::vector<uint32_t>& FacetCounter::Values(FacetField f, uint32_t doc, std::vector<uint32_t>* scratch) const {
+  scratch->clear();
+  auto [b, e] = table_->Values(f, doc);
+  const std::vector<uint32_t>& canon = canon_[FacetTable::Slot(f)];
+  for (const uint32_t* v = b; v != e; ++v) scratch->push_back(canon[*v]);
+  if (scratch->size() > 1) {  // two stored names of one actor count once
+    std::sort(scratch->begin(), scratch->end());
+    scratch->erase(std::unique(scratch->begin(), scratch->end()), scratch->end());
+  }
+  return *scratch;
 }
 
 void FacetCounter::Add(uint32_t doc) {
   for (size_t i = 0; i < requests_.size(); ++i) {
     const FacetRequest& r = requests_[i];
     State& st = *states_[i];
-    const uint32_t *sb = nullptr, *se = nullptr;
     const bool split = r.split && r.split_field != FacetField::kDate && table_;
-    if (split) {
-      std::tie(sb, se) = table_->Values(r.split_field, doc);
-      for (const uint32_t* v = sb; v != se; ++v) ++st.split_totals[*v];
-    }
     if (r.field == FacetField::kDate) {
       Days d = doc < docs_.dates.size() ? docs_.dates[doc] : format::kNoDate;
       if (d == format::kNoDate) {
@@ -143,11 +161,11 @@ void FacetCounter::Add(uint32_t doc) {
       ++st.by_bucket[b];
       if (split) st.split_docs.emplace_back(b, doc);
     } else if (table_) {
-      auto [b, e] = table_->Values(r.field, doc);
-      if (b == e) ++st.missing;
-      for (const uint32_t* v = b; v != e; ++v) {
-        ++st.by_value[*v];
-        if (split) st.split_docs.emplace_back(*v, doc);
+      const std::vector<uint32_t>& values = Values(r.field, doc, &scratch_);
+      if (values.empty()) ++st.missing;
+      for (uint32_t v : values) {
+        ++st.by_value[v];
+        if (split) st.split_docs.emplace_back(v, doc);
       }
     }
   }
@@ -155,6 +173,7 @@ void FacetCounter::Add(uint32_t doc) {
 
 std::vector<FacetResult> FacetCounter::Finish() {
   std::vector<FacetResult> out;
+  std::vector<uint32_t> values;
   for (size_t i = 0; i < requests_.size(); ++i) {
     const FacetRequest& r = requests_[i];
     State& st = *states_[i];
@@ -162,34 +181,50 @@ std::vector<FacetResult> FacetCounter::Finish() {
     res.name = FieldFacetName(r.field);
     if (r.field == FacetField::kDate) res.name += std::string(":") + DateUnitName(r.unit);
     res.missing = st.missing;
-    // The split's values: the most frequent over all the matches.
+    // The split's values, chosen greedily: the value the most matches have,
+    // then the one the most matches not yet covered have, and so on, so that
+    // every value drawn has matches of its own.
     std::vector<uint32_t> split_ids;
+    std::vector<uint32_t> rank;
     if (r.split && r.split_field != FacetField::kDate && table_) {
-      const auto& names = table_->names[FacetTable::Slot(r.split_field)];
-      for (uint32_t v = 0; v < st.split_totals.size(); ++v)
-        if (st.split_totals[v]) split_ids.push_back(v);
-      std::sort(split_ids.begin(), split_ids.end(), [&](uint32_t a, uint32_t b) {
-        return st.split_totals[a] != st.split_totals[b] ? st.split_totals[a] > st.split_totals[b] : names[a] < names[b];
-      });
-      if (split_ids.size() > r.split_top) split_ids.resize(r.split_top);
-      for (uint32_t v : split_ids) res.split_values.push_back(names[v]);
-    }
-    // Each match counts once per bucket or value: under the first of the
-    // split values (most frequent first) it has, so that the split counts
-    // stack up to at most the bucket's count.
-    std::map<int64_t, std::vector<uint64_t>> split_counts;
-    if (!split_ids.empty()) {
-      std::vector<uint32_t> rank(table_->names[FacetTable::Slot(r.split_field)].size(), UINT32_MAX);
-      for (uint32_t k = 0; k < split_ids.size(); ++k) rank[split_ids[k]] = k;
-      for (const auto& [primary, doc] : st.split_docs) {
-        auto [b, e] = table_->Values(r.split_field, doc);
-        uint32_t first = UINT32_MAX;
-        for (const uint32_t* v = b; v != e; ++v) first = std::min(first, rank[*v]);
-        if (first == UINT32_MAX) continue;
-        auto& counts = split_counts[primary];
-        counts.resize(split_ids.size());
-        ++counts[first];
+      const int slot = FacetTable::Slot(r.split_field);
+      const auto& names = names_[slot];
+      std::vector<uint32_t> docs;
+      for (const auto& pd : st.split_docs) docs.push_back(pd.second);
+      std::sort(docs.begin(), docs.end());
+      docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
+      std::vector<std::vector<uint32_t>> doc_values(docs.size());
+      for (size_t d = 0; d < docs.size(); ++d) doc_values[d] = Values(r.split_field, docs[d], &values);
+      std::vector<bool> covered(docs.size(), false);
+      std::vector<uint64_t> gain(names.size());
+      while (split_ids.size() < r.split_top) {
+        std::fill(gain.begin(), gain.end(), 0);
+        for (size_t d = 0; d < docs.size(); ++d)
+          if (!covered[d])
+            for (uint32_t v : doc_values[d]) ++gain[v];
+        uint32_t best = UINT32_MAX;
+        for (uint32_t v = 0; v < gain.size(); ++v)
+          if (gain[v] && (best == UINT32_MAX || gain[v] > gain[best] || (gain[v] == gain[best] && names[v] < names[best])))
+            best = v;
+        if (best == UINT32_MAX) break;
+        split_ids.push_back(best);
+        for (size_t d = 0; d < docs.size(); ++d)
+          if (!covered[d] && std::count(doc_values[d].begin(), doc_values[d].end(), best)) covered[d] = true;
       }
+      for (uint32_t v : split_ids) res.split_values.push_back(names[v]);
+      rank.assign(names.size(), UINT32_MAX);
+      for (uint32_t k = 0; k < split_ids.size(); ++k) rank[split_ids[k]] = k;
+    }
+    // Each match counts once per bucket or value, under the first split value it has.
+    std::map<int64_t, std::vector<uint64_t>> split_counts;
+    for (const auto& [primary, doc] : st.split_docs) {
+      if (split_ids.empty()) break;
+      uint32_t first = UINT32_MAX;
+      for (uint32_t v : Values(r.split_field, doc, &values)) first = std::min(first, rank[v]);
+      if (first == UINT32_MAX) continue;
+      auto& counts = split_counts[primary];
+      counts.resize(split_ids.size());
+      ++counts[first];
     }
     auto fill_split = [&](int64_t primary, FacetCount* c) {
       if (split_ids.empty()) return;
@@ -223,7 +258,7 @@ std::vector<FacetResult> FacetCounter::Finish() {
         }
       }
     } else if (table_) {
-      const auto& names = table_->names[FacetTable::Slot(r.field)];
+      const auto& names = names_[FacetTable::Slot(r.field)];
       std::vector<uint32_t> ids;
       for (uint32_t v = 0; v < st.by_value.size(); ++v)
         if (st.by_value[v]) ids.push_back(v);

@@ -36,16 +36,24 @@ struct FacetTable {
 // Counts facets over matches fed one by one.
 class FacetCounter {
  public:
-  // `table` may be null when no request needs it (dates only).
-  FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table);
+  // `table` may be null when no request needs it (dates only); `name_of`
+  // (may be null or empty) maps stored values to the names they count under.
+  FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table,
+               const FacetNameFn* name_of);
   void Add(uint32_t doc);
   std::vector<FacetResult> Finish();
 
  private:
   struct State;
+  // The canonical value ids of doc's values of field f, without repeats.
+  const std::vector<uint32_t>& Values(FacetField f, uint32_t doc, std::vector<uint32_t>* scratch) const;
+
   const std::vector<FacetRequest>& requests_;
   const DocTable& docs_;
   const FacetTable* table_;
+  std::vector<std::string> names_[FacetTable::kFields];  // the names values count under
+  std::vector<uint32_t> canon_[FacetTable::kFields];     // FacetTable value id -> id into names_
+  std::vector<uint32_t> scratch_;
   std::vector<std::shared_ptr<State>> states_;
 };
 

@@ -514,14 +514,18 @@ int RunIndex(const IndexArgs& a) {
                    {"size_bytes", after->size_bytes}}}};
     PrintJson(out);
   } else {
-    std::cout << "indexed " << articles << " articles from " << read << " files (" << added << " added, " << updated
+    auto n = [](uint64_t count, const char* one, const char* many) {
+      return std::to_string(count) + " " + (count == 1 ? one : many);
+    };
+    std::cout << "indexed " << n(articles, "article", "articles") << " from " << n(read, "file", "files") << " ("
+              << added << " added, " << updated
               << " updated), " << unchanged << " unchanged, " << deleted << " deleted, " << skipped.size()
               << " skipped; " << bytes / 1024 << " KiB read in " << static_cast<long>(secs * 1000)
               << " ms (final commit " << static_cast<long>(commit_secs * 1000) << " ms)\n";
     std::vector<std::string> more;
-    if (removed) more.push_back(std::to_string(removed) + " articles removed");
-    if (walk.hidden) more.push_back(std::to_string(walk.hidden) + " hidden files or folders not considered");
-    if (walk.other) more.push_back(std::to_string(walk.other) + " files of other formats not considered");
+    if (removed) more.push_back(n(removed, "article", "articles") + " removed");
+    if (walk.hidden) more.push_back(n(walk.hidden, "hidden file or folder", "hidden files or folders") + " not considered");
+    if (walk.other) more.push_back(n(walk.other, "file", "files") + " of other formats not considered");
     if (!more.empty()) std::cout << Join(more, "; ") << "\n";
     std::cout << "index " << a.db << ": " << after->documents << " documents, " << after->terms << " terms, "
               << after->size_bytes / 1024 << " KiB\n";

@@ -150,6 +150,7 @@ int RunSearch(const SearchArgs& a) {
   options.facets = facet_requests;
   options.after = a.after;
   options.collapse = a.collapse;
+  options.facet_name = ActorNames(p.gazetteer.get());
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) {
     if (res.status().code() == StatusCode::kInvalidArgument && !a.after.empty())

@@ -30,6 +30,7 @@ int RunTimeline(const TimelineArgs& a) {
   }
   SearchOptions options{.limit = 0};
   options.facets = {r};
+  options.facet_name = ActorNames(p.gazetteer.get());
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) return Fail("search failed", res.status());
   if (!json)

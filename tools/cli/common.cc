@@ -168,6 +168,15 @@ size_t DisplayWidth(std::string_view s) {
   return w;
 }
 
+FacetNameFn ActorNames(const Gazetteer* gazetteer) {
+  if (!gazetteer) return nullptr;
+  return [gazetteer](FacetField field, const std::string& value) -> std::string {
+    if (field != FacetField::kActor) return "";
+    std::vector<std::string> names = gazetteer->NamesOf(value);
+    return names.empty() ? "" : names[0];
+  };
+}
+
 int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
                  const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out) {
   out->text = Join(query_parts, " ");

@@ -84,6 +84,10 @@ int PrepareQuery(const std::string& cmd, const std::string& db, const std::vecto
 // (date alone: month). Prints the error and returns false on a bad one.
 bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* cmd, std::vector<FacetRequest>* out);
 
+// Facet names: an actor's aliases counted under its canonical name by the
+// index's gazetteer; empty (values as stored) without one.
+FacetNameFn ActorNames(const Gazetteer* gazetteer);
+
 // Subcommand entry points (argc/argv after the subcommand name is removed is not
 // needed: each registers with CLI11 in main.cc).
 struct IndexArgs {

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
                      "Count over all matches: actor, topic, author, date:day|week|month|year (date alone:\n"
                      "month); comma-separated or repeated, e.g. --facet actor,topic --facet date:month");
   search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   search->add_option("--after", sa.after,
                      "Page after the hits of a previous page: its next_cursor (--format json prints it).\n"
                      "Pages stay consistent while new articles are indexed; a warning says when the index changed");
@@ -101,9 +101,11 @@ int main(int argc, char** argv) {
   timeline->add_option("--db", la.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   timeline->add_option("--by", la.by, "Bucket: day, week (ISO), month (default) or year")
       ->check(CLI::IsMember({"day", "week", "month", "year"}));
-  timeline->add_option("--facet", la.facet, "Split each bar per actor, topic or author (the --top most frequent)")
+  timeline->add_option("--facet", la.facet,
+                       "Split each bar per actor, topic or author: the value most articles name, then the one\n"
+                       "most of the rest name, ... (--top of them); each article is drawn once, under the first")
       ->check(CLI::IsMember({"actor", "topic", "author"}));
-  timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::PositiveNumber);
+  timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::Range(1, 16));
   timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file");
   timeline->add_option("--width", la.width, "Columns of the longest bar (default 50)")->check(CLI::Range(10, 400));
   timeline->add_option("--now", la.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");

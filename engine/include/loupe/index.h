@@ -20,6 +20,7 @@
 #define LOUPE_INDEX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,15 +66,21 @@ struct FacetRequest {
   // bucket from the first to the last dated match, empty ones included.
   size_t top = 10;
   // Also split each bucket or value's count by this field (e.g. a date
-  // histogram per actor) over its `split_top` values most frequent among all
-  // the matches (FacetResult::split_values). A match counts once, under the
-  // first of those values it has, so the split counts of a bucket stack up to
-  // at most its count (the rest have none of them). kDate as split is not
-  // supported.
+  // histogram per actor) over `split_top` of its values
+  // (FacetResult::split_values), chosen greedily: the value the most matches
+  // have, then the value the most matches not yet covered have, and so on. A
+  // match counts once, under the first of those values it has, so the split
+  // counts of a bucket stack up to at most its count (the rest have none of
+  // them) and every value chosen has matches of its own. kDate as split is
+  // not supported.
   bool split = false;
   FacetField split_field = FacetField::kActor;
   size_t split_top = 5;
 };
+
+// The name a stored actor, topic or author value is counted under in facets,
+// e.g. an actor's canonical name for each of its aliases; "" keeps the value.
+using FacetNameFn = std::function<std::string(FacetField field, const std::string& value)>;
 
 struct FacetCount {
   std::string value;  // the actor, topic or author as stored; or the date bucket's label
@@ -103,7 +110,11 @@ struct SearchOptions {
   // Hit order (hits still carry their scores). Only kRelevance prunes.
   SortOrder sort = SortOrder::kRelevance;
   // Counts over all the matches (see FacetRequest), in SearchResults::facets.
+  // With collapse, facets still count every match, copies included.
   std::vector<FacetRequest> facets = {};
+  // If set, facet values are counted under the names it gives (so the
+  // aliases of one actor count as one; a match counts once per name).
+  FacetNameFn facet_name = nullptr;
   // A cursor from a previous page's SearchResults::next_cursor, made with the
   // same query and sort: the hits after that page's last hit (then `offset`
   // more are skipped). The pages of one chain of cursors show the articles the
