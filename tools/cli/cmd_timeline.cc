@@ -84,8 +84,13 @@ int RunTimeline(const TimelineArgs& a) {
       nlohmann::ordered_json b = {{"bucket", c.value}, {"from", FormatIsoDate(c.first_day)}, {"count", c.count}};
       if (!f.split_values.empty()) {
         nlohmann::ordered_json by = nlohmann::ordered_json::object();
-        for (size_t k = 0; k < f.split_values.size(); ++k) by[f.split_values[k]] = c.split[k];
+        uint64_t drawn = 0;
+        for (size_t k = 0; k < f.split_values.size(); ++k) {
+          by[f.split_values[k]] = c.split[k];
+          drawn += c.split[k];
+        }
         b["by_" + a.facet] = by;
+        b["other"] = c.count > drawn ? c.count - drawn : 0;  // articles naming none of them
       }
       buckets.push_back(std::move(b));
     }
