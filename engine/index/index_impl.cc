@@ -1414,7 +1414,9 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     auto txn = Txn::Begin(env->get(), !options.read_only && !have_data);
     if (!txn.ok()) return txn.status();
     std::string_view v;
-    Status s = (*txn)->Get(Db::kMeta, format::kMetaFormatKey, &v);
+    // Unchecked: indexes before version 4 have no checksums; the version
+    // decides, then the record's checksum is checked.
+    Status s = (*txn)->GetUnchecked(Db::kMeta, format::kMetaFormatKey, &v);
     if (s.IsNotFound() && !have_data) {
       std::string ver;
       format::PutFixed32LE(&ver, kFormatVersion);
@@ -1428,11 +1430,12 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     } else if (!s.ok()) {
       return s;
     } else {
-      uint32_t found = v.size() == 4 ? format::DecodeFixed32LE(v.data()) : 0;
+      uint32_t found = v.size() >= 4 ? format::DecodeFixed32LE(v.data()) : 0;
       if (found != kFormatVersion)
         return Status::VersionMismatch("index " + dir + " has format version " + std::to_string(found) +
                                        "; this Loupe reads version " + std::to_string(kFormatVersion) +
                                        " (rebuild the index with this version)");
+      if (!(s = (*txn)->Get(Db::kMeta, format::kMetaFormatKey, &v)).ok()) return s;
     }
   }
   return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options));

@@ -161,7 +161,7 @@ class PostingsCursor final : public DocIterator {
   // postings blocks' keys, so a second cursor usually just steps to it.
   bool LoadPositionsBlock() {
     if (!pos_cursor_) {
-      auto c = storage::Cursor::Open(txn_, storage::Db::kPositions);
+      auto c = storage::Cursor::Open(txn_, storage::Db::kPositions, storage::Verify::kNo);
       if (!c.ok()) return false;
       pos_cursor_ = std::move(*c);
     }
@@ -1210,7 +1210,7 @@ class Builder {
     const std::vector<Found>& found = **exp;
     std::vector<std::unique_ptr<DocIterator>> ch;
     for (const Found& f : found) {
-      auto c = storage::Cursor::Open(txn_, storage::Db::kPostings);
+      auto c = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
       if (!c.ok()) return c.status();
       ch.push_back(std::make_unique<PostingsCursor>(txn_, table_, q.field(), f.term, f.info, std::move(*c), error_));
     }
@@ -1406,7 +1406,7 @@ class Builder {
   // Sets the bit of every document in the term's postings (no liveness check).
   Status AddPostings(Field f, const std::string& term, std::vector<uint64_t>* bits) {
     const std::string prefix = format::BlockKeyPrefix(f, term);
-    auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings);
+    auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
     uint32_t docs[format::kBlockSize];
     const uint64_t limit = uint64_t{bits->size()} * 64;
@@ -1430,7 +1430,7 @@ class Builder {
     if (!s.ok()) return s;
     format::TermInfo info;
     if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
-    auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings);
+    auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
     return std::make_unique<PostingsCursor>(txn_, table_, f, term, info, std::move(*cur), error_);
   }

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "util/crc32c.h"
+
 namespace loupe::storage {
 namespace {
 
@@ -15,6 +17,28 @@ static_assert(sizeof(kDbNames) / sizeof(kDbNames[0]) == static_cast<int>(Db::kCo
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view FromVal(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+uint32_t Checksum(std::string_view key, std::string_view payload) {
+  return Crc32c(Crc32c(0, key), payload);
+}
+
+// Strips and checks the checksum that ends every stored value.
+Status Verified(Db db, std::string_view key, std::string_view stored, std::string_view* payload) {
+  if (stored.size() >= kChecksumBytes) {
+    std::string_view p = stored.substr(0, stored.size() - kChecksumBytes);
+    uint32_t want;
+    std::memcpy(&want, stored.data() + p.size(), sizeof want);
+    if (want == Checksum(key, p)) {
+      *payload = p;
+      return Status::OK();
+    }
+  }
+  std::string shown;
+  for (unsigned char c : key.substr(0, 40)) shown += c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '.';
+  return Status::Corruption(std::string("checksum mismatch in table '") + kDbNames[static_cast<int>(db)] +
+                            "' at key '" + shown + "' (" + std::to_string(stored.size()) +
+                            " bytes): the index is damaged; restore a backup or rebuild it with `loupe index`");
+}
 
 }  // namespace
 
@@ -146,6 +170,13 @@ void Txn::Abort() {
 }
 
 Status Txn::Get(Db db, std::string_view key, std::string_view* value) const {
+  std::string_view stored;
+  Status s = GetUnchecked(db, key, &stored);
+  if (!s.ok()) return s;
+  return Verified(db, key, stored, value);
+}
+
+Status Txn::GetUnchecked(Db db, std::string_view key, std::string_view* value) const {
   MDB_val k = ToVal(key), v;
   int rc = mdb_get(txn_, env_->dbi(db), &k, &v);
   if (rc == MDB_NOTFOUND) return Status::NotFound("key not found");
@@ -155,10 +186,16 @@ Status Txn::Get(Db db, std::string_view key, std::string_view* value) const {
 }
 
 Status Txn::Put(Db db, std::string_view key, std::string_view value, bool append) {
-  MDB_val k = ToVal(key), v = ToVal(value);
-  int rc = mdb_put(txn_, env_->dbi(db), &k, &v, append ? MDB_APPEND : 0);
+  // MDB_RESERVE: LMDB gives the room and the value is written into it once,
+  // followed by its checksum.
+  MDB_val k = ToVal(key), v{value.size() + kChecksumBytes, nullptr};
+  int rc = mdb_put(txn_, env_->dbi(db), &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0));
   if (rc == MDB_MAP_FULL) map_full_ = true;
   if (rc) return FromMdb(rc, "writing index");
+  char* out = static_cast<char*>(v.mv_data);
+  if (!value.empty()) std::memcpy(out, value.data(), value.size());
+  uint32_t crc = Checksum(key, value);
+  std::memcpy(out + value.size(), &crc, sizeof crc);
   return Status::OK();
 }
 
@@ -186,8 +223,10 @@ Result<uint64_t> Txn::Count(Db db) const {
   return static_cast<uint64_t>(st.ms_entries);
 }
 
-Result<std::unique_ptr<Cursor>> Cursor::Open(const Txn& txn, Db db) {
+Result<std::unique_ptr<Cursor>> Cursor::Open(const Txn& txn, Db db, Verify verify) {
   std::unique_ptr<Cursor> c(new Cursor());
+  c->db_ = db;
+  c->verify_ = verify == Verify::kYes;
   int rc = mdb_cursor_open(txn.raw(), txn.env()->dbi(db), &c->cur_);
   if (rc) return FromMdb(rc, "opening cursor");
   return c;
@@ -205,9 +244,20 @@ bool Cursor::Move(int op, std::string_view key) {
     status_ = rc == MDB_NOTFOUND ? Status::OK() : FromMdb(rc, "reading index");
     return false;
   }
-  valid_ = true;
   key_ = FromVal(k);
-  value_ = FromVal(v);
+  std::string_view stored = FromVal(v);
+  if (!verify_ && stored.size() >= kChecksumBytes) {
+    value_ = stored.substr(0, stored.size() - kChecksumBytes);
+    valid_ = true;
+    return true;
+  }
+  Status s = Verified(db_, key_, stored, &value_);
+  if (!s.ok()) {
+    valid_ = false;
+    status_ = s;
+    return false;
+  }
+  valid_ = true;
   return true;
 }
 
