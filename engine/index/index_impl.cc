@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "index/check.h"
 #include "index/doc_store.h"
 #include "index/format.h"
 #include "index/fingerprint.h"
@@ -263,6 +264,9 @@ class IndexImpl final : public Index {
       if (!table.ok()) return table.status();
       return ExpandTerms(query, **txn, **table, warnings);
     });
+  }
+  Result<CheckReport> Check() const override {
+    return Guard([&] { return CheckIndex(env_.get()); });
   }
   const std::string& dir() const override { return dir_; }
 

@@ -527,7 +527,8 @@ int RunIndex(const IndexArgs& a) {
     if (walk.hidden) more.push_back(n(walk.hidden, "hidden file or folder", "hidden files or folders") + " not considered");
     if (walk.other) more.push_back(n(walk.other, "file", "files") + " of other formats not considered");
     if (!more.empty()) std::cout << Join(more, "; ") << "\n";
-    std::cout << "index " << a.db << ": " << after->documents << " documents, " << after->terms << " terms, "
+    std::cout << "index " << a.db << ": " << n(after->documents, "document", "documents") << ", "
+              << n(after->terms, "term", "terms") << ", "
               << after->size_bytes / 1024 << " KiB\n";
   }
   return kExitOk;

@@ -160,6 +160,12 @@ struct ShowArgs {
 };
 int RunShow(const ShowArgs& a);
 
+struct CheckArgs {
+  std::string db;
+  std::string format = "text";
+};
+int RunCheck(const CheckArgs& a);
+
 struct BenchArgs {
   std::string db;
   std::string queries;

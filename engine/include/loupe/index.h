@@ -83,7 +83,7 @@ struct FacetRequest {
 using FacetNameFn = std::function<std::string(FacetField field, const std::string& value)>;
 
 struct FacetCount {
-  std::string value;  // the actor, topic or author as stored; or the date bucket's label
+  std::string value;  // the actor, topic or author (as stored, or as facet_name names it); or the bucket's label
   uint64_t count = 0;
   Days first_day = 0;  // date facets: the bucket's first day
   std::vector<uint64_t> split;  // with FacetRequest::split: matches counted under split_values[i]
@@ -177,6 +177,19 @@ struct IndexStats {
   uint64_t generation = 0;   // number of commits so far
 };
 
+// What Index::Check found.
+struct CheckReport {
+  // What is wrong, one line each (the first 100; more_problems counts the
+  // rest). Empty: the index is sound.
+  std::vector<std::string> problems;
+  uint64_t more_problems = 0;
+  uint64_t values = 0;     // stored values read, each with its checksum checked
+  uint64_t documents = 0;  // live documents (their values, ids and stored fields checked)
+  uint64_t terms = 0;      // terms whose statistics were checked against their postings
+  uint64_t postings = 0;   // postings read
+  bool ok() const { return problems.empty() && more_problems == 0; }
+};
+
 class Writer;
 
 class Index {
@@ -221,6 +234,17 @@ class Index {
   // kInvalidArgument for other kinds of query, kCorruption, kIOError.
   virtual Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(
       const Query& query, std::vector<std::string>* warnings = nullptr) const = 0;
+
+  // Reads the last commit whole and reports what is damaged or inconsistent:
+  // every stored value's checksum and structure; the index state against the
+  // document values (live count, field length totals); the id table against
+  // the live documents and their stored fields; each term's document count,
+  // occurrences and block count against its postings; positions for every
+  // postings block. Costs a read of the whole file; runs beside searches and
+  // a writer like any read. Errors: kIOError (the check itself could not run).
+  // LMDB's page structure has no checksums: damage there may be reported by
+  // LMDB (kCorruption) or, in the worst case, fault the process.
+  virtual Result<CheckReport> Check() const = 0;
 
   // The directory this index lives in.
   virtual const std::string& dir() const = 0;
