@@ -1,6 +1,7 @@
 // Index and Writer implementations over LMDB. See loupe/index.h for the contract
 // and docs/index-format.md for the records.
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -263,6 +264,18 @@ class IndexImpl final : public Index {
       auto table = Table(**txn);
       if (!table.ok()) return table.status();
       return ExpandTerms(query, **txn, **table, warnings);
+    });
+  }
+  Status Backup(const std::string& dest) const override {
+    return Guard([&]() -> Status {
+      std::error_code ec;
+      std::filesystem::create_directories(dest, ec);
+      if (ec || !std::filesystem::is_directory(dest))
+        return Status::InvalidArgument("cannot use " + dest + " as the backup folder: " +
+                                       (ec ? ec.message() : std::string("not a directory")));
+      if (std::filesystem::exists(dest + "/data.mdb"))
+        return Status::InvalidArgument(dest + " already holds an index; back up into a new or empty folder");
+      return env_->CopyTo(dest);
     });
   }
   Result<CheckReport> Check() const override {
@@ -891,6 +904,9 @@ Status WriterImpl::DoCommit() {
   if (!drained.ok()) return drained;
   if (!failed_.ok()) return failed_;
   if (ops_ == 0) return Status::OK();
+  if (index_->env()->Replaced())
+    return Status::IOError("index " + index_->dir() +
+                           " was compacted by another process; this batch was not written (open the index again)");
   // A large batch gets room up front, sized by what it holds in memory and on
   // disk (both larger than what it adds to the index, except for batches of
   // many rare terms): growing after MDB_MAP_FULL means doing the whole batch
@@ -942,6 +958,10 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
                             "); wait for it to finish or stop it");
     }
     return Status::IOError("cannot lock " + path + ": " + std::strerror(err));
+  }
+  if (env_->Replaced()) {
+    ::close(fd);
+    return Status::IOError("index " + dir_ + " was compacted by another process since it was opened; open it again");
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
@@ -1449,6 +1469,82 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
 
 Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOptions& options) {
   return Guard([&] { return OpenIndex(dir, options); });
+}
+
+}  // namespace loupe
+
+namespace loupe {
+
+// Compaction builds the live documents into a sibling directory and swaps the
+// two directories with one renameat2(RENAME_EXCHANGE), so data.mdb and its
+// lock file change together: a process that had the index open keeps reading
+// the old pair, a new one opens the new pair, and none mixes a lock file with
+// the other data file (LMDB's lock file records which meta page is current).
+Result<CompactReport> CompactIndex(const std::string& dir) {
+  return Guard([&]() -> Result<CompactReport> {
+    namespace fs = std::filesystem;
+    auto old = Index::Open(dir, {});
+    if (!old.ok()) return old.status();
+    auto lock = (*old)->NewWriter();  // holds the write lock until the swap is done
+    if (!lock.ok()) return lock.status();
+    std::string clean = dir;
+    while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+    const std::string tmp = clean + ".compacting";
+    std::error_code ec;
+    fs::remove_all(tmp, ec);  // left by a compaction that was stopped
+    CompactReport report;
+    report.bytes_before = fs::file_size(clean + "/data.mdb", ec);
+    {
+      auto fresh = Index::Open(tmp, {.create_if_missing = true});
+      if (!fresh.ok()) return fresh.status();
+      auto w = (*fresh)->NewWriter();
+      if (!w.ok()) return w.status();
+      auto* impl = static_cast<IndexImpl*>(old->get());
+      auto txn = Txn::Begin(impl->env(), false);
+      if (!txn.ok()) return txn.status();
+      format::IndexState st;
+      Status s = ReadState(**txn, &st);
+      if (!s.ok()) return s;
+      auto cur = storage::Cursor::Open(**txn, Db::kDocvals);
+      if (!cur.ok()) return cur.status();
+      format::DocBlockReader reader;
+      Document doc;
+      for (bool ok = (*cur)->First(); ok; ok = (*cur)->Next()) {
+        if ((*cur)->key().size() != 4) return Status::Corruption("document values unreadable; run loupe check");
+        uint32_t d = format::DecodeFixed32BE((*cur)->key().data());
+        std::string_view v;
+        if (!(s = reader.Read(**txn, d, &v)).ok())
+          return s.IsNotFound() ? Status::Corruption("a live document has no stored fields; run loupe check") : s;
+        if (!format::DecodeStoredDoc(v, &doc)) return Status::Corruption("stored document unreadable; run loupe check");
+        if (!(s = (*w)->Add(doc)).ok()) return s;
+        ++report.documents;
+      }
+      if (!(*cur)->status().ok()) return (*cur)->status();
+      report.dropped = (st.next_doc > 1 ? st.next_doc - 1 : 0) - report.documents;
+      auto metadata = (*old)->ListMetadata("");
+      if (!metadata.ok()) return metadata.status();
+      for (const auto& [k, v] : *metadata)
+        if (!(s = (*w)->SetMetadata(k, v)).ok()) return s;
+      txn->reset();
+      if (!(s = (*w)->Commit()).ok()) return s;
+    }
+    // The new pair is committed (LMDB syncs at commit); sync the directory entries too.
+    for (const std::string& d : {tmp, fs::path(clean).parent_path().string()}) {
+      int fd = ::open(d.empty() ? "." : d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+      }
+    }
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, clean.c_str(), RENAME_EXCHANGE) != 0)
+      return Status::IOError("cannot swap the compacted index into place (" + std::string(std::strerror(errno)) +
+                             "); the index is unchanged and the compacted copy is in " + tmp);
+    lock->reset();
+    old->reset();
+    fs::remove_all(tmp, ec);  // now the old index
+    report.bytes_after = fs::file_size(clean + "/data.mdb", ec);
+    return report;
+  });
 }
 
 }  // namespace loupe

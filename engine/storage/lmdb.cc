@@ -1,7 +1,9 @@
 #include "storage/lmdb.h"
 
 #include <lmdb.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -65,6 +67,7 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   std::unique_ptr<Env> env(new Env());
   env->read_only_ = read_only;
   env->map_size_ = map_size;
+  env->dir_ = dir;
   int rc = mdb_env_create(&env->env_);
   if (rc) return FromMdb(rc, "creating LMDB environment");
   mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(Db::kCount) + 2);
@@ -123,6 +126,34 @@ Status Env::Grow() {
   if (rc) return FromMdb(rc, "growing the LMDB map");
   map_size_ = next;
   return Status::OK();
+}
+
+Status Env::CopyTo(const std::string& dir) {
+  std::shared_lock<std::shared_mutex> lock(resize_mu_);
+  int rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT);
+  if (rc) return FromMdb(rc, "copying the index to " + dir);
+  std::string data = dir + "/data.mdb";
+  int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    return Status::IOError("syncing " + data + ": " + std::strerror(err));
+  }
+  ::close(fd);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::OK();
+}
+
+bool Env::Replaced() const {
+  mdb_filehandle_t fd;
+  struct stat open_file, on_disk;
+  if (mdb_env_get_fd(env_, &fd) != 0 || ::fstat(fd, &open_file) != 0) return false;
+  if (::stat((dir_ + "/data.mdb").c_str(), &on_disk) != 0) return true;
+  return open_file.st_ino != on_disk.st_ino || open_file.st_dev != on_disk.st_dev;
 }
 
 Status Env::Reserve(uint64_t extra) {
@@ -261,7 +292,7 @@ bool Cursor::Move(int op, std::string_view key) {
   return true;
 }
 
-bool Cursor::Seek(std::string_view key) { return Move(MDB_SET_RANGE, key); }
+bool Cursor::Seek(std::string_view key) { return key.empty() ? Move(MDB_FIRST) : Move(MDB_SET_RANGE, key); }
 bool Cursor::First() { return Move(MDB_FIRST); }
 bool Cursor::Last() { return Move(MDB_LAST); }
 bool Cursor::Next() { return Move(MDB_NEXT); }

@@ -57,6 +57,13 @@ class Env {
   // use (a large write then needs no abort-grow-redo). Same waiting as Grow.
   Status Reserve(uint64_t extra);
 
+  // Writes a consistent copy of the last commit to `dir` (which must exist and
+  // hold no data.mdb), compacted (free pages left out), through one read
+  // transaction: writers and readers go on meanwhile. The copy is synced.
+  Status CopyTo(const std::string& dir);
+  // Whether data.mdb in the directory is no longer the file this environment
+  // has open (the index was compacted by another process since).
+  bool Replaced() const;
   // Readers hold this shared while a transaction is open; Grow holds it exclusively
   // (LMDB requires no active transaction in the process when resizing).
   std::shared_mutex& resize_mutex() { return resize_mu_; }
@@ -67,6 +74,7 @@ class Env {
   unsigned dbi_[static_cast<int>(Db::kCount)] = {};
   bool read_only_ = false;
   uint64_t map_size_ = 0;
+  std::string dir_;
   std::shared_mutex resize_mu_;
 };
 

@@ -166,6 +166,15 @@ struct CheckArgs {
 };
 int RunCheck(const CheckArgs& a);
 
+struct MaintainArgs {
+  std::string db;
+  std::string dest;        // backup: the folder to copy into
+  bool no_check = false;   // backup: do not check the copy
+  std::string format = "text";
+};
+int RunCompact(const MaintainArgs& a);
+int RunBackup(const MaintainArgs& a);
+
 struct BenchArgs {
   std::string db;
   std::string queries;

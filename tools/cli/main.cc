@@ -185,6 +185,26 @@ int main(int argc, char** argv) {
   check->add_option("--format", ca.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
 
+  MaintainArgs ma;
+  ma.db = DefaultDb();
+  auto* compact = app.add_subcommand("compact", "Rewrite the index without its deleted and replaced documents, into a\n"
+                                                "new file swapped in atomically (a crash leaves the old index or the new\n"
+                                                "one). Takes the write lock; needs free space for the copy.\n"
+                                                "Example: loupe compact --db news.loupe");
+  compact->add_option("--db", ma.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  compact->add_option("--format", ma.format, "Output format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+  MaintainArgs ka;
+  ka.db = DefaultDb();
+  auto* backup = app.add_subcommand("backup", "Copy the index's last commit into DEST (a new or empty folder) while\n"
+                                              "searches and a writer go on, then check the copy.\n"
+                                              "Example: loupe backup --db news.loupe /backups/news-2025-09-17");
+  backup->add_option("--db", ka.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  backup->add_option("dest", ka.dest, "Folder to write the copy into (created if missing)")->required();
+  backup->add_flag("--no-check", ka.no_check, "Do not read the copy back to check it");
+  backup->add_option("--format", ka.format, "Output format: text or json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+
   BenchArgs ba;
   ba.db = DefaultDb();
   auto* bench = app.add_subcommand("bench", "Time queries inside the process (used by tools/bench/run.sh).\n"
@@ -213,6 +233,8 @@ int main(int argc, char** argv) {
     if (*show) return RunShow(wa);
     if (*bench) return RunBench(ba);
     if (*check) return RunCheck(ca);
+    if (*compact) return RunCompact(ma);
+    if (*backup) return RunBackup(ka);
   } catch (const std::exception& e) {
     std::cerr << "loupe: internal error: " << e.what() << "\n";
     return kExitIndex;

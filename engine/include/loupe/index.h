@@ -246,6 +246,13 @@ class Index {
   // LMDB (kCorruption) or, in the worst case, fault the process.
   virtual Result<CheckReport> Check() const = 0;
 
+  // Writes a consistent copy of the last commit into directory `dest` (created
+  // if missing; it must not already hold an index), compacted (LMDB's free
+  // pages left out), while searches and a writer go on: a hot backup. The
+  // copy is synced to disk and opens as an ordinary index. Errors:
+  // kInvalidArgument (dest holds an index or is not a directory), kIOError.
+  virtual Status Backup(const std::string& dest) const = 0;
+
   // The directory this index lives in.
   virtual const std::string& dir() const = 0;
 
@@ -293,6 +300,27 @@ class Writer {
  protected:
   Writer() = default;
 };
+
+// What CompactIndex did.
+struct CompactReport {
+  uint64_t documents = 0;     // live documents kept
+  uint64_t dropped = 0;       // deleted or replaced document versions whose postings and text went
+  uint64_t bytes_before = 0;  // data file sizes
+  uint64_t bytes_after = 0;
+};
+
+// Rewrites the index in `dir` without its deleted and replaced documents:
+// takes the write lock (kLocked while another writer runs), writes every live
+// document and the application's metadata into a new file beside the old one,
+// syncs it, and renames it over the old file, so a crash at any moment leaves
+// either the old index or the new one. Document ids are renumbered and the
+// commit generation starts again (paging cursors made before warn). Readers
+// in other processes keep the old file until they reopen; a Writer opened
+// before fails at NewWriter/Commit with kIOError ("compacted by another
+// process") instead of writing to the old file. The index must not be open in
+// this process. Needs free space for the new file. Errors: kNotFound, kLocked,
+// kIOError, kCorruption.
+Result<CompactReport> CompactIndex(const std::string& dir);
 
 // Library version "MAJOR.MINOR.PATCH".
 const char* Version();

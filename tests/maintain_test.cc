@@ -1,0 +1,166 @@
+// Compaction and hot backups.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "loupe/index.h"
+#include "test_util.h"
+
+using namespace loupe;
+using loupe::test::TempDir;
+
+namespace {
+
+Document Doc(int i, const std::string& extra = "") {
+  Document d;
+  d.id = "doc" + std::to_string(i);
+  d.title = "Story " + std::to_string(i);
+  d.body = "tariffs and talks number " + std::to_string(i) + " " + extra;
+  d.date = DaysFromCivil(2025, 1, 1) + i % 300;
+  d.actors = {i % 2 ? "Scott Bessent" : "He Lifeng"};
+  return d;
+}
+
+std::vector<std::string> Ids(const Index& idx, const Query& q) {
+  auto r = idx.Search(q, {.limit = 100000, .sort = SortOrder::kDateAscending});
+  REQUIRE(r.ok());
+  std::vector<std::string> ids;
+  for (const Hit& h : r->hits) ids.push_back(h.document.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("compact drops deleted and replaced versions, keeps documents, metadata and results") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  std::vector<std::string> before_ids, before_bessent;
+  {
+    auto idx = Index::Open(path, {.create_if_missing = true});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 600; ++i) REQUIRE((*w)->Add(Doc(i)).ok());
+    REQUIRE((*w)->SetMetadata("source:a", "record a").ok());
+    REQUIRE((*w)->Commit().ok());
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 600; i += 2) REQUIRE((*w)->Add(Doc(i, "edited " + std::to_string(round))).ok());
+      REQUIRE((*w)->Commit().ok());
+    }
+    for (int i = 1; i < 600; i += 10) REQUIRE((*w)->Delete("doc" + std::to_string(i)).ok());
+    REQUIRE((*w)->Commit().ok());
+    before_ids = Ids(**idx, Query::All());
+    before_bessent = Ids(**idx, Query::Phrase(Field::kActor, {"scott", "bessent"}));
+  }
+  auto r = CompactIndex(path);
+  REQUIRE(r.ok());
+  CHECK(r->documents == 540);
+  CHECK(r->dropped == 600 + 900 - 540);
+  CHECK(r->bytes_after < r->bytes_before);
+  CHECK_FALSE(std::filesystem::exists(path + ".compacting"));
+  auto idx = Index::Open(path);
+  REQUIRE(idx.ok());
+  CHECK(Ids(**idx, Query::All()) == before_ids);
+  CHECK(Ids(**idx, Query::Phrase(Field::kActor, {"scott", "bessent"})) == before_bessent);
+  CHECK(Ids(**idx, Query::Term(Field::kBody, "edit")).size() == 300);
+  auto meta = (*idx)->GetMetadata("source:a");
+  REQUIRE(meta.ok());
+  CHECK(*meta == "record a");
+  auto check = (*idx)->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+  // The compacted index takes writes as before.
+  auto w = (*idx)->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc(9999)).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(**idx, Query::All()).size() == 541);
+}
+
+TEST_CASE("compact waits for no one: a running writer makes it fail with the lock message") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  auto idx = Index::Open(path, {.create_if_missing = true});
+  REQUIRE(idx.ok());
+  auto w = (*idx)->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc(1)).ok());
+  REQUIRE((*w)->Commit().ok());
+  // Compaction opens the index itself; LMDB forbids a second open in one
+  // process, so the lock is held by a child process here.
+  w->reset();
+  idx->reset();
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto i2 = Index::Open(path);
+    if (!i2.ok()) ::_exit(2);
+    auto w2 = (*i2)->NewWriter();
+    if (!w2.ok()) ::_exit(3);
+    ::sleep(2);
+    ::_exit(0);
+  }
+  ::usleep(500000);
+  auto r = CompactIndex(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kLocked);
+  CHECK(r.status().message().find("index is locked by pid " + std::to_string(child)) != std::string::npos);
+  int status;
+  ::waitpid(child, &status, 0);
+  CHECK(CompactIndex(path).ok());
+}
+
+TEST_CASE("backup: a consistent copy while a writer commits, which opens and checks clean") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  auto idx = Index::Open(path, {.create_if_missing = true});
+  REQUIRE(idx.ok());
+  {
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 300; ++i) REQUIRE((*w)->Add(Doc(i)).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> commits{0};
+  std::atomic<bool> failed{false};
+  std::thread writer([&] {  // no Catch2 assertions off the main thread
+    auto w = (*idx)->NewWriter();
+    if (!w.ok()) return void(failed = true);
+    for (int i = 300; !stop; ++i) {
+      // Each commit adds ten documents: a copy holds a multiple of ten.
+      for (int k = 0; k < 10; ++k)
+        if (!(*w)->Add(Doc(i * 10 + k)).ok()) return void(failed = true);
+      if (!(*w)->Commit().ok()) return void(failed = true);
+      ++commits;
+    }
+  });
+  for (int b = 0; b < 5; ++b) {
+    const std::string dest = dir.sub("backup" + std::to_string(b));
+    REQUIRE((*idx)->Backup(dest).ok());
+    // Opening the copy in this process is a second LMDB environment on other
+    // files, which is allowed.
+    auto copy = Index::Open(dest, {.read_only = true});
+    REQUIRE(copy.ok());
+    auto st = (*copy)->Stats();
+    REQUIRE(st.ok());
+    CHECK(st->documents >= 300);
+    CHECK(st->documents % 10 == 0);
+    auto check = (*copy)->Check();
+    REQUIRE(check.ok());
+    CHECK(check->ok());
+  }
+  stop = true;
+  writer.join();
+  CHECK_FALSE(failed);
+  CHECK(commits > 0);
+  auto again = (*idx)->Backup(dir.sub("backup0"));
+  CHECK(again.code() == StatusCode::kInvalidArgument);
+  std::ofstream(dir.sub("file")) << "x";
+  CHECK((*idx)->Backup(dir.sub("file")).code() == StatusCode::kInvalidArgument);
+}
