@@ -6,6 +6,8 @@
 #                               clang is present (tools/fuzz.sh)
 #   tools/dev.sh test --sanitize  the same in build-sanitize/, under AddressSanitizer and
 #                               UndefinedBehaviorSanitizer (any report fails the run)
+#   tools/dev.sh test --tsan    the threaded tests (readers beside a writer, hot backup)
+#                               in build-tsan/, under ThreadSanitizer
 #   tools/dev.sh build          install deps, build only
 set -euo pipefail
 
@@ -40,7 +42,17 @@ case "$cmd" in
     exit $rc
     ;;
   test)
-    if [ "${1:-}" = "--sanitize" ]; then
+    if [ "${1:-}" = "--tsan" ]; then
+      "$root/tools/install-deps.sh"
+      build="${LOUPE_BUILD_DIR:-$root/build-tsan}"
+      flags="-fsanitize=thread -fno-omit-frame-pointer"
+      cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_WERROR=ON \
+        -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
+        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+      cmake --build "$build" -j"$jobs" --target concurrency_test maintain_test
+      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
+        ctest --test-dir "$build" --output-on-failure -R '^(concurrency_test|maintain_test)$'
+    elif [ "${1:-}" = "--sanitize" ]; then
       "$root/tools/install-deps.sh"
       build="${LOUPE_BUILD_DIR:-$root/build-sanitize}"
       flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -63,7 +75,7 @@ case "$cmd" in
     do_build
     ;;
   *)
-    echo "usage: tools/dev.sh demo [QUERY] | test [--sanitize] | build" >&2
+    echo "usage: tools/dev.sh demo [QUERY] | test [--sanitize | --tsan] | build" >&2
     exit 2
     ;;
 esac
