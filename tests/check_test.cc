@@ -189,3 +189,53 @@ TEST_CASE("cross-checks: statistics, ids, document values and positions that dis
     CHECK(Mentions(r, "positions block of body:tariff"));
   }
 }
+
+TEST_CASE("an index whose creation stopped before its first commit says so, and is created by the next writer") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  std::filesystem::create_directories(path);
+  SECTION("an empty data file (the first write failed)") { std::ofstream(path + "/data.mdb").flush(); }
+  SECTION("an LMDB environment without tables (stopped before the tables' commit)") {
+    MDB_env* env;
+    REQUIRE(mdb_env_create(&env) == 0);
+    REQUIRE(mdb_env_open(env, path.c_str(), 0, 0644) == 0);
+    mdb_env_close(env);
+  }
+  auto ro = Index::Open(path, {.read_only = true});
+  REQUIRE_FALSE(ro.ok());
+  CHECK(ro.status().code() == StatusCode::kNotFound);
+  CHECK(ro.status().message().find("was never completely created") != std::string::npos);
+  auto idx = Index::Open(path, {.create_if_missing = true});
+  REQUIRE(idx.ok());
+  auto w = (*idx)->NewWriter();
+  REQUIRE(w.ok());
+  Document d;
+  d.id = "a";
+  d.body = "tariffs";
+  REQUIRE((*w)->Add(d).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto check = (*idx)->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+  CHECK(check->documents == 1);
+}
+
+TEST_CASE("another program's LMDB files are never turned into an index") {
+  TempDir dir;
+  const std::string path = dir.sub("other");
+  std::filesystem::create_directories(path);
+  MDB_env* env;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 4);
+  REQUIRE(mdb_env_open(env, path.c_str(), 0, 0644) == 0);
+  MDB_txn* txn;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, "theirs", MDB_CREATE, &dbi) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+  auto idx = Index::Open(path, {.create_if_missing = true});
+  REQUIRE_FALSE(idx.ok());
+  CHECK(idx.status().code() == StatusCode::kCorruption);
+  CHECK(idx.status().message().find("is not a Loupe index") != std::string::npos);
+}

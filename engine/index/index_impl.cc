@@ -1430,18 +1430,30 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   }
   uint64_t map = options.initial_map_size ? options.initial_map_size : kDefaultMapSize;
-  auto env = storage::Env::Open(dir, map, options.read_only, !have_data);
+  const bool may_create = options.create_if_missing && !options.read_only;
+  auto env = storage::Env::Open(dir, map, options.read_only, may_create);
   if (!env.ok()) return env.status();
 
-  // Check (or, for a new index, write) the format version.
+  // Check (or, for a new index, write) the format version. An index whose
+  // meta table is empty was never completely created (a first run stopped
+  // between creating the tables and writing these records): it is created now.
   {
-    auto txn = Txn::Begin(env->get(), !options.read_only && !have_data);
+    auto probe = Txn::Begin(env->get(), false);
+    if (!probe.ok()) return probe.status();
+    auto meta_entries = (*probe)->Count(Db::kMeta);
+    if (!meta_entries.ok()) return meta_entries.status();
+    probe->reset();
+    const bool fresh = *meta_entries == 0;
+    if (fresh && !may_create)
+      return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
+                              "its first commit); create it with `loupe index --db " + dir + " PATH`");
+    auto txn = Txn::Begin(env->get(), fresh);
     if (!txn.ok()) return txn.status();
     std::string_view v;
     // Unchecked: indexes before version 4 have no checksums; the version
     // decides, then the record's checksum is checked.
     Status s = (*txn)->GetUnchecked(Db::kMeta, format::kMetaFormatKey, &v);
-    if (s.IsNotFound() && !have_data) {
+    if (s.IsNotFound() && fresh) {
       std::string ver;
       format::PutFixed32LE(&ver, kFormatVersion);
       format::IndexState st;

@@ -81,6 +81,12 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   struct stat st;
   bool exists = ::stat(data.c_str(), &st) == 0;
 
+  // An empty data file: creating the index failed before LMDB wrote its first
+  // pages (a full disk, a kill). LMDB initializes it again when it may write.
+  if (exists && st.st_size == 0 && (read_only || !create))
+    return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
+                            "its first commit); create it with `loupe index --db " + dir + " PATH`");
+
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
   if (rc) return FromMdb(rc, "opening index at " + dir);
@@ -100,11 +106,26 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(env->env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
   if (rc) return FromMdb(rc, "opening index databases");
+  // Tables are created only in an environment that has none yet: a new one,
+  // or one whose first commit never happened (a run stopped or failed while
+  // creating the index). Another program's LMDB files are never touched.
+  MDB_dbi main_dbi;
+  MDB_stat main_stat;
+  rc = mdb_dbi_open(txn, nullptr, 0, &main_dbi);
+  if (rc == 0) rc = mdb_stat(txn, main_dbi, &main_stat);
+  if (rc) {
+    mdb_txn_abort(txn);
+    return FromMdb(rc, "opening index databases");
+  }
+  const bool empty = main_stat.ms_entries == 0;
   for (int i = 0; i < static_cast<int>(Db::kCount); ++i) {
     MDB_dbi dbi;
-    rc = mdb_dbi_open(txn, kDbNames[i], create ? MDB_CREATE : 0, &dbi);
+    rc = mdb_dbi_open(txn, kDbNames[i], create && empty ? MDB_CREATE : 0, &dbi);
     if (rc) {
       mdb_txn_abort(txn);
+      if (rc == MDB_NOTFOUND && empty)
+        return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
+                                "its first commit); create it with `loupe index --db " + dir + " PATH`");
       if (rc == MDB_NOTFOUND) return Status::Corruption(dir + " is not a Loupe index (no '" + kDbNames[i] + "' table)");
       return FromMdb(rc, std::string("opening table ") + kDbNames[i]);
     }

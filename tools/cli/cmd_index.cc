@@ -34,11 +34,6 @@
 namespace loupe::cli {
 
 namespace {
-// A transaction is committed when the batch holds this much article text. The
-// writer keeps its memory bounded by spilling to disk, so this only sets how
-// much work an interrupted run loses; fewer, bigger commits write each term's
-// postings once and touch fewer B-tree pages.
-constexpr size_t kCommitBytes = size_t{4} << 30;
 const std::string kSourcePrefix = "source:";
 
 // Reads a whole file into *out (no stream buffering; O_NONBLOCK so that a file
@@ -467,7 +462,7 @@ int RunIndex(const IndexArgs& a) {
     if (!s.ok()) return Fail("index failed", s);
     ++(old == known.end() ? added : updated);
     batch_bytes += p.bytes;
-    if (batch_bytes >= kCommitBytes) {
+    if (batch_bytes >= a.commit_every) {
       batch_bytes = 0;
       s = (*writer)->Commit();
       if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);

@@ -100,6 +100,11 @@ struct IndexArgs {
   std::string format = "text";
   std::string gazetteer;   // --gazetteer FILE (default: actors.gazetteer at the top of a PATH)
   std::string topics;      // --topics FILE (default: topics.lexicon at the top of a PATH)
+  // --commit-every: commit when the batch holds this much article text. The
+  // writer's memory is bounded by spilling to disk, so this only sets how much
+  // work an interrupted run loses; fewer, bigger commits write each term's
+  // postings once and touch fewer B-tree pages.
+  uint64_t commit_every = uint64_t{4} << 30;
 };
 int RunIndex(const IndexArgs& a);
 

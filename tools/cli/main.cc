@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   index->add_option("--max-size", ia.max_size, "Skip files larger than this (bytes; K, M, G suffixes; default 16M)")
       ->transform(CLI::AsSizeValue(false));
   index->add_flag("--no-delete", ia.no_delete, "Keep the articles of files that are gone from PATH");
+  index->add_option("--commit-every", ia.commit_every,
+                    "Commit each time this much article text is read (K, M, G; default 4G): a run that is\n"
+                    "stopped keeps what it committed, and the next run goes on from there")
+      ->transform(CLI::AsSizeValue(false));
   index->add_option("--gazetteer", ia.gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
                     "actors.gazetteer at the top of a PATH)");

@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# Fault tests for the loupe CLI and the index under it: what a killed process,
+# a full disk, a failing device, a damaged file and two writers at once do.
+#
+#   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [writers N] [compact N]
+#   tests/faults/run.sh LOUPE ci     the bounded set CI runs (kill 30, io, damage 200,
+#                                    writers 100, compact 10)
+#
+# Each part prints one summary line ("faults: ..."); any broken promise prints
+# "FAIL: ..." and the script exits 1 at the end. Figures go to docs/reliability.md.
+set -uo pipefail
+
+loupe=$(realpath "$1")
+shift
+[ $# -eq 0 ] && set -- ci
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+# A corpus of N synthetic articles in the header format (words drawn from a
+# fixed list, so every run writes the same bytes).
+make_corpus() {
+  local dir=$1 n=$2 seed=$3
+  mkdir -p "$dir"
+  awk -v n="$n" -v dir="$dir" -v seed="$seed" 'BEGIN {
+    srand(seed)
+    split("tariff talks trade china steel treasury bessent greer beijing geneva truce export chips rare earth " \
+          "soybean market officials minister deal framework deadline summit rate goods duty import agreement " \
+          "negotiators week statement reported said would could after before while during against", w, " ")
+    nw = length(w)
+    split("Scott Bessent;He Lifeng;Donald Trump;Jamieson Greer;Xi Jinping", actors, ";")
+    for (i = 1; i <= n; i++) {
+      f = sprintf("%s/art-%05d.txt", dir, i)
+      printf "Title: Article %d about %s and %s\n", i, w[int(rand() * nw) + 1], w[int(rand() * nw) + 1] > f
+      printf "Date: 2025-%02d-%02d\n", int(rand() * 12) + 1, int(rand() * 28) + 1 > f
+      printf "Actors: %s\n\n", actors[int(rand() * 5) + 1] > f
+      for (p = 0; p < 4; p++) {
+        line = ""
+        for (k = 0; k < 60; k++) line = line w[int(rand() * nw) + 1] (k % 12 == 11 ? ". " : " ")
+        print line "\n" > f
+      }
+      close(f)
+    }
+  }'
+}
+
+json_field() {  # json_field FIELD < json: the first numeric value of "FIELD"
+  grep -o "\"$1\": [0-9]*" | head -1 | grep -o '[0-9]*$'
+}
+
+ids_of() {  # every document id of index $1, sorted
+  "$loupe" search --db "$1" --format json --limit 1000000 --no-snippets '*' 2>/dev/null |
+    grep -o '"id": "[^"]*"' | sort
+}
+
+results_of() {  # what a few searches return: ids, totals and facets
+  for q in '*' 'tariff' 'actor:Bessent AND trade' '"rare earth"' 'china -steel'; do
+    "$loupe" search --db "$1" --format json --limit 50 --no-snippets --no-suggest --facet actor,date:month "$q" 2>/dev/null |
+      grep -v '"score"\|"generation"\|"next_cursor"'
+  done
+}
+
+# --- kill -9 at random moments of `loupe index` ------------------------------
+part_kill() {
+  local trials=$1 corpus=$work/kill-corpus clean=$work/kill-clean
+  make_corpus "$corpus" 4000 7
+  "$loupe" index -q --db "$clean" "$corpus" >/dev/null || fail "kill: the clean build failed"
+  local clean_ids clean_results
+  clean_ids=$(ids_of "$clean")
+  clean_results=$(results_of "$clean")
+  local t0 t1 full_ms
+  t0=$(date +%s%N)
+  "$loupe" index -q --commit-every 96K --db "$work/kill-time" "$corpus" >/dev/null
+  t1=$(date +%s%N)
+  full_ms=$(((t1 - t0) / 1000000))
+  local killed=0 finished=0 docs_total=0
+  for t in $(seq 1 "$trials"); do
+    local db=$work/kill-db
+    rm -rf "$db"
+    "$loupe" index -q --commit-every 96K --db "$db" "$corpus" >/dev/null 2>&1 &
+    local pid=$!
+    # A random moment within the run (commits every ~96 KiB of text).
+    local wait_ms=$(((RANDOM * 32768 + RANDOM) % (full_ms + 20)))
+    sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+    if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
+    wait "$pid" 2>/dev/null
+    [ -e "$db/data.mdb" ] || continue  # killed before the index was created
+    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "kill trial $t: loupe check fails after the kill"
+    local docs
+    docs=$("$loupe" stats --db "$db" --format json | json_field documents)
+    docs_total=$((docs_total + docs))
+    # Every committed file's article is there, and nothing else: the next run
+    # finds exactly that many files unchanged.
+    local rerun unchanged
+    rerun=$("$loupe" index -q --commit-every 96K --format json --db "$db" "$corpus" 2>/dev/null)
+    unchanged=$(echo "$rerun" | json_field unchanged)
+    [ "$unchanged" = "$docs" ] || fail "kill trial $t: $docs documents after the kill but $unchanged files already indexed"
+    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "kill trial $t: loupe check fails after the rerun"
+    [ "$(ids_of "$db")" = "$clean_ids" ] || fail "kill trial $t: the rerun's documents differ from a clean build"
+    [ "$(results_of "$db")" = "$clean_results" ] || fail "kill trial $t: the rerun's search results differ from a clean build"
+  done
+  echo "faults: kill -9: $trials trials ($killed killed mid-run, $finished had finished), 4000 articles, commits every 96 KiB;" \
+    "documents found after the kills: $docs_total in all; every index opened and checked clean, every rerun matched a clean build"
+}
+
+# --- failing writes and syncs (full disk, I/O errors) -------------------------
+part_io() {
+  local shim=$work/failio.so
+  cc -shared -fPIC -O2 -o "$shim" "$here/failio.c" -ldl || { fail "io: cannot build the shim (cc)"; return; }
+  local a=$work/io-a b=$work/io-b base=$work/io-base
+  make_corpus "$a" 300 11
+  make_corpus "$b" 300 12
+  "$loupe" index -q --db "$base" "$a" >/dev/null || fail "io: base build failed"
+  local base_ids
+  base_ids=$(ids_of "$base")
+  local injected=0 errors_clear=0
+  for what in write sync write-sticky; do
+    for err in 28 5; do
+      local sticky=""
+      [ "$what" = write-sticky ] && sticky=1
+      for n in $(seq 1 200); do
+        local db=$work/io-db
+        rm -rf "$db"
+        cp -r "$base" "$db"
+        local out rc
+        out=$(env LD_PRELOAD="$shim" FAILIO_AT=$n FAILIO_WHAT=${what%-sticky} FAILIO_ERRNO=$err FAILIO_COUNT=$work/io-count \
+          ${sticky:+FAILIO_STICKY=1} \
+          "$loupe" index -q --db "$db" "$b" 2>&1 >/dev/null)
+        rc=$?
+        local calls
+        calls=$(cat "$work/io-count" 2>/dev/null || echo 0)
+        if [ "$n" -gt "$calls" ]; then
+          [ $rc -eq 0 ] || fail "io $what errno $err: the run without a fault failed: $out"
+          break
+        fi
+        injected=$((injected + 1))
+        if [ $rc -ne 3 ]; then
+          fail "io $what errno $err at call $n: exit $rc, not 3: $out"
+        elif [ "$err" = 28 ] && ! echo "$out" | grep -q "disk is full"; then
+          fail "io $what at call $n: the message does not say the disk is full: $out"
+        else
+          errors_clear=$((errors_clear + 1))
+        fi
+        "$loupe" check --db "$db" >/dev/null 2>&1 || fail "io $what errno $err at call $n: check fails afterwards"
+        [ "$(ids_of "$db")" = "$base_ids" ] || fail "io $what errno $err at call $n: the index is not its last commit"
+      done
+    done
+  done
+  # A new index built in many commits: a fault at any write or sync leaves the
+  # commits before it, which the next run completes to what a clean build gives.
+  local clean=$work/io-clean clean_ids
+  "$loupe" index -q --db "$clean" "$b" >/dev/null || fail "io: clean build failed"
+  clean_ids=$(ids_of "$clean")
+  for what in write sync; do
+    for n in $(seq 1 400); do
+      local db=$work/io-db2
+      rm -rf "$db"
+      local out rc calls
+      out=$(env LD_PRELOAD="$shim" FAILIO_AT=$n FAILIO_WHAT=$what FAILIO_COUNT=$work/io-count \
+        "$loupe" index -q --commit-every 24K --db "$db" "$b" 2>&1 >/dev/null)
+      rc=$?
+      calls=$(cat "$work/io-count" 2>/dev/null || echo 0)
+      [ "$n" -gt "$calls" ] && break
+      injected=$((injected + 1))
+      if [ $rc -eq 3 ] && echo "$out" | grep -q "disk is full"; then errors_clear=$((errors_clear + 1)); else
+        fail "io (many commits) $what at call $n: exit $rc: $out"
+      fi
+      local docs=0 unchanged check_out
+      if [ -e "$db/data.mdb" ]; then
+        # A fault before the first commit leaves an index that was never created;
+        # it says so, and the next run creates it.
+        if check_out=$("$loupe" check --db "$db" 2>&1); then
+          docs=$("$loupe" stats --db "$db" --format json | json_field documents)
+        elif ! echo "$check_out" | grep -q "never completely created"; then
+          fail "io (many commits) $what at call $n: check fails: $check_out"
+        fi
+      fi
+      unchanged=$("$loupe" index -q --format json --db "$db" "$b" 2>/dev/null | json_field unchanged)
+      [ "$docs" = "$unchanged" ] || fail "io (many commits) $what at call $n: $docs documents, $unchanged files recorded"
+      [ "$(ids_of "$db")" = "$clean_ids" ] || fail "io (many commits) $what at call $n: the rerun differs from a clean build"
+    done
+  done
+  echo "faults: I/O: $injected faults injected (the Nth write or sync of data.mdb failing with ENOSPC or EIO, once or from" \
+    "then on, every N until a run had none); $errors_clear ended with exit 3 and a clear message, every index equal to its last commit and checked clean"
+}
+
+# --- damaged files -------------------------------------------------------------
+part_damage() {
+  local trials=$1 corpus=$work/dmg-corpus good=$work/dmg-good
+  make_corpus "$corpus" 400 21
+  "$loupe" index -q --db "$good" "$corpus" >/dev/null || fail "damage: build failed"
+  local good_results size
+  good_results=$(results_of "$good")
+  size=$(stat -c %s "$good/data.mdb")
+  local checksum=0 other=0 harmless=0 silent=0 crashes=0 truncated=0
+  for t in $(seq 1 "$trials"); do
+    local db=$work/dmg-db
+    rm -rf "$db"
+    mkdir -p "$db"
+    cp "$good/data.mdb" "$db/data.mdb"
+    if [ $((t % 10)) -eq 0 ]; then
+      truncate -s $(((RANDOM * 32768 + RANDOM) % size)) "$db/data.mdb"
+      truncated=$((truncated + 1))
+    else
+      # Flip one byte beyond LMDB's two meta pages.
+      local at=$((8192 + (RANDOM * 32768 + RANDOM) % (size - 8192)))
+      printf "$(printf '\\%03o' $((1 + RANDOM % 255)))" |
+        dd of="$db/data.mdb" bs=1 seek="$at" count=1 conv=notrunc status=none
+      # XOR is not what dd writes; a random byte is: make sure it differs.
+      cmp -s "$db/data.mdb" "$good/data.mdb" && continue
+    fi
+    local out rc
+    out=$("$loupe" check --db "$db" 2>&1)
+    rc=$?
+    [ $rc -ge 128 ] && { crashes=$((crashes + 1)); fail "damage trial $t: check crashed (exit $rc)"; }
+    local s_rc
+    "$loupe" search --db "$db" --no-snippets tariff >/dev/null 2>&1
+    s_rc=$?
+    [ $s_rc -ge 128 ] && { crashes=$((crashes + 1)); fail "damage trial $t: search crashed (exit $s_rc)"; }
+    if [ $rc -eq 0 ]; then
+      if [ "$(results_of "$db")" = "$good_results" ]; then harmless=$((harmless + 1)); else
+        silent=$((silent + 1))
+        fail "damage trial $t: check passed but search results changed"
+      fi
+    elif echo "$out" | grep -q "checksum mismatch"; then
+      checksum=$((checksum + 1))
+    else
+      other=$((other + 1))
+    fi
+  done
+  echo "faults: damage: $trials damaged copies ($truncated truncated, the rest one random byte changed):" \
+    "$checksum caught by checksums, $other caught otherwise (LMDB, structure, truncation, open), $harmless harmless" \
+    "(check clean and every result unchanged), $silent silent, $crashes crashes"
+}
+
+# --- two writers at once --------------------------------------------------------
+part_writers() {
+  local trials=$1 corpus=$work/w-corpus
+  make_corpus "$corpus" 1500 31
+  local one_locked=0 both_ok=0
+  for t in $(seq 1 "$trials"); do
+    local db=$work/w-db
+    rm -rf "$db"
+    "$loupe" index -q --db "$db" "$corpus" >/dev/null 2>&1 || fail "writers: creating the index failed"
+    touch "$corpus"/art-0000*.txt  # both runs have something to write
+    timeout 60 "$loupe" index -q --commit-every 0 --db "$db" "$corpus" >"$work/w1.out" 2>&1 &
+    local p1=$!
+    timeout 60 "$loupe" index -q --commit-every 0 --db "$db" "$corpus" >"$work/w2.out" 2>&1 &
+    local p2=$!
+    wait $p1
+    local r1=$?
+    wait $p2
+    local r2=$?
+    if [ $r1 -eq 124 ] || [ $r2 -eq 124 ]; then fail "writers trial $t: a writer hung"; continue; fi
+    if { [ $r1 -eq 0 ] && [ $r2 -eq 3 ] && grep -q "index is locked by pid" "$work/w2.out"; } ||
+       { [ $r2 -eq 0 ] && [ $r1 -eq 3 ] && grep -q "index is locked by pid" "$work/w1.out"; }; then
+      one_locked=$((one_locked + 1))
+    elif [ $r1 -eq 0 ] && [ $r2 -eq 0 ]; then
+      both_ok=$((both_ok + 1))  # the second started after the first had finished
+    else
+      fail "writers trial $t: exits $r1 and $r2: $(cat "$work/w1.out" "$work/w2.out" | head -3)"
+    fi
+    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "writers trial $t: check fails"
+  done
+  echo "faults: two writers: $trials trials, $one_locked times one wrote and the other exited with 'index is locked by pid N'," \
+    "$both_ok times they did not overlap; none hung"
+}
+
+# --- kill -9 during compaction ----------------------------------------------------
+part_compact() {
+  local trials=$1 corpus=$work/c-corpus base=$work/c-base
+  make_corpus "$corpus" 3000 41
+  "$loupe" index -q --db "$base" "$corpus" >/dev/null || fail "compact: build failed"
+  touch "$corpus"/art-00*.txt
+  "$loupe" index -q --db "$base" "$corpus" >/dev/null  # replaced versions to drop
+  local want
+  want=$(ids_of "$base")
+  local t0 t1 ms
+  cp -r "$base" "$work/c-time"
+  t0=$(date +%s%N)
+  "$loupe" compact --db "$work/c-time" >/dev/null
+  t1=$(date +%s%N)
+  ms=$(((t1 - t0) / 1000000))
+  for t in $(seq 1 "$trials"); do
+    local db=$work/c-db
+    rm -rf "$db" "$db.compacting"
+    cp -r "$base" "$db"
+    "$loupe" compact --db "$db" >/dev/null 2>&1 &
+    local pid=$!
+    sleep "$(awk -v m="$(((RANDOM % (ms + 20))))" 'BEGIN { printf "%.3f", m / 1000 }')"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "compact trial $t: check fails after the kill"
+    [ "$(ids_of "$db")" = "$want" ] || fail "compact trial $t: documents changed"
+    "$loupe" compact --db "$db" >/dev/null 2>&1 || fail "compact trial $t: compacting again failed"
+    [ "$(ids_of "$db")" = "$want" ] || fail "compact trial $t: documents changed after compacting again"
+  done
+  echo "faults: compact: $trials kills at random moments of a ${ms} ms compaction; every index opened with the same documents," \
+    "checked clean and compacted again"
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    kill) part_kill "$2"; shift 2 ;;
+    io) part_io; shift ;;
+    damage) part_damage "$2"; shift 2 ;;
+    writers) part_writers "$2"; shift 2 ;;
+    compact) part_compact "$2"; shift 2 ;;
+    ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; shift ;;
+    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] | ci" >&2; exit 2 ;;
+  esac
+done
+if [ $failures -gt 0 ]; then
+  echo "faults: $failures failures"
+  exit 1
+fi
+exit 0
