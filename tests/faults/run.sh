@@ -197,7 +197,7 @@ part_damage() {
   local good_results size
   good_results=$(results_of "$good")
   size=$(stat -c %s "$good/data.mdb")
-  local checksum=0 other=0 harmless=0 silent=0 crashes=0 truncated=0
+  local checksum=0 other=0 faulted=0 harmless=0 silent=0 crashes=0 truncated=0
   for t in $(seq 1 "$trials"); do
     local db=$work/dmg-db
     rm -rf "$db"
@@ -229,12 +229,15 @@ part_damage() {
       fi
     elif echo "$out" | grep -q "checksum mismatch"; then
       checksum=$((checksum + 1))
+    elif echo "$out" | grep -q "reading it faulted"; then
+      faulted=$((faulted + 1))  # LMDB faulted on a damaged page; the CLI reported it (exit 3)
     else
       other=$((other + 1))
     fi
   done
   echo "faults: damage: $trials damaged copies ($truncated truncated, the rest one random byte changed):" \
-    "$checksum caught by checksums, $other caught otherwise (LMDB, structure, truncation, open), $harmless harmless" \
+    "$checksum caught by checksums, $other caught otherwise (LMDB, structure, truncation, open), $faulted made LMDB" \
+    "fault and were reported as damage (exit 3), $harmless harmless" \
     "(check clean and every result unchanged), $silent silent, $crashes crashes"
 }
 
