@@ -1,4 +1,6 @@
 // Document: the unit Loupe indexes and returns.
+//
+// Thread-safety: plain values; the free functions are reentrant.
 #ifndef LOUPE_DOCUMENT_H_
 #define LOUPE_DOCUMENT_H_
 

@@ -7,9 +7,14 @@
 //   auto hits = (*index)->Search(query, {.limit = 10});
 //
 // Thread-safety:
-//  - Index is safe to share between threads: Search, GetDocument and Stats may run
-//    concurrently with each other and with a Writer; each call reads one consistent
-//    snapshot (the last commit at the time the call started).
+//  - Index is safe to share between threads: every const method (Search,
+//    GetDocument, Stats, Explain, Expansions, GetMetadata, ListMetadata, Check,
+//    Backup) may run concurrently with the others and with a Writer; each call
+//    reads one consistent snapshot (the last commit at the time the call
+//    started). tests/concurrency_test.cc holds four searching threads to that
+//    beside a committing writer, under ThreadSanitizer.
+//  - SearchOptions::facet_name is called on the searching thread.
+//  - CompactIndex needs the index closed in this process (below).
 //  - A Writer must be used by one thread at a time. At most one Writer exists per
 //    index across all processes (an advisory lock on DIR/write.lock); a second
 //    NewWriter fails at once with kLocked: "index is locked by pid N".

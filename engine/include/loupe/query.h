@@ -1,5 +1,8 @@
 // Query: the engine's query objects, built by the query parser or by hand.
 //
+// Thread-safety: a Query is an immutable value; share it between threads
+// freely (copies share nothing mutable).
+//
 // A Query is an immutable value tree. Leaves name already-analyzed terms: the
 // engine does not analyze query text (the query/ planner does that with the
 // same Analyzer used at index time).

@@ -14,6 +14,9 @@
 // is never corrected. Stemmed fields index stems, so the replacement is shown
 // as a word an article holds with that stem ("tarrifs" -> "tariffs", not
 // "tariff"); capitalization of the word's first letter is kept.
+//
+// Thread-safety: reentrant; the Index may be shared between threads, the
+// Analyzer and the Gazetteer (a Tagger) may not (one per thread).
 #ifndef LOUPE_SUGGEST_H_
 #define LOUPE_SUGGEST_H_
 

@@ -1,5 +1,7 @@
 // Readers for corpus files (0.1: the plain-text header format of
 // docs/corpus-format.md) and the walk over corpus directories.
+//
+// Thread-safety: the functions are reentrant (they share no state).
 #ifndef LOUPE_INGEST_ARTICLE_H_
 #define LOUPE_INGEST_ARTICLE_H_
 

@@ -3,6 +3,9 @@
 // Markdown with front matter, JSON lines, and e-mail (RFC 5322 with MIME).
 // Every reader takes the file's bytes and never fails as a whole: what it
 // cannot use becomes a warning, and the article keeps what could be read.
+//
+// Thread-safety: the functions are reentrant; `loupe index` runs them on
+// several threads at once.
 #ifndef LOUPE_INGEST_FORMATS_H_
 #define LOUPE_INGEST_FORMATS_H_
 

@@ -1,6 +1,8 @@
 // The walk over the paths given to `loupe index`: which files are read, which
 // are skipped and why. Never blocks (FIFOs and sockets are not opened), never
 // loops and never leaves a root (even with symlinks followed).
+//
+// Thread-safety: the functions are reentrant (they share no state).
 #ifndef LOUPE_INGEST_WALK_H_
 #define LOUPE_INGEST_WALK_H_
 
