@@ -1135,6 +1135,18 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   std::priority_queue<Entry, std::vector<Entry>, decltype(before)> heap(before);
   size_t k = options.offset + options.limit;
   if (k < options.offset) k = SIZE_MAX;  // overflow
+  // Keeps e if it is among the k best so far; false if it did not enter.
+  auto offer = [&](const Entry& e) {
+    if (heap.size() < k) {
+      heap.push(e);
+    } else if (before(e, heap.top())) {
+      heap.pop();
+      heap.push(e);
+    } else {
+      return false;
+    }
+    return true;
+  };
   SearchResults res;
   res.generation = dt.generation;
   res.warnings = std::move(warnings);
@@ -1175,15 +1187,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       if (has_after && !before(cursor_entry, e)) continue;
       ++after_cursor;
     }
-    if (k == 0) continue;
-    if (heap.size() < k) {
-      heap.push(e);
-    } else if (before(e, heap.top())) {
-      heap.pop();
-      heap.push(e);
-    } else {
-      continue;
-    }
+    if (k == 0 || !offer(e)) continue;
     // Documents come in increasing id order, so a later one must score strictly
     // more than the k-th best to displace it.
     if (prune && heap.size() == k && heap.top().key > theta) {
@@ -1271,13 +1275,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     for (const Entry& e : folded) {
       if (has_after && !before(cursor_entry, e)) continue;
       ++after_cursor;
-      if (k == 0) continue;
-      if (heap.size() < k) {
-        heap.push(e);
-      } else if (before(e, heap.top())) {
-        heap.pop();
-        heap.push(e);
-      }
+      if (k > 0) offer(e);
     }
   }
   if (!options.facets.empty()) res.facets = facets.Finish();
