@@ -1497,8 +1497,10 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     if (!old.ok()) return old.status();
     auto lock = (*old)->NewWriter();  // holds the write lock until the swap is done
     if (!lock.ok()) return lock.status();
-    std::string clean = dir;
-    while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+    // The real directory: a symbolic link given as --db stays a link to it.
+    std::error_code canon_ec;
+    std::string clean = fs::canonical(dir, canon_ec).string();
+    if (canon_ec) return Status::IOError("cannot resolve " + dir + ": " + canon_ec.message());
     const std::string tmp = clean + ".compacting";
     std::error_code ec;
     fs::remove_all(tmp, ec);  // left by a compaction that was stopped

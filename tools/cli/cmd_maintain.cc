@@ -68,13 +68,15 @@ int RunBackup(const MaintainArgs& a) {
     nlohmann::ordered_json out = {{"db", a.db},   {"dest", a.dest}, {"documents", stats->documents},
                                   {"generation", stats->generation}, {"size_bytes", stats->size_bytes},
                                   {"milliseconds", ms}};
-    if (!a.no_check) out["check"] = {{"ok", check.ok()}, {"problems", check.problems}};
+    if (!a.no_check)
+      out["check"] = {{"ok", check.ok()}, {"problems", check.problems}, {"more_problems", check.more_problems}};
     PrintJson(out);
   } else {
     std::cout << "backed up " << a.db << " to " << a.dest << ": " << stats->documents << " documents, commit "
               << stats->generation << ", " << Size(stats->size_bytes) << " in " << ms << " ms"
               << (a.no_check ? "" : check.ok() ? "; the copy checks clean" : "; THE COPY FAILS ITS CHECK") << "\n";
     for (const std::string& p : check.problems) std::cout << "  problem: " << p << "\n";
+    if (check.more_problems) std::cout << "  ... and " << check.more_problems << " more problems\n";
   }
   return check.ok() ? kExitOk : kExitIndex;
 }

@@ -17,12 +17,16 @@ namespace {
 // program says what happened and exits with the index error code instead of
 // dumping core.
 void OnFault(int sig) {
-  const char msg[] =
+  const char fault[] =
       "loupe: the index is damaged where checksums do not reach (reading it faulted); restore a backup "
       "(loupe backup) or rebuild it (loupe index)\n";
-  ssize_t ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+  // LMDB also stops on a failed internal assertion when a page is damaged.
+  const char abort_msg[] =
+      "loupe: stopped by an internal consistency check (reading it faulted: LMDB's assertions stop on damaged "
+      "pages); run loupe check, restore a backup (loupe backup) or rebuild the index (loupe index)\n";
+  ssize_t ignored = sig == SIGABRT ? ::write(STDERR_FILENO, abort_msg, sizeof abort_msg - 1)
+                                   : ::write(STDERR_FILENO, fault, sizeof fault - 1);
   (void)ignored;
-  (void)sig;
   ::_exit(kExitIndex);
 }
 
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
   sigemptyset(&on_fault.sa_mask);
   sigaction(SIGSEGV, &on_fault, nullptr);
   sigaction(SIGBUS, &on_fault, nullptr);
+  sigaction(SIGABRT, &on_fault, nullptr);
   CLI::App app{"loupe — embedded full-text search for news archives\n\n"
                "Examples:\n"
                "  loupe index --db news.loupe corpus/\n"
