@@ -424,3 +424,36 @@ TEST_CASE("collapse folds syndicated copies into the earliest, ranked at the bes
   CHECK(p2->hits[0].document.id == "ecb.txt");
   CHECK(p2->next_cursor.empty());
 }
+
+TEST_CASE("a cursor made for another index, or before a compaction, is refused") {
+  TempDir dir;
+  std::mt19937 rng(5);
+  auto build = [&](const std::string& name) {
+    auto idx = Index::Open(dir.sub(name), {.create_if_missing = true});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 50; ++i) REQUIRE((*w)->Add(RandomDoc(rng, i)).ok());
+    REQUIRE((*w)->Commit().ok());
+    return std::move(*idx);
+  };
+  auto a = build("a");
+  auto b = build("b");
+  auto page = a->Search(Query::All(), {.limit = 5});
+  REQUIRE(page.ok());
+  REQUIRE(!page->next_cursor.empty());
+  SearchOptions o{.limit = 5};
+  o.after = page->next_cursor;
+  CHECK(a->Search(Query::All(), o).ok());
+  auto other = b->Search(Query::All(), o);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().code() == StatusCode::kInvalidArgument);
+  CHECK(other.status().message().find("another index") != std::string::npos);
+  a.reset();
+  REQUIRE(CompactIndex(dir.sub("a")).ok());
+  auto again = Index::Open(dir.sub("a"));
+  REQUIRE(again.ok());
+  auto after_compact = (*again)->Search(Query::All(), o);
+  REQUIRE_FALSE(after_compact.ok());
+  CHECK(after_compact.status().message().find("compacted or rebuilt") != std::string::npos);
+}

@@ -181,3 +181,35 @@ TEST_CASE("invalid UTF-8 and odd input never break a snippet") {
   auto huge = For(Compile("tariff"))->Passages(std::string(100000, 'x') + " tariff");
   CHECK(Columns(huge.text) <= 200 + 2);
 }
+
+TEST_CASE("two cut passages: one ellipsis between them, never two") {
+  std::string body;
+  for (int i = 0; i < 40; ++i) body += "filler" + std::to_string(i) + " ";
+  body += "alpha ";
+  for (int i = 40; i < 80; ++i) body += "filler" + std::to_string(i) + " ";
+  body += "end. Next ";
+  for (int i = 0; i < 40; ++i) body += "word" + std::to_string(i) + " ";
+  body += "beta ";
+  for (int i = 40; i < 80; ++i) body += "word" + std::to_string(i) + " ";
+  body += "stop.";
+  auto s = For(Compile("alpha beta"), {.target_columns = 60, .max_passages = 2})->Passages(body);
+  REQUIRE(Marked(s) == std::vector<std::string>{"alpha", "beta"});
+  const std::string dots = "\xE2\x80\xA6";
+  CHECK(s.text.rfind(dots, 0) == 0);
+  CHECK(s.text.compare(s.text.size() - 3, 3, dots) == 0);
+  CHECK(s.text.find(dots + " " + dots) == std::string::npos);
+  CHECK(s.text.find(" " + dots + " ") != std::string::npos);
+  size_t count = 0;
+  for (size_t at = s.text.find(dots); at != std::string::npos; at = s.text.find(dots, at + 3)) ++count;
+  CHECK(count == 3);  // before, between, after
+}
+
+TEST_CASE("a very long sentence is cut around its match (one pass over it)") {
+  std::string body;
+  for (int i = 0; i < 60000; ++i) body += "cargo ";
+  body += "embargo";
+  for (int i = 0; i < 10; ++i) body += " cargo";
+  auto s = For(Compile("embargo"))->Passages(body);
+  CHECK(Marked(s) == std::vector<std::string>{"embargo"});
+  CHECK(Columns(s.text) <= 200 + 2);
+}

@@ -116,6 +116,10 @@ bool DecodeIndexState(std::string_view in, IndexState* s);
 inline constexpr std::string_view kMetaFormatKey = "format_version";
 inline constexpr std::string_view kMetaStateKey = "state";
 inline constexpr std::string_view kMetaAnalyzerKey = "analyzer";
+// 8 random bytes (u64 LE) chosen when the index is created (compaction creates
+// a new one): paging cursors name it, so one made for another index, or for
+// this one before it was compacted or rebuilt, is refused.
+inline constexpr std::string_view kMetaIndexIdKey = "index_id";
 
 }  // namespace loupe::format
 

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <mutex>
 #include <queue>
+#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -209,8 +210,8 @@ class WriterImpl final : public Writer {
 
 class IndexImpl final : public Index {
  public:
-  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options)
-      : dir_(std::move(dir)), env_(std::move(env)), read_only_(options.read_only),
+  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options, uint64_t index_id)
+      : dir_(std::move(dir)), env_(std::move(env)), index_id_(index_id), read_only_(options.read_only),
         writer_threads_(options.writer_threads),
         writer_memory_(options.writer_memory_bytes ? options.writer_memory_bytes : kSpillBytes) {}
 
@@ -296,6 +297,7 @@ class IndexImpl final : public Index {
 
   std::string dir_;
   std::unique_ptr<storage::Env> env_;
+  uint64_t index_id_;  // format::kMetaIndexIdKey; 0 for an index written before it existed
   bool read_only_;
   int writer_threads_;
   size_t writer_memory_;
@@ -1089,6 +1091,9 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     if (!DecodeCursor(options.after, &after))
       return Status::InvalidArgument("not a paging cursor: '" + options.after.substr(0, 80) +
                                      "' (pass the next_cursor of a previous page unchanged)");
+    if (after.index_id != index_id_)
+      return Status::InvalidArgument("this paging cursor was made for another index, or for this one before it was "
+                                     "compacted or rebuilt; search again without a cursor");
     if (after.sort != options.sort || after.collapse != options.collapse)
       return Status::InvalidArgument("this paging cursor was made with another sort order or collapse setting; "
                                      "page with the options of the first page");
@@ -1309,6 +1314,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   const bool more = exact ? after_cursor > options.offset + res.hits.size() : res.hits.size() == options.limit;
   if (!res.hits.empty() && more) {
     Cursor next;
+    next.index_id = index_id_;
     next.generation = has_after ? after.generation : dt.generation;
     next.max_doc = max_doc;
     next.sort = options.sort;
@@ -1458,6 +1464,11 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
       if (!(s = (*txn)->Put(Db::kMeta, format::kMetaFormatKey, ver)).ok()) return s;
       if (!(s = (*txn)->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(st))).ok()) return s;
       if (!(s = (*txn)->Put(Db::kMeta, format::kMetaAnalyzerKey, "icu72;nfkc_cf;english")).ok()) return s;
+      std::random_device random;
+      uint64_t id = (uint64_t{random()} << 32) ^ random();
+      std::string id_bytes;
+      format::PutFixed64LE(&id_bytes, id ? id : 1);
+      if (!(s = (*txn)->Put(Db::kMeta, format::kMetaIndexIdKey, id_bytes)).ok()) return s;
       if (!(s = (*txn)->Commit()).ok()) return s;
     } else if (s.IsNotFound()) {
       return Status::Corruption(dir + " is not a Loupe index (no format version)");
@@ -1472,7 +1483,16 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
       if (!(s = (*txn)->Get(Db::kMeta, format::kMetaFormatKey, &v)).ok()) return s;
     }
   }
-  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options));
+  uint64_t index_id = 0;
+  {
+    auto txn = Txn::Begin(env->get(), false);
+    if (!txn.ok()) return txn.status();
+    std::string_view v;
+    Status s = (*txn)->Get(Db::kMeta, format::kMetaIndexIdKey, &v);
+    if (s.ok() && v.size() == 8) index_id = format::DecodeFixed64LE(v.data());
+    else if (!s.ok() && !s.IsNotFound()) return s;
+  }
+  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options, index_id));
 }
 
 }  // namespace

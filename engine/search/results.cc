@@ -238,6 +238,7 @@ std::vector<FacetResult> FacetCounter::Finish() {
         size_t span = 0;
         for (Days b = first; b <= last && span <= kMaxFilledBuckets; b = NextBucket(b, r.unit)) ++span;
         const bool fill = span <= kMaxFilledBuckets;
+        res.gaps_left_out = !fill;
         auto emit = [&](Days b, uint64_t n) {
           FacetCount c;
           c.value = BucketLabel(b, r.unit);
@@ -280,30 +281,30 @@ std::vector<FacetResult> FacetCounter::Finish() {
   return out;
 }
 
-// "c1.<generation>.<max_doc>.<r|a|d><c|->.<key bits, hex>.<doc>"
+// "c2.<index id, hex>.<generation>.<max_doc>.<r|a|d><c|->.<key bits, hex>.<doc>"
 std::string EncodeCursor(const Cursor& c) {
   uint64_t bits;
   std::memcpy(&bits, &c.key, sizeof bits);
   char sort = c.sort == SortOrder::kRelevance ? 'r' : c.sort == SortOrder::kDateAscending ? 'a' : 'd';
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "c1.%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32, c.generation, c.max_doc,
-                sort, c.collapse ? 'c' : '-', bits, c.doc);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "c2.%016" PRIx64 ".%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32, c.index_id,
+                c.generation, c.max_doc, sort, c.collapse ? 'c' : '-', bits, c.doc);
   return buf;
 }
 
 bool DecodeCursor(std::string_view text, Cursor* c) {
-  if (text.size() > 100) return false;
+  if (text.size() > 120) return false;
   std::string s(text);
-  uint64_t gen, bits;
+  uint64_t id, gen, bits;
   uint32_t max_doc, doc;
   char sort, collapse;
   int used = 0;
-  if (std::sscanf(s.c_str(), "c1.%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 "%n", &gen, &max_doc, &sort,
-                  &collapse, &bits, &doc, &used) != 6 ||
+  if (std::sscanf(s.c_str(), "c2.%16" SCNx64 ".%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 "%n", &id, &gen,
+                  &max_doc, &sort, &collapse, &bits, &doc, &used) != 7 ||
       static_cast<size_t>(used) != s.size())
     return false;
   if ((sort != 'r' && sort != 'a' && sort != 'd') || (collapse != 'c' && collapse != '-')) return false;
-  // Re-encoding must give the same text: no signs, spaces or leading zeros slipped through.
+  c->index_id = id;
   c->generation = gen;
   c->max_doc = max_doc;
   c->sort = sort == 'r' ? SortOrder::kRelevance : sort == 'a' ? SortOrder::kDateAscending : SortOrder::kDateDescending;
@@ -311,6 +312,7 @@ bool DecodeCursor(std::string_view text, Cursor* c) {
   std::memcpy(&c->key, &bits, sizeof bits);
   c->doc = doc;
   if (c->key != c->key) return false;  // NaN
+  // Re-encoding must give the same text: no signs, spaces or leading zeros slipped through.
   return EncodeCursor(*c) == s;
 }
 

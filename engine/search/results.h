@@ -65,6 +65,7 @@ const char* DateUnitName(DateUnit unit);
 
 // A position in a chain of pages: where the previous page ended.
 struct Cursor {
+  uint64_t index_id = 0;    // the index it was made for (format::kMetaIndexIdKey)
   uint64_t generation = 0;  // the commit the chain's first page searched
   uint32_t max_doc = 0;     // the highest document id then: later ids are not shown
   SortOrder sort = SortOrder::kRelevance;

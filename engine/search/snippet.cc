@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "loupe/analyzer.h"
 
@@ -217,17 +218,26 @@ class SnippeterImpl final : public Snippeter {
       if (n > 0) chosen.push_back(Grow(text, starts, 0, chosen));
     }
     std::sort(chosen.begin(), chosen.end());
+    // "…" where a passage is cut inside a sentence and between passages that
+    // do not follow each other; one between two passages, never two.
+    std::vector<uint32_t> sentence_starts;
+    analyzer_->SentenceStarts(text, &sentence_starts);
+    bool prev_cut_after = false;
     for (size_t i = 0; i < chosen.size(); ++i) {
-      // Passages that do not follow each other have "…" between them (unless
-      // a cut already put one there).
-      if (i) {
-        const bool adjacent = SkipSpace(text, chosen[i - 1].second) >= chosen[i].first;
-        const std::string_view tail(out.text);
-        const bool cut = tail.size() >= 3 && tail.substr(tail.size() - 3) == kEllipsis;
-        out.text += adjacent || cut ? " " : std::string(" ") + kEllipsis + " ";
+      auto [b, e] = Trimmed(text, chosen[i].first, chosen[i].second);
+      if (b >= e) continue;
+      bool cut_before, cut_after;
+      CutFlags(text, sentence_starts, b, e, &cut_before, &cut_after);
+      if (out.text.empty()) {
+        if (cut_before) out.text += kEllipsis;
+      } else {
+        const bool adjacent = SkipSpace(text, chosen[i - 1].second) >= b;
+        out.text += prev_cut_after || cut_before || !adjacent ? std::string(" ") + kEllipsis + " " : " ";
       }
-      Render(text, chosen[i].first, chosen[i].second, &out);
+      Render(text, b, e, &out);
+      prev_cut_after = cut_after;
     }
+    if (prev_cut_after) out.text += kEllipsis;
     return out;
   }
 
@@ -237,7 +247,7 @@ class SnippeterImpl final : public Snippeter {
     size_t b = SkipSpace(text, 0), e = text.size();
     while (e > b && IsSpaceAt(text, e)) e = PrevChar(text, e);
     for (int m : mark_) out.matched |= m != kNone;
-    Render(text, b, e, &out, /*ellipses=*/false);
+    Render(text, b, e, &out);
     return out;
   }
 
@@ -380,22 +390,32 @@ class SnippeterImpl final : public Snippeter {
   std::pair<size_t, size_t> Fit(std::string_view text, size_t b, size_t e, size_t focus) {
     const size_t target = options_.target_columns;
     if (Columns(text, b, e) <= target) return {b, e};
+    // Begin a few words before the first match, at a token: step back from it
+    // while the lead stays within a quarter of the target.
+    auto first_at = [&](size_t pos) {
+      return static_cast<size_t>(std::lower_bound(stemmed_.begin(), stemmed_.end(), pos,
+                                                  [](const Token& t, size_t p) { return t.begin < p; }) -
+                                 stemmed_.begin());
+    };
     size_t start = b;
     if (focus > b && focus < e) {
-      // Begin a few words before the first match, at a token.
-      size_t lead = target / 4;
-      for (const Token& t : stemmed_)
-        if (t.begin >= b && t.begin <= focus && Columns(text, t.begin, focus) <= lead) {
-          start = t.begin;
-          break;
-        }
+      const size_t lead = target / 4;
+      start = focus;
+      size_t cols = 0;
+      for (size_t t = first_at(focus); t > 0 && stemmed_[t - 1].begin >= b; --t) {
+        cols += Columns(text, stemmed_[t - 1].begin, start);
+        if (cols > lead) break;
+        start = stemmed_[t - 1].begin;
+      }
     }
-    // End at the last token that keeps the window within the target.
-    size_t end = start;
-    for (const Token& t : stemmed_) {
-      if (t.begin < start) continue;
-      if (t.end > e || Columns(text, start, t.end) > target) break;
-      end = t.end;
+    // End at the last token that keeps the window within the target (columns
+    // counted once, as the window grows).
+    size_t end = start, cols = 0;
+    for (size_t t = first_at(start); t < stemmed_.size(); ++t) {
+      if (stemmed_[t].end > e) break;
+      cols += Columns(text, end, stemmed_[t].end);
+      if (cols > target) break;
+      end = stemmed_[t].end;
     }
     if (end == start) {  // no token fits (e.g. one huge token): cut at a character
       size_t cols = 0;
@@ -418,27 +438,32 @@ class SnippeterImpl final : public Snippeter {
     return {start, end};
   }
 
-  // Appends text[b, e) to out->text with whitespace runs as one space, trimmed,
-  // "…" where the range cuts into a sentence, and the marked tokens highlighted.
-  void Render(std::string_view text, size_t b, size_t e, Snippet* out, bool ellipses = true) {
+  // [b, e) without the whitespace at either end.
+  static std::pair<size_t, size_t> Trimmed(std::string_view text, size_t b, size_t e) {
     b = SkipSpace(text, b);
     while (e > b && IsSpaceAt(text, e)) e = PrevChar(text, e);
+    return {b, e};
+  }
+
+  // Whether the passage text[b, e) was cut: it does not begin a sentence, or
+  // stops inside one.
+  static void CutFlags(std::string_view text, const std::vector<uint32_t>& starts, size_t b, size_t e, bool* before,
+                       bool* after) {
+    auto begins_sentence = [&](size_t pos) {
+      for (uint32_t st : starts)
+        if (SkipSpace(text, st) == pos) return true;
+      return false;
+    };
+    *before = b > SkipSpace(text, 0) && !begins_sentence(b);
+    const size_t next = SkipSpace(text, e);
+    *after = next < text.size() && !begins_sentence(next);
+  }
+
+  // Appends text[b, e) (trimmed) to out->text with whitespace runs as one
+  // space and the marked tokens highlighted.
+  void Render(std::string_view text, size_t b, size_t e, Snippet* out) {
+    std::tie(b, e) = Trimmed(text, b, e);
     if (b >= e) return;
-    std::vector<uint32_t> starts;
-    bool cut_before = false, cut_after = false;
-    if (ellipses) {
-      // A passage that does not begin a sentence, or stops inside one, was cut.
-      analyzer_->SentenceStarts(text, &starts);
-      auto begins_sentence = [&](size_t pos) {
-        for (uint32_t st : starts)
-          if (SkipSpace(text, st) == pos) return true;
-        return false;
-      };
-      cut_before = b > SkipSpace(text, 0) && !begins_sentence(b);
-      size_t after = SkipSpace(text, e);
-      cut_after = after < text.size() && !begins_sentence(after);
-    }
-    if (cut_before) out->text += kEllipsis;
     // Highlight ranges in source bytes; matches with only spaces or name
     // joiners between them ("Treasury Secretary Scott Bessent", "斯科特·贝森特")
     // are one.
@@ -469,7 +494,6 @@ class SnippeterImpl final : public Snippeter {
         ++m;
       }
     }
-    if (cut_after) out->text += kEllipsis;
   }
 
   std::unique_ptr<Analyzer> analyzer_;

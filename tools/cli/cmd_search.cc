@@ -82,7 +82,13 @@ void PrintWrapped(const Snippet& s, bool color, const std::string& indent) {
       cols += cw;
       k += len;
     }
-    if (k == i) k += char_len(i);  // not even one fits: show it anyway
+    if (k == i && cols > 1) {  // not one character fits after the text already on the line: wrap first
+      flush(i - 1);
+      line = i;
+      cols = 0;
+      continue;
+    }
+    if (k == i) k += char_len(i);  // not even one fits on an empty line: show it anyway
     flush(k);
     line = i = k;
     cols = 0;

@@ -36,6 +36,9 @@ int RunTimeline(const TimelineArgs& a) {
   if (!json)
     for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
   const FacetResult& f = res->facets.at(0);
+  if (f.gaps_left_out && !json)
+    std::cerr << "loupe: warning: the matches span more than 5000 " << a.by
+              << "s: only the non-empty ones are drawn, so the bars are not evenly spaced in time; use a wider --by\n";
 
   // One series per split value, plus "other" for the matches of the rest and
   // of none; without a split, one series of the totals.
@@ -96,6 +99,7 @@ int RunTimeline(const TimelineArgs& a) {
     }
     nlohmann::ordered_json out = {{"query", p.text}, {"by", a.by}, {"total", res->total},
                                   {"undated", f.missing}, {"buckets", buckets}};
+    if (f.gaps_left_out) out["empty_buckets_left_out"] = true;
     if (!a.facet.empty()) out[a.facet] = f.split_values;
     if (!a.svg.empty()) out["svg"] = a.svg;
     if (!p.diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(p.text, p.diagnostics);

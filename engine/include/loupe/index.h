@@ -68,7 +68,8 @@ struct FacetRequest {
   FacetField field = FacetField::kActor;
   DateUnit unit = DateUnit::kMonth;  // kDate only
   // Values kept, most frequent first (ties by value). Date facets keep every
-  // bucket from the first to the last dated match, empty ones included.
+  // bucket from the first to the last dated match, empty ones included, up to
+  // 5,000 buckets; beyond that only non-empty ones (FacetResult::gaps_left_out).
   size_t top = 10;
   // Also split each bucket or value's count by this field (e.g. a date
   // histogram per actor) over `split_top` of its values
@@ -100,6 +101,9 @@ struct FacetResult {
   uint64_t distinct = 0;  // distinct values (date: non-empty buckets) among the matches
   uint64_t missing = 0;   // matches without a value (no actor; undated)
   std::vector<std::string> split_values;
+  // Date facets: the span held more than 5,000 buckets, so the empty ones
+  // were left out (ask for a wider unit to get them all).
+  bool gaps_left_out = false;
 };
 
 struct SearchOptions {
@@ -132,8 +136,9 @@ struct SearchOptions {
   // Fold near-identical bodies (syndicated copies: at least 80% of their
   // three-word shingles in common, found through a MinHash fingerprint stored
   // per document and checked on the stored bodies) into one hit, the earliest
-  // copy (undated last, then lowest id), ranked and scored as the group's
-  // best copy; Hit::copies counts the others. `total` then counts the groups.
+  // copy (undated last, then lowest id); by relevance the group is ranked and
+  // scored as its best copy, by date it is placed at the date shown (the
+  // earliest copy's); Hit::copies counts the others. `total` then counts the groups.
   // Costs a pass over every match, plus reading the bodies of candidate pairs.
   bool collapse = false;
 };
