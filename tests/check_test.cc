@@ -239,3 +239,17 @@ TEST_CASE("another program's LMDB files are never turned into an index") {
   CHECK(idx.status().code() == StatusCode::kCorruption);
   CHECK(idx.status().message().find("is not a Loupe index") != std::string::npos);
 }
+
+TEST_CASE("a damaged format version record is damage, not another version") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  Build(path, 5);
+  Tamper(path, "meta", format::kMetaFormatKey, [](std::string* v) {
+    (*v)[0] ^= 1;  // version 5, with the old checksum
+    return true;
+  });
+  auto idx = Index::Open(path, {.read_only = true});
+  REQUIRE_FALSE(idx.ok());
+  CHECK(idx.status().code() == StatusCode::kCorruption);
+  CHECK(idx.status().message().find("format version record") != std::string::npos);
+}

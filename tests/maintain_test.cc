@@ -164,3 +164,64 @@ TEST_CASE("backup: a consistent copy while a writer commits, which opens and che
   std::ofstream(dir.sub("file")) << "x";
   CHECK((*idx)->Backup(dir.sub("file")).code() == StatusCode::kInvalidArgument);
 }
+
+TEST_CASE("compaction and backups never delete files that are not the index's") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  {
+    auto idx = Index::Open(path, {.create_if_missing = true});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(Doc(1)).ok());
+    REQUIRE((*w)->Commit().ok());
+    // A backup into the index folder (which compaction replaces) is refused.
+    Status inside = (*idx)->Backup(path + "/bk");
+    CHECK(inside.code() == StatusCode::kInvalidArgument);
+    CHECK(inside.message().find("inside it") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(path + "/bk"));
+    CHECK((*idx)->Backup(path + ".compacting").code() == StatusCode::kInvalidArgument);
+  }
+  // A file of the user's in the index folder stops compaction.
+  std::ofstream(path + "/notes.txt") << "mine";
+  auto r = CompactIndex(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("'notes.txt'") != std::string::npos);
+  CHECK(std::filesystem::exists(path + "/notes.txt"));
+  std::filesystem::remove(path + "/notes.txt");
+  // So does a folder in the compaction's place that compaction did not write.
+  std::filesystem::create_directories(path + ".compacting");
+  std::ofstream(path + ".compacting/keep.txt") << "mine";
+  r = CompactIndex(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(std::filesystem::exists(path + ".compacting/keep.txt"));
+  std::filesystem::remove_all(path + ".compacting");
+  CHECK(CompactIndex(path).ok());
+}
+
+TEST_CASE("a process that opened the index before another compacted it is told so") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  auto idx = Index::Open(path, {.create_if_missing = true});
+  REQUIRE(idx.ok());
+  {
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(Doc(1)).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(CompactIndex(path).ok() ? 0 : 1);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto r = (*idx)->Search(Query::All());
+  REQUIRE(r.ok());
+  REQUIRE(r->warnings.size() == 1);
+  CHECK(r->warnings[0].find("compacted by another process") != std::string::npos);
+  auto w = (*idx)->NewWriter();
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.status().message().find("compacted by another process") != std::string::npos);
+}

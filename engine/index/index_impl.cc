@@ -269,13 +269,23 @@ class IndexImpl final : public Index {
   }
   Status Backup(const std::string& dest) const override {
     return Guard([&]() -> Status {
-      std::error_code ec;
-      std::filesystem::create_directories(dest, ec);
-      if (ec || !std::filesystem::is_directory(dest))
+      namespace fs = std::filesystem;
+      // Never inside the index folder or where compaction works: both are
+      // replaced wholesale. Checked before anything is created.
+      std::error_code c1, c2, ec;
+      const std::string real_dest = fs::weakly_canonical(dest, c1).string();
+      const std::string real_dir = fs::canonical(dir_, c2).string();
+      if (!c1 && !c2 && (real_dest == real_dir || real_dest.rfind(real_dir + "/", 0) == 0 ||
+                         real_dest == real_dir + ".compacting"))
+        return Status::InvalidArgument("cannot back up into " + dest +
+                                       ": it is the index folder, inside it, or its compaction folder, which "
+                                       "compaction replaces; choose a folder outside " + dir_);
+      if (fs::exists(dest + "/data.mdb", ec))
+        return Status::InvalidArgument(dest + " already holds an index; back up into a new or empty folder");
+      fs::create_directories(dest, ec);
+      if (ec || !fs::is_directory(dest))
         return Status::InvalidArgument("cannot use " + dest + " as the backup folder: " +
                                        (ec ? ec.message() : std::string("not a directory")));
-      if (std::filesystem::exists(dest + "/data.mdb"))
-        return Status::InvalidArgument(dest + " already holds an index; back up into a new or empty folder");
       return env_->CopyTo(dest);
     });
   }
@@ -1155,6 +1165,9 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   SearchResults res;
   res.generation = dt.generation;
   res.warnings = std::move(warnings);
+  if (env_->Replaced())
+    res.warnings.push_back("the index was compacted by another process since this one opened it: these results "
+                           "come from the file as it was then; open the index again to see later commits");
   if (has_after && after.generation != dt.generation)
     res.warnings.push_back("the index changed since this chain of pages began (commit " +
                            std::to_string(after.generation) + ", now " + std::to_string(dt.generation) +
@@ -1475,6 +1488,10 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     } else if (!s.ok()) {
       return s;
     } else {
+      // Four bytes: written before checksums (an older format). More: this
+      // format's record, whose checksum must hold before its number is believed.
+      if (v.size() != 4 && !(s = (*txn)->Get(Db::kMeta, format::kMetaFormatKey, &v)).ok())
+        return Status::Corruption("the format version record of " + dir + " is damaged (" + s.message() + ")");
       uint32_t found = v.size() >= 4 ? format::DecodeFixed32LE(v.data()) : 0;
       if (found != kFormatVersion)
         return Status::VersionMismatch("index " + dir + " has format version " + std::to_string(found) +
@@ -1523,7 +1540,26 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     if (canon_ec) return Status::IOError("cannot resolve " + dir + ": " + canon_ec.message());
     const std::string tmp = clean + ".compacting";
     std::error_code ec;
-    fs::remove_all(tmp, ec);  // left by a compaction that was stopped
+    // The old folder is deleted after the swap, and a stopped compaction's
+    // folder before it: both must hold index files only.
+    auto foreign = [&](const std::string& d) -> std::string {
+      for (const auto& entry : fs::directory_iterator(d, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name != "data.mdb" && name != "lock.mdb" && name != "write.lock" && name.rfind("spill-", 0) != 0)
+          return name;
+      }
+      return "";
+    };
+    if (std::string f = foreign(clean); !f.empty())
+      return Status::InvalidArgument("the index folder " + clean + " holds '" + f +
+                                     "', which is not part of the index; compaction replaces the whole folder, so "
+                                     "move it elsewhere first");
+    if (fs::exists(tmp, ec)) {
+      if (std::string f = foreign(tmp); !f.empty())
+        return Status::InvalidArgument(tmp + " exists and holds '" + f +
+                                       "', which compaction did not write; move or remove it first");
+      fs::remove_all(tmp, ec);  // left by a compaction that was stopped
+    }
     CompactReport report;
     report.bytes_before = fs::file_size(clean + "/data.mdb", ec);
     {

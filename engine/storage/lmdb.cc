@@ -75,9 +75,24 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   rc = mdb_env_set_mapsize(env->env_, map_size);
   if (rc) return FromMdb(rc, "setting LMDB map size");
 
+  // LMDB opens DIR/data.mdb and DIR/lock.mdb by name, one after the other. A
+  // compaction in another process swaps the directory between two such opens
+  // could pair one directory's data file with the other's lock file (whose
+  // transaction id picks the meta page). Opening through a descriptor of the
+  // directory pins both names to one directory.
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct DirFd {
+    int fd;
+    ~DirFd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } pinned{dir_fd};
+  std::string via = dir;
+  if (dir_fd >= 0 && ::access("/proc/self/fd", F_OK) == 0) via = "/proc/self/fd/" + std::to_string(dir_fd);
+
   // The data file must be at least as long as LMDB's meta pages say; a shorter one
   // (truncated copy, full disk) would fault with SIGBUS on first read.
-  std::string data = dir + "/data.mdb";
+  std::string data = via + "/data.mdb";
   struct stat st;
   bool exists = ::stat(data.c_str(), &st) == 0;
 
@@ -88,7 +103,7 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
                             "its first commit); create it with `loupe index --db " + dir + " PATH`");
 
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
-  rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
+  rc = mdb_env_open(env->env_, via.c_str(), flags, 0644);
   if (rc) return FromMdb(rc, "opening index at " + dir);
 
   if (exists) {
@@ -96,7 +111,8 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
     MDB_stat stat;
     if (mdb_env_info(env->env_, &info) == 0 && mdb_env_stat(env->env_, &stat) == 0) {
       uint64_t need = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
-      if (::stat(data.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) < need)
+      mdb_filehandle_t fd;
+      if (mdb_env_get_fd(env->env_, &fd) == 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < need)
         return Status::Corruption("index file " + data + " is truncated (" + std::to_string(st.st_size) +
                                   " bytes, needs " + std::to_string(need) + "); rebuild the index");
       if (info.me_mapsize > env->map_size_) env->map_size_ = info.me_mapsize;
@@ -140,8 +156,29 @@ Env::~Env() {
   if (env_) mdb_env_close(env_);
 }
 
+std::unique_lock<std::shared_mutex> Env::LockForResize() {
+  // New readers wait at the gate while this waits for the current ones, so a
+  // stream of overlapping searches cannot starve a resize.
+  std::lock_guard<std::mutex> gate(gate_mu_);
+  return std::unique_lock<std::shared_mutex>(resize_mu_);
+}
+
+std::shared_lock<std::shared_mutex> Env::LockForReading() {
+  std::lock_guard<std::mutex> gate(gate_mu_);
+  return std::shared_lock<std::shared_mutex>(resize_mu_);
+}
+
+Status Env::AdoptMapSize() {
+  auto lock = LockForResize();
+  int rc = mdb_env_set_mapsize(env_, 0);
+  if (rc) return FromMdb(rc, "adopting the index map size another process set");
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info) == 0) map_size_ = info.me_mapsize;
+  return Status::OK();
+}
+
 Status Env::Grow() {
-  std::unique_lock<std::shared_mutex> lock(resize_mu_);
+  auto lock = LockForResize();
   uint64_t next = map_size_ * 2;
   int rc = mdb_env_set_mapsize(env_, next);
   if (rc) return FromMdb(rc, "growing the LMDB map");
@@ -150,15 +187,26 @@ Status Env::Grow() {
 }
 
 Status Env::CopyTo(const std::string& dir) {
-  std::shared_lock<std::shared_mutex> lock(resize_mu_);
-  int rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT);
+  const std::string data = dir + "/data.mdb";
+  int rc = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    {
+      auto lock = LockForReading();
+      rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT);
+    }
+    if (rc == 0) break;
+    ::unlink(data.c_str());  // a partial copy must not look like an index
+    if (rc != MDB_MAP_RESIZED) break;
+    Status adopted = AdoptMapSize();  // another process grew the file meanwhile
+    if (!adopted.ok()) return adopted;
+  }
   if (rc) return FromMdb(rc, "copying the index to " + dir);
-  std::string data = dir + "/data.mdb";
   int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
     int err = errno;
     if (fd >= 0) ::close(fd);
-    return Status::IOError("syncing " + data + ": " + std::strerror(err));
+    ::unlink(data.c_str());
+    return FromMdb(err, "syncing " + data);
   }
   ::close(fd);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -186,7 +234,7 @@ Status Env::Reserve(uint64_t extra) {
   uint64_t used = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
   uint64_t want = used + extra;
   if (want <= map_size_) return Status::OK();
-  std::unique_lock<std::shared_mutex> lock(resize_mu_);
+  auto lock = LockForResize();
   uint64_t next = map_size_;
   while (next < want) next *= 2;
   rc = mdb_env_set_mapsize(env_, next);
@@ -198,14 +246,20 @@ Status Env::Reserve(uint64_t extra) {
 Result<std::unique_ptr<Txn>> Txn::Begin(Env* env, bool write) {
   std::unique_ptr<Txn> t(new Txn());
   t->env_ = env;
-  t->resize_lock_ = std::shared_lock<std::shared_mutex>(env->resize_mutex());
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    t->resize_lock_ = env->LockForReading();
     int rc = mdb_txn_begin(env->raw(), nullptr, write ? 0 : MDB_RDONLY, &t->txn_);
     if (rc == 0) return t;
-    if (rc == MDB_MAP_RESIZED && attempt == 0) {
-      // Another process grew the map: adopt its size (no txn of ours is active
-      // during a write begin; readers take the same path harmlessly).
-      mdb_env_set_mapsize(env->raw(), 0);
+    if (rc == MDB_MAP_RESIZED) {
+      // Another process grew the file beyond our map: remap, which LMDB allows
+      // only with no transaction of this process active, so with the resize
+      // lock held exclusively (other threads' searches finish first).
+      t->resize_lock_.unlock();
+      Status adopted = env->AdoptMapSize();
+      if (!adopted.ok()) {
+        t->txn_ = nullptr;
+        return adopted;
+      }
       continue;
     }
     t->txn_ = nullptr;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -64,9 +65,14 @@ class Env {
   // Whether data.mdb in the directory is no longer the file this environment
   // has open (the index was compacted by another process since).
   bool Replaced() const;
-  // Readers hold this shared while a transaction is open; Grow holds it exclusively
-  // (LMDB requires no active transaction in the process when resizing).
-  std::shared_mutex& resize_mutex() { return resize_mu_; }
+  // Transactions hold this shared lock while open; Grow, Reserve and map
+  // adoption hold it exclusively (LMDB requires no active transaction in the
+  // process when the map changes). Writer-preferring: once a resize waits, new
+  // transactions wait behind it.
+  std::shared_lock<std::shared_mutex> LockForReading();
+  std::unique_lock<std::shared_mutex> LockForResize();
+  // Remaps after another process grew the file (MDB_MAP_RESIZED).
+  Status AdoptMapSize();
 
  private:
   Env() = default;
@@ -75,6 +81,7 @@ class Env {
   bool read_only_ = false;
   uint64_t map_size_ = 0;
   std::string dir_;
+  std::mutex gate_mu_;
   std::shared_mutex resize_mu_;
 };
 

@@ -20,10 +20,11 @@ void OnFault(int sig) {
   const char fault[] =
       "loupe: the index is damaged where checksums do not reach (reading it faulted); restore a backup "
       "(loupe backup) or rebuild it (loupe index)\n";
-  // LMDB also stops on a failed internal assertion when a page is damaged.
+  // An abort is LMDB's assertion on a damaged page, or an internal error
+  // (e.g. out of memory): say both.
   const char abort_msg[] =
-      "loupe: stopped by an internal consistency check (reading it faulted: LMDB's assertions stop on damaged "
-      "pages); run loupe check, restore a backup (loupe backup) or rebuild the index (loupe index)\n";
+      "loupe: aborted: an internal error, or LMDB stopping on a damaged page (reading it faulted); if it happened "
+      "while reading an index, run loupe check on it\n";
   ssize_t ignored = sig == SIGABRT ? ::write(STDERR_FILENO, abort_msg, sizeof abort_msg - 1)
                                    : ::write(STDERR_FILENO, fault, sizeof fault - 1);
   (void)ignored;
