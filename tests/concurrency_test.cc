@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <random>
 #include <string>
 #include <thread>
@@ -118,4 +120,91 @@ TEST_CASE("readers see whole commits while a writer commits") {
   auto final_count = index.Search(Query::All(), {.limit = 0});
   REQUIRE(final_count.ok());
   CHECK(final_count->total == static_cast<uint64_t>(kCommits * kPerCommit));
+}
+
+namespace {
+
+Document Bulky(int i) {
+  Document d;
+  d.id = "b" + std::to_string(i);
+  for (int k = 0; k < 300; ++k) d.body += "word" + std::to_string((i * 7919 + k * 104729) % 20000) + " ";
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("searching threads go on while another process's writer grows the file past their map") {
+  loupe::test::TempDir dir;
+  const std::string path = dir.sub("idx");
+  {
+    auto idx = Index::Open(path, {.create_if_missing = true, .initial_map_size = 256 << 10});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(Bulky(0)).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto idx = Index::Open(path, {.read_only = true, .initial_map_size = 256 << 10});
+  REQUIRE(idx.ok());
+  pid_t child = ::fork();  // before any thread starts
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    idx->reset();  // not used across fork()
+    auto own = Index::Open(path, {.initial_map_size = 256 << 10});
+    if (!own.ok()) ::_exit(2);
+    auto w = (*own)->NewWriter();
+    if (!w.ok()) ::_exit(3);
+    for (int c = 1; c <= 40; ++c) {
+      for (int i = 0; i < 20; ++i)
+        if (!(*w)->Add(Bulky(c * 100 + i)).ok()) ::_exit(4);
+      if (!(*w)->Commit().ok()) ::_exit(5);
+    }
+    ::_exit(0);
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0}, searches{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r)
+    readers.emplace_back([&] {
+      while (!done) {
+        auto res = (*idx)->Search(Query::Or({Query::Term(Field::kBody, "word1"), Query::All()}), {.limit = 20});
+        if (!res.ok()) ++errors;
+        ++searches;
+      }
+    });
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  done = true;
+  for (auto& t : readers) t.join();
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(errors == 0);
+  CHECK(searches > 0);
+  auto all = (*idx)->Search(Query::All(), {.limit = 0});
+  REQUIRE(all.ok());
+  CHECK(all->total == 801);
+}
+
+TEST_CASE("a commit that must grow the map is not starved by overlapping searches") {
+  loupe::test::TempDir dir;
+  auto idx = Index::Open(dir.sub("idx"), {.create_if_missing = true, .initial_map_size = 1 << 20});
+  REQUIRE(idx.ok());
+  auto w = (*idx)->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Bulky(0)).ok());
+  REQUIRE((*w)->Commit().ok());
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r)
+    readers.emplace_back([&] {
+      while (!done) (void)(*idx)->Search(Query::All(), {.limit = 200, .sort = SortOrder::kDateAscending});
+    });
+  bool ok = true;
+  for (int c = 1; c <= 25 && ok; ++c) {  // the map doubles several times; a starved commit never returns
+    for (int i = 0; i < 40; ++i) ok = ok && (*w)->Add(Bulky(c * 100 + i)).ok();
+    ok = ok && (*w)->Commit().ok();
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  CHECK(ok);
 }

@@ -1567,6 +1567,11 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
       if (!fresh.ok()) return fresh.status();
       auto w = (*fresh)->NewWriter();
       if (!w.ok()) return w.status();
+      // Read before the transaction below: a thread must not hold two
+      // transactions of one environment (the resize lock is not reentrant).
+      // The write lock keeps both reads on the same commit.
+      auto metadata = (*old)->ListMetadata("");
+      if (!metadata.ok()) return metadata.status();
       auto* impl = static_cast<IndexImpl*>(old->get());
       auto txn = Txn::Begin(impl->env(), false);
       if (!txn.ok()) return txn.status();
@@ -1589,8 +1594,6 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
       }
       if (!(*cur)->status().ok()) return (*cur)->status();
       report.dropped = (st.next_doc > 1 ? st.next_doc - 1 : 0) - report.documents;
-      auto metadata = (*old)->ListMetadata("");
-      if (!metadata.ok()) return metadata.status();
       for (const auto& [k, v] : *metadata)
         if (!(s = (*w)->SetMetadata(k, v)).ok()) return s;
       txn->reset();

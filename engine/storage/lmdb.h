@@ -87,8 +87,9 @@ class Env {
 
 class Txn {
  public:
-  // Begins a read or write transaction. A read transaction holds `env`'s resize
-  // lock shared for its lifetime.
+  // Begins a read or write transaction. A transaction holds `env`'s resize
+  // lock shared for its lifetime, so a thread must not begin a second one on
+  // the same Env while it holds one (a waiting resize would deadlock them).
   static Result<std::unique_ptr<Txn>> Begin(Env* env, bool write);
   ~Txn();  // aborts if neither committed nor aborted
 
