@@ -273,7 +273,7 @@ class IndexImpl final : public Index {
       // Never inside the index folder or where compaction works: both are
       // replaced wholesale. Checked before anything is created.
       std::error_code c1, c2, ec;
-      const std::string real_dest = fs::weakly_canonical(dest, c1).string();
+      const std::string real_dest = fs::weakly_canonical(fs::absolute(dest, c1), c1).string();
       const std::string real_dir = fs::canonical(dir_, c2).string();
       if (!c1 && !c2 && (real_dest == real_dir || real_dest.rfind(real_dir + "/", 0) == 0 ||
                          real_dest == real_dir + ".compacting"))
@@ -918,7 +918,8 @@ Status WriterImpl::DoCommit() {
   if (ops_ == 0) return Status::OK();
   if (index_->env()->Replaced())
     return Status::IOError("index " + index_->dir() +
-                           " was compacted by another process; this batch was not written (open the index again)");
+                           " was compacted or replaced by another process; this batch was not written (open the index "
+                           "again)");
   // A large batch gets room up front, sized by what it holds in memory and on
   // disk (both larger than what it adds to the index, except for batches of
   // many rare terms): growing after MDB_MAP_FULL means doing the whole batch
@@ -973,7 +974,8 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
   }
   if (env_->Replaced()) {
     ::close(fd);
-    return Status::IOError("index " + dir_ + " was compacted by another process since it was opened; open it again");
+    return Status::IOError("index " + dir_ +
+                           " was compacted or replaced by another process since it was opened; open it again");
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
@@ -1166,8 +1168,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   res.generation = dt.generation;
   res.warnings = std::move(warnings);
   if (env_->Replaced())
-    res.warnings.push_back("the index was compacted by another process since this one opened it: these results "
-                           "come from the file as it was then; open the index again to see later commits");
+    res.warnings.push_back("the index was compacted or replaced by another process since this one opened it: these "
+                           "results come from the file as it was then; open the index again to see later commits");
   if (has_after && after.generation != dt.generation)
     res.warnings.push_back("the index changed since this chain of pages began (commit " +
                            std::to_string(after.generation) + ", now " + std::to_string(dt.generation) +

@@ -242,8 +242,8 @@ part_damage() {
       fi
     elif echo "$out" | grep -q "checksum mismatch"; then
       n[$kind-checksum]=$((${n[$kind-checksum]:-0} + 1))
-    elif echo "$out" | grep -q "reading it faulted"; then
-      n[$kind-fault]=$((${n[$kind-fault]:-0} + 1))  # LMDB faulted on a damaged page; reported, exit 3
+    elif echo "$out" | grep -q "reading it faulted\|loupe: aborted:"; then
+      n[$kind-fault]=$((${n[$kind-fault]:-0} + 1))  # LMDB faulted or asserted on a damaged page; reported, exit 3
     else
       n[$kind-other]=$((${n[$kind-other]:-0} + 1))
     fi
@@ -251,7 +251,7 @@ part_damage() {
   for kind in flip cut; do
     echo "faults: damage ($kind): ${n[$kind]:-0} copies: ${n[$kind-checksum]:-0} caught by checksums," \
       "${n[$kind-other]:-0} caught by LMDB or the structure checks (truncation, tables, counts)," \
-      "${n[$kind-fault]:-0} made LMDB fault and were reported (exit 3), ${n[$kind-harmless]:-0} harmless" \
+      "${n[$kind-fault]:-0} made LMDB fault or abort and were reported (exit 3), ${n[$kind-harmless]:-0} harmless" \
       "(check clean, every result unchanged), ${n[$kind-silent]:-0} silent, ${n[$kind-crash]:-0} crashes"
   done
 }

@@ -120,6 +120,7 @@ nlohmann::ordered_json FacetsJson(const std::vector<FacetResult>& facets) {
       counts.push_back(std::move(j));
     }
     out[f.name] = {{"counts", counts}, {"distinct", f.distinct}, {"missing", f.missing}};
+    if (f.gaps_left_out) out[f.name]["empty_buckets_left_out"] = true;
   }
   return out;
 }
@@ -128,7 +129,8 @@ void PrintFacetsText(const std::vector<FacetResult>& facets) {
   for (const FacetResult& f : facets) {
     const bool date = f.name.rfind("date", 0) == 0;
     std::cout << "\n" << f.name << " (" << f.distinct << (date ? " non-empty buckets" : " distinct")
-              << (f.missing ? ", " + std::to_string(f.missing) + (date ? " undated" : " without one") : "") << "):\n";
+              << (f.missing ? ", " + std::to_string(f.missing) + (date ? " undated" : " without one") : "")
+              << (f.gaps_left_out ? "; more than 5000 buckets apart, so the empty ones are left out" : "") << "):\n";
     size_t wide = 0;
     for (const FacetCount& c : f.counts) wide = std::max(wide, DisplayWidth(c.value));
     for (const FacetCount& c : f.counts) {

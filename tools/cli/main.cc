@@ -23,8 +23,8 @@ void OnFault(int sig) {
   // An abort is LMDB's assertion on a damaged page, or an internal error
   // (e.g. out of memory): say both.
   const char abort_msg[] =
-      "loupe: aborted: an internal error, or LMDB stopping on a damaged page (reading it faulted); if it happened "
-      "while reading an index, run loupe check on it\n";
+      "loupe: aborted: an internal error, or LMDB stopping on a damaged page; run loupe check on the index (if "
+      "check itself stops like this, the index is damaged: restore a backup or rebuild it)\n";
   ssize_t ignored = sig == SIGABRT ? ::write(STDERR_FILENO, abort_msg, sizeof abort_msg - 1)
                                    : ::write(STDERR_FILENO, fault, sizeof fault - 1);
   (void)ignored;

@@ -130,8 +130,9 @@ struct SearchOptions {
   // index had when the first page was searched, each once: articles added
   // later are left out, and a replaced or deleted one drops out. When the
   // index changed since the first page, `warnings` says so (relevance scores
-  // then move a little with the changed statistics). A malformed cursor, or
-  // one made for another sort, is kInvalidArgument.
+  // then move a little with the changed statistics). A malformed cursor, one
+  // made for another sort, or one made for another index (or for this one
+  // before it was compacted or rebuilt) is kInvalidArgument.
   std::string after = {};
   // Fold near-identical bodies (syndicated copies: at least 80% of their
   // three-word shingles in common, found through a MinHash fingerprint stored
@@ -259,8 +260,10 @@ class Index {
   // Writes a consistent copy of the last commit into directory `dest` (created
   // if missing; it must not already hold an index), compacted (LMDB's free
   // pages left out), while searches and a writer go on: a hot backup. The
-  // copy is synced to disk and opens as an ordinary index. Errors:
-  // kInvalidArgument (dest holds an index or is not a directory), kIOError.
+  // copy is synced to disk and opens as an ordinary index; a failed copy leaves
+  // no data file behind. Errors: kInvalidArgument (dest holds an index, is not
+  // a directory, or is the index folder, inside it, or its compaction folder,
+  // which compaction replaces), kIOError.
   virtual Status Backup(const std::string& dest) const = 0;
 
   // The directory this index lives in.
@@ -321,15 +324,18 @@ struct CompactReport {
 
 // Rewrites the index in `dir` without its deleted and replaced documents:
 // takes the write lock (kLocked while another writer runs), writes every live
-// document and the application's metadata into a new file beside the old one,
-// syncs it, and renames it over the old file, so a crash at any moment leaves
-// either the old index or the new one. Document ids are renumbered and the
-// commit generation starts again (paging cursors made before warn). Readers
-// in other processes keep the old file until they reopen; a Writer opened
-// before fails at NewWriter/Commit with kIOError ("compacted by another
-// process") instead of writing to the old file. The index must not be open in
-// this process. Needs free space for the new file. Errors: kNotFound, kLocked,
-// kIOError, kCorruption.
+// document and the application's metadata into a new index in DIR.compacting,
+// syncs it, and swaps the two folders with one rename (RENAME_EXCHANGE), so a
+// crash at any moment leaves either the old index or the new one. Refused
+// (kInvalidArgument) when DIR holds files that are not the index's, or
+// DIR.compacting holds files it did not write. Document ids are renumbered,
+// the commit count starts again and the index gets a new id (paging cursors
+// made before are refused). Processes that had the index open keep reading the
+// old file until they reopen it, and their searches say so in a warning; a
+// Writer opened before fails at NewWriter/Commit with kIOError ("compacted or
+// replaced by another process") instead of writing to the old file. The index
+// must not be open in this process. Needs free space for the new file.
+// Errors: kNotFound, kInvalidArgument, kLocked, kIOError, kCorruption.
 Result<CompactReport> CompactIndex(const std::string& dir);
 
 // Library version "MAJOR.MINOR.PATCH".
