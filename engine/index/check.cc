@@ -19,6 +19,7 @@ using storage::Db;
 using storage::Txn;
 
 constexpr size_t kMaxProblems = 100;
+const char* const kTableNames[] = {"meta", "terms", "postings", "positions", "docs", "docvals", "ids", "deleted", "user"};
 
 std::string Printable(std::string_view s) {
   std::string out;
@@ -71,6 +72,20 @@ class Checker {
           continue;  // the LMDB cursor still stands on the damaged entry: go on after it
         }
         ++entries;
+        // Listed by the scan, the entry must also be where a lookup by its key
+        // leads: a damaged branch page can send lookups elsewhere while a scan
+        // of the leaves still sees everything (searches look terms up by key).
+        std::string_view found;
+        Status g = txn_.GetUnchecked(static_cast<Db>(t), (*cur)->key(), &found);
+        if (!g.ok() || found.data() != (*cur)->value().data()) {
+          Problem(std::string("table ") + kTableNames[t] + ": key '" + Printable((*cur)->key()) +
+                  "' is listed, but a lookup by that key " + (g.ok() ? "finds another entry" : "fails: " + g.message()) +
+                  " (a damaged branch page)");
+          if (!g.ok() && !g.IsNotFound()) {
+            lmdb_failed_ = true;
+            break;
+          }
+        }
       }
       r_.values += entries;
       entries_[t] = entries;

@@ -68,6 +68,7 @@ results_of() {  # what a few searches return: ids, totals and facets
 # --- kill -9 at random moments of `loupe index` ------------------------------
 part_kill() {
   local trials=$1 corpus=$work/kill-corpus clean=$work/kill-clean
+  rm -rf "$work"/kill-*  # each part starts from nothing (a part may run twice)
   make_corpus "$corpus" 4000 7
   "$loupe" index -q --db "$clean" "$corpus" >/dev/null || fail "kill: the clean build failed"
   local clean_ids clean_results
@@ -120,6 +121,7 @@ part_kill() {
 # --- failing writes and syncs (full disk, I/O errors) -------------------------
 part_io() {
   local shim=$work/failio.so
+  rm -rf "$work"/io-*
   cc -shared -fPIC -O2 -o "$shim" "$here/failio.c" -ldl || { fail "io: cannot build the shim (cc)"; return; }
   local a=$work/io-a b=$work/io-b base=$work/io-base
   make_corpus "$a" 300 11
@@ -201,6 +203,7 @@ part_io() {
 # --- damaged files -------------------------------------------------------------
 part_damage() {
   local trials=$1 corpus=$work/dmg-corpus good=$work/dmg-good
+  rm -rf "$work"/dmg-*
   make_corpus "$corpus" 400 21
   "$loupe" index -q --db "$good" "$corpus" >/dev/null || fail "damage: build failed"
   local good_results size
@@ -238,7 +241,8 @@ part_damage() {
         n[$kind-harmless]=$((${n[$kind-harmless]:-0} + 1))
       else
         n[$kind-silent]=$((${n[$kind-silent]:-0} + 1))
-        fail "damage trial $t ($kind): check passed but search results changed"
+        fail "damage trial $t ($kind): check passed but search results changed (copy kept in ${LOUPE_FAULTS_KEEP:-nowhere})"
+        [ -n "${LOUPE_FAULTS_KEEP:-}" ] && cp "$db/data.mdb" "$LOUPE_FAULTS_KEEP/silent-$t.mdb"
       fi
     elif echo "$out" | grep -q "checksum mismatch"; then
       n[$kind-checksum]=$((${n[$kind-checksum]:-0} + 1))
@@ -259,6 +263,7 @@ part_damage() {
 # --- two writers at once --------------------------------------------------------
 part_writers() {
   local trials=$1 corpus=$work/w-corpus
+  rm -rf "$work"/w-*
   make_corpus "$corpus" 1500 31
   local one_locked=0 both_ok=0
   for t in $(seq 1 "$trials"); do
@@ -292,6 +297,7 @@ part_writers() {
 # --- kill -9 during compaction ----------------------------------------------------
 part_compact() {
   local trials=$1 corpus=$work/c-corpus base=$work/c-base
+  rm -rf "$work"/c-*
   make_corpus "$corpus" 3000 41
   "$loupe" index -q --db "$base" "$corpus" >/dev/null || fail "compact: build failed"
   touch "$corpus"/art-00*.txt
