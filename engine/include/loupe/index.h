@@ -247,7 +247,8 @@ class Index {
       const Query& query, std::vector<std::string>* warnings = nullptr) const = 0;
 
   // Reads the last commit whole and reports what is damaged or inconsistent:
-  // every stored value's checksum and structure; the index state against the
+  // every stored value's checksum and structure, and that a lookup by its key
+  // finds it; the index state against the
   // document values (live count, field length totals); the id table against
   // the live documents and their stored fields; each term's document count,
   // occurrences and block count against its postings; positions for every
