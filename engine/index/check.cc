@@ -115,36 +115,42 @@ class Checker {
  private:
   bool Live(uint32_t d) const { return d < live_.size() && live_[d]; }
 
+  // Calls fn(key, value) for each entry of `db` whose value reads; damaged
+  // values (ScanAll reported them) are stepped over, and the walk ends where
+  // LMDB cannot read on.
+  template <typename Fn>
+  void ForEach(Db db, Fn&& fn) {
+    auto cur = Cursor::Open(txn_, db);
+    if (!cur.ok()) return Problem(cur.status().message());
+    for (bool ok = (*cur)->First(); ok || !(*cur)->status().ok(); ok = (*cur)->Next()) {
+      if (!ok) {
+        if (!IsChecksumError((*cur)->status())) break;
+        continue;
+      }
+      fn((*cur)->key(), (*cur)->value());
+    }
+  }
+
   void CheckDocvals() {
     const uint32_t max_doc = state_.next_doc > 0 ? state_.next_doc - 1 : 0;
     live_.assign(static_cast<size_t>(max_doc) + 1, false);
     lengths_.assign(static_cast<size_t>(max_doc) + 1, {});
     uint64_t live = 0, totals[kNumFields] = {};
-    auto cur = Cursor::Open(txn_, Db::kDocvals);
-    if (!cur.ok()) return Problem(cur.status().message());
-    for (bool ok = (*cur)->First(); ok || !(*cur)->status().ok(); ok = (*cur)->Next()) {
-      if (!ok) {
-        if (!IsChecksumError((*cur)->status())) break;
-        continue;  // a checksum failure, reported by ScanAll
-      }
+    ForEach(Db::kDocvals, [&](std::string_view k, std::string_view v) {
       format::DocValues dv;
-      std::string_view k = (*cur)->key();
-      if (k.size() != 4 || !format::DecodeDocValues((*cur)->value(), &dv)) {
-        Problem("document values record '" + Printable(k) + "' is unreadable");
-        continue;
-      }
+      if (k.size() != 4 || !format::DecodeDocValues(v, &dv))
+        return Problem("document values record '" + Printable(k) + "' is unreadable");
       uint32_t d = format::DecodeFixed32BE(k.data());
-      if (d == 0 || d > max_doc) {
-        Problem("document values for id " + std::to_string(d) + ", beyond the highest id " + std::to_string(max_doc));
-        continue;
-      }
+      if (d == 0 || d > max_doc)
+        return Problem("document values for id " + std::to_string(d) + ", beyond the highest id " +
+                       std::to_string(max_doc));
       live_[d] = true;
       ++live;
       for (int f = 0; f < kNumFields; ++f) {
         totals[f] += dv.lengths[f];
         lengths_[d][f] = dv.lengths[f];
       }
-    }
+    });
     r_.documents = live;
     if (live != state_.live_docs)
       Problem("the index state counts " + std::to_string(state_.live_docs) + " live documents but " +
@@ -159,48 +165,26 @@ class Checker {
   void CheckIds() {
     id_of_.assign(live_.size(), std::string());
     uint64_t n = 0;
-    auto cur = Cursor::Open(txn_, Db::kIds);
-    if (!cur.ok()) return Problem(cur.status().message());
-    for (bool ok = (*cur)->First(); ok || !(*cur)->status().ok(); ok = (*cur)->Next()) {
-      if (!ok) {
-        if (!IsChecksumError((*cur)->status())) break;
-        continue;  // reported by ScanAll
-      }
-      std::string_view k = (*cur)->key(), v = (*cur)->value();
-      if (v.size() != 4) {
-        Problem("id table entry '" + Printable(k) + "' is unreadable");
-        continue;
-      }
+    ForEach(Db::kIds, [&](std::string_view k, std::string_view v) {
+      if (v.size() != 4) return Problem("id table entry '" + Printable(k) + "' is unreadable");
       uint32_t d = format::DecodeFixed32BE(v.data());
-      if (!Live(d)) {
-        Problem("id '" + Printable(k) + "' points at document " + std::to_string(d) + ", which is not live");
-        continue;
-      }
+      if (!Live(d))
+        return Problem("id '" + Printable(k) + "' points at document " + std::to_string(d) + ", which is not live");
       if (!id_of_[d].empty()) Problem("document " + std::to_string(d) + " has two ids: '" + Printable(id_of_[d]) +
                                       "' and '" + Printable(k) + "'");
       id_of_[d] = std::string(k);
       ++n;
-    }
+    });
     if (n != r_.documents)
       Problem(std::to_string(r_.documents) + " live documents but " + std::to_string(n) + " ids point at them");
   }
 
   void CheckDeleted() {
-    auto cur = Cursor::Open(txn_, Db::kDeleted);
-    if (!cur.ok()) return Problem(cur.status().message());
-    for (bool ok = (*cur)->First(); ok || !(*cur)->status().ok(); ok = (*cur)->Next()) {
-      if (!ok) {
-        if (!IsChecksumError((*cur)->status())) break;
-        continue;  // reported by ScanAll
-      }
-      std::string_view k = (*cur)->key();
-      if (k.size() != 4) {
-        Problem("deleted-documents entry '" + Printable(k) + "' is unreadable");
-        continue;
-      }
+    ForEach(Db::kDeleted, [&](std::string_view k, std::string_view) {
+      if (k.size() != 4) return Problem("deleted-documents entry '" + Printable(k) + "' is unreadable");
       uint32_t d = format::DecodeFixed32BE(k.data());
       if (Live(d)) Problem("document " + std::to_string(d) + " is both deleted and live");
-    }
+    });
   }
 
   void CheckStored() {

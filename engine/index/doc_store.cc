@@ -53,6 +53,14 @@ Status DocBlockReader::Read(const storage::Txn& txn, uint32_t doc, std::string_v
   return ReadBlock(first, (*cur)->value(), doc, encoded);
 }
 
+Status DocBlockReader::ReadLive(const storage::Txn& txn, uint32_t doc, Document* out) {
+  std::string_view encoded;
+  Status s = Read(txn, doc, &encoded);
+  if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
+  if (!DecodeStoredDoc(encoded, out)) return Status::Corruption("stored document unreadable; rebuild the index");
+  return Status::OK();
+}
+
 Status DocBlockReader::ReadBlock(uint32_t first, std::string_view v, uint32_t doc, std::string_view* encoded) {
   uint32_t count = 0;
   if (!GetVarint32(&v, &count) || count == 0 || count > v.size())

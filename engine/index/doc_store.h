@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "loupe/document.h"
 #include "loupe/status.h"
 #include "storage/lmdb.h"
 
@@ -46,7 +47,10 @@ class DocBlockReader {
   // Sets *encoded to the encoded fields of `doc` (valid until the next call).
   // NotFound if no block holds it; Corruption if the block is damaged.
   Status Read(const storage::Txn& txn, uint32_t doc, std::string_view* encoded);
-  // The same from a block value at hand (whose first document is `first`).
+  // The stored fields of live document `doc`, decoded. kCorruption if it has
+  // none or they do not decode.
+  Status ReadLive(const storage::Txn& txn, uint32_t doc, Document* out);
+  // The same as Read from a block value at hand (whose first document is `first`).
   Status ReadBlock(uint32_t first, std::string_view value, uint32_t doc, std::string_view* encoded);
 
  private:

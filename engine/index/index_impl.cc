@@ -1082,10 +1082,7 @@ Result<std::shared_ptr<const FacetTable>> IndexImpl::Facets(const Txn& txn, cons
       t->offsets[f].back() = t->offsets[f][d];  // scratch: where doc d's values begin
     }
     if (d == 0 || d > table.max_doc || !table.IsLive(d)) continue;
-    std::string_view v;
-    Status s = reader.Read(txn, d, &v);
-    if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
-    if (!format::DecodeStoredDoc(v, &doc)) return Status::Corruption("stored document unreadable; rebuild the index");
+    if (Status s = reader.ReadLive(txn, d, &doc); !s.ok()) return s;
     for (const std::string& a : doc.actors) add(0, a);
     for (const std::string& a : doc.topics) add(1, a);
     add(2, doc.author);
@@ -1240,11 +1237,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
         if (!a.ok()) return a.status();
         analyzer = std::move(*a);
       }
-      std::string_view v;
       Document d;
-      Status s = reader.Read(**txn, all[i].doc, &v);
-      if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
-      if (!format::DecodeStoredDoc(v, &d)) return Status::Corruption("stored document unreadable; rebuild the index");
+      if (Status s = reader.ReadLive(**txn, all[i].doc, &d); !s.ok()) return s;
       std::vector<Token> tokens;
       analyzer->AnalyzeField(Field::kBody, d.body, 0, &tokens);
       std::vector<uint64_t> words(tokens.size());
@@ -1315,13 +1309,8 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       h.copies = static_cast<uint32_t>(m->second.size());
       h.copy_ids = m->second;
     }
-    if (options.load_documents) {
-      std::string_view v;
-      Status s = docs.Read(**txn, h.doc_id, &v);
-      if (!s.ok()) return s.IsNotFound() ? Status::Corruption("a live document has no stored fields") : s;
-      if (!format::DecodeStoredDoc(v, &h.document))
-        return Status::Corruption("stored document unreadable; rebuild the index");
-    }
+    if (options.load_documents)
+      if (Status s = docs.ReadLive(**txn, h.doc_id, &h.document); !s.ok()) return s;
     res.hits.push_back(std::move(h));
   }
   // A next page exists when matches remain after this one (counted exactly
@@ -1464,8 +1453,7 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     probe->reset();
     const bool fresh = *meta_entries == 0;
     if (fresh && !may_create)
-      return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
-                              "its first commit); create it with `loupe index --db " + dir + " PATH`");
+      return storage::NeverCreated(dir);
     auto txn = Txn::Begin(env->get(), fresh);
     if (!txn.ok()) return txn.status();
     std::string_view v;

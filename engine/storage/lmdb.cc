@@ -44,6 +44,11 @@ Status Verified(Db db, std::string_view key, std::string_view stored, std::strin
 
 }  // namespace
 
+Status NeverCreated(const std::string& dir) {
+  return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
+                          "its first commit); create it with `loupe index --db " + dir + " PATH`");
+}
+
 Status FromMdb(int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + mdb_strerror(rc);
   switch (rc) {
@@ -99,8 +104,7 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   // An empty data file: creating the index failed before LMDB wrote its first
   // pages (a full disk, a kill). LMDB initializes it again when it may write.
   if (exists && st.st_size == 0 && (read_only || !create))
-    return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
-                            "its first commit); create it with `loupe index --db " + dir + " PATH`");
+    return NeverCreated(dir);
 
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env->env_, via.c_str(), flags, 0644);
@@ -140,8 +144,7 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
     if (rc) {
       mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND && empty)
-        return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
-                                "its first commit); create it with `loupe index --db " + dir + " PATH`");
+        return NeverCreated(dir);
       if (rc == MDB_NOTFOUND) return Status::Corruption(dir + " is not a Loupe index (no '" + kDbNames[i] + "' table)");
       return FromMdb(rc, std::string("opening table ") + kDbNames[i]);
     }

@@ -35,6 +35,9 @@ enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kId
 // Bytes of the checksum that ends every stored value.
 inline constexpr size_t kChecksumBytes = 4;
 
+// kNotFound for an index whose creation stopped before its first commit.
+Status NeverCreated(const std::string& dir);
+
 // Translates an LMDB return code into a Status ("<what>: <LMDB message>").
 Status FromMdb(int rc, std::string_view what);
 
