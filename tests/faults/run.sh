@@ -65,6 +65,31 @@ results_of() {  # what a few searches return: ids, totals and facets
   done
 }
 
+# After an interrupted `loupe index` of CORPUS into DB: the index is sound (or,
+# stopped before its first commit, says it was never completely created), holds
+# exactly the articles of its committed files (the next run finds that many
+# unchanged), and that next run completes it to CLEAN_IDS. Sets resumed_docs
+# (documents found) and resumed_uncreated (1 when never created).
+resumes_cleanly() {
+  local label=$1 db=$2 corpus=$3 clean_ids=$4 check_out unchanged
+  resumed_docs=0
+  resumed_uncreated=0
+  if [ -e "$db/data.mdb" ]; then
+    if check_out=$("$loupe" check --db "$db" 2>&1); then
+      resumed_docs=$("$loupe" stats --db "$db" --format json | json_field documents)
+    elif echo "$check_out" | grep -q "never completely created"; then
+      resumed_uncreated=1
+    else
+      fail "$label: loupe check fails: $check_out"
+    fi
+  fi
+  unchanged=$("$loupe" index -q --format json --db "$db" "$corpus" 2>/dev/null | json_field unchanged)
+  [ "$unchanged" = "$resumed_docs" ] ||
+    fail "$label: $resumed_docs documents after the interruption but $unchanged files already indexed"
+  "$loupe" check --db "$db" >/dev/null 2>&1 || fail "$label: loupe check fails after the rerun"
+  [ "$(ids_of "$db")" = "$clean_ids" ] || fail "$label: the rerun's documents differ from a clean build"
+}
+
 # --- kill -9 at random moments of `loupe index` ------------------------------
 part_kill() {
   local trials=$1 corpus=$work/kill-corpus clean=$work/kill-clean
@@ -90,27 +115,9 @@ part_kill() {
     sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
     if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
     wait "$pid" 2>/dev/null
-    local docs=0 check_out
-    if [ -e "$db/data.mdb" ]; then
-      # Killed before the first commit: the index says it was never completely
-      # created, and the next run creates it.
-      if check_out=$("$loupe" check --db "$db" 2>&1); then
-        docs=$("$loupe" stats --db "$db" --format json | json_field documents)
-      elif echo "$check_out" | grep -q "never completely created"; then
-        uncreated=$((uncreated + 1))
-      else
-        fail "kill trial $t: loupe check fails after the kill: $check_out"
-      fi
-    fi
-    docs_total=$((docs_total + docs))
-    # Every committed file's article is there, and nothing else: the next run
-    # finds exactly that many files unchanged.
-    local rerun unchanged
-    rerun=$("$loupe" index -q --commit-every 96K --format json --db "$db" "$corpus" 2>/dev/null)
-    unchanged=$(echo "$rerun" | json_field unchanged)
-    [ "$unchanged" = "$docs" ] || fail "kill trial $t: $docs documents after the kill but $unchanged files already indexed"
-    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "kill trial $t: loupe check fails after the rerun"
-    [ "$(ids_of "$db")" = "$clean_ids" ] || fail "kill trial $t: the rerun's documents differ from a clean build"
+    resumes_cleanly "kill trial $t" "$db" "$corpus" "$clean_ids"
+    docs_total=$((docs_total + resumed_docs))
+    uncreated=$((uncreated + resumed_uncreated))
     [ "$(results_of "$db")" = "$clean_results" ] || fail "kill trial $t: the rerun's search results differ from a clean build"
   done
   echo "faults: kill -9: $trials trials ($killed killed mid-run, $finished had finished), 4000 articles, commits every 96 KiB;" \
@@ -181,19 +188,7 @@ part_io() {
       if [ $rc -eq 3 ] && echo "$out" | grep -q "disk is full"; then errors_clear=$((errors_clear + 1)); else
         fail "io (many commits) $what at call $n: exit $rc: $out"
       fi
-      local docs=0 unchanged check_out
-      if [ -e "$db/data.mdb" ]; then
-        # A fault before the first commit leaves an index that was never created;
-        # it says so, and the next run creates it.
-        if check_out=$("$loupe" check --db "$db" 2>&1); then
-          docs=$("$loupe" stats --db "$db" --format json | json_field documents)
-        elif ! echo "$check_out" | grep -q "never completely created"; then
-          fail "io (many commits) $what at call $n: check fails: $check_out"
-        fi
-      fi
-      unchanged=$("$loupe" index -q --format json --db "$db" "$b" 2>/dev/null | json_field unchanged)
-      [ "$docs" = "$unchanged" ] || fail "io (many commits) $what at call $n: $docs documents, $unchanged files recorded"
-      [ "$(ids_of "$db")" = "$clean_ids" ] || fail "io (many commits) $what at call $n: the rerun differs from a clean build"
+      resumes_cleanly "io (many commits) $what at call $n" "$db" "$b" "$clean_ids"
     done
   done
   echo "faults: I/O: $injected faults injected (the Nth write or sync of data.mdb failing with ENOSPC or EIO, once or from" \
