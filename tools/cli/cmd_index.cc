@@ -7,6 +7,7 @@
 // unchanged is not re-indexed; the articles of files gone from a root given
 // again are deleted (unless --no-delete).
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -36,9 +38,12 @@ namespace loupe::cli {
 namespace {
 const std::string kSourcePrefix = "source:";
 
-// Reads a whole file into *out (no stream buffering; O_NONBLOCK so that a file
-// replaced by a FIFO after the walk cannot hang the run). False with errno set.
-bool ReadFile(const std::string& path, std::string* out) {
+// Reads a whole file into *out, at most `limit` bytes: a file that holds more
+// (it grew since the walk measured it) sets *over and is not read further. No
+// stream buffering; O_NONBLOCK so that a file replaced by a FIFO after the walk
+// cannot hang the run. False with errno set.
+bool ReadFile(const std::string& path, std::string* out, uint64_t limit = UINT64_MAX, bool* over = nullptr) {
+  if (over) *over = false;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
   struct stat st;
@@ -48,19 +53,27 @@ bool ReadFile(const std::string& path, std::string* out) {
     errno = saved;
     return false;
   }
-  size_t size = st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
-  out->resize(size + 1);  // one spare byte to see end of file in the same read
+  uint64_t size = st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  size = std::min(size, limit);
+  out->resize(size + 1);  // one spare byte to see end of file (or the limit) in the same read
   size_t have = 0;
   bool ok = true;
   for (;;) {
-    if (have == out->size()) out->resize(out->size() * 2 + 4096);
+    if (have > limit) {  // more than the limit: stop reading
+      if (over) *over = true;
+      break;
+    }
+    if (have == out->size()) {
+      uint64_t grown = std::min<uint64_t>(out->size() * 2 + 4096, limit + 1);
+      out->resize(grown);
+    }
     ssize_t n = ::read(fd, out->data() + have, out->size() - have);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) ok = false;
     if (n <= 0) break;
     have += static_cast<size_t>(n);
   }
-  out->resize(have);
+  out->resize(std::min<uint64_t>(have, limit));
   int saved = errno;
   ::close(fd);
   errno = saved;
@@ -92,13 +105,16 @@ std::string RealPath(const std::string& p) {
   return ::realpath(p.c_str(), buf) ? std::string(buf) : p;
 }
 
-// What the index records of a source file, under "source:" + its id. Encoded
-// compactly (about 20 bytes a file): a byte of flags (1: the file gave exactly
-// one article, whose id is the file's), varints of the size, the modification
-// time and the root's number in the "roots" record, the 8-byte hash, then,
-// without flag 1, a varint count of article ids and each id length-prefixed.
+// What the index records of a source file, under "source:" + its id (or, for
+// an id too long for a key, FitId's shortening of it). Encoded compactly
+// (about 20 bytes a file): a byte of flags (1: the file gave exactly one
+// article, whose id is the file's; 2: the file's whole id follows, because
+// the key holds a shortened one), then with flag 2 the id length-prefixed,
+// varints of the size, the modification time and the root's number in the
+// "roots" record, the 8-byte hash, then, without flag 1, a varint count of
+// article ids and each id length-prefixed.
 struct Source {
-  uint32_t root = 0;  // index into the roots list (0: a file given directly)
+  uint32_t root = 0;  // index into the roots list (0: unknown; a file given directly before roots were kept)
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   uint64_t hash = 0;
@@ -124,10 +140,41 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
   return false;
 }
 
+bool GetString(std::string_view* in, std::string* out) {
+  uint64_t len;
+  if (!GetVarint(in, &len) || len > in->size()) return false;
+  out->assign(in->substr(0, len));
+  in->remove_prefix(len);
+  return true;
+}
+
+// Document ids and metadata keys are at most 400 bytes (LMDB's key limit,
+// with room for the index's own prefixes). A longer id keeps its first bytes,
+// cut at a character boundary, then "~" and 16 hexadecimal digits of a hash
+// of the whole id, `limit` bytes in all; shorter ids are unchanged.
+constexpr size_t kMaxIdBytes = 400;
+std::string FitId(const std::string& id, size_t limit) {
+  if (id.size() <= limit) return id;
+  size_t keep = limit - 17;
+  while (keep > 0 && (static_cast<unsigned char>(id[keep]) & 0xC0) == 0x80) --keep;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Hash(id)));
+  return id.substr(0, keep) + "~" + hex;
+}
+
+std::string SourceKey(const std::string& file_id) {
+  return kSourcePrefix + FitId(file_id, kMaxIdBytes - kSourcePrefix.size());
+}
+
 std::string EncodeSource(const Source& s, const std::string& file_id) {
   std::string out;
   bool single = s.docs.size() == 1 && s.docs[0] == file_id;
-  out.push_back(single ? 1 : 0);
+  bool whole_id = SourceKey(file_id).size() - kSourcePrefix.size() != file_id.size();
+  out.push_back(static_cast<char>((single ? 1 : 0) | (whole_id ? 2 : 0)));
+  if (whole_id) {
+    PutVarint(&out, file_id.size());
+    out += file_id;
+  }
   PutVarint(&out, s.size);
   PutVarint(&out, static_cast<uint64_t>(s.mtime_ns));
   PutVarint(&out, s.root);
@@ -142,10 +189,13 @@ std::string EncodeSource(const Source& s, const std::string& file_id) {
   return out;
 }
 
-bool DecodeSource(std::string_view v, const std::string& file_id, Source* s) {
-  if (v.empty()) return false;
-  bool single = v[0] == 1;
+// Decodes a record; *file_id comes in as the id in the key and goes out as
+// the file's whole id.
+bool DecodeSource(std::string_view v, std::string* file_id, Source* s) {
+  if (v.empty() || static_cast<uint8_t>(v[0]) > 3) return false;
+  bool single = v[0] & 1, whole_id = v[0] & 2;
   v.remove_prefix(1);
+  if (whole_id && !GetString(&v, file_id)) return false;
   uint64_t size, mtime, root, n;
   if (!GetVarint(&v, &size) || !GetVarint(&v, &mtime) || !GetVarint(&v, &root) || v.size() < 8) return false;
   s->size = size;
@@ -154,18 +204,60 @@ bool DecodeSource(std::string_view v, const std::string& file_id, Source* s) {
   std::memcpy(&s->hash, v.data(), 8);
   v.remove_prefix(8);
   if (single) {
-    s->docs = {file_id};
+    s->docs = {*file_id};
     return v.empty();
   }
   if (!GetVarint(&v, &n)) return false;
   for (uint64_t i = 0; i < n; ++i) {
-    uint64_t len;
-    if (!GetVarint(&v, &len) || len > v.size()) return false;
-    s->docs.emplace_back(v.substr(0, len));
-    v.remove_prefix(len);
+    std::string d;
+    if (!GetString(&v, &d)) return false;
+    s->docs.push_back(std::move(d));
   }
   return v.empty();
 }
+
+// The folders the index has seen, by number (0: none), with the label that
+// prefixes the ids of their files. The "roots" record: before labels were
+// kept, the real paths one per line (every label then empty, so old indexes
+// keep their ids); now a 0x01 byte, then for each folder its real path and
+// label, length-prefixed.
+struct Root {
+  std::string real;
+  std::string label;
+};
+
+std::vector<Root> DecodeRoots(std::string_view v) {
+  std::vector<Root> out{{}};
+  if (!v.empty() && v[0] == '\x01') {
+    v.remove_prefix(1);
+    Root r;
+    while (GetString(&v, &r.real) && GetString(&v, &r.label)) out.push_back(r);
+    return out;
+  }
+  while (!v.empty()) {
+    size_t nl = v.find('\n');
+    out.push_back({std::string(v.substr(0, nl)), ""});
+    v.remove_prefix(nl == std::string_view::npos ? v.size() : nl + 1);
+  }
+  return out;
+}
+
+std::string EncodeRoots(const std::vector<Root>& roots) {
+  std::string out = "\x01";
+  for (size_t i = 1; i < roots.size(); ++i) {
+    PutVarint(&out, roots[i].real.size());
+    out += roots[i].real;
+    PutVarint(&out, roots[i].label.size());
+    out += roots[i].label;
+  }
+  return out;
+}
+
+// Set by the first SIGINT or SIGTERM: the run stops reading, commits what it
+// added and exits 130. The handler is reset on delivery, so a second signal
+// ends the process at once (the index keeps its last commit).
+volatile sig_atomic_t g_interrupted = 0;
+void OnInterrupt(int) { g_interrupted = 1; }
 
 // The progress line on a terminal, about ten times a second.
 class Progress {
@@ -232,6 +324,12 @@ int RunIndex(const IndexArgs& a) {
       !find(a.topics, "topics.lexicon", &topics_text, &topics_from))
     return kExitUsage;
 
+  // An index this run creates and then leaves without an article is removed
+  // again: a PATH with nothing to index is a usage error (exit 2), not an empty index.
+  struct stat db_st;
+  std::error_code db_ec;
+  const bool db_existed = ::stat(a.db.c_str(), &db_st) == 0;
+  const bool db_new = !db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(a.db, db_ec));
   auto index = Index::Open(a.db, {.create_if_missing = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   // Without a gazetteer or lexicon of its own, a run keeps the index's.
@@ -255,42 +353,100 @@ int RunIndex(const IndexArgs& a) {
   for (const auto& [key, value] : *listed) {
     Source s;
     std::string id = key.substr(kSourcePrefix.size());
-    if (DecodeSource(value, id, &s)) known[id] = std::move(s);
+    if (DecodeSource(value, &id, &s)) known[id] = std::move(s);
   }
   auto writer = (*index)->NewWriter();
   if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
-  // The folders indexed so far, by number ("roots": real paths, one per line;
-  // number 0 is no folder), and the numbers of this run's: only files under
-  // these are checked for deletion.
-  std::vector<std::string> root_list{""};
-  if (auto r = (*index)->GetMetadata("roots"); r.ok()) {
-    std::string_view v = *r;
-    while (!v.empty()) {
-      size_t nl = v.find('\n');
-      root_list.emplace_back(v.substr(0, nl));
-      v.remove_prefix(nl == std::string_view::npos ? v.size() : nl + 1);
-    }
+  // The folders indexed so far, by number, with their labels; only files
+  // under this run's folders are checked for deletion. A file's id is its path
+  // relative to its folder, after the folder's label and a "/" when the label
+  // is not empty. The first folder of an index, when it is the only folder of
+  // that run, has an empty label (ids relative to it, as they always were);
+  // every other folder is labelled with its name, made unique among the labels
+  // and the ids already in the index ("2024", then "2024-2", ...). A file given
+  // by name is known by its name, and recorded under its parent folder.
+  std::vector<Root> root_list{{}};
+  if (auto r = (*index)->GetMetadata("roots"); r.ok()) root_list = DecodeRoots(*r);
+  size_t folders_given = 0;
+  for (const std::string& p : a.paths) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) ++folders_given;
   }
-  const size_t roots_before = root_list.size();
-  std::map<std::string, uint32_t> root_number;  // as given -> number
-  std::set<uint32_t> roots;
+  auto root_of = [&](const std::string& real, bool folder) -> uint32_t {
+    for (size_t i = 1; i < root_list.size(); ++i)
+      if (root_list[i].real == real) return static_cast<uint32_t>(i);
+    std::string label;
+    if (!(folder && folders_given == 1 && root_list.size() == 1 && known.empty())) {
+      std::string base = real.substr(real.find_last_of('/') + 1);
+      if (base.empty()) base = "root";
+      auto taken = [&](const std::string& l) {
+        for (const Root& r : root_list)
+          if (r.label == l) return true;
+        auto it = known.lower_bound(l);
+        return it != known.end() && (it->first == l || it->first.compare(0, l.size() + 1, l + "/") == 0);
+      };
+      label = base;
+      for (int n = 2; taken(label); ++n) label = base + "-" + std::to_string(n);
+    }
+    root_list.push_back({real, label});
+    return static_cast<uint32_t>(root_list.size() - 1);
+  };
+  std::map<std::string, uint32_t> root_number;  // folder as given -> number
+  std::set<uint32_t> roots;                     // this run's folders
   for (const std::string& p : a.paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    std::string real = RealPath(p);
-    auto it = std::find(root_list.begin(), root_list.end(), real);
-    if (it == root_list.end()) it = root_list.insert(root_list.end(), real);
-    uint32_t n = static_cast<uint32_t>(it - root_list.begin());
+    uint32_t n = root_of(RealPath(p), true);
     std::string given = p;
     while (given.size() > 1 && given.back() == '/') given.pop_back();
     root_number[given] = n;
     roots.insert(n);
   }
-  if (root_list.size() != roots_before) {
-    std::string joined;
-    for (size_t i = 1; i < root_list.size(); ++i) joined += root_list[i] + (i + 1 < root_list.size() ? "\n" : "");
-    Status s = (*writer)->SetMetadata("roots", joined);
-    if (!s.ok()) return Fail("index failed", s);
+  // Each file's id and root number; an id that another file of this run, or
+  // a file indexed before from elsewhere, already has is a collision: the
+  // file is skipped with the other's path, never silently replaced.
+  std::vector<ingest::WalkSkip> skipped = walk.skipped;
+  std::vector<uint32_t> file_root(walk.files.size());
+  std::vector<char> collided(walk.files.size(), 0);
+  std::map<std::string, size_t> run_ids;  // id -> file of this run
+  auto path_of = [&](const std::string& id, const Source& src) {
+    if (src.root == 0 || src.root >= root_list.size()) return id;
+    const Root& r = root_list[src.root];
+    std::string rel = id;
+    if (!r.label.empty() && rel.compare(0, r.label.size() + 1, r.label + "/") == 0) rel = rel.substr(r.label.size() + 1);
+    return r.real + "/" + rel;
+  };
+  for (size_t i = 0; i < walk.files.size(); ++i) {
+    ingest::WalkFile& f = walk.files[i];
+    if (f.root.empty()) {
+      std::string real = RealPath(f.path);
+      file_root[i] = root_of(real.substr(0, real.find_last_of('/')), false);
+    } else {
+      file_root[i] = root_number[f.root];
+      const std::string& label = root_list[file_root[i]].label;
+      if (!label.empty()) f.id = label + "/" + f.id;
+    }
+    std::string other;
+    if (auto it = run_ids.find(f.id); it != run_ids.end()) {
+      other = walk.files[it->second].path;
+    } else if (auto k = known.find(f.id); k != known.end() && k->second.root != 0 && k->second.root != file_root[i]) {
+      other = path_of(f.id, k->second);
+    }
+    if (!other.empty()) {
+      collided[i] = 1;
+      skipped.push_back({f.path, "its id '" + f.id + "' already belongs to " + other +
+                                     " (give the folders in one run, or rename one of the files)"});
+      continue;
+    }
+    run_ids[f.id] = i;
+  }
+  if (root_list.size() > 1) {
+    auto old = (*index)->GetMetadata("roots");
+    std::string encoded = EncodeRoots(root_list);
+    if (!old.ok() || *old != encoded) {
+      Status s = (*writer)->SetMetadata("roots", encoded);
+      if (!s.ok()) return Fail("index failed", s);
+    }
   }
   // Searches resolve actor aliases with the gazetteer the articles were tagged
   // with. When it or the topic lexicon changed, every file is tagged again.
@@ -305,11 +461,27 @@ int RunIndex(const IndexArgs& a) {
     if (!s.ok()) return Fail("index failed", s);
   }
 
-  size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0;
+  // The first SIGINT or SIGTERM stops the run after the file being added.
+  g_interrupted = 0;
+  struct sigaction on_signal {}, old_int{}, old_term{};
+  on_signal.sa_handler = OnInterrupt;
+  on_signal.sa_flags = SA_RESETHAND;
+  sigemptyset(&on_signal.sa_mask);
+  ::sigaction(SIGINT, &on_signal, &old_int);
+  ::sigaction(SIGTERM, &on_signal, &old_term);
+  struct RestoreSignals {
+    struct sigaction &i, &t;
+    ~RestoreSignals() {
+      ::sigaction(SIGINT, &i, nullptr);
+      ::sigaction(SIGTERM, &t, nullptr);
+    }
+  } restore_signals{old_int, old_term};
+
+  size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0, commits = 0;
+  size_t committed_articles = 0;
   uint64_t bytes = 0, total_bytes = 0, batch_bytes = 0;
   for (const auto& f : walk.files) total_bytes += f.size;
   nlohmann::ordered_json skipped_json = nlohmann::ordered_json::array(), warnings_json = nlohmann::ordered_json::array();
-  std::vector<ingest::WalkSkip> skipped = walk.skipped;
   auto warn = [&](const std::string& path, const std::string& msg) {
     if (!a.quiet && !json) std::cerr << "loupe: warning: " << path << ": " << msg << "\n";
     warnings_json.push_back({{"path", path}, {"message", msg}});
@@ -318,10 +490,13 @@ int RunIndex(const IndexArgs& a) {
   std::set<std::string> seen;
   // Files whose size and time are unchanged are not read. The others are read,
   // checked, hashed, parsed and tagged on worker threads (one per core), at
-  // most kWindow files ahead of this thread, which adds them in file order.
+  // most kWindow files and kInFlightBytes of file text ahead of this thread
+  // (the next file is always read, whatever its size), which adds them in
+  // file order.
   std::vector<size_t> todo;
   for (size_t i = 0; i < walk.files.size(); ++i) {
     const auto& f = walk.files[i];
+    if (collided[i]) continue;
     seen.insert(f.id);
     auto old = known.find(f.id);
     if (!retag && old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) ++unchanged;
@@ -334,21 +509,28 @@ int RunIndex(const IndexArgs& a) {
     ingest::ParsedFile parsed;
   };
   constexpr size_t kWindow = 256;
+  constexpr uint64_t kInFlightBytes = uint64_t{64} << 20;
   std::vector<Prepared> results(todo.size());
   std::vector<char> ready(todo.size(), 0);
   std::mutex mu;
   std::condition_variable cv_ready, cv_space;
   std::atomic<size_t> next{0};
   size_t consumed = 0;
+  uint64_t in_flight = 0;  // bytes reserved by files read or being read, not yet added
   bool stop = false;
   auto prepare = [&](const ingest::WalkFile& f, ingest::Tagger* tg) {
     Prepared p;
     std::string text;
-    if (!ReadFile(f.path, &text)) {
+    bool over = false;
+    if (!ReadFile(f.path, &text, a.max_size, &over)) {
       p.skip = std::string("cannot read: ") + std::strerror(errno);
       return p;
     }
     p.bytes = text.size();
+    if (over) {
+      p.skip = "grew over --max-size " + std::to_string(a.max_size) + " bytes while being read: not read";
+      return p;
+    }
     if (text.find('\0') != std::string::npos) {
       p.skip = "binary file (NUL bytes): not read";
       return p;
@@ -364,10 +546,14 @@ int RunIndex(const IndexArgs& a) {
       return p;
     }
     p.parsed = ingest::ParseFile(text, f.format, f.id, f.path);
-    if (tg)
-      for (Document& doc : p.parsed.docs) tg->Tag(&doc);
+    text = std::string();
+    for (Document& doc : p.parsed.docs) {
+      if (doc.id.size() > kMaxIdBytes) doc.id = FitId(doc.id, kMaxIdBytes);
+      if (tg) tg->Tag(&doc);
+    }
     return p;
   };
+  auto reservation = [&](size_t k) { return std::min<uint64_t>(walk.files[todo[k]].size, a.max_size) + 1; };
   std::vector<std::thread> workers;
   {
     // One core is left to this thread and the writer, whose own threads analyze.
@@ -381,10 +567,14 @@ int RunIndex(const IndexArgs& a) {
         for (;;) {
           size_t k = next.fetch_add(1);
           if (k >= todo.size()) return;
+          const uint64_t want = reservation(k);
           {
             std::unique_lock<std::mutex> l(mu);
-            cv_space.wait(l, [&] { return stop || k < consumed + kWindow; });
+            cv_space.wait(l, [&] {
+              return stop || (k < consumed + kWindow && (k == consumed || in_flight + want <= kInFlightBytes));
+            });
             if (stop) return;
+            in_flight += want;
           }
           Prepared p = prepare(walk.files[todo[k]], tg.get());
           {
@@ -412,7 +602,24 @@ int RunIndex(const IndexArgs& a) {
     }
   } joiner{mu, stop, cv_space, workers};
 
-  for (size_t k = 0; k < todo.size(); ++k) {
+  // Drops what the index has from a file (its articles and its record).
+  auto forget = [&](const std::string& id, const Source& src) -> Status {
+    for (const std::string& doc : src.docs) {
+      Status s = (*writer)->Delete(doc);
+      if (!s.ok()) return s;
+      ++removed;
+    }
+    ++deleted;
+    return (*writer)->SetMetadata(SourceKey(id), "");
+  };
+  auto commit = [&]() -> Status {
+    Status s = (*writer)->Commit();
+    if (s.ok()) ++commits, committed_articles = articles;
+    return s;
+  };
+  const char* kKept = "the index keeps its last commit";
+  size_t reached = 0;  // files of `todo` taken from the workers
+  for (size_t k = 0; k < todo.size() && !g_interrupted; ++k) {
     const auto& f = walk.files[todo[k]];
     Prepared p;
     {
@@ -421,71 +628,89 @@ int RunIndex(const IndexArgs& a) {
       p = std::move(results[k]);
       consumed = k + 1;
     }
-    cv_space.notify_all();
+    reached = k + 1;
     progress.Update(k, bytes, articles);
     bytes += p.bytes;
-    if (!p.skip.empty()) {
-      skipped.push_back({f.path, p.skip});
-      continue;
-    }
-    const uint32_t root = f.root.empty() ? 0 : root_number[f.root];
-    auto old = known.find(f.id);
-    Source src{root, f.size, f.mtime_ns, p.hash, {}};
-    if (p.touched) {  // touched, not changed
-      src.docs = old->second.docs;
-      Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src, f.id));
-      if (!s.ok()) return Fail("index failed", s);
-      ++unchanged;
-      continue;
-    }
-    for (const auto& w : p.parsed.warnings) warn(f.path, w);
-    std::set<std::string> now;
-    for (Document& doc : p.parsed.docs) {
-      Status s = (*writer)->Add(doc);
-      if (!s.ok()) {
-        warn(f.path, s.message() + "; article '" + doc.id + "' skipped");
-        continue;
+    Status s = [&]() -> Status {
+      auto old = known.find(f.id);
+      if (!p.skip.empty()) {
+        // A file that no longer gives an article takes its old articles with it.
+        if (old != known.end() && !old->second.docs.empty()) p.skip += " (its earlier articles removed)";
+        skipped.push_back({f.path, p.skip});
+        return old == known.end() ? Status::OK() : forget(f.id, old->second);
       }
-      now.insert(doc.id);
-      src.docs.push_back(doc.id);
-      ++articles;
-    }
-    if (old != known.end()) {  // articles the file no longer has
-      for (const std::string& id : old->second.docs)
-        if (!now.count(id)) {
-          Status s = (*writer)->Delete(id);
-          if (!s.ok()) return Fail("index failed", s);
-          ++removed;
+      Source src{file_root[todo[k]], f.size, f.mtime_ns, p.hash, {}};
+      if (p.touched) {  // touched, not changed
+        src.docs = old->second.docs;
+        ++unchanged;
+        return (*writer)->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+      }
+      for (const auto& w : p.parsed.warnings) warn(f.path, w);
+      std::set<std::string> now;
+      for (Document& doc : p.parsed.docs) {
+        Status s = (*writer)->Add(doc);
+        if (s.code() == StatusCode::kInvalidArgument) {
+          warn(f.path, s.message() + "; article '" + doc.id + "' skipped");
+          continue;
         }
+        if (!s.ok()) return s;
+        now.insert(doc.id);
+        src.docs.push_back(doc.id);
+        ++articles;
+      }
+      if (old != known.end()) {  // articles the file no longer has
+        for (const std::string& id : old->second.docs)
+          if (!now.count(id)) {
+            Status s = (*writer)->Delete(id);
+            if (!s.ok()) return s;
+            ++removed;
+          }
+      }
+      ++(old == known.end() ? added : updated);
+      return (*writer)->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+    }();
+    {
+      std::lock_guard<std::mutex> l(mu);
+      in_flight -= reservation(k);
     }
-    Status s = (*writer)->SetMetadata(kSourcePrefix + f.id, EncodeSource(src, f.id));
-    if (!s.ok()) return Fail("index failed", s);
-    ++(old == known.end() ? added : updated);
+    cv_space.notify_all();
+    if (!s.ok()) return Fail(std::string("index failed at ") + f.path + " (" + kKept + ")", s);
     batch_bytes += p.bytes;
     if (batch_bytes >= a.commit_every) {
       batch_bytes = 0;
-      s = (*writer)->Commit();
-      if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
+      s = commit();
+      if (!s.ok()) return Fail(std::string("commit failed (") + kKept + ")", s);
     }
   }
   progress.Done();
-  // Files gone from the roots given: their articles go too.
-  if (!a.no_delete) {
+  const bool interrupted = g_interrupted;
+  // Files gone from the folders given: their articles go too.
+  if (!a.no_delete && !interrupted) {
     for (const auto& [id, src] : known) {
       if (seen.count(id) || !roots.count(src.root)) continue;
-      for (const std::string& doc : src.docs) {
-        Status s = (*writer)->Delete(doc);
-        if (!s.ok()) return Fail("index failed", s);
-        ++removed;
-      }
-      Status s = (*writer)->SetMetadata(kSourcePrefix + id, "");
-      if (!s.ok()) return Fail("index failed", s);
-      ++deleted;
+      Status s = forget(id, src);
+      if (!s.ok()) return Fail(std::string("index failed (") + kKept + ")", s);
     }
   }
+  // Nothing to index in a new index: no index is left behind.
+  if (db_new && articles == 0 && known.empty() && !interrupted) {
+    (*writer)->Rollback();
+    writer->reset();
+    index->reset();
+    std::error_code ec;
+    if (!db_existed) std::filesystem::remove_all(a.db, ec);
+    else
+      for (const auto& e : std::filesystem::directory_iterator(a.db, ec)) std::filesystem::remove_all(e.path(), ec);
+    for (const auto& k : skipped)
+      if (!a.quiet) std::cerr << "loupe: skipped " << k.path << ": " << k.reason << "\n";
+    std::cerr << "loupe: index: no articles to index in " << Join(a.paths, ", ") << " (" << walk.files.size()
+              << " files read, " << skipped.size() << " skipped, " << walk.other << " of other formats, " << walk.hidden
+              << " hidden); no index created. Loupe reads .txt, .md, .jsonl, .ndjson and .eml files\n";
+    return kExitUsage;
+  }
   auto commit_start = std::chrono::steady_clock::now();
-  Status s = (*writer)->Commit();
-  if (!s.ok()) return Fail("commit failed (the index keeps its last commit)", s);
+  Status s = commit();
+  if (!s.ok()) return Fail(std::string("commit failed (") + kKept + ")", s);
   double commit_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
   auto after = (*index)->Stats();
   if (!after.ok()) return Fail("cannot read index " + a.db, after.status());
@@ -525,6 +750,13 @@ int RunIndex(const IndexArgs& a) {
     std::cout << "index " << a.db << ": " << n(after->documents, "document", "documents") << ", "
               << n(after->terms, "term", "terms") << ", "
               << after->size_bytes / 1024 << " KiB\n";
+  }
+  if (interrupted) {
+    std::cerr << "loupe: index: interrupted; committed " << committed_articles << " "
+              << (committed_articles == 1 ? "article" : "articles") << " from " << read << " "
+              << (read == 1 ? "file" : "files") << " (" << todo.size() - reached
+              << " files not read yet); run the same command again to index the rest\n";
+    return kExitInterrupted;
   }
   return kExitOk;
 }

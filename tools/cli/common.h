@@ -14,7 +14,8 @@
 
 namespace loupe::cli {
 
-enum ExitCode { kExitOk = 0, kExitNoHits = 1, kExitUsage = 2, kExitIndex = 3 };
+// 130: `loupe index` stopped by SIGINT or SIGTERM after committing what it read.
+enum ExitCode { kExitOk = 0, kExitNoHits = 1, kExitUsage = 2, kExitIndex = 3, kExitInterrupted = 130 };
 
 // --db default: $LOUPE_DB, else ./.loupe
 std::string DefaultDb();
@@ -104,7 +105,7 @@ struct IndexArgs {
   // writer's memory is bounded by spilling to disk, so this only sets how much
   // work an interrupted run loses; fewer, bigger commits write each term's
   // postings once and touch fewer B-tree pages.
-  uint64_t commit_every = uint64_t{4} << 30;
+  uint64_t commit_every = uint64_t{256} << 20;
 };
 int RunIndex(const IndexArgs& a);
 

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false));
   index->add_flag("--no-delete", ia.no_delete, "Keep the articles of files that are gone from PATH");
   index->add_option("--commit-every", ia.commit_every,
-                    "Commit each time this much article text is read (K, M, G; default 4G): a run that is\n"
+                    "Commit each time this much article text is read (K, M, G; default 256M): a run that is\n"
                     "stopped keeps what it committed, and the next run goes on from there")
       ->transform(CLI::AsSizeValue(false));
   index->add_option("--gazetteer", ia.gazetteer,

@@ -727,14 +727,39 @@ ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::
 
 }  // namespace
 
+bool CutTitle(Document* doc, std::string* warning) {
+  if (doc->title.size() <= kMaxTitleBytes) return false;
+  const size_t room = kMaxTitleBytes - 3;  // for the ellipsis
+  size_t cut = room;
+  while (cut > 0 && (static_cast<unsigned char>(doc->title[cut]) & 0xC0) == 0x80) --cut;
+  // At the last space (or other ASCII separator) that leaves at least half the room.
+  size_t space = doc->title.find_last_of(" \t", cut);
+  if (space != std::string::npos && space >= room / 2) cut = space;
+  std::string whole = std::move(doc->title);
+  doc->title = whole.substr(0, cut);
+  while (!doc->title.empty() && (doc->title.back() == ' ' || doc->title.back() == '\t')) doc->title.pop_back();
+  doc->title += "\u2026";
+  if (warning)
+    *warning = "title is " + std::to_string(whole.size()) + " bytes; cut to " + std::to_string(doc->title.size()) +
+               " at a word (the limit is " + std::to_string(kMaxTitleBytes) + "; the whole title is kept in the body)";
+  doc->body = doc->body.empty() ? std::move(whole) : whole + "\n\n" + doc->body;
+  return true;
+}
+
 ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
+  ParsedFile out;
   switch (format) {
-    case Format::kText: return ParseText(bytes, id, path);
-    case Format::kMarkdown: return ParseMarkdown(bytes, id, path);
-    case Format::kJsonLines: return ParseJsonLines(bytes, id, path);
-    case Format::kEmail: return ParseEmail(bytes, id, path);
+    case Format::kText: out = ParseText(bytes, id, path); break;
+    case Format::kMarkdown: out = ParseMarkdown(bytes, id, path); break;
+    case Format::kJsonLines: out = ParseJsonLines(bytes, id, path); break;
+    case Format::kEmail: out = ParseEmail(bytes, id, path); break;
   }
-  return {};
+  for (Document& doc : out.docs) {
+    std::string warning;
+    if (CutTitle(&doc, &warning))
+      out.warnings.push_back(format == Format::kJsonLines ? "article '" + doc.id + "': " + warning : warning);
+  }
+  return out;
 }
 
 }  // namespace loupe::ingest

@@ -33,7 +33,18 @@ struct ParsedFile {
 // Parses one file. `id` is the file's id (its path relative to the indexed
 // root) and `path` the path it was read from; a JSON-lines article's id is its
 // "id" value, or `id#N` for line N when it has none.
+// A title longer than kMaxTitleBytes is cut (see CutTitle) with a warning.
 ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path);
+
+// The longest title kept whole, in bytes.
+constexpr size_t kMaxTitleBytes = 300;
+
+// If doc->title is longer than kMaxTitleBytes: cuts it at the last space
+// before the limit (or at a character boundary when the only space would keep
+// less than half), adds "…" (so it stays within the limit), puts the whole
+// title at the start of the body (so every word of it is still found) and
+// returns true with a warning in *warning (if not null). Otherwise false.
+bool CutTitle(Document* doc, std::string* warning);
 
 // Valid UTF-8: a BOM removed, CR LF and lone CR turned into LF, and each invalid
 // sequence replaced by U+FFFD with a warning giving its byte offset in `bytes`

@@ -1,0 +1,316 @@
+// Tests of `loupe index` as users run it: ids across folders and runs, files
+// that stop giving an article, long paths, interruption, bounded reads, and a
+// tree churned at random compared with a clean build.
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "loupe/index.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+// The CLI under test: the one built with this test, or $LOUPE_TEST_CLI (to
+// run these tests against another build, e.g. an earlier one).
+const char* Cli() {
+  const char* env = std::getenv("LOUPE_TEST_CLI");
+  return env && *env ? env : LOUPE_CLI;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Run Loupe(const std::string& args, const loupe::test::TempDir& tmp) {
+  std::string err_file = tmp.sub("stderr.txt");
+  std::string cmd = std::string(Cli()) + " " + args + " 2>" + err_file + " </dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, Slurp(err_file)};
+}
+
+void Write(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// Every live document of the index at `db`: id -> title + "\n" + body.
+std::map<std::string, std::string> Contents(const std::string& db) {
+  auto index = loupe::Index::Open(db);
+  REQUIRE(index.ok());
+  loupe::SearchOptions o;
+  o.limit = 1000000;
+  auto r = (*index)->Search(loupe::Query::All(), o);
+  REQUIRE(r.ok());
+  std::map<std::string, std::string> out;
+  for (const auto& h : r->hits) out[h.document.id] = h.document.title + "\n" + h.document.body;
+  return out;
+}
+
+uint64_t Documents(const std::string& db) {
+  auto index = loupe::Index::Open(db);
+  REQUIRE(index.ok());
+  auto s = (*index)->Stats();
+  REQUIRE(s.ok());
+  return s->documents;
+}
+
+}  // namespace
+
+TEST_CASE("folders given together keep their same-named files apart") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
+  Write(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
+  const std::string db = tmp.sub("db");
+  Run r = Loupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("2 added") != std::string::npos);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 2);
+  CHECK(docs.count("2023/budget.txt"));
+  CHECK(docs.count("2024/budget.txt"));
+  // Run again: nothing changes, nothing alternates.
+  for (int i = 0; i < 2; ++i) {
+    r = Loupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("2 unchanged") != std::string::npos);
+    CHECK(Contents(db) == docs);
+  }
+}
+
+TEST_CASE("folders indexed in separate runs keep their same-named files apart") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
+  Write(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
+  const std::string db = tmp.sub("db");
+  // The first folder of an index keeps the ids relative to it, as before.
+  Run r = Loupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
+  REQUIRE(r.code == 0);
+  CHECK(Contents(db).count("budget.txt"));
+  r = Loupe("index --db " + db + " " + tmp.sub("col/2024"), tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 2);
+  CHECK(docs["budget.txt"].find("2023") != std::string::npos);
+  CHECK(docs["2024/budget.txt"].find("2024") != std::string::npos);
+  r = Loupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("1 unchanged") != std::string::npos);
+  CHECK(Contents(db) == docs);
+}
+
+TEST_CASE("a file that would take another file's id is reported, never silent") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("a/note.txt"), "First note\n\nThe first note.\n");
+  Write(tmp.sub("b/note.txt"), "Second note\n\nThe second note.\n");
+  const std::string db = tmp.sub("db");
+  // Files given by name are known by their name: two of one name collide.
+  Run r = Loupe("index --db " + db + " " + tmp.sub("a/note.txt") + " " + tmp.sub("b/note.txt"), tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find(tmp.sub("b/note.txt")) != std::string::npos);
+  CHECK(r.err.find("already") != std::string::npos);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 1);
+  CHECK(docs["note.txt"].find("first") != std::string::npos);
+  // And across runs.
+  r = Loupe("index --db " + db + " " + tmp.sub("b/note.txt"), tmp);
+  CHECK(r.err.find("already") != std::string::npos);
+  CHECK(Contents(db) == docs);
+  // The same file again is no collision.
+  r = Loupe("index --db " + db + " " + tmp.sub("a/note.txt"), tmp);
+  CHECK(r.err.find("already") == std::string::npos);
+  CHECK(r.out.find("1 unchanged") != std::string::npos);
+}
+
+TEST_CASE("a file that becomes empty, blank or binary takes its article with it") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  for (const char* name : {"empty", "blank", "binary", "kept"})
+    Write(dir + "/" + name + ".txt", std::string("Title ") + name + "\n\nThe zanzibar story " + name + ".\n");
+  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  REQUIRE(r.code == 0);
+  REQUIRE(Documents(db) == 4);
+  Write(dir + "/empty.txt", "");
+  Write(dir + "/blank.txt", " \n\t\n");
+  Write(dir + "/binary.txt", std::string("Title\n\nbinary\0data", 19));
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 1);
+  CHECK(docs.count("kept.txt"));
+  CHECK(r.out.find("3 deleted") != std::string::npos);
+  CHECK(r.out.find("3 articles removed") != std::string::npos);
+  // Nothing left behind: a second run has nothing to do.
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  CHECK(r.out.find("0 deleted") != std::string::npos);
+  CHECK(r.out.find("removed") == std::string::npos);
+}
+
+TEST_CASE("long paths index, and one file never stops a run") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  std::string deep = dir;
+  // About 1,200 bytes below the folder, in folders of 200 bytes.
+  for (int i = 0; i < 6; ++i) deep += "/" + std::string(200, static_cast<char>('a' + i));
+  Write(deep + "/long.txt", "A deep article\n\nThe zanzibar story told deep down.\n");
+  // A file name of 255 bytes (the usual limit), with multi-byte characters.
+  std::string name;
+  while (name.size() + 2 <= 250) name += "é";
+  Write(dir + "/" + name + ".txt", "A long name\n\nThe zanzibar story with a long name.\n");
+  Write(dir + "/short.txt", "Short\n\nThe zanzibar story.\n");
+  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 3);
+  for (const auto& [id, text] : docs) CHECK(id.size() <= 400);
+  // Unchanged on a second run, and each found by its id.
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("3 unchanged") != std::string::npos);
+  auto index = loupe::Index::Open(db);
+  REQUIRE(index.ok());
+  for (const auto& [id, text] : docs) CHECK((*index)->GetDocument(id).ok());
+  // Deleting the deep file deletes its article.
+  fs::remove(deep + "/long.txt");
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  REQUIRE(r.code == 0);
+  CHECK(Contents(db).size() == 2);
+}
+
+TEST_CASE("titles are cut at a word boundary, the whole line stays in the body") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  std::string line, last;
+  for (int i = 0; line.size() < 5000; ++i) last = "word" + std::to_string(i), line += last + " ";
+  Write(dir + "/long.txt", line + "\n\nThe body.\n");
+  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("title") != std::string::npos);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 1);
+  const std::string& text = docs.begin()->second;
+  std::string title = text.substr(0, text.find('\n'));
+  CHECK(title.size() <= 300);
+  CHECK(title.size() > 200);
+  // Cut after a whole word.
+  CHECK(line.compare(0, title.size() - 3, title.substr(0, title.size() - 3)) == 0);
+  CHECK(line[title.size() - 3] == ' ');
+  // The last words of the line are still found.
+  r = Loupe("search --db " + db + " --format json " + last, tmp);
+  INFO(r.err);
+  CHECK(r.code == 0);
+}
+
+TEST_CASE("an interrupted run commits what it read and says so") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  const int kFiles = 30000;
+  for (int i = 0; i < kFiles; ++i)
+    Write(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
+          "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+  std::string err_file = tmp.sub("err.txt"), out_file = tmp.sub("out.txt");
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!std::freopen(out_file.c_str(), "w", stdout) || !std::freopen(err_file.c_str(), "w", stderr)) ::_exit(99);
+    ::execl(Cli(), Cli(), "index", "--db", db.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(98);
+  }
+  // Signal once the run has started adding articles (its index exists).
+  for (int i = 0; i < 2000 && !fs::exists(db + "/data.mdb"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  std::string out = Slurp(out_file), err = Slurp(err_file);
+  INFO(out << err);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 130);
+  CHECK(err.find("interrupted") != std::string::npos);
+  uint64_t kept = Documents(db);
+  CHECK(kept < static_cast<uint64_t>(kFiles));
+  CHECK(out.find("index " + db + ": " + std::to_string(kept) + " document") != std::string::npos);
+  // The next run goes on from there.
+  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find(std::to_string(kept) + " unchanged") != std::string::npos);
+  CHECK(Documents(db) == static_cast<uint64_t>(kFiles));
+}
+
+TEST_CASE("a tree churned at random indexes to what a clean build gives") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  std::mt19937 rng(20261205);
+  const int kFiles = 24;
+  auto path = [&](int i) { return dir + "/" + std::to_string(i % 3) + "/f" + std::to_string(i) + ".txt"; };
+  auto article = [&](int i, int version) {
+    return "Story " + std::to_string(i) + " v" + std::to_string(version) + "\n\nThe zanzibar story " +
+           std::to_string(i) + " in version " + std::to_string(version) + ".\n";
+  };
+  int version = 0;
+  for (int i = 0; i < kFiles; ++i) Write(path(i), article(i, version));
+  for (int round = 0; round < 12; ++round) {
+    ++version;
+    for (int k = 0; k < 6; ++k) {
+      int i = static_cast<int>(rng() % kFiles);
+      std::error_code ec;
+      fs::remove_all(path(i), ec);
+      switch (rng() % 7) {
+        case 0: Write(path(i), article(i, version)); break;  // rewritten
+        case 1: Write(path(i), ""); break;                   // emptied
+        case 2: Write(path(i), "\n \n"); break;              // blank
+        case 3: Write(path(i), std::string("bin\0ary", 7)); break;
+        case 4: break;                                        // deleted
+        case 5: fs::create_directories(path(i)); break;      // a folder now
+        case 6: REQUIRE(::mkfifo(path(i).c_str(), 0600) == 0); break;
+      }
+    }
+    Run r = Loupe("index --db " + db + " " + dir, tmp);
+    INFO("round " << round << ": " << r.out << r.err);
+    REQUIRE(r.code == 0);
+    const std::string clean = tmp.sub("clean" + std::to_string(round));
+    Run c = Loupe("index --db " + clean + " " + dir, tmp);
+    REQUIRE((c.code == 0 || c.code == 2));
+    auto want = c.code == 0 ? Contents(clean) : std::map<std::string, std::string>{};
+    CHECK(Contents(db) == want);
+    fs::remove_all(clean);
+  }
+}
