@@ -127,8 +127,16 @@ class WriterImpl final : public Writer {
     format::DocValues values;
     std::string stored;
     Status status;
+    size_t bytes = 0;  // of the input's text, counted in ring_bytes_
   };
   static constexpr size_t kRing = 32;
+  // At most this much document text in the ring (a larger document is taken
+  // alone): analysis takes several times the text in tokens, so 32 long
+  // documents at once would take gigabytes.
+  static constexpr size_t kRingBytes = size_t{16} << 20;
+  // A slot that held a document larger than this gives its buffers back when
+  // it is freed, instead of keeping their capacity for the next document.
+  static constexpr size_t kKeepSlotBytes = size_t{1} << 20;
   Status failed_;  // a document of the batch could not be analyzed
 
   // Worker thread body.
@@ -202,6 +210,7 @@ class WriterImpl final : public Writer {
   // next one a worker takes. Guarded by mu_.
   std::vector<Slot> slots_;
   uint64_t head_ = 0, tail_ = 0, next_work_ = 0;
+  size_t ring_bytes_ = 0;  // Slot::bytes of the slots in flight
   bool stop_ = false;
   std::mutex mu_;
   std::condition_variable cv_;       // slot state changes, new work, stop
@@ -360,6 +369,8 @@ Status WriterImpl::DoAdd(const Document& doc) {
   if (threads_.empty()) {
     Slot& slot = slots_[0];
     slot.doc = d;
+    slot.bytes = doc.title.size() + doc.body.size();
+    ring_bytes_ += slot.bytes;
     slot.input = doc;
     AnalyzeSlot(*analyzer_, &slot);
     slot.state = Slot::kDone;
@@ -368,16 +379,20 @@ Status WriterImpl::DoAdd(const Document& doc) {
     return Drain(true);
   }
   {
+    const size_t bytes = doc.title.size() + doc.body.size();
     std::unique_lock<std::mutex> lock(mu_);
-    while (tail_ - head_ == kRing) {
+    auto full = [&] { return tail_ - head_ == kRing || (tail_ != head_ && ring_bytes_ + bytes > kRingBytes); };
+    while (full()) {
       lock.unlock();
       Status s = Drain(false);
       if (!s.ok()) return s;
       lock.lock();
-      if (tail_ - head_ == kRing) cv_.wait(lock, [&] { return slots_[head_ % kRing].state == Slot::kDone; });
+      if (full()) cv_.wait(lock, [&] { return slots_[head_ % kRing].state == Slot::kDone; });
     }
     Slot& slot = slots_[tail_ % kRing];
     slot.doc = d;
+    slot.bytes = bytes;
+    ring_bytes_ += bytes;
     slot.input = doc;
     slot.state = Slot::kQueued;
     ++tail_;
@@ -488,7 +503,17 @@ Status WriterImpl::Drain(bool wait_all) {
         if (!sp.ok() && first.ok()) first = sp;
       }
     }
+    if (slot.bytes > kKeepSlotBytes) {
+      slot.input = Document{};
+      for (int f = 0; f < kNumFields; ++f) {  // (`= {}` would keep the capacity)
+        std::vector<Token>().swap(slot.tokens[f]);
+        std::vector<uint64_t>().swap(slot.hashes[f]);
+      }
+      slot.stored = std::string();
+    }
     lock.lock();
+    ring_bytes_ -= slot.bytes;
+    slot.bytes = 0;
     slot.state = Slot::kFree;
     ++head_;
   }
