@@ -44,9 +44,10 @@ std::string Slurp(const std::string& path) {
   return s.str();
 }
 
-Run Loupe(const std::string& args, const loupe::test::TempDir& tmp) {
+// Runs the CLI with `args` (after `prefix`, e.g. "timeout 120 ").
+Run Loupe(const std::string& args, const loupe::test::TempDir& tmp, const std::string& prefix = "") {
   std::string err_file = tmp.sub("stderr.txt");
-  std::string cmd = std::string(Cli()) + " " + args + " 2>" + err_file + " </dev/null";
+  std::string cmd = prefix + std::string(Cli()) + " " + args + " 2>" + err_file + " </dev/null";
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p);
   std::string out;
@@ -355,3 +356,32 @@ TEST_CASE("many long files are indexed in bounded memory") {
   CHECK(usage.ru_maxrss < 900 * 1024);
 }
 #endif
+
+// A full disk ends the run at once (exit 3, the disk-full message), instead of
+// reading every remaining file while each write fails. Needs a small file
+// system: a 3 MiB tmpfs, mounted when the test may mount (as root).
+TEST_CASE("a full disk ends the run") {
+  loupe::test::TempDir tmp;
+  const std::string mnt = tmp.sub("small"), dir = tmp.sub("news");
+  fs::create_directories(mnt);
+  if (std::system(("mount -t tmpfs -o size=3m tmpfs " + mnt + " 2>/dev/null").c_str()) != 0) {
+    WARN("cannot mount a small tmpfs here (needs root); the full-disk case of tests/faults/run.sh covers it");
+    return;
+  }
+  struct Unmount {
+    std::string at;
+    ~Unmount() { (void)std::system(("umount " + at).c_str()); }
+  } unmount{mnt};
+  std::mt19937 rng(11);
+  for (int i = 0; i < 6000; ++i) {
+    std::string text = "Article " + std::to_string(i) + "\n\n";
+    for (int w = 0; w < 300; ++w) text += "w" + std::to_string(rng() % 40000) + " ";
+    Write(dir + "/" + std::to_string(i / 500) + "/" + std::to_string(i) + ".txt", text);
+  }
+  // Without the fix the run went on for minutes: `timeout` turns that into 124.
+  // A small writer memory makes the writer spill to the full disk early.
+  Run r = Loupe("index -q --writer-memory 1M --db " + mnt + "/db " + dir, tmp, "timeout 120 ");
+  INFO(r.out << r.err);
+  CHECK(r.code == 3);
+  CHECK(r.err.find("disk is full") != std::string::npos);
+}

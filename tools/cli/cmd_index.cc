@@ -330,7 +330,7 @@ int RunIndex(const IndexArgs& a) {
   std::error_code db_ec;
   const bool db_existed = ::stat(a.db.c_str(), &db_st) == 0;
   const bool db_new = !db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(a.db, db_ec));
-  auto index = Index::Open(a.db, {.create_if_missing = true});
+  auto index = Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   // Without a gazetteer or lexicon of its own, a run keeps the index's.
   for (auto [key, text, from] : {std::tuple<const char*, std::string*, std::string*>{"gazetteer", &gazetteer_text,

@@ -106,6 +106,8 @@ struct IndexArgs {
   // work an interrupted run loses; fewer, bigger commits write each term's
   // postings once and touch fewer B-tree pages.
   uint64_t commit_every = uint64_t{256} << 20;
+  // --writer-memory: the writer's batch memory before it spills (0: the default).
+  uint64_t writer_memory = 0;
 };
 int RunIndex(const IndexArgs& a);
 

@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
                                             "article per line) and .eml (e-mail). Articles are identified by their\n"
                                             "path relative to PATH. Running it again re-indexes only added or changed\n"
                                             "files and deletes the articles of files that are gone.\n"
-                                            "Example: loupe index --db news.loupe corpus/");
+                                            "Example: loupe index --db news.loupe corpus/\n"
+                                            "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
   index->add_option("--db", ia.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   index->add_option("paths", ia.paths, "Files or directories to index")->required();
   index->add_flag("-q,--quiet", ia.quiet, "No progress line and no per-file warnings (the summary is always printed)");
@@ -73,6 +74,11 @@ int main(int argc, char** argv) {
                     "Commit each time this much article text is read (K, M, G; default 256M): a run that is\n"
                     "stopped keeps what it committed, and the next run goes on from there")
       ->transform(CLI::AsSizeValue(false));
+  index->add_option("--writer-memory", ia.writer_memory,
+                    "Memory for the batch being written before it is moved to a temporary file in the index\n"
+                    "folder (K, M, G; default 192M; at least 1M)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
   index->add_option("--gazetteer", ia.gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
                     "actors.gazetteer at the top of a PATH)");
