@@ -385,3 +385,28 @@ TEST_CASE("a full disk ends the run") {
   CHECK(r.code == 3);
   CHECK(r.err.find("disk is full") != std::string::npos);
 }
+
+TEST_CASE("a folder with nothing to index is a usage error and leaves no index") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  Write(dir + "/notes.pdf", "%PDF");
+  Write(dir + "/empty.txt", "");
+  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("no articles to index") != std::string::npos);
+  CHECK(!fs::exists(db));
+  // An empty folder given as --db stays, empty.
+  fs::create_directories(db);
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  CHECK(r.code == 2);
+  CHECK(fs::is_empty(db));
+  fs::remove(db);
+  // Given to an existing index, the same folder is an ordinary run.
+  Write(dir + "/a.txt", "A\n\nAn article.\n");
+  REQUIRE(Loupe("index --db " + db + " " + dir, tmp).code == 0);
+  fs::remove(dir + "/a.txt");
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  CHECK(r.code == 0);
+  CHECK(Documents(db) == 0);
+}
