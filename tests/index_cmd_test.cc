@@ -410,3 +410,18 @@ TEST_CASE("a folder with nothing to index is a usage error and leaves no index")
   CHECK(r.code == 0);
   CHECK(Documents(db) == 0);
 }
+
+TEST_CASE("max-size holds while a file is read") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db");
+  // A file whose size, as the walk sees it, is 0 but which reads as several
+  // KiB: the run's own /proc/self/smaps, through a link given as a PATH.
+  const std::string link = tmp.sub("grows.txt");
+  REQUIRE(::symlink("/proc/self/smaps", link.c_str()) == 0);
+  Write(tmp.sub("ok.txt"), "Fine\n\nA fine article.\n");
+  Run r = Loupe("index --max-size 1K --db " + db + " " + link + " " + tmp.sub("ok.txt"), tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("grew over --max-size") != std::string::npos);
+  CHECK(Documents(db) == 1);
+}
