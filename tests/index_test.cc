@@ -366,7 +366,12 @@ TEST_CASE("a directory that is not an index is refused") {
 
 TEST_CASE("read-only indexes refuse writers") {
   TempDir dir;
-  { OpenNew(dir); }
+  {
+    auto created = OpenNew(dir);
+    auto w = created->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Commit().ok());  // an index exists from its first commit
+  }
   IndexOptions o;
   o.read_only = true;
   auto idx = Index::Open(dir.sub("idx"), o);
