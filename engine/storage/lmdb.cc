@@ -52,13 +52,15 @@ Status NeverCreated(const std::string& dir) {
                           "its first commit); create it with `loupe index --db " + dir + " PATH`");
 }
 
-bool DiskFull(int fd) {
+bool FreeBelow(int fd, uint64_t bytes) {
   struct statvfs st;
   if (fd < 0 || ::fstatvfs(fd, &st) != 0) return false;
   // root may write into the blocks reserved for it; others may not.
   uint64_t blocks = ::geteuid() == 0 ? st.f_bfree : st.f_bavail;
-  return blocks * st.f_frsize < kDiskFullBelow;
+  return blocks * st.f_frsize < bytes;
 }
+
+bool DiskFull(int fd) { return FreeBelow(fd, kDiskFullBelow); }
 
 Status FromMdb(int rc, std::string_view what, int fd) {
   // LMDB turns a write that stopped short into EIO, and a short write is how a
@@ -149,6 +151,15 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
   // pages (a full disk, a kill). LMDB initializes it again when it may write.
   if (exists && st.st_size == 0 && (read_only || !create))
     return NeverCreated(dir);
+
+  // LMDB sizes a new lock file with ftruncate and writes it through a shared
+  // mapping: on a full disk that write faults (SIGBUS) instead of failing. So
+  // when LMDB is about to create a file and the disk has no room even for the
+  // lock file and the first pages, the open fails here, as a full disk.
+  struct stat lock_st;
+  const bool has_lock = ::stat((via + "/lock.mdb").c_str(), &lock_st) == 0 && lock_st.st_size > 0;
+  if ((!has_lock || !exists || st.st_size == 0) && FreeBelow(dir_fd, kRoomToCreate))
+    return FromMdb(ENOSPC, "opening index at " + dir);
 
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env->env_, via.c_str(), flags, 0644);

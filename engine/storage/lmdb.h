@@ -44,8 +44,14 @@ Status NeverCreated(const std::string& dir);
 // Below this much free space a file system counts as full (see FromMdb).
 inline constexpr uint64_t kDiskFullBelow = uint64_t{1} << 20;
 
-// Whether the file system of the open descriptor `fd` has less than
-// kDiskFullBelow bytes free for this process. False if `fd` is -1 or unknown.
+// Room an index needs on disk before LMDB creates its lock file (about 33 KiB
+// for 512 readers) and the first pages of its data file.
+inline constexpr uint64_t kRoomToCreate = uint64_t{64} << 10;
+
+// Whether the file system of the open descriptor `fd` has less than `bytes`
+// free for this process. False if `fd` is -1 or the space is unknown.
+bool FreeBelow(int fd, uint64_t bytes);
+// FreeBelow(fd, kDiskFullBelow).
 bool DiskFull(int fd);
 
 // Translates an LMDB return code into a Status ("<what>: <LMDB message>").

@@ -480,10 +480,29 @@ part_full() {
       mount -t tmpfs -o size=${kib}k tmpfs "$mnt" || { fail "full: cannot mount a ${kib} KiB tmpfs"; continue; }
       real_run "loupe index into a ${kib} KiB tmpfs" index -q --db "$mnt/idx" "$b"
       rm -rf "${mnt:?}"/*
-      real_run "loupe backup into a ${kib} KiB tmpfs" backup --db "$base" "$mnt/copy" &&
-        [ -n "$(ls -A "$mnt/copy" 2>/dev/null)" ] && fail "full: the failed backup left $(ls -A "$mnt/copy" | tr '\n' ' ')"
+      if real_run "loupe backup into a ${kib} KiB tmpfs" backup --db "$base" "$mnt/copy"; then
+        if [ -e "$mnt/copy/data.mdb" ]; then
+          # The copy was whole; opening it to check it found no room.
+          echo "$out" | grep -q "the copy in .* does not open" || fail "full: backup into ${kib} KiB left data.mdb: $out"
+          rm -rf "$work/f-copy" && mkdir "$work/f-copy" && cp "$mnt/copy/data.mdb" "$work/f-copy/"
+          "$loupe" check --db "$work/f-copy" >/dev/null 2>&1 || fail "full: the copy left in ${kib} KiB fails its check"
+        elif [ -n "$(ls -A "$mnt/copy" 2>/dev/null)" ]; then
+          fail "full: the failed backup into ${kib} KiB left $(ls -A "$mnt/copy" | tr '\n' ' ')"
+        fi
+      fi
       umount "$mnt"
     done
+    # A disk already full: creating an index, a backup, and opening a copy that
+    # has no lock file yet (LMDB would create one) must say so, not fault.
+    mount -t tmpfs -o size=1024k tmpfs "$mnt" || fail "full: cannot mount a 1 MiB tmpfs"
+    mkdir -p "$mnt/nolock"
+    cp "$base/data.mdb" "$mnt/nolock/"
+    dd if=/dev/zero of="$mnt/filler" bs=4k status=none 2>/dev/null
+    real_run "loupe index on a full disk" index -q --db "$mnt/idx" "$b" || fail "full: loupe index on a full disk succeeded"
+    real_run "loupe backup onto a full disk" backup --db "$base" "$mnt/copy" || fail "full: loupe backup onto a full disk succeeded"
+    real_run "loupe search of an index without its lock file on a full disk" search --db "$mnt/nolock" tariff ||
+      fail "full: loupe search of an index without its lock file on a full disk succeeded"
+    umount "$mnt"
     # Room for the index but not for it and its compacted copy.
     for kib in $(seq 520 40 880); do
       mount -t tmpfs -o size=${kib}k tmpfs "$mnt" || { fail "full: cannot mount a ${kib} KiB tmpfs"; continue; }
