@@ -78,6 +78,10 @@ resumes_cleanly() {
   if [ -e "$db/data.mdb" ]; then
     if check_out=$("$loupe" check --db "$db" 2>&1); then
       resumed_docs=$("$loupe" stats --db "$db" --format json | json_field documents)
+      # An index is complete from its first commit; before it, it must not pass for
+      # a valid empty one.
+      [ "$("$loupe" stats --db "$db" --format json | json_field generation)" -ge 1 ] ||
+        fail "$label: the index checks clean but has no commit (it was never completely created)"
     elif echo "$check_out" | grep -q "never completely created"; then
       resumed_uncreated=1
     else
