@@ -269,8 +269,10 @@ TEST_CASE("opening the index while another process compacts it gives the old ind
         Status s = idx.ok() ? Status::OK() : idx.status();
         if (s.ok()) {
           auto stats = (*idx)->Stats();
-          if (!stats.ok()) s = stats.status();
-          else if (stats->documents != 40) s = Status::Internal("documents: " + std::to_string(stats->documents));
+          if (!stats.ok())
+            s = stats.status();
+          else if (stats->documents != 40)
+            s = Status::Internal("documents: " + std::to_string(stats->documents));
         }
         if (!s.ok() && shared->failures++ == 0)
           std::snprintf(shared->first_failure, sizeof shared->first_failure, "%s", s.ToString().c_str());

@@ -1017,7 +1017,8 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
     }
     workers.push_back(std::move(*a));
   }
-  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_, std::move(*analyzer), std::move(workers)));
+  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_,
+                                                std::move(*analyzer), std::move(workers)));
 }
 
 Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {

@@ -106,9 +106,10 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   // of the directory pins both names to one directory. That directory may be
   // the old one, which the compaction then empties and deletes: an open that
   // finds its directory moved away, whether it failed (the files were gone)
-  // or not, opens again, now the new folder. Compactions take longer than an
-  // open, so one more try nearly always does; after the last, an open of the
-  // old files stands (its searches are warned) and an error is reported.
+  // or not, opens again, now the new folder. Compactions take far longer
+  // than an open, so the next attempt nearly always finds the folder settled;
+  // the last attempt's result stands, the old files (whose searches are
+  // warned) or the error.
   constexpr int kAttempts = 8;
   for (int attempt = 1;; ++attempt) {
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

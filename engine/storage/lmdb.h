@@ -107,8 +107,8 @@ class Env {
   Env() = default;
   // One attempt of Open, with `dir` already open as `dir_fd` (-1 if it could
   // not be opened).
-  static Result<std::unique_ptr<Env>> OpenPinned(const std::string& dir, int dir_fd, uint64_t map_size,
-                                                 bool read_only, bool create);
+  static Result<std::unique_ptr<Env>> OpenPinned(const std::string& dir, int dir_fd, uint64_t map_size, bool read_only,
+                                                 bool create);
   MDB_env* env_ = nullptr;
   unsigned dbi_[static_cast<int>(Db::kCount)] = {};
   bool read_only_ = false;
