@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <thread>
@@ -259,6 +260,17 @@ TEST_CASE("opening the index while another process compacts it gives the old ind
   REQUIRE(mem != MAP_FAILED);
   auto* shared = new (mem) Shared();
   std::vector<pid_t> openers;
+  // Stops and reaps the openers however this test ends (a failed REQUIRE too).
+  struct Reap {
+    Shared* shared;
+    std::vector<pid_t>& openers;
+    ~Reap() {
+      shared->stop = 1;
+      for (pid_t p : openers) ::waitpid(p, nullptr, 0);
+    }
+  };
+  std::optional<Reap> reap;
+  reap.emplace(shared, openers);
   for (int p = 0; p < 3; ++p) {
     pid_t child = ::fork();
     REQUIRE(child >= 0);
@@ -283,8 +295,7 @@ TEST_CASE("opening the index while another process compacts it gives the old ind
   }
   bool compacted = true;
   for (int i = 0; i < 60; ++i) compacted = compacted && CompactIndex(path).ok();
-  shared->stop = 1;
-  for (pid_t p : openers) ::waitpid(p, nullptr, 0);
+  reap.reset();
   CHECK(compacted);
   INFO(shared->opens.load() << " opens; the first failure: " << shared->first_failure);
   CHECK(shared->failures.load() == 0);
