@@ -201,6 +201,13 @@ TEST_CASE("an index whose creation stopped before its first commit says so, and 
     REQUIRE(mdb_env_open(env, path.c_str(), 0, 0644) == 0);
     mdb_env_close(env);
   }
+  SECTION("the tables and the meta records, but no writer's commit (stopped right after the open)") {
+    auto created = Index::Open(path, {.create_if_missing = true});
+    REQUIRE(created.ok());
+    auto stats = (*created)->Stats();
+    REQUIRE(stats.ok());
+    CHECK(stats->generation == 0);
+  }
   auto ro = Index::Open(path, {.read_only = true});
   REQUIRE_FALSE(ro.ok());
   CHECK(ro.status().code() == StatusCode::kNotFound);
@@ -218,6 +225,43 @@ TEST_CASE("an index whose creation stopped before its first commit says so, and 
   REQUIRE(check.ok());
   CHECK(check->ok());
   CHECK(check->documents == 1);
+}
+
+TEST_CASE("a first commit with nothing in it still creates the index, empty") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  {
+    auto idx = Index::Open(path, {.create_if_missing = true});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto ro = Index::Open(path, {.read_only = true});
+  REQUIRE(ro.ok());
+  auto stats = (*ro)->Stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->documents == 0);
+  CHECK(stats->generation == 1);
+  auto check = (*ro)->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+}
+
+TEST_CASE("a compaction that fails leaves no compaction folder behind") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  Build(path, 200);
+  Tamper(path, "docs", format::DocKey(1), [](std::string* v) {
+    (*v)[v->size() / 2] ^= 0x40;
+    return true;
+  });
+  auto r = CompactIndex(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kCorruption);
+  CHECK_FALSE(std::filesystem::exists(path + ".compacting"));
+  auto idx = Index::Open(path, {.read_only = true});
+  CHECK(idx.ok());
 }
 
 TEST_CASE("another program's LMDB files are never turned into an index") {

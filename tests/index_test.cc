@@ -352,6 +352,8 @@ TEST_CASE("a truncated data file is reported, not mapped") {
   REQUIRE_FALSE(idx.ok());
   CHECK(idx.status().code() == StatusCode::kCorruption);
   CHECK(idx.status().message().find("truncated") != std::string::npos);
+  // The message names the file by the path the caller gave, not by how it was opened.
+  CHECK(idx.status().message().find("index file " + data + " is truncated") != std::string::npos);
 }
 
 TEST_CASE("a directory that is not an index is refused") {
@@ -364,7 +366,12 @@ TEST_CASE("a directory that is not an index is refused") {
 
 TEST_CASE("read-only indexes refuse writers") {
   TempDir dir;
-  { OpenNew(dir); }
+  {
+    auto created = OpenNew(dir);
+    auto w = created->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Commit().ok());  // an index exists from its first commit
+  }
   IndexOptions o;
   o.read_only = true;
   auto idx = Index::Open(dir.sub("idx"), o);

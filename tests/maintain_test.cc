@@ -2,8 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -231,4 +234,71 @@ TEST_CASE("a process that opened the index before another compacted it is told s
   auto w = (*idx)->NewWriter();
   REQUIRE_FALSE(w.ok());
   CHECK(w.status().message().find("by another process") != std::string::npos);
+}
+
+TEST_CASE("opening the index while another process compacts it gives the old index or the new one, never an error") {
+  TempDir dir;
+  const std::string path = dir.sub("idx");
+  {
+    auto idx = Index::Open(path, {.create_if_missing = true});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 40; ++i) REQUIRE((*w)->Add(Doc(i)).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  // Opens are far shorter than compactions, so with a few processes opening
+  // without pause (more of them than cores, so they are also preempted at
+  // any point of an open), many opens run while the folders are swapped and
+  // the old one is deleted. An index may be opened once per process, hence
+  // processes rather than threads.
+  struct Shared {
+    std::atomic<int> stop{0}, opens{0}, failures{0};
+    char first_failure[512];
+  };
+  void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(mem != MAP_FAILED);
+  auto* shared = new (mem) Shared();
+  std::vector<pid_t> openers;
+  // Stops and reaps the openers however this test ends (a failed REQUIRE too).
+  struct Reap {
+    Shared* shared;
+    std::vector<pid_t>& openers;
+    ~Reap() {
+      shared->stop = 1;
+      for (pid_t p : openers) ::waitpid(p, nullptr, 0);
+    }
+  };
+  std::optional<Reap> reap;
+  reap.emplace(shared, openers);
+  for (int p = 0; p < 3; ++p) {
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      while (!shared->stop.load()) {
+        shared->opens++;
+        auto idx = Index::Open(path, {.read_only = true});
+        Status s = idx.ok() ? Status::OK() : idx.status();
+        if (s.ok()) {
+          auto stats = (*idx)->Stats();
+          if (!stats.ok())
+            s = stats.status();
+          else if (stats->documents != 40)
+            s = Status::Internal("documents: " + std::to_string(stats->documents));
+        }
+        if (!s.ok() && shared->failures++ == 0)
+          std::snprintf(shared->first_failure, sizeof shared->first_failure, "%s", s.ToString().c_str());
+      }
+      ::_exit(0);
+    }
+    openers.push_back(child);
+  }
+  bool compacted = true;
+  for (int i = 0; i < 60; ++i) compacted = compacted && CompactIndex(path).ok();
+  reap.reset();
+  CHECK(compacted);
+  INFO(shared->opens.load() << " opens; the first failure: " << shared->first_failure);
+  CHECK(shared->failures.load() == 0);
+  CHECK(shared->opens.load() > 0);
+  ::munmap(mem, sizeof(Shared));
 }

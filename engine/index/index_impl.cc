@@ -71,11 +71,12 @@ class IndexImpl;
 // order), the next time it calls Add, or when Commit drains the ring.
 class WriterImpl final : public Writer {
  public:
-  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, size_t memory, std::unique_ptr<Analyzer> analyzer,
-             std::vector<std::unique_ptr<Analyzer>> workers)
+  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, bool committed, size_t memory,
+             std::unique_ptr<Analyzer> analyzer, std::vector<std::unique_ptr<Analyzer>> workers)
       : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), memory_(memory),
         analyzer_(std::move(analyzer)),
         slots_(kRing) {
+    committed_ = committed;
     for (auto& a : workers) threads_.emplace_back([this, an = std::move(a)]() mutable { Work(*an); });
   }
   ~WriterImpl() override {
@@ -202,6 +203,10 @@ class WriterImpl final : public Writer {
   std::vector<Run> runs_;
   std::vector<SpilledBlock> spilled_blocks_;
   size_t ops_ = 0;
+  // Whether the index has a writer's commit (generation > 0). Until it has,
+  // it counts as never completely created, so the first Commit writes even
+  // an empty batch.
+  bool committed_ = false;
   std::vector<Token> tokens_;
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
@@ -940,7 +945,7 @@ Status WriterImpl::DoCommit() {
   Status drained = Drain(true);
   if (!drained.ok()) return drained;
   if (!failed_.ok()) return failed_;
-  if (ops_ == 0) return Status::OK();
+  if (ops_ == 0 && committed_) return Status::OK();
   if (index_->env()->Replaced())
     return Status::IOError("index " + index_->dir() +
                            " was compacted or replaced by another process; this batch was not written (open the index "
@@ -963,6 +968,7 @@ Status WriterImpl::DoCommit() {
     if (s.ok()) {
       ClearBatch();
       base_doc_ = next_doc_;
+      committed_ = true;
       return s;
     }
     bool full = (*txn)->map_full();
@@ -1036,7 +1042,8 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
     }
     workers.push_back(std::move(*a));
   }
-  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, writer_memory_, std::move(*analyzer), std::move(workers)));
+  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_,
+                                                std::move(*analyzer), std::move(workers)));
 }
 
 Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
@@ -1519,8 +1526,15 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
   {
     auto txn = Txn::Begin(env->get(), false);
     if (!txn.ok()) return txn.status();
+    // The records above are written when the index is opened to be created,
+    // before a writer has anything to commit: until the first commit (the
+    // first generation) the index is only being created.
+    format::IndexState st;
+    Status s = ReadState(**txn, &st);
+    if (!s.ok()) return s;
+    if (st.generation == 0 && !may_create) return storage::NeverCreated(dir);
     std::string_view v;
-    Status s = (*txn)->Get(Db::kMeta, format::kMetaIndexIdKey, &v);
+    s = (*txn)->Get(Db::kMeta, format::kMetaIndexIdKey, &v);
     if (s.ok() && v.size() == 8) index_id = format::DecodeFixed64LE(v.data());
     else if (!s.ok() && !s.IsNotFound()) return s;
   }
@@ -1577,6 +1591,17 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     }
     CompactReport report;
     report.bytes_before = fs::file_size(clean + "/data.mdb", ec);
+    // A compaction that fails (a full disk, a damaged document) deletes what it
+    // wrote: the index stays as it was and nothing is left beside it. Declared
+    // before the new index below, so that index is closed first.
+    struct RemoveUnlessSwapped {
+      const std::string& dir;
+      bool swapped = false;
+      ~RemoveUnlessSwapped() {
+        std::error_code ignored;
+        if (!swapped) fs::remove_all(dir, ignored);
+      }
+    } cleanup{tmp};
     {
       auto fresh = Index::Open(tmp, {.create_if_missing = true});
       if (!fresh.ok()) return fresh.status();
@@ -1624,7 +1649,8 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     }
     if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, clean.c_str(), RENAME_EXCHANGE) != 0)
       return Status::IOError("cannot swap the compacted index into place (" + std::string(std::strerror(errno)) +
-                             "); the index is unchanged and the compacted copy is in " + tmp);
+                             "); the index is unchanged");
+    cleanup.swapped = true;
     lock->reset();
     old->reset();
     fs::remove_all(tmp, ec);  // now the old index

@@ -2,7 +2,10 @@
 
 #include <lmdb.h>
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,7 +52,21 @@ Status NeverCreated(const std::string& dir) {
                           "its first commit); create it with `loupe index --db " + dir + " PATH`");
 }
 
-Status FromMdb(int rc, std::string_view what) {
+bool FreeBelow(int fd, uint64_t bytes) {
+  struct statvfs st;
+  if (fd < 0 || ::fstatvfs(fd, &st) != 0) return false;
+  // root may write into the blocks reserved for it; others may not.
+  uint64_t blocks = ::geteuid() == 0 ? st.f_bfree : st.f_bavail;
+  return blocks * st.f_frsize < bytes;
+}
+
+bool DiskFull(int fd) { return FreeBelow(fd, kDiskFullBelow); }
+
+Status FromMdb(int rc, std::string_view what, int fd) {
+  // LMDB turns a write that stopped short into EIO, and a short write is how a
+  // disk that fills up in the middle of a write answers; only the free space
+  // tells the two apart.
+  if (rc == EIO && DiskFull(fd)) rc = ENOSPC;
   std::string msg = std::string(what) + ": " + mdb_strerror(rc);
   switch (rc) {
     case MDB_SUCCESS: return Status::OK();
@@ -68,7 +85,49 @@ Status FromMdb(int rc, std::string_view what) {
   }
 }
 
+namespace {
+
+// Whether the directory open as `fd` is still the one at `path` (a compaction
+// in another process swaps the folder at `path` for another and deletes it).
+bool StillAt(int fd, const std::string& path) {
+  struct stat pinned, named;
+  if (fd < 0) return true;
+  if (::fstat(fd, &pinned) != 0 || ::stat(path.c_str(), &named) != 0) return false;
+  return pinned.st_ino == named.st_ino && pinned.st_dev == named.st_dev;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size, bool read_only, bool create) {
+  // LMDB opens DIR/data.mdb and DIR/lock.mdb by name, one after the other. A
+  // compaction in another process that swaps the directory between two such
+  // opens could pair one directory's data file with the other's lock file
+  // (whose transaction id picks the meta page). Opening through a descriptor
+  // of the directory pins both names to one directory. That directory may be
+  // the old one, which the compaction then empties and deletes: an open that
+  // finds its directory moved away, whether it failed (the files were gone)
+  // or not, opens again, now the new folder. Compactions take far longer
+  // than an open, so the next attempt nearly always finds the folder settled;
+  // the last attempt's result stands, the old files (whose searches are
+  // warned) or the error.
+  constexpr int kAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct DirFd {
+      int fd;
+      ~DirFd() {
+        if (fd >= 0) ::close(fd);
+      }
+    } pinned{dir_fd};
+    Result<std::unique_ptr<Env>> env = OpenPinned(dir, dir_fd, map_size, read_only, create);
+    if (attempt == kAttempts || StillAt(dir_fd, dir)) return env;
+  }
+}
+
+Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd, uint64_t map_size, bool read_only,
+                                             bool create) {
+  // Already moved away: try again before creating anything in the old folder.
+  if (!StillAt(dir_fd, dir)) return Status::NotFound("the index folder " + dir + " was replaced while it was opened");
   std::unique_ptr<Env> env(new Env());
   env->read_only_ = read_only;
   env->map_size_ = map_size;
@@ -80,43 +139,40 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
   rc = mdb_env_set_mapsize(env->env_, map_size);
   if (rc) return FromMdb(rc, "setting LMDB map size");
 
-  // LMDB opens DIR/data.mdb and DIR/lock.mdb by name, one after the other. A
-  // compaction in another process swaps the directory between two such opens
-  // could pair one directory's data file with the other's lock file (whose
-  // transaction id picks the meta page). Opening through a descriptor of the
-  // directory pins both names to one directory.
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  struct DirFd {
-    int fd;
-    ~DirFd() {
-      if (fd >= 0) ::close(fd);
-    }
-  } pinned{dir_fd};
   std::string via = dir;
   if (dir_fd >= 0 && ::access("/proc/self/fd", F_OK) == 0) via = "/proc/self/fd/" + std::to_string(dir_fd);
 
   // The data file must be at least as long as LMDB's meta pages say; a shorter one
   // (truncated copy, full disk) would fault with SIGBUS on first read.
-  std::string data = via + "/data.mdb";
+  const std::string data = dir + "/data.mdb";  // the name messages give
   struct stat st;
-  bool exists = ::stat(data.c_str(), &st) == 0;
+  bool exists = ::stat((via + "/data.mdb").c_str(), &st) == 0;
 
   // An empty data file: creating the index failed before LMDB wrote its first
   // pages (a full disk, a kill). LMDB initializes it again when it may write.
   if (exists && st.st_size == 0 && (read_only || !create))
     return NeverCreated(dir);
 
+  // LMDB sizes a new lock file with ftruncate and writes it through a shared
+  // mapping: on a full disk that write faults (SIGBUS) instead of failing. So
+  // when LMDB is about to create a file and the disk has no room even for the
+  // lock file and the first pages, the open fails here, as a full disk.
+  struct stat lock_st;
+  const bool has_lock = ::stat((via + "/lock.mdb").c_str(), &lock_st) == 0 && lock_st.st_size > 0;
+  if ((!has_lock || !exists || st.st_size == 0) && FreeBelow(dir_fd, kRoomToCreate))
+    return FromMdb(ENOSPC, "opening index at " + dir);
+
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env->env_, via.c_str(), flags, 0644);
-  if (rc) return FromMdb(rc, "opening index at " + dir);
+  if (rc) return FromMdb(rc, "opening index at " + dir, dir_fd);
+  const int data_fd = env->data_fd();
 
   if (exists) {
     MDB_envinfo info;
     MDB_stat stat;
     if (mdb_env_info(env->env_, &info) == 0 && mdb_env_stat(env->env_, &stat) == 0) {
       uint64_t need = (static_cast<uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
-      mdb_filehandle_t fd;
-      if (mdb_env_get_fd(env->env_, &fd) == 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < need)
+      if (::fstat(data_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < need)
         return Status::Corruption("index file " + data + " is truncated (" + std::to_string(st.st_size) +
                                   " bytes, needs " + std::to_string(need) + "); rebuild the index");
       if (info.me_mapsize > env->map_size_) env->map_size_ = info.me_mapsize;
@@ -125,7 +181,7 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
 
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(env->env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
-  if (rc) return FromMdb(rc, "opening index databases");
+  if (rc) return FromMdb(rc, "opening index databases", data_fd);
   // Tables are created only in an environment that has none yet: a new one,
   // or one whose first commit never happened (a run stopped or failed while
   // creating the index). Another program's LMDB files are never touched.
@@ -151,8 +207,13 @@ Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size
     env->dbi_[i] = dbi;
   }
   rc = mdb_txn_commit(txn);
-  if (rc) return FromMdb(rc, "opening index databases");
+  if (rc) return FromMdb(rc, "opening index databases", data_fd);
   return env;
+}
+
+int Env::data_fd() const {
+  mdb_filehandle_t fd;
+  return mdb_env_get_fd(env_, &fd) == 0 ? fd : -1;
 }
 
 Env::~Env() {
@@ -190,26 +251,51 @@ Status Env::Grow() {
 }
 
 Status Env::CopyTo(const std::string& dir) {
+  // The copy is written under a temporary name and renamed to data.mdb once
+  // it is whole and synced, so data.mdb in `dir` is only ever a complete copy.
+  // A backup that was killed leaves the temporary file, which the next one
+  // reuses: the lock below tells a dead writer's file from a running one's.
   const std::string data = dir + "/data.mdb";
+  const std::string partial = dir + "/" + std::string(kPartialCopyName);
+  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return FromMdb(errno, "creating " + partial);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::Locked("another backup is writing into " + dir + " (it holds " + partial +
+                          "); wait for it to finish or back up into another folder");
+  }
+  auto fail = [&](int rc, const std::string& what) {
+    Status s = FromMdb(rc, what, fd);
+    ::unlink(partial.c_str());  // a partial copy must not stay behind
+    ::close(fd);
+    return s;
+  };
   int rc = 0;
   for (int attempt = 0; attempt < 3; ++attempt) {
+    if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) return fail(errno, "writing " + partial);
     {
       auto lock = LockForReading();
-      rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT);
+      rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
     }
-    if (rc == 0) break;
-    ::unlink(data.c_str());  // a partial copy must not look like an index
     if (rc != MDB_MAP_RESIZED) break;
     Status adopted = AdoptMapSize();  // another process grew the file meanwhile
-    if (!adopted.ok()) return adopted;
+    if (!adopted.ok()) {
+      ::unlink(partial.c_str());
+      ::close(fd);
+      return adopted;
+    }
   }
-  if (rc) return FromMdb(rc, "copying the index to " + dir);
-  int fd = ::open(data.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
+  if (rc) return fail(rc, "copying the index to " + dir);
+  if (::fsync(fd) != 0) return fail(errno, "syncing " + partial);
+  // No replacing: a data.mdb that appeared meanwhile is another backup's.
+  if (::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, data.c_str(), RENAME_NOREPLACE) != 0) {
     int err = errno;
-    if (fd >= 0) ::close(fd);
-    ::unlink(data.c_str());
-    return FromMdb(err, "syncing " + data);
+    if (err == EEXIST) {
+      ::unlink(partial.c_str());
+      ::close(fd);
+      return Status::InvalidArgument(dir + " already holds an index; back up into a new or empty folder");
+    }
+    return fail(err, "renaming " + partial + " to " + data);
   }
   ::close(fd);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -300,7 +386,7 @@ Status Txn::Put(Db db, std::string_view key, std::string_view value, bool append
   MDB_val k = ToVal(key), v{value.size() + kChecksumBytes, nullptr};
   int rc = mdb_put(txn_, env_->dbi(db), &k, &v, MDB_RESERVE | (append ? MDB_APPEND : 0));
   if (rc == MDB_MAP_FULL) map_full_ = true;
-  if (rc) return FromMdb(rc, "writing index");
+  if (rc) return FromMdb(rc, "writing index", env_->data_fd());
   char* out = static_cast<char*>(v.mv_data);
   if (!value.empty()) std::memcpy(out, value.data(), value.size());
   uint32_t crc = Checksum(key, value);
@@ -313,7 +399,7 @@ Status Txn::Del(Db db, std::string_view key) {
   int rc = mdb_del(txn_, env_->dbi(db), &k, nullptr);
   if (rc == MDB_NOTFOUND) return Status::NotFound("key not found");
   if (rc == MDB_MAP_FULL) map_full_ = true;
-  if (rc) return FromMdb(rc, "deleting from index");
+  if (rc) return FromMdb(rc, "deleting from index", env_->data_fd());
   return Status::OK();
 }
 
@@ -321,7 +407,7 @@ Status Txn::Commit() {
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
   if (rc == MDB_MAP_FULL) map_full_ = true;
-  if (rc) return FromMdb(rc, "committing");
+  if (rc) return FromMdb(rc, "committing", env_->data_fd());
   return Status::OK();
 }
 

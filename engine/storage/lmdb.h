@@ -32,14 +32,34 @@ namespace loupe::storage {
 // The named databases of an index; see docs/index-format.md.
 enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kUser, kCount };
 
+// The name a copy (Env::CopyTo) is written under until it is whole.
+inline constexpr std::string_view kPartialCopyName = "data.mdb.partial";
+
 // Bytes of the checksum that ends every stored value.
 inline constexpr size_t kChecksumBytes = 4;
 
 // kNotFound for an index whose creation stopped before its first commit.
 Status NeverCreated(const std::string& dir);
 
+// Below this much free space a file system counts as full (see FromMdb).
+inline constexpr uint64_t kDiskFullBelow = uint64_t{1} << 20;
+
+// Room an index needs on disk before LMDB creates its lock file (about 33 KiB
+// for 512 readers) and the first pages of its data file.
+inline constexpr uint64_t kRoomToCreate = uint64_t{64} << 10;
+
+// Whether the file system of the open descriptor `fd` has less than `bytes`
+// free for this process. False if `fd` is -1 or the space is unknown.
+bool FreeBelow(int fd, uint64_t bytes);
+// FreeBelow(fd, kDiskFullBelow).
+bool DiskFull(int fd);
+
 // Translates an LMDB return code into a Status ("<what>: <LMDB message>").
-Status FromMdb(int rc, std::string_view what);
+// `fd`, when given, is a descriptor on the file system being written: an EIO
+// while that file system is full (DiskFull) is reported as ENOSPC, "No space
+// left on device (the disk is full)", since LMDB reports a write that stopped
+// short, which is what a disk filling up mid-write gives, as EIO.
+Status FromMdb(int rc, std::string_view what, int fd = -1);
 
 class Env {
  public:
@@ -51,6 +71,8 @@ class Env {
   ~Env();
 
   MDB_env* raw() const { return env_; }
+  // The descriptor of the open data file (-1 if none), for DiskFull.
+  int data_fd() const;
   unsigned dbi(Db db) const { return dbi_[static_cast<int>(db)]; }
   bool read_only() const { return read_only_; }
   uint64_t map_size() const { return map_size_; }
@@ -63,7 +85,11 @@ class Env {
 
   // Writes a consistent copy of the last commit to `dir` (which must exist and
   // hold no data.mdb), compacted (free pages left out), through one read
-  // transaction: writers and readers go on meanwhile. The copy is synced.
+  // transaction: writers and readers go on meanwhile. The copy is written to
+  // `dir`/kPartialCopyName, synced, and renamed to data.mdb (never replacing
+  // one); a failed copy deletes its file, and one left by a killed copy is
+  // reused. kLocked if another copy into `dir` is running; kInvalidArgument
+  // if a data.mdb appeared in `dir` meanwhile; kIOError otherwise.
   Status CopyTo(const std::string& dir);
   // Whether data.mdb in the directory is no longer the file this environment
   // has open (the index was compacted by another process since).
@@ -79,6 +105,10 @@ class Env {
 
  private:
   Env() = default;
+  // One attempt of Open, with `dir` already open as `dir_fd` (-1 if it could
+  // not be opened).
+  static Result<std::unique_ptr<Env>> OpenPinned(const std::string& dir, int dir_fd, uint64_t map_size, bool read_only,
+                                                 bool create);
   MDB_env* env_ = nullptr;
   unsigned dbi_[static_cast<int>(Db::kCount)] = {};
   bool read_only_ = false;

@@ -8,6 +8,12 @@
  *   FAILIO_ERRNO=28    ENOSPC (default); 5 = EIO
  *   FAILIO_COUNT=FILE  on exit, write the number of matching calls there
  *   FAILIO_STICKY=1    fail every matching call from the Nth on (a full disk stays full)
+ *   FAILIO_SHORT=1     the Nth write writes half its bytes and returns that count, as a
+ *                      disk that fills up in the middle of a write does (sticky: the
+ *                      calls after it fail with FAILIO_ERRNO)
+ *
+ * Once a write has failed with ENOSPC, or written short, statvfs and fstatvfs
+ * report no free blocks, as they would on a disk that is full.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -26,6 +33,8 @@ static long fail_at = -1;
 static int fail_errno = ENOSPC;
 static int sticky;
 static int what_sync;
+static int short_write;
+static int disk_full; /* set once a write failed with ENOSPC or wrote short */
 
 __attribute__((constructor)) static void init(void) {
   const char* at = getenv("FAILIO_AT");
@@ -35,6 +44,7 @@ __attribute__((constructor)) static void init(void) {
   if (what && strcmp(what, "sync") == 0) what_sync = 1;
   if (err) fail_errno = atoi(err);
   sticky = getenv("FAILIO_STICKY") != NULL;
+  short_write = getenv("FAILIO_SHORT") != NULL;
 }
 
 __attribute__((destructor)) static void report(void) {
@@ -53,19 +63,43 @@ static int is_data_file(int fd) {
   ssize_t n = readlink(link, target, sizeof target - 1);
   if (n < 8) return 0;
   target[n] = 0;
-  return strcmp(target + n - 8, "data.mdb") == 0;
+  /* data.mdb, or a name that starts with it (a copy being written under a temporary name) */
+  const char* base = strrchr(target, '/');
+  base = base ? base + 1 : target;
+  return strncmp(base, "data.mdb", 8) == 0;
 }
 
-/* Whether this call fails: counts calls on data files of the chosen kind. */
+/* What happens to this call: 0 it runs, 1 it fails (errno set), 2 it writes
+ * short. Counts calls on data files of the chosen kind. */
 static int fail_now(int fd, int is_sync) {
   if (is_sync != what_sync || !is_data_file(fd)) return 0;
   ++calls;
   if (fail_at < 0) return 0;
-  if (calls == fail_at || (sticky && calls > fail_at)) {
+  if (short_write && !is_sync && calls == fail_at) {
+    disk_full = 1;
+    return 2;
+  }
+  if (calls == fail_at || ((sticky || short_write) && calls > fail_at)) {
+    if (fail_errno == ENOSPC && !is_sync) disk_full = 1;
     errno = fail_errno;
     return 1;
   }
   return 0;
+}
+
+/* The first half of an I/O vector's bytes (at least one byte when there are any). */
+static int half_iov(const struct iovec* iov, int cnt, struct iovec* out) {
+  size_t total = 0, want, got = 0;
+  int i, k = 0;
+  for (i = 0; i < cnt; ++i) total += iov[i].iov_len;
+  want = total > 1 ? total / 2 : total;
+  for (i = 0; i < cnt && got < want && k < 64; ++i) {
+    out[k] = iov[i];
+    if (got + out[k].iov_len > want) out[k].iov_len = want - got;
+    got += out[k].iov_len;
+    ++k;
+  }
+  return k;
 }
 
 typedef ssize_t (*write_fn)(int, const void*, size_t);
@@ -81,27 +115,36 @@ typedef int (*sync_fn)(int);
 
 ssize_t write(int fd, const void* buf, size_t n) {
   REAL(write, write_fn);
-  if (fail_now(fd, 0)) return -1;
-  return real_write(fd, buf, n);
+  int f = fail_now(fd, 0);
+  if (f == 1) return -1;
+  return real_write(fd, buf, f == 2 && n > 1 ? n / 2 : n);
 }
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
   REAL(pwrite, pwrite_fn);
-  if (fail_now(fd, 0)) return -1;
-  return real_pwrite(fd, buf, n, off);
+  int f = fail_now(fd, 0);
+  if (f == 1) return -1;
+  return real_pwrite(fd, buf, f == 2 && n > 1 ? n / 2 : n, off);
 }
 ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t off) {
   REAL(pwrite64, pwrite64_fn);
-  if (fail_now(fd, 0)) return -1;
-  return real_pwrite64(fd, buf, n, off);
+  int f = fail_now(fd, 0);
+  if (f == 1) return -1;
+  return real_pwrite64(fd, buf, f == 2 && n > 1 ? n / 2 : n, off);
 }
 ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   REAL(writev, writev_fn);
-  if (fail_now(fd, 0)) return -1;
+  struct iovec half[64];
+  int f = fail_now(fd, 0);
+  if (f == 1) return -1;
+  if (f == 2) return real_writev(fd, half, half_iov(iov, cnt, half));
   return real_writev(fd, iov, cnt);
 }
 ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off) {
   REAL(pwritev, pwritev_fn);
-  if (fail_now(fd, 0)) return -1;
+  struct iovec half[64];
+  int f = fail_now(fd, 0);
+  if (f == 1) return -1;
+  if (f == 2) return real_pwritev(fd, half, half_iov(iov, cnt, half), off);
   return real_pwritev(fd, iov, cnt, off);
 }
 int fsync(int fd) {
@@ -113,4 +156,37 @@ int fdatasync(int fd) {
   REAL(fdatasync, sync_fn);
   if (fail_now(fd, 1)) return -1;
   return real_fdatasync(fd);
+}
+
+typedef int (*statvfs_fn)(const char*, struct statvfs*);
+typedef int (*fstatvfs_fn)(int, struct statvfs*);
+
+static void report_full(struct statvfs* st) {
+  if (disk_full) st->f_bfree = st->f_bavail = 0;
+}
+int statvfs(const char* path, struct statvfs* st) {
+  REAL(statvfs, statvfs_fn);
+  int rc = real_statvfs(path, st);
+  if (rc == 0) report_full(st);
+  return rc;
+}
+int fstatvfs(int fd, struct statvfs* st) {
+  REAL(fstatvfs, fstatvfs_fn);
+  int rc = real_fstatvfs(fd, st);
+  if (rc == 0) report_full(st);
+  return rc;
+}
+typedef int (*statvfs64_fn)(const char*, struct statvfs64*);
+typedef int (*fstatvfs64_fn)(int, struct statvfs64*);
+int statvfs64(const char* path, struct statvfs64* st) {
+  REAL(statvfs64, statvfs64_fn);
+  int rc = real_statvfs64(path, st);
+  if (rc == 0 && disk_full) st->f_bfree = st->f_bavail = 0;
+  return rc;
+}
+int fstatvfs64(int fd, struct statvfs64* st) {
+  REAL(fstatvfs64, fstatvfs64_fn);
+  int rc = real_fstatvfs64(fd, st);
+  if (rc == 0 && disk_full) st->f_bfree = st->f_bavail = 0;
+  return rc;
 }

@@ -2,9 +2,10 @@
 # Fault tests for the loupe CLI and the index under it: what a killed process,
 # a full disk, a failing device, a damaged file and two writers at once do.
 #
-#   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [writers N] [compact N]
+#   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N]
+#                             [backup N] [full]
 #   tests/faults/run.sh LOUPE ci     the bounded set CI runs (kill 30, io, damage 200,
-#                                    writers 100, compact 10)
+#                                    writers 100, compact 10, swap 30, backup 10, full)
 #
 # Each part prints one summary line ("faults: ..."); any broken promise prints
 # "FAIL: ..." and the script exits 1 at the end. Figures go to docs/reliability.md.
@@ -15,7 +16,7 @@ shift
 [ $# -eq 0 ] && set -- ci
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work/f-mnt" 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
 fail() {
   echo "FAIL: $*"
@@ -77,6 +78,10 @@ resumes_cleanly() {
   if [ -e "$db/data.mdb" ]; then
     if check_out=$("$loupe" check --db "$db" 2>&1); then
       resumed_docs=$("$loupe" stats --db "$db" --format json | json_field documents)
+      # An index is complete from its first commit; before it, it must not pass for
+      # a valid empty one.
+      [ "$("$loupe" stats --db "$db" --format json | json_field generation)" -ge 1 ] ||
+        fail "$label: the index checks clean but has no commit (it was never completely created)"
     elif echo "$check_out" | grep -q "never completely created"; then
       resumed_uncreated=1
     else
@@ -323,6 +328,203 @@ part_compact() {
     "checked clean and compacted again"
 }
 
+# --- searches while compaction swaps the folders ---------------------------------
+part_swap() {
+  local compactions=$1 corpus=$work/s-corpus db=$work/s-db
+  rm -rf "$work"/s-*
+  make_corpus "$corpus" 200 51
+  "$loupe" index -q --db "$db" "$corpus" >/dev/null || { fail "swap: build failed"; return; }
+  local want
+  want=$("$loupe" search --db "$db" --format json --limit 1 --no-snippets --no-suggest tariff | json_field total)
+  # Two search loops (the old index's answer and the new one's are the same)
+  # beside the compactions; each search must succeed with the same total.
+  local searcher
+  for searcher in 1 2; do
+    (
+      n=0 bad=0
+      while [ ! -e "$work/s-stop" ]; do
+        out=$("$loupe" search --db "$db" --format json --limit 1 --no-snippets --no-suggest tariff 2>&1)
+        rc=$?
+        n=$((n + 1))
+        if [ $rc -ne 0 ] || [ "$(echo "$out" | json_field total)" != "$want" ]; then
+          bad=$((bad + 1))
+          echo "exit $rc: $(echo "$out" | head -2)" >>"$work/s-errors"
+        fi
+      done
+      echo "$n $bad" >"$work/s-count-$searcher"
+    ) &
+  done
+  local done_ok=0
+  for t in $(seq 1 "$compactions"); do
+    if out=$("$loupe" compact --db "$db" 2>&1); then done_ok=$((done_ok + 1)); else fail "swap: compaction $t failed: $out"; fi
+  done
+  touch "$work/s-stop"
+  wait
+  local searches=0 failed=0 n bad
+  for searcher in 1 2; do
+    read -r n bad <"$work/s-count-$searcher"
+    searches=$((searches + n))
+    failed=$((failed + bad))
+  done
+  [ "$failed" -eq 0 ] || fail "swap: $failed of $searches searches failed beside compaction: $(head -3 "$work/s-errors")"
+  [ -e "$db.compacting" ] && fail "swap: $db.compacting was left behind"
+  echo "faults: searches beside compaction: $searches searches in two loops beside $done_ok compactions of a" \
+    "200-article index; $failed failed"
+}
+
+# --- kill -9 during `loupe backup`, then a backup into the same folder ---------------
+part_backup() {
+  local trials=$1 corpus=$work/b-corpus base=$work/b-base
+  rm -rf "$work"/b-*
+  make_corpus "$corpus" 3000 61
+  "$loupe" index -q --db "$base" "$corpus" >/dev/null || { fail "backup: build failed"; return; }
+  local want t0 t1 ms
+  want=$(ids_of "$base")
+  t0=$(date +%s%N)
+  "$loupe" backup --db "$base" --no-check "$work/b-time" >/dev/null || fail "backup: the timed backup failed"
+  t1=$(date +%s%N)
+  ms=$(((t1 - t0) / 1000000))
+  local mid=0 whole=0 none=0
+  for t in $(seq 1 "$trials"); do
+    local dest=$work/b-dest
+    rm -rf "$dest"
+    "$loupe" backup --db "$base" --no-check "$dest" >/dev/null 2>&1 &
+    local pid=$!
+    sleep "$(awk -v m="$(((RANDOM % (ms + 5))))" 'BEGIN { printf "%.3f", m / 1000 }')"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if [ -e "$dest/data.mdb" ]; then
+      # The copy was in place before the kill: it is whole, and the folder holds
+      # an index, which a backup refuses to overwrite.
+      whole=$((whole + 1))
+      "$loupe" check --db "$dest" >/dev/null 2>&1 || fail "backup trial $t: the copy left by the killed backup fails its check"
+      [ "$(ids_of "$dest")" = "$want" ] || fail "backup trial $t: the copy left by the killed backup lacks documents"
+      rm -f "$dest/data.mdb" "$dest/lock.mdb"
+    elif [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
+      mid=$((mid + 1))  # killed while copying: only the copy's temporary file is there
+    else
+      none=$((none + 1))  # killed before the copy began
+    fi
+    local out
+    out=$("$loupe" backup --db "$base" "$dest" 2>&1) || fail "backup trial $t: backing up again into the same folder failed: $out"
+    [ "$(ids_of "$dest")" = "$want" ] || fail "backup trial $t: the second backup lacks documents"
+    [ "$(ls -A "$dest")" = "$(printf 'data.mdb\nlock.mdb')" ] || fail "backup trial $t: $dest holds $(ls -A "$dest" | tr '\n' ' ')"
+  done
+  echo "faults: backup: $trials kills at random moments of a ${ms} ms backup ($mid while copying, $whole after the copy" \
+    "was in place, $none before it began); every next backup into the same folder succeeded and checked clean"
+}
+
+# --- a disk that fills up --------------------------------------------------------------
+# LMDB reports a write that stops short (what a disk filling up mid-write does) as
+# EIO; Loupe must still say the disk is full. Simulated with the shim's short
+# writes (a fresh disk-full state seen by statvfs too), for `index`, `compact` and
+# `backup`; and, where this process may mount a tmpfs, on real small file systems.
+part_full() {
+  local shim=$work/failio.so
+  rm -rf "$work"/f-*
+  cc -shared -fPIC -O2 -o "$shim" "$here/failio.c" -ldl || { fail "full: cannot build the shim (cc)"; return; }
+  local a=$work/f-a b=$work/f-b base=$work/f-base
+  make_corpus "$a" 300 71
+  make_corpus "$b" 300 72
+  "$loupe" index -q --db "$base" "$a" >/dev/null || { fail "full: base build failed"; return; }
+  touch "$a"/art-001*.txt
+  "$loupe" index -q --db "$base" "$a" >/dev/null  # replaced versions, for compaction to drop
+  local base_ids
+  base_ids=$(ids_of "$base")
+  local runs=0 said_full=0
+  local cmd
+  for cmd in index compact backup; do
+    for n in $(seq 1 200); do
+      local db=$work/f-db dest=$work/f-dest out rc calls
+      rm -rf "$db" "$db.compacting" "$dest"
+      cp -r "$base" "$db"
+      case $cmd in
+        index) set -- index -q --db "$db" "$b" ;;
+        compact) set -- compact --db "$db" ;;
+        backup) set -- backup --db "$db" "$dest" ;;
+      esac
+      out=$(env LD_PRELOAD="$shim" FAILIO_AT=$n FAILIO_SHORT=1 FAILIO_COUNT=$work/f-count "$loupe" "$@" 2>&1 >/dev/null)
+      rc=$?
+      calls=$(cat "$work/f-count" 2>/dev/null || echo 0)
+      if [ "$n" -gt "$calls" ]; then
+        [ $rc -eq 0 ] || fail "full $cmd: the run without a fault failed: $out"
+        break
+      fi
+      runs=$((runs + 1))
+      if [ $rc -eq 3 ] && echo "$out" | grep -q "disk is full"; then said_full=$((said_full + 1)); else
+        fail "full $cmd, short write at call $n: exit $rc, not 3 with 'the disk is full': $out"
+      fi
+      "$loupe" check --db "$db" >/dev/null 2>&1 || fail "full $cmd at call $n: check fails afterwards"
+      [ "$(ids_of "$db")" = "$base_ids" ] || fail "full $cmd at call $n: the index is not its last commit"
+      [ -e "$db.compacting" ] && fail "full $cmd at call $n: $db.compacting was left behind"
+      [ -n "$(ls -A "$dest" 2>/dev/null)" ] && fail "full $cmd at call $n: the failed backup left $(ls -A "$dest" | tr '\n' ' ')"
+    done
+  done
+  local real="" mnt=$work/f-mnt
+  mkdir -p "$mnt"
+  if mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
+    umount "$mnt"
+    local real_runs=0 real_full=0 kib out rc
+    # real_run WHAT COMMAND...: a run that fails must exit 3 saying the disk is full.
+    real_run() {
+      local what=$1
+      shift
+      out=$("$loupe" "$@" 2>&1 >/dev/null)
+      rc=$?
+      [ $rc -eq 0 ] && return 1
+      real_runs=$((real_runs + 1))
+      if [ $rc -eq 3 ] && echo "$out" | grep -q "disk is full"; then real_full=$((real_full + 1)); else
+        fail "full: $what: exit $rc: $out"
+      fi
+      return 0
+    }
+    # Sizes around a 300-article index (about 400 KiB): `index` and `backup` fill
+    # the disk at different moments of their writing.
+    for kib in $(seq 64 24 448); do
+      mount -t tmpfs -o size=${kib}k tmpfs "$mnt" || { fail "full: cannot mount a ${kib} KiB tmpfs"; continue; }
+      real_run "loupe index into a ${kib} KiB tmpfs" index -q --db "$mnt/idx" "$b"
+      rm -rf "${mnt:?}"/*
+      if real_run "loupe backup into a ${kib} KiB tmpfs" backup --db "$base" "$mnt/copy"; then
+        if [ -e "$mnt/copy/data.mdb" ]; then
+          # The copy was whole; opening it to check it found no room.
+          echo "$out" | grep -q "the copy in .* does not open" || fail "full: backup into ${kib} KiB left data.mdb: $out"
+          rm -rf "$work/f-copy" && mkdir "$work/f-copy" && cp "$mnt/copy/data.mdb" "$work/f-copy/"
+          "$loupe" check --db "$work/f-copy" >/dev/null 2>&1 || fail "full: the copy left in ${kib} KiB fails its check"
+        elif [ -n "$(ls -A "$mnt/copy" 2>/dev/null)" ]; then
+          fail "full: the failed backup into ${kib} KiB left $(ls -A "$mnt/copy" | tr '\n' ' ')"
+        fi
+      fi
+      umount "$mnt"
+    done
+    # A disk already full: creating an index, a backup, and opening a copy that
+    # has no lock file yet (LMDB would create one) must say so, not fault.
+    mount -t tmpfs -o size=1024k tmpfs "$mnt" || fail "full: cannot mount a 1 MiB tmpfs"
+    mkdir -p "$mnt/nolock"
+    cp "$base/data.mdb" "$mnt/nolock/"
+    dd if=/dev/zero of="$mnt/filler" bs=4k status=none 2>/dev/null
+    real_run "loupe index on a full disk" index -q --db "$mnt/idx" "$b" || fail "full: loupe index on a full disk succeeded"
+    real_run "loupe backup onto a full disk" backup --db "$base" "$mnt/copy" || fail "full: loupe backup onto a full disk succeeded"
+    real_run "loupe search of an index without its lock file on a full disk" search --db "$mnt/nolock" tariff ||
+      fail "full: loupe search of an index without its lock file on a full disk succeeded"
+    umount "$mnt"
+    # Room for the index but not for it and its compacted copy.
+    for kib in $(seq 520 40 880); do
+      mount -t tmpfs -o size=${kib}k tmpfs "$mnt" || { fail "full: cannot mount a ${kib} KiB tmpfs"; continue; }
+      if cp -r "$base" "$mnt/idx" 2>/dev/null && real_run "loupe compact in a ${kib} KiB tmpfs" compact --db "$mnt/idx"; then
+        [ -e "$mnt/idx.compacting" ] && fail "full: compact in a ${kib} KiB tmpfs left idx.compacting behind"
+        [ "$(ids_of "$mnt/idx")" = "$base_ids" ] || fail "full: compact in a ${kib} KiB tmpfs changed the index"
+      fi
+      umount "$mnt"
+    done
+    real="; on real tmpfs file systems of 64 to 880 KiB: $real_runs runs of index, backup and compact failed for want of room, $real_full of them with exit 3 and the disk is full"
+  else
+    real="; no tmpfs mount here (not root, or not allowed), so no real small file system was tried"
+  fi
+  echo "faults: full disk: $runs short writes (the Nth write of data.mdb stopping half way, then the disk full) in" \
+    "index, compact and backup; $said_full ended with exit 3 and 'the disk is full', every index its last commit," \
+    "nothing left behind$real"
+}
+
 while [ $# -gt 0 ]; do
   case "$1" in
     kill) part_kill "$2"; shift 2 ;;
@@ -330,8 +532,11 @@ while [ $# -gt 0 ]; do
     damage) part_damage "$2"; shift 2 ;;
     writers) part_writers "$2"; shift 2 ;;
     compact) part_compact "$2"; shift 2 ;;
-    ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; shift ;;
-    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] | ci" >&2; exit 2 ;;
+    swap) part_swap "$2"; shift 2 ;;
+    backup) part_backup "$2"; shift 2 ;;
+    full) part_full; shift ;;
+    ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; part_swap 30; part_backup 10; part_full; shift ;;
+    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N] [backup N] [full] | ci" >&2; exit 2 ;;
   esac
 done
 if [ $failures -gt 0 ]; then

@@ -206,9 +206,16 @@ class Writer;
 class Index {
  public:
   // Opens (or, with create_if_missing, creates) the index in directory `dir`.
-  // Errors: kNotFound (no index and !create_if_missing), kVersionMismatch (format
-  // written by another version), kCorruption (not a Loupe index, or damaged),
-  // kIOError (permissions, disk).
+  // A new index is complete from its first Writer::Commit (which writes even an
+  // empty batch); until then, or if the creating process stops before it, the
+  // index is "never completely created": opened without create_if_missing (or
+  // read-only) that is kNotFound, and with it the index is created afresh. An
+  // open that races a compaction in another process (CompactIndex swaps the
+  // folder) opens the old index or the new one.
+  // Errors: kNotFound (no index and !create_if_missing; never completely
+  // created), kVersionMismatch (format written by another version), kCorruption
+  // (not a Loupe index, or damaged), kIOError (permissions, disk; a full disk
+  // says "the disk is full").
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
   virtual ~Index() = default;
@@ -261,10 +268,14 @@ class Index {
   // Writes a consistent copy of the last commit into directory `dest` (created
   // if missing; it must not already hold an index), compacted (LMDB's free
   // pages left out), while searches and a writer go on: a hot backup. The
-  // copy is synced to disk and opens as an ordinary index; a failed copy leaves
-  // no data file behind. Errors: kInvalidArgument (dest holds an index, is not
-  // a directory, or is the index folder, inside it, or its compaction folder,
-  // which compaction replaces), kIOError.
+  // copy is written as `dest`/data.mdb.partial, synced, and renamed to
+  // `dest`/data.mdb, so a data.mdb there is always a whole copy: a failed copy
+  // deletes its file, and one left by a killed process is overwritten by the
+  // next Backup into `dest`. The copy opens as an ordinary index. Errors:
+  // kInvalidArgument (dest holds an index, is not a directory, or is the index
+  // folder, inside it, or its compaction folder, which compaction replaces),
+  // kLocked (another Backup is writing into dest), kIOError (a full disk says
+  // "the disk is full").
   virtual Status Backup(const std::string& dest) const = 0;
 
   // The directory this index lives in.
@@ -295,7 +306,9 @@ class Writer {
   // Writes the batch in one transaction. When the LMDB map is full it is grown and
   // the transaction redone, so callers never see a map-full error. On any error
   // the index is left at its previous commit and the batch is kept, so Commit may
-  // be retried. Errors: kIOError (disk full, I/O), kCorruption.
+  // be retried. The first commit of a new index writes even an empty batch (it
+  // completes the index's creation; see Index::Open); later empty ones write
+  // nothing. Errors: kIOError (disk full, "the disk is full"; I/O), kCorruption.
   virtual Status Commit() = 0;
 
   // Drops the uncommitted batch.
@@ -335,7 +348,9 @@ struct CompactReport {
 // old file until they reopen it, and their searches say so in a warning; a
 // Writer opened before fails at NewWriter/Commit with kIOError ("compacted or
 // replaced by another process") instead of writing to the old file. The index
-// must not be open in this process. Needs free space for the new file.
+// must not be open in this process. Needs free space for the new file. A
+// compaction that fails (a full disk, a damaged document) deletes
+// DIR.compacting and leaves the index as it was.
 // Errors: kNotFound, kInvalidArgument, kLocked, kIOError, kCorruption.
 Result<CompactReport> CompactIndex(const std::string& dir);
 
