@@ -3,9 +3,10 @@
 # a full disk, a failing device, a damaged file and two writers at once do.
 #
 #   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N]
-#                             [backup N] [full]
+#                             [backup N] [full] [churn N]
 #   tests/faults/run.sh LOUPE ci     the bounded set CI runs (kill 30, io, damage 200,
-#                                    writers 100, compact 10, swap 30, backup 10, full)
+#                                    writers 100, compact 10, swap 30, backup 10, full,
+#                                    churn 12)
 #
 # Each part prints one summary line ("faults: ..."); any broken promise prints
 # "FAIL: ..." and the script exits 1 at the end. Figures go to docs/reliability.md.
@@ -525,6 +526,78 @@ part_full() {
     "nothing left behind$real"
 }
 
+# --- a tree churned at random, and a default run onto a disk that fills ------
+# What the searches of results_of match, whatever the order of equal scores (an
+# article indexed again gets a later internal id, which breaks ties): each
+# query's total, facets and sorted ids.
+result_sets_of() {
+  for q in '*' 'tariff' 'actor:Bessent AND trade' '"rare earth"' 'china -steel'; do
+    "$loupe" search --db "$1" --format json --limit 1000000 --no-snippets --no-suggest --facet actor,date:month "$q" \
+      2>/dev/null | grep -o '"\(id\|total\|value\|count\)": [^,]*' | sort
+  done
+}
+
+# Rounds of random changes to a tree (rewritten, emptied, blank, binary, deleted,
+# replaced by a folder or a named pipe, SIGINT during the run), each followed by
+# a run of `loupe index` and compared with a clean build of the tree: the same
+# documents and the same search results.
+part_churn() {
+  local rounds=$1 dir=$work/churn-tree db=$work/churn-db
+  rm -rf "$work"/churn-*
+  make_corpus "$dir" 200 31
+  "$loupe" index -q --db "$db" "$dir" >/dev/null || fail "churn: the first build failed"
+  local interrupted=0
+  for r in $(seq 1 "$rounds"); do
+    local k
+    for k in 1 2 3 4 5 6 7 8; do
+      local f
+      f=$(printf '%s/art-%05d.txt' "$dir" $((RANDOM % 200 + 1)))
+      rm -rf "$f"
+      case $((RANDOM % 7)) in
+        0) printf 'Title: Churned %d\n\nThe tariff story, round %d.\n' "$r" "$r" >"$f" ;;
+        1) : >"$f" ;;
+        2) printf ' \n\t\n' >"$f" ;;
+        3) printf 'bin\0ary' >"$f" ;;
+        4) ;;
+        5) mkdir "$f" ;;
+        6) mkfifo "$f" ;;
+      esac
+    done
+    if [ $((r % 4)) -eq 0 ]; then  # a build from nothing stopped by SIGINT, then run again
+      rm -rf "$db"
+      "$loupe" index -q --commit-every 0 --db "$db" "$dir" >/dev/null 2>&1 &
+      local pid=$!
+      sleep 0.0$((RANDOM % 5 + 1))
+      kill -INT "$pid" 2>/dev/null
+      wait "$pid"
+      local rc=$?
+      [ $rc -eq 0 ] || [ $rc -eq 130 ] || fail "churn round $r: SIGINT gave exit $rc, not 130"
+      [ $rc -eq 130 ] && interrupted=$((interrupted + 1))
+    fi
+    "$loupe" index -q --db "$db" "$dir" >/dev/null 2>&1 || fail "churn round $r: the run failed"
+    local clean=$work/churn-clean
+    rm -rf "$clean"
+    "$loupe" index -q --db "$clean" "$dir" >/dev/null 2>&1
+    [ "$(ids_of "$db")" = "$(ids_of "$clean")" ] || fail "churn round $r: documents differ from a clean build"
+    [ "$(result_sets_of "$db")" = "$(result_sets_of "$clean")" ] || fail "churn round $r: results differ from a clean build"
+  done
+  local mnt=$work/churn-mnt full="" rc out
+  mkdir -p "$mnt"
+  if mount -t tmpfs -o size=3m tmpfs "$mnt" 2>/dev/null; then
+    # About 9 MiB of articles onto 3 MiB, the writer spilling early: the run must
+    # end (within the timeout) with exit 3 and the disk-full message.
+    make_corpus "$work/churn-big" 3000 32
+    out=$(timeout 120 "$loupe" index -q --writer-memory 1M --db "$mnt/db" "$work/churn-big" 2>&1 >/dev/null)
+    rc=$?
+    umount "$mnt"
+    if [ $rc -eq 3 ] && echo "$out" | grep -q "disk is full"; then full="; a default run onto a full 3 MiB disk ended with exit 3 and the disk-full message"; else
+      fail "churn: a run onto a full disk gave exit $rc (124: still running after 120 s): $out"
+    fi
+  fi
+  echo "faults: churn: $rounds rounds of 8 random changes to a 200-article tree ($interrupted runs stopped by SIGINT and" \
+    "run again), each run equal to a clean build in documents and results$full"
+}
+
 while [ $# -gt 0 ]; do
   case "$1" in
     kill) part_kill "$2"; shift 2 ;;
@@ -535,8 +608,11 @@ while [ $# -gt 0 ]; do
     swap) part_swap "$2"; shift 2 ;;
     backup) part_backup "$2"; shift 2 ;;
     full) part_full; shift ;;
-    ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; part_swap 30; part_backup 10; part_full; shift ;;
-    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N] [backup N] [full] | ci" >&2; exit 2 ;;
+    churn) part_churn "$2"; shift 2 ;;
+    ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; part_swap 30; part_backup 10; part_full
+      part_churn 12; shift ;;
+    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N] [backup N] [full] [churn N] | ci" >&2
+      exit 2 ;;
   esac
 done
 if [ $failures -gt 0 ]; then
