@@ -277,6 +277,40 @@ TEST_CASE("an interrupted run commits what it read and says so") {
   CHECK(Documents(db) == static_cast<uint64_t>(kFiles));
 }
 
+TEST_CASE("a second signal stops the run at once, at its last commit") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("news");
+  const int kFiles = 30000;
+  for (int i = 0; i < kFiles; ++i)
+    Write(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
+          "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) ::_exit(99);
+    ::execl(Cli(), Cli(), "index", "--commit-every", "64K", "--db", db.c_str(), dir.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(98);
+  }
+  for (int i = 0; i < 2000 && !fs::exists(db + "/data.mdb"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  // Ended by the second signal (or, had the first finished its commit already, 130).
+  CHECK((WIFSIGNALED(status) ? WTERMSIG(status) == SIGINT : WEXITSTATUS(status) == 130));
+  // The index holds its last commit: it checks clean, and the next run completes it.
+  Run r = Loupe("check --db " + db, tmp);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  r = Loupe("index -q --db " + db + " " + dir, tmp);
+  CHECK(r.code == 0);
+  CHECK(Documents(db) == static_cast<uint64_t>(kFiles));
+}
+
 TEST_CASE("a tree churned at random indexes to what a clean build gives") {
   loupe::test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
