@@ -887,3 +887,37 @@ TEST_CASE("--collapse counts groups and marks copies") {
   for (const auto& h : f["hits"]) copies += h["copies"].get<int>();
   CHECK(f["total"].get<int>() + copies == p["total"].get<int>());
 }
+
+// --- input and output: cursors, usage errors, warnings, ids that round-trip ---
+
+TEST_CASE("a cursor is refused when edited or used with another query") {
+  Fixture loupe;
+  Run first = loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date tariffs");
+  REQUIRE(first.code == 0);
+  const std::string cursor = nlohmann::json::parse(first.out)["next_cursor"];
+  // Unchanged, it pages on.
+  CHECK(loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date --after " + Quote(cursor) +
+              " tariffs").code == 0);
+  // Edited by hand: one field changed (the last document id shown, then the highest id the chain shows).
+  std::vector<std::string> parts;
+  for (size_t b = 0, e; b <= cursor.size(); b = e + 1) {
+    e = cursor.find('.', b);
+    if (e == std::string::npos) e = cursor.size();
+    parts.push_back(cursor.substr(b, e - b));
+  }
+  REQUIRE(parts.size() >= 7);
+  for (size_t field : {size_t{3}, size_t{6}}) {
+    std::vector<std::string> edited = parts;
+    edited[field] = edited[field] == "1" ? "2" : "1";
+    std::string text = edited[0];
+    for (size_t i = 1; i < edited.size(); ++i) text += "." + edited[i];
+    INFO(text);
+    Run r = loupe("search --db " + loupe.db() + " --sort -date --after " + Quote(text) + " tariffs");
+    CHECK(r.code == 2);
+    CHECK(r.err.find("was changed") != std::string::npos);
+  }
+  // Taken from another query (same index, same sort).
+  Run other = loupe("search --db " + loupe.db() + " --sort -date --after " + Quote(cursor) + " trade");
+  CHECK(other.code == 2);
+  CHECK(other.err.find("another query") != std::string::npos);
+}

@@ -1097,15 +1097,22 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   Cursor after;
   const bool has_after = !options.after.empty();
   if (has_after) {
-    if (!DecodeCursor(options.after, &after))
+    const CursorFault fault = DecodeCursor(options.after, &after);
+    if (fault == CursorFault::kMalformed)
       return Status::InvalidArgument("not a paging cursor: '" + options.after.substr(0, 80) +
                                      "' (pass the next_cursor of a previous page unchanged)");
     if (after.index_id != index_id_)
       return Status::InvalidArgument("this paging cursor was made for another index, or for this one before it was "
                                      "compacted or rebuilt; search again without a cursor");
+    if (fault == CursorFault::kChanged)
+      return Status::InvalidArgument("this paging cursor was changed: its check does not match what it says (pass "
+                                     "the next_cursor of a previous page unchanged, or search again without a cursor)");
     if (after.sort != options.sort || after.collapse != options.collapse)
       return Status::InvalidArgument("this paging cursor was made with another sort order or collapse setting; "
                                      "page with the options of the first page");
+    if (after.query_check != CursorQueryCheck(index_id_, query.ToString()))
+      return Status::InvalidArgument("this paging cursor was made for another query; page with the query of the "
+                                     "first page (the same words, fields and dates), or search again without a cursor");
   }
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
@@ -1325,6 +1332,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     next.collapse = options.collapse;
     next.key = best.back().key;
     next.doc = best.back().doc;
+    next.query_check = CursorQueryCheck(index_id_, query.ToString());
     res.next_cursor = EncodeCursor(next);
   }
   return res;

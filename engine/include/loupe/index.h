@@ -130,9 +130,12 @@ struct SearchOptions {
   // index had when the first page was searched, each once: articles added
   // later are left out, and a replaced or deleted one drops out. When the
   // index changed since the first page, `warnings` says so (relevance scores
-  // then move a little with the changed statistics). A malformed cursor, one
-  // made for another sort, or one made for another index (or for this one
-  // before it was compacted or rebuilt) is kInvalidArgument.
+  // then move a little with the changed statistics). A cursor ends with a
+  // keyed hash of what it says and of the query it was made for (its
+  // canonical Query::ToString). A malformed cursor, one changed by hand (the
+  // hash does not match), one made for another query or sort, or one made for
+  // another index (or for this one before it was compacted or rebuilt) is
+  // kInvalidArgument.
   std::string after = {};
   // Fold near-identical bodies (syndicated copies: at least 80% of their
   // three-word shingles in common, found through a MinHash fingerprint stored
