@@ -1340,6 +1340,11 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
 
 // The internal id of the live document with caller id `id`.
 Result<uint32_t> LiveDocId(const Txn& txn, const std::string& id) {
+  // Ids are 1 to kMaxIdBytes bytes (Writer::Add refuses others), so longer ones
+  // cannot be there; they are not looked up (LMDB refuses keys over 511 bytes).
+  if (id.empty()) return Status::InvalidArgument("the document id is empty; give a document's id (1 to 400 bytes)");
+  if (id.size() > kMaxIdBytes)
+    return Status::NotFound("no document with id '" + id.substr(0, 80) + "…' (ids are at most 400 bytes)");
   std::string_view v;
   Status s = txn.Get(Db::kIds, id, &v);
   if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
@@ -1433,6 +1438,12 @@ Result<IndexStats> IndexImpl::DoStats() const {
   return out;
 }
 
+// The files an index folder may hold: LMDB's data and lock files, the writer's
+// lock and its spill files.
+bool IsIndexFile(const std::string& name) {
+  return name == "data.mdb" || name == "lock.mdb" || name == "write.lock" || name.rfind("spill-", 0) == 0;
+}
+
 Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -1442,6 +1453,20 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
   if (!have_data) {
     if (!options.create_if_missing || options.read_only)
       return Status::NotFound("no index at " + dir + " (create one with `loupe index --db " + dir + " PATH`)");
+    // A new index goes into a new or empty folder only: created in a folder
+    // of other files (a home folder, `/`), its files would be mixed with them.
+    // Index files without data.mdb are what a first run stopped at its very
+    // start leaves.
+    std::string other;  // the first in name order, so the message is the same on every file system
+    if (have_dir)
+      for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (std::string name = entry.path().filename().string(); !IsIndexFile(name) && (other.empty() || name < other))
+          other = name;
+    if (ec) return Status::IOError("cannot list " + dir + ": " + ec.message());
+    if (!other.empty())
+      return Status::InvalidArgument(dir + " holds other files (" + other + ", ...) and no index; a new index is "
+                                     "created only in a new or empty folder: give --db a folder that does not exist "
+                                     "yet or is empty");
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   }
@@ -1543,8 +1568,7 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     auto foreign = [&](const std::string& d) -> std::string {
       for (const auto& entry : fs::directory_iterator(d, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name != "data.mdb" && name != "lock.mdb" && name != "write.lock" && name.rfind("spill-", 0) != 0)
-          return name;
+        if (!IsIndexFile(name)) return name;
       }
       return "";
     };
