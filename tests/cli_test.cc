@@ -896,8 +896,9 @@ TEST_CASE("a cursor is refused when edited or used with another query") {
   REQUIRE(first.code == 0);
   const std::string cursor = nlohmann::json::parse(first.out)["next_cursor"];
   // Unchanged, it pages on.
-  CHECK(loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date --after " + Quote(cursor) +
-              " tariffs").code == 0);
+  CHECK(
+      loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date --after " + Quote(cursor) + " tariffs")
+          .code == 0);
   // Edited by hand: one field changed (the last document id shown, then the highest id the chain shows).
   std::vector<std::string> parts;
   for (size_t b = 0, e; b <= cursor.size(); b = e + 1) {

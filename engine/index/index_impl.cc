@@ -1105,14 +1105,16 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       return Status::InvalidArgument("this paging cursor was made for another index, or for this one before it was "
                                      "compacted or rebuilt; search again without a cursor");
     if (fault == CursorFault::kChanged)
-      return Status::InvalidArgument("this paging cursor was changed: its check does not match what it says (pass "
-                                     "the next_cursor of a previous page unchanged, or search again without a cursor)");
+      return Status::InvalidArgument(
+          "this paging cursor was changed: its check does not match what it says (pass "
+          "the next_cursor of a previous page unchanged, or search again without a cursor)");
     if (after.sort != options.sort || after.collapse != options.collapse)
       return Status::InvalidArgument("this paging cursor was made with another sort order or collapse setting; "
                                      "page with the options of the first page");
     if (after.query_check != CursorQueryCheck(index_id_, query.ToString()))
-      return Status::InvalidArgument("this paging cursor was made for another query; page with the query of the "
-                                     "first page (the same words, fields and dates), or search again without a cursor");
+      return Status::InvalidArgument(
+          "this paging cursor was made for another query; page with the query of the "
+          "first page (the same words, fields and dates), or search again without a cursor");
   }
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
@@ -1464,7 +1466,8 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
           other = name;
     if (ec) return Status::IOError("cannot list " + dir + ": " + ec.message());
     if (!other.empty())
-      return Status::InvalidArgument(dir + " holds other files (" + other + ", ...) and no index; a new index is "
+      return Status::InvalidArgument(dir + " holds other files (" + other +
+                                     ", ...) and no index; a new index is "
                                      "created only in a new or empty folder: give --db a folder that does not exist "
                                      "yet or is empty");
     fs::create_directories(dir, ec);

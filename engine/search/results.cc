@@ -326,8 +326,9 @@ std::string CursorBody(const Cursor& c) {
   std::memcpy(&bits, &c.key, sizeof bits);
   char sort = c.sort == SortOrder::kRelevance ? 'r' : c.sort == SortOrder::kDateAscending ? 'a' : 'd';
   char buf[200];
-  std::snprintf(buf, sizeof buf, "c3.%016" PRIx64 ".%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32 ".%016" PRIx64,
-                c.index_id, c.generation, c.max_doc, sort, c.collapse ? 'c' : '-', bits, c.doc, c.query_check);
+  std::snprintf(buf, sizeof buf,
+                "c3.%016" PRIx64 ".%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32 ".%016" PRIx64, c.index_id,
+                c.generation, c.max_doc, sort, c.collapse ? 'c' : '-', bits, c.doc, c.query_check);
   return buf;
 }
 
@@ -353,11 +354,13 @@ CursorFault DecodeCursor(std::string_view text, Cursor* c) {
   char sort, collapse;
   int used = 0;
   if (std::sscanf(s.c_str(),
-                  "c3.%16" SCNx64 ".%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 ".%16" SCNx64 ".%16" SCNx64 "%n",
+                  "c3.%16" SCNx64 ".%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 ".%16" SCNx64 ".%16" SCNx64
+                  "%n",
                   &id, &gen, &max_doc, &sort, &collapse, &bits, &doc, &qcheck, &check, &used) != 9 ||
       static_cast<size_t>(used) != s.size())
     return CursorFault::kMalformed;
-  if ((sort != 'r' && sort != 'a' && sort != 'd') || (collapse != 'c' && collapse != '-')) return CursorFault::kMalformed;
+  if ((sort != 'r' && sort != 'a' && sort != 'd') || (collapse != 'c' && collapse != '-'))
+    return CursorFault::kMalformed;
   c->index_id = id;
   c->generation = gen;
   c->max_doc = max_doc;

@@ -224,8 +224,11 @@ int RunExplain(const ExplainArgs& a) {
     if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
     if (!resolved.empty()) out["resolved_dates"] = resolved;
     if (index) out["index"] = a.db;
-    if (why) out["document"] = {{"id", ShownId(ParseId(a.doc), false)}, {"matched", why->matched}, {"score", why->score},
-                                {"explanation", ExplanationJson(*why)}};
+    if (why)
+      out["document"] = {{"id", ShownId(ParseId(a.doc), false)},
+                         {"matched", why->matched},
+                         {"score", why->score},
+                         {"explanation", ExplanationJson(*why)}};
     PrintJson(out);
     return kExitOk;
   }

@@ -89,10 +89,14 @@ size_t Utf8Length(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   size_t len;
   uint32_t cp, min;
-  if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1Fu, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0Fu, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07u, min = 0x10000;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2, cp = c & 0x1Fu, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, cp = c & 0x0Fu, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, cp = c & 0x07u, min = 0x10000;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (size_t k = 1; k < len; ++k) {
     const unsigned char n = static_cast<unsigned char>(s[i + k]);
@@ -145,14 +149,18 @@ std::string ShownId(std::string_view id, bool terminal) {
 
 std::string ParseId(std::string_view arg) {
   auto hex = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
   };
   std::string out;
   for (size_t i = 0; i < arg.size(); ++i) {
     if (arg[i] == '\\' && i + 1 < arg.size() && arg[i + 1] == '\\') {
       out += '\\';
       ++i;
-    } else if (arg[i] == '\\' && i + 3 < arg.size() && arg[i + 1] == 'x' && hex(arg[i + 2]) >= 0 && hex(arg[i + 3]) >= 0) {
+    } else if (arg[i] == '\\' && i + 3 < arg.size() && arg[i + 1] == 'x' && hex(arg[i + 2]) >= 0 &&
+               hex(arg[i + 3]) >= 0) {
       out += static_cast<char>(hex(arg[i + 2]) * 16 + hex(arg[i + 3]));
       i += 3;
     } else {

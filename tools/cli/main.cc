@@ -54,8 +54,7 @@ constexpr uint64_t kMaxHits = 1000000000000;
 
 // A value that may not be empty (an empty file name or id would be ignored or
 // mean something else).
-const CLI::Validator kNotEmpty(
-    [](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
+const CLI::Validator kNotEmpty([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
 
 }  // namespace
 
@@ -123,8 +122,7 @@ int main(int argc, char** argv) {
                                               "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
   search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
-  search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")
-      ->check(WholeNumber(0, kMaxHits));
+  search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--sort", sa.sort,
                      "Order: relevance (default), date (oldest first) or -date (newest first); undated last. "
                      "A sort: in the query wins")
@@ -196,9 +194,10 @@ int main(int argc, char** argv) {
   explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
   explain->add_option("--format", ea.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
-  explain->add_option("--doc", ea.doc,
-                      "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
-                      "part: term frequency, document frequency, idf, field weight and length. Needs the index")
+  explain
+      ->add_option("--doc", ea.doc,
+                   "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
+                   "part: term frequency, document frequency, idf, field weight and length. Needs the index")
       ->check(kNotEmpty);
   explain->add_flag("--lenient", ea.lenient, "Explain the best reading of a faulty query (as search --lenient does)");
   explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
