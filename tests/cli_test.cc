@@ -887,3 +887,140 @@ TEST_CASE("--collapse counts groups and marks copies") {
   for (const auto& h : f["hits"]) copies += h["copies"].get<int>();
   CHECK(f["total"].get<int>() + copies == p["total"].get<int>());
 }
+
+// --- input and output: cursors, usage errors, warnings, ids that round-trip ---
+
+TEST_CASE("a cursor is refused when edited or used with another query") {
+  Fixture loupe;
+  Run first = loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date tariffs");
+  REQUIRE(first.code == 0);
+  const std::string cursor = nlohmann::json::parse(first.out)["next_cursor"];
+  // Unchanged, it pages on.
+  CHECK(
+      loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date --after " + Quote(cursor) + " tariffs")
+          .code == 0);
+  // Edited by hand: one field changed (the last document id shown, then the highest id the chain shows).
+  std::vector<std::string> parts;
+  for (size_t b = 0, e; b <= cursor.size(); b = e + 1) {
+    e = cursor.find('.', b);
+    if (e == std::string::npos) e = cursor.size();
+    parts.push_back(cursor.substr(b, e - b));
+  }
+  REQUIRE(parts.size() >= 7);
+  for (size_t field : {size_t{3}, size_t{6}}) {
+    std::vector<std::string> edited = parts;
+    edited[field] = edited[field] == "1" ? "2" : "1";
+    std::string text = edited[0];
+    for (size_t i = 1; i < edited.size(); ++i) text += "." + edited[i];
+    INFO(text);
+    Run r = loupe("search --db " + loupe.db() + " --sort -date --after " + Quote(text) + " tariffs");
+    CHECK(r.code == 2);
+    CHECK(r.err.find("was changed") != std::string::npos);
+  }
+  // Taken from another query (same index, same sort).
+  Run other = loupe("search --db " + loupe.db() + " --sort -date --after " + Quote(cursor) + " trade");
+  CHECK(other.code == 2);
+  CHECK(other.err.find("another query") != std::string::npos);
+}
+
+TEST_CASE("bad arguments are usage errors with messages that say what is allowed") {
+  Fixture loupe;
+  Run empty_id = loupe("show --db " + loupe.db() + " ''");
+  CHECK(empty_id.code == 2);
+  CHECK(empty_id.err.find("MDB_") == std::string::npos);
+  CHECK(empty_id.err.find("empty") != std::string::npos);
+  Run negative = loupe("search --db " + loupe.db() + " -n -1 tariffs");
+  CHECK(negative.code == 2);
+  CHECK(negative.err.find("0.000000") == std::string::npos);
+  CHECK(negative.err.find("179769") == std::string::npos);
+  CHECK(negative.err.find("--limit: must be a whole number from 0 to ") != std::string::npos);
+  Run offset = loupe("search --db " + loupe.db() + " --offset -3 tariffs");
+  CHECK(offset.code == 2);
+  CHECK(offset.err.find("0.000000") == std::string::npos);
+  Run svg = loupe("timeline --db " + loupe.db() + " --svg '' tariffs");
+  CHECK(svg.code == 2);
+  CHECK(svg.err.find("--svg") != std::string::npos);
+}
+
+TEST_CASE("a new index is not created in a folder that holds other files") {
+  loupe::test::TempDir tmp;
+  const std::string folder = tmp.sub("home");
+  Write(folder + "/notes.txt", "Mine\n\nNot an index.\n");
+  Run r = Loupe("index --db " + folder + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("holds other files (notes.txt, ...) and no index") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(folder + "/data.mdb"));
+  CHECK_FALSE(std::filesystem::exists(folder + "/lock.mdb"));
+  // An empty folder, a new one and an existing index are fine.
+  std::filesystem::create_directories(tmp.sub("empty"));
+  CHECK(Loupe("index -q --db " + tmp.sub("empty") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
+  CHECK(Loupe("index -q --db " + tmp.sub("empty") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
+  CHECK(Loupe("index -q --db " + tmp.sub("new/db") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
+}
+
+TEST_CASE("one warning said many times is printed once, with a count") {
+  loupe::test::TempDir tmp;
+  std::string words;
+  for (int i = 0; i < 1100; ++i) words += "zq" + std::to_string(1000 + i) + " ";
+  Write(tmp.sub("c/many.txt"), "Many words\n\n" + words + "\n");
+  const std::string db = tmp.sub("db");
+  REQUIRE(Loupe("index -q --db " + db + " " + tmp.sub("c"), tmp).code == 0);
+  Run r = Loupe("search --db " + db + " 'zq* OR zq* OR zq*'", tmp);
+  REQUIRE(r.code == 0);
+  size_t lines = 0;
+  for (size_t at = r.err.find("loupe: warning:"); at != std::string::npos; at = r.err.find("loupe: warning:", at + 1))
+    ++lines;
+  CHECK(lines == 1);
+  CHECK(r.err.find("(3 times)") != std::string::npos);
+  Run j = Loupe("search --db " + db + " --format json 'zq* OR zq* OR zq*'", tmp);
+  auto js = nlohmann::json::parse(j.out);
+  REQUIRE(js["warnings"].size() == 1);
+  CHECK(js["warnings"][0].get<std::string>().find("(3 times)") != std::string::npos);
+}
+
+TEST_CASE("ids of any file name round-trip through every output; text output escapes control characters") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("c/bad\xFF.txt"), "Bad name\n\nPenguins here.\n");
+  Write(tmp.sub("c/esc\x1b[31mred.txt"), "Esc \x1b[32mtitle\n\nPenguins there.\n");
+  Write(tmp.sub("c/nl\nx.txt"), "Newline name\n\nPenguins too.\n");
+  Write(tmp.sub("c/back\\slash.txt"), "Backslash name\n\nPenguins also.\n");
+  const std::string db = tmp.sub("db");
+  REQUIRE(Loupe("index -q --db " + db + " " + Quote(tmp.sub("c")), tmp).code == 0);
+  Run j = Loupe("search --db " + db + " --format json penguins", tmp);
+  REQUIRE(j.code == 0);
+  auto js = nlohmann::json::parse(j.out);
+  REQUIRE(js["hits"].size() == 4);
+  std::set<std::string> json_ids;
+  for (const auto& h : js["hits"]) {
+    std::string id = h["id"];
+    json_ids.insert(id);
+    INFO(id);
+    CHECK(id.find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD: nothing lost
+    Run show = Loupe("show --db " + db + " " + Quote(id), tmp);
+    CHECK(show.code == 0);
+    Run show_json = Loupe("show --db " + db + " --format json " + Quote(id), tmp);
+    REQUIRE(show_json.code == 0);
+    CHECK(nlohmann::json::parse(show_json.out)["id"] == id);
+    CHECK(Loupe("explain --db " + db + " --doc " + Quote(id) + " penguins", tmp).code == 0);
+  }
+  CHECK(json_ids.count("bad\\xff.txt") == 1);
+  // Text output: no raw control character (ESC, newline inside a line) reaches the terminal.
+  Run t = Loupe("search --db " + db + " --color never penguins", tmp);
+  REQUIRE(t.code == 0);
+  CHECK(t.out.find('\x1b') == std::string::npos);
+  CHECK(t.out.find("esc\\x1b[31mred.txt") != std::string::npos);
+  CHECK(t.out.find("nl\\x0ax.txt") != std::string::npos);
+  CHECK(t.out.find("Esc \\x1b[32mtitle") != std::string::npos);
+  // Every id printed as text is accepted back.
+  for (const std::string& id : {std::string("esc\\x1b[31mred.txt"), std::string("nl\\x0ax.txt"),
+                                std::string("bad\\xff.txt"), std::string("back\\\\slash.txt")}) {
+    INFO(id);
+    CHECK(t.out.find("   " + id + "  score") != std::string::npos);
+    Run show = Loupe("show --db " + db + " " + Quote(id), tmp);
+    CHECK(show.code == 0);
+    CHECK(show.out.find('\x1b') == std::string::npos);
+  }
+  Run missing = Loupe("show --db " + db + " " + Quote("no\x1b[2Jsuch"), tmp);
+  CHECK(missing.code == 1);
+  CHECK(missing.err.find('\x1b') == std::string::npos);
+}

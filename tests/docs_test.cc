@@ -17,9 +17,15 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "loupe/index.h"
@@ -165,4 +171,208 @@ TEST_CASE("every example in docs/query-language.md gives what the document says"
     if (want >= 0) CHECK(code == want);
     else CHECK((code == 0 || code == 1));
   }
+}
+
+// --- docs/cli.md ---------------------------------------------------------------
+//
+// Every ``` block of docs/cli.md whose first line starts with "$ " is a session:
+// its "$ " lines are run in order by bash, in a working directory holding a copy
+// of corpus/ and news.loupe (an index of it), with `loupe` the built CLI. The
+// sessions share one such directory, in the order of the document, except a
+// session after a line "<!-- docs_test: fresh folder -->", which gets its own,
+// with the copy of corpus/ only (the document says "on a copy of the bundled
+// corpus"); the
+// lines after a command are what it prints (standard output and error, which
+// may interleave). Parts that change from run to run are compared as
+// placeholders: times (N ms), sizes (N KiB, N bytes, size_bytes), pids and
+// paging cursors (a cursor in a command stands for the one printed where the
+// document shows it). "…" stands
+// for any text in a line, and a line of only "…" for any number of lines.
+// "/tmp/" names a folder inside the working directory. "# exit N" after a
+// command is its exit status; `echo $?` prints the last one. A block that
+// cannot run here (it needs 9,600 articles, a kill, a full disk, a concurrent
+// writer) follows a line "<!-- docs_test: not run (REASON) -->".
+// With LOUPE_DOCS_ACTUAL=DIR set, each command's output is also written to
+// DIR/LINE.txt (standard output, then standard error), to update the document
+// with real output.
+
+namespace {
+
+struct Session {
+  int line = 0;
+  bool fresh = false;
+  struct Step {
+    int line = 0;
+    std::string command;
+    std::vector<std::string> expect;
+  };
+  std::vector<Step> steps;
+};
+
+std::vector<Session> CliSessions(const std::string& doc, size_t* skipped) {
+  std::vector<Session> sessions;
+  std::istringstream in(doc);
+  std::string line, previous;
+  bool inside = false, run = false, fresh = false;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (StartsWith(line, "```")) {
+      inside = !inside;
+      run = inside && !StartsWith(previous, "<!-- docs_test: not run (");
+      fresh = inside && StartsWith(previous, "<!-- docs_test: fresh folder -->");
+      if (inside && !run) ++*skipped;
+      previous = line;
+      continue;
+    }
+    if (inside && run) {
+      if (StartsWith(line, "$ ")) {
+        if (sessions.empty() || sessions.back().line != -1) sessions.push_back({-1, fresh, {}});
+        sessions.back().steps.push_back({n, line.substr(2), {}});
+      } else if (!sessions.empty() && sessions.back().line == -1 && !sessions.back().steps.empty()) {
+        sessions.back().steps.back().expect.push_back(line);
+      } else {
+        run = false;  // an illustration, not a session
+      }
+    } else if (!inside && !sessions.empty() && sessions.back().line == -1) {
+      sessions.back().line = sessions.back().steps.front().line;
+    }
+    previous = line;
+  }
+  if (!sessions.empty() && sessions.back().line == -1) sessions.back().line = sessions.back().steps.front().line;
+  return sessions;
+}
+
+const std::regex kCursor("c3\\.[0-9a-f]{16}(\\.[0-9a-z-]+){7}");
+
+// The variable parts of a line as placeholders.
+std::string Normalize(std::string s) {
+  static const std::vector<std::pair<std::regex, std::string>> rules = {
+      {std::regex("\\b[0-9]+ ms\\b"), "N ms"},
+      {std::regex("\\b[0-9]+ KiB\\b"), "N KiB"},
+      {std::regex("\\b[0-9]+ bytes\\b"), "N bytes"},
+      {std::regex("\"(\\w*bytes\\w*|milliseconds)\": [0-9]+"), "\"$1\": N"},
+      {std::regex("\\bpid [0-9]+"), "pid N"},
+      {std::regex("\t[0-9]+\\.[0-9]\t[0-9]+\\.[0-9]\t"), "\tN\tN\t"},  // bench: median and p95 microseconds
+      {kCursor, "CURSOR"},
+  };
+  for (const auto& [re, with] : rules) s = std::regex_replace(s, re, with);
+  return s;
+}
+
+// `line` against `pattern`, where "…" in the pattern stands for any text.
+bool LineMatches(const std::string& pattern, const std::string& line) {
+  std::string p = Normalize(pattern), l = Normalize(line);
+  const std::string dots = "\xE2\x80\xA6";
+  size_t at = p.find(dots);
+  if (at == std::string::npos) return p == l;
+  if (l.compare(0, at, p, 0, at) != 0) return false;
+  std::string rest = p.substr(at + dots.size());
+  for (size_t k = at; k <= l.size(); ++k)
+    if (LineMatches(rest, l.substr(k))) return true;
+  return false;
+}
+
+bool OnlyDots(const std::string& s) {
+  size_t b = s.find_first_not_of(' ');
+  return b != std::string::npos && s.substr(b) == "\xE2\x80\xA6";
+}
+
+// Whether `expect` is `out` and `err` interleaved (each in its own order).
+bool OutputMatches(const std::vector<std::string>& expect, const std::vector<std::string>& out,
+                   const std::vector<std::string>& err) {
+  std::set<std::tuple<size_t, size_t, size_t>> failed;
+  std::function<bool(size_t, size_t, size_t)> match = [&](size_t e, size_t o, size_t r) -> bool {
+    if (e == expect.size()) return o == out.size() && r == err.size();
+    if (failed.count({e, o, r})) return false;
+    bool ok;
+    if (OnlyDots(expect[e]))
+      ok = match(e + 1, o, r) || (o < out.size() && match(e, o + 1, r)) || (r < err.size() && match(e, o, r + 1));
+    else
+      ok = (o < out.size() && LineMatches(expect[e], out[o]) && match(e + 1, o + 1, r)) ||
+           (r < err.size() && LineMatches(expect[e], err[r]) && match(e + 1, o, r + 1));
+    if (!ok) failed.insert({e, o, r});
+    return ok;
+  };
+  return match(0, 0, 0);
+}
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> lines;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every session in docs/cli.md prints what the document says") {
+  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/cli.md");
+  REQUIRE_FALSE(doc.empty());
+  size_t skipped = 0;
+  std::vector<Session> sessions = CliSessions(doc, &skipped);
+  test::TempDir tmp;
+  const std::string bin = tmp.sub("bin");
+  std::filesystem::create_directories(bin);
+  std::filesystem::create_symlink(LOUPE_CLI, bin + "/loupe");
+  auto make_folder = [&](const std::string& work, bool with_index) {
+    std::filesystem::create_directories(work + "/tmp");
+    std::filesystem::copy(std::string(LOUPE_SOURCE_DIR) + "/corpus", work + "/corpus",
+                          std::filesystem::copy_options::recursive);
+    if (with_index)
+      REQUIRE(Shell("cd " + work + " && " + LOUPE_CLI + " index -q --db news.loupe corpus/ >/dev/null") == 0);
+  };
+  const std::string shared = tmp.sub("work");
+  make_folder(shared, true);
+
+  size_t commands = 0;
+  int last_code = 0;
+  std::map<std::string, std::string> cursors;  // as the document shows it -> as printed
+  for (const Session& s : sessions) {
+    const std::string work = s.fresh ? tmp.sub("fresh-" + std::to_string(s.line)) : shared;
+    if (s.fresh) make_folder(work, false);
+    for (const Session::Step& step : s.steps) {
+      INFO("docs/cli.md:" << step.line << ": $ " << step.command);
+      std::string cmd = step.command;
+      int want = -1;
+      if (size_t at = cmd.rfind("  # exit "); at != std::string::npos) {
+        want = std::stoi(cmd.substr(at + 9));
+        cmd.resize(at);
+      }
+      cmd = ReplaceAll(cmd, "/tmp/", work + "/tmp/");
+      cmd = ReplaceAll(cmd, "$?", std::to_string(last_code));
+      for (const auto& [shown, printed] : cursors) cmd = ReplaceAll(cmd, shown, printed);
+      const std::string out_file = tmp.sub("out"), err_file = tmp.sub("err"), script = tmp.sub("cmd.sh");
+      {
+        std::ofstream f(script);
+        f << cmd << "\n";
+      }
+      last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB= NO_COLOR= bash " + script + " >" + out_file +
+                        " 2>" + err_file);
+      std::string out = ReplaceAll(ReadFile(out_file), work + "/tmp/", "/tmp/");
+      std::string err = ReplaceAll(ReadFile(err_file), work + "/tmp/", "/tmp/");
+      if (const char* dump = std::getenv("LOUPE_DOCS_ACTUAL"); dump && *dump) {
+        std::ofstream f(std::string(dump) + "/" + std::to_string(step.line) + ".txt");
+        f << out << err;
+      }
+      std::vector<std::string> shown, printed;
+      for (const std::string& l : step.expect)
+        for (auto it = std::sregex_iterator(l.begin(), l.end(), kCursor); it != std::sregex_iterator(); ++it)
+          shown.push_back(it->str());
+      for (auto it = std::sregex_iterator(out.begin(), out.end(), kCursor); it != std::sregex_iterator(); ++it)
+        printed.push_back(it->str());
+      if (shown.size() == printed.size())
+        for (size_t k = 0; k < shown.size(); ++k) cursors[shown[k]] = printed[k];
+      INFO("standard output:\n" << out << "standard error:\n" << err);
+      if (want >= 0) CHECK(last_code == want);
+      CHECK(OutputMatches(step.expect, Lines(out), Lines(err)));
+      ++commands;
+    }
+  }
+  CHECK(commands >= 100);
+  CHECK(skipped <= 5);
 }

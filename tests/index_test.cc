@@ -3,6 +3,7 @@
 #include <lmdb.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -722,4 +723,37 @@ TEST_CASE("hits sorted by date, oldest or newest first, undated last, pages cons
       for (size_t i = 0; i < page->hits.size(); ++i) CHECK(page->hits[i].doc_id == all->hits[off + i].doc_id);
     }
   }
+}
+
+TEST_CASE("looking up an empty or over-long id is an argument error or not found, never a storage error") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto empty = idx->GetDocument("");
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.status().code() == StatusCode::kInvalidArgument);
+  auto q = Body("word");
+  auto explain = idx->Explain(q, "");
+  REQUIRE_FALSE(explain.ok());
+  CHECK(explain.status().code() == StatusCode::kInvalidArgument);
+  auto long_id = idx->GetDocument(std::string(600, 'x'));  // over LMDB's 511-byte key limit
+  REQUIRE_FALSE(long_id.ok());
+  CHECK(long_id.status().IsNotFound());
+}
+
+TEST_CASE("a new index is created only in a new or empty directory") {
+  TempDir dir;
+  const std::string home = dir.sub("home");
+  std::filesystem::create_directories(home + "/docs");
+  auto other = Index::Open(home, {.create_if_missing = true});
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().code() == StatusCode::kInvalidArgument);
+  CHECK(other.status().message().find("holds other files (docs, ...) and no index") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(home + "/data.mdb"));
+  // What a first run stopped at its start leaves counts as empty.
+  const std::string stopped = dir.sub("stopped");
+  std::filesystem::create_directories(stopped);
+  { std::ofstream(stopped + "/lock.mdb") << ""; }
+  CHECK(Index::Open(stopped, {.create_if_missing = true}).ok());
+  std::filesystem::create_directories(dir.sub("empty"));
+  CHECK(Index::Open(dir.sub("empty"), {.create_if_missing = true}).ok());
 }

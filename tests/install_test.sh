@@ -12,6 +12,13 @@ test -f "$tmp/prefix/include/loupe/index.h"
 test -f "$tmp/prefix/include/loupe/query_parser.h"
 test -f "$tmp/prefix/lib/cmake/Loupe/LoupeConfig.cmake" || test -f "$tmp/prefix/lib/x86_64-linux-gnu/cmake/Loupe/LoupeConfig.cmake"
 
+# The installed command runs as installed: no LD_LIBRARY_PATH, library found through its run path.
+version=$(env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" --version)
+echo "$version"
+grep -q "^loupe [0-9.]* (index format [0-9]*)$" <<<"$version"
+env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" index -q --db "$tmp/cli-index" "$src/corpus" >/dev/null
+env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" search --db "$tmp/cli-index" -n 1 tariffs | grep -q "hits in total"
+
 cmake -S "$src/docs/examples" -B "$tmp/example" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$tmp/example" >/dev/null
 libdir=$(dirname "$(find "$tmp/prefix" -name 'libloupe.so' | head -n 1)")

@@ -457,3 +457,36 @@ TEST_CASE("a cursor made for another index, or before a compaction, is refused")
   REQUIRE_FALSE(after_compact.ok());
   CHECK(after_compact.status().message().find("compacted or rebuilt") != std::string::npos);
 }
+
+TEST_CASE("a cursor is refused when changed by hand or passed with another query") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  std::mt19937 rng(12);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int i = 0; i < 60; ++i) REQUIRE((*w)->Add(RandomDoc(rng, i)).ok());
+  REQUIRE((*w)->Commit().ok());
+  const Query q = Query::Term(Field::kBody, "alpha");
+  auto first = idx->Search(q, {.limit = 3});
+  REQUIRE(first.ok());
+  const std::string cursor = first->next_cursor;
+  REQUIRE(!cursor.empty());
+  SearchOptions o{.limit = 3};
+  o.after = cursor;
+  CHECK(idx->Search(q, o).ok());
+  // Every single character changed to another hex digit or digit: refused, never a page.
+  for (size_t i = 3; i < cursor.size(); ++i) {
+    if (cursor[i] == '.' || cursor[i] == '-' || cursor[i] == 'r') continue;
+    o.after = cursor;
+    o.after[i] = cursor[i] == '1' ? '2' : '1';
+    auto r = idx->Search(q, o);
+    INFO(o.after);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kInvalidArgument);
+  }
+  o.after = cursor;
+  auto other = idx->Search(Query::Term(Field::kBody, "beta"), o);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().code() == StatusCode::kInvalidArgument);
+  CHECK(other.status().message().find("another query") != std::string::npos);
+}

@@ -1129,15 +1129,24 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   Cursor after;
   const bool has_after = !options.after.empty();
   if (has_after) {
-    if (!DecodeCursor(options.after, &after))
+    const CursorFault fault = DecodeCursor(options.after, &after);
+    if (fault == CursorFault::kMalformed)
       return Status::InvalidArgument("not a paging cursor: '" + options.after.substr(0, 80) +
                                      "' (pass the next_cursor of a previous page unchanged)");
     if (after.index_id != index_id_)
       return Status::InvalidArgument("this paging cursor was made for another index, or for this one before it was "
                                      "compacted or rebuilt; search again without a cursor");
+    if (fault == CursorFault::kChanged)
+      return Status::InvalidArgument(
+          "this paging cursor was changed: its check does not match what it says (pass "
+          "the next_cursor of a previous page unchanged, or search again without a cursor)");
     if (after.sort != options.sort || after.collapse != options.collapse)
       return Status::InvalidArgument("this paging cursor was made with another sort order or collapse setting; "
                                      "page with the options of the first page");
+    if (after.query_check != CursorQueryCheck(index_id_, query.ToString()))
+      return Status::InvalidArgument(
+          "this paging cursor was made for another query; page with the query of the "
+          "first page (the same words, fields and dates), or search again without a cursor");
   }
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
@@ -1357,6 +1366,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
     next.collapse = options.collapse;
     next.key = best.back().key;
     next.doc = best.back().doc;
+    next.query_check = CursorQueryCheck(index_id_, query.ToString());
     res.next_cursor = EncodeCursor(next);
   }
   return res;
@@ -1364,6 +1374,11 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
 
 // The internal id of the live document with caller id `id`.
 Result<uint32_t> LiveDocId(const Txn& txn, const std::string& id) {
+  // Ids are 1 to kMaxIdBytes bytes (Writer::Add refuses others), so longer ones
+  // cannot be there; they are not looked up (LMDB refuses keys over 511 bytes).
+  if (id.empty()) return Status::InvalidArgument("the document id is empty; give a document's id (1 to 400 bytes)");
+  if (id.size() > kMaxIdBytes)
+    return Status::NotFound("no document with id '" + id.substr(0, 80) + "…' (ids are at most 400 bytes)");
   std::string_view v;
   Status s = txn.Get(Db::kIds, id, &v);
   if (s.IsNotFound()) return Status::NotFound("no document with id '" + id + "'");
@@ -1457,6 +1472,12 @@ Result<IndexStats> IndexImpl::DoStats() const {
   return out;
 }
 
+// The files an index folder may hold: LMDB's data and lock files, the writer's
+// lock and its spill files.
+bool IsIndexFile(const std::string& name) {
+  return name == "data.mdb" || name == "lock.mdb" || name == "write.lock" || name.rfind("spill-", 0) == 0;
+}
+
 Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -1466,6 +1487,21 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
   if (!have_data) {
     if (!options.create_if_missing || options.read_only)
       return Status::NotFound("no index at " + dir + " (create one with `loupe index --db " + dir + " PATH`)");
+    // A new index goes into a new or empty folder only: created in a folder
+    // of other files (a home folder, `/`), its files would be mixed with them.
+    // Index files without data.mdb are what a first run stopped at its very
+    // start leaves.
+    std::string other;  // the first in name order, so the message is the same on every file system
+    if (have_dir)
+      for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (std::string name = entry.path().filename().string(); !IsIndexFile(name) && (other.empty() || name < other))
+          other = name;
+    if (ec) return Status::IOError("cannot list " + dir + ": " + ec.message());
+    if (!other.empty())
+      return Status::InvalidArgument(dir + " holds other files (" + other +
+                                     ", ...) and no index; a new index is "
+                                     "created only in a new or empty folder: give --db a folder that does not exist "
+                                     "yet or is empty");
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   }
@@ -1574,8 +1610,7 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     auto foreign = [&](const std::string& d) -> std::string {
       for (const auto& entry : fs::directory_iterator(d, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name != "data.mdb" && name != "lock.mdb" && name != "write.lock" && name.rfind("spill-", 0) != 0)
-          return name;
+        if (!IsIndexFile(name)) return name;
       }
       return "";
     };

@@ -281,29 +281,86 @@ std::vector<FacetResult> FacetCounter::Finish() {
   return out;
 }
 
-// "c2.<index id, hex>.<generation>.<max_doc>.<r|a|d><c|->.<key bits, hex>.<doc>"
-std::string EncodeCursor(const Cursor& c) {
+namespace {
+
+// SipHash-2-4 (Aumasson and Bernstein): a 64-bit keyed hash of `data`.
+uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view data) {
+  auto rotl = [](uint64_t x, int b) { return (x << b) | (x >> (64 - b)); };
+  uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+  uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+  auto round = [&] {
+    v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);
+    v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;
+    v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;
+    v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);
+  };
+  auto absorb = [&](uint64_t m) {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  };
+  const size_t whole = data.size() / 8 * 8;
+  for (size_t i = 0; i < whole; i += 8) {
+    uint64_t m = 0;
+    for (int b = 0; b < 8; ++b) m |= uint64_t{static_cast<unsigned char>(data[i + b])} << (8 * b);
+    absorb(m);
+  }
+  uint64_t last = uint64_t{data.size() & 0xFF} << 56;
+  for (size_t b = 0; whole + b < data.size(); ++b)
+    last |= uint64_t{static_cast<unsigned char>(data[whole + b])} << (8 * b);
+  absorb(last);
+  v2 ^= 0xFF;
+  for (int r = 0; r < 4; ++r) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+// The second half of the key says what is hashed, so a query's check can never
+// stand in for a cursor's.
+constexpr uint64_t kQueryDomain = 0x6c6f7570652d7131;   // "loupe-q1"
+constexpr uint64_t kCursorDomain = 0x6c6f7570652d6331;  // "loupe-c1"
+
+// Everything a cursor says, before its check.
+std::string CursorBody(const Cursor& c) {
   uint64_t bits;
   std::memcpy(&bits, &c.key, sizeof bits);
   char sort = c.sort == SortOrder::kRelevance ? 'r' : c.sort == SortOrder::kDateAscending ? 'a' : 'd';
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "c2.%016" PRIx64 ".%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32, c.index_id,
-                c.generation, c.max_doc, sort, c.collapse ? 'c' : '-', bits, c.doc);
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "c3.%016" PRIx64 ".%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32 ".%016" PRIx64, c.index_id,
+                c.generation, c.max_doc, sort, c.collapse ? 'c' : '-', bits, c.doc, c.query_check);
   return buf;
 }
 
-bool DecodeCursor(std::string_view text, Cursor* c) {
-  if (text.size() > 120) return false;
+}  // namespace
+
+uint64_t CursorQueryCheck(uint64_t index_id, std::string_view canonical_query) {
+  return SipHash24(index_id, kQueryDomain, canonical_query);
+}
+
+// "c3.<index id, hex>.<generation>.<max_doc>.<r|a|d><c|->.<key bits, hex>.<doc>.<query check, hex>.<check, hex>"
+std::string EncodeCursor(const Cursor& c) {
+  std::string body = CursorBody(c);
+  char check[20];
+  std::snprintf(check, sizeof check, ".%016" PRIx64, SipHash24(c.index_id, kCursorDomain, body));
+  return body + check;
+}
+
+CursorFault DecodeCursor(std::string_view text, Cursor* c) {
+  if (text.size() > 200) return CursorFault::kMalformed;
   std::string s(text);
-  uint64_t id, gen, bits;
+  uint64_t id, gen, bits, qcheck, check;
   uint32_t max_doc, doc;
   char sort, collapse;
   int used = 0;
-  if (std::sscanf(s.c_str(), "c2.%16" SCNx64 ".%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 "%n", &id, &gen,
-                  &max_doc, &sort, &collapse, &bits, &doc, &used) != 7 ||
+  if (std::sscanf(s.c_str(),
+                  "c3.%16" SCNx64 ".%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 ".%16" SCNx64 ".%16" SCNx64
+                  "%n",
+                  &id, &gen, &max_doc, &sort, &collapse, &bits, &doc, &qcheck, &check, &used) != 9 ||
       static_cast<size_t>(used) != s.size())
-    return false;
-  if ((sort != 'r' && sort != 'a' && sort != 'd') || (collapse != 'c' && collapse != '-')) return false;
+    return CursorFault::kMalformed;
+  if ((sort != 'r' && sort != 'a' && sort != 'd') || (collapse != 'c' && collapse != '-'))
+    return CursorFault::kMalformed;
   c->index_id = id;
   c->generation = gen;
   c->max_doc = max_doc;
@@ -311,9 +368,12 @@ bool DecodeCursor(std::string_view text, Cursor* c) {
   c->collapse = collapse == 'c';
   std::memcpy(&c->key, &bits, sizeof bits);
   c->doc = doc;
-  if (c->key != c->key) return false;  // NaN
+  c->query_check = qcheck;
+  if (c->key != c->key) return CursorFault::kMalformed;  // NaN
   // Re-encoding must give the same text: no signs, spaces or leading zeros slipped through.
-  return EncodeCursor(*c) == s;
+  const std::string body = CursorBody(*c);
+  if (s.compare(0, body.size(), body) != 0) return CursorFault::kMalformed;
+  return SipHash24(id, kCursorDomain, body) == check ? CursorFault::kNone : CursorFault::kChanged;
 }
 
 }  // namespace loupe

@@ -72,10 +72,27 @@ struct Cursor {
   bool collapse = false;
   double key = 0;           // the last hit's sort key (score, or date as DoSearch orders it)
   uint32_t doc = 0;         // the last hit's id
+  uint64_t query_check = 0;  // CursorQueryCheck of the query the chain pages
 };
+
+// A keyed hash (SipHash-2-4, keyed by the index id) of the canonical query
+// (Query::ToString) a chain of pages was made for.
+uint64_t CursorQueryCheck(uint64_t index_id, std::string_view canonical_query);
+
+// The cursor as text, ending with a keyed hash over everything before it, so
+// that a cursor changed by hand is recognised. The check catches edits and
+// mix-ups; it is not a secret (the key is the index id the cursor shows).
 std::string EncodeCursor(const Cursor& c);
-// False if `text` is not a cursor this version wrote.
-bool DecodeCursor(std::string_view text, Cursor* c);
+
+enum class CursorFault {
+  kNone,       // a cursor this version wrote, unchanged
+  kMalformed,  // not a cursor this version writes
+  kChanged,    // shaped like one, but its check does not match what it says
+};
+// Reads `text` into `c`. `c->index_id` is the id the text names; the check is
+// computed with it, so a cursor of another index decodes as kNone and the
+// caller compares ids.
+CursorFault DecodeCursor(std::string_view text, Cursor* c);
 
 }  // namespace loupe
 

@@ -46,7 +46,7 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
     if (r.ok()) {
       matches = static_cast<int64_t>(r->total);
       node["matches"] = matches;
-      if (!r->warnings.empty()) node["warnings"] = r->warnings;
+      if (!r->warnings.empty()) node["warnings"] = CountRepeats(r->warnings);
     } else {
       *error = r.status();
     }
@@ -202,9 +202,11 @@ int RunExplain(const ExplainArgs& a) {
   if (!error.ok()) return Fail("explain failed", error);
   std::optional<Explanation> why;
   if (!a.doc.empty()) {
-    auto e = index->Explain(*q, a.doc);
+    Result<Explanation> e = Status::NotFound("");
+    for (const std::string& id : IdCandidates(a.doc))
+      if ((e = index->Explain(*q, id)).ok() || !e.status().IsNotFound()) break;
     if (e.status().IsNotFound()) {
-      std::cerr << "loupe: explain: no article with id '" << a.doc << "' in " << a.db
+      std::cerr << "loupe: explain: no article with id '" << ShownId(a.doc, true) << "' in " << a.db
                 << " (ids are printed by loupe search)\n";
       return kExitNoHits;
     }
@@ -222,8 +224,11 @@ int RunExplain(const ExplainArgs& a) {
     if (!diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(query, diagnostics);
     if (!resolved.empty()) out["resolved_dates"] = resolved;
     if (index) out["index"] = a.db;
-    if (why) out["document"] = {{"id", a.doc}, {"matched", why->matched}, {"score", why->score},
-                                {"explanation", ExplanationJson(*why)}};
+    if (why)
+      out["document"] = {{"id", ShownId(ParseId(a.doc), false)},
+                         {"matched", why->matched},
+                         {"score", why->score},
+                         {"explanation", ExplanationJson(*why)}};
     PrintJson(out);
     return kExitOk;
   }
@@ -243,7 +248,7 @@ int RunExplain(const ExplainArgs& a) {
   if (why) {
     char score[32];
     std::snprintf(score, sizeof score, "%.4f", why->score);
-    std::cout << "document " << a.doc << ": "
+    std::cout << "document " << ShownId(ParseId(a.doc), true) << ": "
               << (why->matched ? std::string("score ") + score : std::string("not matched by the query")) << "\n";
     PrintExplanation(*why, 0, std::cout);
   }

@@ -23,20 +23,22 @@ constexpr uint64_t kSuggestBelow = 3;
 // `restore`: the style to go back to after a mark (e.g. bold in a title).
 std::string Marked(std::string_view text, const std::vector<Highlight>& hl, size_t b, size_t e, bool color,
                    const char* restore = "") {
-  if (!color) return std::string(text.substr(b, e - b));
+  // The stored text is made safe piece by piece: the highlights' offsets are
+  // into the text as stored.
+  if (!color) return TerminalSafe(text.substr(b, e - b));
   std::string out;
   size_t at = b;
   for (const Highlight& h : hl) {
     size_t hb = std::max<size_t>(h.begin, b), he = std::min<size_t>(h.end, e);
     if (hb >= he) continue;
-    out.append(text.substr(at, hb - at));
+    out += TerminalSafe(text.substr(at, hb - at));
     out += kMark;
-    out.append(text.substr(hb, he - hb));
+    out += TerminalSafe(text.substr(hb, he - hb));
     out += kReset;
     out += restore;
     at = he;
   }
-  out.append(text.substr(at, e - at));
+  out += TerminalSafe(text.substr(at, e - at));
   return out;
 }
 
@@ -44,7 +46,9 @@ std::string Marked(std::string_view text, const std::vector<Highlight>& hl, size
 // spaces, and inside a run too long for a line (Chinese has no spaces) at a
 // character.
 void PrintWrapped(const Snippet& s, bool color, const std::string& indent) {
-  const std::string& t = s.text;
+  std::string t = s.text;  // one paragraph: line breaks and tabs in it are spaces
+  for (char& c : t)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   const size_t room = kWrapColumns - indent.size();
   auto char_len = [&](size_t i) {
     unsigned char c = static_cast<unsigned char>(t[i]);
@@ -136,7 +140,7 @@ void PrintFacetsText(const std::vector<FacetResult>& facets) {
     for (const FacetCount& c : f.counts) {
       char n[32];
       std::snprintf(n, sizeof n, "%6llu", static_cast<unsigned long long>(c.count));
-      std::cout << "  " << n << "  " << c.value << "\n";
+      std::cout << "  " << n << "  " << TerminalSafe(c.value) << "\n";
     }
   }
 }
@@ -166,7 +170,7 @@ int RunSearch(const SearchArgs& a) {
     return Fail("search failed", res.status());
   }
   if (!json)
-    for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
+    for (const std::string& w : CountRepeats(res->warnings)) std::cerr << "loupe: warning: " << w << "\n";
 
   // Did you mean: only when the search found (almost) nothing and the
   // corrected query finds more.
@@ -219,7 +223,7 @@ int RunSearch(const SearchArgs& a) {
     if (!suggestion.query.empty())
       out["did_you_mean"] = {{"query", suggestion.query}, {"total", suggestion_total}, {"changes", suggestion.changes}};
     if (!p.diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(p.text, p.diagnostics);
-    if (!res->warnings.empty()) out["warnings"] = res->warnings;
+    if (!res->warnings.empty()) out["warnings"] = CountRepeats(res->warnings);
     if (!p.resolved.empty()) out["resolved_dates"] = p.resolved;
     PrintJson(out);
   } else {
@@ -229,20 +233,20 @@ int RunSearch(const SearchArgs& a) {
       const Document& d = h.document;
       char score[32];
       std::snprintf(score, sizeof score, "%.3f", h.score);
-      std::string title = d.title;
+      std::string title = TerminalSafe(d.title);
       if (snippeter) {
         Snippet t = snippeter->HighlightAll(d.title);
         title = Marked(t.text, t.highlights, 0, t.text.size(), color, kBold);
       }
       std::cout << ++rank << ". " << (d.date ? FormatIsoDate(*d.date) : std::string("(undated) ")) << "  "
                 << (color ? kBold : "") << title << (color ? kReset : "") << "\n";
-      if (!d.actors.empty()) std::cout << "   actors: " << Join(d.actors, "; ") << "\n";
-      if (!d.topics.empty()) std::cout << "   topics: " << Join(d.topics, "; ") << "\n";
+      if (!d.actors.empty()) std::cout << "   actors: " << TerminalSafe(Join(d.actors, "; ")) << "\n";
+      if (!d.topics.empty()) std::cout << "   topics: " << TerminalSafe(Join(d.topics, "; ")) << "\n";
       if (snippeter) {
         Snippet s = snippeter->Passages(d.body);
         if (!s.text.empty()) PrintWrapped(s, color, "   ");
       }
-      std::cout << "   " << d.id << "  score " << score;
+      std::cout << "   " << ShownId(d.id, true) << "  score " << score;
       if (h.copies) std::cout << "  (+" << h.copies << " near-identical cop" << (h.copies == 1 ? "y" : "ies") << ")";
       std::cout << "\n";
     }

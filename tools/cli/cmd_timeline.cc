@@ -34,7 +34,7 @@ int RunTimeline(const TimelineArgs& a) {
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) return Fail("search failed", res.status());
   if (!json)
-    for (const std::string& w : res->warnings) std::cerr << "loupe: warning: " << w << "\n";
+    for (const std::string& w : CountRepeats(res->warnings)) std::cerr << "loupe: warning: " << w << "\n";
   const FacetResult& f = res->facets.at(0);
   if (f.gaps_left_out && !json)
     std::cerr << "loupe: warning: the matches span more than 5000 " << a.by
@@ -53,7 +53,7 @@ int RunTimeline(const TimelineArgs& a) {
   } else {
     for (size_t k = 0; k < f.split_values.size(); ++k) {
       ChartSeries s;
-      s.name = f.split_values[k];
+      s.name = TerminalSafe(f.split_values[k]);
       for (const FacetCount& c : f.counts) s.values.push_back(c.split[k]);
       chart.series.push_back(std::move(s));
     }

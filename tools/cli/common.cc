@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -80,7 +81,123 @@ std::string Fixed(std::string_view query, const Diagnostic& d) {
   return q.replace(at, std::min(d.fix_length, q.size() - at), d.fix_text);
 }
 
+// The length of the valid UTF-8 sequence at s[i] (1 to 4), or 0 when the byte
+// there does not begin one (a stray continuation byte, an overlong form, a
+// surrogate, a code point over U+10FFFF, a sequence cut short).
+size_t Utf8Length(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  size_t len;
+  uint32_t cp, min;
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2, cp = c & 0x1Fu, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, cp = c & 0x0Fu, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, cp = c & 0x07u, min = 0x10000;
+  else
+    return 0;
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const unsigned char n = static_cast<unsigned char>(s[i + k]);
+    if ((n & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (n & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+void AppendHex(std::string* out, unsigned char b) {
+  static const char kHex[] = "0123456789abcdef";
+  *out += "\\x";
+  *out += kHex[b >> 4];
+  *out += kHex[b & 15];
+}
+
+// s with the bytes `escape` picks (given a valid sequence's start and length,
+// or 0 for an invalid byte) written \xNN; with `backslash`, \ as \\.
+template <typename Pick>
+std::string Escape(std::string_view s, bool backslash, Pick escape) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8Length(s, i);
+    if (len == 0 || escape(i, len)) {
+      for (size_t k = 0; k < std::max<size_t>(len, 1); ++k) AppendHex(&out, static_cast<unsigned char>(s[i + k]));
+      i += std::max<size_t>(len, 1);
+      continue;
+    }
+    if (backslash && s[i] == '\\') out += '\\';
+    out.append(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+// A control character: C0, DEL, or a C1 (U+0080 to U+009F, bytes C2 80 to C2 9F).
+bool IsControl(std::string_view s, size_t i, size_t len) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (len == 1) return c < 0x20 || c == 0x7F;
+  return len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+}
+
 }  // namespace
+
+std::string ShownId(std::string_view id, bool terminal) {
+  return Escape(id, true, [&](size_t i, size_t len) { return terminal && IsControl(id, i, len); });
+}
+
+std::string ParseId(std::string_view arg) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    if (arg[i] == '\\' && i + 1 < arg.size() && arg[i + 1] == '\\') {
+      out += '\\';
+      ++i;
+    } else if (arg[i] == '\\' && i + 3 < arg.size() && arg[i + 1] == 'x' && hex(arg[i + 2]) >= 0 &&
+               hex(arg[i + 3]) >= 0) {
+      out += static_cast<char>(hex(arg[i + 2]) * 16 + hex(arg[i + 3]));
+      i += 3;
+    } else {
+      out += arg[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> IdCandidates(const std::string& arg) {
+  std::vector<std::string> ids = {ParseId(arg)};
+  if (ids[0] != arg) ids.push_back(arg);
+  return ids;
+}
+
+std::string TerminalSafe(std::string_view text, bool keep_lines) {
+  return Escape(text, false, [&](size_t i, size_t len) {
+    return IsControl(text, i, len) && !(keep_lines && (text[i] == '\n' || text[i] == '\t'));
+  });
+}
+
+std::vector<std::string> CountRepeats(const std::vector<std::string>& warnings) {
+  std::vector<std::string> distinct;
+  std::vector<size_t> times;
+  for (const std::string& w : warnings) {
+    auto at = std::find(distinct.begin(), distinct.end(), w);
+    if (at == distinct.end()) {
+      distinct.push_back(w);
+      times.push_back(1);
+    } else {
+      ++times[static_cast<size_t>(at - distinct.begin())];
+    }
+  }
+  for (size_t k = 0; k < distinct.size(); ++k)
+    if (times[k] > 1) distinct[k] += " (" + std::to_string(times[k]) + " times)";
+  return distinct;
+}
 
 void PrintQueryError(std::string_view query, const Status& s) {
   PrintDiagnostics(query, {Diagnostic::From(s)});
@@ -135,8 +252,8 @@ bool ParseNow(const std::string& arg, const char* cmd, Days* out) {
 }
 
 nlohmann::ordered_json ArticleJson(const Document& d) {
-  return {{"id", d.id},
-          {"path", d.path},
+  return {{"id", ShownId(d.id, false)},
+          {"path", ShownId(d.path, false)},
           {"title", d.title},
           {"date", d.date ? nlohmann::ordered_json(FormatIsoDate(*d.date)) : nlohmann::ordered_json(nullptr)},
           {"author", d.author},

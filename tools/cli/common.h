@@ -49,6 +49,31 @@ bool ParseNow(const std::string& arg, const char* cmd, Days* out);
 // undated), author, actors, topics; callers add what else they show.
 nlohmann::ordered_json ArticleJson(const Document& d);
 
+// An article id (or path) as loupe prints it, so that it can be given back to
+// `show` and `explain --doc` whatever bytes the file name held: a backslash
+// is written \\, a byte that is not part of valid UTF-8 \xNN (two lower-case
+// hex digits) and, with `terminal`, a control character (C0, DEL, the bytes
+// of a C1) \xNN too. JSON output leaves control characters to JSON's escapes.
+std::string ShownId(std::string_view id, bool terminal);
+
+// The id an argument names: ShownId undone (\\ and \xNN; another backslash
+// stays as it is).
+std::string ParseId(std::string_view arg);
+
+// The ids an `show ID` or `explain --doc ID` argument may name, to try in
+// order: ParseId(arg), then arg as given when that differs (an id holding a
+// backslash of its own, typed as it is).
+std::vector<std::string> IdCandidates(const std::string& arg);
+
+// Text for a terminal: control characters (C0, DEL, C1) and bytes that are not
+// valid UTF-8 written as \xNN, so stored text cannot move the cursor, change
+// colours or retitle the window. With `keep_lines`, newlines and tabs stay.
+std::string TerminalSafe(std::string_view text, bool keep_lines = false);
+
+// Each distinct warning once, in the order first given, with " (N times)"
+// after one given N > 1 times.
+std::vector<std::string> CountRepeats(const std::vector<std::string>& warnings);
+
 // Prints JSON indented by two spaces, with invalid UTF-8 replaced.
 void PrintJson(const nlohmann::ordered_json& j);
 

@@ -1,6 +1,7 @@
 // loupe: command-line front end of the Loupe search engine.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <csignal>
 #include <iostream>
 #include <unistd.h>
@@ -30,6 +31,30 @@ void OnFault(int sig) {
   (void)ignored;
   ::_exit(kExitIndex);
 }
+
+// A whole number from `min` to `max`. CLI11's NonNegativeNumber checks a
+// double, and its message names the range as "0.000000 to 1.79...e308".
+CLI::Validator WholeNumber(uint64_t min, uint64_t max) {
+  std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& s) -> std::string {
+        uint64_t v = 0;
+        const char* end = s.data() + s.size();
+        auto [at, ec] = std::from_chars(s.data(), end, v);
+        if (s.empty() || ec != std::errc() || at != end || v < min || v > max)
+          return "must be a whole number from " + range + ", not '" + s + "'";
+        return "";
+      },
+      "INT in " + range);
+}
+
+// -n and --offset: enough for any index (a document id is 32 bits), small
+// enough that their sum cannot overflow.
+constexpr uint64_t kMaxHits = 1000000000000;
+
+// A value that may not be empty (an empty file name or id would be ignored or
+// mean something else).
+const CLI::Validator kNotEmpty([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
 
 }  // namespace
 
@@ -102,8 +127,8 @@ int main(int argc, char** argv) {
                                               "to stderr. A faulty query is rejected with every error and its fix\n"
                                               "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
   search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
-  search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(CLI::NonNegativeNumber);
-  search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(CLI::NonNegativeNumber);
+  search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
+  search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--sort", sa.sort,
                      "Order: relevance (default), date (oldest first) or -date (newest first); undated last. "
                      "A sort: in the query wins")
@@ -147,7 +172,7 @@ int main(int argc, char** argv) {
                        "most of the rest name, ... (--top of them); each article is drawn once, under the first")
       ->check(CLI::IsMember({"actor", "topic", "author"}));
   timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::Range(1, 16));
-  timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file");
+  timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file")->check(kNotEmpty);
   timeline->add_option("--width", la.width, "Columns of the longest bar (default 50)")->check(CLI::Range(10, 400));
   timeline->add_option("--now", la.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
   timeline->add_flag("--lenient", la.lenient, "Run the best reading of a faulty query (as search --lenient does)");
@@ -175,9 +200,11 @@ int main(int argc, char** argv) {
   explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
   explain->add_option("--format", ea.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
-  explain->add_option("--doc", ea.doc,
-                      "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
-                      "part: term frequency, document frequency, idf, field weight and length. Needs the index");
+  explain
+      ->add_option("--doc", ea.doc,
+                   "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
+                   "part: term frequency, document frequency, idf, field weight and length. Needs the index")
+      ->check(kNotEmpty);
   explain->add_flag("--lenient", ea.lenient, "Explain the best reading of a faulty query (as search --lenient does)");
   explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
 
@@ -189,7 +216,13 @@ int main(int argc, char** argv) {
   show->add_option("--db", wa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   show->add_option("--format", wa.format, "Output format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
-  show->add_option("id", wa.id, "The article's id, as search prints it")->required();
+  show->add_option("id", wa.id, "The article's id, as search prints it")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            return s.empty() ? "must not be empty (give an article's id as loupe search prints it)" : "";
+          },
+          ""));
 
   CheckArgs ca;
   ca.db = DefaultDb();
@@ -232,7 +265,7 @@ int main(int argc, char** argv) {
   bench->add_option("--mode", ba.mode, "top10 (BM25 top 10) or count (exact matches; default top10)")
       ->check(CLI::IsMember({"top10", "count"}));
   bench->add_option("--repeat", ba.repeat, "Runs per query; median and p95 are over these (default 5)")
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumber(1, 1000000));
 
   try {
     app.parse(argc, argv);

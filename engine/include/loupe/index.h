@@ -41,6 +41,10 @@ inline constexpr uint32_t kFormatVersion = 4;
 
 struct IndexOptions {
   // Create the directory and an empty index if none exists. Default: open only.
+  // A new index is created only in a new or empty directory (one holding only
+  // index files, lock.mdb, write.lock or spill-*, left by a first run stopped
+  // at its start, counts as empty): a directory of other files without an
+  // index is kInvalidArgument.
   bool create_if_missing = false;
   // Open for reading only: NewWriter fails with kInvalidArgument.
   bool read_only = false;
@@ -130,9 +134,12 @@ struct SearchOptions {
   // index had when the first page was searched, each once: articles added
   // later are left out, and a replaced or deleted one drops out. When the
   // index changed since the first page, `warnings` says so (relevance scores
-  // then move a little with the changed statistics). A malformed cursor, one
-  // made for another sort, or one made for another index (or for this one
-  // before it was compacted or rebuilt) is kInvalidArgument.
+  // then move a little with the changed statistics). A cursor ends with a
+  // keyed hash of what it says and of the query it was made for (its
+  // canonical Query::ToString). A malformed cursor, one changed by hand (the
+  // hash does not match), one made for another query or sort, or one made for
+  // another index (or for this one before it was compacted or rebuilt) is
+  // kInvalidArgument.
   std::string after = {};
   // Fold near-identical bodies (syndicated copies: at least 80% of their
   // three-word shingles in common, found through a MinHash fingerprint stored
@@ -215,7 +222,8 @@ class Index {
   // Errors: kNotFound (no index and !create_if_missing; never completely
   // created), kVersionMismatch (format written by another version), kCorruption
   // (not a Loupe index, or damaged), kIOError (permissions, disk; a full disk
-  // says "the disk is full").
+  // says "the disk is full"), kInvalidArgument (`dir` is a file, or, to create
+  // an index, a directory holding other files).
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
   virtual ~Index() = default;
@@ -230,14 +238,16 @@ class Index {
   // Runs `query` against the last commit. Errors: kCorruption, kIOError.
   virtual Result<SearchResults> Search(const Query& query, const SearchOptions& options = {}) const = 0;
 
-  // Stored fields of the document with caller id `id`; kNotFound if there is none.
+  // Stored fields of the document with caller id `id`. Errors: kNotFound (no
+  // such document, an id over 400 bytes included), kInvalidArgument (an empty
+  // id), kCorruption, kIOError.
   virtual Result<Document> GetDocument(const std::string& id) const = 0;
 
   virtual Result<IndexStats> Stats() const = 0;
 
   // Explains the score of the document with caller id `id` for `query`, node by
-  // node (see Explanation). Errors: kNotFound (no such document), kCorruption,
-  // kIOError.
+  // node (see Explanation). Errors: kNotFound (no such document), kInvalidArgument
+  // (an empty id), kCorruption, kIOError.
   virtual Result<Explanation> Explain(const Query& query, const std::string& id) const = 0;
 
   // The application's metadata (see Writer::SetMetadata) in the last commit:
