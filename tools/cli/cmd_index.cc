@@ -293,7 +293,7 @@ int RunIndex(const IndexArgs& a) {
   auto start = std::chrono::steady_clock::now();
   const bool json = a.format == "json";
   ingest::WalkResult walk = ingest::Walk(a.paths, {.follow_symlinks = a.follow, .max_size = a.max_size});
-  for (const auto& e : walk.errors) std::cerr << "loupe: index: " << e << "\n";
+  for (const auto& e : walk.errors) std::cerr << "loupe: index: " << TerminalSafe(e) << "\n";
   if (walk.files.empty() && walk.skipped.empty() && !walk.errors.empty()) return kExitUsage;
 
 
@@ -307,14 +307,14 @@ int RunIndex(const IndexArgs& a) {
       struct stat st;
       if (::stat(c.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       if (!ReadFile(c, text)) {
-        std::cerr << "loupe: index: cannot read " << c << ": " << std::strerror(errno) << "\n";
+        std::cerr << "loupe: index: cannot read " << TerminalSafe(c) << ": " << std::strerror(errno) << "\n";
         return false;
       }
       *from = c;
       return true;
     }
     if (!given.empty()) {
-      std::cerr << "loupe: index: " << given << ": no such file\n";
+      std::cerr << "loupe: index: " << TerminalSafe(given) << ": no such file\n";
       return false;
     }
     return true;
@@ -483,8 +483,8 @@ int RunIndex(const IndexArgs& a) {
   for (const auto& f : walk.files) total_bytes += f.size;
   nlohmann::ordered_json skipped_json = nlohmann::ordered_json::array(), warnings_json = nlohmann::ordered_json::array();
   auto warn = [&](const std::string& path, const std::string& msg) {
-    if (!a.quiet && !json) std::cerr << "loupe: warning: " << path << ": " << msg << "\n";
-    warnings_json.push_back({{"path", path}, {"message", msg}});
+    if (!a.quiet && !json) std::cerr << "loupe: warning: " << ShownId(path, true) << ": " << TerminalSafe(msg) << "\n";
+    warnings_json.push_back({{"path", ShownId(path, false)}, {"message", ShownId(msg, false)}});
   };
   Progress progress(!a.quiet && !json && ::isatty(2), walk.files.size(), total_bytes);
   std::set<std::string> seen;
@@ -674,7 +674,7 @@ int RunIndex(const IndexArgs& a) {
       in_flight -= reservation(k);
     }
     cv_space.notify_all();
-    if (!s.ok()) return Fail(std::string("index failed at ") + f.path + " (" + kKept + ")", s);
+    if (!s.ok()) return Fail("index failed at " + ShownId(f.path, true) + " (" + kKept + ")", s);
     batch_bytes += p.bytes;
     if (batch_bytes >= a.commit_every) {
       batch_bytes = 0;
@@ -702,8 +702,8 @@ int RunIndex(const IndexArgs& a) {
     else
       for (const auto& e : std::filesystem::directory_iterator(a.db, ec)) std::filesystem::remove_all(e.path(), ec);
     for (const auto& k : skipped)
-      if (!a.quiet) std::cerr << "loupe: skipped " << k.path << ": " << k.reason << "\n";
-    std::cerr << "loupe: index: no articles to index in " << Join(a.paths, ", ") << " (" << walk.files.size()
+      if (!a.quiet) std::cerr << "loupe: skipped " << ShownId(k.path, true) << ": " << TerminalSafe(k.reason) << "\n";
+    std::cerr << "loupe: index: no articles to index in " << TerminalSafe(Join(a.paths, ", ")) << " (" << walk.files.size()
               << " files read, " << skipped.size() << " skipped, " << walk.other << " of other formats, " << walk.hidden
               << " hidden); no index created. Loupe reads .txt, .md, .jsonl, .ndjson and .eml files\n";
     return kExitUsage;
@@ -717,8 +717,8 @@ int RunIndex(const IndexArgs& a) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   for (const auto& k : skipped) {
-    if (!a.quiet && !json) std::cerr << "loupe: skipped " << k.path << ": " << k.reason << "\n";
-    skipped_json.push_back({{"path", k.path}, {"reason", k.reason}});
+    if (!a.quiet && !json) std::cerr << "loupe: skipped " << ShownId(k.path, true) << ": " << TerminalSafe(k.reason) << "\n";
+    skipped_json.push_back({{"path", ShownId(k.path, false)}, {"reason", ShownId(k.reason, false)}});
   }
   const size_t read = added + updated;
   if (json) {
