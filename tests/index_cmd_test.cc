@@ -132,6 +132,24 @@ TEST_CASE("folders indexed in separate runs keep their same-named files apart") 
   CHECK(Contents(db) == docs);
 }
 
+TEST_CASE("a folder's label never takes ids the index already has") {
+  loupe::test::TempDir tmp;
+  // The first folder has files under "2024/", and one "2024-x.txt" sorting
+  // before them; a folder named 2024 indexed later must not use "2024/".
+  Write(tmp.sub("col/2024-x.txt"), "X\n\nAn article.\n");
+  Write(tmp.sub("col/2024/budget.txt"), "Old budget\n\nThe old budget.\n");
+  Write(tmp.sub("other/2024/budget.txt"), "New budget\n\nThe new budget.\n");
+  const std::string db = tmp.sub("db");
+  REQUIRE(Loupe("index --db " + db + " " + tmp.sub("col"), tmp).code == 0);
+  Run r = Loupe("index --db " + db + " " + tmp.sub("other/2024"), tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 3);
+  CHECK(docs["2024/budget.txt"].find("Old") != std::string::npos);
+  CHECK(docs["2024-2/budget.txt"].find("New") != std::string::npos);
+}
+
 TEST_CASE("a file that would take another file's id is reported, never silent") {
   loupe::test::TempDir tmp;
   Write(tmp.sub("a/note.txt"), "First note\n\nThe first note.\n");

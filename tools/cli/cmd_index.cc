@@ -382,8 +382,9 @@ int RunIndex(const IndexArgs& a) {
       auto taken = [&](const std::string& l) {
         for (const Root& r : root_list)
           if (r.label == l) return true;
-        auto it = known.lower_bound(l);
-        return it != known.end() && (it->first == l || it->first.compare(0, l.size() + 1, l + "/") == 0);
+        if (known.count(l)) return true;
+        auto it = known.lower_bound(l + "/");  // the first id that could start with "l/"
+        return it != known.end() && it->first.compare(0, l.size() + 1, l + "/") == 0;
       };
       label = base;
       for (int n = 2; taken(label); ++n) label = base + "-" + std::to_string(n);
