@@ -106,6 +106,10 @@ struct FacetResult {
   bool gaps_left_out = false;
 };
 
+// Default limits of SearchOptions::max_query_expansions and max_query_memory.
+inline constexpr uint64_t kDefaultMaxQueryExpansions = 16384;
+inline constexpr uint64_t kDefaultMaxQueryMemory = uint64_t{256} << 20;  // 256 MiB
+
 struct SearchOptions {
   size_t limit = 10;   // hits to return
   size_t offset = 0;   // hits to skip (paging)
@@ -142,6 +146,19 @@ struct SearchOptions {
   // earliest copy's); Hit::copies counts the others. `total` then counts the groups.
   // Costs a pass over every match, plus reading the bodies of candidate pairs.
   bool collapse = false;
+  // Bounds on the work one query may plan, so that a long or hostile query is
+  // refused instead of taking the machine's memory. A search whose plan would
+  // pass either is refused with kInvalidArgument, before it allocates more,
+  // naming the limit and the part of the query where it was passed.
+  //  - max_query_expansions: the terms all of the query's prefix and fuzzy
+  //    leaves expand to, together (after each leaf's own cap). Leaves that
+  //    are the same (the same field, word and kind) are expanded once and
+  //    counted once.
+  //  - max_query_memory: the memory the query's iterators are estimated to
+  //    take, in bytes: about 2.5 KiB for each term, phrase word and expansion
+  //    searched (a repeat counts again), plus the bitsets and expansion lists.
+  uint64_t max_query_expansions = kDefaultMaxQueryExpansions;
+  uint64_t max_query_memory = kDefaultMaxQueryMemory;
 };
 
 struct Hit {
@@ -164,6 +181,10 @@ struct SearchResults {
   // is the last (or empty).
   std::string next_cursor;
   uint64_t generation = 0;   // the commit searched (IndexStats::generation)
+  // What the query's plan took, against SearchOptions::max_query_expansions
+  // and max_query_memory: distinct expanded terms, and estimated bytes.
+  uint64_t expansions = 0;
+  uint64_t plan_bytes = 0;
 };
 
 // Why a document scores what it does for a query: one node per query node,
