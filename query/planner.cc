@@ -182,8 +182,10 @@ class Planner {
         auto leaf = Leaf(n);
         // A leaf that cannot be read is best left out.
         if (!leaf.ok()) return OrRemove(leaf.status(), n.offset, n.length);
-        if (!*leaf || n.boost == 1.0) return leaf;
-        return std::optional<Query>(Query::Boost(std::move(**leaf), n.boost));
+        if (!*leaf) return leaf;
+        Query q = std::move(**leaf).WithSource(n.offset, n.length);  // a search refused here points at the word
+        if (n.boost == 1.0) return std::optional<Query>(std::move(q));
+        return std::optional<Query>(Query::Boost(std::move(q), n.boost));
       }
       case QueryNode::Kind::kNear: {
         // A NEAR that cannot be read is best read as AND.

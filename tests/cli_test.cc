@@ -947,3 +947,30 @@ TEST_CASE("bench reads a bounded queries file and refuses folders and devices") 
   CHECK(l2 == "(line 2: 100005 bytes)\tNA\tNA\tNA");
   CHECK(l3.rfind("tarif*\t", 0) == 0);
 }
+
+TEST_CASE("a search past the per-query memory limit is refused with exit 2, naming the limit") {
+  Fixture loupe;
+  // The same prefix in 400 places that cannot be merged: each place needs its
+  // own iterators, which would take more than 256 MiB; refused before they
+  // are made.
+  std::string q = "(s* tariffs)";
+  for (int i = 1; i <= 400; ++i) q += " OR (s* x" + std::to_string(i) + ")";
+  Run r = loupe("search --db " + loupe.db() + " " + Quote(q));
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "loupe: query error: the query would take more than 256 MiB of memory to run, the limit for one "
+                 "query (passed at 'body:s*'); search for fewer words, prefixes or parts at once\n");
+  // The same prefix pasted 400 times side by side is one prefix, and runs.
+  std::string pasted = "tariffs";
+  for (int i = 0; i < 400; ++i) pasted += " s*";
+  Run ok = loupe("search --db " + loupe.db() + " --format json " + Quote(pasted));
+  CHECK(ok.code == 0);
+  // bench reports such a line like one that does not compile, and goes on.
+  const std::string file = loupe.tmp().sub("q.tsv");
+  { std::ofstream(file) << q << "\ntariffs\n"; }
+  Run b = loupe("bench --db " + loupe.db() + " --repeat 1 --queries " + file);
+  CHECK(b.code == 2);
+  CHECK(b.err.find(file + ":1: the query would take more than 256 MiB of memory") != std::string::npos);
+  CHECK(b.out.find(q + "\tNA\tNA\tNA\n") == 0);
+  CHECK(b.out.find("\ntariffs\t") != std::string::npos);
+}

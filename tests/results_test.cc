@@ -11,6 +11,7 @@
 
 #include "index/fingerprint.h"
 #include "loupe/index.h"
+#include "loupe/query_parser.h"
 #include "search/results.h"
 #include "test_util.h"
 
@@ -556,6 +557,22 @@ TEST_CASE("a query's expansions and planned memory are bounded, and beyond them 
   }
   auto many = idx->Search(Query::Or(words), small);
   REQUIRE_FALSE(many.ok());
+  // A query planned from text is refused at the word where the limit was
+  // passed, with its offset and length.
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto text = CompileQuery("common w0* title:t w1*", **analyzer);
+  REQUIRE(text.ok());
+  SearchOptions two{.limit = 10};
+  two.max_query_expansions = 1500;  // each prefix expands to 1,024 body terms
+  auto at = idx->Search(*text, two);
+  REQUIRE_FALSE(at.ok());
+  CHECK(at.status().offset() == 19);
+  CHECK(at.status().length() == 3);
+  CHECK(at.status().message().find("(passed at 'body:w1*')") != std::string::npos);
+  two.max_query_expansions = 2048;
+  CHECK(idx->Search(*text, two).ok());
+
   auto fine = idx->Search(Query::Or(words), {.limit = 10});
   REQUIRE(fine.ok());
   CHECK(fine->total == 140);

@@ -1188,10 +1188,10 @@ class Builder {
     found.shrink_to_fit();  // a capped scan may have held far more
     budget_->expansions += found.size();
     if (budget_->expansions > budget_->max_expansions)
-      return Status::InvalidArgument(
-          "the query expands to more than " + std::to_string(budget_->max_expansions) +
-          " terms, the limit for one query (passed at '" + q.ToString() +
-          "'); make its prefixes and fuzzy words longer or use fewer of them");
+      return Refuse("the query expands to more than " + std::to_string(budget_->max_expansions) +
+                        " terms, the limit for one query (passed at '" + q.ToString() +
+                        "'); make its prefixes and fuzzy words longer or use fewer of them",
+                    q);
     uint64_t list_bytes = found.size() * sizeof(Found);
     for (const Found& f : found) list_bytes += f.term.capacity() > 15 ? f.term.capacity() : 0;
     if (Status c = Charge(list_bytes, q); !c.ok()) return c;
@@ -1205,9 +1205,16 @@ class Builder {
   Status Charge(uint64_t bytes, const Query& where) {
     budget_->bytes += bytes;
     if (budget_->bytes <= budget_->max_bytes) return Status::OK();
-    return Status::InvalidArgument("the query would take more than " + FormatBytes(budget_->max_bytes) +
-                                   " of memory to run, the limit for one query (passed at '" + Shorten(where.ToString()) +
-                                   "'); search for fewer words, prefixes or parts at once");
+    return Refuse("the query would take more than " + FormatBytes(budget_->max_bytes) +
+                      " of memory to run, the limit for one query (passed at '" + Shorten(where.ToString()) +
+                      "'); search for fewer words, prefixes or parts at once",
+                  where);
+  }
+  // kInvalidArgument, at the words of the query text `where` came from when
+  // the planner recorded them.
+  static Status Refuse(std::string message, const Query& where) {
+    if (where.source_offset() == Query::kNoSource) return Status::InvalidArgument(std::move(message));
+    return Status(StatusCode::kInvalidArgument, std::move(message), where.source_offset(), where.source_length());
   }
   static std::string FormatBytes(uint64_t b) {
     if (b >= (uint64_t{1} << 20) && b % (uint64_t{1} << 20) == 0) return std::to_string(b >> 20) + " MiB";
