@@ -502,6 +502,15 @@ TEST_CASE("a prefix repeated across a query is expanded once, and counted once")
   // Each place still has its own iterators: 50 x (100 expansions + 1 term).
   CHECK(r->plan_bytes >= 50 * 101 * 2000);
   CHECK(r->plan_bytes <= 50 * 101 * 4096 + (1 << 20));
+  // Iterators of a part that matches nothing are dropped as soon as that is
+  // known, and their memory no longer counts.
+  std::vector<Query> none;
+  for (int i = 0; i < 50; ++i)
+    none.push_back(Query::And({Query::Prefix(Field::kBody, "w", 100), Query::Term(Field::kBody, "absent")}));
+  auto n = idx->Search(Query::Or(none), {.limit = 5});
+  REQUIRE(n.ok());
+  CHECK(n->total == 0);
+  CHECK(n->plan_bytes <= 2 * 101 * 4096);
 }
 
 TEST_CASE("a query's expansions and planned memory are bounded, and beyond them it is refused") {

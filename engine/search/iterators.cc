@@ -1011,6 +1011,16 @@ class Builder {
   }
 
   Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
+    // A subtree that turns out to match nothing (an AND with a part of no
+    // document) has destroyed the iterators it made: their memory is free again.
+    const uint64_t held = held_;
+    auto it = BuildNode(q, depth);
+    if (it.ok() && IsEmpty(**it)) held_ = held;
+    return it;
+  }
+
+ private:
+  Result<std::unique_ptr<DocIterator>> BuildNode(const Query& q, int depth) {
     if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
     if (!scoring_ && (q.kind() == Query::Kind::kAnd || q.kind() == Query::Kind::kOr)) {
       auto e = Estimate(q, depth);
@@ -1134,7 +1144,6 @@ class Builder {
     return Status::Internal("unknown query kind");
   }
 
- private:
   static constexpr int kMaxDepth = 256;
   static std::unique_ptr<DocIterator> Empty() { return std::make_unique<EmptyIterator>(); }
   static bool IsEmpty(const DocIterator& it) { return dynamic_cast<const EmptyIterator*>(&it) != nullptr; }
@@ -1194,7 +1203,8 @@ class Builder {
                     q);
     uint64_t list_bytes = found.size() * sizeof(Found);
     for (const Found& f : found) list_bytes += f.term.capacity() > 15 ? f.term.capacity() : 0;
-    if (Status c = Charge(list_bytes, q); !c.ok()) return c;
+    kept_ += list_bytes;  // kept for the whole search, whatever becomes of q's iterators
+    if (Status c = Charge(0, q); !c.ok()) return c;
     return &(expansions_[key] = std::move(found));
   }
 
@@ -1203,8 +1213,9 @@ class Builder {
   // Adds `bytes` to the query's planned memory, or refuses the query (at
   // node `where`) when that passes its limit.
   Status Charge(uint64_t bytes, const Query& where) {
-    budget_->bytes += bytes;
-    if (budget_->bytes <= budget_->max_bytes) return Status::OK();
+    held_ += bytes;
+    budget_->bytes = std::max(budget_->bytes, held_ + kept_);
+    if (held_ + kept_ <= budget_->max_bytes) return Status::OK();
     return Refuse("the query would take more than " + FormatBytes(budget_->max_bytes) +
                       " of memory to run, the limit for one query (passed at '" + Shorten(where.ToString()) +
                       "'); search for fewer words, prefixes or parts at once",
@@ -1421,6 +1432,12 @@ class Builder {
         return Status::OK();
       case Query::Kind::kAnd: {
         if (Status c = Charge(2 * BitsetBytes(), q); !c.ok()) return c;
+        const uint64_t held = held_ - 2 * BitsetBytes();  // acc and tmp are freed on return
+        struct Release {
+          uint64_t* at;
+          uint64_t to;
+          ~Release() { *at = to; }
+        } release{&held_, held};
         std::vector<uint64_t> acc(bits->size(), 0), tmp(bits->size());
         bool first = true;
         for (const Query& c : q.children()) {  // positive sides first
@@ -1492,6 +1509,8 @@ class Builder {
   std::vector<std::string>* warnings_;
   PlanBudget own_budget_;
   PlanBudget* budget_;
+  uint64_t held_ = 0;  // estimated bytes of the iterators and bitsets now held
+  uint64_t kept_ = 0;  // estimated bytes of the expansion lists
   std::unordered_map<std::string, std::vector<Found>> expansions_;
   std::unordered_map<const Query*, Estimate_> estimates_;
 };

@@ -68,15 +68,17 @@ struct Bm25 {
 
 // What one query may take while its iterator tree is built, and what it took
 // (SearchOptions::max_query_expansions and max_query_memory). Expansions are
-// counted once per distinct prefix or fuzzy leaf (repeats share one); memory
-// is an estimate added up as the tree is planned, before each piece is
+// counted once per distinct prefix or fuzzy leaf (repeats share one). Memory
+// is an estimate of what the tree holds, charged before each piece is
 // allocated (kPlanTermBytes per term searched, the bitsets, the expansion
-// lists), so a query that would pass a limit is refused before it gets there.
+// lists) and given back when a subtree that matches nothing is dropped, or a
+// temporary bitset freed; so a query that would pass a limit is refused
+// before it gets there.
 struct PlanBudget {
   uint64_t max_expansions = kDefaultMaxQueryExpansions;
   uint64_t max_bytes = kDefaultMaxQueryMemory;
   uint64_t expansions = 0;  // expanded terms planned so far
-  uint64_t bytes = 0;       // estimated bytes planned so far
+  uint64_t bytes = 0;       // the most estimated bytes held at once so far
 };
 
 // Estimated memory of one term's iterator: the cursor object with its two

@@ -155,8 +155,10 @@ struct SearchOptions {
   //    are the same (the same field, word and kind) are expanded once and
   //    counted once.
   //  - max_query_memory: the memory the query's iterators are estimated to
-  //    take, in bytes: about 2.5 KiB for each term, phrase word and expansion
-  //    searched (a repeat counts again), plus the bitsets and expansion lists.
+  //    take at once, in bytes: about 2.5 KiB for each term, phrase word and
+  //    expansion searched (a repeat in another place counts again; the parts
+  //    of a subtree that turns out to match nothing count only until then),
+  //    plus the bitsets and expansion lists.
   uint64_t max_query_expansions = kDefaultMaxQueryExpansions;
   uint64_t max_query_memory = kDefaultMaxQueryMemory;
 };
@@ -182,7 +184,8 @@ struct SearchResults {
   std::string next_cursor;
   uint64_t generation = 0;   // the commit searched (IndexStats::generation)
   // What the query's plan took, against SearchOptions::max_query_expansions
-  // and max_query_memory: distinct expanded terms, and estimated bytes.
+  // and max_query_memory: distinct expanded terms, and the most estimated
+  // bytes its iterators held at once.
   uint64_t expansions = 0;
   uint64_t plan_bytes = 0;
 };
