@@ -566,6 +566,26 @@ TEST_CASE("a query's expansions and planned memory are bounded, and beyond them 
   }
   auto many = idx->Search(Query::Or(words), small);
   REQUIRE_FALSE(many.ok());
+  // Expanding reads the dictionary: a fuzzy word its field's whole
+  // dictionary (20,000 words, "common" and the sentence mark here), a prefix
+  // the terms it starts. Read
+  // once per distinct leaf, and bounded per query.
+  SearchOptions scan{.limit = 10};
+  scan.max_query_scan = 30000;
+  Query fuzzy = Query::Fuzzy(Field::kBody, "w00000", 1);
+  auto one = idx->Search(Query::Or({fuzzy, Query::And({fuzzy, Query::Term(Field::kBody, "common")})}), scan);
+  REQUIRE(one.ok());
+  CHECK(one->scanned == 20002);
+  CHECK(one->expansions == 38);  // w00000 and the 37 words one digit away (w1xxxx, w0xxxx)
+  auto pair = idx->Search(Query::Or({fuzzy, Query::Fuzzy(Field::kBody, "w00001", 1)}), scan);
+  REQUIRE_FALSE(pair.ok());
+  CHECK(pair.status().message() ==
+        "the query reads more than 30000 dictionary entries to expand its prefixes and fuzzy words, the limit for "
+        "one query (passed at 'body:w00001~1'); use fewer fuzzy words, or longer prefixes");
+  auto prefix = idx->Search(Query::Prefix(Field::kBody, "w1"), {.limit = 10});
+  REQUIRE(prefix.ok());
+  CHECK(prefix->scanned == 10000);
+
   // A query planned from text is refused at the word where the limit was
   // passed, with its offset and length.
   auto analyzer = Analyzer::Create();

@@ -1172,6 +1172,11 @@ class Builder {
     for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
       if (k.substr(0, start.size()) != start) break;
+      if (++budget_->scanned > budget_->max_scanned)
+        return Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
+                          " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
+                          "(passed at '" + q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
+                      q);
       if (format::IsReservedTerm(k.substr(1))) continue;  // sentence marks are no words
       if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
       Found f;

@@ -67,8 +67,9 @@ struct Bm25 {
 };
 
 // What one query may take while its iterator tree is built, and what it took
-// (SearchOptions::max_query_expansions and max_query_memory). Expansions are
-// counted once per distinct prefix or fuzzy leaf (repeats share one). Memory
+// (SearchOptions::max_query_expansions, max_query_memory, max_query_scan).
+// Expansions, and the dictionary entries read to find them, are counted once
+// per distinct prefix or fuzzy leaf (repeats share one). Memory
 // is an estimate of what the tree holds, charged before each piece is
 // allocated (kPlanTermBytes per term searched, the bitsets, the expansion
 // lists) and given back when a subtree that matches nothing is dropped, or a
@@ -77,7 +78,9 @@ struct Bm25 {
 struct PlanBudget {
   uint64_t max_expansions = kDefaultMaxQueryExpansions;
   uint64_t max_bytes = kDefaultMaxQueryMemory;
+  uint64_t max_scanned = kDefaultMaxQueryScan;
   uint64_t expansions = 0;  // expanded terms planned so far
+  uint64_t scanned = 0;     // dictionary entries read to expand them
   uint64_t bytes = 0;       // the most estimated bytes held at once so far
 };
 
