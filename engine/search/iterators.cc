@@ -997,7 +997,11 @@ class Builder {
  public:
   Builder(const storage::Txn& txn, const DocTable& table, bool scoring, Status* error,
           std::vector<std::string>* warnings, PlanBudget* budget)
-      : txn_(txn), table_(table), scoring_(scoring), error_(error), warnings_(warnings),
+      : txn_(txn),
+        table_(table),
+        scoring_(scoring),
+        error_(error),
+        warnings_(warnings),
         budget_(budget ? budget : &own_budget_) {}
 
   // Expand's terms with their document frequencies, most frequent first.
@@ -1175,7 +1179,8 @@ class Builder {
       if (++budget_->scanned > budget_->max_scanned)
         return Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
                           " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
-                          "(passed at '" + q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
+                          "(passed at '" +
+                          q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
                       q);
       if (format::IsReservedTerm(k.substr(1))) continue;  // sentence marks are no words
       if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
@@ -1529,9 +1534,9 @@ constexpr uint64_t kLmdbCursorBytes = 512;
 // the heap strings it keeps (field, term, block keys).
 const uint64_t kPlanTermBytes = sizeof(PostingsCursor) + 2 * kLmdbCursorBytes + 128;
 
-Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, bool scoring, Status* error,
-                                                   std::vector<std::string>* warnings, PlanBudget* budget) {
+Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn, const DocTable& table,
+                                                   bool scoring, Status* error, std::vector<std::string>* warnings,
+                                                   PlanBudget* budget) {
   Builder b(txn, table, scoring, error, warnings, budget);
   return b.Build(query, 0);
 }

@@ -104,9 +104,9 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& q
 // The tree is planned within *budget (the defaults when null), which receives
 // what it used; a query that needs more is refused with kInvalidArgument
 // naming the limit and the leaf where it was passed.
-Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, bool scoring, Status* error,
-                                                   std::vector<std::string>* warnings, PlanBudget* budget = nullptr);
+Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn, const DocTable& table,
+                                                   bool scoring, Status* error, std::vector<std::string>* warnings,
+                                                   PlanBudget* budget = nullptr);
 
 }  // namespace loupe
 

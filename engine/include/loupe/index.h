@@ -106,11 +106,11 @@ struct FacetResult {
   bool gaps_left_out = false;
 };
 
-// Default limits of SearchOptions::max_query_expansions and max_query_memory.
+// Default limits of SearchOptions::max_query_expansions, max_query_memory
+// and max_query_scan.
 inline constexpr uint64_t kDefaultMaxQueryExpansions = 16384;
 inline constexpr uint64_t kDefaultMaxQueryMemory = uint64_t{256} << 20;  // 256 MiB
-// ... and of SearchOptions::max_query_scan.
-inline constexpr uint64_t kDefaultMaxQueryScan = uint64_t{32} << 20;
+inline constexpr uint64_t kDefaultMaxQueryScan = uint64_t{32} << 20;     // 33,554,432 entries
 
 struct SearchOptions {
   size_t limit = 10;   // hits to return
@@ -149,9 +149,11 @@ struct SearchOptions {
   // Costs a pass over every match, plus reading the bodies of candidate pairs.
   bool collapse = false;
   // Bounds on the work one query may plan, so that a long or hostile query is
-  // refused instead of taking the machine's memory. A search whose plan would
-  // pass either is refused with kInvalidArgument, before it allocates more,
-  // naming the limit and the part of the query where it was passed.
+  // refused instead of taking the machine's memory or time. A search whose
+  // plan would pass any of them is refused with kInvalidArgument, before it
+  // allocates or reads more, naming the limit and the part of the query where
+  // it was passed (with its place in the query text, Status::offset(), when
+  // the query was planned from text).
   //  - max_query_expansions: the terms all of the query's prefix and fuzzy
   //    leaves expand to, together (after each leaf's own cap). Leaves that
   //    are the same (the same field, word and kind) are expanded once and
