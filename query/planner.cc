@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <unordered_map>
 
 #include "builder.h"
 #include "loupe/query_parser.h"
@@ -25,6 +26,48 @@ std::optional<Query> AnyOf(std::vector<Query> per_field) {
   if (per_field.empty()) return std::nullopt;
   if (per_field.size() == 1) return std::move(per_field[0]);
   return Query::Or(std::move(per_field));
+}
+
+// Whether a and b are the same query, exactly (ToString rounds boosts).
+bool SameQuery(const Query& a, const Query& b) {
+  if (a.kind() != b.kind() || a.field() != b.field() || a.terms() != b.terms() || a.gaps() != b.gaps() ||
+      a.lo() != b.lo() || a.hi() != b.hi() || a.max_expansions() != b.max_expansions() || a.boost() != b.boost() ||
+      a.slop() != b.slop() || a.max_edits() != b.max_edits() || a.match_case() != b.match_case() ||
+      a.children().size() != b.children().size())
+    return false;
+  for (size_t i = 0; i < a.children().size(); ++i)
+    if (!SameQuery(a.children()[i], b.children()[i])) return false;
+  return true;
+}
+
+// An AND or OR that lists the same part n times (`tarif* tarif*`, a word
+// pasted over and over) searches it once with its score multiplied by n:
+// the matches and scores are the same (each copy added the same score), but
+// the part is expanded and iterated once instead of n times. Parts that add
+// no score (NOT, dates, *) are kept once. The first copy keeps its place.
+std::vector<Query> MergeRepeats(std::vector<Query> parts) {
+  if (parts.size() < 2) return parts;
+  std::unordered_map<std::string, std::vector<size_t>> by_text;  // ToString -> indexes into out
+  std::vector<Query> out;
+  std::vector<uint32_t> copies;
+  for (Query& p : parts) {
+    std::vector<size_t>& same_text = by_text[p.ToString()];
+    auto it = std::find_if(same_text.begin(), same_text.end(), [&](size_t i) { return SameQuery(out[i], p); });
+    if (it != same_text.end()) {
+      ++copies[*it];
+      continue;
+    }
+    same_text.push_back(out.size());
+    out.push_back(std::move(p));
+    copies.push_back(1);
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    Query::Kind k = out[i].kind();
+    if (copies[i] > 1 && k != Query::Kind::kNot && k != Query::Kind::kDateRange && k != Query::Kind::kAll &&
+        k != Query::Kind::kNone)
+      out[i] = Query::Boost(std::move(out[i]), copies[i]);
+  }
+  return out;
 }
 
 // `name:` at `offset` names no field. The fix-it renames it to the nearest
@@ -139,8 +182,10 @@ class Planner {
         auto leaf = Leaf(n);
         // A leaf that cannot be read is best left out.
         if (!leaf.ok()) return OrRemove(leaf.status(), n.offset, n.length);
-        if (!*leaf || n.boost == 1.0) return leaf;
-        return std::optional<Query>(Query::Boost(std::move(**leaf), n.boost));
+        if (!*leaf) return leaf;
+        Query q = std::move(**leaf).WithSource(n.offset, n.length);  // a search refused here points at the word
+        if (n.boost == 1.0) return std::optional<Query>(std::move(q));
+        return std::optional<Query>(Query::Boost(std::move(q), n.boost));
       }
       case QueryNode::Kind::kNear: {
         // A NEAR that cannot be read is best read as AND.
@@ -175,6 +220,7 @@ class Planner {
             kids.push_back(std::move(**q));
           }
         }
+        kids = MergeRepeats(std::move(kids));
         if (kids.empty()) return std::optional<Query>();
         if (kids.size() == 1) return std::optional<Query>(std::move(kids[0]));
         return std::optional<Query>(is_and ? Query::And(std::move(kids)) : Query::Or(std::move(kids)));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 
 #include "builder.h"
@@ -134,6 +135,10 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
                                      const Gazetteer* gazetteer) {
   auto tree = ParseQuery(query);
   if (!tree.ok()) return tree.status();
+  Suggestion out;
+  // Words are corrected in place, each within a few bytes of itself: a query
+  // this long would give a suggestion as long, which nobody reads.
+  if (query.size() > kMaxSuggestionBytes) return out;
   std::vector<Word> words;
   CollectWords(*tree, &words);
   struct Change {
@@ -141,9 +146,28 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
     std::string text;
   };
   std::vector<Change> changes;
-  Suggestion out;
   std::vector<Token> tokens;
+  // What each word tried became ("" when it stays), by its text and fields.
+  std::map<std::pair<std::string, std::vector<Field>>, std::string> tried;
+  size_t lookups = 0;
+  // Takes n look-ups from the budget, or says it is spent.
+  auto spend = [&](size_t n) {
+    if (lookups + n > kMaxSuggestLookups) return false;
+    lookups += n;
+    return true;
+  };
+  bool spent = false;
   for (const Word& w : words) {
+    auto key = std::make_pair(w.text, w.fields);
+    if (auto known = tried.find(key); known != tried.end()) {
+      if (!known->second.empty()) {
+        changes.push_back({w.offset, w.text.size(), known->second});
+        out.changes.push_back(w.text + " -> " + known->second);
+      }
+      continue;
+    }
+    if (spent || tried.size() >= kMaxSuggestWords) continue;  // new words stay as typed; repeats are still done
+    std::string& result = tried[key];
     if (gazetteer && !gazetteer->NamesOf(w.text).empty()) continue;
     uint64_t df = 0;
     struct Candidate {
@@ -162,6 +186,11 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
         break;
       }
       const std::string term = tokens[0].term;
+      if (!spend(term.size() < 3 ? 1 : 2)) {
+        analyzable = false;
+        spent = true;
+        break;
+      }
       auto n = DocFreq(index, f, term);
       if (!n.ok()) return n.status();
       df = std::max(df, *n);
@@ -183,6 +212,10 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
     if (df > 0 && best->docs < kRareWordRatio * df) continue;
     std::string surface = best->term;
     if (Analyzer::IsStemmed(best->field)) {
+      if (!spend(1)) {
+        spent = true;
+        continue;
+      }
       auto s = SurfaceOf(index, analyzer, best->field, best->term, w.text);
       if (!s.ok()) return s.status();
       surface = *s;
@@ -190,6 +223,7 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
     if (std::isupper(static_cast<unsigned char>(w.text[0])) && std::islower(static_cast<unsigned char>(surface[0])))
       surface[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(surface[0])));
     if (surface == w.text) continue;
+    result = surface;
     changes.push_back({w.offset, w.text.size(), surface});
     out.changes.push_back(w.text + " -> " + surface);
   }
@@ -197,6 +231,7 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
   out.query = std::string(query);
   std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.offset > b.offset; });
   for (const Change& c : changes) out.query.replace(c.offset, c.length, c.text);
+  if (out.query.size() > kMaxSuggestionBytes) return Suggestion{};  // replacements may be longer than the words
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -1023,4 +1024,93 @@ TEST_CASE("ids of any file name round-trip through every output; text output esc
   Run missing = Loupe("show --db " + db + " " + Quote("no\x1b[2Jsuch"), tmp);
   CHECK(missing.code == 1);
   CHECK(missing.err.find('\x1b') == std::string::npos);
+TEST_CASE("bench reads a bounded queries file and refuses folders and devices") {
+  Fixture loupe;
+  // Every refusal comes before the index is opened or anything is read, so
+  // a run is held to little memory and time here: one that read /dev/zero
+  // would be killed (and fail the test) instead of taking the machine.
+  auto bench = [&](const std::string& queries) {
+    return loupe("bench --db " + loupe.db() + " --repeat 1 --queries " + Quote(queries));
+  };
+  {
+    std::string err_file = loupe.tmp().sub("bench-err.txt");
+    std::string cmd = "ulimit -v 2000000; timeout 60 " + std::string(LOUPE_CLI) + " bench --db " + loupe.db() +
+                      " --repeat 1 --queries /dev/zero >/dev/null 2>" + err_file;
+    int status = std::system(("sh -c " + Quote(cmd)).c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    std::ifstream e(err_file);
+    std::stringstream es;
+    es << e.rdbuf();
+    CHECK(es.str() == "loupe: bench: --queries /dev/zero is not a regular file (a device, pipe or socket); give a "
+                      "file of queries, one per line\n");
+  }
+  Run folder = bench(loupe.tmp().path());
+  CHECK(folder.code == 2);
+  CHECK(folder.out.empty());
+  CHECK(folder.err == "loupe: bench: --queries " + loupe.tmp().path() +
+                          " is a folder; give a file of queries, one per line\n");
+
+  Run missing = bench(loupe.tmp().sub("nope.tsv"));
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("cannot read queries file") != std::string::npos);
+
+  // A file over the size limit is refused before it is read (this one is
+  // sparse: nothing is written).
+  const std::string big = loupe.tmp().sub("big.tsv");
+  { std::ofstream(big) << "tariffs\n"; }
+  std::filesystem::resize_file(big, (uint64_t{64} << 20) + 1);
+  Run large = bench(big);
+  CHECK(large.code == 2);
+  CHECK(large.out.empty());
+  CHECK(large.err == "loupe: bench: queries file " + big + " is 67108865 bytes; the limit is 67108864 (64 MiB)\n");
+
+  // A line longer than any query can be is reported like a query that does
+  // not compile, and the run goes on.
+  const std::string lines = loupe.tmp().sub("lines.tsv");
+  { std::ofstream(lines) << "term\ttariffs\nlong\t" << std::string(100000, 'x') << "\nprefix\ttarif*\n"; }
+  Run mixed = bench(lines);
+  CHECK(mixed.code == 2);
+  CHECK(mixed.err == "loupe: bench: " + lines + ":2: the line is 100005 bytes; the limit is 66560 (a query is at most "
+                                                "65536 bytes, and its class column)\n");
+  std::istringstream out(mixed.out);
+  std::string l1, l2, l3;
+  std::getline(out, l1);
+  std::getline(out, l2);
+  std::getline(out, l3);
+  CHECK(l1.rfind("tariffs\t", 0) == 0);
+  CHECK(l2 == "(line 2: 100005 bytes)\tNA\tNA\tNA");
+  CHECK(l3.rfind("tarif*\t", 0) == 0);
+}
+
+TEST_CASE("a search past the per-query memory limit is refused with exit 2, naming the limit") {
+  Fixture loupe;
+  // The same prefix in 500 places that cannot be merged (each excludes
+  // another word): each place needs its own iterators, about 0.7 MiB here,
+  // which would take more than 256 MiB; refused before they are made.
+  std::string q = "(s* -x0)";
+  for (int i = 1; i < 500; ++i) q += " OR (s* -x" + std::to_string(i) + ")";
+  Run r = loupe("search --db " + loupe.db() + " " + Quote(q));
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("loupe: query error: the query would take more than 256 MiB of memory to run, the limit for one "
+                    "query (passed at '", 0) == 0);
+  CHECK(r.err.find("s*'); search for fewer words, prefixes or parts at once\n") != std::string::npos);
+  // A hundred of them fit.
+  std::string fits = "(s* -x0)";
+  for (int i = 1; i < 100; ++i) fits += " OR (s* -x" + std::to_string(i) + ")";
+  CHECK(loupe("search --db " + loupe.db() + " --no-suggest " + Quote(fits)).code == 0);
+  // The same prefix pasted 400 times side by side is one prefix, and runs.
+  std::string pasted = "tariffs";
+  for (int i = 0; i < 400; ++i) pasted += " s*";
+  Run ok = loupe("search --db " + loupe.db() + " --format json " + Quote(pasted));
+  CHECK(ok.code == 0);
+  // bench reports such a line like one that does not compile, and goes on.
+  const std::string file = loupe.tmp().sub("q.tsv");
+  { std::ofstream(file) << q << "\ntariffs\n"; }
+  Run b = loupe("bench --db " + loupe.db() + " --repeat 1 --queries " + file);
+  CHECK(b.code == 2);
+  CHECK(b.err.rfind("loupe: bench: " + file + ":1: the query would take more than 256 MiB of memory", 0) == 0);
+  CHECK(b.out.find(q + "\tNA\tNA\tNA\n") == 0);
+  CHECK(b.out.find("\ntariffs\t") != std::string::npos);
 }

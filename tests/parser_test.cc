@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
 
 #include "loupe/query_parser.h"
 
@@ -255,6 +256,13 @@ TEST_CASE("planner golden table") {
       {"actor:BESS*", "actor:bess*"},
       {"tariffs*", "(OR title:tariffs* title:tariff body:tariffs* body:tariff actor:tariffs* topic:tariffs* topic:tariff)"},
       {"title:tarif** -x", "(AND title:tarif* (NOT (OR title:x body:x actor:x topic:x)))"},
+      // A part listed again is searched once, its score multiplied by the count.
+      {"tarif* tarif*", "(OR title:tarif* body:tarif* actor:tarif* topic:tarif*)^2"},
+      {"title:tarif* OR title:tarif* OR title:tarif*", "title:tarif*^3"},
+      {"tarrifs~ china tarrifs~", "(AND (OR title:tarrif~2 body:tarrif~2 actor:tarrifs~2 topic:tarrif~2)^2 "
+                                  "(OR title:china body:china actor:china topic:china))"},
+      {"title:a -title:x -title:x before:2025 before:2025", "(AND title:a (NOT title:x) date:[..2024-12-31])"},
+      {"title:a^2 title:a^2 title:a", "(AND title:a^2^2 title:a)"},
   };
   for (const Ok& r : rows) {
     INFO("query: " << r.query);
@@ -355,7 +363,24 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
   for (int i = 0; i < 10000; ++i) ors += std::string(" OR ") + char('a' + i % 26) + char('a' + i / 26 % 26);
   auto q3 = CompileQuery(ors, **analyzer);
   REQUIRE(q3.ok());
-  CHECK(q3->children().size() == 10001 * 4);  // each bare term searches four fields
+  // Each bare term searches four fields; the 10,001 words are 677 different
+  // ones (a, and aa to zz), each searched once.
+  CHECK(q3->children().size() == 677 * 4);
+
+  // 36 prefixes pasted 32 times over (6.9 KB): planned as the 36, once each.
+  std::string pasted, once;
+  for (int i = 0; i < 36; ++i) once += std::string(1, char('a' + i % 26)) + char('a' + i / 26) + "* ";
+  for (int r = 0; r < 32; ++r) pasted += once;
+  auto q9 = CompileQuery(pasted, **analyzer);
+  REQUIRE(q9.ok());
+  CHECK(q9->children().size() == 36);
+  size_t prefixes = 0;
+  std::function<void(const Query&)> count = [&](const Query& q) {
+    prefixes += q.kind() == Query::Kind::kPrefix;
+    for (const Query& c : q.children()) count(c);
+  };
+  count(*q9);
+  CHECK(prefixes == 36 * 4);
 
   std::string huge(70000, 'x');
   auto q4 = CompileQuery(huge, **analyzer);

@@ -4,12 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
 
 #include "index/fingerprint.h"
 #include "loupe/index.h"
+#include "loupe/query_parser.h"
 #include "search/results.h"
 #include "test_util.h"
 
@@ -489,4 +491,151 @@ TEST_CASE("a cursor is refused when changed by hand or passed with another query
   REQUIRE_FALSE(other.ok());
   CHECK(other.status().code() == StatusCode::kInvalidArgument);
   CHECK(other.status().message().find("another query") != std::string::npos);
+namespace {
+
+// An index whose bodies hold `words` distinct words starting with "w"
+// (w00000, w00001, ...), 100 to a document, and the word "common" in each.
+std::unique_ptr<Index> ManyWords(const TempDir& dir, int words) {
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  for (int d = 0; d * 100 < words; ++d) {
+    Document doc;
+    doc.id = "d" + std::to_string(d);
+    doc.title = "t";
+    doc.body = "common";
+    for (int i = d * 100; i < std::min(words, d * 100 + 100); ++i) {
+      char word[16];
+      std::snprintf(word, sizeof word, " w%05d", i);
+      doc.body += word;
+    }
+    REQUIRE((*w)->Add(doc).ok());
+  }
+  REQUIRE((*w)->Commit().ok());
+  return idx;
+}
+
+}  // namespace
+
+TEST_CASE("a prefix repeated across a query is expanded once, and counted once") {
+  TempDir dir;
+  auto idx = ManyWords(dir, 3000);
+  // The same capped prefix in 50 places (not siblings, so not merged by the
+  // planner): the dictionary is read once, and the cap is reported once.
+  std::vector<Query> parts;
+  for (int i = 0; i < 50; ++i)
+    parts.push_back(Query::And({Query::Prefix(Field::kBody, "w", 100), Query::Term(Field::kBody, "common")}));
+  auto r = idx->Search(Query::Or(parts), {.limit = 5});
+  REQUIRE(r.ok());
+  CHECK(r->total == 1);  // the 100 kept (ties: lower bytes) are the words of d0
+  CHECK(r->warnings.size() == 1);
+  CHECK(r->expansions == 100);
+  // Each place still has its own iterators: 50 x (100 expansions + 1 term).
+  CHECK(r->plan_bytes >= 50 * 101 * 2000);
+  CHECK(r->plan_bytes <= 50 * 101 * 4096 + (1 << 20));
+  // Iterators of a part that matches nothing are dropped as soon as that is
+  // known, and their memory no longer counts.
+  std::vector<Query> none;
+  for (int i = 0; i < 50; ++i)
+    none.push_back(Query::And({Query::Prefix(Field::kBody, "w", 100), Query::Term(Field::kBody, "absent")}));
+  auto n = idx->Search(Query::Or(none), {.limit = 5});
+  REQUIRE(n.ok());
+  CHECK(n->total == 0);
+  CHECK(n->plan_bytes <= 2 * 101 * 4096);
+}
+
+TEST_CASE("a query's expansions and planned memory are bounded, and beyond them it is refused") {
+  TempDir dir;
+  auto idx = ManyWords(dir, 20000);
+  // One prefix of 20,000 terms (its own cap lifted): past the default limit
+  // of 16,384 expansions per query, so refused instead of run.
+  auto big = idx->Search(Query::Prefix(Field::kBody, "w", 20000), {.limit = 10});
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.status().code() == StatusCode::kInvalidArgument);
+  CHECK(big.status().message() ==
+        "the query expands to more than 16384 terms, the limit for one query (passed at 'body:w*'); make its "
+        "prefixes and fuzzy words longer or use fewer of them");
+  // Counting only (bitsets instead of iterators) is held to the same limit.
+  CHECK_FALSE(idx->Search(Query::Prefix(Field::kBody, "w", 20000), {.limit = 0}).ok());
+
+  // Within the limit it runs and says what it took.
+  auto ok = idx->Search(Query::Prefix(Field::kBody, "w1", 20000), {.limit = 10});
+  REQUIRE(ok.ok());
+  CHECK(ok->total == 100);
+  CHECK(ok->expansions == 10000);
+  CHECK(ok->plan_bytes <= kDefaultMaxQueryMemory);
+
+  // The limits are options: several prefixes add up.
+  std::vector<Query> prefixes;
+  for (const char* p : {"w000", "w001", "w002", "w003"}) prefixes.push_back(Query::Prefix(Field::kBody, p));
+  SearchOptions tight{.limit = 10};
+  tight.max_query_expansions = 350;
+  auto four = idx->Search(Query::Or(prefixes), tight);
+  REQUIRE_FALSE(four.ok());
+  CHECK(four.status().message().find("more than 350 terms") != std::string::npos);
+  CHECK(four.status().message().find("(passed at 'body:w003*')") != std::string::npos);
+  tight.max_query_expansions = 400;
+  auto fits = idx->Search(Query::Or(prefixes), tight);
+  REQUIRE(fits.ok());
+  CHECK(fits->expansions == 400);
+
+  // Memory: the iterators of a query are planned before they are made; a
+  // plan past max_query_memory is refused, naming the limit.
+  SearchOptions small{.limit = 10};
+  small.max_query_memory = 1 << 20;
+  auto mem = idx->Search(Query::Prefix(Field::kBody, "w1", 20000), small);
+  REQUIRE_FALSE(mem.ok());
+  CHECK(mem.status().code() == StatusCode::kInvalidArgument);
+  CHECK(mem.status().message().find("more than 1 MiB of memory to run, the limit for one query (passed at 'body:w1*')") !=
+        std::string::npos);
+  // Plain terms count too: 2,000 words, each its own cursor.
+  std::vector<Query> words;
+  for (int i = 0; i < 2000; ++i) {
+    char word[16];
+    std::snprintf(word, sizeof word, "w%05d", i * 7);
+    words.push_back(Query::Term(Field::kBody, word));
+  }
+  auto many = idx->Search(Query::Or(words), small);
+  REQUIRE_FALSE(many.ok());
+  // Expanding reads the dictionary: a fuzzy word its field's whole
+  // dictionary (20,000 words, "common" and the sentence mark here), a prefix
+  // the terms it starts. Read
+  // once per distinct leaf, and bounded per query.
+  SearchOptions scan{.limit = 10};
+  scan.max_query_scan = 30000;
+  Query fuzzy = Query::Fuzzy(Field::kBody, "w00000", 1);
+  auto one = idx->Search(Query::Or({fuzzy, Query::And({fuzzy, Query::Term(Field::kBody, "common")})}), scan);
+  REQUIRE(one.ok());
+  CHECK(one->scanned == 20002);
+  CHECK(one->expansions == 38);  // w00000 and the 37 words one digit away (w1xxxx, w0xxxx)
+  auto pair = idx->Search(Query::Or({fuzzy, Query::Fuzzy(Field::kBody, "w00001", 1)}), scan);
+  REQUIRE_FALSE(pair.ok());
+  CHECK(pair.status().message() ==
+        "the query reads more than 30000 dictionary entries to expand its prefixes and fuzzy words, the limit for "
+        "one query (passed at 'body:w00001~1'); use fewer fuzzy words, or longer prefixes");
+  auto prefix = idx->Search(Query::Prefix(Field::kBody, "w1"), {.limit = 10});
+  REQUIRE(prefix.ok());
+  CHECK(prefix->scanned == 10000);
+
+  // A query planned from text is refused at the word where the limit was
+  // passed, with its offset and length.
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto text = CompileQuery("common w0* title:t w1*", **analyzer);
+  REQUIRE(text.ok());
+  SearchOptions two{.limit = 10};
+  two.max_query_expansions = 1500;  // each prefix expands to 1,024 body terms
+  auto at = idx->Search(*text, two);
+  REQUIRE_FALSE(at.ok());
+  CHECK(at.status().offset() == 19);
+  CHECK(at.status().length() == 3);
+  CHECK(at.status().message().find("(passed at 'body:w1*')") != std::string::npos);
+  two.max_query_expansions = 2048;
+  CHECK(idx->Search(*text, two).ok());
+
+  auto fine = idx->Search(Query::Or(words), {.limit = 10});
+  REQUIRE(fine.ok());
+  CHECK(fine->total == 140);
+  CHECK(fine->plan_bytes > small.max_query_memory);
+  CHECK(fine->plan_bytes < 2000 * 4096);
 }

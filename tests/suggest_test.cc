@@ -100,3 +100,80 @@ TEST_CASE("a query that does not parse has no suggestion") {
 TEST_CASE("the replacement is the written form closest to what was typed") {
   CHECK(Suggest("soybeens").query == "soybeans");  // not "soybean": both have the stem, one edit is closer
 }
+
+namespace {
+
+// The corpus index, counting the dictionary look-ups and searches made through it.
+class CountingIndex : public Index {
+ public:
+  explicit CountingIndex(const Index& base) : base_(base) {}
+  Result<std::unique_ptr<Writer>> NewWriter() override { return Status::InvalidArgument("read only"); }
+  Result<SearchResults> Search(const Query& q, const SearchOptions& o) const override {
+    ++lookups;
+    return base_.Search(q, o);
+  }
+  Result<Document> GetDocument(const std::string& id) const override { return base_.GetDocument(id); }
+  Result<IndexStats> Stats() const override { return base_.Stats(); }
+  Result<Explanation> Explain(const Query& q, const std::string& id) const override { return base_.Explain(q, id); }
+  Result<std::string> GetMetadata(std::string_view key) const override { return base_.GetMetadata(key); }
+  Result<std::vector<std::pair<std::string, std::string>>> ListMetadata(std::string_view p) const override {
+    return base_.ListMetadata(p);
+  }
+  Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& q,
+                                                                   std::vector<std::string>* w) const override {
+    ++lookups;
+    return base_.Expansions(q, w);
+  }
+  Result<CheckReport> Check() const override { return base_.Check(); }
+  Status Backup(const std::string& dest) const override { return base_.Backup(dest); }
+  const std::string& dir() const override { return base_.dir(); }
+  mutable size_t lookups = 0;
+
+ private:
+  const Index& base_;
+};
+
+}  // namespace
+
+TEST_CASE("did you mean bounds its work and the suggestion's length") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  CountingIndex index(CorpusIndex());
+  // 6,000 words ORed, none in the index (about 50 KB): any suggestion would
+  // be longer than the limit, so none is made, and no look-up either.
+  std::string huge = "tarrifs";
+  for (int i = 0; i < 6000; ++i) huge += " OR zq" + std::to_string(i);
+  REQUIRE(huge.size() > kMaxSuggestionBytes);
+  auto s = SuggestCorrection(huge, index, **analyzer);
+  REQUIRE(s.ok());
+  CHECK(s->query.empty());
+  CHECK(index.lookups == 0);
+
+  // 60 different words in under 1,000 bytes: only the first
+  // kMaxSuggestWords are tried, with at most kMaxSuggestLookups look-ups.
+  std::string many = "tarrifs OR chna";
+  for (int i = 0; i < 57; ++i) many += " OR zq" + std::to_string(i);
+  many += " OR soybeens";
+  REQUIRE(many.size() <= kMaxSuggestionBytes);
+  index.lookups = 0;
+  auto m = SuggestCorrection(many, index, **analyzer);
+  REQUIRE(m.ok());
+  CHECK(index.lookups > 0);
+  CHECK(index.lookups <= kMaxSuggestLookups);
+  CHECK(m->query.rfind("tariffs OR china OR zq0 OR", 0) == 0);  // the first words are corrected
+  CHECK(m->query.size() <= kMaxSuggestionBytes);
+  CHECK(m->changes.size() == 2);
+  CHECK(m->query.find("OR soybeens") != std::string::npos);  // words past the cap are left as typed
+  CHECK(Suggest("soybeens").query == "soybeans");             // (alone, it is corrected)
+
+  // A word repeated is looked up once and corrected everywhere.
+  index.lookups = 0;
+  auto r = SuggestCorrection("chna OR chna OR chna OR chna OR chna OR chna OR chna OR chna OR chna OR chna OR chna",
+                             index, **analyzer);
+  REQUIRE(r.ok());
+  CHECK(r->query == "china OR china OR china OR china OR china OR china OR china OR china OR china OR china OR china");
+  const size_t once = index.lookups;
+  index.lookups = 0;
+  REQUIRE(SuggestCorrection("chna", index, **analyzer).ok());
+  CHECK(once == index.lookups);
+}

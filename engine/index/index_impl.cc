@@ -1156,7 +1156,10 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   Status error;
   std::vector<std::string> warnings;
   const bool scoring = options.offset + options.limit > 0 || options.collapse || has_after;
-  auto it = BuildIterator(query, **txn, dt, scoring, &error, &warnings);
+  PlanBudget budget{.max_expansions = options.max_query_expansions,
+                    .max_bytes = options.max_query_memory,
+                    .max_scanned = options.max_query_scan};
+  auto it = BuildIterator(query, **txn, dt, scoring, &error, &warnings, &budget);
   if (!it.ok()) return it.status();
 
   std::shared_ptr<const FacetTable> facet_table;
@@ -1204,6 +1207,9 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   };
   SearchResults res;
   res.generation = dt.generation;
+  res.expansions = budget.expansions;
+  res.plan_bytes = budget.bytes;
+  res.scanned = budget.scanned;
   res.warnings = std::move(warnings);
   if (env_->Replaced())
     res.warnings.push_back("the index was compacted or replaced by another process since this one opened it: these "

@@ -996,8 +996,13 @@ class PhraseIterator final : public DocIterator {
 class Builder {
  public:
   Builder(const storage::Txn& txn, const DocTable& table, bool scoring, Status* error,
-          std::vector<std::string>* warnings)
-      : txn_(txn), table_(table), scoring_(scoring), error_(error), warnings_(warnings) {}
+          std::vector<std::string>* warnings, PlanBudget* budget)
+      : txn_(txn),
+        table_(table),
+        scoring_(scoring),
+        error_(error),
+        warnings_(warnings),
+        budget_(budget ? budget : &own_budget_) {}
 
   // Expand's terms with their document frequencies, most frequent first.
   Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& q) {
@@ -1010,6 +1015,16 @@ class Builder {
   }
 
   Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
+    // A subtree that turns out to match nothing (an AND with a part of no
+    // document) has destroyed the iterators it made: their memory is free again.
+    const uint64_t held = held_;
+    auto it = BuildNode(q, depth);
+    if (it.ok() && IsEmpty(**it)) held_ = held;
+    return it;
+  }
+
+ private:
+  Result<std::unique_ptr<DocIterator>> BuildNode(const Query& q, int depth) {
     if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
     if (!scoring_ && (q.kind() == Query::Kind::kAnd || q.kind() == Query::Kind::kOr)) {
       auto e = Estimate(q, depth);
@@ -1018,7 +1033,7 @@ class Builder {
     }
     switch (q.kind()) {
       case Query::Kind::kTerm: {
-        auto t = Postings(q.field(), q.terms()[0]);
+        auto t = Postings(q.field(), q.terms()[0], q);
         if (!t.ok()) return t.status();
         if (!*t) return Empty();
         return std::unique_ptr<DocIterator>(std::move(*t));
@@ -1027,7 +1042,7 @@ class Builder {
         if (q.terms().size() == 1) return Build(Query::Term(q.field(), q.terms()[0]), depth);
         std::vector<std::unique_ptr<PostingsCursor>> terms;
         for (const std::string& term : q.terms()) {
-          auto t = Postings(q.field(), term);
+          auto t = Postings(q.field(), term, q);
           if (!t.ok()) return t.status();
           if (!*t) return Empty();
           terms.push_back(std::move(*t));
@@ -1100,7 +1115,7 @@ class Builder {
         std::vector<std::string> words = q.terms();
         words.emplace_back(format::kSentenceTerm);
         for (const std::string& term : words) {
-          auto t = Postings(q.field(), term);
+          auto t = Postings(q.field(), term, q);
           if (!t.ok()) return t.status();
           if (!*t) return Empty();
           terms.push_back(std::move(*t));
@@ -1109,7 +1124,7 @@ class Builder {
         return std::unique_ptr<DocIterator>(new PhraseIterator(std::move(terms), {}, 0, /*sentence=*/true));
       }
       case Query::Kind::kExact: {
-        auto t = Postings(q.field(), q.terms()[0]);
+        auto t = Postings(q.field(), q.terms()[0], q);
         if (!t.ok()) return t.status();
         if (!*t) return Empty();
         auto analyzer = Analyzer::Create();
@@ -1133,7 +1148,6 @@ class Builder {
     return Status::Internal("unknown query kind");
   }
 
- private:
   static constexpr int kMaxDepth = 256;
   static std::unique_ptr<DocIterator> Empty() { return std::make_unique<EmptyIterator>(); }
   static bool IsEmpty(const DocIterator& it) { return dynamic_cast<const EmptyIterator*>(&it) != nullptr; }
@@ -1143,9 +1157,14 @@ class Builder {
     format::TermInfo info;
   };
   // The terms of the field starting with the prefix (the most frequent
-  // max_expansions of them); computed once per query node.
+  // max_expansions of them); computed once per distinct leaf, so that a
+  // prefix repeated across the query reads the dictionary once and counts
+  // once against the query's expansion limit.
   Result<const std::vector<Found>*> Expand(const Query& q) {
-    auto known = expansions_.find(&q);
+    std::string key(1, static_cast<char>(q.kind()));
+    key += static_cast<char>(q.field());
+    key += std::to_string(q.max_edits()) + "/" + std::to_string(q.max_expansions()) + "/" + q.terms()[0];
+    auto known = expansions_.find(key);
     if (known != expansions_.end()) return &known->second;
     // A prefix scans its range of the dictionary; a fuzzy term the whole field,
     // keeping the terms within its edit distance.
@@ -1157,6 +1176,12 @@ class Builder {
     for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
       if (k.substr(0, start.size()) != start) break;
+      if (++budget_->scanned > budget_->max_scanned)
+        return Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
+                          " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
+                          "(passed at '" +
+                          q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
+                      q);
       if (format::IsReservedTerm(k.substr(1))) continue;  // sentence marks are no words
       if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
       Found f;
@@ -1179,7 +1204,48 @@ class Builder {
                              " most frequent were searched (type more of the word to narrow it)");
       found.resize(cap);
     }
-    return &(expansions_[&q] = std::move(found));
+    found.shrink_to_fit();  // a capped scan may have held far more
+    budget_->expansions += found.size();
+    if (budget_->expansions > budget_->max_expansions)
+      return Refuse("the query expands to more than " + std::to_string(budget_->max_expansions) +
+                        " terms, the limit for one query (passed at '" + q.ToString() +
+                        "'); make its prefixes and fuzzy words longer or use fewer of them",
+                    q);
+    uint64_t list_bytes = found.size() * sizeof(Found);
+    for (const Found& f : found) list_bytes += f.term.capacity() > 15 ? f.term.capacity() : 0;
+    kept_ += list_bytes;  // kept for the whole search, whatever becomes of q's iterators
+    if (Status c = Charge(0, q); !c.ok()) return c;
+    return &(expansions_[key] = std::move(found));
+  }
+
+  uint64_t BitsetBytes() const { return uint64_t{table_.live_bits.size()} * sizeof(uint64_t); }
+
+  // Adds `bytes` to the query's planned memory, or refuses the query (at
+  // node `where`) when that passes its limit.
+  Status Charge(uint64_t bytes, const Query& where) {
+    held_ += bytes;
+    budget_->bytes = std::max(budget_->bytes, held_ + kept_);
+    if (held_ + kept_ <= budget_->max_bytes) return Status::OK();
+    return Refuse("the query would take more than " + FormatBytes(budget_->max_bytes) +
+                      " of memory to run, the limit for one query (passed at '" + Shorten(where.ToString()) +
+                      "'); search for fewer words, prefixes or parts at once",
+                  where);
+  }
+  // kInvalidArgument, at the words of the query text `where` came from when
+  // the planner recorded them.
+  static Status Refuse(std::string message, const Query& where) {
+    if (where.source_offset() == Query::kNoSource) return Status::InvalidArgument(std::move(message));
+    return Status(StatusCode::kInvalidArgument, std::move(message), where.source_offset(), where.source_length());
+  }
+  static std::string FormatBytes(uint64_t b) {
+    if (b >= (uint64_t{1} << 20) && b % (uint64_t{1} << 20) == 0) return std::to_string(b >> 20) + " MiB";
+    if (b >= 1024 && b % 1024 == 0) return std::to_string(b >> 10) + " KiB";
+    return std::to_string(b) + " bytes";
+  }
+  // A node's text for a message: an AND or OR of thousands of parts is cut.
+  static std::string Shorten(std::string s) {
+    if (s.size() > 120) s = s.substr(0, 117) + "...";
+    return s;
   }
 
   // Whether a can be turned into b with at most k byte insertions, deletions or
@@ -1210,6 +1276,7 @@ class Builder {
     const std::vector<Found>& found = **exp;
     std::vector<std::unique_ptr<DocIterator>> ch;
     for (const Found& f : found) {
+      if (Status s = Charge(kPlanTermBytes, q); !s.ok()) return s;
       auto c = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
       if (!c.ok()) return c.status();
       ch.push_back(std::make_unique<PostingsCursor>(txn_, table_, q.field(), f.term, f.info, std::move(*c), error_));
@@ -1337,6 +1404,7 @@ class Builder {
 
   // The live documents of `q` (a subtree Estimate found bitset_ok).
   Result<std::unique_ptr<DocIterator>> MaterializedIterator(const Query& q) {
+    if (Status c = Charge(BitsetBytes(), q); !c.ok()) return c;
     std::vector<uint64_t> bits(table_.live_bits.size(), 0);
     Status s = Materialize(q, &bits);
     if (!s.ok()) return s;
@@ -1373,6 +1441,13 @@ class Builder {
         }
         return Status::OK();
       case Query::Kind::kAnd: {
+        if (Status c = Charge(2 * BitsetBytes(), q); !c.ok()) return c;
+        const uint64_t held = held_ - 2 * BitsetBytes();  // acc and tmp are freed on return
+        struct Release {
+          uint64_t* at;
+          uint64_t to;
+          ~Release() { *at = to; }
+        } release{&held_, held};
         std::vector<uint64_t> acc(bits->size(), 0), tmp(bits->size());
         bool first = true;
         for (const Query& c : q.children()) {  // positive sides first
@@ -1423,13 +1498,15 @@ class Builder {
   }
 
   // nullptr (and OK) when the term is not in the index.
-  Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term) {
+  // `where` is the query node searching it, named when a limit is passed.
+  Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term, const Query& where) {
     std::string_view v;
     Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
     if (s.IsNotFound()) return std::unique_ptr<PostingsCursor>();
     if (!s.ok()) return s;
     format::TermInfo info;
     if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    if (Status c = Charge(kPlanTermBytes, where); !c.ok()) return c;
     auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
     return std::make_unique<PostingsCursor>(txn_, table_, f, term, info, std::move(*cur), error_);
@@ -1440,16 +1517,27 @@ class Builder {
   bool scoring_;
   Status* error_;
   std::vector<std::string>* warnings_;
-  std::unordered_map<const Query*, std::vector<Found>> expansions_;
+  PlanBudget own_budget_;
+  PlanBudget* budget_;
+  uint64_t held_ = 0;  // estimated bytes of the iterators and bitsets now held
+  uint64_t kept_ = 0;  // estimated bytes of the expansion lists
+  std::unordered_map<std::string, std::vector<Found>> expansions_;
   std::unordered_map<const Query*, Estimate_> estimates_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, bool scoring, Status* error,
-                                                   std::vector<std::string>* warnings) {
-  Builder b(txn, table, scoring, error, warnings);
+// LMDB's cursor (a stack of 32 page pointers and indexes, with the wrapper
+// around it), rounded up.
+constexpr uint64_t kLmdbCursorBytes = 512;
+// A term's cursor on postings and the one on positions a phrase opens, and
+// the heap strings it keeps (field, term, block keys).
+const uint64_t kPlanTermBytes = sizeof(PostingsCursor) + 2 * kLmdbCursorBytes + 128;
+
+Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn, const DocTable& table,
+                                                   bool scoring, Status* error, std::vector<std::string>* warnings,
+                                                   PlanBudget* budget) {
+  Builder b(txn, table, scoring, error, warnings, budget);
   return b.Build(query, 0);
 }
 
@@ -1459,7 +1547,7 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& q
   if (query.kind() != Query::Kind::kPrefix && query.kind() != Query::Kind::kFuzzy)
     return Status::InvalidArgument("only prefix and fuzzy queries expand to terms");
   Status error;
-  Builder b(txn, table, false, &error, warnings);
+  Builder b(txn, table, false, &error, warnings, nullptr);
   return b.Expansions(query);
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "index/format.h"
+#include "loupe/index.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
 #include "search/doc_table.h"
@@ -65,21 +66,47 @@ struct Bm25 {
   static double Idf(uint64_t live_docs, uint64_t df);
 };
 
-// Builds the iterator tree for `query` over one read transaction. The iterators
-// borrow `txn` and `table`, which must outlive them. A storage error during
-// iteration ends the iterator; check `*error` afterwards. Notes for the user
-// (e.g. a capped prefix expansion) are appended to *warnings. Without
-// `scoring` (only matches are wanted), boolean subtrees over dense postings are
-// evaluated as bitsets when that is estimated to be cheaper than iterating.
+// What one query may take while its iterator tree is built, and what it took
+// (SearchOptions::max_query_expansions, max_query_memory, max_query_scan).
+// Expansions, and the dictionary entries read to find them, are counted once
+// per distinct prefix or fuzzy leaf (repeats share one). Memory
+// is an estimate of what the tree holds, charged before each piece is
+// allocated (kPlanTermBytes per term searched, the bitsets, the expansion
+// lists) and given back when a subtree that matches nothing is dropped, or a
+// temporary bitset freed; so a query that would pass a limit is refused
+// before it gets there.
+struct PlanBudget {
+  uint64_t max_expansions = kDefaultMaxQueryExpansions;
+  uint64_t max_bytes = kDefaultMaxQueryMemory;
+  uint64_t max_scanned = kDefaultMaxQueryScan;
+  uint64_t expansions = 0;  // expanded terms planned so far
+  uint64_t scanned = 0;     // dictionary entries read to expand them
+  uint64_t bytes = 0;       // the most estimated bytes held at once so far
+};
+
+// Estimated memory of one term's iterator: the cursor object with its two
+// decoded arrays, its LMDB cursors (postings, and positions for phrases) and
+// strings: about 2.5 KiB.
+extern const uint64_t kPlanTermBytes;
+
 // The terms a kPrefix or kFuzzy query searches (the same ones BuildIterator
 // would, after the cap), with their document frequencies, most frequent first.
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& query, const storage::Txn& txn,
                                                                  const DocTable& table,
                                                                  std::vector<std::string>* warnings);
 
-Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn,
-                                                   const DocTable& table, bool scoring, Status* error,
-                                                   std::vector<std::string>* warnings);
+// Builds the iterator tree for `query` over one read transaction. The iterators
+// borrow `txn` and `table`, which must outlive them. A storage error during
+// iteration ends the iterator; check `*error` afterwards. Notes for the user
+// (e.g. a capped prefix expansion) are appended to *warnings. Without
+// `scoring` (only matches are wanted), boolean subtrees over dense postings are
+// evaluated as bitsets when that is estimated to be cheaper than iterating.
+// The tree is planned within *budget (the defaults when null), which receives
+// what it used; a query that needs more is refused with kInvalidArgument
+// naming the limit and the leaf where it was passed.
+Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn, const DocTable& table,
+                                                   bool scoring, Status* error, std::vector<std::string>* warnings,
+                                                   PlanBudget* budget = nullptr);
 
 }  // namespace loupe
 

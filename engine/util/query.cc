@@ -123,6 +123,15 @@ Query Query::All() {
 
 Query Query::None() { return Query(); }
 
+Query Query::WithSource(size_t offset, size_t length) && {
+  if (source_offset_ == kNoSource) {
+    source_offset_ = offset;
+    source_length_ = length;
+  }
+  for (Query& c : children_) c = std::move(c).WithSource(offset, length);
+  return std::move(*this);
+}
+
 std::string Query::ToString() const {
   switch (kind_) {
     case Kind::kTerm:

@@ -1,9 +1,15 @@
 // loupe bench: times queries inside the process, for tools/bench/run.sh.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
+#include <sstream>
 #include <vector>
 
 #include "cli/common.h"
@@ -28,14 +34,65 @@ double Median(const std::vector<double>& sorted) {
   return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+// Bounds of the queries file: it is read whole before anything runs.
+constexpr uint64_t kMaxQueriesFileBytes = uint64_t{64} << 20;
+// A query and its class column; longer lines cannot hold a query.
+constexpr size_t kMaxLineBytes = kMaxQueryBytes + 1024;
+
+// Reads the queries file into *text, or prints why it cannot and returns false.
+// Only a regular file is read: a folder, a device (/dev/zero never ends) or a
+// pipe is refused before any of it is read.
+bool ReadQueries(const std::string& path, std::string* text) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    std::cerr << "loupe: bench: cannot read queries file " << path << ": " << std::strerror(errno) << "\n";
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  bool ok = false;
+  if (S_ISDIR(st.st_mode)) {
+    std::cerr << "loupe: bench: --queries " << path << " is a folder; give a file of queries, one per line\n";
+  } else if (!S_ISREG(st.st_mode)) {
+    std::cerr << "loupe: bench: --queries " << path
+              << " is not a regular file (a device, pipe or socket); give a file of queries, one per line\n";
+  } else if (static_cast<uint64_t>(st.st_size) > kMaxQueriesFileBytes) {
+    std::cerr << "loupe: bench: queries file " << path << " is " << st.st_size << " bytes; the limit is "
+              << kMaxQueriesFileBytes << " (64 MiB)\n";
+  } else {
+    // Read at most one byte past the limit, in case the file grew since fstat.
+    text->clear();
+    char buf[1 << 16];
+    ok = true;
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        std::cerr << "loupe: bench: cannot read queries file " << path << ": " << std::strerror(errno) << "\n";
+        ok = false;
+        break;
+      }
+      if (n == 0) break;
+      text->append(buf, static_cast<size_t>(n));
+      if (text->size() > kMaxQueriesFileBytes) {
+        std::cerr << "loupe: bench: queries file " << path << " grew past the limit of " << kMaxQueriesFileBytes
+                  << " bytes (64 MiB) while it was read\n";
+        ok = false;
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
 }  // namespace
 
 int RunBench(const BenchArgs& a) {
-  std::ifstream in(a.queries);
-  if (!in) {
-    std::cerr << "loupe: bench: cannot read queries file " << a.queries << "\n";
-    return kExitUsage;
-  }
+  std::string file;
+  if (!ReadQueries(a.queries, &file)) return kExitUsage;
+  std::istringstream in(std::move(file));
   auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto analyzer = Analyzer::Create();
@@ -53,6 +110,14 @@ int RunBench(const BenchArgs& a) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;
+    if (line.size() > kMaxLineBytes) {
+      std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": the line is " << line.size()
+                << " bytes; the limit is " << kMaxLineBytes << " (a query is at most " << kMaxQueryBytes
+                << " bytes, and its class column)\n";
+      std::cout << "(line " << line_no << ": " << line.size() << " bytes)\tNA\tNA\tNA\n";
+      ++bad;
+      continue;
+    }
     // "class<TAB>query", or just "query".
     size_t tab = line.find('\t');
     std::string text = tab == std::string::npos ? line : line.substr(tab + 1);
@@ -65,13 +130,26 @@ int RunBench(const BenchArgs& a) {
     }
     samples.clear();
     uint64_t count = 0;
+    Status refused;
     for (int r = 0; r < a.repeat; ++r) {
       auto start = std::chrono::steady_clock::now();
       auto res = (*index)->Search(*q, opts);
       auto end = std::chrono::steady_clock::now();
+      // A query past a per-query limit (expansions, memory) is the line's
+      // fault, like one that does not compile; anything else stops the run.
+      if (!res.ok() && res.status().code() == StatusCode::kInvalidArgument) {
+        refused = res.status();
+        break;
+      }
       if (!res.ok()) return Fail("search failed on line " + std::to_string(line_no), res.status());
       count = res->total;
       samples.push_back(std::chrono::duration<double, std::micro>(end - start).count());
+    }
+    if (!refused.ok()) {
+      std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": " << refused.message() << "\n";
+      std::cout << text << "\tNA\tNA\tNA\n";
+      ++bad;
+      continue;
     }
     std::sort(samples.begin(), samples.end());
     char times[64];  // microseconds, to a tenth

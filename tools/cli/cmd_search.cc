@@ -165,6 +165,10 @@ int RunSearch(const SearchArgs& a) {
   options.facet_name = ActorNames(p.gazetteer.get());
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) {
+    if (res.status().offset() != Status::kNoOffset) {  // refused at a limit, at these words
+      PrintQueryError(p.reading, res.status());
+      return ExitCodeFor(res.status());
+    }
     if (res.status().code() == StatusCode::kInvalidArgument && !a.after.empty())
       return Fail("search: --after", res.status());
     return Fail("search failed", res.status());

@@ -110,6 +110,12 @@ struct FacetResult {
   bool gaps_left_out = false;
 };
 
+// Default limits of SearchOptions::max_query_expansions, max_query_memory
+// and max_query_scan.
+inline constexpr uint64_t kDefaultMaxQueryExpansions = 16384;
+inline constexpr uint64_t kDefaultMaxQueryMemory = uint64_t{256} << 20;  // 256 MiB
+inline constexpr uint64_t kDefaultMaxQueryScan = uint64_t{32} << 20;     // 33,554,432 entries
+
 struct SearchOptions {
   size_t limit = 10;   // hits to return
   size_t offset = 0;   // hits to skip (paging)
@@ -149,6 +155,29 @@ struct SearchOptions {
   // earliest copy's); Hit::copies counts the others. `total` then counts the groups.
   // Costs a pass over every match, plus reading the bodies of candidate pairs.
   bool collapse = false;
+  // Bounds on the work one query may plan, so that a long or hostile query is
+  // refused instead of taking the machine's memory or time. A search whose
+  // plan would pass any of them is refused with kInvalidArgument, before it
+  // allocates or reads more, naming the limit and the part of the query where
+  // it was passed (with its place in the query text, Status::offset(), when
+  // the query was planned from text).
+  //  - max_query_expansions: the terms all of the query's prefix and fuzzy
+  //    leaves expand to, together (after each leaf's own cap). Leaves that
+  //    are the same (the same field, word and kind) are expanded once and
+  //    counted once.
+  //  - max_query_memory: the memory the query's iterators are estimated to
+  //    take at once, in bytes: about 2.5 KiB for each term, phrase word and
+  //    expansion searched (a repeat in another place counts again; the parts
+  //    of a subtree that turns out to match nothing count only until then),
+  //    plus the bitsets and expansion lists.
+  //  - max_query_scan: the term dictionary entries read to find those
+  //    expansions, together (a prefix reads the terms that start with it, a
+  //    fuzzy word its field's whole dictionary); this bounds the time spent
+  //    expanding (the default, 33,554,432 entries, took about 2 s where
+  //    it was measured: 300 fuzzy words on a dictionary of 235,000 terms).
+  uint64_t max_query_expansions = kDefaultMaxQueryExpansions;
+  uint64_t max_query_memory = kDefaultMaxQueryMemory;
+  uint64_t max_query_scan = kDefaultMaxQueryScan;
 };
 
 struct Hit {
@@ -171,6 +200,12 @@ struct SearchResults {
   // is the last (or empty).
   std::string next_cursor;
   uint64_t generation = 0;   // the commit searched (IndexStats::generation)
+  // What the query's plan took, against SearchOptions::max_query_expansions,
+  // max_query_memory and max_query_scan: distinct expanded terms, the most
+  // estimated bytes its iterators held at once, and dictionary entries read.
+  uint64_t expansions = 0;
+  uint64_t plan_bytes = 0;
+  uint64_t scanned = 0;
 };
 
 // Why a document scores what it does for a query: one node per query node,

@@ -24,6 +24,7 @@
 #ifndef LOUPE_QUERY_H_
 #define LOUPE_QUERY_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -98,6 +99,18 @@ class Query {
   Days lo() const { return lo_; }
   Days hi() const { return hi_; }
 
+  // Where in a query text this node came from, for messages about it: the
+  // planner sets it on the leaves it makes from a word or phrase, so that a
+  // search refused at a leaf (a limit of SearchOptions passed) can point at
+  // the word. kNoSource when unknown (queries built by hand). Not part of the
+  // query's meaning: ToString() and matching ignore it.
+  static constexpr size_t kNoSource = static_cast<size_t>(-1);
+  size_t source_offset() const { return source_offset_; }
+  size_t source_length() const { return source_length_; }
+  // This query with the source span set on it and on every node under it that
+  // has none yet.
+  Query WithSource(size_t offset, size_t length) &&;
+
   // Canonical form used by tests and explain, e.g.
   // (AND actor:bessent topic:tariff date:[..2025-09-16]).
   std::string ToString() const;
@@ -114,6 +127,8 @@ class Query {
   uint32_t slop_ = 0;
   uint32_t max_edits_ = 0;
   bool match_case_ = false;
+  size_t source_offset_ = kNoSource;
+  size_t source_length_ = 0;
 };
 
 // Smallest and largest representable dates, used for open ranges.

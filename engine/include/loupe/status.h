@@ -63,6 +63,9 @@ class [[nodiscard]] Status {
   // Human-readable explanation; empty when ok().
   const std::string& message() const { return message_; }
   // For kQuerySyntax: byte offset and length of the fault in the query text.
+  // For kInvalidArgument from a search refused at a limit (SearchOptions::
+  // max_query_expansions, max_query_memory, max_query_scan): the words of
+  // the query text where it was passed, when the query was planned from text.
   // kNoOffset when the status carries no position.
   size_t offset() const { return offset_; }
   size_t length() const { return length_; }

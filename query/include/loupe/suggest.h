@@ -15,6 +15,14 @@
 // as a word an article holds with that stem ("tarrifs" -> "tariffs", not
 // "tariff"); capitalization of the word's first letter is kept.
 //
+// The work is bounded, so that a long query (thousands of words ORed) costs
+// little: a query longer than kMaxSuggestionBytes gets no suggestion (it
+// would be longer than that too); a word repeated is looked up once; at most
+// the first kMaxSuggestWords different words are tried, with at most
+// kMaxSuggestLookups look-ups in the index in all (each word takes two per
+// field it searches, and one more when it is replaced in a stemmed field),
+// and the words after are left as typed.
+//
 // Thread-safety: reentrant; the Index may be shared between threads, the
 // Analyzer and the Gazetteer (a Tagger) may not (one per thread).
 #ifndef LOUPE_SUGGEST_H_
@@ -35,6 +43,10 @@ namespace loupe {
 // reach is held by kRareWordRatio times as many.
 inline constexpr uint64_t kRareWordDocs = 2;
 inline constexpr uint64_t kRareWordRatio = 20;
+// Bounds of one SuggestCorrection (see above).
+inline constexpr size_t kMaxSuggestionBytes = 1000;
+inline constexpr size_t kMaxSuggestWords = 10;
+inline constexpr size_t kMaxSuggestLookups = 64;
 
 struct Suggestion {
   std::string query;                 // the corrected query; empty when nothing was corrected
