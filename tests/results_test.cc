@@ -491,6 +491,8 @@ TEST_CASE("a cursor is refused when changed by hand or passed with another query
   REQUIRE_FALSE(other.ok());
   CHECK(other.status().code() == StatusCode::kInvalidArgument);
   CHECK(other.status().message().find("another query") != std::string::npos);
+}
+
 namespace {
 
 // An index whose bodies hold `words` distinct words starting with "w"
