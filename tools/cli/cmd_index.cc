@@ -291,6 +291,22 @@ class Progress {
 
 int RunIndex(const IndexArgs& a) {
   auto start = std::chrono::steady_clock::now();
+  // The first SIGINT or SIGTERM stops the run after the file being added (or,
+  // before the first file, at once), from the start of the run.
+  g_interrupted = 0;
+  struct sigaction on_signal {}, old_int{}, old_term{};
+  on_signal.sa_handler = OnInterrupt;
+  on_signal.sa_flags = SA_RESETHAND;
+  sigemptyset(&on_signal.sa_mask);
+  ::sigaction(SIGINT, &on_signal, &old_int);
+  ::sigaction(SIGTERM, &on_signal, &old_term);
+  struct RestoreSignals {
+    struct sigaction &i, &t;
+    ~RestoreSignals() {
+      ::sigaction(SIGINT, &i, nullptr);
+      ::sigaction(SIGTERM, &t, nullptr);
+    }
+  } restore_signals{old_int, old_term};
   const bool json = a.format == "json";
   ingest::WalkResult walk = ingest::Walk(a.paths, {.follow_symlinks = a.follow, .max_size = a.max_size});
   for (const auto& e : walk.errors) std::cerr << "loupe: index: " << TerminalSafe(e) << "\n";
@@ -462,21 +478,6 @@ int RunIndex(const IndexArgs& a) {
     if (!s.ok()) return Fail("index failed", s);
   }
 
-  // The first SIGINT or SIGTERM stops the run after the file being added.
-  g_interrupted = 0;
-  struct sigaction on_signal {}, old_int{}, old_term{};
-  on_signal.sa_handler = OnInterrupt;
-  on_signal.sa_flags = SA_RESETHAND;
-  sigemptyset(&on_signal.sa_mask);
-  ::sigaction(SIGINT, &on_signal, &old_int);
-  ::sigaction(SIGTERM, &on_signal, &old_term);
-  struct RestoreSignals {
-    struct sigaction &i, &t;
-    ~RestoreSignals() {
-      ::sigaction(SIGINT, &i, nullptr);
-      ::sigaction(SIGTERM, &t, nullptr);
-    }
-  } restore_signals{old_int, old_term};
 
   size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0, commits = 0;
   size_t committed_articles = 0;
