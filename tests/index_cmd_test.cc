@@ -479,3 +479,26 @@ TEST_CASE("max-size holds while a file is read") {
   CHECK(r.err.find("grew over --max-size") != std::string::npos);
   CHECK(Documents(db) == 1);
 }
+
+TEST_CASE("an article id given by two files is never replaced silently, nor deleted with the other file") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("feeds");
+  Write(dir + "/a.jsonl", R"({"id": "x1", "title": "From A", "body": "The first feed's story."})" "\n"
+                          R"({"id": "a2", "title": "Only A", "body": "Another story."})" "\n");
+  Write(dir + "/b.jsonl", R"({"id": "x1", "title": "From B", "body": "The second feed's story."})" "\n");
+  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("article id 'x1' is also given by 'a.jsonl'") != std::string::npos);
+  auto docs = Contents(db);
+  REQUIRE(docs.size() == 2);
+  CHECK(docs["x1"].find("From B") == 0);
+  // The file that lost the id is deleted: the other file's article stays, as
+  // a clean build of the tree gives.
+  fs::remove(dir + "/a.jsonl");
+  r = Loupe("index --db " + db + " " + dir, tmp);
+  REQUIRE(r.code == 0);
+  docs = Contents(db);
+  CHECK(docs.size() == 1);
+  CHECK(docs["x1"].find("From B") == 0);
+}

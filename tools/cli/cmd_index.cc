@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "cli/common.h"
 #include "loupe/ingest/formats.h"
@@ -619,6 +620,32 @@ int RunIndex(const IndexArgs& a) {
     if (s.ok()) ++commits, committed_articles = articles;
     return s;
   };
+  // Article ids that files choose themselves (JSON lines' "id") can repeat
+  // across files: the article added last replaces the other, with a warning,
+  // and leaves the other file's record, so that a later change to that file
+  // never deletes it. Built on the first such article.
+  std::unordered_map<std::string, std::string> article_owner;  // article id -> file id
+  std::map<std::string, Source> run_records;  // this run's records of files with such articles
+  bool owners_built = false;
+  auto take_article = [&](const std::string& doc_id, const std::string& file_id, const std::string& path) -> Status {
+    if (!owners_built) {
+      owners_built = true;
+      for (const auto& [fid, src] : known)
+        for (const std::string& d : src.docs)
+          if (d != fid) article_owner.emplace(d, fid);
+    }
+    auto [it, fresh] = article_owner.try_emplace(doc_id, file_id);
+    if (fresh || it->second == file_id) return Status::OK();
+    const std::string other = it->second;
+    it->second = file_id;
+    Source* rec = nullptr;
+    if (auto r = run_records.find(other); r != run_records.end()) rec = &r->second;
+    else if (auto k = known.find(other); k != known.end()) rec = &k->second;
+    warn(path, "article id '" + doc_id + "' is also given by '" + other + "'; the article of this file replaces it");
+    if (!rec) return Status::OK();
+    rec->docs.erase(std::remove(rec->docs.begin(), rec->docs.end(), doc_id), rec->docs.end());
+    return (*writer)->SetMetadata(SourceKey(other), EncodeSource(*rec, other));
+  };
   const char* kKept = "the index keeps its last commit";
   size_t reached = 0;  // files of `todo` taken from the workers
   for (size_t k = 0; k < todo.size() && !g_interrupted; ++k) {
@@ -656,6 +683,9 @@ int RunIndex(const IndexArgs& a) {
           continue;
         }
         if (!s.ok()) return s;
+        if (doc.id != f.id) {
+          if (Status t = take_article(doc.id, f.id, f.path); !t.ok()) return t;
+        }
         now.insert(doc.id);
         src.docs.push_back(doc.id);
         ++articles;
@@ -669,7 +699,9 @@ int RunIndex(const IndexArgs& a) {
           }
       }
       ++(old == known.end() ? added : updated);
-      return (*writer)->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+      Status put = (*writer)->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+      if (owners_built && !(src.docs.size() == 1 && src.docs[0] == f.id)) run_records[f.id] = std::move(src);
+      return put;
     }();
     {
       std::lock_guard<std::mutex> l(mu);
