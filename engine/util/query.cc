@@ -133,58 +133,94 @@ Query Query::WithSource(size_t offset, size_t length) && {
 }
 
 std::string Query::ToString() const {
+  std::string s;
+  AppendTo(&s);
+  return s;
+}
+
+void Query::AppendTo(std::string* out) const {
+  auto field_term = [&](const std::string& term) {
+    out->append(FieldName(field_));
+    out->push_back(':');
+    out->append(term);
+  };
   switch (kind_) {
     case Kind::kTerm:
-      return std::string(FieldName(field_)) + ":" + terms_[0];
-    case Kind::kPhrase: {
-      std::string s = std::string(FieldName(field_)) + ":\"";
+      field_term(terms_[0]);
+      return;
+    case Kind::kPhrase:
+      out->append(FieldName(field_));
+      out->append(":\"");
       for (size_t i = 0; i < terms_.size(); ++i) {
-        if (i) s += ' ';
-        s += terms_[i];
+        if (i) out->push_back(' ');
+        out->append(terms_[i]);
       }
-      s += "\"";
-      if (slop_) s += "~" + std::to_string(slop_);
-      return s;
-    }
+      out->push_back('"');
+      if (slop_) out->append("~" + std::to_string(slop_));
+      return;
     case Kind::kAnd:
-    case Kind::kOr: {
-      std::string s = kind_ == Kind::kAnd ? "(AND" : "(OR";
-      for (const Query& c : children_) s += " " + c.ToString();
-      return s + ")";
-    }
+    case Kind::kOr:
+      out->append(kind_ == Kind::kAnd ? "(AND" : "(OR");
+      for (const Query& c : children_) {
+        out->push_back(' ');
+        c.AppendTo(out);
+      }
+      out->push_back(')');
+      return;
     case Kind::kNot:
-      return "(NOT " + children_[0].ToString() + ")";
+      out->append("(NOT ");
+      children_[0].AppendTo(out);
+      out->push_back(')');
+      return;
     case Kind::kExact:
-      return std::string(FieldName(field_)) + ":=" + terms_[1];  // a folded form matches any case
-    case Kind::kSentence: {
-      std::string s = "(NEAR/s";
-      for (const std::string& t : terms_) s += " " + std::string(FieldName(field_)) + ":" + t;
-      return s + ")";
-    }
+      field_term("=" + terms_[1]);  // a folded form matches any case
+      return;
+    case Kind::kSentence:
+      out->append("(NEAR/s");
+      for (const std::string& t : terms_) {
+        out->push_back(' ');
+        field_term(t);
+      }
+      out->push_back(')');
+      return;
     case Kind::kAndMaybe:
-      return "(AND_MAYBE " + children_[0].ToString() + " " + children_[1].ToString() + ")";
-    case Kind::kDateRange: {
-      std::string s = "date:[";
-      if (lo_ > kMinDays) s += FormatIsoDate(lo_);
-      s += "..";
-      if (hi_ < kMaxDays) s += FormatIsoDate(hi_);
-      return s + "]";
-    }
+      out->append("(AND_MAYBE ");
+      children_[0].AppendTo(out);
+      out->push_back(' ');
+      children_[1].AppendTo(out);
+      out->push_back(')');
+      return;
+    case Kind::kDateRange:
+      out->append("date:[");
+      if (lo_ > kMinDays) out->append(FormatIsoDate(lo_));
+      out->append("..");
+      if (hi_ < kMaxDays) out->append(FormatIsoDate(hi_));
+      out->push_back(']');
+      return;
     case Kind::kBoost: {
       char f[32];
       std::snprintf(f, sizeof f, "%g", boost_);
-      return children_[0].ToString() + "^" + f;
+      children_[0].AppendTo(out);
+      out->push_back('^');
+      out->append(f);
+      return;
     }
     case Kind::kFuzzy:
-      return std::string(FieldName(field_)) + ":" + terms_[0] + "~" + std::to_string(max_edits_);
+      field_term(terms_[0]);
+      out->append("~" + std::to_string(max_edits_));
+      return;
     case Kind::kPrefix:
-      return std::string(FieldName(field_)) + ":" + terms_[0] + "*";
+      field_term(terms_[0]);
+      out->push_back('*');
+      return;
     case Kind::kAll:
-      return "*";
+      out->push_back('*');
+      return;
     case Kind::kNone:
-      return "(NONE)";
+      out->append("(NONE)");
+      return;
   }
-  return "?";
+  out->push_back('?');
 }
 
 }  // namespace loupe

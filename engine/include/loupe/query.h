@@ -116,6 +116,8 @@ class Query {
   std::string ToString() const;
 
  private:
+  // Appends ToString()'s text to *out (one buffer for the whole tree).
+  void AppendTo(std::string* out) const;
   Kind kind_ = Kind::kNone;
   Field field_ = Field::kBody;
   std::vector<std::string> terms_;
