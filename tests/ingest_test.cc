@@ -90,3 +90,48 @@ TEST_CASE("the walk lists .txt files, relative ids, skipping hidden ones") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("no such file or directory") != std::string::npos);
 }
+
+// The layouts of saved articles: a header block may follow the title after
+// blank lines (golden cases: the input, then what is read).
+TEST_CASE("article layouts: headers after the title, with or without blank lines") {
+  struct Golden {
+    const char* text;
+    const char* title;
+    const char* author;
+    const char* date;  // "" for undated
+    const char* body;
+    size_t warnings;
+  };
+  const Golden cases[] = {
+      {"Title only\n", "Title only", "", "", "", 0},
+      {"T\nAuthor: Jane Doe\nDate: 2025-09-15\n\nBody.\n", "T", "Jane Doe", "2025-09-15", "Body.", 0},
+      {"U.S. and China Hold Trade Talks in Madrid\n\nAuthor: Shanghai BenCham\n\nThe United States and China "
+       "wrapped up talks.\n",
+       "U.S. and China Hold Trade Talks in Madrid", "Shanghai BenCham", "", "The United States and China wrapped up talks.",
+       0},
+      {"T\n\n\nAuthor: A B\nPublished: 2025-09-14\nSource: Wire\n\nBody.\n", "T", "A B", "2025-09-14", "Body.", 0},
+      {"T\n\nBy Jane Doe\n\nBody.\n", "T", "Jane Doe", "", "Body.", 0},
+      {"T\n\nBy: Jane Doe\nDate: 2025-09-15\n\nBody.\n", "T", "Jane Doe", "2025-09-15", "Body.", 0},
+      {"\xEF\xBB\xBFT\r\n\r\nAuthor: Kim Lee\r\nDate: 2025-09-15\r\n\r\nBody.\r\n", "T", "Kim Lee", "2025-09-15",
+       "Body.", 0},
+      // A first paragraph that merely contains a colon is body.
+      {"T\n\nThe outcome: a truce of 90 days.\n\nMore.\n", "T", "", "", "The outcome: a truce of 90 days.\n\nMore.", 0},
+      // "By" starting a sentence is no byline.
+      {"T\n\nBy Monday the talks had ended.\n", "T", "", "", "By Monday the talks had ended.", 0},
+      // Header-like lines after the body has begun stay body, with a warning.
+      {"T\n\nThe talks ended.\n\nAuthor: Jane Doe\nDate: 2025-09-15\n\nMore.\n", "T", "", "",
+       "The talks ended.\n\nAuthor: Jane Doe\nDate: 2025-09-15\n\nMore.", 1},
+      {"T\nAuthor: A\n\nDate: 2025-09-15\n\nBody.\n", "T", "A", "", "Date: 2025-09-15\n\nBody.", 1},
+  };
+  for (const Golden& g : cases) {
+    INFO(g.text);
+    std::vector<std::string> w;
+    Document d = ParseArticle(g.text, "a.txt", "a.txt", &w);
+    CHECK(d.title == g.title);
+    CHECK(d.author == g.author);
+    CHECK((d.date ? loupe::FormatIsoDate(*d.date) : std::string()) == g.date);
+    CHECK(d.body == g.body);
+    CHECK(w.size() == g.warnings);
+    if (g.warnings) CHECK(w[0].find("looks like a header block but follows") != std::string::npos);
+  }
+}

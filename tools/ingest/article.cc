@@ -49,6 +49,37 @@ std::vector<std::string> SplitList(std::string_view v) {
   return out;
 }
 
+// The headers a header block must name one of to be read after a blank line.
+bool IsKnownHeader(const std::string& key) {
+  static const char* const kKnown[] = {"author", "by",     "date",     "published", "actors", "actor",
+                                       "topics", "topic",  "source",   "language",  "url"};
+  for (const char* k : kKnown)
+    if (key == k) return true;
+  return false;
+}
+
+// "By Jane Doe" (or "By: Jane Doe", read by SplitHeader): a name of capitalized
+// words (and particles such as "de" or "van"), no sentence.
+bool Byline(std::string_view line, std::string_view* name) {
+  line = Trim(line);
+  if (line.size() < 4 || line.size() > 80 || line.substr(0, 3) != "By " || line.back() == '.') return false;
+  std::string_view rest = Trim(line.substr(3));
+  if (rest.empty()) return false;
+  static const char* const kParticles[] = {"and", "de", "van", "von", "der", "da", "del", "la", "le", "bin", "al"};
+  for (std::string_view v = rest; !v.empty();) {
+    size_t sp = v.find(' ');
+    std::string_view word = v.substr(0, sp);
+    v.remove_prefix(sp == std::string_view::npos ? v.size() : sp + 1);
+    if (word.empty()) continue;
+    unsigned char c = static_cast<unsigned char>(word[0]);
+    bool particle = false;
+    for (const char* p : kParticles) particle |= word == p;
+    if (!(particle || (c >= 'A' && c <= 'Z') || c >= 0x80)) return false;
+  }
+  *name = rest;
+  return true;
+}
+
 }  // namespace
 
 Document ParseArticle(std::string_view text, const std::string& id, const std::string& path,
@@ -71,22 +102,15 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
   while (i < lines.size() && Trim(lines[i]).empty()) ++i;
   if (i < lines.size()) d.title = std::string(Trim(lines[i++]));
 
-  // Header lines follow the title until a blank line or a line that is not a header.
-  for (; i < lines.size(); ++i) {
-    std::string_view key, value;
-    if (Trim(lines[i]).empty()) {
-      ++i;
-      break;
-    }
-    if (!SplitHeader(lines[i], &key, &value)) break;
+  auto apply = [&](size_t line, std::string_view key, std::string_view value) {
     std::string k = Lower(key);
-    if (k == "author") {
+    if (k == "author" || k == "by") {
       d.author = std::string(value);
-    } else if (k == "date") {
+    } else if (k == "date" || k == "published") {
       if (auto day = ParseHeaderDate(value)) {
         d.date = *day;
       } else {
-        warnings->push_back("line " + std::to_string(i + 1) + ": unparseable date '" + std::string(value) +
+        warnings->push_back("line " + std::to_string(line + 1) + ": unparseable date '" + std::string(value) +
                             "' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or September 15, 2025); "
                             "the article is left undated");
       }
@@ -98,6 +122,73 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
       d.language = std::string(value);
     } else {
       d.extra.emplace_back(std::string(key), std::string(value));
+    }
+  };
+  // The paragraph starting at `from` (to the next blank line), when each of its
+  // lines is a header or a byline and one names a known header; its end in *end.
+  auto header_block = [&](size_t from, size_t* end) {
+    bool known = false;
+    size_t k = from;
+    for (; k < lines.size() && !Trim(lines[k]).empty(); ++k) {
+      std::string_view key, value;
+      if (Byline(lines[k], &value)) known = true;
+      else if (SplitHeader(lines[k], &key, &value)) known |= IsKnownHeader(Lower(key));
+      else return false;
+    }
+    *end = k;
+    return known && k > from;
+  };
+  auto read_block = [&](size_t from, size_t end) {
+    for (size_t k = from; k < end; ++k) {
+      std::string_view key, value;
+      if (Byline(lines[k], &value)) apply(k, "author", value);
+      else if (SplitHeader(lines[k], &key, &value)) apply(k, key, value);
+    }
+  };
+
+  // Header lines follow the title until a blank line or a line that is not a
+  // header; or, after one or more blank lines, a paragraph of headers (with at
+  // least one known header, or a byline) is the header block.
+  size_t headers_from = i, headers_end = i;
+  if (i < lines.size() && !Trim(lines[i]).empty()) {
+    for (; i < lines.size(); ++i) {
+      std::string_view key, value;
+      if (Trim(lines[i]).empty()) break;
+      if (Byline(lines[i], &value)) apply(i, "author", value);
+      else if (SplitHeader(lines[i], &key, &value)) apply(i, key, value);
+      else break;
+    }
+    headers_end = i;
+  } else {
+    size_t k = i;
+    while (k < lines.size() && Trim(lines[k]).empty()) ++k;
+    size_t end;
+    if (k < lines.size() && header_block(k, &end)) {
+      read_block(k, end);
+      headers_from = k, headers_end = i = end;
+    }
+  }
+  while (i < lines.size() && Trim(lines[i]).empty()) ++i;
+  // What still looks like a header block is body: say so, so that nothing is
+  // silently misread.
+  if (size_t end; i < lines.size() && header_block(i, &end)) {
+    std::string follows = headers_end > headers_from
+                              ? "the header lines " + std::to_string(headers_from + 1) + "-" + std::to_string(headers_end)
+                              : std::string("the title");
+    for (size_t k = headers_end; k < i; ++k)
+      if (!Trim(lines[k]).empty()) follows = "the body's first paragraph";
+    warnings->push_back("line " + std::to_string(i + 1) + ": looks like a header block but follows " + follows +
+                        " and a paragraph break; not read as headers (put headers right after the title, or " +
+                        "after the title and one blank line)");
+  }
+  // A paragraph of header lines after the body began: the same warning.
+  for (size_t k = i; k < lines.size(); ++k) {
+    if (!Trim(lines[k]).empty() || k + 1 >= lines.size() || Trim(lines[k + 1]).empty()) continue;
+    size_t end;
+    if (header_block(k + 1, &end) && k + 1 > i) {
+      warnings->push_back("line " + std::to_string(k + 2) +
+                          ": looks like a header block but follows the body's first paragraph; not read as headers");
+      break;
     }
   }
   std::string body;
