@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <condition_variable>
-#include <atomic>
 #include <mutex>
 #include <queue>
 #include <random>
@@ -21,8 +21,8 @@
 
 #include "index/check.h"
 #include "index/doc_store.h"
-#include "index/format.h"
 #include "index/fingerprint.h"
+#include "index/format.h"
 #include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
@@ -73,7 +73,11 @@ class WriterImpl final : public Writer {
  public:
   WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, bool committed, size_t memory,
              std::unique_ptr<Analyzer> analyzer, std::vector<std::unique_ptr<Analyzer>> workers)
-      : index_(index), lock_fd_(lock_fd), base_doc_(next_doc), next_doc_(next_doc), memory_(memory),
+      : index_(index),
+        lock_fd_(lock_fd),
+        base_doc_(next_doc),
+        next_doc_(next_doc),
+        memory_(memory),
         analyzer_(std::move(analyzer)),
         slots_(kRing) {
     committed_ = committed;
@@ -218,14 +222,17 @@ class WriterImpl final : public Writer {
   size_t ring_bytes_ = 0;  // Slot::bytes of the slots in flight
   bool stop_ = false;
   std::mutex mu_;
-  std::condition_variable cv_;       // slot state changes, new work, stop
+  std::condition_variable cv_;  // slot state changes, new work, stop
   std::vector<std::thread> threads_;
 };
 
 class IndexImpl final : public Index {
  public:
   IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options, uint64_t index_id)
-      : dir_(std::move(dir)), env_(std::move(env)), index_id_(index_id), read_only_(options.read_only),
+      : dir_(std::move(dir)),
+        env_(std::move(env)),
+        index_id_(index_id),
+        read_only_(options.read_only),
         writer_threads_(options.writer_threads),
         writer_memory_(options.writer_memory_bytes ? options.writer_memory_bytes : kSpillBytes) {}
 
@@ -271,8 +278,8 @@ class IndexImpl final : public Index {
       return out;
     });
   }
-  Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(
-      const Query& query, std::vector<std::string>* warnings) const override {
+  Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& query,
+                                                                   std::vector<std::string>* warnings) const override {
     return Guard([&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
       auto txn = Txn::Begin(env_.get(), false);
       if (!txn.ok()) return txn.status();
@@ -289,17 +296,18 @@ class IndexImpl final : public Index {
       std::error_code c1, c2, ec;
       const std::string real_dest = fs::weakly_canonical(fs::absolute(dest, c1), c1).string();
       const std::string real_dir = fs::canonical(dir_, c2).string();
-      if (!c1 && !c2 && (real_dest == real_dir || real_dest.rfind(real_dir + "/", 0) == 0 ||
-                         real_dest == real_dir + ".compacting"))
+      if (!c1 && !c2 &&
+          (real_dest == real_dir || real_dest.rfind(real_dir + "/", 0) == 0 || real_dest == real_dir + ".compacting"))
         return Status::InvalidArgument("cannot back up into " + dest +
                                        ": it is the index folder, inside it, or its compaction folder, which "
-                                       "compaction replaces; choose a folder outside " + dir_);
+                                       "compaction replaces; choose a folder outside " +
+                                       dir_);
       if (fs::exists(dest + "/data.mdb", ec))
         return Status::InvalidArgument(dest + " already holds an index; back up into a new or empty folder");
       fs::create_directories(dest, ec);
       if (ec || !fs::is_directory(dest))
-        return Status::InvalidArgument("cannot use " + dest + " as the backup folder: " +
-                                       (ec ? ec.message() : std::string("not a directory")));
+        return Status::InvalidArgument(
+            "cannot use " + dest + " as the backup folder: " + (ec ? ec.message() : std::string("not a directory")));
       return env_->CopyTo(dest);
     });
   }
@@ -332,8 +340,7 @@ class IndexImpl final : public Index {
 
 // --- Writer -------------------------------------------------------------------
 
-void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens,
-                        const std::vector<uint64_t>& hashes) {
+void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes) {
   // Tokens come in position order, and a document is inverted whole before the
   // next, so each term's postings and positions are appended already sorted.
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -428,7 +435,6 @@ void WriterImpl::Work(Analyzer& analyzer) {
   }
 }
 
-
 // Adds the sentence marks of a title or body (format::kSentenceTerm) to its
 // tokens: one at the position of each sentence's first token.
 void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens) {
@@ -445,7 +451,6 @@ void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::v
     tokens->push_back(Token{std::string(format::kSentenceTerm), position, begin, begin});
   }
 }
-
 
 void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   const Document& doc = slot->input;
@@ -577,8 +582,8 @@ void WriterImpl::Retire(const Document& doc, RetiredMap* out) {
 }
 
 void WriterImpl::SupersedePending(uint32_t doc) {
-  auto it = std::lower_bound(docs_.begin(), docs_.end(), doc,
-                             [](const PendingDoc& p, uint32_t d) { return p.doc < d; });
+  auto it =
+      std::lower_bound(docs_.begin(), docs_.end(), doc, [](const PendingDoc& p, uint32_t d) { return p.doc < d; });
   if (it == docs_.end() || it->doc != doc) return;
   Document old;
   if (!it->stored.empty()) {
@@ -739,7 +744,8 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
     size_t npos = 0;
     for (size_t k = i; k < i + n; ++k) {
       npos += tfs[k];
-      uint32_t len = docs[k] < base_doc_ ? old_min_length : docs_[docs[k] - base_doc_].values.lengths[static_cast<int>(f)];
+      uint32_t len =
+          docs[k] < base_doc_ ? old_min_length : docs_[docs[k] - base_doc_].values.lengths[static_cast<int>(f)];
       min_length = std::min(min_length, len);
     }
     format::EncodePostingsBlock(docs + i, tfs + i, n, min_length, &block_);
@@ -785,7 +791,8 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       format::DocValues values;
       Status g = txn->Get(Db::kDocvals, key, &dv);
       if (g.ok() && format::DecodeDocValues(dv, &values)) {
-        for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] -= std::min<uint64_t>(st->total_lengths[f], values.lengths[f]);
+        for (int f = 0; f < kNumFields; ++f)
+          st->total_lengths[f] -= std::min<uint64_t>(st->total_lengths[f], values.lengths[f]);
         if (st->live_docs > 0) st->live_docs -= 1;
       }
       // Its stored fields stay in their block until compaction.
@@ -1080,8 +1087,8 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
     t->avg_length[f] = st.live_docs ? static_cast<double>(st.total_lengths[f]) / static_cast<double>(st.live_docs) : 0;
     double avg = t->avg_length[f] > 0 ? t->avg_length[f] : 1.0;
     for (int c = 0; c < 256; ++c)
-      t->length_factor[f][c] = static_cast<float>(
-          Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * DecodeLength(static_cast<uint8_t>(c)) / avg));
+      t->length_factor[f][c] =
+          static_cast<float>(Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * DecodeLength(static_cast<uint8_t>(c)) / avg));
   }
   std::lock_guard<std::mutex> lock(table_mu_);
   if (!table_ || table_->generation < t->generation) table_ = t;
@@ -1134,15 +1141,17 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       return Status::InvalidArgument("not a paging cursor: '" + options.after.substr(0, 80) +
                                      "' (pass the next_cursor of a previous page unchanged)");
     if (after.index_id != index_id_)
-      return Status::InvalidArgument("this paging cursor was made for another index, or for this one before it was "
-                                     "compacted or rebuilt; search again without a cursor");
+      return Status::InvalidArgument(
+          "this paging cursor was made for another index, or for this one before it was "
+          "compacted or rebuilt; search again without a cursor");
     if (fault == CursorFault::kChanged)
       return Status::InvalidArgument(
           "this paging cursor was changed: its check does not match what it says (pass "
           "the next_cursor of a previous page unchanged, or search again without a cursor)");
     if (after.sort != options.sort || after.collapse != options.collapse)
-      return Status::InvalidArgument("this paging cursor was made with another sort order or collapse setting; "
-                                     "page with the options of the first page");
+      return Status::InvalidArgument(
+          "this paging cursor was made with another sort order or collapse setting; "
+          "page with the options of the first page");
     if (after.query_check != CursorQueryCheck(index_id_, query.ToString()))
       return Status::InvalidArgument(
           "this paging cursor was made for another query; page with the query of the "
@@ -1212,8 +1221,9 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   res.scanned = budget.scanned;
   res.warnings = std::move(warnings);
   if (env_->Replaced())
-    res.warnings.push_back("the index was compacted or replaced by another process since this one opened it: these "
-                           "results come from the file as it was then; open the index again to see later commits");
+    res.warnings.push_back(
+        "the index was compacted or replaced by another process since this one opened it: these "
+        "results come from the file as it was then; open the index again to see later commits");
   if (has_after && after.generation != dt.generation)
     res.warnings.push_back("the index changed since this chain of pages began (commit " +
                            std::to_string(after.generation) + ", now " + std::to_string(dt.generation) +
@@ -1223,7 +1233,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
   const bool exact = options.exact_total || !options.facets.empty() || has_after || options.collapse;
   const bool prune = !exact && k > 0 && !by_date;
   const bool plain_count = k == 0 && options.facets.empty() && !has_after && !options.collapse;
-  std::vector<Entry> all;   // collapse: every match, grouped afterwards
+  std::vector<Entry> all;     // collapse: every match, grouped afterwards
   uint64_t after_cursor = 0;  // matches after the cursor (all of them without one)
   double theta = 0;
   if (plain_count) res.total = root.CountAll();  // only the number of matches is wanted
@@ -1418,8 +1428,10 @@ Status ExplainNode(const Query& q, uint32_t doc, const Txn& txn, const DocTable&
   auto it = BuildIterator(q, txn, table, /*scoring=*/true, &error, &warnings);
   if (!it.ok()) return it.status();
   DocIterator& i = **it;
-  if (doc == 0) i.Next();  // a new iterator is "at" 0 before its first step
-  else i.Advance(doc);
+  if (doc == 0)
+    i.Next();  // a new iterator is "at" 0 before its first step
+  else
+    i.Advance(doc);
   out->matched = i.doc() == doc;
   if (out->matched) {
     out->score = i.Score();
@@ -1526,8 +1538,7 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     if (!meta_entries.ok()) return meta_entries.status();
     probe->reset();
     const bool fresh = *meta_entries == 0;
-    if (fresh && !may_create)
-      return storage::NeverCreated(dir);
+    if (fresh && !may_create) return storage::NeverCreated(dir);
     auto txn = Txn::Begin(env->get(), fresh);
     if (!txn.ok()) return txn.status();
     std::string_view v;
@@ -1577,8 +1588,10 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
     if (st.generation == 0 && !may_create) return storage::NeverCreated(dir);
     std::string_view v;
     s = (*txn)->Get(Db::kMeta, format::kMetaIndexIdKey, &v);
-    if (s.ok() && v.size() == 8) index_id = format::DecodeFixed64LE(v.data());
-    else if (!s.ok() && !s.IsNotFound()) return s;
+    if (s.ok() && v.size() == 8)
+      index_id = format::DecodeFixed64LE(v.data());
+    else if (!s.ok() && !s.IsNotFound())
+      return s;
   }
   return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options, index_id));
 }

@@ -29,8 +29,14 @@ class PostingsCursor final : public DocIterator {
  public:
   PostingsCursor(const storage::Txn& txn, const DocTable& table, Field field, const std::string& term,
                  const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor, Status* error)
-      : txn_(txn), table_(table), field_(field), term_(term), prefix_(format::BlockKeyPrefix(field, term)), info_(info),
-        cursor_(std::move(cursor)), error_(error) {
+      : txn_(txn),
+        table_(table),
+        field_(field),
+        term_(term),
+        prefix_(format::BlockKeyPrefix(field, term)),
+        info_(info),
+        cursor_(std::move(cursor)),
+        error_(error) {
     weight_ = Bm25::FieldWeight(field) * Bm25::Idf(table.live_docs, info.df);
   }
 
@@ -328,10 +334,10 @@ class PostingsCursor final : public DocIterator {
   uint32_t docs_[format::kBlockSize], tfs_[format::kBlockSize];
   size_t n_ = 0, idx_ = 0;
   bool positions_loaded_ = false;
-  std::string_view pos_value_;          // the block's positions value (LMDB memory)
+  std::string_view pos_value_;  // the block's positions value (LMDB memory)
   std::unique_ptr<storage::Cursor> pos_cursor_;
-  size_t pos_at_ = 0, pos_idx_ = 0;     // byte offset of posting pos_idx_'s positions
-  size_t decoded_idx_ = SIZE_MAX;       // posting whose positions are in positions_
+  size_t pos_at_ = 0, pos_idx_ = 0;  // byte offset of posting pos_idx_'s positions
+  size_t decoded_idx_ = SIZE_MAX;    // posting whose positions are in positions_
   std::vector<uint32_t> positions_;
 };
 
@@ -386,8 +392,7 @@ class BitsetIterator final : public DocIterator {
 // Every live document, optionally only those dated within [lo, hi].
 class ScanIterator final : public DocIterator {
  public:
-  ScanIterator(const DocTable& table, bool dated, Days lo, Days hi)
-      : table_(table), dated_(dated), lo_(lo), hi_(hi) {}
+  ScanIterator(const DocTable& table, bool dated, Days lo, Days hi) : table_(table), dated_(dated), lo_(lo), hi_(hi) {}
   void Next() override {
     if (doc_ != kEndDoc) Find(doc_ + 1);
   }
@@ -720,8 +725,13 @@ class ExactIterator final : public DocIterator {
  public:
   ExactIterator(std::unique_ptr<PostingsCursor> term, const storage::Txn& txn, Field field, std::string form,
                 bool match_case, std::unique_ptr<Analyzer> analyzer, Status* error)
-      : term_(std::move(term)), txn_(txn), field_(field), form_(std::move(form)), match_case_(match_case),
-        analyzer_(std::move(analyzer)), error_(error) {}
+      : term_(std::move(term)),
+        txn_(txn),
+        field_(field),
+        form_(std::move(form)),
+        match_case_(match_case),
+        analyzer_(std::move(analyzer)),
+        error_(error) {}
   void Next() override {
     if (doc_ == kEndDoc) return;
     term_->Next();
@@ -759,8 +769,7 @@ class ExactIterator final : public DocIterator {
     std::string_view encoded;
     Status s = reader_.Read(txn_, doc, &encoded);
     if (!s.ok() || !format::DecodeStoredDoc(encoded, &stored_)) {
-      if (error_->ok())
-        *error_ = s.ok() ? Status::Corruption("stored document unreadable; rebuild the index") : s;
+      if (error_->ok()) *error_ = s.ok() ? Status::Corruption("stored document unreadable; rebuild the index") : s;
       return 0;
     }
     uint32_t n = 0;
@@ -778,11 +787,21 @@ class ExactIterator final : public DocIterator {
       }
     };
     switch (field_) {
-      case Field::kTitle: scan(stored_.title); break;
-      case Field::kBody: scan(stored_.body); break;
-      case Field::kAuthor: scan(stored_.author); break;
-      case Field::kActor: for (const std::string& v : stored_.actors) scan(v); break;
-      case Field::kTopic: for (const std::string& v : stored_.topics) scan(v); break;
+      case Field::kTitle:
+        scan(stored_.title);
+        break;
+      case Field::kBody:
+        scan(stored_.body);
+        break;
+      case Field::kAuthor:
+        scan(stored_.author);
+        break;
+      case Field::kActor:
+        for (const std::string& v : stored_.actors) scan(v);
+        break;
+      case Field::kTopic:
+        for (const std::string& v : stored_.topics) scan(v);
+        break;
     }
     return n;
   }
@@ -808,7 +827,10 @@ class PhraseIterator final : public DocIterator {
   // others must share a sentence, in any order (gaps and slop unused).
   PhraseIterator(std::vector<std::unique_ptr<PostingsCursor>> terms, std::vector<uint32_t> gaps, uint32_t slop = 0,
                  bool sentence = false)
-      : terms_(std::move(terms)), gaps_(std::move(gaps)), slop_(slop), sentence_(sentence),
+      : terms_(std::move(terms)),
+        gaps_(std::move(gaps)),
+        slop_(slop),
+        sentence_(sentence),
         scored_(terms_.size() - (sentence ? 1 : 0)) {
     for (size_t i = 0; i < terms_.size(); ++i) order_.push_back(i);
     std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) { return terms_[a]->Cost() < terms_[b]->Cost(); });
@@ -945,8 +967,8 @@ class PhraseIterator final : public DocIterator {
       // The sentence [start, end) of p0[a]; before the first mark, [0, first mark).
       const bool after_first = n_marks > 0 && marks[s] <= p0[a];
       const uint64_t start = after_first ? marks[s] : 0;
-      const uint64_t end = after_first ? (s + 1 < n_marks ? marks[s + 1] : UINT64_MAX)
-                                       : (n_marks > 0 ? marks[0] : UINT64_MAX);
+      const uint64_t end =
+          after_first ? (s + 1 < n_marks ? marks[s + 1] : UINT64_MAX) : (n_marks > 0 ? marks[0] : UINT64_MAX);
       done_until = end;
       bool all = true;
       for (size_t i = 0; i < words && all; ++i) {
@@ -1199,9 +1221,8 @@ class Builder {
                          return a.info.df != b.info.df ? a.info.df > b.info.df : a.term < b.term;
                        });
       if (warnings_)
-        warnings_->push_back("'" + q.ToString() + "' matches " + std::to_string(found.size()) +
-                             " terms; only the " + std::to_string(cap) +
-                             " most frequent were searched (type more of the word to narrow it)");
+        warnings_->push_back("'" + q.ToString() + "' matches " + std::to_string(found.size()) + " terms; only the " +
+                             std::to_string(cap) + " most frequent were searched (type more of the word to narrow it)");
       found.resize(cap);
     }
     found.shrink_to_fit();  // a capped scan may have held far more
@@ -1294,10 +1315,10 @@ class Builder {
   // a leapfrog intersection per document of its smallest side and per side;
   // a bitset costs per posting decoded plus per word of the bitset.
   struct Estimate_ {
-    double size = 0;   // matches, at most
-    double expect = 0; // matches expected if terms occur independently
-    double iter = 0;   // cost with iterators
-    double bits = 0;   // cost as a bitset
+    double size = 0;         // matches, at most
+    double expect = 0;       // matches expected if terms occur independently
+    double iter = 0;         // cost with iterators
+    double bits = 0;         // cost as a bitset
     bool bitset_ok = false;  // the subtree can be evaluated as a bitset
   };
   Result<Estimate_> Estimate(const Query& q, int depth) {
@@ -1398,7 +1419,8 @@ class Builder {
     if (s.IsNotFound()) return uint64_t{0};
     if (!s.ok()) return s;
     format::TermInfo info;
-    if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    if (!format::DecodeTermInfo(v, &info))
+      return Status::Corruption("term dictionary entry unreadable; rebuild the index");
     return uint64_t{info.df};
   }
 
@@ -1505,7 +1527,8 @@ class Builder {
     if (s.IsNotFound()) return std::unique_ptr<PostingsCursor>();
     if (!s.ok()) return s;
     format::TermInfo info;
-    if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    if (!format::DecodeTermInfo(v, &info))
+      return Status::Corruption("term dictionary entry unreadable; rebuild the index");
     if (Status c = Charge(kPlanTermBytes, where); !c.ok()) return c;
     auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
@@ -1542,8 +1565,8 @@ Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const sto
 }
 
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& query, const storage::Txn& txn,
-                                                                 const DocTable& table,
-                                                                 std::vector<std::string>* warnings) {
+                                                                  const DocTable& table,
+                                                                  std::vector<std::string>* warnings) {
   if (query.kind() != Query::Kind::kPrefix && query.kind() != Query::Kind::kFuzzy)
     return Status::InvalidArgument("only prefix and fuzzy queries expand to terms");
   Status error;

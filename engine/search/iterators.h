@@ -92,8 +92,8 @@ extern const uint64_t kPlanTermBytes;
 // The terms a kPrefix or kFuzzy query searches (the same ones BuildIterator
 // would, after the cap), with their document frequencies, most frequent first.
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& query, const storage::Txn& txn,
-                                                                 const DocTable& table,
-                                                                 std::vector<std::string>* warnings);
+                                                                  const DocTable& table,
+                                                                  std::vector<std::string>* warnings);
 
 // Builds the iterator tree for `query` over one read transaction. The iterators
 // borrow `txn` and `table`, which must outlive them. A storage error during

@@ -17,10 +17,14 @@ constexpr size_t kMaxFilledBuckets = 5000;
 
 const char* FieldFacetName(FacetField f) {
   switch (f) {
-    case FacetField::kActor: return "actor";
-    case FacetField::kTopic: return "topic";
-    case FacetField::kAuthor: return "author";
-    case FacetField::kDate: return "date";
+    case FacetField::kActor:
+      return "actor";
+    case FacetField::kTopic:
+      return "topic";
+    case FacetField::kAuthor:
+      return "author";
+    case FacetField::kDate:
+      return "date";
   }
   return "?";
 }
@@ -29,10 +33,14 @@ const char* FieldFacetName(FacetField f) {
 
 const char* DateUnitName(DateUnit unit) {
   switch (unit) {
-    case DateUnit::kDay: return "day";
-    case DateUnit::kWeek: return "week";
-    case DateUnit::kMonth: return "month";
-    case DateUnit::kYear: return "year";
+    case DateUnit::kDay:
+      return "day";
+    case DateUnit::kWeek:
+      return "week";
+    case DateUnit::kMonth:
+      return "month";
+    case DateUnit::kYear:
+      return "year";
   }
   return "?";
 }
@@ -62,8 +70,10 @@ Days NextBucket(Days start, DateUnit unit) {
   int y;
   unsigned m, d;
   switch (unit) {
-    case DateUnit::kDay: return start + 1;
-    case DateUnit::kWeek: return start + 7;
+    case DateUnit::kDay:
+      return start + 1;
+    case DateUnit::kWeek:
+      return start + 7;
     case DateUnit::kMonth:
       CivilFromDays(start, &y, &m, &d);
       return m == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, m + 1, 1);
@@ -204,7 +214,8 @@ std::vector<FacetResult> FacetCounter::Finish() {
             for (uint32_t v : doc_values[d]) ++gain[v];
         uint32_t best = UINT32_MAX;
         for (uint32_t v = 0; v < gain.size(); ++v)
-          if (gain[v] && (best == UINT32_MAX || gain[v] > gain[best] || (gain[v] == gain[best] && names[v] < names[best])))
+          if (gain[v] &&
+              (best == UINT32_MAX || gain[v] > gain[best] || (gain[v] == gain[best] && names[v] < names[best])))
             best = v;
         if (best == UINT32_MAX) break;
         split_ids.push_back(best);

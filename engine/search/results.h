@@ -70,8 +70,8 @@ struct Cursor {
   uint32_t max_doc = 0;     // the highest document id then: later ids are not shown
   SortOrder sort = SortOrder::kRelevance;
   bool collapse = false;
-  double key = 0;           // the last hit's sort key (score, or date as DoSearch orders it)
-  uint32_t doc = 0;         // the last hit's id
+  double key = 0;            // the last hit's sort key (score, or date as DoSearch orders it)
+  uint32_t doc = 0;          // the last hit's id
   uint64_t query_check = 0;  // CursorQueryCheck of the query the chain pages
 };
 

@@ -95,7 +95,7 @@ using FacetNameFn = std::function<std::string(FacetField field, const std::strin
 struct FacetCount {
   std::string value;  // the actor, topic or author (as stored, or as facet_name names it); or the bucket's label
   uint64_t count = 0;
-  Days first_day = 0;  // date facets: the bucket's first day
+  Days first_day = 0;           // date facets: the bucket's first day
   std::vector<uint64_t> split;  // with FacetRequest::split: matches counted under split_values[i]
 };
 
@@ -117,8 +117,8 @@ inline constexpr uint64_t kDefaultMaxQueryMemory = uint64_t{256} << 20;  // 256 
 inline constexpr uint64_t kDefaultMaxQueryScan = uint64_t{32} << 20;     // 33,554,432 entries
 
 struct SearchOptions {
-  size_t limit = 10;   // hits to return
-  size_t offset = 0;   // hits to skip (paging)
+  size_t limit = 10;           // hits to return
+  size_t offset = 0;           // hits to skip (paging)
   bool load_documents = true;  // fill Hit::document with the stored fields
   // Count every match exactly. When false, the search may skip documents that
   // cannot enter the top offset + limit (block-max and MaxScore pruning), which
@@ -181,17 +181,17 @@ struct SearchOptions {
 };
 
 struct Hit {
-  uint32_t doc_id = 0;  // internal id; changes when the document is replaced
-  double score = 0;     // BM25; higher is better
-  Document document;    // stored fields (empty if !SearchOptions::load_documents)
-  uint32_t copies = 0;  // SearchOptions::collapse: near-identical copies folded into this hit
+  uint32_t doc_id = 0;             // internal id; changes when the document is replaced
+  double score = 0;                // BM25; higher is better
+  Document document;               // stored fields (empty if !SearchOptions::load_documents)
+  uint32_t copies = 0;             // SearchOptions::collapse: near-identical copies folded into this hit
   std::vector<uint32_t> copy_ids;  // their internal ids, best first
 };
 
 struct SearchResults {
-  uint64_t total = 0;        // number of matching documents (see total_exact)
-  bool total_exact = true;   // false: `total` is a lower bound (SearchOptions::exact_total)
-  std::vector<Hit> hits;     // best first; ties broken by lower doc_id first
+  uint64_t total = 0;       // number of matching documents (see total_exact)
+  bool total_exact = true;  // false: `total` is a lower bound (SearchOptions::exact_total)
+  std::vector<Hit> hits;    // best first; ties broken by lower doc_id first
   // Things the user should know about how the query was run, e.g. a prefix
   // that matched more terms than it was allowed to expand to.
   std::vector<std::string> warnings;
@@ -199,7 +199,7 @@ struct SearchResults {
   // Pass as SearchOptions::after to get the next page; empty when this page
   // is the last (or empty).
   std::string next_cursor;
-  uint64_t generation = 0;   // the commit searched (IndexStats::generation)
+  uint64_t generation = 0;  // the commit searched (IndexStats::generation)
   // What the query's plan took, against SearchOptions::max_query_expansions,
   // max_query_memory and max_query_scan: distinct expanded terms, the most
   // estimated bytes its iterators held at once, and dictionary entries read.
@@ -213,9 +213,9 @@ struct SearchResults {
 // root's score is the document's score in Search (the same arithmetic).
 struct Explanation {
   Query::Kind kind = Query::Kind::kNone;  // the query node's kind
-  std::string node;      // the query node (Query::ToString)
-  bool matched = false;  // the node matches the document
-  double score = 0;      // what the node adds to the document's score
+  std::string node;                       // the query node (Query::ToString)
+  bool matched = false;                   // the node matches the document
+  double score = 0;                       // what the node adds to the document's score
   // Leaves that matched: BM25's inputs, e.g. "tf 3, df 12 of 64 documents,
   // idf 1.609, field weight 1, field length 410 (average 385.2), k1 1.2, b 0.75".
   std::string detail;
@@ -223,11 +223,11 @@ struct Explanation {
 };
 
 struct IndexStats {
-  uint64_t documents = 0;    // live documents
-  uint64_t terms = 0;        // distinct (field, term) pairs
-  uint64_t size_bytes = 0;   // bytes on disk (data + lock file)
+  uint64_t documents = 0;   // live documents
+  uint64_t terms = 0;       // distinct (field, term) pairs
+  uint64_t size_bytes = 0;  // bytes on disk (data + lock file)
   uint32_t format_version = 0;
-  uint64_t generation = 0;   // number of commits so far
+  uint64_t generation = 0;  // number of commits so far
 };
 
 // What Index::Check found.

@@ -35,8 +35,22 @@ namespace loupe {
 
 class Query {
  public:
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kDateRange, kAll, kNone, kPrefix, kBoost, kFuzzy,
-                    kAndMaybe, kSentence, kExact };
+  enum class Kind {
+    kTerm,
+    kPhrase,
+    kAnd,
+    kOr,
+    kNot,
+    kDateRange,
+    kAll,
+    kNone,
+    kPrefix,
+    kBoost,
+    kFuzzy,
+    kAndMaybe,
+    kSentence,
+    kExact
+  };
 
   // Expansions a Prefix query searches at most unless told otherwise.
   static constexpr uint32_t kDefaultMaxExpansions = 1024;
@@ -89,7 +103,7 @@ class Query {
   Kind kind() const { return kind_; }
   Field field() const { return field_; }
   const std::vector<std::string>& terms() const { return terms_; }  // one for kTerm and kPrefix
-  uint32_t max_expansions() const { return max_expansions_; }      // kPrefix
+  uint32_t max_expansions() const { return max_expansions_; }       // kPrefix
   double boost() const { return boost_; }                           // kBoost
   uint32_t slop() const { return slop_; }                           // kPhrase: 0 = exact
   uint32_t max_edits() const { return max_edits_; }                 // kFuzzy

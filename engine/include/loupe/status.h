@@ -42,17 +42,13 @@ class [[nodiscard]] Status {
 
   static Status OK() { return Status(); }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
-  static Status InvalidArgument(std::string msg) {
-    return {StatusCode::kInvalidArgument, std::move(msg)};
-  }
+  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
   // A query error at byte `offset` (length `length`) of the query text.
   static Status QuerySyntax(std::string msg, size_t offset, size_t length = 1) {
     return {StatusCode::kQuerySyntax, std::move(msg), offset, length};
   }
   static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
-  static Status VersionMismatch(std::string msg) {
-    return {StatusCode::kVersionMismatch, std::move(msg)};
-  }
+  static Status VersionMismatch(std::string msg) { return {StatusCode::kVersionMismatch, std::move(msg)}; }
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status Locked(std::string msg) { return {StatusCode::kLocked, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
