@@ -21,10 +21,7 @@
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
+using Run = loupe::test::CommandRun;
 
 std::string Quote(const std::string& s) {
   std::string q = "'";
@@ -33,19 +30,7 @@ std::string Quote(const std::string& s) {
 }
 
 Run Loupe(const std::string& args, const loupe::test::TempDir& tmp) {
-  std::string err_file = tmp.sub("stderr.txt");
-  std::string cmd = std::string(LOUPE_CLI) + " " + args + " 2>" + err_file;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = ::pclose(p);
-  std::ifstream e(err_file);
-  std::stringstream es;
-  es << e.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, es.str()};
+  return loupe::test::RunCommand(std::string(LOUPE_CLI) + " " + args, tmp);
 }
 
 const std::string kCard = "actor:Bessent AND topic:tariffs before:2025-09-17";

@@ -25,10 +25,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
+using Run = loupe::test::CommandRun;
+using loupe::test::Slurp;
 
 // The CLI under test: the one built with this test, or $LOUPE_TEST_CLI (to
 // run these tests against another build, e.g. an earlier one).
@@ -37,25 +35,9 @@ const char* Cli() {
   return env && *env ? env : LOUPE_CLI;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Runs the CLI with `args` (after `prefix`, e.g. "timeout 120 ").
 Run Loupe(const std::string& args, const loupe::test::TempDir& tmp, const std::string& prefix = "") {
-  std::string err_file = tmp.sub("stderr.txt");
-  std::string cmd = prefix + std::string(Cli()) + " " + args + " 2>" + err_file + " </dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, Slurp(err_file)};
+  return loupe::test::RunCommand(prefix + Cli() + " " + args + " </dev/null", tmp);
 }
 
 void Write(const std::string& path, const std::string& text) {

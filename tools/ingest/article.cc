@@ -138,12 +138,13 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
     *end = k;
     return known && k > from;
   };
-  auto read_block = [&](size_t from, size_t end) {
-    for (size_t k = from; k < end; ++k) {
-      std::string_view key, value;
-      if (Byline(lines[k], &value)) apply(k, "author", value);
-      else if (SplitHeader(lines[k], &key, &value)) apply(k, key, value);
-    }
+  // Reads line k as a byline or a header; false when it is neither.
+  auto read_header = [&](size_t k) {
+    std::string_view key, value;
+    if (Byline(lines[k], &value)) apply(k, "author", value);
+    else if (SplitHeader(lines[k], &key, &value)) apply(k, key, value);
+    else return false;
+    return true;
   };
 
   // Header lines follow the title until a blank line or a line that is not a
@@ -151,45 +152,34 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
   // least one known header, or a byline) is the header block.
   size_t headers_from = i, headers_end = i;
   if (i < lines.size() && !Trim(lines[i]).empty()) {
-    for (; i < lines.size(); ++i) {
-      std::string_view key, value;
-      if (Trim(lines[i]).empty()) break;
-      if (Byline(lines[i], &value)) apply(i, "author", value);
-      else if (SplitHeader(lines[i], &key, &value)) apply(i, key, value);
-      else break;
-    }
+    while (i < lines.size() && !Trim(lines[i]).empty() && read_header(i)) ++i;
     headers_end = i;
   } else {
     size_t k = i;
     while (k < lines.size() && Trim(lines[k]).empty()) ++k;
-    size_t end;
-    if (k < lines.size() && header_block(k, &end)) {
-      read_block(k, end);
+    if (size_t end; k < lines.size() && header_block(k, &end)) {
+      for (size_t h = k; h < end; ++h) read_header(h);
       headers_from = k, headers_end = i = end;
     }
   }
   while (i < lines.size() && Trim(lines[i]).empty()) ++i;
-  // What still looks like a header block is body: say so, so that nothing is
-  // silently misread.
-  if (size_t end; i < lines.size() && header_block(i, &end)) {
-    std::string follows = headers_end > headers_from
-                              ? "the header lines " + std::to_string(headers_from + 1) + "-" + std::to_string(headers_end)
-                              : std::string("the title");
-    for (size_t k = headers_end; k < i; ++k)
-      if (!Trim(lines[k]).empty()) follows = "the body's first paragraph";
-    warnings->push_back("line " + std::to_string(i + 1) + ": looks like a header block but follows " + follows +
-                        " and a paragraph break; not read as headers (put headers right after the title, or " +
-                        "after the title and one blank line)");
-  }
-  // A paragraph of header lines after the body began: the same warning.
+  // A paragraph that still looks like a header block is body: say so (once),
+  // so that nothing is silently misread.
   for (size_t k = i; k < lines.size(); ++k) {
-    if (!Trim(lines[k]).empty() || k + 1 >= lines.size() || Trim(lines[k + 1]).empty()) continue;
-    size_t end;
-    if (header_block(k + 1, &end) && k + 1 > i) {
-      warnings->push_back("line " + std::to_string(k + 2) +
+    if (k > i && !(Trim(lines[k - 1]).empty() && !Trim(lines[k]).empty())) continue;  // paragraph starts only
+    if (size_t end; !header_block(k, &end)) continue;
+    if (k > i) {
+      warnings->push_back("line " + std::to_string(k + 1) +
                           ": looks like a header block but follows the body's first paragraph; not read as headers");
-      break;
+    } else {
+      std::string follows = headers_end > headers_from ? "the header lines " + std::to_string(headers_from + 1) + "-" +
+                                                             std::to_string(headers_end)
+                                                       : std::string("the title");
+      warnings->push_back("line " + std::to_string(k + 1) + ": looks like a header block but follows " + follows +
+                          " and a paragraph break; not read as headers (put headers right after the title, or " +
+                          "after the title and one blank line)");
     }
+    break;
   }
   std::string body;
   for (; i < lines.size(); ++i) {
