@@ -2,7 +2,8 @@
 # Developer entry point.
 #   tools/dev.sh demo [QUERY]   install deps, build, index corpus/, run QUERY
 #   tools/dev.sh test           install deps, build, run every test (ctest), then fuzz the
-#                               query front end for LOUPE_FUZZ_SECONDS (default 60) when
+#                               query front end for LOUPE_FUZZ_SECONDS (default 60) and each
+#                               corpus reader for LOUPE_FUZZ_READER_SECONDS (default 20) when
 #                               clang is present (tools/fuzz.sh)
 #   tools/dev.sh test --sanitize  the same in build-sanitize/, under AddressSanitizer and
 #                               UndefinedBehaviorSanitizer (any report fails the run)
@@ -70,7 +71,8 @@ case "$cmd" in
     else
       do_build
       ctest --test-dir "$build" --output-on-failure -j"$jobs"
-      "$root/tools/fuzz.sh" "${LOUPE_FUZZ_SECONDS:-60}"
+      "$root/tools/fuzz.sh" "${LOUPE_FUZZ_SECONDS:-60}" query
+      "$root/tools/fuzz.sh" "${LOUPE_FUZZ_READER_SECONDS:-20}" readers
     fi
     ;;
   build)

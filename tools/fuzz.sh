@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
-# Builds the query front end's libFuzzer target with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer (in build-fuzz/), seeds it with every query of the
-# golden tables and of docs/query-language.md, and fuzzes for SECONDS (default 60).
-#   tools/fuzz.sh [SECONDS]
-# The corpus grows in build-fuzz/corpus/ across runs; a crash is written to
-# build-fuzz/crash-* and fails the run. Prints the executions done.
+# Builds the libFuzzer targets with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer (in build-fuzz/) and fuzzes each for SECONDS
+# (default 60):
+#   tools/fuzz.sh [SECONDS] [TARGET...]
+# TARGETs: query (the query front end, seeded with every query of the golden
+# tables and of docs/query-language.md), and one per corpus reader: txt, md,
+# jsonl, eml (seeded with the bundled corpus, tests/data and tests/fuzz/seeds);
+# `readers` names them all; no TARGET: every one.
+# Each corpus grows in build-fuzz/corpus-TARGET/ across runs; a crash is written
+# to build-fuzz/crash-* and fails the run. Prints the executions done per target.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${LOUPE_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-60}"
+shift || true
+readers=(txt md jsonl eml)
+targets=()
+for t in "${@:-all}"; do
+  case "$t" in
+    all) targets+=(query "${readers[@]}") ;;
+    readers) targets+=("${readers[@]}") ;;
+    query|txt|md|jsonl|eml) targets+=("$t") ;;
+    *) echo "fuzz: unknown target '$t' (query, ${readers[*]}, readers)" >&2; exit 2 ;;
+  esac
+done
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found; skipping (apt-get install clang to fuzz)" >&2
@@ -24,37 +39,67 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILE
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build "$build" -j"$jobs" --target query_fuzz
+cmake --build "$build" -j"$jobs" --target $(printf '%s_fuzz ' "${targets[@]}")
 
-# Seeds: the first string of every row of the parser's golden tables, and every
-# query line of the language reference's examples.
-seeds="$build/seeds"
-rm -rf "$seeds"
-mkdir -p "$seeds" "$build/corpus"
-n=0
-while IFS= read -r q; do
-  n=$((n + 1))
-  printf '%b' "$q" >"$seeds/golden-$n"
-done < <(sed -n 's/^ *{"\(\([^"\\]\|\\.\)*\)", .*/\1/p' "$root/tests/parser_test.cc" | sed 's/\\"/"/g')
-awk '/^```/ { inside = !inside; block = substr($0, 4); next }
-     inside && block == "query" && $0 != "" && $0 !~ /^(→|✗|⚠|lenient: |# )/ { print }' \
-  "$root/docs/query-language.md" | while IFS= read -r q; do
-  n=$((n + 1))
-  printf '%s' "$q" >"$seeds/docs-$n"
+fuzz_one() {  # TARGET SEEDS_DIR [libFuzzer options...]
+  local target=$1 seeds=$2
+  shift 2
+  mkdir -p "$build/corpus-$target"
+  local log="$build/fuzz-$target.log" rc
+  set +e
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$build/tests/fuzz/${target}_fuzz" "$build/corpus-$target" "$seeds" "$@" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    -artifact_prefix="$build/" -print_final_stats=1 >"$log" 2>&1
+  rc=$?
+  set -e
+  echo "fuzz: $target: $(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') executions" >&2
+  grep -E '^Done|ERROR|SUMMARY' "$log" >&2 || true
+  if [ $rc -ne 0 ]; then
+    echo "fuzz: $target: the fuzzer found a problem (exit $rc); see $log" >&2
+    tail -40 "$log" >&2
+    exit 1
+  fi
+}
+
+for target in "${targets[@]}"; do
+  seeds="$build/seeds-$target"
+  rm -rf "$seeds"
+  mkdir -p "$seeds"
+  case "$target" in
+    query)
+      # Seeds: the first string of every row of the parser's golden tables, and
+      # every query line of the language reference's examples.
+      n=0
+      while IFS= read -r q; do
+        n=$((n + 1))
+        printf '%b' "$q" >"$seeds/golden-$n"
+      done < <(sed -n 's/^ *{"\(\([^"\\]\|\\.\)*\)", .*/\1/p' "$root/tests/parser_test.cc" | sed 's/\\"/"/g')
+      awk '/^```/ { inside = !inside; block = substr($0, 4); next }
+           inside && block == "query" && $0 != "" && $0 !~ /^(→|✗|⚠|lenient: |# )/ { print }' \
+        "$root/docs/query-language.md" | while IFS= read -r q; do
+        n=$((n + 1))
+        printf '%s' "$q" >"$seeds/docs-$n"
+      done
+      echo "fuzz: query: $(ls "$seeds" | wc -l) seeds; fuzzing for ${seconds}s" >&2
+      fuzz_one query "$seeds" -dict="$root/tests/fuzz/query.dict" -max_len=4096
+      ;;
+    *)
+      # Seeds: every file of the reader's extensions in the bundled corpus,
+      # tests/data and tests/fuzz/seeds.
+      case "$target" in
+        txt) pattern='*.txt' ;;
+        md) pattern='*.md' ;;
+        jsonl) pattern='*.jsonl' ;;
+        eml) pattern='*.eml' ;;
+      esac
+      n=0
+      while IFS= read -r -d '' f; do
+        n=$((n + 1))
+        cp "$f" "$seeds/seed-$n"
+      done < <(find "$root/corpus" "$root/tests/data" "$root/tests/fuzz/seeds" -type f -name "$pattern" -print0 2>/dev/null)
+      echo "fuzz: $target: $n seeds; fuzzing for ${seconds}s" >&2
+      fuzz_one "$target" "$seeds" -max_len=65536
+      ;;
+  esac
 done
-echo "fuzz: $(ls "$seeds" | wc -l) seeds; fuzzing for ${seconds}s" >&2
-
-log="$build/fuzz.log"
-set +e
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/tests/fuzz/query_fuzz" "$build/corpus" "$seeds" -dict="$root/tests/fuzz/query.dict" \
-  -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
-  -artifact_prefix="$build/" -print_final_stats=1 >"$log" 2>&1
-rc=$?
-set -e
-grep -E '^stat::number_of_executed_units|^Done|ERROR|SUMMARY' "$log" >&2 || true
-if [ $rc -ne 0 ]; then
-  echo "fuzz: the fuzzer found a problem (exit $rc); see $log" >&2
-  tail -40 "$log" >&2
-  exit 1
-fi
