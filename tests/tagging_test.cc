@@ -121,3 +121,39 @@ TEST_CASE("bad gazetteer and lexicon lines are reported and skipped") {
   CHECK(errors[0] == "gazetteer line 2: no name before the first '|'; skipped");
   CHECK(errors[1] == "topics line 2: no topic before '<-'; skipped");
 }
+
+TEST_CASE("people after a title word are candidate actors when the gazetteer does not know them") {
+  auto t = Bundled();
+  Document d = Doc("Talks Resume",
+                   "Vice Premier He Lifeng met Treasury Secretary Scott Bessent. China's chief negotiator, "
+                   "Commerce Minister Wang Wentao, was absent; Deputy Minister Li Chenggang's team stayed.\n\n"
+                   "General Motors CEO Mary Barra and Prime Minister Keir Starmer spoke, as did President "
+                   "Xi. Sen. Elizabeth Warren objected. Ursula von der Leyen and Commission President "
+                   "Jean-Claude van der Berg agreed. The minister said nothing. Prime Minister Keir Starmer again. "
+                   "Chancellor Friedrich Merz, 2025. President Trump. CEO ACME CORP. Governor Ann Lee2.");
+  // Known names (He Lifeng, Scott Bessent, Wang Wentao, Li Chenggang) are actors, not candidates;
+  // one word after a title (Xi, Trump) is too little; each name once.
+  CHECK(Join(t->Candidates(d)) == "Mary Barra; Keir Starmer; Elizabeth Warren; Jean-Claude van der Berg; Friedrich Merz");
+  t->Tag(&d);
+  REQUIRE(d.extra.size() == 3);
+  CHECK(d.extra[2].first == "Actors-Candidate");
+  CHECK(d.extra[2].second == "Mary Barra; Keir Starmer; Elizabeth Warren; Jean-Claude van der Berg; Friedrich Merz");
+  // The title list can be replaced; an empty one finds nothing.
+  CHECK(t->SetTitles("# ours\nEditor\n\nPrime Minister  # a comment\n") == 2);
+  CHECK(Join(t->Candidates(Doc("x", "Editor Jane Roe and CEO Mary Barra; prime minister Keir Starmer."))) ==
+        "Jane Roe; Keir Starmer");
+  CHECK(t->SetTitles("") == 0);
+  CHECK(t->Candidates(d).empty());
+}
+
+TEST_CASE("a line's trailing comment is not part of it") {
+  std::vector<std::string> errors;
+  auto t = Tagger::Create("Li Chenggang | person  # 3 articles\n", "levies <- levy  # ours\n", &errors);
+  REQUIRE(t);
+  CHECK(errors.empty());
+  REQUIRE(t->NamesOf("li chenggang").size() == 1);
+  CHECK(t->NamesOf("li chenggang")[0] == "Li Chenggang");
+  std::vector<std::string> actors, topics;
+  t->Detect(Doc("Levy", ""), &actors, &topics);
+  CHECK(Join(topics) == "levies");
+}

@@ -1,5 +1,8 @@
 #include "loupe/ingest/tagging.h"
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include <algorithm>
 
 namespace loupe::ingest {
@@ -22,6 +25,81 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   return out;
 }
 
+// A line without its trailing comment (" # ..."), so that lines such as
+// `loupe index --report-candidates` prints ("Li Chenggang | person  # 3 articles") paste as they are.
+std::string_view StripComment(std::string_view line) {
+  for (size_t at = line.find('#'); at != std::string_view::npos; at = line.find('#', at + 1))
+    if (at > 0 && (line[at - 1] == ' ' || line[at - 1] == '\t')) return Trim(line.substr(0, at));
+  return line;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// A word of running text, for finding names by their capitals.
+struct Word {
+  size_t begin, end;
+  bool capital;       // starts with an upper-case or title-case letter
+  bool break_before;  // punctuation (not just space) since the previous word
+};
+
+bool WordChar(UChar32 c) { return u_isalnum(c) || c == '\'' || c == 0x2019 || c == '-' || c == '.'; }
+
+std::vector<Word> Words(std::string_view text) {
+  std::vector<Word> words;
+  const char* s = text.data();
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(text.size(), INT32_MAX));
+  bool brk = true;
+  for (int32_t i = 0; i < n;) {
+    int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c < 0 || !WordChar(c) || c == '.' || c == '-' || c == '\'' || c == 0x2019) {
+      if (c < 0 || !u_isUWhiteSpace(c)) brk = true;
+      continue;
+    }
+    Word w{static_cast<size_t>(start), 0, u_isupper(c) || u_istitle(c), brk};
+    int32_t end = i;
+    while (i < n) {
+      int32_t at = i;
+      U8_NEXT(s, i, n, c);
+      if (c < 0 || !WordChar(c)) {
+        i = at;
+        break;
+      }
+      end = i;
+    }
+    // Trailing dots and dashes belong to the punctuation ("Huang." ends a sentence).
+    while (end > start && (s[end - 1] == '.' || s[end - 1] == '-')) --end;
+    w.end = static_cast<size_t>(end);
+    brk = static_cast<size_t>(end) != static_cast<size_t>(i);
+    words.push_back(w);
+  }
+  return words;
+}
+
+bool IsParticle(std::string_view w) {
+  static const char* const kParticles[] = {"von", "van", "der", "den", "de", "del", "della", "di", "da",
+                                           "du",  "la",  "le",  "bin", "bint", "al", "el",   "ibn", "dos"};
+  for (const char* p : kParticles)
+    if (w == p) return true;
+  return false;
+}
+
+const char kDefaultTitles[] =
+    "# Words that introduce a person's name: a name right after one is a candidate actor.\n"
+    "President\nVice President\nPresident-elect\nPrime Minister\nDeputy Prime Minister\nPremier\n"
+    "Vice Premier\nChancellor\nMinister\nSecretary\nSecretary-General\nTrade Representative\n"
+    "Representative\nCommissioner\nGovernor\nChairman\nChairwoman\nChair\nCEO\nChief Executive\n"
+    "Executive\nSenator\nSen.\nRep.\nGov.\nAmbassador\nEnvoy\nNegotiator\nSpokesperson\nSpokesman\n"
+    "Spokeswoman\nKing\nQueen\nCrown Prince\nPrince\nEmir\nSheikh\nSultan\nMayor\nSpeaker\n"
+    "Director\nDirector-General\nDirector General\nGeneral\nAdmiral\nChief Justice\nJustice\nJudge\n"
+    "Founder\nLeader\nAdviser\nAdvisor\nCounselor\nEconomist\nAnalyst\nPresident Emeritus\n";
+
 std::string Join(const std::vector<std::string>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
@@ -42,6 +120,7 @@ std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_v
   for (std::string_view line : Split(gazetteer, '\n')) {
     ++n;
     if (line.empty() || line[0] == '#') continue;
+    line = StripComment(line);
     std::vector<std::string_view> parts = Split(line, '|');
     if (parts[0].empty()) {
       errors->push_back("gazetteer line " + std::to_string(n) + ": no name before the first '|'; skipped");
@@ -63,6 +142,7 @@ std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_v
   for (std::string_view line : Split(topics, '\n')) {
     ++n;
     if (line.empty() || line[0] == '#') continue;
+    line = StripComment(line);
     size_t arrow = line.find("<-");
     std::string_view name = Trim(line.substr(0, arrow));
     if (name.empty()) {
@@ -79,7 +159,93 @@ std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_v
     for (const std::string& w : e.names) t->AddPattern(w, true, index);
     t->topics_.push_back(std::move(e));
   }
+  t->SetTitles(kDefaultTitles);
   return t;
+}
+
+std::string_view DefaultTitles() { return kDefaultTitles; }
+
+size_t Tagger::SetTitles(std::string_view list) {
+  titles_.clear();
+  for (std::string_view line : Split(list, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    line = StripComment(line);
+    std::vector<std::string> words;
+    for (std::string_view w : Split(AsciiLower(line), ' '))
+      if (!w.empty()) words.emplace_back(w);
+    if (!words.empty()) titles_.push_back(std::move(words));
+  }
+  std::stable_sort(titles_.begin(), titles_.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
+  return titles_.size();
+}
+
+std::vector<std::string> Tagger::Candidates(const Document& d) const {
+  std::vector<std::string> out;
+  if (titles_.empty()) return out;
+  const std::string_view text = d.body;
+  const std::vector<Word> words = Words(text);
+  auto lower = [&](size_t i) { return AsciiLower(text.substr(words[i].begin, words[i].end - words[i].begin)); };
+  for (size_t i = 0; i < words.size();) {
+    // The longest title at word i (its words not split by punctuation).
+    size_t after = 0;
+    for (const auto& title : titles_) {
+      if (i + title.size() >= words.size()) continue;
+      bool match = true;
+      for (size_t k = 0; k < title.size() && match; ++k) {
+        if (k > 0 && words[i + k].break_before) match = false;
+        std::string w = lower(i + k);
+        // "Sen." and "Rep." are written with their dot, which the word leaves out.
+        std::string_view t = title[k];
+        if (!t.empty() && t.back() == '.') t.remove_suffix(1);
+        match = match && w == t;
+      }
+      if (match) {
+        after = i + title.size();
+        break;
+      }
+    }
+    if (after == 0) {
+      ++i;
+      continue;
+    }
+    // Up to four capitalized words (particles inside), in one stretch of text
+    // and up to the next title ("General Motors CEO Mary Barra"). A title
+    // written with its dot ("Sen.") is followed by a break.
+    const bool dotted = text.substr(words[after - 1].end, 1) == ".";
+    size_t j = after, names = 0, last = after;
+    while (j < words.size() && j - after < 6 && (!words[j].break_before || (j == after && dotted))) {
+      std::string w = lower(j);
+      bool title_word = false;
+      for (const auto& title : titles_) title_word |= title[0] == w || title[0] == w + ".";
+      if (title_word) break;
+      if (words[j].capital) {
+        if (names == 4) break;
+        ++names;
+        last = j + 1;
+      } else if (!(names > 0 && IsParticle(w))) {
+        break;
+      }
+      ++j;
+    }
+    i = std::max(after, last);
+    if (names < 2) continue;
+    size_t begin = words[after].begin, end = words[last - 1].end;
+    std::string name(text.substr(begin, end - begin));
+    for (const char* possessive : {"'s", "\xE2\x80\x99s", "'", "\xE2\x80\x99"}) {
+      size_t len = std::char_traits<char>::length(possessive);
+      if (name.size() > len && name.compare(name.size() - len, len, possessive) == 0) {
+        name.resize(name.size() - len);
+        break;
+      }
+    }
+    // A name with digits, or all in capitals ("CEO SAID"), is no person's.
+    bool digits = false, lower_seen = false;
+    for (unsigned char c : name) digits |= c >= '0' && c <= '9', lower_seen |= (c >= 'a' && c <= 'z') || c >= 0x80;
+    if (digits || !lower_seen) continue;
+    if (std::find(out.begin(), out.end(), name) != out.end() || !NamesOf(name).empty()) continue;
+    out.push_back(std::move(name));
+  }
+  return out;
 }
 
 void Tagger::AddPattern(std::string_view text, bool topic, size_t index) {
@@ -147,6 +313,8 @@ void Tagger::Tag(Document* d) {
   Detect(*d, &actors, &topics);
   if (!actors.empty()) d->extra.emplace_back("Actors-Detected", Join(actors));
   if (!topics.empty()) d->extra.emplace_back("Topics-Detected", Join(topics));
+  std::vector<std::string> candidates = Candidates(*d);
+  if (!candidates.empty()) d->extra.emplace_back("Actors-Candidate", Join(candidates));
   if (d->actors.empty()) d->actors = std::move(actors);
   if (d->topics.empty()) d->topics = std::move(topics);
 }

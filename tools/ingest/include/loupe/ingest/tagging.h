@@ -36,8 +36,24 @@ class Tagger final : public Gazetteer {
 
   // Declared actors and topics are kept as they are; an article that declares
   // none gets the detected ones. Whatever was detected is also recorded in the
-  // extra fields "Actors-Detected" and "Topics-Detected" ("a; b").
+  // extra fields "Actors-Detected" and "Topics-Detected" ("a; b"), and the
+  // candidate actors (see Candidates) in "Actors-Candidate".
   void Tag(Document* d);
+
+  // Replaces the title words that introduce a person's name (default:
+  // DefaultTitles()): one title per line ("Vice Premier", "CEO"), matched
+  // without regard to case; lines starting with '#' and empty lines are
+  // ignored. Returns the number of titles.
+  size_t SetTitles(std::string_view list);
+  size_t titles() const { return titles_.size(); }
+
+  // People the gazetteer does not know, found by their place: two to four
+  // capitalized words right after a title word in the body ("Vice Premier He
+  // Lifeng", "CEO Jensen Huang"), with "von", "de", "bin" and the like allowed
+  // inside and a final possessive dropped. Names the gazetteer knows (any of
+  // their names) are left out; each name once, in order of first mention.
+  // Only scripts with capital letters are read this way.
+  std::vector<std::string> Candidates(const Document& d) const;
 
   // Gazetteer: every name of the actor `name` names (by its canonical name or
   // an alias, compared as folded words), canonical first; empty if none.
@@ -65,7 +81,11 @@ class Tagger final : public Gazetteer {
   std::unordered_map<std::string, std::vector<Pattern>> by_first_;  // first word -> patterns
   std::unordered_map<std::string, size_t> by_name_;                 // Key(name or alias) -> actor
   std::vector<Token> tokens_;
+  std::vector<std::vector<std::string>> titles_;  // lower-case words, longest title first
 };
+
+// The built-in title words, one per line (see Tagger::SetTitles).
+std::string_view DefaultTitles();
 
 }  // namespace loupe::ingest
 
