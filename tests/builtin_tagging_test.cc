@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -181,6 +182,31 @@ TEST_CASE("the built-in gazetteer and lexicon parse, and are large enough") {
   CHECK(t->topics() >= 40);
   CHECK(t->actors() == Actors(BuiltinGazetteer()).size());
   CHECK(t->topics() == Topics(BuiltinTopics()).size());
+}
+
+TEST_CASE("docs/corpus-format.md gives the built-in data's counts") {
+  std::map<std::string, size_t> kinds;
+  for (const std::string& line : Lines(BuiltinGazetteer())) ++kinds[SplitTrimmed(line, '|').at(1)];
+  // The docs' sentence with its line breaks as spaces.
+  std::string docs;
+  for (char c : SourceFile("docs/corpus-format.md"))
+    if (c != '\n' && c != ' ')
+      docs += c;
+    else if (docs.empty() || docs.back() != ' ')
+      docs += ' ';
+  size_t at = docs.find("a gazetteer of ");
+  REQUIRE(at != std::string::npos);
+  unsigned long actors = 0, people = 0, orgs = 0, companies = 0, topics = 0;
+  REQUIRE(std::sscanf(
+              docs.c_str() + at,
+              "a gazetteer of %lu actors (%lu people, %lu organisations, %lu companies) and a lexicon of %lu topics",
+              &actors, &people, &orgs, &companies, &topics) == 5);
+  CHECK(actors == Actors(BuiltinGazetteer()).size());
+  CHECK(people == kinds["person"]);
+  CHECK(orgs == kinds["org"]);
+  CHECK(companies == kinds["company"]);
+  CHECK(kinds.size() == 3);  // no kind the docs do not count
+  CHECK(topics == Topics(BuiltinTopics()).size());
 }
 
 TEST_CASE("every built-in name and word names one actor or topic alone") {
