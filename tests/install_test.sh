@@ -27,6 +27,7 @@ echo "$out"
 grep -q "^total 1$" <<<"$out"
 grep -q "Geneva" <<<"$out"
 test -f "$tmp/prefix/include/loupe/ingest/formats.h"
+test -f "$tmp/prefix/include/loupe/ingest/builtin.h"
 ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-index")
 echo "$ingest"
 grep -q "^total 1$" <<<"$ingest"
