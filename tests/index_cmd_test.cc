@@ -484,3 +484,84 @@ TEST_CASE("an article id given by two files is never replaced silently, nor dele
   CHECK(docs.size() == 1);
   CHECK(docs["x1"].find("From B") == 0);
 }
+
+TEST_CASE("the seed article alone in an empty folder is tagged with no set-up") {
+  loupe::test::TempDir tmp;
+  const std::string folder = tmp.sub("news"), db = tmp.sub("db");
+  fs::create_directories(folder);
+  fs::copy_file(std::string(LOUPE_SOURCE_DIR) + "/tests/data/seed/madrid-trade-talks.txt",
+                folder + "/madrid-trade-talks.txt");
+  Run r = Loupe("index --db " + db + " " + folder, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());  // the header block after the blank line is read, with no warning
+  for (const char* q : {"actor:Bessent AND topic:tariffs", "author:BenCham", "actor:\"He Lifeng\" AND topic:TikTok",
+                        "mentions:\"Li Chenggang\"", "actor:Bessent AND topic:tariffs before:2025-09-17"}) {
+    INFO(q);
+    // The seed is undated: the date filter must not find it; the others must.
+    const bool dated = std::string(q).find("before:") != std::string::npos;
+    Run s = Loupe("search --db " + db + " --format json '" + std::string(q) + "'", tmp);
+    INFO(s.out << s.err);
+    CHECK(s.code == (dated ? 1 : 0));
+    if (!dated) CHECK(s.out.find("\"madrid-trade-talks.txt\"") != std::string::npos);
+  }
+  Run show = Loupe("show --db " + db + " madrid-trade-talks.txt", tmp);
+  INFO(show.out);
+  CHECK(show.out.find("Author: Shanghai BenCham\n") != std::string::npos);
+  CHECK(show.out.find("Actors-Detected: Scott Bessent; He Lifeng; Jamieson Greer; Li Chenggang") != std::string::npos);
+  Run stats = Loupe("stats --db " + db, tmp);
+  INFO(stats.out);
+  CHECK(stats.out.find("gazetteer:      built-in (") != std::string::npos);
+  CHECK(stats.out.find("topics:         built-in (") != std::string::npos);
+}
+
+TEST_CASE("gazetteer precedence: option, folder, index, built-in; --no-tagging turns tagging off") {
+  loupe::test::TempDir tmp;
+  const std::string folder = tmp.sub("news"), db = tmp.sub("db");
+  Write(folder + "/a.txt", "Zorblat Visits\n\nMinister Quentin Zorblat and Scott Bessent met Kim Pell.\n");
+  auto actors = [&]() {
+    Run s = Loupe("show --db " + db + " a.txt", tmp);
+    size_t at = s.out.find("Actors-Detected: ");
+    if (at == std::string::npos) return std::string();
+    return s.out.substr(at + 17, s.out.find('\n', at) - at - 17);
+  };
+  // Built-in: Bessent is known, Zorblat is a candidate.
+  Run r = Loupe("index --db " + db + " " + folder + " --report-candidates", tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(actors() == "Scott Bessent");
+  CHECK(r.out.find("\nQuentin Zorblat | person  # 1 article\n") != std::string::npos);
+  // The candidate lines paste into a gazetteer: a folder's own file wins over the built-in one.
+  const std::string line = "Quentin Zorblat | person  # 1 article\nKim Pell | person | Pell\n";
+  Write(folder + "/actors.gazetteer", line);
+  r = Loupe("index --db " + db + " " + folder, tmp);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("1 updated") != std::string::npos);  // re-tagged
+  CHECK(actors() == "Quentin Zorblat; Kim Pell");
+  // Without the folder's file, the index keeps what it was tagged with.
+  fs::remove(folder + "/actors.gazetteer");
+  r = Loupe("index --db " + db + " " + folder, tmp);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("1 unchanged") != std::string::npos);
+  CHECK(actors() == "Quentin Zorblat; Kim Pell");
+  Run stats = Loupe("stats --db " + db + " --format json", tmp);
+  CHECK(stats.out.find("\"from\": \"" + folder + "/actors.gazetteer\"") != std::string::npos);
+  CHECK(stats.out.find("\"actors\": 2") != std::string::npos);
+  // An option wins over everything.
+  Write(tmp.sub("other.gazetteer"), "Kim Pell | person\n");
+  r = Loupe("index --db " + db + " --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
+  REQUIRE(r.code == 0);
+  CHECK(actors() == "Kim Pell");
+  // --no-tagging: nothing detected, and a later run without it tags with the built-in data again.
+  r = Loupe("index --db " + db + " --no-tagging " + folder, tmp);
+  REQUIRE(r.code == 0);
+  CHECK(actors().empty());
+  stats = Loupe("stats --db " + db, tmp);
+  CHECK(stats.out.find("gazetteer:      none (--no-tagging)\n") != std::string::npos);
+  r = Loupe("index --db " + db + " " + folder, tmp);
+  REQUIRE(r.code == 0);
+  CHECK(actors() == "Scott Bessent");
+  // --no-tagging with a gazetteer is a usage error.
+  r = Loupe("index --db " + db + " --no-tagging --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
+  CHECK(r.code == 2);
+}

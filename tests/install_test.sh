@@ -32,6 +32,10 @@ ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-in
 echo "$ingest"
 grep -q "^total 1$" <<<"$ingest"
 grep -q "^Talks resume | Wire Desk | 2025-09-15$" <<<"$ingest"
+# One saved article, no gazetteer of its own: the built-in data tags it.
+seed=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/seed_example" "$tmp/seed-index" "$src/tests/data/seed/madrid-trade-talks.txt")
+echo "$seed"
+test "$(grep -c ' -> 1$' <<<"$seed")" = 4
 
 # pkg-config users
 pc=$(dirname "$(find "$tmp/prefix" -name 'loupe.pc' | head -n 1)")

@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "cli/common.h"
+#include "loupe/ingest/builtin.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/tagging.h"
 #include "loupe/ingest/walk.h"
@@ -319,7 +320,7 @@ int RunIndex(const IndexArgs& a) {
     std::vector<std::string> candidates;
     if (!given.empty()) candidates.push_back(given);
     else
-      for (const std::string& p : a.paths) candidates.push_back(p + "/" + name);
+      for (const std::string& p : a.paths) candidates.push_back(p + (!p.empty() && p.back() == '/' ? "" : "/") + name);
     for (const std::string& c : candidates) {
       struct stat st;
       if (::stat(c.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -336,10 +337,25 @@ int RunIndex(const IndexArgs& a) {
     }
     return true;
   };
-  std::string gazetteer_text, topics_text, gazetteer_from, topics_from;
-  if (!find(a.gazetteer, "actors.gazetteer", &gazetteer_text, &gazetteer_from) ||
-      !find(a.topics, "topics.lexicon", &topics_text, &topics_from))
-    return kExitUsage;
+  // Each of the gazetteer, the topic lexicon and the title words comes from
+  // the first of: its option, its file at the top of a PATH, what the index was
+  // last tagged with, the built-in one. --no-tagging: none.
+  struct TagSource {
+    const char* key;        // metadata key of its text in the index
+    const char* file;       // file name at the top of a PATH
+    const std::string* given;
+    std::string text, from;  // from: a path, "built-in", "the index" or "none (--no-tagging)"
+  };
+  TagSource sources[] = {{"gazetteer", "actors.gazetteer", &a.gazetteer, {}, {}},
+                         {"topics", "topics.lexicon", &a.topics, {}, {}},
+                         {"titles", "actor-titles.list", &a.titles, {}, {}}};
+  TagSource &gazetteer = sources[0], &topics = sources[1], &titles = sources[2];
+  if (a.no_tagging) {
+    for (TagSource& t : sources) t.from = "none (--no-tagging)";
+  } else {
+    for (TagSource& t : sources)
+      if (!find(*t.given, t.file, &t.text, &t.from)) return kExitUsage;
+  }
 
   // An index this run creates and then leaves without an article is removed
   // again: a PATH with nothing to index is a usage error (exit 2), not an empty index.
@@ -349,20 +365,44 @@ int RunIndex(const IndexArgs& a) {
   const bool db_new = !db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(a.db, db_ec));
   auto index = Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  // Without a gazetteer or lexicon of its own, a run keeps the index's.
-  for (auto [key, text, from] : {std::tuple<const char*, std::string*, std::string*>{"gazetteer", &gazetteer_text,
-                                                                                     &gazetteer_from},
-                                 {"topics", &topics_text, &topics_from}}) {
-    if (!from->empty()) continue;
-    auto stored = (*index)->GetMetadata(key);
-    if (stored.ok()) *text = *stored, *from = "the index";
+  // What the index was last tagged with, as `loupe stats` shows it.
+  nlohmann::ordered_json tagged_with = nlohmann::ordered_json::object();
+  std::string tagged_with_text;  // to store, when it changed
+  if (auto stored = (*index)->GetMetadata("tagging"); stored.ok()) {
+    tagged_with = nlohmann::ordered_json::parse(*stored, nullptr, false);
+    if (!tagged_with.is_object()) tagged_with = nlohmann::ordered_json::object();
+  }
+  for (TagSource& t : sources) {
+    if (!t.from.empty()) continue;
+    auto stored = (*index)->GetMetadata(t.key);
+    if (stored.ok() && !stored->empty()) {
+      t.text = *stored;
+      t.from = tagged_with.contains(t.key) && tagged_with[t.key].contains("from") && tagged_with[t.key]["from"].is_string()
+                   ? tagged_with[t.key]["from"].get<std::string>()
+                   : "the index";
+    } else if (!stored.ok() && !stored.status().IsNotFound()) {
+      return Fail("cannot read index " + a.db, stored.status());
+    } else {
+      t.text = std::string(t.key == std::string("gazetteer") ? ingest::BuiltinGazetteer()
+                           : t.key == std::string("topics")  ? ingest::BuiltinTopics()
+                                                             : ingest::DefaultTitles());
+      t.from = "built-in";
+    }
   }
   std::unique_ptr<ingest::Tagger> tagger;
-  if (!gazetteer_from.empty() || !topics_from.empty()) {
+  size_t counts[3] = {0, 0, 0};
+  if (!a.no_tagging) {
     std::vector<std::string> errors;
-    tagger = ingest::Tagger::Create(gazetteer_text, topics_text, &errors);
+    tagger = ingest::Tagger::Create(gazetteer.text, topics.text, &errors);
     for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
     if (!tagger) return kExitIndex;
+    counts[0] = tagger->actors(), counts[1] = tagger->topics(), counts[2] = tagger->SetTitles(titles.text);
+  }
+  {
+    nlohmann::ordered_json now = nlohmann::ordered_json::object();
+    const char* units[] = {"actors", "topics", "titles"};
+    for (size_t i = 0; i < 3; ++i) now[sources[i].key] = {{"from", sources[i].from}, {units[i], counts[i]}};
+    if (now != tagged_with) tagged_with_text = now.dump();
   }
   auto listed = (*index)->ListMetadata(kSourcePrefix);
   if (!listed.ok()) return Fail("cannot read index " + a.db, listed.status());
@@ -469,16 +509,18 @@ int RunIndex(const IndexArgs& a) {
   // Searches resolve actor aliases with the gazetteer the articles were tagged
   // with. When it or the topic lexicon changed, every file is tagged again.
   bool retag = false;
-  for (const auto& [key, text] : {std::pair<const char*, const std::string*>{"gazetteer", &gazetteer_text},
-                                  {"topics", &topics_text}}) {
-    auto old = (*index)->GetMetadata(key);
+  for (const TagSource& t : sources) {
+    auto old = (*index)->GetMetadata(t.key);
     if (!old.ok() && !old.status().IsNotFound()) return Fail("cannot read index " + a.db, old.status());
-    if ((old.ok() && *old == *text) || (!old.ok() && text->empty())) continue;
+    if ((old.ok() && *old == t.text) || (!old.ok() && t.text.empty())) continue;
     retag = !known.empty();
-    Status s = (*writer)->SetMetadata(key, *text);
+    Status s = (*writer)->SetMetadata(t.key, t.text);
     if (!s.ok()) return Fail("index failed", s);
   }
-
+  if (!tagged_with_text.empty()) {
+    Status s = (*writer)->SetMetadata("tagging", tagged_with_text);
+    if (!s.ok()) return Fail("index failed", s);
+  }
 
   size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0, commits = 0;
   size_t committed_articles = 0;
@@ -491,6 +533,7 @@ int RunIndex(const IndexArgs& a) {
   };
   Progress progress(!a.quiet && !json && ::isatty(2), walk.files.size(), total_bytes);
   std::set<std::string> seen;
+  std::map<std::string, size_t> candidate_articles;  // --report-candidates: name -> articles
   // Files whose size and time are unchanged are not read. The others are read,
   // checked, hashed, parsed and tagged on worker threads (one per core), at
   // most kWindow files and kInFlightBytes of file text ahead of this thread
@@ -566,7 +609,8 @@ int RunIndex(const IndexArgs& a) {
       workers.emplace_back([&] {
         std::vector<std::string> ignored;
         std::unique_ptr<ingest::Tagger> tg =
-            tagger ? ingest::Tagger::Create(gazetteer_text, topics_text, &ignored) : nullptr;
+            tagger ? ingest::Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
+        if (tg) tg->SetTitles(titles.text);
         for (;;) {
           size_t k = next.fetch_add(1);
           if (k >= todo.size()) return;
@@ -688,6 +732,14 @@ int RunIndex(const IndexArgs& a) {
         }
         now.insert(doc.id);
         src.docs.push_back(doc.id);
+        if (a.report_candidates)
+          for (const auto& [key, value] : doc.extra)
+            if (key == "Actors-Candidate")
+              for (size_t at = 0; at <= value.size();) {
+                size_t end = std::min(value.find("; ", at), value.size());
+                if (end > at) ++candidate_articles[value.substr(at, end - at)];
+                at = end + 2;
+              }
         ++articles;
       }
       if (old != known.end()) {  // articles the file no longer has
@@ -755,6 +807,12 @@ int RunIndex(const IndexArgs& a) {
     skipped_json.push_back({{"path", ShownId(k.path, false)}, {"reason", ShownId(k.reason, false)}});
   }
   const size_t read = added + updated;
+  // --report-candidates: the most frequent names found after a title word that
+  // the gazetteer does not know, as gazetteer lines.
+  constexpr size_t kCandidatesShown = 50;
+  std::vector<std::pair<std::string, size_t>> candidates(candidate_articles.begin(), candidate_articles.end());
+  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+  if (candidates.size() > kCandidatesShown) candidates.resize(kCandidatesShown);
   if (json) {
     nlohmann::ordered_json out = {
         {"files", {{"added", added}, {"updated", updated}, {"deleted", deleted}, {"unchanged", unchanged},
@@ -766,6 +824,12 @@ int RunIndex(const IndexArgs& a) {
         {"warnings", warnings_json},
         {"index", {{"path", a.db}, {"documents", after->documents}, {"terms", after->terms},
                    {"size_bytes", after->size_bytes}}}};
+    out["tagging"] = nlohmann::ordered_json::object();
+    for (const TagSource& t : sources) out["tagging"][t.key] = t.from;
+    if (a.report_candidates) {
+      out["candidates"] = nlohmann::ordered_json::array();
+      for (const auto& [name, count] : candidates) out["candidates"].push_back({{"name", name}, {"articles", count}});
+    }
     PrintJson(out);
   } else {
     auto n = [](uint64_t count, const char* one, const char* many) {
@@ -784,6 +848,15 @@ int RunIndex(const IndexArgs& a) {
     std::cout << "index " << a.db << ": " << n(after->documents, "document", "documents") << ", "
               << n(after->terms, "term", "terms") << ", "
               << after->size_bytes / 1024 << " KiB\n";
+    if (a.report_candidates) {
+      std::cout << "# " << candidate_articles.size()
+                << (candidate_articles.size() == 1 ? " candidate actor" : " candidate actors")
+                << " not in the gazetteer (" << gazetteer.from << ") in the articles read";
+      if (candidate_articles.size() > candidates.size()) std::cout << "; the " << candidates.size() << " most frequent";
+      std::cout << (candidates.empty() ? "\n" : "; lines to paste into a gazetteer:\n");
+      for (const auto& [name, count] : candidates)
+        std::cout << TerminalSafe(name) << " | person  # " << n(count, "article", "articles") << "\n";
+    }
   }
   if (interrupted) {
     std::cerr << "loupe: index: interrupted; committed " << committed_articles << " "

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <tuple>
 
 #include "cli/common.h"
 
@@ -16,10 +17,20 @@ int RunStats(const StatsArgs& a) {
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto st = (*index)->Stats();
   if (!st.ok()) return Fail("cannot read index " + a.db, st.status());
+  // What `loupe index` tagged the articles with (indexes tagged before this
+  // was recorded, or never tagged, have nothing to say).
+  nlohmann::ordered_json tagging = nlohmann::ordered_json::object();
+  if (auto stored = (*index)->GetMetadata("tagging"); stored.ok()) {
+    auto j = nlohmann::ordered_json::parse(*stored, nullptr, false);
+    if (j.is_object()) tagging = std::move(j);
+  } else if (!stored.status().IsNotFound()) {
+    return Fail("cannot read index " + a.db, stored.status());
+  }
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"documents", st->documents},   {"terms", st->terms},
                         {"size_bytes", st->size_bytes}, {"format_version", st->format_version},
                         {"generation", st->generation}, {"path", a.db}};
+    if (!tagging.empty()) j["tagging"] = tagging;
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "index:          " << a.db << "\n"
@@ -28,6 +39,19 @@ int RunStats(const StatsArgs& a) {
               << "size on disk:   " << st->size_bytes << " bytes (" << st->size_bytes / 1024 << " KiB)\n"
               << "format version: " << st->format_version << "\n"
               << "commits:        " << st->generation << "\n";
+    // "gazetteer:      built-in (312 actors)"
+    const std::tuple<const char*, const char*, const char*> rows[] = {
+        {"gazetteer", "actors", "actor"}, {"topics", "topics", "topic"}, {"titles", "titles", "title"}};
+    for (const auto& [key, unit, one] : rows) {
+      if (!tagging.contains(key) || !tagging[key].is_object()) continue;
+      const auto& t = tagging[key];
+      std::string label = std::string(key) + ":";
+      std::cout << label << std::string(label.size() < 16 ? 16 - label.size() : 1, ' ')
+                << TerminalSafe(t.value("from", std::string("?")));
+      if (t.value("from", std::string()).rfind("none", 0) != 0)
+        std::cout << " (" << t.value(unit, 0) << " " << (t.value(unit, 0) == 1 ? one : unit) << ")";
+      std::cout << "\n";
+    }
   }
   return kExitOk;
 }

@@ -126,6 +126,9 @@ struct IndexArgs {
   std::string format = "text";
   std::string gazetteer;   // --gazetteer FILE (default: actors.gazetteer at the top of a PATH)
   std::string topics;      // --topics FILE (default: topics.lexicon at the top of a PATH)
+  std::string titles;      // --titles FILE (default: actor-titles.list at the top of a PATH)
+  bool no_tagging = false;         // --no-tagging: detect no actors, topics or candidates
+  bool report_candidates = false;  // --report-candidates: list candidate actors after the summary
   // --commit-every: commit when the batch holds this much article text. The
   // writer's memory is bounded by spilling to disk, so this only sets how much
   // work an interrupted run loses; fewer, bigger commits write each term's

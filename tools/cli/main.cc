@@ -106,10 +106,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
   index->add_option("--gazetteer", ia.gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
-                    "actors.gazetteer at the top of a PATH)");
+                    "actors.gazetteer at the top of a PATH, else the index's, else the built-in one)");
   index->add_option("--topics", ia.topics,
                     "Topics to detect, one per line: topic <- word, phrase, ... (default: topics.lexicon at the\n"
-                    "top of a PATH)");
+                    "top of a PATH, else the index's, else the built-in one)");
+  index->add_option("--titles", ia.titles,
+                    "Title words after which a name is a candidate actor, one per line: Vice Premier, CEO, ...\n"
+                    "(default: actor-titles.list at the top of a PATH, else the index's, else the built-in list)");
+  auto* no_tagging = index->add_flag("--no-tagging", ia.no_tagging,
+                                     "Detect no actors, topics or candidate actors (declared ones are kept)");
+  index->add_flag("--report-candidates", ia.report_candidates,
+                  "After the summary, list the most frequent candidate actors (names after a title word that\n"
+                  "the gazetteer does not know) of the articles read, as lines to paste into a gazetteer");
+  for (const char* o : {"--gazetteer", "--topics", "--titles", "--report-candidates"})
+    no_tagging->excludes(index->get_option(o));
   index->add_option("--format", ia.format, "Summary format: text or json (default text)")
       ->check(CLI::IsMember({"text", "json"}));
 

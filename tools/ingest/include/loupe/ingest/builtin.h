@@ -26,11 +26,6 @@ std::string_view BuiltinGazetteer();
 // with '#' comments). Static storage, as for BuiltinGazetteer().
 std::string_view BuiltinTopics();
 
-// Names for the built-in data where a file name would go: in messages, and
-// as the source recorded for an index tagged with them.
-inline constexpr const char* kBuiltinGazetteerName = "built-in (world.gazetteer)";
-inline constexpr const char* kBuiltinTopicsName = "built-in (world.lexicon)";
-
 }  // namespace loupe::ingest
 
 #endif  // LOUPE_INGEST_BUILTIN_H_
