@@ -47,7 +47,18 @@ struct Word {
   bool break_before;  // punctuation (not just space) since the previous word
 };
 
-bool WordChar(UChar32 c) { return u_isalnum(c) || c == '\'' || c == 0x2019 || c == '-' || c == '.'; }
+bool WordChar(UChar32 c) {
+  if (c < 0x80)  // most text: no look-up in ICU's tables
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c == '-' ||
+           c == '.';
+  return u_isalnum(c) || c == 0x2019;
+}
+
+bool Space(UChar32 c) {
+  return c < 0x80 ? c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' : u_isUWhiteSpace(c);
+}
+
+bool Capital(UChar32 c) { return c < 0x80 ? c >= 'A' && c <= 'Z' : u_isupper(c) || u_istitle(c); }
 
 std::vector<Word> Words(std::string_view text) {
   std::vector<Word> words;
@@ -59,10 +70,10 @@ std::vector<Word> Words(std::string_view text) {
     UChar32 c;
     U8_NEXT(s, i, n, c);
     if (c < 0 || !WordChar(c) || c == '.' || c == '-' || c == '\'' || c == 0x2019) {
-      if (c < 0 || !u_isUWhiteSpace(c)) brk = true;
+      if (c < 0 || !Space(c)) brk = true;
       continue;
     }
-    Word w{static_cast<size_t>(start), 0, u_isupper(c) || u_istitle(c), brk};
+    Word w{static_cast<size_t>(start), 0, Capital(c), brk};
     int32_t end = i;
     while (i < n) {
       int32_t at = i;
@@ -83,8 +94,8 @@ std::vector<Word> Words(std::string_view text) {
 }
 
 bool IsParticle(std::string_view w) {
-  static const char* const kParticles[] = {"von", "van", "der", "den", "de", "del", "della", "di", "da",
-                                           "du",  "la",  "le",  "bin", "bint", "al", "el",   "ibn", "dos"};
+  static const char* const kParticles[] = {"von", "van", "der", "den", "de",   "del", "della", "di",  "da",
+                                           "du",  "la",  "le",  "bin", "bint", "al",  "el",    "ibn", "dos"};
   for (const char* p : kParticles)
     if (w == p) return true;
   return false;
@@ -167,41 +178,66 @@ std::string_view DefaultTitles() { return kDefaultTitles; }
 
 size_t Tagger::SetTitles(std::string_view list) {
   titles_.clear();
+  title_by_first_.clear();
   for (std::string_view line : Split(list, '\n')) {
     if (line.empty() || line[0] == '#') continue;
     line = StripComment(line);
     std::vector<std::string> words;
-    for (std::string_view w : Split(AsciiLower(line), ' '))
+    for (std::string_view w : Split(AsciiLower(line), ' ')) {
+      // "Sen." and "Rep." are written with their dot, which a word of the text leaves out.
+      while (!w.empty() && w.back() == '.') w.remove_suffix(1);
       if (!w.empty()) words.emplace_back(w);
+    }
     if (!words.empty()) titles_.push_back(std::move(words));
   }
   std::stable_sort(titles_.begin(), titles_.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
+  for (size_t t = 0; t < titles_.size(); ++t) title_by_first_[titles_[t][0]].push_back(t);  // longest first
   return titles_.size();
 }
+
+namespace {
+
+// `word` equals `lower`, a lower-case word, but for the case of ASCII letters.
+bool SameWord(std::string_view word, std::string_view lower) {
+  if (word.size() != lower.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    char c = word[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::vector<std::string> Tagger::Candidates(const Document& d) const {
   std::vector<std::string> out;
   if (titles_.empty()) return out;
   const std::string_view text = d.body;
   const std::vector<Word> words = Words(text);
-  auto lower = [&](size_t i) { return AsciiLower(text.substr(words[i].begin, words[i].end - words[i].begin)); };
+  auto word = [&](size_t i) { return text.substr(words[i].begin, words[i].end - words[i].begin); };
+  std::string key;  // the lower-case word looked up, reused
+  auto titles_from = [&](size_t i) -> const std::vector<size_t>* {
+    key.assign(word(i));
+    for (char& c : key)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    auto it = title_by_first_.find(key);
+    return it == title_by_first_.end() ? nullptr : &it->second;
+  };
   for (size_t i = 0; i < words.size();) {
     // The longest title at word i (its words not split by punctuation).
     size_t after = 0;
-    for (const auto& title : titles_) {
-      if (i + title.size() >= words.size()) continue;
-      bool match = true;
-      for (size_t k = 0; k < title.size() && match; ++k) {
-        if (k > 0 && words[i + k].break_before) match = false;
-        std::string w = lower(i + k);
-        // "Sen." and "Rep." are written with their dot, which the word leaves out.
-        std::string_view t = title[k];
-        if (!t.empty() && t.back() == '.') t.remove_suffix(1);
-        match = match && w == t;
-      }
-      if (match) {
-        after = i + title.size();
-        break;
+    if (const std::vector<size_t>* starting = titles_from(i)) {
+      for (size_t t : *starting) {
+        const std::vector<std::string>& title = titles_[t];
+        if (i + title.size() >= words.size()) continue;
+        bool match = true;
+        for (size_t k = 1; k < title.size() && match; ++k)
+          match = !words[i + k].break_before && SameWord(word(i + k), title[k]);
+        if (match) {
+          after = i + title.size();
+          break;
+        }
       }
     }
     if (after == 0) {
@@ -214,15 +250,12 @@ std::vector<std::string> Tagger::Candidates(const Document& d) const {
     const bool dotted = text.substr(words[after - 1].end, 1) == ".";
     size_t j = after, names = 0, last = after;
     while (j < words.size() && j - after < 6 && (!words[j].break_before || (j == after && dotted))) {
-      std::string w = lower(j);
-      bool title_word = false;
-      for (const auto& title : titles_) title_word |= title[0] == w || title[0] == w + ".";
-      if (title_word) break;
+      if (titles_from(j)) break;  // key: the word in lower case
       if (words[j].capital) {
         if (names == 4) break;
         ++names;
         last = j + 1;
-      } else if (!(names > 0 && IsParticle(w))) {
+      } else if (!(names > 0 && IsParticle(key))) {
         break;
       }
       ++j;

@@ -82,6 +82,7 @@ class Tagger final : public Gazetteer {
   std::unordered_map<std::string, size_t> by_name_;                 // Key(name or alias) -> actor
   std::vector<Token> tokens_;
   std::vector<std::vector<std::string>> titles_;  // lower-case words, longest title first
+  std::unordered_map<std::string, std::vector<size_t>> title_by_first_;  // first word -> titles_, longest first
 };
 
 // The built-in title words, one per line (see Tagger::SetTitles).
