@@ -246,6 +246,42 @@ TEST_CASE("header dates in the usual forms, as UTC days") {
   }
 }
 
+TEST_CASE("partial dates: a year or a month, with its precision") {
+  struct Row {
+    const char* text;
+    const char* day;
+    ingest::DatePrecision precision;
+  };
+  const Row rows[] = {
+      {"1790", "1790-01-01", ingest::DatePrecision::kYear},
+      {" 1790 ", "1790-01-01", ingest::DatePrecision::kYear},
+      {"0001", "0001-01-01", ingest::DatePrecision::kYear},
+      {"9999", "9999-01-01", ingest::DatePrecision::kYear},
+      {"1790-06", "1790-06-01", ingest::DatePrecision::kMonth},
+      {"2024-02", "2024-02-01", ingest::DatePrecision::kMonth},
+      {"1790-06-15", "1790-06-15", ingest::DatePrecision::kDay},
+      {"Thu, 22 Aug 2002 12:36:23 +0100", "2002-08-22", ingest::DatePrecision::kDay},
+  };
+  for (const Row& r : rows) {
+    INFO("date: " << r.text);
+    ingest::DatePrecision p = ingest::DatePrecision::kDay;
+    CHECK(Day(ingest::ParseHeaderDate(r.text, &p)) == r.day);
+    CHECK(p == r.precision);
+    CHECK(Day(ingest::ParseHeaderDate(r.text)) == (r.precision == ingest::DatePrecision::kDay ? r.day : "none"));
+  }
+  for (const char* bad : {"0000", "17", "179", "17900", "1790-13", "1790-00", "1790-6", "1790-", "1790-06-", "June"}) {
+    INFO("date: " << bad);
+    ingest::DatePrecision p = ingest::DatePrecision::kMonth;
+    CHECK_FALSE(ingest::ParseHeaderDate(bad, &p));
+    CHECK(p == ingest::DatePrecision::kMonth);  // unchanged on failure
+  }
+  Document d;
+  CHECK(ingest::DatePrecisionOf(d) == ingest::DatePrecision::kDay);
+  d.extra = {{"Source", "x"}, {ingest::kDatePrecisionField, "month"}};
+  CHECK(ingest::DatePrecisionOf(d) == ingest::DatePrecision::kMonth);
+  CHECK(std::string(ingest::DatePrecisionName(ingest::DatePrecision::kYear)) == "year");
+}
+
 // Articles dated with a year or a month only are read with that precision:
 // the first day of the period, and an extra field Date-Precision.
 TEST_CASE("partial dates in articles: the first day and the precision") {
@@ -324,7 +360,7 @@ TEST_CASE("partial dates under date filters and sorting") {
     return ids;
   };
   CHECK(run("news date:1790 sort:date") == "year month day");
-  CHECK(run("news date:1790-01 sort:date") == "year");    // the year's first day is in January
+  CHECK(run("news date:1790-01 sort:date") == "year");       // the year's first day is in January
   CHECK(run("news date:1790-06 sort:date") == "month day");  // the year is not
   CHECK(run("news on:1790-06-01 sort:date") == "month");
   CHECK(run("news before:1790-06 sort:date") == "year");

@@ -333,9 +333,10 @@ TEST_CASE("text of unknown encoding is detected and converted") {
   CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners Fear Tariffs");
   CHECK(p.docs[0].author == "Ren\xC3\xA9 Dupr\xC3\xA9");
   CHECK(p.docs[0].body ==
-        "In Montr\xC3\xA9" "al, caf\xC3\xA9 owners say cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e and p\xC3\xA2t\xC3\xA9 cost "
-        "more \xC3\xA0 cause des \xE2\x80\x9Ctarifs\xE2\x80\x9D.");
-  CHECK(p.warnings == std::vector<std::string>{"not valid UTF-8 and no charset declared; read as windows-1252 (detected)"});
+        "In Montr\xC3\xA9" "al, caf\xC3\xA9 owners say cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+        "e and p\xC3\xA2t\xC3\xA9 cost more \xC3\xA0 cause des \xE2\x80\x9Ctarifs\xE2\x80\x9D.");
+  CHECK(p.warnings ==
+        std::vector<std::string>{"not valid UTF-8 and no charset declared; read as windows-1252 (detected)"});
 
   // "東京で米中の貿易交渉が再開された。両国は関税の引き下げについて合意した。" in Shift_JIS.
   const std::string sjis =
@@ -350,7 +351,8 @@ TEST_CASE("text of unknown encoding is detected and converted") {
         "\xE6\xB8\x89\xE3\x81\x8C\xE5\x86\x8D\xE9\x96\x8B\xE3\x81\x95\xE3\x82\x8C\xE3\x81\x9F\xE3\x80\x82\xE4\xB8\xA1"
         "\xE5\x9B\xBD\xE3\x81\xAF\xE9\x96\xA2\xE7\xA8\x8E\xE3\x81\xAE\xE5\xBC\x95\xE3\x81\x8D\xE4\xB8\x8B\xE3\x81\x92"
         "\xE3\x81\xAB\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6\xE5\x90\x88\xE6\x84\x8F\xE3\x81\x97\xE3\x81\x9F\xE3\x80\x82");
-  CHECK(j.warnings == std::vector<std::string>{"not valid UTF-8 and no charset declared; read as shift_jis (detected)"});
+  CHECK(j.warnings ==
+        std::vector<std::string>{"not valid UTF-8 and no charset declared; read as shift_jis (detected)"});
 }
 #endif  // LOUPE_WITHOUT_UCHARDET
 
@@ -366,7 +368,7 @@ TEST_CASE("text of unknown encoding that cannot be told stays as before") {
                                  "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(damaged.warnings.size() == 3);
   // JSON lines must be UTF-8: no detection.
-  auto jl = ParseFile("{\"title\": \"Caf\xE9 cr\xE8me br\xFBl\xE9" "e p\xE2t\xE9 \xE0 c\xF4t\xE9\"}", Format::kJsonLines,
-                      "j.jsonl", "j.jsonl");
+  auto jl = ParseFile("{\"title\": \"Caf\xE9 cr\xE8me br\xFBl\xE9" "e p\xE2t\xE9 \xE0 c\xF4t\xE9\"}",
+                      Format::kJsonLines, "j.jsonl", "j.jsonl");
   CHECK(jl.warnings.size() == 9);
 }
