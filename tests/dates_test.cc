@@ -220,6 +220,8 @@ TEST_CASE("header dates in the usual forms, as UTC days") {
       {"15 Sep 2025", "2025-09-15"},
       {"15 September 2025", "2025-09-15"},
       {"September 15th, 2025", "2025-09-15"},
+      {"Mon Sep 15 10:00:00 2025", "2025-09-15"},  // ctime
+      {"Mon Sep 15 23:00:00 2025 -0500", "2025-09-16"},
       {"2024-02-29", "2024-02-29"},
       // Not dates.
       {"2025-02-29", "none"},

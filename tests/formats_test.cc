@@ -280,6 +280,8 @@ TEST_CASE("e-mail: authors, attachments, HTML and odd messages") {
   CHECK(mbox.author == "Kim Lee");
   CHECK(Day(mbox.date) == "2002-08-22");
   CHECK(mbox.body == "Numbers.");
+  // A Date ParseHeaderDate does not read, GMime's e-mail date parser may.
+  CHECK(Day(OneMail("Subject: s\nDate: 22-Aug-2002\n\nb\n").date) == "2002-08-22");
   // No header at all: the text is the body, with a warning.
   std::vector<std::string> w;
   Document bare = OneMail("just some text\nand more\n", &w);
