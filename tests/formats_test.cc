@@ -2,8 +2,10 @@
 // e-mail, text clean-up and encodings (header dates are in dates_test.cc).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
@@ -144,6 +146,47 @@ TEST_CASE("JSON lines: one article per line, bad lines reported and skipped") {
 // The e-mail reader is built when GMime 3 is found (LOUPE_WITHOUT_GMIME is
 // defined for the tests otherwise).
 #ifndef LOUPE_WITHOUT_GMIME
+namespace {
+
+// A message whose text part is nested `depth` multiparts deep (no boundary
+// is the start of another).
+std::string NestedMail(int depth) {
+  auto boundary = [](int i) { return "level-" + std::to_string(i) + "-of-the-nest"; };
+  std::string m = "From: a@example.com\nSubject: Deep\nMIME-Version: 1.0\n";
+  for (int i = 0; i < depth; ++i)
+    m += "Content-Type: multipart/mixed; boundary=\"" + boundary(i) + "\"\n\n--" + boundary(i) + "\n";
+  m += "Content-Type: text/plain\n\nThe deep text.\n";
+  for (int i = depth - 1; i >= 0; --i) m += "--" + boundary(i) + "--\n";
+  return m;
+}
+
+Document OneMail(const std::string& mail, std::vector<std::string>* warnings = nullptr) {
+  auto p = ParseFile(mail, Format::kEmail, "m.eml", "m.eml");
+  if (warnings) *warnings = p.warnings;
+  return p.docs.empty() ? Document() : p.docs[0];
+}
+
+}  // namespace
+
+// `loupe index` reads files on several threads: the first messages may come
+// at once (GMime is initialized by whichever comes first).
+TEST_CASE("e-mail: read on several threads at once") {
+  const std::string mail =
+      "From: =?utf-8?Q?Ren=C3=A9?= <r@example.com>\nSubject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\n"
+      "Date: Thu, 22 Aug 2002 12:36:23 +0100\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA" "ase\n";
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        Document d = OneMail(mail);
+        if (d.title == "Hello world" && d.author == "Ren\xC3\xA9" && d.body == "\xC8\x98" "ase" && d.date) ++good;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(good == 200);
+}
+
 TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, multipart") {
   const char* simple =
       "From: \"Jane Roe\" <jane@example.com>\r\n"
@@ -203,28 +246,6 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
   CHECK(bad.warnings[2] == "byte 4: invalid UTF-8; replaced by U+FFFD");
   CHECK(bad.docs[0].body == "body\xEF\xBF\xBD");
 }
-
-namespace {
-
-// A message whose text part is nested `depth` multiparts deep (no boundary
-// is the start of another).
-std::string NestedMail(int depth) {
-  auto boundary = [](int i) { return "level-" + std::to_string(i) + "-of-the-nest"; };
-  std::string m = "From: a@example.com\nSubject: Deep\nMIME-Version: 1.0\n";
-  for (int i = 0; i < depth; ++i)
-    m += "Content-Type: multipart/mixed; boundary=\"" + boundary(i) + "\"\n\n--" + boundary(i) + "\n";
-  m += "Content-Type: text/plain\n\nThe deep text.\n";
-  for (int i = depth - 1; i >= 0; --i) m += "--" + boundary(i) + "--\n";
-  return m;
-}
-
-Document OneMail(const std::string& mail, std::vector<std::string>* warnings = nullptr) {
-  auto p = ParseFile(mail, Format::kEmail, "m.eml", "m.eml");
-  if (warnings) *warnings = p.warnings;
-  return p.docs.empty() ? Document() : p.docs[0];
-}
-
-}  // namespace
 
 TEST_CASE("e-mail: multipart of any depth keeps its text") {
   for (int depth : {1, 8, 9, 20, 200}) {

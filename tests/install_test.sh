@@ -27,10 +27,14 @@ echo "$out"
 grep -q "^total 1$" <<<"$out"
 grep -q "Geneva" <<<"$out"
 test -f "$tmp/prefix/include/loupe/ingest/formats.h"
-ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-index")
+ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-index" 2>&1)
 echo "$ingest"
-grep -q "^total 1$" <<<"$ingest"
-grep -q "^Talks resume | Wire Desk | 2025-09-15$" <<<"$ingest"
+if grep -q "^warning: e-mail reader not built" <<<"$ingest"; then
+  echo "install test: libloupe built without GMime; the e-mail example reads nothing (as documented)"
+else
+  grep -q "^total 1$" <<<"$ingest"
+  grep -q "^Talks resume | Wire Desk | 2025-09-15$" <<<"$ingest"
+fi
 
 # pkg-config users
 pc=$(dirname "$(find "$tmp/prefix" -name 'loupe.pc' | head -n 1)")
