@@ -6,7 +6,10 @@
 // the article keeps what could be read.
 //
 // Thread-safety: the functions are reentrant; `loupe index` runs them on
-// several threads at once.
+// several threads at once. The first e-mail read initializes GMime for the
+// process (once, whichever thread reads it); libloupe never shuts GMime down,
+// so a program that uses GMime too must not call g_mime_shutdown() while it
+// still reads e-mail.
 #ifndef LOUPE_INGEST_FORMATS_H_
 #define LOUPE_INGEST_FORMATS_H_
 
