@@ -248,10 +248,17 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
 }
 
 TEST_CASE("e-mail: multipart of any depth keeps its text") {
-  for (int depth : {1, 8, 9, 20, 200}) {
+  for (int depth : {1, 8, 9, 20, 200, 1024}) {
     INFO("depth " << depth);
-    CHECK(OneMail(NestedMail(depth)).body == "The deep text.");
+    std::vector<std::string> w;
+    CHECK(OneMail(NestedMail(depth), &w).body == "The deep text.");
+    CHECK(w.empty());
   }
+  // Deeper than GMime reads: not silently.
+  std::vector<std::string> w;
+  CHECK(OneMail(NestedMail(2000), &w).body.empty());
+  CHECK(w == std::vector<std::string>{
+                 "a multipart part has no parts (nested too deep, or its boundary is missing); not read"});
 }
 
 TEST_CASE("e-mail: MIME parameters, encoded words and charsets") {

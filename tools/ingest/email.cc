@@ -244,14 +244,20 @@ std::string BodyText(GMimeMessage* message, std::vector<std::string>* warnings) 
   GMimeObject* html = nullptr;
   GMimeObject* other = nullptr;
   std::vector<GMimeObject*> todo{g_mime_message_get_mime_part(message)};
+  bool empty_warned = false;
   while (!todo.empty() && !plain) {
     GMimeObject* object = todo.back();
     todo.pop_back();
     if (!object) continue;
     if (GMIME_IS_MULTIPART(object)) {  // its parts, first one on top
       GMimeMultipart* multipart = GMIME_MULTIPART(object);
-      for (int i = g_mime_multipart_get_count(multipart) - 1; i >= 0; --i)
-        todo.push_back(g_mime_multipart_get_part(multipart, i));
+      const int count = g_mime_multipart_get_count(multipart);
+      // GMime 3.2 reads 1024 levels of multiparts; deeper ones come out empty.
+      if (count == 0 && !empty_warned) {
+        warnings->push_back("a multipart part has no parts (nested too deep, or its boundary is missing); not read");
+        empty_warned = true;
+      }
+      for (int i = count - 1; i >= 0; --i) todo.push_back(g_mime_multipart_get_part(multipart, i));
       continue;
     }
     if (!GMIME_IS_TEXT_PART(object)) continue;
