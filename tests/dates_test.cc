@@ -1,10 +1,13 @@
 // Date filter semantics at every boundary: before:/after:/on:/date: with day,
-// month and year precision, ranges, leap days, and undated documents.
+// month and year precision, ranges, leap days, and undated documents; the
+// dates articles give (ParseHeaderDate), partial dates, and how filters and
+// sorting treat them.
 #include <catch2/catch.hpp>
 
 #include <set>
 
 #include "loupe/index.h"
+#include "loupe/ingest/formats.h"
 #include "loupe/query_parser.h"
 #include "test_util.h"
 
@@ -141,4 +144,228 @@ TEST_CASE("before:D and after:D partition the dated documents") {
     CHECK(all.size() == b.size() + a.size());
     CHECK(all.size() == sizeof(kDates) / sizeof(kDates[0]));
   }
+}
+
+namespace {
+
+std::string Day(const std::optional<Days>& d) { return d ? FormatIsoDate(*d) : "none"; }
+
+}  // namespace
+
+TEST_CASE("header dates in the usual forms, as UTC days") {
+  struct Row {
+    const char* text;
+    const char* day;
+  };
+  const Row rows[] = {
+      // ISO 8601: a day, or a day and a time with Z or an offset.
+      {"2025-09-15", "2025-09-15"},
+      {"  2025-09-15  ", "2025-09-15"},
+      {"2025-09-15T10:00:00Z", "2025-09-15"},
+      {"2025-09-15t10:00z", "2025-09-15"},
+      {"2025-09-15T23:30:00-05:00", "2025-09-16"},  // 04:30 UTC the next day
+      {"2025-09-15T23:30:00-0500", "2025-09-16"},
+      {"2025-09-15T23:30-05", "2025-09-16"},
+      {"2025-09-15T01:30:00+02:00", "2025-09-14"},
+      {"2025-09-15 10:00", "2025-09-15"},
+      {"2025-09-15 23:30 +01:00", "2025-09-15"},
+      {"2025-09-15T10:00:00.123+0000", "2025-09-15"},
+      {"2025-09-15T23:59:59.999999-00:01", "2025-09-16"},
+      {"2025/09/15", "2025-09-15"},
+      // RFC 5322 (and 2822), with a weekday or not.
+      {"Thu, 22 Aug 2002 12:36:23 +0100", "2002-08-22"},
+      {"Thu, 22 Aug 2002 00:36:23 +0100", "2002-08-21"},
+      {"Thursday, 22 Aug 2002 12:36:23 +0100", "2002-08-22"},
+      {"22 Aug 2002 23:59:59 -0800", "2002-08-23"},
+      {"22 Aug 2002 23:59 -0800", "2002-08-23"},
+      {"Mon, 2 Sep 2002 10:00:00 -0700 (PDT)", "2002-09-02"},
+      {"Mon, 15 Sep 2025 22:30:00 -0500 (added by postmaster)", "2025-09-16"},
+      {"Mon, 15 Sep 2025 22:30:00 (a comment) -0500", "2025-09-16"},
+      {"15 Sep 2025 23:59:60 +0000", "2025-09-15"},  // a leap second
+      // Obsolete forms (RFC 5322 section 4.3): two- and three-digit years,
+      // named zones, and military letters read as -0000.
+      {"Thu, 22 Aug 02 12:36:23 +0100", "2002-08-22"},
+      {"22 Aug 49 10:00 GMT", "2049-08-22"},
+      {"22 Aug 50 10:00 GMT", "1950-08-22"},
+      {"Fri, 21 Nov 97 09:55:06 -0600", "1997-11-21"},
+      {"22 Aug 102 10:00 GMT", "2002-08-22"},
+      {"Wed, 4 Sep 2002 13:26:47 EDT", "2002-09-04"},
+      {"15 Sep 2025 23:30 UT", "2025-09-15"},
+      {"15 Sep 2025 23:30 GMT", "2025-09-15"},
+      {"15 Sep 2025 23:30 Z", "2025-09-15"},
+      {"15 Sep 2025 18:59 EST", "2025-09-15"},
+      {"15 Sep 2025 19:00 EST", "2025-09-16"},
+      {"15 Sep 2025 19:59 EDT", "2025-09-15"},
+      {"15 Sep 2025 20:00 EDT", "2025-09-16"},
+      {"15 Sep 2025 17:59 CST", "2025-09-15"},
+      {"15 Sep 2025 18:00 CST", "2025-09-16"},
+      {"15 Sep 2025 18:59 CDT", "2025-09-15"},
+      {"15 Sep 2025 19:00 CDT", "2025-09-16"},
+      {"15 Sep 2025 16:59 MST", "2025-09-15"},
+      {"15 Sep 2025 17:00 MST", "2025-09-16"},
+      {"15 Sep 2025 17:59 MDT", "2025-09-15"},
+      {"15 Sep 2025 18:00 MDT", "2025-09-16"},
+      {"15 Sep 2025 15:59 PST", "2025-09-15"},
+      {"15 Sep 2025 16:00 PST", "2025-09-16"},
+      {"15 Sep 2025 16:59 PDT", "2025-09-15"},
+      {"15 Sep 2025 17:00 PDT", "2025-09-16"},
+      {"15 Sep 2025 00:30:00 A", "2025-09-15"},  // -0000, not +0100
+      {"15 Sep 2025 23:30:00 N", "2025-09-15"},  // -0000, not -0100
+      {"15 Sep 2025 23:30:00 y", "2025-09-15"},
+      {"Thu, 22 Aug 2002 12:36:23 CEST", "2002-08-22"},  // an unknown zone name is -0000
+      // Prose.
+      {"September 15, 2025", "2025-09-15"},
+      {"Sep 15 2025", "2025-09-15"},
+      {"Sept. 15, 2025", "2025-09-15"},
+      {"15 Sep 2025", "2025-09-15"},
+      {"15 September 2025", "2025-09-15"},
+      {"September 15th, 2025", "2025-09-15"},
+      {"Mon Sep 15 10:00:00 2025", "2025-09-15"},  // ctime
+      {"Mon Sep 15 23:00:00 2025 -0500", "2025-09-16"},
+      {"2024-02-29", "2024-02-29"},
+      // Not dates.
+      {"2025-02-29", "none"},
+      {"2025-13-01", "none"},
+      {"September 31, 2025", "none"},
+      {"yesterday", "none"},
+      {"15/09/2025", "none"},
+      {"25-09-15", "none"},
+      {"0000-01-01", "none"},
+      {"", "none"},
+      {"2025-09-15T25:00:00Z", "none"},
+      {"2025-09-15T10:00:00 EST", "none"},  // zone names are RFC 5322's, not ISO's
+      {"Thu, 22 Aug 2002 12:36:23 +9999", "none"},
+      {"Thu, 22 Aug 2002 12:36:23 +0160", "none"},
+      {"15 Sep 2025 23:30:00 J", "none"},  // no military zone
+      {"15 Sep 2025 10:00 +0000 tomorrow", "none"},
+      {"Sep 2025", "none"},
+      {"1790", "none"},  // a year or a month is no day: see the next test
+      {"1790-06", "none"},
+  };
+  for (const Row& r : rows) {
+    INFO("date: " << r.text);
+    CHECK(Day(ingest::ParseHeaderDate(r.text)) == r.day);
+  }
+}
+
+TEST_CASE("partial dates: a year or a month, with its precision") {
+  struct Row {
+    const char* text;
+    const char* day;
+    ingest::DatePrecision precision;
+  };
+  const Row rows[] = {
+      {"1790", "1790-01-01", ingest::DatePrecision::kYear},
+      {" 1790 ", "1790-01-01", ingest::DatePrecision::kYear},
+      {"0001", "0001-01-01", ingest::DatePrecision::kYear},
+      {"9999", "9999-01-01", ingest::DatePrecision::kYear},
+      {"1790-06", "1790-06-01", ingest::DatePrecision::kMonth},
+      {"2024-02", "2024-02-01", ingest::DatePrecision::kMonth},
+      {"1790-06-15", "1790-06-15", ingest::DatePrecision::kDay},
+      {"Thu, 22 Aug 2002 12:36:23 +0100", "2002-08-22", ingest::DatePrecision::kDay},
+  };
+  for (const Row& r : rows) {
+    INFO("date: " << r.text);
+    ingest::DatePrecision p = ingest::DatePrecision::kDay;
+    CHECK(Day(ingest::ParseHeaderDate(r.text, &p)) == r.day);
+    CHECK(p == r.precision);
+    CHECK(Day(ingest::ParseHeaderDate(r.text)) == (r.precision == ingest::DatePrecision::kDay ? r.day : "none"));
+  }
+  for (const char* bad : {"0000", "17", "179", "17900", "1790-13", "1790-00", "1790-6", "1790-", "1790-06-", "June"}) {
+    INFO("date: " << bad);
+    ingest::DatePrecision p = ingest::DatePrecision::kMonth;
+    CHECK_FALSE(ingest::ParseHeaderDate(bad, &p));
+    CHECK(p == ingest::DatePrecision::kMonth);  // unchanged on failure
+  }
+  Document d;
+  CHECK(ingest::DatePrecisionOf(d) == ingest::DatePrecision::kDay);
+  d.extra = {{"Source", "x"}, {ingest::kDatePrecisionField, "month"}};
+  CHECK(ingest::DatePrecisionOf(d) == ingest::DatePrecision::kMonth);
+  CHECK(std::string(ingest::DatePrecisionName(ingest::DatePrecision::kYear)) == "year");
+}
+
+// Articles dated with a year or a month only are read with that precision:
+// the first day of the period, and an extra field Date-Precision.
+TEST_CASE("partial dates in articles: the first day and the precision") {
+  auto precision = [](const Document& d) {
+    std::string p;
+    for (const auto& [k, v] : d.extra)
+      if (k == "Date-Precision") p += v;
+    return p;
+  };
+  struct Row {
+    const char* file;
+    ingest::Format format;
+    const char* day;
+    const char* precision;
+  };
+  const Row rows[] = {
+      {"T\nDate: 1790\n\nB", ingest::Format::kText, "1790-01-01", "year"},
+      {"T\nDate: 1790-06\n\nB", ingest::Format::kText, "1790-06-01", "month"},
+      {"T\nPublished: 2025-02\n\nB", ingest::Format::kText, "2025-02-01", "month"},
+      {"T\nDate: 1790-06-15\n\nB", ingest::Format::kText, "1790-06-15", ""},
+      // A later full date replaces the partial one, and its precision.
+      {"T\nDate: 1790\nPublished: 1790-06-15\n\nB", ingest::Format::kText, "1790-06-15", ""},
+      {"---\ntitle: T\ndate: 1790\n---\nB", ingest::Format::kMarkdown, "1790-01-01", "year"},
+      {"---\ntitle: T\ndate: \"1790-06\"\n---\nB", ingest::Format::kMarkdown, "1790-06-01", "month"},
+      {"{\"title\": \"T\", \"date\": \"1790-06\"}", ingest::Format::kJsonLines, "1790-06-01", "month"},
+      {"{\"title\": \"T\", \"date\": 1790}", ingest::Format::kJsonLines, "1790-01-01", "year"},
+  };
+  for (const Row& r : rows) {
+    INFO("file: " << r.file);
+    auto p = ingest::ParseFile(r.file, r.format, "x", "x");
+    REQUIRE(p.docs.size() == 1);
+    CHECK(p.warnings.empty());
+    CHECK(Day(p.docs[0].date) == r.day);
+    CHECK(precision(p.docs[0]) == r.precision);
+  }
+  // Not a year or a month: a warning, and the article stays undated.
+  for (const char* bad : {"T\nDate: 1790-13\n\nB", "T\nDate: 0000\n\nB", "T\nDate: 17\n\nB"}) {
+    INFO("file: " << bad);
+    auto p = ingest::ParseFile(bad, ingest::Format::kText, "x", "x");
+    CHECK(p.warnings.size() == 1);
+    CHECK_FALSE(p.docs[0].date);
+    CHECK(precision(p.docs[0]).empty());
+  }
+}
+
+// What the date filters and the date order do with partial dates: they see
+// the first day of the period, nothing else.
+TEST_CASE("partial dates under date filters and sorting") {
+  test::TempDir dir;
+  auto idx = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(idx.ok());
+  {
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (const auto& [id, date] : std::vector<std::pair<std::string, std::string>>{
+             {"year", "1790"}, {"month", "1790-06"}, {"day", "1790-06-15"}, {"later", "1791-03-02"}}) {
+      auto p = ingest::ParseFile("Old news\nDate: " + date + "\n\nText.", ingest::Format::kText, id, id);
+      REQUIRE(p.docs.size() == 1);
+      REQUIRE(p.docs[0].date);
+      REQUIRE((*w)->Add(p.docs[0]).ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto run = [&](const std::string& query) {
+    SortOrder sort = SortOrder::kRelevance;
+    PlanOptions options;
+    options.sort = &sort;
+    auto q = CompileQuery(query, **analyzer, options);
+    REQUIRE(q.ok());
+    auto r = (*idx)->Search(*q, {.limit = 10, .sort = sort});
+    REQUIRE(r.ok());
+    std::string ids;
+    for (const Hit& h : r->hits) ids += (ids.empty() ? "" : " ") + h.document.id;
+    return ids;
+  };
+  CHECK(run("news date:1790 sort:date") == "year month day");
+  CHECK(run("news date:1790-01 sort:date") == "year");       // the year's first day is in January
+  CHECK(run("news date:1790-06 sort:date") == "month day");  // the year is not
+  CHECK(run("news on:1790-06-01 sort:date") == "month");
+  CHECK(run("news before:1790-06 sort:date") == "year");
+  CHECK(run("news after:1790-06 sort:date") == "month day later");
+  CHECK(run("news date:1790..1791 sort:-date") == "later day month year");
 }

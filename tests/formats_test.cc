@@ -1,8 +1,15 @@
 // Golden tests of the corpus file readers: text, Markdown, JSON lines and
-// e-mail, header dates, and text clean-up.
+// e-mail, text clean-up and encodings (header dates are in dates_test.cc).
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
 #include "loupe/ingest/formats.h"
+#include "loupe/ingest/walk.h"
+#include "test_util.h"
 
 using namespace loupe;
 using namespace loupe::ingest;
@@ -12,46 +19,6 @@ namespace {
 std::string Day(const std::optional<Days>& d) { return d ? FormatIsoDate(*d) : "none"; }
 
 }  // namespace
-
-TEST_CASE("header dates in the usual forms, as UTC days") {
-  struct Row {
-    const char* text;
-    const char* day;
-  };
-  const Row rows[] = {
-      {"2025-09-15", "2025-09-15"},
-      {"  2025-09-15  ", "2025-09-15"},
-      {"2025-09-15T10:00:00Z", "2025-09-15"},
-      {"2025-09-15T23:30:00-05:00", "2025-09-16"},  // 04:30 UTC the next day
-      {"2025-09-15T01:30:00+02:00", "2025-09-14"},
-      {"2025-09-15 10:00", "2025-09-15"},
-      {"2025-09-15T10:00:00.123+0000", "2025-09-15"},
-      {"Thu, 22 Aug 2002 12:36:23 +0100", "2002-08-22"},
-      {"Thu, 22 Aug 2002 00:36:23 +0100", "2002-08-21"},
-      {"22 Aug 2002 23:59:59 -0800", "2002-08-23"},
-      {"Mon, 2 Sep 2002 10:00:00 -0700 (PDT)", "2002-09-02"},
-      {"Wed, 4 Sep 2002 13:26:47 EDT", "2002-09-04"},
-      {"September 15, 2025", "2025-09-15"},
-      {"Sep 15 2025", "2025-09-15"},
-      {"Sept. 15, 2025", "2025-09-15"},
-      {"15 Sep 2025", "2025-09-15"},
-      {"15 September 2025", "2025-09-15"},
-      {"September 15th, 2025", "2025-09-15"},
-      {"2024-02-29", "2024-02-29"},
-      {"2025-02-29", "none"},
-      {"2025-13-01", "none"},
-      {"September 31, 2025", "none"},
-      {"yesterday", "none"},
-      {"15/09/2025", "none"},
-      {"", "none"},
-      {"2025-09-15T25:00:00Z", "none"},
-      {"Thu, 22 Aug 2002 12:36:23 +9999", "none"},
-  };
-  for (const Row& r : rows) {
-    INFO("date: " << r.text);
-    CHECK(Day(ParseHeaderDate(r.text)) == r.day);
-  }
-}
 
 TEST_CASE("text is cleaned: BOM, line ends, invalid UTF-8 with offsets") {
   std::vector<std::string> w;
@@ -176,6 +143,50 @@ TEST_CASE("JSON lines: one article per line, bad lines reported and skipped") {
   CHECK(p.warnings[2] == "line 7: no title and no body; skipped");
 }
 
+// The e-mail reader is built when GMime 3 is found (LOUPE_WITHOUT_GMIME is
+// defined for the tests otherwise).
+#ifndef LOUPE_WITHOUT_GMIME
+namespace {
+
+// A message whose text part is nested `depth` multiparts deep (no boundary
+// is the start of another).
+std::string NestedMail(int depth) {
+  auto boundary = [](int i) { return "level-" + std::to_string(i) + "-of-the-nest"; };
+  std::string m = "From: a@example.com\nSubject: Deep\nMIME-Version: 1.0\n";
+  for (int i = 0; i < depth; ++i)
+    m += "Content-Type: multipart/mixed; boundary=\"" + boundary(i) + "\"\n\n--" + boundary(i) + "\n";
+  m += "Content-Type: text/plain\n\nThe deep text.\n";
+  for (int i = depth - 1; i >= 0; --i) m += "--" + boundary(i) + "--\n";
+  return m;
+}
+
+Document OneMail(const std::string& mail, std::vector<std::string>* warnings = nullptr) {
+  auto p = ParseFile(mail, Format::kEmail, "m.eml", "m.eml");
+  if (warnings) *warnings = p.warnings;
+  return p.docs.empty() ? Document() : p.docs[0];
+}
+
+}  // namespace
+
+// `loupe index` reads files on several threads: the first messages may come
+// at once (GMime is initialized by whichever comes first).
+TEST_CASE("e-mail: read on several threads at once") {
+  const std::string mail =
+      "From: =?utf-8?Q?Ren=C3=A9?= <r@example.com>\nSubject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\n"
+      "Date: Thu, 22 Aug 2002 12:36:23 +0100\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA" "ase\n";
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        Document d = OneMail(mail);
+        if (d.title == "Hello world" && d.author == "Ren\xC3\xA9" && d.body == "\xC8\x98" "ase" && d.date) ++good;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(good == 200);
+}
+
 TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, multipart") {
   const char* simple =
       "From: \"Jane Roe\" <jane@example.com>\r\n"
@@ -195,6 +206,7 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
   CHECK(d.author == "Jane Roe");
   CHECK(Day(d.date) == "2002-08-22");
   CHECK(d.body == "Caf\xC3\xA9 owners fear tariffs.");
+  CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Message-ID", "<1@example.com>"}});
   CHECK(p.warnings.empty());
 
   const char* multi =
@@ -235,6 +247,93 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
   CHECK(bad.docs[0].body == "body\xEF\xBF\xBD");
 }
 
+TEST_CASE("e-mail: multipart of any depth keeps its text") {
+  for (int depth : {1, 8, 9, 20, 200, 1024}) {
+    INFO("depth " << depth);
+    std::vector<std::string> w;
+    CHECK(OneMail(NestedMail(depth), &w).body == "The deep text.");
+    CHECK(w.empty());
+  }
+  // Deeper than GMime reads: not silently.
+  std::vector<std::string> w;
+  CHECK(OneMail(NestedMail(2000), &w).body.empty());
+  CHECK(w == std::vector<std::string>{
+                 "a multipart part has no parts (nested too deep, or its boundary is missing); not read"});
+}
+
+TEST_CASE("e-mail: MIME parameters, encoded words and charsets") {
+  // RFC 2231: a boundary in two pieces, a charset in the extended form.
+  CHECK(OneMail("Subject: x\nContent-Type: multipart/mixed; boundary*0=\"ab\"; boundary*1=\"cd\"\n\n"
+                "--abcd\nContent-Type: text/plain\n\nHello.\n--abcd--\n")
+            .body == "Hello.");
+  CHECK(OneMail("Subject: x\nContent-Type: text/plain; charset*=''iso-8859-1\n\nCaf\xE9\n").body == "Caf\xC3\xA9");
+  // Adjacent base64 words, each padded, and a character split between two words.
+  CHECK(OneMail("Subject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\n\nb\n").title == "Hello world");
+  CHECK(OneMail("Subject: =?utf-8?B?w6k=?=\n =?utf-8?B?w6k=?= and =?UTF-8?Q?caf=C3=A9?=\n\nb\n").title ==
+        "\xC3\xA9\xC3\xA9 and caf\xC3\xA9");
+  CHECK(OneMail("Subject: =?shift_jis?Q?=93?= =?shift_jis?Q?=8C=8B=9E?=\n\nb\n").title == "\xE6\x9D\xB1\xE4\xBA\xAC");
+  // Raw 8-bit headers: UTF-8, else windows-1252.
+  CHECK(OneMail("Subject: Caf\xE9 \x93talks\x94\nFrom: Ren\xC3\xA9 <r@example.com>\n\nb\n").title ==
+        "Caf\xC3\xA9 \xE2\x80\x9Ctalks\xE2\x80\x9D");
+  CHECK(OneMail("Subject: Caf\xE9 \x93talks\x94\nFrom: Ren\xC3\xA9 <r@example.com>\n\nb\n").author == "Ren\xC3\xA9");
+  // A charset ICU does not know but the system's iconv does (Romanian).
+  std::vector<std::string> w;
+  CHECK(OneMail("Subject: x\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA" "ase \xDE\xE2ri\n", &w).body ==
+        "\xC8\x98" "ase \xC8\x9A\xC3\xA2ri");
+  CHECK(w.empty());
+}
+
+TEST_CASE("e-mail: authors, attachments, HTML and odd messages") {
+  CHECK(OneMail("From: jane@example.com (Jane Roe)\nSubject: s\n\nb\n").author == "Jane Roe");
+  CHECK(OneMail("From: \"=?utf-8?Q?Jos=C3=A9?= Roe\" <j@example.com>\nSubject: s\n\nb\n").author == "Jos\xC3\xA9 Roe");
+  CHECK(OneMail("From: <only@example.com>\nSubject: s\n\nb\n").author == "only@example.com");
+  // An attachment is never the body, even when it is text.
+  const char* attached =
+      "Subject: Report\nContent-Type: multipart/mixed; boundary=\"M\"\n\n"
+      "--M\nContent-Type: text/plain\nContent-Disposition: attachment; filename=\"notes.txt\"\n\nAttached notes.\n"
+      "--M\nContent-Type: text/html; charset=utf-8\n\n<p>The <i>report</i> body.</p>\n--M--\n";
+  CHECK(OneMail(attached).body == "The report body.");
+  // multipart/alternative: the plain text wins wherever it is.
+  const char* alternative =
+      "Subject: Alt\nContent-Type: multipart/alternative; boundary=\"A\"\n\n"
+      "--A\nContent-Type: text/html\n\n<p>HTML</p>\n"
+      "--A\nContent-Type: multipart/related; boundary=\"R\"\n\n"
+      "--R\nContent-Type: text/plain\n\nPlain.\n--R--\n--A--\n";
+  CHECK(OneMail(alternative).body == "Plain.");
+  // A message in an mbox file starts with a "From " line.
+  Document mbox = OneMail(
+      "From 12345@example.com  Thu Aug 22 12:36:23 2002\nReturn-Path: <a@example.com>\nFrom: Kim Lee <k@example.com>\n"
+      "Subject: Quarterly\nDate: Thu, 22 Aug 2002 12:36:23 +0100\nMessage-ID: <q@example.com>\n\nNumbers.\n");
+  CHECK(mbox.title == "Quarterly");
+  CHECK(mbox.author == "Kim Lee");
+  CHECK(Day(mbox.date) == "2002-08-22");
+  CHECK(mbox.body == "Numbers.");
+  // A Date ParseHeaderDate does not read, GMime's e-mail date parser may.
+  CHECK(Day(OneMail("Subject: s\nDate: 22-Aug-2002\n\nb\n").date) == "2002-08-22");
+  // No header at all: the text is the body, with a warning.
+  std::vector<std::string> w;
+  Document bare = OneMail("just some text\nand more\n", &w);
+  CHECK(bare.body == "just some text\nand more");
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] == "no e-mail headers found; read as a body only");
+}
+#else
+TEST_CASE("e-mail: without GMime, .eml files are skipped with the reason") {
+  auto p = ParseFile("Subject: x\n\nbody\n", Format::kEmail, "m.eml", "m.eml");
+  CHECK(p.docs.empty());
+  REQUIRE(p.warnings.size() == 1);
+  CHECK(p.warnings[0] == "e-mail reader not built: install libgmime-3.0-dev and rebuild");
+  test::TempDir dir;
+  std::ofstream(dir.sub("m.eml")) << "Subject: x\n\nbody\n";
+  std::ofstream(dir.sub("a.txt")) << "T\n";
+  auto walk = Walk({dir.path()}, {});
+  REQUIRE(walk.files.size() == 1);
+  REQUIRE(walk.skipped.size() == 1);
+  CHECK(walk.skipped[0].path == dir.sub("m.eml"));
+  CHECK(walk.skipped[0].reason == "e-mail reader not built: install libgmime-3.0-dev and rebuild");
+}
+#endif  // LOUPE_WITHOUT_GMIME
+
 TEST_CASE("text and markdown in a declared charset are converted") {
   auto p = ParseFile("Caf\xE9 Owners\nCharset: iso-8859-1\n\nCr\xE8me br\xFBl\xE9" "e and \x93quotes\x94.", Format::kText,
                      "l.txt", "l.txt");
@@ -250,4 +349,56 @@ TEST_CASE("text and markdown in a declared charset are converted") {
   auto unknown = ParseFile("T\nCharset: x-klingon\n\nB\xFF", Format::kText, "u.txt", "u.txt");
   REQUIRE(unknown.warnings.size() == 2);
   CHECK(unknown.warnings[0] == "unknown charset 'x-klingon'; read as UTF-8");
+}
+
+// Text that is not UTF-8 and declares no charset: detected (uchardet), when
+// the detection can be trusted; else replaced as before.
+#ifndef LOUPE_WITHOUT_UCHARDET
+TEST_CASE("text of unknown encoding is detected and converted") {
+  const std::string latin1 =
+      "Caf\xE9 Owners Fear Tariffs\nAuthor: Ren\xE9 Dupr\xE9\n\nIn Montr\xE9" "al, caf\xE9 owners say cr\xE8me "
+      "br\xFBl\xE9" "e and p\xE2t\xE9 cost more \xE0 cause des \x93tarifs\x94.\n";
+  auto p = ParseFile(latin1, Format::kText, "l.txt", "l.txt");
+  REQUIRE(p.docs.size() == 1);
+  CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners Fear Tariffs");
+  CHECK(p.docs[0].author == "Ren\xC3\xA9 Dupr\xC3\xA9");
+  CHECK(p.docs[0].body ==
+        "In Montr\xC3\xA9" "al, caf\xC3\xA9 owners say cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+        "e and p\xC3\xA2t\xC3\xA9 cost more \xC3\xA0 cause des \xE2\x80\x9Ctarifs\xE2\x80\x9D.");
+  CHECK(p.warnings ==
+        std::vector<std::string>{"not valid UTF-8 and no charset declared; read as windows-1252 (detected)"});
+
+  // "東京で米中の貿易交渉が再開された。両国は関税の引き下げについて合意した。" in Shift_JIS.
+  const std::string sjis =
+      "\x93\x8c\x8b\x9e\x82\xc5\x95\xc4\x92\x86\x82\xcc\x96\x66\x88\xd5\x8c\xf0\x8f\xc2\x82\xaa\x8d\xc4\x8a\x4a\x82\xb3"
+      "\x82\xea\x82\xbd\x81\x42\x97\xbc\x8d\x91\x82\xcd\x8a\xd6\x90\xc5\x82\xcc\x88\xf8\x82\xab\x89\xba\x82\xb0\x82\xc9"
+      "\x82\xc2\x82\xa2\x82\xc4\x8d\x87\x88\xd3\x82\xb5\x82\xbd\x81\x42";
+  auto j = ParseFile("---\ntitle: Tokyo talks\n---\n" + sjis + "\n", Format::kMarkdown, "j.md", "j.md");
+  REQUIRE(j.docs.size() == 1);
+  CHECK(j.docs[0].title == "Tokyo talks");
+  CHECK(j.docs[0].body ==
+        "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x81\xA7\xE7\xB1\xB3\xE4\xB8\xAD\xE3\x81\xAE\xE8\xB2\xBF\xE6\x98\x93\xE4\xBA\xA4"
+        "\xE6\xB8\x89\xE3\x81\x8C\xE5\x86\x8D\xE9\x96\x8B\xE3\x81\x95\xE3\x82\x8C\xE3\x81\x9F\xE3\x80\x82\xE4\xB8\xA1"
+        "\xE5\x9B\xBD\xE3\x81\xAF\xE9\x96\xA2\xE7\xA8\x8E\xE3\x81\xAE\xE5\xBC\x95\xE3\x81\x8D\xE4\xB8\x8B\xE3\x81\x92"
+        "\xE3\x81\xAB\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6\xE5\x90\x88\xE6\x84\x8F\xE3\x81\x97\xE3\x81\x9F\xE3\x80\x82");
+  CHECK(j.warnings ==
+        std::vector<std::string>{"not valid UTF-8 and no charset declared; read as shift_jis (detected)"});
+}
+#endif  // LOUPE_WITHOUT_UCHARDET
+
+TEST_CASE("text of unknown encoding that cannot be told stays as before") {
+  // Too few non-UTF-8 bytes to tell an encoding.
+  auto one = ParseFile("Caf\xE9\n\nB", Format::kText, "o.txt", "o.txt");
+  CHECK(one.docs[0].title == "Caf\xEF\xBF\xBD");
+  CHECK(one.warnings == std::vector<std::string>{"byte 3: invalid UTF-8; replaced by U+FFFD"});
+  // UTF-8 with a few stray bytes stays UTF-8.
+  auto damaged = ParseFile("Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e p\xC3\xA2t\xC3\xA9 \xFF\xFE\xFD\n\nB",
+                           Format::kText, "d.txt", "d.txt");
+  CHECK(damaged.docs[0].title == "Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e p\xC3\xA2t\xC3\xA9 "
+                                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(damaged.warnings.size() == 3);
+  // JSON lines must be UTF-8: no detection.
+  auto jl = ParseFile("{\"title\": \"Caf\xE9 cr\xE8me br\xFBl\xE9" "e p\xE2t\xE9 \xE0 c\xF4t\xE9\"}",
+                      Format::kJsonLines, "j.jsonl", "j.jsonl");
+  CHECK(jl.warnings.size() == 9);
 }

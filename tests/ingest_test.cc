@@ -59,6 +59,20 @@ TEST_CASE("BOM, CRLF and a bad date") {
   CHECK(d.body == "Body");
 }
 
+TEST_CASE("a year or a month as the date: its first day, and the precision") {
+  std::vector<std::string> w;
+  Document d = ParseArticle("T\nDate: 1790-06\nSource: Gazette\n\nB", "t.txt", "t.txt", &w);
+  CHECK(w.empty());
+  REQUIRE(d.date);
+  CHECK(FormatIsoDate(*d.date) == "1790-06-01");
+  CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Date-Precision", "month"}, {"Source", "Gazette"}});
+  Document y = ParseArticle("T\nDate: 1790\n\nB", "y.txt", "y.txt", &w);
+  REQUIRE(y.date);
+  CHECK(FormatIsoDate(*y.date) == "1790-01-01");
+  CHECK(y.extra == std::vector<std::pair<std::string, std::string>>{{"Date-Precision", "year"}});
+  CHECK(w.empty());
+}
+
 TEST_CASE("ISO timestamps keep their day") {
   std::vector<std::string> w;
   Document d = ParseArticle("T\nDate: 2025-09-17T08:00:00Z\n\nB", "t.txt", "t.txt", &w);

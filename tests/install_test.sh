@@ -28,10 +28,14 @@ grep -q "^total 1$" <<<"$out"
 grep -q "Geneva" <<<"$out"
 test -f "$tmp/prefix/include/loupe/ingest/formats.h"
 test -f "$tmp/prefix/include/loupe/ingest/builtin.h"
-ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-index")
+ingest=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/ingest_example" "$tmp/ingest-index" 2>&1)
 echo "$ingest"
-grep -q "^total 1$" <<<"$ingest"
-grep -q "^Talks resume | Wire Desk | 2025-09-15$" <<<"$ingest"
+if grep -q "^warning: e-mail reader not built" <<<"$ingest"; then
+  echo "install test: libloupe built without GMime; the e-mail example reads nothing (as documented)"
+else
+  grep -q "^total 1$" <<<"$ingest"
+  grep -q "^Talks resume | Wire Desk | 2025-09-15$" <<<"$ingest"
+fi
 # One saved article, no gazetteer of its own: the built-in data tags it.
 seed=$(LD_LIBRARY_PATH="$libdir" "$tmp/example/seed_example" "$tmp/seed-index" "$src/tests/data/seed/madrid-trade-talks.txt")
 echo "$seed"

@@ -1,6 +1,7 @@
 #include "loupe/ingest/article.h"
 
 #include "loupe/ingest/formats.h"
+#include "readers.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -107,9 +108,7 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
     if (k == "author" || k == "by") {
       d.author = std::string(value);
     } else if (k == "date" || k == "published") {
-      if (auto day = ParseHeaderDate(value)) {
-        d.date = *day;
-      } else {
+      if (!ApplyDate(value, &d)) {
         warnings->push_back("line " + std::to_string(line + 1) + ": unparseable date '" + std::string(value) +
                             "' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or September 15, 2025); "
                             "the article is left undated");

@@ -8,7 +8,12 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#ifdef LOUPE_HAVE_UCHARDET
+#include <uchardet.h>
+#endif
+
 #include "loupe/ingest/article.h"
+#include "readers.h"
 
 namespace loupe::ingest {
 namespace {
@@ -23,10 +28,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && Lower(s.substr(0, p.size())) == p;
 }
 
 // Splits text into lines (without their '\n').
@@ -71,134 +72,26 @@ std::vector<std::string> SplitList(std::string_view v) {
   return out;
 }
 
-// --- dates ---------------------------------------------------------------------
-
-int MonthOf(std::string_view word) {
-  static const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
-  static const char* kFull[] = {"january", "february", "march",     "april",   "may",      "june",
-                                "july",    "august",   "september", "october", "november", "december"};
-  std::string w = Lower(word);
-  if (!w.empty() && w.back() == '.') w.pop_back();
-  for (int i = 0; i < 12; ++i)
-    if (w == kMonths[i] || w == kFull[i] || (i == 8 && w == "sept")) return i + 1;
-  return 0;
-}
-
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-int Number(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
-
-// "+0100", "-05:00", "Z", "UT", "GMT", "EST", ... as minutes east of UTC.
-bool ZoneMinutes(std::string_view z, int* minutes) {
-  std::string u = Lower(z);
-  if (u == "z" || u == "ut" || u == "utc" || u == "gmt") return *minutes = 0, true;
-  static const std::pair<const char*, int> kNames[] = {{"est", -300}, {"edt", -240}, {"cst", -360}, {"cdt", -300},
-                                                       {"mst", -420}, {"mdt", -360}, {"pst", -480}, {"pdt", -420}};
-  for (const auto& [name, m] : kNames)
-    if (u == name) return *minutes = m, true;
-  if (z.size() < 3 || (z[0] != '+' && z[0] != '-')) return false;
-  std::string digits;
-  for (char c : z.substr(1))
-    if (c != ':') digits += c;
-  if (!AllDigits(digits) || (digits.size() != 4 && digits.size() != 2)) return false;
-  int h = Number(digits.substr(0, 2)), m = digits.size() == 4 ? Number(digits.substr(2)) : 0;
-  if (h > 23 || m > 59) return false;
-  *minutes = (z[0] == '-' ? -1 : 1) * (h * 60 + m);
-  return true;
-}
-
-// "hh:mm" or "hh:mm:ss" (fractions ignored) as minutes after midnight.
-bool TimeMinutes(std::string_view t, int* minutes) {
-  size_t dot = t.find('.');
-  if (dot != std::string_view::npos) t = t.substr(0, dot);
-  if (t.size() != 5 && t.size() != 8) return false;
-  if (t[2] != ':' || (t.size() == 8 && t[5] != ':')) return false;
-  if (!AllDigits(t.substr(0, 2)) || !AllDigits(t.substr(3, 2)) || (t.size() == 8 && !AllDigits(t.substr(6, 2))))
-    return false;
-  int h = Number(t.substr(0, 2)), m = Number(t.substr(3, 2));
-  if (h > 23 || m > 59) return false;
-  *minutes = h * 60 + m;
-  return true;
-}
-
-std::optional<Days> Civil(int y, int m, int d, int minutes, int zone) {
-  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || static_cast<unsigned>(d) > DaysInMonth(y, m))
-    return std::nullopt;
-  Days day = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  int utc = minutes - zone;  // local time minus the offset
-  if (utc < 0) --day;
-  if (utc >= 24 * 60) ++day;
-  return day;
+// The length of the valid UTF-8 sequence of two to four bytes at s[i] (whose
+// lead byte is not ASCII), or 0 when it is invalid: a stray or truncated
+// sequence, an overlong form, a surrogate, or a code point beyond U+10FFFF.
+size_t Utf8SequenceAt(const unsigned char* s, size_t i, size_t n) {
+  const unsigned char c = s[i];
+  size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  bool ok = len > 0 && c <= 0xF4 && i + len <= n;
+  for (size_t k = 1; ok && k < len; ++k) ok = (s[i + k] & 0xC0) == 0x80;
+  if (ok && len == 3) {
+    if (c == 0xE0 && s[i + 1] < 0xA0) ok = false;   // overlong
+    if (c == 0xED && s[i + 1] >= 0xA0) ok = false;  // surrogate
+  }
+  if (ok && len == 4) {
+    if (c == 0xF0 && s[i + 1] < 0x90) ok = false;   // overlong
+    if (c == 0xF4 && s[i + 1] >= 0x90) ok = false;  // beyond U+10FFFF
+  }
+  return ok ? len : 0;
 }
 
 }  // namespace
-
-std::optional<Days> ParseHeaderDate(std::string_view text) {
-  std::string_view t = Trim(text);
-  // ISO 8601: YYYY-MM-DD, then optionally [T ]hh:mm[:ss[.f]] and Z or an offset.
-  if (t.size() >= 10 && AllDigits(t.substr(0, 4)) && t[4] == '-' && AllDigits(t.substr(5, 2)) && t[7] == '-' &&
-      AllDigits(t.substr(8, 2))) {
-    int y = Number(t.substr(0, 4)), m = Number(t.substr(5, 2)), d = Number(t.substr(8, 2));
-    std::string_view rest = t.substr(10);
-    if (rest.empty()) return Civil(y, m, d, 0, 0);
-    if (rest[0] != 'T' && rest[0] != 't' && rest[0] != ' ') return std::nullopt;
-    rest = Trim(rest.substr(1));
-    size_t zone_at = rest.find_first_of("Zz+-", 5);
-    std::string_view time = rest.substr(0, zone_at);
-    int minutes, zone = 0;
-    if (!TimeMinutes(Trim(time), &minutes)) return std::nullopt;
-    if (zone_at != std::string_view::npos && !ZoneMinutes(Trim(rest.substr(zone_at)), &zone)) return std::nullopt;
-    return Civil(y, m, d, minutes, zone);
-  }
-  // Words: [Weekday,] D Mon YYYY [hh:mm[:ss] [zone]], Month D, YYYY, Mon D YYYY.
-  std::vector<std::string_view> words;
-  std::string_view rest = t;
-  while (!rest.empty()) {
-    size_t end = rest.find_first_of(" ,\t");
-    std::string_view w = rest.substr(0, end);
-    if (!w.empty()) words.push_back(w);
-    if (end == std::string_view::npos) break;
-    rest.remove_prefix(end + 1);
-  }
-  int y = 0, m = 0, d = 0, minutes = 0, zone = 0;
-  bool have_time = false;
-  for (std::string_view w : words) {
-    if (int mo = MonthOf(w); mo && !m) {
-      m = mo;
-    } else if (AllDigits(w) && w.size() == 4 && !y) {
-      y = Number(w);
-    } else if (AllDigits(w) && w.size() <= 2 && !d) {
-      d = Number(w);
-    } else if (w.size() > 2 && AllDigits(w.substr(0, w.size() - 2)) && !d &&
-               (Lower(w.substr(w.size() - 2)) == "st" || Lower(w.substr(w.size() - 2)) == "nd" ||
-                Lower(w.substr(w.size() - 2)) == "rd" || Lower(w.substr(w.size() - 2)) == "th")) {
-      d = Number(w.substr(0, w.size() - 2));  // 15th
-    } else if (w.find(':') != std::string_view::npos && !have_time) {
-      if (!TimeMinutes(w, &minutes)) return std::nullopt;
-      have_time = true;
-    } else if (have_time && ZoneMinutes(w, &zone)) {
-      // the zone
-    } else if (w.size() >= 3 && std::isalpha(static_cast<unsigned char>(w[0]))) {
-      static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-      std::string l = Lower(w.substr(0, 3));
-      if (std::none_of(std::begin(kDays), std::end(kDays), [&](const char* k) { return l == k; }) &&
-          !(w[0] == '(' || w.back() == ')'))
-        return std::nullopt;  // a word that is no date part
-    } else if (w.front() == '(' && w.back() == ')') {
-      // "(PDT)" comments after the zone
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!y || !m || !d) return std::nullopt;
-  return Civil(y, m, d, have_time ? minutes : 0, have_time ? zone : 0);
-}
 
 // --- text ------------------------------------------------------------------------
 
@@ -221,19 +114,7 @@ std::string CleanText(std::string_view in, std::vector<std::string>* warnings) {
       ++i;
       continue;
     }
-    // Multi-byte: check lead and continuation bytes, overlongs and surrogates.
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    bool ok = len > 0 && c <= 0xF4 && i + len <= n;
-    for (size_t k = 1; ok && k < len; ++k) ok = (s[i + k] & 0xC0) == 0x80;
-    if (ok && len == 3) {
-      if (c == 0xE0 && s[i + 1] < 0xA0) ok = false;   // overlong
-      if (c == 0xED && s[i + 1] >= 0xA0) ok = false;  // surrogate
-    }
-    if (ok && len == 4) {
-      if (c == 0xF0 && s[i + 1] < 0x90) ok = false;   // overlong
-      if (c == 0xF4 && s[i + 1] >= 0x90) ok = false;  // beyond U+10FFFF
-    }
-    if (ok) {
+    if (size_t len = Utf8SequenceAt(s, i, n)) {
       out.append(in.substr(i, len));
       i += len;
       continue;
@@ -263,110 +144,68 @@ bool ToUtf8(std::string_view bytes, const std::string& charset, std::string* out
 
 namespace {
 
-std::string Base64Decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = value(c);
-    if (v < 0) continue;  // whitespace, padding, junk
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// Quoted-printable; in headers (`header`), '_' is a space.
-std::string QpDecode(std::string_view in, bool header) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '=' && i + 1 < in.size()) {
-      if (in[i + 1] == '\n') {  // soft line break
-        ++i;
-        continue;
-      }
-      if (in[i + 1] == '\r' && i + 2 < in.size() && in[i + 2] == '\n') {
-        i += 2;
-        continue;
-      }
-      if (i + 2 < in.size() && Hex(in[i + 1]) >= 0 && Hex(in[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(Hex(in[i + 1]) * 16 + Hex(in[i + 2])));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(header && c == '_' ? ' ' : c);
-  }
-  return out;
-}
-
 bool IsUtf8Charset(const std::string& cs) {
   std::string l = Lower(cs);
   return l.empty() || l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii";
 }
 
-}  // namespace
-
-std::string DecodeHeaderWords(std::string_view v) {
-  std::string out;
-  size_t i = 0;
-  bool last_was_word = false;
-  std::string pending_space;
-  while (i < v.size()) {
-    size_t start = v.find("=?", i);
-    if (start == std::string_view::npos) {
-      out += pending_space;
-      out.append(v.substr(i));
-      break;
-    }
-    size_t q1 = v.find('?', start + 2);
-    size_t q2 = q1 == std::string_view::npos ? q1 : v.find('?', q1 + 1);
-    size_t end = q2 == std::string_view::npos ? q2 : v.find("?=", q2 + 1);
-    if (end == std::string_view::npos || q2 != q1 + 2) {
-      out += pending_space;
-      out.append(v.substr(i, start + 2 - i));
-      pending_space.clear();
-      i = start + 2;
-      last_was_word = false;
-      continue;
-    }
-    std::string_view between = v.substr(i, start - i);
-    // Whitespace between two encoded words is dropped (RFC 2047 section 6.2).
-    if (!(last_was_word && Trim(between).empty())) out.append(between);
-    std::string charset(v.substr(start + 2, q1 - start - 2));
-    size_t star = charset.find('*');  // RFC 2231 language suffix
-    if (star != std::string::npos) charset.resize(star);
-    char enc = static_cast<char>(std::tolower(static_cast<unsigned char>(v[q1 + 1])));
-    std::string_view payload = v.substr(q2 + 1, end - q2 - 1);
-    std::string raw = enc == 'b' ? Base64Decode(payload) : QpDecode(payload, true);
-    std::string utf8;
-    if (IsUtf8Charset(charset) || !ToUtf8(raw, charset, &utf8)) utf8 = raw;
-    out += utf8;
-    i = end + 2;
-    last_was_word = true;
-  }
-  return out;
+// Like ToUtf8, but false when a byte is not valid in `charset` (instead of
+// replacing it): a detected charset must account for every byte.
+bool ToUtf8Strict(std::string_view bytes, const std::string& charset, std::string* out) {
+  UErrorCode err = U_ZERO_ERROR;
+  UConverter* conv = ucnv_open(charset.c_str(), &err);
+  if (U_FAILURE(err) || !conv) return false;
+  ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &err);
+  icu::UnicodeString u(bytes.data(), static_cast<int32_t>(bytes.size()), conv, err);
+  ucnv_close(conv);
+  if (U_FAILURE(err) || u.isBogus()) return false;
+  out->clear();
+  u.toUTF8String(*out);
+  return true;
 }
+
+// A detection is trusted only with this many bytes that are not UTF-8: fewer
+// (one "é" in a title) fit many charsets equally well.
+constexpr size_t kMinDetectionEvidence = 8;
+
+// The charset of text that is not UTF-8 and declares none, as detected by
+// uchardet, or "" when there is no trustworthy answer: too little evidence,
+// text that is mostly valid UTF-8 (a few stray bytes in it are damage, not
+// another encoding), or a charset ICU does not know.
+std::string DetectCharset(std::string_view bytes) {
+#ifdef LOUPE_HAVE_UCHARDET
+  const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t multibyte = 0, invalid = 0;  // valid multi-byte UTF-8 sequences, invalid ones
+  for (size_t i = 0, n = bytes.size(); i < n;) {
+    if (s[i] < 0x80) {
+      ++i;
+    } else if (size_t len = Utf8SequenceAt(s, i, n)) {
+      ++multibyte, i += len;
+    } else {
+      ++invalid, ++i;
+    }
+  }
+  if (invalid < kMinDetectionEvidence || invalid <= multibyte) return "";
+  uchardet_t detector = uchardet_new();
+  if (!detector) return "";
+  std::string name;
+  if (uchardet_handle_data(detector, bytes.data(), bytes.size()) == 0) {
+    uchardet_data_end(detector);
+    if (const char* cs = uchardet_get_charset(detector)) name = Lower(cs);
+  }
+  uchardet_delete(detector);
+  if (name == "ascii" || name == "utf-8") return "";
+  // Text labelled ISO-8859-1 means windows-1252 in practice (its 0x80-0x9F are
+  // curly quotes and dashes, not C1 controls), as web browsers read it too.
+  if (name == "iso-8859-1") name = "windows-1252";
+  return name;
+#else
+  (void)bytes;
+  return "";
+#endif
+}
+
+}  // namespace
 
 std::optional<Format> FormatOf(std::string_view path) {
   size_t dot = path.rfind('.');
@@ -390,6 +229,8 @@ const char* FormatName(Format f) {
   return "?";
 }
 
+const char* FormatMissing(Format format) { return format == Format::kEmail ? EmailReaderMissing() : nullptr; }
+
 namespace {
 
 // Applies a `key: value` pair of a header block or front matter to *d.
@@ -401,8 +242,7 @@ void ApplyField(const std::string& key, std::string_view value, Document* d, std
   } else if (k == "author" || k == "by" || k == "byline") {
     d->author = std::string(Trim(value));
   } else if (k == "date" || k == "published" || k == "pubdate") {
-    if (auto day = ParseHeaderDate(value)) d->date = *day;
-    else
+    if (!ApplyDate(value, d))
       warnings->push_back(where + "unparseable date '" + std::string(Trim(value)) +
                           "' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or September 15, 2025); "
                           "the article is left undated");
@@ -433,13 +273,22 @@ std::string DeclaredCharset(std::string_view bytes) {
   return "";
 }
 
-// The file's text in UTF-8: converted from a declared charset, else cleaned.
+// The file's text in UTF-8: converted from a declared charset; else, when it
+// is not UTF-8, from the charset detected (with a warning); else cleaned.
 std::string Decoded(std::string_view bytes, std::vector<std::string>* warnings) {
   std::string charset = DeclaredCharset(bytes);
+  std::string utf8;
   if (!charset.empty() && !IsUtf8Charset(charset)) {
-    std::string utf8;
     if (ToUtf8(bytes, charset, &utf8)) return CleanText(utf8, warnings);
     warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
+    return CleanText(bytes, warnings);
+  }
+  if (charset.empty()) {
+    std::string detected = DetectCharset(bytes);
+    if (!detected.empty() && ToUtf8Strict(bytes, detected, &utf8)) {
+      warnings->push_back("not valid UTF-8 and no charset declared; read as " + detected + " (detected)");
+      return CleanText(utf8, warnings);
+    }
   }
   return CleanText(bytes, warnings);
 }
@@ -558,170 +407,6 @@ ParsedFile ParseJsonLines(std::string_view bytes, const std::string& id, const s
     }
     out.docs.push_back(std::move(d));
   }
-  return out;
-}
-
-// --- e-mail ------------------------------------------------------------------------
-
-struct Part {
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case name, unfolded value
-  std::string_view body;
-  std::string Header(const char* name) const {
-    for (const auto& [k, v] : headers)
-      if (k == name) return v;
-    return "";
-  }
-};
-
-// Splits raw message text into unfolded headers and the body.
-Part SplitMessage(std::string_view raw) {
-  Part p;
-  size_t i = 0;
-  while (i < raw.size()) {
-    size_t nl = raw.find('\n', i);
-    if (nl == std::string_view::npos) nl = raw.size();
-    std::string_view line = raw.substr(i, nl - i);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) {
-      i = nl + 1;
-      break;
-    }
-    if ((line[0] == ' ' || line[0] == '\t') && !p.headers.empty()) {
-      p.headers.back().second += " " + std::string(Trim(line));
-    } else {
-      size_t colon = line.find(':');
-      if (colon != std::string_view::npos && colon > 0)
-        p.headers.emplace_back(Lower(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1))));
-    }
-    i = nl + 1;
-  }
-  p.body = i < raw.size() ? raw.substr(i) : std::string_view();
-  return p;
-}
-
-// A Content-Type parameter (boundary, charset), unquoted.
-std::string Param(const std::string& header, const char* name) {
-  std::string l = Lower(header);
-  std::string key = std::string(name) + "=";
-  size_t at = 0;
-  while ((at = l.find(key, at)) != std::string::npos) {
-    if (at == 0 || l[at - 1] == ';' || l[at - 1] == ' ' || l[at - 1] == '\t') break;
-    at += key.size();
-  }
-  if (at == std::string::npos) return "";
-  size_t start = at + key.size();
-  if (start < header.size() && header[start] == '"') {
-    size_t end = header.find('"', start + 1);
-    return header.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
-  }
-  size_t end = header.find_first_of("; \t", start);
-  return header.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
-std::string StripHtml(std::string_view html) {
-  std::string out;
-  bool tag = false;
-  for (size_t i = 0; i < html.size(); ++i) {
-    char c = html[i];
-    if (c == '<') {
-      tag = true;
-      std::string_view rest = html.substr(i);
-      if (StartsWithNoCase(rest, "<br") || StartsWithNoCase(rest, "<p") || StartsWithNoCase(rest, "<div"))
-        out.push_back('\n');
-      continue;
-    }
-    if (c == '>') {
-      tag = false;
-      continue;
-    }
-    if (!tag) out.push_back(c);
-  }
-  // The common entities.
-  static const std::pair<const char*, const char*> kEntities[] = {
-      {"&nbsp;", " "}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
-  for (const auto& [from, to] : kEntities)
-    for (size_t at; (at = out.find(from)) != std::string::npos;) out.replace(at, std::strlen(from), to);
-  return out;
-}
-
-// The text of a part (decoded, in UTF-8 but not yet cleaned); empty if it has
-// no text. Prefers text/plain over text/html in multipart messages.
-std::string PartText(const Part& p, int depth, std::vector<std::string>* warnings, bool* html) {
-  std::string type = Lower(p.Header("content-type"));
-  std::string mime = type.substr(0, type.find(';'));
-  mime = std::string(Trim(mime));
-  if (mime.rfind("multipart/", 0) == 0) {
-    std::string boundary = Param(p.Header("content-type"), "boundary");
-    if (boundary.empty() || depth > 8) return "";
-    std::string delim = "--" + boundary;
-    std::vector<std::string_view> parts;
-    size_t at = p.body.find(delim);
-    while (at != std::string_view::npos) {
-      size_t start = p.body.find('\n', at);
-      if (start == std::string_view::npos) break;
-      if (p.body.compare(at + delim.size(), 2, "--") == 0) break;  // the closing delimiter
-      size_t next = p.body.find("\n" + delim, start);
-      parts.push_back(p.body.substr(start + 1, next == std::string_view::npos ? std::string_view::npos : next - start));
-      at = next == std::string_view::npos ? next : next + 1;
-    }
-    std::string html_text;
-    for (std::string_view raw : parts) {
-      bool is_html = false;
-      std::string t = PartText(SplitMessage(raw), depth + 1, warnings, &is_html);
-      if (t.empty()) continue;
-      if (!is_html) return t;
-      if (html_text.empty()) html_text = t;
-    }
-    *html = !html_text.empty();
-    return html_text;
-  }
-  if (!mime.empty() && mime != "text/plain" && mime != "text/html" && mime.rfind("text/", 0) != 0) return "";
-  if (Lower(p.Header("content-disposition")).rfind("attachment", 0) == 0) return "";
-  std::string cte = Lower(p.Header("content-transfer-encoding"));
-  std::string body = cte == "base64" ? Base64Decode(p.body)
-                     : cte == "quoted-printable" ? QpDecode(p.body, false)
-                                                 : std::string(p.body);
-  std::string charset = Param(p.Header("content-type"), "charset");
-  if (!IsUtf8Charset(charset)) {
-    std::string utf8;
-    if (ToUtf8(body, charset, &utf8)) body = std::move(utf8);
-    else warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
-  }
-  if (mime == "text/html") {
-    *html = true;
-    return StripHtml(body);
-  }
-  return body;
-}
-
-ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::string& path) {
-  ParsedFile out;
-  Part msg = SplitMessage(bytes);
-  Document d;
-  d.id = id;
-  d.path = path;
-  std::vector<std::string> ignored;
-  d.title = std::string(Trim(CleanText(DecodeHeaderWords(msg.Header("subject")), &ignored)));
-  std::string from = CleanText(DecodeHeaderWords(msg.Header("from")), &ignored);
-  size_t lt = from.find('<');
-  std::string name(Trim(lt == std::string::npos ? std::string_view(from) : std::string_view(from).substr(0, lt)));
-  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
-  if (name.empty()) {  // only an address
-    size_t gt = from.find('>');
-    name = lt == std::string::npos ? from : from.substr(lt + 1, gt == std::string::npos ? gt : gt - lt - 1);
-  }
-  d.author = std::string(Trim(name));
-  std::string date = msg.Header("date");
-  if (!date.empty()) {
-    if (auto day = ParseHeaderDate(date)) d.date = *day;
-    else out.warnings.push_back("unparseable Date header '" + date + "'; the message is left undated");
-  }
-  if (std::string mid = msg.Header("message-id"); !mid.empty()) d.extra.emplace_back("Message-ID", mid);
-  bool html = false;
-  std::string text = PartText(msg, 0, &out.warnings, &html);
-  d.body = std::string(Trim(CleanText(text, &out.warnings)));
-  if (msg.headers.empty()) out.warnings.push_back("no e-mail headers found; read as a body only");
-  out.docs.push_back(std::move(d));
   return out;
 }
 

@@ -145,6 +145,10 @@ class Walker {
       else ++out_->other;
       return;
     }
+    if (const char* missing = FormatMissing(*format)) {  // a reader this build lacks
+      out_->skipped.push_back({path, missing});
+      return;
+    }
     uint64_t size = static_cast<uint64_t>(st.st_size);
     if (size > o_.max_size) {
       out_->skipped.push_back({path, SizeText(size) + ", over --max-size " + SizeText(o_.max_size)});

@@ -1,11 +1,15 @@
 // Readers for the file formats `loupe index` takes (docs/corpus-format.md):
 // plain-text articles in the header format (or with no headers at all),
-// Markdown with front matter, JSON lines, and e-mail (RFC 5322 with MIME).
-// Every reader takes the file's bytes and never fails as a whole: what it
-// cannot use becomes a warning, and the article keeps what could be read.
+// Markdown with front matter, JSON lines, and e-mail (RFC 5322 with MIME, read
+// with GMime 3 when libloupe was built with it). Every reader takes the file's
+// bytes and never fails as a whole: what it cannot use becomes a warning, and
+// the article keeps what could be read.
 //
 // Thread-safety: the functions are reentrant; `loupe index` runs them on
-// several threads at once.
+// several threads at once. The first e-mail read initializes GMime for the
+// process (once, whichever thread reads it); libloupe never shuts GMime down,
+// so a program that uses GMime too must not call g_mime_shutdown() while it
+// still reads e-mail.
 #ifndef LOUPE_INGEST_FORMATS_H_
 #define LOUPE_INGEST_FORMATS_H_
 
@@ -34,7 +38,14 @@ struct ParsedFile {
 // root) and `path` the path it was read from; a JSON-lines article's id is its
 // "id" value, or `id#N` for line N when it has none.
 // A title longer than kMaxTitleBytes is cut (see CutTitle) with a warning.
+// A format this build cannot read (see FormatMissing) gives no document and
+// the reason as its only warning.
 ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path);
+
+// Why this build of libloupe cannot read `format`, or nullptr when it can:
+// e-mail needs GMime 3 at build time ("e-mail reader not built: install
+// libgmime-3.0-dev and rebuild"). Walk reports such files as skipped with it.
+const char* FormatMissing(Format format);
 
 // The longest title kept whole, in bytes.
 constexpr size_t kMaxTitleBytes = 300;
@@ -51,14 +62,41 @@ bool CutTitle(Document* doc, std::string* warning);
 // (at most the first 10 are listed, then a count).
 std::string CleanText(std::string_view bytes, std::vector<std::string>* warnings);
 
-// A header date as a UTC day: ISO 8601 (2025-09-15, 2025-09-15T23:30:00-05:00,
-// 2025-09-15 10:00Z), RFC 2822 (Thu, 22 Aug 2002 12:36:23 +0100), "September 15,
-// 2025", "Sep 15 2025", "15 Sep 2025" and "15 September 2025". A time with an
-// offset is moved to UTC, which may change the day.
+// How much of a date a header gives: a day, or only a month or a year.
+enum class DatePrecision { kDay, kMonth, kYear };
+
+// A header date as a UTC day. Accepted (docs/corpus-format.md#dates):
+// - ISO 8601: 2025-09-15, with a time after T or a space and Z or an offset
+//   (2025-09-15T23:30:00-05:00, 2025-09-15 10:00Z); also 2025/09/15;
+// - RFC 5322 (and 2822): [Thu,] 22 Aug 2002 12:36:23 +0100, with comments in
+//   parentheses anywhere, the obsolete forms of its section 4.3 (two-digit
+//   years 00-49 as 20xx and 50-99 as 19xx, three-digit years plus 1900, the
+//   zones UT, GMT, EST, EDT, CST, CDT, MST, MDT, PST, PDT, and military
+//   letters and unknown zone names read as -0000) and a leap second;
+// - prose: "September 15, 2025", "Sep 15 2025", "Sept. 15th, 2025",
+//   "15 Sep 2025", "15 September 2025"; and ctime's "Mon Sep 15 10:00:00 2025".
+// A time with an offset is moved to UTC, which may change the day; a time
+// without one is read as UTC. Years run from 1 to 9999. Anything else, and a
+// year or a month alone (see below), gives nothing.
 std::optional<Days> ParseHeaderDate(std::string_view text);
 
-// Decodes RFC 2047 encoded words (=?charset?B|Q?...?=) in a header value.
-std::string DecodeHeaderWords(std::string_view value);
+// As above, and also a year alone ("1790") or a month ("1790-06"), as the
+// first day of that period (1790-01-01, 1790-06-01). On success *precision
+// (not null) says which of the three was given; on failure it is unchanged.
+std::optional<Days> ParseHeaderDate(std::string_view text, DatePrecision* precision);
+
+// The extra field that records the precision of a partial date: the readers
+// store a year or a month as its first day in Document::date and add
+// (kDatePrecisionField, "year" or "month") to Document::extra. A full day
+// adds nothing (and removes the field a partial date read earlier had set).
+inline constexpr char kDatePrecisionField[] = "Date-Precision";
+
+// "day", "month" or "year".
+const char* DatePrecisionName(DatePrecision p);
+
+// The precision of a document's date, from its kDatePrecisionField extra
+// field (kDay when it has none, or an unknown value).
+DatePrecision DatePrecisionOf(const Document& doc);
 
 // Converts text in `charset` (an IANA name, e.g. iso-8859-1, windows-1252,
 // shift_jis) to UTF-8 with ICU. False for an unknown charset.

@@ -1,0 +1,29 @@
+// Private to tools/ingest: what the readers share across their files (not
+// installed; the public API is loupe/ingest/*.h).
+#ifndef LOUPE_TOOLS_INGEST_READERS_H_
+#define LOUPE_TOOLS_INGEST_READERS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loupe/document.h"
+#include "loupe/ingest/formats.h"
+
+namespace loupe::ingest {
+
+// Reads a Date header's value into d->date: a day, or a year or a month
+// (stored as its first day, with the kDatePrecisionField extra field; a day
+// removes that field). False, and *d unchanged, when the value is no date.
+bool ApplyDate(std::string_view value, Document* d);
+
+// The e-mail reader (email.cc). Without GMime it reads nothing and returns the
+// FormatMissing reason as its warning.
+ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::string& path);
+
+// Why the e-mail reader is missing, or nullptr when it is built (email.cc).
+const char* EmailReaderMissing();
+
+}  // namespace loupe::ingest
+
+#endif  // LOUPE_TOOLS_INGEST_READERS_H_
