@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libicu-dev liblmdb-dev lemon libstemmer-dev catch2
   libcli11-dev nlohmann-json3-dev libzstd-dev
+  libgumbo-dev libxml2-dev
   librsvg2-bin
 )
 

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "loupe/ingest/article.h"
+#include "loupe/ingest/feed.h"
+#include "loupe/ingest/html.h"
 
 namespace loupe::ingest {
 namespace {
@@ -377,6 +379,8 @@ std::optional<Format> FormatOf(std::string_view path) {
   if (ext == "md" || ext == "markdown") return Format::kMarkdown;
   if (ext == "jsonl" || ext == "ndjson") return Format::kJsonLines;
   if (ext == "eml") return Format::kEmail;
+  if (ext == "html" || ext == "htm") return Format::kHtml;
+  if (ext == "rss" || ext == "atom" || ext == "xml") return Format::kFeed;
   return std::nullopt;
 }
 
@@ -386,8 +390,18 @@ const char* FormatName(Format f) {
     case Format::kMarkdown: return "markdown";
     case Format::kJsonLines: return "json lines";
     case Format::kEmail: return "e-mail";
+    case Format::kHtml: return "html";
+    case Format::kFeed: return "feed";
   }
   return "?";
+}
+
+bool FormatBuilt(Format f, std::string* why) {
+  const char* missing = f == Format::kHtml && !HtmlReaderBuilt()   ? kHtmlNotBuilt
+                        : f == Format::kFeed && !FeedReaderBuilt() ? kFeedNotBuilt
+                                                                   : nullptr;
+  if (missing && why) *why = missing;
+  return !missing;
 }
 
 namespace {
@@ -753,11 +767,15 @@ ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& i
     case Format::kMarkdown: out = ParseMarkdown(bytes, id, path); break;
     case Format::kJsonLines: out = ParseJsonLines(bytes, id, path); break;
     case Format::kEmail: out = ParseEmail(bytes, id, path); break;
+    case Format::kHtml: out = ParseHtml(bytes, id, path); break;
+    case Format::kFeed: out = ParseFeed(bytes, id, path); break;
   }
   for (Document& doc : out.docs) {
     std::string warning;
     if (CutTitle(&doc, &warning))
-      out.warnings.push_back(format == Format::kJsonLines ? "article '" + doc.id + "': " + warning : warning);
+      out.warnings.push_back(format == Format::kJsonLines || format == Format::kFeed
+                                 ? "article '" + doc.id + "': " + warning
+                                 : warning);
   }
   return out;
 }

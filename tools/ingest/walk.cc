@@ -141,8 +141,14 @@ class Walker {
   void File(const std::string& path, const std::string& id, const struct stat& st, bool named) {
     auto format = FormatOf(path);
     if (!format) {
-      if (named) out_->skipped.push_back({path, "not a known format (.txt, .md, .jsonl, .ndjson, .eml)"});
+      if (named)
+        out_->skipped.push_back(
+            {path, "not a known format (.txt, .md, .jsonl, .ndjson, .eml, .html, .htm, .rss, .atom, .xml)"});
       else ++out_->other;
+      return;
+    }
+    if (std::string why; !FormatBuilt(*format, &why)) {
+      out_->skipped.push_back({path, why});
       return;
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);

@@ -1,6 +1,7 @@
 // Readers for the file formats `loupe index` takes (docs/corpus-format.md):
 // plain-text articles in the header format (or with no headers at all),
-// Markdown with front matter, JSON lines, and e-mail (RFC 5322 with MIME).
+// Markdown with front matter, JSON lines, e-mail (RFC 5322 with MIME), web
+// pages (html.h) and RSS or Atom feeds (feed.h).
 // Every reader takes the file's bytes and never fails as a whole: what it
 // cannot use becomes a warning, and the article keeps what could be read.
 //
@@ -18,12 +19,18 @@
 
 namespace loupe::ingest {
 
-enum class Format { kText, kMarkdown, kJsonLines, kEmail };
+enum class Format { kText, kMarkdown, kJsonLines, kEmail, kHtml, kFeed };
 
 // The format of a file by its extension (.txt, .md/.markdown, .jsonl/.ndjson,
-// .eml), or nothing for any other file.
+// .eml, .html/.htm, .rss/.atom/.xml), or nothing for any other file. An .xml
+// file is taken for a feed; ParseFile reports one whose root is not a feed.
 std::optional<Format> FormatOf(std::string_view path);
 const char* FormatName(Format f);
+
+// Whether this build reads `f`: web pages need gumbo and feeds libxml2 at
+// build time. If not, *why (when not null) says how to get the reader, e.g.
+// "HTML reader not built: install libgumbo-dev and rebuild".
+bool FormatBuilt(Format f, std::string* why);
 
 struct ParsedFile {
   std::vector<Document> docs;         // one per article (JSON lines: one per good line)
@@ -32,7 +39,9 @@ struct ParsedFile {
 
 // Parses one file. `id` is the file's id (its path relative to the indexed
 // root) and `path` the path it was read from; a JSON-lines article's id is its
-// "id" value, or `id#N` for line N when it has none.
+// "id" value, or `id#N` for line N when it has none; a feed item's is `id#KEY`
+// (see ParseFeed). A format this build does not read gives no article and the
+// FormatBuilt reason as its warning.
 // A title longer than kMaxTitleBytes is cut (see CutTitle) with a warning.
 ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path);
 
