@@ -569,9 +569,10 @@ std::string StripSiteSuffix(const std::string& title, const std::string& site) {
   std::string_view head = Trim(std::string_view(title).substr(0, at));
   if (head.empty()) return title;
   if (!site.empty() && EqualNoCase(suffix, site)) return std::string(head);
-  // A short capitalized name ("Loupe Wire", "WSJ") after a longer title.
+  // A short name that does not start in lower case ("Meridian Wire", "WSJ")
+  // after a longer title.
   bool short_name = !suffix.empty() && suffix.size() <= 30 && WordCount(suffix) <= 3 &&
-                    !std::islower(static_cast<unsigned char>(suffix.front())) && head.size() >= 2 * suffix.size();
+                    !std::islower(static_cast<unsigned char>(suffix.front())) && head.size() > suffix.size();
   return short_name ? std::string(head) : title;
 }
 
