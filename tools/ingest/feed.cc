@@ -1,5 +1,6 @@
 #include "loupe/ingest/feed.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <unordered_map>
@@ -34,8 +35,10 @@ void OnError(void* ctx, xmlErrorPtr e) {
     ++errors->more;
     return;
   }
-  std::string msg = e->message ? CollapseSpace(e->message) : "unknown error";
-  errors->first.push_back("line " + std::to_string(e->line) + ": XML error: " + msg);
+  std::string msg = "line " + std::to_string(e->line) + ": XML error: " +
+                    (e->message ? CollapseSpace(e->message) : "unknown error");
+  if (std::find(errors->first.begin(), errors->first.end(), msg) != errors->first.end()) return;  // said once
+  errors->first.push_back(std::move(msg));
 }
 
 const char* kDublinCore = "http://purl.org/dc/elements/1.1/";

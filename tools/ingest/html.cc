@@ -23,12 +23,6 @@ std::string Lower(std::string_view s) {
   return o;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 bool EqualNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -36,9 +30,6 @@ bool EqualNoCase(std::string_view a, std::string_view b) {
 }
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-std::string Collapse(std::string_view s) { return CollapseSpace(s); }
 
 // The position of the end tag `</name` (any case) at or after `from`, or npos.
 size_t FindEndTag(std::string_view in, std::string_view name, size_t from) {
@@ -50,6 +41,17 @@ size_t FindEndTag(std::string_view in, std::string_view name, size_t from) {
   }
   return std::string_view::npos;
 }
+
+#ifdef LOUPE_HAVE_GUMBO
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+std::string Collapse(std::string_view s) { return CollapseSpace(s); }
 
 // Void elements, elements whose end tag may be left out, and the raw-text
 // elements: none of them can nest without a counted element between two of
@@ -201,8 +203,6 @@ std::string PageText(std::string_view bytes, std::vector<std::string>* warnings)
   }
   return CleanText(bytes, warnings);
 }
-
-#ifdef LOUPE_HAVE_GUMBO
 
 // Owns a gumbo tree.
 class Tree {
