@@ -4,7 +4,6 @@
 // here: a 50 MB page, a page nested 100,000 deep, a feed of 100,000 items, and
 // entity bombs.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -33,15 +32,15 @@ ParsedFile ParseData(const std::string& name) {
 }
 
 // Skips a test case in a build without the reader (it still runs, and passes, there).
-#define REQUIRE_HTML()                                          \
-  if (!HtmlReaderBuilt()) {                                     \
-    WARN("built without gumbo: web page tests not run");        \
-    return;                                                     \
+#define REQUIRE_HTML()                                   \
+  if (!HtmlReaderBuilt()) {                              \
+    WARN("built without gumbo: web page tests not run"); \
+    return;                                              \
   }
-#define REQUIRE_FEEDS()                                         \
-  if (!FeedReaderBuilt()) {                                     \
-    WARN("built without libxml2: feed tests not run");          \
-    return;                                                     \
+#define REQUIRE_FEEDS()                                \
+  if (!FeedReaderBuilt()) {                            \
+    WARN("built without libxml2: feed tests not run"); \
+    return;                                            \
   }
 
 ParsedFile Page(const std::string& html) { return ParseFile(html, Format::kHtml, "p.html", "p.html"); }
@@ -92,12 +91,12 @@ TEST_CASE("a news page with JSON-LD: the NewsArticle's fields, its articleBody a
   CHECK(d.path == kData + "geneva-truce.html");
   CHECK(d.title == "U.S. and China Agree to 90-Day Tariff Truce in Geneva");  // og:title
   CHECK(d.author == "Dana Whitcombe, Lin Mei");                               // JSON-LD author array
-  CHECK(Day(d.date) == "2025-05-12");  // datePublished 09:30+02:00
-  CHECK(d.language == "en");           // <html lang="en-US">
+  CHECK(Day(d.date) == "2025-05-12");                                         // datePublished 09:30+02:00
+  CHECK(d.language == "en");                                                  // <html lang="en-US">
   CHECK(d.topics == Strings{"tariffs", "trade truce", "Geneva"});
   CHECK(d.actors.empty());
-  CHECK(d.extra == Extra{{"Source", "Meridian Wire"},
-                         {"URL", "https://meridian-wire.example/2025/05/12/geneva-tariff-truce"}});
+  CHECK(d.extra ==
+        Extra{{"Source", "Meridian Wire"}, {"URL", "https://meridian-wire.example/2025/05/12/geneva-tariff-truce"}});
   // The articleBody: one paragraph per line, not the page's figure caption.
   CHECK(d.body ==
         "GENEVA \u2014 The United States and China agreed on Monday to cut the steep tariffs they had placed on each "
@@ -126,19 +125,22 @@ TEST_CASE("a page with only meta tags: metas, the <article> text without its hea
   CHECK(d.topics == Strings{"TikTok", "trade talks", "Madrid", "tariffs"});  // tags, then news_keywords, once each
   CHECK(d.extra == Extra{{"Source", "Harbor Trade Journal"},
                          {"URL", "https://harbor-trade.example/policy/2025/09/15/madrid-tiktok-framework"}});
-  CHECK(d.body ==
-        "MADRID \u2014 American and Chinese negotiators ended two days of talks in the Spanish capital on Monday with a "
-        "framework for the future of TikTok, the short-video app whose U.S. operations have faced a sale-or-ban "
-        "deadline since January.\n\n"
-        "Treasury Secretary Scott Bessent said the outline settled the \u201c" "commercial terms\u201d between the two "
-        "sides, and that Presidents Donald Trump and Xi Jinping would confirm it on a call later in the week.\n"
-        "Details of the ownership structure were not released.\n\n"
-        "Tariffs and chips\n\n"
-        "The talks did not resolve the tariffs that remain on both sides, nor the U.S. export controls on advanced "
-        "chips, which Beijing wants eased. Officials said tariff relief & chip controls would come up at a later "
-        "round.\n\n"
-        "\u201cWe are not there yet on everything,\u201d one negotiator said.\n\n"
-        "Chinese state media called the meeting \u201c" "candid and in\u2011depth.\u201d");
+  CHECK(
+      d.body ==
+      "MADRID \u2014 American and Chinese negotiators ended two days of talks in the Spanish capital on Monday with a "
+      "framework for the future of TikTok, the short-video app whose U.S. operations have faced a sale-or-ban "
+      "deadline since January.\n\n"
+      "Treasury Secretary Scott Bessent said the outline settled the \u201c"
+      "commercial terms\u201d between the two "
+      "sides, and that Presidents Donald Trump and Xi Jinping would confirm it on a call later in the week.\n"
+      "Details of the ownership structure were not released.\n\n"
+      "Tariffs and chips\n\n"
+      "The talks did not resolve the tariffs that remain on both sides, nor the U.S. export controls on advanced "
+      "chips, which Beijing wants eased. Officials said tariff relief & chip controls would come up at a later "
+      "round.\n\n"
+      "\u201cWe are not there yet on everything,\u201d one negotiator said.\n\n"
+      "Chinese state media called the meeting \u201c"
+      "candid and in\u2011depth.\u201d");
   for (const char* absent : {"Share on social media", "Copy link", "A framework, not a finished deal", "By Rafael",
                              "15 September 2025", "end of the story"})
     CHECK(d.body.find(absent) == std::string::npos);
@@ -168,10 +170,13 @@ TEST_CASE("a cluttered page: the densest block, without banner, navigation, rela
         "spring.\n\n"
         "Analysts said the timing, weeks before an expected meeting between the two countries' leaders, suggested "
         "Beijing wanted leverage in talks over tariffs and chip curbs.");
-  for (const char* absent :
-       {"cookies", "Accept all", "Manage preferences", "Policy", "Shipping", "November 30", "Advertisement", "Related",
-        "port fees", "magnet shortage", "newsletter", "Subscribe", "Most read", "Soybean", "Share", "E-mail", "About",
-        "JavaScript", "dataLayer", "position:fixed"})
+  for (const char* absent : {"cookies",         "Accept all",    "Manage preferences",
+                             "Policy",          "Shipping",      "November 30",
+                             "Advertisement",   "Related",       "port fees",
+                             "magnet shortage", "newsletter",    "Subscribe",
+                             "Most read",       "Soybean",       "Share",
+                             "E-mail",          "About",         "JavaScript",
+                             "dataLayer",       "position:fixed"})
     CHECK(d.body.find(absent) == std::string::npos);
 }
 
@@ -402,7 +407,8 @@ TEST_CASE("JSON-LD: author forms, @graph, @type arrays, keywords, blocks that ar
     Strings topics;
   };
   const Row rows[] = {
-      {R"({"@type": "NewsArticle", "author": "Jane Roe", "keywords": "tariffs, trade talks"})", "Jane Roe",
+      {R"({"@type": "NewsArticle", "author": "Jane Roe", "keywords": "tariffs, trade talks"})",
+       "Jane Roe",
        {"tariffs", "trade talks"}},
       {R"({"@type": "Article", "author": {"@type": "Person", "name": "Jane Roe"}})", "Jane Roe", {}},
       {R"({"@type": "BlogPosting", "author": [{"name": "A"}, "B", {"name": "A"}]})", "A, B", {}},
@@ -423,9 +429,10 @@ TEST_CASE("JSON-LD: author forms, @graph, @type arrays, keywords, blocks that ar
   }
   auto bad = Page("<title>T</title><script type='application/ld+json'>{nope</script><p>Text.</p>");
   CHECK(bad.warnings == Strings{"JSON-LD block 1 is not valid JSON; ignored"});
-  auto date = Page("<title>T</title><meta property='article:published_time' content='someday'>"
-                   "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"datePublished\": "
-                   "\"2025-04-02\"}</script><p>Text.</p>");
+  auto date = Page(
+      "<title>T</title><meta property='article:published_time' content='someday'>"
+      "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"datePublished\": "
+      "\"2025-04-02\"}</script><p>Text.</p>");
   CHECK(Day(date.docs[0].date) == "2025-04-02");
   CHECK(date.warnings == Strings{"unparseable date 'someday' in the article:published_time meta (expected e.g. "
                                  "2025-09-15T08:00:00Z)"});
@@ -452,11 +459,11 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   std::filesystem::copy(kData, dir);
   auto first = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
   CHECK(first.code == 0);
-  CHECK(first.out.find("indexed 9 articles from 6 files (6 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") ==
-        0);
+  CHECK(first.out.find("indexed 9 articles from 6 files (6 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") == 0);
   CHECK(first.err == "loupe: warning: " + dir +
                          "/sitemap.xml: not an RSS or Atom feed (root <urlset>); no articles read\n"
-                         "loupe: warning: " + dir +
+                         "loupe: warning: " +
+                         dir +
                          "/trade-wire.rss: line 40: item 4: id 'trade-wire.rss#mw-2025-10-26-kl' is also item 1's; "
                          "this one is left out\n");
   auto again = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
@@ -467,12 +474,14 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   // The feed changes: one item's text, and a new item first. Ids stay; the new one is added.
   std::string rss = test::Slurp(dir + "/trade-wire.rss");
   rss.replace(rss.find("Farm groups welcomed"), 4, "Growers");
-  rss.insert(rss.find("<item>"), "<item><title>Fresh</title><guid>mw-fresh</guid><description>New.</description></item>");
+  rss.insert(rss.find("<item>"),
+             "<item><title>Fresh</title><guid>mw-fresh</guid><description>New.</description></item>");
   Write(dir + "/trade-wire.rss", rss);
   auto third = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
   CHECK(third.out.find("indexed 4 articles from 1 file (0 added, 1 updated), 5 unchanged, 0 deleted") == 0);
   CHECK(third.out.find("\n1 article removed\n") != std::string::npos);  // the soybean item's old position id
-  auto search = test::RunCommand(std::string(LOUPE_CLI) + " search --db " + db + " -n 20 --format json 'Growers OR Fresh OR Kuala'", tmp);
+  auto search = test::RunCommand(
+      std::string(LOUPE_CLI) + " search --db " + db + " -n 20 --format json 'Growers OR Fresh OR Kuala'", tmp);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#mw-2025-10-26-kl\"") != std::string::npos);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#mw-fresh\"") != std::string::npos);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#4\"") != std::string::npos);  // the soybean item, moved
@@ -500,7 +509,8 @@ TEST_CASE("a page nested 100,000 elements deep is read, its deep tags left out")
   for (int i = 0; i < 5000; ++i) flat += "<p>p<li>l<td>c<br><img src=x>";
   for (int i = 0; i < 512; ++i) at_limit += "<div>";
   CHECK(Page(flat).warnings.empty());
-  CHECK(Page(at_limit + "x").warnings == Strings{"no article text found (no JSON-LD articleBody, <article> or paragraphs)"});
+  CHECK(Page(at_limit + "x").warnings ==
+        Strings{"no article text found (no JSON-LD articleBody, <article> or paragraphs)"});
   CHECK(Page(at_limit + "<div>x").warnings[0] ==
         "elements nested more than 512 deep; 1 tags below that depth left out (their text is kept)");
   // Quotes inside attribute names do not hide tags from the count.
@@ -546,8 +556,9 @@ TEST_CASE("entity bombs: billion laughs is refused, a quadratic blow-up is cut a
     for (int k = 0; k < 10; ++k) laughs += "&l" + std::to_string(i - 1) + ";";
     laughs += "'>\n";
   }
-  laughs += "]>\n<rss><channel><item><title>&l9;</title><guid>x</guid><description>d</description></item>"
-            "</channel></rss>\n";
+  laughs +=
+      "]>\n<rss><channel><item><title>&l9;</title><guid>x</guid><description>d</description></item>"
+      "</channel></rss>\n";
   auto p = Feed(laughs);
   REQUIRE(!p.warnings.empty());
   CHECK(p.warnings[0].find("XML error: Detected an entity reference loop") != std::string::npos);
@@ -566,9 +577,10 @@ TEST_CASE("entity bombs: billion laughs is refused, a quadratic blow-up is cut a
   CHECK(q.warnings == Strings{"entity references expand to more than 1 MiB of text; the rest are left out"});
 
   // External entities are never read, and nothing is fetched.
-  auto ext = Feed("<?xml version='1.0'?>\n<!DOCTYPE rss [\n<!ENTITY e SYSTEM 'file:///etc/passwd'>\n"
-                  "<!ENTITY n SYSTEM 'http://127.0.0.1:9/x'>\n]>\n"
-                  "<rss><channel><item><guid>e</guid><title>[&e;][&n;]</title></item></channel></rss>\n");
+  auto ext = Feed(
+      "<?xml version='1.0'?>\n<!DOCTYPE rss [\n<!ENTITY e SYSTEM 'file:///etc/passwd'>\n"
+      "<!ENTITY n SYSTEM 'http://127.0.0.1:9/x'>\n]>\n"
+      "<rss><channel><item><guid>e</guid><title>[&e;][&n;]</title></item></channel></rss>\n");
   REQUIRE(ext.docs.size() == 1);
   CHECK(ext.docs[0].title == "[][]");
 

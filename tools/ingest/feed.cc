@@ -35,8 +35,8 @@ void OnError(void* ctx, xmlErrorPtr e) {
     ++errors->more;
     return;
   }
-  std::string msg = "line " + std::to_string(e->line) + ": XML error: " +
-                    (e->message ? CollapseSpace(e->message) : "unknown error");
+  std::string msg =
+      "line " + std::to_string(e->line) + ": XML error: " + (e->message ? CollapseSpace(e->message) : "unknown error");
   if (std::find(errors->first.begin(), errors->first.end(), msg) != errors->first.end()) return;  // said once
   errors->first.push_back(std::move(msg));
 }
@@ -153,7 +153,8 @@ class FeedReader {
           stack.push_back({e->children, true});
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
     return out;
@@ -197,8 +198,8 @@ class FeedReader {
   }
 
   void Item(xmlNodePtr item, size_t n) {
-    const std::string where = "line " + std::to_string(xmlGetLineNo(item)) + ": " + (atom_ ? "entry " : "item ") +
-                              std::to_string(n) + ": ";
+    const std::string where =
+        "line " + std::to_string(xmlGetLineNo(item)) + ": " + (atom_ ? "entry " : "item ") + std::to_string(n) + ": ";
     Document d;
     d.path = path_;
     std::string key, link, creator, author, content, summary, description;
@@ -225,8 +226,10 @@ class FeedReader {
         std::string href = atom_ ? AttrOf(c, "href") : CollapseSpace(Text(c));
         if (link.empty() && (rel.empty() || rel == "alternate")) link = CollapseSpace(href);
       } else if (Named(c, "author")) {
-        if (atom_) author = AtomAuthors(c, author);
-        else if (author.empty()) author = RssAuthor(CollapseSpace(Text(c)));
+        if (atom_)
+          author = AtomAuthors(c, author);
+        else if (author.empty())
+          author = RssAuthor(CollapseSpace(Text(c)));
       } else if (Named(c, "pubDate") || Named(c, "published")) {
         dates.insert(dates.begin(), {Text(c), reinterpret_cast<const char*>(c->name)});
       } else if (Named(c, "updated")) {
@@ -339,8 +342,7 @@ ParsedFile ParseFeed(std::string_view bytes, const std::string& id, const std::s
   // feed still has.
   const int options = XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_RECOVER | XML_PARSE_NOERROR |
                       XML_PARSE_NOWARNING | XML_PARSE_COMPACT;
-  xmlDocPtr doc =
-      xmlCtxtReadMemory(ctxt, bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr, options);
+  xmlDocPtr doc = xmlCtxtReadMemory(ctxt, bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr, options);
   for (const std::string& e : errors.first) out.warnings.push_back(e);
   if (errors.more) out.warnings.push_back(std::to_string(errors.more) + " more XML errors");
   if (doc) {

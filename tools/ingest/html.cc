@@ -58,11 +58,11 @@ std::string Collapse(std::string_view s) { return CollapseSpace(s); }
 // them, so the depth counts only the others.
 bool Uncounted(std::string_view name) {
   static const char* const kNames[] = {
-      "area",    "base",     "basefont", "bgsound", "br",     "col",   "embed",    "frame", "hr",    "img",
-      "input",   "keygen",   "link",     "meta",    "param",  "source", "track",   "wbr",   "p",     "li",
-      "dt",      "dd",       "option",   "optgroup", "tr",    "td",    "th",       "tbody", "thead", "tfoot",
-      "colgroup", "caption", "rb",       "rt",      "rtc",    "rp",    "html",     "head",  "body",  "script",
-      "style",   "textarea", "title",    "xmp",     "iframe", "noembed", "noframes", "plaintext"};
+      "area",     "base",     "basefont", "bgsound",  "br",     "col",     "embed",    "frame",    "hr",    "img",
+      "input",    "keygen",   "link",     "meta",     "param",  "source",  "track",    "wbr",      "p",     "li",
+      "dt",       "dd",       "option",   "optgroup", "tr",     "td",      "th",       "tbody",    "thead", "tfoot",
+      "colgroup", "caption",  "rb",       "rt",       "rtc",    "rp",      "html",     "head",     "body",  "script",
+      "style",    "textarea", "title",    "xmp",      "iframe", "noembed", "noframes", "plaintext"};
   return std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return name == k; });
 }
 
@@ -273,10 +273,9 @@ std::vector<std::vector<std::string>> NameWords(std::string_view value) {
 }
 
 bool NoiseWord(const std::string& w) {
-  static const char* const kWords[] = {"cookie",      "cookies",       "consent",     "gdpr", "banner",
-                                       "related",     "share",         "sharing",     "newsletter", "ad",
-                                       "ads",         "advert",        "adverts",     "advertisement",
-                                       "advertising", "advertisements"};
+  static const char* const kWords[] = {
+      "cookie",     "cookies", "consent", "gdpr",   "banner",  "related",       "share",       "sharing",
+      "newsletter", "ad",      "ads",     "advert", "adverts", "advertisement", "advertising", "advertisements"};
   return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* k) { return w == k; });
 }
 
@@ -309,8 +308,10 @@ bool LeftOut(const GumboNode* n, Scope scope) {
     case GUMBO_TAG_SCRIPT:
     case GUMBO_TAG_STYLE:
     case GUMBO_TAG_NOSCRIPT:
-    case GUMBO_TAG_TEMPLATE: return true;
-    default: break;
+    case GUMBO_TAG_TEMPLATE:
+      return true;
+    default:
+      break;
   }
   if (scope == Scope::kFragment) return false;
   switch (TagOf(n)) {
@@ -325,17 +326,18 @@ bool LeftOut(const GumboNode* n, Scope scope) {
     case GUMBO_TAG_CANVAS:
     case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_SELECT:
-    case GUMBO_TAG_TEXTAREA: return true;
+    case GUMBO_TAG_TEXTAREA:
+      return true;
     case GUMBO_TAG_HEADER:
     case GUMBO_TAG_FOOTER:
       if (scope == Scope::kBody) return true;
       break;
-    default: break;
+    default:
+      break;
   }
   if (gumbo_get_attribute(&n->v.element.attributes, "hidden")) return true;
   std::string role = Lower(Attr(n, "role"));
-  if (role == "navigation" || role == "complementary" || role == "search" || role == "dialog" ||
-      role == "alertdialog")
+  if (role == "navigation" || role == "complementary" || role == "search" || role == "dialog" || role == "alertdialog")
     return true;
   if (scope == Scope::kBody && (role == "banner" || role == "contentinfo")) return true;
   // The page's own containers may carry any class (WordPress puts tags in them).
@@ -384,8 +386,10 @@ bool IsBlock(GumboTag t) {
     case GUMBO_TAG_DETAILS:
     case GUMBO_TAG_SUMMARY:
     case GUMBO_TAG_CENTER:
-    case GUMBO_TAG_BODY: return true;
-    default: return false;
+    case GUMBO_TAG_BODY:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -405,9 +409,13 @@ void AppendText(const GumboNode* root, Scope scope, Paragraphs* out, const Gumbo
     switch (n->type) {
       case GUMBO_NODE_TEXT:
       case GUMBO_NODE_CDATA:
-      case GUMBO_NODE_WHITESPACE: out->Text(n->v.text.text); continue;
-      case GUMBO_NODE_COMMENT: continue;
-      default: break;
+      case GUMBO_NODE_WHITESPACE:
+        out->Text(n->v.text.text);
+        continue;
+      case GUMBO_NODE_COMMENT:
+        continue;
+      default:
+        break;
     }
     if (n == skip || (n != root && IsElement(n) && LeftOut(n, scope))) continue;
     if (t == GUMBO_TAG_BR) {
@@ -498,14 +506,17 @@ std::string AuthorNames(const nlohmann::json& a) {
   std::vector<std::string> names;
   auto add = [&](const nlohmann::json& v) {
     std::string name;
-    if (v.is_string()) name = v.get<std::string>();
-    else if (v.is_object()) name = JsonString(v, "name");
+    if (v.is_string())
+      name = v.get<std::string>();
+    else if (v.is_object())
+      name = JsonString(v, "name");
     name = Collapse(name);
     if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
   if (a.is_array())
     for (const auto& v : a) add(v);
-  else add(a);
+  else
+    add(a);
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
@@ -550,8 +561,10 @@ size_t WordCount(std::string_view s) {
   size_t n = 0;
   bool in = false;
   for (char c : s) {
-    if (IsSpace(c)) in = false;
-    else if (!in) in = true, ++n;
+    if (IsSpace(c))
+      in = false;
+    else if (!in)
+      in = true, ++n;
   }
   return n;
 }
@@ -578,8 +591,8 @@ std::string StripSiteSuffix(const std::string& title, const std::string& site) {
 
 std::string Byline(std::string text) {
   text = Collapse(text);
-  if (text.size() > 3 && (text.compare(0, 3, "By ") == 0 || text.compare(0, 3, "by ") == 0 ||
-                          text.compare(0, 3, "BY ") == 0))
+  if (text.size() > 3 &&
+      (text.compare(0, 3, "By ") == 0 || text.compare(0, 3, "by ") == 0 || text.compare(0, 3, "BY ") == 0))
     text = std::string(Trim(std::string_view(text).substr(3)));
   return text.size() <= 100 ? text : "";
 }
@@ -588,7 +601,8 @@ void AddTopics(std::string_view list, std::vector<std::string>* topics) {
   while (!list.empty()) {
     size_t comma = list.find(',');
     std::string t = Collapse(list.substr(0, comma));
-    if (!t.empty() && std::none_of(topics->begin(), topics->end(), [&](const std::string& x) { return EqualNoCase(x, t); }))
+    if (!t.empty() &&
+        std::none_of(topics->begin(), topics->end(), [&](const std::string& x) { return EqualNoCase(x, t); }))
       topics->push_back(std::move(t));
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -616,8 +630,10 @@ ParsedFile ReadPage(std::string_view bytes, const std::string& id, const std::st
         std::string key = Lower(Attr(n, "property"));
         if (key.empty()) key = Lower(Attr(n, "name"));
         std::string content(Attr(n, "content"));
-        if (key == "article:tag") tags.push_back(content);
-        else if (!key.empty()) meta.emplace(key, content);
+        if (key == "article:tag")
+          tags.push_back(content);
+        else if (!key.empty())
+          meta.emplace(key, content);
       } else if (t == GUMBO_TAG_TITLE && title.empty()) {
         const GumboVector& kids = n->v.element.children;
         for (unsigned k = 0; k < kids.length; ++k) {
@@ -814,8 +830,8 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 }
 
 std::string DecodeEntities(std::string_view s) {
-  static const std::pair<const char*, uint32_t> kNamed[] = {{"amp", '&'},   {"lt", '<'},     {"gt", '>'},
-                                                            {"quot", '"'},  {"apos", '\''},  {"nbsp", 0xA0},
+  static const std::pair<const char*, uint32_t> kNamed[] = {{"amp", '&'},      {"lt", '<'},       {"gt", '>'},
+                                                            {"quot", '"'},     {"apos", '\''},    {"nbsp", 0xA0},
                                                             {"mdash", 0x2014}, {"ndash", 0x2013}, {"hellip", 0x2026}};
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -854,9 +870,9 @@ std::string DecodeEntities(std::string_view s) {
 }
 
 std::string StripTags(std::string_view in) {
-  static const char* const kBlocks[] = {"p",   "div", "section", "article", "h1", "h2", "h3", "h4",  "h5", "h6",
-                                        "ul",  "ol",  "li",      "tr",      "table", "blockquote", "pre", "hr",
-                                        "dl",  "dt",  "dd",      "header",  "footer", "figure", "figcaption"};
+  static const char* const kBlocks[] = {
+      "p",  "div",   "section",    "article", "h1", "h2", "h3", "h4", "h5",     "h6",     "ul",     "ol",        "li",
+      "tr", "table", "blockquote", "pre",     "hr", "dl", "dt", "dd", "header", "footer", "figure", "figcaption"};
   Paragraphs p;
   size_t i = 0;
   while (i < in.size()) {
@@ -882,10 +898,12 @@ std::string StripTags(std::string_view in) {
       i = e == std::string_view::npos ? in.size() : e;
       continue;
     }
-    if (name == "br") p.LineBreak();
+    if (name == "br")
+      p.LineBreak();
     else if (std::any_of(std::begin(kBlocks), std::end(kBlocks), [&](const char* k) { return name == k; }))
       p.Break();
-    else if (name == "td" || name == "th") p.Space();
+    else if (name == "td" || name == "th")
+      p.Space();
   }
   return p.Take();
 }
