@@ -513,6 +513,14 @@ TEST_CASE("a page nested 100,000 elements deep is read, its deep tags left out")
         Strings{"no article text found (no JSON-LD articleBody, <article> or paragraphs)"});
   CHECK(Page(at_limit + "<div>x").warnings[0] ==
         "elements nested more than 512 deep; 1 tags below that depth left out (their text is kept)");
+  // Nested byline candidates around a long text: each is looked at for its first bytes only.
+  std::string bylines = "<title>B</title>";
+  for (int i = 0; i < 100000; ++i) bylines += "<div class=author>";
+  bylines += "<p>" + std::string(8 << 20, 'x') + "</p>";
+  auto b = Page(bylines);
+  REQUIRE(b.docs.size() == 1);
+  CHECK(b.docs[0].author.empty());
+  CHECK(b.docs[0].body.size() == 8u << 20);
   // Quotes inside attribute names do not hide tags from the count.
   std::string quoted = "<title>Q</title>";
   for (int i = 0; i < 100000; ++i) quoted += "<div a'b>";

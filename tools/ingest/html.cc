@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -394,10 +395,13 @@ bool IsBlock(GumboTag t) {
 }
 
 // Appends the text of `root` (skipping what `scope` leaves out, and `skip`)
-// to *out. Iterative: the depth of a tree is not bounded by the stack.
-void AppendText(const GumboNode* root, Scope scope, Paragraphs* out, const GumboNode* skip = nullptr) {
+// to *out, stopping once it holds more than `limit` bytes (a byline or a
+// heading looked at is never read whole when it is long). Iterative: the
+// depth of a tree is not bounded by the stack.
+void AppendText(const GumboNode* root, Scope scope, Paragraphs* out, const GumboNode* skip = nullptr,
+                size_t limit = SIZE_MAX) {
   std::vector<std::pair<const GumboNode*, bool>> stack{{root, false}};  // node, leaving it
-  while (!stack.empty()) {
+  while (!stack.empty() && out->size() <= limit) {
     auto [n, leaving] = stack.back();
     stack.pop_back();
     GumboTag t = TagOf(n);
@@ -409,9 +413,16 @@ void AppendText(const GumboNode* root, Scope scope, Paragraphs* out, const Gumbo
     switch (n->type) {
       case GUMBO_NODE_TEXT:
       case GUMBO_NODE_CDATA:
-      case GUMBO_NODE_WHITESPACE:
-        out->Text(n->v.text.text);
+      case GUMBO_NODE_WHITESPACE: {
+        std::string_view text = n->v.text.text;
+        if (text.size() > limit) {  // at a character
+          size_t cut = limit;
+          while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+          text = text.substr(0, cut);
+        }
+        out->Text(text);
         continue;
+      }
       case GUMBO_NODE_COMMENT:
         continue;
       default:
@@ -430,29 +441,24 @@ void AppendText(const GumboNode* root, Scope scope, Paragraphs* out, const Gumbo
   }
 }
 
-std::string TextOf(const GumboNode* n, Scope scope, const GumboNode* skip = nullptr) {
+std::string TextOf(const GumboNode* n, Scope scope, const GumboNode* skip = nullptr, size_t limit = SIZE_MAX) {
   Paragraphs p;
-  AppendText(n, scope, &p, skip);
+  AppendText(n, scope, &p, skip, limit);
   return p.Take();
 }
 
-// Calls f(node, inside) for each element under `root` that `scope` keeps, in
-// document order; `inside` is the nearest enclosing element for which
-// mark(node) was true (or null). Iterative.
-template <class Mark, class F>
-void ForEachElement(const GumboNode* root, Scope scope, Mark mark, F f) {
-  std::vector<std::pair<const GumboNode*, const GumboNode*>> stack{{root, nullptr}};
+// Calls f(node) for each element under `root` that `scope` keeps, in document
+// order. Iterative.
+template <class F>
+void ForEachElement(const GumboNode* root, Scope scope, F f) {
+  std::vector<const GumboNode*> stack{root};
   while (!stack.empty()) {
-    auto [n, inside] = stack.back();
+    const GumboNode* n = stack.back();
     stack.pop_back();
-    if (!IsElement(n) && n->type != GUMBO_NODE_DOCUMENT) continue;
-    if (IsElement(n)) {
-      if (n != root && LeftOut(n, scope)) continue;
-      f(n, inside);
-      if (mark(n)) inside = n;
-    }
-    if (const GumboVector* kids = Children(n))
-      for (unsigned k = kids->length; k-- > 0;) stack.push_back({static_cast<const GumboNode*>(kids->data[k]), inside});
+    if (!IsElement(n) || (n != root && LeftOut(n, scope))) continue;
+    f(n);
+    const GumboVector& kids = n->v.element.children;
+    for (unsigned k = kids.length; k-- > 0;) stack.push_back(static_cast<const GumboNode*>(kids.data[k]));
   }
 }
 
@@ -634,7 +640,7 @@ ParsedFile ReadPage(std::string_view bytes, const std::string& id, const std::st
           tags.push_back(content);
         else if (!key.empty())
           meta.emplace(key, content);
-      } else if (t == GUMBO_TAG_TITLE && title.empty()) {
+      } else if (t == GUMBO_TAG_TITLE && n->v.element.tag_namespace == GUMBO_NAMESPACE_HTML && title.empty()) {
         const GumboVector& kids = n->v.element.children;
         for (unsigned k = 0; k < kids.length; ++k) {
           const GumboNode* c = static_cast<const GumboNode*>(kids.data[k]);
@@ -739,12 +745,12 @@ ParsedFile ReadPage(std::string_view bytes, const std::string& id, const std::st
   d.title = Meta("og:title");
   if (d.title.empty() && !title.empty()) d.title = StripSiteSuffix(title, site);
   if (d.title.empty()) d.title = ld.headline;
-  if (d.title.empty() && h1) d.title = Collapse(TextOf(h1, Scope::kPage));
+  if (d.title.empty() && h1) d.title = Collapse(TextOf(h1, Scope::kPage, nullptr, kMaxTitleBytes * 4));
   if (d.title.empty()) out.warnings.push_back("no title (no og:title meta, <title>, JSON-LD headline or <h1>)");
   // Author.
   d.author = Meta("author");
   if (d.author.empty()) d.author = ld.author;
-  auto byline = [](const GumboNode* n) { return Byline(TextOf(n, Scope::kPage)); };
+  auto byline = [](const GumboNode* n) { return Byline(TextOf(n, Scope::kPage, nullptr, 200)); };
   if (d.author.empty()) d.author = first(rel_authors, byline);
   if (d.author.empty()) d.author = first(authors, byline);
   if (d.author.empty()) d.author = first(bylines, byline);
@@ -776,24 +782,21 @@ ParsedFile ReadPage(std::string_view bytes, const std::string& id, const std::st
   } else if (article) {
     // An <h1> with the title, outside a header, is not body text.
     const GumboNode* heading = nullptr;
-    ForEachElement(
-        article, Scope::kBody, [](const GumboNode*) { return false; },
-        [&](const GumboNode* n, const GumboNode*) {
-          if (!heading && TagOf(n) == GUMBO_TAG_H1 && Collapse(TextOf(n, Scope::kBody)) == d.title) heading = n;
-        });
+    ForEachElement(article, Scope::kBody, [&](const GumboNode* n) {
+      if (!heading && TagOf(n) == GUMBO_TAG_H1 && TextOf(n, Scope::kBody, nullptr, d.title.size()) == d.title)
+        heading = n;
+    });
     d.body = heading ? TextOf(article, Scope::kBody, heading) : std::move(article_text);
   } else {
     // The element with the most text in its own paragraphs.
     std::unordered_map<const GumboNode*, size_t> score;
     const GumboNode* best = nullptr;
-    ForEachElement(
-        root, Scope::kBody, [](const GumboNode*) { return false; },
-        [&](const GumboNode* n, const GumboNode*) {
-          if (TagOf(n) != GUMBO_TAG_P || !n->parent) return;
-          size_t& s = score[n->parent];
-          s += TextOf(n, Scope::kBody).size();
-          if (!best || s > score[best]) best = n->parent;
-        });
+    ForEachElement(root, Scope::kBody, [&](const GumboNode* n) {
+      if (TagOf(n) != GUMBO_TAG_P || !n->parent) return;
+      size_t& s = score[n->parent];
+      s += TextOf(n, Scope::kBody).size();  // a <p> holds no <p>: each is read once
+      if (!best || s > score[best]) best = n->parent;
+    });
     if (best) d.body = TextOf(best, Scope::kBody);
   }
   if (d.body.empty()) out.warnings.push_back("no article text found (no JSON-LD articleBody, <article> or paragraphs)");
