@@ -397,6 +397,9 @@ TEST_CASE("page titles: og:title, else <title> without a site suffix, else headl
   }
   auto h1 = Page("<body><h1>Only a <em>Heading</em></h1><p>Text.</p></body>");
   CHECK(h1.docs[0].title == "Only a Heading");
+  // In the <article>, an <h1> with the title is not body text; another heading is.
+  auto same = Page("<title>Same</title><article><h1>Same</h1><p>One.</p><h1>Other</h1><p>Two.</p></article>");
+  CHECK(same.docs[0].body == "One.\n\nOther\n\nTwo.");
 }
 
 TEST_CASE("JSON-LD: author forms, @graph, @type arrays, keywords, blocks that are not JSON") {
@@ -427,6 +430,9 @@ TEST_CASE("JSON-LD: author forms, @graph, @type arrays, keywords, blocks that ar
     CHECK(p.docs[0].author == r.author);
     CHECK(p.docs[0].topics == r.topics);
   }
+  std::string deep = "<title>T</title><script type='application/ld+json'>" + std::string(100000, '[') +
+                     std::string(100000, ']') + "</script><p>Text.</p>";
+  CHECK(Page(deep).docs.size() == 1);  // nested 100,000 deep: parsed and freed without recursion
   auto bad = Page("<title>T</title><script type='application/ld+json'>{nope</script><p>Text.</p>");
   CHECK(bad.warnings == Strings{"JSON-LD block 1 is not valid JSON; ignored"});
   auto date = Page(
