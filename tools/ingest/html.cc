@@ -833,9 +833,18 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 }
 
 std::string DecodeEntities(std::string_view s) {
-  static const std::pair<const char*, uint32_t> kNamed[] = {{"amp", '&'},      {"lt", '<'},       {"gt", '>'},
-                                                            {"quot", '"'},     {"apos", '\''},    {"nbsp", 0xA0},
-                                                            {"mdash", 0x2014}, {"ndash", 0x2013}, {"hellip", 0x2026}};
+  // The entities feeds and mail use most: markup, punctuation, Latin-1 letters.
+  static const std::pair<const char*, uint32_t> kNamed[] = {
+      {"amp", '&'},      {"lt", '<'},       {"gt", '>'},        {"quot", '"'},     {"apos", '\''},    {"nbsp", 0xA0},
+      {"mdash", 0x2014}, {"ndash", 0x2013}, {"hellip", 0x2026}, {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
+      {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"bdquo", 0x201E},  {"laquo", 0xAB},   {"raquo", 0xBB},   {"middot", 0xB7},
+      {"bull", 0x2022},  {"copy", 0xA9},    {"reg", 0xAE},      {"trade", 0x2122}, {"euro", 0x20AC},  {"pound", 0xA3},
+      {"yen", 0xA5},     {"cent", 0xA2},    {"deg", 0xB0},      {"times", 0xD7},   {"shy", 0xAD},     {"szlig", 0xDF},
+      {"agrave", 0xE0},  {"aacute", 0xE1},  {"acirc", 0xE2},    {"atilde", 0xE3},  {"auml", 0xE4},    {"ccedil", 0xE7},
+      {"egrave", 0xE8},  {"eacute", 0xE9},  {"ecirc", 0xEA},    {"euml", 0xEB},    {"iacute", 0xED},  {"icirc", 0xEE},
+      {"iuml", 0xEF},    {"ntilde", 0xF1},  {"oacute", 0xF3},   {"ocirc", 0xF4},   {"ouml", 0xF6},    {"uacute", 0xFA},
+      {"ugrave", 0xF9},  {"uuml", 0xFC},    {"Aacute", 0xC1},   {"Eacute", 0xC9},  {"Ntilde", 0xD1},  {"Ouml", 0xD6},
+      {"Uuml", 0xDC}};
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     size_t semi = s[i] == '&' ? s.find(';', i) : std::string_view::npos;
