@@ -82,9 +82,11 @@ int main(int argc, char** argv) {
   ia.db = DefaultDb();
   auto* index = app.add_subcommand("index", "Add the articles under PATH... to the index (created if missing):\n"
                                             ".txt (header format or plain), .md (front matter), .jsonl/.ndjson (one\n"
-                                            "article per line) and .eml (e-mail). Articles are identified by their\n"
-                                            "path relative to PATH. Running it again re-indexes only added or changed\n"
-                                            "files and deletes the articles of files that are gone.\n"
+                                            "article per line), .eml (e-mail), .html/.htm (web pages) and\n"
+                                            ".rss/.atom/.xml (feeds, one article per item). Articles are\n"
+                                            "identified by their path relative to PATH. Running it again re-indexes\n"
+                                            "only added or changed files and deletes the articles of files that\n"
+                                            "are gone.\n"
                                             "Example: loupe index --db news.loupe corpus/\n"
                                             "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
   index->add_option("--db", ia.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");

@@ -3,6 +3,7 @@
 // GMime decodes the headers (RFC 2047 encoded words, RFC 2231 parameters),
 // the transfer encodings and the charsets, and builds the tree of parts; this
 // file picks the fields and the body text out of it.
+#include "loupe/ingest/html.h"
 #include "readers.h"
 
 #ifdef LOUPE_HAVE_GMIME
@@ -172,40 +173,9 @@ std::optional<Days> MailDate(const std::string& value) {
 
 // --- body ------------------------------------------------------------------------
 
-bool StartsWithNoCase(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && Lower(s.substr(0, p.size())) == p;
-}
-
-// Tags removed, line breaks kept for <br>, <p> and <div>, the common entities
-// decoded.
-std::string StripHtml(std::string_view html) {
-  std::string out;
-  bool tag = false;
-  for (size_t i = 0; i < html.size(); ++i) {
-    char c = html[i];
-    if (c == '<') {
-      tag = true;
-      std::string_view rest = html.substr(i);
-      if (StartsWithNoCase(rest, "<br") || StartsWithNoCase(rest, "<p") || StartsWithNoCase(rest, "<div"))
-        out.push_back('\n');
-      continue;
-    }
-    if (c == '>') {
-      tag = false;
-      continue;
-    }
-    if (!tag) out.push_back(c);
-  }
-  static const std::pair<const char*, const char*> kEntities[] = {{"&nbsp;", " "}, {"&amp;", "&"},   {"&lt;", "<"},
-                                                                  {"&gt;", ">"},   {"&quot;", "\""}, {"&#39;", "'"}};
-  for (const auto& [from, to] : kEntities)
-    for (size_t at; (at = out.find(from)) != std::string::npos;) out.replace(at, std::strlen(from), to);
-  return out;
-}
-
-// The text of an HTML part. The one place HTML becomes text for the e-mail
-// reader.
-std::string HtmlText(std::string_view html) { return StripHtml(html); }
+// The text of an HTML part (already UTF-8), through the web page reader's
+// HtmlToText: the one place HTML becomes text for the e-mail reader.
+std::string HtmlText(std::string_view html) { return HtmlToText(html); }
 
 // The part's content with its transfer encoding (base64, quoted-printable,
 // uuencode) undone: bytes in the part's charset.

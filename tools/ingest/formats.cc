@@ -14,6 +14,8 @@
 
 #include "loupe/ingest/article.h"
 #include "readers.h"
+#include "loupe/ingest/feed.h"
+#include "loupe/ingest/html.h"
 
 namespace loupe::ingest {
 namespace {
@@ -216,6 +218,8 @@ std::optional<Format> FormatOf(std::string_view path) {
   if (ext == "md" || ext == "markdown") return Format::kMarkdown;
   if (ext == "jsonl" || ext == "ndjson") return Format::kJsonLines;
   if (ext == "eml") return Format::kEmail;
+  if (ext == "html" || ext == "htm") return Format::kHtml;
+  if (ext == "rss" || ext == "atom" || ext == "xml") return Format::kFeed;
   return std::nullopt;
 }
 
@@ -225,11 +229,20 @@ const char* FormatName(Format f) {
     case Format::kMarkdown: return "markdown";
     case Format::kJsonLines: return "json lines";
     case Format::kEmail: return "e-mail";
+    case Format::kHtml: return "html";
+    case Format::kFeed: return "feed";
   }
   return "?";
 }
 
-const char* FormatMissing(Format format) { return format == Format::kEmail ? EmailReaderMissing() : nullptr; }
+const char* FormatMissing(Format format) {
+  switch (format) {
+    case Format::kEmail: return EmailReaderMissing();
+    case Format::kHtml: return HtmlReaderBuilt() ? nullptr : kHtmlNotBuilt;
+    case Format::kFeed: return FeedReaderBuilt() ? nullptr : kFeedNotBuilt;
+    default: return nullptr;
+  }
+}
 
 namespace {
 
@@ -438,11 +451,15 @@ ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& i
     case Format::kMarkdown: out = ParseMarkdown(bytes, id, path); break;
     case Format::kJsonLines: out = ParseJsonLines(bytes, id, path); break;
     case Format::kEmail: out = ParseEmail(bytes, id, path); break;
+    case Format::kHtml: out = ParseHtml(bytes, id, path); break;
+    case Format::kFeed: out = ParseFeed(bytes, id, path); break;
   }
   for (Document& doc : out.docs) {
     std::string warning;
     if (CutTitle(&doc, &warning))
-      out.warnings.push_back(format == Format::kJsonLines ? "article '" + doc.id + "': " + warning : warning);
+      out.warnings.push_back(format == Format::kJsonLines || format == Format::kFeed
+                                 ? "article '" + doc.id + "': " + warning
+                                 : warning);
   }
   return out;
 }

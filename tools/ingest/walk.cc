@@ -141,7 +141,9 @@ class Walker {
   void File(const std::string& path, const std::string& id, const struct stat& st, bool named) {
     auto format = FormatOf(path);
     if (!format) {
-      if (named) out_->skipped.push_back({path, "not a known format (.txt, .md, .jsonl, .ndjson, .eml)"});
+      if (named)
+        out_->skipped.push_back(
+            {path, "not a known format (.txt, .md, .jsonl, .ndjson, .eml, .html, .htm, .rss, .atom, .xml)"});
       else ++out_->other;
       return;
     }

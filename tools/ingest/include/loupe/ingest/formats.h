@@ -1,7 +1,8 @@
 // Readers for the file formats `loupe index` takes (docs/corpus-format.md):
 // plain-text articles in the header format (or with no headers at all),
-// Markdown with front matter, JSON lines, and e-mail (RFC 5322 with MIME, read
-// with GMime 3 when libloupe was built with it). Every reader takes the file's
+// Markdown with front matter, JSON lines, e-mail (RFC 5322 with MIME, read
+// with GMime 3 when libloupe was built with it), web pages (html.h, with gumbo)
+// and RSS or Atom feeds (feed.h, with libxml2). Every reader takes the file's
 // bytes and never fails as a whole: what it cannot use becomes a warning, and
 // the article keeps what could be read.
 //
@@ -22,10 +23,11 @@
 
 namespace loupe::ingest {
 
-enum class Format { kText, kMarkdown, kJsonLines, kEmail };
+enum class Format { kText, kMarkdown, kJsonLines, kEmail, kHtml, kFeed };
 
 // The format of a file by its extension (.txt, .md/.markdown, .jsonl/.ndjson,
-// .eml), or nothing for any other file.
+// .eml, .html/.htm, .rss/.atom/.xml), or nothing for any other file. An .xml
+// file is taken for a feed; ParseFile reports one whose root is not a feed.
 std::optional<Format> FormatOf(std::string_view path);
 const char* FormatName(Format f);
 
@@ -36,7 +38,8 @@ struct ParsedFile {
 
 // Parses one file. `id` is the file's id (its path relative to the indexed
 // root) and `path` the path it was read from; a JSON-lines article's id is its
-// "id" value, or `id#N` for line N when it has none.
+// "id" value, or `id#N` for line N when it has none; a feed item's is `id#KEY`
+// (see ParseFeed).
 // A title longer than kMaxTitleBytes is cut (see CutTitle) with a warning.
 // A format this build cannot read (see FormatMissing) gives no document and
 // the reason as its only warning.
@@ -44,7 +47,9 @@ ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& i
 
 // Why this build of libloupe cannot read `format`, or nullptr when it can:
 // e-mail needs GMime 3 at build time ("e-mail reader not built: install
-// libgmime-3.0-dev and rebuild"). Walk reports such files as skipped with it.
+// libgmime-3.0-dev and rebuild"), web pages gumbo ("HTML reader not built:
+// install libgumbo-dev and rebuild") and feeds libxml2. Walk reports such
+// files as skipped with it.
 const char* FormatMissing(Format format);
 
 // The longest title kept whole, in bytes.
