@@ -457,13 +457,13 @@ TEST_CASE("pages without a title or text are read, with warnings") {
 }
 
 TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-run changes nothing") {
-  if (!HtmlReaderBuilt() || !FeedReaderBuilt()) return;
+  if (!HtmlReaderBuilt() || !FeedReaderBuilt() || FormatMissing(Format::kEmail)) return;
   test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("web");
   std::filesystem::copy(kData, dir);
   auto first = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
   CHECK(first.code == 0);
-  CHECK(first.out.find("indexed 9 articles from 6 files (6 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") == 0);
+  CHECK(first.out.find("indexed 10 articles from 7 files (7 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") == 0);
   CHECK(first.err == "loupe: warning: " + dir +
                          "/sitemap.xml: not an RSS or Atom feed (root <urlset>); no articles read\n"
                          "loupe: warning: " +
@@ -471,7 +471,7 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
                          "/trade-wire.rss: line 40: item 4: id 'trade-wire.rss#mw-2025-10-26-kl' is also item 1's; "
                          "this one is left out\n");
   auto again = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
-  CHECK(again.out.find("indexed 0 articles from 0 files (0 added, 0 updated), 6 unchanged, 0 deleted") == 0);
+  CHECK(again.out.find("indexed 0 articles from 0 files (0 added, 0 updated), 7 unchanged, 0 deleted") == 0);
   auto show = test::RunCommand(std::string(LOUPE_CLI) + " show --db " + db + " 'trade-wire.rss#3'", tmp);
   CHECK(show.code == 0);
   CHECK(show.out.find("Soybean Buyers Return After Busan Meeting\nAuthor: Rafael Ortega\nDate: 2025-10-31\n") == 0);
@@ -482,7 +482,7 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
              "<item><title>Fresh</title><guid>mw-fresh</guid><description>New.</description></item>");
   Write(dir + "/trade-wire.rss", rss);
   auto third = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
-  CHECK(third.out.find("indexed 4 articles from 1 file (0 added, 1 updated), 5 unchanged, 0 deleted") == 0);
+  CHECK(third.out.find("indexed 4 articles from 1 file (0 added, 1 updated), 6 unchanged, 0 deleted") == 0);
   CHECK(third.out.find("\n1 article removed\n") != std::string::npos);  // the soybean item's old position id
   auto search = test::RunCommand(
       std::string(LOUPE_CLI) + " search --db " + db + " -n 20 --format json 'Growers OR Fresh OR Kuala'", tmp);
@@ -490,6 +490,27 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   CHECK(search.out.find("\"id\": \"trade-wire.rss#mw-fresh\"") != std::string::npos);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#4\"") != std::string::npos);  // the soybean item, moved
   CHECK(search.out.find("\"id\": \"trade-wire.rss#3\"") == std::string::npos);
+}
+
+TEST_CASE("an HTML-only mail is read through the web page reader's HtmlToText") {
+  if (FormatMissing(Format::kEmail)) return;
+  ParsedFile p = ParseData("chip-curbs-briefing.eml");
+  CHECK(p.warnings.empty());
+  REQUIRE(p.docs.size() == 1);
+  const Document& d = p.docs[0];
+  CHECK(d.title == "Chip curbs \u2014 what changed this week");
+  CHECK(d.author == "Trade Desk Briefing");
+  REQUIRE(d.date);
+  CHECK(FormatIsoDate(*d.date) == "2025-10-10");
+  // Entities decoded, soft line breaks joined, paragraphs kept; the style, the
+  // head's title and the script are no text.
+  CHECK(d.body ==
+        "Chip curbs \u2014 what changed this week\n\n"
+        "Beijing widened its export controls on rare earths on Thursday, adding five elements and rules that reach "
+        "foreign-made products containing Chinese material.\n\n"
+        "Washington answered within hours: officials said new limits on software exports were under review, and "
+        "tariffs of 100 percent were threatened for November.\n\n"
+        "Traders & analysts expect the two sides to meet again before the truce ends.");
 }
 
 // --- hostile inputs ------------------------------------------------------------------

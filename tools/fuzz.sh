@@ -5,7 +5,7 @@
 #   tools/fuzz.sh [SECONDS] [TARGET...]
 # TARGETs: query (the query front end, seeded with every query of the golden
 # tables and of docs/query-language.md), and one per corpus reader: txt, md,
-# jsonl, eml (seeded with the bundled corpus, tests/data and tests/fuzz/seeds);
+# jsonl, eml, html, feed (seeded with the bundled corpus, tests/data and tests/fuzz/seeds);
 # `readers` names them all; no TARGET: every one.
 # Each corpus grows in build-fuzz/corpus-TARGET/ across runs; a crash is written
 # to build-fuzz/crash-* and fails the run. Prints the executions done per target.
@@ -15,13 +15,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${LOUPE_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-60}"
 shift || true
-readers=(txt md jsonl eml)
+readers=(txt md jsonl eml html feed)
 targets=()
 for t in "${@:-all}"; do
   case "$t" in
     all) targets+=(query "${readers[@]}") ;;
     readers) targets+=("${readers[@]}") ;;
-    query|txt|md|jsonl|eml) targets+=("$t") ;;
+    query|txt|md|jsonl|eml|html|feed) targets+=("$t") ;;
     *) echo "fuzz: unknown target '$t' (query, ${readers[*]}, readers)" >&2; exit 2 ;;
   esac
 done
@@ -88,16 +88,18 @@ for target in "${targets[@]}"; do
       # Seeds: every file of the reader's extensions in the bundled corpus,
       # tests/data and tests/fuzz/seeds.
       case "$target" in
-        txt) pattern='*.txt' ;;
-        md) pattern='*.md' ;;
-        jsonl) pattern='*.jsonl' ;;
-        eml) pattern='*.eml' ;;
+        txt) names=(-name '*.txt') ;;
+        md) names=(-name '*.md') ;;
+        jsonl) names=(-name '*.jsonl' -o -name '*.ndjson') ;;
+        eml) names=(-name '*.eml') ;;
+        html) names=(-name '*.html' -o -name '*.htm') ;;
+        feed) names=(-name '*.rss' -o -name '*.atom' -o -name '*.xml') ;;
       esac
       n=0
       while IFS= read -r -d '' f; do
         n=$((n + 1))
         cp "$f" "$seeds/seed-$n"
-      done < <(find "$root/corpus" "$root/tests/data" "$root/tests/fuzz/seeds" -type f -name "$pattern" -print0 2>/dev/null)
+      done < <(find "$root/corpus" "$root/tests/data" "$root/tests/fuzz/seeds" -type f \( "${names[@]}" \) -print0 2>/dev/null)
       echo "fuzz: $target: $n seeds; fuzzing for ${seconds}s" >&2
       fuzz_one "$target" "$seeds" -max_len=65536
       ;;

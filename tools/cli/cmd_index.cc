@@ -791,7 +791,7 @@ int RunIndex(const IndexArgs& a) {
       if (!a.quiet) std::cerr << "loupe: skipped " << ShownId(k.path, true) << ": " << TerminalSafe(k.reason) << "\n";
     std::cerr << "loupe: index: no articles to index in " << TerminalSafe(Join(a.paths, ", ")) << " (" << walk.files.size()
               << " files read, " << skipped.size() << " skipped, " << walk.other << " of other formats, " << walk.hidden
-              << " hidden); no index created. Loupe reads .txt, .md, .jsonl, .ndjson and .eml files\n";
+              << " hidden); no index created. Loupe reads .txt, .md, .jsonl, .ndjson, .eml, .html, .htm, .rss, .atom and .xml files\n";
     return kExitUsage;
   }
   auto commit_start = std::chrono::steady_clock::now();
