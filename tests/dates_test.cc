@@ -234,6 +234,13 @@ TEST_CASE("header dates in the usual forms, as UTC days") {
       {"", "none"},
       {"2025-09-15T25:00:00Z", "none"},
       {"2025-09-15T10:00:00 EST", "none"},  // zone names are RFC 5322's, not ISO's
+      // A time with an empty or one-digit part is no time (found by fuzzing:
+      // date::parse read the empty seconds as NaN).
+      {"Mon, 15 Sep 2025 10:00:", "none"},
+      {"Mon, 15 Sep 2025 10::00", "none"},
+      {"Mon, 15 Sep 2025 10:0", "none"},
+      {"2025-09-15T10:00:", "none"},
+      {"Mon, 15 Sep 2025 9:05", "2025-09-15"},
       {"Thu, 22 Aug 2002 12:36:23 +9999", "none"},
       {"Thu, 22 Aug 2002 12:36:23 +0160", "none"},
       {"15 Sep 2025 23:30:00 J", "none"},  // no military zone

@@ -107,8 +107,20 @@ bool Time(std::string_view t, std::string* out, const char** format) {
   }
   const size_t colons = static_cast<size_t>(std::count(t.begin(), t.end(), ':'));
   if (colons < 1 || colons > 2 || t.size() < 4) return false;
-  for (char c : t)
-    if (!IsDigit(c) && c != ':') return false;
+  // hh:mm or hh:mm:ss: one or two digits, then two each ("10:00:" is no time,
+  // and date::parse would read its empty seconds as NaN).
+  size_t part = 0, digits = 0;
+  for (char c : t) {
+    if (c == ':') {
+      if (digits < 1 || digits > 2 || (part > 0 && digits != 2)) return false;
+      ++part, digits = 0;
+    } else if (IsDigit(c)) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  if (digits != 2) return false;
   *out = std::string(t);
   if (colons == 2 && out->size() >= 3 && out->compare(out->size() - 3, 3, ":60") == 0)
     out->replace(out->size() - 2, 2, "59");
