@@ -4,6 +4,8 @@
 // here: a 50 MB page, a page nested 100,000 deep, a feed of 100,000 items, and
 // entity bombs.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -511,6 +513,22 @@ TEST_CASE("an HTML-only mail is read through the web page reader's HtmlToText") 
         "Washington answered within hours: officials said new limits on software exports were under review, and "
         "tariffs of 100 percent were threatened for November.\n\n"
         "Traders & analysts expect the two sides to meet again before the truce ends.");
+}
+
+TEST_CASE("a broken feed's bytes that are not UTF-8 become U+FFFD, with a warning") {
+  // Found by the feed fuzzer: libxml2's recovery passes such bytes through.
+  if (!FeedReaderBuilt()) return;
+  ParsedFile p = Feed(
+      "<rss version=\"2.0\"><channel><title>C</title><item><title>T\xff\xfe x</title><author>Priya \xff</author>"
+      "<description>Body text</description></item></channel></rss>");
+  REQUIRE(p.docs.size() == 1);
+  for (const std::string& field : {p.docs[0].title, p.docs[0].author}) {
+    INFO(field);
+    CHECK(field.find("\xEF\xBF\xBD") != std::string::npos);
+    CHECK(field.find('\xff') == std::string::npos);
+  }
+  CHECK(std::find(p.warnings.begin(), p.warnings.end(), "text that is not UTF-8 replaced by U+FFFD") !=
+        p.warnings.end());
 }
 
 // --- hostile inputs ------------------------------------------------------------------

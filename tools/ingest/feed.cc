@@ -12,6 +12,7 @@
 
 #ifdef LOUPE_HAVE_LIBXML2
 #include <libxml/parser.h>
+#include <unicode/utf8.h>
 #include <libxml/tree.h>
 
 #include <mutex>
@@ -308,6 +309,22 @@ class FeedReader {
   bool budget_exhausted_ = false;
 };
 
+// Replaces each invalid UTF-8 sequence of *s with U+FFFD; true if there was one.
+bool MakeValidUtf8(std::string* s) {
+  const char* p = s->data();
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(s->size(), INT32_MAX));
+  bool valid = true;
+  for (int32_t i = 0; i < n && valid;) {
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    valid = c >= 0;
+  }
+  if (valid) return false;
+  std::vector<std::string> ignored;
+  *s = CleanText(*s, &ignored);
+  return true;
+}
+
 }  // namespace
 #endif  // LOUPE_HAVE_LIBXML2
 
@@ -348,6 +365,16 @@ ParsedFile ParseFeed(std::string_view bytes, const std::string& id, const std::s
   if (doc) {
     FeedReader(id, path, &out).Read(doc);
     xmlFreeDoc(doc);
+    // A feed recovered from broken XML can keep bytes that are not UTF-8
+    // (libxml2 passes them through); articles hold valid UTF-8 only.
+    bool replaced = false;
+    for (Document& d : out.docs) {
+      for (std::string* field : {&d.title, &d.body, &d.author, &d.language}) replaced |= MakeValidUtf8(field);
+      for (std::string& v : d.actors) replaced |= MakeValidUtf8(&v);
+      for (std::string& v : d.topics) replaced |= MakeValidUtf8(&v);
+      for (auto& [key, value] : d.extra) replaced |= MakeValidUtf8(&value);
+    }
+    if (replaced) out.warnings.push_back("text that is not UTF-8 replaced by U+FFFD");
   } else {
     out.warnings.push_back("not well-formed XML; no articles read");
   }
