@@ -7,6 +7,8 @@
 # tables and of docs/query-language.md), and one per corpus reader: txt, md,
 # jsonl, eml, html, feed (seeded with the bundled corpus, tests/data and tests/fuzz/seeds);
 # `readers` names them all; no TARGET: every one.
+# With LOUPE_FUZZ_RUNS=N set, each target runs N inputs instead, however long
+# that takes (e.g. LOUPE_FUZZ_RUNS=1000000 tools/fuzz.sh 0 readers).
 # Each corpus grows in build-fuzz/corpus-TARGET/ across runs; a crash is written
 # to build-fuzz/crash-* and fails the run. Prints the executions done per target.
 set -euo pipefail
@@ -41,6 +43,14 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILE
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$build" -j"$jobs" --target $(printf '%s_fuzz ' "${targets[@]}")
 
+if [ -n "${LOUPE_FUZZ_RUNS:-}" ]; then
+  limit="-runs=$LOUPE_FUZZ_RUNS"
+  span="$LOUPE_FUZZ_RUNS runs"
+else
+  limit="-max_total_time=$seconds"
+  span="${seconds}s"
+fi
+
 fuzz_one() {  # TARGET SEEDS_DIR [libFuzzer options...]
   local target=$1 seeds=$2
   shift 2
@@ -49,7 +59,7 @@ fuzz_one() {  # TARGET SEEDS_DIR [libFuzzer options...]
   set +e
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/tests/fuzz/${target}_fuzz" "$build/corpus-$target" "$seeds" "$@" \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    $limit -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$build/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
@@ -81,7 +91,7 @@ for target in "${targets[@]}"; do
         n=$((n + 1))
         printf '%s' "$q" >"$seeds/docs-$n"
       done
-      echo "fuzz: query: $(ls "$seeds" | wc -l) seeds; fuzzing for ${seconds}s" >&2
+      echo "fuzz: query: $(ls "$seeds" | wc -l) seeds; fuzzing for $span" >&2
       fuzz_one query "$seeds" -dict="$root/tests/fuzz/query.dict" -max_len=4096
       ;;
     *)
@@ -100,7 +110,7 @@ for target in "${targets[@]}"; do
         n=$((n + 1))
         cp "$f" "$seeds/seed-$n"
       done < <(find "$root/corpus" "$root/tests/data" "$root/tests/fuzz/seeds" -type f \( "${names[@]}" \) -print0 2>/dev/null)
-      echo "fuzz: $target: $n seeds; fuzzing for ${seconds}s" >&2
+      echo "fuzz: $target: $n seeds; fuzzing for $span" >&2
       fuzz_one "$target" "$seeds" -max_len=65536
       ;;
   esac
