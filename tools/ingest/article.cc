@@ -15,13 +15,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return o;
-}
-
 // "Key: value" where Key is letters, digits, spaces, '-' or '_' starting with a letter.
 bool SplitHeader(std::string_view line, std::string_view* key, std::string_view* value) {
   size_t colon = line.find(':');

@@ -42,12 +42,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
-
 // GMime is initialized once per process, by the first message read (from any
 // of `loupe index`'s threads), and never shut down: the library cannot know
 // that no other part of the program still uses it.

@@ -9,6 +9,7 @@
 
 #include "loupe/ingest/html.h"
 #include "web_text.h"
+#include "readers.h"
 
 #ifdef LOUPE_HAVE_LIBXML2
 #include <libxml/parser.h>
@@ -66,11 +67,6 @@ std::string AttrOf(xmlNodePtr n, const char* name) {
   std::string out(reinterpret_cast<const char*>(v));
   xmlFree(v);
   return out;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
-  return s;
 }
 
 class FeedReader {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "web_text.h"
+#include "readers.h"
 
 #ifdef LOUPE_HAVE_GUMBO
 #include <gumbo.h>
@@ -17,12 +18,6 @@
 
 namespace loupe::ingest {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
 
 bool EqualNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

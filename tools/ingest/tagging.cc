@@ -1,5 +1,7 @@
 #include "loupe/ingest/tagging.h"
 
+#include "readers.h"
+
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
@@ -31,13 +33,6 @@ std::string_view StripComment(std::string_view line) {
   for (size_t at = line.find('#'); at != std::string_view::npos; at = line.find('#', at + 1))
     if (at > 0 && (line[at - 1] == ' ' || line[at - 1] == '\t')) return Trim(line.substr(0, at));
   return line;
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // A word of running text, for finding names by their capitals.
@@ -183,7 +178,7 @@ size_t Tagger::SetTitles(std::string_view list) {
     if (line.empty() || line[0] == '#') continue;
     line = StripComment(line);
     std::vector<std::string> words;
-    for (std::string_view w : Split(AsciiLower(line), ' ')) {
+    for (std::string_view w : Split(Lower(line), ' ')) {
       // "Sen." and "Rep." are written with their dot, which a word of the text leaves out.
       while (!w.empty() && w.back() == '.') w.remove_suffix(1);
       if (!w.empty()) words.emplace_back(w);
