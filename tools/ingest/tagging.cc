@@ -178,7 +178,8 @@ size_t Tagger::SetTitles(std::string_view list) {
     if (line.empty() || line[0] == '#') continue;
     line = StripComment(line);
     std::vector<std::string> words;
-    for (std::string_view w : Split(Lower(line), ' ')) {
+    const std::string lower = Lower(line);  // outlives the views Split returns
+    for (std::string_view w : Split(lower, ' ')) {
       // "Sen." and "Rep." are written with their dot, which a word of the text leaves out.
       while (!w.empty() && w.back() == '.') w.remove_suffix(1);
       if (!w.empty()) words.emplace_back(w);
