@@ -95,6 +95,11 @@ void ReadEverything(ReadOnlyFixture& f, const std::string& backup_name) {
   CHECK(stats.code == 0);
   if (stats.code == 0)
     CHECK(nlohmann::json::parse(stats.out)["documents"].get<uint64_t>() == f.documents());
+  if (stats.code == 0) CHECK(nlohmann::json::parse(stats.out).value("unlocked", false));
+  // The text says what the open gave up.
+  Run text = f.AsNobody("stats --db " + f.db());
+  CHECK(text.out.find("lock file:      not writable; opened without it (no writer may run meanwhile)\n") !=
+        std::string::npos);
 
   Run show = f.AsNobody("show --db " + f.db() + " " + Quote(id));
   INFO(show.err);
@@ -117,6 +122,10 @@ void ReadEverything(ReadOnlyFixture& f, const std::string& backup_name) {
   INFO(backup.err);
   CHECK(backup.code == 0);
   CHECK(fs::exists(copy + "/data.mdb"));
+  // The copy is in a folder the user may write: it opens as usual, with its lock file.
+  Run copy_stats = f.AsNobody("stats --db " + copy);
+  CHECK(copy_stats.code == 0);
+  CHECK(copy_stats.out.find("lock file:") == std::string::npos);
 }
 
 }  // namespace
@@ -129,6 +138,8 @@ TEST_CASE("a user who cannot write to the index folder searches, checks and back
   ReadOnlyFixture f;
   REQUIRE(fs::exists(f.db() + "/lock.mdb"));
   ReadEverything(f, "with-lock");
+  // The owner's open has its lock file, and stats says nothing of it.
+  CHECK(f.AsRoot("stats --db " + f.db()).out.find("lock file:") == std::string::npos);
 }
 
 TEST_CASE("an index without its lock file in a folder the user cannot write is read without one") {
@@ -150,6 +161,14 @@ TEST_CASE("Index::Open read-only in a process that cannot write to the index fol
   }
   ReadOnlyFixture f;
   const uint64_t documents = f.documents();
+  {
+    // The owner opens it with its lock file.
+    auto index = loupe::Index::Open(f.db(), {.read_only = true});
+    REQUIRE(index.ok());
+    auto stats = (*index)->Stats();
+    REQUIRE(stats.ok());
+    CHECK_FALSE(stats->unlocked);
+  }
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -159,6 +178,8 @@ TEST_CASE("Index::Open read-only in a process that cannot write to the index fol
     if (!index.ok()) ::_exit(11);
     auto stats = (*index)->Stats();
     if (!stats.ok() || stats->documents != documents) ::_exit(12);
+    if (!stats->unlocked) ::_exit(13);
+    if ((*index)->NewWriter().ok()) ::_exit(14);
     ::_exit(0);
   }
   int status = 0;

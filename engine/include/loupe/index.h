@@ -46,7 +46,14 @@ struct IndexOptions {
   // at its start, counts as empty): a directory of other files without an
   // index is kInvalidArgument.
   bool create_if_missing = false;
-  // Open for reading only: NewWriter fails with kInvalidArgument.
+  // Open for reading only: NewWriter fails with kInvalidArgument. Nothing is
+  // written to the index folder, except LMDB's lock file (its table of
+  // readers), which is created if missing. A process that may not write the
+  // lock file (another user's index, read-only media) opens the index without
+  // it (IndexStats::unlocked): LMDB then cannot tell a writer which pages this
+  // process reads, so no writer may run on the index while it is open so
+  // (one could reuse pages a search is reading and give it wrong results or
+  // a kCorruption error).
   bool read_only = false;
   // Threads a Writer uses to analyze documents while the caller's thread
   // inverts them: -1 = one per core beyond the first (at most 4), 0 = analyze
@@ -228,6 +235,10 @@ struct IndexStats {
   uint64_t size_bytes = 0;  // bytes on disk (data + lock file)
   uint32_t format_version = 0;
   uint64_t generation = 0;  // number of commits so far
+  // Opened read-only without LMDB's lock file, because this process may not
+  // write it (another user's index, read-only media): searches work, but no
+  // writer may run on the index meanwhile (see IndexOptions::read_only).
+  bool unlocked = false;
 };
 
 // What Index::Check found.
