@@ -199,3 +199,36 @@ TEST_CASE("a writer that may not write to the index folder is refused with what 
   CHECK(r.code == 3);
   CHECK(r.err.find("cannot write to " + f.db() + ": permission denied") != std::string::npos);
 }
+
+TEST_CASE("an index on a read-only file system is read without its lock file") {
+  if (std::string why = CannotRun(); !why.empty()) {
+    WARN("skipped: " << why);
+    return;
+  }
+  ReadOnlyFixture f;
+  fs::remove(f.db() + "/lock.mdb");
+  // A read-only view of the index folder, as read-only media give.
+  const std::string view = f.out() + "/view";
+  fs::create_directories(view);
+  if (std::system(("mount --bind -o ro " + f.db() + " " + view + " 2>/dev/null").c_str()) != 0) {
+    WARN("skipped: cannot bind-mount a read-only view here (no mount permission)");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { (void)std::system(("umount " + path).c_str()); }
+  } unmount{view};
+  // Even root, who may write any file, may not write there.
+  Run stats = f.AsRoot("stats --db " + view);
+  INFO(stats.err);
+  CHECK(stats.code == 0);
+  CHECK(stats.out.find("lock file:      not writable; opened without it") != std::string::npos);
+  Run search = f.AsRoot("search --db " + view + " --format json -n 1 tariffs");
+  CHECK(search.code == 0);
+  CHECK(search.out == f.first_hit());
+  Run check = f.AsRoot("check --db " + view);
+  CHECK(check.code == 0);
+  Run write = f.AsRoot("index -q --db " + view + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus");
+  CHECK(write.code == 3);
+  CHECK(write.err.find("cannot write to " + view + ": it is on a read-only file system") != std::string::npos);
+}
