@@ -268,7 +268,8 @@ class Index {
   // Errors: kNotFound (no index and !create_if_missing; never completely
   // created), kVersionMismatch (format written by another version), kCorruption
   // (not a Loupe index, or damaged), kIOError (permissions, disk; a full disk
-  // says "the disk is full"), kInvalidArgument (`dir` is a file, or, to create
+  // says "the disk is full"; an open for writing by a process that may not
+  // write the index says "cannot write to DIR: permission denied"), kInvalidArgument (`dir` is a file, or, to create
   // an index, a directory holding other files).
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
