@@ -269,8 +269,9 @@ class Index {
   // created), kVersionMismatch (format written by another version), kCorruption
   // (not a Loupe index, or damaged), kIOError (permissions, disk; a full disk
   // says "the disk is full"; an open for writing by a process that may not
-  // write the index says "cannot write to DIR: permission denied"), kInvalidArgument (`dir` is a file, or, to create
-  // an index, a directory holding other files).
+  // write the index says "cannot write to DIR: permission denied"),
+  // kInvalidArgument (`dir` is a file, or, to create an index, a directory
+  // holding other files).
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
   virtual ~Index() = default;
