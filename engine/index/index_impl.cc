@@ -1479,6 +1479,7 @@ Result<IndexStats> IndexImpl::DoStats() const {
   out.documents = st.live_docs;
   out.generation = st.generation;
   out.format_version = kFormatVersion;
+  out.unlocked = env_->unlocked();
   auto terms = (*txn)->Count(Db::kTerms);
   if (!terms.ok()) return terms.status();
   out.terms = *terms;

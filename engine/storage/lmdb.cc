@@ -132,12 +132,19 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
   env->read_only_ = read_only;
   env->map_size_ = map_size;
   env->dir_ = dir;
-  int rc = mdb_env_create(&env->env_);
+  // A failed mdb_env_open leaves a handle that can only be closed; opening
+  // again (without the lock file) needs a new one.
+  auto create_handle = [&]() -> int {
+    if (env->env_) mdb_env_close(env->env_);
+    env->env_ = nullptr;
+    int rc = mdb_env_create(&env->env_);
+    if (rc) return rc;
+    mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(Db::kCount) + 2);
+    mdb_env_set_maxreaders(env->env_, 512);
+    return mdb_env_set_mapsize(env->env_, map_size);
+  };
+  int rc = create_handle();
   if (rc) return FromMdb(rc, "creating LMDB environment");
-  mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(Db::kCount) + 2);
-  mdb_env_set_maxreaders(env->env_, 512);
-  rc = mdb_env_set_mapsize(env->env_, map_size);
-  if (rc) return FromMdb(rc, "setting LMDB map size");
 
   std::string via = dir;
   if (dir_fd >= 0 && ::access("/proc/self/fd", F_OK) == 0) via = "/proc/self/fd/" + std::to_string(dir_fd);
@@ -158,12 +165,38 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
   // when LMDB is about to create a file and the disk has no room even for the
   // lock file and the first pages, the open fails here, as a full disk.
   struct stat lock_st;
-  const bool has_lock = ::stat((via + "/lock.mdb").c_str(), &lock_st) == 0 && lock_st.st_size > 0;
-  if ((!has_lock || !exists || st.st_size == 0) && FreeBelow(dir_fd, kRoomToCreate))
+  const std::string lock_path = via + "/lock.mdb";
+  const bool lock_exists = ::stat(lock_path.c_str(), &lock_st) == 0;
+  const bool has_lock = lock_exists && lock_st.st_size > 0;
+  // Even a reader opens LMDB's lock file for writing (its table of readers),
+  // and creates it if missing. A reader that may not (another user's index,
+  // read-only media) opens the data file without it: LMDB then keeps no
+  // record of its snapshots, so a writer that ran meanwhile could reuse the
+  // pages a search is reading. That is the condition of such an open (see
+  // docs/reliability.md), and Env::unlocked() tells it.
+  const bool no_lock =
+      read_only && ::faccessat(AT_FDCWD, (lock_exists ? lock_path : via).c_str(), W_OK, AT_EACCESS) != 0;
+  if (!no_lock && (!has_lock || !exists || st.st_size == 0) && FreeBelow(dir_fd, kRoomToCreate))
     return FromMdb(ENOSPC, "opening index at " + dir);
 
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
-  rc = mdb_env_open(env->env_, via.c_str(), flags, 0644);
+  rc = mdb_env_open(env->env_, via.c_str(), flags | (no_lock ? MDB_NOLOCK : 0u), 0644);
+  // The permissions may say one thing and the open another (an ACL, a file
+  // system mounted read-only): a reader refused the lock file opens without it.
+  const bool refused = rc == EACCES || rc == EPERM || rc == EROFS;
+  if (refused && read_only && !no_lock) {
+    if ((rc = create_handle()) != 0) return FromMdb(rc, "creating LMDB environment");
+    rc = mdb_env_open(env->env_, via.c_str(), flags | MDB_NOLOCK, 0644);
+    env->unlocked_ = rc == 0;
+  } else {
+    env->unlocked_ = rc == 0 && no_lock;
+  }
+  if (refused && !read_only)
+    return Status::IOError("cannot write to " + dir + ": " +
+                           (rc == EROFS ? "it is on a read-only file system" : "permission denied") +
+                           " (opening its files for writing: " + mdb_strerror(rc) +
+                           "); writing needs write access to the folder and its files: run as their owner, "
+                           "or copy the index (`loupe backup`) to a folder you may write");
   if (rc) return FromMdb(rc, "opening index at " + dir, dir_fd);
   const int data_fd = env->data_fd();
 

@@ -64,7 +64,9 @@ Status FromMdb(int rc, std::string_view what, int fd = -1);
 class Env {
  public:
   // Opens the LMDB environment in `dir` (which must exist). `create` creates the
-  // named databases. Checks that data.mdb is as long as its meta pages claim, so a
+  // named databases. A read-only open that may not write the lock file opens
+  // without it (unlocked()); a writer that may not write is refused (kIOError,
+  // "cannot write to DIR: permission denied ..."). Checks that data.mdb is as long as its meta pages claim, so a
   // truncated file is reported as corruption instead of faulting later.
   static Result<std::unique_ptr<Env>> Open(const std::string& dir, uint64_t map_size, bool read_only,
                                            bool create);
@@ -75,6 +77,11 @@ class Env {
   int data_fd() const;
   unsigned dbi(Db db) const { return dbi_[static_cast<int>(db)]; }
   bool read_only() const { return read_only_; }
+  // Opened read-only without LMDB's lock file, which this process may not
+  // write (another user's index, read-only media). Readers then leave no
+  // trace, so no writer may run on the index while this one is open: it
+  // could reuse pages a read is reading.
+  bool unlocked() const { return unlocked_; }
   uint64_t map_size() const { return map_size_; }
 
   // Doubles the map. Waits until no transaction of this process is active.
@@ -112,6 +119,7 @@ class Env {
   MDB_env* env_ = nullptr;
   unsigned dbi_[static_cast<int>(Db::kCount)] = {};
   bool read_only_ = false;
+  bool unlocked_ = false;
   uint64_t map_size_ = 0;
   std::string dir_;
   std::mutex gate_mu_;

@@ -31,6 +31,7 @@ int RunStats(const StatsArgs& a) {
                         {"size_bytes", st->size_bytes}, {"format_version", st->format_version},
                         {"generation", st->generation}, {"path", a.db}};
     if (!tagging.empty()) j["tagging"] = tagging;
+    if (st->unlocked) j["unlocked"] = true;
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "index:          " << a.db << "\n"
@@ -39,6 +40,7 @@ int RunStats(const StatsArgs& a) {
               << "size on disk:   " << st->size_bytes << " bytes (" << st->size_bytes / 1024 << " KiB)\n"
               << "format version: " << st->format_version << "\n"
               << "commits:        " << st->generation << "\n";
+    if (st->unlocked) std::cout << "lock file:      not writable; opened without it (no writer may run meanwhile)\n";
     // "gazetteer:      built-in (312 actors)"
     const std::tuple<const char*, const char*, const char*> rows[] = {
         {"gazetteer", "actors", "actor"}, {"topics", "topics", "topic"}, {"titles", "titles", "title"}};

@@ -46,7 +46,14 @@ struct IndexOptions {
   // at its start, counts as empty): a directory of other files without an
   // index is kInvalidArgument.
   bool create_if_missing = false;
-  // Open for reading only: NewWriter fails with kInvalidArgument.
+  // Open for reading only: NewWriter fails with kInvalidArgument. Nothing is
+  // written to the index folder, except LMDB's lock file (its table of
+  // readers), which is created if missing. A process that may not write the
+  // lock file (another user's index, read-only media) opens the index without
+  // it (IndexStats::unlocked): LMDB then cannot tell a writer which pages this
+  // process reads, so no writer may run on the index while it is open so
+  // (one could reuse pages a search is reading and give it wrong results or
+  // a kCorruption error).
   bool read_only = false;
   // Threads a Writer uses to analyze documents while the caller's thread
   // inverts them: -1 = one per core beyond the first (at most 4), 0 = analyze
@@ -228,6 +235,10 @@ struct IndexStats {
   uint64_t size_bytes = 0;  // bytes on disk (data + lock file)
   uint32_t format_version = 0;
   uint64_t generation = 0;  // number of commits so far
+  // Opened read-only without LMDB's lock file, because this process may not
+  // write it (another user's index, read-only media): searches work, but no
+  // writer may run on the index meanwhile (see IndexOptions::read_only).
+  bool unlocked = false;
 };
 
 // What Index::Check found.
@@ -257,8 +268,10 @@ class Index {
   // Errors: kNotFound (no index and !create_if_missing; never completely
   // created), kVersionMismatch (format written by another version), kCorruption
   // (not a Loupe index, or damaged), kIOError (permissions, disk; a full disk
-  // says "the disk is full"), kInvalidArgument (`dir` is a file, or, to create
-  // an index, a directory holding other files).
+  // says "the disk is full"; an open for writing by a process that may not
+  // write the index says "cannot write to DIR: permission denied"),
+  // kInvalidArgument (`dir` is a file, or, to create an index, a directory
+  // holding other files).
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
   virtual ~Index() = default;
