@@ -159,6 +159,32 @@ TEST_CASE("--help works on every subcommand") {
   }
 }
 
+TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --help") {
+  loupe::test::TempDir tmp;
+  Run typo = Loupe("serach tariffs", tmp);
+  CHECK(typo.code == 2);
+  CHECK(typo.out.empty());
+  CHECK(typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
+  Run typo2 = Loupe("timline --by month tariffs", tmp);
+  CHECK(typo2.code == 2);
+  CHECK(typo2.err == "loupe: unknown command 'timline'; did you mean 'timeline'?\n");
+  Run far = Loupe("frobnicate x", tmp);
+  CHECK(far.code == 2);
+  CHECK(far.err.find("loupe: unknown command 'frobnicate'; the commands are: index, search, timeline, stats, explain, "
+                     "show, check, compact, backup, bench, help") == 0);
+  Run help = Loupe("help search", tmp), direct = Loupe("search --help", tmp);
+  CHECK(help.code == 0);
+  CHECK(direct.code == 0);
+  CHECK(help.out == direct.out);
+  CHECK(help.out.find("--format") != std::string::npos);
+  Run top = Loupe("help", tmp), top_direct = Loupe("--help", tmp);
+  CHECK(top.code == 0);
+  CHECK(top.out == top_direct.out);
+  Run help_typo = Loupe("help serach", tmp);
+  CHECK(help_typo.code == 2);
+  CHECK(help_typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
+}
+
 TEST_CASE("stats reports documents, terms, size and format version") {
   Fixture loupe;
   Run r = loupe("stats --db " + loupe.db() + " --format json");
