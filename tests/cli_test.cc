@@ -185,6 +185,74 @@ TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --
   CHECK(help_typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
 }
 
+TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
+  Fixture loupe;
+  auto lines = [](const std::string& out) {
+    std::vector<nlohmann::ordered_json> v;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);) v.push_back(nlohmann::ordered_json::parse(l));
+    return v;
+  };
+  Run json = loupe("search --db " + loupe.db() + " --format json -n 3 --facet topic " + Quote(kCard));
+  Run jsonl = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --facet topic " + Quote(kCard));
+  INFO(jsonl.err);
+  REQUIRE(json.code == 0);
+  REQUIRE(jsonl.code == 0);
+  CHECK(jsonl.err.empty());
+  auto j = nlohmann::ordered_json::parse(json.out);
+  auto l = lines(jsonl.out);
+  REQUIRE(l.size() == 4);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(l[i].begin().key() == "type");  // the first key, so that a reader can dispatch on it
+    CHECK(l[i]["type"] == "hit");
+    nlohmann::ordered_json hit = l[i];
+    hit.erase("type");
+    CHECK(hit == j["hits"][i]);
+  }
+  const nlohmann::ordered_json& summary = l[3];
+  CHECK(summary.begin().key() == "type");
+  CHECK(summary["type"] == "summary");
+  CHECK(summary["query"] == kCard);
+  CHECK(summary["total"] == j["total"]);
+  CHECK(summary["next_cursor"] == j["next_cursor"]);
+  CHECK(summary["generation"] == j["generation"]);
+  CHECK(summary["facets"] == j["facets"]);
+  CHECK_FALSE(summary.contains("hits"));
+
+  // The cursor of the summary pages on.
+  Run next = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --after " +
+                   Quote(summary["next_cursor"].get<std::string>()) + " " + Quote(kCard));
+  REQUIRE(next.code == 0);
+  auto n = lines(next.out);
+  REQUIRE(n.size() == 4);
+  for (size_t i = 0; i < 3; ++i)
+    for (size_t k = 0; k < 3; ++k) CHECK(n[i]["id"] != l[k]["id"]);
+
+  // No hits: the summary alone, exit 1.
+  Run none = loupe("search --db " + loupe.db() + " --format jsonl zzzqqqxxyy");
+  CHECK(none.code == 1);
+  CHECK(none.err.empty());
+  auto nl = lines(none.out);
+  REQUIRE(nl.size() == 1);
+  CHECK(nl[0]["type"] == "summary");
+  CHECK(nl[0]["total"] == 0);
+  CHECK(nl[0]["next_cursor"].is_null());
+
+  // A rejected query: exit 2, one line of type "error".
+  Run bad = loupe("search --db " + loupe.db() + " --format jsonl " + Quote("acter:Bessent"));
+  CHECK(bad.code == 2);
+  auto bl = lines(bad.out);
+  REQUIRE(bl.size() == 1);
+  CHECK(bl[0]["type"] == "error");
+  CHECK(bl[0]["error"].get<std::string>().find("unknown field 'acter'") == 0);
+  CHECK(bl[0]["diagnostics"].size() == 1);
+
+  // An index error is reported on standard error, exit 3.
+  Run missing = loupe("search --db " + loupe.tmp().sub("none") + " --format jsonl tariffs");
+  CHECK(missing.code == 3);
+  CHECK(missing.out.empty());
+}
+
 TEST_CASE("stats reports documents, terms, size and format version") {
   Fixture loupe;
   Run r = loupe("stats --db " + loupe.db() + " --format json");

@@ -181,8 +181,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"relevance", "date", "-date"}));
   search->add_option("--now", sa.now,
                      "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
-  search->add_option("--format", sa.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
+  search->add_option("--format", sa.format,
+                     "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
+                     "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)")
+      ->check(CLI::IsMember({"text", "json", "jsonl"}));
   search->add_flag("--lenient", sa.lenient,
                    "Run the best reading of a faulty query (close a quote, drop a dangling AND, fix a\n"
                    "misspelt field, ...) and report each repair as a warning, instead of rejecting it");
@@ -192,7 +194,7 @@ int main(int argc, char** argv) {
   search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
       ->check(CLI::Range(1, 1000000));
   search->add_option("--after", sa.after,
-                     "Page after the hits of a previous page: its next_cursor (--format json prints it).\n"
+                     "Page after the hits of a previous page: its next_cursor (--format json and jsonl print it).\n"
                      "Pages stay consistent while new articles are indexed; a warning says when the index changed");
   search->add_flag("--collapse", sa.collapse,
                    "Fold near-identical articles (syndicated copies) into the earliest, with a count of copies");
