@@ -253,6 +253,36 @@ TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
   CHECK(missing.out.empty());
 }
 
+TEST_CASE("an unknown name: is an error listing the fields, a warning with --lenient; from: is author:") {
+  Fixture loupe;
+  const std::string fields = "(fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)";
+  Run strict = loupe("search --db " + loupe.db() + " " + Quote("to:Beijing tariffs"));
+  CHECK(strict.code == 2);
+  CHECK(strict.out.empty());
+  CHECK(strict.err.find("loupe: query error: unknown field 'to' " + fields) == 0);
+  CHECK(strict.err.find("fix: Beijing tariffs") != std::string::npos);
+  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json -n 0 " + Quote("to:Beijing tariffs"));
+  Run plain = loupe("search --db " + loupe.db() + " --format json -n 0 " + Quote("Beijing tariffs"));
+  REQUIRE(lenient.code == 0);
+  REQUIRE(plain.code == 0);
+  auto l = nlohmann::json::parse(lenient.out), p = nlohmann::json::parse(plain.out);
+  CHECK(l["reading"] == "Beijing tariffs");
+  CHECK(l["total"] == p["total"]);
+  REQUIRE(l["diagnostics"].size() == 1);
+  CHECK(l["diagnostics"][0]["severity"] == "warning");
+  CHECK(l["diagnostics"][0]["message"] == "unknown field 'to' " + fields);
+  // URLs and times stay text.
+  Run url = loupe("search --db " + loupe.db() + " --format json " + Quote("https://example.com 12:30"));
+  CHECK(url.code == 1);
+  CHECK_FALSE(nlohmann::json::parse(url.out).contains("diagnostics"));
+  // from: is author:.
+  Run from = loupe("search --db " + loupe.db() + " --format json -n 0 from:Whitcombe");
+  Run author = loupe("search --db " + loupe.db() + " --format json -n 0 author:Whitcombe");
+  REQUIRE(from.code == 0);
+  CHECK(nlohmann::json::parse(from.out)["total"] == nlohmann::json::parse(author.out)["total"]);
+  CHECK(nlohmann::json::parse(from.out)["total"].get<int>() > 0);
+}
+
 TEST_CASE("stats reports documents, terms, size and format version") {
   Fixture loupe;
   Run r = loupe("stats --db " + loupe.db() + " --format json");
