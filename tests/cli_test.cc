@@ -180,6 +180,10 @@ TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --
   Run top = Loupe("help", tmp), top_direct = Loupe("--help", tmp);
   CHECK(top.code == 0);
   CHECK(top.out == top_direct.out);
+  Run misplaced = Loupe("--db x search tariffs", tmp);  // an option before the command is what is wrong
+  CHECK(misplaced.code == 2);
+  CHECK(misplaced.err.find("unknown command") == std::string::npos);
+  CHECK(misplaced.err.find("--db") != std::string::npos);
   Run help_typo = Loupe("help serach", tmp);
   CHECK(help_typo.code == 2);
   CHECK(help_typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");

@@ -325,7 +325,11 @@ int main(int argc, char** argv) {
   commands.push_back("help");
   std::vector<std::string> args(argv, argv + argc);
   auto is_word = [](const std::string& a) { return a.empty() || a[0] != '-'; };
-  if (auto word = std::find_if(args.begin() + 1, args.end(), is_word); word != args.end()) {
+  // Past an option loupe does not take (`loupe --db X search`), CLI11 reports
+  // that option: the word after it is its value, not a command.
+  auto own_option = [](const std::string& a) { return a == "-h" || a == "--help" || a == "--version"; };
+  auto first = std::find_if_not(args.begin() + 1, args.end(), own_option);
+  if (auto word = first != args.end() && is_word(*first) ? first : args.end(); word != args.end()) {
     if (*word == "help") {
       auto topic = std::find_if(word + 1, args.end(), is_word);
       if (topic != args.end() && std::find(commands.begin(), commands.end(), *topic) == commands.end())
