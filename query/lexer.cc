@@ -1,7 +1,6 @@
 // Hand-written lexer: the grammar sees only operators, parentheses, FIELD names,
 // TERMs and PHRASEs. See docs/query-language.md for the rules.
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -14,8 +13,7 @@ namespace {
 
 // A plausible value for FIELD, for "expects a value" hints.
 std::string ExampleValue(std::string_view field) {
-  std::string f(field);
-  for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string f = FieldName(field);
   if (f == "actor") return "Bessent";
   if (f == "author") return "Smith";
   if (f == "sort") return "-date";

@@ -797,6 +797,11 @@ TEST_CASE("every unknown name: is reported; URLs, times and other colons stay te
     CHECK(q.ok());
     CHECK(diags.empty());
   }
+  {
+    auto q = CompileQuery("from: Whitcombe", **analyzer, {.now = {}});
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message() == "'from:' expects a value right after the colon, e.g. from:Smith");
+  }
   // Aliases that mail users type: from: is author:, subject: is title:.
   for (auto [alias, field] : {std::pair{"from:damien", "author:damien"}, {"From:\"Dana Whitcombe\"", "author:\"Dana Whitcombe\""},
                               {"subject:tariffs", "title:tariffs"}, {"SUBJECT:(truce OR tariffs)", "title:(truce OR tariffs)"},
