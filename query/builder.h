@@ -28,6 +28,16 @@ struct LexToken {
 // the date keys. Shared by the lexer (is `name:` a field?) and the planner.
 inline constexpr const char* kFieldNames[] = {"title", "author", "actor", "topic", "mentions"};
 inline constexpr const char* kDateKeys[] = {"before", "after", "on", "date", "since", "until"};
+// Other names of fields, for people used to mail search: from: is author:,
+// subject: is title:.
+inline constexpr const char* kFieldAliases[][2] = {{"from", "author"}, {"subject", "title"}};
+
+// The field `name:` names, in lower case, with an alias replaced by its field.
+std::string FieldName(std::string_view name);
+// The field name, alias or date key that `name` is a typo of, or "": when
+// `name` has four letters or more, starts with the key's first letter and is
+// within one edit of it (four letters) or two (longer). The nearest one wins.
+std::string TypoOf(std::string_view name);
 
 // ASCII lower case.
 std::string Lower(std::string_view s);

@@ -1,7 +1,6 @@
 // Hand-written lexer: the grammar sees only operators, parentheses, FIELD names,
 // TERMs and PHRASEs. See docs/query-language.md for the rules.
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -14,8 +13,7 @@ namespace {
 
 // A plausible value for FIELD, for "expects a value" hints.
 std::string ExampleValue(std::string_view field) {
-  std::string f(field);
-  for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string f = FieldName(field);
   if (f == "actor") return "Bessent";
   if (f == "author") return "Smith";
   if (f == "sort") return "-date";
@@ -52,19 +50,35 @@ bool IsFieldName(std::string_view s) {
   return true;
 }
 
-// Whether `name:` is read as a field: a known field or date key (`body` too, to
-// say it is not one), or a name close enough to one to be a typo of it, which
-// the planner then reports with a suggestion: of 4 bytes or more, with the
-// same first letter, within one edit (4 bytes) or two (longer). Anything else
-// (`https:`, `note:`, `in:`, `port:`) stays text.
+// Whether `name` is within the edits of a typo of `key` (see TypoOf).
+bool IsTypo(const std::string& lower, std::string_view key) {
+  size_t most = lower.size() <= 4 ? 1 : 2;
+  return lower.size() >= 4 && lower[0] == key[0] && EditDistance(lower, key) <= most;
+}
+
+// Whether `name:` is a field even with no value after the colon (so that
+// `actor: Bessent` is reported): a known field, alias or date key (`body` too,
+// to say it is not one), or a typo of one, which the planner then reports with
+// a suggestion.
 bool NamesAField(std::string_view name) {
   std::string lower = Lower(name);
-  size_t most = lower.size() <= 4 ? 1 : 2;
-  auto close = [&](const char* k) {
-    return lower == k || (lower.size() >= 4 && lower[0] == k[0] && EditDistance(lower, k) <= most);
-  };
+  auto close = [&](std::string_view k) { return lower == k || IsTypo(lower, k); };
   return std::any_of(std::begin(kFieldNames), std::end(kFieldNames), close) ||
-         std::any_of(std::begin(kDateKeys), std::end(kDateKeys), close) || close("body") || close("sort");
+         std::any_of(std::begin(kDateKeys), std::end(kDateKeys), close) ||
+         std::any_of(std::begin(kFieldAliases), std::end(kFieldAliases), [&](auto& a) { return close(a[0]); }) ||
+         close("body") || close("sort");
+}
+
+// Whether `name:` followed by `rest` (the query after the colon) is meant as a
+// field, known or not: a name of ASCII letters with a value right after the
+// colon (a word, a phrase or a group). A name with digits (`12:30`,
+// `Q3:results`), or a value starting with '/' or a backslash (a URL, a Windows
+// path) or ':' (`std::vector`) is text. The planner reports a name that is no
+// field, so that `party:Republican` does not quietly search two words.
+bool MeantAsField(std::string_view name, std::string_view rest) {
+  if (rest.empty() || IsSpace(rest[0]) || rest[0] == ')' || rest[0] == '/' || rest[0] == '\\' || rest[0] == ':')
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
 }
 
 // A trailing ^N on a word sets the word's boost: *text becomes the word before
@@ -108,6 +122,25 @@ std::string Lower(std::string_view s) {
 bool IsDateKey(std::string_view s) {
   std::string lower = Lower(s);
   return std::any_of(std::begin(kDateKeys), std::end(kDateKeys), [&](const char* k) { return lower == k; });
+}
+
+std::string FieldName(std::string_view name) {
+  std::string lower = Lower(name);
+  for (const auto& a : kFieldAliases)
+    if (lower == a[0]) return a[1];
+  return lower;
+}
+
+std::string TypoOf(std::string_view name) {
+  std::string lower = Lower(name), best;
+  size_t best_d = 3;
+  auto consider = [&](std::string_view k) {
+    if (size_t d = EditDistance(lower, k); IsTypo(lower, k) && d < best_d) best_d = d, best = std::string(k);
+  };
+  for (const char* k : kFieldNames) consider(k);
+  for (const char* k : kDateKeys) consider(k);
+  for (const auto& a : kFieldAliases) consider(a[0]);
+  return best;
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -220,7 +253,9 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       continue;
     }
     size_t colon = word.find(':');
-    if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon)) && NamesAField(word.substr(0, colon))) {
+    if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon)) &&
+        (NamesAField(word.substr(0, colon)) ||
+         MeantAsField(word.substr(0, colon), t.substr(start + colon + 1)))) {
       std::string_view name = word.substr(0, colon);
       size_t after = start + colon + 1;
       if (after < i) {

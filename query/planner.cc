@@ -14,9 +14,6 @@ namespace {
 
 // Fields a bare term or phrase searches.
 constexpr Field kDefaultFields[] = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
-using qp::EditDistance;
-using qp::kDateKeys;
-using qp::kFieldNames;
 using qp::Lower;
 
 bool IsDateKeyName(const std::string& name) { return qp::IsDateKey(name); }
@@ -70,15 +67,11 @@ std::vector<Query> MergeRepeats(std::vector<Query> parts) {
   return out;
 }
 
-// `name:` at `offset` names no field. The fix-it renames it to the nearest
-// known name, or drops `name:` so that the value is searched as text.
+// `name:` at `offset` names no field. The fix-it renames it to the key it is
+// a typo of, or drops `name:` so that the value is searched as text (a name
+// far from every key, such as `party:` or `in:`, is not renamed to one).
 Status UnknownField(const std::string& name, size_t offset) {
-  std::string lower = Lower(name), best;
-  size_t best_d = 3;  // suggest only close names
-  for (const char* k : kFieldNames)
-    if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
-  for (const char* k : kDateKeys)
-    if (size_t d = EditDistance(lower, k); d < best_d) best_d = d, best = k;
+  std::string lower = Lower(name), best = qp::TypoOf(name);
   std::string msg = "unknown field '" + name + "'";
   if (!best.empty())
     return Status::QuerySyntax(msg + " \xE2\x80\x94 did you mean '" + best + "'?", offset, name.size())
@@ -254,7 +247,7 @@ class Planner {
         if (auto q = Analyzed(f, n.text, n.slop)) per_field.push_back(std::move(*q));
       return AnyOf(std::move(per_field));
     }
-    std::string name = Lower(n.field);
+    std::string name = qp::FieldName(n.field);
     if (IsDateKeyName(name)) return DateLeaf(n, name);
     if (name == "mentions") return MentionsLeaf(n);
     if (name == "sort")
@@ -332,7 +325,7 @@ class Planner {
       if (c->kind != QueryNode::Kind::kTerm || IsPrefix(*c) || IsFuzzy(*c) || c->boost != 1.0)
         return Status::QuerySyntax("'" + op + "' joins two plain words (no phrases, groups, prefixes or boosts)",
                                    c->offset, std::max<size_t>(c->length, 1));
-    if (Lower(a.field) != Lower(b.field))
+    if (qp::FieldName(a.field) != qp::FieldName(b.field))
       return Status::QuerySyntax("'" + op + "' joins two words of the same field; write both bare or both as " +
                                      (a.field.empty() ? b.field : a.field) + ":word",
                                  n.op_offset, op.size());
@@ -341,7 +334,7 @@ class Planner {
       if (n.sentence) fields = {Field::kTitle, Field::kBody};  // the fields with sentences
       else fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
     } else {
-      std::string name = Lower(a.field);
+      std::string name = qp::FieldName(a.field);
       Field f;
       if (name == "mentions")
         return Status::QuerySyntax("'" + op + "' joins words of a field; mentions: takes a name on its own", a.offset,
@@ -386,7 +379,7 @@ class Planner {
   // the error for a date key).
   Result<std::vector<Field>> LeafFields(const QueryNode& n, const char* what) {
     if (n.field.empty()) return std::vector<Field>(std::begin(kDefaultFields), std::end(kDefaultFields));
-    std::string name = Lower(n.field);
+    std::string name = qp::FieldName(n.field);
     if (IsDateKeyName(name))
       return Status::QuerySyntax("'" + name + ":' expects a date like " + name + ":2025-09-17, not " + what,
                                  n.value_offset, n.text.size());

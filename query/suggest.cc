@@ -21,7 +21,7 @@ struct Word {
 // search that can be corrected (dates, sort:, unknown fields).
 std::vector<Field> FieldsOf(const QueryNode& n) {
   if (n.field.empty()) return {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
-  std::string name = qp::Lower(n.field);
+  std::string name = qp::FieldName(n.field);
   if (name == "mentions") return {Field::kTitle, Field::kBody};
   Field f;
   if (!ParseFieldName(name, &f) || f == Field::kBody) return {};

@@ -159,6 +159,134 @@ TEST_CASE("--help works on every subcommand") {
   }
 }
 
+TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --help") {
+  loupe::test::TempDir tmp;
+  Run typo = Loupe("serach tariffs", tmp);
+  CHECK(typo.code == 2);
+  CHECK(typo.out.empty());
+  CHECK(typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
+  Run typo2 = Loupe("timline --by month tariffs", tmp);
+  CHECK(typo2.code == 2);
+  CHECK(typo2.err == "loupe: unknown command 'timline'; did you mean 'timeline'?\n");
+  Run far = Loupe("frobnicate x", tmp);
+  CHECK(far.code == 2);
+  CHECK(far.err.find("loupe: unknown command 'frobnicate'; the commands are: index, search, timeline, stats, explain, "
+                     "show, check, compact, backup, bench, help") == 0);
+  Run help = Loupe("help search", tmp), direct = Loupe("search --help", tmp);
+  CHECK(help.code == 0);
+  CHECK(direct.code == 0);
+  CHECK(help.out == direct.out);
+  CHECK(help.out.find("--format") != std::string::npos);
+  Run top = Loupe("help", tmp), top_direct = Loupe("--help", tmp);
+  CHECK(top.code == 0);
+  CHECK(top.out == top_direct.out);
+  Run misplaced = Loupe("--db x search tariffs", tmp);  // an option before the command is what is wrong
+  CHECK(misplaced.code == 2);
+  CHECK(misplaced.err.find("unknown command") == std::string::npos);
+  CHECK(misplaced.err.find("--db") != std::string::npos);
+  Run help_typo = Loupe("help serach", tmp);
+  CHECK(help_typo.code == 2);
+  CHECK(help_typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
+}
+
+TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
+  Fixture loupe;
+  auto lines = [](const std::string& out) {
+    std::vector<nlohmann::ordered_json> v;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);) v.push_back(nlohmann::ordered_json::parse(l));
+    return v;
+  };
+  Run json = loupe("search --db " + loupe.db() + " --format json -n 3 --facet topic " + Quote(kCard));
+  Run jsonl = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --facet topic " + Quote(kCard));
+  INFO(jsonl.err);
+  REQUIRE(json.code == 0);
+  REQUIRE(jsonl.code == 0);
+  CHECK(jsonl.err.empty());
+  auto j = nlohmann::ordered_json::parse(json.out);
+  auto l = lines(jsonl.out);
+  REQUIRE(l.size() == 4);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(l[i].begin().key() == "type");  // the first key, so that a reader can dispatch on it
+    CHECK(l[i]["type"] == "hit");
+    nlohmann::ordered_json hit = l[i];
+    hit.erase("type");
+    CHECK(hit == j["hits"][i]);
+  }
+  const nlohmann::ordered_json& summary = l[3];
+  CHECK(summary.begin().key() == "type");
+  CHECK(summary["type"] == "summary");
+  CHECK(summary["query"] == kCard);
+  CHECK(summary["total"] == j["total"]);
+  CHECK(summary["next_cursor"] == j["next_cursor"]);
+  CHECK(summary["generation"] == j["generation"]);
+  CHECK(summary["facets"] == j["facets"]);
+  CHECK_FALSE(summary.contains("hits"));
+
+  // The cursor of the summary pages on.
+  Run next = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --after " +
+                   Quote(summary["next_cursor"].get<std::string>()) + " " + Quote(kCard));
+  REQUIRE(next.code == 0);
+  auto n = lines(next.out);
+  REQUIRE(n.size() == 4);
+  for (size_t i = 0; i < 3; ++i)
+    for (size_t k = 0; k < 3; ++k) CHECK(n[i]["id"] != l[k]["id"]);
+
+  // No hits: the summary alone, exit 1.
+  Run none = loupe("search --db " + loupe.db() + " --format jsonl zzzqqqxxyy");
+  CHECK(none.code == 1);
+  CHECK(none.err.empty());
+  auto nl = lines(none.out);
+  REQUIRE(nl.size() == 1);
+  CHECK(nl[0]["type"] == "summary");
+  CHECK(nl[0]["total"] == 0);
+  CHECK(nl[0]["next_cursor"].is_null());
+
+  // A rejected query: exit 2, one line of type "error".
+  Run bad = loupe("search --db " + loupe.db() + " --format jsonl " + Quote("acter:Bessent"));
+  CHECK(bad.code == 2);
+  auto bl = lines(bad.out);
+  REQUIRE(bl.size() == 1);
+  CHECK(bl[0]["type"] == "error");
+  CHECK(bl[0]["error"].get<std::string>().find("unknown field 'acter'") == 0);
+  CHECK(bl[0]["diagnostics"].size() == 1);
+
+  // An index error is reported on standard error, exit 3.
+  Run missing = loupe("search --db " + loupe.tmp().sub("none") + " --format jsonl tariffs");
+  CHECK(missing.code == 3);
+  CHECK(missing.out.empty());
+}
+
+TEST_CASE("an unknown name: is an error listing the fields, a warning with --lenient; from: is author:") {
+  Fixture loupe;
+  const std::string fields = "(fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)";
+  Run strict = loupe("search --db " + loupe.db() + " " + Quote("to:Beijing tariffs"));
+  CHECK(strict.code == 2);
+  CHECK(strict.out.empty());
+  CHECK(strict.err.find("loupe: query error: unknown field 'to' " + fields) == 0);
+  CHECK(strict.err.find("fix: Beijing tariffs") != std::string::npos);
+  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json -n 0 " + Quote("to:Beijing tariffs"));
+  Run plain = loupe("search --db " + loupe.db() + " --format json -n 0 " + Quote("Beijing tariffs"));
+  REQUIRE(lenient.code == 0);
+  REQUIRE(plain.code == 0);
+  auto l = nlohmann::json::parse(lenient.out), p = nlohmann::json::parse(plain.out);
+  CHECK(l["reading"] == "Beijing tariffs");
+  CHECK(l["total"] == p["total"]);
+  REQUIRE(l["diagnostics"].size() == 1);
+  CHECK(l["diagnostics"][0]["severity"] == "warning");
+  CHECK(l["diagnostics"][0]["message"] == "unknown field 'to' " + fields);
+  // URLs and times stay text.
+  Run url = loupe("search --db " + loupe.db() + " --format json " + Quote("https://example.com 12:30"));
+  CHECK(url.code == 1);
+  CHECK_FALSE(nlohmann::json::parse(url.out).contains("diagnostics"));
+  // from: is author:.
+  Run from = loupe("search --db " + loupe.db() + " --format json -n 0 from:Whitcombe");
+  Run author = loupe("search --db " + loupe.db() + " --format json -n 0 author:Whitcombe");
+  REQUIRE(from.code == 0);
+  CHECK(nlohmann::json::parse(from.out)["total"] == nlohmann::json::parse(author.out)["total"]);
+  CHECK(nlohmann::json::parse(from.out)["total"].get<int>() > 0);
+}
+
 TEST_CASE("stats reports documents, terms, size and format version") {
   Fixture loupe;
   Run r = loupe("stats --db " + loupe.db() + " --format json");

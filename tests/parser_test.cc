@@ -226,10 +226,11 @@ TEST_CASE("planner golden table") {
       {"a OR b OR c OR d",
        "(OR title:a body:a actor:a topic:a title:b body:b actor:b topic:b title:c body:c actor:c topic:c title:d body:d actor:d topic:d)"},
       {"title:tariffs^2", "title:tariff^2"},
-      // name: is a field only when the name is a field, a date key or a typo of one.
-      {"zzzzzz:x", "(OR title:\"zzzzzz x\" body:\"zzzzzz x\" actor:\"zzzzzz x\" topic:\"zzzzzz x\")"},
+      // A name with digits, or a value starting with '/' (a URL), is text; any
+      // other name: is a field (unknown ones are errors: see below).
+      {"Q3:results", "(OR title:\"q3 result\" body:\"q3 result\" actor:\"q3 results\" topic:\"q3 result\")"},
       {"https://example.com", "(OR title:\"https example.com\" body:\"https example.com\" actor:\"https example.com\" topic:\"https example.com\")"},
-      {"at:5pm", "(OR title:\"at 5pm\" body:\"at 5pm\" actor:\"at 5pm\" topic:\"at 5pm\")"},
+      {"5pm:at", "(OR title:\"5pm at\" body:\"5pm at\" actor:\"5pm at\" topic:\"5pm at\")"},
       {"title:a NEAR/2 title:b", "(OR title:\"a b\"~1 title:\"b a\"~1)"},
       {"title:tariffs ADJ/1 title:Soybeans", "title:\"tariff soybean\""},
       {"Title:a ADJ/3 title:b c", "(AND title:\"a b\"~2 (OR title:c body:c actor:c topic:c))"},
@@ -279,6 +280,8 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"acter:Bessent", "unknown field 'acter' \xE2\x80\x94 did you mean 'actor'?", 0},
       {"tariffs tpoic:x", "unknown field 'tpoic' \xE2\x80\x94 did you mean 'topic'?", 8},
       {"befor:2025", "unknown field 'befor' \xE2\x80\x94 did you mean 'before'?", 0},
+      {"zzzzzz:x", "unknown field 'zzzzzz' (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)", 0},
+      {"tariffs at:5pm", "unknown field 'at' (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)", 8},
       {"body:x", "unknown field 'body': bare words already search the body (fields: title, author, actor, topic, mentions; dates: before, "
        "after, on, date, since, until)", 0},
       {"before:2025-13-40",
@@ -731,5 +734,83 @@ TEST_CASE("warnings flag queries that parse but likely mean something else") {
     CHECK(diags[0].severity == Diagnostic::Severity::kWarning);
     CHECK(diags[0].message == r.message);
     CHECK(ApplyFix(r.query, diags[0]) == r.fixed);
+  }
+}
+
+TEST_CASE("every unknown name: is reported; URLs, times and other colons stay text; from: and subject: are aliases") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  const std::string fields = " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)";
+  struct Row {
+    const char* query;
+    const char* name;     // the unknown name, at `offset`
+    size_t offset;
+    const char* reading;  // what --lenient runs: the value as text
+  };
+  const Row rows[] = {
+      {"party:Republican", "party", 0, "Republican"},
+      {"tariffs party:Republican", "party", 8, "tariffs Republican"},
+      {"Party:\"Grand Old\"", "Party", 0, "\"Grand Old\""},
+      {"party:(Republican OR Democrat)", "party", 0, "(Republican OR Democrat)"},
+      {"note:x", "note", 0, "x"},
+      {"in:x", "in", 0, "x"},
+      {"a:b", "a", 0, "b"},
+      {"port:8080", "port", 0, "8080"},
+      {"to:damien tariffs", "to", 0, "damien tariffs"},
+      {"x:12:30", "x", 0, "12:30"},
+  };
+  for (const Row& r : rows) {
+    INFO("query: " << r.query);
+    std::vector<Diagnostic> diags;
+    auto q = CompileQuery(r.query, **analyzer, {.now = {}, .diagnostics = &diags});
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message() == "unknown field '" + std::string(r.name) + "'" + fields);
+    CHECK(q.status().offset() == r.offset);
+    REQUIRE(diags.size() == 1);
+    CHECK(diags[0].severity == Diagnostic::Severity::kError);
+    CHECK(diags[0].fix_offset == r.offset);  // the fix-it drops `name:`
+    CHECK(diags[0].fix_length == std::string(r.name).size() + 1);
+    CHECK(diags[0].fix_text.empty());
+    std::vector<Diagnostic> warnings;
+    std::string reading;
+    auto l = CompileQuery(r.query, **analyzer, {.now = {}, .lenient = true, .diagnostics = &warnings, .reading = &reading});
+    REQUIRE(l.ok());
+    CHECK(reading == r.reading);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].severity == Diagnostic::Severity::kWarning);
+    CHECK(warnings[0].message == q.status().message());
+  }
+  // A typo of a field, an alias or a date key (four letters or more, the same
+  // first letter) is named; other names are not renamed to a key.
+  for (auto [query, near] : {std::pair{"subjet:x", "subject"}, {"frrom:x", "from"}, {"data:x", "date"}}) {
+    INFO("query: " << query);
+    auto q = CompileQuery(query, **analyzer, {.now = {}});
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message().find(std::string("did you mean '") + near + "'?") != std::string::npos);
+  }
+  // Not names: times, URLs, names with digits, names without a value, `::`.
+  for (const char* text : {"12:30", "https://example.com", "http://x", "file:///tmp/x", "Q3:results", "Breaking: news",
+                           "std::vector", "C:\\Users"}) {
+    INFO("query: " << text);
+    std::vector<Diagnostic> diags;
+    auto q = CompileQuery(text, **analyzer, {.now = {}, .diagnostics = &diags});
+    CHECK(q.ok());
+    CHECK(diags.empty());
+  }
+  {
+    auto q = CompileQuery("from: Whitcombe", **analyzer, {.now = {}});
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message() == "'from:' expects a value right after the colon, e.g. from:Smith");
+  }
+  // Aliases that mail users type: from: is author:, subject: is title:.
+  for (auto [alias, field] : {std::pair{"from:damien", "author:damien"}, {"From:\"Dana Whitcombe\"", "author:\"Dana Whitcombe\""},
+                              {"subject:tariffs", "title:tariffs"}, {"SUBJECT:(truce OR tariffs)", "title:(truce OR tariffs)"},
+                              {"subject:tarif*", "title:tarif*"}, {"from:damien NEAR/2 author:smith", "author:damien NEAR/2 author:smith"}}) {
+    INFO("query: " << alias);
+    auto a = CompileQuery(alias, **analyzer, {.now = {}});
+    auto f = CompileQuery(field, **analyzer, {.now = {}});
+    REQUIRE(a.ok());
+    REQUIRE(f.ok());
+    CHECK(a->ToString() == f->ToString());
   }
 }

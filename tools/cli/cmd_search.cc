@@ -1,5 +1,5 @@
 // loupe search --db DIR [--limit N] [--offset N] [--after CURSOR] [--sort ORDER]
-//              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json] QUERY
+//              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json|jsonl] QUERY
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -148,15 +148,19 @@ void PrintFacetsText(const std::vector<FacetResult>& facets) {
 }  // namespace
 
 int RunSearch(const SearchArgs& a) {
-  if (a.format != "text" && a.format != "json") {
-    std::cerr << "loupe: search: --format must be text or json, not '" << a.format << "'\n";
+  if (a.format != "text" && a.format != "json" && a.format != "jsonl") {
+    std::cerr << "loupe: search: --format must be text, json or jsonl, not '" << a.format << "'\n";
     return kExitUsage;
   }
-  const bool json = a.format == "json";
+  // jsonl: JSON Lines, one object per hit as soon as it is made, then one
+  // summary; each has a "type" first, so that a reader can tell them apart.
+  const bool lines = a.format == "jsonl";
+  const bool json = a.format == "json" || lines;
   std::vector<FacetRequest> facet_requests;
   if (!ParseFacets(a.facets, a.facet_top, "search", &facet_requests)) return kExitUsage;
   PreparedQuery p;
-  if (int rc = PrepareQuery("search", a.db, a.query_parts, a.now, a.lenient, json, a.sort, &p); rc >= 0) return rc;
+  if (int rc = PrepareQuery("search", a.db, a.query_parts, a.now, a.lenient, json, a.sort, &p, lines); rc >= 0)
+    return rc;
   SearchOptions options{.limit = a.limit, .offset = a.offset};
   options.sort = p.sort;
   options.facets = facet_requests;
@@ -214,12 +218,20 @@ int RunSearch(const SearchArgs& a) {
       hit["score"] = h.score;
       if (snippeter) hit["snippet"] = SnippetJson(snippeter->Passages(h.document.body));
       if (a.collapse) hit["copies"] = h.copies;
-      hits.push_back(std::move(hit));
+      if (lines) {
+        nlohmann::ordered_json line = {{"type", "hit"}};
+        line.update(hit);
+        PrintJsonLine(line);
+      } else {
+        hits.push_back(std::move(hit));
+      }
     }
-    nlohmann::ordered_json out = {{"query", p.text}};
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    if (lines) out["type"] = "summary";
+    out["query"] = p.text;
     if (p.reading != p.text) out["reading"] = p.reading;
     out["total"] = res->total;
-    out["hits"] = hits;
+    if (!lines) out["hits"] = hits;
     if (!facet_requests.empty()) out["facets"] = FacetsJson(res->facets);
     out["next_cursor"] = res->next_cursor.empty() ? nlohmann::ordered_json(nullptr)
                                                   : nlohmann::ordered_json(res->next_cursor);
@@ -229,7 +241,8 @@ int RunSearch(const SearchArgs& a) {
     if (!p.diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(p.text, p.diagnostics);
     if (!res->warnings.empty()) out["warnings"] = CountRepeats(res->warnings);
     if (!p.resolved.empty()) out["resolved_dates"] = p.resolved;
-    PrintJson(out);
+    if (lines) PrintJsonLine(out);
+    else PrintJson(out);
   } else {
     const bool color = UseColor(a.color);
     size_t rank = a.offset;

@@ -265,6 +265,10 @@ void PrintJson(const nlohmann::ordered_json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
+void PrintJsonLine(const nlohmann::ordered_json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << std::endl;
+}
+
 bool UseColor(const std::string& mode) {
   if (mode == "always") return true;
   if (mode == "never") return false;
@@ -295,7 +299,8 @@ FacetNameFn ActorNames(const Gazetteer* gazetteer) {
 }
 
 int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
-                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out) {
+                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out,
+                 bool json_lines) {
   out->text = Join(query_parts, " ");
   auto analyzer = Analyzer::Create();
   if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
@@ -318,10 +323,15 @@ int PrepareQuery(const std::string& cmd, const std::string& db, const std::vecto
   auto q = CompileQuery(out->text, **analyzer, plan);
   if (!json) PrintDiagnostics(out->text, out->diagnostics);  // JSON carries them
   if (!q.ok()) {
-    if (json)
-      PrintJson({{"query", out->text},
-                 {"error", q.status().message()},
-                 {"diagnostics", DiagnosticsJson(out->text, out->diagnostics)}});
+    if (json) {
+      nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
+      if (json_lines) rejected["type"] = "error";
+      rejected["query"] = out->text;
+      rejected["error"] = q.status().message();
+      rejected["diagnostics"] = DiagnosticsJson(out->text, out->diagnostics);
+      if (json_lines) PrintJsonLine(rejected);
+      else PrintJson(rejected);
+    }
     return kExitUsage;
   }
   out->query = std::move(*q);

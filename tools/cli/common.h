@@ -77,6 +77,10 @@ std::vector<std::string> CountRepeats(const std::vector<std::string>& warnings);
 // Prints JSON indented by two spaces, with invalid UTF-8 replaced.
 void PrintJson(const nlohmann::ordered_json& j);
 
+// Prints JSON on one line (JSON Lines), with invalid UTF-8 replaced, and
+// flushes it, so that a reader gets each line as soon as it is made.
+void PrintJsonLine(const nlohmann::ordered_json& j);
+
 // The gazetteer `loupe index` stored in the index, or null when it stored none.
 std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index);
 
@@ -103,8 +107,10 @@ struct PreparedQuery {
 // diagnostics in text mode, a rejected query as JSON in JSON mode, the
 // repaired reading, resolved relative dates). Returns -1 when the search can
 // go on, else the exit code. `sort` is the --sort value (a sort: in the query wins).
+// With `json_lines` (and `json`), a rejected query is one line with "type": "error" first.
 int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
-                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out);
+                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out,
+                 bool json_lines = false);
 
 // Parses --facet values: comma-separated actor, topic, author, date[:day|week|month|year]
 // (date alone: month). Prints the error and returns false on a bad one.
@@ -144,7 +150,7 @@ struct SearchArgs {
   std::vector<std::string> query_parts;
   size_t limit = 10;
   size_t offset = 0;
-  std::string format = "text";
+  std::string format = "text";  // text | json | jsonl (one JSON object per hit, then a summary)
   std::string now;  // YYYY-MM-DD that relative dates count back from; empty: today
   std::string sort = "relevance";  // relevance | date | -date (a sort: in the query wins)
   bool lenient = false;            // run the best reading of a faulty query, with warnings

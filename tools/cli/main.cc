@@ -1,9 +1,13 @@
 // loupe: command-line front end of the Loupe search engine.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 #include <unistd.h>
 
 #include "cli/common.h"
@@ -56,6 +60,36 @@ constexpr uint64_t kMaxHits = 1000000000000;
 // mean something else).
 const CLI::Validator kNotEmpty([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
 
+// Edits (insertions, deletions, substitutions) that turn a into b.
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Prints what an unknown command is and returns the usage exit code.
+int UnknownCommand(const std::string& word, const std::vector<std::string>& commands) {
+  std::string best;
+  size_t best_d = 3;  // at most two edits
+  for (const std::string& c : commands)
+    if (size_t d = Distance(word, c); d < best_d) best_d = d, best = c;
+  std::cerr << "loupe: unknown command '" << word << "'";
+  if (!best.empty()) {
+    std::cerr << "; did you mean '" << best << "'?\n";
+  } else {
+    std::string list;
+    for (const std::string& c : commands) list += (list.empty() ? "" : ", ") + c;
+    std::cerr << "; the commands are: " << list << " (loupe --help describes them)\n";
+  }
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +106,7 @@ int main(int argc, char** argv) {
                "  loupe timeline --db news.loupe --by month 'topic:tariffs'\n"
                "  loupe stats --db news.loupe\n\n"
                "Exit codes: 0 ok, 1 no hits, 2 usage or query error, 3 index or I/O error.\n"
-               "--db defaults to $LOUPE_DB, else ./.loupe"};
+               "--db defaults to $LOUPE_DB, else ./.loupe. `loupe help COMMAND` is `loupe COMMAND --help`."};
   app.name("loupe");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("loupe ") + loupe::Version() + " (index format " +
@@ -132,7 +166,8 @@ int main(int argc, char** argv) {
                                               "Syntax: words (all must match), AND OR NOT -word ( ) \"phrase\" \"phrase\"~3 word* word~ word^2\n"
                                               "a NEAR/5 b, a ADJ/5 b (in order), a NEAR/s b (one sentence); +word (required\n"
                                               "inside OR); =Word (the word as written, not its stem; capitals: exact case);\n"
-                                              "field:word, field:(a OR b) for title author actor topic; dates: before: after:\n"
+                                              "field:word, field:(a OR b) for title author actor topic mentions (from: is author:,\n"
+                                              "subject: is title:; another name: is an error); dates: before: after:\n"
                                               "on: since: until: date:A..B date:>=D; * alone matches every document.\n"
                                               "Details: docs/query-language.md. Put `--` before a query that\n"
                                               "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
@@ -147,8 +182,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"relevance", "date", "-date"}));
   search->add_option("--now", sa.now,
                      "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
-  search->add_option("--format", sa.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
+  search->add_option("--format", sa.format,
+                     "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
+                     "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)")
+      ->check(CLI::IsMember({"text", "json", "jsonl"}));
   search->add_flag("--lenient", sa.lenient,
                    "Run the best reading of a faulty query (close a quote, drop a dangling AND, fix a\n"
                    "misspelt field, ...) and report each repair as a warning, instead of rejecting it");
@@ -158,7 +195,7 @@ int main(int argc, char** argv) {
   search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
       ->check(CLI::Range(1, 1000000));
   search->add_option("--after", sa.after,
-                     "Page after the hits of a previous page: its next_cursor (--format json prints it).\n"
+                     "Page after the hits of a previous page: its next_cursor (--format json and jsonl print it).\n"
                      "Pages stay consistent while new articles are indexed; a warning says when the index changed");
   search->add_flag("--collapse", sa.collapse,
                    "Fold near-identical articles (syndicated copies) into the earliest, with a count of copies");
@@ -279,8 +316,34 @@ int main(int argc, char** argv) {
   bench->add_option("--repeat", ba.repeat, "Runs per query; median and p95 are over these (default 5)")
       ->check(WholeNumber(1, 1000000));
 
+  // `loupe help [COMMAND]` is `loupe [COMMAND] --help`. The command is the
+  // first argument that is not an option (loupe itself takes only --help and
+  // --version); CLI11 would report one that names no subcommand as an
+  // unexpected argument, without saying it was read as a command.
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
+  commands.push_back("help");
+  std::vector<std::string> args(argv, argv + argc);
+  auto is_word = [](const std::string& a) { return a.empty() || a[0] != '-'; };
+  // Past an option loupe does not take (`loupe --db X search`), CLI11 reports
+  // that option: the word after it is its value, not a command.
+  auto own_option = [](const std::string& a) { return a == "-h" || a == "--help" || a == "--version"; };
+  auto first = std::find_if_not(args.begin() + 1, args.end(), own_option);
+  if (auto word = first != args.end() && is_word(*first) ? first : args.end(); word != args.end()) {
+    if (*word == "help") {
+      auto topic = std::find_if(word + 1, args.end(), is_word);
+      if (topic != args.end() && std::find(commands.begin(), commands.end(), *topic) == commands.end())
+        return UnknownCommand(*topic, commands);
+      args = topic == args.end() || *topic == "help" ? std::vector<std::string>{args[0], "--help"}
+                                                     : std::vector<std::string>{args[0], *topic, "--help"};
+    } else if (std::find(commands.begin(), commands.end(), *word) == commands.end()) {
+      return UnknownCommand(*word, commands);
+    }
+  }
+  std::vector<char*> parse_argv;
+  for (std::string& a : args) parse_argv.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(parse_argv.size()), parse_argv.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
