@@ -831,18 +831,38 @@ TEST_CASE("timeline: bars per month in the terminal, JSON buckets, an SVG that r
   CHECK(t.out.find("2025-04 \xE2\x94\x82") != std::string::npos);  // "2025-04 │"
   CHECK(t.out.find("articles per month") != std::string::npos);
   CHECK(t.out.find("wrote " + svg) != std::string::npos);
-  Run j = loupe("timeline --db " + loupe.db() + " --by month --format json --facet actor --top 2 topic:tariffs");
+  Run j = loupe("timeline --db " + loupe.db() + " --by month --format json --facet actor --top 3 topic:tariffs");
   REQUIRE(j.code == 0);
   auto js = nlohmann::json::parse(j.out);
   int sum = 0;
+  std::map<std::string, int> per_value;
   for (const auto& b : js["buckets"]) {
     sum += b["count"].get<int>();
-    int split = 0;
-    for (const auto& [name, n] : b["by_actor"].items()) split += n.get<int>();
-    CHECK(split + b["other"].get<int>() == b["count"].get<int>());
+    for (const auto& [name, n] : b["by_actor"].items()) {
+      CHECK(n.get<int>() <= b["count"].get<int>());
+      per_value[name] += n.get<int>();
+    }
+    CHECK(b["other"].get<int>() <= b["count"].get<int>());
   }
   CHECK(sum + js["undated"].get<int>() == js["total"].get<int>());
-  CHECK(js["actor"].size() == 2);
+  REQUIRE(js["actor"].size() == 3);
+  // Each value's segments hold every dated article naming it, as an actor: search finds them.
+  for (const auto& name : js["actor"]) {
+    Run one = loupe("timeline --db " + loupe.db() + " --format json 'topic:tariffs AND actor:\"" +
+                    name.get<std::string>() + "\"'");
+    REQUIRE(one.code == 0);
+    auto oj = nlohmann::json::parse(one.out);
+    CHECK(per_value[name.get<std::string>()] == oj["total"].get<int>() - oj["undated"].get<int>());
+  }
+  // The chart says that an article counts under each of its values, and keeps its legend
+  // when one value covers every bar.
+  Run all =
+      loupe("timeline --db " + loupe.db() + " --color never --facet actor --top 1 'topic:tariffs AND actor:Trump'");
+  REQUIRE(all.code == 0);
+  CHECK(all.out.find("\xE2\x96\x88 Donald Trump") != std::string::npos);  // "█ Donald Trump"
+  CHECK(all.out.find("an article counts under each of its actors") != std::string::npos);
+  CHECK(loupe("timeline --db " + loupe.db() + " --color never topic:tariffs").out.find("counts under") ==
+        std::string::npos);
   // The SVG renders to a PNG of the chart's size.
   REQUIRE(std::system(("rsvg-convert " + svg + " -o " + png).c_str()) == 0);
   std::ifstream in(png, std::ios::binary);

@@ -3,6 +3,8 @@
 //
 // The volume of matches over time: a date facet over every match of the
 // query (optionally split per actor, topic or author), drawn as a bar chart.
+// An article counts under each of its values, so split bars can add up to
+// more than the bucket's articles; the chart says so.
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -57,19 +59,18 @@ int RunTimeline(const TimelineArgs& a) {
       for (const FacetCount& c : f.counts) s.values.push_back(c.split[k]);
       chart.series.push_back(std::move(s));
     }
-    // An article is drawn once, in the segment of the first drawn value it
-    // names (the most frequent first); "other" holds the bucket's articles
-    // that name none of them, so each bar is the bucket's total.
+    // Each value's segments hold every article naming it, so an article naming
+    // two of them is drawn twice; "other" holds the bucket's articles naming none.
     ChartSeries other{"other", {}};
     bool any = false;
-    for (size_t b = 0; b < f.counts.size(); ++b) {
-      uint64_t drawn = 0;
-      for (size_t k = 0; k < f.split_values.size(); ++k) drawn += f.counts[b].split[k];
-      uint64_t rest = f.counts[b].count > drawn ? f.counts[b].count - drawn : 0;
-      other.values.push_back(rest);
-      any |= rest > 0;
+    for (const FacetCount& c : f.counts) {
+      other.values.push_back(c.split_none);
+      any |= c.split_none > 0;
     }
     if (any) chart.series.push_back(std::move(other));
+    // An article has one author, but may name several actors or topics.
+    if (a.facet != "author")
+      chart.note = "an article counts under each of its " + a.facet + "s; bars may add up to more than the total";
   }
 
   if (!a.svg.empty()) {
@@ -87,13 +88,9 @@ int RunTimeline(const TimelineArgs& a) {
       nlohmann::ordered_json b = {{"bucket", c.value}, {"from", FormatIsoDate(c.first_day)}, {"count", c.count}};
       if (!f.split_values.empty()) {
         nlohmann::ordered_json by = nlohmann::ordered_json::object();
-        uint64_t drawn = 0;
-        for (size_t k = 0; k < f.split_values.size(); ++k) {
-          by[f.split_values[k]] = c.split[k];
-          drawn += c.split[k];
-        }
+        for (size_t k = 0; k < f.split_values.size(); ++k) by[f.split_values[k]] = c.split[k];
         b["by_" + a.facet] = by;
-        b["other"] = c.count > drawn ? c.count - drawn : 0;  // articles naming none of them
+        b["other"] = c.split_none;  // articles naming none of them
       }
       buckets.push_back(std::move(b));
     }

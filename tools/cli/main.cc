@@ -180,8 +180,8 @@ int main(int argc, char** argv) {
   timeline->add_option("--by", la.by, "Bucket: day, week (ISO), month (default) or year")
       ->check(CLI::IsMember({"day", "week", "month", "year"}));
   timeline->add_option("--facet", la.facet,
-                       "Split each bar per actor, topic or author: the value most articles name, then the one\n"
-                       "most of the rest name, ... (--top of them); each article is drawn once, under the first")
+                       "Split each bar per actor, topic or author: the --top values the most articles name;\n"
+                       "an article counts under each of its values, so bars may add up to more than the total")
       ->check(CLI::IsMember({"actor", "topic", "author"}));
   timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::Range(1, 16));
   timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file")->check(kNotEmpty);
