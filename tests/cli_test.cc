@@ -742,6 +742,49 @@ TEST_CASE("--facet counts over every match, as the full list of hits says") {
   CHECK(bad_unit.err.find("date:day, date:week, date:month or date:year") != std::string::npos);
 }
 
+TEST_CASE("date facets list the populated range, far outliers apart, and at most --facet-buckets lines") {
+  loupe::test::TempDir tmp;
+  const std::string src = tmp.sub("corpus"), db = tmp.sub("db");
+  std::filesystem::copy(std::string(LOUPE_SOURCE_DIR) + "/corpus", src, std::filesystem::copy_options::recursive);
+  {
+    // One article dated 1,900 years before the rest, as a mistyped year gives.
+    std::ofstream f(src + "/articles/zz-old.txt");
+    f << "Title: A tariff story with a mistyped year\nDate: 0102-02-01\nTopics: tariffs\n\nTariffs.\n";
+  }
+  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
+  auto bucket_lines = [](const std::string& out) {
+    size_t n = 0;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+      // "      12  2025"
+      if (line.size() > 10 && line.substr(0, 8).find_first_not_of(" 0123456789") == std::string::npos &&
+          line[7] != ' ' && line.compare(8, 2, "  ") == 0)
+        ++n;
+    return n;
+  };
+  Run year = Loupe("search --db " + db + " -n 0 --facet date:year topic:tariffs", tmp);
+  INFO(year.out);
+  REQUIRE(year.code == 0);
+  CHECK(year.out.find("outliers: 0102 (1)") != std::string::npos);
+  CHECK(year.out.find("  0103\n") == std::string::npos);
+  CHECK(bucket_lines(year.out) == 1);  // 2025
+  // JSON keeps every non-empty bucket, the outlier included, without the empty years between.
+  Run js = Loupe("search --db " + db + " -n 0 --format json --facet date:year topic:tariffs", tmp);
+  REQUIRE(js.code == 0);
+  auto j = nlohmann::json::parse(js.out)["facets"]["date:year"];
+  REQUIRE(j["counts"].size() == 2);
+  CHECK(j["counts"][0]["value"] == "0102");
+  CHECK(j["counts"][1]["value"] == "2025");
+  CHECK(j["outliers"] == nlohmann::json::array({"0102"}));
+  // A limit on the lines: the latest buckets, and a line saying what was left out.
+  Run day = Loupe("search --db " + db + " -n 0 --facet date:day --facet-buckets 5 topic:tariffs", tmp);
+  INFO(day.out);
+  REQUIRE(day.code == 0);
+  CHECK(bucket_lines(day.out) == 5);
+  CHECK(day.out.find("2025-11-25") != std::string::npos);
+  CHECK(day.out.find("earlier buckets") != std::string::npos);
+}
+
 TEST_CASE("--after pages with the cursor, consistently while articles are added") {
   loupe::test::TempDir tmp;
   const std::string src = tmp.sub("corpus"), db = tmp.sub("db");

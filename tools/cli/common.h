@@ -150,6 +150,7 @@ struct SearchArgs {
   bool lenient = false;            // run the best reading of a faulty query, with warnings
   std::vector<std::string> facets;  // --facet actor,topic,author,date:month (repeatable)
   size_t facet_top = 10;            // --facet-top: values per field facet
+  size_t facet_buckets = 100;       // --facet-buckets: lines per date facet
   std::string color = "auto";       // --color auto|always|never
   std::string after;                // --after CURSOR (from a JSON page's next_cursor)
   bool collapse = false;            // --collapse near-identical copies

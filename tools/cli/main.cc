@@ -157,6 +157,10 @@ int main(int argc, char** argv) {
                      "month); comma-separated or repeated, e.g. --facet actor,topic --facet date:month");
   search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
       ->check(CLI::Range(1, 1000000));
+  search->add_option("--facet-buckets", sa.facet_buckets,
+                     "Lines listed per date facet (default 100): past it, only non-empty buckets, the latest\n"
+                     "ones; buckets far before or after the rest are listed apart as outliers")
+      ->check(CLI::Range(1, 1000000));
   search->add_option("--after", sa.after,
                      "Page after the hits of a previous page: its next_cursor (--format json prints it).\n"
                      "Pages stay consistent while new articles are indexed; a warning says when the index changed");
