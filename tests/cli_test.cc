@@ -783,6 +783,18 @@ TEST_CASE("date facets list the populated range, far outliers apart, and at most
   CHECK(bucket_lines(day.out) == 5);
   CHECK(day.out.find("2025-11-25") != std::string::npos);
   CHECK(day.out.find("earlier buckets") != std::string::npos);
+  // The timeline draws the same range, the outlier named apart instead of 1,900 empty bars.
+  Run chart = Loupe("timeline --db " + db + " --by year topic:tariffs", tmp);
+  INFO(chart.out);
+  REQUIRE(chart.code == 0);
+  CHECK(chart.out.find("\n0103 ") == std::string::npos);
+  CHECK(chart.out.find("\n0102 ") == std::string::npos);
+  CHECK(chart.out.find("outliers (not drawn): 0102 (1)") != std::string::npos);
+  Run chart_json = Loupe("timeline --db " + db + " --by year --format json topic:tariffs", tmp);
+  REQUIRE(chart_json.code == 0);
+  auto cj = nlohmann::json::parse(chart_json.out);
+  REQUIRE(cj["buckets"].size() == 2);
+  CHECK(cj["outliers"] == nlohmann::json::array({"0102"}));
 }
 
 TEST_CASE("--after pages with the cursor, consistently while articles are added") {

@@ -115,54 +115,6 @@ nlohmann::ordered_json SnippetJson(const Snippet& s) {
   return {{"text", s.text}, {"highlights", hl}, {"matched", s.matched}};
 }
 
-// How a date facet is listed: far outliers apart and the range between them.
-struct DateListing {
-  std::vector<size_t> outliers;  // indices into FacetResult::counts, in order
-  size_t lo = 0, hi = 0;         // the rest: counts[lo..hi), first to last non-outlier bucket
-};
-
-// An end bucket is an outlier when the gap to the next non-empty bucket is longer than the
-// rest of the buckets span (so one mistyped year, 0102 among 1990-2025, is one), peeling
-// from both ends while the buckets set apart hold at most 1% of the dated matches (at least
-// one). Adjacent or evenly spread buckets are never set apart.
-DateListing ListDates(const FacetResult& f) {
-  DateListing d;
-  d.hi = f.counts.size();
-  const std::string unit = f.name.substr(f.name.find(':') + 1);
-  const int64_t unit_days = unit == "day" ? 1 : unit == "week" ? 7 : unit == "month" ? 31 : 366;
-  std::vector<size_t> full;
-  uint64_t dated = 0;
-  for (size_t i = 0; i < f.counts.size(); ++i)
-    if (f.counts[i].count) {
-      full.push_back(i);
-      dated += f.counts[i].count;
-    }
-  if (full.size() < 2) return d;
-  const uint64_t budget = std::max<uint64_t>(1, dated / 100);
-  auto day = [&](size_t k) { return static_cast<int64_t>(f.counts[full[k]].first_day); };
-  uint64_t peeled = 0;
-  size_t l = 0, r = full.size() - 1;
-  std::vector<size_t> left, right;
-  for (bool changed = true; changed && r > l;) {
-    changed = false;
-    if (day(l + 1) - day(l) > day(r) - day(l + 1) + unit_days && peeled + f.counts[full[l]].count <= budget) {
-      peeled += f.counts[full[l]].count;
-      left.push_back(full[l++]);
-      changed = true;
-    }
-    if (r > l && day(r) - day(r - 1) > day(r - 1) - day(l) + unit_days && peeled + f.counts[full[r]].count <= budget) {
-      peeled += f.counts[full[r]].count;
-      right.push_back(full[r--]);
-      changed = true;
-    }
-  }
-  d.outliers = left;
-  d.outliers.insert(d.outliers.end(), right.rbegin(), right.rend());
-  d.lo = full[l];
-  d.hi = full[r] + 1;
-  return d;
-}
-
 // Date facets list every non-empty bucket but leave out the empty ones between an outlier
 // and the rest, so that one wrong year does not add two thousand lines.
 nlohmann::ordered_json FacetsJson(const std::vector<FacetResult>& facets) {

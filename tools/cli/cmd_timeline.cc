@@ -4,11 +4,14 @@
 // The volume of matches over time: a date facet over every match of the
 // query (optionally split per actor, topic or author), drawn as a bar chart.
 // An article counts under each of its values, so split bars can add up to
-// more than the bucket's articles; the chart says so.
+// more than the bucket's articles; the chart says so. Far outliers (see
+// ListDates) are named under the chart rather than drawn.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <span>
 
 #include "cli/chart.h"
 #include "cli/common.h"
@@ -47,23 +50,27 @@ int RunTimeline(const TimelineArgs& a) {
   Chart chart;
   chart.title = p.text + " \xE2\x80\x94 articles per " + a.by;  // —
   chart.unit = a.by;
-  for (const FacetCount& c : f.counts) chart.labels.push_back(c.value);
+  // Far outliers (one article dated in the year 102) are named apart, not drawn with the
+  // empty buckets between them and the rest.
+  const DateListing dates = ListDates(f);
+  const std::span<const FacetCount> drawn(f.counts.data() + dates.lo, dates.hi - dates.lo);
+  for (const FacetCount& c : drawn) chart.labels.push_back(c.value);
   if (f.split_values.empty()) {
     ChartSeries s;
-    for (const FacetCount& c : f.counts) s.values.push_back(c.count);
+    for (const FacetCount& c : drawn) s.values.push_back(c.count);
     chart.series.push_back(std::move(s));
   } else {
     for (size_t k = 0; k < f.split_values.size(); ++k) {
       ChartSeries s;
       s.name = TerminalSafe(f.split_values[k]);
-      for (const FacetCount& c : f.counts) s.values.push_back(c.split[k]);
+      for (const FacetCount& c : drawn) s.values.push_back(c.split[k]);
       chart.series.push_back(std::move(s));
     }
     // Each value's segments hold every article naming it, so an article naming
     // two of them is drawn twice; "other" holds the bucket's articles naming none.
     ChartSeries other{"other", {}};
     bool any = false;
-    for (const FacetCount& c : f.counts) {
+    for (const FacetCount& c : drawn) {
       other.values.push_back(c.split_none);
       any |= c.split_none > 0;
     }
@@ -84,7 +91,9 @@ int RunTimeline(const TimelineArgs& a) {
   }
   if (json) {
     nlohmann::ordered_json buckets = nlohmann::ordered_json::array();
-    for (const FacetCount& c : f.counts) {
+    for (size_t i = 0; i < f.counts.size(); ++i) {
+      if ((i < dates.lo || i >= dates.hi) && !std::count(dates.outliers.begin(), dates.outliers.end(), i)) continue;
+      const FacetCount& c = f.counts[i];
       nlohmann::ordered_json b = {{"bucket", c.value}, {"from", FormatIsoDate(c.first_day)}, {"count", c.count}};
       if (!f.split_values.empty()) {
         nlohmann::ordered_json by = nlohmann::ordered_json::object();
@@ -97,12 +106,24 @@ int RunTimeline(const TimelineArgs& a) {
     nlohmann::ordered_json out = {{"query", p.text}, {"by", a.by}, {"total", res->total},
                                   {"undated", f.missing}, {"buckets", buckets}};
     if (f.gaps_left_out) out["empty_buckets_left_out"] = true;
+    if (!dates.outliers.empty()) {
+      nlohmann::ordered_json o = nlohmann::ordered_json::array();
+      for (size_t i : dates.outliers) o.push_back(f.counts[i].value);
+      out["outliers"] = o;
+    }
     if (!a.facet.empty()) out[a.facet] = f.split_values;
     if (!a.svg.empty()) out["svg"] = a.svg;
     if (!p.diagnostics.empty()) out["diagnostics"] = DiagnosticsJson(p.text, p.diagnostics);
     PrintJson(out);
   } else {
     std::cout << RenderTerminalChart(chart, a.width, UseColor(a.color));
+    if (!dates.outliers.empty()) {
+      std::cout << "outliers (not drawn): ";
+      for (size_t k = 0; k < dates.outliers.size(); ++k)
+        std::cout << (k ? ", " : "") << TerminalSafe(f.counts[dates.outliers[k]].value) << " ("
+                  << f.counts[dates.outliers[k]].count << ")";
+      std::cout << "\n";
+    }
     std::cout << res->total << " matching article" << (res->total == 1 ? "" : "s");
     if (f.missing) std::cout << ", " << f.missing << " undated (not drawn)";
     std::cout << "\n";

@@ -106,6 +106,18 @@ struct PreparedQuery {
 int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
                  const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out);
 
+// How a date facet is listed: far outliers apart and the range between them.
+struct DateListing {
+  std::vector<size_t> outliers;  // indices into FacetResult::counts, in order
+  size_t lo = 0, hi = 0;         // the rest: counts[lo..hi), first to last non-outlier bucket
+};
+
+// An end bucket is an outlier when the gap to the next non-empty bucket is longer than the
+// rest of the buckets span (so one mistyped year, 0102 among 1990-2025, is one), peeling
+// from both ends while the buckets set apart hold at most 1% of the dated matches (at least
+// one). Adjacent or evenly spread buckets are never set apart.
+DateListing ListDates(const FacetResult& f);
+
 // Parses --facet values: comma-separated actor, topic, author, date[:day|week|month|year]
 // (date alone: month). Prints the error and returns false on a bad one.
 bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* cmd, std::vector<FacetRequest>* out);
