@@ -795,6 +795,12 @@ TEST_CASE("date facets list the populated range, far outliers apart, and at most
   auto cj = nlohmann::json::parse(chart_json.out);
   REQUIRE(cj["buckets"].size() == 2);
   CHECK(cj["outliers"] == nlohmann::json::array({"0102"}));
+  // Over 200 bars (310 days of 2025) the chart is drawn whole, with a warning to widen --by.
+  Run days = Loupe("timeline --db " + db + " --by day 'topic:tariffs AND date:2025-01-01..2025-12-31'", tmp);
+  REQUIRE(days.code == 0);
+  CHECK(days.err.find("loupe: warning: 310 bars; --by week, month or year draws fewer\n") != std::string::npos);
+  CHECK(Loupe("timeline --db " + db + " --by week topic:tariffs", tmp).err.find("bars;") == std::string::npos);
+  CHECK(Loupe("timeline --db " + db + " --by day topic:tariffs", tmp).err.find("bars;") == std::string::npos);
 }
 
 TEST_CASE("--after pages with the cursor, consistently while articles are added") {

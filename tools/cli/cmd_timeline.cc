@@ -17,6 +17,13 @@
 #include "cli/common.h"
 
 namespace loupe::cli {
+namespace {
+
+// More bars than a screen or two holds: the chart is still drawn whole (a chart with bars
+// left out would mislead), with a warning that a wider unit draws fewer.
+constexpr size_t kManyBars = 200;
+
+}  // namespace
 
 int RunTimeline(const TimelineArgs& a) {
   const bool json = a.format == "json";
@@ -41,6 +48,14 @@ int RunTimeline(const TimelineArgs& a) {
   if (!json)
     for (const std::string& w : CountRepeats(res->warnings)) std::cerr << "loupe: warning: " << w << "\n";
   const FacetResult& f = res->facets.at(0);
+  // Far outliers (one article dated in the year 102) are named apart, not drawn with the
+  // empty buckets between them and the rest.
+  const DateListing dates = ListDates(f);
+  if (!json && dates.hi - dates.lo > kManyBars) {
+    const char* wider = a.by == "day" ? "week, month or year" : a.by == "week" ? "month or year" : "year";
+    std::cerr << "loupe: warning: " << dates.hi - dates.lo << " bars"
+              << (a.by == "year" ? "" : std::string("; --by ") + wider + " draws fewer") << "\n";
+  }
   if (f.gaps_left_out && !json)
     std::cerr << "loupe: warning: the matches span more than 5000 " << a.by
               << "s: only the non-empty ones are drawn, so the bars are not evenly spaced in time; use a wider --by\n";
@@ -50,9 +65,6 @@ int RunTimeline(const TimelineArgs& a) {
   Chart chart;
   chart.title = p.text + " \xE2\x80\x94 articles per " + a.by;  // —
   chart.unit = a.by;
-  // Far outliers (one article dated in the year 102) are named apart, not drawn with the
-  // empty buckets between them and the rest.
-  const DateListing dates = ListDates(f);
   const std::span<const FacetCount> drawn(f.counts.data() + dates.lo, dates.hi - dates.lo);
   for (const FacetCount& c : drawn) chart.labels.push_back(c.value);
   if (f.split_values.empty()) {
