@@ -317,6 +317,31 @@ TEST_CASE("terminal chart colours several series and names them in a legend", "[
   CHECK(Count(top, "▓") == static_cast<size_t>(width / 2));
 }
 
+TEST_CASE("a single named series keeps its legend, and a note is shown under it", "[chart]") {
+  Chart c = Months({0, 0, 0});
+  c.series = {{"He Lifeng", {1, 2, 3}}};
+  c.note = "an article counts under each of its actors";
+  for (bool color : {false, true}) {
+    const std::string out = StripAnsi(RenderTerminalChart(c, 60, color));
+    INFO(out);
+    const size_t legend = out.find("█ He Lifeng");
+    CHECK(legend != std::string::npos);
+    const size_t note = out.find("an article counts under each of its actors");
+    CHECK(note != std::string::npos);
+    CHECK(legend < note);
+    CHECK(note < out.find("2025-01"));
+  }
+  const std::string svg = RenderSvg(c);
+  INFO(svg);
+  CHECK(XmlFault(svg) == "");
+  CHECK(svg.find(">He Lifeng</text>") != std::string::npos);
+  CHECK(svg.find(">an article counts under each of its actors</text>") != std::string::npos);
+  // An unnamed single series still has no legend.
+  const auto unnamed = Lines(RenderTerminalChart(Months({1, 2, 3}), 20, false));
+  REQUIRE(unnamed.size() > 1);
+  CHECK(unnamed[1].rfind("2025-01", 0) == 0);
+}
+
 TEST_CASE("terminal chart keeps escape sequences in the data off the terminal", "[chart]") {
   Chart c = Months({3, 1});
   c.labels[0] = "evil\x1b[2J";

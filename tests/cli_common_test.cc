@@ -33,3 +33,47 @@ TEST_CASE("ids with any bytes round-trip through their shown form") {
   CHECK(TerminalSafe("a\x1b[31mred") == "a\\x1b[31mred");
   CHECK(TerminalSafe("two\nlines", true) == "two\nlines");
 }
+
+TEST_CASE("date facets set apart only far buckets at the ends, holding at most 1% of the matches") {
+  using loupe::FacetCount;
+  using loupe::FacetResult;
+  // Non-empty years as (year, count); the facet lists only those (as past 5,000 buckets).
+  auto years = [](std::vector<std::pair<int, uint64_t>> ys) {
+    FacetResult f;
+    f.name = "date:year";
+    for (auto [y, n] : ys) {
+      FacetCount c;
+      c.value = std::to_string(y);
+      c.count = n;
+      c.first_day = loupe::DaysFromCivil(y, 1, 1);
+      f.counts.push_back(c);
+    }
+    return f;
+  };
+  auto outliers = [](const FacetResult& f) {
+    std::vector<std::string> out;
+    for (size_t i : loupe::cli::ListDates(f).outliers) out.push_back(f.counts[i].value);
+    return out;
+  };
+  // One mistyped year among thirty-six.
+  std::vector<std::pair<int, uint64_t>> ys = {{102, 1}};
+  for (int y = 1990; y <= 2025; ++y) ys.emplace_back(y, 3);
+  FacetResult f = years(ys);
+  CHECK(outliers(f) == std::vector<std::string>{"102"});
+  CHECK(loupe::cli::ListDates(f).lo == 1);
+  CHECK(loupe::cli::ListDates(f).hi == f.counts.size());
+  // Both ends, far apart from the rest, while the two hold at most 1% of the matches.
+  ys.emplace_back(9999, 1);
+  CHECK(outliers(years(ys)) == std::vector<std::string>{"9999"});  // 2 of 110
+  for (auto& [y, n] : ys)
+    if (y >= 1990 && y <= 2025) n = 10;
+  CHECK(outliers(years(ys)) == std::vector<std::string>{"102", "9999"});  // 2 of 362
+  // Adjacent years, or years spread evenly, are never set apart.
+  CHECK(outliers(years({{2024, 1}, {2025, 1}})).empty());
+  CHECK(outliers(years({{1900, 1}, {1950, 1}, {2000, 1}, {2025, 5}})).empty());
+  // Far, but more matches than 1% of the dated ones (at least one): not an outlier.
+  CHECK(outliers(years({{102, 2}, {2024, 50}, {2025, 50}})).empty());
+  CHECK(outliers(years({{102, 1}, {2024, 50}, {2025, 50}})) == std::vector<std::string>{"102"});
+  CHECK(outliers(years({})).empty());
+  CHECK(outliers(years({{102, 1}})).empty());
+}

@@ -870,6 +870,67 @@ TEST_CASE("--facet counts over every match, as the full list of hits says") {
   CHECK(bad_unit.err.find("date:day, date:week, date:month or date:year") != std::string::npos);
 }
 
+TEST_CASE("date facets list the populated range, far outliers apart, and at most --facet-buckets lines") {
+  loupe::test::TempDir tmp;
+  const std::string src = tmp.sub("corpus"), db = tmp.sub("db");
+  std::filesystem::copy(std::string(LOUPE_SOURCE_DIR) + "/corpus", src, std::filesystem::copy_options::recursive);
+  {
+    // One article dated 1,900 years before the rest, as a mistyped year gives.
+    std::ofstream f(src + "/articles/zz-old.txt");
+    f << "Title: A tariff story with a mistyped year\nDate: 0102-02-01\nTopics: tariffs\n\nTariffs.\n";
+  }
+  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
+  auto bucket_lines = [](const std::string& out) {
+    size_t n = 0;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+      // "      12  2025"
+      if (line.size() > 10 && line.substr(0, 8).find_first_not_of(" 0123456789") == std::string::npos &&
+          line[7] != ' ' && line.compare(8, 2, "  ") == 0)
+        ++n;
+    return n;
+  };
+  Run year = Loupe("search --db " + db + " -n 0 --facet date:year topic:tariffs", tmp);
+  INFO(year.out);
+  REQUIRE(year.code == 0);
+  CHECK(year.out.find("outliers: 0102 (1)") != std::string::npos);
+  CHECK(year.out.find("  0103\n") == std::string::npos);
+  CHECK(bucket_lines(year.out) == 1);  // 2025
+  // JSON keeps every non-empty bucket, the outlier included, without the empty years between.
+  Run js = Loupe("search --db " + db + " -n 0 --format json --facet date:year topic:tariffs", tmp);
+  REQUIRE(js.code == 0);
+  auto j = nlohmann::json::parse(js.out)["facets"]["date:year"];
+  REQUIRE(j["counts"].size() == 2);
+  CHECK(j["counts"][0]["value"] == "0102");
+  CHECK(j["counts"][1]["value"] == "2025");
+  CHECK(j["outliers"] == nlohmann::json::array({"0102"}));
+  // A limit on the lines: the latest buckets, and a line saying what was left out.
+  Run day = Loupe("search --db " + db + " -n 0 --facet date:day --facet-buckets 5 topic:tariffs", tmp);
+  INFO(day.out);
+  REQUIRE(day.code == 0);
+  CHECK(bucket_lines(day.out) == 5);
+  CHECK(day.out.find("2025-11-25") != std::string::npos);
+  CHECK(day.out.find("earlier buckets") != std::string::npos);
+  // The timeline draws the same range, the outlier named apart instead of 1,900 empty bars.
+  Run chart = Loupe("timeline --db " + db + " --by year topic:tariffs", tmp);
+  INFO(chart.out);
+  REQUIRE(chart.code == 0);
+  CHECK(chart.out.find("\n0103 ") == std::string::npos);
+  CHECK(chart.out.find("\n0102 ") == std::string::npos);
+  CHECK(chart.out.find("outliers (not drawn): 0102 (1)") != std::string::npos);
+  Run chart_json = Loupe("timeline --db " + db + " --by year --format json topic:tariffs", tmp);
+  REQUIRE(chart_json.code == 0);
+  auto cj = nlohmann::json::parse(chart_json.out);
+  REQUIRE(cj["buckets"].size() == 2);
+  CHECK(cj["outliers"] == nlohmann::json::array({"0102"}));
+  // Over 200 bars (310 days of 2025) the chart is drawn whole, with a warning to widen --by.
+  Run days = Loupe("timeline --db " + db + " --by day 'topic:tariffs AND date:2025-01-01..2025-12-31'", tmp);
+  REQUIRE(days.code == 0);
+  CHECK(days.err.find("loupe: warning: 310 bars; --by week, month or year draws fewer\n") != std::string::npos);
+  CHECK(Loupe("timeline --db " + db + " --by week topic:tariffs", tmp).err.find("bars;") == std::string::npos);
+  CHECK(Loupe("timeline --db " + db + " --by day topic:tariffs", tmp).err.find("bars;") == std::string::npos);
+}
+
 TEST_CASE("--after pages with the cursor, consistently while articles are added") {
   loupe::test::TempDir tmp;
   const std::string src = tmp.sub("corpus"), db = tmp.sub("db");
@@ -959,18 +1020,38 @@ TEST_CASE("timeline: bars per month in the terminal, JSON buckets, an SVG that r
   CHECK(t.out.find("2025-04 \xE2\x94\x82") != std::string::npos);  // "2025-04 │"
   CHECK(t.out.find("articles per month") != std::string::npos);
   CHECK(t.out.find("wrote " + svg) != std::string::npos);
-  Run j = loupe("timeline --db " + loupe.db() + " --by month --format json --facet actor --top 2 topic:tariffs");
+  Run j = loupe("timeline --db " + loupe.db() + " --by month --format json --facet actor --top 3 topic:tariffs");
   REQUIRE(j.code == 0);
   auto js = nlohmann::json::parse(j.out);
   int sum = 0;
+  std::map<std::string, int> per_value;
   for (const auto& b : js["buckets"]) {
     sum += b["count"].get<int>();
-    int split = 0;
-    for (const auto& [name, n] : b["by_actor"].items()) split += n.get<int>();
-    CHECK(split + b["other"].get<int>() == b["count"].get<int>());
+    for (const auto& [name, n] : b["by_actor"].items()) {
+      CHECK(n.get<int>() <= b["count"].get<int>());
+      per_value[name] += n.get<int>();
+    }
+    CHECK(b["other"].get<int>() <= b["count"].get<int>());
   }
   CHECK(sum + js["undated"].get<int>() == js["total"].get<int>());
-  CHECK(js["actor"].size() == 2);
+  REQUIRE(js["actor"].size() == 3);
+  // Each value's segments hold every dated article naming it, as an actor: search finds them.
+  for (const auto& name : js["actor"]) {
+    Run one = loupe("timeline --db " + loupe.db() + " --format json 'topic:tariffs AND actor:\"" +
+                    name.get<std::string>() + "\"'");
+    REQUIRE(one.code == 0);
+    auto oj = nlohmann::json::parse(one.out);
+    CHECK(per_value[name.get<std::string>()] == oj["total"].get<int>() - oj["undated"].get<int>());
+  }
+  // The chart says that an article counts under each of its values, and keeps its legend
+  // when one value covers every bar.
+  Run all =
+      loupe("timeline --db " + loupe.db() + " --color never --facet actor --top 1 'topic:tariffs AND actor:Trump'");
+  REQUIRE(all.code == 0);
+  CHECK(all.out.find("\xE2\x96\x88 Donald Trump") != std::string::npos);  // "█ Donald Trump"
+  CHECK(all.out.find("an article counts under each of its actors") != std::string::npos);
+  CHECK(loupe("timeline --db " + loupe.db() + " --color never topic:tariffs").out.find("counts under") ==
+        std::string::npos);
   // The SVG renders to a PNG of the chart's size.
   REQUIRE(std::system(("rsvg-convert " + svg + " -o " + png).c_str()) == 0);
   std::ifstream in(png, std::ios::binary);

@@ -158,54 +158,46 @@ TEST_CASE("facets count every match, as counting the matches one by one does") {
       CHECK(BucketLabel(c.first_day, DateUnit::kMonth) == c.value);
       if (i) CHECK(c.first_day == NextBucket(fm.counts[i - 1].first_day, DateUnit::kMonth));
       sum += c.count;
-      // The split: each match once, under the first of the split values it names.
+      // The split: each match under every split value it names.
       REQUIRE(c.split.size() == fm.split_values.size());
-      uint64_t split_sum = 0;
-      for (uint64_t n : c.split) split_sum += n;
-      CHECK(split_sum <= c.count);
+      for (uint64_t n : c.split) CHECK(n <= c.count);
+      CHECK(c.split_none <= c.count);
     }
     CHECK(sum + undated == hits.size());
     if (!months.empty()) {
       CHECK(fm.counts.front().value == months.begin()->first);
       CHECK(fm.counts.back().value == months.rbegin()->first);
     }
-    // Split values, chosen greedily over the dated matches: the actor the most
-    // of them name, then the one the most not yet covered name, and so on.
+    // Split values: the three actors the most dated matches name, ties by name.
     std::vector<std::string> chosen;
     {
-      std::vector<const Document*> uncovered;
+      std::map<std::string, uint64_t> named;
       for (const Hit& h : hits)
-        if (h.document.date) uncovered.push_back(&h.document);
-      while (chosen.size() < 3) {
-        std::map<std::string, uint64_t> gain;
-        for (const Document* d : uncovered)
-          for (const std::string& a : d->actors) ++gain[a];
-        std::string best;
-        uint64_t most = 0;
-        for (const auto& [a, n] : gain)
-          if (n > most) best = a, most = n;  // map order: ties go to the smaller name
-        if (most == 0) break;
-        chosen.push_back(best);
-        std::vector<const Document*> rest;
-        for (const Document* d : uncovered)
-          if (!std::count(d->actors.begin(), d->actors.end(), best)) rest.push_back(d);
-        uncovered = rest;
-      }
+        if (h.document.date)
+          for (const std::string& a : std::set<std::string>(h.document.actors.begin(), h.document.actors.end()))
+            ++named[a];
+      std::vector<std::pair<std::string, uint64_t>> order(named.begin(), named.end());
+      std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+      for (size_t k = 0; k < order.size() && k < 3; ++k) chosen.push_back(order[k].first);
     }
     CHECK(fm.split_values == chosen);
     // Split counts by brute force.
     for (const FacetCount& c : fm.counts) {
       std::vector<uint64_t> expect(fm.split_values.size(), 0);
+      uint64_t none = 0;
       for (const Hit& h : hits) {
         if (!h.document.date || BucketLabel(BucketStart(*h.document.date, DateUnit::kMonth), DateUnit::kMonth) != c.value)
           continue;
+        bool any = false;
         for (size_t k = 0; k < fm.split_values.size(); ++k)
           if (std::count(h.document.actors.begin(), h.document.actors.end(), fm.split_values[k])) {
             ++expect[k];
-            break;
+            any = true;
           }
+        none += !any;
       }
       CHECK(c.split == expect);
+      CHECK(c.split_none == none);
     }
     for (const FacetCount& c : r->facets[4].counts) CHECK(c.count == (weeks.count(c.value) ? weeks[c.value] : 0));
   }

@@ -191,56 +191,57 @@ std::vector<FacetResult> FacetCounter::Finish() {
     res.name = FieldFacetName(r.field);
     if (r.field == FacetField::kDate) res.name += std::string(":") + DateUnitName(r.unit);
     res.missing = st.missing;
-    // The split's values, chosen greedily: the value the most matches have,
-    // then the one the most matches not yet covered have, and so on, so that
-    // every value drawn has matches of its own.
+    // The split's values: the ones the most matches have (ties by value), and
+    // per bucket or value, the matches with each of them. A match counts under
+    // every one of them it has, so a value's counts are all of its matches; the
+    // matches with none of them are counted apart.
     std::vector<uint32_t> split_ids;
     std::vector<uint32_t> rank;
     if (r.split && r.split_field != FacetField::kDate && table_) {
-      const int slot = FacetTable::Slot(r.split_field);
-      const auto& names = names_[slot];
+      const auto& names = names_[FacetTable::Slot(r.split_field)];
       std::vector<uint32_t> docs;
       for (const auto& pd : st.split_docs) docs.push_back(pd.second);
       std::sort(docs.begin(), docs.end());
       docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
-      std::vector<std::vector<uint32_t>> doc_values(docs.size());
-      for (size_t d = 0; d < docs.size(); ++d) doc_values[d] = Values(r.split_field, docs[d], &values);
-      std::vector<bool> covered(docs.size(), false);
-      std::vector<uint64_t> gain(names.size());
-      while (split_ids.size() < r.split_top) {
-        std::fill(gain.begin(), gain.end(), 0);
-        for (size_t d = 0; d < docs.size(); ++d)
-          if (!covered[d])
-            for (uint32_t v : doc_values[d]) ++gain[v];
-        uint32_t best = UINT32_MAX;
-        for (uint32_t v = 0; v < gain.size(); ++v)
-          if (gain[v] &&
-              (best == UINT32_MAX || gain[v] > gain[best] || (gain[v] == gain[best] && names[v] < names[best])))
-            best = v;
-        if (best == UINT32_MAX) break;
-        split_ids.push_back(best);
-        for (size_t d = 0; d < docs.size(); ++d)
-          if (!covered[d] && std::count(doc_values[d].begin(), doc_values[d].end(), best)) covered[d] = true;
-      }
+      std::vector<uint64_t> named(names.size(), 0);
+      for (uint32_t d : docs)
+        for (uint32_t v : Values(r.split_field, d, &values)) ++named[v];
+      for (uint32_t v = 0; v < named.size(); ++v)
+        if (named[v]) split_ids.push_back(v);
+      std::sort(split_ids.begin(), split_ids.end(), [&](uint32_t x, uint32_t y) {
+        return named[x] != named[y] ? named[x] > named[y] : names[x] < names[y];
+      });
+      if (split_ids.size() > r.split_top) split_ids.resize(r.split_top);
       for (uint32_t v : split_ids) res.split_values.push_back(names[v]);
       rank.assign(names.size(), UINT32_MAX);
       for (uint32_t k = 0; k < split_ids.size(); ++k) rank[split_ids[k]] = k;
     }
-    // Each match counts once per bucket or value, under the first split value it has.
-    std::map<int64_t, std::vector<uint64_t>> split_counts;
-    for (const auto& [primary, doc] : st.split_docs) {
-      if (split_ids.empty()) break;
-      uint32_t first = UINT32_MAX;
-      for (uint32_t v : Values(r.split_field, doc, &values)) first = std::min(first, rank[v]);
-      if (first == UINT32_MAX) continue;
-      auto& counts = split_counts[primary];
-      counts.resize(split_ids.size());
-      ++counts[first];
+    struct SplitCounts {
+      std::vector<uint64_t> by_value;
+      uint64_t none = 0;
+    };
+    std::map<int64_t, SplitCounts> split_counts;
+    if (r.split && r.split_field != FacetField::kDate && table_) {
+      for (const auto& [primary, doc] : st.split_docs) {
+        SplitCounts& counts = split_counts[primary];
+        counts.by_value.resize(split_ids.size());
+        bool any = false;
+        for (uint32_t v : Values(r.split_field, doc, &values))
+          if (rank[v] != UINT32_MAX) {
+            ++counts.by_value[rank[v]];
+            any = true;
+          }
+        counts.none += !any;
+      }
     }
     auto fill_split = [&](int64_t primary, FacetCount* c) {
-      if (split_ids.empty()) return;
       auto it = split_counts.find(primary);
-      c->split = it != split_counts.end() ? it->second : std::vector<uint64_t>(split_ids.size(), 0);
+      if (it == split_counts.end()) {
+        c->split.assign(split_ids.size(), 0);
+        return;
+      }
+      c->split = it->second.by_value;
+      c->split_none = it->second.none;
     };
     if (r.field == FacetField::kDate) {
       res.distinct = st.by_bucket.size();

@@ -272,7 +272,9 @@ std::string RenderTerminalChart(const Chart& chart, int width, bool color) {
   if (!title.empty()) out += Truncate(title, line_w) + "\n";
   if (n == 0) return out + "no matches\n";
 
-  if (several) {
+  // A named series gets a legend even when it is the only one: which value the bars count is
+  // then still said.
+  if (several || !t.names[0].empty()) {
     // Items wrap to the line width; an item too long for a line of its own is shortened.
     const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
     const std::string lead = avail == line_w ? "" : indent;
@@ -296,6 +298,26 @@ std::string RenderTerminalChart(const Chart& chart, int width, bool color) {
       used += item_w;
     }
     out += lead + line + "\n";
+  }
+  const std::string note = Clean(chart.note);
+  if (!note.empty()) {
+    // Wrapped at spaces to the line width, under the legend.
+    const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
+    const std::string lead = avail == line_w ? "" : indent;
+    std::string line;
+    size_t start = 0;
+    while (start < note.size()) {
+      size_t space = note.find(' ', start);
+      if (space == std::string::npos) space = note.size();
+      const std::string word = note.substr(start, space - start);
+      start = space + 1;
+      if (!line.empty() && DisplayWidth(line) + 1 + DisplayWidth(word) > avail) {
+        out += lead + line + "\n";
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + Truncate(word, avail);
+    }
+    if (!line.empty()) out += lead + line + "\n";
   }
 
   // Without colour, several series are told apart by shade characters, which come only
@@ -496,7 +518,7 @@ std::string RenderSvg(const Chart& chart, int width, int height) {
            "</text>\n";
     y += kTitlePx + 10;
   }
-  if (several) {
+  if (several || !t.names[0].empty()) {
     constexpr double kSwatch = 10, kRow = 18, kGap = 18;
     double x = kPad;
     for (size_t s = 0; s < t.names.size(); ++s) {
@@ -514,6 +536,12 @@ std::string RenderSvg(const Chart& chart, int width, int height) {
       x += item + kGap;
     }
     y += kRow + 4;
+  }
+  const std::string note = Clean(chart.note);
+  if (!note.empty()) {
+    svg += "<text x=\"" + Num(kPad) + "\" y=\"" + Num(y + 12) + "\" fill=\"#555555\">" +
+           Escape(FitPx(note, w - 2 * kPad, kFontPx)) + "</text>\n";
+    y += 18 + 4;
   }
   const double top = y + 8;  // room for the half of the top tick label above its grid line
 
@@ -586,7 +614,8 @@ std::string RenderSvg(const Chart& chart, int width, int height) {
       // At least a pixel, so a count of 1 next to thousands is still visible.
       const double bh = std::max(1.0, static_cast<double>(static_cast<long double>(v) / axis_top * plot_h));
       std::string tip = t.labels[i];
-      if (several) tip += ", " + (t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s]);
+      if (several || !t.names[s].empty())
+        tip += ", " + (t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s]);
       tip += ": " + std::to_string(v);
       svg += "<rect x=\"" + Num(x0 + slot * static_cast<double>(i) + gap / 2) + "\" y=\"" + Num(base - bh) +
              "\" width=\"" + Num(slot - gap) + "\" height=\"" + Num(bh) + "\" fill=\"" + kSvgColors[s % kPaletteSize] +

@@ -35,6 +35,8 @@ struct Chart {
   std::string unit;                 // bucket unit word for the axis caption, e.g. "month"
   std::vector<std::string> labels;  // bucket labels in order, e.g. "2025-01", "2025-W38", "2025-09-15", "2025"
   std::vector<ChartSeries> series;  // stacked in this order; at least one
+  // A line under the legend saying how to read the bars, e.g. that segments may overlap; "" for none.
+  std::string note;
 };
 
 // Horizontal bars, one line per bucket: label column, a vertical axis line, the bar drawn with
@@ -43,7 +45,8 @@ struct Chart {
 // end of each bar. Below: an axis line with 0, the middle and the maximum marked, and a caption
 // ("articles per <unit>"). With several series, each series gets its own colour (ANSI 256-colour)
 // when `color` is true, and distinct fill characters (█ ▓ ▒ ░ ...) when false, plus a legend line
-// naming each series with its colour/fill. Zero buckets still get a line (label, axis, "0").
+// naming each series with its colour/fill; a single series gets the legend too when it has a name.
+// The note, if any, follows the legend, wrapped at spaces. Zero buckets still get a line (label, axis, "0").
 // No line is wider than label width + width + count width + 3 display columns; the title is
 // shortened and the legend wrapped to fit.
 std::string RenderTerminalChart(const Chart& chart, int width, bool color);
@@ -52,7 +55,7 @@ std::string RenderTerminalChart(const Chart& chart, int width, bool color);
 // white background, the title at the top, vertical stacked bars, a y axis with 4-6 "nice" ticks
 // (1, 2, 5 x 10^n steps) and horizontal grid lines, x-axis labels (thinned so they never overlap:
 // every k-th label when there are many; rotated -45° when long), axis captions, a legend when
-// there are several series, a distinct colour per series from a fixed colour-blind-safe palette
+// there are several series or one with a name, the note under it, a distinct colour per series from a fixed colour-blind-safe palette
 // (Okabe-Ito), and a <title> tooltip per bar segment ("2025-09: 12"). All text is XML-escaped.
 // Valid with empty data too: all zeros or zero buckets draw the axes and "no matches".
 std::string RenderSvg(const Chart& chart, int width = 960, int height = 480);

@@ -2,6 +2,7 @@
 //              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json|jsonl] QUERY
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -114,33 +115,80 @@ nlohmann::ordered_json SnippetJson(const Snippet& s) {
   return {{"text", s.text}, {"highlights", hl}, {"matched", s.matched}};
 }
 
+// Date facets list every non-empty bucket but leave out the empty ones between an outlier
+// and the rest, so that one wrong year does not add two thousand lines.
 nlohmann::ordered_json FacetsJson(const std::vector<FacetResult>& facets) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const FacetResult& f : facets) {
+    const bool date = f.name.rfind("date", 0) == 0;
     nlohmann::ordered_json counts = nlohmann::ordered_json::array();
-    for (const FacetCount& c : f.counts) {
+    auto add = [&](const FacetCount& c) {
       nlohmann::ordered_json j = {{"value", c.value}, {"count", c.count}};
-      if (f.name.rfind("date", 0) == 0) j["from"] = FormatIsoDate(c.first_day);
+      if (date) j["from"] = FormatIsoDate(c.first_day);
       counts.push_back(std::move(j));
+    };
+    DateListing d;
+    if (date) {
+      d = ListDates(f);
+      for (size_t i = 0; i < f.counts.size(); ++i)
+        if ((i >= d.lo && i < d.hi) || std::count(d.outliers.begin(), d.outliers.end(), i)) add(f.counts[i]);
+    } else {
+      for (const FacetCount& c : f.counts) add(c);
     }
     out[f.name] = {{"counts", counts}, {"distinct", f.distinct}, {"missing", f.missing}};
     if (f.gaps_left_out) out[f.name]["empty_buckets_left_out"] = true;
+    if (!d.outliers.empty()) {
+      nlohmann::ordered_json o = nlohmann::ordered_json::array();
+      for (size_t i : d.outliers) o.push_back(f.counts[i].value);
+      out[f.name]["outliers"] = o;
+    }
   }
   return out;
 }
 
-void PrintFacetsText(const std::vector<FacetResult>& facets) {
+void PrintCount(const FacetCount& c) {
+  char n[32];
+  std::snprintf(n, sizeof n, "%6llu", static_cast<unsigned long long>(c.count));
+  std::cout << "  " << n << "  " << TerminalSafe(c.value) << "\n";
+}
+
+// Date facets: the range without far outliers, empty buckets included while it fits in
+// `max_buckets` lines, else only the non-empty ones, of which the latest `max_buckets`.
+void PrintFacetsText(const std::vector<FacetResult>& facets, size_t max_buckets) {
   for (const FacetResult& f : facets) {
     const bool date = f.name.rfind("date", 0) == 0;
     std::cout << "\n" << f.name << " (" << f.distinct << (date ? " non-empty buckets" : " distinct")
               << (f.missing ? ", " + std::to_string(f.missing) + (date ? " undated" : " without one") : "")
               << (f.gaps_left_out ? "; more than 5000 buckets apart, so the empty ones are left out" : "") << "):\n";
-    size_t wide = 0;
-    for (const FacetCount& c : f.counts) wide = std::max(wide, DisplayWidth(c.value));
-    for (const FacetCount& c : f.counts) {
-      char n[32];
-      std::snprintf(n, sizeof n, "%6llu", static_cast<unsigned long long>(c.count));
-      std::cout << "  " << n << "  " << TerminalSafe(c.value) << "\n";
+    if (!date) {
+      for (const FacetCount& c : f.counts) PrintCount(c);
+      continue;
+    }
+    const DateListing d = ListDates(f);
+    std::vector<size_t> shown;
+    for (size_t i = d.lo; i < d.hi; ++i) shown.push_back(i);
+    const bool drop_empty = shown.size() > max_buckets;
+    if (drop_empty) std::erase_if(shown, [&](size_t i) { return f.counts[i].count == 0; });
+    size_t skipped = 0;
+    uint64_t skipped_matches = 0;
+    if (shown.size() > max_buckets) {
+      skipped = shown.size() - max_buckets;
+      for (size_t k = 0; k < skipped; ++k) skipped_matches += f.counts[shown[k]].count;
+      shown.erase(shown.begin(), shown.begin() + static_cast<std::ptrdiff_t>(skipped));
+      std::cout << "  \xE2\x80\xA6 " << skipped << " earlier buckets with " << skipped_matches
+                << " matches not listed (--facet-buckets " << max_buckets << ")\n";  // …
+    }
+    for (size_t i : shown) PrintCount(f.counts[i]);
+    if (drop_empty && !f.gaps_left_out)
+      std::cout << "  (empty buckets left out: " << d.hi - d.lo
+                << " from the first to the last, more than --facet-buckets " << max_buckets << ")\n";
+    if (!d.outliers.empty()) {
+      std::cout << "  outliers: ";
+      for (size_t k = 0; k < d.outliers.size(); ++k) {
+        if (k) std::cout << ", ";
+        std::cout << TerminalSafe(f.counts[d.outliers[k]].value) << " (" << f.counts[d.outliers[k]].count << ")";
+      }
+      std::cout << "\n";
     }
   }
 }
@@ -275,7 +323,7 @@ int RunSearch(const SearchArgs& a) {
       std::cout << "\n";
     }
     if (!res->next_cursor.empty() && !a.after.empty()) std::cout << "next page: --after " << res->next_cursor << "\n";
-    if (!facet_requests.empty()) PrintFacetsText(res->facets);
+    if (!facet_requests.empty()) PrintFacetsText(res->facets, a.facet_buckets);
     if (!suggestion.query.empty())
       std::cout << "Did you mean: " << suggestion.query << "  (" << suggestion_total << " hit"
                 << (suggestion_total == 1 ? "" : "s") << ")\n";

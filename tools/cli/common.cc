@@ -385,4 +385,43 @@ bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* 
   return true;
 }
 
+DateListing ListDates(const FacetResult& f) {
+  DateListing d;
+  d.hi = f.counts.size();
+  const std::string unit = f.name.substr(f.name.find(':') + 1);
+  const int64_t unit_days = unit == "day" ? 1 : unit == "week" ? 7 : unit == "month" ? 31 : 366;
+  std::vector<size_t> full;
+  uint64_t dated = 0;
+  for (size_t i = 0; i < f.counts.size(); ++i)
+    if (f.counts[i].count) {
+      full.push_back(i);
+      dated += f.counts[i].count;
+    }
+  if (full.size() < 2) return d;
+  const uint64_t budget = std::max<uint64_t>(1, dated / 100);
+  auto day = [&](size_t k) { return static_cast<int64_t>(f.counts[full[k]].first_day); };
+  uint64_t peeled = 0;
+  size_t l = 0, r = full.size() - 1;
+  std::vector<size_t> left, right;
+  for (bool changed = true; changed && r > l;) {
+    changed = false;
+    if (day(l + 1) - day(l) > day(r) - day(l + 1) + unit_days && peeled + f.counts[full[l]].count <= budget) {
+      peeled += f.counts[full[l]].count;
+      left.push_back(full[l++]);
+      changed = true;
+    }
+    if (r > l && day(r) - day(r - 1) > day(r - 1) - day(l) + unit_days && peeled + f.counts[full[r]].count <= budget) {
+      peeled += f.counts[full[r]].count;
+      right.push_back(full[r--]);
+      changed = true;
+    }
+  }
+  d.outliers = left;
+  d.outliers.insert(d.outliers.end(), right.rbegin(), right.rend());
+  d.lo = full[l];
+  d.hi = full[r] + 1;
+  return d;
+}
+
+
 }  // namespace loupe::cli

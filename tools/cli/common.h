@@ -112,6 +112,18 @@ int PrepareQuery(const std::string& cmd, const std::string& db, const std::vecto
                  const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out,
                  bool json_lines = false);
 
+// How a date facet is listed: far outliers apart and the range between them.
+struct DateListing {
+  std::vector<size_t> outliers;  // indices into FacetResult::counts, in order
+  size_t lo = 0, hi = 0;         // the rest: counts[lo..hi), first to last non-outlier bucket
+};
+
+// An end bucket is an outlier when the gap to the next non-empty bucket is longer than the
+// rest of the buckets span (so one mistyped year, 0102 among 1990-2025, is one), peeling
+// from both ends while the buckets set apart hold at most 1% of the dated matches (at least
+// one). Adjacent or evenly spread buckets are never set apart.
+DateListing ListDates(const FacetResult& f);
+
 // Parses --facet values: comma-separated actor, topic, author, date[:day|week|month|year]
 // (date alone: month). Prints the error and returns false on a bad one.
 bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* cmd, std::vector<FacetRequest>* out);
@@ -156,6 +168,7 @@ struct SearchArgs {
   bool lenient = false;            // run the best reading of a faulty query, with warnings
   std::vector<std::string> facets;  // --facet actor,topic,author,date:month (repeatable)
   size_t facet_top = 10;            // --facet-top: values per field facet
+  size_t facet_buckets = 100;       // --facet-buckets: lines per date facet
   std::string color = "auto";       // --color auto|always|never
   std::string after;                // --after CURSOR (from a JSON page's next_cursor)
   bool collapse = false;            // --collapse near-identical copies

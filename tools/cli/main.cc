@@ -194,6 +194,10 @@ int main(int argc, char** argv) {
                      "month); comma-separated or repeated, e.g. --facet actor,topic --facet date:month");
   search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
       ->check(CLI::Range(1, 1000000));
+  search->add_option("--facet-buckets", sa.facet_buckets,
+                     "Lines listed per date facet (default 100): past it, only non-empty buckets, the latest\n"
+                     "ones; buckets far before or after the rest are listed apart as outliers")
+      ->check(CLI::Range(1, 1000000));
   search->add_option("--after", sa.after,
                      "Page after the hits of a previous page: its next_cursor (--format json and jsonl print it).\n"
                      "Pages stay consistent while new articles are indexed; a warning says when the index changed");
@@ -217,8 +221,8 @@ int main(int argc, char** argv) {
   timeline->add_option("--by", la.by, "Bucket: day, week (ISO), month (default) or year")
       ->check(CLI::IsMember({"day", "week", "month", "year"}));
   timeline->add_option("--facet", la.facet,
-                       "Split each bar per actor, topic or author: the value most articles name, then the one\n"
-                       "most of the rest name, ... (--top of them); each article is drawn once, under the first")
+                       "Split each bar per actor, topic or author: the --top values the most articles name;\n"
+                       "an article counts under each of its values, so bars may add up to more than the total")
       ->check(CLI::IsMember({"actor", "topic", "author"}));
   timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::Range(1, 16));
   timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file")->check(kNotEmpty);

@@ -83,13 +83,13 @@ struct FacetRequest {
   // 5,000 buckets; beyond that only non-empty ones (FacetResult::gaps_left_out).
   size_t top = 10;
   // Also split each bucket or value's count by this field (e.g. a date
-  // histogram per actor) over `split_top` of its values
-  // (FacetResult::split_values), chosen greedily: the value the most matches
-  // have, then the value the most matches not yet covered have, and so on. A
-  // match counts once, under the first of those values it has, so the split
-  // counts of a bucket stack up to at most its count (the rest have none of
-  // them) and every value chosen has matches of its own. kDate as split is
-  // not supported.
+  // histogram per actor) over the `split_top` values the most of its matches
+  // have, ties by value (FacetResult::split_values; for a date facet, among
+  // the dated matches). A match counts under every one of them it has, so
+  // FacetCount::split[i] is all of the bucket's matches with value i, and the
+  // split counts of a bucket may add up to more than its count;
+  // FacetCount::split_none counts the matches with none of them. kDate as
+  // split is not supported.
   bool split = false;
   FacetField split_field = FacetField::kActor;
   size_t split_top = 5;
@@ -104,6 +104,7 @@ struct FacetCount {
   uint64_t count = 0;
   Days first_day = 0;           // date facets: the bucket's first day
   std::vector<uint64_t> split;  // with FacetRequest::split: matches counted under split_values[i]
+  uint64_t split_none = 0;      // with FacetRequest::split: matches with none of split_values
 };
 
 struct FacetResult {
