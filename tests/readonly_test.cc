@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -211,7 +212,15 @@ TEST_CASE("a writer that may not write to the index folder is refused with what 
     return;
   }
   ReadOnlyFixture f;
-  Run r = f.AsNobody("index -q --db " + f.db() + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus");
+  // An article the other user may read (the source tree may be closed to it).
+  const std::string news = f.out() + "/news";
+  fs::create_directories(news);
+  {
+    std::ofstream(news + "/a.txt") << "Tariffs Rise\n\nTariffs rose again.\n";
+  }
+  ::chmod(news.c_str(), 0755);
+  ::chmod((news + "/a.txt").c_str(), 0644);
+  Run r = f.AsNobody("index -q --db " + f.db() + " " + news);
   INFO(r.err);
   CHECK(r.code == 3);
   CHECK(r.err.find("cannot write to " + f.db() + ": permission denied") != std::string::npos);
