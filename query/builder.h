@@ -14,10 +14,10 @@
 namespace loupe::qp {
 
 struct LexToken {
-  int type = 0;        // LQ_* from the generated grammar.h
-  std::string text;    // for TERM/PHRASE: the text (unquoted); FIELD: the name
-  size_t offset = 0;   // byte offset in the query
-  size_t length = 0;   // bytes covered in the query (quotes and colon included)
+  int type = 0;             // LQ_* from the generated grammar.h
+  std::string text;         // for TERM/PHRASE: the text (unquoted); FIELD: the name
+  size_t offset = 0;        // byte offset in the query
+  size_t length = 0;        // bytes covered in the query (quotes and colon included)
   size_t value_offset = 0;  // where the text starts (after an opening quote)
   double boost = 1.0;       // TERM/PHRASE: the N of a trailing ^N
   uint32_t slop = 0;        // PHRASE: the N of a trailing ~N

@@ -89,8 +89,7 @@ Status SplitBoost(std::string_view word, size_t offset, std::string* text, doubl
   if (caret == std::string_view::npos) return Status::OK();
   std::string_view num = word.substr(caret + 1);
   bool number = !num.empty() && num.find_first_not_of("0123456789.") == std::string_view::npos &&
-                num.find_first_of("0123456789") != std::string_view::npos &&
-                num.find('.') == num.rfind('.');
+                num.find_first_of("0123456789") != std::string_view::npos && num.find('.') == num.rfind('.');
   if (num.empty())
     return Status::QuerySyntax("'^' needs a number after it to boost the word before it, e.g. tariffs^2",
                                offset + caret, 1)
@@ -180,11 +179,13 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         size_t b = i++;
         uint64_t slop = 0;
         size_t digits = 0;
-        while (i < n && t[i] >= '0' && t[i] <= '9' && digits < 9) slop = slop * 10 + static_cast<uint64_t>(t[i++] - '0'), ++digits;
+        while (i < n && t[i] >= '0' && t[i] <= '9' && digits < 9)
+          slop = slop * 10 + static_cast<uint64_t>(t[i++] - '0'), ++digits;
         if (digits == 0 || slop > 1000 || (i < n && !Stops(t, i) && t[i] != '^'))
-          return Status::QuerySyntax("'~' after a phrase takes the number of words allowed in between, 0 to 1000, "
-                                     "e.g. \"trade talks\"~3",
-                                     b, std::max<size_t>(i - b, 1))
+          return Status::QuerySyntax(
+                     "'~' after a phrase takes the number of words allowed in between, 0 to 1000, "
+                     "e.g. \"trade talks\"~3",
+                     b, std::max<size_t>(i - b, 1))
               .WithFix(b, WordEnd(t, i) - b, "");
         out->back().slop = static_cast<uint32_t>(slop);
         out->back().length = i - start;
@@ -205,7 +206,8 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       }
       continue;
     }
-    if ((c == '-' || (c == '+' && i + 1 < n && t[i + 1] != '+')) && i + 1 < n && !IsSpace(t[i + 1]) && t[i + 1] != ')') {
+    if ((c == '-' || (c == '+' && i + 1 < n && t[i + 1] != '+')) && i + 1 < n && !IsSpace(t[i + 1]) &&
+        t[i + 1] != ')') {
       out->push_back({c == '-' ? LQ_MINUS : LQ_PLUS, std::string(1, c), i, 1});
       ++i;
       continue;
@@ -222,8 +224,9 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
       std::string_view num = word.substr(slash + 1);
       if (num == "s") {  // NEAR/s: the same sentence
         if (word[0] == 'A')
-          return Status::QuerySyntax("'ADJ/s' is not supported: NEAR/s finds two words in one sentence, in either order",
-                                     start, word.size())
+          return Status::QuerySyntax(
+                     "'ADJ/s' is not supported: NEAR/s finds two words in one sentence, in either order", start,
+                     word.size())
               .WithFix(start, word.size(), "NEAR/s");
         LexToken tok{LQ_NEAR, std::string(word), start, word.size()};
         tok.sentence = true;
@@ -247,15 +250,14 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
             .WithFix(start, word.size(), std::string(word.substr(0, slash + 1)) + std::to_string(fixed));
       }
       LexToken tok{LQ_NEAR, std::string(word), start, word.size()};
-      tok.slop = d;                    // the distance
+      tok.slop = d;                        // the distance
       tok.boost = word[0] == 'A' ? 1 : 0;  // 1: ordered (ADJ)
       out->push_back(tok);
       continue;
     }
     size_t colon = word.find(':');
     if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon)) &&
-        (NamesAField(word.substr(0, colon)) ||
-         MeantAsField(word.substr(0, colon), t.substr(start + colon + 1)))) {
+        (NamesAField(word.substr(0, colon)) || MeantAsField(word.substr(0, colon), t.substr(start + colon + 1)))) {
       std::string_view name = word.substr(0, colon);
       size_t after = start + colon + 1;
       if (after < i) {
@@ -277,11 +279,10 @@ Status Lex(std::string_view t, std::vector<LexToken>* out) {
         i = after;  // the group's '(' is lexed next
         continue;
       }
-      std::string msg = IsDateKey(name)
-                            ? "'" + std::string(name) + ":' expects a date right after the colon, e.g. " +
-                                  std::string(name) + ":2025-09-17"
-                            : "'" + std::string(name) + ":' expects a value right after the colon, e.g. " +
-                                  std::string(name) + ":" + ExampleValue(name);
+      std::string msg = IsDateKey(name) ? "'" + std::string(name) + ":' expects a date right after the colon, e.g. " +
+                                              std::string(name) + ":2025-09-17"
+                                        : "'" + std::string(name) + ":' expects a value right after the colon, e.g. " +
+                                              std::string(name) + ":" + ExampleValue(name);
       // Fix: join the value that follows after spaces (`before: 2025-09-17`), or
       // drop the field name when nothing follows.
       size_t next = after;

@@ -77,8 +77,9 @@ Status UnknownField(const std::string& name, size_t offset) {
     return Status::QuerySyntax(msg + " \xE2\x80\x94 did you mean '" + best + "'?", offset, name.size())
         .WithFix(offset, name.size(), best);
   if (lower == "body") msg += ": bare words already search the body";
-  return Status::QuerySyntax(msg + " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)",
-                             offset, name.size())
+  return Status::QuerySyntax(
+             msg + " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)",
+             offset, name.size())
       .WithFix(offset, name.size() + 1, "");
 }
 
@@ -105,8 +106,8 @@ bool ParseDateSpan(std::string_view t, Days* lo, Days* hi) {
     *hi = DaysFromCivil(y, 12, 31);
     return true;
   }
-  if (t.size() == 7 && t[4] == '-' && digits(t.substr(0, 4), &y) && digits(t.substr(5, 2), &m) && y >= 1 &&
-      m >= 1 && m <= 12) {
+  if (t.size() == 7 && t[4] == '-' && digits(t.substr(0, 4), &y) && digits(t.substr(5, 2), &m) && y >= 1 && m >= 1 &&
+      m <= 12) {
     *lo = DaysFromCivil(y, m, 1);
     *hi = DaysFromCivil(y, m, DaysInMonth(y, m));
     return true;
@@ -137,16 +138,19 @@ bool ParseRelative(std::string_view t, Days now, Days* day) {
   unsigned m, d;
   CivilFromDays(now, &y, &m, &d);
   switch (unit) {
-    case 'd': *day = now - n; break;
-    case 'w': *day = now - 7 * n; break;
+    case 'd':
+      *day = now - n;
+      break;
+    case 'w':
+      *day = now - 7 * n;
+      break;
     case 'm':
     case 'y': {
       int months = unit == 'm' ? n : 12 * n;
       int total = y * 12 + static_cast<int>(m) - 1 - months;
       int ny = total / 12, nm = total % 12 + 1;
       if (ny < 1) return false;
-      *day = DaysFromCivil(ny, static_cast<unsigned>(nm),
-                           std::min(d, DaysInMonth(ny, static_cast<unsigned>(nm))));
+      *day = DaysFromCivil(ny, static_cast<unsigned>(nm), std::min(d, DaysInMonth(ny, static_cast<unsigned>(nm))));
       break;
     }
     default:
@@ -232,11 +236,12 @@ class Planner {
     if (n.kind == QueryNode::Kind::kTerm && !n.text.empty() && n.text[0] == '=') return ExactLeaf(n);
     if (n.kind == QueryNode::Kind::kTerm) {  // `word~12`: too many edits, not a word with digits
       size_t tilde = n.text.rfind('~');
-      std::string_view after = tilde == std::string::npos ? std::string_view() : std::string_view(n.text).substr(tilde + 1);
+      std::string_view after =
+          tilde == std::string::npos ? std::string_view() : std::string_view(n.text).substr(tilde + 1);
       if (tilde != std::string::npos && tilde > 0 && after.size() > 1 &&
           after.find_first_not_of("0123456789") == std::string_view::npos)
-        return Status::QuerySyntax("fuzzy matching allows 0, 1 or 2 edits: write " + n.text.substr(0, tilde) + "~1 or " +
-                                       n.text.substr(0, tilde) + "~2",
+        return Status::QuerySyntax("fuzzy matching allows 0, 1 or 2 edits: write " + n.text.substr(0, tilde) +
+                                       "~1 or " + n.text.substr(0, tilde) + "~2",
                                    n.value_offset + tilde, after.size() + 1)
             .WithFix(n.value_offset + tilde + 1, after.size(), "2");
     }
@@ -251,12 +256,12 @@ class Planner {
     if (IsDateKeyName(name)) return DateLeaf(n, name);
     if (name == "mentions") return MentionsLeaf(n);
     if (name == "sort")
-      return Status::QuerySyntax("sort: must stand on its own at the top level of the query (not inside OR, NOT or "
-                                 "parentheses), e.g. tariffs sort:-date",
-                                 n.offset, n.length);
+      return Status::QuerySyntax(
+          "sort: must stand on its own at the top level of the query (not inside OR, NOT or "
+          "parentheses), e.g. tariffs sort:-date",
+          n.offset, n.length);
     Field f;
-    if (!ParseFieldName(name, &f) || f == Field::kBody)
-      return UnknownField(n.field, n.offset);
+    if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset);
     if (f == Field::kActor && options_.gazetteer) {  // the actor by any of its names
       std::vector<std::string> names = options_.gazetteer->NamesOf(n.text);
       if (!names.empty()) {
@@ -272,7 +277,8 @@ class Planner {
   // `mentions:NAME`: articles whose title or body names the actor, by any of
   // its names when the gazetteer knows it, else NAME as a phrase.
   Result<std::optional<Query>> MentionsLeaf(const QueryNode& n) {
-    std::vector<std::string> names = options_.gazetteer ? options_.gazetteer->NamesOf(n.text) : std::vector<std::string>{};
+    std::vector<std::string> names =
+        options_.gazetteer ? options_.gazetteer->NamesOf(n.text) : std::vector<std::string>{};
     if (names.empty()) names.push_back(n.text);
     std::vector<Query> alternatives;
     for (Field f : {Field::kTitle, Field::kBody})
@@ -331,8 +337,10 @@ class Planner {
                                  n.op_offset, op.size());
     std::vector<Field> fields;
     if (a.field.empty()) {
-      if (n.sentence) fields = {Field::kTitle, Field::kBody};  // the fields with sentences
-      else fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
+      if (n.sentence)
+        fields = {Field::kTitle, Field::kBody};  // the fields with sentences
+      else
+        fields.assign(std::begin(kDefaultFields), std::end(kDefaultFields));
     } else {
       std::string name = qp::FieldName(a.field);
       Field f;
@@ -340,8 +348,9 @@ class Planner {
         return Status::QuerySyntax("'" + op + "' joins words of a field; mentions: takes a name on its own", a.offset,
                                    a.field.size());
       if (IsDateKeyName(name) || !ParseFieldName(name, &f) || f == Field::kBody)
-        return IsDateKeyName(name) ? Status::QuerySyntax("'" + op + "' joins words, not dates", a.offset, a.field.size())
-                                   : UnknownField(a.field, a.offset);
+        return IsDateKeyName(name)
+                   ? Status::QuerySyntax("'" + op + "' joins words, not dates", a.offset, a.field.size())
+                   : UnknownField(a.field, a.offset);
       if (n.sentence && f != Field::kTitle)
         return Status::QuerySyntax("'NEAR/s' finds words in one sentence of a title or body; " + name +
                                        ": values have no sentences (use NEAR/n)",
@@ -356,9 +365,10 @@ class Planner {
         tokens_.clear();
         analyzer_.AnalyzeField(f, c.text, 0, &tokens_);
         if (tokens_.size() != 1)
-          return Status::QuerySyntax("'" + op + "' joins single words, but '" + c.text + "' is " +
-                                         (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
-                                     c.value_offset, std::max<size_t>(c.text.size(), 1));
+          return Status::QuerySyntax(
+              "'" + op + "' joins single words, but '" + c.text + "' is " +
+                  (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
+              c.value_offset, std::max<size_t>(c.text.size(), 1));
         terms[i] = tokens_[0].term;
       }
       if (n.sentence) {
@@ -369,7 +379,8 @@ class Planner {
       if (n.ordered)
         per_field.push_back(std::move(ab));
       else
-        per_field.push_back(Query::Or({std::move(ab), Query::SloppyPhrase(f, {terms[1], terms[0]}, {0, 1}, n.distance - 1)}));
+        per_field.push_back(
+            Query::Or({std::move(ab), Query::SloppyPhrase(f, {terms[1], terms[0]}, {0, 1}, n.distance - 1)}));
     }
     return AnyOf(std::move(per_field));
   }
@@ -387,8 +398,7 @@ class Planner {
       return Status::QuerySyntax("'mentions:' takes a name, e.g. mentions:Bessent, not " + std::string(what),
                                  n.value_offset, n.text.size());
     Field f;
-    if (!ParseFieldName(name, &f) || f == Field::kBody)
-      return UnknownField(n.field, n.offset);
+    if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset);
     return std::vector<Field>{f};
   }
 
@@ -430,9 +440,9 @@ class Planner {
       if (tokens_.empty())
         return Status::QuerySyntax("'" + n.text + "' has no letters or digits before the '~'", at, len);
       if (tokens_.size() > 1)
-        return Status::QuerySyntax("a fuzzy search takes one word, but '" + word + "' is " +
-                                       std::to_string(tokens_.size()) + " words",
-                                   at, len)
+        return Status::QuerySyntax(
+                   "a fuzzy search takes one word, but '" + word + "' is " + std::to_string(tokens_.size()) + " words",
+                   at, len)
             .WithFix(at + tilde, len - tilde, "");
       const std::string& term = tokens_[0].term;
       uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
@@ -456,9 +466,10 @@ class Planner {
     tokens_.clear();
     analyzer_.Analyze(form, /*stem=*/false, 0, &tokens_);
     if (tokens_.size() != 1)
-      return Status::QuerySyntax("'=' matches one word exactly, but '" + form + "' is " +
-                                     (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
-                                 at, len)
+      return Status::QuerySyntax(
+                 "'=' matches one word exactly, but '" + form + "' is " +
+                     (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
+                 at, len)
           .WithFix(at, 1, "");
     std::string surface = form.substr(tokens_[0].begin, tokens_[0].end - tokens_[0].begin);
     for (size_t p; (p = surface.find("\xE2\x80\x99")) != std::string::npos;) surface.replace(p, 3, "'");
@@ -490,12 +501,12 @@ class Planner {
     tokens_.clear();
     analyzer_.Analyze(word, /*stem=*/false, 0, &tokens_);
     if (tokens_.empty())
-      return Status::QuerySyntax("'" + (n.field.empty() ? "" : n.field + ":") + n.text +
-                                     "' has no letters or digits before the '*'",
-                                 at, len);
+      return Status::QuerySyntax(
+          "'" + (n.field.empty() ? "" : n.field + ":") + n.text + "' has no letters or digits before the '*'", at, len);
     if (tokens_.size() > 1)
       return Status::QuerySyntax("a prefix search takes one word, but '" + word + "' is " +
-                                     std::to_string(tokens_.size()) + " words; quote the words before it or drop the '*'",
+                                     std::to_string(tokens_.size()) +
+                                     " words; quote the words before it or drop the '*'",
                                  at, len)
           .WithFix(at + word.size(), len - word.size(), "");
     std::string prefix = tokens_[0].term;
@@ -529,8 +540,7 @@ class Planner {
       std::string_view d = std::string_view(v).substr(skip);
       if (d.empty())
         return Status::QuerySyntax("'" + v + "' needs a date after it, e.g. date:" + v + "2025-09-01", at, skip);
-      if (!Span(d, &lo, &hi))
-        return Status::QuerySyntax(BadDate(d), at + skip, std::max<size_t>(d.size(), 1));
+      if (!Span(d, &lo, &hi)) return Status::QuerySyntax(BadDate(d), at + skip, std::max<size_t>(d.size(), 1));
       if (greater) return std::optional<Query>(Query::DateRange(equal ? lo : hi + 1, kMaxDays));
       return std::optional<Query>(Query::DateRange(kMinDays, equal ? hi : lo - 1));
     }
@@ -543,12 +553,10 @@ class Planner {
         return Status::QuerySyntax("a date range needs a start, an end or both (e.g. date:2025-05.. or date:..2025-09)",
                                    at, len);
       Days alo = kMinDays, ahi, blo, bhi = kMaxDays;  // an empty end is open
-      if (!a.empty() && !Span(a, &alo, &ahi))
-        return Status::QuerySyntax(BadDate(a), at, std::max<size_t>(a.size(), 1));
+      if (!a.empty() && !Span(a, &alo, &ahi)) return Status::QuerySyntax(BadDate(a), at, std::max<size_t>(a.size(), 1));
       if (!b.empty() && !Span(b, &blo, &bhi))
         return Status::QuerySyntax(BadDate(b), at + dots + 2, std::max<size_t>(b.size(), 1));
-      if (alo > bhi)
-        return Status::QuerySyntax("date range '" + v + "' is empty: its start is after its end", at, len);
+      if (alo > bhi) return Status::QuerySyntax("date range '" + v + "' is empty: its start is after its end", at, len);
       return std::optional<Query>(Query::DateRange(alo, bhi));
     }
     if (!Span(v, &lo, &hi)) return Status::QuerySyntax(BadDate(v), at, len);
@@ -599,51 +607,54 @@ class Planner {
 
 Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOptions& options) {
   return Guard([&]() -> Result<Query> {
-  // sort:date, sort:-date and sort:relevance order the results: they may stand
-  // only at the top level of the query (alone or ANDed), and are taken out.
-  auto is_sort = [](const QueryNode& n) {
-    return (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) && Lower(n.field) == "sort";
-  };
-  QueryNode rest = tree;
-  const QueryNode* sort = nullptr;
-  if (is_sort(rest)) {
-    sort = &tree;
-  } else if (rest.kind == QueryNode::Kind::kAnd) {
-    rest.children.clear();
-    for (const QueryNode& c : tree.children) {
-      if (!is_sort(c)) {
-        rest.children.push_back(c);
-      } else if (sort) {
-        return Status::QuerySyntax("the query has two sort: orders; keep one", c.offset, c.length)
-            .WithFix(c.offset, c.length, "");
-      } else {
-        sort = &c;
+    // sort:date, sort:-date and sort:relevance order the results: they may stand
+    // only at the top level of the query (alone or ANDed), and are taken out.
+    auto is_sort = [](const QueryNode& n) {
+      return (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) && Lower(n.field) == "sort";
+    };
+    QueryNode rest = tree;
+    const QueryNode* sort = nullptr;
+    if (is_sort(rest)) {
+      sort = &tree;
+    } else if (rest.kind == QueryNode::Kind::kAnd) {
+      rest.children.clear();
+      for (const QueryNode& c : tree.children) {
+        if (!is_sort(c)) {
+          rest.children.push_back(c);
+        } else if (sort) {
+          return Status::QuerySyntax("the query has two sort: orders; keep one", c.offset, c.length)
+              .WithFix(c.offset, c.length, "");
+        } else {
+          sort = &c;
+        }
       }
     }
-  }
-  if (sort) {
-    std::string v = Lower(sort->text);
-    SortOrder order;
-    if (v == "date" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kDateAscending;
-    else if (v == "-date" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kDateDescending;
-    else if (v == "relevance" && sort->kind == QueryNode::Kind::kTerm) order = SortOrder::kRelevance;
-    else
-      return Status::QuerySyntax("sort: takes date (oldest first), -date (newest first) or relevance", sort->value_offset,
-                                 std::max<size_t>(sort->text.size(), 1))
-          .WithFix(sort->offset, sort->length, "");
-    if (options.sort) *options.sort = order;
-    if (sort == &tree || rest.children.empty())
-      return Status::QuerySyntax("sort: orders what a query finds; add what to search for, or * for everything",
-                                 tree.offset, std::max<size_t>(tree.length, 1));
-    if (rest.children.size() == 1) rest = QueryNode(rest.children[0]);
-  }
-  Planner p(analyzer, options);
-  auto q = p.Plan(rest);
-  if (!q.ok()) return q.status();
-  if (!*q)
-    return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,
-                               std::max<size_t>(tree.length, 1));
-  return std::move(**q);
+    if (sort) {
+      std::string v = Lower(sort->text);
+      SortOrder order;
+      if (v == "date" && sort->kind == QueryNode::Kind::kTerm)
+        order = SortOrder::kDateAscending;
+      else if (v == "-date" && sort->kind == QueryNode::Kind::kTerm)
+        order = SortOrder::kDateDescending;
+      else if (v == "relevance" && sort->kind == QueryNode::Kind::kTerm)
+        order = SortOrder::kRelevance;
+      else
+        return Status::QuerySyntax("sort: takes date (oldest first), -date (newest first) or relevance",
+                                   sort->value_offset, std::max<size_t>(sort->text.size(), 1))
+            .WithFix(sort->offset, sort->length, "");
+      if (options.sort) *options.sort = order;
+      if (sort == &tree || rest.children.empty())
+        return Status::QuerySyntax("sort: orders what a query finds; add what to search for, or * for everything",
+                                   tree.offset, std::max<size_t>(tree.length, 1));
+      if (rest.children.size() == 1) rest = QueryNode(rest.children[0]);
+    }
+    Planner p(analyzer, options);
+    auto q = p.Plan(rest);
+    if (!q.ok()) return q.status();
+    if (!*q)
+      return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,
+                                 std::max<size_t>(tree.length, 1));
+    return std::move(**q);
   });
 }
 
@@ -658,8 +669,10 @@ struct Edit {
 // Maps a byte offset in the edited text back to the text before `edits`.
 size_t Unedit(const std::vector<Edit>& edits, size_t at) {
   for (auto e = edits.rbegin(); e != edits.rend(); ++e) {
-    if (at >= e->offset + e->inserted) at = at - e->inserted + e->removed;
-    else if (at > e->offset) at = e->offset;
+    if (at >= e->offset + e->inserted)
+      at = at - e->inserted + e->removed;
+    else if (at > e->offset)
+      at = e->offset;
   }
   return at;
 }
@@ -717,8 +730,10 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
         bool space_before = at == 0 || current[at - 1] == ' ';
         bool space_after = at + len == current.size() || current[at + len] == ' ' || current[at + len] == ')';
         if (space_before && space_after) {
-          if (at + len < current.size() && current[at + len] == ' ') ++len;
-          else if (at > 0 && current[at - 1] == ' ') --at, ++len;
+          if (at + len < current.size() && current[at + len] == ' ')
+            ++len;
+          else if (at > 0 && current[at - 1] == ' ')
+            --at, ++len;
         }
       }
       current.replace(at, len, s.fix_text());
@@ -740,7 +755,8 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
     }
     if (!q.ok()) {
       Diagnostic d = Unedit(edits, Diagnostic::From(s), text.size());
-      if (!repaired.empty() && s.offset() != Status::kNoOffset && std::string_view(current).find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      if (!repaired.empty() && s.offset() != Status::kNoOffset &&
+          std::string_view(current).find_first_not_of(" \t\r\n") == std::string_view::npos) {
         d.message = "nothing is left to search once the errors are repaired";
         d.offset = 0;
         d.length = text.size();

@@ -107,9 +107,12 @@ Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, c
   for (const Hit& h : hits->hits) {
     const Document& d = h.document;
     std::vector<std::string_view> texts;
-    if (f == Field::kTitle) texts = {d.title};
-    else if (f == Field::kBody) texts = {d.body};
-    else texts.assign(d.topics.begin(), d.topics.end());
+    if (f == Field::kTitle)
+      texts = {d.title};
+    else if (f == Field::kBody)
+      texts = {d.body};
+    else
+      texts.assign(d.topics.begin(), d.topics.end());
     for (std::string_view text : texts) {
       stemmed.clear();
       folded.clear();

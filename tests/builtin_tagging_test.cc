@@ -2,9 +2,8 @@
 // the data files byte for byte, parse without errors, are large enough, give
 // every name and word to one actor or topic only, hold everything of the bundled
 // corpus's gazetteer and lexicon, and tag news text.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<std::string> errors;
-  auto tagger = loupe::ingest::Tagger::Create(loupe::ingest::BuiltinGazetteer(), loupe::ingest::BuiltinTopics(),
-                                              &errors);
+  auto tagger =
+      loupe::ingest::Tagger::Create(loupe::ingest::BuiltinGazetteer(), loupe::ingest::BuiltinTopics(), &errors);
   if (!tagger) return 1;
   loupe::ingest::ParsedFile parsed =
       loupe::ingest::ParseFile(text.str(), loupe::ingest::Format::kText, "seed.txt", argv[2]);

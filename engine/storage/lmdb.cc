@@ -1,7 +1,7 @@
 #include "storage/lmdb.h"
 
-#include <lmdb.h>
 #include <fcntl.h>
+#include <lmdb.h>
 #include <stdio.h>  // renameat2
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,9 +23,7 @@ static_assert(sizeof(kDbNames) / sizeof(kDbNames[0]) == static_cast<int>(Db::kCo
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view FromVal(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
-uint32_t Checksum(std::string_view key, std::string_view payload) {
-  return Crc32c(Crc32c(0, key), payload);
-}
+uint32_t Checksum(std::string_view key, std::string_view payload) { return Crc32c(Crc32c(0, key), payload); }
 
 // Strips and checks the checksum that ends every stored value.
 Status Verified(Db db, std::string_view key, std::string_view stored, std::string_view* payload) {
@@ -48,8 +46,10 @@ Status Verified(Db db, std::string_view key, std::string_view stored, std::strin
 }  // namespace
 
 Status NeverCreated(const std::string& dir) {
-  return Status::NotFound("the index at " + dir + " was never completely created (its first run stopped before "
-                          "its first commit); create it with `loupe index --db " + dir + " PATH`");
+  return Status::NotFound("the index at " + dir +
+                          " was never completely created (its first run stopped before "
+                          "its first commit); create it with `loupe index --db " +
+                          dir + " PATH`");
 }
 
 bool FreeBelow(int fd, uint64_t bytes) {
@@ -69,19 +69,27 @@ Status FromMdb(int rc, std::string_view what, int fd) {
   if (rc == EIO && DiskFull(fd)) rc = ENOSPC;
   std::string msg = std::string(what) + ": " + mdb_strerror(rc);
   switch (rc) {
-    case MDB_SUCCESS: return Status::OK();
-    case MDB_NOTFOUND: return Status::NotFound(msg);
+    case MDB_SUCCESS:
+      return Status::OK();
+    case MDB_NOTFOUND:
+      return Status::NotFound(msg);
     case MDB_CORRUPTED:
     case MDB_INVALID:
     case MDB_PAGE_NOTFOUND:
     case MDB_BAD_DBI:
       return Status::Corruption(msg + " (the index is damaged; rebuild it with `loupe index`)");
-    case MDB_VERSION_MISMATCH: return Status::VersionMismatch(msg);
-    case MDB_MAP_FULL: return Status::IOError(msg + " (map full)");
-    case ENOENT: return Status::NotFound(msg);
-    case EACCES: return Status::IOError(msg + " (check the permissions of the index directory)");
-    case ENOSPC: return Status::IOError(msg + " (the disk is full)");
-    default: return Status::IOError(msg);
+    case MDB_VERSION_MISMATCH:
+      return Status::VersionMismatch(msg);
+    case MDB_MAP_FULL:
+      return Status::IOError(msg + " (map full)");
+    case ENOENT:
+      return Status::NotFound(msg);
+    case EACCES:
+      return Status::IOError(msg + " (check the permissions of the index directory)");
+    case ENOSPC:
+      return Status::IOError(msg + " (the disk is full)");
+    default:
+      return Status::IOError(msg);
   }
 }
 
@@ -157,8 +165,7 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
 
   // An empty data file: creating the index failed before LMDB wrote its first
   // pages (a full disk, a kill). LMDB initializes it again when it may write.
-  if (exists && st.st_size == 0 && (read_only || !create))
-    return NeverCreated(dir);
+  if (exists && st.st_size == 0 && (read_only || !create)) return NeverCreated(dir);
 
   // LMDB sizes a new lock file with ftruncate and writes it through a shared
   // mapping: on a full disk that write faults (SIGBUS) instead of failing. So
@@ -232,8 +239,7 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
     rc = mdb_dbi_open(txn, kDbNames[i], create && empty ? MDB_CREATE : 0, &dbi);
     if (rc) {
       mdb_txn_abort(txn);
-      if (rc == MDB_NOTFOUND && empty)
-        return NeverCreated(dir);
+      if (rc == MDB_NOTFOUND && empty) return NeverCreated(dir);
       if (rc == MDB_NOTFOUND) return Status::Corruption(dir + " is not a Loupe index (no '" + kDbNames[i] + "' table)");
       return FromMdb(rc, std::string("opening table ") + kDbNames[i]);
     }

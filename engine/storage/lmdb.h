@@ -68,8 +68,7 @@ class Env {
   // without it (unlocked()); a writer that may not write is refused (kIOError,
   // "cannot write to DIR: permission denied ..."). Checks that data.mdb is as long as its meta pages claim, so a
   // truncated file is reported as corruption instead of faulting later.
-  static Result<std::unique_ptr<Env>> Open(const std::string& dir, uint64_t map_size, bool read_only,
-                                           bool create);
+  static Result<std::unique_ptr<Env>> Open(const std::string& dir, uint64_t map_size, bool read_only, bool create);
   ~Env();
 
   MDB_env* raw() const { return env_; }
