@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "builder.h"
+#include "loupe/index.h"
 #include "loupe/query_parser.h"
 #include "util/guard.h"
 
@@ -262,14 +263,11 @@ class Planner {
           n.offset, n.length);
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset);
-    if (f == Field::kActor && options_.gazetteer) {  // the actor by any of its names
+    if (f == Field::kActor && options_.gazetteer) {  // the actor by its canonical name
+      // The index files every actor the gazetteer knows under its canonical
+      // name (Tagger::Tag), so any of its names finds it, with one score.
       std::vector<std::string> names = options_.gazetteer->NamesOf(n.text);
-      if (!names.empty()) {
-        std::vector<Query> alternatives;
-        for (const std::string& name_of : names)
-          if (auto q = Name(f, name_of, n.slop)) alternatives.push_back(std::move(*q));
-        return AnyOf(std::move(alternatives));
-      }
+      if (!names.empty()) return Analyzed(f, names[0], n.slop);
     }
     return Analyzed(f, n.text, n.slop);
   }
@@ -773,6 +771,22 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
     if (options.resolved) options.resolved->insert(options.resolved->end(), resolved.begin(), resolved.end());
     return q;
   }
+}
+
+Result<Query> CompileQuery(std::string_view text, const Index& index, const PlanOptions& options) {
+  return Guard([&]() -> Result<Query> {
+    auto analyzer = Analyzer::Create();
+    if (!analyzer.ok()) return analyzer.status();
+    PlanOptions o = options;
+    std::shared_ptr<const Gazetteer> gazetteer;
+    if (!o.gazetteer) {
+      auto g = index.GetGazetteer();
+      if (!g.ok()) return g.status();
+      gazetteer = std::move(*g);
+      o.gazetteer = gazetteer.get();
+    }
+    return CompileQuery(text, **analyzer, o);
+  });
 }
 
 }  // namespace loupe

@@ -170,8 +170,8 @@ std::unique_ptr<Tagger> Bundled() {
 }  // namespace
 
 TEST_CASE("the built-in data is the data files, byte for byte") {
-  CHECK(BuiltinGazetteer() == SourceFile("tools/ingest/data/world.gazetteer"));
-  CHECK(BuiltinTopics() == SourceFile("tools/ingest/data/world.lexicon"));
+  CHECK(BuiltinGazetteer() == SourceFile("engine/analysis/data/world.gazetteer"));
+  CHECK(BuiltinTopics() == SourceFile("engine/analysis/data/world.lexicon"));
 }
 
 TEST_CASE("the built-in gazetteer and lexicon parse, and are large enough") {

@@ -2,12 +2,14 @@
 // that stop giving an article, long paths, interruption, bounded reads, and a
 // tree churned at random compared with a clean build.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -19,6 +21,8 @@
 #include <thread>
 
 #include "loupe/index.h"
+#include "loupe/ingest/formats.h"
+#include "loupe/query_parser.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -513,6 +517,64 @@ TEST_CASE("the seed article alone in an empty folder is tagged with no set-up") 
   INFO(stats.out);
   CHECK(stats.out.find("gazetteer:      built-in (") != std::string::npos);
   CHECK(stats.out.find("topics:         built-in (") != std::string::npos);
+}
+
+TEST_CASE("a program linking the library and the CLI give the same actor: answers") {
+  // The seed, four Chinese articles that declare the actors by their Chinese
+  // names, and two English ones; no gazetteer of their own.
+  loupe::test::TempDir tmp;
+  const std::string folder = tmp.sub("news"), cli_db = tmp.sub("cli"), lib_db = tmp.sub("lib");
+  const std::string src = std::string(LOUPE_SOURCE_DIR);
+  std::vector<std::string> files = {src + "/tests/data/seed/madrid-trade-talks.txt"};
+  for (const char* name : {"a23-rineiwa-huitan-zh.txt", "a30-lundun-huitan-zh.txt", "b14-madrid-talks-zh.txt",
+                           "b27-busan-meeting-zh.txt", "a15-trump-pauses-tariffs-raises-china-to-125.txt",
+                           "b11-india-faces-50-percent-tariff.txt"})
+    files.push_back(src + "/corpus/articles/" + name);
+  // In the order of their names, as the CLI adds them (ties in score are
+  // ranked by the order documents were added).
+  std::sort(files.begin(), files.end(),
+            [](const std::string& x, const std::string& y) { return fs::path(x).filename() < fs::path(y).filename(); });
+  fs::create_directories(folder);
+  for (const std::string& f : files) fs::copy_file(f, folder + "/" + fs::path(f).filename().string());
+
+  Run r = Loupe("index --db " + cli_db + " " + folder, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  {
+    // The library as a program uses it: read, Add, Commit; no tagger by hand.
+    auto index = loupe::Index::Open(lib_db, {.create_if_missing = true});
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (const std::string& f : files) {
+      const std::string name = fs::path(f).filename().string();
+      auto parsed = loupe::ingest::ParseFile(Slurp(f), loupe::ingest::Format::kText, name, f);
+      for (const loupe::Document& d : parsed.docs) REQUIRE((*w)->Add(d).ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto lib = loupe::Index::Open(lib_db, {.read_only = true});
+  REQUIRE(lib.ok());
+  for (const char* q : {"actor:Bessent", "actor:\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9",  // 贝森特
+                        "actor:\"He Lifeng\" AND topic:tariffs", "actor:Bessent AND topic:tariffs",
+                        "actor:\"Scott Bessent\" OR actor:\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0"}) {  // 何立峰
+    INFO(q);
+    Run s = Loupe("search --db " + cli_db + " --format json --limit 100 '" + std::string(q) + "'", tmp);
+    INFO(s.out << s.err);
+    REQUIRE(s.code == 0);
+    auto cli = nlohmann::json::parse(s.out);
+    auto compiled = loupe::CompileQuery(q, **lib);
+    REQUIRE(compiled.ok());
+    auto found = (*lib)->Search(*compiled, {.limit = 100});
+    REQUIRE(found.ok());
+    REQUIRE(found->total == cli["total"].get<uint64_t>());
+    REQUIRE(found->hits.size() == cli["hits"].size());
+    CHECK(found->total >= 2);
+    for (size_t i = 0; i < found->hits.size(); ++i) {
+      CHECK(found->hits[i].document.id == cli["hits"][i]["id"].get<std::string>());
+      CHECK(found->hits[i].score == Approx(cli["hits"][i]["score"].get<double>()).epsilon(1e-6));
+    }
+  }
 }
 
 TEST_CASE("gazetteer precedence: option, folder, index, built-in; --no-tagging turns tagging off") {

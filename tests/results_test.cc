@@ -27,8 +27,8 @@ const std::vector<std::string> kAuthors = {"", "Wire Desk", "A. Writer", "B. Wri
 const std::vector<std::string> kWords = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
                                          "iota", "kappa", "lambda", "mu"};
 
-std::unique_ptr<Index> OpenNew(const TempDir& dir) {
-  auto idx = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+std::unique_ptr<Index> OpenNew(const TempDir& dir, bool tagging = true) {
+  auto idx = Index::Open(dir.sub("idx"), {.create_if_missing = true, .tagging = tagging});
   REQUIRE(idx.ok());
   return std::move(*idx);
 }
@@ -205,7 +205,7 @@ TEST_CASE("facets count every match, as counting the matches one by one does") {
 
 TEST_CASE("facet names: aliases of one actor count as one, a match once") {
   TempDir dir;
-  auto idx = OpenNew(dir);
+  auto idx = OpenNew(dir, /*tagging=*/false);  // the actors as given, aliases and all
   auto w = idx->NewWriter();
   REQUIRE(w.ok());
   auto doc = [](std::string id, std::vector<std::string> actors) {

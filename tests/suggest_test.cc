@@ -126,6 +126,7 @@ class CountingIndex : public Index {
   }
   Result<CheckReport> Check() const override { return base_.Check(); }
   Status Backup(const std::string& dest) const override { return base_.Backup(dest); }
+  Result<std::shared_ptr<const Gazetteer>> GetGazetteer() const override { return base_.GetGazetteer(); }
   const std::string& dir() const override { return base_.dir(); }
   mutable size_t lookups = 0;
 

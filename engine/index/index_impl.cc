@@ -26,6 +26,7 @@
 #include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
+#include "loupe/builtin_data.h"
 #include "loupe/index.h"
 #include "search/doc_table.h"
 #include "search/iterators.h"
@@ -61,6 +62,12 @@ Status ReadState(const Txn& txn, format::IndexState* st) {
 
 class IndexImpl;
 
+// What the index tags with (IndexOptions::tagging): its metadata texts, or
+// the built-in ones where a key is absent.
+struct TaggingTexts {
+  std::string gazetteer, topics, titles;
+};
+
 // A batch of queued changes, inverted in memory as documents arrive so that
 // Commit only writes. Doc ids are assigned at Add: the writer holds the index
 // lock, so no other commit can take them.
@@ -71,8 +78,11 @@ class IndexImpl;
 // order), the next time it calls Add, or when Commit drains the ring.
 class WriterImpl final : public Writer {
  public:
+  // `taggers`: none (IndexOptions::tagging off), or one for each worker and
+  // one more for the caller's thread.
   WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, bool committed, size_t memory,
-             std::unique_ptr<Analyzer> analyzer, std::vector<std::unique_ptr<Analyzer>> workers)
+             std::unique_ptr<Analyzer> analyzer, std::vector<std::unique_ptr<Analyzer>> workers,
+             std::vector<std::unique_ptr<Tagger>> taggers)
       : index_(index),
         lock_fd_(lock_fd),
         base_doc_(next_doc),
@@ -81,7 +91,15 @@ class WriterImpl final : public Writer {
         analyzer_(std::move(analyzer)),
         slots_(kRing) {
     committed_ = committed;
-    for (auto& a : workers) threads_.emplace_back([this, an = std::move(a)]() mutable { Work(*an); });
+    if (!taggers.empty()) {
+      tagger_ = std::move(taggers.back());
+      taggers.pop_back();
+    }
+    for (size_t i = 0; i < workers.size(); ++i)
+      threads_.emplace_back(
+          [this, an = std::move(workers[i]), tg = i < taggers.size() ? std::move(taggers[i]) : nullptr]() mutable {
+            Work(*an, tg.get());
+          });
   }
   ~WriterImpl() override {
     {
@@ -145,9 +163,10 @@ class WriterImpl final : public Writer {
   Status failed_;  // a document of the batch could not be analyzed
 
   // Worker thread body.
-  void Work(Analyzer& analyzer);
-  // Fills slot.tokens/values/stored from slot.input with `analyzer`.
-  static void AnalyzeSlot(Analyzer& analyzer, Slot* slot);
+  void Work(Analyzer& analyzer, Tagger* tagger);
+  // Tags slot.input with `tagger` (if any), then fills slot.tokens/values/stored
+  // from it with `analyzer`.
+  static void AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot);
   // Inverts finished slots in order; with wait_all, until the ring is empty.
   Status Drain(bool wait_all);
 
@@ -187,6 +206,7 @@ class WriterImpl final : public Writer {
   uint32_t base_doc_, next_doc_;
   size_t memory_;  // spill beyond this many bytes of batch (estimate)
   std::unique_ptr<Analyzer> analyzer_;
+  std::unique_ptr<Tagger> tagger_;  // for the caller's thread; null when tagging is off
   TermTable term_ids_;
   std::vector<TermBatch> terms_;  // by term id
   std::vector<PendingDoc> docs_;
@@ -233,6 +253,7 @@ class IndexImpl final : public Index {
         env_(std::move(env)),
         index_id_(index_id),
         read_only_(options.read_only),
+        tagging_(options.tagging),
         writer_threads_(options.writer_threads),
         writer_memory_(options.writer_memory_bytes ? options.writer_memory_bytes : kSpillBytes) {}
 
@@ -314,11 +335,52 @@ class IndexImpl final : public Index {
   Result<CheckReport> Check() const override {
     return Guard([&] { return CheckIndex(env_.get()); });
   }
+  Result<std::shared_ptr<const Gazetteer>> GetGazetteer() const override {
+    return Guard([&]() -> Result<std::shared_ptr<const Gazetteer>> {
+      TaggingTexts texts;
+      Status s = ReadTaggingTexts(&texts, /*gazetteer_only=*/true);
+      if (!s.ok()) return s;
+      std::lock_guard<std::mutex> lock(gazetteer_mu_);
+      if (!gazetteer_ || gazetteer_text_ != texts.gazetteer) {
+        std::vector<std::string> errors;
+        std::shared_ptr<const Tagger> t = Tagger::Create(texts.gazetteer, "", &errors);
+        if (!t) return Status::Internal("cannot create the index's gazetteer: " + (errors.empty() ? "" : errors[0]));
+        gazetteer_ = std::move(t);
+        gazetteer_text_ = std::move(texts.gazetteer);
+      }
+      return std::shared_ptr<const Gazetteer>(gazetteer_);
+    });
+  }
   const std::string& dir() const override { return dir_; }
 
   storage::Env* env() { return env_.get(); }
 
  private:
+  // The texts the index tags with, from the last commit.
+  Status ReadTaggingTexts(TaggingTexts* out, bool gazetteer_only = false) const {
+    auto txn = Txn::Begin(env_.get(), false);
+    if (!txn.ok()) return txn.status();
+    struct {
+      const char* key;
+      std::string* text;
+      std::string_view builtin;
+    } parts[] = {{"gazetteer", &out->gazetteer, BuiltinGazetteer()},
+                 {"topics", &out->topics, BuiltinTopics()},
+                 {"titles", &out->titles, DefaultTitles()}};
+    for (const auto& p : parts) {
+      std::string_view v;
+      Status s = (*txn)->Get(Db::kUser, p.key, &v);
+      if (s.IsNotFound()) {
+        p.text->assign(p.builtin);
+      } else if (!s.ok()) {
+        return s;
+      } else {
+        p.text->assign(v);
+      }
+      if (gazetteer_only) break;
+    }
+    return Status::OK();
+  }
   Result<std::unique_ptr<Writer>> DoNewWriter();
   Result<SearchResults> DoSearch(const Query& query, const SearchOptions& options) const;
   Result<Document> DoGetDocument(const std::string& id) const;
@@ -331,7 +393,12 @@ class IndexImpl final : public Index {
   std::unique_ptr<storage::Env> env_;
   uint64_t index_id_;  // format::kMetaIndexIdKey; 0 for an index written before it existed
   bool read_only_;
+  bool tagging_;
   int writer_threads_;
+  // GetGazetteer's: the gazetteer text it was built from, and the tagger.
+  mutable std::mutex gazetteer_mu_;
+  mutable std::string gazetteer_text_;
+  mutable std::shared_ptr<const Tagger> gazetteer_;
   size_t writer_memory_;
   mutable std::mutex table_mu_;
   mutable std::shared_ptr<const DocTable> table_;
@@ -384,7 +451,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
     slot.bytes = doc.title.size() + doc.body.size();
     ring_bytes_ += slot.bytes;
     slot.input = doc;
-    AnalyzeSlot(*analyzer_, &slot);
+    AnalyzeSlot(*analyzer_, tagger_.get(), &slot);
     slot.state = Slot::kDone;
     head_ = 0;
     tail_ = 1;
@@ -413,7 +480,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
   return Drain(false);
 }
 
-void WriterImpl::Work(Analyzer& analyzer) {
+void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [&] { return stop_ || next_work_ < tail_; });
@@ -423,7 +490,7 @@ void WriterImpl::Work(Analyzer& analyzer) {
     slot->state = Slot::kWorking;
     lock.unlock();
     try {
-      AnalyzeSlot(analyzer, slot);
+      AnalyzeSlot(analyzer, tagger, slot);
     } catch (const std::bad_alloc&) {
       slot->status = Status::IOError("out of memory while analyzing a document");
     } catch (const std::exception& e) {
@@ -452,7 +519,8 @@ void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::v
   }
 }
 
-void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
+void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
+  if (tagger) tagger->Tag(&slot->input);
   const Document& doc = slot->input;
   slot->status = Status::OK();
   slot->values = format::DocValues{};
@@ -1049,8 +1117,27 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
     }
     workers.push_back(std::move(*a));
   }
+  // A tagger for each thread that analyzes (a Tagger is not thread-safe).
+  std::vector<std::unique_ptr<Tagger>> taggers;
+  if (tagging_) {
+    TaggingTexts texts;
+    if (Status ts = ReadTaggingTexts(&texts); !ts.ok()) {
+      ::close(fd);
+      return ts;
+    }
+    for (unsigned i = 0; i <= n; ++i) {
+      std::vector<std::string> errors;  // lines the tagger cannot read are skipped, as `loupe index` says
+      std::unique_ptr<Tagger> t = Tagger::Create(texts.gazetteer, texts.topics, &errors);
+      if (!t) {
+        ::close(fd);
+        return Status::Internal("cannot create the index's tagger: " + (errors.empty() ? "" : errors[0]));
+      }
+      t->SetTitles(texts.titles);
+      taggers.push_back(std::move(t));
+    }
+  }
   return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_,
-                                                std::move(*analyzer), std::move(workers)));
+                                                std::move(*analyzer), std::move(workers), std::move(taggers)));
 }
 
 Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
@@ -1658,7 +1745,9 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
       }
     } cleanup{tmp};
     {
-      auto fresh = Index::Open(tmp, {.create_if_missing = true});
+      // The stored documents are tagged already (and may have been tagged
+      // with other data than the index holds now): they are copied as they are.
+      auto fresh = Index::Open(tmp, {.create_if_missing = true, .tagging = false});
       if (!fresh.ok()) return fresh.status();
       auto w = (*fresh)->NewWriter();
       if (!w.ok()) return w.status();

@@ -119,18 +119,23 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
 
 // Each word and phrase of the query as analysis turns it into terms, per field
 // (fields giving the same terms together), and whether stemming changed it.
-void Terms(const QueryNode& n, Analyzer& analyzer, std::ostream& text, nlohmann::ordered_json* json) {
+// An actor the gazetteer knows is searched by its canonical name.
+void Terms(const QueryNode& n, Analyzer& analyzer, const Gazetteer* gazetteer, std::ostream& text,
+           nlohmann::ordered_json* json) {
   if (n.kind != QueryNode::Kind::kTerm && n.kind != QueryNode::Kind::kPhrase) {
-    for (const QueryNode& c : n.children) Terms(c, analyzer, text, json);
+    for (const QueryNode& c : n.children) Terms(c, analyzer, gazetteer, text, json);
     return;
   }
   std::vector<Field> fields;
   Field f;
   if (n.field.empty()) fields = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
   else if (ParseFieldName(n.field, &f)) fields = {f};
-  const std::string& t = n.text;
-  bool special = t.empty() || t[0] == '=' || t.back() == '*' || t.find('~') != std::string::npos;
+  bool special = n.text.empty() || n.text[0] == '=' || n.text.back() == '*' || n.text.find('~') != std::string::npos;
   if (fields.empty() || special) return;  // dates, sort:, prefixes, fuzzy and exact words are shown in the plan
+  std::string canonical;  // the actor's name in the index, when the gazetteer knows it
+  if (fields.size() == 1 && fields[0] == Field::kActor && gazetteer)
+    if (std::vector<std::string> names = gazetteer->NamesOf(n.text); !names.empty()) canonical = names[0];
+  const std::string& t = canonical.empty() ? n.text : canonical;
   std::vector<std::pair<std::string, std::string>> groups;  // terms -> field names
   nlohmann::ordered_json per_field = nlohmann::ordered_json::object();
   bool stemmed = false;
@@ -154,11 +159,15 @@ void Terms(const QueryNode& n, Analyzer& analyzer, std::ostream& text, nlohmann:
     if (g == groups.end()) groups.emplace_back(terms, FieldName(field));
     else g->second += std::string("/") + FieldName(field);
   }
-  std::string shown = n.kind == QueryNode::Kind::kPhrase ? "\"" + t + "\"" : t;
+  std::string shown = n.kind == QueryNode::Kind::kPhrase ? "\"" + n.text + "\"" : n.text;
   text << "        " << (n.field.empty() ? "" : n.field + ":") << shown << " ->";
   for (size_t i = 0; i < groups.size(); ++i) text << (i ? ";" : "") << " " << groups[i].second << ": " << groups[i].first;
-  text << (stemmed ? "  (stemmed)" : "") << "\n";
-  json->push_back({{"text", shown}, {"field", n.field}, {"terms", per_field}, {"stemmed", stemmed}});
+  text << (stemmed ? "  (stemmed)" : "");
+  if (!canonical.empty()) text << "  (the actor " << canonical << ", by the gazetteer)";
+  text << "\n";
+  nlohmann::ordered_json entry = {{"text", shown}, {"field", n.field}, {"terms", per_field}, {"stemmed", stemmed}};
+  if (!canonical.empty()) entry["actor"] = canonical;
+  json->push_back(std::move(entry));
 }
 
 }  // namespace
@@ -180,7 +189,7 @@ int RunExplain(const ExplainArgs& a) {
     if (!opened.ok()) return Fail("cannot open index " + a.db, opened.status());
     index = std::move(*opened);
   }
-  std::unique_ptr<Gazetteer> gazetteer = index ? LoadGazetteer(*index) : nullptr;
+  std::shared_ptr<const Gazetteer> gazetteer = index ? LoadGazetteer(*index) : nullptr;
   auto q = CompileQuery(query, **analyzer,
                         {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
                          .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get()});
@@ -194,7 +203,7 @@ int RunExplain(const ExplainArgs& a) {
   if (!tree.ok()) return Fail("explain", tree.status());
   std::ostringstream terms_text;
   nlohmann::ordered_json terms_json = nlohmann::ordered_json::array();
-  Terms(*tree, **analyzer, terms_text, &terms_json);
+  Terms(*tree, **analyzer, gazetteer.get(), terms_text, &terms_json);
   std::ostringstream text;
   nlohmann::ordered_json plan;
   Status error;

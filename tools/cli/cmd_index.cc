@@ -30,10 +30,10 @@
 #include <unordered_map>
 
 #include "cli/common.h"
-#include "loupe/ingest/builtin.h"
+#include "loupe/builtin_data.h"
 #include "loupe/ingest/formats.h"
-#include "loupe/ingest/tagging.h"
 #include "loupe/ingest/walk.h"
+#include "loupe/tagger.h"
 
 namespace loupe::cli {
 
@@ -337,6 +337,8 @@ int RunIndex(const IndexArgs& a) {
     }
     return true;
   };
+  // What --no-tagging stores for each (an empty value would remove the key).
+  static constexpr std::string_view kNoTagging = "# none (--no-tagging)\n";
   // Each of the gazetteer, the topic lexicon and the title words comes from
   // the first of: its option, its file at the top of a PATH, what the index was
   // last tagged with, the built-in one. --no-tagging: none.
@@ -351,7 +353,10 @@ int RunIndex(const IndexArgs& a) {
                          {"titles", "actor-titles.list", &a.titles, {}, {}}};
   TagSource &gazetteer = sources[0], &topics = sources[1], &titles = sources[2];
   if (a.no_tagging) {
-    for (TagSource& t : sources) t.from = "none (--no-tagging)";
+    // Stored as texts with no entry, so that the index (its writer and the
+    // gazetteer its searches resolve names with) knows it tags with nothing,
+    // rather than with the built-in data it takes when nothing is stored.
+    for (TagSource& t : sources) t.from = "none (--no-tagging)", t.text = std::string(kNoTagging);
   } else {
     for (TagSource& t : sources)
       if (!find(*t.given, t.file, &t.text, &t.from)) return kExitUsage;
@@ -363,7 +368,10 @@ int RunIndex(const IndexArgs& a) {
   std::error_code db_ec;
   const bool db_existed = ::stat(a.db.c_str(), &db_st) == 0;
   const bool db_new = !db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(a.db, db_ec));
-  auto index = Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory});
+  // Articles are tagged here, on the reading threads, with the texts stored
+  // below: the same Tagger::Tag that the library's writer applies.
+  auto index =
+      Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory, .tagging = false});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   // What the index was last tagged with, as `loupe stats` shows it.
   nlohmann::ordered_json tagged_with = nlohmann::ordered_json::object();
@@ -375,7 +383,7 @@ int RunIndex(const IndexArgs& a) {
   for (TagSource& t : sources) {
     if (!t.from.empty()) continue;
     auto stored = (*index)->GetMetadata(t.key);
-    if (stored.ok() && !stored->empty()) {
+    if (stored.ok() && !stored->empty() && *stored != kNoTagging) {  // a run without --no-tagging tags again
       t.text = *stored;
       t.from = tagged_with.contains(t.key) && tagged_with[t.key].contains("from") && tagged_with[t.key]["from"].is_string()
                    ? tagged_with[t.key]["from"].get<std::string>()
@@ -383,17 +391,17 @@ int RunIndex(const IndexArgs& a) {
     } else if (!stored.ok() && !stored.status().IsNotFound()) {
       return Fail("cannot read index " + a.db, stored.status());
     } else {
-      t.text = std::string(t.key == std::string("gazetteer") ? ingest::BuiltinGazetteer()
-                           : t.key == std::string("topics")  ? ingest::BuiltinTopics()
-                                                             : ingest::DefaultTitles());
+      t.text = std::string(t.key == std::string("gazetteer") ? BuiltinGazetteer()
+                           : t.key == std::string("topics")  ? BuiltinTopics()
+                                                             : DefaultTitles());
       t.from = "built-in";
     }
   }
-  std::unique_ptr<ingest::Tagger> tagger;
+  std::unique_ptr<Tagger> tagger;
   size_t counts[3] = {0, 0, 0};
   if (!a.no_tagging) {
     std::vector<std::string> errors;
-    tagger = ingest::Tagger::Create(gazetteer.text, topics.text, &errors);
+    tagger = Tagger::Create(gazetteer.text, topics.text, &errors);
     for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
     if (!tagger) return kExitIndex;
     counts[0] = tagger->actors(), counts[1] = tagger->topics(), counts[2] = tagger->SetTitles(titles.text);
@@ -564,7 +572,7 @@ int RunIndex(const IndexArgs& a) {
   size_t consumed = 0;
   uint64_t in_flight = 0;  // bytes reserved by files read or being read, not yet added
   bool stop = false;
-  auto prepare = [&](const ingest::WalkFile& f, ingest::Tagger* tg) {
+  auto prepare = [&](const ingest::WalkFile& f, Tagger* tg) {
     Prepared p;
     std::string text;
     bool over = false;
@@ -608,8 +616,8 @@ int RunIndex(const IndexArgs& a) {
     for (unsigned t = 0; t < n && t < todo.size(); ++t) {
       workers.emplace_back([&] {
         std::vector<std::string> ignored;
-        std::unique_ptr<ingest::Tagger> tg =
-            tagger ? ingest::Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
+        std::unique_ptr<Tagger> tg =
+            tagger ? Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
         if (tg) tg->SetTitles(titles.text);
         for (;;) {
           size_t k = next.fetch_add(1);

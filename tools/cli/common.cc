@@ -1,7 +1,5 @@
 #include "cli/common.h"
 
-#include "loupe/ingest/tagging.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -211,12 +209,11 @@ void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& dia
   }
 }
 
-std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index) {
-  // Searches only resolve names: the topic lexicon is not needed.
-  auto gazetteer = index.GetMetadata("gazetteer");
-  if (!gazetteer.ok()) return nullptr;
-  std::vector<std::string> errors;
-  return ingest::Tagger::Create(*gazetteer, "", &errors);
+std::shared_ptr<const Gazetteer> LoadGazetteer(const Index& index) {
+  // The library's own (Index::GetGazetteer), so that the CLI and a program
+  // compiling its queries against the index resolve names alike.
+  auto gazetteer = index.GetGazetteer();
+  return gazetteer.ok() ? *gazetteer : nullptr;
 }
 
 nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics) {

@@ -81,8 +81,9 @@ void PrintJson(const nlohmann::ordered_json& j);
 // flushes it, so that a reader gets each line as soon as it is made.
 void PrintJsonLine(const nlohmann::ordered_json& j);
 
-// The gazetteer `loupe index` stored in the index, or null when it stored none.
-std::unique_ptr<Gazetteer> LoadGazetteer(const Index& index);
+// The index's gazetteer (Index::GetGazetteer: what `loupe index` stored, or
+// the built-in one), or null when it cannot be read.
+std::shared_ptr<const Gazetteer> LoadGazetteer(const Index& index);
 
 // --color: "always" and "never" decide; "auto" colours when stdout is a
 // terminal (not TERM=dumb) and NO_COLOR is unset or empty.
@@ -101,7 +102,7 @@ struct PreparedQuery {
   std::vector<Diagnostic> diagnostics;
   std::vector<std::string> resolved;    // relative dates and what they became
   std::unique_ptr<Index> index;
-  std::unique_ptr<Gazetteer> gazetteer;
+  std::shared_ptr<const Gazetteer> gazetteer;
 };
 // Opens `db`, compiles the query and prints what the user must know (query
 // diagnostics in text mode, a rejected query as JSON in JSON mode, the

@@ -33,6 +33,7 @@
 #include "loupe/document.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
+#include "loupe/tagger.h"
 
 namespace loupe {
 
@@ -67,6 +68,18 @@ struct IndexOptions {
   // in the index directory, to be merged at Commit. A batch of any size then
   // commits in one pass with bounded memory. 0 = a built-in default (192 MiB).
   size_t writer_memory_bytes = 0;
+  // Tag what a Writer adds with the index's gazetteer, topic lexicon and title
+  // words (Tagger::Tag, loupe/tagger.h): declared actors go by their canonical
+  // names, and an article that declares no actors or topics gets those
+  // detected in its title and body, so that a program adding documents and
+  // the `loupe` command index the same article the same way. Off: documents
+  // are indexed exactly as given (for callers that tag themselves, as `loupe
+  // index` does on its reading threads). The index's data are its metadata
+  // keys "gazetteer", "topics" and "titles" (texts in the formats of
+  // docs/corpus-format.md), each the built-in one (loupe/builtin_data.h,
+  // DefaultTitles) when the key is absent; a Writer tags with what the last
+  // commit had when it was created.
+  bool tagging = true;
 };
 
 // What to count over all the matches of a search (not only the page shown).
@@ -336,6 +349,14 @@ class Index {
   // kLocked (another Backup is writing into dest), kIOError (a full disk says
   // "the disk is full").
   virtual Status Backup(const std::string& dest) const = 0;
+
+  // The index's gazetteer (its metadata key "gazetteer", or the built-in one
+  // when absent; see IndexOptions::tagging) for resolving actor names in
+  // queries: CompileQuery(text, index) uses it, so `actor:贝森特` finds what
+  // the index filed under Scott Bessent. Built once and shared while the
+  // stored gazetteer stays the same; NamesOf may be called from any thread.
+  // Errors: kCorruption, kIOError.
+  virtual Result<std::shared_ptr<const Gazetteer>> GetGazetteer() const = 0;
 
   // The directory this index lives in.
   virtual const std::string& dir() const = 0;

@@ -23,6 +23,11 @@
 #include "loupe/analyzer.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
+#include "loupe/tagger.h"  // Gazetteer
+
+namespace loupe {
+class Index;  // loupe/index.h
+}  // namespace loupe
 
 namespace loupe {
 
@@ -85,17 +90,6 @@ struct Diagnostic {
 // means something else (`tariffs or duties`: lower-case `or` is a word).
 Result<QueryNode> ParseQuery(std::string_view text, std::vector<Diagnostic>* warnings = nullptr);
 
-// The names an actor goes by, for `actor:` and `mentions:` (see
-// docs/query-language.md). Implementations must be usable from the thread that
-// plans the query.
-class Gazetteer {
- public:
-  virtual ~Gazetteer() = default;
-  // Every name (canonical first, then its aliases) of the actor that `name`
-  // names, by its canonical name or any alias; empty if it names none.
-  virtual std::vector<std::string> NamesOf(std::string_view name) const = 0;
-};
-
 // How a query is planned.
 struct PlanOptions {
   // The day relative dates count back from (7d, 2w, 3m, 1y, today, yesterday);
@@ -122,9 +116,11 @@ struct PlanOptions {
   // CompileQuery only. If set, receives the query text that was compiled: the
   // text given, or in lenient mode the text after its repairs.
   std::string* reading = nullptr;
-  // If set, `actor:NAME` also matches the actor's other names (`actor:何立峰`
-  // finds articles that declare He Lifeng), and `mentions:NAME` searches titles
-  // and bodies for any of them. Without it both take NAME as written.
+  // If set, `actor:NAME` searches the actor NAME names (by any of its names)
+  // under its canonical name, the name an index that tags with this gazetteer
+  // files it under (Tagger::Tag), so `actor:何立峰` finds articles that declare
+  // He Lifeng, scored the same; and `mentions:NAME` searches titles and bodies
+  // for any of its names. Without it both take NAME as written.
   const Gazetteer* gazetteer = nullptr;
 };
 
@@ -136,6 +132,12 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
 // ParseQuery then PlanQuery; in lenient mode (options.lenient) repairs what it
 // can first (see PlanOptions). Errors carry offsets into `text`.
 Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options = {});
+
+// CompileQuery for searching `index`, as `loupe search` does: words analyzed
+// as the index analyzed them, and actor names resolved with the index's own
+// gazetteer (Index::GetGazetteer) unless options.gazetteer is set. Errors:
+// those of CompileQuery, and kCorruption or kIOError reading the index.
+Result<Query> CompileQuery(std::string_view text, const Index& index, const PlanOptions& options = {});
 
 }  // namespace loupe
 

@@ -1,92 +1,16 @@
-// Actor and topic tagging: a gazetteer of actors (canonical name, kind,
-// aliases in any script) and a lexicon of topics (topic <- words and phrases),
-// both in the text formats of docs/corpus-format.md, and their detection in
-// articles, matched on analyzed words.
+// The tagger under its former name: Tagger and DefaultTitles live in
+// loupe/tagger.h (namespace loupe), where the index's writer and query
+// compilation use them too. Kept so that programs written against
+// loupe::ingest::Tagger build unchanged.
 #ifndef LOUPE_INGEST_TAGGING_H_
 #define LOUPE_INGEST_TAGGING_H_
 
-#include <memory>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
-
-#include "loupe/analyzer.h"
-#include "loupe/document.h"
-#include "loupe/query_parser.h"
+#include "loupe/tagger.h"
 
 namespace loupe::ingest {
 
-// Not thread-safe (it owns an Analyzer); use one per thread.
-class Tagger final : public Gazetteer {
- public:
-  // Parses a gazetteer ("name | kind | alias | ...") and a topic lexicon
-  // ("topic <- word, phrase, ..."), either of which may be empty. Lines that
-  // cannot be read go to *errors as "gazetteer line N: ..." / "topics line N:
-  // ...", and are skipped.
-  static std::unique_ptr<Tagger> Create(std::string_view gazetteer, std::string_view topics,
-                                        std::vector<std::string>* errors);
-
-  // The actors (canonical names, in order of first mention) and topics (in
-  // lexicon order) detected in the title and body. Matching is on analyzed,
-  // stemmed words, so case, possessives and plurals do not matter; at each
-  // place the longest alias or phrase wins. An actor needs one mention; a topic
-  // two, or one in the title or the first paragraph.
-  void Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics);
-
-  // Declared actors and topics are kept as they are; an article that declares
-  // none gets the detected ones. Whatever was detected is also recorded in the
-  // extra fields "Actors-Detected" and "Topics-Detected" ("a; b"), and the
-  // candidate actors (see Candidates) in "Actors-Candidate".
-  void Tag(Document* d);
-
-  // Replaces the title words that introduce a person's name (default:
-  // DefaultTitles()): one title per line ("Vice Premier", "CEO"), matched
-  // without regard to case; lines starting with '#' and empty lines are
-  // ignored. Returns the number of titles.
-  size_t SetTitles(std::string_view list);
-  size_t titles() const { return titles_.size(); }
-
-  // People the gazetteer does not know, found by their place: two to four
-  // capitalized words right after a title word in the body ("Vice Premier He
-  // Lifeng", "CEO Jensen Huang"), with "von", "de", "bin" and the like allowed
-  // inside and a final possessive dropped. Names the gazetteer knows (any of
-  // their names) are left out; each name once, in order of first mention.
-  // Only scripts with capital letters are read this way.
-  std::vector<std::string> Candidates(const Document& d) const;
-
-  // Gazetteer: every name of the actor `name` names (by its canonical name or
-  // an alias, compared as folded words), canonical first; empty if none.
-  std::vector<std::string> NamesOf(std::string_view name) const override;
-
-  size_t actors() const { return actors_.size(); }
-  size_t topics() const { return topics_.size(); }
-
- private:
-  struct Entry {
-    std::string name;
-    std::vector<std::string> names;  // canonical first, then aliases
-  };
-  struct Pattern {
-    std::vector<std::string> words;  // analyzed, stemmed
-    bool topic;
-    size_t index;  // into actors_ or topics_
-  };
-  explicit Tagger(std::unique_ptr<Analyzer> analyzer) : analyzer_(std::move(analyzer)) {}
-  void AddPattern(std::string_view text, bool topic, size_t index);
-  std::string Key(std::string_view name) const;  // folded, unstemmed words joined by spaces
-
-  std::unique_ptr<Analyzer> analyzer_;
-  std::vector<Entry> actors_, topics_;
-  std::unordered_map<std::string, std::vector<Pattern>> by_first_;  // first word -> patterns
-  std::unordered_map<std::string, size_t> by_name_;                 // Key(name or alias) -> actor
-  std::vector<Token> tokens_;
-  std::vector<std::vector<std::string>> titles_;  // lower-case words, longest title first
-  std::unordered_map<std::string, std::vector<size_t>> title_by_first_;  // first word -> titles_, longest first
-};
-
-// The built-in title words, one per line (see Tagger::SetTitles).
-std::string_view DefaultTitles();
+using loupe::DefaultTitles;
+using loupe::Tagger;
 
 }  // namespace loupe::ingest
 

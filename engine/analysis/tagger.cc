@@ -1,14 +1,20 @@
-#include "loupe/ingest/tagging.h"
-
-#include "readers.h"
+#include "loupe/tagger.h"
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
 
-namespace loupe::ingest {
+namespace loupe {
 namespace {
+
+// `s` with ASCII letters in lower case (title words are matched so).
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -288,7 +294,10 @@ void Tagger::AddPattern(std::string_view text, bool topic, size_t index) {
 
 std::string Tagger::Key(std::string_view name) const {
   std::vector<Token> tokens;
-  analyzer_->Analyze(name, /*stem=*/false, 0, &tokens);
+  {
+    std::lock_guard<std::mutex> lock(key_mu_);
+    analyzer_->Analyze(name, /*stem=*/false, 0, &tokens);
+  }
   std::string key;
   for (const Token& tok : tokens) key += (key.empty() ? "" : " ") + tok.term;
   return key;
@@ -338,6 +347,25 @@ void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::ve
 }
 
 void Tagger::Tag(Document* d) {
+  // What an earlier Tag recorded goes: tagging again gives the same document.
+  std::erase_if(d->extra, [](const std::pair<std::string, std::string>& e) {
+    return e.first == "Actors-Detected" || e.first == "Topics-Detected" || e.first == "Actors-Candidate";
+  });
+  // Declared actors by their canonical names, each once.
+  if (!d->actors.empty()) {
+    std::vector<std::string> canonical;
+    for (const std::string& a : d->actors) {
+      auto it = by_name_.find(Key(a));
+      std::string name = it == by_name_.end() ? a : actors_[it->second].name;
+      if (std::find(canonical.begin(), canonical.end(), name) == canonical.end()) canonical.push_back(std::move(name));
+    }
+    if (canonical != d->actors) {
+      bool recorded = false;
+      for (const auto& e : d->extra) recorded |= e.first == "Actors-Declared";
+      if (!recorded) d->extra.emplace_back("Actors-Declared", Join(d->actors));
+      d->actors = std::move(canonical);
+    }
+  }
   std::vector<std::string> actors, topics;
   Detect(*d, &actors, &topics);
   if (!actors.empty()) d->extra.emplace_back("Actors-Detected", Join(actors));
@@ -354,4 +382,4 @@ std::vector<std::string> Tagger::NamesOf(std::string_view name) const {
   return actors_[it->second].names;
 }
 
-}  // namespace loupe::ingest
+}  // namespace loupe
