@@ -281,7 +281,7 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
   if (!command) {
     out += ".SH EXIT STATUS\n";
     const std::pair<int, const char*> codes[] = {{kExitOk, "success"},
-                                                 {kExitNoHits, "nothing matched (search, timeline), or no such article (show)"},
+                                                 {kExitNoHits, "nothing matched (search, timeline), or no such article (show, explain --doc)"},
                                                  {kExitUsage, "usage or query error"},
                                                  {kExitIndex, "index or I/O error, or a damaged index (check)"},
                                                  {kExitInterrupted, "loupe index stopped by SIGINT or SIGTERM after committing what it read"}};
