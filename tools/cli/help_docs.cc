@@ -112,11 +112,16 @@ std::string Roff(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c == '\\') out += "\\e";
-      else if (c == '-') out += "\\-";
-      else if (c == '\'') out += "\\(aq";
-      else if (c == '`') out += "\\(ga";
-      else out += static_cast<char>(c);
+      if (c == '\\')
+        out += "\\e";
+      else if (c == '-')
+        out += "\\-";
+      else if (c == '\'')
+        out += "\\(aq";
+      else if (c == '`')
+        out += "\\(ga";
+      else
+        out += static_cast<char>(c);
       ++i;
       continue;
     }
@@ -241,7 +246,8 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
   }
 
   std::string out = ".\\\" Written by `loupe help --man` from the definitions --help prints; do not edit.\n";
-  out += ".TH \"" + Roff(upper) + "\" \"1\" \"\" \"" + Roff(std::string("loupe ") + Version()) + "\" \"Loupe Manual\"\n";
+  out +=
+      ".TH \"" + Roff(upper) + "\" \"1\" \"\" \"" + Roff(std::string("loupe ") + Version()) + "\" \"Loupe Manual\"\n";
   out += ".ad l\n.nh\n.SH NAME\n" + Roff(name) + " \\- " + Roff(summary) + "\n.SH SYNOPSIS\n";
   if (command) {
     out += Bold(app.get_name() + " " + command->get_name()) + " [" + Italic("OPTIONS") + "]";
@@ -258,8 +264,9 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
     for (const CLI::App* sub : Commands(app))
       out += ".TP\n.BR " + Roff(name + "-" + sub->get_name()) + " (1)\n" + TextLine(Summary(sub->get_description()));
     out += ".TP\n" + Bold(app.get_name() + " help") + " [" + Italic("COMMAND") + "]\n" +
-           TextLine("Prints what `loupe COMMAND --help` prints (`loupe --help` without COMMAND); with --man, the "
-                    "man page of COMMAND (of loupe without one) in roff, e.g. `loupe help --man search | man -l -`.");
+           TextLine(
+               "Prints what `loupe COMMAND --help` prints (`loupe --help` without COMMAND); with --man, the "
+               "man page of COMMAND (of loupe without one) in roff, e.g. `loupe help --man search | man -l -`.");
   }
   if (auto positionals = Positionals(a); !positionals.empty()) {
     out += ".SH ARGUMENTS\n";
@@ -270,7 +277,8 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
   if (TakesQuery(a)) {
     std::vector<std::string> fields, aliases, dates;
     for (const char* n : qp::kFieldNames) fields.push_back(std::string(n) + ":");
-    for (const auto& al : qp::kFieldAliases) aliases.push_back(Bold(std::string(al[0]) + ":") + " is " + Bold(std::string(al[1]) + ":"));
+    for (const auto& al : qp::kFieldAliases)
+      aliases.push_back(Bold(std::string(al[0]) + ":") + " is " + Bold(std::string(al[1]) + ":"));
     for (const char* k : qp::kDateKeys) dates.push_back(std::string(k) + ":");
     out += ".SH QUERY FIELDS\n" + TextLine("A query word name:value searches one field. The fields are") +
            Joined(fields, ", ", [](std::string_view s) { return Bold(s); }) + ";\n";
@@ -280,11 +288,12 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
   }
   if (!command) {
     out += ".SH EXIT STATUS\n";
-    const std::pair<int, const char*> codes[] = {{kExitOk, "success"},
-                                                 {kExitNoHits, "nothing matched (search, timeline), or no such article (show, explain --doc)"},
-                                                 {kExitUsage, "usage or query error"},
-                                                 {kExitIndex, "index or I/O error, or a damaged index (check)"},
-                                                 {kExitInterrupted, "loupe index stopped by SIGINT or SIGTERM after committing what it read"}};
+    const std::pair<int, const char*> codes[] = {
+        {kExitOk, "success"},
+        {kExitNoHits, "nothing matched (search, timeline), or no such article (show, explain --doc)"},
+        {kExitUsage, "usage or query error"},
+        {kExitIndex, "index or I/O error, or a damaged index (check)"},
+        {kExitInterrupted, "loupe index stopped by SIGINT or SIGTERM after committing what it read"}};
     for (const auto& [code, meaning] : codes) out += ".TP\n" + Bold(std::to_string(code)) + "\n" + TextLine(meaning);
   }
   const bool db = command ? HasOption(a, "--db") : true, color = command ? HasOption(a, "--color") : true;
@@ -302,7 +311,8 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
   } else {
     std::vector<std::string> pages;
     for (const CLI::App* sub : Commands(app)) pages.push_back(name + "-" + sub->get_name());
-    for (size_t i = 0; i < pages.size(); ++i) out += ".BR " + Roff(pages[i]) + " (1)" + (i + 1 < pages.size() ? "," : "") + "\n";
+    for (size_t i = 0; i < pages.size(); ++i)
+      out += ".BR " + Roff(pages[i]) + " (1)" + (i + 1 < pages.size() ? "," : "") + "\n";
     out += ".PP\n";
   }
   out += TextLine("The Loupe documentation: docs/cli.md and docs/query-language.md in its sources.");
@@ -310,7 +320,8 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
 }
 
 bool AsksForManPage(const std::vector<std::string>& words) {
-  return std::any_of(words.begin(), words.end(), [](const std::string& w) { return w == "--man" || w == "--man-pages"; });
+  return std::any_of(words.begin(), words.end(),
+                     [](const std::string& w) { return w == "--man" || w == "--man-pages"; });
 }
 
 int RunHelpMan(const CLI::App& app, const std::vector<std::string>& words) {
@@ -382,12 +393,18 @@ std::string Words(const std::vector<std::string>& v) {
 // A value kind as the bash script names it.
 std::string BashKind(const Value& v) {
   switch (v.kind) {
-    case ValueKind::kFlag: return "";
-    case ValueKind::kDirectory: return "dir";
-    case ValueKind::kFile: return "file";
-    case ValueKind::kNumber: return "none";
-    case ValueKind::kQuery: return "query";
-    case ValueKind::kWords: return "words " + Words(v.words);
+    case ValueKind::kFlag:
+      return "";
+    case ValueKind::kDirectory:
+      return "dir";
+    case ValueKind::kFile:
+      return "file";
+    case ValueKind::kNumber:
+      return "none";
+    case ValueKind::kQuery:
+      return "query";
+    case ValueKind::kWords:
+      return "words " + Words(v.words);
   }
   return "";
 }
@@ -539,11 +556,16 @@ std::string ZshAction(const CLI::Option* o) {
   std::string message = Names(o).back();
   message.erase(0, message.find_first_not_of('-'));
   switch (v.kind) {
-    case ValueKind::kFlag: return "";
-    case ValueKind::kDirectory: return ":" + message + ":_files -/";
-    case ValueKind::kFile: return ":" + message + ":_files";
-    case ValueKind::kNumber: return ":" + message + ": ";
-    case ValueKind::kQuery: return ":" + message + ":_loupe_query";
+    case ValueKind::kFlag:
+      return "";
+    case ValueKind::kDirectory:
+      return ":" + message + ":_files -/";
+    case ValueKind::kFile:
+      return ":" + message + ":_files";
+    case ValueKind::kNumber:
+      return ":" + message + ": ";
+    case ValueKind::kQuery:
+      return ":" + message + ":_loupe_query";
     case ValueKind::kWords: {
       std::string words;
       for (const std::string& w : v.words) {
@@ -587,7 +609,8 @@ std::string ZshSpecs(const CLI::App& a, const std::string& indent) {
   }
   for (const CLI::Option* p : Positionals(a)) {
     const bool rest = p->get_expected_max() > 1;
-    out += " \\\n" + indent + Quoted(std::string(rest ? "*" : "") + (p->get_required() || rest ? "" : ":") + ZshAction(p));
+    out +=
+        " \\\n" + indent + Quoted(std::string(rest ? "*" : "") + (p->get_required() || rest ? "" : ":") + ZshAction(p));
   }
   return out;
 }
@@ -595,10 +618,11 @@ std::string ZshSpecs(const CLI::App& a, const std::string& indent) {
 }  // namespace
 
 std::string ZshCompletion(const CLI::App& app) {
-  std::string s = "#compdef loupe\n"
-                  "# zsh completion for loupe.\n"
-                  "# Written by `loupe completion zsh` from the definitions `loupe --help` prints; do not edit.\n"
-                  "# Installed as share/zsh/site-functions/_loupe; or: source <(loupe completion zsh)\n\n";
+  std::string s =
+      "#compdef loupe\n"
+      "# zsh completion for loupe.\n"
+      "# Written by `loupe completion zsh` from the definitions `loupe --help` prints; do not edit.\n"
+      "# Installed as share/zsh/site-functions/_loupe; or: source <(loupe completion zsh)\n\n";
   s += "# A field name at the start of a query word: also inside a quoted query, after a\n"
        "# space or a parenthesis.\n"
        "_loupe_query() {\n  compset -P '*[[:space:](]'\n  [[ $PREFIX == *:* ]] && return 1\n"
@@ -611,14 +635,16 @@ std::string ZshCompletion(const CLI::App& app) {
     s += "\n    " + Quoted(sub->get_name() + ":" + Summary(sub->get_description()));
   }
   s += "\n    " + Quoted("help:Print what loupe COMMAND --help prints") + "\n  )\n";
-  s += "  _arguments -C" + ZshSpecs(app, "    ") + " \\\n    '1:command:->command' \\\n    '*::argument:->argument' && return 0\n";
+  s += "  _arguments -C" + ZshSpecs(app, "    ") +
+       " \\\n    '1:command:->command' \\\n    '*::argument:->argument' && return 0\n";
   s += "  case $state in\n"
        "    command) _describe -t commands 'loupe command' commands && ret=0 ;;\n"
        "    argument)\n"
        "      curcontext=${curcontext%:*:*}:loupe-$words[1]:\n"
        "      case $words[1] in\n";
   for (const CLI::App* sub : Commands(app))
-    s += "        " + sub->get_name() + ")\n          _arguments -S" + ZshSpecs(*sub, "            ") + " && ret=0 ;;\n";
+    s +=
+        "        " + sub->get_name() + ")\n          _arguments -S" + ZshSpecs(*sub, "            ") + " && ret=0 ;;\n";
   s += "        help) _arguments '1:command:(" + Words(names) + ")' && ret=0 ;;\n";
   s += "      esac ;;\n  esac\n  return ret\n}\n\n";
   s += "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n  _loupe \"$@\"\nelse\n  compdef _loupe loupe\nfi\n";

@@ -322,9 +322,10 @@ int main(int argc, char** argv) {
       ->check(WholeNumber(1, 1000000));
 
   std::string shell;
-  auto* completion = app.add_subcommand("completion", "Print the completion script for bash or zsh: the commands, their\n"
-                                                      "options and values, and the field names of a query.\n"
-                                                      "Example: source <(loupe completion bash)");
+  auto* completion = app.add_subcommand("completion",
+                                        "Print the completion script for bash or zsh: the commands, their\n"
+                                        "options and values, and the field names of a query.\n"
+                                        "Example: source <(loupe completion bash)");
   completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
 
   // `loupe help [COMMAND]` is `loupe [COMMAND] --help`. The command is the
