@@ -47,7 +47,7 @@ fi
 render() {
   local page=$1 err=$tmp/render.err
   if [ "$renderer" = "man -l" ]; then
-    LC_ALL=C.UTF-8 MANWIDTH=100 MAN_KEEP_FORMATTING= man --warnings -l "$page" >"$tmp/text" 2>"$err"
+    LC_ALL=C.UTF-8 MANWIDTH=100 MAN_KEEP_FORMATTING= man --warnings=w -l "$page" >"$tmp/text" 2>"$err"
   elif [ "$renderer" = groff ]; then
     LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -P-cbou "$page" >"$tmp/text" 2>"$err"
   elif [ "$renderer" = mandoc ]; then
