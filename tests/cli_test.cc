@@ -171,7 +171,7 @@ TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --
   Run far = Loupe("frobnicate x", tmp);
   CHECK(far.code == 2);
   CHECK(far.err.find("loupe: unknown command 'frobnicate'; the commands are: index, search, timeline, stats, explain, "
-                     "show, check, compact, backup, bench, help") == 0);
+                     "show, check, compact, backup, bench, completion, help") == 0);
   Run help = Loupe("help search", tmp), direct = Loupe("search --help", tmp);
   CHECK(help.code == 0);
   CHECK(direct.code == 0);
@@ -1332,4 +1332,31 @@ TEST_CASE("a search past the per-query memory limit is refused with exit 2, nami
   CHECK(b.err.rfind("loupe: bench: " + file + ":1: the query would take more than 256 MiB of memory", 0) == 0);
   CHECK(b.out.find(q + "\tNA\tNA\tNA\n") == 0);
   CHECK(b.out.find("\ntariffs\t") != std::string::npos);
+}
+
+TEST_CASE("help --man prints a command's man page; completion prints the bash or zsh script") {
+  loupe::test::TempDir tmp;
+  Run page = Loupe("help --man search", tmp);
+  CHECK(page.code == 0);
+  CHECK(page.out.find(".TH \"LOUPE\\-SEARCH\" \"1\"") != std::string::npos);
+  CHECK(page.out.find("\\fB\\-\\-format\\fR") != std::string::npos);
+  Run top = Loupe("help --man", tmp);
+  CHECK(top.code == 0);
+  CHECK(top.out.find(".BR loupe\\-search (1)") != std::string::npos);
+  Run unknown = Loupe("help --man serach", tmp);
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.rfind("loupe: unknown command 'serach'; the commands are: index, search,", 0) == 0);
+  Run no_dir = Loupe("help --man-pages", tmp);
+  CHECK(no_dir.code == 2);
+  Run written = Loupe("help --man-pages " + tmp.sub("pages"), tmp);
+  CHECK(written.code == 3);  // the folder must exist
+  CHECK(written.err.find("cannot write " + tmp.sub("pages") + "/loupe.1") != std::string::npos);
+
+  Run bash = Loupe("completion bash", tmp), zsh = Loupe("completion zsh", tmp);
+  CHECK(bash.code == 0);
+  CHECK(bash.out.find("complete -F _loupe loupe\n") != std::string::npos);
+  CHECK(zsh.code == 0);
+  CHECK(zsh.out.rfind("#compdef loupe\n", 0) == 0);
+  Run fish = Loupe("completion fish", tmp);
+  CHECK(fish.code == 2);
 }

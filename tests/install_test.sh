@@ -19,6 +19,20 @@ grep -q "^loupe [0-9.]* (index format [0-9]*)$" <<<"$version"
 env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" index -q --db "$tmp/cli-index" "$src/corpus" >/dev/null
 env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" search --db "$tmp/cli-index" -n 1 tariffs | grep -q "hits in total"
 
+# The man pages (loupe(1) and one per command --help lists) and the completion
+# scripts, where man, bash-completion and zsh look for them under the prefix.
+test -f "$tmp/prefix/share/man/man1/loupe.1"
+commands=$(env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" --help | awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')
+test -n "$commands"
+for cmd in $commands; do
+  test -f "$tmp/prefix/share/man/man1/loupe-$cmd.1"
+done
+test -f "$tmp/prefix/share/bash-completion/completions/loupe"
+test -f "$tmp/prefix/share/zsh/site-functions/_loupe"
+if command -v man >/dev/null; then
+  test "$(MANPATH="$tmp/prefix/share/man" man -w loupe-search)" = "$tmp/prefix/share/man/man1/loupe-search.1"
+fi
+
 cmake -S "$src/docs/examples" -B "$tmp/example" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$tmp/example" >/dev/null
 libdir=$(dirname "$(find "$tmp/prefix" -name 'libloupe.so' | head -n 1)")

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/common.h"
+#include "cli/help_docs.h"
 #include "loupe/index.h"
 
 using namespace loupe::cli;
@@ -320,6 +321,13 @@ int main(int argc, char** argv) {
   bench->add_option("--repeat", ba.repeat, "Runs per query; median and p95 are over these (default 5)")
       ->check(WholeNumber(1, 1000000));
 
+  std::string shell;
+  auto* completion = app.add_subcommand("completion",
+                                        "Print the completion script for bash or zsh: the commands, their\n"
+                                        "options and values, and the field names of a query.\n"
+                                        "Example: source <(loupe completion bash)");
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+
   // `loupe help [COMMAND]` is `loupe [COMMAND] --help`. The command is the
   // first argument that is not an option (loupe itself takes only --help and
   // --version); CLI11 would report one that names no subcommand as an
@@ -335,6 +343,8 @@ int main(int argc, char** argv) {
   auto first = std::find_if_not(args.begin() + 1, args.end(), own_option);
   if (auto word = first != args.end() && is_word(*first) ? first : args.end(); word != args.end()) {
     if (*word == "help") {
+      // `loupe help --man [COMMAND]`: the man page, written from the definitions above.
+      if (std::vector<std::string> rest(word + 1, args.end()); AsksForManPage(rest)) return RunHelpMan(app, rest);
       auto topic = std::find_if(word + 1, args.end(), is_word);
       if (topic != args.end() && std::find(commands.begin(), commands.end(), *topic) == commands.end())
         return UnknownCommand(*topic, commands);
@@ -363,6 +373,7 @@ int main(int argc, char** argv) {
     if (*check) return RunCheck(ca);
     if (*compact) return RunCompact(ma);
     if (*backup) return RunBackup(ka);
+    if (*completion) return RunCompletion(app, shell);
   } catch (const std::exception& e) {
     std::cerr << "loupe: internal error: " << e.what() << "\n";
     return kExitIndex;
