@@ -802,6 +802,8 @@ class ExactIterator final : public DocIterator {
       case Field::kTopic:
         for (const std::string& v : stored_.topics) scan(v);
         break;
+      case Field::kCustom:  // keywords: the planner makes no exact words of them
+        break;
     }
     return n;
   }

@@ -126,6 +126,12 @@ struct PlanOptions {
   // finds articles that declare He Lifeng), and `mentions:NAME` searches titles
   // and bodies for any of them. Without it both take NAME as written.
   const Gazetteer* gazetteer = nullptr;
+  // The index's custom fields (ListCustomFields in loupe/custom_fields.h):
+  // `name:value` searches one of them as a keyword (Field::kCustom), names
+  // compared without regard to case. A built-in field, alias or date key of
+  // the same name wins. A name that is none of these is an unknown field, and
+  // its error lists these names too.
+  std::vector<std::string> custom_fields = {};
 };
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
