@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "cli/common.h"
+#include "loupe/custom_fields.h"
 
 namespace loupe::cli {
 
@@ -26,12 +27,18 @@ int RunStats(const StatsArgs& a) {
   } else if (!stored.status().IsNotFound()) {
     return Fail("cannot read index " + a.db, stored.status());
   }
+  // The fields the corpus declared (headers, JSON fields, the language),
+  // searchable as name:value.
+  auto custom = ListCustomFields(**index);
+  if (!custom.ok()) return Fail("cannot read index " + a.db, custom.status());
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"documents", st->documents},   {"terms", st->terms},
                         {"size_bytes", st->size_bytes}, {"format_version", st->format_version},
                         {"generation", st->generation}, {"path", a.db}};
     if (!tagging.empty()) j["tagging"] = tagging;
     if (st->unlocked) j["unlocked"] = true;
+    j["custom_fields"] = nlohmann::ordered_json::array();
+    for (const CustomField& f : *custom) j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "index:          " << a.db << "\n"
@@ -54,6 +61,11 @@ int RunStats(const StatsArgs& a) {
         std::cout << " (" << t.value(unit, 0) << " " << (t.value(unit, 0) == 1 ? one : unit) << ")";
       std::cout << "\n";
     }
+    // "custom fields:  2", then "  party           3 documents" per field.
+    std::cout << "custom fields:  " << custom->size() << "\n";
+    for (const CustomField& f : *custom)
+      std::cout << "  " << f.name << std::string(f.name.size() < 16 ? 16 - f.name.size() : 1, ' ') << f.documents
+                << (f.documents == 1 ? " document\n" : " documents\n");
   }
   return kExitOk;
 }
