@@ -1,6 +1,7 @@
 // loupe stats --db DIR [--format text|json]
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <tuple>
 
@@ -35,10 +36,10 @@ int RunStats(const StatsArgs& a) {
     nlohmann::ordered_json j = {{"documents", st->documents},   {"terms", st->terms},
                         {"size_bytes", st->size_bytes}, {"format_version", st->format_version},
                         {"generation", st->generation}, {"path", a.db}};
-    if (!tagging.empty()) j["tagging"] = tagging;
-    if (st->unlocked) j["unlocked"] = true;
     j["custom_fields"] = nlohmann::ordered_json::array();
     for (const CustomField& f : *custom) j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});
+    if (!tagging.empty()) j["tagging"] = tagging;
+    if (st->unlocked) j["unlocked"] = true;
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "index:          " << a.db << "\n"
@@ -61,10 +62,12 @@ int RunStats(const StatsArgs& a) {
         std::cout << " (" << t.value(unit, 0) << " " << (t.value(unit, 0) == 1 ? one : unit) << ")";
       std::cout << "\n";
     }
-    // "custom fields:  2", then "  party           3 documents" per field.
+    // "custom fields:  2", then "  party     3 documents" per field, the counts in one column.
     std::cout << "custom fields:  " << custom->size() << "\n";
+    size_t width = 0;
+    for (const CustomField& f : *custom) width = std::max(width, f.name.size());
     for (const CustomField& f : *custom)
-      std::cout << "  " << f.name << std::string(f.name.size() < 16 ? 16 - f.name.size() : 1, ' ') << f.documents
+      std::cout << "  " << f.name << std::string(width + 2 - f.name.size(), ' ') << f.documents
                 << (f.documents == 1 ? " document\n" : " documents\n");
   }
   return kExitOk;
