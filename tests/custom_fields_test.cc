@@ -145,8 +145,9 @@ TEST_CASE("the planner maps name: to custom fields it is given, and lists them w
       {"titles:x", "titles:x"},  // a custom field, not a typo of title
       {"title:tariffs", "title:tariff"},
       {"12:30", "(OR title:\"12 30\" body:\"12 30\" actor:\"12 30\" topic:\"12 30\")"},
-      {"https://example.com", "(OR title:\"https example.com\" body:\"https example.com\" actor:\"https example.com\" "
-                              "topic:\"https example.com\")"},
+      {"https://example.com",
+       "(OR title:\"https example.com\" body:\"https example.com\" actor:\"https example.com\" "
+       "topic:\"https example.com\")"},
   };
   for (const Row& r : rows) {
     INFO(r.query);
@@ -231,10 +232,11 @@ struct Corpus {
     Write(tmp.sub("news/analysis.txt"),
           "Why Republican Senators Split\nAuthor: Raj Patel\nDate: 2025-03-07\n\n"
           "Republican senators split over the farm bill, an analysis.\n");
-    Write(tmp.sub("news/wire.jsonl"),
-          "{\"id\": \"wire-1\", \"title\": \"Markets Calm\", \"body\": \"Markets were calm on Friday.\", "
-          "\"desk\": \"Foreign Affairs\"}\n"
-          "{\"id\": \"wire-2\", \"title\": \"Rates Hold\", \"body\": \"Rates held steady.\", \"desk\": \"Business\"}\n");
+    Write(
+        tmp.sub("news/wire.jsonl"),
+        "{\"id\": \"wire-1\", \"title\": \"Markets Calm\", \"body\": \"Markets were calm on Friday.\", "
+        "\"desk\": \"Foreign Affairs\"}\n"
+        "{\"id\": \"wire-2\", \"title\": \"Rates Hold\", \"body\": \"Rates held steady.\", \"desk\": \"Business\"}\n");
     Write(tmp.sub("news/list.eml"),
           "From: Ann Lee <ann@example.org>\nTo: loupe-dev@lists.example.org\nSubject: Release notes\n"
           "Date: Thu, 6 Mar 2025 10:00:00 +0000\nMessage-ID: <notes-1@example.org>\n"

@@ -97,7 +97,7 @@ static_assert(kNumLengthFields == static_cast<int>(Field::kCustom) && kNumFields
 struct DocValues {
   Days date = kNoDate;
   uint32_t lengths[kNumFields] = {};  // tokens per field (BM25 length norm); kCustom's is 0, not stored
-  uint64_t fingerprint = 0;  // MinHash of the body's word shingles (fingerprint.h); 0: none
+  uint64_t fingerprint = 0;           // MinHash of the body's word shingles (fingerprint.h); 0: none
 };
 inline constexpr size_t kDocValuesSize = 4 + 4 * kNumLengthFields + 8;
 std::string EncodeDocValues(const DocValues& v);
