@@ -420,7 +420,15 @@ class Planner {
     if (name == "mentions")
       return Status::QuerySyntax("'mentions:' takes a name, e.g. mentions:Bessent, not " + std::string(what),
                                  n.value_offset, n.text.size());
-    if (IsCustom(name)) return NotForCustom(name, what, n.offset, n.field.size());
+    if (IsCustom(name)) {
+      // The repair keeps the word as a keyword: `party:=Republican` and
+      // `party:republcan~` become `party:Republican` and `party:republcan`.
+      Status s = NotForCustom(name, what, n.offset, n.field.size());
+      size_t tilde = n.text.rfind('~');
+      if (!n.text.empty() && n.text[0] == '=') return std::move(s).WithFix(n.value_offset, 1, "");
+      if (tilde != std::string::npos) return std::move(s).WithFix(n.value_offset + tilde, n.text.size() - tilde, "");
+      return s;
+    }
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset, custom_);
     return std::vector<Field>{f};
