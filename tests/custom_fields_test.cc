@@ -60,7 +60,10 @@ struct Library {
     index = std::move(*opened);
     auto w = index->NewWriter();
     REQUIRE(w.ok());
-    REQUIRE((*w)->Add(Doc("r1", "Senate vote", {{"Party", "Republican"}, {"Source", "Loupe Newsroom"}})).ok());
+    // What the tagger writes is stored, not searched (kTaggerFields).
+    REQUIRE((*w)->Add(Doc("r1", "Senate vote",
+                          {{"Party", "Republican"}, {"Source", "Loupe Newsroom"}, {"Actors-Detected", "Scott Bessent"}}))
+                .ok());
     REQUIRE((*w)->Add(Doc("r2", "House vote", {{"PARTY", "Republican"}, {"Caucus", "Freedom Caucus"}})).ok());
     REQUIRE((*w)->Add(Doc("d1", "Budget talks", {{"party", "Democratic"}}, "fr")).ok());
     REQUIRE((*w)->Add(Doc("n1", "Republican budget", {{"Desk", "Politics; Foreign Affairs"}})).ok());
@@ -95,6 +98,7 @@ TEST_CASE("the writer indexes custom fields as keywords, with a marker per field
   CHECK(Ids(*lib.index, Query::Phrase(Field::kCustom, {"desk:politics", "desk:foreign"})).empty());
   CHECK(Ids(*lib.index, Query::Phrase(Field::kCustom, {"desk:foreign", "desk:affairs"})) == Set{"n1"});
   CHECK(Ids(*lib.index, Query::Term(Field::kCustom, CustomFieldTerm("language", "fr"))) == Set{"d1"});
+  CHECK(Ids(*lib.index, Query::Term(Field::kCustom, CustomFieldTerm("actors-detected", "bessent"))).empty());
   CHECK(Fields(*lib.index) ==
         std::map<std::string, uint64_t>{{"caucus", 1}, {"desk", 1}, {"language", 1}, {"party", 3}, {"source", 1}});
   // Replacing and deleting documents keeps the counts of live documents.

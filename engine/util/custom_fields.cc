@@ -36,12 +36,18 @@ std::string CustomFieldTerm(std::string_view name, std::string_view token) {
 
 std::string CustomFieldMarker(std::string_view name) { return "#" + std::string(name); }
 
+bool IsTaggerField(std::string_view name) {
+  for (std::string_view t : kTaggerFields)
+    if (name == t) return true;
+  return false;
+}
+
 std::vector<std::pair<std::string, std::string_view>> CustomFieldValues(const Document& doc) {
   std::vector<std::pair<std::string, std::string_view>> out;
   if (!doc.language.empty()) out.emplace_back("language", doc.language);
   for (const auto& [key, value] : doc.extra) {
     std::string name = CustomFieldName(key);
-    if (!name.empty()) out.emplace_back(std::move(name), value);
+    if (!name.empty() && !IsTaggerField(name)) out.emplace_back(std::move(name), value);
   }
   return out;
 }

@@ -63,7 +63,7 @@ int RunStats(const StatsArgs& a) {
       std::cout << "\n";
     }
     // "custom fields:  2", then "  party     3 documents" per field, the counts in one column.
-    std::cout << "custom fields:  " << custom->size() << "\n";
+    std::cout << "custom fields:  " << (custom->empty() ? std::string("none") : std::to_string(custom->size())) << "\n";
     size_t width = 0;
     for (const CustomField& f : *custom) width = std::max(width, f.name.size());
     for (const CustomField& f : *custom)
