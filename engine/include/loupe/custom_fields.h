@@ -72,8 +72,10 @@ struct CustomField {
 };
 
 // The custom fields the last commit of `index` holds, by name, with their
-// document counts (read from the markers in the term dictionary: one short
-// scan). Errors: kCorruption, kIOError.
+// document counts (read from the markers in the term dictionary through
+// Index::Expansions: one short scan). Errors: kCorruption, kIOError, and
+// kInvalidArgument for an index of more than 16,384 custom fields (the
+// expansion limit of one query, kDefaultMaxQueryExpansions).
 Result<std::vector<CustomField>> ListCustomFields(const Index& index);
 
 }  // namespace loupe
