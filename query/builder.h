@@ -37,7 +37,8 @@ std::string FieldName(std::string_view name);
 // The field name, alias or date key that `name` is a typo of, or "": when
 // `name` has four letters or more, starts with the key's first letter and is
 // within one edit of it (four letters) or two (longer). The nearest one wins.
-std::string TypoOf(std::string_view name);
+// `more`: other names to consider (an index's custom fields, lower case).
+std::string TypoOf(std::string_view name, const std::vector<std::string>& more = {});
 
 // ASCII lower case.
 std::string Lower(std::string_view s);

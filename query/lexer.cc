@@ -45,7 +45,7 @@ bool IsFieldName(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+    if (!alpha && !(i > 0 && ((c >= '0' && c <= '9') || c == '-'))) return false;
   }
   return true;
 }
@@ -70,15 +70,19 @@ bool NamesAField(std::string_view name) {
 }
 
 // Whether `name:` followed by `rest` (the query after the colon) is meant as a
-// field, known or not: a name of ASCII letters with a value right after the
-// colon (a word, a phrase or a group). A name with digits (`12:30`,
-// `Q3:results`), or a value starting with '/' or a backslash (a URL, a Windows
-// path) or ':' (`std::vector`) is text. The planner reports a name that is no
-// field, so that `party:Republican` does not quietly search two words.
+// field, known or not: a name of ASCII letters, with '-' or '_' between them
+// (`x-mailer:`, the custom fields of loupe/custom_fields.h), with a value
+// right after the colon (a word, a phrase or a group). A name with digits
+// (`12:30`, `Q3:results`), or a value starting with '/' or a backslash (a
+// URL, a Windows path) or ':' (`std::vector`) is text. The planner reports a
+// name that is no field, so that `party:Republican` does not quietly search
+// two words.
 bool MeantAsField(std::string_view name, std::string_view rest) {
   if (rest.empty() || IsSpace(rest[0]) || rest[0] == ')' || rest[0] == '/' || rest[0] == '\\' || rest[0] == ':')
     return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (name.empty() || !letter(name.front()) || !letter(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || c == '-' || c == '_'; });
 }
 
 // A trailing ^N on a word sets the word's boost: *text becomes the word before
@@ -130,7 +134,7 @@ std::string FieldName(std::string_view name) {
   return lower;
 }
 
-std::string TypoOf(std::string_view name) {
+std::string TypoOf(std::string_view name, const std::vector<std::string>& more) {
   std::string lower = Lower(name), best;
   size_t best_d = 3;
   auto consider = [&](std::string_view k) {
@@ -139,6 +143,7 @@ std::string TypoOf(std::string_view name) {
   for (const char* k : kFieldNames) consider(k);
   for (const char* k : kDateKeys) consider(k);
   for (const auto& a : kFieldAliases) consider(a[0]);
+  for (const std::string& k : more) consider(k);
   return best;
 }
 

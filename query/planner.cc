@@ -7,6 +7,7 @@
 
 #include "builder.h"
 #include "loupe/index.h"
+#include "loupe/custom_fields.h"
 #include "loupe/query_parser.h"
 #include "util/guard.h"
 
@@ -68,19 +69,26 @@ std::vector<Query> MergeRepeats(std::vector<Query> parts) {
   return out;
 }
 
-// `name:` at `offset` names no field. The fix-it renames it to the key it is
-// a typo of, or drops `name:` so that the value is searched as text (a name
-// far from every key, such as `party:` or `in:`, is not renamed to one).
-Status UnknownField(const std::string& name, size_t offset) {
-  std::string lower = Lower(name), best = qp::TypoOf(name);
+// `name:` at `offset` names no field. The fix-it renames it to the key (or
+// custom field, `custom` in lower case) it is a typo of, or drops `name:` so
+// that the value is searched as text (a name far from every key, such as
+// `color:` or `in:`, is not renamed to one).
+Status UnknownField(const std::string& name, size_t offset, const std::vector<std::string>& custom) {
+  std::string lower = Lower(name), best = qp::TypoOf(name, custom);
   std::string msg = "unknown field '" + name + "'";
   if (!best.empty())
     return Status::QuerySyntax(msg + " \xE2\x80\x94 did you mean '" + best + "'?", offset, name.size())
         .WithFix(offset, name.size(), best);
   if (lower == "body") msg += ": bare words already search the body";
-  return Status::QuerySyntax(
-             msg + " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)",
-             offset, name.size())
+  msg += " (fields: title, author, actor, topic, mentions";
+  if (!custom.empty()) {
+    // An index of mail can have dozens; the first ones show what there is.
+    constexpr size_t kListed = 30;
+    msg += "; this index's fields: ";
+    for (size_t i = 0; i < custom.size() && i < kListed; ++i) msg += (i ? ", " : "") + custom[i];
+    if (custom.size() > kListed) msg += " and " + std::to_string(custom.size() - kListed) + " more";
+  }
+  return Status::QuerySyntax(msg + "; dates: before, after, on, date, since, until)", offset, name.size())
       .WithFix(offset, name.size() + 1, "");
 }
 
@@ -169,7 +177,20 @@ Days Today() {
 class Planner {
  public:
   Planner(Analyzer& analyzer, const PlanOptions& options)
-      : analyzer_(analyzer), options_(options), now_(options.now ? *options.now : Today()) {}
+      : analyzer_(analyzer), options_(options), now_(options.now ? *options.now : Today()) {
+    // The custom fields a name may name: in lower case, sorted, without those
+    // a built-in field, alias, date key or keyword of the language shadows.
+    for (const std::string& c : options.custom_fields) {
+      std::string name = Lower(c);
+      Field f;
+      if (name.empty() || ParseFieldName(qp::FieldName(name), &f) || IsDateKeyName(name) || name == "mentions" ||
+          name == "sort")
+        continue;
+      custom_.push_back(std::move(name));
+    }
+    std::sort(custom_.begin(), custom_.end());
+    custom_.erase(std::unique(custom_.begin(), custom_.end()), custom_.end());
+  }
 
   // An empty optional means the node matches nothing searchable (e.g. a term of
   // punctuation only) and is dropped by its parent.
@@ -261,8 +282,9 @@ class Planner {
           "sort: must stand on its own at the top level of the query (not inside OR, NOT or "
           "parentheses), e.g. tariffs sort:-date",
           n.offset, n.length);
+    if (IsCustom(name)) return CustomLeaf(n, name);
     Field f;
-    if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset);
+    if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset, custom_);
     if (f == Field::kActor && options_.gazetteer) {  // the actor by its canonical name
       // The index files every actor the gazetteer knows under its canonical
       // name (Tagger::Tag), so any of its names finds it, with one score.
@@ -345,10 +367,11 @@ class Planner {
       if (name == "mentions")
         return Status::QuerySyntax("'" + op + "' joins words of a field; mentions: takes a name on its own", a.offset,
                                    a.field.size());
+      if (IsCustom(name)) return NotForCustom(name, "'" + op + "'", a.offset, a.field.size());
       if (IsDateKeyName(name) || !ParseFieldName(name, &f) || f == Field::kBody)
         return IsDateKeyName(name)
                    ? Status::QuerySyntax("'" + op + "' joins words, not dates", a.offset, a.field.size())
-                   : UnknownField(a.field, a.offset);
+                   : UnknownField(a.field, a.offset, custom_);
       if (n.sentence && f != Field::kTitle)
         return Status::QuerySyntax("'NEAR/s' finds words in one sentence of a title or body; " + name +
                                        ": values have no sentences (use NEAR/n)",
@@ -395,9 +418,46 @@ class Planner {
     if (name == "mentions")
       return Status::QuerySyntax("'mentions:' takes a name, e.g. mentions:Bessent, not " + std::string(what),
                                  n.value_offset, n.text.size());
+    if (IsCustom(name)) {
+      // The repair keeps the word as a keyword: `party:=Republican` and
+      // `party:republcan~` become `party:Republican` and `party:republcan`.
+      Status s = NotForCustom(name, what, n.offset, n.field.size());
+      size_t tilde = n.text.rfind('~');
+      if (!n.text.empty() && n.text[0] == '=') return std::move(s).WithFix(n.value_offset, 1, "");
+      if (tilde != std::string::npos) return std::move(s).WithFix(n.value_offset + tilde, n.text.size() - tilde, "");
+      return s;
+    }
     Field f;
-    if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset);
+    if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset, custom_);
     return std::vector<Field>{f};
+  }
+
+  // Whether `name` (lower case, aliases resolved) is one of the index's
+  // custom fields that no built-in name shadows.
+  bool IsCustom(const std::string& name) const { return std::binary_search(custom_.begin(), custom_.end(), name); }
+
+  // `what` (a fuzzy term, NEAR/n, ...) used on custom field `name`.
+  static Status NotForCustom(const std::string& name, const std::string& what, size_t offset, size_t length) {
+    return Status::QuerySyntax("'" + name + "' is a custom field, searched by keyword: " + what +
+                                   " works on title, author, actor and topic; use words, a \"phrase\" or a prefix*",
+                               offset, length);
+  }
+
+  // `name:value` on a custom field: the value's folded words as keywords of
+  // the field, one word a term, several a phrase (loupe/custom_fields.h).
+  std::optional<Query> CustomLeaf(const QueryNode& n, const std::string& name) {
+    tokens_.clear();
+    analyzer_.AnalyzeField(Field::kCustom, n.text, 0, &tokens_);
+    if (tokens_.empty()) return std::nullopt;
+    if (tokens_.size() == 1) return Query::Term(Field::kCustom, CustomFieldTerm(name, tokens_[0].term));
+    std::vector<std::string> terms;
+    std::vector<uint32_t> gaps;
+    for (const Token& t : tokens_) {
+      terms.push_back(CustomFieldTerm(name, t.term));
+      gaps.push_back(t.position - tokens_[0].position);
+    }
+    if (n.slop > 0) return Query::SloppyPhrase(Field::kCustom, std::move(terms), std::move(gaps), n.slop);
+    return Query::Phrase(Field::kCustom, std::move(terms), std::move(gaps));
   }
 
   // `word~` or `word~N`: a term ending in '~' and at most one digit.
@@ -508,6 +568,8 @@ class Planner {
                                  at, len)
           .WithFix(at + word.size(), len - word.size(), "");
     std::string prefix = tokens_[0].term;
+    if (!n.field.empty() && IsCustom(qp::FieldName(n.field)))
+      return std::optional<Query>(Query::Prefix(Field::kCustom, CustomFieldTerm(qp::FieldName(n.field), prefix)));
     auto fields = LeafFields(n, "a prefix");
     if (!fields.ok()) return fields.status();
     std::vector<Query> per_field;
@@ -597,6 +659,7 @@ class Planner {
 
   Analyzer& analyzer_;
   const PlanOptions& options_;
+  std::vector<std::string> custom_;  // the custom fields a name may name (see the constructor)
   Days now_;
   std::vector<Token> tokens_;
 };
@@ -784,6 +847,11 @@ Result<Query> CompileQuery(std::string_view text, const Index& index, const Plan
       if (!g.ok()) return g.status();
       gazetteer = std::move(*g);
       o.gazetteer = gazetteer.get();
+    }
+    if (o.custom_fields.empty()) {  // `party:` and the like, when the index has them
+      auto fields = ListCustomFields(index);
+      if (!fields.ok()) return fields.status();
+      for (const CustomField& f : *fields) o.custom_fields.push_back(f.name);
     }
     return CompileQuery(text, **analyzer, o);
   });

@@ -259,7 +259,10 @@ TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
 
 TEST_CASE("an unknown name: is an error listing the fields, a warning with --lenient; from: is author:") {
   Fixture loupe;
-  const std::string fields = "(fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)";
+  // The index's own fields (its headers, the language) are listed too.
+  const std::string fields =
+      "(fields: title, author, actor, topic, mentions; this index's fields: language, source; dates: before, after, "
+      "on, date, since, until)";
   Run strict = loupe("search --db " + loupe.db() + " " + Quote("to:Beijing tariffs"));
   CHECK(strict.code == 2);
   CHECK(strict.out.empty());

@@ -31,7 +31,10 @@ touch "$tmp/cwd/file.txt"
 cat >"$tmp/drive.zsh" <<'DRIVE'
 zmodload zsh/zpty
 zpty z zsh -f -i
-zpty -w z "fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D; PROMPT='> '; cd ${(q)1}/cwd"
+zpty -w z "fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D; PROMPT='R%#D> '; cd ${(q)1}/cwd"
+# Type the line only once the prompt is up (rendered: R#D or R%D, never the
+# R%#D the echoed command shows): keys typed while compinit runs may be lost.
+zpty -r z ready '*R[#%]D> '
 zpty -w -n z "$2"$'\t\x05 #END\n'
 out=
 while [[ $out != *"#END"* ]]; do

@@ -206,7 +206,9 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
   CHECK(d.author == "Jane Roe");
   CHECK(Day(d.date) == "2002-08-22");
   CHECK(d.body == "Caf\xC3\xA9 owners fear tariffs.");
-  CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Message-ID", "<1@example.com>"}});
+  // The headers mail users search by are kept too (custom fields, to:...).
+  CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Message-ID", "<1@example.com>"},
+                                                                    {"To", "list@example.com"}});
   CHECK(p.warnings.empty());
 
   const char* multi =

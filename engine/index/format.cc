@@ -313,7 +313,7 @@ bool DecodePositionsBlock(std::string_view in, const uint32_t* counts, size_t n,
 std::string EncodeDocValues(const DocValues& v) {
   std::string s;
   PutFixed32LE(&s, static_cast<uint32_t>(v.date));
-  for (uint32_t len : v.lengths) PutFixed32LE(&s, len);
+  for (int i = 0; i < kNumLengthFields; ++i) PutFixed32LE(&s, v.lengths[i]);
   PutFixed32LE(&s, static_cast<uint32_t>(v.fingerprint));
   PutFixed32LE(&s, static_cast<uint32_t>(v.fingerprint >> 32));
   return s;
@@ -322,8 +322,9 @@ std::string EncodeDocValues(const DocValues& v) {
 bool DecodeDocValues(std::string_view in, DocValues* v) {
   if (in.size() != kDocValuesSize) return false;
   v->date = static_cast<Days>(DecodeFixed32LE(in.data()));
-  for (int i = 0; i < kNumFields; ++i) v->lengths[i] = DecodeFixed32LE(in.data() + 4 + 4 * i);
-  const char* fp = in.data() + 4 + 4 * kNumFields;
+  for (int i = 0; i < kNumLengthFields; ++i) v->lengths[i] = DecodeFixed32LE(in.data() + 4 + 4 * i);
+  v->lengths[static_cast<int>(Field::kCustom)] = 0;
+  const char* fp = in.data() + 4 + 4 * kNumLengthFields;
   v->fingerprint = DecodeFixed32LE(fp) | uint64_t{DecodeFixed32LE(fp + 4)} << 32;
   return true;
 }
@@ -388,17 +389,18 @@ std::string EncodeIndexState(const IndexState& st) {
   PutFixed32LE(&s, st.next_doc);
   PutFixed64LE(&s, st.live_docs);
   PutFixed64LE(&s, st.generation);
-  for (uint64_t t : st.total_lengths) PutFixed64LE(&s, t);
+  for (int i = 0; i < kNumLengthFields; ++i) PutFixed64LE(&s, st.total_lengths[i]);
   return s;
 }
 
 bool DecodeIndexState(std::string_view in, IndexState* st) {
-  if (in.size() != 4 + 8 + 8 + 8 * kNumFields) return false;
+  if (in.size() != 4 + 8 + 8 + 8 * kNumLengthFields) return false;
   const char* p = in.data();
   st->next_doc = DecodeFixed32LE(p);
   st->live_docs = DecodeFixed64LE(p + 4);
   st->generation = DecodeFixed64LE(p + 12);
-  for (int i = 0; i < kNumFields; ++i) st->total_lengths[i] = DecodeFixed64LE(p + 20 + 8 * i);
+  for (int i = 0; i < kNumLengthFields; ++i) st->total_lengths[i] = DecodeFixed64LE(p + 20 + 8 * i);
+  st->total_lengths[static_cast<int>(Field::kCustom)] = 0;
   return true;
 }
 

@@ -90,12 +90,16 @@ void EncodePositionsBlock(const uint32_t* counts, size_t n, const uint32_t* posi
 bool DecodePositionsBlock(std::string_view in, const uint32_t* counts, size_t n, std::vector<uint32_t>* positions);
 
 // --- per-document values ----------------------------------------------------
+// The fields whose lengths are stored (docvals, state): all but the custom
+// fields, which are keywords without a length norm (their length is always 0).
+inline constexpr int kNumLengthFields = 5;
+static_assert(kNumLengthFields == static_cast<int>(Field::kCustom) && kNumFields == kNumLengthFields + 1);
 struct DocValues {
   Days date = kNoDate;
-  uint32_t lengths[kNumFields] = {};  // tokens per field (BM25 length norm)
-  uint64_t fingerprint = 0;  // MinHash of the body's word shingles (fingerprint.h); 0: none
+  uint32_t lengths[kNumFields] = {};  // tokens per field (BM25 length norm); kCustom's is 0, not stored
+  uint64_t fingerprint = 0;           // MinHash of the body's word shingles (fingerprint.h); 0: none
 };
-inline constexpr size_t kDocValuesSize = 4 + 4 * kNumFields + 8;
+inline constexpr size_t kDocValuesSize = 4 + 4 * kNumLengthFields + 8;
 std::string EncodeDocValues(const DocValues& v);
 bool DecodeDocValues(std::string_view in, DocValues* v);
 
@@ -108,7 +112,7 @@ struct IndexState {
   uint32_t next_doc = 1;
   uint64_t live_docs = 0;
   uint64_t generation = 0;
-  uint64_t total_lengths[kNumFields] = {};  // over live documents
+  uint64_t total_lengths[kNumFields] = {};  // over live documents; kCustom's is 0, not stored
 };
 std::string EncodeIndexState(const IndexState& s);
 bool DecodeIndexState(std::string_view in, IndexState* s);

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "index/check.h"
+#include "index/custom_terms.h"
 #include "index/doc_store.h"
 #include "index/fingerprint.h"
 #include "index/format.h"
@@ -551,6 +552,14 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
   field(Field::kTopic, v);
+  {
+    // Keywords have no length norm: their DocValues length stays 0.
+    const int custom = static_cast<int>(Field::kCustom);
+    AnalyzeCustomFields(analyzer, doc, &slot->tokens[custom]);
+    slot->hashes[custom].resize(slot->tokens[custom].size());
+    for (size_t i = 0; i < slot->tokens[custom].size(); ++i)
+      slot->hashes[custom][i] = TermTable::Hash(Field::kCustom, slot->tokens[custom][i].term);
+  }
   slot->stored = format::EncodeStoredDoc(doc);
 }
 
@@ -633,6 +642,8 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
   field(Field::kTopic, v);
+  AnalyzeCustomFields(*analyzer_, doc, &tokens_);
+  fn(Field::kCustom, &tokens_);
 }
 
 void WriterImpl::Retire(const Document& doc, RetiredMap* out) {

@@ -17,8 +17,9 @@ struct DocTable {
   uint32_t max_doc = 0;  // highest doc id ever assigned
   uint64_t live_docs = 0;
   std::vector<Days> dates;                                   // by doc id; kNoDate if undated
-  // Field lengths as one-byte codes (EncodeLength), by doc id: 5 bytes a
-  // document rather than 20 keeps the table in cache while scoring.
+  // Field lengths as one-byte codes (EncodeLength), by doc id: 6 bytes a
+  // document rather than 24 keeps the table in cache while scoring (the
+  // custom fields' is always 0: keywords have no length norm).
   std::vector<std::array<uint8_t, kNumFields>> norms;
   // BM25's length part, k1 * (1 - b + b * length / average), per field and code.
   float length_factor[kNumFields][256] = {};

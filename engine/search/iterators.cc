@@ -78,8 +78,10 @@ class PostingsCursor final : public DocIterator {
                   DecodeLength(table_.norms[doc_][f]), table_.avg_length[f], Bm25::kK1, Bm25::kB);
     return buf;
   }
-  // field:term
-  std::string Term() const { return std::string(FieldName(field_)) + ":" + term_; }
+  // field:term (a custom field's term holds its name: party:republican)
+  std::string Term() const {
+    return field_ == Field::kCustom ? term_ : std::string(FieldName(field_)) + ":" + term_;
+  }
   uint64_t Cost() const override { return info_.df; }
   double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
   void SetMinCompetitive(double theta) override { theta_ = theta; }
@@ -801,6 +803,8 @@ class ExactIterator final : public DocIterator {
         break;
       case Field::kTopic:
         for (const std::string& v : stored_.topics) scan(v);
+        break;
+      case Field::kCustom:  // keywords: the planner makes no exact words of them
         break;
     }
     return n;

@@ -12,12 +12,13 @@ const char* FieldName(Field f) {
     case Field::kActor: return "actor";
     case Field::kTopic: return "topic";
     case Field::kAuthor: return "author";
+    case Field::kCustom: return "custom";
   }
   return "?";
 }
 
 bool ParseFieldName(std::string_view name, Field* out) {
-  for (int i = 0; i < kNumFields; ++i) {
+  for (int i = 0; i < static_cast<int>(Field::kCustom); ++i) {
     std::string_view n = FieldName(static_cast<Field>(i));
     if (n.size() != name.size()) continue;
     bool eq = true;

@@ -1,5 +1,6 @@
 #include "loupe/query.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -139,25 +140,33 @@ std::string Query::ToString() const {
 }
 
 void Query::AppendTo(std::string* out) const {
+  // A custom field's terms carry their field's name ("party:republican"),
+  // which is what the query shows.
+  const bool custom = field_ == Field::kCustom;
   auto field_term = [&](const std::string& term) {
-    out->append(FieldName(field_));
-    out->push_back(':');
+    if (!custom) {
+      out->append(FieldName(field_));
+      out->push_back(':');
+    }
     out->append(term);
   };
   switch (kind_) {
     case Kind::kTerm:
       field_term(terms_[0]);
       return;
-    case Kind::kPhrase:
-      out->append(FieldName(field_));
+    case Kind::kPhrase: {
+      // party:"grand old party" for the terms party:grand, party:old, party:party.
+      size_t name = custom ? terms_[0].find(':') + 1 : 0;
+      out->append(custom ? terms_[0].substr(0, name - 1) : FieldName(field_));
       out->append(":\"");
       for (size_t i = 0; i < terms_.size(); ++i) {
         if (i) out->push_back(' ');
-        out->append(terms_[i]);
+        out->append(terms_[i], std::min(name, terms_[i].size()));
       }
       out->push_back('"');
       if (slop_) out->append("~" + std::to_string(slop_));
       return;
+    }
     case Kind::kAnd:
     case Kind::kOr:
       out->append(kind_ == Kind::kAnd ? "(AND" : "(OR");

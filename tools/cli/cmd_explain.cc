@@ -192,7 +192,8 @@ int RunExplain(const ExplainArgs& a) {
   std::shared_ptr<const Gazetteer> gazetteer = index ? LoadGazetteer(*index) : nullptr;
   auto q = CompileQuery(query, **analyzer,
                         {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
-                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get()});
+                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get(),
+                         .custom_fields = index ? CustomFieldNames(*index) : std::vector<std::string>{}});
   if (a.format != "json") PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {
     if (a.format == "json")

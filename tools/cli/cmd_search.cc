@@ -240,6 +240,7 @@ int RunSearch(const SearchArgs& a) {
         PlanOptions plan;
         plan.now = p.now;
         plan.gazetteer = p.gazetteer.get();
+        plan.custom_fields = p.custom_fields;
         auto q = CompileQuery(s->query, **analyzer, plan);
         if (q.ok()) {
           auto r = p.index->Search(*q, {.limit = 0});

@@ -1,10 +1,12 @@
 // loupe stats --db DIR [--format text|json]
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <tuple>
 
 #include "cli/common.h"
+#include "loupe/custom_fields.h"
 
 namespace loupe::cli {
 
@@ -26,10 +28,16 @@ int RunStats(const StatsArgs& a) {
   } else if (!stored.status().IsNotFound()) {
     return Fail("cannot read index " + a.db, stored.status());
   }
+  // The fields the corpus declared (headers, JSON fields, the language),
+  // searchable as name:value.
+  auto custom = ListCustomFields(**index);
+  if (!custom.ok()) return Fail("cannot read index " + a.db, custom.status());
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"documents", st->documents},   {"terms", st->terms},
                         {"size_bytes", st->size_bytes}, {"format_version", st->format_version},
                         {"generation", st->generation}, {"path", a.db}};
+    j["custom_fields"] = nlohmann::ordered_json::array();
+    for (const CustomField& f : *custom) j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});
     if (!tagging.empty()) j["tagging"] = tagging;
     if (st->unlocked) j["unlocked"] = true;
     std::cout << j.dump(2) << "\n";
@@ -54,6 +62,13 @@ int RunStats(const StatsArgs& a) {
         std::cout << " (" << t.value(unit, 0) << " " << (t.value(unit, 0) == 1 ? one : unit) << ")";
       std::cout << "\n";
     }
+    // "custom fields:  2", then "  party     3 documents" per field, the counts in one column.
+    std::cout << "custom fields:  " << (custom->empty() ? std::string("none") : std::to_string(custom->size())) << "\n";
+    size_t width = 0;
+    for (const CustomField& f : *custom) width = std::max(width, f.name.size());
+    for (const CustomField& f : *custom)
+      std::cout << "  " << f.name << std::string(width + 2 - f.name.size(), ' ') << f.documents
+                << (f.documents == 1 ? " document\n" : " documents\n");
   }
   return kExitOk;
 }

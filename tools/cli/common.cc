@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include "loupe/custom_fields.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -209,6 +211,13 @@ void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& dia
   }
 }
 
+std::vector<std::string> CustomFieldNames(const Index& index) {
+  std::vector<std::string> names;
+  if (auto fields = ListCustomFields(index); fields.ok())
+    for (const CustomField& f : *fields) names.push_back(f.name);
+  return names;
+}
+
 std::shared_ptr<const Gazetteer> LoadGazetteer(const Index& index) {
   // The library's own (Index::GetGazetteer), so that the CLI and a program
   // compiling its queries against the index resolve names alike.
@@ -316,7 +325,9 @@ int PrepareQuery(const std::string& cmd, const std::string& db, const std::vecto
   // open it is reported after the query is checked.
   auto index = Index::Open(db, {.read_only = true});
   if (index.ok()) out->gazetteer = LoadGazetteer(**index);
+  if (index.ok()) out->custom_fields = CustomFieldNames(**index);
   plan.gazetteer = out->gazetteer.get();
+  plan.custom_fields = out->custom_fields;
   auto q = CompileQuery(out->text, **analyzer, plan);
   if (!json) PrintDiagnostics(out->text, out->diagnostics);  // JSON carries them
   if (!q.ok()) {

@@ -84,6 +84,9 @@ void PrintJsonLine(const nlohmann::ordered_json& j);
 // The index's gazetteer (Index::GetGazetteer: what `loupe index` stored, or
 // the built-in one), or null when it cannot be read.
 std::shared_ptr<const Gazetteer> LoadGazetteer(const Index& index);
+// The names of the index's custom fields (for PlanOptions::custom_fields);
+// none when they cannot be read (the search then reports the index's error).
+std::vector<std::string> CustomFieldNames(const Index& index);
 
 // --color: "always" and "never" decide; "auto" colours when stdout is a
 // terminal (not TERM=dumb) and NO_COLOR is unset or empty.
@@ -103,6 +106,7 @@ struct PreparedQuery {
   std::vector<std::string> resolved;    // relative dates and what they became
   std::unique_ptr<Index> index;
   std::shared_ptr<const Gazetteer> gazetteer;
+  std::vector<std::string> custom_fields;  // the index's (PlanOptions::custom_fields)
 };
 // Opens `db`, compiles the query and prints what the user must know (query
 // diagnostics in text mode, a rejected query as JSON in JSON mode, the

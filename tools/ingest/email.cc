@@ -275,6 +275,12 @@ ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::
   }
   const std::string id_header(Trim(Str(g_mime_object_get_header(object, "Message-ID"))));
   if (!id_header.empty()) d.extra.emplace_back("Message-ID", id_header);
+  // The headers mail users search by (to:, list-id:, x-mailer: as custom
+  // fields), decoded; the rest of the header block is not kept.
+  for (const char* name : {"To", "Cc", "Reply-To", "List-Id", "X-Mailer", "User-Agent", "Organization"}) {
+    std::string value(Trim(CleanText(HeaderText(object, name), &ignored)));
+    if (!value.empty()) d.extra.emplace_back(name, std::move(value));
+  }
   d.body = std::string(Trim(CleanText(BodyText(message.get(), &out.warnings), &out.warnings)));
   out.docs.push_back(std::move(d));
   return out;

@@ -19,12 +19,18 @@ enum class Field : uint8_t {
   kActor = 2,   // names: case-folded, not stemmed
   kTopic = 3,   // stemmed text
   kAuthor = 4,  // names: case-folded, not stemmed
+  // The fields a corpus declares (Document::extra, Document::language) as
+  // keywords: case-folded, not stemmed, each term "name:token" and no length
+  // norm (see loupe/custom_fields.h).
+  kCustom = 5,
 };
-inline constexpr int kNumFields = 5;
+inline constexpr int kNumFields = 6;
 
-// Lower-case field name ("title", "body", "actor", "topic", "author").
+// Lower-case field name ("title", "body", "actor", "topic", "author", "custom").
 const char* FieldName(Field f);
-// Parses a field name (case-insensitive). Returns false if unknown.
+// Parses the name of a built-in field (case-insensitive): title, body, actor,
+// topic or author. Returns false for any other name, "custom" included (a
+// custom field is named by its own name, see loupe/custom_fields.h).
 bool ParseFieldName(std::string_view name, Field* out);
 
 // A calendar date counted in days since 1970-01-01 (UTC). Negative is before 1970.
@@ -41,8 +47,9 @@ struct Document {
   std::vector<std::string> actors;
   std::vector<std::string> topics;
   std::optional<Days> date;  // undated documents never match a date filter
-  std::string language;      // e.g. "zh"; stored, informational in 0.1
-  // Any other header, stored and returned but not searched.
+  std::string language;      // e.g. "zh"; stored, and searched as the custom field language:
+  // Any other header, as (key, value), stored and returned; a key that names a
+  // custom field (CustomFieldName) is searched as one (loupe/custom_fields.h).
   std::vector<std::pair<std::string, std::string>> extra;
 };
 

@@ -122,6 +122,12 @@ struct PlanOptions {
   // He Lifeng, scored the same; and `mentions:NAME` searches titles and bodies
   // for any of its names. Without it both take NAME as written.
   const Gazetteer* gazetteer = nullptr;
+  // The index's custom fields (ListCustomFields in loupe/custom_fields.h):
+  // `name:value` searches one of them as a keyword (Field::kCustom), names
+  // compared without regard to case. A built-in field, alias or date key of
+  // the same name wins. A name that is none of these is an unknown field, and
+  // its error lists these names too.
+  std::vector<std::string> custom_fields = {};
 };
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
@@ -135,7 +141,8 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
 
 // CompileQuery for searching `index`, as `loupe search` does: words analyzed
 // as the index analyzed them, and actor names resolved with the index's own
-// gazetteer (Index::GetGazetteer) unless options.gazetteer is set. Errors:
+// gazetteer (Index::GetGazetteer) unless options.gazetteer is set, and the
+// index's custom fields (ListCustomFields) unless options.custom_fields is. Errors:
 // those of CompileQuery, and kCorruption or kIOError reading the index.
 Result<Query> CompileQuery(std::string_view text, const Index& index, const PlanOptions& options = {});
 
