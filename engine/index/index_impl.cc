@@ -23,6 +23,7 @@
 #include "index/doc_store.h"
 #include "index/fingerprint.h"
 #include "index/format.h"
+#include "index/forms.h"
 #include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
@@ -129,6 +130,7 @@ class WriterImpl final : public Writer {
     Document input;
     std::vector<Token> tokens[kNumFields];
     std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
+    forms::DocForms forms;                     // the written forms of its stemmed fields
     format::DocValues values;
     std::string stored;
     Status status;
@@ -164,11 +166,14 @@ class WriterImpl final : public Writer {
 
   Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append);
   void Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes);
-  // Runs the analyzer over every field of DOC, calling FN(field, tokens) once per field.
-  template <typename Fn>
-  void AnalyzeFields(const Document& doc, Fn&& fn);
-  // Adds DOC's distinct terms to OUT, so that term statistics can forget it.
-  void Retire(const Document& doc, RetiredMap* out);
+  // Runs the analyzer over every field of DOC, calling FN(field, tokens) once
+  // per field, and before it, for stemmed fields, FN_FORMS(field, tokens,
+  // written forms of the words).
+  template <typename Fn, typename FormsFn>
+  void AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms);
+  // Adds DOC's distinct terms to OUT, and its written forms to *forms_out, so
+  // that term statistics and the written forms can forget it.
+  void Retire(const Document& doc, RetiredMap* out, forms::FormCounts* forms_out);
   // A queued document that a later Add or Delete of the same id supersedes.
   void SupersedePending(uint32_t doc);
   // Writes the in-memory part of the batch to a run and frees it.
@@ -192,6 +197,8 @@ class WriterImpl final : public Writer {
   std::vector<PendingDoc> docs_;
   std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
   RetiredMap retired_pending_;                     // terms of superseded queued documents
+  forms::FormCounts retired_forms_pending_;        // and their written forms
+  forms::FormsBatch forms_;                        // written forms of the batch (never spilled)
   size_t batch_bytes_ = 0;                         // memory held by terms_ and stored docs (estimate)
   // Parts of the batch spilled to disk (see index/spill.h): term runs, each in
   // key order and together in doc order, and finished stored-document blocks.
@@ -212,6 +219,7 @@ class WriterImpl final : public Writer {
   // an empty batch.
   bool committed_ = false;
   std::vector<Token> tokens_;
+  std::vector<std::string> written_;  // the written forms of tokens_ (stemmed fields)
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
 
@@ -286,6 +294,15 @@ class IndexImpl final : public Index {
       auto table = Table(**txn);
       if (!table.ok()) return table.status();
       return ExpandTerms(query, **txn, **table, warnings);
+    });
+  }
+  Result<std::vector<std::pair<std::string, uint64_t>>> Words(const Query& query) const override {
+    return Guard([&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
+      auto txn = Txn::Begin(env_.get(), false);
+      if (!txn.ok()) return txn.status();
+      auto table = Table(**txn);
+      if (!table.ok()) return table.status();
+      return ExpandWords(query, **txn, **table);
     });
   }
   Status Backup(const std::string& dest) const override {
@@ -457,14 +474,18 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   slot->status = Status::OK();
   slot->values = format::DocValues{};
   slot->values.date = doc.date ? *doc.date : format::kNoDate;
+  slot->forms.Clear();
+  thread_local std::vector<std::string> written;
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     std::vector<Token>& tokens = slot->tokens[static_cast<int>(f)];
     tokens.clear();
+    written.clear();
     uint32_t pos = 0;
     for (size_t i = 0; i < texts.size(); ++i) {
       if (i) pos += format::kActorGap;  // phrases never span two values
-      pos = analyzer.AnalyzeField(f, texts[i], pos, &tokens);
+      pos = forms::AnalyzeField(analyzer, f, texts[i], pos, &tokens, &written);
     }
+    if (Analyzer::IsStemmed(f)) slot->forms.AddField(f, tokens, written);
     slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
     if (texts.size() == 1) AddSentenceMarks(analyzer, f, texts[0], &tokens);  // after the length: marks are no words
     std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
@@ -506,6 +527,7 @@ Status WriterImpl::Drain(bool wait_all) {
       if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
+      forms_.Add(slot.forms);
       batch_bytes_ += slot.stored.size();
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
       if (batch_bytes_ >= memory_) {
@@ -546,15 +568,17 @@ Status WriterImpl::DoDelete(const std::string& id) {
   return Status::OK();
 }
 
-template <typename Fn>
-void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
+template <typename Fn, typename FormsFn>
+void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms) {
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     tokens_.clear();
+    written_.clear();
     uint32_t pos = 0;
     for (size_t i = 0; i < texts.size(); ++i) {
       if (i) pos += format::kActorGap;  // phrases never span two values
-      pos = analyzer_->AnalyzeField(f, texts[i], pos, &tokens_);
+      pos = forms::AnalyzeField(*analyzer_, f, texts[i], pos, &tokens_, &written_);
     }
+    if (Analyzer::IsStemmed(f)) fn_forms(f, tokens_, written_);
     if (texts.size() == 1) AddSentenceMarks(*analyzer_, f, texts[0], &tokens_);
     fn(f, &tokens_);
   };
@@ -567,7 +591,10 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
   field(Field::kTopic, v);
 }
 
-void WriterImpl::Retire(const Document& doc, RetiredMap* out) {
+void WriterImpl::Retire(const Document& doc, RetiredMap* out, forms::FormCounts* forms_out) {
+  auto count_forms = [&](Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {
+    forms::CountDocForms(f, tokens, written, forms_out);
+  };
   AnalyzeFields(doc, [&](Field f, std::vector<Token>* tokens) {
     std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) { return a.term < b.term; });
     for (size_t i = 0; i < tokens->size();) {
@@ -578,7 +605,7 @@ void WriterImpl::Retire(const Document& doc, RetiredMap* out) {
       r.cf += j - i;
       i = j;
     }
-  });
+  }, count_forms);
 }
 
 void WriterImpl::SupersedePending(uint32_t doc) {
@@ -587,7 +614,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
   if (it == docs_.end() || it->doc != doc) return;
   Document old;
   if (!it->stored.empty()) {
-    if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_);
+    if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_, &retired_forms_pending_);
     return;
   }
   // Spilled: read it back from its block. (Should that fail, the statistics
@@ -601,7 +628,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
   format::DocBlockReader reader;
   if (spill_->Read(b->offset, b->length, &value).ok() && reader.ReadBlock(b->first_doc, value, doc, &encoded).ok() &&
       format::DecodeStoredDoc(encoded, &old))
-    Retire(old, &retired_pending_);
+    Retire(old, &retired_pending_, &retired_forms_pending_);
 }
 
 Status WriterImpl::Spill() {
@@ -650,6 +677,8 @@ Status WriterImpl::Spill() {
 
 void WriterImpl::ClearBatch() {
   retired_pending_.clear();
+  retired_forms_pending_.clear();
+  forms_.Clear();
   metadata_.clear();
   term_ids_ = TermTable();
   std::vector<TermBatch>().swap(terms_);
@@ -772,6 +801,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 
   // Replacements and deletions: retire the committed document with each id.
   RetiredMap retired = retired_pending_;  // a copy: this attempt may be redone
+  forms::FormCounts retired_forms = retired_forms_pending_;
   format::DocBlockReader old_docs;
   std::vector<const std::string*> ids;
   for (const auto& [id, d] : ids_) ids.push_back(&id);
@@ -786,7 +816,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       std::string_view sv;
       Document old_doc;
       Status r = old_docs.Read(*txn, old, &sv);
-      if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired);
+      if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired, &retired_forms);
       std::string_view dv;
       format::DocValues values;
       Status g = txn->Get(Db::kDocvals, key, &dv);
@@ -928,6 +958,8 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     s = WriteTerm(txn, key, batch, r, append && batch);
     if (!s.ok()) return s;
   }
+
+  if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;
 
   if (compressor.joinable()) compressor.join();
   if (!packed_ok) return Status::Internal("zstd could not compress a document block");

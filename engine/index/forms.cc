@@ -1,0 +1,251 @@
+// The written forms of the stemmed fields (see forms.h).
+#include "index/forms.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_set>
+
+#include "index/format.h"
+#include "storage/lmdb.h"
+
+namespace loupe::forms {
+
+using storage::Db;
+
+namespace {
+
+constexpr char kStemFlag = static_cast<char>(0x80);
+
+Status Unreadable() { return Status::Corruption("written-forms entry unreadable; rebuild the index"); }
+
+// The count stored in a record's value (0 when absent).
+Status ReadCount(const storage::Txn& txn, std::string_view key, uint32_t* n) {
+  std::string_view v;
+  Status s = txn.Get(Db::kForms, key, &v);
+  *n = 0;
+  if (s.IsNotFound()) return Status::OK();
+  if (!s.ok()) return s;
+  if (!format::GetVarint32(&v, n) || !v.empty()) return Unreadable();
+  return Status::OK();
+}
+
+Status WriteCount(storage::Txn* txn, const std::string& key, uint32_t n, bool existed, bool append) {
+  if (n == 0) {
+    if (!existed) return Status::OK();
+    return txn->Del(Db::kForms, key);
+  }
+  std::string v;
+  format::PutVarint32(&v, n);
+  return txn->Put(Db::kForms, key, v, append);
+}
+
+// Whether a is within k byte edits of b (Levenshtein, a row at a time).
+bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
+  size_t la = a.size(), lb = b.size();
+  if ((la > lb ? la - lb : lb - la) > k) return false;
+  std::vector<uint32_t> row(lb + 1), next(lb + 1);
+  for (size_t j = 0; j <= lb; ++j) row[j] = static_cast<uint32_t>(j);
+  for (size_t i = 1; i <= la; ++i) {
+    next[0] = static_cast<uint32_t>(i);
+    uint32_t best = next[0];
+    for (size_t j = 1; j <= lb; ++j) {
+      next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      best = std::min(best, next[j]);
+    }
+    if (best > k) return false;
+    row.swap(next);
+  }
+  return row[lb] <= k;
+}
+
+}  // namespace
+
+std::string FormKey(Field f, std::string_view form, std::string_view stem) {
+  std::string k;
+  k.reserve(2 + form.size() + stem.size());
+  k += static_cast<char>(f);
+  k.append(form);
+  k += '\0';
+  k.append(stem);
+  return k;
+}
+
+bool ParseFormKey(std::string_view key, Field* f, std::string_view* form, std::string_view* stem) {
+  if (key.size() < 3 || static_cast<unsigned char>(key[0]) >= kNumFields) return false;
+  size_t zero = key.find('\0', 1);
+  if (zero == std::string_view::npos || zero == 1) return false;
+  *f = static_cast<Field>(key[0]);
+  *form = key.substr(1, zero - 1);
+  *stem = key.substr(zero + 1);
+  return !stem->empty();
+}
+
+std::string StemKey(Field f, std::string_view stem) {
+  std::string k(1, static_cast<char>(kStemFlag | static_cast<char>(f)));
+  k.append(stem);
+  return k;
+}
+
+uint32_t AnalyzeField(Analyzer& analyzer, Field f, std::string_view text, uint32_t position, std::vector<Token>* out,
+                      std::vector<std::string>* written) {
+  if (!Analyzer::IsStemmed(f)) return analyzer.AnalyzeField(f, text, position, out);
+  return analyzer.AnalyzeWithForms(text, position, out, written);
+}
+
+void DocForms::AddField(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {
+  const size_t n = std::min(tokens.size(), written.size());
+  thread_local std::unordered_set<std::string_view> seen;
+  seen.clear();
+  std::string key;
+  for (size_t i = 0; i < n; ++i) {
+    if (!seen.insert(written[i]).second) continue;  // one stem per form in a document
+    key.assign(written[i]);
+    key += '\0';
+    key.append(tokens[i].term);
+    hashes_.push_back(TermTable::Hash(f, key));
+    keys_.push_back(key);
+    fields_.push_back(f);
+  }
+}
+
+void CountDocForms(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written,
+                   FormCounts* out) {
+  const size_t n = std::min(tokens.size(), written.size());
+  std::unordered_set<std::string_view> seen;
+  for (size_t i = 0; i < n; ++i)
+    if (seen.insert(written[i]).second) (*out)[FormKey(f, written[i], tokens[i].term)] += 1;
+}
+
+void FormsBatch::Add(const DocForms& doc) {
+  for (size_t i = 0; i < doc.keys_.size(); ++i) {
+    uint32_t id = ids_.Intern(doc.fields_[i], doc.keys_[i], doc.hashes_[i]);
+    if (id == docs_.size()) {
+      docs_.push_back(0);
+      bytes_ += doc.keys_[i].size() + 32;
+    }
+    docs_[id] += 1;
+  }
+}
+
+Status FormsBatch::Write(storage::Txn* txn, const FormCounts& retired) const {
+  if (ids_.size() == 0 && retired.empty()) return Status::OK();
+  auto count = txn->Count(Db::kForms);
+  if (!count.ok()) return count.status();
+  const bool append = *count == 0;  // nothing to read back; keys go in order
+  struct Change {
+    std::string_view key;
+    uint32_t add = 0, sub = 0;
+  };
+  std::vector<Change> changes;
+  changes.reserve(ids_.size() + retired.size());
+  std::unordered_map<std::string_view, size_t> at;
+  for (uint32_t id = 0; id < ids_.size(); ++id) changes.push_back({ids_.key(id), docs_[id], 0});
+  if (!retired.empty()) {
+    at.reserve(changes.size());
+    for (size_t i = 0; i < changes.size(); ++i) at[changes[i].key] = i;
+    for (const auto& [k, n] : retired) {
+      auto it = at.find(k);
+      if (it != at.end()) changes[it->second].sub += n;
+      else changes.push_back({k, 0, n});
+    }
+  }
+  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.key < b.key; });
+  // Forms that gain their first document or lose their last, per stem.
+  std::map<std::string, int64_t> stems;
+  std::string key;
+  for (const Change& c : changes) {
+    Field f;
+    std::string_view form, stem;
+    if (!ParseFormKey(c.key, &f, &form, &stem)) return Status::Internal("malformed written-form key");
+    key.assign(c.key);
+    uint32_t old = 0;
+    if (!append) {
+      Status s = ReadCount(*txn, key, &old);
+      if (!s.ok()) return s;
+    }
+    uint64_t sum = uint64_t{old} + c.add;
+    uint32_t now = static_cast<uint32_t>(sum - std::min<uint64_t>(sum, c.sub));
+    if (now == old && old != 0) continue;
+    Status s = WriteCount(txn, key, now, old != 0, append);
+    if (!s.ok()) return s;
+    if ((old == 0) != (now == 0)) stems[StemKey(f, stem)] += now == 0 ? -1 : 1;
+  }
+  for (const auto& [k, delta] : stems) {
+    uint32_t old = 0;
+    if (!append) {
+      Status s = ReadCount(*txn, k, &old);
+      if (!s.ok()) return s;
+    }
+    int64_t now = std::max<int64_t>(0, int64_t{old} + delta);
+    Status s = WriteCount(txn, k, static_cast<uint32_t>(now), old != 0, append);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status ScanPrefix(const storage::Txn& txn, Field f, std::string_view prefix, uint64_t* scanned, uint64_t max_scanned,
+                  bool* stopped, PrefixForms* out) {
+  *stopped = false;
+  out->forms.clear();
+  out->stems.clear();
+  std::string start(1, static_cast<char>(f));
+  start.append(prefix);
+  auto cur = storage::Cursor::Open(txn, Db::kForms);
+  if (!cur.ok()) return cur.status();
+  std::map<std::string_view, uint32_t> matching;  // stem -> its forms starting with the prefix
+  for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
+    std::string_view k = (*cur)->key();
+    if (k.compare(0, start.size(), start) != 0) break;
+    if (++*scanned > max_scanned) {
+      *stopped = true;
+      return Status::OK();
+    }
+    Field kf;
+    WrittenForm w;
+    std::string_view form, stem, v = (*cur)->value();
+    if (!ParseFormKey(k, &kf, &form, &stem) || !format::GetVarint32(&v, &w.docs)) return Unreadable();
+    if (w.docs == 0) continue;
+    w.form.assign(form);
+    w.stem.assign(stem);
+    out->forms.push_back(std::move(w));
+  }
+  if (!(*cur)->status().ok()) return (*cur)->status();
+  for (const WrittenForm& w : out->forms) matching[w.stem] += 1;
+  for (const auto& [stem, n] : matching) {
+    uint32_t all = 0;
+    Status s = ReadCount(txn, StemKey(f, stem), &all);
+    if (!s.ok()) return s;
+    out->stems.push_back({std::string(stem), n >= all});
+  }
+  return Status::OK();
+}
+
+Status ScanNear(const storage::Txn& txn, Field f, std::string_view word, uint32_t max_edits, uint64_t* scanned,
+                uint64_t max_scanned, bool* stopped, std::vector<WrittenForm>* out) {
+  *stopped = false;
+  out->clear();
+  const std::string start(1, static_cast<char>(f));
+  auto cur = storage::Cursor::Open(txn, Db::kForms);
+  if (!cur.ok()) return cur.status();
+  for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
+    std::string_view k = (*cur)->key();
+    if (k.empty() || k[0] != start[0]) break;
+    if (++*scanned > max_scanned) {
+      *stopped = true;
+      return Status::OK();
+    }
+    Field kf;
+    std::string_view form, stem, v = (*cur)->value();
+    if (!ParseFormKey(k, &kf, &form, &stem)) return Unreadable();
+    if (!WithinEdits(form, word, max_edits)) continue;
+    WrittenForm w;
+    if (!format::GetVarint32(&v, &w.docs)) return Unreadable();
+    if (w.docs == 0) continue;
+    w.form.assign(form);
+    w.stem.assign(stem);
+    out->push_back(std::move(w));
+  }
+  return (*cur)->status();
+}
+
+}  // namespace loupe::forms

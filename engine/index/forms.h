@@ -1,0 +1,132 @@
+// The written forms of the stemmed fields: every word an indexed document
+// writes in its title, body or topics, folded but not stemmed, with the stem
+// it is indexed under and the number of live documents that write it. It is
+// what makes `educat*` a prefix of the words as written (education,
+// educational, educate) although their stem, "educ", is shorter than the
+// prefix, and what "did you mean" proposes words from.
+//
+// The `forms` table holds two kinds of record (layout in
+// docs/index-format.md#forms):
+//   form: field byte (0-4), form, 0x00, stem -> varint32 live documents
+//   stem: 0x80 | field byte, stem            -> varint32 forms with documents
+// A form that no live document writes any more is deleted, and its stem's
+// count decremented, so that the count says whether every form of a stem
+// starts with a prefix (then the stem's postings are the prefix's matches
+// exactly) or some do not (then the stem's documents are checked against their
+// stored text). Unstemmed fields (actor, author) index the folded words
+// themselves, so they need no record here.
+#ifndef LOUPE_ENGINE_INDEX_FORMS_H_
+#define LOUPE_ENGINE_INDEX_FORMS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "index/term_table.h"
+#include "loupe/analyzer.h"
+#include "loupe/document.h"
+#include "loupe/status.h"
+
+namespace loupe {
+namespace storage {
+class Txn;
+}
+
+namespace forms {
+
+// Key of a form record: field byte, form, 0x00, stem. No token holds a 0x00
+// byte, so the forms starting with a prefix are one key range.
+std::string FormKey(Field f, std::string_view form, std::string_view stem);
+// Splits a form record's key; false when it is not one.
+bool ParseFormKey(std::string_view key, Field* f, std::string_view* form, std::string_view* stem);
+// Key of a stem record.
+std::string StemKey(Field f, std::string_view stem);
+
+// Analyzes a text of field f like Analyzer::AnalyzeField, and for a stemmed
+// field appends each token's written form to *written too (else leaves it).
+uint32_t AnalyzeField(Analyzer& analyzer, Field f, std::string_view text, uint32_t position, std::vector<Token>* out,
+                      std::vector<std::string>* written);
+
+// One document's distinct (field, form, stem) triples, with their hashes for
+// the batch's table: computed on an analysis thread, added on the inverting one.
+class DocForms {
+ public:
+  // Adds the distinct pairs of one stemmed field (tokens[i].term is the stem
+  // of written[i]; written may be longer than tokens: marks were added after).
+  void AddField(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written);
+  void Clear() {
+    keys_.clear();
+    hashes_.clear();
+    fields_.clear();
+  }
+  size_t size() const { return keys_.size(); }
+
+ private:
+  friend class FormsBatch;
+  std::vector<std::string> keys_;  // form, 0x00, stem
+  std::vector<uint64_t> hashes_;
+  std::vector<Field> fields_;
+};
+
+// Documents each form record gains or loses in a batch, by form key.
+using FormCounts = std::unordered_map<std::string, uint32_t>;
+
+// Adds the distinct written forms of `doc`'s stemmed fields to *out (one per
+// document): what a retired document takes from the counts.
+void CountDocForms(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written,
+                   FormCounts* out);
+
+// The forms a write batch adds, one count per document that writes each.
+class FormsBatch {
+ public:
+  void Add(const DocForms& doc);
+  // Writes the batch's forms into the `forms` table of txn, less `retired`
+  // (the forms of the documents the batch retires), deleting the forms left
+  // with no document and keeping each stem's count of forms.
+  Status Write(storage::Txn* txn, const FormCounts& retired) const;
+  void Clear() { *this = FormsBatch(); }
+  // Estimated bytes held.
+  size_t bytes() const { return bytes_; }
+
+ private:
+  TermTable ids_;
+  std::vector<uint32_t> docs_;  // by id
+  size_t bytes_ = 0;
+};
+
+// A written form of a field starting with a prefix, from the last commit.
+struct WrittenForm {
+  std::string form;
+  std::string stem;
+  uint32_t docs = 0;  // live documents writing it
+};
+
+// What a prefix of a stemmed field reaches: its written forms, and per stem
+// whether all of that stem's forms start with the prefix.
+struct PrefixForms {
+  std::vector<WrittenForm> forms;  // in key order
+  struct Stem {
+    std::string stem;
+    bool whole = false;  // every form of the stem starts with the prefix
+  };
+  std::vector<Stem> stems;  // in stem order
+};
+
+// Reads the forms of field f starting with `prefix` (each read entry counted
+// in *scanned; the scan stops with kInvalidArgument-free false... see below).
+// Stops, returning OK with *stopped set, once *scanned passes max_scanned.
+// Errors: kCorruption (an unreadable record), kIOError.
+Status ScanPrefix(const storage::Txn& txn, Field f, std::string_view prefix, uint64_t* scanned, uint64_t max_scanned,
+                  bool* stopped, PrefixForms* out);
+
+// The forms of field f within max_edits byte edits (Levenshtein) of `word`,
+// reading the field's whole list of forms (counted in *scanned as above).
+Status ScanNear(const storage::Txn& txn, Field f, std::string_view word, uint32_t max_edits, uint64_t* scanned,
+                uint64_t max_scanned, bool* stopped, std::vector<WrittenForm>* out);
+
+}  // namespace forms
+}  // namespace loupe
+
+#endif  // LOUPE_ENGINE_INDEX_FORMS_H_
