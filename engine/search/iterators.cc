@@ -1210,8 +1210,14 @@ class Builder {
     }
     if (!s.ok()) return s;
     if (stopped) return ScanRefused(q);
+    // A form indexed under two stems (documents stemmed in two languages)
+    // is one word: its documents add up.
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.form < b.form; });
     std::vector<std::pair<std::string, uint64_t>> out;
-    for (forms::WrittenForm& w : found) out.emplace_back(std::move(w.form), w.docs);
+    for (forms::WrittenForm& w : found) {
+      if (!out.empty() && out.back().first == w.form) out.back().second += w.docs;
+      else out.emplace_back(std::move(w.form), w.docs);
+    }
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     return out;
   }
