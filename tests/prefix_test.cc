@@ -5,6 +5,7 @@
 // and deletions.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
@@ -180,4 +181,42 @@ TEST_CASE("a whole word with a star finds itself and the longer words, not the o
   // "happy" is stemmed "happi", which is no prefix of it.
   CHECK(ids("happi*") == std::set<std::string>{"s4", "s5"});
   CHECK(ids("happy*") == std::set<std::string>{"s4"});
+}
+
+TEST_CASE("a stem that gains and loses written forms commit by commit stays exact") {
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  std::vector<Document> live;
+  // One commit per step: add (id, body) or delete (id, "").
+  auto step = [&](const std::string& id, const std::string& body) {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    live.erase(std::remove_if(live.begin(), live.end(), [&](const Document& d) { return d.id == id; }), live.end());
+    if (body.empty()) {
+      REQUIRE((*w)->Delete(id).ok());
+    } else {
+      live.push_back(Speech(id, "", body));
+      REQUIRE((*w)->Add(live.back()).ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+    for (const char* p : {"tariff", "tariffs", "tarif", "happy", "happi", "happier"}) {
+      INFO("after " << id << ": " << p << "*");
+      auto r = (*index)->Search(Query::Prefix(Field::kBody, p), {.limit = 100});
+      REQUIRE(r.ok());
+      std::set<std::string> got;
+      for (const Hit& h : r->hits) got.insert(h.document.id);
+      CHECK(got == Scan(live, p, false));
+    }
+  };
+  step("a", "The tariff was set. We are happy.");
+  step("b", "Tariffs rose, and nobody was happier.");
+  step("b", "");
+  step("c", "Tariffs again.");
+  step("a", "A tariff and tariffs, happier days.");
+  step("c", "");
+  step("a", "");
+  step("d", "Happy tariff.");
 }

@@ -60,23 +60,34 @@ bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
 
 }  // namespace
 
+void AppendFormStem(std::string_view form, std::string_view stem, std::string* out) {
+  size_t shared = 0;
+  const size_t most = std::min({form.size(), stem.size(), size_t{255}});
+  while (shared < most && form[shared] == stem[shared]) ++shared;
+  out->append(form);
+  *out += '\0';
+  *out += static_cast<char>(shared);
+  out->append(stem.substr(shared));
+}
+
 std::string FormKey(Field f, std::string_view form, std::string_view stem) {
   std::string k;
-  k.reserve(2 + form.size() + stem.size());
+  k.reserve(3 + form.size() + stem.size());
   k += static_cast<char>(f);
-  k.append(form);
-  k += '\0';
-  k.append(stem);
+  AppendFormStem(form, stem, &k);
   return k;
 }
 
-bool ParseFormKey(std::string_view key, Field* f, std::string_view* form, std::string_view* stem) {
-  if (key.size() < 3 || static_cast<unsigned char>(key[0]) >= kNumFields) return false;
+bool ParseFormKey(std::string_view key, Field* f, std::string_view* form, std::string* stem) {
+  if (key.size() < 4 || static_cast<unsigned char>(key[0]) >= kNumFields) return false;
   size_t zero = key.find('\0', 1);
-  if (zero == std::string_view::npos || zero == 1) return false;
+  if (zero == std::string_view::npos || zero == 1 || zero + 1 >= key.size()) return false;
   *f = static_cast<Field>(key[0]);
   *form = key.substr(1, zero - 1);
-  *stem = key.substr(zero + 1);
+  const size_t shared = static_cast<unsigned char>(key[zero + 1]);
+  if (shared > form->size()) return false;
+  stem->assign(form->substr(0, shared));
+  stem->append(key.substr(zero + 2));
   return !stem->empty();
 }
 
@@ -99,9 +110,8 @@ void DocForms::AddField(Field f, const std::vector<Token>& tokens, const std::ve
   std::string key;
   for (size_t i = 0; i < n; ++i) {
     if (!seen.insert(written[i]).second) continue;  // one stem per form in a document
-    key.assign(written[i]);
-    key += '\0';
-    key.append(tokens[i].term);
+    key.clear();
+    AppendFormStem(written[i], tokens[i].term, &key);
     hashes_.push_back(TermTable::Hash(f, key));
     keys_.push_back(key);
     fields_.push_back(f);
@@ -152,10 +162,10 @@ Status FormsBatch::Write(storage::Txn* txn, const FormCounts& retired) const {
   std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.key < b.key; });
   // Forms that gain their first document or lose their last, per stem.
   std::map<std::string, int64_t> stems;
-  std::string key;
+  std::string key, stem;
   for (const Change& c : changes) {
     Field f;
-    std::string_view form, stem;
+    std::string_view form;
     if (!ParseFormKey(c.key, &f, &form, &stem)) return Status::Internal("malformed written-form key");
     key.assign(c.key);
     uint32_t old = 0;
@@ -170,14 +180,29 @@ Status FormsBatch::Write(storage::Txn* txn, const FormCounts& retired) const {
     if (!s.ok()) return s;
     if ((old == 0) != (now == 0)) stems[StemKey(f, stem)] += now == 0 ? -1 : 1;
   }
+  // A stem record is kept only for a stem of two forms or more: without one,
+  // a stem has one form if the term has live documents (read before this
+  // batch's terms are written), else none.
   for (const auto& [k, delta] : stems) {
     uint32_t old = 0;
+    bool existed = false;
     if (!append) {
       Status s = ReadCount(*txn, k, &old);
       if (!s.ok()) return s;
+      existed = old != 0;
+      if (!existed) {
+        std::string_view v;
+        std::string term_key = format::TermKey(static_cast<Field>(k[0] & 0x7f), std::string_view(k).substr(1));
+        s = txn->Get(Db::kTerms, term_key, &v);
+        format::TermInfo info;
+        if (s.ok() && !format::DecodeTermInfo(v, &info))
+          return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+        if (!s.ok() && !s.IsNotFound()) return s;
+        old = s.ok() && info.df > 0 ? 1 : 0;
+      }
     }
     int64_t now = std::max<int64_t>(0, int64_t{old} + delta);
-    Status s = WriteCount(txn, k, static_cast<uint32_t>(now), old != 0, append);
+    Status s = WriteCount(txn, k, now >= 2 ? static_cast<uint32_t>(now) : 0, existed, append);
     if (!s.ok()) return s;
   }
   return Status::OK();
@@ -193,6 +218,7 @@ Status ScanPrefix(const storage::Txn& txn, Field f, std::string_view prefix, uin
   auto cur = storage::Cursor::Open(txn, Db::kForms);
   if (!cur.ok()) return cur.status();
   std::map<std::string_view, uint32_t> matching;  // stem -> its forms starting with the prefix
+  std::string stem;
   for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
     std::string_view k = (*cur)->key();
     if (k.compare(0, start.size(), start) != 0) break;
@@ -202,20 +228,20 @@ Status ScanPrefix(const storage::Txn& txn, Field f, std::string_view prefix, uin
     }
     Field kf;
     WrittenForm w;
-    std::string_view form, stem, v = (*cur)->value();
+    std::string_view form, v = (*cur)->value();
     if (!ParseFormKey(k, &kf, &form, &stem) || !format::GetVarint32(&v, &w.docs)) return Unreadable();
     if (w.docs == 0) continue;
     w.form.assign(form);
-    w.stem.assign(stem);
+    w.stem = stem;
     out->forms.push_back(std::move(w));
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
   for (const WrittenForm& w : out->forms) matching[w.stem] += 1;
-  for (const auto& [stem, n] : matching) {
+  for (const auto& [st, n] : matching) {
     uint32_t all = 0;
-    Status s = ReadCount(txn, StemKey(f, stem), &all);
+    Status s = ReadCount(txn, StemKey(f, st), &all);
     if (!s.ok()) return s;
-    out->stems.push_back({std::string(stem), n >= all});
+    out->stems.push_back({std::string(st), n >= std::max<uint32_t>(all, 1)});  // no record: one form
   }
   return Status::OK();
 }
@@ -227,6 +253,7 @@ Status ScanNear(const storage::Txn& txn, Field f, std::string_view word, uint32_
   const std::string start(1, static_cast<char>(f));
   auto cur = storage::Cursor::Open(txn, Db::kForms);
   if (!cur.ok()) return cur.status();
+  std::string stem;
   for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
     std::string_view k = (*cur)->key();
     if (k.empty() || k[0] != start[0]) break;
@@ -235,7 +262,7 @@ Status ScanNear(const storage::Txn& txn, Field f, std::string_view word, uint32_
       return Status::OK();
     }
     Field kf;
-    std::string_view form, stem, v = (*cur)->value();
+    std::string_view form, v = (*cur)->value();
     if (!ParseFormKey(k, &kf, &form, &stem)) return Unreadable();
     if (!WithinEdits(form, word, max_edits)) continue;
     WrittenForm w;

@@ -7,13 +7,14 @@
 //
 // The `forms` table holds two kinds of record (layout in
 // docs/index-format.md#forms):
-//   form: field byte (0-4), form, 0x00, stem -> varint32 live documents
-//   stem: 0x80 | field byte, stem            -> varint32 forms with documents
+//   form: field byte (0-4), form, 0x00, stem (see FormKey) -> varint32 live documents
+//   stem: 0x80 | field byte, stem -> varint32 forms with live documents, when 2 or more
 // A form that no live document writes any more is deleted, and its stem's
 // count decremented, so that the count says whether every form of a stem
 // starts with a prefix (then the stem's postings are the prefix's matches
 // exactly) or some do not (then the stem's documents are checked against their
-// stored text). Unstemmed fields (actor, author) index the folded words
+// stored text). A stem without a record has one form (most stems: it saves
+// a record each). Unstemmed fields (actor, author) index the folded words
 // themselves, so they need no record here.
 #ifndef LOUPE_ENGINE_INDEX_FORMS_H_
 #define LOUPE_ENGINE_INDEX_FORMS_H_
@@ -36,11 +37,13 @@ class Txn;
 
 namespace forms {
 
-// Key of a form record: field byte, form, 0x00, stem. No token holds a 0x00
-// byte, so the forms starting with a prefix are one key range.
+// Key of a form record: field byte, form, 0x00, then the stem as the number
+// of its first bytes it shares with the form (one byte) and the rest of it
+// ("education" -> "educ": 0x04 and nothing). No token holds a 0x00 byte, so
+// the forms starting with a prefix are one key range.
 std::string FormKey(Field f, std::string_view form, std::string_view stem);
 // Splits a form record's key; false when it is not one.
-bool ParseFormKey(std::string_view key, Field* f, std::string_view* form, std::string_view* stem);
+bool ParseFormKey(std::string_view key, Field* f, std::string_view* form, std::string* stem);
 // Key of a stem record.
 std::string StemKey(Field f, std::string_view stem);
 
@@ -85,6 +88,8 @@ class FormsBatch {
   // Writes the batch's forms into the `forms` table of txn, less `retired`
   // (the forms of the documents the batch retires), deleting the forms left
   // with no document and keeping each stem's count of forms.
+  // REQUIRES: the `terms` table of txn does not have the batch's terms yet
+  // (a stem without a record is read there to tell one form from none).
   Status Write(storage::Txn* txn, const FormCounts& retired) const;
   void Clear() { *this = FormsBatch(); }
   // Estimated bytes held.
@@ -114,10 +119,9 @@ struct PrefixForms {
   std::vector<Stem> stems;  // in stem order
 };
 
-// Reads the forms of field f starting with `prefix` (each read entry counted
-// in *scanned; the scan stops with kInvalidArgument-free false... see below).
-// Stops, returning OK with *stopped set, once *scanned passes max_scanned.
-// Errors: kCorruption (an unreadable record), kIOError.
+// Reads the forms of field f starting with `prefix`, each entry read counted
+// in *scanned; stops, returning OK with *stopped set, once *scanned passes
+// max_scanned. Errors: kCorruption (an unreadable record), kIOError.
 Status ScanPrefix(const storage::Txn& txn, Field f, std::string_view prefix, uint64_t* scanned, uint64_t max_scanned,
                   bool* stopped, PrefixForms* out);
 

@@ -882,6 +882,9 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     }
   } join_on_exit{&compressor};
 
+  // The written forms, before the terms (which they read as they were).
+  if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;
+
   // Postings, in key order (MDB_APPEND when the tables start empty).
   auto terms_count = txn->Count(Db::kTerms);
   if (!terms_count.ok()) return terms_count.status();
@@ -958,8 +961,6 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     s = WriteTerm(txn, key, batch, r, append && batch);
     if (!s.ok()) return s;
   }
-
-  if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;
 
   if (compressor.joinable()) compressor.join();
   if (!packed_ok) return Status::Internal("zstd could not compress a document block");
