@@ -105,15 +105,27 @@ uint32_t AnalyzeField(Analyzer& analyzer, Field f, std::string_view text, uint32
 
 void DocForms::AddField(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {
   const size_t n = std::min(tokens.size(), written.size());
-  thread_local std::unordered_set<std::string_view> seen;
-  seen.clear();
-  std::string key;
+  size_t slots = 16;
+  while (slots < 2 * n) slots *= 2;
+  seen_.assign(slots, 0);
+  const size_t mask = slots - 1;
   for (size_t i = 0; i < n; ++i) {
-    if (!seen.insert(written[i]).second) continue;  // one stem per form in a document
-    key.clear();
-    AppendFormStem(written[i], tokens[i].term, &key);
-    hashes_.push_back(TermTable::Hash(f, key));
-    keys_.push_back(key);
+    const std::string& w = written[i];
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+    for (unsigned char c : w) h = (h ^ c) * 0x100000001b3ull;
+    size_t at = (h ^ (h >> 29)) & mask;
+    bool dup = false;
+    for (; seen_[at] != 0; at = (at + 1) & mask)
+      if (written[seen_[at] - 1] == w) {
+        dup = true;  // one stem per form in a document
+        break;
+      }
+    if (dup) continue;
+    seen_[at] = static_cast<uint32_t>(i + 1);
+    const size_t begin = arena_.size();
+    AppendFormStem(w, tokens[i].term, &arena_);
+    ends_.push_back(static_cast<uint32_t>(arena_.size()));
+    hashes_.push_back(TermTable::Hash(f, std::string_view(arena_).substr(begin)));
     fields_.push_back(f);
   }
 }
@@ -127,11 +139,12 @@ void CountDocForms(Field f, const std::vector<Token>& tokens, const std::vector<
 }
 
 void FormsBatch::Add(const DocForms& doc) {
-  for (size_t i = 0; i < doc.keys_.size(); ++i) {
-    uint32_t id = ids_.Intern(doc.fields_[i], doc.keys_[i], doc.hashes_[i]);
+  for (size_t i = 0; i < doc.size(); ++i) {
+    std::string_view key = doc.key(i);
+    uint32_t id = ids_.Intern(doc.fields_[i], key, doc.hashes_[i]);
     if (id == docs_.size()) {
       docs_.push_back(0);
-      bytes_ += doc.keys_[i].size() + 32;
+      bytes_ += key.size() + 32;
     }
     docs_[id] += 1;
   }

@@ -60,17 +60,26 @@ class DocForms {
   // of written[i]; written may be longer than tokens: marks were added after).
   void AddField(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written);
   void Clear() {
-    keys_.clear();
+    arena_.clear();
+    ends_.clear();
     hashes_.clear();
     fields_.clear();
   }
-  size_t size() const { return keys_.size(); }
+  size_t size() const { return ends_.size(); }
+  // The key (form, 0x00, stem as FormKey writes it, without the field) of entry i.
+  std::string_view key(size_t i) const {
+    size_t begin = i ? ends_[i - 1] : 0;
+    return std::string_view(arena_).substr(begin, ends_[i] - begin);
+  }
 
  private:
   friend class FormsBatch;
-  std::vector<std::string> keys_;  // form, 0x00, stem
-  std::vector<uint64_t> hashes_;
+  // Buffers reused from one document to the next: a hot loop allocates nothing.
+  std::string arena_;             // the keys, one after the other
+  std::vector<uint32_t> ends_;    // where each key ends in arena_
+  std::vector<uint64_t> hashes_;  // TermTable::Hash(field, key)
   std::vector<Field> fields_;
+  std::vector<uint32_t> seen_;  // open addressing over a field's forms: 1 + token index, 0 empty
 };
 
 // Documents each form record gains or loses in a batch, by form key.

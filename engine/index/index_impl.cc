@@ -131,6 +131,7 @@ class WriterImpl final : public Writer {
     std::vector<Token> tokens[kNumFields];
     std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
     forms::DocForms forms;                     // the written forms of its stemmed fields
+    std::vector<std::string> written;          // the words of one field as written (a buffer)
     format::DocValues values;
     std::string stored;
     Status status;
@@ -150,6 +151,12 @@ class WriterImpl final : public Writer {
   void Work(Analyzer& analyzer);
   // Fills slot.tokens/values/stored from slot.input with `analyzer`.
   static void AnalyzeSlot(Analyzer& analyzer, Slot* slot);
+  // Adds an analyzed slot's written forms to the batch (a failed slot's too:
+  // the batch cannot be committed then anyway).
+  void CountForms(const Slot& slot) {
+    std::lock_guard<std::mutex> lock(forms_mu_);
+    forms_.Add(slot.forms);
+  }
   // Inverts finished slots in order; with wait_all, until the ring is empty.
   Status Drain(bool wait_all);
 
@@ -230,6 +237,9 @@ class WriterImpl final : public Writer {
   size_t ring_bytes_ = 0;  // Slot::bytes of the slots in flight
   bool stop_ = false;
   std::mutex mu_;
+  // Guards forms_, which the analysis threads add to: the counts do not depend
+  // on the order of documents, so the inverting thread need not do it.
+  std::mutex forms_mu_;
   std::condition_variable cv_;  // slot state changes, new work, stop
   std::vector<std::thread> threads_;
 };
@@ -402,6 +412,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
     ring_bytes_ += slot.bytes;
     slot.input = doc;
     AnalyzeSlot(*analyzer_, &slot);
+    CountForms(slot);
     slot.state = Slot::kDone;
     head_ = 0;
     tail_ = 1;
@@ -441,6 +452,7 @@ void WriterImpl::Work(Analyzer& analyzer) {
     lock.unlock();
     try {
       AnalyzeSlot(analyzer, slot);
+      CountForms(*slot);
     } catch (const std::bad_alloc&) {
       slot->status = Status::IOError("out of memory while analyzing a document");
     } catch (const std::exception& e) {
@@ -475,7 +487,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   slot->values = format::DocValues{};
   slot->values.date = doc.date ? *doc.date : format::kNoDate;
   slot->forms.Clear();
-  thread_local std::vector<std::string> written;
+  std::vector<std::string>& written = slot->written;
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     std::vector<Token>& tokens = slot->tokens[static_cast<int>(f)];
     tokens.clear();
@@ -527,7 +539,6 @@ Status WriterImpl::Drain(bool wait_all) {
       if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
-      forms_.Add(slot.forms);
       batch_bytes_ += slot.stored.size();
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
       if (batch_bytes_ >= memory_) {
