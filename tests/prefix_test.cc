@@ -3,9 +3,8 @@
 // prefix. Checked against a whole-word scan of the stored text of a few short
 // speech-like articles (written for this test), across commits, replacements
 // and deletions.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <map>
 #include <set>
@@ -72,9 +71,9 @@ std::set<std::string> Scan(const std::vector<Document>& docs, const std::string&
   return out;
 }
 
-const char* const kPrefixes[] = {"educat", "educ",     "immigra", "emancipat", "regulat", "regul",  "regular",
-                                 "success", "successi", "successf", "happi",    "happy",   "economi", "economy",
-                                 "tariffs", "tariff",   "tarif",    "message",  "e",       "s"};
+const char* const kPrefixes[] = {"educat",  "educ",     "immigra",  "emancipat", "regulat", "regul",   "regular",
+                                 "success", "successi", "successf", "happi",     "happy",   "economi", "economy",
+                                 "tariffs", "tariff",   "tarif",    "message",   "e",       "s"};
 
 // Each prefix in the body (as the engine query: the language has no body:
 // field), in the title, and bare (title, body, actor and topic; these

@@ -168,8 +168,10 @@ Status FormsBatch::Write(storage::Txn* txn, const FormCounts& retired) const {
     for (size_t i = 0; i < changes.size(); ++i) at[changes[i].key] = i;
     for (const auto& [k, n] : retired) {
       auto it = at.find(k);
-      if (it != at.end()) changes[it->second].sub += n;
-      else changes.push_back({k, 0, n});
+      if (it != at.end())
+        changes[it->second].sub += n;
+      else
+        changes.push_back({k, 0, n});
     }
   }
   std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.key < b.key; });

@@ -87,8 +87,7 @@ using FormCounts = std::unordered_map<std::string, uint32_t>;
 
 // Adds the distinct written forms of `doc`'s stemmed fields to *out (one per
 // document): what a retired document takes from the counts.
-void CountDocForms(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written,
-                   FormCounts* out);
+void CountDocForms(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written, FormCounts* out);
 
 // The forms a write batch adds, one count per document that writes each.
 class FormsBatch {

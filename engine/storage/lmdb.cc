@@ -17,7 +17,8 @@
 namespace loupe::storage {
 namespace {
 
-const char* const kDbNames[] = {"meta", "terms", "postings", "positions", "docs", "docvals", "ids", "deleted", "user", "forms"};
+const char* const kDbNames[] = {"meta",    "terms", "postings", "positions", "docs",
+                                "docvals", "ids",   "deleted",  "user",      "forms"};
 static_assert(sizeof(kDbNames) / sizeof(kDbNames[0]) == static_cast<int>(Db::kCount));
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
