@@ -547,9 +547,10 @@ class Planner {
     return AnyOf(std::move(per_field));
   }
 
-  // `tarif*` matches every term starting with the folded (not stemmed) prefix.
-  // In stemmed fields the word's own stem is added when the prefix does not
-  // cover it, so `economy*` still finds "economi", the stem of "economy".
+  // `tarif*` matches every word as written (folded, not stemmed) that starts
+  // with the folded prefix; the engine expands it over the written forms of
+  // stemmed fields (so `educat*` finds education, whose stem "educ" is shorter
+  // than the prefix, and `economy*` does not find economies).
   Result<std::optional<Query>> PrefixLeaf(const QueryNode& n) {
     std::string word = n.text.substr(0, n.text.find_last_not_of('*') + 1);
     size_t at = n.value_offset, len = n.text.size();
@@ -573,14 +574,7 @@ class Planner {
     auto fields = LeafFields(n, "a prefix");
     if (!fields.ok()) return fields.status();
     std::vector<Query> per_field;
-    for (Field f : *fields) {
-      per_field.push_back(Query::Prefix(f, prefix));
-      if (!Analyzer::IsStemmed(f)) continue;
-      tokens_.clear();
-      analyzer_.AnalyzeField(f, word, 0, &tokens_);
-      if (tokens_.size() == 1 && tokens_[0].term.compare(0, prefix.size(), prefix) != 0)
-        per_field.push_back(Query::Term(f, tokens_[0].term));
-    }
+    for (Field f : *fields) per_field.push_back(Query::Prefix(f, prefix));
     return AnyOf(std::move(per_field));
   }
 

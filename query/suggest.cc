@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -74,14 +75,28 @@ size_t Edits(std::string_view a, std::string_view b) {
   return at(n, m);
 }
 
-// How good a replacement is: its documents, divided by ten per edit, so that
-// a much more frequent word two edits away beats a rare one at one edit
-// ("tarrifs": "tariffs" in 52 articles over "tarifs" in 1).
-double Weight(uint64_t docs, size_t edits) {
-  double w = static_cast<double>(docs);
-  for (size_t i = 0; i < edits; ++i) w /= 10;
-  return w;
+// The word with each run of a repeated byte written once ("tarrifs" ->
+// "tarifs"): a doubled or undoubled letter is the commonest misspelling.
+std::string Undoubled(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (out.empty() || out.back() != c) out += c;
+  return out;
 }
+
+// How far a written word is from what was typed: the mean of the edits
+// between the two and between their undoubled forms, so that doubling or
+// undoubling a letter costs half an edit ("tarrifs" is 1 from "tariffs",
+// 2 from "carries"; "seccession" 0.5 from "secession", 1 from "succession").
+double Distance(std::string_view typed, std::string_view word) {
+  return (static_cast<double>(Edits(typed, word)) + static_cast<double>(Edits(Undoubled(typed), Undoubled(word)))) /
+         2;
+}
+
+// How good a replacement is: the documents that write it, divided by ten per
+// unit of Distance, so that a much more frequent word a little further beats
+// a rare one ("tarrifs": "tariffs" in 52 articles over "tarifs" in 1).
+double Weight(uint64_t docs, double distance) { return static_cast<double>(docs) / std::pow(10.0, distance); }
 
 // Documents holding `term` in field f (0 if none).
 Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
@@ -90,46 +105,6 @@ Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
   for (const auto& [t, n] : *e)
     if (t == term) return n;
   return uint64_t{0};
-}
-
-// The word articles of the index write for stem `term` of stemmed field f
-// that is closest to what the user typed ("soybeens" -> "soybeans", not
-// "soybean"), from the first few articles that hold the stem.
-Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, const std::string& term,
-                              const std::string& typed) {
-  auto hits = index.Search(Query::Term(f, term), {.limit = 5});
-  if (!hits.ok()) return hits.status();
-  std::string lower = typed;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string best = term;
-  size_t best_edits = SIZE_MAX;
-  std::vector<Token> stemmed, folded;
-  for (const Hit& h : hits->hits) {
-    const Document& d = h.document;
-    std::vector<std::string_view> texts;
-    if (f == Field::kTitle)
-      texts = {d.title};
-    else if (f == Field::kBody)
-      texts = {d.body};
-    else
-      texts.assign(d.topics.begin(), d.topics.end());
-    for (std::string_view text : texts) {
-      stemmed.clear();
-      folded.clear();
-      analyzer.Analyze(text, true, 0, &stemmed);
-      analyzer.Analyze(text, false, 0, &folded);
-      if (stemmed.size() != folded.size()) continue;
-      for (size_t i = 0; i < stemmed.size(); ++i) {
-        if (stemmed[i].term != term) continue;
-        size_t e = Edits(folded[i].term, lower);
-        if (e < best_edits || (e == best_edits && folded[i].term < best)) {
-          best = folded[i].term;
-          best_edits = e;
-        }
-      }
-    }
-  }
-  return best;
 }
 
 }  // namespace
@@ -174,10 +149,10 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
     if (gazetteer && !gazetteer->NamesOf(w.text).empty()) continue;
     uint64_t df = 0;
     struct Candidate {
-      std::string term;
-      Field field;
-      size_t edits;
-      uint64_t docs;
+      std::string word;  // as written (folded)
+      double distance;
+      uint64_t docs;  // writing it
+      double weight() const { return Weight(docs, distance); }
     };
     std::optional<Candidate> best;
     bool analyzable = true;
@@ -189,6 +164,13 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
         break;
       }
       const std::string term = tokens[0].term;
+      tokens.clear();
+      analyzer.Analyze(w.text, /*stem=*/false, 0, &tokens);
+      if (tokens.size() != 1) {
+        analyzable = false;
+        break;
+      }
+      const std::string typed = tokens[0].term;  // folded, as written
       if (!spend(term.size() < 3 ? 1 : 2)) {
         analyzable = false;
         spent = true;
@@ -197,32 +179,23 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
       auto n = DocFreq(index, f, term);
       if (!n.ok()) return n.status();
       df = std::max(df, *n);
-      if (term.size() < 3) continue;  // too short to tell a typo from another word
+      if (typed.size() < 3) continue;  // too short to tell a typo from another word
+      // The words the index holds as written near the word as typed (never a
+      // stem: its documents would be those of every word of that stem).
       // Levenshtein reach 2 finds every word one swap away too.
-      const size_t reach = term.size() <= 4 ? 1 : 2;
-      auto near = index.Expansions(Query::Fuzzy(f, term, 2, 256));
+      const size_t reach = typed.size() <= 4 ? 1 : 2;
+      auto near = index.Words(Query::Fuzzy(f, typed, 2));
       if (!near.ok()) return near.status();
       for (const auto& [t, docs] : *near) {
-        if (t == term || docs == 0) continue;
-        size_t edits = Edits(t, term);
-        if (edits > reach) continue;
-        if (!best || Weight(docs, edits) > Weight(best->docs, best->edits) ||
-            (Weight(docs, edits) == Weight(best->docs, best->edits) && t < best->term))
-          best = Candidate{t, f, edits, docs};
+        if (t == typed || docs == 0) continue;
+        if (Edits(t, typed) > reach) continue;
+        Candidate c{t, Distance(typed, t), docs};
+        if (!best || c.weight() > best->weight() || (c.weight() == best->weight() && t < best->word)) best = c;
       }
     }
     if (!analyzable || !best || df > kRareWordDocs) continue;
     if (df > 0 && best->docs < kRareWordRatio * df) continue;
-    std::string surface = best->term;
-    if (Analyzer::IsStemmed(best->field)) {
-      if (!spend(1)) {
-        spent = true;
-        continue;
-      }
-      auto s = SurfaceOf(index, analyzer, best->field, best->term, w.text);
-      if (!s.ok()) return s.status();
-      surface = *s;
-    }
+    std::string surface = best->word;
     if (std::isupper(static_cast<unsigned char>(w.text[0])) && std::islower(static_cast<unsigned char>(surface[0])))
       surface[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(surface[0])));
     if (surface == w.text) continue;

@@ -34,6 +34,8 @@ struct AnalyzedDoc {
   // Title and body: the sentence of each position (from the analyzer's sentence
   // starts and the tokens' byte offsets, independently of the index's marks).
   std::map<uint32_t, size_t> sentence_of[kNumFields];
+  // The words as written (folded, not stemmed): what a prefix is matched against.
+  std::set<std::string> words[kNumFields];
 };
 
 AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
@@ -48,6 +50,9 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
       pos = a.AnalyzeField(f, values[i], pos, &toks);
     }
     for (const Token& t : toks) out.fields[static_cast<int>(f)][t.term].push_back(t.position);
+    std::vector<Token> written;
+    for (const std::string& v : values) a.Analyze(v, /*stem=*/false, 0, &written);
+    for (const Token& t : written) out.words[static_cast<int>(f)].insert(t.term);
     if (f == Field::kTitle || f == Field::kBody) {
       std::vector<uint32_t> starts;
       a.SentenceStarts(values[0], &starts);
@@ -114,10 +119,10 @@ bool Eval(const Query& q, const AnalyzedDoc& d) {
       return !Eval(q.children()[0], d);
     case Query::Kind::kDateRange:
       return d.date && *d.date >= q.lo() && *d.date <= q.hi();
-    case Query::Kind::kPrefix: {
-      const auto& f = d.fields[static_cast<int>(q.field())];
+    case Query::Kind::kPrefix: {  // a word as written (whole-word matching, like =Form) starts with it
+      const auto& f = d.words[static_cast<int>(q.field())];
       auto it = f.lower_bound(q.terms()[0]);
-      return it != f.end() && it->first.compare(0, q.terms()[0].size(), q.terms()[0]) == 0;
+      return it != f.end() && it->compare(0, q.terms()[0].size(), q.terms()[0]) == 0;
     }
     case Query::Kind::kBoost:
     case Query::Kind::kAndMaybe:
@@ -288,9 +293,9 @@ class QueryGen {
       }
       case 7:  // a field group
         return (Pick(2) ? "title:(" : "topic:(") + Any(words_) + (Pick(2) ? " OR " : " -") + Any(words_) + ")";
-      case 6: {  // a prefix of 1 to 6 characters of a word (bytes: ASCII mostly)
+      case 6: {  // a prefix of a word, often longer than its stem (bytes: ASCII mostly)
         const std::string& w = Any(words_);
-        size_t n = 1 + Pick(std::min<size_t>(w.size(), 6));
+        size_t n = 1 + Pick(Pick(2) ? std::min<size_t>(w.size(), 6) : w.size());
         return (Pick(4) ? "" : "title:") + w.substr(0, n) + "*";
       }
       case 5: {

@@ -253,9 +253,10 @@ TEST_CASE("planner golden table") {
       {"title:(econom* (a OR b))", "(AND title:econom* (OR title:a title:b))"},
       {"* before:2025", "(AND * date:[..2024-12-31])"},
       {"title:tarif*", "title:tarif*"},
-      {"title:economy*", "(OR title:economy* title:economi)"},
+      // A prefix of the words as written: no stem is added (economies is no economy*).
+      {"title:economy*", "title:economy*"},
       {"actor:BESS*", "actor:bess*"},
-      {"tariffs*", "(OR title:tariffs* title:tariff body:tariffs* body:tariff actor:tariffs* topic:tariffs* topic:tariff)"},
+      {"tariffs*", "(OR title:tariffs* body:tariffs* actor:tariffs* topic:tariffs*)"},
       {"title:tarif** -x", "(AND title:tarif* (NOT (OR title:x body:x actor:x topic:x)))"},
       // A part listed again is searched once, its score multiplied by the count.
       {"tarif* tarif*", "(OR title:tarif* body:tarif* actor:tarif* topic:tarif*)^2"},

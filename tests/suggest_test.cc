@@ -101,6 +101,55 @@ TEST_CASE("the replacement is the written form closest to what was typed") {
   CHECK(Suggest("soybeens").query == "soybeans");  // not "soybean": both have the stem, one edit is closer
 }
 
+TEST_CASE("a suggestion is a word the index holds as written, and its hits are its own") {
+  // "succession" is stemmed "success", the stem of a word far more common
+  // here; "secession" is written once. Stems would propose the common stem and
+  // show it as "succession", whose hits are the articles about success.
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    const char* texts[] = {
+        "Our success this year was great.",  "A successful harvest came in.",  "Success and more success.",
+        "They worked and saw success.",      "The successes of the nation.",   "The succession of governors.",
+        "Secession was debated in the hall.", "Tariffs on grain were lowered.", "The tariffs on iron stay.",
+        "New tariffs were proposed.",        "The ship carries grain.",        "A cart carries iron.",
+        "He carries the flag.",              "She carried the vote.",          "They carry on.",
+        "Trains carry coal.",                "We carried the day.",            "It carries weight.",
+    };
+    int n = 0;
+    for (const char* t : texts) {
+      Document d;
+      d.id = "d" + std::to_string(++n);
+      d.body = t;
+      REQUIRE((*w)->Add(d).ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto suggest = [&](const char* q) {
+    auto s = SuggestCorrection(q, **index, **analyzer);
+    REQUIRE(s.ok());
+    return s->query;
+  };
+  auto hits = [&](const std::string& q) {
+    auto c = CompileQuery(q, **analyzer);
+    REQUIRE(c.ok());
+    auto r = (*index)->Search(*c, {.limit = 0});
+    REQUIRE(r.ok());
+    return r->total;
+  };
+  CHECK(suggest("seccession") == "secession");
+  CHECK(hits("secession") == 1);
+  // A doubled letter misplaced is closer than two other letters, however
+  // common the stem of the other word ("carri": carries, carried, carry).
+  CHECK(suggest("tarrifs") == "tariffs");
+  CHECK(hits("tariffs") == 3);
+}
+
 namespace {
 
 // The corpus index, counting the dictionary look-ups and searches made through it.
@@ -123,6 +172,10 @@ class CountingIndex : public Index {
                                                                    std::vector<std::string>* w) const override {
     ++lookups;
     return base_.Expansions(q, w);
+  }
+  Result<std::vector<std::pair<std::string, uint64_t>>> Words(const Query& q) const override {
+    ++lookups;
+    return base_.Words(q);
   }
   Result<CheckReport> Check() const override { return base_.Check(); }
   Status Backup(const std::string& dest) const override { return base_.Backup(dest); }

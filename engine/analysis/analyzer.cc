@@ -237,6 +237,14 @@ class IcuAnalyzer final : public Analyzer {
       if (offsets_[at] < text.size()) starts->push_back(offsets_[at]);
   }
 
+  uint32_t AnalyzeWithForms(std::string_view text, uint32_t position, std::vector<Token>* out,
+                            std::vector<std::string>* forms) override {
+    forms_ = forms;
+    position = Analyze(text, true, position, out);
+    forms_ = nullptr;
+    return position;
+  }
+
   uint32_t Analyze(std::string_view text, bool stem, uint32_t position, std::vector<Token>* out) override {
     if (text.empty()) return position;
     if (!fast_) return AnalyzeIcu(text, 0, stem, position, out);
@@ -324,6 +332,7 @@ class IcuAnalyzer final : public Analyzer {
         term_[k] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch;
       }
       JoinDottedAcronym();
+      if (forms_) forms_->push_back(term_);
       if (stem && letters) CachedStem();
       out->push_back(Token{term_, position++, static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
     }
@@ -355,6 +364,7 @@ class IcuAnalyzer final : public Analyzer {
         continue;
       }
       bool letters = status >= UBRK_WORD_LETTER && status < UBRK_WORD_LETTER_LIMIT;
+      if (forms_) forms_->push_back(term_);
       if (stem && letters) {
         if (fast_)
           CachedStem();
@@ -438,6 +448,7 @@ class IcuAnalyzer final : public Analyzer {
   const icu::Normalizer2* nfkc_cf_;
   const icu::Normalizer2* nfd_;
   std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer_;
+  std::vector<std::string>* forms_ = nullptr;  // AnalyzeWithForms: receives each token's unstemmed form
   bool fold_diacritics_;
   bool fast_;
   StemCache cache_;

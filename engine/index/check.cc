@@ -19,7 +19,8 @@ using storage::Db;
 using storage::Txn;
 
 constexpr size_t kMaxProblems = 100;
-const char* const kTableNames[] = {"meta", "terms", "postings", "positions", "docs", "docvals", "ids", "deleted", "user"};
+const char* const kTableNames[] = {"meta",    "terms", "postings", "positions", "docs",
+                                   "docvals", "ids",   "deleted",  "user",      "forms"};
 
 std::string Printable(std::string_view s) {
   std::string out;

@@ -24,6 +24,7 @@
 #include "index/doc_store.h"
 #include "index/fingerprint.h"
 #include "index/format.h"
+#include "index/forms.h"
 #include "index/spill.h"
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
@@ -148,6 +149,8 @@ class WriterImpl final : public Writer {
     Document input;
     std::vector<Token> tokens[kNumFields];
     std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
+    forms::DocForms forms;                     // the written forms of its stemmed fields
+    std::vector<std::string> written;          // the words of one field as written (a buffer)
     format::DocValues values;
     std::string stored;
     Status status;
@@ -168,6 +171,12 @@ class WriterImpl final : public Writer {
   // Tags slot.input with `tagger` (if any), then fills slot.tokens/values/stored
   // from it with `analyzer`.
   static void AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot);
+  // Adds an analyzed slot's written forms to the batch (a failed slot's too:
+  // the batch cannot be committed then anyway).
+  void CountForms(const Slot& slot) {
+    std::lock_guard<std::mutex> lock(forms_mu_);
+    forms_.Add(slot.forms);
+  }
   // Inverts finished slots in order; with wait_all, until the ring is empty.
   Status Drain(bool wait_all);
 
@@ -184,11 +193,14 @@ class WriterImpl final : public Writer {
 
   Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append);
   void Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes);
-  // Runs the analyzer over every field of DOC, calling FN(field, tokens) once per field.
-  template <typename Fn>
-  void AnalyzeFields(const Document& doc, Fn&& fn);
-  // Adds DOC's distinct terms to OUT, so that term statistics can forget it.
-  void Retire(const Document& doc, RetiredMap* out);
+  // Runs the analyzer over every field of DOC, calling FN(field, tokens) once
+  // per field, and before it, for stemmed fields, FN_FORMS(field, tokens,
+  // written forms of the words).
+  template <typename Fn, typename FormsFn>
+  void AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms);
+  // Adds DOC's distinct terms to OUT, and its written forms to *forms_out, so
+  // that term statistics and the written forms can forget it.
+  void Retire(const Document& doc, RetiredMap* out, forms::FormCounts* forms_out);
   // A queued document that a later Add or Delete of the same id supersedes.
   void SupersedePending(uint32_t doc);
   // Writes the in-memory part of the batch to a run and frees it.
@@ -213,6 +225,8 @@ class WriterImpl final : public Writer {
   std::vector<PendingDoc> docs_;
   std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
   RetiredMap retired_pending_;                     // terms of superseded queued documents
+  forms::FormCounts retired_forms_pending_;        // and their written forms
+  forms::FormsBatch forms_;                        // written forms of the batch (never spilled)
   size_t batch_bytes_ = 0;                         // memory held by terms_ and stored docs (estimate)
   // Parts of the batch spilled to disk (see index/spill.h): term runs, each in
   // key order and together in doc order, and finished stored-document blocks.
@@ -233,6 +247,7 @@ class WriterImpl final : public Writer {
   // an empty batch.
   bool committed_ = false;
   std::vector<Token> tokens_;
+  std::vector<std::string> written_;  // the written forms of tokens_ (stemmed fields)
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
 
@@ -243,6 +258,9 @@ class WriterImpl final : public Writer {
   size_t ring_bytes_ = 0;  // Slot::bytes of the slots in flight
   bool stop_ = false;
   std::mutex mu_;
+  // Guards forms_, which the analysis threads add to: the counts do not depend
+  // on the order of documents, so the inverting thread need not do it.
+  std::mutex forms_mu_;
   std::condition_variable cv_;  // slot state changes, new work, stop
   std::vector<std::thread> threads_;
 };
@@ -308,6 +326,15 @@ class IndexImpl final : public Index {
       auto table = Table(**txn);
       if (!table.ok()) return table.status();
       return ExpandTerms(query, **txn, **table, warnings);
+    });
+  }
+  Result<std::vector<std::pair<std::string, uint64_t>>> Words(const Query& query) const override {
+    return Guard([&]() -> Result<std::vector<std::pair<std::string, uint64_t>>> {
+      auto txn = Txn::Begin(env_.get(), false);
+      if (!txn.ok()) return txn.status();
+      auto table = Table(**txn);
+      if (!table.ok()) return table.status();
+      return ExpandWords(query, **txn, **table);
     });
   }
   Status Backup(const std::string& dest) const override {
@@ -453,6 +480,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
     ring_bytes_ += slot.bytes;
     slot.input = doc;
     AnalyzeSlot(*analyzer_, tagger_.get(), &slot);
+    CountForms(slot);
     slot.state = Slot::kDone;
     head_ = 0;
     tail_ = 1;
@@ -492,6 +520,7 @@ void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
     lock.unlock();
     try {
       AnalyzeSlot(analyzer, tagger, slot);
+      CountForms(*slot);
     } catch (const std::bad_alloc&) {
       slot->status = Status::IOError("out of memory while analyzing a document");
     } catch (const std::exception& e) {
@@ -526,14 +555,18 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   slot->status = Status::OK();
   slot->values = format::DocValues{};
   slot->values.date = doc.date ? *doc.date : format::kNoDate;
+  slot->forms.Clear();
+  std::vector<std::string>& written = slot->written;
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     std::vector<Token>& tokens = slot->tokens[static_cast<int>(f)];
     tokens.clear();
+    written.clear();
     uint32_t pos = 0;
     for (size_t i = 0; i < texts.size(); ++i) {
       if (i) pos += format::kActorGap;  // phrases never span two values
-      pos = analyzer.AnalyzeField(f, texts[i], pos, &tokens);
+      pos = forms::AnalyzeField(analyzer, f, texts[i], pos, &tokens, &written);
     }
+    if (Analyzer::IsStemmed(f)) slot->forms.AddField(f, tokens, written);
     slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
     if (texts.size() == 1) AddSentenceMarks(analyzer, f, texts[0], &tokens);  // after the length: marks are no words
     std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
@@ -596,6 +629,8 @@ Status WriterImpl::Drain(bool wait_all) {
         std::vector<Token>().swap(slot.tokens[f]);
         std::vector<uint64_t>().swap(slot.hashes[f]);
       }
+      std::vector<std::string>().swap(slot.written);
+      slot.forms = forms::DocForms();
       slot.stored = std::string();
     }
     lock.lock();
@@ -623,15 +658,17 @@ Status WriterImpl::DoDelete(const std::string& id) {
   return Status::OK();
 }
 
-template <typename Fn>
-void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
+template <typename Fn, typename FormsFn>
+void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms) {
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     tokens_.clear();
+    written_.clear();
     uint32_t pos = 0;
     for (size_t i = 0; i < texts.size(); ++i) {
       if (i) pos += format::kActorGap;  // phrases never span two values
-      pos = analyzer_->AnalyzeField(f, texts[i], pos, &tokens_);
+      pos = forms::AnalyzeField(*analyzer_, f, texts[i], pos, &tokens_, &written_);
     }
+    if (Analyzer::IsStemmed(f)) fn_forms(f, tokens_, written_);
     if (texts.size() == 1) AddSentenceMarks(*analyzer_, f, texts[0], &tokens_);
     fn(f, &tokens_);
   };
@@ -646,7 +683,10 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
   fn(Field::kCustom, &tokens_);
 }
 
-void WriterImpl::Retire(const Document& doc, RetiredMap* out) {
+void WriterImpl::Retire(const Document& doc, RetiredMap* out, forms::FormCounts* forms_out) {
+  auto count_forms = [&](Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {
+    forms::CountDocForms(f, tokens, written, forms_out);
+  };
   AnalyzeFields(doc, [&](Field f, std::vector<Token>* tokens) {
     std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) { return a.term < b.term; });
     for (size_t i = 0; i < tokens->size();) {
@@ -657,7 +697,7 @@ void WriterImpl::Retire(const Document& doc, RetiredMap* out) {
       r.cf += j - i;
       i = j;
     }
-  });
+  }, count_forms);
 }
 
 void WriterImpl::SupersedePending(uint32_t doc) {
@@ -666,7 +706,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
   if (it == docs_.end() || it->doc != doc) return;
   Document old;
   if (!it->stored.empty()) {
-    if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_);
+    if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_, &retired_forms_pending_);
     return;
   }
   // Spilled: read it back from its block. (Should that fail, the statistics
@@ -680,7 +720,7 @@ void WriterImpl::SupersedePending(uint32_t doc) {
   format::DocBlockReader reader;
   if (spill_->Read(b->offset, b->length, &value).ok() && reader.ReadBlock(b->first_doc, value, doc, &encoded).ok() &&
       format::DecodeStoredDoc(encoded, &old))
-    Retire(old, &retired_pending_);
+    Retire(old, &retired_pending_, &retired_forms_pending_);
 }
 
 Status WriterImpl::Spill() {
@@ -729,6 +769,8 @@ Status WriterImpl::Spill() {
 
 void WriterImpl::ClearBatch() {
   retired_pending_.clear();
+  retired_forms_pending_.clear();
+  forms_.Clear();
   metadata_.clear();
   term_ids_ = TermTable();
   std::vector<TermBatch>().swap(terms_);
@@ -851,6 +893,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 
   // Replacements and deletions: retire the committed document with each id.
   RetiredMap retired = retired_pending_;  // a copy: this attempt may be redone
+  forms::FormCounts retired_forms = retired_forms_pending_;
   format::DocBlockReader old_docs;
   std::vector<const std::string*> ids;
   for (const auto& [id, d] : ids_) ids.push_back(&id);
@@ -865,7 +908,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       std::string_view sv;
       Document old_doc;
       Status r = old_docs.Read(*txn, old, &sv);
-      if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired);
+      if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired, &retired_forms);
       std::string_view dv;
       format::DocValues values;
       Status g = txn->Get(Db::kDocvals, key, &dv);
@@ -930,6 +973,9 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       if (t->joinable()) t->join();
     }
   } join_on_exit{&compressor};
+
+  // The written forms, before the terms (which they read as they were).
+  if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;
 
   // Postings, in key order (MDB_APPEND when the tables start empty).
   auto terms_count = txn->Count(Db::kTerms);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "index/doc_store.h"
+#include "index/forms.h"
 #include "loupe/analyzer.h"
 
 namespace loupe {
@@ -725,13 +726,17 @@ class AndMaybeIterator final : public DocIterator {
 // Query::Exact): the term's postings, each checked against the stored text.
 class ExactIterator final : public DocIterator {
  public:
+  // With `prefix`, the words written with the term's stem that start with
+  // `form` (folded) are counted instead of the words equal to it: a prefix's
+  // expansion to a stem some of whose other forms do not start with it.
   ExactIterator(std::unique_ptr<PostingsCursor> term, const storage::Txn& txn, Field field, std::string form,
-                bool match_case, std::unique_ptr<Analyzer> analyzer, Status* error)
+                bool match_case, std::unique_ptr<Analyzer> analyzer, Status* error, bool prefix = false)
       : term_(std::move(term)),
         txn_(txn),
         field_(field),
         form_(std::move(form)),
         match_case_(match_case),
+        prefix_(prefix),
         analyzer_(std::move(analyzer)),
         error_(error) {}
   void Next() override {
@@ -746,8 +751,8 @@ class ExactIterator final : public DocIterator {
   }
   double Score() override { return term_->ScoreTf(count_); }
   void Describe(std::string* out) override {
-    *out = "exact form '" + form_ + "'" + (match_case_ ? "" : " (any case)") + " " + std::to_string(count_) +
-           " times; " + term_->DescribeTf(count_);
+    *out = (prefix_ ? "words starting with '" : "exact form '") + form_ + "'" + (match_case_ ? "" : " (any case)") +
+           " " + std::to_string(count_) + " times; " + term_->DescribeTf(count_);
   }
   // Reading stored text makes a document far dearer than a posting.
   uint64_t Cost() const override { return term_->Cost() * 64; }
@@ -779,6 +784,10 @@ class ExactIterator final : public DocIterator {
       tokens_.clear();
       analyzer_->Analyze(text, /*stem=*/false, 0, &tokens_);
       for (const Token& t : tokens_) {
+        if (prefix_) {
+          n += t.term.compare(0, form_.size(), form_) == 0;
+          continue;
+        }
         if (!match_case_) {
           n += t.term == form_;
           continue;
@@ -815,6 +824,7 @@ class ExactIterator final : public DocIterator {
   Field field_;
   std::string form_;
   bool match_case_;
+  bool prefix_;
   std::unique_ptr<Analyzer> analyzer_;
   Status* error_;
   format::DocBlockReader reader_;
@@ -1032,6 +1042,7 @@ class Builder {
 
   // Expand's terms with their document frequencies, most frequent first.
   Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& q) {
+    if (q.kind() == Query::Kind::kPrefix && Analyzer::IsStemmed(q.field())) return WrittenForms(q);
     auto exp = Expand(q);
     if (!exp.ok()) return exp.status();
     std::vector<std::pair<std::string, uint64_t>> out;
@@ -1181,7 +1192,73 @@ class Builder {
   struct Found {
     std::string term;
     format::TermInfo info;
+    // A prefix's stem with other written forms too: its documents are checked
+    // against their stored text.
+    bool verify = false;
   };
+
+ public:
+  // The written forms (folded, not stemmed) a prefix of a stemmed field or a
+  // fuzzy word reaches, with the live documents writing each, most first.
+  Result<std::vector<std::pair<std::string, uint64_t>>> WrittenForms(const Query& q) {
+    std::vector<forms::WrittenForm> found;
+    bool stopped = false;
+    Status s;
+    if (q.kind() == Query::Kind::kPrefix) {
+      forms::PrefixForms pf;
+      s = forms::ScanPrefix(txn_, q.field(), q.terms()[0], &budget_->scanned, budget_->max_scanned, &stopped, &pf);
+      found = std::move(pf.forms);
+    } else {
+      s = forms::ScanNear(txn_, q.field(), q.terms()[0], q.max_edits(), &budget_->scanned, budget_->max_scanned,
+                          &stopped, &found);
+    }
+    if (!s.ok()) return s;
+    if (stopped) return ScanRefused(q);
+    // A form indexed under two stems (documents stemmed in two languages)
+    // is one word: its documents add up.
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.form < b.form; });
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (forms::WrittenForm& w : found) {
+      if (!out.empty() && out.back().first == w.form) out.back().second += w.docs;
+      else out.emplace_back(std::move(w.form), w.docs);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return out;
+  }
+
+ private:
+  Status ScanRefused(const Query& q) {
+    return Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
+                      " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
+                      "(passed at '" +
+                      q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
+                  q);
+  }
+
+  // The stems whose written forms start with a prefix of a stemmed field,
+  // each with its dictionary entry; a stem is marked for checking when some
+  // of its written forms do not start with the prefix.
+  Status ExpandForms(const Query& q, std::vector<Found>* found) {
+    forms::PrefixForms pf;
+    bool stopped = false;
+    Status s = forms::ScanPrefix(txn_, q.field(), q.terms()[0], &budget_->scanned, budget_->max_scanned, &stopped, &pf);
+    if (!s.ok()) return s;
+    if (stopped) return ScanRefused(q);
+    for (const forms::PrefixForms::Stem& st : pf.stems) {
+      std::string_view v;
+      s = txn_.Get(storage::Db::kTerms, format::TermKey(q.field(), st.stem), &v);
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return s;
+      Found f;
+      if (!format::DecodeTermInfo(v, &f.info))
+        return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+      if (f.info.df == 0) continue;
+      f.term = st.stem;
+      f.verify = !st.whole;
+      found->push_back(std::move(f));
+    }
+    return Status::OK();
+  }
   // The terms of the field starting with the prefix (the most frequent
   // max_expansions of them); computed once per distinct leaf, so that a
   // prefix repeated across the query reads the dictionary once and counts
@@ -1192,22 +1269,24 @@ class Builder {
     key += std::to_string(q.max_edits()) + "/" + std::to_string(q.max_expansions()) + "/" + q.terms()[0];
     auto known = expansions_.find(key);
     if (known != expansions_.end()) return &known->second;
-    // A prefix scans its range of the dictionary; a fuzzy term the whole field,
-    // keeping the terms within its edit distance.
+    // A prefix of a stemmed field reads the written forms starting with it
+    // (the words as written; their stems are what is searched). A prefix of
+    // another field scans its range of the dictionary (its terms are the
+    // folded words); a fuzzy term the whole field, keeping the terms within
+    // its edit distance.
     const bool fuzzy = q.kind() == Query::Kind::kFuzzy;
+    const bool written = !fuzzy && Analyzer::IsStemmed(q.field());
     const std::string start = format::TermKey(q.field(), fuzzy ? std::string_view() : q.terms()[0]);
     auto cur = storage::Cursor::Open(txn_, storage::Db::kTerms);
     if (!cur.ok()) return cur.status();
     std::vector<Found> found;
-    for (bool ok = (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
+    if (written) {
+      if (Status s = ExpandForms(q, &found); !s.ok()) return s;
+    }
+    for (bool ok = !written && (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
       if (k.substr(0, start.size()) != start) break;
-      if (++budget_->scanned > budget_->max_scanned)
-        return Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
-                          " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
-                          "(passed at '" +
-                          q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
-                      q);
+      if (++budget_->scanned > budget_->max_scanned) return ScanRefused(q);
       if (format::IsReservedTerm(k.substr(1))) continue;  // sentence marks are no words
       if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
       Found f;
@@ -1304,7 +1383,15 @@ class Builder {
       if (Status s = Charge(kPlanTermBytes, q); !s.ok()) return s;
       auto c = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
       if (!c.ok()) return c.status();
-      ch.push_back(std::make_unique<PostingsCursor>(txn_, table_, q.field(), f.term, f.info, std::move(*c), error_));
+      auto pc = std::make_unique<PostingsCursor>(txn_, table_, q.field(), f.term, f.info, std::move(*c), error_);
+      if (!f.verify) {
+        ch.push_back(std::move(pc));
+        continue;
+      }
+      auto analyzer = Analyzer::Create();
+      if (!analyzer.ok()) return analyzer.status();
+      ch.push_back(std::make_unique<ExactIterator>(std::move(pc), txn_, q.field(), q.terms()[0], false,
+                                                   std::move(*analyzer), error_, /*prefix=*/true));
     }
     if (ch.empty()) return Empty();
     if (ch.size() == 1) return std::move(ch[0]);
@@ -1346,11 +1433,14 @@ class Builder {
       case Query::Kind::kFuzzy: {
         auto exp = Expand(q);
         if (!exp.ok()) return exp.status();
-        for (const Found& f : **exp) e.size += f.info.df;
+        e.bitset_ok = true;
+        for (const Found& f : **exp) {
+          e.size += f.info.df;
+          e.bitset_ok = e.bitset_ok && !f.verify;  // checked against the stored text: iterators only
+        }
         e.expect = std::min(e.size, static_cast<double>(table_.live_docs));
         e.iter = 3 * e.size * (1 + std::log2(1.0 + static_cast<double>((*exp)->size())));
         e.bits = 1.5 * e.size + 0.25 * words;
-        e.bitset_ok = true;
         break;
       }
       case Query::Kind::kBoost:
@@ -1576,6 +1666,19 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& q
   Status error;
   Builder b(txn, table, false, &error, warnings, nullptr);
   return b.Expansions(query);
+}
+
+Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& query, const storage::Txn& txn,
+                                                                  const DocTable& table) {
+  if (query.kind() != Query::Kind::kPrefix && query.kind() != Query::Kind::kFuzzy)
+    return Status::InvalidArgument("only prefix and fuzzy queries expand to words");
+  Status error;
+  Builder b(txn, table, false, &error, nullptr, nullptr);
+  if (!Analyzer::IsStemmed(query.field()))  // its terms are the folded words
+    return b.Expansions(Query::Kind::kPrefix == query.kind()
+                            ? Query::Prefix(query.field(), query.terms()[0], UINT32_MAX)
+                            : Query::Fuzzy(query.field(), query.terms()[0], query.max_edits(), UINT32_MAX));
+  return b.WrittenForms(query);
 }
 
 }  // namespace loupe

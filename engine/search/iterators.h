@@ -89,11 +89,18 @@ struct PlanBudget {
 // strings: about 2.5 KiB.
 extern const uint64_t kPlanTermBytes;
 
-// The terms a kPrefix or kFuzzy query searches (the same ones BuildIterator
-// would, after the cap), with their document frequencies, most frequent first.
+// What a kPrefix or kFuzzy query expands to, most frequent first: for a
+// prefix of a stemmed field, the written forms starting with it (each with
+// the documents writing it; not capped); otherwise the terms BuildIterator
+// would search (after the cap), with their document frequencies.
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& query, const storage::Txn& txn,
                                                                   const DocTable& table,
                                                                   std::vector<std::string>* warnings);
+
+// The words as written that a kPrefix or kFuzzy query's word reaches (see
+// Index::Words), with their documents, most first.
+Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& query, const storage::Txn& txn,
+                                                                  const DocTable& table);
 
 // Builds the iterator tree for `query` over one read transaction. The iterators
 // borrow `txn` and `table`, which must outlive them. A storage error during

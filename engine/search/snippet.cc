@@ -69,7 +69,7 @@ void Collect(const Query& q, std::vector<Pattern>* out) {
     case Query::Kind::kPrefix: {
       Pattern p;
       p.how = Pattern::How::kPrefix;
-      p.stemmed = stemmed;
+      p.stemmed = false;  // a prefix of the words as written
       p.words = {q.terms()[0]};
       out->push_back(std::move(p));
       break;

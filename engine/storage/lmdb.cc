@@ -17,7 +17,8 @@
 namespace loupe::storage {
 namespace {
 
-const char* const kDbNames[] = {"meta", "terms", "postings", "positions", "docs", "docvals", "ids", "deleted", "user"};
+const char* const kDbNames[] = {"meta",    "terms", "postings", "positions", "docs",
+                                "docvals", "ids",   "deleted",  "user",      "forms"};
 static_assert(sizeof(kDbNames) / sizeof(kDbNames[0]) == static_cast<int>(Db::kCount));
 
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
@@ -240,6 +241,11 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
     if (rc) {
       mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND && empty) return NeverCreated(dir);
+      // An index written before the written-forms table existed.
+      if (rc == MDB_NOTFOUND && i == static_cast<int>(Db::kForms))
+        return Status::VersionMismatch("index " + dir +
+                                       " was written by an older version of Loupe (it has no 'forms' table); "
+                                       "rebuild it with this version");
       if (rc == MDB_NOTFOUND) return Status::Corruption(dir + " is not a Loupe index (no '" + kDbNames[i] + "' table)");
       return FromMdb(rc, std::string("opening table ") + kDbNames[i]);
     }

@@ -30,7 +30,7 @@ typedef struct MDB_cursor MDB_cursor;
 namespace loupe::storage {
 
 // The named databases of an index; see docs/index-format.md.
-enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kUser, kCount };
+enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kUser, kForms, kCount };
 
 // The name a copy (Env::CopyTo) is written under until it is whole.
 inline constexpr std::string_view kPartialCopyName = "data.mdb.partial";

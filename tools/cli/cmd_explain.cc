@@ -56,7 +56,8 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
     if (matches >= 0) *text << "    [" << matches << " match" << (matches == 1 ? "" : "es") << "]";
     *text << "\n";
   }
-  // What a prefix or fuzzy term expands to, with each term's documents.
+  // What a prefix or fuzzy term expands to, with each term's documents: for a
+  // prefix of title, body or topic, the words as written that start with it.
   if (index && error->ok() && (q.kind() == Query::Kind::kPrefix || q.kind() == Query::Kind::kFuzzy)) {
     auto terms = index->Expansions(q);
     if (!terms.ok()) {
@@ -71,9 +72,11 @@ void Walk(const Query& q, const Index* index, int depth, std::ostream* text, nlo
       }
       if (terms->size() > 12) shown += ", ... " + std::to_string(terms->size() - 12) + " more";
       node["expansions"] = list;
+      const bool words = q.kind() == Query::Kind::kPrefix && Analyzer::IsStemmed(q.field());
       if (text)
-        *text << std::string(2 * static_cast<size_t>(depth) + 6, ' ') << "expands to " << terms->size() << " term"
-              << (terms->size() == 1 ? "" : "s") << (terms->empty() ? "" : ": " + shown) << "\n";
+        *text << std::string(2 * static_cast<size_t>(depth) + 6, ' ') << "expands to " << terms->size()
+              << (words ? " written word" : " term") << (terms->size() == 1 ? "" : "s")
+              << (terms->empty() ? "" : ": " + shown) << "\n";
     }
   }
   if (!q.children().empty()) {

@@ -58,6 +58,14 @@ class Analyzer {
   virtual uint32_t Analyze(std::string_view text, bool stem, uint32_t first_position,
                            std::vector<Token>* out) = 0;
 
+  // Analyze with stemming that also appends to `*forms`, for each token it
+  // appends to `*out`, the token's folded but unstemmed form (the word as
+  // written, as Analyze without stemming gives it), so both grow alike. The
+  // writer keeps these written forms so that prefixes match the words as
+  // written. Costs a string copy per token over Analyze.
+  virtual uint32_t AnalyzeWithForms(std::string_view text, uint32_t first_position, std::vector<Token>* out,
+                                    std::vector<std::string>* forms) = 0;
+
   // Replaces *starts with the byte offsets at which the sentences of `text`
   // begin (0 first, when text is not empty), by ICU's sentence boundaries
   // (UAX #29, without abbreviation suppressions). Unless

@@ -8,7 +8,7 @@
 //
 // Thread-safety:
 //  - Index is safe to share between threads: every const method (Search,
-//    GetDocument, Stats, Explain, Expansions, GetMetadata, ListMetadata, Check,
+//    GetDocument, Stats, Explain, Expansions, Words, GetMetadata, ListMetadata, Check,
 //    Backup) may run concurrently with the others and with a Writer; each call
 //    reads one consistent snapshot (the last commit at the time the call
 //    started). tests/concurrency_test.cc holds four searching threads to that
@@ -67,6 +67,9 @@ struct IndexOptions {
   // stored text, estimated) before it writes the batch out to a temporary file
   // in the index directory, to be merged at Commit. A batch of any size then
   // commits in one pass with bounded memory. 0 = a built-in default (192 MiB).
+  // Not counted: the batch's table of written forms (about 50 bytes per
+  // distinct word the batch's titles, bodies and topics write), which stays
+  // in memory until Commit, since the words recur across the whole batch.
   size_t writer_memory_bytes = 0;
   // Tag what a Writer adds with the index's gazetteer, topic lexicon and title
   // words (Tagger::Tag, loupe/tagger.h): declared actors go by their canonical
@@ -322,8 +325,23 @@ class Index {
   // cap, with a warning in *warnings when the cap cut some), each with the
   // number of live documents holding it, most frequent first. Errors:
   // kInvalidArgument for other kinds of query, kCorruption, kIOError.
+  // For a Prefix of a stemmed field (title, body, topic) the list is the
+  // words as written that start with the prefix (Words), uncapped: the index
+  // searches their stems, checking a stem's documents against their stored
+  // text when the stem also has written forms that do not start with it.
   virtual Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(
       const Query& query, std::vector<std::string>* warnings = nullptr) const = 0;
+
+  // The words as written (folded like the field's terms, not stemmed) that a
+  // Prefix or Fuzzy query's word reaches in the last commit, each with the
+  // number of live documents writing it in the query's field, most first; no
+  // cap. For title, body and topic these are the written forms the index keeps
+  // beside the stems (a Fuzzy word is then compared with them, not with the
+  // stems); for actor and author, whose terms are the folded words, the terms.
+  // Reads the field's whole list of words for Fuzzy. Errors:
+  // kInvalidArgument for other kinds of query (or past the dictionary reads
+  // SearchOptions::max_query_scan allows by default), kCorruption, kIOError.
+  virtual Result<std::vector<std::pair<std::string, uint64_t>>> Words(const Query& query) const = 0;
 
   // Reads the last commit whole and reports what is damaged or inconsistent:
   // every stored value's checksum and structure, and that a lookup by its key

@@ -6,22 +6,28 @@
 //
 // Each word of the query (outside NOT, not a prefix, fuzzy or exact word, not
 // a date) is looked up in the index's term dictionary for the fields it
-// searches. A word no live document holds, or one held by at most
-// kRareWordDocs documents when a close word is held by far more, is replaced
-// by an indexed word within 2 edits (1 for words of 4 bytes or fewer; a swap
-// of neighbouring letters is one edit), the one with the most documents after
-// dividing by ten per edit. A name the gazetteer knows
-// is never corrected. Stemmed fields index stems, so the replacement is shown
-// as a word an article holds with that stem ("tarrifs" -> "tariffs", not
-// "tariff"); capitalization of the word's first letter is kept.
+// searches: the words that explain an empty result are those no live
+// document holds (by the field's analysis: stems in title, body and topic),
+// and a word held by at most kRareWordDocs documents is also replaced when a
+// close word is held by kRareWordRatio times as many. The replacement is a
+// word the index holds as written (Index::Words: its written forms, never a
+// stem, whose documents would be those of every word of that stem), within
+// 2 edits of the word as typed (1 for words of 4 bytes or fewer; a swap of
+// neighbouring letters is one edit): the one written by the most documents
+// after dividing by ten per unit of distance, where the distance is the mean
+// of the edits and of the edits once doubled letters are written once (so a
+// doubled or undoubled letter costs half an edit: "tarrifs" -> "tariffs", not
+// "carries"; "seccession" -> "secession", not "succession"). A name the
+// gazetteer knows is never corrected; capitalization of the word's first
+// letter is kept. What the corrected query finds is for the caller to search
+// (loupe search prints its number of hits).
 //
 // The work is bounded, so that a long query (thousands of words ORed) costs
 // little: a query longer than kMaxSuggestionBytes gets no suggestion (it
 // would be longer than that too); a word repeated is looked up once; at most
 // the first kMaxSuggestWords different words are tried, with at most
 // kMaxSuggestLookups look-ups in the index in all (each word takes two per
-// field it searches, and one more when it is replaced in a stemmed field),
-// and the words after are left as typed.
+// field it searches), and the words after are left as typed.
 //
 // Thread-safety: reentrant; the Index may be shared between threads, the
 // Analyzer and the Gazetteer (a Tagger) may not (one per thread).
