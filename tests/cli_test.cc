@@ -1317,3 +1317,59 @@ TEST_CASE("a search past the per-query memory limit is refused with exit 2, nami
   CHECK(b.out.find(q + "\tNA\tNA\tNA\n") == 0);
   CHECK(b.out.find("\ntariffs\t") != std::string::npos);
 }
+
+TEST_CASE("each article is stemmed in its language: declared, from an HTML lang, or detected") {
+  loupe::test::TempDir tmp;
+  const std::string root = tmp.sub("news"), db = tmp.sub("db");
+  Write(root + "/fr.txt",
+        "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent. Les operations "
+        "du port sont suspendues.\n");
+  Write(root + "/de.txt", "Handelsgespr\xC3\xA4" "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC" "ber Z\xC3\xB6lle "
+        "gehen weiter.\n");
+  Write(root + "/detected.txt",
+        "Accord en vue\n\nSelon les n\xC3\xA9gociateurs de la Commission, il est possible que les discussions sur les "
+        "droits de douane se terminent dans la semaine, mais le gouvernement ne veut pas de nouvel accord pour le "
+        "moment.\n");
+  Write(root + "/page.html",
+        "<!DOCTYPE html><html lang=\"fr-CA\"><head><title>Page</title></head><body><article><h1>Page</h1>"
+        "<p>Les n\xC3\xA9gociateurs canadiens.</p></article></body></html>");
+  Write(root + "/en.txt", "Operations resume\n\nThe operations of the port resumed on Monday, officials said.\n");
+  Write(root + "/unknown.txt", "Qapla\nLanguage: tlh\n\nThe operations went well.\n");
+  Run indexed = Loupe("index --db " + db + " " + root, tmp);
+  INFO(indexed.err);
+  REQUIRE(indexed.code == 0);
+  // An unknown language is stemmed as English, with a warning.
+  CHECK(indexed.err.find("language 'tlh'") != std::string::npos);
+  auto ids = [&](const std::string& q) {
+    Run r = Loupe("search --db " + db + " --format json --limit 20 " + Quote(q), tmp);
+    INFO(q << "\n" << r.err);
+    std::set<std::string> out;
+    if (r.code != 0) return out;
+    for (const auto& h : nlohmann::json::parse(r.out)["hits"]) out.insert(h["id"].get<std::string>());
+    return out;
+  };
+  using S = std::set<std::string>;
+  // French stems: négocier, négociations and négociateurs are all "négoci".
+  CHECK(ids("n\xC3\xA9gocier") == S{"fr.txt", "detected.txt", "page.html"});
+  CHECK(ids("n\xC3\xA9gociation") == S{"fr.txt", "detected.txt", "page.html"});
+  // German: Verhandlung and Verhandlungen are "verhandl".
+  CHECK(ids("Verhandlung") == S{"de.txt"});
+  // The same English word in an English article is still stemmed as English
+  // (operations -> oper), not in the French one (operations -> operation).
+  CHECK(ids("operating") == S{"en.txt", "unknown.txt"});
+  // lang: stems the query in one language only.
+  CHECK(ids("lang:fr n\xC3\xA9gocier") == S{"fr.txt", "detected.txt", "page.html"});
+  CHECK(ids("lang:french operations") == S{"fr.txt"});
+  CHECK(ids("lang:en-GB operations") == S{"en.txt", "unknown.txt"});
+  // explain shows the French stem.
+  Run explain = Loupe("explain --db " + db + " " + Quote("n\xC3\xA9gociation"), tmp);
+  REQUIRE(explain.code == 0);
+  CHECK(explain.out.find("body:n\xC3\xA9goci ") != std::string::npos);
+  Run one = Loupe("explain --db " + db + " " + Quote("lang:fr n\xC3\xA9gociation"), tmp);
+  REQUIRE(one.code == 0);
+  CHECK(one.out.find("body:n\xC3\xA9gociat") == std::string::npos);
+  // An unknown language is a query error with suggestions.
+  Run bad = Loupe("search --db " + db + " " + Quote("lang:frnch tarifs"), tmp);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("french") != std::string::npos);
+}
