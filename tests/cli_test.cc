@@ -1322,8 +1322,8 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   loupe::test::TempDir tmp;
   const std::string root = tmp.sub("news"), db = tmp.sub("db");
   Write(root + "/fr.txt",
-        "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent. Les operations "
-        "du port sont suspendues.\n");
+        "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent, en vertu du "
+        "Trade Expansion Act.\n");
   Write(root + "/de.txt", "Handelsgespr\xC3\xA4" "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC" "ber Z\xC3\xB6lle "
         "gehen weiter.\n");
   Write(root + "/detected.txt",
@@ -1333,8 +1333,8 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   Write(root + "/page.html",
         "<!DOCTYPE html><html lang=\"fr-CA\"><head><title>Page</title></head><body><article><h1>Page</h1>"
         "<p>Les n\xC3\xA9gociateurs canadiens.</p></article></body></html>");
-  Write(root + "/en.txt", "Operations resume\n\nThe operations of the port resumed on Monday, officials said.\n");
-  Write(root + "/unknown.txt", "Qapla\nLanguage: tlh\n\nThe operations went well.\n");
+  Write(root + "/en.txt", "Trade resumes\n\nTrade at the port resumed on Monday, officials said.\n");
+  Write(root + "/unknown.txt", "Qapla\nLanguage: tlh\n\nThe trade went well.\n");
   Run indexed = Loupe("index --db " + db + " " + root, tmp);
   INFO(indexed.err);
   REQUIRE(indexed.code == 0);
@@ -1345,7 +1345,8 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
     INFO(q << "\n" << r.err);
     std::set<std::string> out;
     if (r.code != 0) return out;
-    for (const auto& h : nlohmann::json::parse(r.out)["hits"]) out.insert(h["id"].get<std::string>());
+    const auto j = nlohmann::json::parse(r.out);
+    for (const auto& h : j["hits"]) out.insert(h["id"].get<std::string>());
     return out;
   };
   using S = std::set<std::string>;
@@ -1355,16 +1356,17 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   // German: Verhandlung and Verhandlungen are "verhandl".
   CHECK(ids("Verhandlung") == S{"de.txt"});
   // The same English word in an English article is still stemmed as English
-  // (operations -> oper), not in the French one (operations -> operation).
-  CHECK(ids("operating") == S{"en.txt", "unknown.txt"});
+  // (trade -> trade, as trading is), not in the French one (trade -> trad).
+  CHECK(ids("trading") == S{"en.txt", "unknown.txt"});
   // lang: stems the query in one language only.
   CHECK(ids("lang:fr n\xC3\xA9gocier") == S{"fr.txt", "detected.txt", "page.html"});
-  CHECK(ids("lang:french operations") == S{"fr.txt"});
-  CHECK(ids("lang:en-GB operations") == S{"en.txt", "unknown.txt"});
+  CHECK(ids("lang:french trade") == S{"fr.txt"});
+  CHECK(ids("Trade lang:en-GB") == S{"en.txt", "unknown.txt"});
   // explain shows the French stem.
   Run explain = Loupe("explain --db " + db + " " + Quote("n\xC3\xA9gociation"), tmp);
   REQUIRE(explain.code == 0);
-  CHECK(explain.out.find("body:n\xC3\xA9goci ") != std::string::npos);
+  CHECK((explain.out.find("body:n\xC3\xA9goci ") != std::string::npos ||
+         explain.out.find("body:n\xC3\xA9goci)") != std::string::npos));
   Run one = Loupe("explain --db " + db + " " + Quote("lang:fr n\xC3\xA9gociation"), tmp);
   REQUIRE(one.code == 0);
   CHECK(one.out.find("body:n\xC3\xA9gociat") == std::string::npos);

@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "index/analysis_record.h"
 #include "index/check.h"
 #include "index/doc_store.h"
 #include "index/fingerprint.h"
@@ -27,6 +28,7 @@
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
 #include "loupe/index.h"
+#include "loupe/language.h"
 #include "search/doc_table.h"
 #include "search/iterators.h"
 #include "search/results.h"
@@ -132,7 +134,8 @@ class WriterImpl final : public Writer {
     format::DocValues values;
     std::string stored;
     Status status;
-    size_t bytes = 0;  // of the input's text, counted in ring_bytes_
+    size_t bytes = 0;                 // of the input's text, counted in ring_bytes_
+    std::string_view stemmer;         // the document's stemmer (static storage, see loupe/language.h)
   };
   static constexpr size_t kRing = 32;
   // At most this much document text in the ring (a larger document is taken
@@ -212,6 +215,7 @@ class WriterImpl final : public Writer {
   // an empty batch.
   bool committed_ = false;
   std::vector<Token> tokens_;
+  std::vector<std::string_view> languages_;  // stemmers of the batch's documents (static storage)
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
 
@@ -452,9 +456,19 @@ void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::v
   }
 }
 
+// Sets `analyzer` to stem as `doc` asks (loupe/language.h) and returns that
+// stemmer's name; English if libstemmer lacks the language.
+std::string_view UseDocumentStemmer(Analyzer& analyzer, const Document& doc) {
+  std::string_view stemmer = DocumentStemmer(doc);
+  if (analyzer.SetStemmerLanguage(stemmer).ok()) return stemmer;
+  (void)analyzer.SetStemmerLanguage(kDefaultStemmer);
+  return kDefaultStemmer;
+}
+
 void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   const Document& doc = slot->input;
   slot->status = Status::OK();
+  slot->stemmer = UseDocumentStemmer(analyzer, doc);
   slot->values = format::DocValues{};
   slot->values.date = doc.date ? *doc.date : format::kNoDate;
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
@@ -506,6 +520,8 @@ Status WriterImpl::Drain(bool wait_all) {
       if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
+      if (std::find(languages_.begin(), languages_.end(), slot.stemmer) == languages_.end())
+        languages_.push_back(slot.stemmer);
       batch_bytes_ += slot.stored.size();
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
       if (batch_bytes_ >= memory_) {
@@ -548,6 +564,7 @@ Status WriterImpl::DoDelete(const std::string& id) {
 
 template <typename Fn>
 void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
+  UseDocumentStemmer(*analyzer_, doc);  // the terms it was indexed with
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     tokens_.clear();
     uint32_t pos = 0;
@@ -651,6 +668,7 @@ Status WriterImpl::Spill() {
 void WriterImpl::ClearBatch() {
   retired_pending_.clear();
   metadata_.clear();
+  languages_.clear();
   term_ids_ = TermTable();
   std::vector<TermBatch>().swap(terms_);
   docs_.clear();
@@ -945,6 +963,8 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     Status m = value.empty() ? txn->Del(Db::kUser, key) : txn->Put(Db::kUser, key, value);
     if (!m.ok() && !(value.empty() && m.IsNotFound())) return m;
   }
+  if (!languages_.empty())  // after the application's own metadata, which it amends
+    if (Status a = MergeAnalysisRecord(txn, languages_, /*fold_diacritics=*/false); !a.ok()) return a;
   return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
 }
 

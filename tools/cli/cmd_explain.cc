@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/common.h"
+#include "loupe/language.h"
 #include "loupe/query_parser.h"
 
 namespace loupe::cli {
@@ -117,11 +118,25 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
   return j;
 }
 
+// The words of `text` as field f analyzes them: "a", "\"a b\"" or "(no words)".
+std::string AnalyzedText(Analyzer& analyzer, Field field, const std::string& t, std::vector<Token>* tokens) {
+  tokens->clear();
+  analyzer.AnalyzeField(field, t, 0, tokens);
+  std::string terms;
+  for (size_t i = 0; i < tokens->size(); ++i) terms += (i ? " " : "") + (*tokens)[i].term;
+  if (tokens->size() > 1) terms = "\"" + terms + "\"";
+  if (tokens->empty()) terms = "(no words)";
+  return terms;
+}
+
 // Each word and phrase of the query as analysis turns it into terms, per field
 // (fields giving the same terms together), and whether stemming changed it.
-void Terms(const QueryNode& n, Analyzer& analyzer, std::ostream& text, nlohmann::ordered_json* json) {
+// A stemmed field's terms are shown per stemming language when they differ:
+// "négociat (english) | négoci (french)".
+void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string>& languages, std::ostream& text,
+           nlohmann::ordered_json* json) {
   if (n.kind != QueryNode::Kind::kTerm && n.kind != QueryNode::Kind::kPhrase) {
-    for (const QueryNode& c : n.children) Terms(c, analyzer, text, json);
+    for (const QueryNode& c : n.children) Terms(c, analyzer, languages, text, json);
     return;
   }
   std::vector<Field> fields;
@@ -135,21 +150,36 @@ void Terms(const QueryNode& n, Analyzer& analyzer, std::ostream& text, nlohmann:
   nlohmann::ordered_json per_field = nlohmann::ordered_json::object();
   bool stemmed = false;
   std::vector<Token> tokens, plain;
+  const std::string stemmer_before(analyzer.stemmer_language());
   for (Field field : fields) {
-    tokens.clear();
-    analyzer.AnalyzeField(field, t, 0, &tokens);
     plain.clear();
     analyzer.Analyze(t, false, 0, &plain);
-    std::string terms;
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (size_t i = 0; i < tokens.size(); ++i) {
-      terms += (i ? " " : "") + tokens[i].term;
-      list.push_back(tokens[i].term);
-      stemmed = stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
+    // Per language: its terms, and the languages giving them.
+    std::vector<std::pair<std::string, std::string>> variants;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array(), by_language = nlohmann::ordered_json::object();
+    const bool each = Analyzer::IsStemmed(field) && languages.size() > 1;
+    for (size_t l = 0; l < (each ? languages.size() : 1); ++l) {
+      if (each && !analyzer.SetStemmerLanguage(languages[l]).ok()) continue;
+      std::string terms = AnalyzedText(analyzer, field, t, &tokens);
+      nlohmann::ordered_json words = nlohmann::ordered_json::array();
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        words.push_back(tokens[i].term);
+        stemmed = stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
+      }
+      if (list.empty()) list = words;
+      if (each) by_language[languages[l]] = words;
+      auto v = std::find_if(variants.begin(), variants.end(), [&](const auto& x) { return x.first == terms; });
+      if (v == variants.end()) variants.emplace_back(terms, each ? languages[l] : "");
+      else v->second += ", " + languages[l];
     }
-    if (tokens.size() > 1) terms = "\"" + terms + "\"";
-    if (tokens.empty()) terms = "(no words)";
-    per_field[FieldName(field)] = list;
+    (void)analyzer.SetStemmerLanguage(stemmer_before);
+    std::string terms = variants.empty() ? "(no words)" : variants[0].first;
+    if (variants.size() > 1) {
+      terms.clear();
+      for (size_t i = 0; i < variants.size(); ++i)
+        terms += (i ? " | " : "") + variants[i].first + " (" + variants[i].second + ")";
+    }
+    per_field[FieldName(field)] = variants.size() > 1 ? by_language : list;
     auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == terms; });
     if (g == groups.end()) groups.emplace_back(terms, FieldName(field));
     else g->second += std::string("/") + FieldName(field);
@@ -181,9 +211,16 @@ int RunExplain(const ExplainArgs& a) {
     index = std::move(*opened);
   }
   std::unique_ptr<Gazetteer> gazetteer = index ? LoadGazetteer(*index) : nullptr;
+  std::vector<std::string> languages;  // the index's stemming languages
+  if (index) {
+    auto analysis = ReadIndexAnalysis(*index);
+    if (!analysis.ok()) return Fail("cannot read index " + a.db, analysis.status());
+    languages = analysis->languages;
+  }
   auto q = CompileQuery(query, **analyzer,
                         {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
-                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get()});
+                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get(),
+                         .stemming_languages = languages});
   if (a.format != "json") PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {
     if (a.format == "json")
@@ -194,7 +231,15 @@ int RunExplain(const ExplainArgs& a) {
   if (!tree.ok()) return Fail("explain", tree.status());
   std::ostringstream terms_text;
   nlohmann::ordered_json terms_json = nlohmann::ordered_json::array();
-  Terms(*tree, **analyzer, terms_text, &terms_json);
+  // A lang: in the query stems its words in that language alone.
+  auto lang = std::find_if(tree->children.begin(), tree->children.end(), [](const QueryNode& c) {
+    std::string f = c.field;
+    for (char& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return c.kind == QueryNode::Kind::kTerm && f == "lang";
+  });
+  if (lang != tree->children.end() && !StemmerFor(lang->text).empty())
+    languages = {std::string(StemmerFor(lang->text))};
+  Terms(*tree, **analyzer, languages, terms_text, &terms_json);
   std::ostringstream text;
   nlohmann::ordered_json plan;
   Status error;

@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "cli/common.h"
+#include "loupe/language.h"
 #include "loupe/ingest/builtin.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/tagging.h"
@@ -721,6 +722,9 @@ int RunIndex(const IndexArgs& a) {
       for (const auto& w : p.parsed.warnings) warn(f.path, w);
       std::set<std::string> now;
       for (Document& doc : p.parsed.docs) {
+        if (!doc.language.empty() && !FindLanguage(doc.language))
+          warn(f.path, "language '" + doc.language + "' is not one Loupe knows; '" + doc.id +
+                           "' is stemmed as English (give an ISO 639 code or a name, e.g. fr, de-AT, spanish)");
         Status s = (*writer)->Add(doc);
         if (s.code() == StatusCode::kInvalidArgument) {
           warn(f.path, s.message() + "; article '" + doc.id + "' skipped");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "loupe/analyzer.h"
+#include "loupe/index.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
 
@@ -126,7 +127,33 @@ struct PlanOptions {
   // finds articles that declare He Lifeng), and `mentions:NAME` searches titles
   // and bodies for any of them. Without it both take NAME as written.
   const Gazetteer* gazetteer = nullptr;
+  // The stemmers (Snowball names, e.g. {"english", "french"}) the index's
+  // documents were stemmed with (IndexAnalysis::languages): a word of a
+  // stemmed field (title, body, topic) is stemmed with each, and the distinct
+  // stems are searched as alternatives (an OR: a document is stemmed in one
+  // language, so it usually holds one of them and scores as with that stem
+  // alone). Empty: the analyzer's own stemmer only. A `lang:` in the query
+  // replaces the list with its language.
+  std::vector<std::string> stemming_languages;
 };
+
+// How an index's documents were analyzed (loupe::kAnalysisMetadataKey), so
+// that queries are analyzed alike.
+struct IndexAnalysis {
+  std::vector<std::string> languages;  // Snowball names; {"english"} for an index without the record
+  bool fold_diacritics = false;
+  // Options for an Analyzer that analyzes as the index did.
+  AnalyzerOptions analyzer_options() const {
+    AnalyzerOptions o;
+    o.fold_diacritics = fold_diacritics;
+    return o;
+  }
+};
+
+// Reads `index`'s analysis record. Members it does not know are ignored.
+// Errors: kCorruption (the record is not a JSON object with a list of
+// languages), kIOError and the other errors of Index::GetMetadata.
+Result<IndexAnalysis> ReadIndexAnalysis(const Index& index);
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
 // parses dates, and analyzes terms with `analyzer` exactly as the index did.
