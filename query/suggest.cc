@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "builder.h"
+#include "loupe/language.h"
 
 namespace loupe {
 namespace {
@@ -104,8 +105,10 @@ Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, c
   std::string best = term;
   size_t best_edits = SIZE_MAX;
   std::vector<Token> stemmed, folded;
+  const std::string stemmer_before(analyzer.stemmer_language());
   for (const Hit& h : hits->hits) {
     const Document& d = h.document;
+    (void)analyzer.SetStemmerLanguage(DocumentStemmer(d));  // as the writer stemmed it
     std::vector<std::string_view> texts;
     if (f == Field::kTitle)
       texts = {d.title};
@@ -122,13 +125,18 @@ Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, c
       for (size_t i = 0; i < stemmed.size(); ++i) {
         if (stemmed[i].term != term) continue;
         size_t e = Edits(folded[i].term, lower);
-        if (e < best_edits || (e == best_edits && folded[i].term < best)) {
+        // Equally far: the one as long as what was typed ("tarrifs": tariffs, not tariff), then the first.
+        auto off = [&](const std::string& s) { return s.size() > lower.size() ? s.size() - lower.size() : lower.size() - s.size(); };
+        if (e < best_edits ||
+            (e == best_edits && (off(folded[i].term) < off(best) ||
+                                 (off(folded[i].term) == off(best) && folded[i].term < best)))) {
           best = folded[i].term;
           best_edits = e;
         }
       }
     }
   }
+  (void)analyzer.SetStemmerLanguage(stemmer_before);
   return best;
 }
 

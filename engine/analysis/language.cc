@@ -124,7 +124,7 @@ const Profile kProfiles[] = {
            "ma questo si l dell"},
     {"pt", "o a os as de do da dos das e que em no na não um uma para com por se é foi ao mais seu sua pelo pela são"},
     {"nl", "de het een en van is dat niet op te zijn voor met die er aan ook als bij maar om door wordt naar werd "
-           "heeft dan uit nog hij"},
+           "heeft dan uit nog hij deze over worden geen zei wil tussen zich meer haar ze"},
     {"da", "og i at det er en til på som de med af for ikke der den har et var fra men vil kan om sig også blev "
            "efter hvor nogle kun mod"},
     {"no", "og i er det på som en til av for med at har ikke de den et var fra men vil kan om seg også ble etter "

@@ -147,7 +147,7 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
   bool special = t.empty() || t[0] == '=' || t.back() == '*' || t.find('~') != std::string::npos;
   if (fields.empty() || special) return;  // dates, sort:, prefixes, fuzzy and exact words are shown in the plan
   std::vector<std::pair<std::string, std::string>> groups;  // terms -> field names
-  nlohmann::ordered_json per_field = nlohmann::ordered_json::object();
+  nlohmann::ordered_json per_field = nlohmann::ordered_json::object(), per_language = nlohmann::ordered_json::object();
   bool stemmed = false;
   std::vector<Token> tokens, plain;
   const std::string stemmer_before(analyzer.stemmer_language());
@@ -179,7 +179,8 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
       for (size_t i = 0; i < variants.size(); ++i)
         terms += (i ? " | " : "") + variants[i].first + " (" + variants[i].second + ")";
     }
-    per_field[FieldName(field)] = variants.size() > 1 ? by_language : list;
+    per_field[FieldName(field)] = list;
+    if (variants.size() > 1) per_language[FieldName(field)] = by_language;
     auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == terms; });
     if (g == groups.end()) groups.emplace_back(terms, FieldName(field));
     else g->second += std::string("/") + FieldName(field);
@@ -189,6 +190,7 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
   for (size_t i = 0; i < groups.size(); ++i) text << (i ? ";" : "") << " " << groups[i].second << ": " << groups[i].first;
   text << (stemmed ? "  (stemmed)" : "") << "\n";
   json->push_back({{"text", shown}, {"field", n.field}, {"terms", per_field}, {"stemmed", stemmed}});
+  if (!per_language.empty()) json->back()["terms_by_language"] = per_language;
 }
 
 }  // namespace

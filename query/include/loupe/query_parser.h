@@ -134,7 +134,7 @@ struct PlanOptions {
   // language, so it usually holds one of them and scores as with that stem
   // alone). Empty: the analyzer's own stemmer only. A `lang:` in the query
   // replaces the list with its language.
-  std::vector<std::string> stemming_languages;
+  std::vector<std::string> stemming_languages = {};
 };
 
 // How an index's documents were analyzed (loupe::kAnalysisMetadataKey), so
