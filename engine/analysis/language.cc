@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <unordered_map>
+#include <cstring>
 
 namespace loupe {
 namespace {
@@ -147,23 +147,53 @@ const Profile kProfiles[] = {
 constexpr size_t kNumProfiles = sizeof kProfiles / sizeof kProfiles[0];
 static_assert(kNumProfiles <= 32, "a word's languages are a 32-bit mask");
 
-// Function word -> languages (bit i: kProfiles[i]). Built once; looked up with
-// string_views, which allocates nothing.
-const std::unordered_map<std::string_view, uint32_t>& FunctionWords() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<std::string_view, uint32_t>();
-    for (size_t i = 0; i < kNumProfiles; ++i) {
-      std::string_view w = kProfiles[i].words;
+// A word of at most kMaxFunctionWord bytes packed into an integer (no
+// function word holds a zero byte), so that looking it up is a few integer
+// compares: this runs for every word of every indexed document.
+constexpr size_t kMaxFunctionWord = 8;
+uint64_t Pack(const char* w, size_t len) {
+  uint64_t k = 0;
+  std::memcpy(&k, w, len);
+  return k;
+}
+
+// Function word -> languages (bit i: kProfiles[i]), open addressing over
+// packed words. Built once.
+class FunctionWords {
+ public:
+  static const FunctionWords& Get() {
+    static const FunctionWords table;
+    return table;
+  }
+  uint32_t Find(uint64_t key) const {
+    for (size_t i = Slot(key);; i = (i + 1) & (kSlots - 1)) {
+      if (keys_[i] == key) return masks_[i];
+      if (keys_[i] == 0) return 0;
+    }
+  }
+
+ private:
+  static constexpr size_t kSlots = 2048;  // about 560 words: under a third full
+  static size_t Slot(uint64_t key) { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 53); }
+  FunctionWords() {
+    for (size_t p = 0; p < kNumProfiles; ++p) {
+      std::string_view w = kProfiles[p].words;
       while (!w.empty()) {
         size_t sp = w.find(' ');
-        (*t)[w.substr(0, sp)] |= uint32_t{1} << i;
+        std::string_view word = w.substr(0, sp);
         w = sp == std::string_view::npos ? std::string_view() : w.substr(sp + 1);
+        if (word.empty() || word.size() > kMaxFunctionWord) continue;
+        uint64_t key = Pack(word.data(), word.size());
+        size_t i = Slot(key);
+        while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & (kSlots - 1);
+        keys_[i] = key;
+        masks_[i] |= uint32_t{1} << p;
       }
     }
-    return t;
-  }();
-  return *table;
-}
+  }
+  std::array<uint64_t, kSlots> keys_{};
+  std::array<uint32_t, kSlots> masks_{};
+};
 
 // What one pass over the text counted.
 struct Counts {
@@ -175,21 +205,42 @@ struct Counts {
   std::array<uint16_t, kNumProfiles> hits{};                                        // function words per profile
 };
 
+bool NoOtherScript(const Counts& c) {
+  return c.cyrillic + c.greek + c.arabic + c.hebrew + c.armenian + c.devanagari + c.tamil + c.thai + c.hangul + c.han +
+             c.kana + c.georgian ==
+         0;
+}
+
 void EndWord(const char* word, size_t len, bool too_long, Counts* c) {
   if (len == 0) return;
   ++c->words;
-  if (too_long) return;
-  const auto& table = FunctionWords();
-  auto it = table.find(std::string_view(word, len));
-  if (it == table.end()) return;
-  for (size_t i = 0; i < kNumProfiles; ++i)
-    if (it->second & (uint32_t{1} << i)) ++c->hits[i];
+  if (too_long || len > kMaxFunctionWord) return;
+  for (uint32_t m = FunctionWords::Get().Find(Pack(word, len)); m != 0; m &= m - 1) ++c->hits[__builtin_ctz(m)];
 }
 
-void Count(std::string_view text, Counts* c) {
+// Whether Latin-script counts already name a language beyond doubt (Decide
+// would name it whatever the rest of the text says), so that the scan of a
+// plainly English article can stop early.
+bool Decisive(const Counts& c) {
+  if (c.words < 48 || (c.words & 15) != 0) return false;
+  uint32_t best = 0, second = 0;
+  for (uint16_t h : c.hits) {
+    if (h > best) {
+      second = best;
+      best = h;
+    } else if (h > second) {
+      second = h;
+    }
+  }
+  return best >= 16 && best >= 3 * second + 2 && best * 10 >= c.words;
+}
+
+// Counts letters by script and Latin-script function words in the first
+// kDetectBytes of text, or fewer when Decisive. False when it stopped early.
+bool Count(std::string_view text, Counts* c) {
   const auto* s = reinterpret_cast<const uint8_t*>(text.data());
   const int32_t n = static_cast<int32_t>(std::min(text.size(), kDetectBytes));
-  char word[16];  // the current Latin-script word, lower-cased (function words are short)
+  char word[kMaxFunctionWord];  // the current Latin-script word, lower-cased (function words are short)
   size_t len = 0;
   bool too_long = false;
   for (int32_t i = 0; i < n;) {
@@ -204,6 +255,7 @@ void Count(std::string_view text, Counts* c) {
         EndWord(word, len, too_long, c);
         len = 0;
         too_long = false;
+        if (Decisive(*c) && NoOtherScript(*c)) return false;
       }
       continue;
     }
@@ -259,6 +311,7 @@ void Count(std::string_view text, Counts* c) {
     }
   }
   EndWord(word, len, too_long, c);
+  return true;
 }
 
 const Language* Decide(const Counts& c) {
@@ -369,7 +422,7 @@ std::vector<std::string> SimilarLanguages(std::string_view tag) {
 
 const Language* DetectLanguage(std::string_view text) {
   Counts c;
-  Count(text, &c);
+  (void)Count(text, &c);
   return Decide(c);
 }
 
@@ -379,8 +432,7 @@ std::string_view DocumentStemmer(const Document& doc) {
     return s.empty() ? kDefaultStemmer : s;
   }
   Counts c;
-  Count(doc.title, &c);
-  Count(doc.body, &c);
+  if (Count(doc.title, &c)) Count(doc.body, &c);
   const Language* l = Decide(c);
   return l && !l->stemmer.empty() ? l->stemmer : kDefaultStemmer;
 }
