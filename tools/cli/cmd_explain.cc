@@ -241,6 +241,7 @@ int RunExplain(const ExplainArgs& a) {
   });
   if (lang != tree->children.end() && !StemmerFor(lang->text).empty())
     languages = {std::string(StemmerFor(lang->text))};
+  if (languages.size() == 1) (void)(*analyzer)->SetStemmerLanguage(languages[0]);  // one a libstemmer lacks: English
   Terms(*tree, **analyzer, languages, terms_text, &terms_json);
   std::ostringstream text;
   nlohmann::ordered_json plan;
