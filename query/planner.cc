@@ -172,7 +172,7 @@ class Planner {
   // PlanOptions::stemming_languages); with fewer than two, the analyzer's own.
   Planner(Analyzer& analyzer, const PlanOptions& options, std::vector<std::string> languages)
       : analyzer_(analyzer), options_(options), now_(options.now ? *options.now : Today()),
-        languages_(std::move(languages)) {}
+        languages_(std::move(languages)), own_language_(analyzer.stemmer_language()) {}
 
   // An empty optional means the node matches nothing searchable (e.g. a term of
   // punctuation only) and is dropped by its parent.
@@ -600,7 +600,12 @@ class Planner {
   // unstemmed field, or with one language, what it makes once.
   template <typename Build>
   std::optional<Query> EachStem(Field f, Build&& build) {
-    if (!Analyzer::IsStemmed(f) || languages_.size() < 2) return build();
+    if (!Analyzer::IsStemmed(f)) return build();
+    if (f == Field::kTopic || languages_.size() < 2) {  // topics are stemmed in English in every article
+      std::string_view one = languages_.empty() ? std::string_view(own_language_) : std::string_view(languages_[0]);
+      if (!analyzer_.SetStemmerLanguage(StemmerOf(f, one)).ok()) (void)analyzer_.SetStemmerLanguage(own_language_);
+      return build();
+    }
     std::vector<Query> alternatives;
     for (const std::string& language : languages_) {
       if (!analyzer_.SetStemmerLanguage(language).ok()) continue;  // a language libstemmer lacks
@@ -636,6 +641,7 @@ class Planner {
   const PlanOptions& options_;
   Days now_;
   std::vector<std::string> languages_;
+  std::string own_language_;  // the analyzer's stemmer when planning began
   std::vector<Token> tokens_;
 };
 
@@ -731,7 +737,6 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
       if (rest.children.size() == 1) rest = QueryNode(rest.children[0]);
     }
     const std::string stemmer_before(analyzer.stemmer_language());
-    if (languages.size() == 1) (void)analyzer.SetStemmerLanguage(languages[0]);  // one a libstemmer lacks: its own
     Planner p(analyzer, options, std::move(languages));
     auto q = p.Plan(rest);
     (void)analyzer.SetStemmerLanguage(stemmer_before);

@@ -108,7 +108,7 @@ Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, c
   const std::string stemmer_before(analyzer.stemmer_language());
   for (const Hit& h : hits->hits) {
     const Document& d = h.document;
-    (void)analyzer.SetStemmerLanguage(DocumentStemmer(d));  // as the writer stemmed it
+    (void)analyzer.SetStemmerLanguage(StemmerOf(f, DocumentStemmer(d)));  // as the writer stemmed it
     std::vector<std::string_view> texts;
     if (f == Field::kTitle)
       texts = {d.title};

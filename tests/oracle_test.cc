@@ -61,6 +61,7 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
   add(Field::kBody, {d.body});
   add(Field::kAuthor, {d.author});
   add(Field::kActor, d.actors);
+  REQUIRE(a.SetStemmerLanguage(StemmerOf(Field::kTopic, DocumentStemmer(d))).ok());
   add(Field::kTopic, d.topics);
   return out;
 }

@@ -496,6 +496,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Slot* slot) {
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
+  (void)analyzer.SetStemmerLanguage(StemmerOf(Field::kTopic, slot->stemmer));
   field(Field::kTopic, v);
   slot->stored = format::EncodeStoredDoc(doc);
 }
@@ -520,8 +521,10 @@ Status WriterImpl::Drain(bool wait_all) {
       if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
-      if (std::find(languages_.begin(), languages_.end(), slot.stemmer) == languages_.end())
-        languages_.push_back(slot.stemmer);
+      for (std::string_view used : {slot.stemmer, slot.tokens[static_cast<int>(Field::kTopic)].empty()
+                                                      ? slot.stemmer
+                                                      : StemmerOf(Field::kTopic, slot.stemmer)})
+        if (std::find(languages_.begin(), languages_.end(), used) == languages_.end()) languages_.push_back(used);
       batch_bytes_ += slot.stored.size();
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
       if (batch_bytes_ >= memory_) {
@@ -581,6 +584,7 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn) {
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
+  (void)analyzer_->SetStemmerLanguage(StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
   field(Field::kTopic, v);
 }
 

@@ -157,7 +157,8 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
     // Per language: its terms, and the languages giving them.
     std::vector<std::pair<std::string, std::string>> variants;
     nlohmann::ordered_json list = nlohmann::ordered_json::array(), by_language = nlohmann::ordered_json::object();
-    const bool each = Analyzer::IsStemmed(field) && languages.size() > 1;
+    const bool each = Analyzer::IsStemmed(field) && field != Field::kTopic && languages.size() > 1;
+    if (field == Field::kTopic) (void)analyzer.SetStemmerLanguage(StemmerOf(field, stemmer_before));
     for (size_t l = 0; l < (each ? languages.size() : 1); ++l) {
       if (each && !analyzer.SetStemmerLanguage(languages[l]).ok()) continue;
       std::string terms = AnalyzedText(analyzer, field, t, &tokens);

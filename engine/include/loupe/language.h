@@ -66,6 +66,16 @@ const Language* DetectLanguage(std::string_view text);
 // in the title and body, else "english". Allocates nothing.
 std::string_view DocumentStemmer(const Document& doc);
 
+// The stemmer of field f of a document whose stemmer is `document_stemmer`:
+// that one for title and body; English for topics, which are labels from a
+// topic lexicon or a Topics header (English in the bundled data), so that a
+// topic is one term in every article whatever its language (the Spanish
+// stemmer would keep "tariffs", a term of that article alone, which would
+// outrank every English article for `tariffs`).
+inline std::string_view StemmerOf(Field f, std::string_view document_stemmer) {
+  return f == Field::kTopic ? kDefaultStemmer : document_stemmer;
+}
+
 // The application metadata key (Index::GetMetadata) under which each Commit
 // records how the index's documents were analyzed, so that queries can be
 // analyzed alike: a JSON object whose members include
