@@ -60,7 +60,7 @@ std::vector<std::string> SimilarLanguages(std::string_view tag);
 inline constexpr size_t kDetectBytes = 4096;
 const Language* DetectLanguage(std::string_view text);
 
-// The stemmer of a document's stemmed fields (title, body, topics): that of
+// The stemmer of a document's title and body (topics: StemmerOf): that of
 // Document::language when it names a known language, "english" when it names
 // an unknown one; when it is empty, that of the language DetectLanguage finds
 // in the title and body, else "english". Allocates nothing.

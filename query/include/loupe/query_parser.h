@@ -128,8 +128,8 @@ struct PlanOptions {
   // and bodies for any of them. Without it both take NAME as written.
   const Gazetteer* gazetteer = nullptr;
   // The stemmers (Snowball names, e.g. {"english", "french"}) the index's
-  // documents were stemmed with (IndexAnalysis::languages): a word of a
-  // stemmed field (title, body, topic) is stemmed with each, and the distinct
+  // documents were stemmed with (IndexAnalysis::languages): a word of the
+  // title or body is stemmed with each (topics, in English only), and the distinct
   // stems are searched as alternatives (an OR: a document is stemmed in one
   // language, so it usually holds one of them and scores as with that stem
   // alone). Empty: the analyzer's own stemmer only. A `lang:` in the query
