@@ -171,8 +171,11 @@ class Planner {
   // `languages`: the stemmers a word of a stemmed field is stemmed with (see
   // PlanOptions::stemming_languages); with fewer than two, the analyzer's own.
   Planner(Analyzer& analyzer, const PlanOptions& options, std::vector<std::string> languages)
-      : analyzer_(analyzer), options_(options), now_(options.now ? *options.now : Today()),
-        languages_(std::move(languages)), own_language_(analyzer.stemmer_language()) {}
+      : analyzer_(analyzer),
+        options_(options),
+        now_(options.now ? *options.now : Today()),
+        languages_(std::move(languages)),
+        own_language_(analyzer.stemmer_language()) {}
 
   // An empty optional means the node matches nothing searchable (e.g. a term of
   // punctuation only) and is dropped by its parent.
@@ -261,7 +264,8 @@ class Planner {
     if (name == "mentions") return MentionsLeaf(n);
     if (name == "sort" || name == "lang")
       return Status::QuerySyntax(name + ": must stand on its own at the top level of the query (not inside OR, NOT " +
-                                     "or parentheses), e.g. " + (name == "sort" ? "tariffs sort:-date" : "tarifs lang:fr"),
+                                     "or parentheses), e.g. " +
+                                     (name == "sort" ? "tariffs sort:-date" : "tarifs lang:fr"),
                                  n.offset, n.length);
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset);
@@ -610,8 +614,7 @@ class Planner {
     for (const std::string& language : languages_) {
       if (!analyzer_.SetStemmerLanguage(language).ok()) continue;  // a language libstemmer lacks
       std::optional<Query> q = build();
-      if (q && std::none_of(alternatives.begin(), alternatives.end(),
-                            [&](const Query& a) { return SameQuery(a, *q); }))
+      if (q && std::none_of(alternatives.begin(), alternatives.end(), [&](const Query& a) { return SameQuery(a, *q); }))
         alternatives.push_back(std::move(*q));
     }
     return AnyOf(std::move(alternatives));
@@ -654,8 +657,8 @@ Result<QueryNode> TakeLanguage(const QueryNode& tree, std::vector<std::string>* 
   };
   if (is_lang(tree))
     return Status::QuerySyntax(
-        "lang: sets the language query words are stemmed in; add what to search for, e.g. tarifs lang:fr",
-        tree.offset, std::max<size_t>(tree.length, 1));
+        "lang: sets the language query words are stemmed in; add what to search for, e.g. tarifs lang:fr", tree.offset,
+        std::max<size_t>(tree.length, 1));
   if (tree.kind != QueryNode::Kind::kAnd) return tree;
   QueryNode rest = tree;
   rest.children.clear();

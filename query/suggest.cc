@@ -126,10 +126,11 @@ Result<std::string> SurfaceOf(const Index& index, Analyzer& analyzer, Field f, c
         if (stemmed[i].term != term) continue;
         size_t e = Edits(folded[i].term, lower);
         // Equally far: the one as long as what was typed ("tarrifs": tariffs, not tariff), then the first.
-        auto off = [&](const std::string& s) { return s.size() > lower.size() ? s.size() - lower.size() : lower.size() - s.size(); };
-        if (e < best_edits ||
-            (e == best_edits && (off(folded[i].term) < off(best) ||
-                                 (off(folded[i].term) == off(best) && folded[i].term < best)))) {
+        auto off = [&](const std::string& s) {
+          return s.size() > lower.size() ? s.size() - lower.size() : lower.size() - s.size();
+        };
+        if (e < best_edits || (e == best_edits && (off(folded[i].term) < off(best) ||
+                                                   (off(folded[i].term) == off(best) && folded[i].term < best)))) {
           best = folded[i].term;
           best_edits = e;
         }

@@ -1,14 +1,14 @@
 // Analyzer golden table: input text -> the exact terms (and positions/offsets).
-#include <catch2/catch.hpp>
+#include "loupe/analyzer.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "loupe/analyzer.h"
 #include "loupe/language.h"
 
 using loupe::Analyzer;
@@ -310,11 +310,27 @@ TEST_CASE("language tags: codes, names and tags with a region") {
     const char* stemmer;  // StemmerFor; "" unknown
   };
   const Row rows[] = {
-      {"fr", "french"},        {"FR", "french"},        {"fr-CA", "french"},   {"fra", "french"},
-      {"fre", "french"},       {"French", "french"},    {"fran\xC3\xA7" "ais", "french"},
-      {"de-AT", "german"},     {"ger", "german"},       {"pt_BR", "portuguese"}, {"es-419", "spanish"},
-      {"nb", "norwegian"},     {"ru", "russian"},       {"en-GB", "english"},  {"zh-Hant-TW", "english"},
-      {"ja", "english"},       {"pl", "english"},       {"tlh", ""},           {"", ""},
+      {"fr", "french"},
+      {"FR", "french"},
+      {"fr-CA", "french"},
+      {"fra", "french"},
+      {"fre", "french"},
+      {"French", "french"},
+      {"fran\xC3\xA7"
+       "ais",
+       "french"},
+      {"de-AT", "german"},
+      {"ger", "german"},
+      {"pt_BR", "portuguese"},
+      {"es-419", "spanish"},
+      {"nb", "norwegian"},
+      {"ru", "russian"},
+      {"en-GB", "english"},
+      {"zh-Hant-TW", "english"},
+      {"ja", "english"},
+      {"pl", "english"},
+      {"tlh", ""},
+      {"", ""},
       {"x-klingon", ""},
   };
   for (const Row& r : rows) {
@@ -340,13 +356,16 @@ TEST_CASE("language detection: scripts, then function words, English when unsure
       {"The United States and China agreed on Monday to cut the tariffs they had put on each other's goods, "
        "officials said, and the talks will go on in Geneva.",
        "en"},
-      {"Les n\xC3\xA9gociations commerciales entre l'Union europ\xC3\xA9" "enne et les \xC3\x89tats-Unis reprennent "
+      {"Les n\xC3\xA9gociations commerciales entre l'Union europ\xC3\xA9"
+       "enne et les \xC3\x89tats-Unis reprennent "
        "cette semaine \xC3\xA0 Bruxelles, selon la Commission, qui ne veut pas de nouveaux droits de douane.",
        "fr"},
-      {"Die Verhandlungen \xC3\xBC" "ber die Z\xC3\xB6lle zwischen der EU und den USA werden in dieser Woche in "
+      {"Die Verhandlungen \xC3\xBC"
+       "ber die Z\xC3\xB6lle zwischen der EU und den USA werden in dieser Woche in "
        "Br\xC3\xBCssel fortgesetzt, sagte die Kommission, die keine neuen Z\xC3\xB6lle will.",
        "de"},
-      {"Las negociaciones entre M\xC3\xA9xico y los Estados Unidos sobre los aranceles contin\xC3\xBA" "an esta "
+      {"Las negociaciones entre M\xC3\xA9xico y los Estados Unidos sobre los aranceles contin\xC3\xBA"
+       "an esta "
        "semana, seg\xC3\xBAn el gobierno, que no quiere una guerra comercial con su vecino.",
        "es"},
       {"I negoziati tra l'Unione europea e gli Stati Uniti sui dazi riprendono questa settimana a Bruxelles, "
@@ -366,7 +385,7 @@ TEST_CASE("language detection: scripts, then function words, English when unsure
        "\xE8\xA1\x8C\xE7\xBB\x8F\xE8\xB4\xB8\xE4\xBC\x9A\xE8\xB0\x88 Bessent",  // 中美双方在马德里举行经贸会谈
        "zh"},
       {"\xE6\x97\xA5\xE6\x9C\xAC\xE3\x81\xAE\xE9\x96\xA2\xE7\xA8\x8E\xE3\x81\xAB\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6",
-       "ja"},  // 日本の関税について
+       "ja"},                           // 日本の関税について
       {"Tariffs", ""},                  // too few words to tell
       {"Trump Xi Geneva Bessent", ""},  // names only
   };

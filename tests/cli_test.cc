@@ -1330,7 +1330,10 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   Write(root + "/fr.txt",
         "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent, en vertu du "
         "Trade Expansion Act.\n");
-  Write(root + "/de.txt", "Handelsgespr\xC3\xA4" "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC" "ber Z\xC3\xB6lle "
+  Write(root + "/de.txt",
+        "Handelsgespr\xC3\xA4"
+        "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC"
+        "ber Z\xC3\xB6lle "
         "gehen weiter.\n");
   Write(root + "/detected.txt",
         "Accord en vue\n\nSelon les n\xC3\xA9gociateurs de la Commission, il est possible que les discussions sur les "

@@ -1,18 +1,19 @@
 // Index, Writer and Search over real LMDB files in temporary directories.
-#include <catch2/catch.hpp>
-#include <lmdb.h>
-#include <nlohmann/json.hpp>
+#include "loupe/index.h"
 
+#include <lmdb.h>
+
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "index/format.h"
-#include "storage/lmdb.h"
-#include "loupe/index.h"
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
+#include "storage/lmdb.h"
 #include "test_util.h"
 
 using namespace loupe;

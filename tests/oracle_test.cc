@@ -1,23 +1,22 @@
 // Oracle test: random queries built from the corpus vocabulary must return
 // exactly the documents a brute-force evaluation of the same planned query finds
 // over the analyzed documents.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
-#include <functional>
+#include <catch2/catch.hpp>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cctype>
-#include <cstring>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
 #include <sstream>
 
 #include "index/format.h"
-#include "loupe/ingest/article.h"
 #include "loupe/index.h"
+#include "loupe/ingest/article.h"
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "test_util.h"
@@ -376,8 +375,8 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
   int run = 0, nonempty = 0, partial = 0;
   for (int i = 0; i < 3000 && run < 700; ++i) {
     std::string text = gen.Make();
-    auto q = CompileQuery(text, **analyzer,
-                          {.now = DaysFromCivil(2025, 9, 20), .stemming_languages = analysis->languages});
+    auto q =
+        CompileQuery(text, **analyzer, {.now = DaysFromCivil(2025, 9, 20), .stemming_languages = analysis->languages});
     if (!q.ok()) continue;  // e.g. a generated word that analyzes to nothing
     ++run;
     std::set<std::string> want;

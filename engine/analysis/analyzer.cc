@@ -226,8 +226,12 @@ class IcuAnalyzer final : public Analyzer {
   IcuAnalyzer(std::unique_ptr<icu::BreakIterator> bi, std::unique_ptr<icu::BreakIterator> sentences,
               const icu::Normalizer2* nfkc_cf, const icu::Normalizer2* nfd, std::string language,
               std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer, bool fold_diacritics, bool ascii_fast_path)
-      : bi_(std::move(bi)), sentences_(std::move(sentences)), nfkc_cf_(nfkc_cf), nfd_(nfd),
-        fold_diacritics_(fold_diacritics), fast_(ascii_fast_path) {
+      : bi_(std::move(bi)),
+        sentences_(std::move(sentences)),
+        nfkc_cf_(nfkc_cf),
+        nfd_(nfd),
+        fold_diacritics_(fold_diacritics),
+        fast_(ascii_fast_path) {
     stemmers_.push_back(std::make_unique<Stemmer>());
     stemmers_[0]->language = std::move(language);
     stemmers_[0]->stemmer = std::move(stemmer);

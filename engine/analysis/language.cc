@@ -112,35 +112,47 @@ struct Profile {
   std::string_view words;  // space-separated
 };
 const Profile kProfiles[] = {
-    {"en", "the and of to is that with for was were on are this from by have has it which would their said not be "
-           "an but they he she at as been will who its"},
-    {"fr", "le la les des du un une et est dans pour que qui sur pas au aux avec sont ce cette ne il elle ils nous "
-           "mais par plus été à où leur selon ont l d qu"},
-    {"de", "der die das und ist nicht ein eine den dem des mit sich auf für von zu im auch es wird werden sind nach "
-           "bei über wie noch oder aus einer dass"},
-    {"es", "el la los las de del y que en es por un una con para se su sus al como pero más está son fue ha lo este "
-           "esta según"},
-    {"it", "il lo la gli le di del della che è e per un una non con sono nel nella alla dei delle ha anche più come "
-           "ma questo si l dell"},
+    {"en",
+     "the and of to is that with for was were on are this from by have has it which would their said not be "
+     "an but they he she at as been will who its"},
+    {"fr",
+     "le la les des du un une et est dans pour que qui sur pas au aux avec sont ce cette ne il elle ils nous "
+     "mais par plus été à où leur selon ont l d qu"},
+    {"de",
+     "der die das und ist nicht ein eine den dem des mit sich auf für von zu im auch es wird werden sind nach "
+     "bei über wie noch oder aus einer dass"},
+    {"es",
+     "el la los las de del y que en es por un una con para se su sus al como pero más está son fue ha lo este "
+     "esta según"},
+    {"it",
+     "il lo la gli le di del della che è e per un una non con sono nel nella alla dei delle ha anche più come "
+     "ma questo si l dell"},
     {"pt", "o a os as de do da dos das e que em no na não um uma para com por se é foi ao mais seu sua pelo pela são"},
-    {"nl", "de het een en van is dat niet op te zijn voor met die er aan ook als bij maar om door wordt naar werd "
-           "heeft dan uit nog hij deze over worden geen zei wil tussen zich meer haar ze"},
-    {"da", "og i at det er en til på som de med af for ikke der den har et var fra men vil kan om sig også blev "
-           "efter hvor nogle kun mod"},
-    {"no", "og i er det på som en til av for med at har ikke de den et var fra men vil kan om seg også ble etter "
-           "hvor noen bare mot"},
-    {"sv", "och i att det är en som på av för med till den inte har de ett var om från men sig också vid efter kan "
-           "ska eller skulle"},
-    {"fi", "ja on ei että se oli ovat hän joka mutta kun myös tai sen niin kuin mukaan jo vielä olla ole nyt vain "
-           "jossa sekä"},
-    {"hu", "a az és hogy nem is egy van meg de már csak volt ez azt mint még ki el pedig szerint lesz után között "
-           "amely"},
+    {"nl",
+     "de het een en van is dat niet op te zijn voor met die er aan ook als bij maar om door wordt naar werd "
+     "heeft dan uit nog hij deze over worden geen zei wil tussen zich meer haar ze"},
+    {"da",
+     "og i at det er en til på som de med af for ikke der den har et var fra men vil kan om sig også blev "
+     "efter hvor nogle kun mod"},
+    {"no",
+     "og i er det på som en til av for med at har ikke de den et var fra men vil kan om seg også ble etter "
+     "hvor noen bare mot"},
+    {"sv",
+     "och i att det är en som på av för med till den inte har de ett var om från men sig också vid efter kan "
+     "ska eller skulle"},
+    {"fi",
+     "ja on ei että se oli ovat hän joka mutta kun myös tai sen niin kuin mukaan jo vielä olla ole nyt vain "
+     "jossa sekä"},
+    {"hu",
+     "a az és hogy nem is egy van meg de már csak volt ez azt mint még ki el pedig szerint lesz után között "
+     "amely"},
     {"tr", "ve bir bu da de için ile olarak çok daha gibi ama olan en ne değil sonra kadar ise göre var yok her"},
     {"ro", "și în de la cu pe nu o un că este din care mai fost sunt pentru ce se ai ale lui sau dar după fi au"},
     {"ca", "el la els les i de del que en és per un una amb no als al es va ha més però aquest aquesta seu són pel"},
     {"eu", "eta da ez du bat dira zen ere baina dute egin izan hau hori bere beste gero baita arabera behar oso zuen"},
-    {"id", "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga ada ke oleh karena mereka telah sudah "
-           "bisa atau kata lebih bahwa"},
+    {"id",
+     "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga ada ke oleh karena mereka telah sudah "
+     "bisa atau kata lebih bahwa"},
     {"ga", "agus an na ar is le go ag sé sí ní tá bhí leis ach mar atá seo sin do chun freisin faoi í iad"},
     {"lt", "ir yra kad tai su į iš bet kaip buvo jo jis ji nuo apie tik dar bus ar o per po taip labai savo"},
 };
@@ -201,8 +213,8 @@ struct Counts {
   uint32_t cyrillic = 0, greek = 0, arabic = 0, hebrew = 0, armenian = 0, devanagari = 0, tamil = 0, thai = 0,
            hangul = 0, han = 0, kana = 0, georgian = 0;
   uint32_t serbian = 0, ukrainian = 0, belarusian = 0, persian = 0, yiddish = 0;  // telling letters
-  uint32_t words = 0;                                                               // Latin-script words
-  std::array<uint16_t, kNumProfiles> hits{};                                        // function words per profile
+  uint32_t words = 0;                                                             // Latin-script words
+  std::array<uint16_t, kNumProfiles> hits{};                                      // function words per profile
 };
 
 bool NoOtherScript(const Counts& c) {
@@ -249,8 +261,10 @@ bool Count(std::string_view text, Counts* c) {
       ++i;
       if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')) {
         ++c->latin;
-        if (len < sizeof word) word[len++] = static_cast<char>(b | 0x20);
-        else too_long = true;
+        if (len < sizeof word)
+          word[len++] = static_cast<char>(b | 0x20);
+        else
+          too_long = true;
       } else {
         EndWord(word, len, too_long, c);
         len = 0;
@@ -285,11 +299,13 @@ bool Count(std::string_view text, Counts* c) {
         ++c->cyrillic;
         if (cp == 0x0452 || cp == 0x045B || cp == 0x045F || cp == 0x0459 || cp == 0x045A || cp == 0x0458 ||
             cp == 0x0402 || cp == 0x040B || cp == 0x040F || cp == 0x0409 || cp == 0x040A || cp == 0x0408)
-          ++c->serbian;  // ђ ћ џ љ њ ј
+          ++c->serbian;                                                                    // ђ ћ џ љ њ ј
         if (cp == 0x0456 || cp == 0x0457 || cp == 0x0454 || cp == 0x0491) ++c->ukrainian;  // і ї є ґ
-        if (cp == 0x045E) ++c->belarusian;                                                  // ў
+        if (cp == 0x045E) ++c->belarusian;                                                 // ў
         break;
-      case USCRIPT_GREEK: ++c->greek; break;
+      case USCRIPT_GREEK:
+        ++c->greek;
+        break;
       case USCRIPT_ARABIC:
         ++c->arabic;
         if (cp == 0x067E || cp == 0x0686 || cp == 0x0698 || cp == 0x06AF) ++c->persian;  // پ چ ژ گ
@@ -298,16 +314,33 @@ bool Count(std::string_view text, Counts* c) {
         ++c->hebrew;
         if (cp >= 0x05F0 && cp <= 0x05F2) ++c->yiddish;  // װ ױ ײ
         break;
-      case USCRIPT_ARMENIAN: ++c->armenian; break;
-      case USCRIPT_DEVANAGARI: ++c->devanagari; break;
-      case USCRIPT_TAMIL: ++c->tamil; break;
-      case USCRIPT_THAI: ++c->thai; break;
-      case USCRIPT_HANGUL: ++c->hangul; break;
-      case USCRIPT_HAN: ++c->han; break;
+      case USCRIPT_ARMENIAN:
+        ++c->armenian;
+        break;
+      case USCRIPT_DEVANAGARI:
+        ++c->devanagari;
+        break;
+      case USCRIPT_TAMIL:
+        ++c->tamil;
+        break;
+      case USCRIPT_THAI:
+        ++c->thai;
+        break;
+      case USCRIPT_HANGUL:
+        ++c->hangul;
+        break;
+      case USCRIPT_HAN:
+        ++c->han;
+        break;
       case USCRIPT_HIRAGANA:
-      case USCRIPT_KATAKANA: ++c->kana; break;
-      case USCRIPT_GEORGIAN: ++c->georgian; break;
-      default: break;
+      case USCRIPT_KATAKANA:
+        ++c->kana;
+        break;
+      case USCRIPT_GEORGIAN:
+        ++c->georgian;
+        break;
+      default:
+        break;
     }
   }
   EndWord(word, len, too_long, c);
@@ -319,16 +352,19 @@ const Language* Decide(const Counts& c) {
   // (or a few, told apart by letters only one of them uses).
   const uint32_t cjk = c.han + c.kana;
   const std::pair<uint32_t, const char*> scripts[] = {
-      {c.cyrillic, "ru"}, {c.greek, "el"},  {c.arabic, "ar"}, {c.hebrew, "he"},   {c.armenian, "hy"},
-      {c.devanagari, "hi"}, {c.tamil, "ta"}, {c.thai, "th"},  {c.hangul, "ko"}, {cjk, "zh"}, {c.georgian, "ka"}};
+      {c.cyrillic, "ru"}, {c.greek, "el"}, {c.arabic, "ar"}, {c.hebrew, "he"}, {c.armenian, "hy"}, {c.devanagari, "hi"},
+      {c.tamil, "ta"},    {c.thai, "th"},  {c.hangul, "ko"}, {cjk, "zh"},      {c.georgian, "ka"}};
   const auto* top = std::max_element(std::begin(scripts), std::end(scripts),
                                      [](const auto& a, const auto& b) { return a.first < b.first; });
   if (top->first > c.latin) {
     std::string_view code = top->second;
     if (code == "ru") {
-      if (c.serbian > 0 && c.serbian * 200 >= c.cyrillic) code = "sr";
-      else if (c.ukrainian > 0 && c.ukrainian * 100 >= c.cyrillic) code = "uk";
-      else if (c.belarusian > 0 && c.belarusian * 200 >= c.cyrillic) code = "be";
+      if (c.serbian > 0 && c.serbian * 200 >= c.cyrillic)
+        code = "sr";
+      else if (c.ukrainian > 0 && c.ukrainian * 100 >= c.cyrillic)
+        code = "uk";
+      else if (c.belarusian > 0 && c.belarusian * 200 >= c.cyrillic)
+        code = "be";
     } else if (code == "ar" && c.persian > 0 && c.persian * 100 >= c.arabic) {
       code = "fa";
     } else if (code == "he" && c.yiddish > 0) {

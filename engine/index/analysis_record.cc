@@ -1,8 +1,7 @@
 #include "index/analysis_record.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "loupe/language.h"
 

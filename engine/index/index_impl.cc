@@ -134,8 +134,8 @@ class WriterImpl final : public Writer {
     format::DocValues values;
     std::string stored;
     Status status;
-    size_t bytes = 0;                 // of the input's text, counted in ring_bytes_
-    std::string_view stemmer;         // the document's stemmer (static storage, see loupe/language.h)
+    size_t bytes = 0;          // of the input's text, counted in ring_bytes_
+    std::string_view stemmer;  // the document's stemmer (static storage, see loupe/language.h)
   };
   static constexpr size_t kRing = 32;
   // At most this much document text in the ring (a larger document is taken

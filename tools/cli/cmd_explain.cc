@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "cli/common.h"
@@ -170,8 +170,10 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
       if (list.empty()) list = words;
       if (each) by_language[languages[l]] = words;
       auto v = std::find_if(variants.begin(), variants.end(), [&](const auto& x) { return x.first == terms; });
-      if (v == variants.end()) variants.emplace_back(terms, each ? languages[l] : "");
-      else v->second += ", " + languages[l];
+      if (v == variants.end())
+        variants.emplace_back(terms, each ? languages[l] : "");
+      else
+        v->second += ", " + languages[l];
     }
     (void)analyzer.SetStemmerLanguage(stemmer_before);
     std::string terms = variants.empty() ? "(no words)" : variants[0].first;
@@ -221,8 +223,13 @@ int RunExplain(const ExplainArgs& a) {
     languages = analysis->languages;
   }
   auto q = CompileQuery(query, **analyzer,
-                        {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
-                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get(),
+                        {.now = now,
+                         .resolved = &resolved,
+                         .sort = &sort,
+                         .lenient = a.lenient,
+                         .diagnostics = &diagnostics,
+                         .reading = &reading,
+                         .gazetteer = gazetteer.get(),
                          .stemming_languages = languages});
   if (a.format != "json") PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {

@@ -13,28 +13,28 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
 #include "cli/common.h"
-#include "loupe/language.h"
 #include "loupe/ingest/builtin.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/tagging.h"
 #include "loupe/ingest/walk.h"
+#include "loupe/language.h"
 
 namespace loupe::cli {
 

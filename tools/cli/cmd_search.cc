@@ -1,10 +1,9 @@
 // loupe search --db DIR [--limit N] [--offset N] [--after CURSOR] [--sort ORDER]
 //              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json|jsonl] QUERY
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "loupe/language.h"

@@ -102,7 +102,7 @@ struct PreparedQuery {
   std::vector<std::string> resolved;    // relative dates and what they became
   std::unique_ptr<Index> index;
   std::unique_ptr<Gazetteer> gazetteer;
-  std::vector<std::string> languages;   // the index's stemming languages (PlanOptions::stemming_languages)
+  std::vector<std::string> languages;  // the index's stemming languages (PlanOptions::stemming_languages)
 };
 // Opens `db`, compiles the query and prints what the user must know (query
 // diagnostics in text mode, a rejected query as JSON in JSON mode, the

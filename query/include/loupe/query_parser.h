@@ -15,9 +15,9 @@
 #define LOUPE_QUERY_PARSER_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <optional>
 #include <vector>
 
 #include "loupe/analyzer.h"
