@@ -818,3 +818,29 @@ TEST_CASE("an index without the analysis record was stemmed in English") {
   CHECK(analysis->languages == std::vector<std::string>{"english"});
   CHECK_FALSE(analysis->fold_diacritics);
 }
+
+TEST_CASE("an index whose documents predate the analysis record keeps English among its languages") {
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  auto w = (*index)->NewWriter();
+  REQUIRE(w.ok());
+  Document en;
+  en.id = "en";
+  en.body = "The negotiations resume on Monday, officials said, and they will go on for a week.";
+  REQUIRE((*w)->Add(en).ok());
+  REQUIRE((*w)->Commit().ok());
+  // As if written before the record existed.
+  REQUIRE((*w)->SetMetadata(kAnalysisMetadataKey, "").ok());
+  REQUIRE((*w)->Commit().ok());
+  REQUIRE((*index)->GetMetadata(kAnalysisMetadataKey).status().IsNotFound());
+  Document fr;
+  fr.id = "fr";
+  fr.language = "fr";
+  fr.body = "Les n\xC3\xA9gociations reprennent.";
+  REQUIRE((*w)->Add(fr).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto analysis = ReadIndexAnalysis(**index);
+  REQUIRE(analysis.ok());
+  CHECK(analysis->languages == std::vector<std::string>{"english", "french"});
+}

@@ -7,7 +7,8 @@
 
 namespace loupe {
 
-Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view>& languages, bool fold_diacritics) {
+Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view>& languages, bool fold_diacritics,
+                           bool had_documents) {
   using Json = nlohmann::ordered_json;
   std::string_view old;
   Status s = txn->Get(storage::Db::kUser, kAnalysisMetadataKey, &old);
@@ -16,6 +17,7 @@ Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view
   Json record = Json::parse(before, nullptr, /*allow_exceptions=*/false);
   if (!record.is_object()) record = Json::object();
   std::vector<std::string> list;
+  if (!s.ok() && had_documents) list.emplace_back(kDefaultStemmer);
   if (record.contains("languages") && record["languages"].is_array())
     for (const Json& l : record["languages"])
       if (l.is_string()) list.push_back(l.get<std::string>());

@@ -968,7 +968,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     if (!m.ok() && !(value.empty() && m.IsNotFound())) return m;
   }
   if (!languages_.empty())  // after the application's own metadata, which it amends
-    if (Status a = MergeAnalysisRecord(txn, languages_, /*fold_diacritics=*/false); !a.ok()) return a;
+    if (Status a = MergeAnalysisRecord(txn, languages_, /*fold_diacritics=*/false, base_doc_ > 1); !a.ok()) return a;
   return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
 }
 
