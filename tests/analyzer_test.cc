@@ -2,9 +2,12 @@
 #include "loupe/analyzer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +16,19 @@
 
 using loupe::Analyzer;
 using loupe::Token;
+
+// Every allocation of this test program is counted, so that a test can check
+// that a piece of the indexing path allocates nothing.
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -301,6 +317,7 @@ TEST_CASE("the stemmer follows the language it is set to") {
   CHECK(stems(text) == "n\xC3\xA9gociat trade verhandlungen");
   auto bad = (*a)->SetStemmerLanguage("klingon");
   CHECK(bad.code() == loupe::StatusCode::kInvalidArgument);
+  CHECK((*a)->SetStemmerLanguage(std::string("french\0x", 8)).code() == loupe::StatusCode::kInvalidArgument);
   CHECK((*a)->stemmer_language() == "english");
 }
 
@@ -411,4 +428,21 @@ TEST_CASE("a document is stemmed as it declares, else as detected, else as Engli
   d.body = "Tariffs.";
   d.title = "News";
   CHECK(loupe::DocumentStemmer(d) == "english");  // unsure
+}
+
+TEST_CASE("choosing a document's stemmer allocates nothing once each language was used") {
+  auto a = Analyzer::Create();
+  REQUIRE(a.ok());
+  loupe::Document fr, en, de;
+  fr.body = "Les n\xC3\xA9gociations reprennent dans la semaine, selon les diplomates qui ne veulent pas de rupture.";
+  en.body = "The negotiations resume this week, the diplomats said, and they do not want a break.";
+  de.language = "de-AT";
+  de.body = "Die Verhandlungen gehen weiter.";
+  for (const loupe::Document* d : {&fr, &en, &de})  // first use: tables and stemmers are made
+    REQUIRE((*a)->SetStemmerLanguage(loupe::DocumentStemmer(*d)).ok());
+  const uint64_t before = g_allocations.load();
+  for (int i = 0; i < 100; ++i)
+    for (const loupe::Document* d : {&fr, &en, &de}) CHECK((*a)->SetStemmerLanguage(loupe::DocumentStemmer(*d)).ok());
+  CHECK(g_allocations.load() == before);
+  CHECK((*a)->stemmer_language() == "german");
 }

@@ -248,6 +248,7 @@ class IcuAnalyzer final : public Analyzer {
         return Status::OK();
       }
     std::string name(language);
+    if (name.find('\0') != std::string::npos) return UnknownStemmer(name);  // libstemmer would read a prefix
     std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer(sb_stemmer_new(name.c_str(), "UTF_8"));
     if (!stemmer) return UnknownStemmer(name);
     stemmers_.push_back(std::make_unique<Stemmer>());
@@ -501,6 +502,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   if (U_FAILURE(err)) return Status::Internal(std::string("ICU nfkc_cf normalizer: ") + u_errorName(err));
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(err);
   if (U_FAILURE(err)) return Status::Internal(std::string("ICU NFD normalizer: ") + u_errorName(err));
+  if (options.stemmer_language.find('\0') != std::string::npos) return UnknownStemmer(options.stemmer_language);
   std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer(sb_stemmer_new(options.stemmer_language.c_str(), "UTF_8"));
   if (!stemmer) return UnknownStemmer(options.stemmer_language);
   return std::unique_ptr<Analyzer>(new IcuAnalyzer(std::move(bi), std::move(sentences), nfkc_cf, nfd,
