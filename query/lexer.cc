@@ -17,6 +17,7 @@ std::string ExampleValue(std::string_view field) {
   if (f == "actor") return "Bessent";
   if (f == "author") return "Smith";
   if (f == "sort") return "-date";
+  if (f == "lang") return "fr";
   return "tariffs";
 }
 
@@ -66,7 +67,7 @@ bool NamesAField(std::string_view name) {
   return std::any_of(std::begin(kFieldNames), std::end(kFieldNames), close) ||
          std::any_of(std::begin(kDateKeys), std::end(kDateKeys), close) ||
          std::any_of(std::begin(kFieldAliases), std::end(kFieldAliases), [&](auto& a) { return close(a[0]); }) ||
-         close("body") || close("sort");
+         close("body") || close("sort") || close("lang");
 }
 
 // Whether `name:` followed by `rest` (the query after the colon) is meant as a

@@ -8,6 +8,7 @@
 #include "builder.h"
 #include "loupe/index.h"
 #include "loupe/custom_fields.h"
+#include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "util/guard.h"
 
@@ -176,15 +177,21 @@ Days Today() {
 
 class Planner {
  public:
-  Planner(Analyzer& analyzer, const PlanOptions& options)
-      : analyzer_(analyzer), options_(options), now_(options.now ? *options.now : Today()) {
+  // `languages`: the stemmers a word of a stemmed field is stemmed with (see
+  // PlanOptions::stemming_languages); with fewer than two, the analyzer's own.
+  Planner(Analyzer& analyzer, const PlanOptions& options, std::vector<std::string> languages)
+      : analyzer_(analyzer),
+        options_(options),
+        now_(options.now ? *options.now : Today()),
+        languages_(std::move(languages)),
+        own_language_(analyzer.stemmer_language()) {
     // The custom fields a name may name: in lower case, sorted, without those
     // a built-in field, alias, date key or keyword of the language shadows.
     for (const std::string& c : options.custom_fields) {
       std::string name = Lower(c);
       Field f;
       if (name.empty() || ParseFieldName(qp::FieldName(name), &f) || IsDateKeyName(name) || name == "mentions" ||
-          name == "sort")
+          name == "sort" || name == "lang")
         continue;
       custom_.push_back(std::move(name));
     }
@@ -277,11 +284,11 @@ class Planner {
     std::string name = qp::FieldName(n.field);
     if (IsDateKeyName(name)) return DateLeaf(n, name);
     if (name == "mentions") return MentionsLeaf(n);
-    if (name == "sort")
-      return Status::QuerySyntax(
-          "sort: must stand on its own at the top level of the query (not inside OR, NOT or "
-          "parentheses), e.g. tariffs sort:-date",
-          n.offset, n.length);
+    if (name == "sort" || name == "lang")
+      return Status::QuerySyntax(name + ": must stand on its own at the top level of the query (not inside OR, NOT " +
+                                     "or parentheses), e.g. " +
+                                     (name == "sort" ? "tariffs sort:-date" : "tarifs lang:fr"),
+                                 n.offset, n.length);
     if (IsCustom(name)) return CustomLeaf(n, name);
     Field f;
     if (!ParseFieldName(name, &f) || f == Field::kBody) return UnknownField(n.field, n.offset, custom_);
@@ -380,28 +387,29 @@ class Planner {
     }
     std::vector<Query> per_field;
     for (Field f : fields) {
-      std::string terms[2];
-      for (int i = 0; i < 2; ++i) {
-        const QueryNode& c = i ? b : a;
+      for (const QueryNode* c : {&a, &b}) {
         tokens_.clear();
-        analyzer_.AnalyzeField(f, c.text, 0, &tokens_);
+        analyzer_.AnalyzeField(f, c->text, 0, &tokens_);
         if (tokens_.size() != 1)
           return Status::QuerySyntax(
-              "'" + op + "' joins single words, but '" + c.text + "' is " +
+              "'" + op + "' joins single words, but '" + c->text + "' is " +
                   (tokens_.empty() ? std::string("no word") : std::to_string(tokens_.size()) + " words"),
-              c.value_offset, std::max<size_t>(c.text.size(), 1));
-        terms[i] = tokens_[0].term;
+              c->value_offset, std::max<size_t>(c->text.size(), 1));
       }
-      if (n.sentence) {
-        per_field.push_back(Query::SameSentence(f, {terms[0], terms[1]}));
-        continue;
-      }
-      Query ab = Query::SloppyPhrase(f, {terms[0], terms[1]}, {0, 1}, n.distance - 1);
-      if (n.ordered)
-        per_field.push_back(std::move(ab));
-      else
-        per_field.push_back(
-            Query::Or({std::move(ab), Query::SloppyPhrase(f, {terms[1], terms[0]}, {0, 1}, n.distance - 1)}));
+      auto q = EachStem(f, [&]() -> std::optional<Query> {
+        std::string terms[2];
+        for (int i = 0; i < 2; ++i) {
+          tokens_.clear();
+          analyzer_.AnalyzeField(f, (i ? b : a).text, 0, &tokens_);
+          if (tokens_.size() != 1) return std::nullopt;
+          terms[i] = tokens_[0].term;
+        }
+        if (n.sentence) return Query::SameSentence(f, {terms[0], terms[1]});
+        Query ab = Query::SloppyPhrase(f, {terms[0], terms[1]}, {0, 1}, n.distance - 1);
+        if (n.ordered) return ab;
+        return Query::Or({std::move(ab), Query::SloppyPhrase(f, {terms[1], terms[0]}, {0, 1}, n.distance - 1)});
+      });
+      if (q) per_field.push_back(std::move(*q));
     }
     return AnyOf(std::move(per_field));
   }
@@ -502,9 +510,15 @@ class Planner {
                    "a fuzzy search takes one word, but '" + word + "' is " + std::to_string(tokens_.size()) + " words",
                    at, len)
             .WithFix(at + tilde, len - tilde, "");
-      const std::string& term = tokens_[0].term;
-      uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
-      per_field.push_back(Query::Fuzzy(f, term, k));
+      if (auto q = EachStem(f, [&]() -> std::optional<Query> {
+            tokens_.clear();
+            analyzer_.AnalyzeField(f, word, 0, &tokens_);
+            if (tokens_.size() != 1) return std::nullopt;
+            const std::string& term = tokens_[0].term;
+            uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
+            return Query::Fuzzy(f, term, k);
+          }))
+        per_field.push_back(std::move(*q));
     }
     return AnyOf(std::move(per_field));
   }
@@ -535,14 +549,14 @@ class Planner {
     const bool match_case = surface != folded;
     std::vector<Query> per_field;
     for (Field f : *fields) {
-      tokens_.clear();
-      analyzer_.AnalyzeField(f, form, 0, &tokens_);
-      if (tokens_.size() != 1) continue;
-      if (!match_case && !Analyzer::IsStemmed(f)) {
-        per_field.push_back(Query::Term(f, tokens_[0].term));  // already the folded word
-        continue;
-      }
-      per_field.push_back(Query::Exact(f, tokens_[0].term, match_case ? surface : folded, match_case));
+      auto q = EachStem(f, [&]() -> std::optional<Query> {
+        tokens_.clear();
+        analyzer_.AnalyzeField(f, form, 0, &tokens_);
+        if (tokens_.size() != 1) return std::nullopt;
+        if (!match_case && !Analyzer::IsStemmed(f)) return Query::Term(f, tokens_[0].term);  // already folded
+        return Query::Exact(f, tokens_[0].term, match_case ? surface : folded, match_case);
+      });
+      if (q) per_field.push_back(std::move(*q));
     }
     return AnyOf(std::move(per_field));
   }
@@ -635,8 +649,33 @@ class Planner {
     return true;
   }
 
-  // A single-token text becomes a Term, a multi-token one a Phrase; none: nothing.
+  // What `build` makes of a word of field f once per stemming language (the
+  // analyzer stemming in it), the distinct results as alternatives; in an
+  // unstemmed field, or with one language, what it makes once.
+  template <typename Build>
+  std::optional<Query> EachStem(Field f, Build&& build) {
+    if (!Analyzer::IsStemmed(f)) return build();
+    if (f == Field::kTopic || languages_.size() < 2) {  // topics are stemmed in English in every article
+      std::string_view one = languages_.empty() ? std::string_view(own_language_) : std::string_view(languages_[0]);
+      if (!analyzer_.SetStemmerLanguage(StemmerOf(f, one)).ok()) (void)analyzer_.SetStemmerLanguage(own_language_);
+      return build();
+    }
+    std::vector<Query> alternatives;
+    for (const std::string& language : languages_) {
+      if (!analyzer_.SetStemmerLanguage(language).ok()) continue;  // a language libstemmer lacks
+      std::optional<Query> q = build();
+      if (q && std::none_of(alternatives.begin(), alternatives.end(), [&](const Query& a) { return SameQuery(a, *q); }))
+        alternatives.push_back(std::move(*q));
+    }
+    return AnyOf(std::move(alternatives));
+  }
+
+  // A single-token text becomes a Term, a multi-token one a Phrase (per
+  // stemming language); none: nothing.
   std::optional<Query> Analyzed(Field f, const std::string& text, uint32_t slop = 0) {
+    return EachStem(f, [&] { return AnalyzedOnce(f, text, slop); });
+  }
+  std::optional<Query> AnalyzedOnce(Field f, const std::string& text, uint32_t slop) {
     tokens_.clear();
     analyzer_.AnalyzeField(f, text, 0, &tokens_);
     if (tokens_.empty()) return std::nullopt;
@@ -655,8 +694,53 @@ class Planner {
   const PlanOptions& options_;
   std::vector<std::string> custom_;  // the custom fields a name may name (see the constructor)
   Days now_;
+  std::vector<std::string> languages_;
+  std::string own_language_;  // the analyzer's stemmer when planning began
   std::vector<Token> tokens_;
 };
+
+// `lang:CODE` stems the query's words in that language only. Like sort:, it
+// stands at the top level (alone or ANDed) and is taken out: returns the tree
+// without it, with *languages set to its stemmer.
+Result<QueryNode> TakeLanguage(const QueryNode& tree, std::vector<std::string>* languages) {
+  auto is_lang = [](const QueryNode& n) {
+    return (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) && Lower(n.field) == "lang";
+  };
+  if (is_lang(tree))
+    return Status::QuerySyntax(
+        "lang: sets the language query words are stemmed in; add what to search for, e.g. tarifs lang:fr", tree.offset,
+        std::max<size_t>(tree.length, 1));
+  if (tree.kind != QueryNode::Kind::kAnd) return tree;
+  QueryNode rest = tree;
+  rest.children.clear();
+  const QueryNode* lang = nullptr;
+  for (const QueryNode& c : tree.children) {
+    if (!is_lang(c))
+      rest.children.push_back(c);
+    else if (lang)
+      return Status::QuerySyntax("the query has two lang: languages; keep one", c.offset, c.length)
+          .WithFix(c.offset, c.length, "");
+    else
+      lang = &c;
+  }
+  if (!lang) return tree;
+  std::string_view stemmer = lang->kind == QueryNode::Kind::kTerm ? StemmerFor(lang->text) : std::string_view();
+  if (stemmer.empty()) {
+    const std::vector<std::string> similar = SimilarLanguages(lang->text);
+    std::string msg = "unknown language '" + lang->text + "'";
+    if (!similar.empty()) msg += " \xE2\x80\x94 did you mean '" + similar[0] + "'?";
+    msg += " (lang: takes a language code or name with a stemmer: ";
+    std::vector<std::string_view> all = StemmerLanguages();
+    for (size_t i = 0; i < all.size(); ++i) msg += std::string(i ? ", " : "") + std::string(all[i]);
+    msg += "; e.g. lang:fr, lang:de-AT, lang:english)";
+    Status error = Status::QuerySyntax(msg, lang->value_offset, std::max<size_t>(lang->text.size(), 1));
+    if (!similar.empty()) return std::move(error).WithFix(lang->value_offset, lang->text.size(), similar[0]);
+    return std::move(error).WithFix(lang->offset, lang->length, "");
+  }
+  *languages = {std::string(stemmer)};
+  if (rest.children.size() == 1) return QueryNode(rest.children[0]);
+  return rest;
+}
 
 }  // namespace
 
@@ -667,13 +751,16 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
     auto is_sort = [](const QueryNode& n) {
       return (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) && Lower(n.field) == "sort";
     };
-    QueryNode rest = tree;
+    std::vector<std::string> languages = options.stemming_languages;
+    auto base = TakeLanguage(tree, &languages);
+    if (!base.ok()) return base.status();
+    QueryNode rest = *base;
     const QueryNode* sort = nullptr;
     if (is_sort(rest)) {
-      sort = &tree;
+      sort = &*base;
     } else if (rest.kind == QueryNode::Kind::kAnd) {
       rest.children.clear();
-      for (const QueryNode& c : tree.children) {
+      for (const QueryNode& c : base->children) {
         if (!is_sort(c)) {
           rest.children.push_back(c);
         } else if (sort) {
@@ -698,13 +785,15 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
                                    sort->value_offset, std::max<size_t>(sort->text.size(), 1))
             .WithFix(sort->offset, sort->length, "");
       if (options.sort) *options.sort = order;
-      if (sort == &tree || rest.children.empty())
+      if (sort == &*base || rest.children.empty())
         return Status::QuerySyntax("sort: orders what a query finds; add what to search for, or * for everything",
                                    tree.offset, std::max<size_t>(tree.length, 1));
       if (rest.children.size() == 1) rest = QueryNode(rest.children[0]);
     }
-    Planner p(analyzer, options);
+    const std::string stemmer_before(analyzer.stemmer_language());
+    Planner p(analyzer, options, std::move(languages));
     auto q = p.Plan(rest);
+    (void)analyzer.SetStemmerLanguage(stemmer_before);
     if (!q.ok()) return q.status();
     if (!*q)
       return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,
@@ -832,9 +921,12 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
 
 Result<Query> CompileQuery(std::string_view text, const Index& index, const PlanOptions& options) {
   return Guard([&]() -> Result<Query> {
-    auto analyzer = Analyzer::Create();
+    auto analysis = ReadIndexAnalysis(index);  // how the index analyzed its documents
+    if (!analysis.ok()) return analysis.status();
+    auto analyzer = Analyzer::Create(analysis->analyzer_options());
     if (!analyzer.ok()) return analyzer.status();
     PlanOptions o = options;
+    if (o.stemming_languages.empty()) o.stemming_languages = analysis->languages;
     std::shared_ptr<const Gazetteer> gazetteer;
     if (!o.gazetteer) {
       auto g = index.GetGazetteer();

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "builder.h"
+#include "loupe/language.h"
 
 namespace loupe {
 namespace {

@@ -1,16 +1,34 @@
 // Analyzer golden table: input text -> the exact terms (and positions/offsets).
-#include <catch2/catch.hpp>
+#include "loupe/analyzer.h"
 
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "loupe/analyzer.h"
+#include "loupe/language.h"
 
 using loupe::Analyzer;
 using loupe::Token;
+
+// Every allocation of this test program is counted, so that a test can check
+// that a piece of the indexing path allocates nothing.
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -275,4 +293,156 @@ TEST_CASE("sentence scanner equals ICU on the bundled corpus") {
     ++files;
   }
   CHECK(files >= 60);
+}
+
+TEST_CASE("the stemmer follows the language it is set to") {
+  auto a = Analyzer::Create();
+  REQUIRE(a.ok());
+  auto stems = [&](const std::string& text) {
+    std::vector<Token> toks;
+    (*a)->Analyze(text, true, 0, &toks);
+    std::string out;
+    for (const auto& t : toks) out += (out.empty() ? "" : " ") + t.term;
+    return out;
+  };
+  const std::string text = "n\xC3\xA9gociations trade Verhandlungen";  // ICU path and ASCII fast path
+  CHECK((*a)->stemmer_language() == "english");
+  CHECK(stems(text) == "n\xC3\xA9gociat trade verhandlungen");
+  REQUIRE((*a)->SetStemmerLanguage("french").ok());
+  CHECK(stems(text) == "n\xC3\xA9goci trad verhandlungen");
+  REQUIRE((*a)->SetStemmerLanguage("german").ok());
+  CHECK(stems(text) == "n\xC3\xA9gociation trad verhandl");
+  // Back to English: its own cache, not the French one.
+  REQUIRE((*a)->SetStemmerLanguage("english").ok());
+  CHECK(stems(text) == "n\xC3\xA9gociat trade verhandlungen");
+  auto bad = (*a)->SetStemmerLanguage("klingon");
+  CHECK(bad.code() == loupe::StatusCode::kInvalidArgument);
+  CHECK((*a)->SetStemmerLanguage(std::string("french\0x", 8)).code() == loupe::StatusCode::kInvalidArgument);
+  CHECK((*a)->stemmer_language() == "english");
+}
+
+TEST_CASE("language tags: codes, names and tags with a region") {
+  struct Row {
+    const char* tag;
+    const char* stemmer;  // StemmerFor; "" unknown
+  };
+  const Row rows[] = {
+      {"fr", "french"},
+      {"FR", "french"},
+      {"fr-CA", "french"},
+      {"fra", "french"},
+      {"fre", "french"},
+      {"French", "french"},
+      {"fran\xC3\xA7"
+       "ais",
+       "french"},
+      {"de-AT", "german"},
+      {"ger", "german"},
+      {"pt_BR", "portuguese"},
+      {"es-419", "spanish"},
+      {"nb", "norwegian"},
+      {"ru", "russian"},
+      {"en-GB", "english"},
+      {"zh-Hant-TW", "english"},
+      {"ja", "english"},
+      {"pl", "english"},
+      {"tlh", ""},
+      {"", ""},
+      {"x-klingon", ""},
+  };
+  for (const Row& r : rows) {
+    INFO("tag: " << r.tag);
+    CHECK(loupe::StemmerFor(r.tag) == r.stemmer);
+  }
+  REQUIRE(loupe::FindLanguage("fr-CA") != nullptr);
+  CHECK(loupe::FindLanguage("fr-CA")->code == "fr");
+  auto similar = loupe::SimilarLanguages("frnch");
+  REQUIRE_FALSE(similar.empty());
+  CHECK(similar[0] == "french");
+  auto all = loupe::StemmerLanguages();
+  CHECK(std::find(all.begin(), all.end(), "german") != all.end());
+  CHECK(std::is_sorted(all.begin(), all.end()));
+}
+
+TEST_CASE("language detection: scripts, then function words, English when unsure") {
+  struct Row {
+    const char* text;
+    const char* code;  // "" when undecided
+  };
+  const Row rows[] = {
+      {"The United States and China agreed on Monday to cut the tariffs they had put on each other's goods, "
+       "officials said, and the talks will go on in Geneva.",
+       "en"},
+      {"Les n\xC3\xA9gociations commerciales entre l'Union europ\xC3\xA9"
+       "enne et les \xC3\x89tats-Unis reprennent "
+       "cette semaine \xC3\xA0 Bruxelles, selon la Commission, qui ne veut pas de nouveaux droits de douane.",
+       "fr"},
+      {"Die Verhandlungen \xC3\xBC"
+       "ber die Z\xC3\xB6lle zwischen der EU und den USA werden in dieser Woche in "
+       "Br\xC3\xBCssel fortgesetzt, sagte die Kommission, die keine neuen Z\xC3\xB6lle will.",
+       "de"},
+      {"Las negociaciones entre M\xC3\xA9xico y los Estados Unidos sobre los aranceles contin\xC3\xBA"
+       "an esta "
+       "semana, seg\xC3\xBAn el gobierno, que no quiere una guerra comercial con su vecino.",
+       "es"},
+      {"I negoziati tra l'Unione europea e gli Stati Uniti sui dazi riprendono questa settimana a Bruxelles, "
+       "secondo la Commissione, che non vuole nuovi dazi.",
+       "it"},
+      {"De onderhandelingen tussen de Europese Unie en de Verenigde Staten over de heffingen worden deze week "
+       "voortgezet, zei de Commissie, die geen nieuwe heffingen wil.",
+       "nl"},
+      {"\xD0\x9F\xD0\xB5\xD1\x80\xD0\xB5\xD0\xB3\xD0\xBE\xD0\xB2\xD0\xBE\xD1\x80\xD1\x8B \xD0\xBE "
+       "\xD0\xBF\xD0\xBE\xD1\x88\xD0\xBB\xD0\xB8\xD0\xBD\xD0\xB0\xD1\x85 \xD0\xBF\xD1\x80\xD0\xBE\xD0\xB4\xD0\xBE"
+       "\xD0\xBB\xD0\xB6\xD0\xB0\xD1\x8E\xD1\x82\xD1\x81\xD1\x8F",  // Переговоры о пошлинах продолжаются
+       "ru"},
+      {"\xCE\x9F\xCE\xB9 \xCE\xB4\xCE\xB9\xCE\xB1\xCF\x80\xCF\x81\xCE\xB1\xCE\xB3\xCE\xBC\xCE\xB1\xCF\x84\xCE\xB5"
+       "\xCF\x8D\xCF\x83\xCE\xB5\xCE\xB9\xCF\x82",  // Οι διαπραγματεύσεις
+       "el"},
+      {"\xE4\xB8\xAD\xE7\xBE\x8E\xE5\x8F\x8C\xE6\x96\xB9\xE5\x9C\xA8\xE9\xA9\xAC\xE5\xBE\xB7\xE9\x87\x8C\xE4\xB8\xBE"
+       "\xE8\xA1\x8C\xE7\xBB\x8F\xE8\xB4\xB8\xE4\xBC\x9A\xE8\xB0\x88 Bessent",  // 中美双方在马德里举行经贸会谈
+       "zh"},
+      {"\xE6\x97\xA5\xE6\x9C\xAC\xE3\x81\xAE\xE9\x96\xA2\xE7\xA8\x8E\xE3\x81\xAB\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6",
+       "ja"},                           // 日本の関税について
+      {"Tariffs", ""},                  // too few words to tell
+      {"Trump Xi Geneva Bessent", ""},  // names only
+  };
+  for (const Row& r : rows) {
+    INFO("text: " << r.text);
+    const loupe::Language* l = loupe::DetectLanguage(r.text);
+    CHECK((l ? l->code : std::string_view()) == r.code);
+  }
+}
+
+TEST_CASE("a document is stemmed as it declares, else as detected, else as English") {
+  loupe::Document d;
+  d.title = "Reprise des discussions";
+  d.body = "Les n\xC3\xA9gociations reprennent dans la semaine, selon les diplomates qui ne veulent pas de rupture.";
+  CHECK(loupe::DocumentStemmer(d) == "french");
+  d.language = "de";  // declared wins
+  CHECK(loupe::DocumentStemmer(d) == "german");
+  d.language = "tlh";  // unknown: English
+  CHECK(loupe::DocumentStemmer(d) == "english");
+  d.language = "zh";  // no stemmer: English
+  CHECK(loupe::DocumentStemmer(d) == "english");
+  d.language.clear();
+  d.body = "Tariffs.";
+  d.title = "News";
+  CHECK(loupe::DocumentStemmer(d) == "english");  // unsure
+}
+
+TEST_CASE("choosing a document's stemmer allocates nothing once each language was used") {
+  auto a = Analyzer::Create();
+  REQUIRE(a.ok());
+  loupe::Document fr, en, de;
+  fr.body = "Les n\xC3\xA9gociations reprennent dans la semaine, selon les diplomates qui ne veulent pas de rupture.";
+  en.body = "The negotiations resume this week, the diplomats said, and they do not want a break.";
+  de.language = "de-AT";
+  de.body = "Die Verhandlungen gehen weiter.";
+  for (const loupe::Document* d : {&fr, &en, &de})  // first use: tables and stemmers are made
+    REQUIRE((*a)->SetStemmerLanguage(loupe::DocumentStemmer(*d)).ok());
+  const uint64_t before = g_allocations.load();
+  for (int i = 0; i < 100; ++i)
+    for (const loupe::Document* d : {&fr, &en, &de}) CHECK((*a)->SetStemmerLanguage(loupe::DocumentStemmer(*d)).ok());
+  CHECK(g_allocations.load() == before);
+  CHECK((*a)->stemmer_language() == "german");
 }

@@ -397,7 +397,10 @@ TEST_CASE("explain shows the syntax, the plan, resolved dates and matches per pa
   CHECK(j["syntax"] == "(AND tariffs since:30d sort:-date)");
   CHECK(j["sort"] == "-date");
   CHECK(j["resolved_dates"][0] == "30d = 2025-08-21");
-  CHECK(j["plan"]["node"] == "(AND (OR title:tariff body:tariff actor:tariffs topic:tariff) date:[2025-08-21..])");
+  // Stemmed in each language of the corpus (Spanish keeps "tariffs").
+  CHECK(j["plan"]["node"] ==
+        "(AND (OR (OR title:tariff title:tariffs) (OR body:tariff body:tariffs) actor:tariffs topic:tariff) "
+        "date:[2025-08-21..])");
   // The matches of the whole equal what search finds; each part's are there too.
   Run s = loupe("search --db " + loupe.db() + " --now 2025-09-20 --format json --limit 0 'tariffs since:30d'");
   REQUIRE(s.code == 0);
@@ -522,6 +525,8 @@ TEST_CASE("explain shows what each word analyzes to and what prefixes and fuzzy 
   CHECK(j["terms"][0]["terms"]["title"][0] == "tariff");
   CHECK(j["terms"][0]["terms"]["actor"][0] == "tariffs");
   CHECK(j["terms"][0]["stemmed"] == true);
+  CHECK(j["terms"][0]["terms_by_language"]["body"]["spanish"][0] == "tariffs");
+  CHECK(j["terms"][0]["terms_by_language"]["body"]["french"][0] == "tariff");
   // actor:Bessent is searched by the canonical name the gazetteer gives him.
   CHECK(j["terms"][1]["terms"]["actor"] == nlohmann::json::array({"scott", "bessent"}));
   CHECK(j["terms"][1]["actor"] == "Scott Bessent");
@@ -546,7 +551,8 @@ TEST_CASE("explain shows what each word analyzes to and what prefixes and fuzzy 
   }
   Run text = loupe("explain --db " + loupe.db() + " " + Quote("tariffs tarif*"));
   REQUIRE(text.code == 0);
-  CHECK(text.out.find("tariffs -> title/body/topic: tariff; actor: tariffs  (stemmed)") != std::string::npos);
+  CHECK(text.out.find("tariffs -> title/body: tariff (english, french, german) | tariffs (spanish); actor: tariffs; "
+                      "topic: tariff  (stemmed)") != std::string::npos);
   CHECK(text.out.find("expands to ") != std::string::npos);
 }
 
@@ -1362,4 +1368,67 @@ TEST_CASE("help --man prints a command's man page; completion prints the bash or
   CHECK(zsh.out.rfind("#compdef loupe\n", 0) == 0);
   Run fish = Loupe("completion fish", tmp);
   CHECK(fish.code == 2);
+}
+
+TEST_CASE("each article is stemmed in its language: declared, from an HTML lang, or detected") {
+  loupe::test::TempDir tmp;
+  const std::string root = tmp.sub("news"), db = tmp.sub("db");
+  Write(root + "/fr.txt",
+        "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent, en vertu du "
+        "Trade Expansion Act.\n");
+  Write(root + "/de.txt",
+        "Handelsgespr\xC3\xA4"
+        "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC"
+        "ber Z\xC3\xB6lle "
+        "gehen weiter.\n");
+  Write(root + "/detected.txt",
+        "Accord en vue\n\nSelon les n\xC3\xA9gociateurs de la Commission, il est possible que les discussions sur les "
+        "droits de douane se terminent dans la semaine, mais le gouvernement ne veut pas de nouvel accord pour le "
+        "moment.\n");
+  Write(root + "/page.html",
+        "<!DOCTYPE html><html lang=\"fr-CA\"><head><title>Page</title></head><body><article><h1>Page</h1>"
+        "<p>Les n\xC3\xA9gociateurs canadiens.</p></article></body></html>");
+  Write(root + "/en.txt", "Trade resumes\n\nTrade at the port resumed on Monday, officials said.\n");
+  Write(root + "/unknown.txt", "Qapla\nLanguage: tlh\n\nThe trade went well.\n");
+  // Without tagging: topics (labels, stemmed in English in every article) would
+  // add "trade" to articles whose text says Trade.
+  Run indexed = Loupe("index --no-tagging --db " + db + " " + root, tmp);
+  INFO(indexed.err);
+  REQUIRE(indexed.code == 0);
+  // An unknown language is stemmed as English, with a warning.
+  CHECK(indexed.err.find("language 'tlh'") != std::string::npos);
+  auto ids = [&](const std::string& q) {
+    Run r = Loupe("search --db " + db + " --format json --limit 20 " + Quote(q), tmp);
+    INFO(q << "\n" << r.err);
+    std::set<std::string> out;
+    if (r.code != 0) return out;
+    const auto j = nlohmann::json::parse(r.out);
+    for (const auto& h : j["hits"]) out.insert(h["id"].get<std::string>());
+    return out;
+  };
+  using S = std::set<std::string>;
+  // French stems: négocier, négociations and négociateurs are all "négoci".
+  CHECK(ids("n\xC3\xA9gocier") == S{"fr.txt", "detected.txt", "page.html"});
+  CHECK(ids("n\xC3\xA9gociation") == S{"fr.txt", "detected.txt", "page.html"});
+  // German: Verhandlung and Verhandlungen are "verhandl".
+  CHECK(ids("Verhandlung") == S{"de.txt"});
+  // The same English word in an English article is still stemmed as English
+  // (trade -> trade, as trading is), not in the French one (trade -> trad).
+  CHECK(ids("trading") == S{"en.txt", "unknown.txt"});
+  // lang: stems the query in one language only.
+  CHECK(ids("lang:fr n\xC3\xA9gocier") == S{"fr.txt", "detected.txt", "page.html"});
+  CHECK(ids("lang:french trade") == S{"fr.txt"});
+  CHECK(ids("Trade lang:en-GB") == S{"en.txt", "unknown.txt"});
+  // explain shows the French stem.
+  Run explain = Loupe("explain --db " + db + " " + Quote("n\xC3\xA9gociation"), tmp);
+  REQUIRE(explain.code == 0);
+  CHECK((explain.out.find("body:n\xC3\xA9goci ") != std::string::npos ||
+         explain.out.find("body:n\xC3\xA9goci)") != std::string::npos));
+  Run one = Loupe("explain --db " + db + " " + Quote("lang:fr n\xC3\xA9gociation"), tmp);
+  REQUIRE(one.code == 0);
+  CHECK(one.out.find("body:n\xC3\xA9gociat") == std::string::npos);
+  // An unknown language is a query error with suggestions.
+  Run bad = Loupe("search --db " + db + " " + Quote("lang:frnch tarifs"), tmp);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("french") != std::string::npos);
 }

@@ -1,16 +1,19 @@
 // Index, Writer and Search over real LMDB files in temporary directories.
-#include <catch2/catch.hpp>
+#include "loupe/index.h"
+
 #include <lmdb.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "index/format.h"
-#include "storage/lmdb.h"
-#include "loupe/index.h"
+#include "loupe/language.h"
 #include "loupe/query_parser.h"
+#include "storage/lmdb.h"
 #include "test_util.h"
 
 using namespace loupe;
@@ -756,4 +759,88 @@ TEST_CASE("a new index is created only in a new or empty directory") {
   CHECK(Index::Open(stopped, {.create_if_missing = true}).ok());
   std::filesystem::create_directories(dir.sub("empty"));
   CHECK(Index::Open(dir.sub("empty"), {.create_if_missing = true}).ok());
+}
+
+TEST_CASE("each commit records the stemming languages in the analysis metadata, keeping other members") {
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  auto w = (*index)->NewWriter();
+  REQUIRE(w.ok());
+  // Another member of the record, set by someone else, is kept.
+  REQUIRE((*w)->SetMetadata(kAnalysisMetadataKey, R"({"languages":["danish"],"synonyms":{"us":"usa"}})").ok());
+  Document fr;
+  fr.id = "fr";
+  fr.language = "fr-CA";
+  fr.body = "Les n\xC3\xA9gociations reprennent.";
+  Document en;
+  en.id = "en";
+  en.body = "The negotiations resume on Monday, officials said, and they will go on for a week.";
+  REQUIRE((*w)->Add(fr).ok());
+  REQUIRE((*w)->Add(en).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto record = (*index)->GetMetadata(kAnalysisMetadataKey);
+  REQUIRE(record.ok());
+  auto j = nlohmann::json::parse(*record);
+  CHECK(j["languages"] == nlohmann::json::array({"danish", "english", "french"}));
+  CHECK(j["synonyms"]["us"] == "usa");
+  CHECK(j["fold_diacritics"] == false);
+  auto analysis = ReadIndexAnalysis(**index);
+  REQUIRE(analysis.ok());
+  CHECK(analysis->languages == std::vector<std::string>{"danish", "english", "french"});
+  // The French article's words are French stems; replacing it retires them
+  // (its statistics are computed with the same stemmer).
+  auto df = [&](const std::string& term) {
+    auto e = (*index)->Expansions(Query::Fuzzy(Field::kBody, term, 0));
+    REQUIRE(e.ok());
+    return e->empty() ? uint64_t{0} : (*e)[0].second;
+  };
+  CHECK(df("n\xC3\xA9goci") == 1);
+  CHECK(df("negoti") == 1);
+  fr.body = "Rien.";
+  REQUIRE((*w)->Add(fr).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(df("n\xC3\xA9goci") == 0);
+}
+
+TEST_CASE("an index without the analysis record was stemmed in English") {
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Commit().ok());  // no documents: no record
+  }
+  CHECK((*index)->GetMetadata(kAnalysisMetadataKey).status().IsNotFound());
+  auto analysis = ReadIndexAnalysis(**index);
+  REQUIRE(analysis.ok());
+  CHECK(analysis->languages == std::vector<std::string>{"english"});
+  CHECK_FALSE(analysis->fold_diacritics);
+}
+
+TEST_CASE("an index whose documents predate the analysis record keeps English among its languages") {
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  auto w = (*index)->NewWriter();
+  REQUIRE(w.ok());
+  Document en;
+  en.id = "en";
+  en.body = "The negotiations resume on Monday, officials said, and they will go on for a week.";
+  REQUIRE((*w)->Add(en).ok());
+  REQUIRE((*w)->Commit().ok());
+  // As if written before the record existed.
+  REQUIRE((*w)->SetMetadata(kAnalysisMetadataKey, "").ok());
+  REQUIRE((*w)->Commit().ok());
+  REQUIRE((*index)->GetMetadata(kAnalysisMetadataKey).status().IsNotFound());
+  Document fr;
+  fr.id = "fr";
+  fr.language = "fr";
+  fr.body = "Les n\xC3\xA9gociations reprennent.";
+  REQUIRE((*w)->Add(fr).ok());
+  REQUIRE((*w)->Commit().ok());
+  auto analysis = ReadIndexAnalysis(**index);
+  REQUIRE(analysis.ok());
+  CHECK(analysis->languages == std::vector<std::string>{"english", "french"});
 }

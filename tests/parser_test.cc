@@ -815,3 +815,66 @@ TEST_CASE("every unknown name: is reported; URLs, times and other colons stay te
     CHECK(a->ToString() == f->ToString());
   }
 }
+
+TEST_CASE("words are stemmed in each stemming language; lang: picks one") {
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  PlanOptions two;
+  two.stemming_languages = {"english", "french"};
+  struct Row {
+    const char* query;
+    const char* plan;
+  };
+  const Row rows[] = {
+      // Distinct stems are alternatives; equal ones stay one term.
+      {"title:n\xC3\xA9gociations", "(OR title:n\xC3\xA9gociat title:n\xC3\xA9goci)"},
+      {"title:tariffs", "title:tariff"},
+      {"actor:Trump", "actor:trump"},  // names are not stemmed
+      {"title:\"trade talks\"", "(OR title:\"trade talk\" title:\"trad talk\")"},
+      {"title:trade~1", "(OR title:trade~1 title:trad~1)"},
+      {"title:trading*", "title:trading*"},  // prefixes match the words as written, in any language
+      {"title:trade lang:fr", "title:trad"},
+      {"lang:en-GB title:trade", "title:trade"},
+      {"title:trade lang:zh", "title:trade"},  // no stemmer: as English
+      {"title:trade lang:french sort:date", "title:trad"},
+  };
+  for (const Row& r : rows) {
+    INFO("query: " << r.query);
+    auto q = CompileQuery(r.query, **analyzer, two);
+    REQUIRE(q.ok());
+    CHECK(q->ToString() == r.plan);
+    CHECK((*analyzer)->stemmer_language() == "english");  // left as it was
+  }
+  // Without languages, the analyzer's own stemmer.
+  auto one = CompileQuery("title:n\xC3\xA9gociations", **analyzer);
+  REQUIRE(one.ok());
+  CHECK(one->ToString() == "title:n\xC3\xA9gociat");
+
+  const Err errors[] = {
+      {"tarifs lang:frnch",
+       "unknown language 'frnch' \xE2\x80\x94 did you mean 'french'? (lang: takes a language code or name with a "
+       "stemmer: arabic, armenian, basque, catalan, danish, dutch, english, finnish, french, german, greek, hindi, "
+       "hungarian, indonesian, irish, italian, lithuanian, nepali, norwegian, portuguese, romanian, russian, serbian, "
+       "spanish, swedish, tamil, turkish, yiddish; e.g. lang:fr, lang:de-AT, lang:english)",
+       12},
+      {"lang:fr", "lang: sets the language query words are stemmed in; add what to search for, e.g. tarifs lang:fr", 0},
+      {"a lang:fr lang:de", "the query has two lang: languages; keep one", 10},
+      {"a OR lang:fr",
+       "lang: must stand on its own at the top level of the query (not inside OR, NOT or parentheses), e.g. tarifs "
+       "lang:fr",
+       5},
+  };
+  for (const Err& e : errors) {
+    INFO("query: " << e.query);
+    auto q = CompileQuery(e.query, **analyzer, two);
+    REQUIRE_FALSE(q.ok());
+    CHECK(q.status().message() == e.message);
+    CHECK(q.status().offset() == e.offset);
+  }
+  // Lenient mode takes the suggested language.
+  std::string reading;
+  auto fixed = CompileQuery("title:trade lang:frnch", **analyzer, {.now = {}, .lenient = true, .reading = &reading});
+  REQUIRE(fixed.ok());
+  CHECK(reading == "title:trade lang:french");
+  CHECK(fixed->ToString() == "title:trad");
+}

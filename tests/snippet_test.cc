@@ -213,3 +213,12 @@ TEST_CASE("a very long sentence is cut around its match (one pass over it)") {
   CHECK(Marked(s) == std::vector<std::string>{"embargo"});
   CHECK(Columns(s.text) <= 200 + 2);
 }
+
+TEST_CASE("a hit's words are stemmed in its language, to meet the query's stems") {
+  auto s = For(Query::Term(Field::kBody, "n\xC3\xA9goci"));  // the French stem of négocier
+  const std::string text = "Les n\xC3\xA9gociateurs reprennent les n\xC3\xA9gociations.";
+  CHECK(Marked(s->Passages(text)).empty());  // stemmed as English: négociateur, négociat
+  REQUIRE(s->SetStemmerLanguage("french").ok());
+  CHECK(Marked(s->Passages(text)) == std::vector<std::string>{"n\xC3\xA9gociateurs", "n\xC3\xA9gociations"});
+  CHECK(s->SetStemmerLanguage("klingon").code() == StatusCode::kInvalidArgument);
+}

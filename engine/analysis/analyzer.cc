@@ -24,6 +24,11 @@ struct StemmerDeleter {
   void operator()(sb_stemmer* s) const { sb_stemmer_delete(s); }
 };
 
+Status UnknownStemmer(const std::string& language) {
+  return Status::InvalidArgument("unknown stemmer language '" + language +
+                                 "' (try english, french, german, spanish, ...)");
+}
+
 // ASCII character classes of the Unicode word-break rules (UAX #29) as ICU's
 // root rules apply them.
 enum : uint8_t { kOther = 0, kLetter = 1, kDigit = 2, kMidLetter = 4, kMidNum = 8, kUnderscore = 16, kSpace = 32 };
@@ -219,10 +224,40 @@ void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
 class IcuAnalyzer final : public Analyzer {
  public:
   IcuAnalyzer(std::unique_ptr<icu::BreakIterator> bi, std::unique_ptr<icu::BreakIterator> sentences,
-              const icu::Normalizer2* nfkc_cf, const icu::Normalizer2* nfd,
+              const icu::Normalizer2* nfkc_cf, const icu::Normalizer2* nfd, std::string language,
               std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer, bool fold_diacritics, bool ascii_fast_path)
-      : bi_(std::move(bi)), sentences_(std::move(sentences)), nfkc_cf_(nfkc_cf), nfd_(nfd),
-        stemmer_(std::move(stemmer)), fold_diacritics_(fold_diacritics), fast_(ascii_fast_path) {}
+      : bi_(std::move(bi)),
+        sentences_(std::move(sentences)),
+        nfkc_cf_(nfkc_cf),
+        nfd_(nfd),
+        fold_diacritics_(fold_diacritics),
+        fast_(ascii_fast_path) {
+    stemmers_.push_back(std::make_unique<Stemmer>());
+    stemmers_[0]->language = std::move(language);
+    stemmers_[0]->stemmer = std::move(stemmer);
+    current_ = stemmers_[0].get();
+  }
+
+  // Switching back to a language used before is a short scan over the few
+  // the analyzer has seen: the writer switches per document.
+  Status SetStemmerLanguage(std::string_view language) override {
+    if (language == current_->language) return Status::OK();
+    for (const auto& s : stemmers_)
+      if (s->language == language) {
+        current_ = s.get();
+        return Status::OK();
+      }
+    std::string name(language);
+    if (name.find('\0') != std::string::npos) return UnknownStemmer(name);  // libstemmer would read a prefix
+    std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer(sb_stemmer_new(name.c_str(), "UTF_8"));
+    if (!stemmer) return UnknownStemmer(name);
+    stemmers_.push_back(std::make_unique<Stemmer>());
+    stemmers_.back()->language = std::move(name);
+    stemmers_.back()->stemmer = std::move(stemmer);
+    current_ = stemmers_.back().get();
+    return Status::OK();
+  }
+  std::string_view stemmer_language() const override { return current_->language; }
 
   void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) override {
     starts->clear();
@@ -341,13 +376,13 @@ class IcuAnalyzer final : public Analyzer {
 
   void CachedStem() {
     uint64_t h = StemCache::Hash(term_);
-    if (const std::string_view* hit = cache_.Find(term_, h)) {
+    if (const std::string_view* hit = current_->cache.Find(term_, h)) {
       term_.assign(hit->data(), hit->size());
       return;
     }
     key_ = term_;
     Stem();
-    cache_.Insert(key_, term_, h);
+    current_->cache.Insert(key_, term_, h);
   }
 
   // The ICU path over text (a piece starting at byte `base` of the caller's text).
@@ -436,10 +471,11 @@ class IcuAnalyzer final : public Analyzer {
   }
 
   void Stem() {
-    const sb_symbol* r = sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(term_.data()),
-                                         static_cast<int>(term_.size()));
+    sb_stemmer* stemmer = current_->stemmer.get();
+    const sb_symbol* r =
+        sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(term_.data()), static_cast<int>(term_.size()));
     if (r == nullptr) return;  // out of memory inside libstemmer: keep the unstemmed term
-    int len = sb_stemmer_length(stemmer_.get());
+    int len = sb_stemmer_length(stemmer);
     if (len > 0) term_.assign(reinterpret_cast<const char*>(r), static_cast<size_t>(len));
   }
 
@@ -447,11 +483,17 @@ class IcuAnalyzer final : public Analyzer {
   std::unique_ptr<icu::BreakIterator> sentences_;
   const icu::Normalizer2* nfkc_cf_;
   const icu::Normalizer2* nfd_;
-  std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer_;
   std::vector<std::string>* forms_ = nullptr;  // AnalyzeWithForms: receives each token's unstemmed form
+  // A stemmer and its cache per language the analyzer has stemmed in.
+  struct Stemmer {
+    std::string language;
+    std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer;
+    StemCache cache;
+  };
+  std::vector<std::unique_ptr<Stemmer>> stemmers_;
+  Stemmer* current_;
   bool fold_diacritics_;
   bool fast_;
-  StemCache cache_;
   std::string key_;
   icu::UnicodeString utf16_, piece_, folded_, decomposed_;
   std::vector<uint32_t> offsets_;
@@ -471,13 +513,12 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   if (U_FAILURE(err)) return Status::Internal(std::string("ICU nfkc_cf normalizer: ") + u_errorName(err));
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(err);
   if (U_FAILURE(err)) return Status::Internal(std::string("ICU NFD normalizer: ") + u_errorName(err));
+  if (options.stemmer_language.find('\0') != std::string::npos) return UnknownStemmer(options.stemmer_language);
   std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer(sb_stemmer_new(options.stemmer_language.c_str(), "UTF_8"));
-  if (!stemmer)
-    return Status::InvalidArgument("unknown stemmer language '" + options.stemmer_language +
-                                   "' (try english, french, german, spanish, ...)");
-  return std::unique_ptr<Analyzer>(
-      new IcuAnalyzer(std::move(bi), std::move(sentences), nfkc_cf, nfd, std::move(stemmer), options.fold_diacritics,
-                      options.ascii_fast_path));
+  if (!stemmer) return UnknownStemmer(options.stemmer_language);
+  return std::unique_ptr<Analyzer>(new IcuAnalyzer(std::move(bi), std::move(sentences), nfkc_cf, nfd,
+                                                   options.stemmer_language, std::move(stemmer),
+                                                   options.fold_diacritics, options.ascii_fast_path));
 }
 
 }  // namespace loupe

@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "index/analysis_record.h"
 #include "index/check.h"
 #include "index/custom_terms.h"
 #include "index/doc_store.h"
@@ -30,6 +31,7 @@
 #include "loupe/analyzer.h"
 #include "loupe/builtin_data.h"
 #include "loupe/index.h"
+#include "loupe/language.h"
 #include "search/doc_table.h"
 #include "search/iterators.h"
 #include "search/results.h"
@@ -154,7 +156,8 @@ class WriterImpl final : public Writer {
     format::DocValues values;
     std::string stored;
     Status status;
-    size_t bytes = 0;  // of the input's text, counted in ring_bytes_
+    size_t bytes = 0;          // of the input's text, counted in ring_bytes_
+    std::string_view stemmer;  // the document's stemmer (static storage, see loupe/language.h)
   };
   static constexpr size_t kRing = 32;
   // At most this much document text in the ring (a larger document is taken
@@ -248,6 +251,7 @@ class WriterImpl final : public Writer {
   bool committed_ = false;
   std::vector<Token> tokens_;
   std::vector<std::string> written_;  // the written forms of tokens_ (stemmed fields)
+  std::vector<std::string_view> languages_;  // stemmers of the batch's documents (static storage)
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
 
@@ -549,10 +553,20 @@ void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::v
   }
 }
 
+// Sets `analyzer` to stem as `doc` asks (loupe/language.h) and returns that
+// stemmer's name; English if libstemmer lacks the language.
+std::string_view UseDocumentStemmer(Analyzer& analyzer, const Document& doc) {
+  std::string_view stemmer = DocumentStemmer(doc);
+  if (analyzer.SetStemmerLanguage(stemmer).ok()) return stemmer;
+  (void)analyzer.SetStemmerLanguage(kDefaultStemmer);
+  return kDefaultStemmer;
+}
+
 void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   if (tagger) tagger->Tag(&slot->input);
   const Document& doc = slot->input;
   slot->status = Status::OK();
+  slot->stemmer = UseDocumentStemmer(analyzer, doc);
   slot->values = format::DocValues{};
   slot->values.date = doc.date ? *doc.date : format::kNoDate;
   slot->forms.Clear();
@@ -584,6 +598,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
+  (void)analyzer.SetStemmerLanguage(StemmerOf(Field::kTopic, slot->stemmer));
   field(Field::kTopic, v);
   {
     // Keywords have no length norm: their DocValues length stays 0.
@@ -616,6 +631,10 @@ Status WriterImpl::Drain(bool wait_all) {
       if (first.ok()) first = failed_;
     } else {
       for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
+      for (std::string_view used : {slot.stemmer, slot.tokens[static_cast<int>(Field::kTopic)].empty()
+                                                      ? slot.stemmer
+                                                      : StemmerOf(Field::kTopic, slot.stemmer)})
+        if (std::find(languages_.begin(), languages_.end(), used) == languages_.end()) languages_.push_back(used);
       batch_bytes_ += slot.stored.size();
       docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
       if (batch_bytes_ >= memory_) {
@@ -660,6 +679,7 @@ Status WriterImpl::DoDelete(const std::string& id) {
 
 template <typename Fn, typename FormsFn>
 void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms) {
+  UseDocumentStemmer(*analyzer_, doc);  // the terms it was indexed with
   auto field = [&](Field f, const std::vector<std::string_view>& texts) {
     tokens_.clear();
     written_.clear();
@@ -678,6 +698,7 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms)
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
+  (void)analyzer_->SetStemmerLanguage(StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
   field(Field::kTopic, v);
   AnalyzeCustomFields(*analyzer_, doc, &tokens_);
   fn(Field::kCustom, &tokens_);
@@ -772,6 +793,7 @@ void WriterImpl::ClearBatch() {
   retired_forms_pending_.clear();
   forms_.Clear();
   metadata_.clear();
+  languages_.clear();
   term_ids_ = TermTable();
   std::vector<TermBatch>().swap(terms_);
   docs_.clear();
@@ -1070,6 +1092,8 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     Status m = value.empty() ? txn->Del(Db::kUser, key) : txn->Put(Db::kUser, key, value);
     if (!m.ok() && !(value.empty() && m.IsNotFound())) return m;
   }
+  if (!languages_.empty())  // after the application's own metadata, which it amends
+    if (Status a = MergeAnalysisRecord(txn, languages_, /*fold_diacritics=*/false, base_doc_ > 1); !a.ok()) return a;
   return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
 }
 

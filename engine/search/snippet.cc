@@ -241,6 +241,8 @@ class SnippeterImpl final : public Snippeter {
     return out;
   }
 
+  Status SetStemmerLanguage(std::string_view language) override { return analyzer_->SetStemmerLanguage(language); }
+
   Snippet HighlightAll(std::string_view text) override {
     Match(text);
     Snippet out;

@@ -95,8 +95,12 @@ int RunBench(const BenchArgs& a) {
   std::istringstream in(std::move(file));
   auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  auto analyzer = Analyzer::Create();
+  auto analysis = ReadIndexAnalysis(**index);  // stem as the index stemmed
+  if (!analysis.ok()) return Fail("cannot read index " + a.db, analysis.status());
+  auto analyzer = Analyzer::Create(analysis->analyzer_options());
   if (!analyzer.ok()) return Fail("cannot create analyzer", analyzer.status());
+  PlanOptions plan;
+  plan.stemming_languages = analysis->languages;
 
   SearchOptions opts;
   opts.limit = a.mode == "count" ? 0 : 10;
@@ -121,7 +125,7 @@ int RunBench(const BenchArgs& a) {
     // "class<TAB>query", or just "query".
     size_t tab = line.find('\t');
     std::string text = tab == std::string::npos ? line : line.substr(tab + 1);
-    auto q = CompileQuery(text, **analyzer);
+    auto q = CompileQuery(text, **analyzer, plan);
     if (!q.ok()) {
       std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": " << q.status().message() << "\n";
       std::cout << text << "\tNA\tNA\tNA\n";

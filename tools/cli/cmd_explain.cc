@@ -7,11 +7,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "cli/common.h"
+#include "loupe/language.h"
 #include "loupe/query_parser.h"
 
 namespace loupe::cli {
@@ -120,13 +121,26 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
   return j;
 }
 
+// The words of `text` as field f analyzes them: "a", "\"a b\"" or "(no words)".
+std::string AnalyzedText(Analyzer& analyzer, Field field, const std::string& t, std::vector<Token>* tokens) {
+  tokens->clear();
+  analyzer.AnalyzeField(field, t, 0, tokens);
+  std::string terms;
+  for (size_t i = 0; i < tokens->size(); ++i) terms += (i ? " " : "") + (*tokens)[i].term;
+  if (tokens->size() > 1) terms = "\"" + terms + "\"";
+  if (tokens->empty()) terms = "(no words)";
+  return terms;
+}
+
 // Each word and phrase of the query as analysis turns it into terms, per field
 // (fields giving the same terms together), and whether stemming changed it.
-// An actor the gazetteer knows is searched by its canonical name.
-void Terms(const QueryNode& n, Analyzer& analyzer, const Gazetteer* gazetteer, std::ostream& text,
-           nlohmann::ordered_json* json) {
+// A stemmed field's terms are shown per stemming language when they differ:
+// "négociat (english) | négoci (french)". An actor the gazetteer knows is
+// searched by its canonical name.
+void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string>& languages,
+           const Gazetteer* gazetteer, std::ostream& text, nlohmann::ordered_json* json) {
   if (n.kind != QueryNode::Kind::kTerm && n.kind != QueryNode::Kind::kPhrase) {
-    for (const QueryNode& c : n.children) Terms(c, analyzer, gazetteer, text, json);
+    for (const QueryNode& c : n.children) Terms(c, analyzer, languages, gazetteer, text, json);
     return;
   }
   std::vector<Field> fields;
@@ -140,24 +154,43 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const Gazetteer* gazetteer, s
     if (std::vector<std::string> names = gazetteer->NamesOf(n.text); !names.empty()) canonical = names[0];
   const std::string& t = canonical.empty() ? n.text : canonical;
   std::vector<std::pair<std::string, std::string>> groups;  // terms -> field names
-  nlohmann::ordered_json per_field = nlohmann::ordered_json::object();
+  nlohmann::ordered_json per_field = nlohmann::ordered_json::object(), per_language = nlohmann::ordered_json::object();
   bool stemmed = false;
   std::vector<Token> tokens, plain;
+  const std::string stemmer_before(analyzer.stemmer_language());
   for (Field field : fields) {
-    tokens.clear();
-    analyzer.AnalyzeField(field, t, 0, &tokens);
     plain.clear();
     analyzer.Analyze(t, false, 0, &plain);
-    std::string terms;
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (size_t i = 0; i < tokens.size(); ++i) {
-      terms += (i ? " " : "") + tokens[i].term;
-      list.push_back(tokens[i].term);
-      stemmed = stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
+    // Per language: its terms, and the languages giving them.
+    std::vector<std::pair<std::string, std::string>> variants;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array(), by_language = nlohmann::ordered_json::object();
+    const bool each = Analyzer::IsStemmed(field) && field != Field::kTopic && languages.size() > 1;
+    if (field == Field::kTopic) (void)analyzer.SetStemmerLanguage(StemmerOf(field, stemmer_before));
+    for (size_t l = 0; l < (each ? languages.size() : 1); ++l) {
+      if (each && !analyzer.SetStemmerLanguage(languages[l]).ok()) continue;
+      std::string terms = AnalyzedText(analyzer, field, t, &tokens);
+      nlohmann::ordered_json words = nlohmann::ordered_json::array();
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        words.push_back(tokens[i].term);
+        stemmed = stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
+      }
+      if (list.empty()) list = words;
+      if (each) by_language[languages[l]] = words;
+      auto v = std::find_if(variants.begin(), variants.end(), [&](const auto& x) { return x.first == terms; });
+      if (v == variants.end())
+        variants.emplace_back(terms, each ? languages[l] : "");
+      else
+        v->second += ", " + languages[l];
     }
-    if (tokens.size() > 1) terms = "\"" + terms + "\"";
-    if (tokens.empty()) terms = "(no words)";
+    (void)analyzer.SetStemmerLanguage(stemmer_before);
+    std::string terms = variants.empty() ? "(no words)" : variants[0].first;
+    if (variants.size() > 1) {
+      terms.clear();
+      for (size_t i = 0; i < variants.size(); ++i)
+        terms += (i ? " | " : "") + variants[i].first + " (" + variants[i].second + ")";
+    }
     per_field[FieldName(field)] = list;
+    if (variants.size() > 1) per_language[FieldName(field)] = by_language;
     auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == terms; });
     if (g == groups.end()) groups.emplace_back(terms, FieldName(field));
     else g->second += std::string("/") + FieldName(field);
@@ -171,6 +204,7 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const Gazetteer* gazetteer, s
   nlohmann::ordered_json entry = {{"text", shown}, {"field", n.field}, {"terms", per_field}, {"stemmed", stemmed}};
   if (!canonical.empty()) entry["actor"] = canonical;
   json->push_back(std::move(entry));
+  if (!per_language.empty()) json->back()["terms_by_language"] = per_language;
 }
 
 }  // namespace
@@ -193,10 +227,22 @@ int RunExplain(const ExplainArgs& a) {
     index = std::move(*opened);
   }
   std::shared_ptr<const Gazetteer> gazetteer = index ? LoadGazetteer(*index) : nullptr;
+  std::vector<std::string> languages;  // the index's stemming languages
+  if (index) {
+    auto analysis = ReadIndexAnalysis(*index);
+    if (!analysis.ok()) return Fail("cannot read index " + a.db, analysis.status());
+    languages = analysis->languages;
+  }
   auto q = CompileQuery(query, **analyzer,
-                        {.now = now, .resolved = &resolved, .sort = &sort, .lenient = a.lenient,
-                         .diagnostics = &diagnostics, .reading = &reading, .gazetteer = gazetteer.get(),
-                         .custom_fields = index ? CustomFieldNames(*index) : std::vector<std::string>{}});
+                        {.now = now,
+                         .resolved = &resolved,
+                         .sort = &sort,
+                         .lenient = a.lenient,
+                         .diagnostics = &diagnostics,
+                         .reading = &reading,
+                         .gazetteer = gazetteer.get(),
+                         .custom_fields = index ? CustomFieldNames(*index) : std::vector<std::string>{},
+                         .stemming_languages = languages});
   if (a.format != "json") PrintDiagnostics(query, diagnostics);
   if (!q.ok()) {
     if (a.format == "json")
@@ -207,7 +253,16 @@ int RunExplain(const ExplainArgs& a) {
   if (!tree.ok()) return Fail("explain", tree.status());
   std::ostringstream terms_text;
   nlohmann::ordered_json terms_json = nlohmann::ordered_json::array();
-  Terms(*tree, **analyzer, gazetteer.get(), terms_text, &terms_json);
+  // A lang: in the query stems its words in that language alone.
+  auto lang = std::find_if(tree->children.begin(), tree->children.end(), [](const QueryNode& c) {
+    std::string f = c.field;
+    for (char& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return c.kind == QueryNode::Kind::kTerm && f == "lang";
+  });
+  if (lang != tree->children.end() && !StemmerFor(lang->text).empty())
+    languages = {std::string(StemmerFor(lang->text))};
+  if (languages.size() == 1) (void)(*analyzer)->SetStemmerLanguage(languages[0]);  // one a libstemmer lacks: English
+  Terms(*tree, **analyzer, languages, gazetteer.get(), terms_text, &terms_json);
   std::ostringstream text;
   nlohmann::ordered_json plan;
   Status error;

@@ -13,19 +13,19 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -34,6 +34,7 @@
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
 #include "loupe/tagger.h"
+#include "loupe/language.h"
 
 namespace loupe::cli {
 
@@ -729,6 +730,9 @@ int RunIndex(const IndexArgs& a) {
       for (const auto& w : p.parsed.warnings) warn(f.path, w);
       std::set<std::string> now;
       for (Document& doc : p.parsed.docs) {
+        if (!doc.language.empty() && !FindLanguage(doc.language))
+          warn(f.path, "language '" + doc.language + "' is not one Loupe knows; '" + doc.id +
+                           "' is stemmed as English (give an ISO 639 code or a name, e.g. fr, de-AT, spanish)");
         Status s = (*writer)->Add(doc);
         if (s.code() == StatusCode::kInvalidArgument) {
           warn(f.path, s.message() + "; article '" + doc.id + "' skipped");

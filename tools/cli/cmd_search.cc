@@ -1,12 +1,12 @@
 // loupe search --db DIR [--limit N] [--offset N] [--after CURSOR] [--sort ORDER]
 //              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json|jsonl] QUERY
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "loupe/language.h"
 #include "loupe/snippet.h"
 #include "loupe/suggest.h"
 
@@ -241,6 +241,7 @@ int RunSearch(const SearchArgs& a) {
         plan.now = p.now;
         plan.gazetteer = p.gazetteer.get();
         plan.custom_fields = p.custom_fields;
+        plan.stemming_languages = p.languages;
         auto q = CompileQuery(s->query, **analyzer, plan);
         if (q.ok()) {
           auto r = p.index->Search(*q, {.limit = 0});
@@ -265,7 +266,10 @@ int RunSearch(const SearchArgs& a) {
     for (const Hit& h : res->hits) {
       nlohmann::ordered_json hit = ArticleJson(h.document);
       hit["score"] = h.score;
-      if (snippeter) hit["snippet"] = SnippetJson(snippeter->Passages(h.document.body));
+      if (snippeter) {
+        (void)snippeter->SetStemmerLanguage(DocumentStemmer(h.document));  // English if libstemmer lacks it
+        hit["snippet"] = SnippetJson(snippeter->Passages(h.document.body));
+      }
       if (a.collapse) hit["copies"] = h.copies;
       if (lines) {
         nlohmann::ordered_json line = {{"type", "hit"}};
@@ -301,6 +305,7 @@ int RunSearch(const SearchArgs& a) {
       std::snprintf(score, sizeof score, "%.3f", h.score);
       std::string title = TerminalSafe(d.title);
       if (snippeter) {
+        (void)snippeter->SetStemmerLanguage(DocumentStemmer(d));  // English if libstemmer lacks it
         Snippet t = snippeter->HighlightAll(d.title);
         title = Marked(t.text, t.highlights, 0, t.text.size(), color, kBold);
       }

@@ -308,8 +308,6 @@ int PrepareQuery(const std::string& cmd, const std::string& db, const std::vecto
                  const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out,
                  bool json_lines) {
   out->text = Join(query_parts, " ");
-  auto analyzer = Analyzer::Create();
-  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
   PlanOptions plan;
   plan.resolved = &out->resolved;
   out->sort = sort == "date"    ? SortOrder::kDateAscending
@@ -323,11 +321,22 @@ int PrepareQuery(const std::string& cmd, const std::string& db, const std::vecto
   plan.reading = &out->reading;
   // The index is opened first for its gazetteer (actor aliases); failing to
   // open it is reported after the query is checked.
+  // And for how it analyzed its articles (the languages they were stemmed in).
   auto index = Index::Open(db, {.read_only = true});
-  if (index.ok()) out->gazetteer = LoadGazetteer(**index);
-  if (index.ok()) out->custom_fields = CustomFieldNames(**index);
+  AnalyzerOptions analyzer_options;
+  if (index.ok()) {
+    out->gazetteer = LoadGazetteer(**index);
+    out->custom_fields = CustomFieldNames(**index);
+    auto analysis = ReadIndexAnalysis(**index);
+    if (!analysis.ok()) return Fail("cannot read index " + db, analysis.status());
+    out->languages = analysis->languages;
+    analyzer_options = analysis->analyzer_options();
+  }
   plan.gazetteer = out->gazetteer.get();
   plan.custom_fields = out->custom_fields;
+  plan.stemming_languages = out->languages;
+  auto analyzer = Analyzer::Create(analyzer_options);
+  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
   auto q = CompileQuery(out->text, **analyzer, plan);
   if (!json) PrintDiagnostics(out->text, out->diagnostics);  // JSON carries them
   if (!q.ok()) {

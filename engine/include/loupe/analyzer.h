@@ -32,7 +32,8 @@ struct Token {
 inline constexpr size_t kMaxTermBytes = 200;
 
 struct AnalyzerOptions {
-  // Snowball algorithm name for stemmed fields ("english", "french", ...).
+  // Snowball algorithm name for stemmed fields ("english", "french", ...), at
+  // first; Analyzer::SetStemmerLanguage changes it.
   std::string stemmer_language = "english";
   // Strip diacritics after folding (café -> cafe). Off by default.
   bool fold_diacritics = false;
@@ -74,6 +75,16 @@ class Analyzer {
   // ICU's break iterator gives (a differential test holds it to that) without
   // converting the text to UTF-16.
   virtual void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) = 0;
+
+  // Stems with the Snowball stemmer `language` (a Snowball name such as
+  // "french"; see loupe/language.h for a document's) from the next call on.
+  // The analyzer keeps the stemmer of each language it has used, so switching
+  // back and forth (per document) allocates only the first time. Errors:
+  // kInvalidArgument for a language libstemmer does not have (the stemmer in
+  // use stays).
+  virtual Status SetStemmerLanguage(std::string_view language) = 0;
+  // The Snowball name of the stemmer in use.
+  virtual std::string_view stemmer_language() const = 0;
 
   // Whether a field's text is stemmed (title, body, topic) or only folded (actor, author).
   static bool IsStemmed(Field f) { return f == Field::kTitle || f == Field::kBody || f == Field::kTopic; }

@@ -79,6 +79,12 @@ class Snippeter {
   // every match highlighted.
   virtual Snippet HighlightAll(std::string_view text) = 0;
 
+  // Stems the texts given next with the Snowball stemmer `language`, as their
+  // document was stemmed (loupe::DocumentStemmer(hit.document)), so that its
+  // stems meet the query's; English until called. Errors: kInvalidArgument
+  // for a language libstemmer does not have (the stemmer in use stays).
+  virtual Status SetStemmerLanguage(std::string_view language) = 0;
+
  protected:
   Snippeter() = default;
 };

@@ -15,12 +15,13 @@
 #define LOUPE_QUERY_PARSER_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <optional>
 #include <vector>
 
 #include "loupe/analyzer.h"
+#include "loupe/index.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
 #include "loupe/tagger.h"  // Gazetteer
@@ -128,7 +129,33 @@ struct PlanOptions {
   // the same name wins. A name that is none of these is an unknown field, and
   // its error lists these names too.
   std::vector<std::string> custom_fields = {};
+  // The stemmers (Snowball names, e.g. {"english", "french"}) the index's
+  // documents were stemmed with (IndexAnalysis::languages): a word of the
+  // title or body is stemmed with each (topics, in English only), and the distinct
+  // stems are searched as alternatives (an OR: a document is stemmed in one
+  // language, so it usually holds one of them and scores as with that stem
+  // alone). Empty: the analyzer's own stemmer only. A `lang:` in the query
+  // replaces the list with its language.
+  std::vector<std::string> stemming_languages = {};
 };
+
+// How an index's documents were analyzed (loupe::kAnalysisMetadataKey), so
+// that queries are analyzed alike.
+struct IndexAnalysis {
+  std::vector<std::string> languages;  // Snowball names; {"english"} for an index without the record
+  bool fold_diacritics = false;
+  // Options for an Analyzer that analyzes as the index did.
+  AnalyzerOptions analyzer_options() const {
+    AnalyzerOptions o;
+    o.fold_diacritics = fold_diacritics;
+    return o;
+  }
+};
+
+// Reads `index`'s analysis record. Members it does not know are ignored.
+// Errors: kCorruption (the record is not a JSON object with a list of
+// languages), kIOError and the other errors of Index::GetMetadata.
+Result<IndexAnalysis> ReadIndexAnalysis(const Index& index);
 
 // Interprets a syntax tree: checks field names (suggesting the nearest known one),
 // parses dates, and analyzes terms with `analyzer` exactly as the index did.
@@ -140,7 +167,9 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
 Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options = {});
 
 // CompileQuery for searching `index`, as `loupe search` does: words analyzed
-// as the index analyzed them, and actor names resolved with the index's own
+// as the index analyzed them (ReadIndexAnalysis: its analyzer options, and
+// each of its stemming languages unless options.stemming_languages is set),
+// and actor names resolved with the index's own
 // gazetteer (Index::GetGazetteer) unless options.gazetteer is set, and the
 // index's custom fields (ListCustomFields) unless options.custom_fields is. Errors:
 // those of CompileQuery, and kCorruption or kIOError reading the index.
