@@ -7,6 +7,7 @@
 #include "loupe/analyzer.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
+#include "loupe/tagger.h"
 
 using namespace loupe;
 
@@ -221,4 +222,26 @@ TEST_CASE("a hit's words are stemmed in its language, to meet the query's stems"
   REQUIRE(s->SetStemmerLanguage("french").ok());
   CHECK(Marked(s->Passages(text)) == std::vector<std::string>{"n\xC3\xA9gociateurs", "n\xC3\xA9gociations"});
   CHECK(s->SetStemmerLanguage("klingon").code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("actor:NAME searches the canonical name; the gazetteer's other names are marked as written") {
+  std::vector<std::string> errors;
+  auto gazetteer = Tagger::Create(
+      "Scott Bessent | person | Bessent | \xE6\x96\xAF\xE7\xA7\x91\xE7\x89\xB9\xC2\xB7\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9 "
+      "| \xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\n",  // 斯科特·贝森特, 贝森特
+      "", &errors);
+  REQUIRE(gazetteer);
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  PlanOptions plan;
+  plan.gazetteer = gazetteer.get();
+  auto q = CompileQuery("actor:\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9", **analyzer, plan);  // actor:贝森特
+  REQUIRE(q.ok());
+  CHECK(q->ToString() == "actor:\"scott bessent\"");
+  const std::string zh = "中美双方在马德里举行会谈。财政部长贝森特表示，双方取得了积极进展。";
+  // Without the gazetteer only the canonical name is looked for; with it, every name.
+  CHECK(Marked(For(*q)->Passages(zh)).empty());
+  CHECK(Marked(For(*q, {.gazetteer = gazetteer.get()})->Passages(zh)) == std::vector<std::string>{"贝森特"});
+  CHECK(Marked(For(*q, {.gazetteer = gazetteer.get()})->Passages(kBody)) ==
+        std::vector<std::string>{"Scott Bessent"});
 }

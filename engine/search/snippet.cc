@@ -20,7 +20,30 @@ struct Pattern {
   uint32_t edits = 0;              // kFuzzy
 };
 
-void Collect(const Query& q, std::vector<Pattern>* out) {
+// The names `gazetteer` gives the actor an actor leaf searches, other than the
+// one searched, as phrases of folded words (marked where the text writes them).
+void ActorNames(const Query& q, const Gazetteer* gazetteer, Analyzer& analyzer, std::vector<Pattern>* out) {
+  if (!gazetteer || q.field() != Field::kActor || (q.kind() != Query::Kind::kTerm && q.kind() != Query::Kind::kPhrase))
+    return;
+  std::string searched;
+  for (const std::string& t : q.terms()) searched += (searched.empty() ? "" : " ") + t;
+  std::vector<Token> tokens;
+  for (const std::string& name : gazetteer->NamesOf(searched)) {
+    tokens.clear();
+    analyzer.Analyze(name, /*stem=*/false, 0, &tokens);
+    if (tokens.empty()) continue;
+    Pattern p;
+    p.stemmed = false;
+    for (const Token& t : tokens) {
+      p.words.push_back(t.term);
+      p.gaps.push_back(t.position - tokens[0].position);
+    }
+    if (p.words == q.terms()) continue;  // the one searched
+    out->push_back(std::move(p));
+  }
+}
+
+void Collect(const Query& q, const Gazetteer* gazetteer, Analyzer& analyzer, std::vector<Pattern>* out) {
   switch (q.kind()) {
     case Query::Kind::kNot:
     case Query::Kind::kDateRange:
@@ -31,11 +54,12 @@ void Collect(const Query& q, std::vector<Pattern>* out) {
     case Query::Kind::kOr:
     case Query::Kind::kBoost:
     case Query::Kind::kAndMaybe:
-      for (const Query& c : q.children()) Collect(c, out);
+      for (const Query& c : q.children()) Collect(c, gazetteer, analyzer, out);
       return;
     default:
       break;
   }
+  ActorNames(q, gazetteer, analyzer, out);
   const bool stemmed = Analyzer::IsStemmed(q.field());
   auto word = [&](const std::string& w) {
     Pattern p;
@@ -511,7 +535,7 @@ Result<std::unique_ptr<Snippeter>> Snippeter::Create(const Query& query, const S
   auto analyzer = Analyzer::Create();
   if (!analyzer.ok()) return analyzer.status();
   std::vector<Pattern> patterns;
-  Collect(query, &patterns);
+  Collect(query, options.gazetteer, **analyzer, &patterns);
   return std::unique_ptr<Snippeter>(new SnippeterImpl(std::move(*analyzer), std::move(patterns), options));
 }
 

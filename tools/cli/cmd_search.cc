@@ -256,7 +256,7 @@ int RunSearch(const SearchArgs& a) {
 
   std::unique_ptr<Snippeter> snippeter;
   if (!a.no_snippets) {
-    auto sn = Snippeter::Create(p.query);
+    auto sn = Snippeter::Create(p.query, {.gazetteer = p.gazetteer.get()});  // an actor by any of its names
     if (!sn.ok()) return Fail("snippets", sn.status());
     snippeter = std::move(*sn);
   }

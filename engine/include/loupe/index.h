@@ -38,7 +38,7 @@
 namespace loupe {
 
 // On-disk format version written to and checked against the index's meta record.
-inline constexpr uint32_t kFormatVersion = 4;
+inline constexpr uint32_t kFormatVersion = 5;
 
 struct IndexOptions {
   // Create the directory and an empty index if none exists. Default: open only.

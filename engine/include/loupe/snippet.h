@@ -12,9 +12,10 @@
 // text: a word matches by its stem (so `tariff` marks "tariffs"), a phrase only
 // where its words stand in order (with the phrase's gaps), a prefix or fuzzy
 // word by the same rule the search used, `=Form` only as written. Names searched
-// in the actor and author fields (including every alias the planner added from
-// the gazetteer, e.g. "贝森特" for actor:Bessent) are marked where they appear in
-// the text. Words under NOT are never marked.
+// in the actor and author fields are marked where they appear in the text, and
+// with SnippetOptions::gazetteer every other name of an actor too (actor:Bessent
+// searches the canonical "scott bessent" and marks "贝森特" as written). Words
+// under NOT are never marked.
 //
 // Passages are whole sentences (ICU's sentence boundaries) where they fit the
 // target length: the sentence with the most distinct matched words, grown by
@@ -37,6 +38,7 @@
 
 #include "loupe/query.h"
 #include "loupe/status.h"
+#include "loupe/tagger.h"  // Gazetteer
 
 namespace loupe {
 
@@ -45,6 +47,9 @@ struct SnippetOptions {
   // At most this many passages; each after the first must match a word the
   // earlier ones do not. 0 is read as 1.
   size_t max_passages = 2;
+  // If set, an actor the query searches is marked by any of its names (e.g.
+  // the index's, Index::GetGazetteer). Used only while Create runs.
+  const Gazetteer* gazetteer = nullptr;
 };
 
 // A byte range [begin, end) of Snippet::text to mark.
