@@ -1431,4 +1431,10 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   Run bad = Loupe("search --db " + db + " " + Quote("lang:frnch tarifs"), tmp);
   CHECK(bad.code == 2);
   CHECK(bad.err.find("french") != std::string::npos);
+  // stats says which stemmers the index holds.
+  Run stats = Loupe("stats --db " + db + " --format json", tmp);
+  REQUIRE(stats.code == 0);
+  CHECK(nlohmann::json::parse(stats.out)["languages"] == nlohmann::json::array({"english", "french", "german"}));
+  Run text = Loupe("stats --db " + db, tmp);
+  CHECK(text.out.find("\nlanguages:      english, french, german\n") != std::string::npos);
 }

@@ -7,6 +7,7 @@
 
 #include "cli/common.h"
 #include "loupe/custom_fields.h"
+#include "loupe/query_parser.h"  // ReadIndexAnalysis
 
 namespace loupe::cli {
 
@@ -32,10 +33,15 @@ int RunStats(const StatsArgs& a) {
   // searchable as name:value.
   auto custom = ListCustomFields(**index);
   if (!custom.ok()) return Fail("cannot read index " + a.db, custom.status());
+  // How the documents were analyzed: the stemmers their titles and bodies
+  // were stemmed with, which query words are stemmed with too.
+  auto analysis = ReadIndexAnalysis(**index);
+  if (!analysis.ok()) return Fail("cannot read index " + a.db, analysis.status());
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"documents", st->documents},   {"terms", st->terms},
                         {"size_bytes", st->size_bytes}, {"format_version", st->format_version},
                         {"generation", st->generation}, {"path", a.db}};
+    j["languages"] = analysis->languages;
     j["custom_fields"] = nlohmann::ordered_json::array();
     for (const CustomField& f : *custom) j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});
     if (!tagging.empty()) j["tagging"] = tagging;
@@ -62,6 +68,8 @@ int RunStats(const StatsArgs& a) {
         std::cout << " (" << t.value(unit, 0) << " " << (t.value(unit, 0) == 1 ? one : unit) << ")";
       std::cout << "\n";
     }
+    std::cout << "languages:      " << (analysis->languages.empty() ? std::string("none yet") : Join(analysis->languages, ", "))
+              << "\n";
     // "custom fields:  2", then "  party     3 documents" per field, the counts in one column.
     std::cout << "custom fields:  " << (custom->empty() ? std::string("none") : std::to_string(custom->size())) << "\n";
     size_t width = 0;
