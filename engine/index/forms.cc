@@ -7,6 +7,7 @@
 
 #include "index/format.h"
 #include "storage/lmdb.h"
+#include "util/edits.h"
 
 namespace loupe::forms {
 
@@ -37,25 +38,6 @@ Status WriteCount(storage::Txn* txn, const std::string& key, uint32_t n, bool ex
   std::string v;
   format::PutVarint32(&v, n);
   return txn->Put(Db::kForms, key, v, append);
-}
-
-// Whether a is within k byte edits of b (Levenshtein, a row at a time).
-bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
-  size_t la = a.size(), lb = b.size();
-  if ((la > lb ? la - lb : lb - la) > k) return false;
-  std::vector<uint32_t> row(lb + 1), next(lb + 1);
-  for (size_t j = 0; j <= lb; ++j) row[j] = static_cast<uint32_t>(j);
-  for (size_t i = 1; i <= la; ++i) {
-    next[0] = static_cast<uint32_t>(i);
-    uint32_t best = next[0];
-    for (size_t j = 1; j <= lb; ++j) {
-      next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-      best = std::min(best, next[j]);
-    }
-    if (best > k) return false;
-    row.swap(next);
-  }
-  return row[lb] <= k;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "index/doc_store.h"
 #include "index/forms.h"
 #include "loupe/analyzer.h"
+#include "util/edits.h"
 
 namespace loupe {
 
@@ -1350,27 +1351,6 @@ class Builder {
   static std::string Shorten(std::string s) {
     if (s.size() > 120) s = s.substr(0, 117) + "...";
     return s;
-  }
-
-  // Whether a can be turned into b with at most k byte insertions, deletions or
-  // substitutions (Levenshtein, one row at a time, stopping once a row exceeds k).
-  static bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
-    size_t la = a.size(), lb = b.size();
-    if ((la > lb ? la - lb : lb - la) > k) return false;
-    if (lb > kMaxTermBytes) return false;
-    uint32_t row[kMaxTermBytes + 1], next[kMaxTermBytes + 1];
-    for (size_t j = 0; j <= lb; ++j) row[j] = static_cast<uint32_t>(j);
-    for (size_t i = 1; i <= la; ++i) {
-      next[0] = static_cast<uint32_t>(i);
-      uint32_t best = next[0];
-      for (size_t j = 1; j <= lb; ++j) {
-        next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-        best = std::min(best, next[j]);
-      }
-      if (best > k) return false;
-      std::copy(next, next + lb + 1, row);
-    }
-    return row[lb] <= k;
   }
 
   // The expansions of a prefix (or fuzzy term) as an OR.

@@ -1,0 +1,38 @@
+// Edit distance checks shared by the engine's fuzzy look-ups (the term
+// dictionary, the written forms).
+#ifndef LOUPE_ENGINE_UTIL_EDITS_H_
+#define LOUPE_ENGINE_UTIL_EDITS_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+
+#include "loupe/analyzer.h"  // kMaxTermBytes
+
+namespace loupe {
+
+// Whether a can be turned into b with at most k byte insertions, deletions or
+// substitutions (Levenshtein, one row at a time on the stack, stopping once a
+// row exceeds k). Terms are at most kMaxTermBytes; a longer b is never within.
+inline bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
+  size_t la = a.size(), lb = b.size();
+  if ((la > lb ? la - lb : lb - la) > k) return false;
+  if (lb > kMaxTermBytes) return false;
+  uint32_t row[kMaxTermBytes + 1], next[kMaxTermBytes + 1];
+  for (size_t j = 0; j <= lb; ++j) row[j] = static_cast<uint32_t>(j);
+  for (size_t i = 1; i <= la; ++i) {
+    next[0] = static_cast<uint32_t>(i);
+    uint32_t best = next[0];
+    for (size_t j = 1; j <= lb; ++j) {
+      next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      best = std::min(best, next[j]);
+    }
+    if (best > k) return false;
+    std::copy(next, next + lb + 1, row);
+  }
+  return row[lb] <= k;
+}
+
+}  // namespace loupe
+
+#endif  // LOUPE_ENGINE_UTIL_EDITS_H_
