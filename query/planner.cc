@@ -6,8 +6,8 @@
 #include <unordered_map>
 
 #include "builder.h"
-#include "loupe/index.h"
 #include "loupe/custom_fields.h"
+#include "loupe/index.h"
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "util/guard.h"

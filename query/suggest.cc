@@ -90,8 +90,7 @@ std::string Undoubled(std::string_view s) {
 // undoubling a letter costs half an edit ("tarrifs" is 1 from "tariffs",
 // 2 from "carries"; "seccession" 0.5 from "secession", 1 from "succession").
 double Distance(std::string_view typed, std::string_view word) {
-  return (static_cast<double>(Edits(typed, word)) + static_cast<double>(Edits(Undoubled(typed), Undoubled(word)))) /
-         2;
+  return (static_cast<double>(Edits(typed, word)) + static_cast<double>(Edits(Undoubled(typed), Undoubled(word)))) / 2;
 }
 
 // How good a replacement is: the documents that write it, divided by ten per

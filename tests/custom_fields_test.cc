@@ -1,15 +1,15 @@
 // Custom fields: the headers and JSON fields a corpus declares, searched as
 // `name:value` keywords, through the library (writer, planner, search) and
 // through the CLI (index, search, explain, stats).
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
+#include "loupe/custom_fields.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include "loupe/custom_fields.h"
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
 #include "test_util.h"
@@ -61,9 +61,10 @@ struct Library {
     auto w = index->NewWriter();
     REQUIRE(w.ok());
     // What the tagger writes is stored, not searched (kTaggerFields).
-    REQUIRE((*w)->Add(Doc("r1", "Senate vote",
-                          {{"Party", "Republican"}, {"Source", "Loupe Newsroom"}, {"Actors-Detected", "Scott Bessent"}}))
-                .ok());
+    REQUIRE(
+        (*w)->Add(Doc("r1", "Senate vote",
+                      {{"Party", "Republican"}, {"Source", "Loupe Newsroom"}, {"Actors-Detected", "Scott Bessent"}}))
+            .ok());
     REQUIRE((*w)->Add(Doc("r2", "House vote", {{"PARTY", "Republican"}, {"Caucus", "Freedom Caucus"}})).ok());
     REQUIRE((*w)->Add(Doc("d1", "Budget talks", {{"party", "Democratic"}}, "fr")).ok());
     REQUIRE((*w)->Add(Doc("n1", "Republican budget", {{"Desk", "Politics; Foreign Affairs"}})).ok());

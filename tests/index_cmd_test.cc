@@ -1,8 +1,6 @@
 // Tests of `loupe index` as users run it: ids across folders and runs, files
 // that stop giving an article, long paths, interruption, bounded reads, and a
 // tree churned at random compared with a clean build.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -10,12 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -526,9 +526,9 @@ TEST_CASE("a program linking the library and the CLI give the same actor: answer
   const std::string folder = tmp.sub("news"), cli_db = tmp.sub("cli"), lib_db = tmp.sub("lib");
   const std::string src = std::string(LOUPE_SOURCE_DIR);
   std::vector<std::string> files = {src + "/tests/data/seed/madrid-trade-talks.txt"};
-  for (const char* name : {"a23-rineiwa-huitan-zh.txt", "a30-lundun-huitan-zh.txt", "b14-madrid-talks-zh.txt",
-                           "b27-busan-meeting-zh.txt", "a15-trump-pauses-tariffs-raises-china-to-125.txt",
-                           "b11-india-faces-50-percent-tariff.txt"})
+  for (const char* name :
+       {"a23-rineiwa-huitan-zh.txt", "a30-lundun-huitan-zh.txt", "b14-madrid-talks-zh.txt", "b27-busan-meeting-zh.txt",
+        "a15-trump-pauses-tariffs-raises-china-to-125.txt", "b11-india-faces-50-percent-tariff.txt"})
     files.push_back(src + "/corpus/articles/" + name);
   // In the order of their names, as the CLI adds them (ties in score are
   // ranked by the order documents were added).

@@ -19,8 +19,8 @@
 #include "loupe/index.h"
 #include "loupe/ingest/article.h"
 #include "loupe/language.h"
-#include "loupe/tagger.h"
 #include "loupe/query_parser.h"
+#include "loupe/tagger.h"
 #include "test_util.h"
 
 using namespace loupe;
@@ -686,7 +686,8 @@ TEST_CASE("an actor scores the same whatever name an article used") {
   test::TempDir dir;
   auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
   REQUIRE(index.ok());
-  const char* kZh = "\xE6\x96\xAF\xE7\xA7\x91\xE7\x89\xB9\xC2\xB7\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9";  // 斯科特·贝森特
+  const char* kZh =
+      "\xE6\x96\xAF\xE7\xA7\x91\xE7\x89\xB9\xC2\xB7\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9";  // 斯科特·贝森特
   {
     auto w = (*index)->NewWriter();
     REQUIRE(w.ok());
@@ -696,7 +697,8 @@ TEST_CASE("an actor scores the same whatever name an article used") {
       Document d;
       d.id = "d" + std::to_string(n++);
       d.title = "Talks resume";
-      d.body = actors.empty() ? "Treasury Secretary Scott Bessent said the talks would resume." : "The talks would resume.";
+      d.body =
+          actors.empty() ? "Treasury Secretary Scott Bessent said the talks would resume." : "The talks would resume.";
       d.actors = actors;
       REQUIRE((*w)->Add(d).ok());
     }
@@ -711,8 +713,9 @@ TEST_CASE("an actor scores the same whatever name an article used") {
     REQUIRE((*w)->Commit().ok());
   }
   std::vector<double> first;
-  for (const std::string& q : {std::string("actor:Bessent"), std::string("actor:\"Scott Bessent\""),
-                              "actor:" + std::string(kZh), std::string("actor:\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9")}) {
+  for (const std::string& q :
+       {std::string("actor:Bessent"), std::string("actor:\"Scott Bessent\""), "actor:" + std::string(kZh),
+        std::string("actor:\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9")}) {
     INFO(q);
     auto compiled = CompileQuery(q, **index);
     REQUIRE(compiled.ok());

@@ -134,8 +134,7 @@ TEST_CASE("planner golden table") {
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   const Ok rows[] = {
-      {"actor:Bessent AND topic:tariffs before:2025-09-17",
-       "(AND actor:bessent topic:tariff date:[..2025-09-16])"},
+      {"actor:Bessent AND topic:tariffs before:2025-09-17", "(AND actor:bessent topic:tariff date:[..2025-09-16])"},
       {"tariffs", "(OR title:tariff body:tariff actor:tariffs topic:tariff)"},
       {"title:tariffs OR +title:china", "(AND_MAYBE title:china title:tariff)"},
       {"tariffs NEAR/s China", "(OR (NEAR/s title:tariff title:china) (NEAR/s body:tariff body:china))"},
@@ -176,60 +175,65 @@ TEST_CASE("planner golden table") {
       {"date:<2025-09-17", "date:[..2025-09-16]"},
       {"*", "*"},
       {"tariffs OR soybeans NOT tiktok",
-       "(OR title:tariff body:tariff actor:tariffs topic:tariff (AND (OR title:soybean body:soybean actor:soybeans topic:soybean) (NOT (OR title:tiktok body:tiktok actor:tiktok topic:tiktok))))"},
+       "(OR title:tariff body:tariff actor:tariffs topic:tariff (AND (OR title:soybean body:soybean actor:soybeans "
+       "topic:soybean) (NOT (OR title:tiktok body:tiktok actor:tiktok topic:tiktok))))"},
       {"a AND (b OR c) AND NOT d",
-       "(AND (OR title:a body:a actor:a topic:a) (OR title:b body:b actor:b topic:b title:c body:c actor:c topic:c) (NOT (OR title:d body:d actor:d topic:d)))"},
+       "(AND (OR title:a body:a actor:a topic:a) (OR title:b body:b actor:b topic:b title:c body:c actor:c topic:c) "
+       "(NOT (OR title:d body:d actor:d topic:d)))"},
       {"(a OR b) (c OR d)",
-       "(AND (OR title:a body:a actor:a topic:a title:b body:b actor:b topic:b) (OR title:c body:c actor:c topic:c title:d body:d actor:d topic:d))"},
+       "(AND (OR title:a body:a actor:a topic:a title:b body:b actor:b topic:b) (OR title:c body:c actor:c topic:c "
+       "title:d body:d actor:d topic:d))"},
       {"-a -b c",
-       "(AND (NOT (OR title:a body:a actor:a topic:a)) (NOT (OR title:b body:b actor:b topic:b)) (OR title:c body:c actor:c topic:c))"},
-      {"title:\"trade talks\" OR topic:chips",
-       "(OR title:\"trade talk\" topic:chip)"},
-      {"actor:Bessent actor:\"He Lifeng\"",
-       "(AND actor:bessent actor:\"he lifeng\")"},
-      {"author:Lee date:2025-05",
-       "(AND author:lee date:[2025-05-01..2025-05-31])"},
+       "(AND (NOT (OR title:a body:a actor:a topic:a)) (NOT (OR title:b body:b actor:b topic:b)) (OR title:c body:c "
+       "actor:c topic:c))"},
+      {"title:\"trade talks\" OR topic:chips", "(OR title:\"trade talk\" topic:chip)"},
+      {"actor:Bessent actor:\"He Lifeng\"", "(AND actor:bessent actor:\"he lifeng\")"},
+      {"author:Lee date:2025-05", "(AND author:lee date:[2025-05-01..2025-05-31])"},
       {"tariffs after:2025-04-01 before:2025-05-01",
        "(AND (OR title:tariff body:tariff actor:tariffs topic:tariff) date:[2025-04-01..] date:[..2025-04-30])"},
       {"\"rare earths\"~2 export*",
-       "(AND (OR title:\"rare earth\"~2 body:\"rare earth\"~2 actor:\"rare earths\"~2 topic:\"rare earth\"~2) (OR title:export* body:export* actor:export* topic:export*))"},
-      {"chip* NOT title:huawei",
-       "(AND (OR title:chip* body:chip* actor:chip* topic:chip*) (NOT title:huawei))"},
-      {"topic:(tariffs OR \"trade truce\")",
-       "(OR topic:tariff topic:\"trade truce\")"},
-      {"since:2025-10 topic:soybeans",
-       "(AND date:[2025-10-01..] topic:soybean)"},
+       "(AND (OR title:\"rare earth\"~2 body:\"rare earth\"~2 actor:\"rare earths\"~2 topic:\"rare earth\"~2) (OR "
+       "title:export* body:export* actor:export* topic:export*))"},
+      {"chip* NOT title:huawei", "(AND (OR title:chip* body:chip* actor:chip* topic:chip*) (NOT title:huawei))"},
+      {"topic:(tariffs OR \"trade truce\")", "(OR topic:tariff topic:\"trade truce\")"},
+      {"since:2025-10 topic:soybeans", "(AND date:[2025-10-01..] topic:soybean)"},
       {"date:2025-01..2025-03 tariffs^2",
        "(AND date:[2025-01-01..2025-03-31] (OR title:tariff body:tariff actor:tariffs topic:tariff)^2)"},
-      {"“trade talks”",
-       "(OR title:\"trade talk\" body:\"trade talk\" actor:\"trade talks\" topic:\"trade talk\")"},
+      {"“trade talks”", "(OR title:\"trade talk\" body:\"trade talk\" actor:\"trade talks\" topic:\"trade talk\")"},
       {"US-China truce",
-       "(AND (OR title:\"us china\" body:\"us china\" actor:\"us china\" topic:\"us china\") (OR title:truce body:truce actor:truce topic:truce))"},
+       "(AND (OR title:\"us china\" body:\"us china\" actor:\"us china\" topic:\"us china\") (OR title:truce "
+       "body:truce actor:truce topic:truce))"},
       {"COVID-19 vaccines",
-       "(AND (OR title:\"covid 19\" body:\"covid 19\" actor:\"covid 19\" topic:\"covid 19\") (OR title:vaccin body:vaccin actor:vaccines topic:vaccin))"},
+       "(AND (OR title:\"covid 19\" body:\"covid 19\" actor:\"covid 19\" topic:\"covid 19\") (OR title:vaccin "
+       "body:vaccin actor:vaccines topic:vaccin))"},
       {"Geneva NEAR/10 London",
-       "(OR (OR title:\"geneva london\"~9 title:\"london geneva\"~9) (OR body:\"geneva london\"~9 body:\"london geneva\"~9) (OR actor:\"geneva london\"~9 actor:\"london geneva\"~9) (OR topic:\"geneva london\"~9 topic:\"london geneva\"~9))"},
+       "(OR (OR title:\"geneva london\"~9 title:\"london geneva\"~9) (OR body:\"geneva london\"~9 body:\"london "
+       "geneva\"~9) (OR actor:\"geneva london\"~9 actor:\"london geneva\"~9) (OR topic:\"geneva london\"~9 "
+       "topic:\"london geneva\"~9))"},
       {"export ADJ/2 controls",
-       "(OR title:\"export control\"~1 body:\"export control\"~1 actor:\"export controls\"~1 topic:\"export control\"~1)"},
+       "(OR title:\"export control\"~1 body:\"export control\"~1 actor:\"export controls\"~1 topic:\"export "
+       "control\"~1)"},
       {"Nvidia~1 chips",
-       "(AND (OR title:nvidia~1 body:nvidia~1 actor:nvidia~1 topic:nvidia~1) (OR title:chip body:chip actor:chips topic:chip))"},
-      {"date:<2025-04 actor:Trump",
-       "(AND date:[..2025-03-31] actor:trump)"},
+       "(AND (OR title:nvidia~1 body:nvidia~1 actor:nvidia~1 topic:nvidia~1) (OR title:chip body:chip actor:chips "
+       "topic:chip))"},
+      {"date:<2025-04 actor:Trump", "(AND date:[..2025-03-31] actor:trump)"},
       {"on:2025-10-30 Busan",
        "(AND date:[2025-10-30..2025-10-30] (OR title:busan body:busan actor:busan topic:busan))"},
-      {"* -topic:tiktok",
-       "(AND * (NOT topic:tiktok))"},
-      {"title:(Busan OR Seoul) date:2025-10",
-       "(AND (OR title:busan title:seoul) date:[2025-10-01..2025-10-31])"},
+      {"* -topic:tiktok", "(AND * (NOT topic:tiktok))"},
+      {"title:(Busan OR Seoul) date:2025-10", "(AND (OR title:busan title:seoul) date:[2025-10-01..2025-10-31])"},
       {"tariff* AND NOT (china OR canada)",
-       "(AND (OR title:tariff* body:tariff* actor:tariff* topic:tariff*) (NOT (OR title:china body:china actor:china topic:china title:canada body:canada actor:canada topic:canada)))"},
+       "(AND (OR title:tariff* body:tariff* actor:tariff* topic:tariff*) (NOT (OR title:china body:china actor:china "
+       "topic:china title:canada body:canada actor:canada topic:canada)))"},
       {"a OR b OR c OR d",
-       "(OR title:a body:a actor:a topic:a title:b body:b actor:b topic:b title:c body:c actor:c topic:c title:d body:d actor:d topic:d)"},
+       "(OR title:a body:a actor:a topic:a title:b body:b actor:b topic:b title:c body:c actor:c topic:c title:d "
+       "body:d actor:d topic:d)"},
       {"title:tariffs^2", "title:tariff^2"},
       // A name with digits, or a value starting with '/' (a URL), is text; any
       // other name: is a field (unknown ones are errors: see below).
       {"Q3:results", "(OR title:\"q3 result\" body:\"q3 result\" actor:\"q3 results\" topic:\"q3 result\")"},
-      {"https://example.com", "(OR title:\"https example.com\" body:\"https example.com\" actor:\"https example.com\" topic:\"https example.com\")"},
+      {"https://example.com",
+       "(OR title:\"https example.com\" body:\"https example.com\" actor:\"https example.com\" topic:\"https "
+       "example.com\")"},
       {"5pm:at", "(OR title:\"5pm at\" body:\"5pm at\" actor:\"5pm at\" topic:\"5pm at\")"},
       {"title:a NEAR/2 title:b", "(OR title:\"a b\"~1 title:\"b a\"~1)"},
       {"title:tariffs ADJ/1 title:Soybeans", "title:\"tariff soybean\""},
@@ -244,7 +248,9 @@ TEST_CASE("planner golden table") {
       {"title:\"trade talks\"~3", "title:\"trade talk\"~3"},
       {"title:\"trade talks\"~2^4", "title:\"trade talk\"~2^4"},
       {"title:\"tariffs\"~3", "title:tariff"},
-      {"\"trade talks\"^0.5 x", "(AND (OR title:\"trade talk\" body:\"trade talk\" actor:\"trade talks\" topic:\"trade talk\")^0.5 (OR title:x body:x actor:x topic:x))"},
+      {"\"trade talks\"^0.5 x",
+       "(AND (OR title:\"trade talk\" body:\"trade talk\" actor:\"trade talks\" topic:\"trade talk\")^0.5 (OR title:x "
+       "body:x actor:x topic:x))"},
       {"title:tarif*^3", "title:tarif*^3"},
       {"title:(tariffs OR truce)", "(OR title:tariff title:truce)"},
       {"topic:(tariffs -tiktok)", "(AND topic:tariff (NOT topic:tiktok))"},
@@ -261,8 +267,9 @@ TEST_CASE("planner golden table") {
       // A part listed again is searched once, its score multiplied by the count.
       {"tarif* tarif*", "(OR title:tarif* body:tarif* actor:tarif* topic:tarif*)^2"},
       {"title:tarif* OR title:tarif* OR title:tarif*", "title:tarif*^3"},
-      {"tarrifs~ china tarrifs~", "(AND (OR title:tarrif~2 body:tarrif~2 actor:tarrifs~2 topic:tarrif~2)^2 "
-                                  "(OR title:china body:china actor:china topic:china))"},
+      {"tarrifs~ china tarrifs~",
+       "(AND (OR title:tarrif~2 body:tarrif~2 actor:tarrifs~2 topic:tarrif~2)^2 "
+       "(OR title:china body:china actor:china topic:china))"},
       {"title:a -title:x -title:x before:2025 before:2025", "(AND title:a (NOT title:x) date:[..2024-12-31])"},
       {"title:a^2 title:a^2 title:a", "(AND title:a^2^2 title:a)"},
   };

@@ -1,12 +1,12 @@
 // Snippets: passage selection and highlight offsets (loupe/snippet.h).
-#include <catch2/catch.hpp>
+#include "loupe/snippet.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "loupe/analyzer.h"
 #include "loupe/query_parser.h"
-#include "loupe/snippet.h"
 #include "loupe/tagger.h"
 
 using namespace loupe;
@@ -227,7 +227,8 @@ TEST_CASE("a hit's words are stemmed in its language, to meet the query's stems"
 TEST_CASE("actor:NAME searches the canonical name; the gazetteer's other names are marked as written") {
   std::vector<std::string> errors;
   auto gazetteer = Tagger::Create(
-      "Scott Bessent | person | Bessent | \xE6\x96\xAF\xE7\xA7\x91\xE7\x89\xB9\xC2\xB7\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9 "
+      "Scott Bessent | person | Bessent | "
+      "\xE6\x96\xAF\xE7\xA7\x91\xE7\x89\xB9\xC2\xB7\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9 "
       "| \xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\n",  // 斯科特·贝森特, 贝森特
       "", &errors);
   REQUIRE(gazetteer);
@@ -242,6 +243,5 @@ TEST_CASE("actor:NAME searches the canonical name; the gazetteer's other names a
   // Without the gazetteer only the canonical name is looked for; with it, every name.
   CHECK(Marked(For(*q)->Passages(zh)).empty());
   CHECK(Marked(For(*q, {.gazetteer = gazetteer.get()})->Passages(zh)) == std::vector<std::string>{"贝森特"});
-  CHECK(Marked(For(*q, {.gazetteer = gazetteer.get()})->Passages(kBody)) ==
-        std::vector<std::string>{"Scott Bessent"});
+  CHECK(Marked(For(*q, {.gazetteer = gazetteer.get()})->Passages(kBody)) == std::vector<std::string>{"Scott Bessent"});
 }

@@ -112,12 +112,24 @@ TEST_CASE("a suggestion is a word the index holds as written, and its hits are i
     auto w = (*index)->NewWriter();
     REQUIRE(w.ok());
     const char* texts[] = {
-        "Our success this year was great.",  "A successful harvest came in.",  "Success and more success.",
-        "They worked and saw success.",      "The successes of the nation.",   "The succession of governors.",
-        "Secession was debated in the hall.", "Tariffs on grain were lowered.", "The tariffs on iron stay.",
-        "New tariffs were proposed.",        "The ship carries grain.",        "A cart carries iron.",
-        "He carries the flag.",              "She carried the vote.",          "They carry on.",
-        "Trains carry coal.",                "We carried the day.",            "It carries weight.",
+        "Our success this year was great.",
+        "A successful harvest came in.",
+        "Success and more success.",
+        "They worked and saw success.",
+        "The successes of the nation.",
+        "The succession of governors.",
+        "Secession was debated in the hall.",
+        "Tariffs on grain were lowered.",
+        "The tariffs on iron stay.",
+        "New tariffs were proposed.",
+        "The ship carries grain.",
+        "A cart carries iron.",
+        "He carries the flag.",
+        "She carried the vote.",
+        "They carry on.",
+        "Trains carry coal.",
+        "We carried the day.",
+        "It carries weight.",
     };
     int n = 0;
     for (const char* t : texts) {

@@ -250,7 +250,7 @@ class WriterImpl final : public Writer {
   // an empty batch.
   bool committed_ = false;
   std::vector<Token> tokens_;
-  std::vector<std::string> written_;  // the written forms of tokens_ (stemmed fields)
+  std::vector<std::string> written_;         // the written forms of tokens_ (stemmed fields)
   std::vector<std::string_view> languages_;  // stemmers of the batch's documents (static storage)
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
@@ -708,17 +708,20 @@ void WriterImpl::Retire(const Document& doc, RetiredMap* out, forms::FormCounts*
   auto count_forms = [&](Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {
     forms::CountDocForms(f, tokens, written, forms_out);
   };
-  AnalyzeFields(doc, [&](Field f, std::vector<Token>* tokens) {
-    std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) { return a.term < b.term; });
-    for (size_t i = 0; i < tokens->size();) {
-      size_t j = i;
-      while (j < tokens->size() && (*tokens)[j].term == (*tokens)[i].term) ++j;
-      Retired& r = (*out)[format::TermKey(f, (*tokens)[i].term)];
-      r.df += 1;
-      r.cf += j - i;
-      i = j;
-    }
-  }, count_forms);
+  AnalyzeFields(
+      doc,
+      [&](Field f, std::vector<Token>* tokens) {
+        std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) { return a.term < b.term; });
+        for (size_t i = 0; i < tokens->size();) {
+          size_t j = i;
+          while (j < tokens->size() && (*tokens)[j].term == (*tokens)[i].term) ++j;
+          Retired& r = (*out)[format::TermKey(f, (*tokens)[i].term)];
+          r.df += 1;
+          r.cf += j - i;
+          i = j;
+        }
+      },
+      count_forms);
 }
 
 void WriterImpl::SupersedePending(uint32_t doc) {

@@ -81,9 +81,7 @@ class PostingsCursor final : public DocIterator {
     return buf;
   }
   // field:term (a custom field's term holds its name: party:republican)
-  std::string Term() const {
-    return field_ == Field::kCustom ? term_ : std::string(FieldName(field_)) + ":" + term_;
-  }
+  std::string Term() const { return field_ == Field::kCustom ? term_ : std::string(FieldName(field_)) + ":" + term_; }
   uint64_t Cost() const override { return info_.df; }
   double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
   void SetMinCompetitive(double theta) override { theta_ = theta; }
@@ -1220,8 +1218,10 @@ class Builder {
     std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.form < b.form; });
     std::vector<std::pair<std::string, uint64_t>> out;
     for (forms::WrittenForm& w : found) {
-      if (!out.empty() && out.back().first == w.form) out.back().second += w.docs;
-      else out.emplace_back(std::move(w.form), w.docs);
+      if (!out.empty() && out.back().first == w.form)
+        out.back().second += w.docs;
+      else
+        out.emplace_back(std::move(w.form), w.docs);
     }
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     return out;

@@ -12,7 +12,8 @@ const char* FieldName(Field f) {
     case Field::kActor: return "actor";
     case Field::kTopic: return "topic";
     case Field::kAuthor: return "author";
-    case Field::kCustom: return "custom";
+    case Field::kCustom:
+      return "custom";
   }
   return "?";
 }

@@ -149,7 +149,7 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
   else if (ParseFieldName(n.field, &f)) fields = {f};
   bool special = n.text.empty() || n.text[0] == '=' || n.text.back() == '*' || n.text.find('~') != std::string::npos;
   if (fields.empty() || special) return;  // dates, sort:, prefixes, fuzzy and exact words are shown in the plan
-  std::string canonical;  // the actor's name in the index, when the gazetteer knows it
+  std::string canonical;                  // the actor's name in the index, when the gazetteer knows it
   if (fields.size() == 1 && fields[0] == Field::kActor && gazetteer)
     if (std::vector<std::string> names = gazetteer->NamesOf(n.text); !names.empty()) canonical = names[0];
   const std::string& t = canonical.empty() ? n.text : canonical;

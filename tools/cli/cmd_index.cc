@@ -33,8 +33,8 @@
 #include "loupe/builtin_data.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
-#include "loupe/tagger.h"
 #include "loupe/language.h"
+#include "loupe/tagger.h"
 
 namespace loupe::cli {
 
@@ -371,8 +371,7 @@ int RunIndex(const IndexArgs& a) {
   const bool db_new = !db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(a.db, db_ec));
   // Articles are tagged here, on the reading threads, with the texts stored
   // below: the same Tagger::Tag that the library's writer applies.
-  auto index =
-      Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory, .tagging = false});
+  auto index = Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory, .tagging = false});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   // What the index was last tagged with, as `loupe stats` shows it.
   nlohmann::ordered_json tagged_with = nlohmann::ordered_json::object();
@@ -617,8 +616,7 @@ int RunIndex(const IndexArgs& a) {
     for (unsigned t = 0; t < n && t < todo.size(); ++t) {
       workers.emplace_back([&] {
         std::vector<std::string> ignored;
-        std::unique_ptr<Tagger> tg =
-            tagger ? Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
+        std::unique_ptr<Tagger> tg = tagger ? Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
         if (tg) tg->SetTitles(titles.text);
         for (;;) {
           size_t k = next.fetch_add(1);

@@ -1,8 +1,7 @@
 // loupe stats --db DIR [--format text|json]
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "cli/common.h"
@@ -68,8 +67,8 @@ int RunStats(const StatsArgs& a) {
         std::cout << " (" << t.value(unit, 0) << " " << (t.value(unit, 0) == 1 ? one : unit) << ")";
       std::cout << "\n";
     }
-    std::cout << "languages:      " << (analysis->languages.empty() ? std::string("none yet") : Join(analysis->languages, ", "))
-              << "\n";
+    std::cout << "languages:      "
+              << (analysis->languages.empty() ? std::string("none yet") : Join(analysis->languages, ", ")) << "\n";
     // "custom fields:  2", then "  party     3 documents" per field, the counts in one column.
     std::cout << "custom fields:  " << (custom->empty() ? std::string("none") : std::to_string(custom->size())) << "\n";
     size_t width = 0;

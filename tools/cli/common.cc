@@ -1,7 +1,5 @@
 #include "cli/common.h"
 
-#include "loupe/custom_fields.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+
+#include "loupe/custom_fields.h"
 
 namespace loupe::cli {
 

@@ -107,7 +107,7 @@ struct PreparedQuery {
   std::unique_ptr<Index> index;
   std::shared_ptr<const Gazetteer> gazetteer;
   std::vector<std::string> custom_fields;  // the index's (PlanOptions::custom_fields)
-  std::vector<std::string> languages;  // the index's stemming languages (PlanOptions::stemming_languages)
+  std::vector<std::string> languages;      // the index's stemming languages (PlanOptions::stemming_languages)
 };
 // Opens `db`, compiles the query and prints what the user must know (query
 // diagnostics in text mode, a rejected query as JSON in JSON mode, the

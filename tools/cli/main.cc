@@ -1,6 +1,7 @@
 // loupe: command-line front end of the Loupe search engine.
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <csignal>
@@ -8,7 +9,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-#include <unistd.h>
 
 #include "cli/common.h"
 #include "cli/help_docs.h"
@@ -162,19 +162,21 @@ int main(int argc, char** argv) {
 
   SearchArgs sa;
   sa.db = DefaultDb();
-  auto* search = app.add_subcommand("search", "Search the index and print ranked hits.\n"
-                                              "Example: loupe search --db news.loupe 'actor:Bessent AND topic:tariffs'\n"
-                                              "Syntax: words (all must match), AND OR NOT -word ( ) \"phrase\" \"phrase\"~3 word* word~ word^2\n"
-                                              "a NEAR/5 b, a ADJ/5 b (in order), a NEAR/s b (one sentence); +word (required\n"
-                                              "inside OR); =Word (the word as written, not its stem; capitals: exact case);\n"
-                                              "field:word, field:(a OR b) for title author actor topic mentions (from: is author:,\n"
-                                              "subject: is title:) and the headers the articles declare (party:x, language:fr;\n"
-                                              "loupe stats lists them); another name: is an error; dates: before: after:\n"
-                                              "on: since: until: date:A..B date:>=D; * alone matches every document.\n"
-                                              "Details: docs/query-language.md. Put `--` before a query that\n"
-                                              "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
-                                              "to stderr. A faulty query is rejected with every error and its fix\n"
-                                              "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
+  auto* search = app.add_subcommand(
+      "search",
+      "Search the index and print ranked hits.\n"
+      "Example: loupe search --db news.loupe 'actor:Bessent AND topic:tariffs'\n"
+      "Syntax: words (all must match), AND OR NOT -word ( ) \"phrase\" \"phrase\"~3 word* word~ word^2\n"
+      "a NEAR/5 b, a ADJ/5 b (in order), a NEAR/s b (one sentence); +word (required\n"
+      "inside OR); =Word (the word as written, not its stem; capitals: exact case);\n"
+      "field:word, field:(a OR b) for title author actor topic mentions (from: is author:,\n"
+      "subject: is title:) and the headers the articles declare (party:x, language:fr;\n"
+      "loupe stats lists them); another name: is an error; dates: before: after:\n"
+      "on: since: until: date:A..B date:>=D; * alone matches every document.\n"
+      "Details: docs/query-language.md. Put `--` before a query that\n"
+      "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
+      "to stderr. A faulty query is rejected with every error and its fix\n"
+      "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
   search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));

@@ -106,7 +106,7 @@ class Tagger final : public Gazetteer {
   std::unordered_map<std::string, std::vector<Pattern>> by_first_;  // first word -> patterns
   std::unordered_map<std::string, size_t> by_name_;                 // Key(name or alias) -> actor
   std::vector<Token> tokens_;
-  std::vector<std::vector<std::string>> titles_;  // lower-case words, longest title first
+  std::vector<std::vector<std::string>> titles_;                         // lower-case words, longest title first
   std::unordered_map<std::string, std::vector<size_t>> title_by_first_;  // first word -> titles_, longest first
 };
 
