@@ -15,6 +15,9 @@
 #include <vector>
 
 #include "cli/chart.h"
+#include "loupe/analyzer.h"
+#include "loupe/query_parser.h"
+#include "loupe/snippet.h"
 
 namespace {
 
@@ -571,4 +574,40 @@ TEST_CASE("svg renders to a PNG of the requested size with rsvg-convert", "[char
 
   CheckRenders(dir, rsvg, "empty", RenderSvg(Months({}), 640, 360), 640, 360);
   CheckRenders(dir, rsvg, "zeros", RenderSvg(Months({0, 0, 0})), 960, 480);
+}
+
+// The chart's label column and the snippets' passage length count the same
+// columns for the same text: combining accents (none), CJK and emoji (two).
+TEST_CASE("chart labels and snippets give a string the same display width", "[chart]") {
+  const std::string wide = "e\xCC\x81e\xCC\x81\xE4\xB8\xAD\xF0\x9F\x98\x80\xF0\x9F\x9A\x80";  // éé中😀🚀, é decomposed
+  const std::string ascii = "abcdefghijklmnopqrst";                                                   // 20 columns
+  Chart c;
+  c.unit = "month";
+  c.labels = {wide, ascii};
+  c.series = {{"", {1, 2}}};
+  const std::string out = RenderTerminalChart(c, 60, false);
+  INFO(out);
+  const auto lines = Lines(out);
+  // Each label is padded with spaces to the widest (the ASCII one) before the axis.
+  auto pad = [&](const std::string& label) {
+    const std::string line = LineFor(lines, label);
+    const size_t at = line.find(label), axis = line.find("\xE2\x94\x82");  // U+2502
+    REQUIRE(at != std::string::npos);
+    REQUIRE(axis != std::string::npos);
+    return static_cast<int>(axis - at - label.size());
+  };
+  const int chart_cols = 20 - (pad(wide) - pad(ascii));
+
+  auto analyzer = loupe::Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto q = loupe::CompileQuery("tariffs", **analyzer);
+  REQUIRE(q.ok());
+  const std::string text = "tariffs " + wide;  // one sentence of 8 + chart_cols columns
+  auto passage = [&](size_t target) {
+    auto s = loupe::Snippeter::Create(*q, {.target_columns = target, .max_passages = 1});
+    REQUIRE(s.ok());
+    return (*s)->Passages(text).text;
+  };
+  CHECK(passage(static_cast<size_t>(8 + chart_cols)) == text);     // fits whole at the chart's width
+  CHECK(passage(static_cast<size_t>(8 + chart_cols - 1)) != text);  // and not one column less
 }

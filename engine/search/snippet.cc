@@ -6,6 +6,8 @@
 #include <tuple>
 
 #include "loupe/analyzer.h"
+#include "util/edits.h"
+#include "util/utf8.h"
 
 namespace loupe {
 namespace {
@@ -120,50 +122,13 @@ void Collect(const Query& q, const Gazetteer* gazetteer, Analyzer& analyzer, std
   }
 }
 
-// Byte edit distance of a and b, or limit + 1 when it is over limit.
-uint32_t EditDistance(std::string_view a, std::string_view b, uint32_t limit) {
-  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
-  std::vector<uint32_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<uint32_t>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    uint32_t diag = row[0];
-    row[0] = static_cast<uint32_t>(i);
-    uint32_t best = row[0];
-    for (size_t j = 1; j <= b.size(); ++j) {
-      uint32_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-      diag = up;
-      best = std::min(best, row[j]);
-    }
-    if (best > limit) return limit + 1;
-  }
-  return row[b.size()];
-}
-
-// The code point at s[i] and its byte length (a bad byte reads as one byte).
+// The code point at s[i] and its byte length. A malformed byte reads as one
+// byte whose code point is its value, as it always has here.
 uint32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  auto cont = [&](size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (c >= 0xF0 && c < 0xF8 && cont(1) && cont(2) && cont(3)) {
-    *len = 4;
-    return ((c & 7u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
-  }
-  if (c >= 0xE0 && c < 0xF0 && cont(1) && cont(2)) {
-    *len = 3;
-    return ((c & 0xFu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
-  }
-  if (c >= 0xC0 && c < 0xE0 && cont(1)) {
-    *len = 2;
-    return ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
-  }
+  const int32_t cp = Utf8At(s, i, len);
+  if (cp != kBadUtf8) return static_cast<uint32_t>(cp);
   *len = 1;
-  return c;
-}
-
-bool IsWide(uint32_t cp) {
-  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+  return static_cast<unsigned char>(s[i]);
 }
 
 bool IsSpace(uint32_t cp) {
@@ -176,8 +141,8 @@ size_t Columns(std::string_view text, size_t b, size_t e) {
   size_t cols = 0;
   for (size_t i = b; i < e;) {
     size_t len;
-    cols += IsWide(DecodeAt(text, i, &len)) ? 2 : 1;
-    i += len;
+    cols += static_cast<size_t>(CodePointColumns(Utf8At(text, i, &len)));
+    i += len ? len : 1;
   }
   return cols;
 }
@@ -317,7 +282,7 @@ class SnippeterImpl final : public Snippeter {
       case Pattern::How::kPrefix:
         return tok.term.compare(0, w.size(), w) == 0;
       case Pattern::How::kFuzzy:
-        return EditDistance(tok.term, w, pat.edits) <= pat.edits;
+        return WithinEdits(w, tok.term, pat.edits);  // analyzed terms are at most kMaxTermBytes
       case Pattern::How::kExactFold:
         return tok.term == w;
       case Pattern::How::kExactCase: {
@@ -447,9 +412,9 @@ class SnippeterImpl final : public Snippeter {
       size_t cols = 0;
       for (size_t i = start; i < e;) {
         size_t len;
-        cols += IsWide(DecodeAt(text, i, &len)) ? 2 : 1;
+        cols += static_cast<size_t>(CodePointColumns(Utf8At(text, i, &len)));
         if (cols > target) break;
-        i += len;
+        i += len ? len : 1;
         end = i;
       }
     }

@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include <unicode/utf8.h>
+
+#include "util/utf8.h"
+
 namespace loupe::cli {
 namespace {
 
@@ -15,63 +19,20 @@ namespace {
 
 constexpr uint32_t kReplacement = 0xFFFD;
 
-// Decodes the code point at s[*i] and advances *i past it. Malformed input (truncated,
-// overlong, surrogate or out-of-range sequences) yields U+FFFD and consumes one byte, so
-// decoding always makes progress and never reads past the end.
+// Decodes the code point at s[*i] and advances *i past it. A malformed byte yields U+FFFD
+// and consumes one byte, so decoding always makes progress and never reads past the end.
 uint32_t NextCodePoint(std::string_view s, size_t* i) {
-  unsigned char c = static_cast<unsigned char>(s[*i]);
-  if (c < 0x80) {
-    ++*i;
-    return c;
-  }
   size_t len;
-  uint32_t cp, min;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, cp = c & 0x1Fu, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0Fu, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, cp = c & 0x07u, min = 0x10000;
-  } else {
-    ++*i;
-    return kReplacement;
-  }
-  if (s.size() - *i < len) {
-    ++*i;
-    return kReplacement;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    unsigned char d = static_cast<unsigned char>(s[*i + k]);
-    if ((d & 0xC0) != 0x80) {
-      ++*i;
-      return kReplacement;
-    }
-    cp = (cp << 6) | (d & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++*i;
-    return kReplacement;
-  }
-  *i += len;
-  return cp;
+  const int32_t cp = Utf8At(s, *i, &len);
+  *i += len ? len : 1;
+  return cp == kBadUtf8 ? kReplacement : static_cast<uint32_t>(cp);
 }
 
 void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+  uint8_t buf[U8_MAX_LENGTH];
+  size_t n = 0;
+  U8_APPEND_UNSAFE(buf, n, cp);
+  out->append(reinterpret_cast<const char*>(buf), n);
 }
 
 // Labels and names come from indexed documents. Raw control characters could drive the
@@ -93,34 +54,7 @@ std::string Clean(std::string_view s) {
   return out;
 }
 
-// Columns a terminal gives a code point: 0 for combining marks and zero-width characters,
-// 2 for East Asian wide and fullwidth characters (CJK, Hangul, kana, fullwidth forms, most
-// emoji), 1 otherwise. A compact subset of Unicode's EastAsianWidth W/F classes.
-int CodePointWidth(uint32_t cp) {
-  struct Range {
-    uint32_t lo, hi;
-  };
-  static constexpr Range kZero[] = {
-      {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A}, {0x064B, 0x065F},  {0x0E31, 0x0E31},
-      {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200F},  {0x2060, 0x2064},
-      {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF}};
-  static constexpr Range kWide[] = {
-      {0x1100, 0x115F},   {0x231A, 0x231B},   {0x2329, 0x232A},  {0x23E9, 0x23EC}, {0x2614, 0x2615}, {0x2E80, 0x303E},
-      {0x3041, 0x33FF},   {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},  {0xA000, 0xA4CF}, {0xA960, 0xA97F}, {0xAC00, 0xD7A3},
-      {0xF900, 0xFAFF},   {0xFE10, 0xFE19},   {0xFE30, 0xFE6F},  {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
-      {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD}};
-  for (const Range& r : kZero)
-    if (cp >= r.lo && cp <= r.hi) return 0;
-  for (const Range& r : kWide)
-    if (cp >= r.lo && cp <= r.hi) return 2;
-  return 1;
-}
-
-int DisplayWidth(std::string_view s) {
-  int w = 0;
-  for (size_t i = 0; i < s.size();) w += CodePointWidth(NextCodePoint(s, &i));
-  return w;
-}
+int DisplayWidth(std::string_view s) { return static_cast<int>(DisplayColumns(s)); }
 
 // s cut to at most max_cols columns, ending in "…" when something was cut.
 std::string Truncate(const std::string& s, int max_cols) {
@@ -130,7 +64,7 @@ std::string Truncate(const std::string& s, int max_cols) {
   int w = 0;
   for (size_t i = 0; i < s.size();) {
     size_t start = i;
-    int cw = CodePointWidth(NextCodePoint(s, &i));
+    int cw = CodePointColumns(static_cast<int32_t>(NextCodePoint(s, &i)));
     if (w + cw > max_cols - 1) break;
     out.append(s, start, i - start);
     w += cw;

@@ -9,6 +9,7 @@
 #include "loupe/language.h"
 #include "loupe/snippet.h"
 #include "loupe/suggest.h"
+#include "util/utf8.h"
 
 namespace loupe::cli {
 namespace {
@@ -51,10 +52,9 @@ void PrintWrapped(const Snippet& s, bool color, const std::string& indent) {
   for (char& c : t)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   const size_t room = kWrapColumns - indent.size();
-  auto char_len = [&](size_t i) {
-    unsigned char c = static_cast<unsigned char>(t[i]);
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    return std::min(len, t.size() - i);
+  auto char_len = [&](size_t i) {  // a malformed byte is a character of its own
+    const size_t len = Utf8Length(t, i);
+    return len ? len : 1;
   };
   size_t line = 0, cols = 0;
   auto flush = [&](size_t end) {
@@ -64,7 +64,7 @@ void PrintWrapped(const Snippet& s, bool color, const std::string& indent) {
     // The next word [i, j) and the space after it.
     size_t j = t.find(' ', i);
     if (j == std::string::npos) j = t.size();
-    size_t w = DisplayWidth(std::string_view(t).substr(i, j - i));
+    size_t w = DisplayColumns(std::string_view(t).substr(i, j - i));
     size_t need = (cols ? cols + 1 : 0) + w;
     if (need <= room) {
       cols = need;
@@ -82,7 +82,7 @@ void PrintWrapped(const Snippet& s, bool color, const std::string& indent) {
     if (cols > 0) ++cols;  // the space before it
     while (k < j) {
       size_t len = char_len(k);
-      size_t cw = DisplayWidth(std::string_view(t).substr(k, len));
+      size_t cw = DisplayColumns(std::string_view(t).substr(k, len));
       if (cols + cw > room) break;
       cols += cw;
       k += len;

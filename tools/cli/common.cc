@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "loupe/custom_fields.h"
+#include "util/utf8.h"
 
 namespace loupe::cli {
 
@@ -33,21 +34,13 @@ int Fail(const std::string& what, const Status& s) {
 
 namespace {
 
-// Display width of the UTF-8 code point starting at s[i] (East Asian wide: 2).
+// Display width of the UTF-8 character starting at s[i], its length in *len
+// (a malformed byte: one byte, one column).
 int Width(std::string_view s, size_t i, size_t* len) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  uint32_t cp = c;
-  *len = 1;
-  if (c >= 0xF0 && i + 3 < s.size() + 0) { *len = 4; cp = ((c & 7u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu); }
-  else if (c >= 0xE0 && i + 2 < s.size()) { *len = 3; cp = ((c & 0xFu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu); }
-  else if (c >= 0xC0 && i + 1 < s.size()) { *len = 2; cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu); }
-  if (c >= 0x80 && c < 0xC0) return 0;  // stray continuation byte
-  bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-              (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-              (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
-  return wide ? 2 : 1;
+  const int32_t cp = Utf8At(s, i, len);
+  if (*len == 0) *len = 1;
+  return CodePointColumns(cp);
 }
-
 
 // The query with a caret line under [offset, offset + length), each line indented.
 void PrintCaret(std::string_view query, size_t offset, size_t length) {
@@ -79,32 +72,6 @@ std::string Fixed(std::string_view query, const Diagnostic& d) {
   std::string q(query);
   size_t at = std::min(d.fix_offset, q.size());
   return q.replace(at, std::min(d.fix_length, q.size() - at), d.fix_text);
-}
-
-// The length of the valid UTF-8 sequence at s[i] (1 to 4), or 0 when the byte
-// there does not begin one (a stray continuation byte, an overlong form, a
-// surrogate, a code point over U+10FFFF, a sequence cut short).
-size_t Utf8Length(std::string_view s, size_t i) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t cp, min;
-  if (c >= 0xC2 && c <= 0xDF)
-    len = 2, cp = c & 0x1Fu, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF)
-    len = 3, cp = c & 0x0Fu, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4)
-    len = 4, cp = c & 0x07u, min = 0x10000;
-  else
-    return 0;
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const unsigned char n = static_cast<unsigned char>(s[i + k]);
-    if ((n & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (n & 0x3Fu);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
 }
 
 void AppendHex(std::string* out, unsigned char b) {
@@ -283,16 +250,6 @@ bool UseColor(const std::string& mode) {
   const char* term = std::getenv("TERM");
   if (term && std::string(term) == "dumb") return false;
   return ::isatty(STDOUT_FILENO) == 1;
-}
-
-size_t DisplayWidth(std::string_view s) {
-  size_t w = 0;
-  for (size_t i = 0; i < s.size();) {
-    size_t len;
-    w += static_cast<size_t>(Width(s, i, &len));
-    i += len;
-  }
-  return w;
 }
 
 FacetNameFn ActorNames(const Gazetteer* gazetteer) {

@@ -92,9 +92,6 @@ std::vector<std::string> CustomFieldNames(const Index& index);
 // terminal (not TERM=dumb) and NO_COLOR is unset or empty.
 bool UseColor(const std::string& mode);
 
-// Display columns of UTF-8 text (East Asian wide characters count two).
-size_t DisplayWidth(std::string_view s);
-
 // A query compiled for search or timeline, with the index opened.
 struct PreparedQuery {
   std::string text;

@@ -20,6 +20,8 @@
 #include "builder.h"
 #include "cli/common.h"
 #include "loupe/index.h"
+#include "util/ascii.h"
+#include "util/utf8.h"
 
 namespace loupe::cli {
 namespace {
@@ -61,11 +63,6 @@ std::vector<std::string> Split(std::string_view s, char sep) {
   return out;
 }
 
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
-  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
-}
-
 // Every name of an option: -n, --limit (or the argument's name).
 std::vector<std::string> Names(const CLI::Option* o) {
   if (!o->nonpositional()) return {o->get_name(true, false)};
@@ -101,6 +98,9 @@ std::vector<std::string> QueryFields() {
   return out;
 }
 
+// s without the spaces at either end (help text is indented with spaces only).
+std::string TrimSpaces(std::string_view s) { return std::string(Trim(s, " ")); }
+
 // ---- roff -------------------------------------------------------------------
 
 // Text for roff, in ASCII whatever locale the page is formatted in: `\` as
@@ -125,13 +125,12 @@ std::string Roff(std::string_view s) {
       ++i;
       continue;
     }
-    const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    uint32_t cp = len == 4 ? c & 0x07 : len == 3 ? c & 0x0F : c & 0x1F;
-    for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    size_t len;
+    const int32_t cp = Utf8At(s, i, &len);  // a malformed byte: U+FFFD
     char buf[16];
-    std::snprintf(buf, sizeof buf, "\\[u%04X]", len == 1 ? 0xFFFD : cp);
+    std::snprintf(buf, sizeof buf, "\\[u%04X]", cp == kBadUtf8 ? 0xFFFDu : static_cast<unsigned>(cp));
     out += buf;
-    i += len;
+    i += len ? len : 1;
   }
   return out;
 }
@@ -139,7 +138,7 @@ std::string Roff(std::string_view s) {
 // A line of filled text: leading spaces would break the line, and a leading
 // '.' would be read as a request.
 std::string TextLine(std::string_view s) {
-  std::string r = Roff(Trim(s));
+  std::string r = Roff(TrimSpaces(s));
   if (!r.empty() && r[0] == '.') r = "\\&" + r;
   return r + "\n";
 }
@@ -155,13 +154,13 @@ std::string Prose(std::string_view text) {
   std::string out;
   bool paragraph = false, literal = false;
   for (const std::string& line : Split(text, '\n')) {
-    const bool indented = line.rfind("  ", 0) == 0 && !Trim(line).empty();
+    const bool indented = line.rfind("  ", 0) == 0 && !TrimSpaces(line).empty();
     if (literal && !indented) out += ".fi\n.RE\n", literal = false;
-    if (Trim(line).empty()) {
+    if (TrimSpaces(line).empty()) {
       paragraph = !out.empty();
     } else if (indented) {
       if (!literal) out += std::string(paragraph ? ".PP\n" : "") + ".RS\n.nf\n", literal = true, paragraph = false;
-      std::string r = Roff(Trim(line));
+      std::string r = Roff(TrimSpaces(line));
       out += (r[0] == '.' ? "\\&" : "") + r + "\n";
     } else if (line.rfind("Example: ", 0) == 0) {
       out += std::string(out.empty() ? "" : ".PP\n") + "Example:\n.RS\n.nf\n" + TextLine(line.substr(9)) + ".fi\n.RE\n";
@@ -197,9 +196,9 @@ void OptionEntry(const CLI::Formatter& f, const CLI::Option* o, std::string* out
     tag = Italic(f.make_option_name(o, true));
   } else {
     for (const std::string& n : Split(f.make_option_name(o, false), ','))
-      tag += (tag.empty() ? "" : ", ") + Bold(Trim(n));
+      tag += (tag.empty() ? "" : ", ") + Bold(TrimSpaces(n));
   }
-  if (std::string opts = Trim(f.make_option_opts(o)); !opts.empty()) tag += " " + Italic(opts);
+  if (std::string opts = TrimSpaces(f.make_option_opts(o)); !opts.empty()) tag += " " + Italic(opts);
   *out += ".TP\n" + tag + "\n";
   for (const std::string& line : Split(f.make_option_desc(o), '\n')) *out += TextLine(line);
 }
@@ -258,7 +257,7 @@ std::string ManPage(const CLI::App& app, const CLI::App* command) {
            "]\n.br\n" + Bold(app.get_name() + " help") + " [" + Bold("--man") + "] [" + Italic("COMMAND") + "]\n";
     for (const CLI::Option* o : Options(a)) out += ".br\n" + Bold(app.get_name()) + " " + Bold(Names(o).back()) + "\n";
   }
-  if (!Trim(description).empty()) out += ".SH DESCRIPTION\n" + Prose(description);
+  if (!TrimSpaces(description).empty()) out += ".SH DESCRIPTION\n" + Prose(description);
   if (!command) {
     out += ".SH COMMANDS\n";
     for (const CLI::App* sub : Commands(app))

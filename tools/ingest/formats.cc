@@ -16,15 +16,10 @@
 #include "readers.h"
 #include "loupe/ingest/feed.h"
 #include "loupe/ingest/html.h"
+#include "util/utf8.h"
 
 namespace loupe::ingest {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Splits text into lines (without their '\n').
 std::vector<std::string_view> Lines(std::string_view text) {
@@ -68,25 +63,6 @@ std::vector<std::string> SplitList(std::string_view v) {
   return out;
 }
 
-// The length of the valid UTF-8 sequence of two to four bytes at s[i] (whose
-// lead byte is not ASCII), or 0 when it is invalid: a stray or truncated
-// sequence, an overlong form, a surrogate, or a code point beyond U+10FFFF.
-size_t Utf8SequenceAt(const unsigned char* s, size_t i, size_t n) {
-  const unsigned char c = s[i];
-  size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-  bool ok = len > 0 && c <= 0xF4 && i + len <= n;
-  for (size_t k = 1; ok && k < len; ++k) ok = (s[i + k] & 0xC0) == 0x80;
-  if (ok && len == 3) {
-    if (c == 0xE0 && s[i + 1] < 0xA0) ok = false;   // overlong
-    if (c == 0xED && s[i + 1] >= 0xA0) ok = false;  // surrogate
-  }
-  if (ok && len == 4) {
-    if (c == 0xF0 && s[i + 1] < 0x90) ok = false;   // overlong
-    if (c == 0xF4 && s[i + 1] >= 0x90) ok = false;  // beyond U+10FFFF
-  }
-  return ok ? len : 0;
-}
-
 }  // namespace
 
 // --- text ------------------------------------------------------------------------
@@ -110,7 +86,7 @@ std::string CleanText(std::string_view in, std::vector<std::string>* warnings) {
       ++i;
       continue;
     }
-    if (size_t len = Utf8SequenceAt(s, i, n)) {
+    if (size_t len = Utf8Length(in, i)) {
       out.append(in.substr(i, len));
       i += len;
       continue;
@@ -175,7 +151,7 @@ std::string DetectCharset(std::string_view bytes) {
   for (size_t i = 0, n = bytes.size(); i < n;) {
     if (s[i] < 0x80) {
       ++i;
-    } else if (size_t len = Utf8SequenceAt(s, i, n)) {
+    } else if (size_t len = Utf8Length(bytes, i)) {
       ++multibyte, i += len;
     } else {
       ++invalid, ++i;

@@ -22,8 +22,8 @@
 // its neighbours up to the target; a sentence longer than the target is cut
 // around its matches at word boundaries, with "…" where text was cut. A second
 // passage is added when it matches something the first does not. Lengths are
-// display columns (a CJK character counts two), so Chinese snippets are about
-// as wide on screen as English ones.
+// display columns (a CJK character or an emoji counts two, a combining accent
+// none), so Chinese snippets are about as wide on screen as English ones.
 //
 // Thread-safety: a Snippeter owns an Analyzer and reuses buffers: use one per
 // thread. Creating one is cheap (an ICU break iterator).
