@@ -10,6 +10,7 @@
 
 #include "loupe/query_parser.h"
 #include "loupe/status.h"
+#include "util/ascii.h"  // Lower: keys and field names in any case
 
 namespace loupe::qp {
 
@@ -40,12 +41,8 @@ std::string FieldName(std::string_view name);
 // `more`: other names to consider (an index's custom fields, lower case).
 std::string TypoOf(std::string_view name, const std::vector<std::string>& more = {});
 
-// ASCII lower case.
-std::string Lower(std::string_view s);
 // Whether s names a date key, in any case.
 bool IsDateKey(std::string_view s);
-// Levenshtein distance in bytes.
-size_t EditDistance(std::string_view a, std::string_view b);
 
 // Splits a query into tokens. On error returns the status and leaves *out partial.
 Status Lex(std::string_view text, std::vector<LexToken>* out);

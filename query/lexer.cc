@@ -7,6 +7,7 @@
 
 #include "builder.h"
 #include "grammar.h"
+#include "util/edits.h"
 
 namespace loupe::qp {
 namespace {
@@ -116,13 +117,6 @@ Status SplitBoost(std::string_view word, size_t offset, std::string* text, doubl
 
 }  // namespace
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool IsDateKey(std::string_view s) {
   std::string lower = Lower(s);
   return std::any_of(std::begin(kDateKeys), std::end(kDateKeys), [&](const char* k) { return lower == k; });
@@ -146,18 +140,6 @@ std::string TypoOf(std::string_view name, const std::vector<std::string>& more) 
   for (const auto& a : kFieldAliases) consider(a[0]);
   for (const std::string& k : more) consider(k);
   return best;
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 Status Lex(std::string_view t, std::vector<LexToken>* out) {

@@ -17,7 +17,6 @@ namespace {
 
 // Fields a bare term or phrase searches.
 constexpr Field kDefaultFields[] = {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic};
-using qp::Lower;
 
 bool IsDateKeyName(const std::string& name) { return qp::IsDateKey(name); }
 

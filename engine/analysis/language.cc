@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "util/edits.h"
+
 namespace loupe {
 namespace {
 
@@ -389,22 +391,6 @@ const Language* Decide(const Counts& c) {
   return ByCode(kProfiles[best].code);
 }
 
-// Edit distance (Levenshtein) of two short strings, in bytes.
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 const Language* FindLanguage(std::string_view tag) {
@@ -446,7 +432,7 @@ std::vector<std::string> SimilarLanguages(std::string_view tag) {
   std::vector<std::pair<size_t, std::string>> found;
   for (const Entry& e : kLanguages) {
     if (e.lang.stemmer.empty()) continue;
-    size_t d = std::min(Distance(t, e.lang.name), t.size() <= 3 ? Distance(t, e.lang.code) + 1 : size_t{99});
+    size_t d = std::min(EditDistance(t, e.lang.name), t.size() <= 3 ? EditDistance(t, e.lang.code) + 1 : size_t{99});
     size_t most = t.size() <= 3 ? 1 : t.size() <= 6 ? 2 : 3;
     if (d <= most) found.emplace_back(d, std::string(e.lang.name));
   }

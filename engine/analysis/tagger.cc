@@ -5,28 +5,19 @@
 
 #include <algorithm>
 
+#include "util/ascii.h"
+
 namespace loupe {
 namespace {
 
-// `s` with ASCII letters in lower case (title words are matched so).
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+// A lexicon or gazetteer line's field without its spaces, tabs and CR.
+std::string_view TrimField(std::string_view s) { return Trim(s, " \t\r"); }
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   for (;;) {
     size_t at = s.find(sep);
-    out.push_back(Trim(s.substr(0, at)));
+    out.push_back(TrimField(s.substr(0, at)));
     if (at == std::string_view::npos) break;
     s.remove_prefix(at + 1);
   }
@@ -37,7 +28,7 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 // `loupe index --report-candidates` prints ("Li Chenggang | person  # 3 articles") paste as they are.
 std::string_view StripComment(std::string_view line) {
   for (size_t at = line.find('#'); at != std::string_view::npos; at = line.find('#', at + 1))
-    if (at > 0 && (line[at - 1] == ' ' || line[at - 1] == '\t')) return Trim(line.substr(0, at));
+    if (at > 0 && (line[at - 1] == ' ' || line[at - 1] == '\t')) return TrimField(line.substr(0, at));
   return line;
 }
 
@@ -156,7 +147,7 @@ std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_v
     if (line.empty() || line[0] == '#') continue;
     line = StripComment(line);
     size_t arrow = line.find("<-");
-    std::string_view name = Trim(line.substr(0, arrow));
+    std::string_view name = TrimField(line.substr(0, arrow));
     if (name.empty()) {
       errors->push_back("topics line " + std::to_string(n) + ": no topic before '<-'; skipped");
       continue;

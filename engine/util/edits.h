@@ -1,11 +1,13 @@
-// Edit distance checks shared by the engine's fuzzy look-ups (the term
-// dictionary, the written forms).
+// Edit distances: the bounded check the fuzzy look-ups use (the term
+// dictionary, the written forms, the snippets' fuzzy marks), and the full
+// distance of two short names (the query's field-name typos, language names).
 #ifndef LOUPE_ENGINE_UTIL_EDITS_H_
 #define LOUPE_ENGINE_UTIL_EDITS_H_
 
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "loupe/analyzer.h"  // kMaxTermBytes
 
@@ -31,6 +33,23 @@ inline bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
     std::copy(next, next + lb + 1, row);
   }
   return row[lb] <= k;
+}
+
+// The Levenshtein distance of a and b in bytes (insertions, deletions,
+// substitutions), for short strings such as names: it allocates one row.
+inline size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace loupe

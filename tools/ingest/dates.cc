@@ -27,12 +27,6 @@ int Number(std::string_view s) {
   return v;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 // The text with RFC 5322 comments ("(PDT)", "(added by postmaster)", nested
 // ones too) replaced by a space; false when a parenthesis is unbalanced.
 bool StripComments(std::string_view in, std::string* out) {

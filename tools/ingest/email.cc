@@ -36,12 +36,6 @@ using GChars = std::unique_ptr<char, GFree>;
 
 std::string Str(const char* s) { return s ? std::string(s) : std::string(); }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 // GMime is initialized once per process, by the first message read (from any
 // of `loupe index`'s threads), and never shut down: the library cannot know
 // that no other part of the program still uses it.

@@ -42,12 +42,6 @@ size_t FindEndTag(std::string_view in, std::string_view name, size_t from) {
 
 #ifdef LOUPE_HAVE_GUMBO
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 std::string Collapse(std::string_view s) { return CollapseSpace(s); }
 

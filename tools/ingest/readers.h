@@ -9,17 +9,9 @@
 
 #include "loupe/document.h"
 #include "loupe/ingest/formats.h"
+#include "util/ascii.h"  // Lower, Trim: header names, tag names, month names
 
 namespace loupe::ingest {
-
-// `s` with ASCII letters in lower case (header names, tag names, month names:
-// never the locale's idea of case).
-inline std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // Reads a Date header's value into d->date: a day, or a year or a month
 // (stored as its first day, with the kDatePrecisionField extra field; a day
