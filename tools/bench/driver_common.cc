@@ -15,6 +15,8 @@
 #include "loupe/analyzer.h"
 #include "loupe/query.h"
 #include "loupe/query_parser.h"
+#include "queries_file.h"
+#include "util/ascii.h"
 
 namespace bench {
 
@@ -27,11 +29,6 @@ loupe::Analyzer& SharedAnalyzer() {
     return std::move(*a);
   }();
   return *analyzer;
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // An empty optional: the node was dropped (nothing searchable in it).
@@ -52,11 +49,11 @@ std::optional<Node> Convert(const loupe::QueryNode& n, loupe::Analyzer& analyzer
         out.hi = planned->hi();
       } else if (n.kind == K::kTerm && n.text.size() > 1 && n.text.back() == '*') {
         out.kind = Node::Kind::kPrefix;
-        out.field = Lower(n.field);
+        out.field = loupe::Lower(n.field);
         out.text = n.text.substr(0, n.text.find_last_not_of('*') + 1);
       } else {
         out.kind = Node::Kind::kText;
-        out.field = Lower(n.field);
+        out.field = loupe::Lower(n.field);
         out.text = n.text;
       }
       return out;
@@ -150,12 +147,8 @@ int Search(Engine& engine, const std::string& db, const std::string& queries, bo
   std::string line;
   size_t line_no = 0;
   std::vector<double> samples;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    size_t tab = line.find('\t');
-    std::string text = tab == std::string::npos ? line : line.substr(tab + 1);
+  while (loupe::bench::NextQueryLine(in, &line, &line_no)) {
+    const std::string text = loupe::bench::QueryOfLine(line);
     Node tree;
     std::string why;
     std::unique_ptr<Prepared> p;

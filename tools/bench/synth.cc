@@ -41,6 +41,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "loupe/document.h"  // DaysFromCivil, CivilFromDays
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -147,27 +149,6 @@ class Zipf {
  private:
   std::vector<double> cum_;
 };
-
-// Day number <-> civil date, days counted from 1970-01-01 (proleptic Gregorian).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-void CivilFromDays(int64_t z, int* y, int* m, int* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (*m <= 2));
-}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 bool IsAsciiAlnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
@@ -374,10 +355,12 @@ class Writer {
 
     *doc += "\nAuthor: ";
     *doc += names_.authors[author_pick_.Draw(rng_)];
-    int y, m, d;
-    CivilFromDays(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1)), &y, &m, &d);
+    int y;
+    unsigned m, d;
+    loupe::CivilFromDays(static_cast<loupe::Days>(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1))),
+                         &y, &m, &d);
     char date[32];
-    std::snprintf(date, sizeof date, "\nDate: %04d-%02d-%02d", y, m, d);
+    std::snprintf(date, sizeof date, "\nDate: %04d-%02u-%02u", y, m, d);
     *doc += date;
     *doc += "\nActors: ";
     for (size_t k = 0; k < actors.size(); ++k) (*doc += k ? "; " : "") += names_.actors[actors[k]];
@@ -411,8 +394,8 @@ class Writer {
   }
 
  private:
-  const int64_t first_day_ = DaysFromCivil(2000, 1, 1);
-  const int64_t last_day_ = DaysFromCivil(2026, 12, 31);
+  const int64_t first_day_ = loupe::DaysFromCivil(2000, 1, 1);
+  const int64_t last_day_ = loupe::DaysFromCivil(2026, 12, 31);
 
   // Appends n words of the chain starting at a sentence start, capitalized,
   // without the last word's trailing punctuation.

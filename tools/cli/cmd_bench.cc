@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bench/queries_file.h"
 #include "cli/common.h"
 #include "loupe/analyzer.h"
 #include "loupe/query_parser.h"
@@ -110,10 +111,7 @@ int RunBench(const BenchArgs& a) {
   size_t line_no = 0;
   int bad = 0;
   std::vector<double> samples;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
+  while (bench::NextQueryLine(in, &line, &line_no)) {
     if (line.size() > kMaxLineBytes) {
       std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": the line is " << line.size()
                 << " bytes; the limit is " << kMaxLineBytes << " (a query is at most " << kMaxQueryBytes
@@ -122,9 +120,7 @@ int RunBench(const BenchArgs& a) {
       ++bad;
       continue;
     }
-    // "class<TAB>query", or just "query".
-    size_t tab = line.find('\t');
-    std::string text = tab == std::string::npos ? line : line.substr(tab + 1);
+    const std::string text = bench::QueryOfLine(line);
     auto q = CompileQuery(text, **analyzer, plan);
     if (!q.ok()) {
       std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": " << q.status().message() << "\n";

@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "cli/common.h"
+#include "index/format.h"  // the index's varints
 #include "loupe/builtin_data.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
@@ -124,28 +125,9 @@ struct Source {
   std::vector<std::string> docs;
 };
 
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    uint8_t b = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    *v |= uint64_t{b & 0x7Fu} << shift;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
-}
-
 bool GetString(std::string_view* in, std::string* out) {
   uint64_t len;
-  if (!GetVarint(in, &len) || len > in->size()) return false;
+  if (!format::GetVarint64(in, &len) || len > in->size()) return false;
   out->assign(in->substr(0, len));
   in->remove_prefix(len);
   return true;
@@ -175,17 +157,17 @@ std::string EncodeSource(const Source& s, const std::string& file_id) {
   bool whole_id = SourceKey(file_id).size() - kSourcePrefix.size() != file_id.size();
   out.push_back(static_cast<char>((single ? 1 : 0) | (whole_id ? 2 : 0)));
   if (whole_id) {
-    PutVarint(&out, file_id.size());
+    format::PutVarint64(&out, file_id.size());
     out += file_id;
   }
-  PutVarint(&out, s.size);
-  PutVarint(&out, static_cast<uint64_t>(s.mtime_ns));
-  PutVarint(&out, s.root);
+  format::PutVarint64(&out, s.size);
+  format::PutVarint64(&out, static_cast<uint64_t>(s.mtime_ns));
+  format::PutVarint64(&out, s.root);
   out.append(reinterpret_cast<const char*>(&s.hash), 8);
   if (!single) {
-    PutVarint(&out, s.docs.size());
+    format::PutVarint64(&out, s.docs.size());
     for (const std::string& d : s.docs) {
-      PutVarint(&out, d.size());
+      format::PutVarint64(&out, d.size());
       out += d;
     }
   }
@@ -200,7 +182,7 @@ bool DecodeSource(std::string_view v, std::string* file_id, Source* s) {
   v.remove_prefix(1);
   if (whole_id && !GetString(&v, file_id)) return false;
   uint64_t size, mtime, root, n;
-  if (!GetVarint(&v, &size) || !GetVarint(&v, &mtime) || !GetVarint(&v, &root) || v.size() < 8) return false;
+  if (!format::GetVarint64(&v, &size) || !format::GetVarint64(&v, &mtime) || !format::GetVarint64(&v, &root) || v.size() < 8) return false;
   s->size = size;
   s->mtime_ns = static_cast<int64_t>(mtime);
   s->root = static_cast<uint32_t>(root);
@@ -210,7 +192,7 @@ bool DecodeSource(std::string_view v, std::string* file_id, Source* s) {
     s->docs = {*file_id};
     return v.empty();
   }
-  if (!GetVarint(&v, &n)) return false;
+  if (!format::GetVarint64(&v, &n)) return false;
   for (uint64_t i = 0; i < n; ++i) {
     std::string d;
     if (!GetString(&v, &d)) return false;
@@ -248,9 +230,9 @@ std::vector<Root> DecodeRoots(std::string_view v) {
 std::string EncodeRoots(const std::vector<Root>& roots) {
   std::string out = "\x01";
   for (size_t i = 1; i < roots.size(); ++i) {
-    PutVarint(&out, roots[i].real.size());
+    format::PutVarint64(&out, roots[i].real.size());
     out += roots[i].real;
-    PutVarint(&out, roots[i].label.size());
+    format::PutVarint64(&out, roots[i].label.size());
     out += roots[i].label;
   }
   return out;
