@@ -579,8 +579,8 @@ TEST_CASE("svg renders to a PNG of the requested size with rsvg-convert", "[char
 // The chart's label column and the snippets' passage length count the same
 // columns for the same text: combining accents (none), CJK and emoji (two).
 TEST_CASE("chart labels and snippets give a string the same display width", "[chart]") {
-  const std::string wide = "e\xCC\x81e\xCC\x81\xE4\xB8\xAD\xF0\x9F\x98\x80\xF0\x9F\x9A\x80";  // éé中😀🚀, é decomposed
-  const std::string ascii = "abcdefghijklmnopqrst";                                                   // 20 columns
+  const std::string wide = "E\xCC\x81" "E\xCC\x81" "\xE4\xB8\xAD\xF0\x9F\x98\x80\xF0\x9F\x9A\x80";  // ÉÉ中😀🚀, É decomposed
+  const std::string ascii = "abcdefghijklmnopqrst";                                                         // 20 columns
   Chart c;
   c.unit = "month";
   c.labels = {wide, ascii};
@@ -597,17 +597,20 @@ TEST_CASE("chart labels and snippets give a string the same display width", "[ch
     return static_cast<int>(axis - at - label.size());
   };
   const int chart_cols = 20 - (pad(wide) - pad(ascii));
+  INFO("chart width " << chart_cols);
 
+  // A passage grows by the next sentence only while the whole stays within the
+  // target: "Tariffs rose. " is 14 columns, then the string and its full stop.
   auto analyzer = loupe::Analyzer::Create();
   REQUIRE(analyzer.ok());
   auto q = loupe::CompileQuery("tariffs", **analyzer);
   REQUIRE(q.ok());
-  const std::string text = "tariffs " + wide;  // one sentence of 8 + chart_cols columns
-  auto passage = [&](size_t target) {
-    auto s = loupe::Snippeter::Create(*q, {.target_columns = target, .max_passages = 1});
+  const std::string text = "Tariffs rose. " + wide + ".";
+  auto passage = [&](int target) {
+    auto s = loupe::Snippeter::Create(*q, {.target_columns = static_cast<size_t>(target), .max_passages = 1});
     REQUIRE(s.ok());
     return (*s)->Passages(text).text;
   };
-  CHECK(passage(static_cast<size_t>(8 + chart_cols)) == text);     // fits whole at the chart's width
-  CHECK(passage(static_cast<size_t>(8 + chart_cols - 1)) != text);  // and not one column less
+  CHECK(passage(14 + chart_cols + 1) == text);                // both sentences fit at the chart's width
+  CHECK(passage(14 + chart_cols + 1 - 1) == "Tariffs rose.");  // and not one column less
 }
