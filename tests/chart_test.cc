@@ -1,5 +1,7 @@
 // Tests of the CLI's bar charts: terminal rendering and SVG documents, including a real
 // rasterisation of the SVG with rsvg-convert.
+#include "cli/chart.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/chart.h"
 #include "loupe/analyzer.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
@@ -579,8 +580,11 @@ TEST_CASE("svg renders to a PNG of the requested size with rsvg-convert", "[char
 // The chart's label column and the snippets' passage length count the same
 // columns for the same text: combining accents (none), CJK and emoji (two).
 TEST_CASE("chart labels and snippets give a string the same display width", "[chart]") {
-  const std::string wide = "E\xCC\x81" "E\xCC\x81" "\xE4\xB8\xAD\xF0\x9F\x98\x80\xF0\x9F\x9A\x80";  // ÉÉ中😀🚀, É decomposed
-  const std::string ascii = "abcdefghijklmnopqrst";                                                         // 20 columns
+  const std::string wide =
+      "E\xCC\x81"
+      "E\xCC\x81"
+      "\xE4\xB8\xAD\xF0\x9F\x98\x80\xF0\x9F\x9A\x80";  // ÉÉ中😀🚀, É decomposed
+  const std::string ascii = "abcdefghijklmnopqrst";    // 20 columns
   Chart c;
   c.unit = "month";
   c.labels = {wide, ascii};
@@ -611,6 +615,6 @@ TEST_CASE("chart labels and snippets give a string the same display width", "[ch
     REQUIRE(s.ok());
     return (*s)->Passages(text).text;
   };
-  CHECK(passage(14 + chart_cols + 1) == text);                // both sentences fit at the chart's width
+  CHECK(passage(14 + chart_cols + 1) == text);                 // both sentences fit at the chart's width
   CHECK(passage(14 + chart_cols + 1 - 1) == "Tariffs rose.");  // and not one column less
 }

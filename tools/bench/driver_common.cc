@@ -11,8 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "loupe/ingest/article.h"
 #include "loupe/analyzer.h"
+#include "loupe/ingest/article.h"
 #include "loupe/query.h"
 #include "loupe/query_parser.h"
 #include "queries_file.h"

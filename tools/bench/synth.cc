@@ -357,8 +357,9 @@ class Writer {
     *doc += names_.authors[author_pick_.Draw(rng_)];
     int y;
     unsigned m, d;
-    loupe::CivilFromDays(static_cast<loupe::Days>(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1))),
-                         &y, &m, &d);
+    loupe::CivilFromDays(
+        static_cast<loupe::Days>(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1))), &y, &m,
+        &d);
     char date[32];
     std::snprintf(date, sizeof date, "\nDate: %04d-%02u-%02u", y, m, d);
     *doc += date;

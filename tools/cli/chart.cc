@@ -1,12 +1,12 @@
 #include "cli/chart.h"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
-
-#include <unicode/utf8.h>
 
 #include "util/utf8.h"
 

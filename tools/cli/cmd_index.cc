@@ -182,7 +182,9 @@ bool DecodeSource(std::string_view v, std::string* file_id, Source* s) {
   v.remove_prefix(1);
   if (whole_id && !GetString(&v, file_id)) return false;
   uint64_t size, mtime, root, n;
-  if (!format::GetVarint64(&v, &size) || !format::GetVarint64(&v, &mtime) || !format::GetVarint64(&v, &root) || v.size() < 8) return false;
+  if (!format::GetVarint64(&v, &size) || !format::GetVarint64(&v, &mtime) || !format::GetVarint64(&v, &root) ||
+      v.size() < 8)
+    return false;
   s->size = size;
   s->mtime_ns = static_cast<int64_t>(mtime);
   s->root = static_cast<uint32_t>(root);

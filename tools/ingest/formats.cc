@@ -13,9 +13,9 @@
 #endif
 
 #include "loupe/ingest/article.h"
-#include "readers.h"
 #include "loupe/ingest/feed.h"
 #include "loupe/ingest/html.h"
+#include "readers.h"
 #include "util/utf8.h"
 
 namespace loupe::ingest {
