@@ -145,12 +145,15 @@ TEST_CASE("a bad --format exits 2 on every command and says which values it take
   loupe::test::TempDir tmp;
   const std::string db = " --db " + tmp.sub("none") + " ";
   // Each command with the arguments it requires, and the formats it prints.
-  const std::vector<std::pair<std::string, std::string>> commands = {
-      {"index" + db + "corpus", "text or json"},   {"search" + db + "tariffs", "text, json or jsonl"},
-      {"timeline" + db + "tariffs", "text or json"}, {"stats" + db, "text or json"},
-      {"explain" + db + "tariffs", "text or json"},  {"show" + db + "a.txt", "text or json"},
-      {"check" + db, "text or json"},                {"compact" + db, "text or json"},
-      {"backup" + db + tmp.sub("copy"), "text or json"}};
+  const std::vector<std::pair<std::string, std::string>> commands = {{"index" + db + "corpus", "text or json"},
+                                                                     {"search" + db + "tariffs", "text, json or jsonl"},
+                                                                     {"timeline" + db + "tariffs", "text or json"},
+                                                                     {"stats" + db, "text or json"},
+                                                                     {"explain" + db + "tariffs", "text or json"},
+                                                                     {"show" + db + "a.txt", "text or json"},
+                                                                     {"check" + db, "text or json"},
+                                                                     {"compact" + db, "text or json"},
+                                                                     {"backup" + db + tmp.sub("copy"), "text or json"}};
   for (const auto& [args, formats] : commands) {
     for (const char* bad : {"xml", "JSON", "''"}) {
       Run r = Loupe(args + " --format " + bad, tmp);

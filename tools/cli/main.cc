@@ -91,8 +91,9 @@ struct DbAndFormat {
 // its value.
 void AddDbAndFormat(CLI::App* cmd, std::string* db, std::string* format, const DbAndFormat& f = {}) {
   *db = DefaultDb();
-  cmd->add_option("--db", *db,
-                  std::string("Index directory (default: $LOUPE_DB, else ./.loupe)") + (f.db_optional ? "; optional" : ""));
+  cmd->add_option(
+      "--db", *db,
+      std::string("Index directory (default: $LOUPE_DB, else ./.loupe)") + (f.db_optional ? "; optional" : ""));
   if (f.values.empty()) return;
   cmd->add_option("--format", *format, f.help.empty() ? "Output format: text or json (default text)" : f.help)
       ->check(OneOf(f.values));
@@ -218,10 +219,11 @@ int main(int argc, char** argv) {
       "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
       "to stderr. A faulty query is rejected with every error and its fix\n"
       "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
-  AddDbAndFormat(search, &sa.db, &sa.format,
-                 {.values = {"text", "json", "jsonl"},
-                  .help = "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
-                          "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)"});
+  AddDbAndFormat(
+      search, &sa.db, &sa.format,
+      {.values = {"text", "json", "jsonl"},
+       .help = "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
+               "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)"});
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--sort", sa.sort,
