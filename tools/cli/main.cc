@@ -77,9 +77,8 @@ struct DbAndFormat {
   // The values --format takes; the command's *Args give its default (text).
   // Empty: the command has no --format.
   std::vector<std::string> values = {"text", "json"};
-  // --format's line in --help; empty: "Output format: text or json (default text)", for
-  // the default values.
-  std::string help;
+  // --format's line in --help.
+  std::string help = "Output format: text or json (default text)";
   // --db may name no index (explain reads the query without one).
   bool db_optional = false;
 };
@@ -95,7 +94,7 @@ void AddDbAndFormat(CLI::App* cmd, std::string* db, std::string* format, const D
       "--db", *db,
       std::string("Index directory (default: $LOUPE_DB, else ./.loupe)") + (f.db_optional ? "; optional" : ""));
   if (f.values.empty()) return;
-  cmd->add_option("--format", *format, f.help.empty() ? "Output format: text or json (default text)" : f.help)
+  cmd->add_option("--format", *format, f.help)
       ->check(OneOf(f.values));
 }
 
