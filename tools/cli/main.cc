@@ -94,8 +94,7 @@ void AddDbAndFormat(CLI::App* cmd, std::string* db, std::string* format, const D
       "--db", *db,
       std::string("Index directory (default: $LOUPE_DB, else ./.loupe)") + (f.db_optional ? "; optional" : ""));
   if (f.values.empty()) return;
-  cmd->add_option("--format", *format, f.help)
-      ->check(OneOf(f.values));
+  cmd->add_option("--format", *format, f.help)->check(OneOf(f.values));
 }
 
 // -n and --offset: enough for any index (a document id is 32 bits), small
