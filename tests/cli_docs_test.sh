@@ -134,6 +134,9 @@ expect "--format" loupe search --fo
 expect "search" loupe help se
 expect "$(printf '%s\n' text json jsonl)" loupe search --format ''
 expect "$(printf '%s\n' json jsonl)" loupe search --format = j
+for command in index timeline stats explain show check compact backup; do
+  expect "$(printf '%s\n' text json)" loupe "$command" --format ''
+done
 expect "-date" loupe search --sort -
 expect "month" loupe timeline --by m
 expect "$(printf '%s\n' actor author)" loupe timeline --facet a

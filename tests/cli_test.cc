@@ -141,6 +141,41 @@ TEST_CASE("exit codes: no hits 1, query error 2 with a caret, missing index 3") 
   CHECK(fmt.code == 2);
 }
 
+TEST_CASE("a bad --format exits 2 on every command and says which values it takes") {
+  loupe::test::TempDir tmp;
+  const std::string db = " --db " + tmp.sub("none") + " ";
+  // Each command with the arguments it requires, and the formats it prints.
+  const std::vector<std::pair<std::string, std::string>> commands = {{"index" + db + "corpus", "text or json"},
+                                                                     {"search" + db + "tariffs", "text, json or jsonl"},
+                                                                     {"timeline" + db + "tariffs", "text or json"},
+                                                                     {"stats" + db, "text or json"},
+                                                                     {"explain" + db + "tariffs", "text or json"},
+                                                                     {"show" + db + "a.txt", "text or json"},
+                                                                     {"check" + db, "text or json"},
+                                                                     {"compact" + db, "text or json"},
+                                                                     {"backup" + db + tmp.sub("copy"), "text or json"}};
+  for (const auto& [args, formats] : commands) {
+    for (const char* bad : {"xml", "JSON", "''"}) {
+      Run r = Loupe(args + " --format " + bad, tmp);
+      INFO(args << " --format " << bad);
+      CHECK(r.code == 2);
+      CHECK(r.out.empty());
+      const std::string shown = std::string(bad) == "''" ? "" : bad;
+      CHECK(r.err == "--format: must be " + formats + ", not '" + shown + "'\nRun with --help for more information.\n");
+    }
+    // Each value it lists is taken: the error is then another one (no index).
+    std::string f = formats;
+    for (const char* sep : {", ", " or "})
+      for (size_t at; (at = f.find(sep)) != std::string::npos;) f.replace(at, std::string(sep).size(), " ");
+    std::istringstream values(f);
+    for (std::string v; values >> v;) {
+      Run r = Loupe(args + " --format " + v, tmp);
+      INFO(args << " --format " << v << ": " << r.err);
+      CHECK(r.err.find("--format") == std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("negated queries after -- work") {
   Fixture loupe;
   Run r = loupe("search --db " + loupe.db() + " --format json -- -tariffs");

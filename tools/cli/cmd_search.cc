@@ -196,10 +196,6 @@ void PrintFacetsText(const std::vector<FacetResult>& facets, size_t max_buckets)
 }  // namespace
 
 int RunSearch(const SearchArgs& a) {
-  if (a.format != "text" && a.format != "json" && a.format != "jsonl") {
-    std::cerr << "loupe: search: --format must be text, json or jsonl, not '" << a.format << "'\n";
-    return kExitUsage;
-  }
   // jsonl: JSON Lines, one object per hit as soon as it is made, then one
   // summary; each has a "type" first, so that a reader can tell them apart.
   const bool lines = a.format == "jsonl";

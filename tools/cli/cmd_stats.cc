@@ -11,10 +11,6 @@
 namespace loupe::cli {
 
 int RunStats(const StatsArgs& a) {
-  if (a.format != "text" && a.format != "json") {
-    std::cerr << "loupe: stats: --format must be text or json, not '" << a.format << "'\n";
-    return kExitUsage;
-  }
   auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto st = (*index)->Stats();

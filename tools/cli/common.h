@@ -136,7 +136,9 @@ bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* 
 FacetNameFn ActorNames(const Gazetteer* gazetteer);
 
 // Subcommand entry points (argc/argv after the subcommand name is removed is not
-// needed: each registers with CLI11 in main.cc).
+// needed: each registers with CLI11 in main.cc). CLI11 checks each value that
+// must be one of a set (`format` and the like) before a Run* function is
+// called, which can rely on it.
 struct IndexArgs {
   std::string db;
   std::vector<std::string> paths;

@@ -81,7 +81,8 @@ Value ValueOf(const CLI::Option* o) {
   // two are the folders (the index, and the folder a backup is written to).
   if (named("--db") || (!o->nonpositional() && named("dest"))) return {ValueKind::kDirectory, {}};
   const std::string type = o->get_type_name();
-  // CLI::IsMember describes itself as {a,b,c}, after the type: TEXT:{text,json}.
+  // CLI::IsMember, and main.cc's OneOf (--format), describe themselves as {a,b,c},
+  // after the type: TEXT:{text,json}.
   if (size_t open = type.find(":{"); open != std::string::npos && type.back() == '}')
     return {ValueKind::kWords, Split(std::string_view(type).substr(open + 2, type.size() - open - 3), ',')};
   for (const char* number : {"INT", "UINT", "FLOAT", "NUMBER"})

@@ -53,6 +53,50 @@ CLI::Validator WholeNumber(uint64_t min, uint64_t max) {
       "INT in " + range);
 }
 
+// One of a fixed set of words (--format). It describes itself as {a,b,c}, as
+// CLI::IsMember does, which --help shows and the man pages and completion
+// scripts read the words from (help_docs.cc); a wrong value is told what to
+// give instead: "must be text, json or jsonl, not 'xml'".
+CLI::Validator OneOf(const std::vector<std::string>& words) {
+  std::string set = "{", list;
+  for (size_t i = 0; i < words.size(); ++i) {
+    set += (i ? "," : "") + words[i];
+    list += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+  }
+  set += "}";
+  return CLI::Validator(
+      [words, list](std::string& s) -> std::string {
+        if (std::find(words.begin(), words.end(), s) != words.end()) return "";
+        return "must be " + list + ", not '" + s + "'";
+      },
+      set);
+}
+
+// How a command takes --db and --format (AddDbAndFormat).
+struct DbAndFormat {
+  // The values --format takes; the command's *Args give its default (text).
+  // Empty: the command has no --format.
+  std::vector<std::string> values = {"text", "json"};
+  // --format's line in --help.
+  std::string help = "Output format: text or json (default text)";
+  // --db may name no index (explain reads the query without one).
+  bool db_optional = false;
+};
+
+// --db and --format, the options every command that reads an index takes, so
+// that they are named, described, defaulted and checked alike: --db defaults
+// to $LOUPE_DB, else ./.loupe (DefaultDb, read now, before parsing), and
+// --format is one of `f.values`, checked here, so that a command can rely on
+// its value.
+void AddDbAndFormat(CLI::App* cmd, std::string* db, std::string* format, const DbAndFormat& f = {}) {
+  *db = DefaultDb();
+  cmd->add_option(
+      "--db", *db,
+      std::string("Index directory (default: $LOUPE_DB, else ./.loupe)") + (f.db_optional ? "; optional" : ""));
+  if (f.values.empty()) return;
+  cmd->add_option("--format", *format, f.help)->check(OneOf(f.values));
+}
+
 // -n and --offset: enough for any index (a document id is 32 bits), small
 // enough that their sum cannot overflow.
 constexpr uint64_t kMaxHits = 1000000000000;
@@ -114,7 +158,6 @@ int main(int argc, char** argv) {
                                         std::to_string(loupe::kFormatVersion) + ")");
 
   IndexArgs ia;
-  ia.db = DefaultDb();
   auto* index = app.add_subcommand("index", "Add the articles under PATH... to the index (created if missing):\n"
                                             ".txt (header format or plain), .md (front matter), .jsonl/.ndjson (one\n"
                                             "article per line), .eml (e-mail), .html/.htm (web pages) and\n"
@@ -124,7 +167,7 @@ int main(int argc, char** argv) {
                                             "are gone.\n"
                                             "Example: loupe index --db news.loupe corpus/\n"
                                             "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
-  index->add_option("--db", ia.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  AddDbAndFormat(index, &ia.db, &ia.format, {.help = "Summary format: text or json (default text)"});
   index->add_option("paths", ia.paths, "Files or directories to index")->required();
   index->add_flag("-q,--quiet", ia.quiet, "No progress line and no per-file warnings (the summary is always printed)");
   index->add_flag("--follow", ia.follow,
@@ -157,11 +200,8 @@ int main(int argc, char** argv) {
                   "the gazetteer does not know) of the articles read, as lines to paste into a gazetteer");
   for (const char* o : {"--gazetteer", "--topics", "--titles", "--report-candidates"})
     no_tagging->excludes(index->get_option(o));
-  index->add_option("--format", ia.format, "Summary format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
 
   SearchArgs sa;
-  sa.db = DefaultDb();
   auto* search = app.add_subcommand(
       "search",
       "Search the index and print ranked hits.\n"
@@ -177,7 +217,11 @@ int main(int argc, char** argv) {
       "starts with '-'. Warnings (e.g. a prefix matching too many terms) go\n"
       "to stderr. A faulty query is rejected with every error and its fix\n"
       "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
-  search->add_option("--db", sa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  AddDbAndFormat(
+      search, &sa.db, &sa.format,
+      {.values = {"text", "json", "jsonl"},
+       .help = "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
+               "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)"});
   search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));
   search->add_option("--sort", sa.sort,
@@ -186,10 +230,6 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"relevance", "date", "-date"}));
   search->add_option("--now", sa.now,
                      "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
-  search->add_option("--format", sa.format,
-                     "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
-                     "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)")
-      ->check(CLI::IsMember({"text", "json", "jsonl"}));
   search->add_flag("--lenient", sa.lenient,
                    "Run the best reading of a faulty query (close a quote, drop a dangling AND, fix a\n"
                    "misspelt field, ...) and report each repair as a warning, instead of rejecting it");
@@ -215,13 +255,12 @@ int main(int argc, char** argv) {
   search->add_option("query", sa.query_parts, "The query (several arguments are joined with spaces)")->required();
 
   TimelineArgs la;
-  la.db = DefaultDb();
   auto* timeline = app.add_subcommand("timeline", "Draw how many articles match a query per day, week, month or year:\n"
                                                   "a bar chart in the terminal, optionally split per actor, topic or\n"
                                                   "author, and optionally an SVG file.\n"
                                                   "Example: loupe timeline --db news.loupe --by month --facet actor "
                                                   "'topic:tariffs' --svg tariffs.svg");
-  timeline->add_option("--db", la.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  AddDbAndFormat(timeline, &la.db, &la.format, {.help = "Output format: text or json (the buckets and counts)"});
   timeline->add_option("--by", la.by, "Bucket: day, week (ISO), month (default) or year")
       ->check(CLI::IsMember({"day", "week", "month", "year"}));
   timeline->add_option("--facet", la.facet,
@@ -235,28 +274,20 @@ int main(int argc, char** argv) {
   timeline->add_flag("--lenient", la.lenient, "Run the best reading of a faulty query (as search --lenient does)");
   timeline->add_option("--color", la.color, "Colour the series: auto (default), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  timeline->add_option("--format", la.format, "Output format: text or json (the buckets and counts)")
-      ->check(CLI::IsMember({"text", "json"}));
   timeline->add_option("query", la.query_parts, "The query (several arguments are joined with spaces)")->required();
 
   StatsArgs ta;
-  ta.db = DefaultDb();
   auto* stats = app.add_subcommand("stats", "Print document and term counts, size on disk and format version.\n"
                                             "Example: loupe stats --db news.loupe");
-  stats->add_option("--db", ta.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
-  stats->add_option("--format", ta.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddDbAndFormat(stats, &ta.db, &ta.format);
 
   ExplainArgs ea;
-  ea.db = DefaultDb();
   auto* explain = app.add_subcommand("explain", "Show how a query is read: its syntax tree, the plan (analyzed terms,\n"
                                                 "resolved dates, prefixes, fuzzy terms, sort order) and, when the index\n"
                                                 "exists, how many documents each part matches.\n"
                                                 "Example: loupe explain --db news.loupe 'tarif* since:30d sort:-date'");
-  explain->add_option("--db", ea.db, "Index directory (default: $LOUPE_DB, else ./.loupe); optional");
+  AddDbAndFormat(explain, &ea.db, &ea.format, {.db_optional = true});
   explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
-  explain->add_option("--format", ea.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
   explain
       ->add_option("--doc", ea.doc,
                    "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
@@ -266,13 +297,10 @@ int main(int argc, char** argv) {
   explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
 
   ShowArgs wa;
-  wa.db = DefaultDb();
   auto* show = app.add_subcommand("show", "Print one stored article: its headers, then its text. Exit 1 if the id\n"
                                           "is not in the index.\n"
                                           "Example: loupe show --db news.loupe articles/a07-fentanyl-tariff.txt");
-  show->add_option("--db", wa.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
-  show->add_option("--format", wa.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddDbAndFormat(show, &wa.db, &wa.format);
   show->add_option("id", wa.id, "The article's id, as search prints it")
       ->required()
       ->check(CLI::Validator(
@@ -282,42 +310,32 @@ int main(int argc, char** argv) {
           ""));
 
   CheckArgs ca;
-  ca.db = DefaultDb();
   auto* check = app.add_subcommand("check", "Read the whole index and report what is damaged or inconsistent: every\n"
                                             "stored value's checksum, the documents' values, ids and stored fields, and\n"
                                             "each term's statistics against its postings. Exit 0 when sound, 3 when not.\n"
                                             "Runs beside searches and a writer. Example: loupe check --db news.loupe");
-  check->add_option("--db", ca.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
-  check->add_option("--format", ca.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddDbAndFormat(check, &ca.db, &ca.format);
 
   MaintainArgs ma;
-  ma.db = DefaultDb();
   auto* compact = app.add_subcommand("compact", "Rewrite the index without its deleted and replaced documents, into a\n"
                                                 "new file swapped in atomically (a crash leaves the old index or the new\n"
                                                 "one). Takes the write lock; needs free space for the copy.\n"
                                                 "Example: loupe compact --db news.loupe");
-  compact->add_option("--db", ma.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
-  compact->add_option("--format", ma.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddDbAndFormat(compact, &ma.db, &ma.format);
   MaintainArgs ka;
-  ka.db = DefaultDb();
   auto* backup = app.add_subcommand("backup", "Copy the index's last commit into DEST (a new or empty folder) while\n"
                                               "searches and a writer go on, then check the copy.\n"
                                               "Example: loupe backup --db news.loupe /backups/news-2025-09-17");
-  backup->add_option("--db", ka.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  AddDbAndFormat(backup, &ka.db, &ka.format);
   backup->add_option("dest", ka.dest, "Folder to write the copy into (created if missing)")->required();
   backup->add_flag("--no-check", ka.no_check, "Do not read the copy back to check it");
-  backup->add_option("--format", ka.format, "Output format: text or json (default text)")
-      ->check(CLI::IsMember({"text", "json"}));
 
   BenchArgs ba;
-  ba.db = DefaultDb();
   auto* bench = app.add_subcommand("bench", "Time queries inside the process (used by tools/bench/run.sh).\n"
                                             "QUERIES has one query per line, optionally `class<TAB>query`.\n"
                                             "Prints TSV: query, median_us, p95_us, count (matches).\n"
                                             "Example: loupe bench --db news.loupe --queries q.tsv --mode count");
-  bench->add_option("--db", ba.db, "Index directory (default: $LOUPE_DB, else ./.loupe)");
+  AddDbAndFormat(bench, &ba.db, nullptr, {.values = {}});
   bench->add_option("--queries", ba.queries, "File of queries")->required();
   bench->add_option("--mode", ba.mode, "top10 (BM25 top 10) or count (exact matches; default top10)")
       ->check(CLI::IsMember({"top10", "count"}));
