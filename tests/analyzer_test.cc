@@ -18,17 +18,36 @@ using loupe::Analyzer;
 using loupe::Token;
 
 // Every allocation of this test program is counted, so that a test can check
-// that a piece of the indexing path allocates nothing.
+// that a piece of the indexing path allocates nothing. Not under a sanitizer,
+// whose runtime has its own operator new (a replacement would pair its new
+// with our delete).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LOUPE_COUNT_ALLOCATIONS 0
+#else
+#define LOUPE_COUNT_ALLOCATIONS 1
+#endif
 namespace {
 std::atomic<uint64_t> g_allocations{0};
 }  // namespace
+#if LOUPE_COUNT_ALLOCATIONS
 void* operator new(std::size_t n) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#endif
 
 namespace {
 
@@ -443,6 +462,6 @@ TEST_CASE("choosing a document's stemmer allocates nothing once each language wa
   const uint64_t before = g_allocations.load();
   for (int i = 0; i < 100; ++i)
     for (const loupe::Document* d : {&fr, &en, &de}) CHECK((*a)->SetStemmerLanguage(loupe::DocumentStemmer(*d)).ok());
-  CHECK(g_allocations.load() == before);
+  if (LOUPE_COUNT_ALLOCATIONS) CHECK(g_allocations.load() == before);  // (allocations are not counted under a sanitizer)
   CHECK((*a)->stemmer_language() == "german");
 }

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
 
 #include "util/edits.h"
 
@@ -429,16 +430,17 @@ std::vector<std::string_view> StemmerLanguages() {
 std::vector<std::string> SimilarLanguages(std::string_view tag) {
   std::string t;
   for (char ch : tag) t += ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch;
-  std::vector<std::pair<size_t, std::string>> found;
+  // (distance, place in the table, name): nearest first, then in table order.
+  std::vector<std::tuple<size_t, size_t, std::string>> found;
   for (const Entry& e : kLanguages) {
     if (e.lang.stemmer.empty()) continue;
     size_t d = std::min(EditDistance(t, e.lang.name), t.size() <= 3 ? EditDistance(t, e.lang.code) + 1 : size_t{99});
     size_t most = t.size() <= 3 ? 1 : t.size() <= 6 ? 2 : 3;
-    if (d <= most) found.emplace_back(d, std::string(e.lang.name));
+    if (d <= most) found.emplace_back(d, found.size(), std::string(e.lang.name));
   }
-  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(found.begin(), found.end());
   std::vector<std::string> out;
-  for (auto& f : found) out.push_back(std::move(f.second));
+  for (auto& f : found) out.push_back(std::move(std::get<2>(f)));
   return out;
 }
 
