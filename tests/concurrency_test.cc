@@ -3,12 +3,14 @@
 // `tools/dev.sh test --tsan` (and in the ordinary suites without it).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -162,14 +164,22 @@ TEST_CASE("searching threads go on while another process's writer grows the file
     ::_exit(0);
   }
   std::atomic<bool> done{false};
-  std::atomic<int> errors{0}, searches{0};
+  std::atomic<int> errors{0}, searches{0}, torn{0};
   std::vector<std::thread> readers;
   for (int r = 0; r < 4; ++r)
     readers.emplace_back([&] {
+      uint64_t last = 1;
       while (!done) {
         auto res = (*idx)->Search(Query::Or({Query::Term(Field::kBody, "word1"), Query::All()}), {.limit = 20});
-        if (!res.ok()) ++errors;
         ++searches;
+        if (!res.ok()) {
+          ++errors;
+          continue;
+        }
+        // Every document matches: the first one plus whole commits of 20, never fewer than seen before.
+        if ((res->total - 1) % 20 != 0 || res->total < last || res->hits.size() != std::min<uint64_t>(20, res->total))
+          ++torn;
+        last = res->total;
       }
     });
   int status = 0;
@@ -179,6 +189,7 @@ TEST_CASE("searching threads go on while another process's writer grows the file
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(errors == 0);
+  CHECK(torn == 0);
   CHECK(searches > 0);
   auto all = (*idx)->Search(Query::All(), {.limit = 0});
   REQUIRE(all.ok());
@@ -194,17 +205,38 @@ TEST_CASE("a commit that must grow the map is not starved by overlapping searche
   REQUIRE((*w)->Add(Bulky(0)).ok());
   REQUIRE((*w)->Commit().ok());
   std::atomic<bool> done{false};
+  std::atomic<int> committed{0};  // commits known to be done
+  std::atomic<int> errors{0}, torn{0}, searches{0};
   std::vector<std::thread> readers;
   for (int r = 0; r < 4; ++r)
     readers.emplace_back([&] {
-      while (!done) (void)(*idx)->Search(Query::All(), {.limit = 200, .sort = SortOrder::kDateAscending});
+      while (!done) {
+        const int seen_before = committed;
+        auto res = (*idx)->Search(Query::All(), {.limit = 200, .sort = SortOrder::kDateAscending});
+        ++searches;
+        if (!res.ok()) {
+          ++errors;
+          continue;
+        }
+        // The first document plus whole commits of 40, at least those done before the search began.
+        if ((res->total - 1) % 40 != 0 || res->total < 1 + 40 * static_cast<uint64_t>(seen_before) ||
+            res->hits.size() != std::min<uint64_t>(200, res->total))
+          ++torn;
+        std::set<std::string> ids;
+        for (const Hit& h : res->hits) ids.insert(h.document.id);
+        if (ids.size() != res->hits.size()) ++torn;
+      }
     });
   bool ok = true;
   for (int c = 1; c <= 25 && ok; ++c) {  // the map doubles several times; a starved commit never returns
     for (int i = 0; i < 40; ++i) ok = ok && (*w)->Add(Bulky(c * 100 + i)).ok();
     ok = ok && (*w)->Commit().ok();
+    if (ok) committed = c;
   }
   done = true;
   for (auto& t : readers) t.join();
   CHECK(ok);
+  CHECK(errors == 0);
+  CHECK(torn == 0);
+  CHECK(searches > 0);
 }

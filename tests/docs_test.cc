@@ -4,15 +4,22 @@
 // ```query blocks hold examples, one query per line, each followed by what it
 // must give (relative dates count back from 2025-09-20):
 //   → PLAN          the engine query, as `loupe explain` prints after "plan:"
+//                   when there is no index (no gazetteer, English stemming)
 //   ✗ N MESSAGE     rejected; the first error is MESSAGE at byte offset N
 //   ⚠ N MESSAGE     accepted, with this warning at byte offset N
 //   lenient: TEXT   with --lenient, the query runs as TEXT
 // A query with no such line must simply be accepted. Lines starting with "# "
 // are comments. Every accepted query is also searched in an index of corpus/.
 //
-// ```sh blocks: every line starting with "loupe " is run with the built CLI,
-// `--db X` pointing at that index; it must exit 0 or 1, or the N of a trailing
-// "# exit N".
+// ```sh blocks: every line starting with "loupe " is run with the built CLI, in
+// a folder holding news.loupe, an index of corpus/ (also $LOUPE_DB); it must
+// exit 0 or 1, or the N of a trailing "# exit N". What the document shows a
+// command print must be what it prints, compared as for docs/cli.md (below):
+// a plain ``` block right after the ```sh block (or after a line "The first
+// prints:"), or a line "The first prints `TEXT`.", is what the block's first
+// command prints; a plain ``` block whose first line starts with "$ " is a
+// session, its commands each followed by what they print. A block after a
+// line "<!-- docs_test: not run (REASON) -->" is not run (it needs another index).
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 
@@ -90,6 +97,12 @@ void SplitOffset(const std::string& s, size_t* offset, std::string* message) {
   *message = s.substr(sp + 1);
 }
 
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 int Shell(const std::string& cmd) {
   int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -125,6 +138,16 @@ TEST_CASE("every example in docs/query-language.md gives what the document says"
       if (StartsWith(e, "\xE2\x86\x92 ")) {  // → plan
         REQUIRE(q.ok());
         CHECK(q->ToString() == e.substr(4));
+        // And the plan is what `loupe explain` prints with no index (an index's
+        // gazetteer and languages change the plan: the sessions show that).
+        const std::string explained = tmp.sub("explain.txt");
+        Shell(std::string(LOUPE_CLI) + " explain --now 2025-09-20 --db " + tmp.sub("no-index") + " -- " + ShellQuote(ex.query) + " >" +
+              explained + " 2>/dev/null");
+        std::string plan_line;
+        std::istringstream printed(ReadFile(explained));
+        for (std::string l; std::getline(printed, l);)
+          if (StartsWith(l, "plan:")) plan_line = l.substr(l.find_first_not_of(' ', 5));
+        CHECK(plan_line == e.substr(4));
       } else if (StartsWith(e, "\xE2\x9C\x97 ")) {  // ✗ error
         rejected = true;
         size_t offset;
@@ -156,21 +179,7 @@ TEST_CASE("every example in docs/query-language.md gives what the document says"
   }
   CHECK(checked >= examples.size() / 2);
 
-  for (const Command& c : commands) {
-    INFO("docs/query-language.md:" << c.line << ": " << c.text);
-    int want = -1;
-    size_t exit_at = c.text.rfind("# exit ");
-    if (exit_at != std::string::npos) want = std::stoi(c.text.substr(exit_at + 7));
-    std::string cmd = c.text.substr(0, exit_at == std::string::npos ? c.text.size() : exit_at);
-    for (size_t at = cmd.find("--db "); at != std::string::npos; at = cmd.find("--db ", at + 5)) {
-      size_t end = cmd.find(' ', at + 5);
-      cmd.replace(at + 5, (end == std::string::npos ? cmd.size() : end) - (at + 5), db);
-    }
-    cmd = "LOUPE_DB=" + db + " " + std::string(LOUPE_CLI) + cmd.substr(5) + " >/dev/null 2>&1";
-    int code = Shell(cmd);
-    if (want >= 0) CHECK(code == want);
-    else CHECK((code == 0 || code == 1));
-  }
+  // The ```sh commands are run by the test case for the document's commands, below.
 }
 
 // --- docs/cli.md ---------------------------------------------------------------
@@ -375,4 +384,124 @@ TEST_CASE("every session in docs/cli.md prints what the document says") {
   }
   CHECK(commands >= 100);
   CHECK(skipped <= 10);
+}
+
+namespace {
+
+// A command of docs/query-language.md, with what the document shows it print.
+struct DocCommand {
+  int line = 0;
+  std::string text;
+  bool shown = false;
+  std::vector<std::string> expect;
+};
+
+std::vector<DocCommand> QueryLanguageCommands(const std::string& doc) {
+  static const std::regex kInline("The first prints `(.*)`\\.");
+  std::vector<DocCommand> commands;
+  std::istringstream in(doc);
+  std::string line, lang, previous;
+  bool inside = false, first_line = false;
+  enum { kSh, kOutput, kSession, kOther } mode = kOther;
+  int pending = -1;  // the first command of the ```sh block just closed, while its output may follow
+  for (int n = 1; std::getline(in, line); previous = line, ++n) {
+    if (StartsWith(line, "```")) {
+      inside = !inside;
+      if (!inside) {
+        if (mode != kSh) pending = -1;
+        continue;
+      }
+      lang = line.substr(3);
+      first_line = true;
+      mode = kOther;
+      if (StartsWith(previous, "<!-- docs_test: not run (")) {
+        first_line = false;
+        pending = -1;
+      } else if (lang == "sh") {
+        pending = static_cast<int>(commands.size());
+        mode = kSh;
+      }
+      continue;
+    }
+    if (!inside) {
+      std::smatch m;
+      if (pending >= 0 && std::regex_match(line, m, kInline) && pending < static_cast<int>(commands.size())) {
+        commands[pending].shown = true;
+        commands[pending].expect = {m[1]};
+        pending = -1;
+      } else if (!line.empty() && line != "The first prints:") {
+        pending = -1;
+      }
+      continue;
+    }
+    if (mode == kSh) {
+      if (StartsWith(line, "loupe ")) commands.push_back({n, line, false, {}});
+      continue;
+    }
+    if (first_line) {
+      first_line = false;
+      if (lang.empty() && StartsWith(line, "$ ")) {
+        mode = kSession;
+      } else if (lang.empty() && pending >= 0 && pending < static_cast<int>(commands.size())) {
+        mode = kOutput;
+        commands[pending].shown = true;
+      }
+      if (mode != kOutput) pending = -1;
+    }
+    if (mode == kSession && StartsWith(line, "$ ")) {
+      commands.push_back({n, line.substr(2), true, {}});
+    } else if (mode == kSession) {
+      commands.back().expect.push_back(line);
+    } else if (mode == kOutput) {
+      commands[pending].expect.push_back(line);
+    }
+  }
+  return commands;
+}
+
+}  // namespace
+
+TEST_CASE("every command in docs/query-language.md prints what the document shows") {
+  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
+  REQUIRE_FALSE(doc.empty());
+  std::vector<DocCommand> commands = QueryLanguageCommands(doc);
+  test::TempDir tmp;
+  const std::string bin = tmp.sub("bin"), work = tmp.sub("work");
+  std::filesystem::create_directories(bin);
+  std::filesystem::create_symlink(LOUPE_CLI, bin + "/loupe");
+  std::filesystem::create_directories(work);
+  REQUIRE(Shell("cd " + work + " && " + LOUPE_CLI + " index -q --db news.loupe " + LOUPE_SOURCE_DIR +
+                "/corpus >/dev/null") == 0);
+  size_t shown = 0;
+  int last_code = 0;
+  for (const DocCommand& c : commands) {
+    INFO("docs/query-language.md:" << c.line << ": " << c.text);
+    int want = -1;
+    std::string cmd = c.text;
+    if (size_t at = cmd.rfind("# exit "); at != std::string::npos) {
+      want = std::stoi(cmd.substr(at + 7));
+      cmd.resize(cmd.find_last_not_of(' ', at - 1) + 1);
+    }
+    const std::string out_file = tmp.sub("out"), err_file = tmp.sub("err"), script = tmp.sub("cmd.sh");
+    {
+      std::ofstream f(script);
+      f << ReplaceAll(cmd, "$?", std::to_string(last_code)) << "\n";
+    }
+    int code = last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB=news.loupe NO_COLOR= bash " + script + " >" +
+                     out_file + " 2>" + err_file);
+    std::string out = ReplaceAll(ReadFile(out_file), work + "/", "");
+    std::string err = ReplaceAll(ReadFile(err_file), work + "/", "");
+    INFO("standard output:\n" << out << "standard error:\n" << err);
+    if (want >= 0) {
+      CHECK(code == want);
+    } else {
+      CHECK((code == 0 || code == 1));
+    }
+    if (c.shown) {
+      CHECK(OutputMatches(c.expect, Lines(out), Lines(err)));
+      ++shown;
+    }
+  }
+  CHECK(commands.size() >= 30);
+  CHECK(shown >= 6);
 }

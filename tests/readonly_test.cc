@@ -64,29 +64,12 @@ class ReadOnlyFixture {
     out_ = tmp_.sub("out");
     fs::create_directories(out_);
     ::chmod(out_.c_str(), 0777);
-    // The other user may not reach the build tree (a checkout in a 0700 folder):
-    // it runs a copy of the CLI and of the libloupe it loads.
-    bin_ = tmp_.sub("bin");
-    fs::create_directories(bin_);
-    ::chmod(bin_.c_str(), 0755);
-    fs::copy_file(LOUPE_CLI, bin_ + "/loupe");
-    ::chmod((bin_ + "/loupe").c_str(), 0755);
-    Run libs = loupe::test::RunCommand("ldd " + std::string(LOUPE_CLI) + " | awk '/libloupe/ {print $1, $3}'", tmp_);
-    REQUIRE(libs.code == 0);
-    std::istringstream lines(libs.out);
-    for (std::string soname, path; lines >> soname >> path;) {
-      fs::copy_file(path, bin_ + "/" + soname, fs::copy_options::overwrite_existing);
-      ::chmod((bin_ + "/" + soname).c_str(), 0755);
-    }
+    // The other user may not reach the build tree: it runs a copy of the CLI.
+    REQUIRE(nobody_.why_not().empty());
   }
   Run AsRoot(const std::string& args) { return loupe::test::RunCommand(std::string(LOUPE_CLI) + " " + args, tmp_); }
   // `loupe ARGS` run as nobody, who may not write to the index folder.
-  Run AsNobody(const std::string& args) {
-    return loupe::test::RunCommand(
-        "setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_LIBRARY_PATH=" + bin_ + " " + bin_ + "/loupe " +
-            args,
-        tmp_);
-  }
+  Run AsNobody(const std::string& args) { return nobody_(args); }
   const std::string& db() const { return db_; }
   const std::string& out() const { return out_; }
   const std::string& id() const { return id_; }
@@ -95,7 +78,8 @@ class ReadOnlyFixture {
 
  private:
   loupe::test::TempDir tmp_;
-  std::string db_, out_, bin_, id_, first_hit_;
+  loupe::test::Unprivileged nobody_{tmp_};
+  std::string db_, out_, id_, first_hit_;
   uint64_t documents_ = 0;
 };
 

@@ -2,6 +2,9 @@
 #ifndef LOUPE_TESTS_TEST_UTIL_H_
 #define LOUPE_TESTS_TEST_UTIL_H_
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +62,60 @@ inline CommandRun RunCommand(const std::string& command, const TempDir& tmp) {
   int status = ::pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, Slurp(err_file)};
 }
+
+#ifdef LOUPE_CLI
+// The built CLI run as the unprivileged user `nobody` (group `nogroup`), for the
+// checks that root would pass anyway (root reads any file, writes any folder).
+// Only root can switch users, so when the tests run unprivileged already the
+// CLI simply runs as that user. The build tree may sit in a folder `nobody`
+// cannot enter: root runs a copy of the CLI and of the libloupe it loads, in a
+// folder of `tmp` opened to everyone (tmp itself becomes reachable: 0755).
+class Unprivileged {
+ public:
+  explicit Unprivileged(const TempDir& tmp) : tmp_(tmp) {
+    if (::geteuid() != 0) {
+      command_ = LOUPE_CLI;
+      return;
+    }
+    if (std::system("command -v setpriv >/dev/null 2>&1") != 0) {
+      why_not_ = "running as root and setpriv (util-linux) is not installed";
+      return;
+    }
+    if (!::getpwnam("nobody") || !::getgrnam("nogroup")) {
+      why_not_ = "running as root and there is no user nobody or group nogroup";
+      return;
+    }
+    ::chmod(tmp.path().c_str(), 0755);
+    const std::string bin = tmp.sub("unprivileged-bin");
+    std::filesystem::create_directories(bin);
+    ::chmod(bin.c_str(), 0755);
+    std::filesystem::copy_file(LOUPE_CLI, bin + "/loupe", std::filesystem::copy_options::overwrite_existing);
+    ::chmod((bin + "/loupe").c_str(), 0755);
+    CommandRun libs = RunCommand("ldd " + std::string(LOUPE_CLI) + " | awk '/libloupe/ {print $1, $3}'", tmp);
+    if (libs.code != 0) {
+      why_not_ = "ldd cannot list the libraries of " + std::string(LOUPE_CLI);
+      return;
+    }
+    std::istringstream lines(libs.out);
+    for (std::string soname, path; lines >> soname >> path;) {
+      std::filesystem::copy_file(path, bin + "/" + soname, std::filesystem::copy_options::overwrite_existing);
+      ::chmod((bin + "/" + soname).c_str(), 0755);
+    }
+    command_ =
+        "setpriv --reuid=nobody --regid=nogroup --clear-groups env LD_LIBRARY_PATH=" + bin + " " + bin + "/loupe";
+  }
+  // Why the CLI cannot run unprivileged here ("" if it can).
+  const std::string& why_not() const { return why_not_; }
+  // The shell command that runs the CLI unprivileged, to be followed by its arguments.
+  const std::string& command() const { return command_; }
+  // `loupe ARGS`, run unprivileged.
+  CommandRun operator()(const std::string& args) const { return RunCommand(command_ + " " + args, tmp_); }
+
+ private:
+  const TempDir& tmp_;
+  std::string command_, why_not_;
+};
+#endif  // LOUPE_CLI
 
 }  // namespace loupe::test
 
