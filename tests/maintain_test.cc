@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -143,6 +144,10 @@ TEST_CASE("backup: a consistent copy while a writer commits, which opens and che
       ++commits;
     }
   });
+  // Back up while the writer commits: from its first commit on (creating a
+  // writer, with its taggers, takes long under a sanitizer), at most a minute.
+  for (int waited = 0; commits == 0 && !failed && waited < 6000; ++waited)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (int b = 0; b < 5; ++b) {
     const std::string dest = dir.sub("backup" + std::to_string(b));
     REQUIRE((*idx)->Backup(dest).ok());
