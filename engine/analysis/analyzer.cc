@@ -40,7 +40,7 @@ constexpr auto kAsciiClass = [] {
   for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
   t['.'] = kMidLetter | kMidNum;   // MidNumLet
   t['\''] = kMidLetter | kMidNum;  // Single_Quote
-  t['@'] = kLetter;  // ICU's root rules count '@' as ALetter (e-mail addresses stay whole)
+  t['@'] = kLetter;                // ICU's root rules count '@' as ALetter (e-mail addresses stay whole)
   // ':' is MidLetter in UAX #29 but not in ICU's root rules, so it breaks words.
   t[','] = kMidNum;
   t[';'] = kMidNum;
@@ -60,7 +60,8 @@ class StemCache {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.key_len == 0) return nullptr;
-      if (s.hash == h && s.key_len == term.size() && std::memcmp(arena_.data() + s.key_off, term.data(), term.size()) == 0) {
+      if (s.hash == h && s.key_len == term.size() &&
+          std::memcmp(arena_.data() + s.key_off, term.data(), term.size()) == 0) {
         view_ = std::string_view(arena_.data() + s.key_off + s.key_len, s.val_len);
         return &view_;
       }
@@ -105,8 +106,23 @@ class StemCache {
 
 // Sentence_Break classes (UAX #29): the ASCII ones from a table, the others
 // from ICU's character property.
-enum SentenceClass : uint8_t { kSbOther, kSbSp, kSbCr, kSbLf, kSbSep, kSbLower, kSbUpper, kSbOLetter, kSbNumeric,
-                               kSbATerm, kSbSTerm, kSbClose, kSbSContinue, kSbExtend, kSbFormat };
+enum SentenceClass : uint8_t {
+  kSbOther,
+  kSbSp,
+  kSbCr,
+  kSbLf,
+  kSbSep,
+  kSbLower,
+  kSbUpper,
+  kSbOLetter,
+  kSbNumeric,
+  kSbATerm,
+  kSbSTerm,
+  kSbClose,
+  kSbSContinue,
+  kSbExtend,
+  kSbFormat
+};
 constexpr auto kSentenceClass = [] {
   std::array<uint8_t, 128> t{};
   for (int c = 'a'; c <= 'z'; ++c) t[c] = kSbLower;
@@ -125,21 +141,36 @@ constexpr auto kSentenceClass = [] {
 uint8_t SentenceClassOf(UChar32 c) {
   if (c < 0x80) return kSentenceClass[static_cast<uint8_t>(c)];
   switch (u_getIntPropertyValue(c, UCHAR_SENTENCE_BREAK)) {
-    case U_SB_SP: return kSbSp;
-    case U_SB_CR: return kSbCr;
-    case U_SB_LF: return kSbLf;
-    case U_SB_SEP: return kSbSep;
-    case U_SB_LOWER: return kSbLower;
-    case U_SB_UPPER: return kSbUpper;
-    case U_SB_OLETTER: return kSbOLetter;
-    case U_SB_NUMERIC: return kSbNumeric;
-    case U_SB_ATERM: return kSbATerm;
-    case U_SB_STERM: return kSbSTerm;
-    case U_SB_CLOSE: return kSbClose;
-    case U_SB_SCONTINUE: return kSbSContinue;
-    case U_SB_EXTEND: return kSbExtend;
-    case U_SB_FORMAT: return kSbFormat;
-    default: return kSbOther;
+    case U_SB_SP:
+      return kSbSp;
+    case U_SB_CR:
+      return kSbCr;
+    case U_SB_LF:
+      return kSbLf;
+    case U_SB_SEP:
+      return kSbSep;
+    case U_SB_LOWER:
+      return kSbLower;
+    case U_SB_UPPER:
+      return kSbUpper;
+    case U_SB_OLETTER:
+      return kSbOLetter;
+    case U_SB_NUMERIC:
+      return kSbNumeric;
+    case U_SB_ATERM:
+      return kSbATerm;
+    case U_SB_STERM:
+      return kSbSTerm;
+    case U_SB_CLOSE:
+      return kSbClose;
+    case U_SB_SCONTINUE:
+      return kSbSContinue;
+    case U_SB_EXTEND:
+      return kSbExtend;
+    case U_SB_FORMAT:
+      return kSbFormat;
+    default:
+      return kSbOther;
   }
 }
 
@@ -190,7 +221,7 @@ void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
     if (c != kSbATerm && c != kSbSTerm) continue;
     if (c == kSbATerm && i + 1 < n) {
       uint8_t next = cls(i + 1);
-      if (next == kSbNumeric) continue;  // SB6
+      if (next == kSbNumeric) continue;                                                               // SB6
       if (next == kSbUpper && i > 0 && (cls(i - 1) == kSbUpper || cls(i - 1) == kSbLower)) continue;  // SB7
     }
     size_t j = i + 1;
@@ -309,8 +340,7 @@ class IcuAnalyzer final : public Analyzer {
       i = run;
       while (i < n && IsSpace(text[i])) ++i;
     }
-    if (icu_from != std::string_view::npos)
-      position = AnalyzeIcu(text.substr(icu_from), icu_from, stem, position, out);
+    if (icu_from != std::string_view::npos) position = AnalyzeIcu(text.substr(icu_from), icu_from, stem, position, out);
     return position;
   }
 
@@ -423,7 +453,7 @@ class IcuAnalyzer final : public Analyzer {
       int32_t at = i;
       UChar32 c;
       U8_NEXT(s, i, len, c);
-      if (c < 0) c = 0xFFFD;  // invalid sequence
+      if (c < 0) c = 0xFFFD;      // invalid sequence
       if (c == 0x2019) c = '\'';  // typographic apostrophe: TikTok’s -> tiktok's
       utf16_.append(c);
       offsets_.push_back(static_cast<uint32_t>(at));
@@ -506,7 +536,8 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   UErrorCode err = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> bi(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), err));
   if (U_FAILURE(err) || !bi) return Status::Internal(std::string("ICU word break iterator: ") + u_errorName(err));
-  std::unique_ptr<icu::BreakIterator> sentences(icu::BreakIterator::createSentenceInstance(icu::Locale::getRoot(), err));
+  std::unique_ptr<icu::BreakIterator> sentences(
+      icu::BreakIterator::createSentenceInstance(icu::Locale::getRoot(), err));
   if (U_FAILURE(err) || !sentences)
     return Status::Internal(std::string("ICU sentence break iterator: ") + u_errorName(err));
   const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(err);

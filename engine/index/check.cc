@@ -25,7 +25,8 @@ const char* const kTableNames[] = {"meta",    "terms", "postings", "positions", 
 std::string Printable(std::string_view s) {
   std::string out;
   for (unsigned char c : s.substr(0, 60)) {
-    if (c >= 0x20 && c != 0x7F) out += static_cast<char>(c);
+    if (c >= 0x20 && c != 0x7F)
+      out += static_cast<char>(c);
     else {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
@@ -44,8 +45,10 @@ class Checker {
   Checker(const Txn& txn, CheckReport* report) : txn_(txn), r_(*report) {}
 
   void Problem(std::string what) {
-    if (r_.problems.size() < kMaxProblems) r_.problems.push_back(std::move(what));
-    else ++r_.more_problems;
+    if (r_.problems.size() < kMaxProblems)
+      r_.problems.push_back(std::move(what));
+    else
+      ++r_.more_problems;
   }
 
   // Every value of every table: its checksum (the cursors check it).
@@ -80,8 +83,8 @@ class Checker {
         Status g = txn_.GetUnchecked(static_cast<Db>(t), (*cur)->key(), &found);
         if (!g.ok() || found.data() != (*cur)->value().data()) {
           Problem(std::string("table ") + kTableNames[t] + ": key '" + Printable((*cur)->key()) +
-                  "' is listed, but a lookup by that key " + (g.ok() ? "finds another entry" : "fails: " + g.message()) +
-                  " (a damaged branch page)");
+                  "' is listed, but a lookup by that key " +
+                  (g.ok() ? "finds another entry" : "fails: " + g.message()) + " (a damaged branch page)");
           if (!g.ok() && !g.IsNotFound()) {
             lmdb_failed_ = true;
             break;
@@ -171,8 +174,9 @@ class Checker {
       uint32_t d = format::DecodeFixed32BE(v.data());
       if (!Live(d))
         return Problem("id '" + Printable(k) + "' points at document " + std::to_string(d) + ", which is not live");
-      if (!id_of_[d].empty()) Problem("document " + std::to_string(d) + " has two ids: '" + Printable(id_of_[d]) +
-                                      "' and '" + Printable(k) + "'");
+      if (!id_of_[d].empty())
+        Problem("document " + std::to_string(d) + " has two ids: '" + Printable(id_of_[d]) + "' and '" + Printable(k) +
+                "'");
       id_of_[d] = std::string(k);
       ++n;
     });
@@ -196,8 +200,8 @@ class Checker {
       std::string_view v;
       Status s = reader.Read(txn_, d, &v);
       if (!s.ok()) {
-        Problem("live document " + std::to_string(d) + " ('" + Printable(id_of_[d]) + "'): stored fields: " +
-                (s.IsNotFound() ? std::string("missing") : s.message()));
+        Problem("live document " + std::to_string(d) + " ('" + Printable(id_of_[d]) +
+                "'): stored fields: " + (s.IsNotFound() ? std::string("missing") : s.message()));
         continue;
       }
       if (!format::DecodeStoredDoc(v, &doc)) {
@@ -248,8 +252,8 @@ class Checker {
         if (k.size() != prefix.size() + 4 || k.compare(0, prefix.size(), prefix) != 0) break;
         ++blocks;
         format::BlockHeader h;
-        if (!format::DecodePostingsBlock((*postings)->value(), &h, docs, tfs) || h.n == 0 ||
-            h.n > format::kBlockSize || format::DecodeFixed32BE(k.data() + prefix.size()) != h.first_doc) {
+        if (!format::DecodePostingsBlock((*postings)->value(), &h, docs, tfs) || h.n == 0 || h.n > format::kBlockSize ||
+            format::DecodeFixed32BE(k.data() + prefix.size()) != h.first_doc) {
           Problem("postings block of " + shown + " is unreadable");
           broken = true;
           continue;

@@ -42,8 +42,7 @@ bool GetVarint32(std::string_view* in, uint32_t* v) {
 }
 
 void PutFixed32BE(std::string* dst, uint32_t v) {
-  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-               static_cast<char>(v)};
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
   dst->append(b, 4);
 }
 
@@ -231,8 +230,8 @@ bool ParseHeader(std::string_view* in, BlockHeader* h, uint32_t* g, uint32_t* t)
   h->n = static_cast<unsigned char>((*in)[0]) + 1u;
   in->remove_prefix(1);
   uint32_t span;
-  if (h->n > kBlockSize || !GetVarint32(in, &h->first_doc) || !GetVarint32(in, &span) ||
-      !GetVarint32(in, &h->max_tf) || !GetVarint32(in, &h->min_length) || in->size() < 2)
+  if (h->n > kBlockSize || !GetVarint32(in, &h->first_doc) || !GetVarint32(in, &span) || !GetVarint32(in, &h->max_tf) ||
+      !GetVarint32(in, &h->min_length) || in->size() < 2)
     return false;
   if (span > UINT32_MAX - h->first_doc || h->max_tf == 0 || span < h->n - 1) return false;
   h->last_doc = h->first_doc + span;

@@ -53,8 +53,8 @@ struct TermInfo {
   uint64_t cf = 0;      // total occurrences in live documents
   uint32_t blocks = 0;  // number of postings blocks
   // Over every posting ever written (retired ones too, so they stay bounds):
-  uint32_t max_tf = 0;                // highest term frequency
-  uint32_t min_length = UINT32_MAX;   // shortest field length of a document with the term
+  uint32_t max_tf = 0;               // highest term frequency
+  uint32_t min_length = UINT32_MAX;  // shortest field length of a document with the term
 };
 std::string EncodeTermInfo(const TermInfo& t);
 bool DecodeTermInfo(std::string_view in, TermInfo* t);

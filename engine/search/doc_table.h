@@ -16,15 +16,15 @@ struct DocTable {
   uint64_t generation = 0;
   uint32_t max_doc = 0;  // highest doc id ever assigned
   uint64_t live_docs = 0;
-  std::vector<Days> dates;                                   // by doc id; kNoDate if undated
+  std::vector<Days> dates;  // by doc id; kNoDate if undated
   // Field lengths as one-byte codes (EncodeLength), by doc id: 6 bytes a
   // document rather than 24 keeps the table in cache while scoring (the
   // custom fields' is always 0: keywords have no length norm).
   std::vector<std::array<uint8_t, kNumFields>> norms;
   // BM25's length part, k1 * (1 - b + b * length / average), per field and code.
   float length_factor[kNumFields][256] = {};
-  std::vector<uint64_t> live_bits;                           // bit d of word d / 64: doc d is live
-  std::vector<uint64_t> fingerprints;                        // by doc id: body MinHash fingerprint (0: none)
+  std::vector<uint64_t> live_bits;     // bit d of word d / 64: doc d is live
+  std::vector<uint64_t> fingerprints;  // by doc id: body MinHash fingerprint (0: none)
   double avg_length[kNumFields] = {};
 
   bool IsLive(uint32_t doc) const { return doc <= max_doc && (live_bits[doc >> 6] >> (doc & 63) & 1); }

@@ -422,8 +422,8 @@ class SnippeterImpl final : public Snippeter {
     if (end < e) {
       size_t len;
       uint32_t cp = DecodeAt(text, end, &len);
-      if (cp == '.' || cp == ',' || cp == ';' || cp == ':' || cp == '!' || cp == '?' || cp == 0x3002 ||
-          cp == 0xFF0C || cp == '"' || cp == ')' || cp == '%')
+      if (cp == '.' || cp == ',' || cp == ';' || cp == ':' || cp == '!' || cp == '?' || cp == 0x3002 || cp == 0xFF0C ||
+          cp == '"' || cp == ')' || cp == '%')
         end += len;
     }
     return {start, end};
@@ -469,7 +469,8 @@ class SnippeterImpl final : public Snippeter {
     size_t m = 0;
     bool in_space = false;
     for (size_t i = b; i < e;) {
-      if (m < marks.size() && i == marks[m].first) out->highlights.push_back({static_cast<uint32_t>(out->text.size()), 0});
+      if (m < marks.size() && i == marks[m].first)
+        out->highlights.push_back({static_cast<uint32_t>(out->text.size()), 0});
       size_t len;
       uint32_t cp = DecodeAt(text, i, &len);
       if (IsSpace(cp)) {

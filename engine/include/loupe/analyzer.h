@@ -56,8 +56,7 @@ class Analyzer {
   // Appends the tokens of `text` to `*out` (which is not cleared), positions
   // starting at `first_position`. `stem` selects stemming. Invalid UTF-8 is read
   // as U+FFFD, which produces no token. Returns the position after the last token.
-  virtual uint32_t Analyze(std::string_view text, bool stem, uint32_t first_position,
-                           std::vector<Token>* out) = 0;
+  virtual uint32_t Analyze(std::string_view text, bool stem, uint32_t first_position, std::vector<Token>* out) = 0;
 
   // Analyze with stemming that also appends to `*forms`, for each token it
   // appends to `*out`, the token's folded but unstemmed form (the word as
@@ -90,8 +89,7 @@ class Analyzer {
   static bool IsStemmed(Field f) { return f == Field::kTitle || f == Field::kBody || f == Field::kTopic; }
 
   // Analyzes text as field `f` would be analyzed.
-  uint32_t AnalyzeField(Field f, std::string_view text, uint32_t first_position,
-                        std::vector<Token>* out) {
+  uint32_t AnalyzeField(Field f, std::string_view text, uint32_t first_position, std::vector<Token>* out) {
     return Analyze(text, IsStemmed(f), first_position, out);
   }
 

@@ -40,7 +40,7 @@ struct Document {
   // Caller-chosen unique id (the CLI uses the path relative to the indexed root).
   // Adding a document whose id already exists replaces the old one.
   std::string id;
-  std::string path;    // where it came from; stored, not searched
+  std::string path;  // where it came from; stored, not searched
   std::string title;
   std::string body;
   std::string author;
