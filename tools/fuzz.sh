@@ -84,7 +84,7 @@ for target in "${targets[@]}"; do
       while IFS= read -r q; do
         n=$((n + 1))
         printf '%b' "$q" >"$seeds/golden-$n"
-      done < <(sed -n 's/^ *{"\(\([^"\\]\|\\.\)*\)", .*/\1/p' "$root/tests/parser_test.cc" | sed 's/\\"/"/g')
+      done < <(sed -n 's/^ *{"\(\([^"\\]\|\\.\)*\)", .*/\1/p' "$root/tests/query/parser_test.cc" | sed 's/\\"/"/g')
       awk '/^```/ { inside = !inside; block = substr($0, 4); next }
            inside && block == "query" && $0 != "" && $0 !~ /^(→|✗|⚠|lenient: |# )/ { print }' \
         "$root/docs/query-language.md" | while IFS= read -r q; do

@@ -11,7 +11,7 @@
 //    GetDocument, Stats, Explain, Expansions, Words, GetMetadata, ListMetadata, Check,
 //    Backup) may run concurrently with the others and with a Writer; each call
 //    reads one consistent snapshot (the last commit at the time the call
-//    started). tests/concurrency_test.cc holds four searching threads to that
+//    started). tests/engine/index/concurrency_test.cc holds four searching threads to that
 //    beside a committing writer, under ThreadSanitizer.
 //  - SearchOptions::facet_name is called on the searching thread.
 //  - CompactIndex needs the index closed in this process (below).

@@ -13,7 +13,7 @@
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
 #include "search/results.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using loupe::test::TempDir;

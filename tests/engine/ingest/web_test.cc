@@ -12,7 +12,7 @@
 #include "loupe/ingest/feed.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/html.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using namespace loupe::ingest;

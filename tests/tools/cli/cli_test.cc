@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "loupe/index.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace {
 

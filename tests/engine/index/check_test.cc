@@ -12,7 +12,7 @@
 #include "loupe/index.h"
 #include "storage/lmdb.h"
 #include "util/crc32c.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using loupe::test::TempDir;

@@ -7,7 +7,7 @@
 #include "loupe/index.h"
 #include "loupe/ingest/article.h"
 #include "loupe/suggest.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 

@@ -37,7 +37,7 @@
 
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 

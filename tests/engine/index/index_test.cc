@@ -14,7 +14,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "storage/lmdb.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using loupe::test::TempDir;

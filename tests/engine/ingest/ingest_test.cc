@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "loupe/ingest/article.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using loupe::ingest::ParseArticle;

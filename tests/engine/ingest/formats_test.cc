@@ -9,7 +9,7 @@
 
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using namespace loupe::ingest;

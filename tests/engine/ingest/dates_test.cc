@@ -9,7 +9,7 @@
 #include "loupe/index.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/query_parser.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 

@@ -21,7 +21,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/tagger.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 

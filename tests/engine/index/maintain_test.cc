@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "loupe/index.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using loupe::test::TempDir;

@@ -17,7 +17,7 @@
 
 #include "loupe/index.h"
 #include "loupe/snippet.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 
