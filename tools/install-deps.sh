@@ -11,6 +11,8 @@ PACKAGES=(
   libgmime-3.0-dev libhowardhinnant-date-dev libuchardet-dev
   libgumbo-dev libxml2-dev
   librsvg2-bin
+  # tools/format.sh (CI checks that the sources follow .clang-format)
+  clang-format
   # for the tests of the man pages and shell completion (tests/tools/cli/cli_docs_test.sh,
   # tests/tools/cli/cli_zsh_test.sh, which fall back or skip without them)
   man-db zsh
