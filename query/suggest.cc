@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "builder.h"
+#include "util/edits.h"  // EditDistance
 #include "loupe/language.h"
 
 namespace loupe {
@@ -60,21 +61,8 @@ void CollectWords(const QueryNode& n, std::vector<Word>* out) {
 }
 
 // Edits between a and b, a swap of two neighbouring bytes counting one
-// ("tlaks" is one edit from "talks"): the optimal string alignment distance.
-size_t Edits(std::string_view a, std::string_view b) {
-  const size_t n = a.size(), m = b.size();
-  std::vector<size_t> d((n + 1) * (m + 1));
-  auto at = [&](size_t i, size_t j) -> size_t& { return d[i * (m + 1) + j]; };
-  for (size_t i = 0; i <= n; ++i) at(i, 0) = i;
-  for (size_t j = 0; j <= m; ++j) at(0, j) = j;
-  for (size_t i = 1; i <= n; ++i)
-    for (size_t j = 1; j <= m; ++j) {
-      at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
-    }
-  return at(n, m);
-}
+// ("tlaks" is one edit from "talks").
+size_t Edits(std::string_view a, std::string_view b) { return EditDistance(a, b, /*swaps=*/true); }
 
 // The word with each run of a repeated byte written once ("tarrifs" ->
 // "tarifs"): a doubled or undoubled letter is the commonest misspelling.

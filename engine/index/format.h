@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loupe/document.h"
+#include "util/coding.h"
 
 namespace loupe::format {
 
@@ -23,20 +24,19 @@ inline constexpr uint32_t kActorGap = 100;  // position gap between values of a 
 inline constexpr std::string_view kSentenceTerm = "\x01s";
 inline bool IsReservedTerm(std::string_view term) { return !term.empty() && term[0] == '\x01'; }
 
-// --- primitive coding -------------------------------------------------------
-void PutVarint32(std::string* dst, uint32_t v);
-void PutVarint64(std::string* dst, uint64_t v);
-// Reads a varint from *in, advancing it. False if truncated or overlong.
-bool GetVarint32(std::string_view* in, uint32_t* v);
-bool GetVarint64(std::string_view* in, uint64_t* v);
-void PutFixed32BE(std::string* dst, uint32_t v);
-uint32_t DecodeFixed32BE(const char* p);
-void PutFixed32LE(std::string* dst, uint32_t v);
-uint32_t DecodeFixed32LE(const char* p);
-void PutFixed64LE(std::string* dst, uint64_t v);
-uint64_t DecodeFixed64LE(const char* p);
-void PutLengthPrefixed(std::string* dst, std::string_view s);
-bool GetLengthPrefixed(std::string_view* in, std::string_view* s);
+// --- primitive coding (util/coding.h) --------------------------------------
+using coding::DecodeFixed32BE;
+using coding::DecodeFixed32LE;
+using coding::DecodeFixed64LE;
+using coding::GetLengthPrefixed;
+using coding::GetVarint32;
+using coding::GetVarint64;
+using coding::PutFixed32BE;
+using coding::PutFixed32LE;
+using coding::PutFixed64LE;
+using coding::PutLengthPrefixed;
+using coding::PutVarint32;
+using coding::PutVarint64;
 
 // --- keys -------------------------------------------------------------------
 // terms:      field(1) | term

@@ -2,6 +2,7 @@
 
 #include "loupe/ingest/formats.h"
 #include "readers.h"
+#include "util/ascii.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,11 +10,8 @@
 namespace loupe::ingest {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+// Spaces, tabs, and the carriage return a CRLF file leaves on each line.
+std::string_view Trim(std::string_view s) { return loupe::Trim(s, " \t\r"); }
 
 // "Key: value" where Key is letters, digits, spaces, '-' or '_' starting with a letter.
 bool SplitHeader(std::string_view line, std::string_view* key, std::string_view* value) {

@@ -36,20 +36,25 @@ inline bool WithinEdits(std::string_view a, std::string_view b, uint32_t k) {
 }
 
 // The Levenshtein distance of a and b in bytes (insertions, deletions,
-// substitutions), for short strings such as names: it allocates one row.
-inline size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+// substitutions), for short strings such as names: it allocates three rows.
+// With `swaps`, exchanging two neighbouring bytes also counts one edit ("tlaks"
+// is one from "talks"): the optimal string alignment distance, which the
+// did-you-mean suggestions rank by.
+inline size_t EditDistance(std::string_view a, std::string_view b, bool swaps = false) {
+  const size_t m = b.size();
+  std::vector<size_t> before(m + 1), row(m + 1), next(m + 1);  // rows i-2, i-1, i
+  for (size_t j = 0; j <= m; ++j) row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-      diag = up;
+    next[0] = i;
+    for (size_t j = 1; j <= m; ++j) {
+      next[j] = std::min({row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      if (swaps && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        next[j] = std::min(next[j], before[j - 2] + 1);
     }
+    before.swap(row);
+    row.swap(next);
   }
-  return row[b.size()];
+  return row[m];
 }
 
 }  // namespace loupe

@@ -1,0 +1,89 @@
+// The engine's shared helpers (engine/util/): edit distances, ASCII case and
+// spaces, primitive coding, CRC-32C, UTF-8 and display columns.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "util/ascii.h"
+#include "util/coding.h"
+#include "util/crc32c.h"
+#include "util/edits.h"
+#include "util/utf8.h"
+
+namespace loupe {
+
+TEST_CASE("EditDistance counts insertions, deletions and substitutions", "[util]") {
+  CHECK(EditDistance("", "") == 0);
+  CHECK(EditDistance("", "abc") == 3);
+  CHECK(EditDistance("kitten", "sitting") == 3);
+  CHECK(EditDistance("tariffs", "tarifs") == 1);
+  // Without swaps a transposition is two substitutions; with them, one edit.
+  CHECK(EditDistance("tlaks", "talks") == 2);
+  CHECK(EditDistance("tlaks", "talks", /*swaps=*/true) == 1);
+  CHECK(EditDistance("ca", "abc", /*swaps=*/true) == 3);  // optimal string alignment, not Damerau's
+  CHECK(EditDistance("abcdef", "badcfe", /*swaps=*/true) == 3);
+}
+
+TEST_CASE("WithinEdits agrees with EditDistance", "[util]") {
+  const char* words[] = {"", "a", "tariff", "tariffs", "tarifs", "traiffs", "sanction", "sanctions", "xyz"};
+  for (std::string_view a : words)
+    for (std::string_view b : words)
+      for (uint32_t k = 0; k <= 3; ++k) CHECK(WithinEdits(a, b, k) == (EditDistance(a, b) <= k));
+}
+
+TEST_CASE("Lower and Trim work on ASCII only", "[util]") {
+  CHECK(Lower("Date-Precision: ÉÉ") == "date-precision: ÉÉ");  // ASCII letters only
+  CHECK(Trim("  \tkey \r\n") == "key");
+  CHECK(Trim(" \t ").empty());
+  CHECK(Trim("\r--- ", " \t") == "\r---");
+}
+
+TEST_CASE("varints and fixed-width integers round-trip and reject damage", "[util]") {
+  std::string buf;
+  const uint64_t values[] = {0, 1, 127, 128, 300, UINT32_MAX, uint64_t{1} << 40, UINT64_MAX};
+  for (uint64_t v : values) coding::PutVarint64(&buf, v);
+  coding::PutLengthPrefixed(&buf, "héllo");
+  coding::PutFixed32BE(&buf, 0x01020304);
+  std::string_view in = buf;
+  for (uint64_t v : values) {
+    uint64_t got = 0;
+    REQUIRE(coding::GetVarint64(&in, &got));
+    CHECK(got == v);
+  }
+  std::string_view s;
+  REQUIRE(coding::GetLengthPrefixed(&in, &s));
+  CHECK(s == "héllo");
+  REQUIRE(in.size() == 4);
+  CHECK(in[0] == 1);  // big endian: keys sort as numbers
+  CHECK(coding::DecodeFixed32BE(in.data()) == 0x01020304);
+
+  std::string big;
+  coding::PutVarint64(&big, uint64_t{UINT32_MAX} + 1);
+  std::string_view b = big;
+  uint32_t v32;
+  CHECK_FALSE(coding::GetVarint32(&b, &v32));  // too large for 32 bits
+  std::string_view cut = std::string_view(big).substr(0, 2);
+  uint64_t v64;
+  CHECK_FALSE(coding::GetVarint64(&cut, &v64));  // truncated
+  std::string endless(11, '\x80');
+  std::string_view over = endless;
+  CHECK_FALSE(coding::GetVarint64(&over, &v64));  // overlong
+}
+
+TEST_CASE("CRC-32C matches the standard check value", "[util]") {
+  CHECK(Crc32c(0, std::string_view("123456789")) == 0xE3069283u);
+}
+
+TEST_CASE("UTF-8 decoding and display columns", "[util]") {
+  size_t len = 0;
+  CHECK(Utf8At("é", 0, &len) == 0xE9);
+  CHECK(len == 2);
+  CHECK(Utf8At("\xFF", 0, &len) == kBadUtf8);  // not UTF-8
+  CHECK(len == 0);
+  CHECK(DisplayColumns("abc") == 3);
+  CHECK(DisplayColumns("東京") == 4);        // wide
+  CHECK(DisplayColumns("e\xCC\x81") == 1);  // e + combining acute
+}
+
+}  // namespace loupe
