@@ -25,6 +25,17 @@ do_build() {
   cmake --build "$build" -j"$jobs"
 }
 
+# configure_sanitized DIR SANITIZERS [EXTRA_FLAGS]: a RelWithDebInfo build in DIR
+# (unless LOUPE_BUILD_DIR says where) with -fsanitize=SANITIZERS; sets $build.
+configure_sanitized() {
+  "$root/tools/install-deps.sh"
+  build="${LOUPE_BUILD_DIR:-$root/$1}"
+  local flags="-fsanitize=$2 ${3:-}-fno-omit-frame-pointer"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_WERROR=ON \
+    -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=$2" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=$2" >/dev/null
+}
+
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -44,23 +55,12 @@ case "$cmd" in
     ;;
   test)
     if [ "${1:-}" = "--tsan" ]; then
-      "$root/tools/install-deps.sh"
-      build="${LOUPE_BUILD_DIR:-$root/build-tsan}"
-      flags="-fsanitize=thread -fno-omit-frame-pointer"
-      cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_WERROR=ON \
-        -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
-        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+      configure_sanitized build-tsan thread
       cmake --build "$build" -j"$jobs" --target concurrency_test maintain_test
       TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
         ctest --test-dir "$build" --output-on-failure -R '^(concurrency_test|maintain_test)$'
     elif [ "${1:-}" = "--sanitize" ]; then
-      "$root/tools/install-deps.sh"
-      build="${LOUPE_BUILD_DIR:-$root/build-sanitize}"
-      flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-      cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_WERROR=ON \
-        -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
-        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-        -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+      configure_sanitized build-sanitize address,undefined "-fno-sanitize-recover=undefined "
       cmake --build "$build" -j"$jobs"
       # The install test builds a program outside this configuration, without the
       # sanitizer runtime, against the instrumented library: it cannot run here.

@@ -30,7 +30,7 @@
 #include <unordered_map>
 
 #include "cli/common.h"
-#include "index/format.h"  // the index's varints
+#include "util/coding.h"  // the index's varints
 #include "loupe/builtin_data.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
@@ -127,7 +127,7 @@ struct Source {
 
 bool GetString(std::string_view* in, std::string* out) {
   uint64_t len;
-  if (!format::GetVarint64(in, &len) || len > in->size()) return false;
+  if (!coding::GetVarint64(in, &len) || len > in->size()) return false;
   out->assign(in->substr(0, len));
   in->remove_prefix(len);
   return true;
@@ -157,17 +157,17 @@ std::string EncodeSource(const Source& s, const std::string& file_id) {
   bool whole_id = SourceKey(file_id).size() - kSourcePrefix.size() != file_id.size();
   out.push_back(static_cast<char>((single ? 1 : 0) | (whole_id ? 2 : 0)));
   if (whole_id) {
-    format::PutVarint64(&out, file_id.size());
+    coding::PutVarint64(&out, file_id.size());
     out += file_id;
   }
-  format::PutVarint64(&out, s.size);
-  format::PutVarint64(&out, static_cast<uint64_t>(s.mtime_ns));
-  format::PutVarint64(&out, s.root);
+  coding::PutVarint64(&out, s.size);
+  coding::PutVarint64(&out, static_cast<uint64_t>(s.mtime_ns));
+  coding::PutVarint64(&out, s.root);
   out.append(reinterpret_cast<const char*>(&s.hash), 8);
   if (!single) {
-    format::PutVarint64(&out, s.docs.size());
+    coding::PutVarint64(&out, s.docs.size());
     for (const std::string& d : s.docs) {
-      format::PutVarint64(&out, d.size());
+      coding::PutVarint64(&out, d.size());
       out += d;
     }
   }
@@ -182,7 +182,7 @@ bool DecodeSource(std::string_view v, std::string* file_id, Source* s) {
   v.remove_prefix(1);
   if (whole_id && !GetString(&v, file_id)) return false;
   uint64_t size, mtime, root, n;
-  if (!format::GetVarint64(&v, &size) || !format::GetVarint64(&v, &mtime) || !format::GetVarint64(&v, &root) ||
+  if (!coding::GetVarint64(&v, &size) || !coding::GetVarint64(&v, &mtime) || !coding::GetVarint64(&v, &root) ||
       v.size() < 8)
     return false;
   s->size = size;
@@ -194,7 +194,7 @@ bool DecodeSource(std::string_view v, std::string* file_id, Source* s) {
     s->docs = {*file_id};
     return v.empty();
   }
-  if (!format::GetVarint64(&v, &n)) return false;
+  if (!coding::GetVarint64(&v, &n)) return false;
   for (uint64_t i = 0; i < n; ++i) {
     std::string d;
     if (!GetString(&v, &d)) return false;
@@ -232,9 +232,9 @@ std::vector<Root> DecodeRoots(std::string_view v) {
 std::string EncodeRoots(const std::vector<Root>& roots) {
   std::string out = "\x01";
   for (size_t i = 1; i < roots.size(); ++i) {
-    format::PutVarint64(&out, roots[i].real.size());
+    coding::PutVarint64(&out, roots[i].real.size());
     out += roots[i].real;
-    format::PutVarint64(&out, roots[i].label.size());
+    coding::PutVarint64(&out, roots[i].label.size());
     out += roots[i].label;
   }
   return out;
