@@ -1,4 +1,4 @@
-// Private to tools/ingest: what the readers share across their files (not
+// Private to engine/ingest: what the readers share across their files (not
 // installed; the public API is loupe/ingest/*.h).
 #ifndef LOUPE_TOOLS_INGEST_READERS_H_
 #define LOUPE_TOOLS_INGEST_READERS_H_

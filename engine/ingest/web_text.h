@@ -1,4 +1,4 @@
-// Text helpers the HTML and feed readers share (private to tools/ingest):
+// Text helpers the HTML and feed readers share (private to engine/ingest):
 // article text built out of pieces of markup text, where runs of white space
 // become one space and paragraphs are separated by one blank line.
 #ifndef LOUPE_INGEST_WEB_TEXT_H_
