@@ -57,12 +57,6 @@ struct Document {
 // with a valid calendar date (years 0001-9999) and returns false otherwise.
 bool ParseIsoDate(std::string_view text, Days* out);
 std::string FormatIsoDate(Days d);
-// Days for a valid civil date (no range check on the arguments beyond month/day validity).
-Days DaysFromCivil(int year, unsigned month, unsigned day);
-// The civil date (year, month 1-12, day 1-31) of a day; the inverse of DaysFromCivil.
-void CivilFromDays(Days days, int* year, unsigned* month, unsigned* day);
-// Number of days in the month, taking leap years into account.
-unsigned DaysInMonth(int year, unsigned month);
 
 }  // namespace loupe
 

@@ -22,6 +22,7 @@
 #include "loupe/query_parser.h"
 #include "loupe/tagger.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 
