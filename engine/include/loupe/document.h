@@ -34,6 +34,7 @@ const char* FieldName(Field f);
 bool ParseFieldName(std::string_view name, Field* out);
 
 // A calendar date counted in days since 1970-01-01 (UTC). Negative is before 1970.
+// ParseIsoDate and FormatIsoDate (below) convert it from and to "YYYY-MM-DD".
 using Days = int32_t;
 
 struct Document {
