@@ -10,6 +10,7 @@
 #include "loupe/index.h"
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
+#include "util/calendar.h"
 #include "util/guard.h"
 
 namespace loupe {

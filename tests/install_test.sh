@@ -12,6 +12,29 @@ test -f "$tmp/prefix/include/loupe/index.h"
 test -f "$tmp/prefix/include/loupe/query_parser.h"
 test -f "$tmp/prefix/lib/cmake/Loupe/LoupeConfig.cmake" || test -f "$tmp/prefix/lib/x86_64-linux-gnu/cmake/Loupe/LoupeConfig.cmake"
 
+# Every installed header compiles on its own against the installed headers
+# alone, and includes only installed headers and the standard library (no
+# private header of engine/ or query/).
+for h in $(cd "$tmp/prefix/include" && find loupe -name '*.h' | sort); do
+  if ! echo "#include <$h>" | g++ -std=c++20 -fsyntax-only -I "$tmp/prefix/include" -x c++ - 2>"$tmp/header.err"; then
+    echo "install test: the installed header $h does not compile on its own:"
+    cat "$tmp/header.err"
+    exit 1
+  fi
+  for inc in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$tmp/prefix/include/$h"); do
+    if [[ $inc != loupe/* || ! -f $tmp/prefix/include/$inc ]]; then
+      echo "install test: the installed header $h includes \"$inc\", which is not an installed Loupe header"
+      exit 1
+    fi
+  done
+  for inc in $(sed -n 's/^#include <\([^>]*\)>.*/\1/p' "$tmp/prefix/include/$h"); do
+    if [[ ! $inc =~ ^[a-z_]+$ ]]; then  # <string>, <cstdint>: the standard library's names have no '/' or '.'
+      echo "install test: the installed header $h includes <$inc>, which is not a standard library header"
+      exit 1
+    fi
+  done
+done
+
 # The installed command runs as installed: no LD_LIBRARY_PATH, library found through its run path.
 version=$(env -u LD_LIBRARY_PATH "$tmp/prefix/bin/loupe" --version)
 echo "$version"

@@ -1,11 +1,10 @@
 #include "loupe/ingest/article.h"
 
+#include <utility>
+
 #include "loupe/ingest/formats.h"
 #include "readers.h"
 #include "util/ascii.h"
-
-#include <algorithm>
-#include <filesystem>
 
 namespace loupe::ingest {
 namespace {
@@ -179,62 +178,6 @@ Document ParseArticle(std::string_view text, const std::string& id, const std::s
   while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
   d.body = std::move(body);
   return d;
-}
-
-std::vector<CorpusFile> ListCorpus(const std::vector<std::string>& roots, std::vector<std::string>* errors,
-                                   size_t* skipped) {
-  namespace fs = std::filesystem;
-  std::vector<CorpusFile> out;
-  for (const std::string& root : roots) {
-    std::error_code ec;
-    fs::file_status st = fs::status(root, ec);
-    if (ec || !fs::exists(st)) {
-      errors->push_back(root + ": no such file or directory");
-      continue;
-    }
-    if (fs::is_regular_file(st)) {
-      if (fs::path(root).extension() != ".txt") {
-        errors->push_back(root + ": not a .txt file (0.1 reads only .txt articles)");
-        continue;
-      }
-      out.push_back({root, fs::path(root).filename().generic_string()});
-      continue;
-    }
-    if (!fs::is_directory(st)) {
-      errors->push_back(root + ": not a regular file or directory");
-      continue;
-    }
-    std::vector<CorpusFile> found;
-    const fs::path root_path(root);
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-    if (ec) {
-      errors->push_back(root + ": " + ec.message());
-      continue;
-    }
-    for (; it != end; it.increment(ec)) {
-      if (ec) {
-        errors->push_back(root + ": " + ec.message());
-        break;
-      }
-      const fs::path& p = it->path();
-      std::string name = p.filename().string();
-      if (!name.empty() && name[0] == '.') {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
-      }
-      if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-      if (p.extension() != ".txt") {
-        ++*skipped;
-        continue;
-      }
-      // The iterator builds every path as root / relative part, so the id is the
-      // path past the root (fs::relative would resolve symlinks on every call).
-      found.push_back({p.string(), p.lexically_relative(root_path).generic_string()});
-    }
-    std::sort(found.begin(), found.end(), [](const CorpusFile& a, const CorpusFile& b) { return a.id < b.id; });
-    out.insert(out.end(), found.begin(), found.end());
-  }
-  return out;
 }
 
 }  // namespace loupe::ingest

@@ -5,6 +5,7 @@
 // file picks the fields and the body text out of it.
 #include "loupe/ingest/html.h"
 #include "readers.h"
+#include "util/calendar.h"
 
 #ifdef LOUPE_HAVE_GMIME
 

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <map>
 
+#include "util/calendar.h"
+
 namespace loupe {
 
 namespace {

@@ -38,6 +38,7 @@
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "loupe/query_parser.h"
+#include "util/calendar.h"
 
 namespace {
 

@@ -6,6 +6,7 @@
 
 #include "loupe/index.h"
 #include "loupe/ingest/article.h"
+#include "loupe/ingest/walk.h"
 #include "loupe/suggest.h"
 #include "support/test_util.h"
 
@@ -21,9 +22,9 @@ const Index& CorpusIndex() {
     REQUIRE(idx.ok());
     auto w = (*idx)->NewWriter();
     REQUIRE(w.ok());
-    std::vector<std::string> errors;
-    size_t skipped = 0;
-    for (const auto& f : ingest::ListCorpus({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, &errors, &skipped)) {
+    const ingest::WalkResult walk = ingest::Walk({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, {});
+    for (const auto& f : walk.files) {
+      if (f.format != ingest::Format::kText) continue;
       std::ifstream in(f.path, std::ios::binary);
       std::stringstream ss;
       ss << in.rdbuf();

@@ -13,6 +13,7 @@
 
 #include "loupe/analyzer.h"
 #include "loupe/ingest/article.h"
+#include "loupe/ingest/walk.h"
 #include "loupe/query.h"
 #include "loupe/query_parser.h"
 #include "queries_file.h"
@@ -102,10 +103,20 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }
 
 int Index(Engine& engine, const std::string& db, const std::vector<std::string>& roots, const char* name) {
-  std::vector<std::string> errors;
-  size_t skipped = 0;
-  auto files = loupe::ingest::ListCorpus(roots, &errors, &skipped);
-  for (const auto& e : errors) std::cerr << name << ": " << e << "\n";
+  // The .txt articles under `roots`, in the order `loupe index` reads them
+  // (by root, then by id), of any size.
+  loupe::ingest::WalkResult walk = loupe::ingest::Walk(roots, {.max_size = UINT64_MAX});
+  for (const auto& e : walk.errors) std::cerr << name << ": " << e << "\n";
+  std::vector<loupe::ingest::WalkFile> files;
+  for (loupe::ingest::WalkFile& f : walk.files) {
+    if (f.format == loupe::ingest::Format::kText)
+      files.push_back(std::move(f));
+    else if (f.root.empty())
+      std::cerr << name << ": " << f.path << ": not a .txt file\n";  // given by name
+  }
+  for (const loupe::ingest::WalkSkip& s : walk.skipped)  // a file given by name, of no known format
+    if (std::find(roots.begin(), roots.end(), s.path) != roots.end())
+      std::cerr << name << ": " << s.path << ": not a .txt file\n";
   if (files.empty()) {
     std::cerr << name << ": no articles found\n";
     return 2;

@@ -41,7 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "loupe/document.h"  // DaysFromCivil, CivilFromDays
+#include "loupe/document.h"  // ParseIsoDate, FormatIsoDate
 
 namespace fs = std::filesystem;
 
@@ -331,6 +331,13 @@ Names MakeNames() {
   return n;
 }
 
+// The day of a date written "YYYY-MM-DD" (a valid one: the span's ends).
+loupe::Days IsoDay(const char* text) {
+  loupe::Days day = 0;
+  loupe::ParseIsoDate(text, &day);
+  return day;
+}
+
 class Writer {
  public:
   Writer(const Chain& chain, const Names& names, uint64_t seed)
@@ -355,14 +362,9 @@ class Writer {
 
     *doc += "\nAuthor: ";
     *doc += names_.authors[author_pick_.Draw(rng_)];
-    int y;
-    unsigned m, d;
-    loupe::CivilFromDays(
-        static_cast<loupe::Days>(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1))), &y, &m,
-        &d);
-    char date[32];
-    std::snprintf(date, sizeof date, "\nDate: %04d-%02u-%02u", y, m, d);
-    *doc += date;
+    *doc += "\nDate: ";
+    *doc += loupe::FormatIsoDate(
+        static_cast<loupe::Days>(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1))));
     *doc += "\nActors: ";
     for (size_t k = 0; k < actors.size(); ++k) (*doc += k ? "; " : "") += names_.actors[actors[k]];
     *doc += "\nTopics: ";
@@ -395,8 +397,8 @@ class Writer {
   }
 
  private:
-  const int64_t first_day_ = loupe::DaysFromCivil(2000, 1, 1);
-  const int64_t last_day_ = loupe::DaysFromCivil(2026, 12, 31);
+  const int64_t first_day_ = IsoDay("2000-01-01");
+  const int64_t last_day_ = IsoDay("2026-12-31");
 
   // Appends n words of the chain starting at a sentence start, capitalized,
   // without the last word's trailing punctuation.

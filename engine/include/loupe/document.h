@@ -34,6 +34,7 @@ const char* FieldName(Field f);
 bool ParseFieldName(std::string_view name, Field* out);
 
 // A calendar date counted in days since 1970-01-01 (UTC). Negative is before 1970.
+// ParseIsoDate and FormatIsoDate (below) convert it from and to "YYYY-MM-DD".
 using Days = int32_t;
 
 struct Document {
@@ -57,12 +58,6 @@ struct Document {
 // with a valid calendar date (years 0001-9999) and returns false otherwise.
 bool ParseIsoDate(std::string_view text, Days* out);
 std::string FormatIsoDate(Days d);
-// Days for a valid civil date (no range check on the arguments beyond month/day validity).
-Days DaysFromCivil(int year, unsigned month, unsigned day);
-// The civil date (year, month 1-12, day 1-31) of a day; the inverse of DaysFromCivil.
-void CivilFromDays(Days days, int* year, unsigned* month, unsigned* day);
-// Number of days in the month, taking leap years into account.
-unsigned DaysInMonth(int year, unsigned month);
 
 }  // namespace loupe
 

@@ -5,7 +5,8 @@
 //
 // An index tags the documents its Writer adds and resolves the names of
 // `actor:` queries with its own gazetteer, lexicon and title words (see
-// IndexOptions::tagging and Index::GetGazetteer in loupe/index.h); this header
+// IndexOptions::tagging in loupe/options.h and Index::GetGazetteer in
+// loupe/index.h); this header
 // is for programs that tag documents themselves or read a gazetteer file.
 #ifndef LOUPE_TAGGER_H_
 #define LOUPE_TAGGER_H_

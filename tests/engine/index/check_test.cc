@@ -11,6 +11,7 @@
 #include "index/format.h"
 #include "loupe/index.h"
 #include "storage/lmdb.h"
+#include "util/calendar.h"
 #include "util/crc32c.h"
 #include "support/test_util.h"
 

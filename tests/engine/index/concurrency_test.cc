@@ -18,6 +18,7 @@
 #include "loupe/index.h"
 #include "loupe/snippet.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 

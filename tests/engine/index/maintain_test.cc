@@ -14,6 +14,7 @@
 
 #include "loupe/index.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 using loupe::test::TempDir;

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "ingest/readers.h"  // ParseHeaderDate
 #include "loupe/index.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/query_parser.h"

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "ingest/readers.h"  // CleanText
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
 #include "support/test_util.h"

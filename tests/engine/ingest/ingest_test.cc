@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "loupe/ingest/article.h"
+#include "loupe/ingest/walk.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -87,22 +88,28 @@ TEST_CASE("empty file gives an empty document, not a crash") {
   CHECK(d.body.empty());
 }
 
-TEST_CASE("the walk lists .txt files, relative ids, skipping hidden ones") {
+TEST_CASE("the walk lists files by root then id, with relative ids, skipping hidden ones") {
   test::TempDir dir;
   std::filesystem::create_directories(dir.sub("root/sub"));
   std::filesystem::create_directories(dir.sub("root/.hidden"));
-  for (const char* f : {"root/b.txt", "root/sub/a.txt", "root/.hidden/x.txt", "root/.dot.txt", "root/notes.md"})
+  for (const char* f :
+       {"root/b.txt", "root/sub/a.txt", "root/.hidden/x.txt", "root/.dot.txt", "root/notes.md", "root/data.csv"})
     std::ofstream(dir.sub(f)) << "T\n";
-  std::vector<std::string> errors;
-  size_t skipped = 0;
-  auto files = ingest::ListCorpus({dir.sub("root"), dir.sub("root/b.txt"), dir.sub("missing")}, &errors, &skipped);
-  REQUIRE(files.size() == 3);
-  CHECK(files[0].id == "b.txt");
-  CHECK(files[1].id == "sub/a.txt");
-  CHECK(files[2].id == "b.txt");
-  CHECK(skipped == 1);
-  REQUIRE(errors.size() == 1);
-  CHECK(errors[0].find("no such file or directory") != std::string::npos);
+  auto walk = ingest::Walk({dir.sub("root"), dir.sub("root/b.txt"), dir.sub("missing")}, {});
+  REQUIRE(walk.files.size() == 4);
+  CHECK(walk.files[0].id == "b.txt");
+  CHECK(walk.files[1].id == "notes.md");
+  CHECK(walk.files[1].format == ingest::Format::kMarkdown);
+  CHECK(walk.files[2].id == "sub/a.txt");
+  CHECK(walk.files[2].path == dir.sub("root/sub/a.txt"));
+  CHECK(walk.files[2].format == ingest::Format::kText);
+  CHECK(walk.files[3].id == "b.txt");  // a file given directly: its name
+  CHECK(walk.files[3].root.empty());
+  CHECK(walk.hidden == 2);  // .hidden (not entered) and .dot.txt
+  CHECK(walk.other == 1);   // data.csv
+  CHECK(walk.skipped.empty());
+  REQUIRE(walk.errors.size() == 1);
+  CHECK(walk.errors[0] == dir.sub("missing") + ": No such file or directory");
 }
 
 // The layouts of saved articles: a header block may follow the title after

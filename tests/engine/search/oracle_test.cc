@@ -18,10 +18,12 @@
 #include "loupe/builtin_data.h"
 #include "loupe/index.h"
 #include "loupe/ingest/article.h"
+#include "loupe/ingest/walk.h"
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/tagger.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 
@@ -315,11 +317,10 @@ class QueryGen {
 };
 
 std::vector<Document> LoadCorpus() {
-  std::vector<std::string> errors;
-  size_t skipped = 0;
-  auto files = ingest::ListCorpus({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, &errors, &skipped);
+  const ingest::WalkResult walk = ingest::Walk({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, {});
   std::vector<Document> docs;
-  for (const auto& f : files) {
+  for (const auto& f : walk.files) {
+    if (f.format != ingest::Format::kText) continue;
     std::ifstream in(f.path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();

@@ -14,6 +14,7 @@
 #include "loupe/query_parser.h"
 #include "search/results.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 using loupe::test::TempDir;

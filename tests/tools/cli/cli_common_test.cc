@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/common.h"
+#include "util/calendar.h"
 
 using loupe::cli::CountRepeats;
 using loupe::cli::ParseId;

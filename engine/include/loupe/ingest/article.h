@@ -1,5 +1,6 @@
-// Readers for corpus files (0.1: the plain-text header format of
-// docs/corpus-format.md) and the walk over corpus directories.
+// The reader for plain-text articles in the header format of
+// docs/corpus-format.md (ParseFile in formats.h reads them, and every other
+// format; the walk over corpus folders is Walk in walk.h).
 //
 // Thread-safety: the functions are reentrant (they share no state).
 #ifndef LOUPE_INGEST_ARTICLE_H_
@@ -18,17 +19,6 @@ namespace loupe::ingest {
 // appended to *warnings as "line N: message".
 Document ParseArticle(std::string_view text, const std::string& id, const std::string& path,
                       std::vector<std::string>* warnings);
-
-struct CorpusFile {
-  std::string path;  // path to open
-  std::string id;    // path relative to the root it was found under
-};
-
-// Lists the .txt files under each of `roots` (a root may also be a single file),
-// sorted, skipping hidden files and folders and not following symlinked folders.
-// Problems (a missing root, an unreadable folder) go to *errors.
-std::vector<CorpusFile> ListCorpus(const std::vector<std::string>& roots, std::vector<std::string>* errors,
-                                   size_t* skipped);
 
 }  // namespace loupe::ingest
 

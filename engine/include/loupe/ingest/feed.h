@@ -35,7 +35,8 @@ inline constexpr size_t kMaxEntityText = size_t{1} << 20;
 //  - title: <title> (Atom type="html" or "xhtml" reduced to text);
 //  - author: dc:creator, else <author> (RSS: the name in "mail (Name)");
 //    Atom: the entry's author names, else the feed's;
-//  - date: pubDate, else dc:date; Atom: published, else updated (ParseHeaderDate);
+//  - date: pubDate, else dc:date; Atom: published, else updated (read as a
+//    header date, docs/corpus-format.md#dates);
 //  - topics: the <category> texts (Atom: label, else term) and dc:subject;
 //  - body: content:encoded, else Atom content, else summary, else
 //    description; HTML is reduced to text with HtmlToText;

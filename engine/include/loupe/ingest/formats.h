@@ -62,33 +62,8 @@ constexpr size_t kMaxTitleBytes = 300;
 // returns true with a warning in *warning (if not null). Otherwise false.
 bool CutTitle(Document* doc, std::string* warning);
 
-// Valid UTF-8: a BOM removed, CR LF and lone CR turned into LF, and each invalid
-// sequence replaced by U+FFFD with a warning giving its byte offset in `bytes`
-// (at most the first 10 are listed, then a count).
-std::string CleanText(std::string_view bytes, std::vector<std::string>* warnings);
-
 // How much of a date a header gives: a day, or only a month or a year.
 enum class DatePrecision { kDay, kMonth, kYear };
-
-// A header date as a UTC day. Accepted (docs/corpus-format.md#dates):
-// - ISO 8601: 2025-09-15, with a time after T or a space and Z or an offset
-//   (2025-09-15T23:30:00-05:00, 2025-09-15 10:00Z); also 2025/09/15;
-// - RFC 5322 (and 2822): [Thu,] 22 Aug 2002 12:36:23 +0100, with comments in
-//   parentheses anywhere, the obsolete forms of its section 4.3 (two-digit
-//   years 00-49 as 20xx and 50-99 as 19xx, three-digit years plus 1900, the
-//   zones UT, GMT, EST, EDT, CST, CDT, MST, MDT, PST, PDT, and military
-//   letters and unknown zone names read as -0000) and a leap second;
-// - prose: "September 15, 2025", "Sep 15 2025", "Sept. 15th, 2025",
-//   "15 Sep 2025", "15 September 2025"; and ctime's "Mon Sep 15 10:00:00 2025".
-// A time with an offset is moved to UTC, which may change the day; a time
-// without one is read as UTC. Years run from 1 to 9999. Anything else, and a
-// year or a month alone (see below), gives nothing.
-std::optional<Days> ParseHeaderDate(std::string_view text);
-
-// As above, and also a year alone ("1790") or a month ("1790-06"), as the
-// first day of that period (1790-01-01, 1790-06-01). On success *precision
-// (not null) says which of the three was given; on failure it is unchanged.
-std::optional<Days> ParseHeaderDate(std::string_view text, DatePrecision* precision);
 
 // The extra field that records the precision of a partial date: the readers
 // store a year or a month as its first day in Document::date and add
@@ -102,10 +77,6 @@ const char* DatePrecisionName(DatePrecision p);
 // The precision of a document's date, from its kDatePrecisionField extra
 // field (kDay when it has none, or an unknown value).
 DatePrecision DatePrecisionOf(const Document& doc);
-
-// Converts text in `charset` (an IANA name, e.g. iso-8859-1, windows-1252,
-// shift_jis) to UTF-8 with ICU. False for an unknown charset.
-bool ToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
 
 }  // namespace loupe::ingest
 

@@ -43,7 +43,8 @@ inline constexpr int kMaxHtmlDepth = 512;
 //  - author: the author meta, else the JSON-LD article's author name(s), else
 //    the first element whose class or rel is byline or author ("By " removed);
 //  - date: the article:published_time meta, else the JSON-LD datePublished,
-//    else the first <time datetime> of the article (ParseHeaderDate);
+//    else the first <time datetime> of the article (read as a header date,
+//    docs/corpus-format.md#dates);
 //  - language: the primary subtag of <html lang>, lower case;
 //  - topics: the article:tag metas, news_keywords and the JSON-LD keywords;
 //  - body: the JSON-LD articleBody, else the text of the <article> element,

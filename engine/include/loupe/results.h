@@ -1,0 +1,118 @@
+// Results: the values an index's calls return: a search's SearchResults
+// (its Hits, and its facet counts as FacetResult and FacetCount),
+// Index::Explain's Explanation, Index::Stats's IndexStats, Index::Check's
+// CheckReport and CompactIndex's CompactReport. loupe/index.h includes this
+// header, so a program that includes loupe/index.h has these too.
+//
+// Thread-safety and lifetimes: plain values, copies of what the index held:
+// they stay valid after the call and after the index is closed, and distinct
+// objects may be used from distinct threads freely.
+#ifndef LOUPE_RESULTS_H_
+#define LOUPE_RESULTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loupe/document.h"
+#include "loupe/query.h"
+
+namespace loupe {
+
+struct FacetCount {
+  std::string value;  // the actor, topic or author (as stored, or as facet_name names it); or the bucket's label
+  uint64_t count = 0;
+  Days first_day = 0;           // date facets: the bucket's first day
+  std::vector<uint64_t> split;  // with FacetRequest::split: matches counted under split_values[i]
+  uint64_t split_none = 0;      // with FacetRequest::split: matches with none of split_values
+};
+
+struct FacetResult {
+  std::string name;  // "actor", "topic", "author", "date:day" / ":week" / ":month" / ":year"
+  std::vector<FacetCount> counts;
+  uint64_t distinct = 0;  // distinct values (date: non-empty buckets) among the matches
+  uint64_t missing = 0;   // matches without a value (no actor; undated)
+  std::vector<std::string> split_values;
+  // Date facets: the span held more than 5,000 buckets, so the empty ones
+  // were left out (ask for a wider unit to get them all).
+  bool gaps_left_out = false;
+};
+
+struct Hit {
+  uint32_t doc_id = 0;             // internal id; changes when the document is replaced
+  double score = 0;                // BM25; higher is better
+  Document document;               // stored fields (empty if !SearchOptions::load_documents)
+  uint32_t copies = 0;             // SearchOptions::collapse: near-identical copies folded into this hit
+  std::vector<uint32_t> copy_ids;  // their internal ids, best first
+};
+
+struct SearchResults {
+  uint64_t total = 0;       // number of matching documents (see total_exact)
+  bool total_exact = true;  // false: `total` is a lower bound (SearchOptions::exact_total)
+  std::vector<Hit> hits;    // best first; ties broken by lower doc_id first
+  // Things the user should know about how the query was run, e.g. a prefix
+  // that matched more terms than it was allowed to expand to.
+  std::vector<std::string> warnings;
+  std::vector<FacetResult> facets;  // one per SearchOptions::facets, in order
+  // Pass as SearchOptions::after to get the next page; empty when this page
+  // is the last (or empty).
+  std::string next_cursor;
+  uint64_t generation = 0;  // the commit searched (IndexStats::generation)
+  // What the query's plan took, against SearchOptions::max_query_expansions,
+  // max_query_memory and max_query_scan: distinct expanded terms, the most
+  // estimated bytes its iterators held at once, and dictionary entries read.
+  uint64_t expansions = 0;
+  uint64_t plan_bytes = 0;
+  uint64_t scanned = 0;
+};
+
+// Why a document scores what it does for a query: one node per query node,
+// with what that node contributes. For a document the query matches, the
+// root's score is the document's score in Search (the same arithmetic).
+struct Explanation {
+  Query::Kind kind = Query::Kind::kNone;  // the query node's kind
+  std::string node;                       // the query node (Query::ToString)
+  bool matched = false;                   // the node matches the document
+  double score = 0;                       // what the node adds to the document's score
+  // Leaves that matched: BM25's inputs, e.g. "tf 3, df 12 of 64 documents,
+  // idf 1.609, field weight 1, field length 410 (average 385.2), k1 1.2, b 0.75".
+  std::string detail;
+  std::vector<Explanation> children;
+};
+
+struct IndexStats {
+  uint64_t documents = 0;   // live documents
+  uint64_t terms = 0;       // distinct (field, term) pairs
+  uint64_t size_bytes = 0;  // bytes on disk (data + lock file)
+  uint32_t format_version = 0;
+  uint64_t generation = 0;  // number of commits so far
+  // Opened read-only without LMDB's lock file, because this process may not
+  // write it (another user's index, read-only media): searches work, but no
+  // writer may run on the index meanwhile (see IndexOptions::read_only).
+  bool unlocked = false;
+};
+
+// What Index::Check found.
+struct CheckReport {
+  // What is wrong, one line each (the first 100; more_problems counts the
+  // rest). Empty: the index is sound.
+  std::vector<std::string> problems;
+  uint64_t more_problems = 0;
+  uint64_t values = 0;     // stored values read, each with its checksum checked
+  uint64_t documents = 0;  // live documents (their values, ids and stored fields checked)
+  uint64_t terms = 0;      // terms whose statistics were checked against their postings
+  uint64_t postings = 0;   // postings read
+  bool ok() const { return problems.empty() && more_problems == 0; }
+};
+
+// What CompactIndex did.
+struct CompactReport {
+  uint64_t documents = 0;     // live documents kept
+  uint64_t dropped = 0;       // deleted or replaced document versions whose postings and text went
+  uint64_t bytes_before = 0;  // data file sizes
+  uint64_t bytes_after = 0;
+};
+
+}  // namespace loupe
+
+#endif  // LOUPE_RESULTS_H_
