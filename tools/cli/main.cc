@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/help_docs.h"
 #include "loupe/index.h"
+#include "util/edits.h"
 
 using namespace loupe::cli;
 
@@ -105,25 +106,12 @@ constexpr uint64_t kMaxHits = 1000000000000;
 // mean something else).
 const CLI::Validator kNotEmpty([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
 
-// Edits (insertions, deletions, substitutions) that turn a into b.
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 // Prints what an unknown command is and returns the usage exit code.
 int UnknownCommand(const std::string& word, const std::vector<std::string>& commands) {
   std::string best;
   size_t best_d = 3;  // at most two edits
   for (const std::string& c : commands)
-    if (size_t d = Distance(word, c); d < best_d) best_d = d, best = c;
+    if (size_t d = loupe::EditDistance(word, c); d < best_d) best_d = d, best = c;
   std::cerr << "loupe: unknown command '" << word << "'";
   if (!best.empty()) {
     std::cerr << "; did you mean '" << best << "'?\n";
