@@ -225,16 +225,6 @@ bool ParseNow(const std::string& arg, const char* cmd, Days* out) {
   return false;
 }
 
-nlohmann::ordered_json ArticleJson(const Document& d) {
-  return {{"id", ShownId(d.id, false)},
-          {"path", ShownId(d.path, false)},
-          {"title", d.title},
-          {"date", d.date ? nlohmann::ordered_json(FormatIsoDate(*d.date)) : nlohmann::ordered_json(nullptr)},
-          {"author", d.author},
-          {"actors", d.actors},
-          {"topics", d.topics}};
-}
-
 void PrintJson(const nlohmann::ordered_json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }

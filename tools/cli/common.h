@@ -36,6 +36,8 @@ void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& dia
 
 // The diagnostics as a JSON list: severity, offset, length, message and, when
 // there is one, fix {offset, length, text, query (the query with it applied)}.
+// (Beside PrintDiagnostics, whose fix-it display it shares; the results' JSON
+// shapes are in json_output.h.)
 nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics);
 
 // The strings of v with sep between them.
@@ -44,10 +46,6 @@ std::string Join(const std::vector<std::string>& v, const char* sep);
 // --now of subcommand `cmd`: the day in `arg` (YYYY-MM-DD), or today (UTC) when
 // it is empty. On a bad date prints the error and returns false.
 bool ParseNow(const std::string& arg, const char* cmd, Days* out);
-
-// An article's stored fields for JSON output: id, path, title, date (null when
-// undated), author, actors, topics; callers add what else they show.
-nlohmann::ordered_json ArticleJson(const Document& d);
 
 // An article id (or path) as loupe prints it, so that it can be given back to
 // `show` and `explain --doc` whatever bytes the file name held: a backslash

@@ -4,6 +4,13 @@
 
 namespace loupe::cli {
 
+Json ArticleJson(const Document& d) {
+  return {{"id", ShownId(d.id, false)}, {"path", ShownId(d.path, false)},
+          {"title", d.title},           {"date", d.date ? Json(FormatIsoDate(*d.date)) : Json(nullptr)},
+          {"author", d.author},         {"actors", d.actors},
+          {"topics", d.topics}};
+}
+
 Json ToJson(const IndexResult& r) {
   Json skipped = Json::array(), warnings = Json::array();
   for (const FileNote& k : r.skipped)

@@ -14,6 +14,10 @@ namespace loupe::cli {
 
 using Json = nlohmann::ordered_json;
 
+// An article's stored fields: id, path (both as ShownId shows them), title,
+// date (null when undated), author, actors, topics; callers add what else they show.
+Json ArticleJson(const Document& d);
+
 // loupe index --format json: files, articles, bytes_read, milliseconds,
 // skipped, warnings, index, tagging and, with --report-candidates, candidates.
 Json ToJson(const IndexResult& r);

@@ -36,7 +36,7 @@ struct IndexResult {
   std::vector<std::string> paths = {};  // the PATHs given
   // Files.
   size_t added = 0, updated = 0, unchanged = 0, deleted = 0;
-  size_t files_read = 0;  // files the walk found (before the skipped ones were set apart)
+  size_t files_read = 0;  // files of a format loupe reads that the walk found
   size_t hidden = 0, other_formats = 0;
   std::vector<FileNote> skipped = {};   // path, reason
   std::vector<FileNote> warnings = {};  // path, message
