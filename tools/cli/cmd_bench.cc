@@ -14,6 +14,8 @@
 
 #include "bench/queries_file.h"
 #include "cli/common.h"
+#include "cli/results.h"
+#include "cli/text_output.h"
 #include "loupe/analyzer.h"
 #include "loupe/query_parser.h"
 
@@ -88,6 +90,35 @@ bool ReadQueries(const std::string& path, std::string* text) {
   return ok;
 }
 
+// Times one query of the file; a query that does not compile, or that a
+// per-query limit (expansions, memory) refuses, is the line's error. Another
+// failure stops the run: it is printed, with the exit code returned (else -1).
+int TimeQuery(const BenchArgs& a, const Index& index, Analyzer& analyzer, const PlanOptions& plan,
+              const SearchOptions& opts, size_t line_no, BenchLine* line) {
+  auto q = CompileQuery(line->query, analyzer, plan);
+  if (!q.ok()) {
+    line->failed = true, line->error = q.status().message();
+    return -1;
+  }
+  std::vector<double> samples;
+  for (int r = 0; r < a.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    auto res = index.Search(*q, opts);
+    auto end = std::chrono::steady_clock::now();
+    if (!res.ok() && res.status().code() == StatusCode::kInvalidArgument) {
+      line->failed = true, line->error = res.status().message();
+      return -1;
+    }
+    if (!res.ok()) return Fail("search failed on line " + std::to_string(line_no), res.status());
+    line->count = res->total;
+    samples.push_back(std::chrono::duration<double, std::micro>(end - start).count());
+  }
+  std::sort(samples.begin(), samples.end());
+  line->median_us = Median(samples);
+  line->p95_us = Percentile(samples, 0.95);
+  return -1;
+}
+
 }  // namespace
 
 int RunBench(const BenchArgs& a) {
@@ -107,54 +138,23 @@ int RunBench(const BenchArgs& a) {
   opts.limit = a.mode == "count" ? 0 : 10;
   opts.load_documents = false;
   opts.exact_total = a.mode == "count";  // top10 counts only what it must, like the peers
-  std::string line;
+  std::string text;
   size_t line_no = 0;
   int bad = 0;
-  std::vector<double> samples;
-  while (bench::NextQueryLine(in, &line, &line_no)) {
-    if (line.size() > kMaxLineBytes) {
-      std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": the line is " << line.size()
-                << " bytes; the limit is " << kMaxLineBytes << " (a query is at most " << kMaxQueryBytes
-                << " bytes, and its class column)\n";
-      std::cout << "(line " << line_no << ": " << line.size() << " bytes)\tNA\tNA\tNA\n";
-      ++bad;
-      continue;
+  while (bench::NextQueryLine(in, &text, &line_no)) {
+    BenchLine line;
+    if (text.size() > kMaxLineBytes) {
+      line.query = "(line " + std::to_string(line_no) + ": " + std::to_string(text.size()) + " bytes)";
+      line.failed = true;
+      line.error = "the line is " + std::to_string(text.size()) + " bytes; the limit is " +
+                   std::to_string(kMaxLineBytes) + " (a query is at most " + std::to_string(kMaxQueryBytes) +
+                   " bytes, and its class column)";
+    } else {
+      line.query = bench::QueryOfLine(text);
+      if (int rc = TimeQuery(a, **index, **analyzer, plan, opts, line_no, &line); rc >= 0) return rc;
     }
-    const std::string text = bench::QueryOfLine(line);
-    auto q = CompileQuery(text, **analyzer, plan);
-    if (!q.ok()) {
-      std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": " << q.status().message() << "\n";
-      std::cout << text << "\tNA\tNA\tNA\n";
-      ++bad;
-      continue;
-    }
-    samples.clear();
-    uint64_t count = 0;
-    Status refused;
-    for (int r = 0; r < a.repeat; ++r) {
-      auto start = std::chrono::steady_clock::now();
-      auto res = (*index)->Search(*q, opts);
-      auto end = std::chrono::steady_clock::now();
-      // A query past a per-query limit (expansions, memory) is the line's
-      // fault, like one that does not compile; anything else stops the run.
-      if (!res.ok() && res.status().code() == StatusCode::kInvalidArgument) {
-        refused = res.status();
-        break;
-      }
-      if (!res.ok()) return Fail("search failed on line " + std::to_string(line_no), res.status());
-      count = res->total;
-      samples.push_back(std::chrono::duration<double, std::micro>(end - start).count());
-    }
-    if (!refused.ok()) {
-      std::cerr << "loupe: bench: " << a.queries << ":" << line_no << ": " << refused.message() << "\n";
-      std::cout << text << "\tNA\tNA\tNA\n";
-      ++bad;
-      continue;
-    }
-    std::sort(samples.begin(), samples.end());
-    char times[64];  // microseconds, to a tenth
-    std::snprintf(times, sizeof times, "%.1f\t%.1f", Median(samples), Percentile(samples, 0.95));
-    std::cout << text << '\t' << times << '\t' << count << '\n';
+    if (line.failed) ++bad;
+    PrintBenchLine(line, a.queries + ":" + std::to_string(line_no), std::cout, std::cerr);
   }
   return bad ? kExitUsage : kExitOk;
 }

@@ -23,13 +23,15 @@
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 
 #include "cli/common.h"
+#include "cli/json_output.h"
+#include "cli/results.h"
+#include "cli/text_output.h"
 #include "util/coding.h"  // the index's varints
 #include "loupe/builtin_data.h"
 #include "loupe/ingest/formats.h"
@@ -257,7 +259,9 @@ class Progress {
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     double rate = secs > 0 ? static_cast<double>(docs) / secs : 0;
-    double left = bytes_done > 0 && secs > 0 ? secs * static_cast<double>(bytes_ - bytes_done) / static_cast<double>(bytes_done) : 0;
+    double left = bytes_done > 0 && secs > 0
+                      ? secs * static_cast<double>(bytes_ - bytes_done) / static_cast<double>(bytes_done)
+                      : 0;
     std::fprintf(stderr, "\r%zu/%zu files, %.1f/%.1f MB, %.0f docs/s, ETA %.0f s   ", files_done, files_,
                  static_cast<double>(bytes_done) / 1e6, static_cast<double>(bytes_) / 1e6, rate, left);
     dirty_ = true;
@@ -274,106 +278,183 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
 };
 
-}  // namespace
+// From its construction to its destruction, the first SIGINT or SIGTERM
+// stops the run after the file being added (or, before the first file, at
+// once); the handlers before it are restored after.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    g_interrupted = 0;
+    struct sigaction on_signal {};
+    on_signal.sa_handler = OnInterrupt;
+    on_signal.sa_flags = SA_RESETHAND;
+    sigemptyset(&on_signal.sa_mask);
+    ::sigaction(SIGINT, &on_signal, &old_int_);
+    ::sigaction(SIGTERM, &on_signal, &old_term_);
+  }
+  ~InterruptScope() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
 
-int RunIndex(const IndexArgs& a) {
-  auto start = std::chrono::steady_clock::now();
-  // The first SIGINT or SIGTERM stops the run after the file being added (or,
-  // before the first file, at once), from the start of the run.
-  g_interrupted = 0;
-  struct sigaction on_signal {}, old_int{}, old_term{};
-  on_signal.sa_handler = OnInterrupt;
-  on_signal.sa_flags = SA_RESETHAND;
-  sigemptyset(&on_signal.sa_mask);
-  ::sigaction(SIGINT, &on_signal, &old_int);
-  ::sigaction(SIGTERM, &on_signal, &old_term);
-  struct RestoreSignals {
-    struct sigaction &i, &t;
-    ~RestoreSignals() {
-      ::sigaction(SIGINT, &i, nullptr);
-      ::sigaction(SIGTERM, &t, nullptr);
-    }
-  } restore_signals{old_int, old_term};
-  const bool json = a.format == "json";
-  ingest::WalkResult walk = ingest::Walk(a.paths, {.follow_symlinks = a.follow, .max_size = a.max_size});
-  for (const auto& e : walk.errors) std::cerr << "loupe: index: " << TerminalSafe(e) << "\n";
-  if (walk.files.empty() && walk.skipped.empty() && !walk.errors.empty()) return kExitUsage;
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
 
+// What --no-tagging stores for each tagging text (an empty value would remove the key).
+constexpr std::string_view kNoTagging = "# none (--no-tagging)\n";
+const char* const kKept = "the index keeps its last commit";
 
-  // The gazetteer and topic lexicon: given, else found at the top of a PATH.
-  auto find = [&](const std::string& given, const char* name, std::string* text, std::string* from) {
-    std::vector<std::string> candidates;
-    if (!given.empty()) candidates.push_back(given);
-    else
-      for (const std::string& p : a.paths) candidates.push_back(p + (!p.empty() && p.back() == '/' ? "" : "/") + name);
-    for (const std::string& c : candidates) {
-      struct stat st;
-      if (::stat(c.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      if (!ReadFile(c, text)) {
-        std::cerr << "loupe: index: cannot read " << TerminalSafe(c) << ": " << std::strerror(errno) << "\n";
-        return false;
-      }
-      *from = c;
-      return true;
-    }
-    if (!given.empty()) {
-      std::cerr << "loupe: index: " << TerminalSafe(given) << ": no such file\n";
+// Each of the gazetteer, the topic lexicon and the title words comes from
+// the first of: its option, its file at the top of a PATH, what the index was
+// last tagged with, the built-in one. --no-tagging: none.
+struct TagSource {
+  const char* key;   // metadata key of its text in the index
+  const char* file;  // file name at the top of a PATH
+  const std::string* given;
+  std::string text, from;  // from: a path, "built-in", "the index" or "none (--no-tagging)"
+};
+
+// A file of the run as the reading threads leave it for the writer.
+struct Prepared {
+  std::string skip;      // why the file is not read, or ""
+  bool touched = false;  // same content as indexed
+  uint64_t hash = 0, bytes = 0;
+  ingest::ParsedFile parsed;
+};
+
+// One run of `loupe index`: what the stages share, and the result they build.
+struct IndexRun {
+  explicit IndexRun(const IndexArgs& args) : a(args), json(args.format == "json") {
+    result.db = a.db;
+    result.paths = a.paths;
+    result.report_candidates = a.report_candidates;
+  }
+  // A warning about a file: shown as the run meets it (text, without --quiet) and kept.
+  void Warn(const std::string& path, const std::string& message) {
+    FileNote w{path, message};
+    if (!a.quiet && !json) PrintIndexWarning(w, std::cerr);
+    result.warnings.push_back(std::move(w));
+  }
+
+  const IndexArgs& a;
+  const bool json;
+  const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ingest::WalkResult walk;
+  TagSource sources[3] = {{"gazetteer", "actors.gazetteer", &a.gazetteer, {}, {}},
+                          {"topics", "topics.lexicon", &a.topics, {}, {}},
+                          {"titles", "actor-titles.list", &a.titles, {}, {}}};
+  bool db_existed = false, db_new = false;
+  std::unique_ptr<Index> index;
+  std::unique_ptr<Writer> writer;
+  std::unique_ptr<Tagger> tagger;       // none with --no-tagging
+  std::string tagged_with_text;         // the "tagging" record to store, when it changed
+  std::map<std::string, Source> known;  // file id -> what the index has from it
+  std::vector<Root> root_list{{}};
+  std::set<uint32_t> roots;                          // this run's folders
+  std::vector<uint32_t> file_root;                   // per file of the walk
+  std::vector<char> collided;                        // per file of the walk: skipped, its id taken
+  bool retag = false;                                // the tagging changed: every file is read again
+  std::set<std::string> seen;                        // ids of the files found
+  std::vector<size_t> todo;                          // files to read, by index into walk.files
+  size_t reached = 0;                                // files of `todo` taken from the reading threads
+  uint64_t batch_bytes = 0;                          // read since the last commit
+  std::map<std::string, size_t> candidate_articles;  // --report-candidates: name -> articles
+  // Article ids that files choose themselves (JSON lines' "id") can repeat
+  // across files: the article added last replaces the other, with a warning,
+  // and leaves the other file's record, so that a later change to that file
+  // never deletes it. Built on the first such article.
+  std::unordered_map<std::string, std::string> article_owner;  // article id -> file id
+  std::map<std::string, Source> run_records;                   // this run's records of files with such articles
+  bool owners_built = false;
+  IndexResult result;
+};
+
+// Stages of a run, in order. Each returns -1 to go on, else the exit code
+// (after printing why).
+
+int WalkPaths(IndexRun& run) {
+  run.walk = ingest::Walk(run.a.paths, {.follow_symlinks = run.a.follow, .max_size = run.a.max_size});
+  for (const auto& e : run.walk.errors) std::cerr << "loupe: index: " << TerminalSafe(e) << "\n";
+  if (run.walk.files.empty() && run.walk.skipped.empty() && !run.walk.errors.empty()) return kExitUsage;
+  return -1;
+}
+
+// A tagging file: `given`, else `name` at the top of a PATH. Prints why and
+// returns false when it cannot be read, or when `given` does not exist.
+bool FindTagFile(const IndexArgs& a, const std::string& given, const char* name, std::string* text, std::string* from) {
+  std::vector<std::string> candidates;
+  if (!given.empty())
+    candidates.push_back(given);
+  else
+    for (const std::string& p : a.paths) candidates.push_back(p + (!p.empty() && p.back() == '/' ? "" : "/") + name);
+  for (const std::string& c : candidates) {
+    struct stat st;
+    if (::stat(c.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (!ReadFile(c, text)) {
+      std::cerr << "loupe: index: cannot read " << TerminalSafe(c) << ": " << std::strerror(errno) << "\n";
       return false;
     }
+    *from = c;
     return true;
-  };
-  // What --no-tagging stores for each (an empty value would remove the key).
-  static constexpr std::string_view kNoTagging = "# none (--no-tagging)\n";
-  // Each of the gazetteer, the topic lexicon and the title words comes from
-  // the first of: its option, its file at the top of a PATH, what the index was
-  // last tagged with, the built-in one. --no-tagging: none.
-  struct TagSource {
-    const char* key;        // metadata key of its text in the index
-    const char* file;       // file name at the top of a PATH
-    const std::string* given;
-    std::string text, from;  // from: a path, "built-in", "the index" or "none (--no-tagging)"
-  };
-  TagSource sources[] = {{"gazetteer", "actors.gazetteer", &a.gazetteer, {}, {}},
-                         {"topics", "topics.lexicon", &a.topics, {}, {}},
-                         {"titles", "actor-titles.list", &a.titles, {}, {}}};
-  TagSource &gazetteer = sources[0], &topics = sources[1], &titles = sources[2];
-  if (a.no_tagging) {
+  }
+  if (!given.empty()) {
+    std::cerr << "loupe: index: " << TerminalSafe(given) << ": no such file\n";
+    return false;
+  }
+  return true;
+}
+
+int FindTagSources(IndexRun& run) {
+  if (run.a.no_tagging) {
     // Stored as texts with no entry, so that the index (its writer and the
     // gazetteer its searches resolve names with) knows it tags with nothing,
     // rather than with the built-in data it takes when nothing is stored.
-    for (TagSource& t : sources) t.from = "none (--no-tagging)", t.text = std::string(kNoTagging);
-  } else {
-    for (TagSource& t : sources)
-      if (!find(*t.given, t.file, &t.text, &t.from)) return kExitUsage;
+    for (TagSource& t : run.sources) t.from = "none (--no-tagging)", t.text = std::string(kNoTagging);
+    return -1;
   }
+  for (TagSource& t : run.sources)
+    if (!FindTagFile(run.a, *t.given, t.file, &t.text, &t.from)) return kExitUsage;
+  return -1;
+}
 
+int OpenIndex(IndexRun& run) {
   // An index this run creates and then leaves without an article is removed
   // again: a PATH with nothing to index is a usage error (exit 2), not an empty index.
   struct stat db_st;
   std::error_code db_ec;
-  const bool db_existed = ::stat(a.db.c_str(), &db_st) == 0;
-  const bool db_new = !db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(a.db, db_ec));
+  run.db_existed = ::stat(run.a.db.c_str(), &db_st) == 0;
+  run.db_new = !run.db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(run.a.db, db_ec));
   // Articles are tagged here, on the reading threads, with the texts stored
   // below: the same Tagger::Tag that the library's writer applies.
-  auto index = Index::Open(a.db, {.create_if_missing = true, .writer_memory_bytes = a.writer_memory, .tagging = false});
-  if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  // What the index was last tagged with, as `loupe stats` shows it.
-  nlohmann::ordered_json tagged_with = nlohmann::ordered_json::object();
-  std::string tagged_with_text;  // to store, when it changed
-  if (auto stored = (*index)->GetMetadata("tagging"); stored.ok()) {
-    tagged_with = nlohmann::ordered_json::parse(*stored, nullptr, false);
-    if (!tagged_with.is_object()) tagged_with = nlohmann::ordered_json::object();
+  auto index =
+      Index::Open(run.a.db, {.create_if_missing = true, .writer_memory_bytes = run.a.writer_memory, .tagging = false});
+  if (!index.ok()) return Fail("cannot open index " + run.a.db, index.status());
+  run.index = std::move(*index);
+  return -1;
+}
+
+// The tagging texts not given nor found: what the index was last tagged with
+// (and where that came from, as `loupe stats` shows it), else the built-in ones.
+int ReadTagging(IndexRun& run, Json* tagged_with) {
+  if (auto stored = run.index->GetMetadata("tagging"); stored.ok()) {
+    *tagged_with = Json::parse(*stored, nullptr, false);
+    if (!tagged_with->is_object()) *tagged_with = Json::object();
   }
-  for (TagSource& t : sources) {
+  for (TagSource& t : run.sources) {
     if (!t.from.empty()) continue;
-    auto stored = (*index)->GetMetadata(t.key);
+    auto stored = run.index->GetMetadata(t.key);
     if (stored.ok() && !stored->empty() && *stored != kNoTagging) {  // a run without --no-tagging tags again
+      Json& was = *tagged_with;
       t.text = *stored;
-      t.from = tagged_with.contains(t.key) && tagged_with[t.key].contains("from") && tagged_with[t.key]["from"].is_string()
-                   ? tagged_with[t.key]["from"].get<std::string>()
+      t.from = was.contains(t.key) && was[t.key].contains("from") && was[t.key]["from"].is_string()
+                   ? was[t.key]["from"].get<std::string>()
                    : "the index";
     } else if (!stored.ok() && !stored.status().IsNotFound()) {
-      return Fail("cannot read index " + a.db, stored.status());
+      return Fail("cannot read index " + run.a.db, stored.status());
     } else {
       t.text = std::string(t.key == std::string("gazetteer") ? BuiltinGazetteer()
                            : t.key == std::string("topics")  ? BuiltinTopics()
@@ -381,192 +462,265 @@ int RunIndex(const IndexArgs& a) {
       t.from = "built-in";
     }
   }
-  std::unique_ptr<Tagger> tagger;
+  return -1;
+}
+
+// The tagger, and the "tagging" record to store when it differs from the last.
+int PrepareTagging(IndexRun& run) {
+  Json tagged_with = Json::object();
+  if (int rc = ReadTagging(run, &tagged_with); rc >= 0) return rc;
   size_t counts[3] = {0, 0, 0};
-  if (!a.no_tagging) {
+  if (!run.a.no_tagging) {
     std::vector<std::string> errors;
-    tagger = Tagger::Create(gazetteer.text, topics.text, &errors);
+    run.tagger = Tagger::Create(run.sources[0].text, run.sources[1].text, &errors);
     for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
-    if (!tagger) return kExitIndex;
-    counts[0] = tagger->actors(), counts[1] = tagger->topics(), counts[2] = tagger->SetTitles(titles.text);
+    if (!run.tagger) return kExitIndex;
+    counts[0] = run.tagger->actors(), counts[1] = run.tagger->topics();
+    counts[2] = run.tagger->SetTitles(run.sources[2].text);
   }
-  {
-    nlohmann::ordered_json now = nlohmann::ordered_json::object();
-    const char* units[] = {"actors", "topics", "titles"};
-    for (size_t i = 0; i < 3; ++i) now[sources[i].key] = {{"from", sources[i].from}, {units[i], counts[i]}};
-    if (now != tagged_with) tagged_with_text = now.dump();
-  }
-  auto listed = (*index)->ListMetadata(kSourcePrefix);
-  if (!listed.ok()) return Fail("cannot read index " + a.db, listed.status());
-  std::map<std::string, Source> known;  // file id -> what the index has from it
+  Json now = Json::object();
+  const char* units[] = {"actors", "topics", "titles"};
+  for (size_t i = 0; i < 3; ++i) now[run.sources[i].key] = {{"from", run.sources[i].from}, {units[i], counts[i]}};
+  if (now != tagged_with) run.tagged_with_text = now.dump();
+  for (const TagSource& t : run.sources) run.result.tagging.emplace_back(t.key, t.from);
+  return -1;
+}
+
+// What the index has from each file, and the writer.
+int LoadSources(IndexRun& run) {
+  auto listed = run.index->ListMetadata(kSourcePrefix);
+  if (!listed.ok()) return Fail("cannot read index " + run.a.db, listed.status());
   for (const auto& [key, value] : *listed) {
     Source s;
     std::string id = key.substr(kSourcePrefix.size());
-    if (DecodeSource(value, &id, &s)) known[id] = std::move(s);
+    if (DecodeSource(value, &id, &s)) run.known[id] = std::move(s);
   }
-  auto writer = (*index)->NewWriter();
-  if (!writer.ok()) return Fail("cannot write to " + a.db, writer.status());
-  // The folders indexed so far, by number, with their labels; only files
-  // under this run's folders are checked for deletion. A file's id is its path
-  // relative to its folder, after the folder's label and a "/" when the label
-  // is not empty. The first folder of an index, when it is the only folder of
-  // that run, has an empty label (ids relative to it, as they always were);
-  // every other folder is labelled with its name, made unique among the labels
-  // and the ids already in the index ("2024", then "2024-2", ...). A file given
-  // by name is known by its name, and recorded under its parent folder.
-  std::vector<Root> root_list{{}};
-  if (auto r = (*index)->GetMetadata("roots"); r.ok()) root_list = DecodeRoots(*r);
+  auto writer = run.index->NewWriter();
+  if (!writer.ok()) return Fail("cannot write to " + run.a.db, writer.status());
+  run.writer = std::move(*writer);
+  return -1;
+}
+
+// The number of the folder `real` in the roots list, added with a new label
+// when it is not there yet: the first folder of an index, when it is the
+// only folder of that run, has an empty label (ids relative to it, as they
+// always were); every other folder is labelled with its name, made unique
+// among the labels and the ids already in the index ("2024", then "2024-2", ...).
+uint32_t RootOf(IndexRun& run, const std::string& real, bool folder, size_t folders_given) {
+  std::vector<Root>& root_list = run.root_list;
+  for (size_t i = 1; i < root_list.size(); ++i)
+    if (root_list[i].real == real) return static_cast<uint32_t>(i);
+  std::string label;
+  if (!(folder && folders_given == 1 && root_list.size() == 1 && run.known.empty())) {
+    std::string base = real.substr(real.find_last_of('/') + 1);
+    if (base.empty()) base = "root";
+    auto taken = [&](const std::string& l) {
+      for (const Root& r : root_list)
+        if (r.label == l) return true;
+      if (run.known.count(l)) return true;
+      auto it = run.known.lower_bound(l + "/");  // the first id that could start with "l/"
+      return it != run.known.end() && it->first.compare(0, l.size() + 1, l + "/") == 0;
+    };
+    label = base;
+    for (int n = 2; taken(label); ++n) label = base + "-" + std::to_string(n);
+  }
+  root_list.push_back({real, label});
+  return static_cast<uint32_t>(root_list.size() - 1);
+}
+
+// The path a file indexed before from elsewhere had.
+std::string PathOf(const IndexRun& run, const std::string& id, const Source& src) {
+  if (src.root == 0 || src.root >= run.root_list.size()) return id;
+  const Root& r = run.root_list[src.root];
+  std::string rel = id;
+  if (!r.label.empty() && rel.compare(0, r.label.size() + 1, r.label + "/") == 0) rel = rel.substr(r.label.size() + 1);
+  return r.real + "/" + rel;
+}
+
+// The folders indexed so far, by number, with their labels; only files under
+// this run's folders are checked for deletion. A file's id is its path
+// relative to its folder, after the folder's label and a "/" when the label
+// is not empty. A file given by name is known by its name, and recorded
+// under its parent folder.
+int AssignRoots(IndexRun& run) {
+  if (auto r = run.index->GetMetadata("roots"); r.ok()) run.root_list = DecodeRoots(*r);
   size_t folders_given = 0;
-  for (const std::string& p : a.paths) {
+  for (const std::string& p : run.a.paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) ++folders_given;
   }
-  auto root_of = [&](const std::string& real, bool folder) -> uint32_t {
-    for (size_t i = 1; i < root_list.size(); ++i)
-      if (root_list[i].real == real) return static_cast<uint32_t>(i);
-    std::string label;
-    if (!(folder && folders_given == 1 && root_list.size() == 1 && known.empty())) {
-      std::string base = real.substr(real.find_last_of('/') + 1);
-      if (base.empty()) base = "root";
-      auto taken = [&](const std::string& l) {
-        for (const Root& r : root_list)
-          if (r.label == l) return true;
-        if (known.count(l)) return true;
-        auto it = known.lower_bound(l + "/");  // the first id that could start with "l/"
-        return it != known.end() && it->first.compare(0, l.size() + 1, l + "/") == 0;
-      };
-      label = base;
-      for (int n = 2; taken(label); ++n) label = base + "-" + std::to_string(n);
-    }
-    root_list.push_back({real, label});
-    return static_cast<uint32_t>(root_list.size() - 1);
-  };
   std::map<std::string, uint32_t> root_number;  // folder as given -> number
-  std::set<uint32_t> roots;                     // this run's folders
-  for (const std::string& p : a.paths) {
+  for (const std::string& p : run.a.paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    uint32_t n = root_of(RealPath(p), true);
+    uint32_t n = RootOf(run, RealPath(p), true, folders_given);
     std::string given = p;
     while (given.size() > 1 && given.back() == '/') given.pop_back();
     root_number[given] = n;
-    roots.insert(n);
+    run.roots.insert(n);
   }
   // Each file's id and root number; an id that another file of this run, or
   // a file indexed before from elsewhere, already has is a collision: the
   // file is skipped with the other's path, never silently replaced.
-  std::vector<ingest::WalkSkip> skipped = walk.skipped;
-  std::vector<uint32_t> file_root(walk.files.size());
-  std::vector<char> collided(walk.files.size(), 0);
+  for (const ingest::WalkSkip& k : run.walk.skipped) run.result.skipped.push_back({k.path, k.reason});
+  run.file_root.assign(run.walk.files.size(), 0);
+  run.collided.assign(run.walk.files.size(), 0);
   std::map<std::string, size_t> run_ids;  // id -> file of this run
-  auto path_of = [&](const std::string& id, const Source& src) {
-    if (src.root == 0 || src.root >= root_list.size()) return id;
-    const Root& r = root_list[src.root];
-    std::string rel = id;
-    if (!r.label.empty() && rel.compare(0, r.label.size() + 1, r.label + "/") == 0) rel = rel.substr(r.label.size() + 1);
-    return r.real + "/" + rel;
-  };
-  for (size_t i = 0; i < walk.files.size(); ++i) {
-    ingest::WalkFile& f = walk.files[i];
+  for (size_t i = 0; i < run.walk.files.size(); ++i) {
+    ingest::WalkFile& f = run.walk.files[i];
     if (f.root.empty()) {
       std::string real = RealPath(f.path);
-      file_root[i] = root_of(real.substr(0, real.find_last_of('/')), false);
+      run.file_root[i] = RootOf(run, real.substr(0, real.find_last_of('/')), false, folders_given);
     } else {
-      file_root[i] = root_number[f.root];
-      const std::string& label = root_list[file_root[i]].label;
+      run.file_root[i] = root_number[f.root];
+      const std::string& label = run.root_list[run.file_root[i]].label;
       if (!label.empty()) f.id = label + "/" + f.id;
     }
     std::string other;
     if (auto it = run_ids.find(f.id); it != run_ids.end()) {
-      other = walk.files[it->second].path;
-    } else if (auto k = known.find(f.id); k != known.end() && k->second.root != 0 && k->second.root != file_root[i]) {
-      other = path_of(f.id, k->second);
+      other = run.walk.files[it->second].path;
+    } else if (auto k = run.known.find(f.id);
+               k != run.known.end() && k->second.root != 0 && k->second.root != run.file_root[i]) {
+      other = PathOf(run, f.id, k->second);
     }
     if (!other.empty()) {
-      collided[i] = 1;
-      skipped.push_back({f.path, "its id '" + f.id + "' already belongs to " + other +
-                                     " (give the folders in one run, or rename one of the files)"});
+      run.collided[i] = 1;
+      run.result.skipped.push_back({f.path, "its id '" + f.id + "' already belongs to " + other +
+                                                " (give the folders in one run, or rename one of the files)"});
       continue;
     }
     run_ids[f.id] = i;
   }
-  if (root_list.size() > 1) {
-    auto old = (*index)->GetMetadata("roots");
-    std::string encoded = EncodeRoots(root_list);
+  return -1;
+}
+
+// The roots list and the tagging texts, when they changed. Searches resolve
+// actor aliases with the gazetteer the articles were tagged with: when it or
+// the topic lexicon changed, every file is tagged again.
+int StoreMetadata(IndexRun& run) {
+  if (run.root_list.size() > 1) {
+    auto old = run.index->GetMetadata("roots");
+    std::string encoded = EncodeRoots(run.root_list);
     if (!old.ok() || *old != encoded) {
-      Status s = (*writer)->SetMetadata("roots", encoded);
+      Status s = run.writer->SetMetadata("roots", encoded);
       if (!s.ok()) return Fail("index failed", s);
     }
   }
-  // Searches resolve actor aliases with the gazetteer the articles were tagged
-  // with. When it or the topic lexicon changed, every file is tagged again.
-  bool retag = false;
-  for (const TagSource& t : sources) {
-    auto old = (*index)->GetMetadata(t.key);
-    if (!old.ok() && !old.status().IsNotFound()) return Fail("cannot read index " + a.db, old.status());
+  for (const TagSource& t : run.sources) {
+    auto old = run.index->GetMetadata(t.key);
+    if (!old.ok() && !old.status().IsNotFound()) return Fail("cannot read index " + run.a.db, old.status());
     if ((old.ok() && *old == t.text) || (!old.ok() && t.text.empty())) continue;
-    retag = !known.empty();
-    Status s = (*writer)->SetMetadata(t.key, t.text);
+    run.retag = !run.known.empty();
+    Status s = run.writer->SetMetadata(t.key, t.text);
     if (!s.ok()) return Fail("index failed", s);
   }
-  if (!tagged_with_text.empty()) {
-    Status s = (*writer)->SetMetadata("tagging", tagged_with_text);
+  if (!run.tagged_with_text.empty()) {
+    Status s = run.writer->SetMetadata("tagging", run.tagged_with_text);
     if (!s.ok()) return Fail("index failed", s);
+  }
+  return -1;
+}
+
+// Files whose size and time are unchanged are not read; the others are (todo).
+int PlanFiles(IndexRun& run) {
+  for (size_t i = 0; i < run.walk.files.size(); ++i) {
+    const auto& f = run.walk.files[i];
+    if (run.collided[i]) continue;
+    run.seen.insert(f.id);
+    auto old = run.known.find(f.id);
+    if (!run.retag && old != run.known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns)
+      ++run.result.unchanged;
+    else
+      run.todo.push_back(i);
+  }
+  return -1;
+}
+
+// Reads, parses and tags the files of `todo` on threads of their own, in
+// order, a window of files ahead of the writer and within a budget of bytes
+// in memory; the writer takes them one by one. The destructor stops and joins
+// the threads, on every way out.
+class FileReader {
+ public:
+  explicit FileReader(const IndexRun& run) : run_(run), results_(run.todo.size()), ready_(run.todo.size(), 0) {
+    // One core is left to this thread and the writer, whose own threads analyze.
+    unsigned hw = std::thread::hardware_concurrency();
+    unsigned n = std::max(1u, std::min(8u, hw > 1 ? hw - 1 : 1));
+    for (unsigned t = 0; t < n && t < run.todo.size(); ++t) workers_.emplace_back([this] { Work(); });
+  }
+  ~FileReader() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_space_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  // The k-th file of `todo`, once read; files are taken in order.
+  Prepared Take(size_t k) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_ready_.wait(l, [&] { return ready_[k] != 0; });
+    consumed_ = k + 1;
+    return std::move(results_[k]);
+  }
+  // The k-th file was added: its bytes leave the budget.
+  void Release(size_t k) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      in_flight_ -= Reservation(k);
+    }
+    cv_space_.notify_all();
   }
 
-  size_t added = 0, updated = 0, unchanged = 0, deleted = 0, articles = 0, removed = 0, commits = 0;
-  size_t committed_articles = 0;
-  uint64_t bytes = 0, total_bytes = 0, batch_bytes = 0;
-  for (const auto& f : walk.files) total_bytes += f.size;
-  nlohmann::ordered_json skipped_json = nlohmann::ordered_json::array(), warnings_json = nlohmann::ordered_json::array();
-  auto warn = [&](const std::string& path, const std::string& msg) {
-    if (!a.quiet && !json) std::cerr << "loupe: warning: " << ShownId(path, true) << ": " << TerminalSafe(msg) << "\n";
-    warnings_json.push_back({{"path", ShownId(path, false)}, {"message", ShownId(msg, false)}});
-  };
-  Progress progress(!a.quiet && !json && ::isatty(2), walk.files.size(), total_bytes);
-  std::set<std::string> seen;
-  std::map<std::string, size_t> candidate_articles;  // --report-candidates: name -> articles
-  // Files whose size and time are unchanged are not read. The others are read,
-  // checked, hashed, parsed and tagged on worker threads (one per core), at
-  // most kWindow files and kInFlightBytes of file text ahead of this thread
-  // (the next file is always read, whatever its size), which adds them in
-  // file order.
-  std::vector<size_t> todo;
-  for (size_t i = 0; i < walk.files.size(); ++i) {
-    const auto& f = walk.files[i];
-    if (collided[i]) continue;
-    seen.insert(f.id);
-    auto old = known.find(f.id);
-    if (!retag && old != known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns) ++unchanged;
-    else todo.push_back(i);
+ private:
+  static constexpr size_t kWindow = 256;
+  static constexpr uint64_t kInFlightBytes = uint64_t{64} << 20;
+
+  uint64_t Reservation(size_t k) const {
+    return std::min<uint64_t>(run_.walk.files[run_.todo[k]].size, run_.a.max_size) + 1;
   }
-  struct Prepared {
-    std::string skip;  // why the file is not read, or ""
-    bool touched = false;  // same content as indexed
-    uint64_t hash = 0, bytes = 0;
-    ingest::ParsedFile parsed;
-  };
-  constexpr size_t kWindow = 256;
-  constexpr uint64_t kInFlightBytes = uint64_t{64} << 20;
-  std::vector<Prepared> results(todo.size());
-  std::vector<char> ready(todo.size(), 0);
-  std::mutex mu;
-  std::condition_variable cv_ready, cv_space;
-  std::atomic<size_t> next{0};
-  size_t consumed = 0;
-  uint64_t in_flight = 0;  // bytes reserved by files read or being read, not yet added
-  bool stop = false;
-  auto prepare = [&](const ingest::WalkFile& f, Tagger* tg) {
+
+  void Work() {
+    std::vector<std::string> ignored;
+    std::unique_ptr<Tagger> tg =
+        run_.tagger ? Tagger::Create(run_.sources[0].text, run_.sources[1].text, &ignored) : nullptr;
+    if (tg) tg->SetTitles(run_.sources[2].text);
+    for (;;) {
+      size_t k = next_.fetch_add(1);
+      if (k >= run_.todo.size()) return;
+      const uint64_t want = Reservation(k);
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_space_.wait(l, [&] {
+          return stop_ || (k < consumed_ + kWindow && (k == consumed_ || in_flight_ + want <= kInFlightBytes));
+        });
+        if (stop_) return;
+        in_flight_ += want;
+      }
+      Prepared p = Prepare(run_.walk.files[run_.todo[k]], tg.get());
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        results_[k] = std::move(p);
+        ready_[k] = 1;
+      }
+      cv_ready_.notify_all();
+    }
+  }
+
+  Prepared Prepare(const ingest::WalkFile& f, Tagger* tg) const {
     Prepared p;
     std::string text;
     bool over = false;
-    if (!ReadFile(f.path, &text, a.max_size, &over)) {
+    if (!ReadFile(f.path, &text, run_.a.max_size, &over)) {
       p.skip = std::string("cannot read: ") + std::strerror(errno);
       return p;
     }
     p.bytes = text.size();
     if (over) {
-      p.skip = "grew over --max-size " + std::to_string(a.max_size) + " bytes while being read: not read";
+      p.skip = "grew over --max-size " + std::to_string(run_.a.max_size) + " bytes while being read: not read";
       return p;
     }
     if (text.find('\0') != std::string::npos) {
@@ -578,8 +732,8 @@ int RunIndex(const IndexArgs& a) {
       return p;
     }
     p.hash = Hash(text);
-    auto old = known.find(f.id);
-    if (!retag && old != known.end() && old->second.hash == p.hash) {
+    auto old = run_.known.find(f.id);
+    if (!run_.retag && old != run_.known.end() && old->second.hash == p.hash) {
       p.touched = true;
       return p;
     }
@@ -590,276 +744,237 @@ int RunIndex(const IndexArgs& a) {
       if (tg) tg->Tag(&doc);
     }
     return p;
-  };
-  auto reservation = [&](size_t k) { return std::min<uint64_t>(walk.files[todo[k]].size, a.max_size) + 1; };
-  std::vector<std::thread> workers;
-  {
-    // One core is left to this thread and the writer, whose own threads analyze.
-    unsigned hw = std::thread::hardware_concurrency();
-    unsigned n = std::max(1u, std::min(8u, hw > 1 ? hw - 1 : 1));
-    for (unsigned t = 0; t < n && t < todo.size(); ++t) {
-      workers.emplace_back([&] {
-        std::vector<std::string> ignored;
-        std::unique_ptr<Tagger> tg = tagger ? Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
-        if (tg) tg->SetTitles(titles.text);
-        for (;;) {
-          size_t k = next.fetch_add(1);
-          if (k >= todo.size()) return;
-          const uint64_t want = reservation(k);
-          {
-            std::unique_lock<std::mutex> l(mu);
-            cv_space.wait(l, [&] {
-              return stop || (k < consumed + kWindow && (k == consumed || in_flight + want <= kInFlightBytes));
-            });
-            if (stop) return;
-            in_flight += want;
-          }
-          Prepared p = prepare(walk.files[todo[k]], tg.get());
-          {
-            std::lock_guard<std::mutex> l(mu);
-            results[k] = std::move(p);
-            ready[k] = 1;
-          }
-          cv_ready.notify_all();
-        }
-      });
-    }
   }
-  struct Joiner {  // stops and joins the workers on every way out
-    std::mutex& mu;
-    bool& stop;
-    std::condition_variable& cv;
-    std::vector<std::thread>& threads;
-    ~Joiner() {
-      {
-        std::lock_guard<std::mutex> l(mu);
-        stop = true;
-      }
-      cv.notify_all();
-      for (auto& t : threads) t.join();
-    }
-  } joiner{mu, stop, cv_space, workers};
 
-  // Drops what the index has from a file (its articles and its record).
-  auto forget = [&](const std::string& id, const Source& src) -> Status {
-    for (const std::string& doc : src.docs) {
-      Status s = (*writer)->Delete(doc);
-      if (!s.ok()) return s;
-      ++removed;
-    }
-    ++deleted;
-    return (*writer)->SetMetadata(SourceKey(id), "");
-  };
-  auto commit = [&]() -> Status {
-    Status s = (*writer)->Commit();
-    if (s.ok()) ++commits, committed_articles = articles;
-    return s;
-  };
-  // Article ids that files choose themselves (JSON lines' "id") can repeat
-  // across files: the article added last replaces the other, with a warning,
-  // and leaves the other file's record, so that a later change to that file
-  // never deletes it. Built on the first such article.
-  std::unordered_map<std::string, std::string> article_owner;  // article id -> file id
-  std::map<std::string, Source> run_records;  // this run's records of files with such articles
-  bool owners_built = false;
-  auto take_article = [&](const std::string& doc_id, const std::string& file_id, const std::string& path) -> Status {
-    if (!owners_built) {
-      owners_built = true;
-      for (const auto& [fid, src] : known)
-        for (const std::string& d : src.docs)
-          if (d != fid) article_owner.emplace(d, fid);
-    }
-    auto [it, fresh] = article_owner.try_emplace(doc_id, file_id);
-    if (fresh || it->second == file_id) return Status::OK();
-    const std::string other = it->second;
-    it->second = file_id;
-    Source* rec = nullptr;
-    if (auto r = run_records.find(other); r != run_records.end()) rec = &r->second;
-    else if (auto k = known.find(other); k != known.end()) rec = &k->second;
-    warn(path, "article id '" + doc_id + "' is also given by '" + other + "'; the article of this file replaces it");
-    if (!rec) return Status::OK();
-    rec->docs.erase(std::remove(rec->docs.begin(), rec->docs.end(), doc_id), rec->docs.end());
-    return (*writer)->SetMetadata(SourceKey(other), EncodeSource(*rec, other));
-  };
-  const char* kKept = "the index keeps its last commit";
-  size_t reached = 0;  // files of `todo` taken from the workers
-  for (size_t k = 0; k < todo.size() && !g_interrupted; ++k) {
-    const auto& f = walk.files[todo[k]];
-    Prepared p;
-    {
-      std::unique_lock<std::mutex> l(mu);
-      cv_ready.wait(l, [&] { return ready[k] != 0; });
-      p = std::move(results[k]);
-      consumed = k + 1;
-    }
-    reached = k + 1;
-    progress.Update(k, bytes, articles);
-    bytes += p.bytes;
-    Status s = [&]() -> Status {
-      auto old = known.find(f.id);
-      if (!p.skip.empty()) {
-        // A file that no longer gives an article takes its old articles with it.
-        if (old != known.end() && !old->second.docs.empty()) p.skip += " (its earlier articles removed)";
-        skipped.push_back({f.path, p.skip});
-        return old == known.end() ? Status::OK() : forget(f.id, old->second);
+  const IndexRun& run_;
+  std::vector<Prepared> results_;
+  std::vector<char> ready_;
+  std::mutex mu_;
+  std::condition_variable cv_ready_, cv_space_;
+  std::atomic<size_t> next_{0};
+  size_t consumed_ = 0;
+  uint64_t in_flight_ = 0;  // bytes reserved by files read or being read, not yet added
+  bool stop_ = false;
+  std::vector<std::thread> workers_;  // last: started once the rest is set up
+};
+
+// Drops what the index has from a file (its articles and its record).
+Status Forget(IndexRun& run, const std::string& id, const Source& src) {
+  for (const std::string& doc : src.docs) {
+    Status s = run.writer->Delete(doc);
+    if (!s.ok()) return s;
+    ++run.result.removed;
+  }
+  ++run.result.deleted;
+  return run.writer->SetMetadata(SourceKey(id), "");
+}
+
+Status Commit(IndexRun& run) {
+  Status s = run.writer->Commit();
+  if (s.ok()) run.result.committed_articles = run.result.articles;
+  return s;
+}
+
+// An article of file `file_id` whose id the file chose: when another file
+// gave it before, this one's replaces it, with a warning, and leaves that
+// file's record without it.
+Status TakeArticle(IndexRun& run, const std::string& doc_id, const std::string& file_id, const std::string& path) {
+  if (!run.owners_built) {
+    run.owners_built = true;
+    for (const auto& [fid, src] : run.known)
+      for (const std::string& d : src.docs)
+        if (d != fid) run.article_owner.emplace(d, fid);
+  }
+  auto [it, fresh] = run.article_owner.try_emplace(doc_id, file_id);
+  if (fresh || it->second == file_id) return Status::OK();
+  const std::string other = it->second;
+  it->second = file_id;
+  Source* rec = nullptr;
+  if (auto r = run.run_records.find(other); r != run.run_records.end())
+    rec = &r->second;
+  else if (auto k = run.known.find(other); k != run.known.end())
+    rec = &k->second;
+  run.Warn(path, "article id '" + doc_id + "' is also given by '" + other + "'; the article of this file replaces it");
+  if (!rec) return Status::OK();
+  rec->docs.erase(std::remove(rec->docs.begin(), rec->docs.end(), doc_id), rec->docs.end());
+  return run.writer->SetMetadata(SourceKey(other), EncodeSource(*rec, other));
+}
+
+// --report-candidates: counts the candidate actors the tagger found in `doc`.
+void CountCandidates(IndexRun& run, const Document& doc) {
+  for (const auto& [key, value] : doc.extra)
+    if (key == "Actors-Candidate")
+      for (size_t at = 0; at <= value.size();) {
+        size_t end = std::min(value.find("; ", at), value.size());
+        if (end > at) ++run.candidate_articles[value.substr(at, end - at)];
+        at = end + 2;
       }
-      Source src{file_root[todo[k]], f.size, f.mtime_ns, p.hash, {}};
-      if (p.touched) {  // touched, not changed
-        src.docs = old->second.docs;
-        ++unchanged;
-        return (*writer)->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
-      }
-      for (const auto& w : p.parsed.warnings) warn(f.path, w);
-      std::set<std::string> now;
-      for (Document& doc : p.parsed.docs) {
-        if (!doc.language.empty() && !FindLanguage(doc.language))
-          warn(f.path, "language '" + doc.language + "' is not one Loupe knows; '" + doc.id +
+}
+
+// Adds the articles of a file read, into `src`, and removes those it no longer has.
+Status AddArticles(IndexRun& run, const ingest::WalkFile& f, Prepared& p, const Source* old, Source* src) {
+  for (const auto& w : p.parsed.warnings) run.Warn(f.path, w);
+  std::set<std::string> now;
+  for (Document& doc : p.parsed.docs) {
+    if (!doc.language.empty() && !FindLanguage(doc.language))
+      run.Warn(f.path, "language '" + doc.language + "' is not one Loupe knows; '" + doc.id +
                            "' is stemmed as English (give an ISO 639 code or a name, e.g. fr, de-AT, spanish)");
-        Status s = (*writer)->Add(doc);
-        if (s.code() == StatusCode::kInvalidArgument) {
-          warn(f.path, s.message() + "; article '" + doc.id + "' skipped");
-          continue;
-        }
-        if (!s.ok()) return s;
-        if (doc.id != f.id) {
-          if (Status t = take_article(doc.id, f.id, f.path); !t.ok()) return t;
-        }
-        now.insert(doc.id);
-        src.docs.push_back(doc.id);
-        if (a.report_candidates)
-          for (const auto& [key, value] : doc.extra)
-            if (key == "Actors-Candidate")
-              for (size_t at = 0; at <= value.size();) {
-                size_t end = std::min(value.find("; ", at), value.size());
-                if (end > at) ++candidate_articles[value.substr(at, end - at)];
-                at = end + 2;
-              }
-        ++articles;
-      }
-      if (old != known.end()) {  // articles the file no longer has
-        for (const std::string& id : old->second.docs)
-          if (!now.count(id)) {
-            Status s = (*writer)->Delete(id);
-            if (!s.ok()) return s;
-            ++removed;
-          }
-      }
-      ++(old == known.end() ? added : updated);
-      Status put = (*writer)->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
-      if (owners_built && !(src.docs.size() == 1 && src.docs[0] == f.id)) run_records[f.id] = std::move(src);
-      return put;
-    }();
-    {
-      std::lock_guard<std::mutex> l(mu);
-      in_flight -= reservation(k);
+    Status s = run.writer->Add(doc);
+    if (s.code() == StatusCode::kInvalidArgument) {
+      run.Warn(f.path, s.message() + "; article '" + doc.id + "' skipped");
+      continue;
     }
-    cv_space.notify_all();
-    if (!s.ok()) return Fail("index failed at " + ShownId(f.path, true) + " (" + kKept + ")", s);
-    batch_bytes += p.bytes;
-    if (batch_bytes >= a.commit_every) {
-      batch_bytes = 0;
-      s = commit();
+    if (!s.ok()) return s;
+    if (doc.id != f.id) {
+      if (Status t = TakeArticle(run, doc.id, f.id, f.path); !t.ok()) return t;
+    }
+    now.insert(doc.id);
+    src->docs.push_back(doc.id);
+    if (run.a.report_candidates) CountCandidates(run, doc);
+    ++run.result.articles;
+  }
+  if (!old) return Status::OK();
+  for (const std::string& id : old->docs)  // articles the file no longer has
+    if (!now.count(id)) {
+      Status s = run.writer->Delete(id);
+      if (!s.ok()) return s;
+      ++run.result.removed;
+    }
+  return Status::OK();
+}
+
+// The k-th file of `todo`, read: skipped, touched (same content) or added.
+Status AddFile(IndexRun& run, size_t k, Prepared& p) {
+  const auto& f = run.walk.files[run.todo[k]];
+  auto old = run.known.find(f.id);
+  if (!p.skip.empty()) {
+    // A file that no longer gives an article takes its old articles with it.
+    if (old != run.known.end() && !old->second.docs.empty()) p.skip += " (its earlier articles removed)";
+    run.result.skipped.push_back({f.path, p.skip});
+    return old == run.known.end() ? Status::OK() : Forget(run, f.id, old->second);
+  }
+  Source src{run.file_root[run.todo[k]], f.size, f.mtime_ns, p.hash, {}};
+  if (p.touched) {  // touched, not changed
+    src.docs = old->second.docs;
+    ++run.result.unchanged;
+    return run.writer->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+  }
+  Status s = AddArticles(run, f, p, old == run.known.end() ? nullptr : &old->second, &src);
+  if (!s.ok()) return s;
+  ++(old == run.known.end() ? run.result.added : run.result.updated);
+  Status put = run.writer->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+  if (run.owners_built && !(src.docs.size() == 1 && src.docs[0] == f.id)) run.run_records[f.id] = std::move(src);
+  return put;
+}
+
+// Reads and adds the files of `todo` in order, committing each --commit-every
+// bytes, until done or interrupted.
+int AddFiles(IndexRun& run) {
+  uint64_t total_bytes = 0;
+  for (const auto& f : run.walk.files) total_bytes += f.size;
+  Progress progress(!run.a.quiet && !run.json && ::isatty(2), run.walk.files.size(), total_bytes);
+  FileReader reader(run);
+  for (size_t k = 0; k < run.todo.size() && !g_interrupted; ++k) {
+    Prepared p = reader.Take(k);
+    run.reached = k + 1;
+    progress.Update(k, run.result.bytes_read, run.result.articles);
+    run.result.bytes_read += p.bytes;
+    Status s = AddFile(run, k, p);
+    reader.Release(k);
+    if (!s.ok())
+      return Fail("index failed at " + ShownId(run.walk.files[run.todo[k]].path, true) + " (" + kKept + ")", s);
+    run.batch_bytes += p.bytes;
+    if (run.batch_bytes >= run.a.commit_every) {
+      run.batch_bytes = 0;
+      s = Commit(run);
       if (!s.ok()) return Fail(std::string("commit failed (") + kKept + ")", s);
     }
   }
   progress.Done();
-  const bool interrupted = g_interrupted;
-  // Files gone from the folders given: their articles go too.
-  if (!a.no_delete && !interrupted) {
-    for (const auto& [id, src] : known) {
-      if (seen.count(id) || !roots.count(src.root)) continue;
-      Status s = forget(id, src);
-      if (!s.ok()) return Fail(std::string("index failed (") + kKept + ")", s);
-    }
+  run.result.interrupted = g_interrupted;
+  return -1;
+}
+
+// Files gone from the folders given: their articles go too.
+int DeleteGone(IndexRun& run) {
+  if (run.a.no_delete || run.result.interrupted) return -1;
+  for (const auto& [id, src] : run.known) {
+    if (run.seen.count(id) || !run.roots.count(src.root)) continue;
+    Status s = Forget(run, id, src);
+    if (!s.ok()) return Fail(std::string("index failed (") + kKept + ")", s);
   }
-  // Nothing to index in a new index: no index is left behind.
-  if (db_new && articles == 0 && known.empty() && !interrupted) {
-    (*writer)->Rollback();
-    writer->reset();
-    index->reset();
-    std::error_code ec;
-    if (!db_existed) std::filesystem::remove_all(a.db, ec);
-    else
-      for (const auto& e : std::filesystem::directory_iterator(a.db, ec)) std::filesystem::remove_all(e.path(), ec);
-    for (const auto& k : skipped)
-      if (!a.quiet) std::cerr << "loupe: skipped " << ShownId(k.path, true) << ": " << TerminalSafe(k.reason) << "\n";
-    std::cerr << "loupe: index: no articles to index in " << TerminalSafe(Join(a.paths, ", ")) << " (" << walk.files.size()
-              << " files read, " << skipped.size() << " skipped, " << walk.other << " of other formats, " << walk.hidden
-              << " hidden); no index created. Loupe reads .txt, .md, .jsonl, .ndjson, .eml, .html, .htm, .rss, .atom and .xml files\n";
-    return kExitUsage;
-  }
+  return -1;
+}
+
+// Nothing to index in a new index: no index is left behind (exit 2).
+int RemoveEmptyIndex(IndexRun& run) {
+  if (!run.db_new || run.result.articles != 0 || !run.known.empty() || run.result.interrupted) return -1;
+  run.writer->Rollback();
+  run.writer.reset();
+  run.index.reset();
+  std::error_code ec;
+  if (!run.db_existed)
+    std::filesystem::remove_all(run.a.db, ec);
+  else
+    for (const auto& e : std::filesystem::directory_iterator(run.a.db, ec)) std::filesystem::remove_all(e.path(), ec);
+  run.result.nothing_to_index = true;
+  if (!run.a.quiet) PrintIndexSkipped(run.result, std::cerr);
+  PrintIndexEnd(run.result, std::cerr);
+  return kExitUsage;
+}
+
+// The last commit, and what the run leaves: the index's counts, the times,
+// the most frequent candidate actors.
+int Finish(IndexRun& run) {
   auto commit_start = std::chrono::steady_clock::now();
-  Status s = commit();
+  Status s = Commit(run);
   if (!s.ok()) return Fail(std::string("commit failed (") + kKept + ")", s);
   double commit_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count();
-  auto after = (*index)->Stats();
-  if (!after.ok()) return Fail("cannot read index " + a.db, after.status());
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  for (const auto& k : skipped) {
-    if (!a.quiet && !json) std::cerr << "loupe: skipped " << ShownId(k.path, true) << ": " << TerminalSafe(k.reason) << "\n";
-    skipped_json.push_back({{"path", ShownId(k.path, false)}, {"reason", ShownId(k.reason, false)}});
-  }
-  const size_t read = added + updated;
-  // --report-candidates: the most frequent names found after a title word that
-  // the gazetteer does not know, as gazetteer lines.
+  auto after = run.index->Stats();
+  if (!after.ok()) return Fail("cannot read index " + run.a.db, after.status());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - run.start).count();
+  IndexResult& r = run.result;
+  r.index = *after;
+  r.milliseconds = static_cast<long>(secs * 1000);
+  r.commit_milliseconds = static_cast<long>(commit_secs * 1000);
+  r.files_not_read = run.todo.size() - run.reached;
+  // --report-candidates: the most frequent names found after a title word
+  // that the gazetteer does not know, as gazetteer lines.
   constexpr size_t kCandidatesShown = 50;
-  std::vector<std::pair<std::string, size_t>> candidates(candidate_articles.begin(), candidate_articles.end());
-  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-  if (candidates.size() > kCandidatesShown) candidates.resize(kCandidatesShown);
-  if (json) {
-    nlohmann::ordered_json out = {
-        {"files", {{"added", added}, {"updated", updated}, {"deleted", deleted}, {"unchanged", unchanged},
-                   {"skipped", skipped.size()}, {"hidden", walk.hidden}, {"other_formats", walk.other}}},
-        {"articles", {{"indexed", articles}, {"removed", removed}}},
-        {"bytes_read", bytes},
-        {"milliseconds", static_cast<long>(secs * 1000)},
-        {"skipped", skipped_json},
-        {"warnings", warnings_json},
-        {"index", {{"path", a.db}, {"documents", after->documents}, {"terms", after->terms},
-                   {"size_bytes", after->size_bytes}}}};
-    out["tagging"] = nlohmann::ordered_json::object();
-    for (const TagSource& t : sources) out["tagging"][t.key] = t.from;
-    if (a.report_candidates) {
-      out["candidates"] = nlohmann::ordered_json::array();
-      for (const auto& [name, count] : candidates) out["candidates"].push_back({{"name", name}, {"articles", count}});
-    }
-    PrintJson(out);
-  } else {
-    auto n = [](uint64_t count, const char* one, const char* many) {
-      return std::to_string(count) + " " + (count == 1 ? one : many);
-    };
-    std::cout << "indexed " << n(articles, "article", "articles") << " from " << n(read, "file", "files") << " ("
-              << added << " added, " << updated
-              << " updated), " << unchanged << " unchanged, " << deleted << " deleted, " << skipped.size()
-              << " skipped; " << bytes / 1024 << " KiB read in " << static_cast<long>(secs * 1000)
-              << " ms (final commit " << static_cast<long>(commit_secs * 1000) << " ms)\n";
-    std::vector<std::string> more;
-    if (removed) more.push_back(n(removed, "article", "articles") + " removed");
-    if (walk.hidden) more.push_back(n(walk.hidden, "hidden file or folder", "hidden files or folders") + " not considered");
-    if (walk.other) more.push_back(n(walk.other, "file", "files") + " of other formats not considered");
-    if (!more.empty()) std::cout << Join(more, "; ") << "\n";
-    std::cout << "index " << a.db << ": " << n(after->documents, "document", "documents") << ", "
-              << n(after->terms, "term", "terms") << ", "
-              << after->size_bytes / 1024 << " KiB\n";
-    if (a.report_candidates) {
-      std::cout << "# " << candidate_articles.size()
-                << (candidate_articles.size() == 1 ? " candidate actor" : " candidate actors")
-                << " not in the gazetteer (" << gazetteer.from << ") in the articles read";
-      if (candidate_articles.size() > candidates.size()) std::cout << "; the " << candidates.size() << " most frequent";
-      std::cout << (candidates.empty() ? "\n" : "; lines to paste into a gazetteer:\n");
-      for (const auto& [name, count] : candidates)
-        std::cout << TerminalSafe(name) << " | person  # " << n(count, "article", "articles") << "\n";
-    }
-  }
-  if (interrupted) {
-    std::cerr << "loupe: index: interrupted; committed " << committed_articles << " "
-              << (committed_articles == 1 ? "article" : "articles") << " from " << read << " "
-              << (read == 1 ? "file" : "files") << " (" << todo.size() - reached
-              << " files not read yet); run the same command again to index the rest\n";
+  r.candidates_found = run.candidate_articles.size();
+  r.candidates.assign(run.candidate_articles.begin(), run.candidate_articles.end());
+  std::stable_sort(r.candidates.begin(), r.candidates.end(),
+                   [](const auto& x, const auto& y) { return x.second > y.second; });
+  if (r.candidates.size() > kCandidatesShown) r.candidates.resize(kCandidatesShown);
+  return -1;
+}
+
+int Report(const IndexRun& run) {
+  const IndexResult& r = run.result;
+  if (!run.a.quiet && !run.json) PrintIndexSkipped(r, std::cerr);
+  if (run.json)
+    PrintJson(ToJson(r));
+  else
+    PrintIndexSummary(r, std::cout);
+  if (r.interrupted) {
+    PrintIndexEnd(r, std::cerr);
     return kExitInterrupted;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int RunIndex(const IndexArgs& a) {
+  InterruptScope interrupt;
+  IndexRun run(a);
+  if (int rc = WalkPaths(run); rc >= 0) return rc;
+  run.result.files_read = run.walk.files.size();
+  run.result.hidden = run.walk.hidden, run.result.other_formats = run.walk.other;
+  for (int (*stage)(IndexRun&) : {FindTagSources, OpenIndex, PrepareTagging, LoadSources, AssignRoots, StoreMetadata,
+                                  PlanFiles, AddFiles, DeleteGone, RemoveEmptyIndex, Finish})
+    if (int rc = stage(run); rc >= 0) return rc;
+  return Report(run);
 }
 
 }  // namespace loupe::cli

@@ -3,9 +3,11 @@
 // Prints one stored article by its id (the path relative to the indexed root,
 // as search results show it).
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/json_output.h"
+#include "cli/results.h"
+#include "cli/text_output.h"
 
 namespace loupe::cli {
 
@@ -28,27 +30,11 @@ int RunShow(const ShowArgs& a) {
     }
     return Fail("cannot read article " + ShownId(a.id, true), doc.status());
   }
-  const Document& d = *doc;
-  if (a.format == "json") {
-    nlohmann::ordered_json extra = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : d.extra) extra[k] = v;
-    nlohmann::ordered_json out = ArticleJson(d);
-    out["language"] = d.language;
-    out["extra"] = extra;
-    out["body"] = d.body;
-    PrintJson(out);
-    return kExitOk;
-  }
-  // Stored text goes through TerminalSafe: it comes from files, and a control
-  // character in them must not drive the user's terminal.
-  std::cout << TerminalSafe(d.title) << "\n";
-  if (!d.author.empty()) std::cout << "Author: " << TerminalSafe(d.author) << "\n";
-  if (d.date) std::cout << "Date: " << FormatIsoDate(*d.date) << "\n";
-  if (!d.actors.empty()) std::cout << "Actors: " << TerminalSafe(Join(d.actors, "; ")) << "\n";
-  if (!d.topics.empty()) std::cout << "Topics: " << TerminalSafe(Join(d.topics, "; ")) << "\n";
-  if (!d.language.empty()) std::cout << "Language: " << TerminalSafe(d.language) << "\n";
-  for (const auto& [k, v] : d.extra) std::cout << TerminalSafe(k) << ": " << TerminalSafe(v) << "\n";
-  std::cout << "\n" << TerminalSafe(d.body, true) << (d.body.empty() || d.body.back() == '\n' ? "" : "\n");
+  const ShowResult r{.document = std::move(*doc)};
+  if (a.format == "json")
+    PrintJson(ToJson(r));
+  else
+    PrintShow(r, std::cout);
   return kExitOk;
 }
 

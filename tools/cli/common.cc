@@ -20,10 +20,13 @@ std::string DefaultDb() {
 
 int ExitCodeFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kOk:
+      return kExitOk;
     case StatusCode::kQuerySyntax:
-    case StatusCode::kInvalidArgument: return kExitUsage;
-    default: return kExitIndex;
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
+    default:
+      return kExitIndex;
   }
 }
 
@@ -166,9 +169,7 @@ std::vector<std::string> CountRepeats(const std::vector<std::string>& warnings) 
   return distinct;
 }
 
-void PrintQueryError(std::string_view query, const Status& s) {
-  PrintDiagnostics(query, {Diagnostic::From(s)});
-}
+void PrintQueryError(std::string_view query, const Status& s) { PrintDiagnostics(query, {Diagnostic::From(s)}); }
 
 void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& diagnostics) {
   for (const Diagnostic& d : diagnostics) {
@@ -195,8 +196,8 @@ std::shared_ptr<const Gazetteer> LoadGazetteer(const Index& index) {
 nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const Diagnostic& d : diagnostics) {
-    nlohmann::ordered_json j = {{"severity", d.severity_name()}, {"offset", d.offset}, {"length", d.length},
-                                {"message", d.message}};
+    nlohmann::ordered_json j = {
+        {"severity", d.severity_name()}, {"offset", d.offset}, {"length", d.length}, {"message", d.message}};
     if (d.has_fix)
       j["fix"] = {{"offset", d.fix_offset}, {"length", d.fix_length}, {"text", d.fix_text}, {"query", Fixed(query, d)}};
     list.push_back(std::move(j));
@@ -222,16 +223,6 @@ bool ParseNow(const std::string& arg, const char* cmd, Days* out) {
   if (ParseIsoDate(arg, out)) return true;
   std::cerr << "loupe: " << cmd << ": --now expects a day as YYYY-MM-DD (e.g. --now 2025-09-20), not '" << arg << "'\n";
   return false;
-}
-
-nlohmann::ordered_json ArticleJson(const Document& d) {
-  return {{"id", ShownId(d.id, false)},
-          {"path", ShownId(d.path, false)},
-          {"title", d.title},
-          {"date", d.date ? nlohmann::ordered_json(FormatIsoDate(*d.date)) : nlohmann::ordered_json(nullptr)},
-          {"author", d.author},
-          {"actors", d.actors},
-          {"topics", d.topics}};
 }
 
 void PrintJson(const nlohmann::ordered_json& j) {
@@ -261,64 +252,16 @@ FacetNameFn ActorNames(const Gazetteer* gazetteer) {
   };
 }
 
-int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
-                 const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out,
-                 bool json_lines) {
-  out->text = Join(query_parts, " ");
-  PlanOptions plan;
-  plan.resolved = &out->resolved;
-  out->sort = sort == "date"    ? SortOrder::kDateAscending
-              : sort == "-date" ? SortOrder::kDateDescending
-                                : SortOrder::kRelevance;
-  plan.sort = &out->sort;
-  if (!ParseNow(now, cmd.c_str(), &out->now)) return kExitUsage;
-  plan.now = out->now;
-  plan.lenient = lenient;
-  plan.diagnostics = &out->diagnostics;
-  plan.reading = &out->reading;
-  // The index is opened first for its gazetteer (actor aliases); failing to
-  // open it is reported after the query is checked.
-  // And for how it analyzed its articles (the languages they were stemmed in).
-  auto index = Index::Open(db, {.read_only = true});
-  AnalyzerOptions analyzer_options;
-  if (index.ok()) {
-    out->gazetteer = LoadGazetteer(**index);
-    out->custom_fields = CustomFieldNames(**index);
-    auto analysis = ReadIndexAnalysis(**index);
-    if (!analysis.ok()) return Fail("cannot read index " + db, analysis.status());
-    out->languages = analysis->languages;
-    analyzer_options = analysis->analyzer_options();
+const char* SortName(SortOrder s) {
+  switch (s) {
+    case SortOrder::kDateAscending:
+      return "date";
+    case SortOrder::kDateDescending:
+      return "-date";
+    case SortOrder::kRelevance:
+      return "relevance";
   }
-  plan.gazetteer = out->gazetteer.get();
-  plan.custom_fields = out->custom_fields;
-  plan.stemming_languages = out->languages;
-  auto analyzer = Analyzer::Create(analyzer_options);
-  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
-  auto q = CompileQuery(out->text, **analyzer, plan);
-  if (!json) PrintDiagnostics(out->text, out->diagnostics);  // JSON carries them
-  if (!q.ok()) {
-    if (json) {
-      nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
-      if (json_lines) rejected["type"] = "error";
-      rejected["query"] = out->text;
-      rejected["error"] = q.status().message();
-      rejected["diagnostics"] = DiagnosticsJson(out->text, out->diagnostics);
-      if (json_lines) PrintJsonLine(rejected);
-      else PrintJson(rejected);
-    }
-    return kExitUsage;
-  }
-  out->query = std::move(*q);
-  if (out->reading != out->text && !json) std::cerr << "loupe: searching for: " << out->reading << "\n";
-  if (!index.ok()) return Fail("cannot open index " + db, index.status());
-  out->index = std::move(*index);
-  if (!out->resolved.empty() && !json) {
-    std::cerr << "loupe: relative dates counted back from " << FormatIsoDate(out->now)
-              << (now.empty() ? " (today; set another day with --now)" : "") << ":";
-    for (const std::string& r : out->resolved) std::cerr << " " << r << ";";
-    std::cerr << "\n";
-  }
-  return -1;
+  return "relevance";
 }
 
 bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* cmd, std::vector<FacetRequest>* out) {
@@ -333,24 +276,32 @@ bool ParseFacets(const std::vector<std::string>& specs, size_t top, const char* 
       if (name.empty()) continue;
       FacetRequest r;
       r.top = top;
-      if (name == "actor") r.field = FacetField::kActor;
-      else if (name == "topic") r.field = FacetField::kTopic;
-      else if (name == "author") r.field = FacetField::kAuthor;
+      if (name == "actor")
+        r.field = FacetField::kActor;
+      else if (name == "topic")
+        r.field = FacetField::kTopic;
+      else if (name == "author")
+        r.field = FacetField::kAuthor;
       else if (name == "date" || name.rfind("date:", 0) == 0) {
         r.field = FacetField::kDate;
         std::string unit = name.size() > 4 ? name.substr(5) : "month";
-        if (unit == "day") r.unit = DateUnit::kDay;
-        else if (unit == "week") r.unit = DateUnit::kWeek;
-        else if (unit == "month") r.unit = DateUnit::kMonth;
-        else if (unit == "year") r.unit = DateUnit::kYear;
+        if (unit == "day")
+          r.unit = DateUnit::kDay;
+        else if (unit == "week")
+          r.unit = DateUnit::kWeek;
+        else if (unit == "month")
+          r.unit = DateUnit::kMonth;
+        else if (unit == "year")
+          r.unit = DateUnit::kYear;
         else {
           std::cerr << "loupe: " << cmd << ": --facet date:" << unit
                     << " is not a date unit; use date:day, date:week, date:month or date:year\n";
           return false;
         }
       } else {
-        std::cerr << "loupe: " << cmd << ": unknown facet '" << name
-                  << "'; facets are actor, topic, author and date:day|week|month|year (e.g. --facet actor,date:month)\n";
+        std::cerr
+            << "loupe: " << cmd << ": unknown facet '" << name
+            << "'; facets are actor, topic, author and date:day|week|month|year (e.g. --facet actor,date:month)\n";
         return false;
       }
       out->push_back(r);
@@ -396,6 +347,5 @@ DateListing ListDates(const FacetResult& f) {
   d.hi = full[r] + 1;
   return d;
 }
-
 
 }  // namespace loupe::cli

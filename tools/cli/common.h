@@ -36,6 +36,8 @@ void PrintDiagnostics(std::string_view query, const std::vector<Diagnostic>& dia
 
 // The diagnostics as a JSON list: severity, offset, length, message and, when
 // there is one, fix {offset, length, text, query (the query with it applied)}.
+// (Beside PrintDiagnostics, whose fix-it display it shares; the results' JSON
+// shapes are in json_output.h.)
 nlohmann::ordered_json DiagnosticsJson(std::string_view query, const std::vector<Diagnostic>& diagnostics);
 
 // The strings of v with sep between them.
@@ -44,10 +46,6 @@ std::string Join(const std::vector<std::string>& v, const char* sep);
 // --now of subcommand `cmd`: the day in `arg` (YYYY-MM-DD), or today (UTC) when
 // it is empty. On a bad date prints the error and returns false.
 bool ParseNow(const std::string& arg, const char* cmd, Days* out);
-
-// An article's stored fields for JSON output: id, path, title, date (null when
-// undated), author, actors, topics; callers add what else they show.
-nlohmann::ordered_json ArticleJson(const Document& d);
 
 // An article id (or path) as loupe prints it, so that it can be given back to
 // `show` and `explain --doc` whatever bytes the file name held: a backslash
@@ -88,29 +86,59 @@ std::shared_ptr<const Gazetteer> LoadGazetteer(const Index& index);
 // none when they cannot be read (the search then reports the index's error).
 std::vector<std::string> CustomFieldNames(const Index& index);
 
+// A sort order as --sort and sort: name it: relevance, date or -date.
+const char* SortName(SortOrder s);
+
 // --color: "always" and "never" decide; "auto" colours when stdout is a
 // terminal (not TERM=dumb) and NO_COLOR is unset or empty.
 bool UseColor(const std::string& mode);
+
+// What a query is compiled against, read from its index: the gazetteer
+// (actor aliases), the custom fields and the stemming languages, and the
+// analyzer options the index analyzed its articles with.
+struct QueryContext {
+  std::shared_ptr<const Gazetteer> gazetteer;
+  std::vector<std::string> custom_fields;  // PlanOptions::custom_fields
+  std::vector<std::string> languages;      // PlanOptions::stemming_languages
+  AnalyzerOptions analyzer_options;
+};
+// Reads `index`'s context into *out. Errors: the index's analysis record
+// cannot be read (a missing gazetteer or custom field list is not an error).
+Status ReadQueryContext(const Index& index, QueryContext* out);
+
+// The plan options of a query on an index with `context`, with relative dates
+// counted back from `now` (the options CompileQuery and a did-you-mean share).
+PlanOptions PlanFor(const QueryContext& context, Days now);
+
+// What compiling a query tells besides the query.
+struct QueryReading {
+  SortOrder sort = SortOrder::kRelevance;  // in: the default (--sort); out: a sort: in the query wins
+  std::string reading;                     // what ran (the repaired text with --lenient)
+  std::vector<Diagnostic> diagnostics;
+  std::vector<std::string> resolved;  // relative dates and what they became
+};
+// Compiles `text` for an index with `context` (empty without an index): the
+// one setup search, timeline and explain share. Errors: the query's, as
+// CompileQuery returns them (their diagnostics are in *reading either way).
+Result<Query> CompileForIndex(const std::string& text, Analyzer& analyzer, const QueryContext& context, Days now,
+                              bool lenient, QueryReading* reading);
 
 // A query compiled for search or timeline, with the index opened.
 struct PreparedQuery {
   std::string text;
   Query query;
-  SortOrder sort = SortOrder::kRelevance;
   Days now = 0;
-  std::string reading;                  // what ran (the repaired text with --lenient)
-  std::vector<Diagnostic> diagnostics;
-  std::vector<std::string> resolved;    // relative dates and what they became
+  bool now_given = false;  // --now was given (else relative dates count back from today)
+  QueryReading read;       // read.sort: the order to search in
   std::unique_ptr<Index> index;
-  std::shared_ptr<const Gazetteer> gazetteer;
-  std::vector<std::string> custom_fields;  // the index's (PlanOptions::custom_fields)
-  std::vector<std::string> languages;      // the index's stemming languages (PlanOptions::stemming_languages)
+  QueryContext context;
 };
-// Opens `db`, compiles the query and prints what the user must know (query
+// Opens `db`, compiles the query and reports what the user must know (query
 // diagnostics in text mode, a rejected query as JSON in JSON mode, the
-// repaired reading, resolved relative dates). Returns -1 when the search can
-// go on, else the exit code. `sort` is the --sort value (a sort: in the query wins).
-// With `json_lines` (and `json`), a rejected query is one line with "type": "error" first.
+// repaired reading, resolved relative dates: PrintQueryNotes and
+// RejectedQueryJson). Returns -1 when the search can go on, else the exit
+// code. `sort` is the --sort value (a sort: in the query wins). With
+// `json_lines` (and `json`), a rejected query is one line with "type": "error" first.
 int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,
                  const std::string& now, bool lenient, bool json, const std::string& sort, PreparedQuery* out,
                  bool json_lines = false);
@@ -142,14 +170,14 @@ FacetNameFn ActorNames(const Gazetteer* gazetteer);
 struct IndexArgs {
   std::string db;
   std::vector<std::string> paths;
-  bool quiet = false;      // no progress line, no per-file warnings (the summary stays)
-  bool follow = false;     // follow symbolic links (never out of a root, never in a loop)
+  bool quiet = false;                      // no progress line, no per-file warnings (the summary stays)
+  bool follow = false;                     // follow symbolic links (never out of a root, never in a loop)
   uint64_t max_size = uint64_t{16} << 20;  // larger files are skipped
-  bool no_delete = false;  // keep the articles of files that are gone
+  bool no_delete = false;                  // keep the articles of files that are gone
   std::string format = "text";
-  std::string gazetteer;   // --gazetteer FILE (default: actors.gazetteer at the top of a PATH)
-  std::string topics;      // --topics FILE (default: topics.lexicon at the top of a PATH)
-  std::string titles;      // --titles FILE (default: actor-titles.list at the top of a PATH)
+  std::string gazetteer;           // --gazetteer FILE (default: actors.gazetteer at the top of a PATH)
+  std::string topics;              // --topics FILE (default: topics.lexicon at the top of a PATH)
+  std::string titles;              // --titles FILE (default: actor-titles.list at the top of a PATH)
   bool no_tagging = false;         // --no-tagging: detect no actors, topics or candidates
   bool report_candidates = false;  // --report-candidates: list candidate actors after the summary
   // --commit-every: commit when the batch holds this much article text. The
@@ -167,10 +195,10 @@ struct SearchArgs {
   std::vector<std::string> query_parts;
   size_t limit = 10;
   size_t offset = 0;
-  std::string format = "text";  // text | json | jsonl (one JSON object per hit, then a summary)
-  std::string now;  // YYYY-MM-DD that relative dates count back from; empty: today
-  std::string sort = "relevance";  // relevance | date | -date (a sort: in the query wins)
-  bool lenient = false;            // run the best reading of a faulty query, with warnings
+  std::string format = "text";      // text | json | jsonl (one JSON object per hit, then a summary)
+  std::string now;                  // YYYY-MM-DD that relative dates count back from; empty: today
+  std::string sort = "relevance";   // relevance | date | -date (a sort: in the query wins)
+  bool lenient = false;             // run the best reading of a faulty query, with warnings
   std::vector<std::string> facets;  // --facet actor,topic,author,date:month (repeatable)
   size_t facet_top = 10;            // --facet-top: values per field facet
   size_t facet_buckets = 100;       // --facet-buckets: lines per date facet
@@ -185,15 +213,15 @@ int RunSearch(const SearchArgs& a);
 struct TimelineArgs {
   std::string db;
   std::vector<std::string> query_parts;
-  std::string by = "month";   // day | week | month | year
-  std::string facet;          // "", actor, topic or author: one bar segment per value
-  size_t top = 5;             // values of --facet shown (the rest are "other")
-  std::string svg;            // --svg FILE
+  std::string by = "month";  // day | week | month | year
+  std::string facet;         // "", actor, topic or author: one bar segment per value
+  size_t top = 5;            // values of --facet shown (the rest are "other")
+  std::string svg;           // --svg FILE
   std::string now;
   bool lenient = false;
   std::string color = "auto";
   std::string format = "text";
-  int width = 50;             // columns of the longest bar
+  int width = 50;  // columns of the longest bar
 };
 int RunTimeline(const TimelineArgs& a);
 
@@ -228,8 +256,8 @@ int RunCheck(const CheckArgs& a);
 
 struct MaintainArgs {
   std::string db;
-  std::string dest;        // backup: the folder to copy into
-  bool no_check = false;   // backup: do not check the copy
+  std::string dest;       // backup: the folder to copy into
+  bool no_check = false;  // backup: do not check the copy
   std::string format = "text";
 };
 int RunCompact(const MaintainArgs& a);

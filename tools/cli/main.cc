@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/help_docs.h"
 #include "loupe/index.h"
+#include "util/edits.h"
 
 using namespace loupe::cli;
 
@@ -105,103 +107,64 @@ constexpr uint64_t kMaxHits = 1000000000000;
 // mean something else).
 const CLI::Validator kNotEmpty([](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
 
-// Edits (insertions, deletions, substitutions) that turn a into b.
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+// A command: its CLI11 subcommand and what runs it once it is parsed.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
 
-// Prints what an unknown command is and returns the usage exit code.
-int UnknownCommand(const std::string& word, const std::vector<std::string>& commands) {
-  std::string best;
-  size_t best_d = 3;  // at most two edits
-  for (const std::string& c : commands)
-    if (size_t d = Distance(word, c); d < best_d) best_d = d, best = c;
-  std::cerr << "loupe: unknown command '" << word << "'";
-  if (!best.empty()) {
-    std::cerr << "; did you mean '" << best << "'?\n";
-  } else {
-    std::string list;
-    for (const std::string& c : commands) list += (list.empty() ? "" : ", ") + c;
-    std::cerr << "; the commands are: " << list << " (loupe --help describes them)\n";
-  }
-  return kExitUsage;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  struct sigaction on_fault = {};
-  on_fault.sa_handler = OnFault;
-  sigemptyset(&on_fault.sa_mask);
-  sigaction(SIGSEGV, &on_fault, nullptr);
-  sigaction(SIGBUS, &on_fault, nullptr);
-  sigaction(SIGABRT, &on_fault, nullptr);
-  CLI::App app{"loupe — embedded full-text search for news archives\n\n"
-               "Examples:\n"
-               "  loupe index --db news.loupe corpus/\n"
-               "  loupe search --db news.loupe 'actor:Bessent AND topic:tariffs before:2025-09-17'\n"
-               "  loupe timeline --db news.loupe --by month 'topic:tariffs'\n"
-               "  loupe stats --db news.loupe\n\n"
-               "Exit codes: 0 ok, 1 no hits, 2 usage or query error, 3 index or I/O error.\n"
-               "--db defaults to $LOUPE_DB, else ./.loupe. `loupe help COMMAND` is `loupe COMMAND --help`."};
-  app.name("loupe");
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("loupe ") + loupe::Version() + " (index format " +
-                                        std::to_string(loupe::kFormatVersion) + ")");
-
-  IndexArgs ia;
-  auto* index = app.add_subcommand("index", "Add the articles under PATH... to the index (created if missing):\n"
-                                            ".txt (header format or plain), .md (front matter), .jsonl/.ndjson (one\n"
-                                            "article per line), .eml (e-mail), .html/.htm (web pages) and\n"
-                                            ".rss/.atom/.xml (feeds, one article per item). Articles are\n"
-                                            "identified by their path relative to PATH. Running it again re-indexes\n"
-                                            "only added or changed files and deletes the articles of files that\n"
-                                            "are gone.\n"
-                                            "Example: loupe index --db news.loupe corpus/\n"
-                                            "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
-  AddDbAndFormat(index, &ia.db, &ia.format, {.help = "Summary format: text or json (default text)"});
-  index->add_option("paths", ia.paths, "Files or directories to index")->required();
-  index->add_flag("-q,--quiet", ia.quiet, "No progress line and no per-file warnings (the summary is always printed)");
-  index->add_flag("--follow", ia.follow,
+// `loupe index`: add files to the index.
+Command AddIndex(CLI::App& app, IndexArgs* a) {
+  auto* index = app.add_subcommand("index",
+                                   "Add the articles under PATH... to the index (created if missing):\n"
+                                   ".txt (header format or plain), .md (front matter), .jsonl/.ndjson (one\n"
+                                   "article per line), .eml (e-mail), .html/.htm (web pages) and\n"
+                                   ".rss/.atom/.xml (feeds, one article per item). Articles are\n"
+                                   "identified by their path relative to PATH. Running it again re-indexes\n"
+                                   "only added or changed files and deletes the articles of files that\n"
+                                   "are gone.\n"
+                                   "Example: loupe index --db news.loupe corpus/\n"
+                                   "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
+  AddDbAndFormat(index, &a->db, &a->format, {.help = "Summary format: text or json (default text)"});
+  index->add_option("paths", a->paths, "Files or directories to index")->required();
+  index->add_flag("-q,--quiet", a->quiet, "No progress line and no per-file warnings (the summary is always printed)");
+  index->add_flag("--follow", a->follow,
                   "Follow symbolic links (never out of the folder given, never twice into one folder)");
-  index->add_option("--max-size", ia.max_size, "Skip files larger than this (bytes; K, M, G suffixes; default 16M)")
+  index->add_option("--max-size", a->max_size, "Skip files larger than this (bytes; K, M, G suffixes; default 16M)")
       ->transform(CLI::AsSizeValue(false));
-  index->add_flag("--no-delete", ia.no_delete, "Keep the articles of files that are gone from PATH");
-  index->add_option("--commit-every", ia.commit_every,
-                    "Commit each time this much article text is read (K, M, G; default 256M): a run that is\n"
-                    "stopped keeps what it committed, and the next run goes on from there")
+  index->add_flag("--no-delete", a->no_delete, "Keep the articles of files that are gone from PATH");
+  index
+      ->add_option("--commit-every", a->commit_every,
+                   "Commit each time this much article text is read (K, M, G; default 256M): a run that is\n"
+                   "stopped keeps what it committed, and the next run goes on from there")
       ->transform(CLI::AsSizeValue(false));
-  index->add_option("--writer-memory", ia.writer_memory,
-                    "Memory for the batch being written before it is moved to a temporary file in the index\n"
-                    "folder (K, M, G; default 192M; at least 1M)")
+  index
+      ->add_option("--writer-memory", a->writer_memory,
+                   "Memory for the batch being written before it is moved to a temporary file in the index\n"
+                   "folder (K, M, G; default 192M; at least 1M)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
-  index->add_option("--gazetteer", ia.gazetteer,
+  index->add_option("--gazetteer", a->gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
                     "actors.gazetteer at the top of a PATH, else the index's, else the built-in one)");
-  index->add_option("--topics", ia.topics,
+  index->add_option("--topics", a->topics,
                     "Topics to detect, one per line: topic <- word, phrase, ... (default: topics.lexicon at the\n"
                     "top of a PATH, else the index's, else the built-in one)");
-  index->add_option("--titles", ia.titles,
+  index->add_option("--titles", a->titles,
                     "Title words after which a name is a candidate actor, one per line: Vice Premier, CEO, ...\n"
                     "(default: actor-titles.list at the top of a PATH, else the index's, else the built-in list)");
-  auto* no_tagging = index->add_flag("--no-tagging", ia.no_tagging,
+  auto* no_tagging = index->add_flag("--no-tagging", a->no_tagging,
                                      "Detect no actors, topics or candidate actors (declared ones are kept)");
-  index->add_flag("--report-candidates", ia.report_candidates,
+  index->add_flag("--report-candidates", a->report_candidates,
                   "After the summary, list the most frequent candidate actors (names after a title word that\n"
                   "the gazetteer does not know) of the articles read, as lines to paste into a gazetteer");
   for (const char* o : {"--gazetteer", "--topics", "--titles", "--report-candidates"})
     no_tagging->excludes(index->get_option(o));
+  return {index, [a] { return RunIndex(*a); }};
+}
 
-  SearchArgs sa;
+// `loupe search`: ranked hits of a query.
+Command AddSearch(CLI::App& app, SearchArgs* a) {
   auto* search = app.add_subcommand(
       "search",
       "Search the index and print ranked hits.\n"
@@ -218,163 +181,272 @@ int main(int argc, char** argv) {
       "to stderr. A faulty query is rejected with every error and its fix\n"
       "(exit 2), or run as repaired with --lenient. Exit 1 when nothing matches.");
   AddDbAndFormat(
-      search, &sa.db, &sa.format,
+      search, &a->db, &a->format,
       {.values = {"text", "json", "jsonl"},
        .help = "Output format: text (default), json (one object), or jsonl (one line per hit, each with\n"
                "\"type\": \"hit\", then a line with \"type\": \"summary\": total, next_cursor, generation, ...)"});
-  search->add_option("-n,--limit", sa.limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
-  search->add_option("--offset", sa.offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));
-  search->add_option("--sort", sa.sort,
-                     "Order: relevance (default), date (oldest first) or -date (newest first); undated last. "
-                     "A sort: in the query wins")
+  search->add_option("-n,--limit", a->limit, "Hits to show (default 10)")->check(WholeNumber(0, kMaxHits));
+  search->add_option("--offset", a->offset, "Hits to skip, for paging (default 0)")->check(WholeNumber(0, kMaxHits));
+  search
+      ->add_option("--sort", a->sort,
+                   "Order: relevance (default), date (oldest first) or -date (newest first); undated last. "
+                   "A sort: in the query wins")
       ->check(CLI::IsMember({"relevance", "date", "-date"}));
-  search->add_option("--now", sa.now,
+  search->add_option("--now", a->now,
                      "The day (YYYY-MM-DD) relative dates such as since:7d count back from (default: today, UTC)");
-  search->add_flag("--lenient", sa.lenient,
+  search->add_flag("--lenient", a->lenient,
                    "Run the best reading of a faulty query (close a quote, drop a dangling AND, fix a\n"
                    "misspelt field, ...) and report each repair as a warning, instead of rejecting it");
-  search->add_option("--facet", sa.facets,
+  search->add_option("--facet", a->facets,
                      "Count over all matches: actor, topic, author, date:day|week|month|year (date alone:\n"
                      "month); comma-separated or repeated, e.g. --facet actor,topic --facet date:month");
-  search->add_option("--facet-top", sa.facet_top, "Values listed per actor/topic/author facet (default 10)")
+  search->add_option("--facet-top", a->facet_top, "Values listed per actor/topic/author facet (default 10)")
       ->check(CLI::Range(1, 1000000));
-  search->add_option("--facet-buckets", sa.facet_buckets,
-                     "Lines listed per date facet (default 100): past it, only non-empty buckets, the latest\n"
-                     "ones; buckets far before or after the rest are listed apart as outliers")
+  search
+      ->add_option("--facet-buckets", a->facet_buckets,
+                   "Lines listed per date facet (default 100): past it, only non-empty buckets, the latest\n"
+                   "ones; buckets far before or after the rest are listed apart as outliers")
       ->check(CLI::Range(1, 1000000));
-  search->add_option("--after", sa.after,
+  search->add_option("--after", a->after,
                      "Page after the hits of a previous page: its next_cursor (--format json and jsonl print it).\n"
                      "Pages stay consistent while new articles are indexed; a warning says when the index changed");
-  search->add_flag("--collapse", sa.collapse,
+  search->add_flag("--collapse", a->collapse,
                    "Fold near-identical articles (syndicated copies) into the earliest, with a count of copies");
-  search->add_option("--color", sa.color,
-                     "Mark matched words in bold colour: auto (on a terminal, unless NO_COLOR is set), always, never")
+  search
+      ->add_option("--color", a->color,
+                   "Mark matched words in bold colour: auto (on a terminal, unless NO_COLOR is set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  search->add_flag("--no-snippets", sa.no_snippets, "Do not show the matched passages");
-  search->add_flag("--no-suggest", sa.no_suggest, "No did-you-mean when a search finds (almost) nothing");
-  search->add_option("query", sa.query_parts, "The query (several arguments are joined with spaces)")->required();
+  search->add_flag("--no-snippets", a->no_snippets, "Do not show the matched passages");
+  search->add_flag("--no-suggest", a->no_suggest, "No did-you-mean when a search finds (almost) nothing");
+  search->add_option("query", a->query_parts, "The query (several arguments are joined with spaces)")->required();
+  return {search, [a] { return RunSearch(*a); }};
+}
 
-  TimelineArgs la;
-  auto* timeline = app.add_subcommand("timeline", "Draw how many articles match a query per day, week, month or year:\n"
-                                                  "a bar chart in the terminal, optionally split per actor, topic or\n"
-                                                  "author, and optionally an SVG file.\n"
-                                                  "Example: loupe timeline --db news.loupe --by month --facet actor "
-                                                  "'topic:tariffs' --svg tariffs.svg");
-  AddDbAndFormat(timeline, &la.db, &la.format, {.help = "Output format: text or json (the buckets and counts)"});
-  timeline->add_option("--by", la.by, "Bucket: day, week (ISO), month (default) or year")
+// `loupe timeline`: matches per day, week, month or year.
+Command AddTimeline(CLI::App& app, TimelineArgs* a) {
+  auto* timeline = app.add_subcommand("timeline",
+                                      "Draw how many articles match a query per day, week, month or year:\n"
+                                      "a bar chart in the terminal, optionally split per actor, topic or\n"
+                                      "author, and optionally an SVG file.\n"
+                                      "Example: loupe timeline --db news.loupe --by month --facet actor "
+                                      "'topic:tariffs' --svg tariffs.svg");
+  AddDbAndFormat(timeline, &a->db, &a->format, {.help = "Output format: text or json (the buckets and counts)"});
+  timeline->add_option("--by", a->by, "Bucket: day, week (ISO), month (default) or year")
       ->check(CLI::IsMember({"day", "week", "month", "year"}));
-  timeline->add_option("--facet", la.facet,
-                       "Split each bar per actor, topic or author: the --top values the most articles name;\n"
-                       "an article counts under each of its values, so bars may add up to more than the total")
+  timeline
+      ->add_option("--facet", a->facet,
+                   "Split each bar per actor, topic or author: the --top values the most articles name;\n"
+                   "an article counts under each of its values, so bars may add up to more than the total")
       ->check(CLI::IsMember({"actor", "topic", "author"}));
-  timeline->add_option("--top", la.top, "Values of --facet drawn (default 5)")->check(CLI::Range(1, 16));
-  timeline->add_option("--svg", la.svg, "Also write the chart as an SVG image to this file")->check(kNotEmpty);
-  timeline->add_option("--width", la.width, "Columns of the longest bar (default 50)")->check(CLI::Range(10, 400));
-  timeline->add_option("--now", la.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
-  timeline->add_flag("--lenient", la.lenient, "Run the best reading of a faulty query (as search --lenient does)");
-  timeline->add_option("--color", la.color, "Colour the series: auto (default), always, never")
+  timeline->add_option("--top", a->top, "Values of --facet drawn (default 5)")->check(CLI::Range(1, 16));
+  timeline->add_option("--svg", a->svg, "Also write the chart as an SVG image to this file")->check(kNotEmpty);
+  timeline->add_option("--width", a->width, "Columns of the longest bar (default 50)")->check(CLI::Range(10, 400));
+  timeline->add_option("--now", a->now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
+  timeline->add_flag("--lenient", a->lenient, "Run the best reading of a faulty query (as search --lenient does)");
+  timeline->add_option("--color", a->color, "Colour the series: auto (default), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  timeline->add_option("query", la.query_parts, "The query (several arguments are joined with spaces)")->required();
+  timeline->add_option("query", a->query_parts, "The query (several arguments are joined with spaces)")->required();
+  return {timeline, [a] { return RunTimeline(*a); }};
+}
 
-  StatsArgs ta;
-  auto* stats = app.add_subcommand("stats", "Print document and term counts, size on disk and format version.\n"
-                                            "Example: loupe stats --db news.loupe");
-  AddDbAndFormat(stats, &ta.db, &ta.format);
+// `loupe stats`: the index's counts.
+Command AddStats(CLI::App& app, StatsArgs* a) {
+  auto* stats = app.add_subcommand("stats",
+                                   "Print document and term counts, size on disk and format version.\n"
+                                   "Example: loupe stats --db news.loupe");
+  AddDbAndFormat(stats, &a->db, &a->format);
+  return {stats, [a] { return RunStats(*a); }};
+}
 
-  ExplainArgs ea;
-  auto* explain = app.add_subcommand("explain", "Show how a query is read: its syntax tree, the plan (analyzed terms,\n"
-                                                "resolved dates, prefixes, fuzzy terms, sort order) and, when the index\n"
-                                                "exists, how many documents each part matches.\n"
-                                                "Example: loupe explain --db news.loupe 'tarif* since:30d sort:-date'");
-  AddDbAndFormat(explain, &ea.db, &ea.format, {.db_optional = true});
-  explain->add_option("--now", ea.now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
+// `loupe explain`: how a query is read and scored.
+Command AddExplain(CLI::App& app, ExplainArgs* a) {
+  auto* explain = app.add_subcommand("explain",
+                                     "Show how a query is read: its syntax tree, the plan (analyzed terms,\n"
+                                     "resolved dates, prefixes, fuzzy terms, sort order) and, when the index\n"
+                                     "exists, how many documents each part matches.\n"
+                                     "Example: loupe explain --db news.loupe 'tarif* since:30d sort:-date'");
+  AddDbAndFormat(explain, &a->db, &a->format, {.db_optional = true});
+  explain->add_option("--now", a->now, "The day (YYYY-MM-DD) relative dates count back from (default: today, UTC)");
   explain
-      ->add_option("--doc", ea.doc,
+      ->add_option("--doc", a->doc,
                    "Also break down the BM25 score of the document with this id (as search prints it), part by\n"
                    "part: term frequency, document frequency, idf, field weight and length. Needs the index")
       ->check(kNotEmpty);
-  explain->add_flag("--lenient", ea.lenient, "Explain the best reading of a faulty query (as search --lenient does)");
-  explain->add_option("query", ea.query_parts, "The query (several arguments are joined with spaces)")->required();
+  explain->add_flag("--lenient", a->lenient, "Explain the best reading of a faulty query (as search --lenient does)");
+  explain->add_option("query", a->query_parts, "The query (several arguments are joined with spaces)")->required();
+  return {explain, [a] { return RunExplain(*a); }};
+}
 
-  ShowArgs wa;
-  auto* show = app.add_subcommand("show", "Print one stored article: its headers, then its text. Exit 1 if the id\n"
-                                          "is not in the index.\n"
-                                          "Example: loupe show --db news.loupe articles/a07-fentanyl-tariff.txt");
-  AddDbAndFormat(show, &wa.db, &wa.format);
-  show->add_option("id", wa.id, "The article's id, as search prints it")
+// `loupe show`: one stored article.
+Command AddShow(CLI::App& app, ShowArgs* a) {
+  auto* show = app.add_subcommand("show",
+                                  "Print one stored article: its headers, then its text. Exit 1 if the id\n"
+                                  "is not in the index.\n"
+                                  "Example: loupe show --db news.loupe articles/a07-fentanyl-tariff.txt");
+  AddDbAndFormat(show, &a->db, &a->format);
+  show->add_option("id", a->id, "The article's id, as search prints it")
       ->required()
       ->check(CLI::Validator(
           [](std::string& s) -> std::string {
             return s.empty() ? "must not be empty (give an article's id as loupe search prints it)" : "";
           },
           ""));
+  return {show, [a] { return RunShow(*a); }};
+}
 
-  CheckArgs ca;
-  auto* check = app.add_subcommand("check", "Read the whole index and report what is damaged or inconsistent: every\n"
-                                            "stored value's checksum, the documents' values, ids and stored fields, and\n"
-                                            "each term's statistics against its postings. Exit 0 when sound, 3 when not.\n"
-                                            "Runs beside searches and a writer. Example: loupe check --db news.loupe");
-  AddDbAndFormat(check, &ca.db, &ca.format);
+// `loupe check`: read the whole index for damage.
+Command AddCheck(CLI::App& app, CheckArgs* a) {
+  auto* check = app.add_subcommand("check",
+                                   "Read the whole index and report what is damaged or inconsistent: every\n"
+                                   "stored value's checksum, the documents' values, ids and stored fields, and\n"
+                                   "each term's statistics against its postings. Exit 0 when sound, 3 when not.\n"
+                                   "Runs beside searches and a writer. Example: loupe check --db news.loupe");
+  AddDbAndFormat(check, &a->db, &a->format);
+  return {check, [a] { return RunCheck(*a); }};
+}
 
-  MaintainArgs ma;
-  auto* compact = app.add_subcommand("compact", "Rewrite the index without its deleted and replaced documents, into a\n"
-                                                "new file swapped in atomically (a crash leaves the old index or the new\n"
-                                                "one). Takes the write lock; needs free space for the copy.\n"
-                                                "Example: loupe compact --db news.loupe");
-  AddDbAndFormat(compact, &ma.db, &ma.format);
-  MaintainArgs ka;
-  auto* backup = app.add_subcommand("backup", "Copy the index's last commit into DEST (a new or empty folder) while\n"
-                                              "searches and a writer go on, then check the copy.\n"
-                                              "Example: loupe backup --db news.loupe /backups/news-2025-09-17");
-  AddDbAndFormat(backup, &ka.db, &ka.format);
-  backup->add_option("dest", ka.dest, "Folder to write the copy into (created if missing)")->required();
-  backup->add_flag("--no-check", ka.no_check, "Do not read the copy back to check it");
+// `loupe compact`: rewrite the index without its dead documents.
+Command AddCompact(CLI::App& app, MaintainArgs* a) {
+  auto* compact = app.add_subcommand("compact",
+                                     "Rewrite the index without its deleted and replaced documents, into a\n"
+                                     "new file swapped in atomically (a crash leaves the old index or the new\n"
+                                     "one). Takes the write lock; needs free space for the copy.\n"
+                                     "Example: loupe compact --db news.loupe");
+  AddDbAndFormat(compact, &a->db, &a->format);
+  return {compact, [a] { return RunCompact(*a); }};
+}
 
-  BenchArgs ba;
-  auto* bench = app.add_subcommand("bench", "Time queries inside the process (used by tools/bench/run.sh).\n"
-                                            "QUERIES has one query per line, optionally `class<TAB>query`.\n"
-                                            "Prints TSV: query, median_us, p95_us, count (matches).\n"
-                                            "Example: loupe bench --db news.loupe --queries q.tsv --mode count");
-  AddDbAndFormat(bench, &ba.db, nullptr, {.values = {}});
-  bench->add_option("--queries", ba.queries, "File of queries")->required();
-  bench->add_option("--mode", ba.mode, "top10 (BM25 top 10) or count (exact matches; default top10)")
+// `loupe backup`: a checked copy of the index.
+Command AddBackup(CLI::App& app, MaintainArgs* a) {
+  auto* backup = app.add_subcommand("backup",
+                                    "Copy the index's last commit into DEST (a new or empty folder) while\n"
+                                    "searches and a writer go on, then check the copy.\n"
+                                    "Example: loupe backup --db news.loupe /backups/news-2025-09-17");
+  AddDbAndFormat(backup, &a->db, &a->format);
+  backup->add_option("dest", a->dest, "Folder to write the copy into (created if missing)")->required();
+  backup->add_flag("--no-check", a->no_check, "Do not read the copy back to check it");
+  return {backup, [a] { return RunBackup(*a); }};
+}
+
+// `loupe bench`: time queries (tools/bench/run.sh).
+Command AddBench(CLI::App& app, BenchArgs* a) {
+  auto* bench = app.add_subcommand("bench",
+                                   "Time queries inside the process (used by tools/bench/run.sh).\n"
+                                   "QUERIES has one query per line, optionally `class<TAB>query`.\n"
+                                   "Prints TSV: query, median_us, p95_us, count (matches).\n"
+                                   "Example: loupe bench --db news.loupe --queries q.tsv --mode count");
+  AddDbAndFormat(bench, &a->db, nullptr, {.values = {}});
+  bench->add_option("--queries", a->queries, "File of queries")->required();
+  bench->add_option("--mode", a->mode, "top10 (BM25 top 10) or count (exact matches; default top10)")
       ->check(CLI::IsMember({"top10", "count"}));
-  bench->add_option("--repeat", ba.repeat, "Runs per query; median and p95 are over these (default 5)")
+  bench->add_option("--repeat", a->repeat, "Runs per query; median and p95 are over these (default 5)")
       ->check(WholeNumber(1, 1000000));
+  return {bench, [a] { return RunBench(*a); }};
+}
 
-  std::string shell;
+// `loupe completion`: the bash or zsh completion script.
+Command AddCompletion(CLI::App& app, std::string* shell) {
   auto* completion = app.add_subcommand("completion",
                                         "Print the completion script for bash or zsh: the commands, their\n"
                                         "options and values, and the field names of a query.\n"
                                         "Example: source <(loupe completion bash)");
-  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  completion->add_option("shell", *shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  return {completion, [&app, shell] { return RunCompletion(app, *shell); }};
+}
 
-  // `loupe help [COMMAND]` is `loupe [COMMAND] --help`. The command is the
-  // first argument that is not an option (loupe itself takes only --help and
-  // --version); CLI11 would report one that names no subcommand as an
-  // unexpected argument, without saying it was read as a command.
+// Every command's arguments, filled in by CLI11 as it parses.
+struct Args {
+  IndexArgs index;
+  SearchArgs search;
+  TimelineArgs timeline;
+  StatsArgs stats;
+  ExplainArgs explain;
+  ShowArgs show;
+  CheckArgs check;
+  MaintainArgs compact, backup;
+  BenchArgs bench;
+  std::string shell;  // completion
+};
+
+// The commands, in the order --help lists them.
+std::vector<Command> AddCommands(CLI::App& app, Args* args) {
+  return {AddIndex(app, &args->index), AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
+          AddStats(app, &args->stats), AddExplain(app, &args->explain), AddShow(app, &args->show),
+          AddCheck(app, &args->check), AddCompact(app, &args->compact), AddBackup(app, &args->backup),
+          AddBench(app, &args->bench), AddCompletion(app, &args->shell)};
+}
+
+// Prints what an unknown command is and returns the usage exit code.
+int UnknownCommand(const std::string& word, const std::vector<std::string>& commands) {
+  std::string best;
+  size_t best_d = 3;  // at most two edits
+  for (const std::string& c : commands)
+    if (size_t d = loupe::EditDistance(word, c); d < best_d) best_d = d, best = c;
+  std::cerr << "loupe: unknown command '" << word << "'";
+  if (!best.empty()) {
+    std::cerr << "; did you mean '" << best << "'?\n";
+  } else {
+    std::string list;
+    for (const std::string& c : commands) list += (list.empty() ? "" : ", ") + c;
+    std::cerr << "; the commands are: " << list << " (loupe --help describes them)\n";
+  }
+  return kExitUsage;
+}
+
+void InstallFaultHandlers() {
+  struct sigaction on_fault = {};
+  on_fault.sa_handler = OnFault;
+  sigemptyset(&on_fault.sa_mask);
+  sigaction(SIGSEGV, &on_fault, nullptr);
+  sigaction(SIGBUS, &on_fault, nullptr);
+  sigaction(SIGABRT, &on_fault, nullptr);
+}
+
+const char kAbout[] =
+    "loupe — embedded full-text search for news archives\n\n"
+    "Examples:\n"
+    "  loupe index --db news.loupe corpus/\n"
+    "  loupe search --db news.loupe 'actor:Bessent AND topic:tariffs before:2025-09-17'\n"
+    "  loupe timeline --db news.loupe --by month 'topic:tariffs'\n"
+    "  loupe stats --db news.loupe\n\n"
+    "Exit codes: 0 ok, 1 no hits, 2 usage or query error, 3 index or I/O error.\n"
+    "--db defaults to $LOUPE_DB, else ./.loupe. `loupe help COMMAND` is `loupe COMMAND --help`.";
+
+// `loupe help [COMMAND]` is `loupe [COMMAND] --help`. The command is the
+// first argument that is not an option (loupe itself takes only --help and
+// --version); CLI11 would report one that names no subcommand as an
+// unexpected argument, without saying it was read as a command. Rewrites
+// *args for CLI11, or prints the man page or what an unknown command is and
+// returns the exit code (else -1).
+int ReadCommandWord(CLI::App& app, std::vector<std::string>* argv) {
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
   commands.push_back("help");
-  std::vector<std::string> args(argv, argv + argc);
+  std::vector<std::string>& args = *argv;
   auto is_word = [](const std::string& a) { return a.empty() || a[0] != '-'; };
   // Past an option loupe does not take (`loupe --db X search`), CLI11 reports
   // that option: the word after it is its value, not a command.
   auto own_option = [](const std::string& a) { return a == "-h" || a == "--help" || a == "--version"; };
   auto first = std::find_if_not(args.begin() + 1, args.end(), own_option);
-  if (auto word = first != args.end() && is_word(*first) ? first : args.end(); word != args.end()) {
-    if (*word == "help") {
-      // `loupe help --man [COMMAND]`: the man page, written from the definitions above.
-      if (std::vector<std::string> rest(word + 1, args.end()); AsksForManPage(rest)) return RunHelpMan(app, rest);
-      auto topic = std::find_if(word + 1, args.end(), is_word);
-      if (topic != args.end() && std::find(commands.begin(), commands.end(), *topic) == commands.end())
-        return UnknownCommand(*topic, commands);
-      args = topic == args.end() || *topic == "help" ? std::vector<std::string>{args[0], "--help"}
-                                                     : std::vector<std::string>{args[0], *topic, "--help"};
-    } else if (std::find(commands.begin(), commands.end(), *word) == commands.end()) {
-      return UnknownCommand(*word, commands);
-    }
+  auto word = first != args.end() && is_word(*first) ? first : args.end();
+  if (word == args.end()) return -1;
+  if (*word != "help") {
+    if (std::find(commands.begin(), commands.end(), *word) == commands.end()) return UnknownCommand(*word, commands);
+    return -1;
   }
+  // `loupe help --man [COMMAND]`: the man page, written from the definitions above.
+  if (std::vector<std::string> rest(word + 1, args.end()); AsksForManPage(rest)) return RunHelpMan(app, rest);
+  auto topic = std::find_if(word + 1, args.end(), is_word);
+  if (topic != args.end() && std::find(commands.begin(), commands.end(), *topic) == commands.end())
+    return UnknownCommand(*topic, commands);
+  args = topic == args.end() || *topic == "help" ? std::vector<std::string>{args[0], "--help"}
+                                                 : std::vector<std::string>{args[0], *topic, "--help"};
+  return -1;
+}
+
+// Parses `args` into the commands' arguments; on --help, --version or an
+// error prints what CLI11 says and returns the exit code (else -1).
+int Parse(CLI::App& app, std::vector<std::string>& args) {
   std::vector<char*> parse_argv;
   for (std::string& a : args) parse_argv.push_back(a.data());
   try {
@@ -383,21 +455,34 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
+  return -1;
+}
+
+// Runs the command given.
+int Dispatch(const std::vector<Command>& commands) {
   try {
-    if (*index) return RunIndex(ia);
-    if (*search) return RunSearch(sa);
-    if (*timeline) return RunTimeline(la);
-    if (*stats) return RunStats(ta);
-    if (*explain) return RunExplain(ea);
-    if (*show) return RunShow(wa);
-    if (*bench) return RunBench(ba);
-    if (*check) return RunCheck(ca);
-    if (*compact) return RunCompact(ma);
-    if (*backup) return RunBackup(ka);
-    if (*completion) return RunCompletion(app, shell);
+    for (const Command& c : commands)
+      if (*c.app) return c.run();
   } catch (const std::exception& e) {
     std::cerr << "loupe: internal error: " << e.what() << "\n";
     return kExitIndex;
   }
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  InstallFaultHandlers();
+  CLI::App app{kAbout};
+  app.name("loupe");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("loupe ") + loupe::Version() + " (index format " +
+                                        std::to_string(loupe::kFormatVersion) + ")");
+  Args args;
+  const std::vector<Command> commands = AddCommands(app, &args);
+  std::vector<std::string> words(argv, argv + argc);
+  if (int rc = ReadCommandWord(app, &words); rc >= 0) return rc;
+  if (int rc = Parse(app, words); rc >= 0) return rc;
+  return Dispatch(commands);
 }
