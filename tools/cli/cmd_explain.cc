@@ -79,6 +79,52 @@ std::string AnalyzedText(Analyzer& analyzer, Field field, const std::string& t, 
   return terms;
 }
 
+// The terms field `field` gives `t` (per stemming language, when they differ),
+// added to *reading; the analyzer's stemmer is left as it was.
+void AddFieldTerms(Field field, const std::string& t, Analyzer& analyzer, const std::vector<std::string>& languages,
+                   TermReading* reading) {
+  const std::string stemmer_before(analyzer.stemmer_language());
+  std::vector<Token> tokens, plain;
+  analyzer.Analyze(t, false, 0, &plain);
+  // Per language: its terms, and the languages giving them.
+  std::vector<std::pair<std::string, std::string>> variants;
+  std::vector<std::string> list;
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_language;
+  const bool each = Analyzer::IsStemmed(field) && field != Field::kTopic && languages.size() > 1;
+  if (field == Field::kTopic) (void)analyzer.SetStemmerLanguage(StemmerOf(field, stemmer_before));
+  for (size_t l = 0; l < (each ? languages.size() : 1); ++l) {
+    if (each && !analyzer.SetStemmerLanguage(languages[l]).ok()) continue;
+    std::string terms = AnalyzedText(analyzer, field, t, &tokens);
+    std::vector<std::string> words;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      words.push_back(tokens[i].term);
+      reading->stemmed = reading->stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
+    }
+    if (list.empty()) list = words;
+    if (each) by_language.emplace_back(languages[l], words);
+    auto v = std::find_if(variants.begin(), variants.end(), [&](const auto& x) { return x.first == terms; });
+    if (v == variants.end())
+      variants.emplace_back(terms, each ? languages[l] : "");
+    else
+      v->second += ", " + languages[l];
+  }
+  (void)analyzer.SetStemmerLanguage(stemmer_before);
+  std::string terms = variants.empty() ? "(no words)" : variants[0].first;
+  if (variants.size() > 1) {
+    terms.clear();
+    for (size_t i = 0; i < variants.size(); ++i)
+      terms += (i ? " | " : "") + variants[i].first + " (" + variants[i].second + ")";
+  }
+  reading->terms.emplace_back(FieldName(field), list);
+  if (variants.size() > 1) reading->by_language.emplace_back(FieldName(field), by_language);
+  auto g =
+      std::find_if(reading->groups.begin(), reading->groups.end(), [&](const auto& x) { return x.first == terms; });
+  if (g == reading->groups.end())
+    reading->groups.emplace_back(terms, FieldName(field));
+  else
+    g->second += std::string("/") + FieldName(field);
+}
+
 // Each word and phrase of the query as analysis turns it into terms, per field
 // (fields giving the same terms together), and whether stemming changed it.
 // A stemmed field's terms are shown per stemming language when they differ:
@@ -103,49 +149,7 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
   if (fields.size() == 1 && fields[0] == Field::kActor && gazetteer)
     if (std::vector<std::string> names = gazetteer->NamesOf(n.text); !names.empty()) reading.actor = names[0];
   const std::string& t = reading.actor.empty() ? n.text : reading.actor;
-  std::vector<Token> tokens, plain;
-  const std::string stemmer_before(analyzer.stemmer_language());
-  for (Field field : fields) {
-    plain.clear();
-    analyzer.Analyze(t, false, 0, &plain);
-    // Per language: its terms, and the languages giving them.
-    std::vector<std::pair<std::string, std::string>> variants;
-    std::vector<std::string> list;
-    std::vector<std::pair<std::string, std::vector<std::string>>> by_language;
-    const bool each = Analyzer::IsStemmed(field) && field != Field::kTopic && languages.size() > 1;
-    if (field == Field::kTopic) (void)analyzer.SetStemmerLanguage(StemmerOf(field, stemmer_before));
-    for (size_t l = 0; l < (each ? languages.size() : 1); ++l) {
-      if (each && !analyzer.SetStemmerLanguage(languages[l]).ok()) continue;
-      std::string terms = AnalyzedText(analyzer, field, t, &tokens);
-      std::vector<std::string> words;
-      for (size_t i = 0; i < tokens.size(); ++i) {
-        words.push_back(tokens[i].term);
-        reading.stemmed = reading.stemmed || (i < plain.size() && plain[i].term != tokens[i].term);
-      }
-      if (list.empty()) list = words;
-      if (each) by_language.emplace_back(languages[l], words);
-      auto v = std::find_if(variants.begin(), variants.end(), [&](const auto& x) { return x.first == terms; });
-      if (v == variants.end())
-        variants.emplace_back(terms, each ? languages[l] : "");
-      else
-        v->second += ", " + languages[l];
-    }
-    (void)analyzer.SetStemmerLanguage(stemmer_before);
-    std::string terms = variants.empty() ? "(no words)" : variants[0].first;
-    if (variants.size() > 1) {
-      terms.clear();
-      for (size_t i = 0; i < variants.size(); ++i)
-        terms += (i ? " | " : "") + variants[i].first + " (" + variants[i].second + ")";
-    }
-    reading.terms.emplace_back(FieldName(field), list);
-    if (variants.size() > 1) reading.by_language.emplace_back(FieldName(field), by_language);
-    auto g =
-        std::find_if(reading.groups.begin(), reading.groups.end(), [&](const auto& x) { return x.first == terms; });
-    if (g == reading.groups.end())
-      reading.groups.emplace_back(terms, FieldName(field));
-    else
-      g->second += std::string("/") + FieldName(field);
-  }
+  for (Field field : fields) AddFieldTerms(field, t, analyzer, languages, &reading);
   reading.shown = n.kind == QueryNode::Kind::kPhrase ? "\"" + n.text + "\"" : n.text;
   reading.field = n.field;
   out->push_back(std::move(reading));
