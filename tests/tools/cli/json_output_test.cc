@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/text_output.h"
+#include "util/calendar.h"
 
 using loupe::cli::FileNote;
 using loupe::cli::IndexResult;
