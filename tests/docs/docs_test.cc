@@ -59,13 +59,7 @@ struct Command {
   std::string text;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
+using test::ShellQuote;
 bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
 void Parse(const std::string& doc, std::vector<Example>* examples, std::vector<Command>* commands) {
@@ -102,12 +96,6 @@ void SplitOffset(const std::string& s, size_t* offset, std::string* message) {
   *message = s.substr(sp + 1);
 }
 
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 int Shell(const std::string& cmd) {
   int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -116,7 +104,7 @@ int Shell(const std::string& cmd) {
 }  // namespace
 
 TEST_CASE("every example in docs/query-language.md gives what the document says") {
-  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
+  const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
   REQUIRE_FALSE(doc.empty());
   std::vector<Example> examples;
   std::vector<Command> commands;
@@ -149,7 +137,7 @@ TEST_CASE("every example in docs/query-language.md gives what the document says"
         Shell(std::string(LOUPE_CLI) + " explain --now 2025-09-20 --db " + tmp.sub("no-index") + " -- " +
               ShellQuote(ex.query) + " >" + explained + " 2>/dev/null");
         std::string plan_line;
-        std::istringstream printed(ReadFile(explained));
+        std::istringstream printed(test::Slurp(explained));
         for (std::string l; std::getline(printed, l);)
           if (StartsWith(l, "plan:")) plan_line = l.substr(l.find_first_not_of(' ', 5));
         CHECK(plan_line == e.substr(4));
@@ -325,7 +313,7 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 }  // namespace
 
 TEST_CASE("every session in docs/cli.md prints what the document says") {
-  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/cli.md");
+  const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/docs/cli.md");
   REQUIRE_FALSE(doc.empty());
   size_t skipped = 0;
   std::vector<Session> sessions = CliSessions(doc, &skipped);
@@ -367,8 +355,8 @@ TEST_CASE("every session in docs/cli.md prints what the document says") {
       }
       last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB= NO_COLOR= bash " + script + " >" +
                         out_file + " 2>" + err_file);
-      std::string out = ReplaceAll(ReadFile(out_file), work + "/tmp/", "/tmp/");
-      std::string err = ReplaceAll(ReadFile(err_file), work + "/tmp/", "/tmp/");
+      std::string out = ReplaceAll(test::Slurp(out_file), work + "/tmp/", "/tmp/");
+      std::string err = ReplaceAll(test::Slurp(err_file), work + "/tmp/", "/tmp/");
       if (const char* dump = std::getenv("LOUPE_DOCS_ACTUAL"); dump && *dump) {
         std::ofstream f(std::string(dump) + "/" + std::to_string(step.line) + ".txt");
         f << out << err;
@@ -467,7 +455,7 @@ std::vector<DocCommand> QueryLanguageCommands(const std::string& doc) {
 }  // namespace
 
 TEST_CASE("every command in docs/query-language.md prints what the document shows") {
-  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
+  const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
   REQUIRE_FALSE(doc.empty());
   std::vector<DocCommand> commands = QueryLanguageCommands(doc);
   test::TempDir tmp;
@@ -494,8 +482,8 @@ TEST_CASE("every command in docs/query-language.md prints what the document show
     }
     int code = last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB=news.loupe NO_COLOR= bash " +
                                  script + " >" + out_file + " 2>" + err_file);
-    std::string out = ReplaceAll(ReadFile(out_file), work + "/", "");
-    std::string err = ReplaceAll(ReadFile(err_file), work + "/", "");
+    std::string out = ReplaceAll(test::Slurp(out_file), work + "/", "");
+    std::string err = ReplaceAll(test::Slurp(err_file), work + "/", "");
     INFO("standard output:\n" << out << "standard error:\n" << err);
     if (want >= 0) {
       CHECK(code == want);
@@ -623,7 +611,7 @@ TEST_CASE("the docs name only files that exist and subcommands that loupe --help
   static const std::regex kCommand(R"(^(?:\$ )?loupe ([a-z][a-z-]*))"), kNoSuch(R"(\bno `(?:loupe )?([a-z]+)`)");
   int paths = 0, commands = 0;
   for (const std::string& file : DocFiles()) {
-    const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/" + file);
+    const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/" + file);
     std::smatch m;
     for (const auto& [line, span] : CodeSpans(doc)) {
       INFO(file << ":" << line << ": `" << span << "`");

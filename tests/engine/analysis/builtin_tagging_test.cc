@@ -14,6 +14,7 @@
 #include "loupe/ingest/builtin.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/tagging.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using namespace loupe::ingest;
@@ -21,11 +22,8 @@ using namespace loupe::ingest;
 namespace {
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  REQUIRE(std::filesystem::is_regular_file(path));
+  return loupe::test::Slurp(path);
 }
 
 std::string SourceFile(const char* name) { return ReadFile(std::string(LOUPE_SOURCE_DIR) + "/" + name); }

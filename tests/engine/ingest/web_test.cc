@@ -3,9 +3,8 @@
 // feed-id rules, `loupe index` on the folder twice, and hostile inputs built
 // here: a 50 MB page, a page nested 100,000 deep, a feed of 100,000 items, and
 // entity bombs.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -48,11 +47,7 @@ ParsedFile ParseData(const std::string& name) {
 ParsedFile Page(const std::string& html) { return ParseFile(html, Format::kHtml, "p.html", "p.html"); }
 ParsedFile Feed(const std::string& xml) { return ParseFile(xml, Format::kFeed, "f.xml", "f.xml"); }
 
-void Write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using test::WriteFile;
 
 }  // namespace
 
@@ -465,7 +460,8 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   std::filesystem::copy(kData, dir);
   auto first = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
   CHECK(first.code == 0);
-  CHECK(first.out.find("indexed 10 articles from 7 files (7 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") == 0);
+  CHECK(first.out.find("indexed 10 articles from 7 files (7 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") ==
+        0);
   CHECK(first.err == "loupe: warning: " + dir +
                          "/sitemap.xml: not an RSS or Atom feed (root <urlset>); no articles read\n"
                          "loupe: warning: " +
@@ -482,7 +478,7 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   rss.replace(rss.find("Farm groups welcomed"), 4, "Growers");
   rss.insert(rss.find("<item>"),
              "<item><title>Fresh</title><guid>mw-fresh</guid><description>New.</description></item>");
-  Write(dir + "/trade-wire.rss", rss);
+  WriteFile(dir + "/trade-wire.rss", rss);
   auto third = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
   CHECK(third.out.find("indexed 4 articles from 1 file (0 added, 1 updated), 6 unchanged, 0 deleted") == 0);
   CHECK(third.out.find("\n1 article removed\n") != std::string::npos);  // the soybean item's old position id

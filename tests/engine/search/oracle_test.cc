@@ -23,6 +23,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/tagger.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -758,21 +759,10 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
   CHECK(pruned_runs > 200);  // pruning really happened
 }
 
-// An index of `docs` in one commit, in directory `path`.
-std::unique_ptr<Index> IndexOf(const std::vector<Document>& docs, const std::string& path) {
-  auto index = Index::Open(path, {.create_if_missing = true});
-  REQUIRE(index.ok());
-  auto w = (*index)->NewWriter();
-  REQUIRE(w.ok());
-  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
-  REQUIRE((*w)->Commit().ok());
-  return std::move(*index);
-}
-
 TEST_CASE("a +required part inside OR: its matches only, the others add to the score") {
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
-  auto index = IndexOf(docs, dir.sub("idx"));
+  auto index = test::NewIndex(dir, docs);
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   auto search = [&](const char* text) {
@@ -828,11 +818,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
   auto ids = [&](const char* text) {
     auto q = CompileQuery(text, **analyzer);
     REQUIRE(q.ok());
-    auto r = (*index)->Search(*q, {.limit = 100});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(**index, *q);
   };
   CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"same", "cafe-same", "abbrev", "title"});
   CHECK(ids("soybeans NEAR/s tariffs") == ids("tariffs NEAR/s soybeans"));
@@ -854,7 +840,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
 TEST_CASE("=Form matches the word as written: whole words, smart case, not the stem") {
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
-  auto index = IndexOf(docs, dir.sub("idx"));
+  auto index = test::NewIndex(dir, docs);
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   // Brute force: whole-word string matches over the stored text.
@@ -885,11 +871,7 @@ TEST_CASE("=Form matches the word as written: whole words, smart case, not the s
   auto got = [&](const std::string& text) {
     auto q = CompileQuery(text, **analyzer);
     REQUIRE(q.ok());
-    auto r = index->Search(*q, {.limit = 1000});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(*index, *q);
   };
   int informative = 0;
   for (const char* w : {"Tariffs", "tariffs", "Tariff", "tariff", "China", "Talks", "talks", "US", "Trade", "trade"}) {

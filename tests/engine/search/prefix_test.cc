@@ -11,6 +11,7 @@
 
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -168,11 +169,7 @@ TEST_CASE("a whole word with a star finds itself and the longer words, not the o
     auto q = CompileQuery(text, **analyzer);
     INFO(text);
     REQUIRE(q.ok());
-    auto r = (*index)->Search(*q, {.limit = 100});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(**index, *q);
   };
   // "economies" shares the stem of "economy" but does not start with it.
   CHECK(ids("economy*") == std::set<std::string>{"s2"});
