@@ -573,7 +573,7 @@ std::set<std::string> SourceFileNames() {
 // The subcommands `loupe --help` lists, and any other `loupe WORD` it names (help).
 std::set<std::string> HelpSubcommands() {
   test::TempDir tmp;
-  test::CommandRun help = test::RunCommand(std::string(LOUPE_CLI) + " --help", tmp);
+  test::CommandRun help = test::RunLoupe("--help", tmp);
   REQUIRE(help.code == 0);
   std::set<std::string> out;
   std::istringstream in(help.out);

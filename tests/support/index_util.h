@@ -13,6 +13,15 @@
 
 namespace loupe::test {
 
+// A document with an id, a title and a body, and nothing else.
+inline Document MakeDoc(std::string id, std::string title, std::string body) {
+  Document d;
+  d.id = std::move(id);
+  d.title = std::move(title);
+  d.body = std::move(body);
+  return d;
+}
+
 // A new index in `dir`/idx holding `docs`, added in one commit (none when empty).
 inline std::unique_ptr<Index> NewIndex(const TempDir& dir, const std::vector<Document>& docs = {}) {
   auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace loupe::test {
 
@@ -42,6 +43,13 @@ inline std::string Slurp(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The strings of `v` separated by "; " (for messages).
+inline std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
+  return s;
 }
 
 // Writes `text` to `path` (replacing it), creating the folders above it.
@@ -75,6 +83,26 @@ inline CommandRun RunCommand(const std::string& command, const TempDir& tmp) {
   int status = ::pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, Slurp(err_file)};
 }
+
+// A file system mounted at `target` while the object lives (`mount ARGS
+// TARGET`; only root may mount), unmounted when it goes out of scope.
+class ScopedMount {
+ public:
+  ScopedMount(const std::string& args, const std::string& target) : target_(target) {
+    ok_ = std::system(("mount " + args + " " + target + " 2>/dev/null").c_str()) == 0;
+  }
+  ~ScopedMount() {
+    if (ok_) (void)std::system(("umount " + target_).c_str());
+  }
+  ScopedMount(const ScopedMount&) = delete;
+  ScopedMount& operator=(const ScopedMount&) = delete;
+  // Whether the mount succeeded.
+  bool ok() const { return ok_; }
+
+ private:
+  std::string target_;
+  bool ok_ = false;
+};
 
 #ifdef LOUPE_CLI
 // The CLI under test: the one built with the tests, or $LOUPE_TEST_CLI (to run

@@ -213,14 +213,11 @@ TEST_CASE("an index on a read-only file system is read without its lock file") {
   // A read-only view of the index folder, as read-only media give.
   const std::string view = f.out() + "/view";
   fs::create_directories(view);
-  if (std::system(("mount --bind -o ro " + f.db() + " " + view + " 2>/dev/null").c_str()) != 0) {
+  loupe::test::ScopedMount mount("--bind -o ro " + f.db(), view);
+  if (!mount.ok()) {
     WARN("skipped: cannot bind-mount a read-only view here (no mount permission)");
     return;
   }
-  struct Unmount {
-    std::string path;
-    ~Unmount() { (void)std::system(("umount " + path).c_str()); }
-  } unmount{view};
   // Even root, who may write any file, may not write there.
   Run stats = f.AsRoot("stats --db " + view);
   INFO(stats.err);

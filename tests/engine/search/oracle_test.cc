@@ -795,13 +795,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
   test::TempDir dir;
   auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
   REQUIRE(index.ok());
-  auto doc = [](const char* id, const char* title, const char* body) {
-    Document d;
-    d.id = id;
-    d.title = title;
-    d.body = body;
-    return d;
-  };
+  auto doc = test::MakeDoc;
   {
     auto w = (*index)->NewWriter();
     REQUIRE(w.ok());

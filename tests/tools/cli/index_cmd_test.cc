@@ -404,14 +404,11 @@ TEST_CASE("a full disk ends the run") {
   loupe::test::TempDir tmp;
   const std::string mnt = tmp.sub("small"), dir = tmp.sub("news");
   fs::create_directories(mnt);
-  if (std::system(("mount -t tmpfs -o size=3m tmpfs " + mnt + " 2>/dev/null").c_str()) != 0) {
+  loupe::test::ScopedMount mount("-t tmpfs -o size=3m tmpfs", mnt);
+  if (!mount.ok()) {
     WARN("cannot mount a small tmpfs here (needs root); the full-disk case of tests/faults/run.sh covers it");
     return;
   }
-  struct Unmount {
-    std::string at;
-    ~Unmount() { (void)std::system(("umount " + at).c_str()); }
-  } unmount{mnt};
   std::mt19937 rng(11);
   for (int i = 0; i < 6000; ++i) {
     std::string text = "Article " + std::to_string(i) + "\n\n";
