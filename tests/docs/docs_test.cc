@@ -20,9 +20,14 @@
 // command prints; a plain ``` block whose first line starts with "$ " is a
 // session, its commands each followed by what they print. A block after a
 // line "<!-- docs_test: not run (REASON) -->" is not run (it needs another index).
-#include <catch2/catch.hpp>
+//
+// README.md and docs/*.md name only what exists: each `path` in backticks that
+// starts with an entry of the source tree's top level, each public header
+// `loupe/...` and each bare source file name, and each `loupe SUBCOMMAND` (in
+// backticks or on a command line of an example) against `loupe --help`.
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -55,13 +60,7 @@ struct Command {
   std::string text;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
+using test::ShellQuote;
 bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
 void Parse(const std::string& doc, std::vector<Example>* examples, std::vector<Command>* commands) {
@@ -98,12 +97,6 @@ void SplitOffset(const std::string& s, size_t* offset, std::string* message) {
   *message = s.substr(sp + 1);
 }
 
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 int Shell(const std::string& cmd) {
   int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -112,7 +105,7 @@ int Shell(const std::string& cmd) {
 }  // namespace
 
 TEST_CASE("every example in docs/query-language.md gives what the document says") {
-  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
+  const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
   REQUIRE_FALSE(doc.empty());
   std::vector<Example> examples;
   std::vector<Command> commands;
@@ -142,10 +135,10 @@ TEST_CASE("every example in docs/query-language.md gives what the document says"
         // And the plan is what `loupe explain` prints with no index (an index's
         // gazetteer and languages change the plan: the sessions show that).
         const std::string explained = tmp.sub("explain.txt");
-        Shell(std::string(LOUPE_CLI) + " explain --now 2025-09-20 --db " + tmp.sub("no-index") + " -- " + ShellQuote(ex.query) + " >" +
-              explained + " 2>/dev/null");
+        Shell(std::string(LOUPE_CLI) + " explain --now 2025-09-20 --db " + tmp.sub("no-index") + " -- " +
+              ShellQuote(ex.query) + " >" + explained + " 2>/dev/null");
         std::string plan_line;
-        std::istringstream printed(ReadFile(explained));
+        std::istringstream printed(test::Slurp(explained));
         for (std::string l; std::getline(printed, l);)
           if (StartsWith(l, "plan:")) plan_line = l.substr(l.find_first_not_of(' ', 5));
         CHECK(plan_line == e.substr(4));
@@ -321,7 +314,7 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 }  // namespace
 
 TEST_CASE("every session in docs/cli.md prints what the document says") {
-  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/cli.md");
+  const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/docs/cli.md");
   REQUIRE_FALSE(doc.empty());
   size_t skipped = 0;
   std::vector<Session> sessions = CliSessions(doc, &skipped);
@@ -361,10 +354,10 @@ TEST_CASE("every session in docs/cli.md prints what the document says") {
         std::ofstream f(script);
         f << cmd << "\n";
       }
-      last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB= NO_COLOR= bash " + script + " >" + out_file +
-                        " 2>" + err_file);
-      std::string out = ReplaceAll(ReadFile(out_file), work + "/tmp/", "/tmp/");
-      std::string err = ReplaceAll(ReadFile(err_file), work + "/tmp/", "/tmp/");
+      last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB= NO_COLOR= bash " + script + " >" +
+                        out_file + " 2>" + err_file);
+      std::string out = ReplaceAll(test::Slurp(out_file), work + "/tmp/", "/tmp/");
+      std::string err = ReplaceAll(test::Slurp(err_file), work + "/tmp/", "/tmp/");
       if (const char* dump = std::getenv("LOUPE_DOCS_ACTUAL"); dump && *dump) {
         std::ofstream f(std::string(dump) + "/" + std::to_string(step.line) + ".txt");
         f << out << err;
@@ -463,7 +456,7 @@ std::vector<DocCommand> QueryLanguageCommands(const std::string& doc) {
 }  // namespace
 
 TEST_CASE("every command in docs/query-language.md prints what the document shows") {
-  const std::string doc = ReadFile(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
+  const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/docs/query-language.md");
   REQUIRE_FALSE(doc.empty());
   std::vector<DocCommand> commands = QueryLanguageCommands(doc);
   test::TempDir tmp;
@@ -488,10 +481,10 @@ TEST_CASE("every command in docs/query-language.md prints what the document show
       std::ofstream f(script);
       f << ReplaceAll(cmd, "$?", std::to_string(last_code)) << "\n";
     }
-    int code = last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB=news.loupe NO_COLOR= bash " + script + " >" +
-                     out_file + " 2>" + err_file);
-    std::string out = ReplaceAll(ReadFile(out_file), work + "/", "");
-    std::string err = ReplaceAll(ReadFile(err_file), work + "/", "");
+    int code = last_code = Shell("cd " + work + " && PATH=" + bin + ":$PATH LOUPE_DB=news.loupe NO_COLOR= bash " +
+                                 script + " >" + out_file + " 2>" + err_file);
+    std::string out = ReplaceAll(test::Slurp(out_file), work + "/", "");
+    std::string err = ReplaceAll(test::Slurp(err_file), work + "/", "");
     INFO("standard output:\n" << out << "standard error:\n" << err);
     if (want >= 0) {
       CHECK(code == want);
@@ -505,4 +498,159 @@ TEST_CASE("every command in docs/query-language.md prints what the document show
   }
   CHECK(commands.size() >= 30);
   CHECK(shown >= 6);
+}
+
+namespace {
+
+// README.md and docs/*.md, by their path in the source tree.
+std::vector<std::string> DocFiles() {
+  std::vector<std::string> out = {"README.md"};
+  for (const auto& e : std::filesystem::directory_iterator(std::string(LOUPE_SOURCE_DIR) + "/docs"))
+    if (e.path().extension() == ".md") out.push_back("docs/" + e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The `code spans` of a Markdown text outside its fenced blocks, each with its line.
+std::vector<std::pair<int, std::string>> CodeSpans(const std::string& doc) {
+  std::vector<std::pair<int, std::string>> out;
+  std::istringstream in(doc);
+  std::string line;
+  bool fenced = false;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (StartsWith(line, "```")) {
+      fenced = !fenced;
+      continue;
+    }
+    if (fenced) continue;
+    for (size_t open = line.find('`'); open != std::string::npos; open = line.find('`', open)) {
+      size_t close = line.find('`', open + 1);
+      if (close == std::string::npos) break;
+      out.emplace_back(n, line.substr(open + 1, close - open - 1));
+      open = close + 1;
+    }
+  }
+  return out;
+}
+
+// Whether `path` (relative to the source tree; '*' matches within one name)
+// names something there.
+bool ExistsInSource(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string root = LOUPE_SOURCE_DIR;
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (p.find('*') == std::string::npos) return fs::exists(root + "/" + p);
+  const size_t slash = p.rfind('/');
+  const std::string dir = root + "/" + p.substr(0, slash == std::string::npos ? 0 : slash);
+  if (p.substr(0, slash == std::string::npos ? 0 : slash).find('*') != std::string::npos) return false;
+  std::string pattern;
+  for (char c : p.substr(slash + 1))
+    pattern += c == '*' ? std::string("[^/]*")
+                        : std::regex_replace(std::string(1, c), std::regex(R"([.^$|()\[\]{}+?\\])"), R"(\$&)");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (std::regex_match(e.path().filename().string(), std::regex(pattern))) return true;
+  return false;
+}
+
+// The file names under the source tree (not under hidden folders or build trees).
+std::set<std::string> SourceFileNames() {
+  namespace fs = std::filesystem;
+  std::set<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(LOUPE_SOURCE_DIR, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory() && (StartsWith(name, ".") || StartsWith(name, "build"))) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) out.insert(name);
+  }
+  return out;
+}
+
+// The subcommands `loupe --help` lists, and any other `loupe WORD` it names (help).
+std::set<std::string> HelpSubcommands() {
+  test::TempDir tmp;
+  test::CommandRun help = test::RunLoupe("--help", tmp);
+  REQUIRE(help.code == 0);
+  std::set<std::string> out;
+  std::istringstream in(help.out);
+  std::string line;
+  bool listed = false;
+  std::smatch m;
+  static const std::regex kListed(R"(^  ([a-z][a-z-]*)  )"), kNamed(R"(\bloupe ([a-z][a-z-]*))");
+  while (std::getline(in, line)) {
+    if (StartsWith(line, "Subcommands:")) listed = true;
+    if (listed && std::regex_search(line, m, kListed)) out.insert(m[1]);
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), kNamed); it != std::sregex_iterator(); ++it)
+      out.insert((*it)[1]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the docs name only files that exist and subcommands that loupe --help lists") {
+  namespace fs = std::filesystem;
+  // A span is a repository path when it starts with an entry of the source
+  // tree's top level (engine/..., tests/faults/run.sh, README.md); a bare file
+  // name of source code or docs (format.cc, DESIGN.md) must be some file's name.
+  std::set<std::string> top;
+  for (const auto& e : fs::directory_iterator(LOUPE_SOURCE_DIR)) {
+    const std::string name = e.path().filename().string();
+    if (!StartsWith(name, ".") && !StartsWith(name, "build")) top.insert(name);
+  }
+  REQUIRE(top.count("engine"));
+  const std::set<std::string> names = SourceFileNames();
+  const std::set<std::string> subcommands = HelpSubcommands();
+  REQUIRE(subcommands.count("search"));
+  static const std::regex kPath(R"(^[A-Za-z0-9_.*{},/-]+$)"),
+      kBareFile(R"(^[A-Za-z0-9_-]+\.(cc|h|c|y|sh|py|cmake|md)$)");
+  static const std::regex kCommand(R"(^(?:\$ )?loupe ([a-z][a-z-]*))"), kNoSuch(R"(\bno `(?:loupe )?([a-z]+)`)");
+  int paths = 0, commands = 0;
+  for (const std::string& file : DocFiles()) {
+    const std::string doc = test::Slurp(std::string(LOUPE_SOURCE_DIR) + "/" + file);
+    std::smatch m;
+    for (const auto& [line, span] : CodeSpans(doc)) {
+      INFO(file << ":" << line << ": `" << span << "`");
+      if (std::regex_match(span, kPath) && top.count(span.substr(0, span.find('/')))) {
+        CHECK(ExistsInSource(span));
+        ++paths;
+      } else if (std::regex_match(span, kPath) && StartsWith(span, "loupe/")) {  // a public header
+        CHECK((ExistsInSource("engine/include/" + span) || ExistsInSource("query/include/" + span)));
+        ++paths;
+      } else if (std::regex_match(span, kBareFile)) {
+        CHECK(names.count(span) == 1);
+        ++paths;
+      }
+      if (std::regex_search(span, m, kCommand)) {
+        CHECK(subcommands.count(m[1]) == 1);
+        ++commands;
+      }
+    }
+    // Commands in the examples: a line of a fenced block that runs loupe,
+    // except a usage error shown on purpose (# exit 2).
+    std::istringstream in(doc);
+    std::string text;
+    bool fenced = false;
+    for (int n = 1; std::getline(in, text); ++n) {
+      if (StartsWith(text, "```")) fenced = !fenced;
+      if (!fenced || text.find("# exit 2") != std::string::npos) continue;
+      if (std::regex_search(text, m, kCommand)) {
+        INFO(file << ":" << n << ": " << text);
+        CHECK(subcommands.count(m[1]) == 1);
+        ++commands;
+      }
+    }
+    // "there is no `compact`" while loupe has it.
+    for (auto it = std::sregex_iterator(doc.begin(), doc.end(), kNoSuch); it != std::sregex_iterator(); ++it) {
+      INFO(file << ": says there is " << it->str());
+      CHECK(subcommands.count((*it)[1]) == 0);
+    }
+  }
+  CHECK(paths >= 100);
+  CHECK(commands >= 100);
 }

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace loupe::test {
 
@@ -44,6 +45,26 @@ inline std::string Slurp(const std::string& path) {
   return s.str();
 }
 
+// The strings of `v` separated by "; " (for messages).
+inline std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
+  return s;
+}
+
+// Writes `text` to `path` (replacing it), creating the folders above it.
+inline void WriteFile(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// `s` as one word for the shell, in single quotes.
+inline std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 // What a command printed and its exit status (-1 when a signal ended it).
 struct CommandRun {
   int code;
@@ -63,7 +84,40 @@ inline CommandRun RunCommand(const std::string& command, const TempDir& tmp) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, Slurp(err_file)};
 }
 
+// A file system mounted at `target` while the object lives (`mount ARGS
+// TARGET`; only root may mount), unmounted when it goes out of scope.
+class ScopedMount {
+ public:
+  ScopedMount(const std::string& args, const std::string& target) : target_(target) {
+    ok_ = std::system(("mount " + args + " " + target + " 2>/dev/null").c_str()) == 0;
+  }
+  ~ScopedMount() {
+    if (ok_) (void)std::system(("umount " + target_).c_str());
+  }
+  ScopedMount(const ScopedMount&) = delete;
+  ScopedMount& operator=(const ScopedMount&) = delete;
+  // Whether the mount succeeded.
+  bool ok() const { return ok_; }
+
+ private:
+  std::string target_;
+  bool ok_ = false;
+};
+
 #ifdef LOUPE_CLI
+// The CLI under test: the one built with the tests, or $LOUPE_TEST_CLI (to run
+// the tests against another build, e.g. an earlier one).
+inline std::string Cli() {
+  const char* env = std::getenv("LOUPE_TEST_CLI");
+  return env && *env ? env : LOUPE_CLI;
+}
+
+// `loupe ARGS` (after `prefix`, e.g. "timeout 120 "), with nothing on its
+// standard input.
+inline CommandRun RunLoupe(const std::string& args, const TempDir& tmp, const std::string& prefix = "") {
+  return RunCommand(prefix + Cli() + " " + args + " </dev/null", tmp);
+}
+
 // The built CLI run as the unprivileged user `nobody` (group `nogroup`), for the
 // checks that root would pass anyway (root reads any file, writes any folder).
 // Only root can switch users, so when the tests run unprivileged already the

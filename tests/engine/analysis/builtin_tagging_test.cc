@@ -14,6 +14,8 @@
 #include "loupe/ingest/builtin.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/tagging.h"
+#include "support/index_util.h"
+#include "support/test_util.h"
 
 using namespace loupe;
 using namespace loupe::ingest;
@@ -21,11 +23,8 @@ using namespace loupe::ingest;
 namespace {
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  REQUIRE(std::filesystem::is_regular_file(path));
+  return loupe::test::Slurp(path);
 }
 
 std::string SourceFile(const char* name) { return ReadFile(std::string(LOUPE_SOURCE_DIR) + "/" + name); }
@@ -86,19 +85,9 @@ std::vector<Entry> Topics(std::string_view lexicon) {
   return out;
 }
 
-Document Doc(std::string title, std::string body) {
-  Document d;
-  d.id = "x";
-  d.title = std::move(title);
-  d.body = std::move(body);
-  return d;
-}
+Document Doc(std::string title, std::string body) { return test::MakeDoc("x", std::move(title), std::move(body)); }
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
-  return s;
-}
+using test::Join;
 
 // Everything wrong with a gazetteer and lexicon, one line per problem: lines
 // Tagger::Create reports, canonical names and topics given twice, and any name,

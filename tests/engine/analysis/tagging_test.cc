@@ -1,11 +1,12 @@
 // Actor and topic detection with the gazetteer and topic lexicon, and the
 // alias table that actor: and mentions: queries resolve through.
-#include <catch2/catch.hpp>
+#include "loupe/ingest/tagging.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "loupe/ingest/tagging.h"
+#include "support/index_util.h"
 
 using namespace loupe;
 using namespace loupe::ingest;
@@ -29,19 +30,9 @@ std::unique_ptr<Tagger> Bundled() {
   return t;
 }
 
-Document Doc(const char* title, const char* body) {
-  Document d;
-  d.id = "x";
-  d.title = title;
-  d.body = body;
-  return d;
-}
+Document Doc(const char* title, const char* body) { return test::MakeDoc("x", title, body); }
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
-  return s;
-}
+using test::Join;
 
 }  // namespace
 
@@ -104,7 +95,8 @@ TEST_CASE("aliases across scripts and forms name one actor") {
   CHECK(t->NamesOf("BESSENT")[0] == "Scott Bessent");
   CHECK(t->NamesOf("Nobody Known").empty());
   std::vector<std::string> actors, topics;
-  t->Detect(Doc("\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xB8\x8E\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\xE4\xBC\x9A\xE8\xB0\x88",
+  t->Detect(Doc("\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xB8\x8E\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\xE4\xBC\x9A\xE8"
+                "\xB0\x88",
                 ""),
             &actors, &topics);  // 何立峰与贝森特会谈
   CHECK(Join(actors) == "He Lifeng; Scott Bessent");
@@ -133,7 +125,8 @@ TEST_CASE("people after a title word are candidate actors when the gazetteer doe
                    "Chancellor Friedrich Merz, 2025. President Trump. CEO ACME CORP. Governor Ann Lee2.");
   // Known names (He Lifeng, Scott Bessent, Wang Wentao, Li Chenggang) are actors, not candidates;
   // one word after a title (Xi, Trump) is too little; each name once.
-  CHECK(Join(t->Candidates(d)) == "Mary Barra; Keir Starmer; Elizabeth Warren; Jean-Claude van der Berg; Friedrich Merz");
+  CHECK(Join(t->Candidates(d)) ==
+        "Mary Barra; Keir Starmer; Elizabeth Warren; Jean-Claude van der Berg; Friedrich Merz");
   t->Tag(&d);
   REQUIRE(d.extra.size() == 3);
   CHECK(d.extra[2].first == "Actors-Candidate");

@@ -12,6 +12,7 @@
 
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -32,14 +33,7 @@ Document Doc(const std::string& id, const std::string& title, std::vector<std::p
 }
 
 // The caller ids a query finds, in id order.
-std::set<std::string> Ids(const Index& index, const Query& q) {
-  auto r = index.Search(q, {.limit = 100});
-  REQUIRE(r.ok());
-  std::set<std::string> out;
-  for (const Hit& h : r->hits) out.insert(h.document.id);
-  CHECK(r->total == out.size());
-  return out;
-}
+std::set<std::string> Ids(const Index& index, const Query& q) { return loupe::test::HitIds(index, q); }
 
 std::map<std::string, uint64_t> Fields(const Index& index) {
   auto f = ListCustomFields(index);
@@ -217,15 +211,9 @@ namespace {
 
 using Run = loupe::test::CommandRun;
 
-Run Loupe(const std::string& args, const TempDir& tmp) {
-  return loupe::test::RunCommand(std::string(LOUPE_CLI) + " " + args + " </dev/null", tmp);
-}
+using loupe::test::WriteFile;
 
-void Write(const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using loupe::test::RunLoupe;
 
 // The ids of a `loupe search --format json` answer.
 Set HitIds(const Run& r) {
@@ -241,34 +229,35 @@ struct Corpus {
   TempDir tmp;
   std::string db = tmp.sub("db");
   Corpus() {
-    Write(tmp.sub("news/senate.txt"),
-          "Senate Passes Farm Bill\nAuthor: Ann Lee\nDate: 2025-03-04\nParty: Republican\n\n"
-          "The Senate passed the farm bill on Tuesday by a narrow margin.\n");
-    Write(tmp.sub("news/house.txt"),
-          "House Delays Budget Vote\nAuthor: Ann Lee\nDate: 2025-03-05\nParty: Republican\nCaucus: Freedom Caucus\n\n"
-          "The House delayed its budget vote after a long debate.\n");
-    Write(tmp.sub("news/governor.txt"),
-          "Governor Signs Water Plan\nAuthor: Raj Patel\nDate: 2025-03-06\nParty: Democratic\nLanguage: fr\n\n"
-          "Le gouverneur a signé le plan sur l'eau mardi.\n");
-    Write(tmp.sub("news/analysis.txt"),
-          "Why Republican Senators Split\nAuthor: Raj Patel\nDate: 2025-03-07\n\n"
-          "Republican senators split over the farm bill, an analysis.\n");
-    Write(
+    WriteFile(tmp.sub("news/senate.txt"),
+              "Senate Passes Farm Bill\nAuthor: Ann Lee\nDate: 2025-03-04\nParty: Republican\n\n"
+              "The Senate passed the farm bill on Tuesday by a narrow margin.\n");
+    WriteFile(
+        tmp.sub("news/house.txt"),
+        "House Delays Budget Vote\nAuthor: Ann Lee\nDate: 2025-03-05\nParty: Republican\nCaucus: Freedom Caucus\n\n"
+        "The House delayed its budget vote after a long debate.\n");
+    WriteFile(tmp.sub("news/governor.txt"),
+              "Governor Signs Water Plan\nAuthor: Raj Patel\nDate: 2025-03-06\nParty: Democratic\nLanguage: fr\n\n"
+              "Le gouverneur a signé le plan sur l'eau mardi.\n");
+    WriteFile(tmp.sub("news/analysis.txt"),
+              "Why Republican Senators Split\nAuthor: Raj Patel\nDate: 2025-03-07\n\n"
+              "Republican senators split over the farm bill, an analysis.\n");
+    WriteFile(
         tmp.sub("news/wire.jsonl"),
         "{\"id\": \"wire-1\", \"title\": \"Markets Calm\", \"body\": \"Markets were calm on Friday.\", "
         "\"desk\": \"Foreign Affairs\"}\n"
         "{\"id\": \"wire-2\", \"title\": \"Rates Hold\", \"body\": \"Rates held steady.\", \"desk\": \"Business\"}\n");
-    Write(tmp.sub("news/list.eml"),
-          "From: Ann Lee <ann@example.org>\nTo: loupe-dev@lists.example.org\nSubject: Release notes\n"
-          "Date: Thu, 6 Mar 2025 10:00:00 +0000\nMessage-ID: <notes-1@example.org>\n"
-          "List-Id: Loupe developers <loupe-dev.lists.example.org>\nX-Mailer: Thunderbird 115\n\n"
-          "The release notes are ready for review.\n");
-    Run r = Loupe("index -q --db " + db + " " + tmp.sub("news"), tmp);
+    WriteFile(tmp.sub("news/list.eml"),
+              "From: Ann Lee <ann@example.org>\nTo: loupe-dev@lists.example.org\nSubject: Release notes\n"
+              "Date: Thu, 6 Mar 2025 10:00:00 +0000\nMessage-ID: <notes-1@example.org>\n"
+              "List-Id: Loupe developers <loupe-dev.lists.example.org>\nX-Mailer: Thunderbird 115\n\n"
+              "The release notes are ready for review.\n");
+    Run r = RunLoupe("index -q --db " + db + " " + tmp.sub("news"), tmp);
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
   }
   Run Search(const std::string& query) {
-    return Loupe("search --db " + db + " --format json -n 50 '" + query + "'", tmp);
+    return RunLoupe("search --db " + db + " --format json -n 50 '" + query + "'", tmp);
   }
 };
 
@@ -309,7 +298,7 @@ TEST_CASE("an unknown name: lists the index's fields; URLs and times stay text")
   CHECK(r.code == 2);
   CHECK(r.out.find("this index's fields: ") != std::string::npos);
   CHECK(r.out.find("party") != std::string::npos);
-  Run lenient = Loupe("search --db " + c.db + " --lenient 'color:farm'", c.tmp);
+  Run lenient = RunLoupe("search --db " + c.db + " --lenient 'color:farm'", c.tmp);
   CHECK(lenient.code == 0);
   CHECK(lenient.err.find("warning: unknown field 'color'") != std::string::npos);
   CHECK(c.Search("12:30").code == 1);  // text, found nowhere
@@ -317,7 +306,7 @@ TEST_CASE("an unknown name: lists the index's fields; URLs and times stay text")
 
 TEST_CASE("loupe stats lists the custom fields with their document counts") {
   Corpus c;
-  Run text = Loupe("stats --db " + c.db, c.tmp);
+  Run text = RunLoupe("stats --db " + c.db, c.tmp);
   INFO(text.out << text.err);
   REQUIRE(text.code == 0);
   CHECK(text.out.find("\ncustom fields:  ") != std::string::npos);
@@ -332,7 +321,7 @@ TEST_CASE("loupe stats lists the custom fields with their document counts") {
   CHECK(line("party", "3 documents") == " party 3 documents");
   CHECK(line("caucus", "1 document") == " caucus 1 document");
   CHECK(line("desk", "2 documents") == " desk 2 documents");
-  Run json = Loupe("stats --db " + c.db + " --format json", c.tmp);
+  Run json = RunLoupe("stats --db " + c.db + " --format json", c.tmp);
   auto j = nlohmann::json::parse(json.out, nullptr, false);
   REQUIRE(j.is_object());
   REQUIRE(j.contains("custom_fields"));

@@ -14,6 +14,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "storage/lmdb.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -42,14 +43,7 @@ std::unique_ptr<Index> OpenNew(const TempDir& dir, uint64_t map = 0) {
   return std::move(*idx);
 }
 
-std::set<std::string> Ids(Index& idx, const Query& q) {
-  auto r = idx.Search(q, {.limit = 100000});
-  REQUIRE(r.ok());
-  std::set<std::string> out;
-  for (const Hit& h : r->hits) out.insert(h.document.id);
-  REQUIRE(r->total == out.size());
-  return out;
-}
+std::set<std::string> Ids(Index& idx, const Query& q) { return test::HitIds(idx, q); }
 
 Query Body(const std::string& t) { return Query::Term(Field::kBody, t); }
 
@@ -346,7 +340,8 @@ TEST_CASE("a truncated data file is reported, not mapped") {
     auto idx = OpenNew(dir);
     auto w = idx->NewWriter();
     REQUIRE(w.ok());
-    for (int i = 0; i < 500; ++i) REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", "some words " + std::to_string(i))).ok());
+    for (int i = 0; i < 500; ++i)
+      REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", "some words " + std::to_string(i))).ok());
     REQUIRE((*w)->Commit().ok());
   }
   std::string data = dir.sub("idx") + "/data.mdb";
@@ -450,7 +445,8 @@ TEST_CASE("stored documents round-trip through compressed blocks of any size") {
     std::string body;
     size_t words = next() % 5 == 0 ? 6000 : next() % 300;  // some documents exceed a whole block
     for (size_t k = 0; k < words; ++k) body += "w" + std::to_string(next() % 5000) + " ";
-    Document d = Doc("doc" + std::to_string(i), "title " + std::to_string(i), body, Days{20000 + i}, {"Actor " + std::to_string(i % 7)});
+    Document d = Doc("doc" + std::to_string(i), "title " + std::to_string(i), body, Days{20000 + i},
+                     {"Actor " + std::to_string(i % 7)});
     d.author = i % 3 ? "Author" : "";
     d.topics = {"topic " + std::to_string(i % 5)};
     docs.push_back(d);
@@ -614,7 +610,8 @@ TEST_CASE("the map can be grown ahead of a large commit") {
   auto txn = storage::Txn::Begin(env->get(), true);
   REQUIRE(txn.ok());
   std::string value(1 << 20, 'x');
-  for (int i = 0; i < 30; ++i) REQUIRE((*txn)->Put(storage::Db::kDocs, format::DocKey(static_cast<uint32_t>(i + 1)), value, true).ok());
+  for (int i = 0; i < 30; ++i)
+    REQUIRE((*txn)->Put(storage::Db::kDocs, format::DocKey(static_cast<uint32_t>(i + 1)), value, true).ok());
   REQUIRE((*txn)->Commit().ok());
 }
 

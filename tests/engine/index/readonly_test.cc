@@ -4,17 +4,17 @@
 //
 // Needs root (to build the index as one user and read it as another, `nobody`)
 // and setpriv (util-linux); skipped otherwise. CI runs as root.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -26,11 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using Run = loupe::test::CommandRun;
 
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using loupe::test::ShellQuote;
 
 // Why the test cannot run here ("" if it can).
 std::string CannotRun() {
@@ -67,7 +63,7 @@ class ReadOnlyFixture {
     // The other user may not reach the build tree: it runs a copy of the CLI.
     REQUIRE(nobody_.why_not().empty());
   }
-  Run AsRoot(const std::string& args) { return loupe::test::RunCommand(std::string(LOUPE_CLI) + " " + args, tmp_); }
+  Run AsRoot(const std::string& args) { return loupe::test::RunLoupe(args, tmp_); }
   // `loupe ARGS` run as nobody, who may not write to the index folder.
   Run AsNobody(const std::string& args) { return nobody_(args); }
   const std::string& db() const { return db_; }
@@ -95,15 +91,14 @@ void ReadEverything(ReadOnlyFixture& f, const std::string& backup_name) {
   Run stats = f.AsNobody("stats --db " + f.db() + " --format json");
   INFO(stats.err);
   CHECK(stats.code == 0);
-  if (stats.code == 0)
-    CHECK(nlohmann::json::parse(stats.out)["documents"].get<uint64_t>() == f.documents());
+  if (stats.code == 0) CHECK(nlohmann::json::parse(stats.out)["documents"].get<uint64_t>() == f.documents());
   if (stats.code == 0) CHECK(nlohmann::json::parse(stats.out).value("unlocked", false));
   // The text says what the open gave up.
   Run text = f.AsNobody("stats --db " + f.db());
   CHECK(text.out.find("lock file:      not writable; opened without it (no writer may run meanwhile)\n") !=
         std::string::npos);
 
-  Run show = f.AsNobody("show --db " + f.db() + " " + Quote(id));
+  Run show = f.AsNobody("show --db " + f.db() + " " + ShellQuote(id));
   INFO(show.err);
   CHECK(show.code == 0);
 
@@ -111,7 +106,7 @@ void ReadEverything(ReadOnlyFixture& f, const std::string& backup_name) {
   INFO(check.err);
   CHECK(check.code == 0);
 
-  Run explain = f.AsNobody("explain --db " + f.db() + " --doc " + Quote(id) + " tariffs");
+  Run explain = f.AsNobody("explain --db " + f.db() + " --doc " + ShellQuote(id) + " tariffs");
   INFO(explain.err);
   CHECK(explain.code == 0);
 
@@ -199,9 +194,7 @@ TEST_CASE("a writer that may not write to the index folder is refused with what 
   // An article the other user may read (the source tree may be closed to it).
   const std::string news = f.out() + "/news";
   fs::create_directories(news);
-  {
-    std::ofstream(news + "/a.txt") << "Tariffs Rise\n\nTariffs rose again.\n";
-  }
+  { std::ofstream(news + "/a.txt") << "Tariffs Rise\n\nTariffs rose again.\n"; }
   ::chmod(news.c_str(), 0755);
   ::chmod((news + "/a.txt").c_str(), 0644);
   Run r = f.AsNobody("index -q --db " + f.db() + " " + news);
@@ -220,14 +213,11 @@ TEST_CASE("an index on a read-only file system is read without its lock file") {
   // A read-only view of the index folder, as read-only media give.
   const std::string view = f.out() + "/view";
   fs::create_directories(view);
-  if (std::system(("mount --bind -o ro " + f.db() + " " + view + " 2>/dev/null").c_str()) != 0) {
+  loupe::test::ScopedMount mount("--bind -o ro " + f.db(), view);
+  if (!mount.ok()) {
     WARN("skipped: cannot bind-mount a read-only view here (no mount permission)");
     return;
   }
-  struct Unmount {
-    std::string path;
-    ~Unmount() { (void)std::system(("umount " + path).c_str()); }
-  } unmount{view};
   // Even root, who may write any file, may not write there.
   Run stats = f.AsRoot("stats --db " + view);
   INFO(stats.err);

@@ -3,23 +3,22 @@
 // dates articles give (ParseHeaderDate), partial dates, and how filters and
 // sorting treat them.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "ingest/readers.h"  // ParseHeaderDate
 #include "loupe/index.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/query_parser.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
 
 namespace {
 
-const char* const kDates[] = {"2023-12-31", "2024-01-01", "2024-02-28", "2024-02-29", "2024-03-01",
-                              "2024-12-31", "2025-01-01", "2025-08-31", "2025-09-01", "2025-09-16",
-                              "2025-09-17", "2025-09-18", "2025-09-30", "2025-10-01", "2025-12-31",
-                              "2026-01-01"};
+const char* const kDates[] = {"2023-12-31", "2024-01-01", "2024-02-28", "2024-02-29", "2024-03-01", "2024-12-31",
+                              "2025-01-01", "2025-08-31", "2025-09-01", "2025-09-16", "2025-09-17", "2025-09-18",
+                              "2025-09-30", "2025-10-01", "2025-12-31", "2026-01-01"};
 
 class DateIndex {
  public:
@@ -51,11 +50,7 @@ class DateIndex {
   std::set<std::string> Run(const std::string& query) {
     auto q = CompileQuery(query, *analyzer_);
     REQUIRE(q.ok());
-    auto r = index_->Search(*q, {.limit = 100});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(*index_, *q);
   }
 
   // Expected: the fixed dates d (as ISO strings, which sort like dates) with lo <= d <= hi.

@@ -3,9 +3,8 @@
 // feed-id rules, `loupe index` on the folder twice, and hostile inputs built
 // here: a 50 MB page, a page nested 100,000 deep, a feed of 100,000 items, and
 // entity bombs.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -48,11 +47,7 @@ ParsedFile ParseData(const std::string& name) {
 ParsedFile Page(const std::string& html) { return ParseFile(html, Format::kHtml, "p.html", "p.html"); }
 ParsedFile Feed(const std::string& xml) { return ParseFile(xml, Format::kFeed, "f.xml", "f.xml"); }
 
-void Write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using test::WriteFile;
 
 }  // namespace
 
@@ -463,18 +458,19 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("web");
   std::filesystem::copy(kData, dir);
-  auto first = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
+  auto first = test::RunLoupe("index --db " + db + " " + dir, tmp);
   CHECK(first.code == 0);
-  CHECK(first.out.find("indexed 10 articles from 7 files (7 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") == 0);
+  CHECK(first.out.find("indexed 10 articles from 7 files (7 added, 0 updated), 0 unchanged, 0 deleted, 0 skipped") ==
+        0);
   CHECK(first.err == "loupe: warning: " + dir +
                          "/sitemap.xml: not an RSS or Atom feed (root <urlset>); no articles read\n"
                          "loupe: warning: " +
                          dir +
                          "/trade-wire.rss: line 40: item 4: id 'trade-wire.rss#mw-2025-10-26-kl' is also item 1's; "
                          "this one is left out\n");
-  auto again = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
+  auto again = test::RunLoupe("index --db " + db + " " + dir, tmp);
   CHECK(again.out.find("indexed 0 articles from 0 files (0 added, 0 updated), 7 unchanged, 0 deleted") == 0);
-  auto show = test::RunCommand(std::string(LOUPE_CLI) + " show --db " + db + " 'trade-wire.rss#3'", tmp);
+  auto show = test::RunLoupe("show --db " + db + " 'trade-wire.rss#3'", tmp);
   CHECK(show.code == 0);
   CHECK(show.out.find("Soybean Buyers Return After Busan Meeting\nAuthor: Rafael Ortega\nDate: 2025-10-31\n") == 0);
   // The feed changes: one item's text, and a new item first. Ids stay; the new one is added.
@@ -482,12 +478,11 @@ TEST_CASE("`loupe index` reads the folder, reports the feed problems, and a re-r
   rss.replace(rss.find("Farm groups welcomed"), 4, "Growers");
   rss.insert(rss.find("<item>"),
              "<item><title>Fresh</title><guid>mw-fresh</guid><description>New.</description></item>");
-  Write(dir + "/trade-wire.rss", rss);
-  auto third = test::RunCommand(std::string(LOUPE_CLI) + " index --db " + db + " " + dir, tmp);
+  WriteFile(dir + "/trade-wire.rss", rss);
+  auto third = test::RunLoupe("index --db " + db + " " + dir, tmp);
   CHECK(third.out.find("indexed 4 articles from 1 file (0 added, 1 updated), 6 unchanged, 0 deleted") == 0);
   CHECK(third.out.find("\n1 article removed\n") != std::string::npos);  // the soybean item's old position id
-  auto search = test::RunCommand(
-      std::string(LOUPE_CLI) + " search --db " + db + " -n 20 --format json 'Growers OR Fresh OR Kuala'", tmp);
+  auto search = test::RunLoupe("search --db " + db + " -n 20 --format json 'Growers OR Fresh OR Kuala'", tmp);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#mw-2025-10-26-kl\"") != std::string::npos);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#mw-fresh\"") != std::string::npos);
   CHECK(search.out.find("\"id\": \"trade-wire.rss#4\"") != std::string::npos);  // the soybean item, moved

@@ -1,6 +1,8 @@
 // Oracle test: random queries built from the corpus vocabulary must return
 // exactly the documents a brute-force evaluation of the same planned query finds
-// over the analyzed documents.
+// over the analyzed documents, each with the BM25 score this file computes from
+// its own counts, in the order of those scores. Exact forms (=Form) are checked
+// against the words as the documents write them, from the query text alone.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
@@ -22,6 +24,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/tagger.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 #include "util/calendar.h"
 
@@ -29,10 +32,18 @@ using namespace loupe;
 
 namespace {
 
+// One token of a field: its term as indexed, the word as written (folded, not
+// stemmed), the bytes of the stored text it covers, and its position.
+struct Tok {
+  std::string term, written, surface;
+  uint32_t position;
+};
+
 struct AnalyzedDoc {
   std::string id;
   std::optional<Days> date;
   std::map<std::string, std::vector<uint32_t>> fields[kNumFields];  // term -> positions
+  std::vector<Tok> toks[kNumFields];
   // Title and body: the sentence of each position (from the analyzer's sentence
   // starts and the tokens' byte offsets, independently of the index's marks).
   std::map<uint32_t, size_t> sentence_of[kNumFields];
@@ -47,21 +58,29 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
   out.id = d.id;
   out.date = d.date;
   auto add = [&](Field f, const std::vector<std::string>& values) {
+    const int fi = static_cast<int>(f);
     std::vector<Token> toks;
     uint32_t pos = 0;
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) pos += format::kActorGap;
+      const size_t first = toks.size();
       pos = a.AnalyzeField(f, values[i], pos, &toks);
+      std::vector<Token> written;
+      a.Analyze(values[i], /*stem=*/false, 0, &written);
+      REQUIRE(written.size() == toks.size() - first);
+      for (size_t k = 0; k < written.size(); ++k) {
+        const Token& t = toks[first + k];
+        REQUIRE(t.begin == written[k].begin);
+        out.toks[fi].push_back({t.term, written[k].term, values[i].substr(t.begin, t.end - t.begin), t.position});
+        out.words[fi].insert(written[k].term);
+      }
     }
-    for (const Token& t : toks) out.fields[static_cast<int>(f)][t.term].push_back(t.position);
-    std::vector<Token> written;
-    for (const std::string& v : values) a.Analyze(v, /*stem=*/false, 0, &written);
-    for (const Token& t : written) out.words[static_cast<int>(f)].insert(t.term);
+    for (const Token& t : toks) out.fields[fi][t.term].push_back(t.position);
     if (f == Field::kTitle || f == Field::kBody) {
       std::vector<uint32_t> starts;
       a.SentenceStarts(values[0], &starts);
       for (const Token& t : toks)
-        out.sentence_of[static_cast<int>(f)][t.position] =
+        out.sentence_of[fi][t.position] =
             static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), t.begin) - starts.begin());
     }
   };
@@ -74,106 +93,242 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
   return out;
 }
 
-bool Eval(const Query& q, const AnalyzedDoc& d) {
-  switch (q.kind()) {
-    case Query::Kind::kTerm:
-      return d.fields[static_cast<int>(q.field())].count(q.terms()[0]) > 0;
-    case Query::Kind::kPhrase: {
-      const auto& f = d.fields[static_cast<int>(q.field())];
-      auto first = f.find(q.terms()[0]);
-      if (first == f.end()) return false;
-      if (q.slop() > 0) {
-        // Exhaustively: positions q_i, each at least its phrase distance after
-        // the previous, spanning at most the phrase's span plus the slop.
-        std::vector<const std::vector<uint32_t>*> lists;
-        for (const std::string& t : q.terms()) {
-          auto it = f.find(t);
-          if (it == f.end()) return false;
-          lists.push_back(&it->second);
-        }
-        const auto& g = q.gaps();
-        std::function<bool(size_t, uint32_t, uint32_t)> fits = [&](size_t i, uint32_t start, uint32_t prev) {
-          if (i == lists.size()) return prev - start <= g.back() - g[0] + q.slop();
-          for (uint32_t p : *lists[i])
-            if (p >= prev + (g[i] - g[i - 1]) && fits(i + 1, start, p)) return true;
-          return false;
-        };
-        for (uint32_t p : *lists[0])
-          if (fits(1, p, p)) return true;
-        return false;
-      }
-      for (uint32_t p : first->second) {
-        bool all = true;
-        for (size_t i = 1; i < q.terms().size() && all; ++i) {
-          auto it = f.find(q.terms()[i]);
-          all = it != f.end() && std::count(it->second.begin(), it->second.end(), p + q.gaps()[i]) > 0;
-        }
-        if (all) return true;
-      }
-      return false;
-    }
-    case Query::Kind::kAnd:
-      for (const Query& c : q.children())
-        if (!Eval(c, d)) return false;
-      return true;
-    case Query::Kind::kOr:
-      for (const Query& c : q.children())
-        if (Eval(c, d)) return true;
-      return false;
-    case Query::Kind::kNot:
-      return !Eval(q.children()[0], d);
-    case Query::Kind::kDateRange:
-      return d.date && *d.date >= q.lo() && *d.date <= q.hi();
-    case Query::Kind::kPrefix: {  // a word as written (whole-word matching, like =Form) starts with it
-      const auto& f = d.words[static_cast<int>(q.field())];
-      auto it = f.lower_bound(q.terms()[0]);
-      return it != f.end() && it->compare(0, q.terms()[0].size(), q.terms()[0]) == 0;
-    }
-    case Query::Kind::kBoost:
-    case Query::Kind::kAndMaybe:
-      return Eval(q.children()[0], d);
-    case Query::Kind::kExact:
-      return Eval(Query::Term(q.field(), q.terms()[0]), d);  // not generated; see the exact-form test
-    case Query::Kind::kSentence: {  // some sentence holds every term
-      const int fi = static_cast<int>(q.field());
-      std::set<size_t> common;
-      for (size_t i = 0; i < q.terms().size(); ++i) {
-        auto it = d.fields[fi].find(q.terms()[i]);
-        if (it == d.fields[fi].end()) return false;
-        std::set<size_t> here;
-        for (uint32_t p : it->second) here.insert(d.sentence_of[fi].at(p));
-        if (i == 0) {
-          common = here;
-        } else {
-          std::set<size_t> both;
-          for (size_t s : common)
-            if (here.count(s)) both.insert(s);
-          common.swap(both);
-        }
-      }
-      return !common.empty();
-    }
-    case Query::Kind::kFuzzy: {
-      auto distance = [](const std::string& a, const std::string& b) {  // plain Levenshtein
-        std::vector<std::vector<size_t>> t(a.size() + 1, std::vector<size_t>(b.size() + 1));
-        for (size_t i = 0; i <= a.size(); ++i) t[i][0] = i;
-        for (size_t j = 0; j <= b.size(); ++j) t[0][j] = j;
-        for (size_t i = 1; i <= a.size(); ++i)
-          for (size_t j = 1; j <= b.size(); ++j)
-            t[i][j] = std::min({t[i - 1][j] + 1, t[i][j - 1] + 1, t[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-        return t[a.size()][b.size()];
-      };
-      for (const auto& [term, positions] : d.fields[static_cast<int>(q.field())])
-        if (distance(term, q.terms()[0]) <= q.max_edits()) return true;
-      return false;
-    }
-    case Query::Kind::kAll:
-      return true;
-    case Query::Kind::kNone:
-      return false;
-  }
-  return false;
+// Typographic apostrophes read as ASCII ones (docs/query-language.md, =Form).
+std::string PlainApostrophes(std::string s) {
+  for (size_t at; (at = s.find("\xE2\x80\x99")) != std::string::npos;) s.replace(at, 3, "'");
+  return s;
 }
+
+// A reference evaluation of planned queries over the analyzed documents: which
+// documents match, and their BM25 scores from this oracle's own counts, as
+// docs/query-language.md (Ranking) and docs/architecture.md (Bm25) define them:
+// k1 = 1.2, b = 0.75, field weight 2 for title and 1 elsewhere,
+// idf = ln(1 + (N - df + 0.5) / (df + 0.5)) over the N documents, lengths
+// rounded down to their top bit and the three bits after it from 32 tokens on,
+// against the exact average length.
+class Reference {
+ public:
+  static constexpr double kK1 = 1.2, kB = 0.75;
+
+  Reference(const std::vector<AnalyzedDoc>& docs, Analyzer& folder) : docs_(docs), folder_(folder) {
+    for (const AnalyzedDoc& d : docs) {
+      for (int f = 0; f < kNumFields; ++f) {
+        for (const auto& [term, positions] : d.fields[f]) ++df_[f][term];
+        total_length_[f] += d.toks[f].size();
+        for (const Tok& t : d.toks[f]) forms_[f][t.written].insert(t.term);
+      }
+    }
+  }
+
+  // The document's score if it matches `q`, else nothing.
+  std::optional<double> Score(const Query& q, const AnalyzedDoc& d) const {
+    const int fi = static_cast<int>(q.field());
+    auto term_tf = [&](const std::string& term) -> uint32_t {
+      auto it = d.fields[fi].find(term);
+      return it == d.fields[fi].end() ? 0 : static_cast<uint32_t>(it->second.size());
+    };
+    switch (q.kind()) {
+      case Query::Kind::kTerm: {
+        uint32_t tf = term_tf(q.terms()[0]);
+        if (tf == 0) return std::nullopt;
+        return Bm25(q.field(), q.terms()[0], tf, d);
+      }
+      case Query::Kind::kPhrase:
+      case Query::Kind::kSentence: {
+        if (q.kind() == Query::Kind::kPhrase && q.terms().size() == 1)
+          return Score(Query::Term(q.field(), q.terms()[0]), d);
+        uint32_t freq = q.kind() == Query::Kind::kPhrase ? PhraseFrequency(q, d) : Sentences(q, d);
+        if (freq == 0) return std::nullopt;
+        double s = 0;  // each word as a term as frequent as the phrase
+        for (const std::string& t : q.terms()) s += Bm25(q.field(), t, freq, d);
+        return s;
+      }
+      case Query::Kind::kAnd: {
+        double s = 0;
+        for (const Query& c : q.children()) {
+          auto cs = Score(c, d);
+          if (!cs) return std::nullopt;
+          s += *cs;
+        }
+        return s;
+      }
+      case Query::Kind::kOr: {
+        std::optional<double> s;
+        for (const Query& c : q.children())
+          if (auto cs = Score(c, d)) s = s.value_or(0) + *cs;
+        return s;
+      }
+      case Query::Kind::kNot:
+        if (Score(q.children()[0], d)) return std::nullopt;
+        return 0.0;
+      case Query::Kind::kDateRange:
+        if (d.date && *d.date >= q.lo() && *d.date <= q.hi()) return 0.0;
+        return std::nullopt;
+      case Query::Kind::kAll:
+        return 0.0;
+      case Query::Kind::kNone:
+        return std::nullopt;
+      case Query::Kind::kBoost: {
+        auto cs = Score(q.children()[0], d);
+        if (!cs) return std::nullopt;
+        return *cs * q.boost();
+      }
+      case Query::Kind::kAndMaybe: {
+        auto req = Score(q.children()[0], d);
+        if (!req) return std::nullopt;
+        auto opt = Score(q.children()[1], d);
+        return *req + opt.value_or(0);
+      }
+      case Query::Kind::kExact: {
+        // The documents of the term (the word's stem in one language) that write
+        // the form, scored as the term with the form's occurrences as frequency.
+        if (term_tf(q.terms()[0]) == 0) return std::nullopt;
+        uint32_t n = ExactCount(d, q.field(), q.terms()[1]);
+        if (n == 0) return std::nullopt;
+        return Bm25(q.field(), q.terms()[0], n, d);
+      }
+      case Query::Kind::kFuzzy: {  // every term of the field within the edits, scored as an OR
+        std::optional<double> s;
+        for (const auto& [term, positions] : d.fields[fi])
+          if (Levenshtein(term, q.terms()[0]) <= q.max_edits())
+            s = s.value_or(0) + Bm25(q.field(), term, static_cast<uint32_t>(positions.size()), d);
+        return s;
+      }
+      case Query::Kind::kPrefix:
+        return PrefixScore(q, d);
+    }
+    return std::nullopt;
+  }
+
+  // Occurrences of `form` as written in field `f`, with smart case: a form
+  // that folding changes must equal the token's bytes, any other its folded
+  // form.
+  uint32_t ExactCount(const AnalyzedDoc& d, Field f, const std::string& form) const {
+    const bool match_case = Fold(form) != form;
+    uint32_t n = 0;
+    for (const Tok& t : d.toks[static_cast<int>(f)])
+      n += match_case ? PlainApostrophes(t.surface) == form : t.written == form;
+    return n;
+  }
+
+  // The folded, unstemmed form of one word ("" unless it is one token).
+  std::string Fold(const std::string& word) const {
+    std::vector<Token> toks;
+    folder_.Analyze(word, /*stem=*/false, 0, &toks);
+    return toks.size() == 1 ? toks[0].term : "";
+  }
+
+  static size_t Levenshtein(const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> t(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) t[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) t[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
+      for (size_t j = 1; j <= b.size(); ++j)
+        t[i][j] = std::min({t[i - 1][j] + 1, t[i][j - 1] + 1, t[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+    return t[a.size()][b.size()];
+  }
+
+ private:
+  // A length as the index keeps it: exact below 32, else its top bit and the
+  // three bits below it.
+  static double RoundedLength(uint64_t len) {
+    if (len < 32) return static_cast<double>(len);
+    int top = 63 - __builtin_clzll(len);
+    return static_cast<double>(len & ~((uint64_t{1} << (top - 3)) - 1));
+  }
+
+  double Bm25(Field f, const std::string& term, uint32_t tf, const AnalyzedDoc& d) const {
+    const int fi = static_cast<int>(f);
+    const double n = static_cast<double>(docs_.size());
+    auto it = df_[fi].find(term);
+    const double df = it == df_[fi].end() ? 0 : it->second;
+    const double idf = std::log(1 + (n - df + 0.5) / (df + 0.5));
+    const double avg = static_cast<double>(total_length_[fi]) / n;
+    const double norm = kK1 * (1 - kB + kB * RoundedLength(d.toks[fi].size()) / (avg > 0 ? avg : 1));
+    const double weight = f == Field::kTitle ? 2.0 : 1.0;
+    return weight * idf * tf * (kK1 + 1) / (tf + norm);
+  }
+
+  // Places where the phrase starts: a position of its first word from which the
+  // others follow in order, each at least its phrase distance after the one
+  // before, the whole spanning at most the phrase plus the slop (slop 0: exactly).
+  uint32_t PhraseFrequency(const Query& q, const AnalyzedDoc& d) const {
+    const auto& f = d.fields[static_cast<int>(q.field())];
+    std::vector<const std::vector<uint32_t>*> lists;
+    for (const std::string& t : q.terms()) {
+      auto it = f.find(t);
+      if (it == f.end()) return 0;
+      lists.push_back(&it->second);
+    }
+    const auto& g = q.gaps();
+    const uint32_t span = g.back() - g[0] + q.slop();
+    std::function<bool(size_t, uint32_t, uint32_t)> fits = [&](size_t i, uint32_t start, uint32_t prev) {
+      if (i == lists.size()) return prev - start <= span;
+      for (uint32_t p : *lists[i]) {
+        if (q.slop() == 0 ? p == start + (g[i] - g[0]) : p >= prev + (g[i] - g[i - 1])) {
+          if (fits(i + 1, start, p)) return true;
+        }
+      }
+      return false;
+    };
+    uint32_t n = 0;
+    for (uint32_t p : *lists[0]) n += fits(1, p, p);
+    return n;
+  }
+
+  // Sentences holding every word.
+  uint32_t Sentences(const Query& q, const AnalyzedDoc& d) const {
+    const int fi = static_cast<int>(q.field());
+    std::map<size_t, size_t> words_in;  // sentence -> how many of the words it holds
+    for (const std::string& t : std::set<std::string>(q.terms().begin(), q.terms().end())) {
+      auto it = d.fields[fi].find(t);
+      if (it == d.fields[fi].end()) return 0;
+      std::set<size_t> here;
+      for (uint32_t p : it->second) here.insert(d.sentence_of[fi].at(p));
+      for (size_t s : here) ++words_in[s];
+    }
+    const size_t distinct = std::set<std::string>(q.terms().begin(), q.terms().end()).size();
+    uint32_t n = 0;
+    for (const auto& [s, k] : words_in) n += k == distinct;
+    return n;
+  }
+
+  // A prefix (docs/query-language.md, Prefixes). Actor and author: every term
+  // of the field starting with it, as an OR. Title, body and topic: the stems of
+  // the written words (in any document) starting with it, each scored as the
+  // term; a stem also written in words that do not start with the prefix counts
+  // only the document's words that do.
+  std::optional<double> PrefixScore(const Query& q, const AnalyzedDoc& d) const {
+    const int fi = static_cast<int>(q.field());
+    const std::string& prefix = q.terms()[0];
+    auto starts = [&](const std::string& w) { return w.compare(0, prefix.size(), prefix) == 0; };
+    std::optional<double> s;
+    if (!Analyzer::IsStemmed(q.field())) {
+      for (const auto& [term, positions] : d.fields[fi])
+        if (starts(term)) s = s.value_or(0) + Bm25(q.field(), term, static_cast<uint32_t>(positions.size()), d);
+      return s;
+    }
+    std::set<std::string> stems, partial;
+    for (auto it = forms_[fi].lower_bound(prefix); it != forms_[fi].end() && starts(it->first); ++it)
+      stems.insert(it->second.begin(), it->second.end());
+    for (const auto& [written, of] : forms_[fi])
+      if (!starts(written))
+        for (const std::string& stem : of)
+          if (stems.count(stem)) partial.insert(stem);
+    for (const std::string& stem : stems) {
+      uint32_t tf = 0;
+      for (const Tok& t : d.toks[fi]) tf += t.term == stem && (!partial.count(stem) || starts(t.written));
+      if (tf > 0) s = s.value_or(0) + Bm25(q.field(), stem, tf, d);
+    }
+    return s;
+  }
+
+  const std::vector<AnalyzedDoc>& docs_;
+  Analyzer& folder_;
+  std::map<std::string, uint32_t> df_[kNumFields];
+  uint64_t total_length_[kNumFields] = {};
+  std::map<std::string, std::set<std::string>> forms_[kNumFields];  // written word -> its stems
+};
 
 std::string Clean(std::string w) {
   const std::string strip = ".,;:!?\"'()[]";
@@ -220,21 +375,38 @@ class QueryGen {
   std::string Make(int depth = 0) {
     int r = Pick(depth >= 3 ? 8 : 12);
     switch (r) {
-      case 8: return Make(depth + 1) + " " + Make(depth + 1);
-      case 9: return Make(depth + 1) + " AND " + Make(depth + 1);
-      case 10: return "(" + Make(depth + 1) + (Pick(4) ? " OR " : " OR +") + Make(depth + 1) + ")";
-      case 11: return (Pick(2) ? "NOT " : "-") + Leaf();
-      default: return Leaf();
+      case 8:
+        return Make(depth + 1) + " " + Make(depth + 1);
+      case 9:
+        return Make(depth + 1) + " AND " + Make(depth + 1);
+      case 10:
+        return "(" + Make(depth + 1) + (Pick(4) ? " OR " : " OR +") + Make(depth + 1) + ")";
+      case 11:
+        return (Pick(2) ? "NOT " : "-") + Leaf();
+      default:
+        return Leaf();
     }
   }
+
+  // The words of the =Form leaves made so far.
+  const std::vector<std::string>& exact_words() const { return exact_; }
 
  private:
   size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   template <typename T>
-  const T& Any(const std::vector<T>& v) { return v[Pick(v.size())]; }
+  const T& Any(const std::vector<T>& v) {
+    return v[Pick(v.size())];
+  }
 
   std::string Leaf() {
-    switch (Pick(12)) {
+    switch (Pick(13)) {
+      case 12: {  // an exact form, as written or in lower case
+        std::string w = Any(words_);
+        if (Pick(3) == 0)
+          for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        exact_.push_back(w);
+        return (Pick(3) ? "=" : "title:=") + w;
+      }
       case 10:
       case 11: {  // proximity between two words of a phrase from the corpus
         const std::string& p = Any(phrases_);
@@ -246,7 +418,8 @@ class QueryGen {
         std::string op = kOps[Pick(6)];
         return (op == " NEAR/s " && Pick(3) == 0) ? "title:" + a + op + "title:" + b : a + op + b;
       }
-      case 0: return "\"" + Any(phrases_) + "\"" + (Pick(3) ? "" : "~" + std::to_string(Pick(4)));
+      case 0:
+        return "\"" + Any(phrases_) + "\"" + (Pick(3) ? "" : "~" + std::to_string(Pick(4)));
       case 1: {
         const std::string& a = Any(actors_);
         size_t sp = a.rfind(' ');
@@ -262,22 +435,29 @@ class QueryGen {
         char buf[64];
         switch (Pick(7)) {
           case 4: {  // since:, until:, comparisons and open ranges
-            static const char* kForms[] = {"since:%04d-%02d", "until:%04d-%02d-%02d", "date:>=%04d-%02d",
-                                           "date:<%04d-%02d-%02d", "date:>%04d-%02d", "date:<=%04d-%02d",
-                                           "date:%04d-%02d..", "date:..%04d-%02d-%02d"};
+            static const char* kForms[] = {"since:%04d-%02d",      "until:%04d-%02d-%02d", "date:>=%04d-%02d",
+                                           "date:<%04d-%02d-%02d", "date:>%04d-%02d",      "date:<=%04d-%02d",
+                                           "date:%04d-%02d..",     "date:..%04d-%02d-%02d"};
             std::snprintf(buf, sizeof buf, kForms[Pick(8)], y, m, d);
             return buf;
           }
           case 5: {  // relative dates, counted back from 2025-09-20
-            static const char* kRel[] = {"since:30d", "since:2w", "after:3m", "before:1m", "date:6m..today",
+            static const char* kRel[] = {"since:30d",       "since:2w", "after:3m",    "before:1m", "date:6m..today",
                                          "until:yesterday", "on:today", "date:1y..2m", "since:10w"};
             return kRel[Pick(9)];
           }
-          case 6: return "* " + std::string(Pick(2) ? "since:" : "before:") + std::to_string(y) + "-0" +
-                         std::to_string(1 + Pick(9));  // everything, filtered
-          case 0: std::snprintf(buf, sizeof buf, "%04d", y - static_cast<int>(Pick(2))); break;
-          case 1: std::snprintf(buf, sizeof buf, "%04d-%02d", y, m); break;
-          case 2: std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d); break;
+          case 6:
+            return "* " + std::string(Pick(2) ? "since:" : "before:") + std::to_string(y) + "-0" +
+                   std::to_string(1 + Pick(9));  // everything, filtered
+          case 0:
+            std::snprintf(buf, sizeof buf, "%04d", y - static_cast<int>(Pick(2)));
+            break;
+          case 1:
+            std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
+            break;
+          case 2:
+            std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+            break;
           default: {
             int m2 = std::min(12, m + static_cast<int>(Pick(4)));
             std::snprintf(buf, sizeof buf, "%04d-%02d..%04d-%02d-%02d", y, m, y, m2, d);
@@ -286,7 +466,8 @@ class QueryGen {
         }
         return kKeys[Pick(4)] + std::string(buf);
       }
-      case 4: return "title:" + Any(words_);
+      case 4:
+        return "title:" + Any(words_);
       case 8: {  // a boosted word or phrase (changes scores, not matches)
         static const char* kBoosts[] = {"^2", "^0.5", "^3"};
         return (Pick(3) ? Any(words_) : "\"" + Any(phrases_) + "\"") + kBoosts[Pick(3)];
@@ -308,12 +489,13 @@ class QueryGen {
         size_t sp = a.rfind(' ');
         return "author:" + (sp == std::string::npos ? a : a.substr(sp + 1));
       }
-      default: return Any(words_);
+      default:
+        return Any(words_);
     }
   }
 
   std::mt19937 rng_;
-  std::vector<std::string> words_, phrases_, actors_, topics_, authors_;
+  std::vector<std::string> words_, phrases_, actors_, topics_, authors_, exact_;
 };
 
 std::vector<Document> LoadCorpus() {
@@ -385,9 +567,10 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
   REQUIRE(analysis.ok());
   CHECK(analysis->languages == std::vector<std::string>{"english", "french", "german", "spanish"});
 
+  Reference reference(analyzed, **analyzer);
   QueryGen gen(docs, 20251128);
   REQUIRE_FALSE(gen.empty());
-  int run = 0, nonempty = 0, partial = 0;
+  int run = 0, nonempty = 0, partial = 0, scored = 0;
   for (int i = 0; i < 3000 && run < 700; ++i) {
     std::string text = gen.Make();
     auto q =
@@ -395,8 +578,13 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
     if (!q.ok()) continue;  // e.g. a generated word that analyzes to nothing
     ++run;
     std::set<std::string> want;
-    for (const AnalyzedDoc& d : analyzed)
-      if (Eval(*q, d)) want.insert(d.id);
+    std::map<std::string, double> score;  // the reference's, by document id
+    for (const AnalyzedDoc& d : analyzed) {
+      if (auto s = reference.Score(*q, d)) {
+        want.insert(d.id);
+        score[d.id] = *s;
+      }
+    }
     auto res = (*index)->Search(*q, {.limit = 1000});
     REQUIRE(res.ok());
     if (!res->warnings.empty()) continue;  // an expansion was capped: not comparable
@@ -405,6 +593,15 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
     INFO("query: " << text << "\nplan: " << q->ToString());
     REQUIRE(got == want);
     REQUIRE(res->total == want.size());
+    // Every hit has the reference's score (the index keeps BM25's length part
+    // as a float: equal to about 1e-7), and the hits come best first.
+    for (size_t h = 0; h < res->hits.size(); ++h) {
+      const Hit& hit = res->hits[h];
+      INFO("hit " << h << ": " << hit.document.id);
+      REQUIRE(hit.score == Approx(score[hit.document.id]).epsilon(1e-6).margin(1e-9));
+      if (h > 0) REQUIRE(score[res->hits[h - 1].document.id] >= score[hit.document.id] * (1 - 1e-6) - 1e-9);
+      if (hit.score > 0) ++scored;
+    }
     // Counting only (no hits wanted) may evaluate subtrees as bitsets.
     auto counted = (*index)->Search(*q, {.limit = 0, .load_documents = false});
     REQUIRE(counted.ok());
@@ -439,6 +636,47 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
   CHECK(run >= 500);
   // The generator must produce informative queries, not only empty or full sets.
   CHECK(partial >= run / 4);
+  CHECK(scored >= 5000);  // hits whose nonzero scores were compared
+
+  // =Form from the query text alone, independently of the plan: a word matches
+  // where a token of the field is written as the form (docs/query-language.md,
+  // Exact words): its bytes if folding changes the form, else its folded form.
+  std::set<std::string> tried;
+  int exact_checked = 0, exact_informative = 0;
+  for (const std::string& word : gen.exact_words()) {
+    std::vector<Token> toks;
+    (*analyzer)->Analyze(word, /*stem=*/false, 0, &toks);
+    if (toks.size() != 1 || !tried.insert(word).second) continue;  // more than one word is an error
+    const std::string form = PlainApostrophes(word.substr(toks[0].begin, toks[0].end - toks[0].begin));
+    for (bool title : {true, false}) {
+      std::set<std::string> want, stem;
+      for (const AnalyzedDoc& d : analyzed) {
+        for (Field f : {Field::kTitle, Field::kBody, Field::kActor, Field::kTopic}) {
+          if (title && f != Field::kTitle) continue;
+          if (reference.ExactCount(d, f, form) > 0) want.insert(d.id);
+        }
+      }
+      const std::string text = (title ? "title:=" : "=") + word;
+      auto q = CompileQuery(text, **analyzer,
+                            {.now = DaysFromCivil(2025, 9, 20), .stemming_languages = analysis->languages});
+      REQUIRE(q.ok());
+      auto res = (*index)->Search(*q, {.limit = 1000});
+      REQUIRE(res.ok());
+      std::set<std::string> got;
+      for (const Hit& h : res->hits) got.insert(h.document.id);
+      INFO("query: " << text << "\nplan: " << q->ToString());
+      CHECK(got == want);
+      ++exact_checked;
+      auto plain = CompileQuery(title ? "title:" + word : word, **analyzer,
+                                {.now = DaysFromCivil(2025, 9, 20), .stemming_languages = analysis->languages});
+      REQUIRE(plain.ok());
+      auto stemmed = (*index)->Search(*plain, {.limit = 0, .load_documents = false});
+      REQUIRE(stemmed.ok());
+      if (!want.empty() && want.size() < stemmed->total) ++exact_informative;
+    }
+  }
+  CHECK(exact_checked >= 80);
+  CHECK(exact_informative >= 10);  // forms that the stem alone would not tell apart
 }
 
 TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
@@ -498,8 +736,7 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
     for (size_t k : {1, 10, 37}) {
       for (size_t off : {0, 3}) {
         auto exact = (*index)->Search(*q, {.limit = k, .offset = off, .load_documents = false});
-        auto pruned =
-            (*index)->Search(*q, {.limit = k, .offset = off, .load_documents = false, .exact_total = false});
+        auto pruned = (*index)->Search(*q, {.limit = k, .offset = off, .load_documents = false, .exact_total = false});
         REQUIRE((exact.ok() && pruned.ok()));
         INFO("query: " << text << " k " << k << " offset " << off);
         REQUIRE(pruned->hits.size() == exact->hits.size());
@@ -523,21 +760,10 @@ TEST_CASE("pruned top-k equals exhaustive top-k on a many-block index") {
   CHECK(pruned_runs > 200);  // pruning really happened
 }
 
-// An index of `docs` in one commit, in directory `path`.
-std::unique_ptr<Index> IndexOf(const std::vector<Document>& docs, const std::string& path) {
-  auto index = Index::Open(path, {.create_if_missing = true});
-  REQUIRE(index.ok());
-  auto w = (*index)->NewWriter();
-  REQUIRE(w.ok());
-  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
-  REQUIRE((*w)->Commit().ok());
-  return std::move(*index);
-}
-
 TEST_CASE("a +required part inside OR: its matches only, the others add to the score") {
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
-  auto index = IndexOf(docs, dir.sub("idx"));
+  auto index = test::NewIndex(dir, docs);
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   auto search = [&](const char* text) {
@@ -570,13 +796,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
   test::TempDir dir;
   auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
   REQUIRE(index.ok());
-  auto doc = [](const char* id, const char* title, const char* body) {
-    Document d;
-    d.id = id;
-    d.title = title;
-    d.body = body;
-    return d;
-  };
+  auto doc = test::MakeDoc;
   {
     auto w = (*index)->NewWriter();
     REQUIRE(w.ok());
@@ -593,11 +813,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
   auto ids = [&](const char* text) {
     auto q = CompileQuery(text, **analyzer);
     REQUIRE(q.ok());
-    auto r = (*index)->Search(*q, {.limit = 100});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(**index, *q);
   };
   CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"same", "cafe-same", "abbrev", "title"});
   CHECK(ids("soybeans NEAR/s tariffs") == ids("tariffs NEAR/s soybeans"));
@@ -619,7 +835,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
 TEST_CASE("=Form matches the word as written: whole words, smart case, not the stem") {
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
-  auto index = IndexOf(docs, dir.sub("idx"));
+  auto index = test::NewIndex(dir, docs);
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   // Brute force: whole-word string matches over the stored text.
@@ -650,11 +866,7 @@ TEST_CASE("=Form matches the word as written: whole words, smart case, not the s
   auto got = [&](const std::string& text) {
     auto q = CompileQuery(text, **analyzer);
     REQUIRE(q.ok());
-    auto r = index->Search(*q, {.limit = 1000});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(*index, *q);
   };
   int informative = 0;
   for (const char* w : {"Tariffs", "tariffs", "Tariff", "tariff", "China", "Talks", "talks", "US", "Trade", "trade"}) {

@@ -11,6 +11,7 @@
 
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -154,25 +155,14 @@ TEST_CASE("a prefix matches the words as written, not their stems") {
 TEST_CASE("a whole word with a star finds itself and the longer words, not the other words of its stem") {
   std::vector<Document> docs = Speeches();
   test::TempDir dir;
-  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
-  REQUIRE(index.ok());
-  {
-    auto w = (*index)->NewWriter();
-    REQUIRE(w.ok());
-    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  auto index = test::NewIndex(dir, docs);
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
   auto ids = [&](const char* text) {
     auto q = CompileQuery(text, **analyzer);
     INFO(text);
     REQUIRE(q.ok());
-    auto r = (*index)->Search(*q, {.limit = 100});
-    REQUIRE(r.ok());
-    std::set<std::string> out;
-    for (const Hit& h : r->hits) out.insert(h.document.id);
-    return out;
+    return test::HitIds(*index, *q);
   };
   // "economies" shares the stem of "economy" but does not start with it.
   CHECK(ids("economy*") == std::set<std::string>{"s2"});

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "loupe/analyzer.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
+#include "support/test_util.h"
 
 namespace {
 
@@ -514,19 +514,7 @@ std::string FindOnPath(const std::string& program) {
   return "";
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() /
-           ("loupe_chart_test_" + std::to_string(getpid()) + "_" + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using loupe::test::TempDir;
 
 uint32_t BigEndian32(const std::string& s, size_t at) {
   uint32_t v = 0;
@@ -537,20 +525,16 @@ uint32_t BigEndian32(const std::string& s, size_t at) {
 // Renders svg to PNG and checks the image: exit status, signature, IHDR size, not trivially small.
 void CheckRenders(const TempDir& dir, const std::string& rsvg, const std::string& name, const std::string& svg,
                   uint32_t width, uint32_t height) {
-  const auto svg_path = dir.path / (name + ".svg"), png_path = dir.path / (name + ".png"),
-             err_path = dir.path / (name + ".err");
-  std::ofstream(svg_path, std::ios::binary) << svg;
-  const std::string cmd =
-      "'" + rsvg + "' '" + svg_path.string() + "' -o '" + png_path.string() + "' 2>'" + err_path.string() + "'";
+  const std::string svg_path = dir.sub(name + ".svg"), png_path = dir.sub(name + ".png"),
+                    err_path = dir.sub(name + ".err");
+  loupe::test::WriteFile(svg_path, svg);
+  const std::string cmd = "'" + rsvg + "' '" + svg_path + "' -o '" + png_path + "' 2>'" + err_path + "'";
   const int status = std::system(cmd.c_str());
-  std::ifstream err(err_path);
-  const std::string err_text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
-  INFO(name << ": " << cmd << "\n" << err_text);
+  INFO(name << ": " << cmd << "\n" << loupe::test::Slurp(err_path));
   REQUIRE(status != -1);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
-  std::ifstream in(png_path, std::ios::binary);
-  const std::string png((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string png = loupe::test::Slurp(png_path);
   REQUIRE(png.size() > 1000);
   CHECK(png.compare(0, 8, std::string("\x89PNG\r\n\x1a\n", 8)) == 0);
   CHECK(png.compare(12, 4, "IHDR") == 0);

@@ -1,20 +1,20 @@
 // End-to-end tests of the loupe CLI over the bundled corpus.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-#include <sys/stat.h>
 #include <pty.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
-#include <set>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -25,15 +25,10 @@ namespace {
 
 using Run = loupe::test::CommandRun;
 
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using loupe::test::ShellQuote;
+using loupe::test::WriteFile;
 
-Run Loupe(const std::string& args, const loupe::test::TempDir& tmp) {
-  return loupe::test::RunCommand(std::string(LOUPE_CLI) + " " + args, tmp);
-}
+using loupe::test::RunLoupe;
 
 const std::string kCard = "actor:Bessent AND topic:tariffs before:2025-09-17";
 
@@ -41,12 +36,12 @@ class Fixture {
  public:
   Fixture() {
     db_ = tmp_.sub("db");
-    Run r = Loupe("index --db " + db_ + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp_);
+    Run r = RunLoupe("index --db " + db_ + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp_);
     INFO(r.err);
     REQUIRE(r.code == 0);
     REQUIRE(r.out.find("indexed ") != std::string::npos);
   }
-  Run operator()(const std::string& args) { return Loupe(args, tmp_); }
+  Run operator()(const std::string& args) { return RunLoupe(args, tmp_); }
   const std::string& db() const { return db_; }
   const loupe::test::TempDir& tmp() const { return tmp_; }
 
@@ -59,7 +54,7 @@ class Fixture {
 
 TEST_CASE("the card query finds Bessent tariff articles before 2025-09-17") {
   Fixture loupe;
-  Run r = loupe("search --db " + loupe.db() + " --format json --limit 100 " + Quote(kCard));
+  Run r = loupe("search --db " + loupe.db() + " --format json --limit 100 " + ShellQuote(kCard));
   INFO(r.err);
   REQUIRE(r.code == 0);
   auto j = nlohmann::json::parse(r.out);
@@ -87,7 +82,7 @@ TEST_CASE("the card query finds Bessent tariff articles before 2025-09-17") {
 
 TEST_CASE("text output shows rank, date, title, actors, topics and path") {
   Fixture loupe;
-  Run r = loupe("search --db " + loupe.db() + " --limit 3 " + Quote(kCard));
+  Run r = loupe("search --db " + loupe.db() + " --limit 3 " + ShellQuote(kCard));
   REQUIRE(r.code == 0);
   CHECK(r.out.rfind("1. 2025-", 0) == 0);
   CHECK(r.out.find("   actors: ") != std::string::npos);
@@ -114,17 +109,17 @@ TEST_CASE("exit codes: no hits 1, query error 2 with a caret, missing index 3") 
   CHECK(none.code == 1);
   CHECK(none.out.empty());
 
-  Run bad = loupe("search --db " + loupe.db() + " " + Quote("acter:Bessent AND topic:tariffs"));
+  Run bad = loupe("search --db " + loupe.db() + " " + ShellQuote("acter:Bessent AND topic:tariffs"));
   CHECK(bad.code == 2);
   CHECK(bad.err.find("unknown field 'acter'") != std::string::npos);
   CHECK(bad.err.find("did you mean 'actor'?") != std::string::npos);
   CHECK(bad.err.find("\n  acter:Bessent AND topic:tariffs\n  ^~~~~\n") != std::string::npos);
 
-  Run date = loupe("search --db " + loupe.db() + " " + Quote("tariffs before:2025-13-40"));
+  Run date = loupe("search --db " + loupe.db() + " " + ShellQuote("tariffs before:2025-13-40"));
   CHECK(date.code == 2);
   CHECK(date.err.find("\n  tariffs before:2025-13-40\n                 ^~~~~~~~~~\n") != std::string::npos);
 
-  Run paren = loupe("search --db " + loupe.db() + " " + Quote("(tariffs OR soybeans"));
+  Run paren = loupe("search --db " + loupe.db() + " " + ShellQuote("(tariffs OR soybeans"));
   CHECK(paren.code == 2);
   CHECK(paren.err.find("\n  (tariffs OR soybeans\n  ^\n") != std::string::npos);
 
@@ -158,7 +153,7 @@ TEST_CASE("a bad --format exits 2 on every command and says which values it take
                                                                      {"backup" + db + tmp.sub("copy"), "text or json"}};
   for (const auto& [args, formats] : commands) {
     for (const char* bad : {"xml", "JSON", "''"}) {
-      Run r = Loupe(args + " --format " + bad, tmp);
+      Run r = RunLoupe(args + " --format " + bad, tmp);
       INFO(args << " --format " << bad);
       CHECK(r.code == 2);
       CHECK(r.out.empty());
@@ -171,7 +166,7 @@ TEST_CASE("a bad --format exits 2 on every command and says which values it take
       for (size_t at; (at = f.find(sep)) != std::string::npos;) f.replace(at, std::string(sep).size(), " ");
     std::istringstream values(f);
     for (std::string v; values >> v;) {
-      Run r = Loupe(args + " --format " + v, tmp);
+      Run r = RunLoupe(args + " --format " + v, tmp);
       INFO(args << " --format " << v << ": " << r.err);
       CHECK(r.err.find("--format") == std::string::npos);
     }
@@ -188,7 +183,7 @@ TEST_CASE("negated queries after -- work") {
 
 TEST_CASE("--help works on every subcommand") {
   loupe::test::TempDir tmp;
-  Run top = Loupe("--help", tmp);
+  Run top = RunLoupe("--help", tmp);
   REQUIRE(top.code == 0);
   // The commands are the names at the start of the entries of its Subcommands section.
   std::vector<std::string> commands;
@@ -202,14 +197,14 @@ TEST_CASE("--help works on every subcommand") {
       commands.push_back(line.substr(2, line.find(' ', 2) - 2));
   }
   // The same commands as an unknown command's message names (without `help`, which is not one).
-  Run unknown = Loupe("frobnicate", tmp);
+  Run unknown = RunLoupe("frobnicate", tmp);
   std::string names;
   for (const std::string& c : commands) names += c + ", ";
   CHECK(unknown.err.find("the commands are: " + names + "help") != std::string::npos);
   REQUIRE(commands.size() >= 2);
   for (const std::string& sub : commands) {
     INFO(sub);
-    Run r = Loupe(sub + " --help", tmp);
+    Run r = RunLoupe(sub + " --help", tmp);
     CHECK(r.code == 0);
     CHECK(r.err.empty());
     CHECK(r.out.find("loupe " + sub) != std::string::npos);  // its own usage, not the top-level one
@@ -220,30 +215,30 @@ TEST_CASE("--help works on every subcommand") {
 
 TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --help") {
   loupe::test::TempDir tmp;
-  Run typo = Loupe("serach tariffs", tmp);
+  Run typo = RunLoupe("serach tariffs", tmp);
   CHECK(typo.code == 2);
   CHECK(typo.out.empty());
   CHECK(typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
-  Run typo2 = Loupe("timline --by month tariffs", tmp);
+  Run typo2 = RunLoupe("timline --by month tariffs", tmp);
   CHECK(typo2.code == 2);
   CHECK(typo2.err == "loupe: unknown command 'timline'; did you mean 'timeline'?\n");
-  Run far = Loupe("frobnicate x", tmp);
+  Run far = RunLoupe("frobnicate x", tmp);
   CHECK(far.code == 2);
   CHECK(far.err.find("loupe: unknown command 'frobnicate'; the commands are: index, search, timeline, stats, explain, "
                      "show, check, compact, backup, bench, completion, help") == 0);
-  Run help = Loupe("help search", tmp), direct = Loupe("search --help", tmp);
+  Run help = RunLoupe("help search", tmp), direct = RunLoupe("search --help", tmp);
   CHECK(help.code == 0);
   CHECK(direct.code == 0);
   CHECK(help.out == direct.out);
   CHECK(help.out.find("--format") != std::string::npos);
-  Run top = Loupe("help", tmp), top_direct = Loupe("--help", tmp);
+  Run top = RunLoupe("help", tmp), top_direct = RunLoupe("--help", tmp);
   CHECK(top.code == 0);
   CHECK(top.out == top_direct.out);
-  Run misplaced = Loupe("--db x search tariffs", tmp);  // an option before the command is what is wrong
+  Run misplaced = RunLoupe("--db x search tariffs", tmp);  // an option before the command is what is wrong
   CHECK(misplaced.code == 2);
   CHECK(misplaced.err.find("unknown command") == std::string::npos);
   CHECK(misplaced.err.find("--db") != std::string::npos);
-  Run help_typo = Loupe("help serach", tmp);
+  Run help_typo = RunLoupe("help serach", tmp);
   CHECK(help_typo.code == 2);
   CHECK(help_typo.err == "loupe: unknown command 'serach'; did you mean 'search'?\n");
 }
@@ -256,8 +251,8 @@ TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
     for (std::string l; std::getline(in, l);) v.push_back(nlohmann::ordered_json::parse(l));
     return v;
   };
-  Run json = loupe("search --db " + loupe.db() + " --format json -n 3 --facet topic " + Quote(kCard));
-  Run jsonl = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --facet topic " + Quote(kCard));
+  Run json = loupe("search --db " + loupe.db() + " --format json -n 3 --facet topic " + ShellQuote(kCard));
+  Run jsonl = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --facet topic " + ShellQuote(kCard));
   INFO(jsonl.err);
   REQUIRE(json.code == 0);
   REQUIRE(jsonl.code == 0);
@@ -284,7 +279,7 @@ TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
 
   // The cursor of the summary pages on.
   Run next = loupe("search --db " + loupe.db() + " --format jsonl -n 3 --after " +
-                   Quote(summary["next_cursor"].get<std::string>()) + " " + Quote(kCard));
+                   ShellQuote(summary["next_cursor"].get<std::string>()) + " " + ShellQuote(kCard));
   REQUIRE(next.code == 0);
   auto n = lines(next.out);
   REQUIRE(n.size() == 4);
@@ -302,7 +297,7 @@ TEST_CASE("--format jsonl streams one hit per line, then a summary line") {
   CHECK(nl[0]["next_cursor"].is_null());
 
   // A rejected query: exit 2, one line of type "error".
-  Run bad = loupe("search --db " + loupe.db() + " --format jsonl " + Quote("acter:Bessent"));
+  Run bad = loupe("search --db " + loupe.db() + " --format jsonl " + ShellQuote("acter:Bessent"));
   CHECK(bad.code == 2);
   auto bl = lines(bad.out);
   REQUIRE(bl.size() == 1);
@@ -322,13 +317,14 @@ TEST_CASE("an unknown name: is an error listing the fields, a warning with --len
   const std::string fields =
       "(fields: title, author, actor, topic, mentions; this index's fields: language, source; dates: before, after, "
       "on, date, since, until)";
-  Run strict = loupe("search --db " + loupe.db() + " " + Quote("to:Beijing tariffs"));
+  Run strict = loupe("search --db " + loupe.db() + " " + ShellQuote("to:Beijing tariffs"));
   CHECK(strict.code == 2);
   CHECK(strict.out.empty());
   CHECK(strict.err.find("loupe: query error: unknown field 'to' " + fields) == 0);
   CHECK(strict.err.find("fix: Beijing tariffs") != std::string::npos);
-  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json -n 0 " + Quote("to:Beijing tariffs"));
-  Run plain = loupe("search --db " + loupe.db() + " --format json -n 0 " + Quote("Beijing tariffs"));
+  Run lenient =
+      loupe("search --db " + loupe.db() + " --lenient --format json -n 0 " + ShellQuote("to:Beijing tariffs"));
+  Run plain = loupe("search --db " + loupe.db() + " --format json -n 0 " + ShellQuote("Beijing tariffs"));
   REQUIRE(lenient.code == 0);
   REQUIRE(plain.code == 0);
   auto l = nlohmann::json::parse(lenient.out), p = nlohmann::json::parse(plain.out);
@@ -338,7 +334,7 @@ TEST_CASE("an unknown name: is an error listing the fields, a warning with --len
   CHECK(l["diagnostics"][0]["severity"] == "warning");
   CHECK(l["diagnostics"][0]["message"] == "unknown field 'to' " + fields);
   // URLs and times stay text.
-  Run url = loupe("search --db " + loupe.db() + " --format json " + Quote("https://example.com 12:30"));
+  Run url = loupe("search --db " + loupe.db() + " --format json " + ShellQuote("https://example.com 12:30"));
   CHECK(url.code == 1);
   CHECK_FALSE(nlohmann::json::parse(url.out).contains("diagnostics"));
   // from: is author:.
@@ -435,7 +431,8 @@ TEST_CASE("--sort and sort: order hits by date") {
   Run token = loupe("search --db " + loupe.db() + " --format json --limit 56 'tariffs sort:-date'");
   Run oldest = loupe("search --db " + loupe.db() + " --format json --limit 56 --sort -date 'tariffs sort:date'");
   REQUIRE((newest.code == 0 && token.code == 0 && oldest.code == 0));
-  auto n = nlohmann::json::parse(newest.out), t = nlohmann::json::parse(token.out), o = nlohmann::json::parse(oldest.out);
+  auto n = nlohmann::json::parse(newest.out), t = nlohmann::json::parse(token.out),
+       o = nlohmann::json::parse(oldest.out);
   CHECK(n["hits"] == t["hits"]);
   std::string prev = "9999";
   for (const auto& h : n["hits"]) {
@@ -474,14 +471,14 @@ TEST_CASE("explain shows the syntax, the plan, resolved dates and matches per pa
 
 TEST_CASE("show prints a stored article by id, exit 1 for an unknown id") {
   Fixture loupe;
-  Run hits = loupe("search --db " + loupe.db() + " --format json --limit 1 " + Quote(kCard));
+  Run hits = loupe("search --db " + loupe.db() + " --format json --limit 1 " + ShellQuote(kCard));
   REQUIRE(hits.code == 0);
   std::string id = nlohmann::json::parse(hits.out)["hits"][0]["id"];
-  Run text = loupe("show --db " + loupe.db() + " " + Quote(id));
+  Run text = loupe("show --db " + loupe.db() + " " + ShellQuote(id));
   REQUIRE(text.code == 0);
   CHECK(text.out.find("Actors: ") != std::string::npos);
   CHECK(text.out.find("Bessent") != std::string::npos);
-  Run json = loupe("show --db " + loupe.db() + " --format json " + Quote(id));
+  Run json = loupe("show --db " + loupe.db() + " --format json " + ShellQuote(id));
   REQUIRE(json.code == 0);
   auto j = nlohmann::json::parse(json.out);
   CHECK(j["id"] == id);
@@ -495,11 +492,11 @@ TEST_CASE("--lenient runs the best reading of a faulty query and reports the rep
   Fixture loupe;
   const std::string faulty = "acter:Bessent AND topic:tariffs before: 2025-09-17";
   // Strict: rejected with the first error, its caret and the fix-it.
-  Run strict = loupe("search --db " + loupe.db() + " " + Quote(faulty));
+  Run strict = loupe("search --db " + loupe.db() + " " + ShellQuote(faulty));
   CHECK(strict.code == 2);
   CHECK(strict.err.find("query error: unknown field 'acter'") != std::string::npos);
   CHECK(strict.err.find("  fix: actor:Bessent AND topic:tariffs before: 2025-09-17\n") != std::string::npos);
-  Run strict_json = loupe("search --db " + loupe.db() + " --format json " + Quote(faulty));
+  Run strict_json = loupe("search --db " + loupe.db() + " --format json " + ShellQuote(faulty));
   CHECK(strict_json.code == 2);
   auto e = nlohmann::json::parse(strict_json.out);
   REQUIRE(e["diagnostics"].size() == 2);
@@ -509,9 +506,9 @@ TEST_CASE("--lenient runs the best reading of a faulty query and reports the rep
   CHECK(e["diagnostics"][0]["fix"]["text"] == "actor");
 
   // Lenient: the same hits as the card query, and both repairs as warnings.
-  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json --limit 100 " + Quote(faulty));
+  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json --limit 100 " + ShellQuote(faulty));
   REQUIRE(lenient.code == 0);
-  Run card = loupe("search --db " + loupe.db() + " --format json --limit 100 " + Quote(kCard));
+  Run card = loupe("search --db " + loupe.db() + " --format json --limit 100 " + ShellQuote(kCard));
   REQUIRE(card.code == 0);
   auto l = nlohmann::json::parse(lenient.out), c = nlohmann::json::parse(card.out);
   CHECK(l["reading"] == kCard);
@@ -523,14 +520,14 @@ TEST_CASE("--lenient runs the best reading of a faulty query and reports the rep
   CHECK(l["diagnostics"][1]["message"] == e["diagnostics"][1]["message"]);
   CHECK(l["diagnostics"][1]["offset"] == 32);  // before:
   CHECK(l["diagnostics"][1]["fix"]["query"] == "acter:Bessent AND topic:tariffs before:2025-09-17");
-  Run text = loupe("search --db " + loupe.db() + " --lenient " + Quote(faulty));
+  Run text = loupe("search --db " + loupe.db() + " --lenient " + ShellQuote(faulty));
   CHECK(text.code == 0);
   CHECK(text.err.find("query warning: unknown field 'acter'") != std::string::npos);
   CHECK(text.err.find("searching for: " + kCard) != std::string::npos);
   // What cannot be repaired is still a usage error.
   CHECK(loupe("search --db " + loupe.db() + " --lenient '((('").code == 2);
   // explain --lenient shows the reading.
-  Run ex = loupe("explain --db " + loupe.db() + " --lenient --format json " + Quote(faulty));
+  Run ex = loupe("explain --db " + loupe.db() + " --lenient --format json " + ShellQuote(faulty));
   REQUIRE(ex.code == 0);
   auto x = nlohmann::json::parse(ex.out);
   CHECK(x["reading"] == kCard);
@@ -539,13 +536,13 @@ TEST_CASE("--lenient runs the best reading of a faulty query and reports the rep
 
 TEST_CASE("explain --doc breaks a document's score down to BM25's inputs") {
   Fixture loupe;
-  Run hits = loupe("search --db " + loupe.db() + " --format json --limit 3 " + Quote(kCard));
+  Run hits = loupe("search --db " + loupe.db() + " --format json --limit 3 " + ShellQuote(kCard));
   REQUIRE(hits.code == 0);
   auto h = nlohmann::json::parse(hits.out)["hits"];
   REQUIRE(h.size() == 3);
   for (const auto& hit : h) {
     std::string id = hit["id"];
-    Run ex = loupe("explain --db " + loupe.db() + " --format json --doc " + Quote(id) + " " + Quote(kCard));
+    Run ex = loupe("explain --db " + loupe.db() + " --format json --doc " + ShellQuote(id) + " " + ShellQuote(kCard));
     REQUIRE(ex.code == 0);
     auto d = nlohmann::json::parse(ex.out)["document"];
     CHECK(d["id"] == id);
@@ -560,11 +557,11 @@ TEST_CASE("explain --doc breaks a document's score down to BM25's inputs") {
     CHECK(e["children"][2]["score"] == 0);  // a date filter adds nothing
   }
   std::string id = h[0]["id"];
-  Run text = loupe("explain --db " + loupe.db() + " --doc " + Quote(id) + " " + Quote(kCard));
+  Run text = loupe("explain --db " + loupe.db() + " --doc " + ShellQuote(id) + " " + ShellQuote(kCard));
   REQUIRE(text.code == 0);
   CHECK(text.out.find("document " + id + ": score ") != std::string::npos);
   CHECK(text.out.find("idf ") != std::string::npos);
-  Run unmatched = loupe("explain --db " + loupe.db() + " --doc " + Quote(id) + " zzzqqqxxyy");
+  Run unmatched = loupe("explain --db " + loupe.db() + " --doc " + ShellQuote(id) + " zzzqqqxxyy");
   CHECK(unmatched.code == 0);
   CHECK(unmatched.out.find("not matched by the query") != std::string::npos);
   Run missing = loupe("explain --db " + loupe.db() + " --doc no/such.txt tariffs");
@@ -576,7 +573,8 @@ TEST_CASE("explain --doc breaks a document's score down to BM25's inputs") {
 
 TEST_CASE("explain shows what each word analyzes to and what prefixes and fuzzy terms expand to") {
   Fixture loupe;
-  Run r = loupe("explain --db " + loupe.db() + " --format json " + Quote("tariffs actor:Bessent \"trade talks\" tr* tarrifs~"));
+  Run r = loupe("explain --db " + loupe.db() + " --format json " +
+                ShellQuote("tariffs actor:Bessent \"trade talks\" tr* tarrifs~"));
   REQUIRE(r.code == 0);
   auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["terms"].size() == 3);  // the prefix and the fuzzy term are shown as expansions
@@ -605,10 +603,10 @@ TEST_CASE("explain shows what each word analyzes to and what prefixes and fuzzy 
   for (const auto& e : prefix["expansions"]) {
     std::string term = e["term"];
     CHECK(term.rfind("tr", 0) == 0);
-    Run one = loupe("search --db " + loupe.db() + " --format json --limit 0 " + Quote("title:=" + term));
+    Run one = loupe("search --db " + loupe.db() + " --format json --limit 0 " + ShellQuote("title:=" + term));
     CHECK(nlohmann::json::parse(one.out)["total"] == e["documents"]);
   }
-  Run text = loupe("explain --db " + loupe.db() + " " + Quote("tariffs tarif*"));
+  Run text = loupe("explain --db " + loupe.db() + " " + ShellQuote("tariffs tarif*"));
   REQUIRE(text.code == 0);
   CHECK(text.out.find("tariffs -> title/body: tariff (english, french, german) | tariffs (spanish); actor: tariffs; "
                       "topic: tariff  (stemmed)") != std::string::npos);
@@ -616,11 +614,6 @@ TEST_CASE("explain shows what each word analyzes to and what prefixes and fuzzy 
 }
 
 namespace {
-
-void Write(const std::string& path, const std::string& content) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-}
 
 // The summary of `loupe index --format json`.
 nlohmann::json IndexJson(const loupe::test::TempDir& tmp, const std::string& db, const std::string& args,
@@ -644,17 +637,18 @@ std::string Counts(const nlohmann::json& j) {
 TEST_CASE("index reads every format and re-indexes only what changed") {
   loupe::test::TempDir tmp;
   const std::string root = tmp.sub("news"), db = tmp.sub("db");
-  Write(root + "/a.txt", "Tariffs Rise\nAuthor: Jane Roe\nDate: 2025-09-15\n\nTariffs on soybeans rose.\n");
-  Write(root + "/b.md", "---\ntitle: Markdown Story\ndate: September 16, 2025\n---\nPelicans nest early.\n");
-  Write(root + "/c.jsonl",
-        "{\"id\": \"j1\", \"title\": \"Json One\", \"body\": \"Walruses haul out.\"}\n"
-        "{\"id\": \"j2\", \"title\": \"Json Two\", \"body\": \"Narwhals dive deep.\"}\n");
-  Write(root + "/mail/d.eml", "Subject: Mail Story\nFrom: Bob <bob@example.com>\nDate: 17 Sep 2025 10:00:00 +0000\n\n"
-                              "Ospreys fish.\n");
-  Write(root + "/notes.pdf", "not read");
-  Write(root + "/.hidden/x.txt", "Hidden\n\nnot read");
+  WriteFile(root + "/a.txt", "Tariffs Rise\nAuthor: Jane Roe\nDate: 2025-09-15\n\nTariffs on soybeans rose.\n");
+  WriteFile(root + "/b.md", "---\ntitle: Markdown Story\ndate: September 16, 2025\n---\nPelicans nest early.\n");
+  WriteFile(root + "/c.jsonl",
+            "{\"id\": \"j1\", \"title\": \"Json One\", \"body\": \"Walruses haul out.\"}\n"
+            "{\"id\": \"j2\", \"title\": \"Json Two\", \"body\": \"Narwhals dive deep.\"}\n");
+  WriteFile(root + "/mail/d.eml",
+            "Subject: Mail Story\nFrom: Bob <bob@example.com>\nDate: 17 Sep 2025 10:00:00 +0000\n\n"
+            "Ospreys fish.\n");
+  WriteFile(root + "/notes.pdf", "not read");
+  WriteFile(root + "/.hidden/x.txt", "Hidden\n\nnot read");
   auto hits = [&](const std::string& q) {
-    Run r = Loupe("search --db " + db + " --format json --limit 0 " + Quote(q), tmp);
+    Run r = RunLoupe("search --db " + db + " --format json --limit 0 " + ShellQuote(q), tmp);
     return r.code == 0 ? nlohmann::json::parse(r.out)["total"].get<int>() : 0;
   };
 
@@ -673,7 +667,7 @@ TEST_CASE("index reads every format and re-indexes only what changed") {
   CHECK(again["bytes_read"] == 0);
 
   // Modify one file, touch another without changing it.
-  Write(root + "/a.txt", "Tariffs Fall\nDate: 2025-09-18\n\nTariffs on cranberries fell.\n");
+  WriteFile(root + "/a.txt", "Tariffs Fall\nDate: 2025-09-18\n\nTariffs on cranberries fell.\n");
   std::filesystem::last_write_time(root + "/b.md",
                                    std::filesystem::last_write_time(root + "/b.md") + std::chrono::seconds(5));
   auto modified = IndexJson(tmp, db, root);
@@ -682,7 +676,7 @@ TEST_CASE("index reads every format and re-indexes only what changed") {
   CHECK(hits("cranberries") == 1);
 
   // A JSON-lines file loses an article; a file is renamed; one is deleted.
-  Write(root + "/c.jsonl", "{\"id\": \"j1\", \"title\": \"Json One\", \"body\": \"Walruses haul out.\"}\n");
+  WriteFile(root + "/c.jsonl", "{\"id\": \"j1\", \"title\": \"Json One\", \"body\": \"Walruses haul out.\"}\n");
   std::filesystem::rename(root + "/mail/d.eml", root + "/mail/e.eml");
   std::filesystem::remove(root + "/b.md");
   auto changed = IndexJson(tmp, db, root);
@@ -698,11 +692,11 @@ TEST_CASE("index reads every format and re-indexes only what changed") {
   CHECK(Counts(kept) == "added 0, updated 0, deleted 0, unchanged 2, skipped 0; articles 0 in, 0 out; documents 3");
   CHECK(hits("cranberries") == 1);
   // Indexing another folder into the same index deletes nothing of the first.
-  Write(tmp.sub("other/z.txt"), "Other\n\nZebras graze.\n");
+  WriteFile(tmp.sub("other/z.txt"), "Other\n\nZebras graze.\n");
   auto other = IndexJson(tmp, db, tmp.sub("other"));
   CHECK(Counts(other) == "added 1, updated 0, deleted 0, unchanged 0, skipped 0; articles 1 in, 0 out; documents 4");
   // Text summary.
-  Run text = Loupe("index --db " + db + " " + root, tmp);
+  Run text = RunLoupe("index --db " + db + " " + root, tmp);
   REQUIRE(text.code == 0);
   CHECK(text.out.find("indexed 0 articles from 0 files (0 added, 0 updated), 2 unchanged, 1 deleted, 0 skipped") !=
         std::string::npos);
@@ -717,20 +711,20 @@ TEST_CASE("index survives a hostile folder and reports every problem") {
   const std::string root = tmp.sub("hostile"), db = tmp.sub("dbs/db");
   std::filesystem::create_directories(tmp.sub("dbs"));
   ::chmod(tmp.sub("dbs").c_str(), 0777);  // the user creates the indexes here
-  Write(root + "/ok.txt", "Fine Article\n\nPenguins march.\n");
-  Write(root + "/invalid-utf8.txt", "Bad \xFF\xFE Bytes\n\nBody \xC3 here.\n");
-  Write(root + "/nul.txt", std::string("Binary\n\nA\0B", 12));
-  Write(root + "/empty.txt", "");
-  Write(root + "/blank.md", "\n\n\n");
-  Write(root + "/big.txt", "Big\n\n" + std::string(size_t{50} << 20, 'x'));  // a 50 MB single line
-  Write(root + "/bad.jsonl", "{\"title\": \"Good\", \"body\": \"Lemurs leap.\"}\n{oops\n");
+  WriteFile(root + "/ok.txt", "Fine Article\n\nPenguins march.\n");
+  WriteFile(root + "/invalid-utf8.txt", "Bad \xFF\xFE Bytes\n\nBody \xC3 here.\n");
+  WriteFile(root + "/nul.txt", std::string("Binary\n\nA\0B", 12));
+  WriteFile(root + "/empty.txt", "");
+  WriteFile(root + "/blank.md", "\n\n\n");
+  WriteFile(root + "/big.txt", "Big\n\n" + std::string(size_t{50} << 20, 'x'));  // a 50 MB single line
+  WriteFile(root + "/bad.jsonl", "{\"title\": \"Good\", \"body\": \"Lemurs leap.\"}\n{oops\n");
   std::filesystem::create_directories(root + "/loop");
   std::filesystem::create_directory_symlink("..", root + "/loop/up");  // a loop back to the root
-  Write(tmp.sub("outside/secret.txt"), "Secret\n\nOutside the root.\n");
+  WriteFile(tmp.sub("outside/secret.txt"), "Secret\n\nOutside the root.\n");
   std::filesystem::create_directory_symlink(tmp.sub("outside"), root + "/out");
   std::filesystem::create_symlink(root + "/ok.txt", root + "/link.txt");
   REQUIRE(::mkfifo((root + "/pipe.txt").c_str(), 0644) == 0);
-  Write(root + "/locked.txt", "Locked\n\nNo read permission.\n");
+  WriteFile(root + "/locked.txt", "Locked\n\nNo read permission.\n");
   for (const std::string& top : {root, tmp.sub("outside")}) {  // all the user may read, whatever the umask
     ::chmod(top.c_str(), 0755);
     for (const auto& e : std::filesystem::recursive_directory_iterator(top))
@@ -742,7 +736,8 @@ TEST_CASE("index survives a hostile folder and reports every problem") {
     INFO("follow: " << follow);
     auto j = IndexJson(tmp, db + (follow ? "-f" : ""), (follow ? "--follow " : "") + root, user.command());
     std::map<std::string, std::string> why;
-    for (const auto& s : j["skipped"]) why[std::filesystem::path(s["path"].get<std::string>()).filename()] = s["reason"];
+    for (const auto& s : j["skipped"])
+      why[std::filesystem::path(s["path"].get<std::string>()).filename()] = s["reason"];
     CHECK(why["nul.txt"] == "binary file (NUL bytes): not read");
     CHECK(why["big.txt"] == "50 MiB, over --max-size 16 MiB");
     CHECK(why["pipe.txt"] == "named pipe (FIFO): not read");
@@ -761,7 +756,8 @@ TEST_CASE("index survives a hostile folder and reports every problem") {
     bool invalid_reported = false, json_line_reported = false;
     for (const auto& w : j["warnings"]) {
       std::string path = w["path"], msg = w["message"];
-      invalid_reported |= path.find("invalid-utf8.txt") != std::string::npos && msg == "byte 4: invalid UTF-8; replaced by U+FFFD";
+      invalid_reported |=
+          path.find("invalid-utf8.txt") != std::string::npos && msg == "byte 4: invalid UTF-8; replaced by U+FFFD";
       json_line_reported |= path.find("bad.jsonl") != std::string::npos && msg == "line 2: not valid JSON; skipped";
     }
     CHECK(invalid_reported);
@@ -778,23 +774,25 @@ TEST_CASE("index survives a hostile folder and reports every problem") {
 TEST_CASE("a plain news dump is tagged and found by actor and topic; aliases resolve across scripts") {
   loupe::test::TempDir tmp;
   const std::string root = tmp.sub("dump"), db = tmp.sub("db"), corpus = std::string(LOUPE_SOURCE_DIR) + "/corpus";
-  Write(root + "/wire-0915.txt",
-        "Treasury Chief Signals Patience\nAuthor: Wire Desk\n\n"
-        "Treasury Secretary Scott Bessent said tariffs on Chinese goods would stay for now.\n\n"
-        "Bessent's comments followed talks in Madrid.\n");
-  Write(root + "/zh.txt", "\xE4\xBC\x9A\xE8\xB0\x88\n\n\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xB8\x8E\xE8\xB4\x9D\xE6\xA3\xAE"
-                          "\xE7\x89\xB9\xE4\xBC\x9A\xE8\xB0\x88\xE3\x80\x82\n");  // 何立峰与贝森特会谈。
-  auto j = IndexJson(tmp, db, "--gazetteer " + corpus + "/actors.gazetteer --topics " + corpus + "/topics.lexicon " + root);
+  WriteFile(root + "/wire-0915.txt",
+            "Treasury Chief Signals Patience\nAuthor: Wire Desk\n\n"
+            "Treasury Secretary Scott Bessent said tariffs on Chinese goods would stay for now.\n\n"
+            "Bessent's comments followed talks in Madrid.\n");
+  WriteFile(root + "/zh.txt",
+            "\xE4\xBC\x9A\xE8\xB0\x88\n\n\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xB8\x8E\xE8\xB4\x9D\xE6\xA3\xAE"
+            "\xE7\x89\xB9\xE4\xBC\x9A\xE8\xB0\x88\xE3\x80\x82\n");  // 何立峰与贝森特会谈。
+  auto j =
+      IndexJson(tmp, db, "--gazetteer " + corpus + "/actors.gazetteer --topics " + corpus + "/topics.lexicon " + root);
   CHECK(j["articles"]["indexed"] == 2);
   auto total = [&](const std::string& q) {
-    Run r = Loupe("search --db " + db + " --format json --limit 0 " + Quote(q), tmp);
+    Run r = RunLoupe("search --db " + db + " --format json --limit 0 " + ShellQuote(q), tmp);
     return r.code == 0 ? nlohmann::json::parse(r.out)["total"].get<int>() : 0;
   };
   CHECK(total("actor:Bessent AND topic:tariffs") == 1);
   CHECK(total("actor:\"He Lifeng\"") == 1);  // the Chinese article, through the alias table
   CHECK(total("actor:\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0") == 1);
   CHECK(total("mentions:Bessent") == 2);
-  Run show = Loupe("show --db " + db + " --format json wire-0915.txt", tmp);
+  Run show = RunLoupe("show --db " + db + " --format json wire-0915.txt", tmp);
   REQUIRE(show.code == 0);
   auto doc = nlohmann::json::parse(show.out);
   CHECK(doc["actors"][0] == "Scott Bessent");
@@ -805,7 +803,7 @@ TEST_CASE("a plain news dump is tagged and found by actor and topic; aliases res
   // word of the canonical name.
   Fixture loupe;
   auto corpus_total = [&](const std::string& q) {
-    Run r = loupe("search --db " + loupe.db() + " --format json --limit 0 " + Quote(q));
+    Run r = loupe("search --db " + loupe.db() + " --format json --limit 0 " + ShellQuote(q));
     return r.code == 0 ? nlohmann::json::parse(r.out)["total"].get<int>() : 0;
   };
   const int by_name = corpus_total("actor:\"He Lifeng\"");
@@ -872,7 +870,7 @@ std::string CodePoints(const std::string& s, size_t start, size_t end) {
 
 TEST_CASE("JSON hits carry a snippet whose highlights point at the matched words") {
   Fixture loupe;
-  Run r = loupe("search --db " + loupe.db() + " --format json --limit 20 " + Quote(kCard));
+  Run r = loupe("search --db " + loupe.db() + " --format json --limit 20 " + ShellQuote(kCard));
   REQUIRE(r.code == 0);
   auto j = nlohmann::json::parse(r.out);
   size_t marked = 0;
@@ -884,7 +882,8 @@ TEST_CASE("JSON hits carry a snippet whose highlights point at the matched words
       std::string piece = CodePoints(text, hl["start"], hl["end"]);
       CHECK(piece == hl["text"].get<std::string>());
       // Matched words of the card query: a name of Bessent's or a form of "tariff".
-      bool ok = piece.find("Bessent") != std::string::npos || piece.find("\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9") != std::string::npos ||
+      bool ok = piece.find("Bessent") != std::string::npos ||
+                piece.find("\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9") != std::string::npos ||
                 piece.find("ariff") != std::string::npos || piece.find("Treasury") != std::string::npos;
       CHECK(ok);
       ++marked;
@@ -974,7 +973,7 @@ TEST_CASE("date facets list the populated range, far outliers apart, and at most
     std::ofstream f(src + "/articles/zz-old.txt");
     f << "Title: A tariff story with a mistyped year\nDate: 0102-02-01\nTopics: tariffs\n\nTariffs.\n";
   }
-  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
+  REQUIRE(RunLoupe("index -q --db " + db + " " + src, tmp).code == 0);
   auto bucket_lines = [](const std::string& out) {
     size_t n = 0;
     std::istringstream in(out);
@@ -985,14 +984,14 @@ TEST_CASE("date facets list the populated range, far outliers apart, and at most
         ++n;
     return n;
   };
-  Run year = Loupe("search --db " + db + " -n 0 --facet date:year topic:tariffs", tmp);
+  Run year = RunLoupe("search --db " + db + " -n 0 --facet date:year topic:tariffs", tmp);
   INFO(year.out);
   REQUIRE(year.code == 0);
   CHECK(year.out.find("outliers: 0102 (1)") != std::string::npos);
   CHECK(year.out.find("  0103\n") == std::string::npos);
   CHECK(bucket_lines(year.out) == 1);  // 2025
   // JSON keeps every non-empty bucket, the outlier included, without the empty years between.
-  Run js = Loupe("search --db " + db + " -n 0 --format json --facet date:year topic:tariffs", tmp);
+  Run js = RunLoupe("search --db " + db + " -n 0 --format json --facet date:year topic:tariffs", tmp);
   REQUIRE(js.code == 0);
   auto j = nlohmann::json::parse(js.out)["facets"]["date:year"];
   REQUIRE(j["counts"].size() == 2);
@@ -1000,44 +999,44 @@ TEST_CASE("date facets list the populated range, far outliers apart, and at most
   CHECK(j["counts"][1]["value"] == "2025");
   CHECK(j["outliers"] == nlohmann::json::array({"0102"}));
   // A limit on the lines: the latest buckets, and a line saying what was left out.
-  Run day = Loupe("search --db " + db + " -n 0 --facet date:day --facet-buckets 5 topic:tariffs", tmp);
+  Run day = RunLoupe("search --db " + db + " -n 0 --facet date:day --facet-buckets 5 topic:tariffs", tmp);
   INFO(day.out);
   REQUIRE(day.code == 0);
   CHECK(bucket_lines(day.out) == 5);
   CHECK(day.out.find("2025-11-25") != std::string::npos);
   CHECK(day.out.find("earlier buckets") != std::string::npos);
   // The timeline draws the same range, the outlier named apart instead of 1,900 empty bars.
-  Run chart = Loupe("timeline --db " + db + " --by year topic:tariffs", tmp);
+  Run chart = RunLoupe("timeline --db " + db + " --by year topic:tariffs", tmp);
   INFO(chart.out);
   REQUIRE(chart.code == 0);
   CHECK(chart.out.find("\n0103 ") == std::string::npos);
   CHECK(chart.out.find("\n0102 ") == std::string::npos);
   CHECK(chart.out.find("outliers (not drawn): 0102 (1)") != std::string::npos);
-  Run chart_json = Loupe("timeline --db " + db + " --by year --format json topic:tariffs", tmp);
+  Run chart_json = RunLoupe("timeline --db " + db + " --by year --format json topic:tariffs", tmp);
   REQUIRE(chart_json.code == 0);
   auto cj = nlohmann::json::parse(chart_json.out);
   REQUIRE(cj["buckets"].size() == 2);
   CHECK(cj["outliers"] == nlohmann::json::array({"0102"}));
   // Over 200 bars (310 days of 2025) the chart is drawn whole, with a warning to widen --by.
-  Run days = Loupe("timeline --db " + db + " --by day 'topic:tariffs AND date:2025-01-01..2025-12-31'", tmp);
+  Run days = RunLoupe("timeline --db " + db + " --by day 'topic:tariffs AND date:2025-01-01..2025-12-31'", tmp);
   REQUIRE(days.code == 0);
   CHECK(days.err.find("loupe: warning: 310 bars; --by week, month or year draws fewer\n") != std::string::npos);
-  CHECK(Loupe("timeline --db " + db + " --by week topic:tariffs", tmp).err.find("bars;") == std::string::npos);
-  CHECK(Loupe("timeline --db " + db + " --by day topic:tariffs", tmp).err.find("bars;") == std::string::npos);
+  CHECK(RunLoupe("timeline --db " + db + " --by week topic:tariffs", tmp).err.find("bars;") == std::string::npos);
+  CHECK(RunLoupe("timeline --db " + db + " --by day topic:tariffs", tmp).err.find("bars;") == std::string::npos);
 }
 
 TEST_CASE("--after pages with the cursor, consistently while articles are added") {
   loupe::test::TempDir tmp;
   const std::string src = tmp.sub("corpus"), db = tmp.sub("db");
   std::filesystem::copy(std::string(LOUPE_SOURCE_DIR) + "/corpus", src, std::filesystem::copy_options::recursive);
-  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
-  Run all = Loupe("search --db " + db + " --format json --limit 1000 --sort -date tariffs", tmp);
+  REQUIRE(RunLoupe("index -q --db " + db + " " + src, tmp).code == 0);
+  Run all = RunLoupe("search --db " + db + " --format json --limit 1000 --sort -date tariffs", tmp);
   REQUIRE(all.code == 0);
   auto a = nlohmann::json::parse(all.out);
   std::vector<std::string> expect;
   for (const auto& h : a["hits"]) expect.push_back(h["id"]);
 
-  Run first = Loupe("search --db " + db + " --format json --limit 10 --sort -date tariffs", tmp);
+  Run first = RunLoupe("search --db " + db + " --format json --limit 10 --sort -date tariffs", tmp);
   auto page = nlohmann::json::parse(first.out);
   std::vector<std::string> seen;
   for (const auto& h : page["hits"]) seen.push_back(h["id"]);
@@ -1046,12 +1045,12 @@ TEST_CASE("--after pages with the cursor, consistently while articles are added"
     std::ofstream f(src + "/articles/zz-new.txt");
     f << "Title: Newest tariff story\nDate: 2026-01-01\n\nTariffs again, and more tariffs.\n";
   }
-  REQUIRE(Loupe("index -q --db " + db + " " + src, tmp).code == 0);
+  REQUIRE(RunLoupe("index -q --db " + db + " " + src, tmp).code == 0);
   bool warned = false;
   for (int i = 0; i < 50 && !page["next_cursor"].is_null(); ++i) {
-    Run next = Loupe("search --db " + db + " --format json --limit 10 --sort -date --after " +
-                         page["next_cursor"].get<std::string>() + " tariffs",
-                     tmp);
+    Run next = RunLoupe("search --db " + db + " --format json --limit 10 --sort -date --after " +
+                            page["next_cursor"].get<std::string>() + " tariffs",
+                        tmp);
     REQUIRE(next.code == 0);
     page = nlohmann::json::parse(next.out);
     if (page.contains("warnings"))
@@ -1061,37 +1060,39 @@ TEST_CASE("--after pages with the cursor, consistently while articles are added"
   CHECK(warned);
   CHECK(seen == expect);  // every old hit once, in order; the new one not slipped in
   // A fresh search sees the new article first.
-  Run fresh = Loupe("search --db " + db + " --format json --limit 1 --sort -date tariffs", tmp);
+  Run fresh = RunLoupe("search --db " + db + " --format json --limit 1 --sort -date tariffs", tmp);
   CHECK(nlohmann::json::parse(fresh.out)["hits"][0]["id"] == "articles/zz-new.txt");
 
-  Run bad = Loupe("search --db " + db + " --after nonsense tariffs", tmp);
+  Run bad = RunLoupe("search --db " + db + " --after nonsense tariffs", tmp);
   CHECK(bad.code == 2);
   CHECK(bad.err.find("not a paging cursor") != std::string::npos);
-  Run other_sort = Loupe("search --db " + db + " --sort date --after " + nlohmann::json::parse(first.out)["next_cursor"].get<std::string>() + " tariffs", tmp);
+  Run other_sort = RunLoupe("search --db " + db + " --sort date --after " +
+                                nlohmann::json::parse(first.out)["next_cursor"].get<std::string>() + " tariffs",
+                            tmp);
   CHECK(other_sort.code == 2);
   CHECK(other_sort.err.find("another sort order") != std::string::npos);
 }
 
 TEST_CASE("did you mean: misspelt words and field values, only when it finds more") {
   Fixture loupe;
-  Run r = loupe("search --db " + loupe.db() + " " + Quote("actor:Besent AND topic:tarrifs"));
+  Run r = loupe("search --db " + loupe.db() + " " + ShellQuote("actor:Besent AND topic:tarrifs"));
   CHECK(r.code == 1);
   CHECK(r.out.find("Did you mean: actor:Bessent AND topic:tariffs  (") != std::string::npos);
-  Run j = loupe("search --db " + loupe.db() + " --format json " + Quote("tarrifs chna"));
+  Run j = loupe("search --db " + loupe.db() + " --format json " + ShellQuote("tarrifs chna"));
   CHECK(j.code == 1);
   auto js = nlohmann::json::parse(j.out);
   REQUIRE(js.contains("did_you_mean"));
   CHECK(js["did_you_mean"]["query"] == "tariffs china");
   CHECK(js["did_you_mean"]["total"].get<int>() > 0);
-  Run fine = loupe("search --db " + loupe.db() + " --format json " + Quote(kCard));
+  Run fine = loupe("search --db " + loupe.db() + " --format json " + ShellQuote(kCard));
   CHECK(!nlohmann::json::parse(fine.out).contains("did_you_mean"));
-  Run none = loupe("search --db " + loupe.db() + " --no-suggest " + Quote("actor:Besent AND topic:tarrifs"));
+  Run none = loupe("search --db " + loupe.db() + " --no-suggest " + ShellQuote("actor:Besent AND topic:tarrifs"));
   CHECK(none.out.find("Did you mean") == std::string::npos);
 }
 
 TEST_CASE("colour on a terminal only: auto, always, never, NO_COLOR, TERM=dumb") {
   Fixture loupe;
-  const std::string args = "search --db " + loupe.db() + " -n 2 " + Quote(kCard);
+  const std::string args = "search --db " + loupe.db() + " -n 2 " + ShellQuote(kCard);
   const std::string mark = "\x1b[1;33m";
   CHECK(RunOnTerminal(args, {}).find(mark) != std::string::npos);
   CHECK(RunOnTerminal(args, {"NO_COLOR=1"}).find('\x1b') == std::string::npos);
@@ -1186,9 +1187,9 @@ TEST_CASE("a cursor is refused when edited or used with another query") {
   REQUIRE(first.code == 0);
   const std::string cursor = nlohmann::json::parse(first.out)["next_cursor"];
   // Unchanged, it pages on.
-  CHECK(
-      loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date --after " + Quote(cursor) + " tariffs")
-          .code == 0);
+  CHECK(loupe("search --db " + loupe.db() + " --format json --limit 3 --sort -date --after " + ShellQuote(cursor) +
+              " tariffs")
+            .code == 0);
   // Edited by hand: one field changed (the last document id shown, then the highest id the chain shows).
   std::vector<std::string> parts;
   for (size_t b = 0, e; b <= cursor.size(); b = e + 1) {
@@ -1203,12 +1204,12 @@ TEST_CASE("a cursor is refused when edited or used with another query") {
     std::string text = edited[0];
     for (size_t i = 1; i < edited.size(); ++i) text += "." + edited[i];
     INFO(text);
-    Run r = loupe("search --db " + loupe.db() + " --sort -date --after " + Quote(text) + " tariffs");
+    Run r = loupe("search --db " + loupe.db() + " --sort -date --after " + ShellQuote(text) + " tariffs");
     CHECK(r.code == 2);
     CHECK(r.err.find("was changed") != std::string::npos);
   }
   // Taken from another query (same index, same sort).
-  Run other = loupe("search --db " + loupe.db() + " --sort -date --after " + Quote(cursor) + " trade");
+  Run other = loupe("search --db " + loupe.db() + " --sort -date --after " + ShellQuote(cursor) + " trade");
   CHECK(other.code == 2);
   CHECK(other.err.find("another query") != std::string::npos);
 }
@@ -1235,27 +1236,28 @@ TEST_CASE("bad arguments are usage errors with messages that say what is allowed
 TEST_CASE("a new index is not created in a folder that holds other files") {
   loupe::test::TempDir tmp;
   const std::string folder = tmp.sub("home");
-  Write(folder + "/notes.txt", "Mine\n\nNot an index.\n");
-  Run r = Loupe("index --db " + folder + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp);
+  WriteFile(folder + "/notes.txt", "Mine\n\nNot an index.\n");
+  Run r = RunLoupe("index --db " + folder + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp);
   CHECK(r.code == 2);
   CHECK(r.err.find("holds other files (notes.txt, ...) and no index") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(folder + "/data.mdb"));
   CHECK_FALSE(std::filesystem::exists(folder + "/lock.mdb"));
   // An empty folder, a new one and an existing index are fine.
   std::filesystem::create_directories(tmp.sub("empty"));
-  CHECK(Loupe("index -q --db " + tmp.sub("empty") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
-  CHECK(Loupe("index -q --db " + tmp.sub("empty") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
-  CHECK(Loupe("index -q --db " + tmp.sub("new/db") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
+  CHECK(RunLoupe("index -q --db " + tmp.sub("empty") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
+  CHECK(RunLoupe("index -q --db " + tmp.sub("empty") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code == 0);
+  CHECK(RunLoupe("index -q --db " + tmp.sub("new/db") + " " + std::string(LOUPE_SOURCE_DIR) + "/corpus", tmp).code ==
+        0);
 }
 
 TEST_CASE("one warning said many times is printed once, with a count") {
   loupe::test::TempDir tmp;
   std::string words;
   for (int i = 0; i < 1100; ++i) words += "zq" + std::to_string(1000 + i) + " ";
-  Write(tmp.sub("c/many.txt"), "Many words\n\n" + words + "\n");
+  WriteFile(tmp.sub("c/many.txt"), "Many words\n\n" + words + "\n");
   const std::string db = tmp.sub("db");
-  REQUIRE(Loupe("index -q --db " + db + " " + tmp.sub("c"), tmp).code == 0);
-  Run r = Loupe("search --db " + db + " 'zq* OR zq* OR zq*'", tmp);
+  REQUIRE(RunLoupe("index -q --db " + db + " " + tmp.sub("c"), tmp).code == 0);
+  Run r = RunLoupe("search --db " + db + " 'zq* OR zq* OR zq*'", tmp);
   REQUIRE(r.code == 0);
   size_t lines = 0;
   for (size_t at = r.err.find("loupe: warning:"); at != std::string::npos; at = r.err.find("loupe: warning:", at + 1))
@@ -1263,20 +1265,20 @@ TEST_CASE("one warning said many times is printed once, with a count") {
   // Said once: the repeated prefix is expanded once (the count that repeated
   // warnings get is tested in cli_common_test).
   CHECK(lines == 1);
-  Run j = Loupe("search --db " + db + " --format json 'zq* OR zq* OR zq*'", tmp);
+  Run j = RunLoupe("search --db " + db + " --format json 'zq* OR zq* OR zq*'", tmp);
   auto js = nlohmann::json::parse(j.out);
   REQUIRE(js["warnings"].size() == 1);
 }
 
 TEST_CASE("ids of any file name round-trip through every output; text output escapes control characters") {
   loupe::test::TempDir tmp;
-  Write(tmp.sub("c/bad\xFF.txt"), "Bad name\n\nPenguins here.\n");
-  Write(tmp.sub("c/esc\x1b[31mred.txt"), "Esc \x1b[32mtitle\n\nPenguins there.\n");
-  Write(tmp.sub("c/nl\nx.txt"), "Newline name\n\nPenguins too.\n");
-  Write(tmp.sub("c/back\\slash.txt"), "Backslash name\n\nPenguins also.\n");
+  WriteFile(tmp.sub("c/bad\xFF.txt"), "Bad name\n\nPenguins here.\n");
+  WriteFile(tmp.sub("c/esc\x1b[31mred.txt"), "Esc \x1b[32mtitle\n\nPenguins there.\n");
+  WriteFile(tmp.sub("c/nl\nx.txt"), "Newline name\n\nPenguins too.\n");
+  WriteFile(tmp.sub("c/back\\slash.txt"), "Backslash name\n\nPenguins also.\n");
   const std::string db = tmp.sub("db");
-  REQUIRE(Loupe("index -q --db " + db + " " + Quote(tmp.sub("c")), tmp).code == 0);
-  Run j = Loupe("search --db " + db + " --format json penguins", tmp);
+  REQUIRE(RunLoupe("index -q --db " + db + " " + ShellQuote(tmp.sub("c")), tmp).code == 0);
+  Run j = RunLoupe("search --db " + db + " --format json penguins", tmp);
   REQUIRE(j.code == 0);
   auto js = nlohmann::json::parse(j.out);
   REQUIRE(js["hits"].size() == 4);
@@ -1286,16 +1288,16 @@ TEST_CASE("ids of any file name round-trip through every output; text output esc
     json_ids.insert(id);
     INFO(id);
     CHECK(id.find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD: nothing lost
-    Run show = Loupe("show --db " + db + " " + Quote(id), tmp);
+    Run show = RunLoupe("show --db " + db + " " + ShellQuote(id), tmp);
     CHECK(show.code == 0);
-    Run show_json = Loupe("show --db " + db + " --format json " + Quote(id), tmp);
+    Run show_json = RunLoupe("show --db " + db + " --format json " + ShellQuote(id), tmp);
     REQUIRE(show_json.code == 0);
     CHECK(nlohmann::json::parse(show_json.out)["id"] == id);
-    CHECK(Loupe("explain --db " + db + " --doc " + Quote(id) + " penguins", tmp).code == 0);
+    CHECK(RunLoupe("explain --db " + db + " --doc " + ShellQuote(id) + " penguins", tmp).code == 0);
   }
   CHECK(json_ids.count("bad\\xff.txt") == 1);
   // Text output: no raw control character (ESC, newline inside a line) reaches the terminal.
-  Run t = Loupe("search --db " + db + " --color never penguins", tmp);
+  Run t = RunLoupe("search --db " + db + " --color never penguins", tmp);
   REQUIRE(t.code == 0);
   CHECK(t.out.find('\x1b') == std::string::npos);
   CHECK(t.out.find("esc\\x1b[31mred.txt") != std::string::npos);
@@ -1306,11 +1308,11 @@ TEST_CASE("ids of any file name round-trip through every output; text output esc
                                 std::string("bad\\xff.txt"), std::string("back\\\\slash.txt")}) {
     INFO(id);
     CHECK(t.out.find("   " + id + "  score") != std::string::npos);
-    Run show = Loupe("show --db " + db + " " + Quote(id), tmp);
+    Run show = RunLoupe("show --db " + db + " " + ShellQuote(id), tmp);
     CHECK(show.code == 0);
     CHECK(show.out.find('\x1b') == std::string::npos);
   }
-  Run missing = Loupe("show --db " + db + " " + Quote("no\x1b[2Jsuch"), tmp);
+  Run missing = RunLoupe("show --db " + db + " " + ShellQuote("no\x1b[2Jsuch"), tmp);
   CHECK(missing.code == 1);
   CHECK(missing.err.find('\x1b') == std::string::npos);
 }
@@ -1321,7 +1323,7 @@ TEST_CASE("bench reads a bounded queries file and refuses folders and devices") 
   // a run is held to little memory and time here: one that read /dev/zero
   // would be killed (and fail the test) instead of taking the machine.
   auto bench = [&](const std::string& queries) {
-    return loupe("bench --db " + loupe.db() + " --repeat 1 --queries " + Quote(queries));
+    return loupe("bench --db " + loupe.db() + " --repeat 1 --queries " + ShellQuote(queries));
   };
   {
     std::string err_file = loupe.tmp().sub("bench-err.txt");
@@ -1334,20 +1336,21 @@ TEST_CASE("bench reads a bounded queries file and refuses folders and devices") 
 #endif
     std::string cmd = cap + "timeout 60 " + std::string(LOUPE_CLI) + " bench --db " + loupe.db() +
                       " --repeat 1 --queries /dev/zero >/dev/null 2>" + err_file;
-    int status = std::system(("sh -c " + Quote(cmd)).c_str());
+    int status = std::system(("sh -c " + ShellQuote(cmd)).c_str());
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 2);
     std::ifstream e(err_file);
     std::stringstream es;
     es << e.rdbuf();
-    CHECK(es.str() == "loupe: bench: --queries /dev/zero is not a regular file (a device, pipe or socket); give a "
-                      "file of queries, one per line\n");
+    CHECK(es.str() ==
+          "loupe: bench: --queries /dev/zero is not a regular file (a device, pipe or socket); give a "
+          "file of queries, one per line\n");
   }
   Run folder = bench(loupe.tmp().path());
   CHECK(folder.code == 2);
   CHECK(folder.out.empty());
-  CHECK(folder.err == "loupe: bench: --queries " + loupe.tmp().path() +
-                          " is a folder; give a file of queries, one per line\n");
+  CHECK(folder.err ==
+        "loupe: bench: --queries " + loupe.tmp().path() + " is a folder; give a file of queries, one per line\n");
 
   Run missing = bench(loupe.tmp().sub("nope.tsv"));
   CHECK(missing.code == 2);
@@ -1369,8 +1372,9 @@ TEST_CASE("bench reads a bounded queries file and refuses folders and devices") 
   { std::ofstream(lines) << "term\ttariffs\nlong\t" << std::string(100000, 'x') << "\nprefix\ttarif*\n"; }
   Run mixed = bench(lines);
   CHECK(mixed.code == 2);
-  CHECK(mixed.err == "loupe: bench: " + lines + ":2: the line is 100005 bytes; the limit is 66560 (a query is at most "
-                                                "65536 bytes, and its class column)\n");
+  CHECK(mixed.err == "loupe: bench: " + lines +
+                         ":2: the line is 100005 bytes; the limit is 66560 (a query is at most "
+                         "65536 bytes, and its class column)\n");
   std::istringstream out(mixed.out);
   std::string l1, l2, l3;
   std::getline(out, l1);
@@ -1388,20 +1392,21 @@ TEST_CASE("a search past the per-query memory limit is refused with exit 2, nami
   // which would take more than 256 MiB; refused before they are made.
   std::string q = "(s* -x0)";
   for (int i = 1; i < 500; ++i) q += " OR (s* -x" + std::to_string(i) + ")";
-  Run r = loupe("search --db " + loupe.db() + " " + Quote(q));
+  Run r = loupe("search --db " + loupe.db() + " " + ShellQuote(q));
   CHECK(r.code == 2);
   CHECK(r.out.empty());
   CHECK(r.err.rfind("loupe: query error: the query would take more than 256 MiB of memory to run, the limit for one "
-                    "query (passed at '", 0) == 0);
+                    "query (passed at '",
+                    0) == 0);
   CHECK(r.err.find("s*'); search for fewer words, prefixes or parts at once\n") != std::string::npos);
   // A hundred of them fit.
   std::string fits = "(s* -x0)";
   for (int i = 1; i < 100; ++i) fits += " OR (s* -x" + std::to_string(i) + ")";
-  CHECK(loupe("search --db " + loupe.db() + " --no-suggest " + Quote(fits)).code == 0);
+  CHECK(loupe("search --db " + loupe.db() + " --no-suggest " + ShellQuote(fits)).code == 0);
   // The same prefix pasted 400 times side by side is one prefix, and runs.
   std::string pasted = "tariffs";
   for (int i = 0; i < 400; ++i) pasted += " s*";
-  Run ok = loupe("search --db " + loupe.db() + " --format json " + Quote(pasted));
+  Run ok = loupe("search --db " + loupe.db() + " --format json " + ShellQuote(pasted));
   CHECK(ok.code == 0);
   // bench reports such a line like one that does not compile, and goes on.
   const std::string file = loupe.tmp().sub("q.tsv");
@@ -1415,60 +1420,61 @@ TEST_CASE("a search past the per-query memory limit is refused with exit 2, nami
 
 TEST_CASE("help --man prints a command's man page; completion prints the bash or zsh script") {
   loupe::test::TempDir tmp;
-  Run page = Loupe("help --man search", tmp);
+  Run page = RunLoupe("help --man search", tmp);
   CHECK(page.code == 0);
   CHECK(page.out.find(".TH \"LOUPE\\-SEARCH\" \"1\"") != std::string::npos);
   CHECK(page.out.find("\\fB\\-\\-format\\fR") != std::string::npos);
-  Run top = Loupe("help --man", tmp);
+  Run top = RunLoupe("help --man", tmp);
   CHECK(top.code == 0);
   CHECK(top.out.find(".BR loupe\\-search (1)") != std::string::npos);
-  Run unknown = Loupe("help --man serach", tmp);
+  Run unknown = RunLoupe("help --man serach", tmp);
   CHECK(unknown.code == 2);
   CHECK(unknown.err.rfind("loupe: unknown command 'serach'; the commands are: index, search,", 0) == 0);
-  Run no_dir = Loupe("help --man-pages", tmp);
+  Run no_dir = RunLoupe("help --man-pages", tmp);
   CHECK(no_dir.code == 2);
-  Run written = Loupe("help --man-pages " + tmp.sub("pages"), tmp);
+  Run written = RunLoupe("help --man-pages " + tmp.sub("pages"), tmp);
   CHECK(written.code == 3);  // the folder must exist
   CHECK(written.err.find("cannot write " + tmp.sub("pages") + "/loupe.1") != std::string::npos);
 
-  Run bash = Loupe("completion bash", tmp), zsh = Loupe("completion zsh", tmp);
+  Run bash = RunLoupe("completion bash", tmp), zsh = RunLoupe("completion zsh", tmp);
   CHECK(bash.code == 0);
   CHECK(bash.out.find("complete -F _loupe loupe\n") != std::string::npos);
   CHECK(zsh.code == 0);
   CHECK(zsh.out.rfind("#compdef loupe\n", 0) == 0);
-  Run fish = Loupe("completion fish", tmp);
+  Run fish = RunLoupe("completion fish", tmp);
   CHECK(fish.code == 2);
 }
 
 TEST_CASE("each article is stemmed in its language: declared, from an HTML lang, or detected") {
   loupe::test::TempDir tmp;
   const std::string root = tmp.sub("news"), db = tmp.sub("db");
-  Write(root + "/fr.txt",
-        "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent, en vertu du "
-        "Trade Expansion Act.\n");
-  Write(root + "/de.txt",
-        "Handelsgespr\xC3\xA4"
-        "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC"
-        "ber Z\xC3\xB6lle "
-        "gehen weiter.\n");
-  Write(root + "/detected.txt",
-        "Accord en vue\n\nSelon les n\xC3\xA9gociateurs de la Commission, il est possible que les discussions sur les "
-        "droits de douane se terminent dans la semaine, mais le gouvernement ne veut pas de nouvel accord pour le "
-        "moment.\n");
-  Write(root + "/page.html",
-        "<!DOCTYPE html><html lang=\"fr-CA\"><head><title>Page</title></head><body><article><h1>Page</h1>"
-        "<p>Les n\xC3\xA9gociateurs canadiens.</p></article></body></html>");
-  Write(root + "/en.txt", "Trade resumes\n\nTrade at the port resumed on Monday, officials said.\n");
-  Write(root + "/unknown.txt", "Qapla\nLanguage: tlh\n\nThe trade went well.\n");
+  WriteFile(root + "/fr.txt",
+            "Reprise des discussions\nLanguage: fr\n\nLes n\xC3\xA9gociations commerciales reprennent, en vertu du "
+            "Trade Expansion Act.\n");
+  WriteFile(root + "/de.txt",
+            "Handelsgespr\xC3\xA4"
+            "che\nLanguage: de-AT\n\nDie Verhandlungen \xC3\xBC"
+            "ber Z\xC3\xB6lle "
+            "gehen weiter.\n");
+  WriteFile(
+      root + "/detected.txt",
+      "Accord en vue\n\nSelon les n\xC3\xA9gociateurs de la Commission, il est possible que les discussions sur les "
+      "droits de douane se terminent dans la semaine, mais le gouvernement ne veut pas de nouvel accord pour le "
+      "moment.\n");
+  WriteFile(root + "/page.html",
+            "<!DOCTYPE html><html lang=\"fr-CA\"><head><title>Page</title></head><body><article><h1>Page</h1>"
+            "<p>Les n\xC3\xA9gociateurs canadiens.</p></article></body></html>");
+  WriteFile(root + "/en.txt", "Trade resumes\n\nTrade at the port resumed on Monday, officials said.\n");
+  WriteFile(root + "/unknown.txt", "Qapla\nLanguage: tlh\n\nThe trade went well.\n");
   // Without tagging: topics (labels, stemmed in English in every article) would
   // add "trade" to articles whose text says Trade.
-  Run indexed = Loupe("index --no-tagging --db " + db + " " + root, tmp);
+  Run indexed = RunLoupe("index --no-tagging --db " + db + " " + root, tmp);
   INFO(indexed.err);
   REQUIRE(indexed.code == 0);
   // An unknown language is stemmed as English, with a warning.
   CHECK(indexed.err.find("language 'tlh'") != std::string::npos);
   auto ids = [&](const std::string& q) {
-    Run r = Loupe("search --db " + db + " --format json --limit 20 " + Quote(q), tmp);
+    Run r = RunLoupe("search --db " + db + " --format json --limit 20 " + ShellQuote(q), tmp);
     INFO(q << "\n" << r.err);
     std::set<std::string> out;
     if (r.code != 0) return out;
@@ -1490,21 +1496,21 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   CHECK(ids("lang:french trade") == S{"fr.txt"});
   CHECK(ids("Trade lang:en-GB") == S{"en.txt", "unknown.txt"});
   // explain shows the French stem.
-  Run explain = Loupe("explain --db " + db + " " + Quote("n\xC3\xA9gociation"), tmp);
+  Run explain = RunLoupe("explain --db " + db + " " + ShellQuote("n\xC3\xA9gociation"), tmp);
   REQUIRE(explain.code == 0);
   CHECK((explain.out.find("body:n\xC3\xA9goci ") != std::string::npos ||
          explain.out.find("body:n\xC3\xA9goci)") != std::string::npos));
-  Run one = Loupe("explain --db " + db + " " + Quote("lang:fr n\xC3\xA9gociation"), tmp);
+  Run one = RunLoupe("explain --db " + db + " " + ShellQuote("lang:fr n\xC3\xA9gociation"), tmp);
   REQUIRE(one.code == 0);
   CHECK(one.out.find("body:n\xC3\xA9gociat") == std::string::npos);
   // An unknown language is a query error with suggestions.
-  Run bad = Loupe("search --db " + db + " " + Quote("lang:frnch tarifs"), tmp);
+  Run bad = RunLoupe("search --db " + db + " " + ShellQuote("lang:frnch tarifs"), tmp);
   CHECK(bad.code == 2);
   CHECK(bad.err.find("french") != std::string::npos);
   // stats says which stemmers the index holds.
-  Run stats = Loupe("stats --db " + db + " --format json", tmp);
+  Run stats = RunLoupe("stats --db " + db + " --format json", tmp);
   REQUIRE(stats.code == 0);
   CHECK(nlohmann::json::parse(stats.out)["languages"] == nlohmann::json::array({"english", "french", "german"}));
-  Run text = Loupe("stats --db " + db, tmp);
+  Run text = RunLoupe("stats --db " + db, tmp);
   CHECK(text.out.find("\nlanguages:      english, french, german\n") != std::string::npos);
 }

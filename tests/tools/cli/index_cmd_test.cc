@@ -32,23 +32,10 @@ namespace {
 using Run = loupe::test::CommandRun;
 using loupe::test::Slurp;
 
-// The CLI under test: the one built with this test, or $LOUPE_TEST_CLI (to
-// run these tests against another build, e.g. an earlier one).
-const char* Cli() {
-  const char* env = std::getenv("LOUPE_TEST_CLI");
-  return env && *env ? env : LOUPE_CLI;
-}
-
-// Runs the CLI with `args` (after `prefix`, e.g. "timeout 120 ").
-Run Loupe(const std::string& args, const loupe::test::TempDir& tmp, const std::string& prefix = "") {
-  return loupe::test::RunCommand(prefix + Cli() + " " + args + " </dev/null", tmp);
-}
-
-void Write(const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+// The CLI under test ($LOUPE_TEST_CLI runs these tests against another build).
+using loupe::test::Cli;
+using loupe::test::RunLoupe;
+using loupe::test::WriteFile;
 
 // Every live document of the index at `db`: id -> title + "\n" + body.
 std::map<std::string, std::string> Contents(const std::string& db) {
@@ -75,10 +62,10 @@ uint64_t Documents(const std::string& db) {
 
 TEST_CASE("folders given together keep their same-named files apart") {
   loupe::test::TempDir tmp;
-  Write(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
-  Write(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
+  WriteFile(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
+  WriteFile(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
   const std::string db = tmp.sub("db");
-  Run r = Loupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
+  Run r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("2 added") != std::string::npos);
@@ -88,7 +75,7 @@ TEST_CASE("folders given together keep their same-named files apart") {
   CHECK(docs.count("2024/budget.txt"));
   // Run again: nothing changes, nothing alternates.
   for (int i = 0; i < 2; ++i) {
-    r = Loupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
+    r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
     CHECK(r.out.find("2 unchanged") != std::string::npos);
@@ -98,21 +85,21 @@ TEST_CASE("folders given together keep their same-named files apart") {
 
 TEST_CASE("folders indexed in separate runs keep their same-named files apart") {
   loupe::test::TempDir tmp;
-  Write(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
-  Write(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
+  WriteFile(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
+  WriteFile(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
   const std::string db = tmp.sub("db");
   // The first folder of an index keeps the ids relative to it, as before.
-  Run r = Loupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
+  Run r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
   REQUIRE(r.code == 0);
   CHECK(Contents(db).count("budget.txt"));
-  r = Loupe("index --db " + db + " " + tmp.sub("col/2024"), tmp);
+  r = RunLoupe("index --db " + db + " " + tmp.sub("col/2024"), tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   auto docs = Contents(db);
   REQUIRE(docs.size() == 2);
   CHECK(docs["budget.txt"].find("2023") != std::string::npos);
   CHECK(docs["2024/budget.txt"].find("2024") != std::string::npos);
-  r = Loupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
+  r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("1 unchanged") != std::string::npos);
   CHECK(Contents(db) == docs);
@@ -122,12 +109,12 @@ TEST_CASE("a folder's label never takes ids the index already has") {
   loupe::test::TempDir tmp;
   // The first folder has files under "2024/", and one "2024-x.txt" sorting
   // before them; a folder named 2024 indexed later must not use "2024/".
-  Write(tmp.sub("col/2024-x.txt"), "X\n\nAn article.\n");
-  Write(tmp.sub("col/2024/budget.txt"), "Old budget\n\nThe old budget.\n");
-  Write(tmp.sub("other/2024/budget.txt"), "New budget\n\nThe new budget.\n");
+  WriteFile(tmp.sub("col/2024-x.txt"), "X\n\nAn article.\n");
+  WriteFile(tmp.sub("col/2024/budget.txt"), "Old budget\n\nThe old budget.\n");
+  WriteFile(tmp.sub("other/2024/budget.txt"), "New budget\n\nThe new budget.\n");
   const std::string db = tmp.sub("db");
-  REQUIRE(Loupe("index --db " + db + " " + tmp.sub("col"), tmp).code == 0);
-  Run r = Loupe("index --db " + db + " " + tmp.sub("other/2024"), tmp);
+  REQUIRE(RunLoupe("index --db " + db + " " + tmp.sub("col"), tmp).code == 0);
+  Run r = RunLoupe("index --db " + db + " " + tmp.sub("other/2024"), tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   auto docs = Contents(db);
@@ -138,11 +125,11 @@ TEST_CASE("a folder's label never takes ids the index already has") {
 
 TEST_CASE("a file that would take another file's id is reported, never silent") {
   loupe::test::TempDir tmp;
-  Write(tmp.sub("a/note.txt"), "First note\n\nThe first note.\n");
-  Write(tmp.sub("b/note.txt"), "Second note\n\nThe second note.\n");
+  WriteFile(tmp.sub("a/note.txt"), "First note\n\nThe first note.\n");
+  WriteFile(tmp.sub("b/note.txt"), "Second note\n\nThe second note.\n");
   const std::string db = tmp.sub("db");
   // Files given by name are known by their name: two of one name collide.
-  Run r = Loupe("index --db " + db + " " + tmp.sub("a/note.txt") + " " + tmp.sub("b/note.txt"), tmp);
+  Run r = RunLoupe("index --db " + db + " " + tmp.sub("a/note.txt") + " " + tmp.sub("b/note.txt"), tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.err.find(tmp.sub("b/note.txt")) != std::string::npos);
@@ -151,11 +138,11 @@ TEST_CASE("a file that would take another file's id is reported, never silent") 
   REQUIRE(docs.size() == 1);
   CHECK(docs["note.txt"].find("first") != std::string::npos);
   // And across runs.
-  r = Loupe("index --db " + db + " " + tmp.sub("b/note.txt"), tmp);
+  r = RunLoupe("index --db " + db + " " + tmp.sub("b/note.txt"), tmp);
   CHECK(r.err.find("already") != std::string::npos);
   CHECK(Contents(db) == docs);
   // The same file again is no collision.
-  r = Loupe("index --db " + db + " " + tmp.sub("a/note.txt"), tmp);
+  r = RunLoupe("index --db " + db + " " + tmp.sub("a/note.txt"), tmp);
   CHECK(r.err.find("already") == std::string::npos);
   CHECK(r.out.find("1 unchanged") != std::string::npos);
 }
@@ -164,14 +151,14 @@ TEST_CASE("a file that becomes empty, blank or binary takes its article with it"
   loupe::test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   for (const char* name : {"empty", "blank", "binary", "kept"})
-    Write(dir + "/" + name + ".txt", std::string("Title ") + name + "\n\nThe zanzibar story " + name + ".\n");
-  Run r = Loupe("index --db " + db + " " + dir, tmp);
+    WriteFile(dir + "/" + name + ".txt", std::string("Title ") + name + "\n\nThe zanzibar story " + name + ".\n");
+  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
   REQUIRE(r.code == 0);
   REQUIRE(Documents(db) == 4);
-  Write(dir + "/empty.txt", "");
-  Write(dir + "/blank.txt", " \n\t\n");
-  Write(dir + "/binary.txt", std::string("Title\n\nbinary\0data", 19));
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  WriteFile(dir + "/empty.txt", "");
+  WriteFile(dir + "/blank.txt", " \n\t\n");
+  WriteFile(dir + "/binary.txt", std::string("Title\n\nbinary\0data", 19));
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   auto docs = Contents(db);
@@ -180,7 +167,7 @@ TEST_CASE("a file that becomes empty, blank or binary takes its article with it"
   CHECK(r.out.find("3 deleted") != std::string::npos);
   CHECK(r.out.find("3 articles removed") != std::string::npos);
   // Nothing left behind: a second run has nothing to do.
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   CHECK(r.out.find("0 deleted") != std::string::npos);
   CHECK(r.out.find("removed") == std::string::npos);
 }
@@ -191,20 +178,20 @@ TEST_CASE("long paths index, and one file never stops a run") {
   std::string deep = dir;
   // About 1,200 bytes below the folder, in folders of 200 bytes.
   for (int i = 0; i < 6; ++i) deep += "/" + std::string(200, static_cast<char>('a' + i));
-  Write(deep + "/long.txt", "A deep article\n\nThe zanzibar story told deep down.\n");
+  WriteFile(deep + "/long.txt", "A deep article\n\nThe zanzibar story told deep down.\n");
   // A file name of 255 bytes (the usual limit), with multi-byte characters.
   std::string name;
   while (name.size() + 2 <= 250) name += "é";
-  Write(dir + "/" + name + ".txt", "A long name\n\nThe zanzibar story with a long name.\n");
-  Write(dir + "/short.txt", "Short\n\nThe zanzibar story.\n");
-  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  WriteFile(dir + "/" + name + ".txt", "A long name\n\nThe zanzibar story with a long name.\n");
+  WriteFile(dir + "/short.txt", "Short\n\nThe zanzibar story.\n");
+  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   auto docs = Contents(db);
   REQUIRE(docs.size() == 3);
   for (const auto& [id, text] : docs) CHECK(id.size() <= 400);
   // Unchanged on a second run, and each found by its id.
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("3 unchanged") != std::string::npos);
@@ -213,7 +200,7 @@ TEST_CASE("long paths index, and one file never stops a run") {
   for (const auto& [id, text] : docs) CHECK((*index)->GetDocument(id).ok());
   // Deleting the deep file deletes its article.
   fs::remove(deep + "/long.txt");
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   REQUIRE(r.code == 0);
   CHECK(Contents(db).size() == 2);
 }
@@ -223,8 +210,8 @@ TEST_CASE("titles are cut at a word boundary, the whole line stays in the body")
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   std::string line, last;
   for (int i = 0; line.size() < 5000; ++i) last = "word" + std::to_string(i), line += last + " ";
-  Write(dir + "/long.txt", line + "\n\nThe body.\n");
-  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  WriteFile(dir + "/long.txt", line + "\n\nThe body.\n");
+  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(r.err.find("title") != std::string::npos);
@@ -238,7 +225,7 @@ TEST_CASE("titles are cut at a word boundary, the whole line stays in the body")
   CHECK(line.compare(0, title.size() - 3, title.substr(0, title.size() - 3)) == 0);
   CHECK(line[title.size() - 3] == ' ');
   // The last words of the line are still found.
-  r = Loupe("search --db " + db + " --format json " + last, tmp);
+  r = RunLoupe("search --db " + db + " --format json " + last, tmp);
   INFO(r.err);
   CHECK(r.code == 0);
 }
@@ -248,14 +235,14 @@ TEST_CASE("an interrupted run commits what it read and says so") {
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   const int kFiles = 30000;
   for (int i = 0; i < kFiles; ++i)
-    Write(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
-          "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+    WriteFile(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
+              "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
   std::string err_file = tmp.sub("err.txt"), out_file = tmp.sub("out.txt");
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (!std::freopen(out_file.c_str(), "w", stdout) || !std::freopen(err_file.c_str(), "w", stderr)) ::_exit(99);
-    ::execl(Cli(), Cli(), "index", "--db", db.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+    ::execl(Cli().c_str(), Cli().c_str(), "index", "--db", db.c_str(), dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(98);
   }
   // Signal once the run has started adding articles (its index exists).
@@ -274,7 +261,7 @@ TEST_CASE("an interrupted run commits what it read and says so") {
   CHECK(kept < static_cast<uint64_t>(kFiles));
   CHECK(out.find("index " + db + ": " + std::to_string(kept) + " document") != std::string::npos);
   // The next run goes on from there.
-  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.out.find(std::to_string(kept) + " unchanged") != std::string::npos);
@@ -286,13 +273,13 @@ TEST_CASE("a second signal stops the run at once, at its last commit") {
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   const int kFiles = 30000;
   for (int i = 0; i < kFiles; ++i)
-    Write(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
-          "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+    WriteFile(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
+              "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) ::_exit(99);
-    ::execl(Cli(), Cli(), "index", "--commit-every", "64K", "--db", db.c_str(), dir.c_str(),
+    ::execl(Cli().c_str(), Cli().c_str(), "index", "--commit-every", "64K", "--db", db.c_str(), dir.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(98);
   }
@@ -309,10 +296,10 @@ TEST_CASE("a second signal stops the run at once, at its last commit") {
   // The index holds its last commit: it checks clean (or, stopped before its
   // first commit, says it was never completely created), and the next run
   // completes it.
-  Run r = Loupe("check --db " + db, tmp);
+  Run r = RunLoupe("check --db " + db, tmp);
   INFO(r.out << r.err);
   CHECK((r.code == 0 || (r.code == 3 && r.err.find("never completely created") != std::string::npos)));
-  r = Loupe("index -q --db " + db + " " + dir, tmp);
+  r = RunLoupe("index -q --db " + db + " " + dir, tmp);
   CHECK(r.code == 0);
   CHECK(Documents(db) == static_cast<uint64_t>(kFiles));
 }
@@ -328,7 +315,7 @@ TEST_CASE("a tree churned at random indexes to what a clean build gives") {
            std::to_string(i) + " in version " + std::to_string(version) + ".\n";
   };
   int version = 0;
-  for (int i = 0; i < kFiles; ++i) Write(path(i), article(i, version));
+  for (int i = 0; i < kFiles; ++i) WriteFile(path(i), article(i, version));
   for (int round = 0; round < 12; ++round) {
     ++version;
     for (int k = 0; k < 6; ++k) {
@@ -336,20 +323,33 @@ TEST_CASE("a tree churned at random indexes to what a clean build gives") {
       std::error_code ec;
       fs::remove_all(path(i), ec);
       switch (rng() % 7) {
-        case 0: Write(path(i), article(i, version)); break;  // rewritten
-        case 1: Write(path(i), ""); break;                   // emptied
-        case 2: Write(path(i), "\n \n"); break;              // blank
-        case 3: Write(path(i), std::string("bin\0ary", 7)); break;
-        case 4: break;                                        // deleted
-        case 5: fs::create_directories(path(i)); break;      // a folder now
-        case 6: REQUIRE(::mkfifo(path(i).c_str(), 0600) == 0); break;
+        case 0:
+          WriteFile(path(i), article(i, version));
+          break;  // rewritten
+        case 1:
+          WriteFile(path(i), "");
+          break;  // emptied
+        case 2:
+          WriteFile(path(i), "\n \n");
+          break;  // blank
+        case 3:
+          WriteFile(path(i), std::string("bin\0ary", 7));
+          break;
+        case 4:
+          break;  // deleted
+        case 5:
+          fs::create_directories(path(i));
+          break;  // a folder now
+        case 6:
+          REQUIRE(::mkfifo(path(i).c_str(), 0600) == 0);
+          break;
       }
     }
-    Run r = Loupe("index --db " + db + " " + dir, tmp);
+    Run r = RunLoupe("index --db " + db + " " + dir, tmp);
     INFO("round " << round << ": " << r.out << r.err);
     REQUIRE(r.code == 0);
     const std::string clean = tmp.sub("clean" + std::to_string(round));
-    Run c = Loupe("index --db " + clean + " " + dir, tmp);
+    Run c = RunLoupe("index --db " + clean + " " + dir, tmp);
     REQUIRE((c.code == 0 || c.code == 2));
     auto want = c.code == 0 ? Contents(clean) : std::map<std::string, std::string>{};
     CHECK(Contents(db) == want);
@@ -375,13 +375,13 @@ TEST_CASE("many long files are indexed in bounded memory") {
   for (int f = 0; f < 24; ++f) {
     std::string text = "Long file " + std::to_string(f) + "\n\n";
     while (text.size() < (size_t{4} << 20)) text += words[rng() % words.size()] + (rng() % 15 ? " " : ".\n");
-    Write(dir + "/f" + std::to_string(f) + ".txt", text);
+    WriteFile(dir + "/f" + std::to_string(f) + ".txt", text);
   }
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (!std::freopen("/dev/null", "w", stdout)) ::_exit(99);
-    ::execl(Cli(), Cli(), "index", "-q", "--db", db.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+    ::execl(Cli().c_str(), Cli().c_str(), "index", "-q", "--db", db.c_str(), dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(98);
   }
   int status = 0;
@@ -404,23 +404,20 @@ TEST_CASE("a full disk ends the run") {
   loupe::test::TempDir tmp;
   const std::string mnt = tmp.sub("small"), dir = tmp.sub("news");
   fs::create_directories(mnt);
-  if (std::system(("mount -t tmpfs -o size=3m tmpfs " + mnt + " 2>/dev/null").c_str()) != 0) {
+  loupe::test::ScopedMount mount("-t tmpfs -o size=3m tmpfs", mnt);
+  if (!mount.ok()) {
     WARN("cannot mount a small tmpfs here (needs root); the full-disk case of tests/faults/run.sh covers it");
     return;
   }
-  struct Unmount {
-    std::string at;
-    ~Unmount() { (void)std::system(("umount " + at).c_str()); }
-  } unmount{mnt};
   std::mt19937 rng(11);
   for (int i = 0; i < 6000; ++i) {
     std::string text = "Article " + std::to_string(i) + "\n\n";
     for (int w = 0; w < 300; ++w) text += "w" + std::to_string(rng() % 40000) + " ";
-    Write(dir + "/" + std::to_string(i / 500) + "/" + std::to_string(i) + ".txt", text);
+    WriteFile(dir + "/" + std::to_string(i / 500) + "/" + std::to_string(i) + ".txt", text);
   }
   // Without the fix the run went on for minutes: `timeout` turns that into 124.
   // A small writer memory makes the writer spill to the full disk early.
-  Run r = Loupe("index -q --writer-memory 1M --db " + mnt + "/db " + dir, tmp, "timeout 120 ");
+  Run r = RunLoupe("index -q --writer-memory 1M --db " + mnt + "/db " + dir, tmp, "timeout 120 ");
   INFO(r.out << r.err);
   CHECK(r.code == 3);
   CHECK(r.err.find("disk is full") != std::string::npos);
@@ -429,24 +426,24 @@ TEST_CASE("a full disk ends the run") {
 TEST_CASE("a folder with nothing to index is a usage error and leaves no index") {
   loupe::test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
-  Write(dir + "/notes.pdf", "%PDF");
-  Write(dir + "/empty.txt", "");
-  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  WriteFile(dir + "/notes.pdf", "%PDF");
+  WriteFile(dir + "/empty.txt", "");
+  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.out << r.err);
   CHECK(r.code == 2);
   CHECK(r.err.find("no articles to index") != std::string::npos);
   CHECK(!fs::exists(db));
   // An empty folder given as --db stays, empty.
   fs::create_directories(db);
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   CHECK(r.code == 2);
   CHECK(fs::is_empty(db));
   fs::remove(db);
   // Given to an existing index, the same folder is an ordinary run.
-  Write(dir + "/a.txt", "A\n\nAn article.\n");
-  REQUIRE(Loupe("index --db " + db + " " + dir, tmp).code == 0);
+  WriteFile(dir + "/a.txt", "A\n\nAn article.\n");
+  REQUIRE(RunLoupe("index --db " + db + " " + dir, tmp).code == 0);
   fs::remove(dir + "/a.txt");
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   CHECK(r.code == 0);
   CHECK(Documents(db) == 0);
 }
@@ -458,8 +455,8 @@ TEST_CASE("max-size holds while a file is read") {
   // KiB: the run's own /proc/self/smaps, through a link given as a PATH.
   const std::string link = tmp.sub("grows.txt");
   REQUIRE(::symlink("/proc/self/smaps", link.c_str()) == 0);
-  Write(tmp.sub("ok.txt"), "Fine\n\nA fine article.\n");
-  Run r = Loupe("index --max-size 1K --db " + db + " " + link + " " + tmp.sub("ok.txt"), tmp);
+  WriteFile(tmp.sub("ok.txt"), "Fine\n\nA fine article.\n");
+  Run r = RunLoupe("index --max-size 1K --db " + db + " " + link + " " + tmp.sub("ok.txt"), tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.err.find("grew over --max-size") != std::string::npos);
@@ -469,10 +466,13 @@ TEST_CASE("max-size holds while a file is read") {
 TEST_CASE("an article id given by two files is never replaced silently, nor deleted with the other file") {
   loupe::test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("feeds");
-  Write(dir + "/a.jsonl", R"({"id": "x1", "title": "From A", "body": "The first feed's story."})" "\n"
-                          R"({"id": "a2", "title": "Only A", "body": "Another story."})" "\n");
-  Write(dir + "/b.jsonl", R"({"id": "x1", "title": "From B", "body": "The second feed's story."})" "\n");
-  Run r = Loupe("index --db " + db + " " + dir, tmp);
+  WriteFile(dir + "/a.jsonl", R"({"id": "x1", "title": "From A", "body": "The first feed's story."})"
+                              "\n"
+                              R"({"id": "a2", "title": "Only A", "body": "Another story."})"
+                              "\n");
+  WriteFile(dir + "/b.jsonl", R"({"id": "x1", "title": "From B", "body": "The second feed's story."})"
+                              "\n");
+  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.err.find("article id 'x1' is also given by 'a.jsonl'") != std::string::npos);
@@ -482,7 +482,7 @@ TEST_CASE("an article id given by two files is never replaced silently, nor dele
   // The file that lost the id is deleted: the other file's article stays, as
   // a clean build of the tree gives.
   fs::remove(dir + "/a.jsonl");
-  r = Loupe("index --db " + db + " " + dir, tmp);
+  r = RunLoupe("index --db " + db + " " + dir, tmp);
   REQUIRE(r.code == 0);
   docs = Contents(db);
   CHECK(docs.size() == 1);
@@ -495,7 +495,7 @@ TEST_CASE("the seed article alone in an empty folder is tagged with no set-up") 
   fs::create_directories(folder);
   fs::copy_file(std::string(LOUPE_SOURCE_DIR) + "/tests/data/seed/madrid-trade-talks.txt",
                 folder + "/madrid-trade-talks.txt");
-  Run r = Loupe("index --db " + db + " " + folder, tmp);
+  Run r = RunLoupe("index --db " + db + " " + folder, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(r.err.empty());  // the header block after the blank line is read, with no warning
@@ -504,16 +504,16 @@ TEST_CASE("the seed article alone in an empty folder is tagged with no set-up") 
     INFO(q);
     // The seed is undated: the date filter must not find it; the others must.
     const bool dated = std::string(q).find("before:") != std::string::npos;
-    Run s = Loupe("search --db " + db + " --format json '" + std::string(q) + "'", tmp);
+    Run s = RunLoupe("search --db " + db + " --format json '" + std::string(q) + "'", tmp);
     INFO(s.out << s.err);
     CHECK(s.code == (dated ? 1 : 0));
     if (!dated) CHECK(s.out.find("\"madrid-trade-talks.txt\"") != std::string::npos);
   }
-  Run show = Loupe("show --db " + db + " madrid-trade-talks.txt", tmp);
+  Run show = RunLoupe("show --db " + db + " madrid-trade-talks.txt", tmp);
   INFO(show.out);
   CHECK(show.out.find("Author: Shanghai BenCham\n") != std::string::npos);
   CHECK(show.out.find("Actors-Detected: Scott Bessent; He Lifeng; Jamieson Greer; Li Chenggang") != std::string::npos);
-  Run stats = Loupe("stats --db " + db, tmp);
+  Run stats = RunLoupe("stats --db " + db, tmp);
   INFO(stats.out);
   CHECK(stats.out.find("gazetteer:      built-in (") != std::string::npos);
   CHECK(stats.out.find("topics:         built-in (") != std::string::npos);
@@ -537,7 +537,7 @@ TEST_CASE("a program linking the library and the CLI give the same actor: answer
   fs::create_directories(folder);
   for (const std::string& f : files) fs::copy_file(f, folder + "/" + fs::path(f).filename().string());
 
-  Run r = Loupe("index --db " + cli_db + " " + folder, tmp);
+  Run r = RunLoupe("index --db " + cli_db + " " + folder, tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   {
@@ -559,7 +559,7 @@ TEST_CASE("a program linking the library and the CLI give the same actor: answer
                         "actor:\"He Lifeng\" AND topic:tariffs", "actor:Bessent AND topic:tariffs",
                         "actor:\"Scott Bessent\" OR actor:\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0"}) {  // 何立峰
     INFO(q);
-    Run s = Loupe("search --db " + cli_db + " --format json --limit 100 '" + std::string(q) + "'", tmp);
+    Run s = RunLoupe("search --db " + cli_db + " --format json --limit 100 '" + std::string(q) + "'", tmp);
     INFO(s.out << s.err);
     REQUIRE(s.code == 0);
     auto cli = nlohmann::json::parse(s.out);
@@ -580,50 +580,50 @@ TEST_CASE("a program linking the library and the CLI give the same actor: answer
 TEST_CASE("gazetteer precedence: option, folder, index, built-in; --no-tagging turns tagging off") {
   loupe::test::TempDir tmp;
   const std::string folder = tmp.sub("news"), db = tmp.sub("db");
-  Write(folder + "/a.txt", "Zorblat Visits\n\nMinister Quentin Zorblat and Scott Bessent met Kim Pell.\n");
+  WriteFile(folder + "/a.txt", "Zorblat Visits\n\nMinister Quentin Zorblat and Scott Bessent met Kim Pell.\n");
   auto actors = [&]() {
-    Run s = Loupe("show --db " + db + " a.txt", tmp);
+    Run s = RunLoupe("show --db " + db + " a.txt", tmp);
     size_t at = s.out.find("Actors-Detected: ");
     if (at == std::string::npos) return std::string();
     return s.out.substr(at + 17, s.out.find('\n', at) - at - 17);
   };
   // Built-in: Bessent is known, Zorblat is a candidate.
-  Run r = Loupe("index --db " + db + " " + folder + " --report-candidates", tmp);
+  Run r = RunLoupe("index --db " + db + " " + folder + " --report-candidates", tmp);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(actors() == "Scott Bessent");
   CHECK(r.out.find("\nQuentin Zorblat | person  # 1 article\n") != std::string::npos);
   // The candidate lines paste into a gazetteer: a folder's own file wins over the built-in one.
   const std::string line = "Quentin Zorblat | person  # 1 article\nKim Pell | person | Pell\n";
-  Write(folder + "/actors.gazetteer", line);
-  r = Loupe("index --db " + db + " " + folder, tmp);
+  WriteFile(folder + "/actors.gazetteer", line);
+  r = RunLoupe("index --db " + db + " " + folder, tmp);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("1 updated") != std::string::npos);  // re-tagged
   CHECK(actors() == "Quentin Zorblat; Kim Pell");
   // Without the folder's file, the index keeps what it was tagged with.
   fs::remove(folder + "/actors.gazetteer");
-  r = Loupe("index --db " + db + " " + folder, tmp);
+  r = RunLoupe("index --db " + db + " " + folder, tmp);
   REQUIRE(r.code == 0);
   CHECK(r.out.find("1 unchanged") != std::string::npos);
   CHECK(actors() == "Quentin Zorblat; Kim Pell");
-  Run stats = Loupe("stats --db " + db + " --format json", tmp);
+  Run stats = RunLoupe("stats --db " + db + " --format json", tmp);
   CHECK(stats.out.find("\"from\": \"" + folder + "/actors.gazetteer\"") != std::string::npos);
   CHECK(stats.out.find("\"actors\": 2") != std::string::npos);
   // An option wins over everything.
-  Write(tmp.sub("other.gazetteer"), "Kim Pell | person\n");
-  r = Loupe("index --db " + db + " --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
+  WriteFile(tmp.sub("other.gazetteer"), "Kim Pell | person\n");
+  r = RunLoupe("index --db " + db + " --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
   REQUIRE(r.code == 0);
   CHECK(actors() == "Kim Pell");
   // --no-tagging: nothing detected, and a later run without it tags with the built-in data again.
-  r = Loupe("index --db " + db + " --no-tagging " + folder, tmp);
+  r = RunLoupe("index --db " + db + " --no-tagging " + folder, tmp);
   REQUIRE(r.code == 0);
   CHECK(actors().empty());
-  stats = Loupe("stats --db " + db, tmp);
+  stats = RunLoupe("stats --db " + db, tmp);
   CHECK(stats.out.find("gazetteer:      none (--no-tagging)\n") != std::string::npos);
-  r = Loupe("index --db " + db + " " + folder, tmp);
+  r = RunLoupe("index --db " + db + " " + folder, tmp);
   REQUIRE(r.code == 0);
   CHECK(actors() == "Scott Bessent");
   // --no-tagging with a gazetteer is a usage error.
-  r = Loupe("index --db " + db + " --no-tagging --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
+  r = RunLoupe("index --db " + db + " --no-tagging --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
   CHECK(r.code == 2);
 }
