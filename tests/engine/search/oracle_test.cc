@@ -955,3 +955,31 @@ TEST_CASE("an actor scores the same whatever name an article used") {
   for (const auto& [k, v] : d2->extra) declared |= k == "Actors-Declared" && v == kZh;
   CHECK(declared);
 }
+
+// A prefix reaches the stem "happi" through "happiness", and "happy" (no
+// word starting with happi*) keeps its stem under check: the document's count
+// for that stem is its words of that stem starting with the prefix. Known to
+// fail: the engine counts every word starting with the prefix, so "happily"
+// (stem "happili", an expansion of its own) is counted under "happi" too.
+// Hidden until the engine counts per stem (run it with its tag).
+TEST_CASE("a checked prefix stem counts only its own words", "[.][prefix-stem-count]") {
+  test::TempDir dir;
+  std::vector<Document> docs = {test::MakeDoc("a", "One", "Happily the happy happiness spread."),
+                                test::MakeDoc("b", "Two", "She was happy."),
+                                test::MakeDoc("c", "Three", "Nothing here.")};
+  auto index = test::NewIndex(dir, docs);
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  std::vector<AnalyzedDoc> analyzed;
+  for (const Document& d : docs) analyzed.push_back(AnalyzeDoc(d, **analyzer));
+  REQUIRE((*analyzer)->SetStemmerLanguage("english").ok());
+  Reference reference(analyzed, **analyzer);
+  auto q = CompileQuery("happi*", **analyzer);
+  REQUIRE(q.ok());
+  auto res = index->Search(*q, {.limit = 10});
+  REQUIRE(res.ok());
+  REQUIRE(res->hits.size() == 1);
+  auto want = reference.Score(*q, analyzed[0]);
+  REQUIRE(want);
+  CHECK(res->hits[0].score == Approx(*want).epsilon(1e-6));
+}
