@@ -725,17 +725,21 @@ class AndMaybeIterator final : public DocIterator {
 // Query::Exact): the term's postings, each checked against the stored text.
 class ExactIterator final : public DocIterator {
  public:
-  // With `prefix`, the words written with the term's stem that start with
-  // `form` (folded) are counted instead of the words equal to it: a prefix's
-  // expansion to a stem some of whose other forms do not start with it.
+  // With `prefix_forms` (a prefix's expansion to a stem some of whose other
+  // forms do not start with it), the words written in one of those forms, the
+  // stem's forms that start with the prefix `form` (folded), are counted
+  // instead of the words equal to `form`. Another stem's words that start with
+  // the prefix are not: they count under their own stem.
   ExactIterator(std::unique_ptr<PostingsCursor> term, const storage::Txn& txn, Field field, std::string form,
-                bool match_case, std::unique_ptr<Analyzer> analyzer, Status* error, bool prefix = false)
+                bool match_case, std::unique_ptr<Analyzer> analyzer, Status* error,
+                std::vector<std::string> prefix_forms = {})
       : term_(std::move(term)),
         txn_(txn),
         field_(field),
         form_(std::move(form)),
         match_case_(match_case),
-        prefix_(prefix),
+        prefix_(!prefix_forms.empty()),
+        prefix_forms_(std::move(prefix_forms)),
         analyzer_(std::move(analyzer)),
         error_(error) {}
   void Next() override {
@@ -784,7 +788,7 @@ class ExactIterator final : public DocIterator {
       analyzer_->Analyze(text, /*stem=*/false, 0, &tokens_);
       for (const Token& t : tokens_) {
         if (prefix_) {
-          n += t.term.compare(0, form_.size(), form_) == 0;
+          n += std::find(prefix_forms_.begin(), prefix_forms_.end(), t.term) != prefix_forms_.end();
           continue;
         }
         if (!match_case_) {
@@ -824,6 +828,7 @@ class ExactIterator final : public DocIterator {
   std::string form_;
   bool match_case_;
   bool prefix_;
+  std::vector<std::string> prefix_forms_;  // a handful: the stem's forms starting with the prefix
   std::unique_ptr<Analyzer> analyzer_;
   Status* error_;
   format::DocBlockReader reader_;
@@ -1192,8 +1197,9 @@ class Builder {
     std::string term;
     format::TermInfo info;
     // A prefix's stem with other written forms too: its documents are checked
-    // against their stored text.
+    // against their stored text for `forms`, its forms that start with the prefix.
     bool verify = false;
+    std::vector<std::string> forms;
   };
 
  public:
@@ -1256,6 +1262,9 @@ class Builder {
       if (f.info.df == 0) continue;
       f.term = st.stem;
       f.verify = !st.whole;
+      if (f.verify)
+        for (const forms::WrittenForm& w : pf.forms)
+          if (w.stem == st.stem) f.forms.push_back(w.form);
       found->push_back(std::move(f));
     }
     return Status::OK();
@@ -1371,7 +1380,7 @@ class Builder {
       auto analyzer = Analyzer::Create();
       if (!analyzer.ok()) return analyzer.status();
       ch.push_back(std::make_unique<ExactIterator>(std::move(pc), txn_, q.field(), q.terms()[0], false,
-                                                   std::move(*analyzer), error_, /*prefix=*/true));
+                                                   std::move(*analyzer), error_, f.forms));
     }
     if (ch.empty()) return Empty();
     if (ch.size() == 1) return std::move(ch[0]);
