@@ -1508,3 +1508,35 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   Run text = Loupe("stats --db " + db, tmp);
   CHECK(text.out.find("\nlanguages:      english, french, german\n") != std::string::npos);
 }
+
+TEST_CASE("stats --format json replaces invalid UTF-8 in the index path") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("c/a.txt"), "Farm Bill\n\nThe Senate passed the farm bill.\n");
+  const std::string db = tmp.sub("db\xE9");  // a Latin-1 name
+  Run index = Loupe("index -q --db " + Quote(db) + " " + Quote(tmp.sub("c")), tmp);
+  INFO(index.err);
+  REQUIRE(index.code == 0);
+  Run r = Loupe("stats --db " + Quote(db) + " --format json", tmp);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(nlohmann::json::parse(r.out)["path"] == tmp.sub("db\xEF\xBF\xBD"));
+}
+
+TEST_CASE("a tagging file whose path is not UTF-8 is used, and stats shows its path replaced") {
+  loupe::test::TempDir tmp;
+  const std::string folder = tmp.sub("caf\xE9");  // a Latin-1 name
+  Write(folder + "/a.txt", "Farm Bill\n\nThe Senate passed the farm bill.\n");
+  std::filesystem::copy_file(std::string(LOUPE_SOURCE_DIR) + "/corpus/actors.gazetteer", folder + "/actors.gazetteer");
+  const std::string db = tmp.sub("db");
+  Run index = Loupe("index -q --db " + db + " " + Quote(folder), tmp);
+  INFO(index.err);
+  REQUIRE(index.code == 0);
+  Run again = Loupe("index -q --db " + db + " " + Quote(folder), tmp);
+  INFO(again.err);
+  REQUIRE(again.code == 0);
+  Run r = Loupe("stats --db " + db + " --format json", tmp);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(nlohmann::json::parse(r.out)["tagging"]["gazetteer"]["from"] ==
+        folder.substr(0, folder.size() - 1) + "\xEF\xBF\xBD/actors.gazetteer");
+}
