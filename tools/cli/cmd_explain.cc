@@ -210,13 +210,14 @@ int ExplainDocument(const ExplainArgs& a, const Index& index, const Query& q, Ex
 int RunExplain(const ExplainArgs& a) {
   const bool json = a.format == "json";
   ExplainResult r{.query = Join(a.query_parts, " "), .db = a.db, .doc = a.doc};
-  auto analyzer = Analyzer::Create();
-  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
   if (!ParseNow(a.now, "explain", &r.now)) return kExitUsage;
   std::unique_ptr<Index> index;
   QueryContext context;
   if (int rc = OpenOptionalIndex(a, &index, &context); rc >= 0) return rc;
   r.has_index = index != nullptr;
+  // Query words are analyzed as the index analyzed its articles, as search does.
+  auto analyzer = Analyzer::Create(context.analyzer_options);
+  if (!analyzer.ok()) return Fail("analyzer", analyzer.status());
   QueryReading read;
   auto q = CompileForIndex(r.query, **analyzer, context, r.now, a.lenient, &read);
   r.reading = read.reading, r.sort = read.sort, r.diagnostics = read.diagnostics, r.resolved_dates = read.resolved;

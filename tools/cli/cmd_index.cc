@@ -481,7 +481,10 @@ int PrepareTagging(IndexRun& run) {
   Json now = Json::object();
   const char* units[] = {"actors", "topics", "titles"};
   for (size_t i = 0; i < 3; ++i) now[run.sources[i].key] = {{"from", run.sources[i].from}, {units[i], counts[i]}};
-  if (now != tagged_with) run.tagged_with_text = now.dump();
+  // A path that is not UTF-8 is stored with U+FFFD, as JSON output shows it;
+  // what is compared is what was stored.
+  std::string now_text = now.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (Json::parse(now_text, nullptr, false) != tagged_with) run.tagged_with_text = std::move(now_text);
   for (const TagSource& t : run.sources) run.result.tagging.emplace_back(t.key, t.from);
   return -1;
 }

@@ -35,9 +35,8 @@ int RunStats(const StatsArgs& a) {
   auto analysis = ReadIndexAnalysis(**index);
   if (!analysis.ok()) return Fail("cannot read index " + a.db, analysis.status());
   r.languages = analysis->languages;
-  // dump without replacing invalid UTF-8, as stats always has (unlike PrintJson).
   if (a.format == "json")
-    std::cout << ToJson(r).dump(2) << "\n";
+    PrintJson(ToJson(r));
   else
     PrintStats(r, std::cout);
   return kExitOk;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "loupe/index.h"
+#include "loupe/language.h"
 #include "support/test_util.h"
 
 namespace {
@@ -1513,4 +1514,65 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
   CHECK(nlohmann::json::parse(stats.out)["languages"] == nlohmann::json::array({"english", "french", "german"}));
   Run text = RunLoupe("stats --db " + db, tmp);
   CHECK(text.out.find("\nlanguages:      english, french, german\n") != std::string::npos);
+}
+
+TEST_CASE("stats --format json replaces invalid UTF-8 in the index path") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("c/a.txt"), "Farm Bill\n\nThe Senate passed the farm bill.\n");
+  const std::string db = tmp.sub("db\xE9");  // a Latin-1 name
+  Run index = Loupe("index -q --db " + Quote(db) + " " + Quote(tmp.sub("c")), tmp);
+  INFO(index.err);
+  REQUIRE(index.code == 0);
+  Run r = Loupe("stats --db " + Quote(db) + " --format json", tmp);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(nlohmann::json::parse(r.out)["path"] == tmp.sub("db\xEF\xBF\xBD"));
+}
+
+TEST_CASE("a tagging file whose path is not UTF-8 is used, and stats shows its path replaced") {
+  loupe::test::TempDir tmp;
+  const std::string folder = tmp.sub("caf\xE9");  // a Latin-1 name
+  Write(folder + "/a.txt", "Farm Bill\n\nThe Senate passed the farm bill.\n");
+  std::filesystem::copy_file(std::string(LOUPE_SOURCE_DIR) + "/corpus/actors.gazetteer", folder + "/actors.gazetteer");
+  const std::string db = tmp.sub("db");
+  Run index = Loupe("index -q --db " + db + " " + Quote(folder), tmp);
+  INFO(index.err);
+  REQUIRE(index.code == 0);
+  Run again = Loupe("index -q --db " + db + " " + Quote(folder), tmp);
+  INFO(again.err);
+  REQUIRE(again.code == 0);
+  Run r = Loupe("stats --db " + db + " --format json", tmp);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(nlohmann::json::parse(r.out)["tagging"]["gazetteer"]["from"] ==
+        folder.substr(0, folder.size() - 1) + "\xEF\xBF\xBD/actors.gazetteer");
+}
+
+TEST_CASE("explain reads query words with the index's analyzer options, as search does") {
+  loupe::test::TempDir tmp;
+  Write(tmp.sub("c/a.txt"), "Cafe Opens\n\nThe new cafe opened on Monday.\n");
+  const std::string db = tmp.sub("db");
+  REQUIRE(Loupe("index -q --db " + db + " " + Quote(tmp.sub("c")), tmp).code == 0);
+  {
+    // An application that strips diacritics from its articles itself says so
+    // in the analysis record, after its last commit of documents.
+    auto index = loupe::Index::Open(db);
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->SetMetadata(loupe::kAnalysisMetadataKey, R"({"languages":["english"],"fold_diacritics":true})").ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  const std::string query = Quote("caf\xC3\xA9");
+  Run search = Loupe("search --db " + db + " --format json " + query, tmp);
+  INFO(search.err);
+  REQUIRE(search.code == 0);
+  CHECK(nlohmann::json::parse(search.out)["total"] == 1);
+  Run explain = Loupe("explain --db " + db + " --format json " + query, tmp);
+  INFO(explain.err);
+  REQUIRE(explain.code == 0);
+  auto plan = nlohmann::json::parse(explain.out)["plan"];
+  INFO(plan.dump());
+  CHECK(plan["matches"] == nlohmann::json::parse(search.out)["total"]);
+  CHECK(plan.dump().find("caf\xC3\xA9") == std::string::npos);  // the plan search runs: cafe
 }
