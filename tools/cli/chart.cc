@@ -187,121 +187,168 @@ void Place(std::string* row, size_t col, const std::string& s) {
   row->replace(col, s.size(), s);
 }
 
+// The series' legend label: its name, or "series N" (1-based) when it has none.
+std::string SeriesName(const Table& t, size_t s) {
+  return t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
+}
+
+// A named series gets a legend even when it is the only one: which value the bars count is
+// then still said.
+bool HasLegend(const Table& t) { return t.names.size() > 1 || !t.names[0].empty(); }
+
+// The columns of a terminal chart line: label, " │", bar, " ", count.
+struct TermLayout {
+  int width = 1;       // columns of the longest bar
+  int label_w = 0;     // the widest label
+  int count_w = 1;     // the widest total
+  int line_w = 0;      // the whole line
+  std::string indent;  // blanks as wide as the label column and its space
+};
+
+TermLayout LayoutTerminal(const Table& t, int width) {
+  TermLayout l;
+  l.width = width;
+  for (const std::string& label : t.labels) l.label_w = std::max(l.label_w, DisplayWidth(label));
+  for (uint64_t total : t.totals) l.count_w = std::max(l.count_w, static_cast<int>(std::to_string(total).size()));
+  l.line_w = l.label_w + 2 + width + 1 + l.count_w;
+  l.indent.assign(static_cast<size_t>(l.label_w + 1), ' ');
+  return l;
+}
+
+// Where the legend and the note go: indented past the label column when that leaves them
+// at least 20 columns, else over the whole line width.
+struct TextColumn {
+  int avail;         // columns for text
+  std::string lead;  // put before each line
+};
+
+TextColumn LegendColumn(const TermLayout& l) {
+  const int avail = l.line_w - static_cast<int>(l.indent.size()) >= 20 ? l.line_w - l.label_w - 1 : l.line_w;
+  return {avail, avail == l.line_w ? "" : l.indent};
+}
+
+// One swatch and name per series. Items wrap to the line width; an item too long for a line
+// of its own is shortened.
+void AppendTerminalLegend(const Table& t, const TermLayout& l, bool color, std::string* out) {
+  const TextColumn column = LegendColumn(l);
+  std::string line;
+  int used = 0;
+  for (size_t s = 0; s < t.names.size(); ++s) {
+    const std::string name = Truncate(SeriesName(t, s), column.avail - 2);
+    const int item_w = 2 + DisplayWidth(name);
+    const std::string swatch = color ? Sgr(kAnsiColors[s % kPaletteSize], -1) + "█" + kReset : kFills[s % kFillCount];
+    if (used > 0 && used + 2 + item_w > column.avail) {
+      *out += column.lead + line + "\n";
+      line.clear();
+      used = 0;
+    }
+    if (used > 0) {
+      line += "  ";
+      used += 2;
+    }
+    line += swatch + " " + name;
+    used += item_w;
+  }
+  *out += column.lead + line + "\n";
+}
+
+// The note (already cleaned), wrapped at spaces to the line width, under the legend.
+void AppendTerminalNote(const std::string& note, const TermLayout& l, std::string* out) {
+  if (note.empty()) return;
+  const TextColumn column = LegendColumn(l);
+  std::string line;
+  size_t start = 0;
+  while (start < note.size()) {
+    size_t space = note.find(' ', start);
+    if (space == std::string::npos) space = note.size();
+    const std::string word = note.substr(start, space - start);
+    start = space + 1;
+    if (!line.empty() && DisplayWidth(line) + 1 + DisplayWidth(word) > column.avail) {
+      *out += column.lead + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + Truncate(word, column.avail);
+  }
+  if (!line.empty()) *out += column.lead + line + "\n";
+}
+
+// Where each series' segment of bucket i's bar ends, in the bar's units: `full` is the length
+// of the largest total. REQUIRES: t.totals[i] > 0.
+std::vector<int64_t> SegmentEnds(const Table& t, size_t i, long double full) {
+  std::vector<int64_t> ends;
+  uint64_t cum = 0;
+  for (const auto& v : t.values) {
+    cum = SaturatingAdd(cum, v[i]);
+    ends.push_back(std::llround(static_cast<long double>(cum) * full / static_cast<long double>(t.max)));
+  }
+  // A non-zero count must never look like a zero one.
+  ends.back() = std::max<int64_t>(ends.back(), 1);
+  return ends;
+}
+
+// One line per bucket: label, axis line, bar, total.
+void AppendTerminalBars(const Table& t, const TermLayout& l, bool color, std::string* out) {
+  // Without colour, several series are told apart by shade characters, which come only
+  // in whole columns; otherwise bars are measured in eighths of a column.
+  const int64_t units_per_cell = t.names.size() > 1 && !color ? 1 : 8;
+  const long double full = static_cast<long double>(l.width) * units_per_cell;
+  for (size_t i = 0; i < t.labels.size(); ++i) {
+    std::string line = PadRight(t.labels[i], l.label_w) + " │";
+    if (t.totals[i] > 0) line += DrawBar(SegmentEnds(t, i, full), units_per_cell, color);
+    *out += line + " " + std::to_string(t.totals[i]) + "\n";
+  }
+}
+
+// Marks the maximum, and the middle when it fits between 0 and the maximum, on the axis rule
+// (one entry per bar column) and in the numbers line under it. Column 0 of `numbers` is the
+// axis corner; bar column c is column c + 1 and ends at the maximum's boundary.
+void MarkAxis(uint64_t max, int width, std::vector<std::string>* rule, std::string* numbers) {
+  if (max == 0) return;
+  const std::string max_s = std::to_string(max);
+  const size_t max_col = std::max<size_t>(2, static_cast<size_t>(width) + 1 - std::min<size_t>(max_s.size(), width));
+  Place(numbers, max_col, max_s);
+  rule->back() = "┬";
+  const uint64_t mid = max / 2;
+  const int64_t mid_cell = std::llround(static_cast<long double>(mid) * width / max) - 1;
+  if (mid > 0 && mid_cell >= 0 && mid_cell < width - 1) {
+    const std::string mid_s = std::to_string(mid);
+    const int64_t start = mid_cell + 1 - static_cast<int64_t>(mid_s.size() - 1) / 2;
+    if (start >= 2 && start + static_cast<int64_t>(mid_s.size()) < static_cast<int64_t>(max_col)) {
+      Place(numbers, static_cast<size_t>(start), mid_s);
+      (*rule)[static_cast<size_t>(mid_cell)] = "┬";
+    }
+  }
+}
+
+// The axis under the bars with 0, the middle and the maximum marked, then the caption.
+void AppendTerminalAxis(const Table& t, const TermLayout& l, const std::string& unit, std::string* out) {
+  std::vector<std::string> rule(static_cast<size_t>(l.width), "─");
+  std::string numbers = "0";
+  MarkAxis(t.max, l.width, &rule, &numbers);
+  *out += l.indent + "└";
+  for (const std::string& r : rule) *out += r;
+  *out += "\n" + l.indent + numbers + "\n";
+  const std::string caption = Caption(unit);
+  const int caption_w = DisplayWidth(caption);
+  *out += (l.label_w + 1 + caption_w <= l.line_w
+               ? l.indent
+               : std::string(static_cast<size_t>(std::max(0, l.line_w - caption_w)), ' ')) +
+          Truncate(caption, l.line_w) + "\n";
+}
+
 }  // namespace
 
 std::string RenderTerminalChart(const Chart& chart, int width, bool color) {
   const Table t = Normalize(chart);
-  const size_t n = t.labels.size();
-  width = std::max(width, 1);
-  const bool several = t.names.size() > 1;
-
-  int label_w = 0, count_w = 1;
-  for (const std::string& l : t.labels) label_w = std::max(label_w, DisplayWidth(l));
-  for (uint64_t total : t.totals) count_w = std::max(count_w, static_cast<int>(std::to_string(total).size()));
-  const int line_w = label_w + 2 + width + 1 + count_w;
-  const std::string indent(static_cast<size_t>(label_w + 1), ' ');
-
+  const TermLayout layout = LayoutTerminal(t, std::max(width, 1));
   std::string out;
-  std::string title = Clean(chart.title);
-  if (!title.empty()) out += Truncate(title, line_w) + "\n";
-  if (n == 0) return out + "no matches\n";
-
-  // A named series gets a legend even when it is the only one: which value the bars count is
-  // then still said.
-  if (several || !t.names[0].empty()) {
-    // Items wrap to the line width; an item too long for a line of its own is shortened.
-    const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
-    const std::string lead = avail == line_w ? "" : indent;
-    std::string line;
-    int used = 0;
-    for (size_t s = 0; s < t.names.size(); ++s) {
-      std::string name = t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
-      name = Truncate(name, avail - 2);
-      int item_w = 2 + DisplayWidth(name);
-      std::string swatch = color ? Sgr(kAnsiColors[s % kPaletteSize], -1) + "█" + kReset : kFills[s % kFillCount];
-      if (used > 0 && used + 2 + item_w > avail) {
-        out += lead + line + "\n";
-        line.clear();
-        used = 0;
-      }
-      if (used > 0) {
-        line += "  ";
-        used += 2;
-      }
-      line += swatch + " " + name;
-      used += item_w;
-    }
-    out += lead + line + "\n";
-  }
-  const std::string note = Clean(chart.note);
-  if (!note.empty()) {
-    // Wrapped at spaces to the line width, under the legend.
-    const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
-    const std::string lead = avail == line_w ? "" : indent;
-    std::string line;
-    size_t start = 0;
-    while (start < note.size()) {
-      size_t space = note.find(' ', start);
-      if (space == std::string::npos) space = note.size();
-      const std::string word = note.substr(start, space - start);
-      start = space + 1;
-      if (!line.empty() && DisplayWidth(line) + 1 + DisplayWidth(word) > avail) {
-        out += lead + line + "\n";
-        line.clear();
-      }
-      line += (line.empty() ? "" : " ") + Truncate(word, avail);
-    }
-    if (!line.empty()) out += lead + line + "\n";
-  }
-
-  // Without colour, several series are told apart by shade characters, which come only
-  // in whole columns; otherwise bars are measured in eighths of a column.
-  const int64_t units_per_cell = several && !color ? 1 : 8;
-  const long double full = static_cast<long double>(width) * units_per_cell;
-  for (size_t i = 0; i < n; ++i) {
-    std::string line = PadRight(t.labels[i], label_w) + " │";
-    if (t.totals[i] > 0) {
-      std::vector<int64_t> ends;
-      uint64_t cum = 0;
-      for (const auto& v : t.values) {
-        cum = SaturatingAdd(cum, v[i]);
-        ends.push_back(std::llround(static_cast<long double>(cum) * full / static_cast<long double>(t.max)));
-      }
-      // A non-zero count must never look like a zero one.
-      ends.back() = std::max<int64_t>(ends.back(), 1);
-      line += DrawBar(ends, units_per_cell, color);
-    }
-    out += line + " " + std::to_string(t.totals[i]) + "\n";
-  }
-
-  // The axis: ticks and numbers at 0, the middle and the maximum. Column 0 of `numbers`
-  // is the axis corner; bar column c is column c + 1 and ends at the maximum's boundary.
-  std::vector<std::string> rule(static_cast<size_t>(width), "─");
-  std::string numbers = "0";
-  if (t.max > 0) {
-    const std::string max_s = std::to_string(t.max);
-    const size_t max_col = std::max<size_t>(2, static_cast<size_t>(width) + 1 - std::min<size_t>(max_s.size(), width));
-    Place(&numbers, max_col, max_s);
-    rule.back() = "┬";
-    const uint64_t mid = t.max / 2;
-    const int64_t mid_cell = std::llround(static_cast<long double>(mid) * width / t.max) - 1;
-    if (mid > 0 && mid_cell >= 0 && mid_cell < width - 1) {
-      const std::string mid_s = std::to_string(mid);
-      const int64_t start = mid_cell + 1 - static_cast<int64_t>(mid_s.size() - 1) / 2;
-      if (start >= 2 && start + static_cast<int64_t>(mid_s.size()) < static_cast<int64_t>(max_col)) {
-        Place(&numbers, static_cast<size_t>(start), mid_s);
-        rule[static_cast<size_t>(mid_cell)] = "┬";
-      }
-    }
-  }
-  out += indent + "└";
-  for (const std::string& r : rule) out += r;
-  out += "\n" + indent + numbers + "\n";
-  const std::string caption = Caption(Clean(chart.unit));
-  const int caption_w = DisplayWidth(caption);
-  out += (label_w + 1 + caption_w <= line_w ? indent
-                                            : std::string(static_cast<size_t>(std::max(0, line_w - caption_w)), ' ')) +
-         Truncate(caption, line_w) + "\n";
+  const std::string title = Clean(chart.title);
+  if (!title.empty()) out += Truncate(title, layout.line_w) + "\n";
+  if (t.labels.empty()) return out + "no matches\n";
+  if (HasLegend(t)) AppendTerminalLegend(t, layout, color, &out);
+  AppendTerminalNote(Clean(chart.note), layout, &out);
+  AppendTerminalBars(t, layout, color, &out);
+  AppendTerminalAxis(t, layout, Clean(chart.unit), &out);
   return out;
 }
 
