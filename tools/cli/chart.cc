@@ -187,121 +187,168 @@ void Place(std::string* row, size_t col, const std::string& s) {
   row->replace(col, s.size(), s);
 }
 
+// The series' legend label: its name, or "series N" (1-based) when it has none.
+std::string SeriesName(const Table& t, size_t s) {
+  return t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
+}
+
+// A named series gets a legend even when it is the only one: which value the bars count is
+// then still said.
+bool HasLegend(const Table& t) { return t.names.size() > 1 || !t.names[0].empty(); }
+
+// The columns of a terminal chart line: label, " │", bar, " ", count.
+struct TermLayout {
+  int width = 1;       // columns of the longest bar
+  int label_w = 0;     // the widest label
+  int count_w = 1;     // the widest total
+  int line_w = 0;      // the whole line
+  std::string indent;  // blanks as wide as the label column and its space
+};
+
+TermLayout LayoutTerminal(const Table& t, int width) {
+  TermLayout l;
+  l.width = width;
+  for (const std::string& label : t.labels) l.label_w = std::max(l.label_w, DisplayWidth(label));
+  for (uint64_t total : t.totals) l.count_w = std::max(l.count_w, static_cast<int>(std::to_string(total).size()));
+  l.line_w = l.label_w + 2 + width + 1 + l.count_w;
+  l.indent.assign(static_cast<size_t>(l.label_w + 1), ' ');
+  return l;
+}
+
+// Where the legend and the note go: indented past the label column when that leaves them
+// at least 20 columns, else over the whole line width.
+struct TextColumn {
+  int avail;         // columns for text
+  std::string lead;  // put before each line
+};
+
+TextColumn LegendColumn(const TermLayout& l) {
+  const int avail = l.line_w - static_cast<int>(l.indent.size()) >= 20 ? l.line_w - l.label_w - 1 : l.line_w;
+  return {avail, avail == l.line_w ? "" : l.indent};
+}
+
+// One swatch and name per series. Items wrap to the line width; an item too long for a line
+// of its own is shortened.
+void AppendTerminalLegend(const Table& t, const TermLayout& l, bool color, std::string* out) {
+  const TextColumn column = LegendColumn(l);
+  std::string line;
+  int used = 0;
+  for (size_t s = 0; s < t.names.size(); ++s) {
+    const std::string name = Truncate(SeriesName(t, s), column.avail - 2);
+    const int item_w = 2 + DisplayWidth(name);
+    const std::string swatch = color ? Sgr(kAnsiColors[s % kPaletteSize], -1) + "█" + kReset : kFills[s % kFillCount];
+    if (used > 0 && used + 2 + item_w > column.avail) {
+      *out += column.lead + line + "\n";
+      line.clear();
+      used = 0;
+    }
+    if (used > 0) {
+      line += "  ";
+      used += 2;
+    }
+    line += swatch + " " + name;
+    used += item_w;
+  }
+  *out += column.lead + line + "\n";
+}
+
+// The note (already cleaned), wrapped at spaces to the line width, under the legend.
+void AppendTerminalNote(const std::string& note, const TermLayout& l, std::string* out) {
+  if (note.empty()) return;
+  const TextColumn column = LegendColumn(l);
+  std::string line;
+  size_t start = 0;
+  while (start < note.size()) {
+    size_t space = note.find(' ', start);
+    if (space == std::string::npos) space = note.size();
+    const std::string word = note.substr(start, space - start);
+    start = space + 1;
+    if (!line.empty() && DisplayWidth(line) + 1 + DisplayWidth(word) > column.avail) {
+      *out += column.lead + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + Truncate(word, column.avail);
+  }
+  if (!line.empty()) *out += column.lead + line + "\n";
+}
+
+// Where each series' segment of bucket i's bar ends, in the bar's units: `full` is the length
+// of the largest total. REQUIRES: t.totals[i] > 0.
+std::vector<int64_t> SegmentEnds(const Table& t, size_t i, long double full) {
+  std::vector<int64_t> ends;
+  uint64_t cum = 0;
+  for (const auto& v : t.values) {
+    cum = SaturatingAdd(cum, v[i]);
+    ends.push_back(std::llround(static_cast<long double>(cum) * full / static_cast<long double>(t.max)));
+  }
+  // A non-zero count must never look like a zero one.
+  ends.back() = std::max<int64_t>(ends.back(), 1);
+  return ends;
+}
+
+// One line per bucket: label, axis line, bar, total.
+void AppendTerminalBars(const Table& t, const TermLayout& l, bool color, std::string* out) {
+  // Without colour, several series are told apart by shade characters, which come only
+  // in whole columns; otherwise bars are measured in eighths of a column.
+  const int64_t units_per_cell = t.names.size() > 1 && !color ? 1 : 8;
+  const long double full = static_cast<long double>(l.width) * units_per_cell;
+  for (size_t i = 0; i < t.labels.size(); ++i) {
+    std::string line = PadRight(t.labels[i], l.label_w) + " │";
+    if (t.totals[i] > 0) line += DrawBar(SegmentEnds(t, i, full), units_per_cell, color);
+    *out += line + " " + std::to_string(t.totals[i]) + "\n";
+  }
+}
+
+// Marks the maximum, and the middle when it fits between 0 and the maximum, on the axis rule
+// (one entry per bar column) and in the numbers line under it. Column 0 of `numbers` is the
+// axis corner; bar column c is column c + 1 and ends at the maximum's boundary.
+void MarkAxis(uint64_t max, int width, std::vector<std::string>* rule, std::string* numbers) {
+  if (max == 0) return;
+  const std::string max_s = std::to_string(max);
+  const size_t max_col = std::max<size_t>(2, static_cast<size_t>(width) + 1 - std::min<size_t>(max_s.size(), width));
+  Place(numbers, max_col, max_s);
+  rule->back() = "┬";
+  const uint64_t mid = max / 2;
+  const int64_t mid_cell = std::llround(static_cast<long double>(mid) * width / max) - 1;
+  if (mid > 0 && mid_cell >= 0 && mid_cell < width - 1) {
+    const std::string mid_s = std::to_string(mid);
+    const int64_t start = mid_cell + 1 - static_cast<int64_t>(mid_s.size() - 1) / 2;
+    if (start >= 2 && start + static_cast<int64_t>(mid_s.size()) < static_cast<int64_t>(max_col)) {
+      Place(numbers, static_cast<size_t>(start), mid_s);
+      (*rule)[static_cast<size_t>(mid_cell)] = "┬";
+    }
+  }
+}
+
+// The axis under the bars with 0, the middle and the maximum marked, then the caption.
+void AppendTerminalAxis(const Table& t, const TermLayout& l, const std::string& unit, std::string* out) {
+  std::vector<std::string> rule(static_cast<size_t>(l.width), "─");
+  std::string numbers = "0";
+  MarkAxis(t.max, l.width, &rule, &numbers);
+  *out += l.indent + "└";
+  for (const std::string& r : rule) *out += r;
+  *out += "\n" + l.indent + numbers + "\n";
+  const std::string caption = Caption(unit);
+  const int caption_w = DisplayWidth(caption);
+  *out += (l.label_w + 1 + caption_w <= l.line_w
+               ? l.indent
+               : std::string(static_cast<size_t>(std::max(0, l.line_w - caption_w)), ' ')) +
+          Truncate(caption, l.line_w) + "\n";
+}
+
 }  // namespace
 
 std::string RenderTerminalChart(const Chart& chart, int width, bool color) {
   const Table t = Normalize(chart);
-  const size_t n = t.labels.size();
-  width = std::max(width, 1);
-  const bool several = t.names.size() > 1;
-
-  int label_w = 0, count_w = 1;
-  for (const std::string& l : t.labels) label_w = std::max(label_w, DisplayWidth(l));
-  for (uint64_t total : t.totals) count_w = std::max(count_w, static_cast<int>(std::to_string(total).size()));
-  const int line_w = label_w + 2 + width + 1 + count_w;
-  const std::string indent(static_cast<size_t>(label_w + 1), ' ');
-
+  const TermLayout layout = LayoutTerminal(t, std::max(width, 1));
   std::string out;
-  std::string title = Clean(chart.title);
-  if (!title.empty()) out += Truncate(title, line_w) + "\n";
-  if (n == 0) return out + "no matches\n";
-
-  // A named series gets a legend even when it is the only one: which value the bars count is
-  // then still said.
-  if (several || !t.names[0].empty()) {
-    // Items wrap to the line width; an item too long for a line of its own is shortened.
-    const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
-    const std::string lead = avail == line_w ? "" : indent;
-    std::string line;
-    int used = 0;
-    for (size_t s = 0; s < t.names.size(); ++s) {
-      std::string name = t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
-      name = Truncate(name, avail - 2);
-      int item_w = 2 + DisplayWidth(name);
-      std::string swatch = color ? Sgr(kAnsiColors[s % kPaletteSize], -1) + "█" + kReset : kFills[s % kFillCount];
-      if (used > 0 && used + 2 + item_w > avail) {
-        out += lead + line + "\n";
-        line.clear();
-        used = 0;
-      }
-      if (used > 0) {
-        line += "  ";
-        used += 2;
-      }
-      line += swatch + " " + name;
-      used += item_w;
-    }
-    out += lead + line + "\n";
-  }
-  const std::string note = Clean(chart.note);
-  if (!note.empty()) {
-    // Wrapped at spaces to the line width, under the legend.
-    const int avail = line_w - static_cast<int>(indent.size()) >= 20 ? line_w - label_w - 1 : line_w;
-    const std::string lead = avail == line_w ? "" : indent;
-    std::string line;
-    size_t start = 0;
-    while (start < note.size()) {
-      size_t space = note.find(' ', start);
-      if (space == std::string::npos) space = note.size();
-      const std::string word = note.substr(start, space - start);
-      start = space + 1;
-      if (!line.empty() && DisplayWidth(line) + 1 + DisplayWidth(word) > avail) {
-        out += lead + line + "\n";
-        line.clear();
-      }
-      line += (line.empty() ? "" : " ") + Truncate(word, avail);
-    }
-    if (!line.empty()) out += lead + line + "\n";
-  }
-
-  // Without colour, several series are told apart by shade characters, which come only
-  // in whole columns; otherwise bars are measured in eighths of a column.
-  const int64_t units_per_cell = several && !color ? 1 : 8;
-  const long double full = static_cast<long double>(width) * units_per_cell;
-  for (size_t i = 0; i < n; ++i) {
-    std::string line = PadRight(t.labels[i], label_w) + " │";
-    if (t.totals[i] > 0) {
-      std::vector<int64_t> ends;
-      uint64_t cum = 0;
-      for (const auto& v : t.values) {
-        cum = SaturatingAdd(cum, v[i]);
-        ends.push_back(std::llround(static_cast<long double>(cum) * full / static_cast<long double>(t.max)));
-      }
-      // A non-zero count must never look like a zero one.
-      ends.back() = std::max<int64_t>(ends.back(), 1);
-      line += DrawBar(ends, units_per_cell, color);
-    }
-    out += line + " " + std::to_string(t.totals[i]) + "\n";
-  }
-
-  // The axis: ticks and numbers at 0, the middle and the maximum. Column 0 of `numbers`
-  // is the axis corner; bar column c is column c + 1 and ends at the maximum's boundary.
-  std::vector<std::string> rule(static_cast<size_t>(width), "─");
-  std::string numbers = "0";
-  if (t.max > 0) {
-    const std::string max_s = std::to_string(t.max);
-    const size_t max_col = std::max<size_t>(2, static_cast<size_t>(width) + 1 - std::min<size_t>(max_s.size(), width));
-    Place(&numbers, max_col, max_s);
-    rule.back() = "┬";
-    const uint64_t mid = t.max / 2;
-    const int64_t mid_cell = std::llround(static_cast<long double>(mid) * width / t.max) - 1;
-    if (mid > 0 && mid_cell >= 0 && mid_cell < width - 1) {
-      const std::string mid_s = std::to_string(mid);
-      const int64_t start = mid_cell + 1 - static_cast<int64_t>(mid_s.size() - 1) / 2;
-      if (start >= 2 && start + static_cast<int64_t>(mid_s.size()) < static_cast<int64_t>(max_col)) {
-        Place(&numbers, static_cast<size_t>(start), mid_s);
-        rule[static_cast<size_t>(mid_cell)] = "┬";
-      }
-    }
-  }
-  out += indent + "└";
-  for (const std::string& r : rule) out += r;
-  out += "\n" + indent + numbers + "\n";
-  const std::string caption = Caption(Clean(chart.unit));
-  const int caption_w = DisplayWidth(caption);
-  out += (label_w + 1 + caption_w <= line_w ? indent
-                                            : std::string(static_cast<size_t>(std::max(0, line_w - caption_w)), ' ')) +
-         Truncate(caption, line_w) + "\n";
+  const std::string title = Clean(chart.title);
+  if (!title.empty()) out += Truncate(title, layout.line_w) + "\n";
+  if (t.labels.empty()) return out + "no matches\n";
+  if (HasLegend(t)) AppendTerminalLegend(t, layout, color, &out);
+  AppendTerminalNote(Clean(chart.note), layout, &out);
+  AppendTerminalBars(t, layout, color, &out);
+  AppendTerminalAxis(t, layout, Clean(chart.unit), &out);
   return out;
 }
 
@@ -428,174 +475,228 @@ size_t LabelStep(size_t min_every, std::string unit) {
   return min_every;
 }
 
-}  // namespace
+constexpr double kPad = 12, kTitlePx = 16, kFontPx = 12, kSmallPx = 11;
 
-std::string RenderSvg(const Chart& chart, int width, int height) {
-  const Table t = Normalize(chart);
-  const size_t n = t.labels.size();
-  const bool several = t.names.size() > 1;
-  const double w = std::max(width, 1), h = std::max(height, 1);
-  constexpr double kPad = 12, kTitlePx = 16, kFontPx = 12, kSmallPx = 11;
-
+// The XML declaration, the <svg> element and the white background.
+std::string SvgOpen(double w, double h) {
   std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + Num(w) + "\" height=\"" + Num(h) +
          "\" viewBox=\"0 0 " + Num(w) + " " + Num(h) +
          "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"" + Num(kFontPx) + "\">\n";
   svg += "<rect x=\"0\" y=\"0\" width=\"" + Num(w) + "\" height=\"" + Num(h) + "\" fill=\"#ffffff\"/>\n";
+  return svg;
+}
 
-  // Header: title, then the legend wrapped into rows.
+// The legend from height y down, wrapped into rows; returns the height under it.
+double AppendSvgLegend(const Table& t, double w, double y, std::string* svg) {
+  constexpr double kSwatch = 10, kRow = 18, kGap = 18;
+  double x = kPad;
+  for (size_t s = 0; s < t.names.size(); ++s) {
+    const std::string name = FitPx(SeriesName(t, s), std::max(40.0, w - 2 * kPad - kSwatch - 6), kFontPx);
+    const double item = kSwatch + 6 + TextPx(name, kFontPx);
+    if (x > kPad && x + item > w - kPad) {
+      x = kPad;
+      y += kRow;
+    }
+    *svg += "<rect x=\"" + Num(x) + "\" y=\"" + Num(y + 3) + "\" width=\"" + Num(kSwatch) + "\" height=\"" +
+            Num(kSwatch) + "\" fill=\"" + kSvgColors[s % kPaletteSize] + "\"/>";
+    *svg += "<text x=\"" + Num(x + kSwatch + 6) + "\" y=\"" + Num(y + 12) + "\" fill=\"#222222\">" + Escape(name) +
+            "</text>\n";
+    x += item + kGap;
+  }
+  y += kRow + 4;
+  return y;
+}
+
+// The header: title, legend and note, each when there is one; returns the height under it.
+double AppendSvgHeader(const Chart& chart, const Table& t, double w, std::string* svg) {
   double y = kPad;
   const std::string title = Clean(chart.title);
   if (!title.empty()) {
-    svg += "<text x=\"" + Num(w / 2) + "\" y=\"" + Num(y + kTitlePx) + "\" text-anchor=\"middle\" font-size=\"" +
-           Num(kTitlePx) + "\" font-weight=\"bold\" fill=\"#222222\">" + Escape(FitPx(title, w - 2 * kPad, kTitlePx)) +
-           "</text>\n";
+    *svg += "<text x=\"" + Num(w / 2) + "\" y=\"" + Num(y + kTitlePx) + "\" text-anchor=\"middle\" font-size=\"" +
+            Num(kTitlePx) + "\" font-weight=\"bold\" fill=\"#222222\">" + Escape(FitPx(title, w - 2 * kPad, kTitlePx)) +
+            "</text>\n";
     y += kTitlePx + 10;
   }
-  if (several || !t.names[0].empty()) {
-    constexpr double kSwatch = 10, kRow = 18, kGap = 18;
-    double x = kPad;
-    for (size_t s = 0; s < t.names.size(); ++s) {
-      std::string name = t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s];
-      name = FitPx(name, std::max(40.0, w - 2 * kPad - kSwatch - 6), kFontPx);
-      double item = kSwatch + 6 + TextPx(name, kFontPx);
-      if (x > kPad && x + item > w - kPad) {
-        x = kPad;
-        y += kRow;
-      }
-      svg += "<rect x=\"" + Num(x) + "\" y=\"" + Num(y + 3) + "\" width=\"" + Num(kSwatch) + "\" height=\"" +
-             Num(kSwatch) + "\" fill=\"" + kSvgColors[s % kPaletteSize] + "\"/>";
-      svg += "<text x=\"" + Num(x + kSwatch + 6) + "\" y=\"" + Num(y + 12) + "\" fill=\"#222222\">" + Escape(name) +
-             "</text>\n";
-      x += item + kGap;
-    }
-    y += kRow + 4;
-  }
+  if (HasLegend(t)) y = AppendSvgLegend(t, w, y, svg);
   const std::string note = Clean(chart.note);
   if (!note.empty()) {
-    svg += "<text x=\"" + Num(kPad) + "\" y=\"" + Num(y + 12) + "\" fill=\"#555555\">" +
-           Escape(FitPx(note, w - 2 * kPad, kFontPx)) + "</text>\n";
+    *svg += "<text x=\"" + Num(kPad) + "\" y=\"" + Num(y + 12) + "\" fill=\"#555555\">" +
+            Escape(FitPx(note, w - 2 * kPad, kFontPx)) + "</text>\n";
     y += 18 + 4;
   }
-  const double top = y + 8;  // room for the half of the top tick label above its grid line
+  return y;
+}
 
-  // Left: y caption (rotated) and tick labels.
-  const Ticks ticks = NiceTicks(t.max);
-  const long double axis_top = static_cast<long double>(ticks.step) * ticks.count;
-  std::vector<std::string> tick_labels;
+// Where everything below the header goes, worked out before anything of it is drawn.
+struct SvgLayout {
+  double w = 0, h = 0;                   // the image
+  double top = 0, y1 = 0, plot_h = 0;    // the plot area's top, its baseline (the x axis), and height
+  double x0 = 0, x1 = 0;                 // the y axis and the plot area's right edge
+  double caption_x = 0;                  // baseline of the rotated y caption
+  double slot = 0;                       // the width each bucket gets
+  Ticks ticks;                           // y ticks
+  std::vector<std::string> tick_labels;  // one per y tick, from 0 up
+  std::vector<std::string> shown;        // x labels as drawn (shortened), one per bucket
+  size_t every = 1;                      // every k-th x label is drawn
+  bool rotate = false;                   // x labels turned 45 degrees
+};
+
+// The y ticks and their labels, and the width of the widest label.
+double LayoutYTicks(uint64_t max, SvgLayout* l) {
+  l->ticks = NiceTicks(max);
   double tick_w = 0;
-  for (int i = 0; i <= ticks.count; ++i) {
-    tick_labels.push_back(Grouped(ticks.step * static_cast<uint64_t>(i)));
-    tick_w = std::max(tick_w, TextPx(tick_labels.back(), kSmallPx));
+  for (int i = 0; i <= l->ticks.count; ++i) {
+    l->tick_labels.push_back(Grouped(l->ticks.step * static_cast<uint64_t>(i)));
+    tick_w = std::max(tick_w, TextPx(l->tick_labels.back(), kSmallPx));
   }
-  const double caption_x = kPad + kFontPx;  // baseline of the rotated y caption
-  double x0 = caption_x + 8 + tick_w + 8;
-  const double x1 = std::max(x0 + 1, w - kPad);
+  return tick_w;
+}
 
-  // Bottom: x labels, thinned and, when long, rotated; then the x caption.
-  std::vector<std::string> shown;
+// The x labels, thinned and, when long, rotated, given x0 and x1 (x0 moves right when the
+// first rotated label needs the room); returns the height the labels take under the axis.
+double LayoutXLabels(const Table& t, const std::string& unit, SvgLayout* l) {
+  const size_t n = t.labels.size();
   double label_w = 0;
-  for (const std::string& l : t.labels) {
-    shown.push_back(FitPx(l, 110, kSmallPx));
-    label_w = std::max(label_w, TextPx(shown.back(), kSmallPx));
+  for (const std::string& label : t.labels) {
+    l->shown.push_back(FitPx(label, 110, kSmallPx));
+    label_w = std::max(label_w, TextPx(l->shown.back(), kSmallPx));
   }
-  double slot = n > 0 ? (x1 - x0) / static_cast<double>(n) : x1 - x0;
-  size_t every = 1;
-  bool rotate = false;
-  const std::string unit = Clean(chart.unit);
+  l->slot = n > 0 ? (l->x1 - l->x0) / static_cast<double>(n) : l->x1 - l->x0;
   // Rotated labels are a baseline apart when their anchors are this far apart horizontally.
   constexpr double kRotatedSpacing = 2 * kSmallPx;
-  if (n > 0 && label_w + 6 > slot) {
+  if (n > 0 && label_w + 6 > l->slot) {
     // Short labels (years, week numbers) read best level even if few are left; longer ones
     // turn 45 degrees, which lets neighbours sit about a line height apart.
     if (label_w <= 3 * kFontPx) {
-      every = LabelStep(static_cast<size_t>(std::ceil((label_w + 6) / slot)), unit);
+      l->every = LabelStep(static_cast<size_t>(std::ceil((label_w + 6) / l->slot)), unit);
     } else {
-      rotate = true;
+      l->rotate = true;
       // The first label hangs left of its bar; widen the margin rather than clip it.
-      const double overhang = label_w * 0.7071 - slot / 2 + kPad;
-      if (overhang > x0) {
-        x0 = std::min(overhang, x1 - 1);
-        slot = (x1 - x0) / static_cast<double>(n);
+      const double overhang = label_w * 0.7071 - l->slot / 2 + kPad;
+      if (overhang > l->x0) {
+        l->x0 = std::min(overhang, l->x1 - 1);
+        l->slot = (l->x1 - l->x0) / static_cast<double>(n);
       }
-      every = LabelStep(static_cast<size_t>(std::ceil(kRotatedSpacing / slot)), unit);
+      l->every = LabelStep(static_cast<size_t>(std::ceil(kRotatedSpacing / l->slot)), unit);
     }
   }
-  const double labels_h = n == 0 ? 0 : rotate ? 8 + (label_w + kSmallPx) * 0.7071 : 8 + kSmallPx + 4;
+  return n == 0 ? 0 : l->rotate ? 8 + (label_w + kSmallPx) * 0.7071 : 8 + kSmallPx + 4;
+}
+
+// The plot area under the header (which ends at header_y): left of it the y caption and tick
+// labels, under it the x labels and the x caption.
+SvgLayout LayoutSvg(const Table& t, const std::string& unit, double w, double h, double header_y) {
+  SvgLayout l;
+  l.w = w;
+  l.h = h;
+  l.top = header_y + 8;  // room for the half of the top tick label above its grid line
+  const double tick_w = LayoutYTicks(t.max, &l);
+  l.caption_x = kPad + kFontPx;
+  l.x0 = l.caption_x + 8 + tick_w + 8;
+  l.x1 = std::max(l.x0 + 1, w - kPad);
+  const double labels_h = LayoutXLabels(t, unit, &l);
   const double x_caption_h = unit.empty() ? 0 : kFontPx + 8;
-  const double y1 = std::max(top + 1, h - kPad - x_caption_h - labels_h);
-  const double plot_h = y1 - top;
+  l.y1 = std::max(l.top + 1, h - kPad - x_caption_h - labels_h);
+  l.plot_h = l.y1 - l.top;
+  return l;
+}
 
-  // Grid and y ticks.
-  svg += "<g font-size=\"" + Num(kSmallPx) + "\" fill=\"#555555\" text-anchor=\"end\">\n";
-  for (int i = 0; i <= ticks.count; ++i) {
-    const double gy = y1 - plot_h * i / ticks.count;
+// Horizontal grid lines and the y tick labels.
+void AppendSvgGrid(const SvgLayout& l, std::string* svg) {
+  *svg += "<g font-size=\"" + Num(kSmallPx) + "\" fill=\"#555555\" text-anchor=\"end\">\n";
+  for (int i = 0; i <= l.ticks.count; ++i) {
+    const double gy = l.y1 - l.plot_h * i / l.ticks.count;
     if (i > 0)
-      svg += "<line x1=\"" + Num(x0) + "\" y1=\"" + Num(gy) + "\" x2=\"" + Num(x1) + "\" y2=\"" + Num(gy) +
-             "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>";
-    svg += "<text x=\"" + Num(x0 - 6) + "\" y=\"" + Num(gy + kSmallPx * 0.35) + "\">" + tick_labels[i] + "</text>\n";
+      *svg += "<line x1=\"" + Num(l.x0) + "\" y1=\"" + Num(gy) + "\" x2=\"" + Num(l.x1) + "\" y2=\"" + Num(gy) +
+              "\" stroke=\"#e3e3e3\" stroke-width=\"1\"/>";
+    *svg +=
+        "<text x=\"" + Num(l.x0 - 6) + "\" y=\"" + Num(gy + kSmallPx * 0.35) + "\">" + l.tick_labels[i] + "</text>\n";
   }
-  svg += "</g>\n";
+  *svg += "</g>\n";
+}
 
-  // Bars, stacked bottom-up in series order, each segment with its own tooltip.
-  svg += "<g stroke=\"none\">\n";
-  const double gap = slot >= 4 ? slot * 0.2 : 0;
-  for (size_t i = 0; i < n; ++i) {
-    double base = y1;
+// Bars, stacked bottom-up in series order, each segment with its own tooltip.
+void AppendSvgBars(const Table& t, const SvgLayout& l, std::string* svg) {
+  const long double axis_top = static_cast<long double>(l.ticks.step) * l.ticks.count;
+  *svg += "<g stroke=\"none\">\n";
+  const double gap = l.slot >= 4 ? l.slot * 0.2 : 0;
+  for (size_t i = 0; i < t.labels.size(); ++i) {
+    double base = l.y1;
     for (size_t s = 0; s < t.values.size(); ++s) {
       const uint64_t v = t.values[s][i];
       if (v == 0) continue;
       // At least a pixel, so a count of 1 next to thousands is still visible.
-      const double bh = std::max(1.0, static_cast<double>(static_cast<long double>(v) / axis_top * plot_h));
+      const double bh = std::max(1.0, static_cast<double>(static_cast<long double>(v) / axis_top * l.plot_h));
       std::string tip = t.labels[i];
-      if (several || !t.names[s].empty())
-        tip += ", " + (t.names[s].empty() ? "series " + std::to_string(s + 1) : t.names[s]);
+      if (t.names.size() > 1 || !t.names[s].empty()) tip += ", " + SeriesName(t, s);
       tip += ": " + std::to_string(v);
-      svg += "<rect x=\"" + Num(x0 + slot * static_cast<double>(i) + gap / 2) + "\" y=\"" + Num(base - bh) +
-             "\" width=\"" + Num(slot - gap) + "\" height=\"" + Num(bh) + "\" fill=\"" + kSvgColors[s % kPaletteSize] +
-             "\"><title>" + Escape(tip) + "</title></rect>\n";
+      *svg += "<rect x=\"" + Num(l.x0 + l.slot * static_cast<double>(i) + gap / 2) + "\" y=\"" + Num(base - bh) +
+              "\" width=\"" + Num(l.slot - gap) + "\" height=\"" + Num(bh) + "\" fill=\"" +
+              kSvgColors[s % kPaletteSize] + "\"><title>" + Escape(tip) + "</title></rect>\n";
       base -= bh;
     }
   }
-  svg += "</g>\n";
+  *svg += "</g>\n";
+}
 
-  // Axes over the bars so the baseline stays crisp.
-  svg += "<line x1=\"" + Num(x0) + "\" y1=\"" + Num(top) + "\" x2=\"" + Num(x0) + "\" y2=\"" + Num(y1) +
-         "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
-  svg += "<line x1=\"" + Num(x0) + "\" y1=\"" + Num(y1) + "\" x2=\"" + Num(x1) + "\" y2=\"" + Num(y1) +
-         "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+// The axes, drawn over the bars so the baseline stays crisp.
+void AppendSvgAxes(const SvgLayout& l, std::string* svg) {
+  *svg += "<line x1=\"" + Num(l.x0) + "\" y1=\"" + Num(l.top) + "\" x2=\"" + Num(l.x0) + "\" y2=\"" + Num(l.y1) +
+          "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+  *svg += "<line x1=\"" + Num(l.x0) + "\" y1=\"" + Num(l.y1) + "\" x2=\"" + Num(l.x1) + "\" y2=\"" + Num(l.y1) +
+          "\" stroke=\"#333333\" stroke-width=\"1\"/>\n";
+}
 
-  // X labels with a tick under each one shown.
-  if (n > 0) {
-    svg += "<g font-size=\"" + Num(kSmallPx) + "\" fill=\"#333333\" text-anchor=\"" +
-           std::string(rotate ? "end" : "middle") + "\">\n";
-    for (size_t i = 0; i < n; i += every) {
-      const double cx = x0 + slot * (static_cast<double>(i) + 0.5);
-      svg += "<line x1=\"" + Num(cx) + "\" y1=\"" + Num(y1) + "\" x2=\"" + Num(cx) + "\" y2=\"" + Num(y1 + 4) +
-             "\" stroke=\"#333333\" stroke-width=\"1\"/>";
-      if (rotate) {
-        const double ly = y1 + 10;
-        svg += "<text x=\"" + Num(cx + 3) + "\" y=\"" + Num(ly) + "\" transform=\"rotate(-45 " + Num(cx + 3) + " " +
-               Num(ly) + ")\">" + Escape(shown[i]) + "</text>\n";
-      } else {
-        svg += "<text x=\"" + Num(cx) + "\" y=\"" + Num(y1 + 8 + kSmallPx) + "\">" + Escape(shown[i]) + "</text>\n";
-      }
+// The x labels shown, with a tick under each one.
+void AppendSvgXLabels(const SvgLayout& l, std::string* svg) {
+  if (l.shown.empty()) return;
+  *svg += "<g font-size=\"" + Num(kSmallPx) + "\" fill=\"#333333\" text-anchor=\"" +
+          std::string(l.rotate ? "end" : "middle") + "\">\n";
+  for (size_t i = 0; i < l.shown.size(); i += l.every) {
+    const double cx = l.x0 + l.slot * (static_cast<double>(i) + 0.5);
+    *svg += "<line x1=\"" + Num(cx) + "\" y1=\"" + Num(l.y1) + "\" x2=\"" + Num(cx) + "\" y2=\"" + Num(l.y1 + 4) +
+            "\" stroke=\"#333333\" stroke-width=\"1\"/>";
+    if (l.rotate) {
+      const double ly = l.y1 + 10;
+      *svg += "<text x=\"" + Num(cx + 3) + "\" y=\"" + Num(ly) + "\" transform=\"rotate(-45 " + Num(cx + 3) + " " +
+              Num(ly) + ")\">" + Escape(l.shown[i]) + "</text>\n";
+    } else {
+      *svg += "<text x=\"" + Num(cx) + "\" y=\"" + Num(l.y1 + 8 + kSmallPx) + "\">" + Escape(l.shown[i]) + "</text>\n";
     }
-    svg += "</g>\n";
   }
+  *svg += "</g>\n";
+}
 
-  // Captions: the bucket unit under the x axis, the count up the y axis.
+// The captions: the bucket unit under the x axis, the count up the y axis; and "no matches"
+// across an empty plot.
+void AppendSvgCaptions(const std::string& unit, uint64_t max, const SvgLayout& l, std::string* svg) {
   if (!unit.empty())
-    svg += "<text x=\"" + Num((x0 + x1) / 2) + "\" y=\"" + Num(h - kPad) +
-           "\" text-anchor=\"middle\" fill=\"#333333\">" + Escape(FitPx(unit, x1 - x0, kFontPx)) + "</text>\n";
-  const double cy = (top + y1) / 2;
-  svg += "<text x=\"" + Num(caption_x) + "\" y=\"" + Num(cy) + "\" transform=\"rotate(-90 " + Num(caption_x) + " " +
-         Num(cy) + ")\" text-anchor=\"middle\" fill=\"#333333\">" +
-         Escape(FitPx(Caption(unit), std::max(plot_h, 1.0), kFontPx)) + "</text>\n";
+    *svg += "<text x=\"" + Num((l.x0 + l.x1) / 2) + "\" y=\"" + Num(l.h - kPad) +
+            "\" text-anchor=\"middle\" fill=\"#333333\">" + Escape(FitPx(unit, l.x1 - l.x0, kFontPx)) + "</text>\n";
+  const double cy = (l.top + l.y1) / 2;
+  *svg += "<text x=\"" + Num(l.caption_x) + "\" y=\"" + Num(cy) + "\" transform=\"rotate(-90 " + Num(l.caption_x) +
+          " " + Num(cy) + ")\" text-anchor=\"middle\" fill=\"#333333\">" +
+          Escape(FitPx(Caption(unit), std::max(l.plot_h, 1.0), kFontPx)) + "</text>\n";
+  if (max == 0)
+    *svg += "<text x=\"" + Num((l.x0 + l.x1) / 2) + "\" y=\"" + Num(cy) + "\" text-anchor=\"middle\" font-size=\"" +
+            Num(kTitlePx) + "\" fill=\"#888888\">no matches</text>\n";
+}
 
-  if (t.max == 0)
-    svg += "<text x=\"" + Num((x0 + x1) / 2) + "\" y=\"" + Num(cy) + "\" text-anchor=\"middle\" font-size=\"" +
-           Num(kTitlePx) + "\" fill=\"#888888\">no matches</text>\n";
+}  // namespace
+
+std::string RenderSvg(const Chart& chart, int width, int height) {
+  const Table t = Normalize(chart);
+  const double w = std::max(width, 1), h = std::max(height, 1);
+  std::string svg = SvgOpen(w, h);
+  const double header_y = AppendSvgHeader(chart, t, w, &svg);
+  const std::string unit = Clean(chart.unit);
+  const SvgLayout layout = LayoutSvg(t, unit, w, h, header_y);
+  AppendSvgGrid(layout, &svg);
+  AppendSvgBars(t, layout, &svg);
+  AppendSvgAxes(layout, &svg);
+  AppendSvgXLabels(layout, &svg);
+  AppendSvgCaptions(unit, t.max, layout, &svg);
   svg += "</svg>\n";
   return svg;
 }

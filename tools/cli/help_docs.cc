@@ -223,99 +223,150 @@ std::string Joined(const std::vector<std::string>& v, const std::string& sep, st
   return out;
 }
 
-}  // namespace
+// What a page's NAME line and DESCRIPTION section say.
+struct PageText {
+  std::string summary;
+  std::string description;
+};
 
-std::string ManPage(const CLI::App& app, const CLI::App* command) {
-  const CLI::App& a = command ? *command : app;
-  const CLI::Formatter& f = FormatterOf(app);
-  const std::string name = command ? app.get_name() + "-" + command->get_name() : app.get_name();
+PageText PageTextOf(const CLI::App& app, const CLI::App* command) {
+  if (command) return {Summary(command->get_description()), command->get_description()};
+  // loupe's own description starts "loupe — what it is": that line is the summary.
+  const std::string description = app.get_description();
+  const size_t eol = description.find('\n');
+  std::string summary = description.substr(0, eol);
+  if (summary.rfind(app.get_name() + " ", 0) == 0) {
+    summary = summary.substr(app.get_name().size());
+    summary = summary.substr(std::min(summary.size(), summary.find_first_not_of(" -:\xE2\x80\x94")));
+  }
+  return {summary, eol == std::string::npos ? "" : description.substr(eol + 1)};
+}
+
+// The comment line, the title line, NAME, and the SYNOPSIS heading.
+std::string ManHead(const std::string& name, const std::string& summary) {
   std::string upper = name;
   std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-  std::string description = a.get_description(), summary;
-  if (command) {
-    summary = Summary(description);
-  } else {
-    // loupe's own description starts "loupe — what it is": that line is the summary.
-    size_t eol = description.find('\n');
-    summary = description.substr(0, eol);
-    description = eol == std::string::npos ? "" : description.substr(eol + 1);
-    if (summary.rfind(app.get_name() + " ", 0) == 0) {
-      summary = summary.substr(app.get_name().size());
-      summary = summary.substr(std::min(summary.size(), summary.find_first_not_of(" -:\xE2\x80\x94")));
-    }
-  }
-
   std::string out = ".\\\" Written by `loupe help --man` from the definitions --help prints; do not edit.\n";
   out +=
       ".TH \"" + Roff(upper) + "\" \"1\" \"\" \"" + Roff(std::string("loupe ") + Version()) + "\" \"Loupe Manual\"\n";
   out += ".ad l\n.nh\n.SH NAME\n" + Roff(name) + " \\- " + Roff(summary) + "\n.SH SYNOPSIS\n";
+  return out;
+}
+
+// The SYNOPSIS lines: the command with its arguments, or for loupe itself the general form,
+// `help`, and each of loupe's own options.
+std::string Synopsis(const CLI::App& app, const CLI::App* command, const CLI::Formatter& f) {
+  std::string out;
   if (command) {
     out += Bold(app.get_name() + " " + command->get_name()) + " [" + Italic("OPTIONS") + "]";
-    for (const CLI::Option* p : Positionals(a)) out += " " + Italic(f.make_option_usage(p));
+    for (const CLI::Option* p : Positionals(*command)) out += " " + Italic(f.make_option_usage(p));
     out += "\n";
   } else {
     out += Bold(app.get_name()) + " " + Italic("COMMAND") + " [" + Italic("OPTIONS") + "] [" + Italic("ARGUMENTS") +
            "]\n.br\n" + Bold(app.get_name() + " help") + " [" + Bold("--man") + "] [" + Italic("COMMAND") + "]\n";
-    for (const CLI::Option* o : Options(a)) out += ".br\n" + Bold(app.get_name()) + " " + Bold(Names(o).back()) + "\n";
+    for (const CLI::Option* o : Options(app))
+      out += ".br\n" + Bold(app.get_name()) + " " + Bold(Names(o).back()) + "\n";
   }
-  if (!TrimSpaces(description).empty()) out += ".SH DESCRIPTION\n" + Prose(description);
-  if (!command) {
-    out += ".SH COMMANDS\n";
-    for (const CLI::App* sub : Commands(app))
-      out += ".TP\n.BR " + Roff(name + "-" + sub->get_name()) + " (1)\n" + TextLine(Summary(sub->get_description()));
-    out += ".TP\n" + Bold(app.get_name() + " help") + " [" + Italic("COMMAND") + "]\n" +
-           TextLine(
-               "Prints what `loupe COMMAND --help` prints (`loupe --help` without COMMAND); with --man, the "
-               "man page of COMMAND (of loupe without one) in roff, e.g. `loupe help --man search | man -l -`.");
-  }
+  return out;
+}
+
+// loupe(1)'s list of the command pages, and `help`.
+std::string CommandsSection(const CLI::App& app) {
+  std::string out = ".SH COMMANDS\n";
+  for (const CLI::App* sub : Commands(app))
+    out += ".TP\n.BR " + Roff(app.get_name() + "-" + sub->get_name()) + " (1)\n" +
+           TextLine(Summary(sub->get_description()));
+  out += ".TP\n" + Bold(app.get_name() + " help") + " [" + Italic("COMMAND") + "]\n" +
+         TextLine(
+             "Prints what `loupe COMMAND --help` prints (`loupe --help` without COMMAND); with --man, the "
+             "man page of COMMAND (of loupe without one) in roff, e.g. `loupe help --man search | man -l -`.");
+  return out;
+}
+
+// ARGUMENTS (when there are any) and OPTIONS, each entry as --help gives it.
+std::string ArgumentsAndOptions(const CLI::App& a, const CLI::Formatter& f) {
+  std::string out;
   if (auto positionals = Positionals(a); !positionals.empty()) {
     out += ".SH ARGUMENTS\n";
     for (const CLI::Option* p : positionals) OptionEntry(f, p, &out);
   }
   out += ".SH OPTIONS\n";
   for (const CLI::Option* o : Options(a)) OptionEntry(f, o, &out);
-  if (TakesQuery(a)) {
-    std::vector<std::string> fields, aliases, dates;
-    for (const char* n : qp::kFieldNames) fields.push_back(std::string(n) + ":");
-    for (const auto& al : qp::kFieldAliases)
-      aliases.push_back(Bold(std::string(al[0]) + ":") + " is " + Bold(std::string(al[1]) + ":"));
-    for (const char* k : qp::kDateKeys) dates.push_back(std::string(k) + ":");
-    out += ".SH QUERY FIELDS\n" + TextLine("A query word name:value searches one field. The fields are") +
-           Joined(fields, ", ", [](std::string_view s) { return Bold(s); }) + ";\n";
-    for (size_t i = 0; i < aliases.size(); ++i) out += aliases[i] + (i + 1 < aliases.size() ? ",\n" : ".\n");
-    out += TextLine("The date keys are") + Joined(dates, ", ", [](std::string_view s) { return Bold(s); }) + ".\n" +
-           TextLine("The query language is described in docs/query-language.md of the Loupe sources.");
-  }
-  if (!command) {
-    out += ".SH EXIT STATUS\n";
-    const std::pair<int, const char*> codes[] = {
-        {kExitOk, "success"},
-        {kExitNoHits, "nothing matched (search, timeline), or no such article (show, explain --doc)"},
-        {kExitUsage, "usage or query error"},
-        {kExitIndex, "index or I/O error, or a damaged index (check)"},
-        {kExitInterrupted, "loupe index stopped by SIGINT or SIGTERM after committing what it read"}};
-    for (const auto& [code, meaning] : codes) out += ".TP\n" + Bold(std::to_string(code)) + "\n" + TextLine(meaning);
-  }
+  return out;
+}
+
+// The field names, aliases and date keys the query language knows.
+std::string QueryFieldsSection() {
+  std::vector<std::string> fields, aliases, dates;
+  for (const char* n : qp::kFieldNames) fields.push_back(std::string(n) + ":");
+  for (const auto& al : qp::kFieldAliases)
+    aliases.push_back(Bold(std::string(al[0]) + ":") + " is " + Bold(std::string(al[1]) + ":"));
+  for (const char* k : qp::kDateKeys) dates.push_back(std::string(k) + ":");
+  std::string out = ".SH QUERY FIELDS\n" + TextLine("A query word name:value searches one field. The fields are") +
+                    Joined(fields, ", ", [](std::string_view s) { return Bold(s); }) + ";\n";
+  for (size_t i = 0; i < aliases.size(); ++i) out += aliases[i] + (i + 1 < aliases.size() ? ",\n" : ".\n");
+  out += TextLine("The date keys are") + Joined(dates, ", ", [](std::string_view s) { return Bold(s); }) + ".\n" +
+         TextLine("The query language is described in docs/query-language.md of the Loupe sources.");
+  return out;
+}
+
+std::string ExitStatusSection() {
+  std::string out = ".SH EXIT STATUS\n";
+  const std::pair<int, const char*> codes[] = {
+      {kExitOk, "success"},
+      {kExitNoHits, "nothing matched (search, timeline), or no such article (show, explain --doc)"},
+      {kExitUsage, "usage or query error"},
+      {kExitIndex, "index or I/O error, or a damaged index (check)"},
+      {kExitInterrupted, "loupe index stopped by SIGINT or SIGTERM after committing what it read"}};
+  for (const auto& [code, meaning] : codes) out += ".TP\n" + Bold(std::to_string(code)) + "\n" + TextLine(meaning);
+  return out;
+}
+
+// LOUPE_DB and NO_COLOR, on the pages of commands that have --db and --color and on loupe(1);
+// "" when neither applies.
+std::string EnvironmentSection(const CLI::App& a, const CLI::App* command) {
   const bool db = command ? HasOption(a, "--db") : true, color = command ? HasOption(a, "--color") : true;
-  if (db || color) {
-    out += ".SH ENVIRONMENT\n";
-    if (db)
-      out += ".TP\n" + Bold("LOUPE_DB") + "\n" +
-             TextLine("The index directory when --db is not given, if set and not empty; else ./.loupe.");
-    if (color)
-      out += ".TP\n" + Bold("NO_COLOR") + "\n" + TextLine("When set and not empty, --color auto does not colour.");
-  }
-  out += ".SH SEE ALSO\n";
+  if (!db && !color) return "";
+  std::string out = ".SH ENVIRONMENT\n";
+  if (db)
+    out += ".TP\n" + Bold("LOUPE_DB") + "\n" +
+           TextLine("The index directory when --db is not given, if set and not empty; else ./.loupe.");
+  if (color)
+    out += ".TP\n" + Bold("NO_COLOR") + "\n" + TextLine("When set and not empty, --color auto does not colour.");
+  return out;
+}
+
+// loupe(1) from a command page; every command page from loupe(1); then where the docs are.
+std::string SeeAlsoSection(const CLI::App& app, const CLI::App* command) {
+  std::string out = ".SH SEE ALSO\n";
   if (command) {
     out += ".BR " + Roff(app.get_name()) + " (1)\n.PP\n";
   } else {
     std::vector<std::string> pages;
-    for (const CLI::App* sub : Commands(app)) pages.push_back(name + "-" + sub->get_name());
+    for (const CLI::App* sub : Commands(app)) pages.push_back(app.get_name() + "-" + sub->get_name());
     for (size_t i = 0; i < pages.size(); ++i)
       out += ".BR " + Roff(pages[i]) + " (1)" + (i + 1 < pages.size() ? "," : "") + "\n";
     out += ".PP\n";
   }
   out += TextLine("The Loupe documentation: docs/cli.md and docs/query-language.md in its sources.");
+  return out;
+}
+
+}  // namespace
+
+std::string ManPage(const CLI::App& app, const CLI::App* command) {
+  const CLI::App& a = command ? *command : app;
+  const CLI::Formatter& f = FormatterOf(app);
+  const std::string name = command ? app.get_name() + "-" + command->get_name() : app.get_name();
+  const PageText text = PageTextOf(app, command);
+  std::string out = ManHead(name, text.summary) + Synopsis(app, command, f);
+  if (!TrimSpaces(text.description).empty()) out += ".SH DESCRIPTION\n" + Prose(text.description);
+  if (!command) out += CommandsSection(app);
+  out += ArgumentsAndOptions(a, f);
+  if (TakesQuery(a)) out += QueryFieldsSection();
+  if (!command) out += ExitStatusSection();
+  out += EnvironmentSection(a, command);
+  out += SeeAlsoSection(app, command);
   return out;
 }
 
