@@ -1518,12 +1518,12 @@ TEST_CASE("each article is stemmed in its language: declared, from an HTML lang,
 
 TEST_CASE("stats --format json replaces invalid UTF-8 in the index path") {
   loupe::test::TempDir tmp;
-  Write(tmp.sub("c/a.txt"), "Farm Bill\n\nThe Senate passed the farm bill.\n");
+  WriteFile(tmp.sub("c/a.txt"), "Farm Bill\n\nThe Senate passed the farm bill.\n");
   const std::string db = tmp.sub("db\xE9");  // a Latin-1 name
-  Run index = Loupe("index -q --db " + Quote(db) + " " + Quote(tmp.sub("c")), tmp);
+  Run index = RunLoupe("index -q --db " + ShellQuote(db) + " " + ShellQuote(tmp.sub("c")), tmp);
   INFO(index.err);
   REQUIRE(index.code == 0);
-  Run r = Loupe("stats --db " + Quote(db) + " --format json", tmp);
+  Run r = RunLoupe("stats --db " + ShellQuote(db) + " --format json", tmp);
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(nlohmann::json::parse(r.out)["path"] == tmp.sub("db\xEF\xBF\xBD"));
@@ -1532,16 +1532,16 @@ TEST_CASE("stats --format json replaces invalid UTF-8 in the index path") {
 TEST_CASE("a tagging file whose path is not UTF-8 is used, and stats shows its path replaced") {
   loupe::test::TempDir tmp;
   const std::string folder = tmp.sub("caf\xE9");  // a Latin-1 name
-  Write(folder + "/a.txt", "Farm Bill\n\nThe Senate passed the farm bill.\n");
+  WriteFile(folder + "/a.txt", "Farm Bill\n\nThe Senate passed the farm bill.\n");
   std::filesystem::copy_file(std::string(LOUPE_SOURCE_DIR) + "/corpus/actors.gazetteer", folder + "/actors.gazetteer");
   const std::string db = tmp.sub("db");
-  Run index = Loupe("index -q --db " + db + " " + Quote(folder), tmp);
+  Run index = RunLoupe("index -q --db " + db + " " + ShellQuote(folder), tmp);
   INFO(index.err);
   REQUIRE(index.code == 0);
-  Run again = Loupe("index -q --db " + db + " " + Quote(folder), tmp);
+  Run again = RunLoupe("index -q --db " + db + " " + ShellQuote(folder), tmp);
   INFO(again.err);
   REQUIRE(again.code == 0);
-  Run r = Loupe("stats --db " + db + " --format json", tmp);
+  Run r = RunLoupe("stats --db " + db + " --format json", tmp);
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(nlohmann::json::parse(r.out)["tagging"]["gazetteer"]["from"] ==
@@ -1550,9 +1550,9 @@ TEST_CASE("a tagging file whose path is not UTF-8 is used, and stats shows its p
 
 TEST_CASE("explain reads query words with the index's analyzer options, as search does") {
   loupe::test::TempDir tmp;
-  Write(tmp.sub("c/a.txt"), "Cafe Opens\n\nThe new cafe opened on Monday.\n");
+  WriteFile(tmp.sub("c/a.txt"), "Cafe Opens\n\nThe new cafe opened on Monday.\n");
   const std::string db = tmp.sub("db");
-  REQUIRE(Loupe("index -q --db " + db + " " + Quote(tmp.sub("c")), tmp).code == 0);
+  REQUIRE(RunLoupe("index -q --db " + db + " " + ShellQuote(tmp.sub("c")), tmp).code == 0);
   {
     // An application that strips diacritics from its articles itself says so
     // in the analysis record, after its last commit of documents.
@@ -1563,12 +1563,12 @@ TEST_CASE("explain reads query words with the index's analyzer options, as searc
     REQUIRE((*w)->SetMetadata(loupe::kAnalysisMetadataKey, R"({"languages":["english"],"fold_diacritics":true})").ok());
     REQUIRE((*w)->Commit().ok());
   }
-  const std::string query = Quote("caf\xC3\xA9");
-  Run search = Loupe("search --db " + db + " --format json " + query, tmp);
+  const std::string query = ShellQuote("caf\xC3\xA9");
+  Run search = RunLoupe("search --db " + db + " --format json " + query, tmp);
   INFO(search.err);
   REQUIRE(search.code == 0);
   CHECK(nlohmann::json::parse(search.out)["total"] == 1);
-  Run explain = Loupe("explain --db " + db + " --format json " + query, tmp);
+  Run explain = RunLoupe("explain --db " + db + " --format json " + query, tmp);
   INFO(explain.err);
   REQUIRE(explain.code == 0);
   auto plan = nlohmann::json::parse(explain.out)["plan"];
