@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "analysis/analyzer_access.h"
 #include "util/ascii.h"
+#include "util/guard.h"
 
 namespace loupe {
 namespace {
@@ -111,13 +113,18 @@ std::string Join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_view topics,
-                                       std::vector<std::string>* errors) {
+Result<std::unique_ptr<Tagger>> Tagger::Create(std::string_view gazetteer, std::string_view topics,
+                                               std::vector<std::string>* warnings) {
+  return Guard([&]() -> Result<std::unique_ptr<Tagger>> {
+    std::vector<std::string> ignored;
+    return DoCreate(gazetteer, topics, warnings ? warnings : &ignored);
+  });
+}
+
+Result<std::unique_ptr<Tagger>> Tagger::DoCreate(std::string_view gazetteer, std::string_view topics,
+                                                 std::vector<std::string>* errors) {
   auto analyzer = Analyzer::Create();
-  if (!analyzer.ok()) {
-    errors->push_back("analyzer: " + analyzer.status().message());
-    return nullptr;
-  }
+  if (!analyzer.ok()) return Status(analyzer.status().code(), "analyzer: " + analyzer.status().message());
   std::unique_ptr<Tagger> t(new Tagger(std::move(*analyzer)));
   size_t n = 0;
   for (std::string_view line : Split(gazetteer, '\n')) {
@@ -276,7 +283,7 @@ std::vector<std::string> Tagger::Candidates(const Document& d) const {
 
 void Tagger::AddPattern(std::string_view text, bool topic, size_t index) {
   tokens_.clear();
-  analyzer_->Analyze(text, /*stem=*/true, 0, &tokens_);
+  AnalyzerAccess::Analyze(*analyzer_, text, /*stem=*/true, 0, &tokens_);
   if (tokens_.empty()) return;
   Pattern p{{}, topic, index};
   for (const Token& tok : tokens_) p.words.push_back(tok.term);
@@ -287,7 +294,7 @@ std::string Tagger::Key(std::string_view name) const {
   std::vector<Token> tokens;
   {
     std::lock_guard<std::mutex> lock(key_mu_);
-    analyzer_->Analyze(name, /*stem=*/false, 0, &tokens);
+    AnalyzerAccess::Analyze(*analyzer_, name, /*stem=*/false, 0, &tokens);
   }
   std::string key;
   for (const Token& tok : tokens) key += (key.empty() ? "" : " ") + tok.term;
@@ -304,7 +311,7 @@ void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::ve
   size_t first_para = d.body.find("\n\n");
   auto scan = [&](std::string_view text, bool title) {
     tokens_.clear();
-    analyzer_->Analyze(text, /*stem=*/true, 0, &tokens_);
+    AnalyzerAccess::Analyze(*analyzer_, text, /*stem=*/true, 0, &tokens_);
     for (size_t i = 0; i < tokens_.size();) {
       auto it = by_first_.find(tokens_[i].term);
       const Pattern* best = nullptr;

@@ -17,9 +17,46 @@ const char* StatusCodeName(StatusCode code) {
   return "unknown";
 }
 
+Status::Status(StatusCode code, std::string message, size_t offset, size_t length) {
+  if (code == StatusCode::kOk) return;
+  rep_ = std::make_unique<Rep>();
+  rep_->code = code;
+  rep_->diagnostic.offset = offset;
+  rep_->diagnostic.length = length;
+  rep_->diagnostic.message = std::move(message);
+}
+
+Status::Status(StatusCode code, Diagnostic diagnostic) {
+  if (code == StatusCode::kOk) return;
+  diagnostic.severity = Diagnostic::Severity::kError;
+  rep_ = std::make_unique<Rep>(Rep{code, std::move(diagnostic)});
+}
+
+const Diagnostic& Status::OkDiagnostic() noexcept {
+  static const Diagnostic ok{Diagnostic::Severity::kError, kNoOffset, 0, {}, false, 0, 0, {}};
+  return ok;
+}
+
+Status Status::WithFix(size_t offset, size_t length, std::string text) && {
+  if (rep_) {
+    rep_->diagnostic.has_fix = true;
+    rep_->diagnostic.fix_offset = offset;
+    rep_->diagnostic.fix_length = length;
+    rep_->diagnostic.fix_text = std::move(text);
+  }
+  return std::move(*this);
+}
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
-  return std::string(StatusCodeName(code_)) + ": " + message_;
+  return std::string(StatusCodeName(code())) + ": " + message();
+}
+
+Diagnostic Diagnostic::From(const Status& s, Severity severity) {
+  Diagnostic d = s.diagnostic();
+  d.severity = severity;
+  if (d.offset == Status::kNoOffset) d.offset = 0;
+  return d;
 }
 
 }  // namespace loupe

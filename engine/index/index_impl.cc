@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "analysis/analyzer_access.h"
 #include "index/analysis_record.h"
 #include "index/check.h"
 #include "index/custom_terms.h"
@@ -374,10 +375,9 @@ class IndexImpl final : public Index {
       if (!s.ok()) return s;
       std::lock_guard<std::mutex> lock(gazetteer_mu_);
       if (!gazetteer_ || gazetteer_text_ != texts.gazetteer) {
-        std::vector<std::string> errors;
-        std::shared_ptr<const Tagger> t = Tagger::Create(texts.gazetteer, "", &errors);
-        if (!t) return Status::Internal("cannot create the index's gazetteer: " + (errors.empty() ? "" : errors[0]));
-        gazetteer_ = std::move(t);
+        auto t = Tagger::Create(texts.gazetteer, "");
+        if (!t.ok()) return Status(t.status().code(), "cannot create the index's gazetteer: " + t.status().message());
+        gazetteer_ = std::shared_ptr<const Tagger>(std::move(*t));
         gazetteer_text_ = std::move(texts.gazetteer);
       }
       return std::shared_ptr<const Gazetteer>(gazetteer_);
@@ -541,7 +541,7 @@ void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
 void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens) {
   if ((f != Field::kTitle && f != Field::kBody) || tokens->empty()) return;
   thread_local std::vector<uint32_t> starts;
-  analyzer.SentenceStarts(text, &starts);
+  AnalyzerAccess::SentenceStarts(analyzer, text, &starts);
   const size_t n = tokens->size();
   size_t s = 0, last = SIZE_MAX;
   for (size_t i = 0; i < n; ++i) {
@@ -1210,14 +1210,14 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
       return ts;
     }
     for (unsigned i = 0; i <= n; ++i) {
-      std::vector<std::string> errors;  // lines the tagger cannot read are skipped, as `loupe index` says
-      std::unique_ptr<Tagger> t = Tagger::Create(texts.gazetteer, texts.topics, &errors);
-      if (!t) {
+      // Lines the tagger cannot read are skipped, as `loupe index` says.
+      auto t = Tagger::Create(texts.gazetteer, texts.topics);
+      if (!t.ok()) {
         ::close(fd);
-        return Status::Internal("cannot create the index's tagger: " + (errors.empty() ? "" : errors[0]));
+        return Status(t.status().code(), "cannot create the index's tagger: " + t.status().message());
       }
-      t->SetTitles(texts.titles);
-      taggers.push_back(std::move(t));
+      (*t)->SetTitles(texts.titles);
+      taggers.push_back(std::move(*t));
     }
   }
   return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_,
@@ -1468,7 +1468,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       Document d;
       if (Status s = reader.ReadLive(**txn, all[i].doc, &d); !s.ok()) return s;
       std::vector<Token> tokens;
-      analyzer->AnalyzeField(Field::kBody, d.body, 0, &tokens);
+      AnalyzerAccess::AnalyzeField(*analyzer, Field::kBody, d.body, 0, &tokens);
       std::vector<uint64_t> words(tokens.size());
       for (size_t t = 0; t < tokens.size(); ++t) words[t] = TermTable::Hash(Field::kBody, tokens[t].term);
       return &(shingles[i] = Shingles(words.data(), words.size()));

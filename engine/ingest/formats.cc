@@ -16,6 +16,8 @@
 #include "loupe/ingest/feed.h"
 #include "loupe/ingest/html.h"
 #include "readers.h"
+#include "util/guard.h"
+#include "util/json_dispose.h"
 #include "util/utf8.h"
 
 namespace loupe::ingest {
@@ -364,6 +366,7 @@ ParsedFile ParseJsonLines(std::string_view bytes, const std::string& id, const s
     if (line.empty()) continue;
     const std::string where = "line " + std::to_string(n + 1) + ": ";
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    JsonDisposer dispose_j{j};
     if (j.is_discarded() || !j.is_object()) {
       out.warnings.push_back(where + (j.is_discarded() ? "not valid JSON" : "not a JSON object") + "; skipped");
       continue;
@@ -414,7 +417,9 @@ bool CutTitle(Document* doc, std::string* warning) {
   return true;
 }
 
-ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
+namespace {
+
+ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
   ParsedFile out;
   switch (format) {
     case Format::kText: out = ParseText(bytes, id, path); break;
@@ -432,6 +437,12 @@ ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& i
                                  : warning);
   }
   return out;
+}
+
+}  // namespace
+
+Result<ParsedFile> ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
+  return Guard([&]() -> Result<ParsedFile> { return DoParseFile(bytes, format, id, path); });
 }
 
 }  // namespace loupe::ingest

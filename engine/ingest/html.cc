@@ -13,6 +13,7 @@
 
 #include "web_text.h"
 #include "readers.h"
+#include "util/json_dispose.h"
 
 #ifdef LOUPE_HAVE_GUMBO
 #include <gumbo.h>
@@ -527,6 +528,7 @@ struct JsonLd {
 bool ReadJsonLd(const std::vector<std::string>& blocks, JsonLd* out, std::vector<std::string>* warnings) {
   for (size_t b = 0; b < blocks.size(); ++b) {
     nlohmann::json j = nlohmann::json::parse(blocks[b], nullptr, /*allow_exceptions=*/false);
+    JsonDisposer dispose_j{j};
     if (j.is_discarded()) {
       warnings->push_back("JSON-LD block " + std::to_string(b + 1) + " is not valid JSON; ignored");
       continue;

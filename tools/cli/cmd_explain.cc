@@ -124,7 +124,7 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
 // The words of `text` as field f analyzes them: "a", "\"a b\"" or "(no words)".
 std::string AnalyzedText(Analyzer& analyzer, Field field, const std::string& t, std::vector<Token>* tokens) {
   tokens->clear();
-  analyzer.AnalyzeField(field, t, 0, tokens);
+  if (auto r = analyzer.AnalyzeField(field, t, 0, tokens); !r.ok()) return "(" + r.status().message() + ")";
   std::string terms;
   for (size_t i = 0; i < tokens->size(); ++i) terms += (i ? " " : "") + (*tokens)[i].term;
   if (tokens->size() > 1) terms = "\"" + terms + "\"";
@@ -160,7 +160,7 @@ void Terms(const QueryNode& n, Analyzer& analyzer, const std::vector<std::string
   const std::string stemmer_before(analyzer.stemmer_language());
   for (Field field : fields) {
     plain.clear();
-    analyzer.Analyze(t, false, 0, &plain);
+    if (!analyzer.Analyze(t, false, 0, &plain).ok()) plain.clear();
     // Per language: its terms, and the languages giving them.
     std::vector<std::pair<std::string, std::string>> variants;
     nlohmann::ordered_json list = nlohmann::ordered_json::array(), by_language = nlohmann::ordered_json::object();

@@ -295,7 +295,9 @@ int RunIndex(const IndexArgs& a) {
     }
   } restore_signals{old_int, old_term};
   const bool json = a.format == "json";
-  ingest::WalkResult walk = ingest::Walk(a.paths, {.follow_symlinks = a.follow, .max_size = a.max_size});
+  auto walked = ingest::Walk(a.paths, {.follow_symlinks = a.follow, .max_size = a.max_size});
+  if (!walked.ok()) return Fail("index", walked.status());
+  ingest::WalkResult walk = std::move(*walked);
   for (const auto& e : walk.errors) std::cerr << "loupe: index: " << TerminalSafe(e) << "\n";
   if (walk.files.empty() && walk.skipped.empty() && !walk.errors.empty()) return kExitUsage;
 
@@ -384,10 +386,11 @@ int RunIndex(const IndexArgs& a) {
   std::unique_ptr<Tagger> tagger;
   size_t counts[3] = {0, 0, 0};
   if (!a.no_tagging) {
-    std::vector<std::string> errors;
-    tagger = Tagger::Create(gazetteer.text, topics.text, &errors);
-    for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
-    if (!tagger) return kExitIndex;
+    std::vector<std::string> warnings;
+    auto created = Tagger::Create(gazetteer.text, topics.text, &warnings);
+    for (const auto& e : warnings) std::cerr << "loupe: warning: " << e << "\n";
+    if (!created.ok()) return Fail("cannot create the tagger", created.status());
+    tagger = std::move(*created);
     counts[0] = tagger->actors(), counts[1] = tagger->topics(), counts[2] = tagger->SetTitles(titles.text);
   }
   {
@@ -583,7 +586,11 @@ int RunIndex(const IndexArgs& a) {
       p.touched = true;
       return p;
     }
-    p.parsed = ingest::ParseFile(text, f.format, f.id, f.path);
+    auto parsed = ingest::ParseFile(text, f.format, f.id, f.path);
+    if (parsed.ok())
+      p.parsed = std::move(*parsed);
+    else
+      p.parsed.warnings.push_back("not read: " + parsed.status().message());
     text = std::string();
     for (Document& doc : p.parsed.docs) {
       if (doc.id.size() > kMaxIdBytes) doc.id = FitId(doc.id, kMaxIdBytes);
@@ -599,8 +606,11 @@ int RunIndex(const IndexArgs& a) {
     unsigned n = std::max(1u, std::min(8u, hw > 1 ? hw - 1 : 1));
     for (unsigned t = 0; t < n && t < todo.size(); ++t) {
       workers.emplace_back([&] {
-        std::vector<std::string> ignored;
-        std::unique_ptr<Tagger> tg = tagger ? Tagger::Create(gazetteer.text, topics.text, &ignored) : nullptr;
+        std::unique_ptr<Tagger> tg;
+        if (tagger) {
+          auto created = Tagger::Create(gazetteer.text, topics.text);
+          if (created.ok()) tg = std::move(*created);
+        }
         if (tg) tg->SetTitles(titles.text);
         for (;;) {
           size_t k = next.fetch_add(1);

@@ -264,7 +264,9 @@ int RunSearch(const SearchArgs& a) {
       hit["score"] = h.score;
       if (snippeter) {
         (void)snippeter->SetStemmerLanguage(DocumentStemmer(h.document));  // English if libstemmer lacks it
-        hit["snippet"] = SnippetJson(snippeter->Passages(h.document.body));
+        auto snippet = snippeter->Passages(h.document.body);
+        if (!snippet.ok()) return Fail("snippets", snippet.status());
+        hit["snippet"] = SnippetJson(*snippet);
       }
       if (a.collapse) hit["copies"] = h.copies;
       if (lines) {
@@ -302,16 +304,18 @@ int RunSearch(const SearchArgs& a) {
       std::string title = TerminalSafe(d.title);
       if (snippeter) {
         (void)snippeter->SetStemmerLanguage(DocumentStemmer(d));  // English if libstemmer lacks it
-        Snippet t = snippeter->HighlightAll(d.title);
-        title = Marked(t.text, t.highlights, 0, t.text.size(), color, kBold);
+        auto t = snippeter->HighlightAll(d.title);
+        if (!t.ok()) return Fail("snippets", t.status());
+        title = Marked(t->text, t->highlights, 0, t->text.size(), color, kBold);
       }
       std::cout << ++rank << ". " << (d.date ? FormatIsoDate(*d.date) : std::string("(undated) ")) << "  "
                 << (color ? kBold : "") << title << (color ? kReset : "") << "\n";
       if (!d.actors.empty()) std::cout << "   actors: " << TerminalSafe(Join(d.actors, "; ")) << "\n";
       if (!d.topics.empty()) std::cout << "   topics: " << TerminalSafe(Join(d.topics, "; ")) << "\n";
       if (snippeter) {
-        Snippet s = snippeter->Passages(d.body);
-        if (!s.text.empty()) PrintWrapped(s, color, "   ");
+        auto s = snippeter->Passages(d.body);
+        if (!s.ok()) return Fail("snippets", s.status());
+        if (!s->text.empty()) PrintWrapped(*s, color, "   ");
       }
       std::cout << "   " << ShownId(d.id, true) << "  score " << score;
       if (h.copies) std::cout << "  (+" << h.copies << " near-identical cop" << (h.copies == 1 ? "y" : "ies") << ")";

@@ -19,6 +19,7 @@
 
 #include "loupe/analyzer.h"
 #include "loupe/document.h"
+#include "loupe/status.h"
 
 namespace loupe {
 
@@ -40,10 +41,12 @@ class Tagger final : public Gazetteer {
  public:
   // Parses a gazetteer ("name | kind | alias | ...") and a topic lexicon
   // ("topic <- word, phrase, ..."), either of which may be empty. Lines that
-  // cannot be read go to *errors as "gazetteer line N: ..." / "topics line N:
-  // ...", and are skipped.
-  static std::unique_ptr<Tagger> Create(std::string_view gazetteer, std::string_view topics,
-                                        std::vector<std::string>* errors);
+  // cannot be read are skipped, each with a warning appended to *warnings (if
+  // not null) as "gazetteer line N: ..." / "topics line N: ...", for the
+  // caller to show. Errors: kInternal when ICU cannot provide the analyzer
+  // (the message names it), kIOError when memory runs out.
+  static Result<std::unique_ptr<Tagger>> Create(std::string_view gazetteer, std::string_view topics,
+                                                std::vector<std::string>* warnings = nullptr);
 
   // The actors (canonical names, in order of first mention) and topics (in
   // lexicon order) detected in the title and body. Matching is on analyzed,
@@ -97,6 +100,8 @@ class Tagger final : public Gazetteer {
     size_t index;  // into actors_ or topics_
   };
   explicit Tagger(std::unique_ptr<Analyzer> analyzer) : analyzer_(std::move(analyzer)) {}
+  static Result<std::unique_ptr<Tagger>> DoCreate(std::string_view gazetteer, std::string_view topics,
+                                                  std::vector<std::string>* errors);
   void AddPattern(std::string_view text, bool topic, size_t index);
   std::string Key(std::string_view name) const;  // folded, unstemmed words joined by spaces
 

@@ -110,7 +110,7 @@ std::string Join(const std::vector<std::string>& v) {
 // alias as folded words are caught.
 std::vector<std::string> Problems(std::string_view gazetteer, std::string_view lexicon) {
   std::vector<std::string> problems;
-  auto tagger = Tagger::Create(gazetteer, lexicon, &problems);
+  auto tagger = Tagger::Create(gazetteer, lexicon, &problems).value();
   if (!tagger) {
     problems.push_back("no tagger");
     return problems;
@@ -153,7 +153,7 @@ bool Mentions(const std::vector<std::string>& problems, std::string_view text) {
 
 std::unique_ptr<Tagger> Builtin() {
   std::vector<std::string> errors;
-  auto t = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &errors);
+  auto t = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &errors).value();
   REQUIRE(t);
   CHECK(errors.empty());
   return t;
@@ -161,7 +161,7 @@ std::unique_ptr<Tagger> Builtin() {
 
 std::unique_ptr<Tagger> Bundled() {
   std::vector<std::string> errors;
-  auto t = Tagger::Create(SourceFile("corpus/actors.gazetteer"), SourceFile("corpus/topics.lexicon"), &errors);
+  auto t = Tagger::Create(SourceFile("corpus/actors.gazetteer"), SourceFile("corpus/topics.lexicon"), &errors).value();
   REQUIRE(t);
   CHECK(errors.empty());
   return t;
@@ -266,7 +266,7 @@ TEST_CASE("the built-in data detects in every bundled article what the corpus's 
   size_t articles = 0;
   for (const auto& f : std::filesystem::directory_iterator(std::string(LOUPE_SOURCE_DIR) + "/corpus/articles")) {
     std::string path = f.path().string();
-    ParsedFile parsed = ParseFile(ReadFile(path), Format::kText, f.path().filename().string(), path);
+    ParsedFile parsed = ParseFile(ReadFile(path), Format::kText, f.path().filename().string(), path).value();
     for (const Document& d : parsed.docs) {
       ++articles;
       INFO("article " << d.id);

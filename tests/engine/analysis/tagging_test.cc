@@ -21,7 +21,7 @@ std::string ReadCorpusFile(const char* name) {
 
 std::unique_ptr<Tagger> Bundled() {
   std::vector<std::string> errors;
-  auto t = Tagger::Create(ReadCorpusFile("actors.gazetteer"), ReadCorpusFile("topics.lexicon"), &errors);
+  auto t = Tagger::Create(ReadCorpusFile("actors.gazetteer"), ReadCorpusFile("topics.lexicon"), &errors).value();
   REQUIRE(t);
   CHECK(errors.empty());
   CHECK(t->actors() >= 15);
@@ -113,7 +113,8 @@ TEST_CASE("aliases across scripts and forms name one actor") {
 TEST_CASE("bad gazetteer and lexicon lines are reported and skipped") {
   std::vector<std::string> errors;
   auto t = Tagger::Create("# comment\n | person | nameless\nGood Name | person | Alias\n",
-                          "tariffs <- duties\n <- orphan\n", &errors);
+                          "tariffs <- duties\n <- orphan\n", &errors)
+               .value();
   REQUIRE(t);
   CHECK(t->actors() == 1);
   CHECK(t->topics() == 1);
@@ -148,7 +149,7 @@ TEST_CASE("people after a title word are candidate actors when the gazetteer doe
 
 TEST_CASE("a line's trailing comment is not part of it") {
   std::vector<std::string> errors;
-  auto t = Tagger::Create("Li Chenggang | person  # 3 articles\n", "levies <- levy  # ours\n", &errors);
+  auto t = Tagger::Create("Li Chenggang | person  # 3 articles\n", "levies <- levy  # ours\n", &errors).value();
   REQUIRE(t);
   CHECK(errors.empty());
   REQUIRE(t->NamesOf("li chenggang").size() == 1);

@@ -49,15 +49,15 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
     uint32_t pos = 0;
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) pos += format::kActorGap;
-      pos = a.AnalyzeField(f, values[i], pos, &toks);
+      pos = a.AnalyzeField(f, values[i], pos, &toks).value();
     }
     for (const Token& t : toks) out.fields[static_cast<int>(f)][t.term].push_back(t.position);
     std::vector<Token> written;
-    for (const std::string& v : values) a.Analyze(v, /*stem=*/false, 0, &written);
+    for (const std::string& v : values) a.Analyze(v, /*stem=*/false, 0, &written).value();
     for (const Token& t : written) out.words[static_cast<int>(f)].insert(t.term);
     if (f == Field::kTitle || f == Field::kBody) {
       std::vector<uint32_t> starts;
-      a.SentenceStarts(values[0], &starts);
+      REQUIRE(a.SentenceStarts(values[0], &starts).ok());
       for (const Token& t : toks)
         out.sentence_of[static_cast<int>(f)][t.position] =
             static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), t.begin) - starts.begin());
@@ -330,7 +330,7 @@ std::vector<Document> LoadCorpus() {
   // data of an index that stores none): the brute-force evaluation reads the
   // documents the index holds. Tagging them again changes nothing.
   std::vector<std::string> tag_errors;
-  auto tagger = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &tag_errors);
+  auto tagger = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &tag_errors).value();
   REQUIRE(tagger);
   for (Document& d : docs) tagger->Tag(&d);
   return docs;
