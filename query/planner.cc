@@ -657,12 +657,13 @@ class Planner {
     if (!Analyzer::IsStemmed(f)) return build();
     if (f == Field::kTopic || languages_.size() < 2) {  // topics are stemmed in English in every article
       std::string_view one = languages_.empty() ? std::string_view(own_language_) : std::string_view(languages_[0]);
-      if (!analyzer_.SetStemmerLanguage(StemmerOf(f, one)).ok()) (void)analyzer_.SetStemmerLanguage(own_language_);
+      if (!AnalyzerAccess::SetStemmerLanguage(analyzer_, StemmerOf(f, one)).ok())
+        (void)AnalyzerAccess::SetStemmerLanguage(analyzer_, own_language_);
       return build();
     }
     std::vector<Query> alternatives;
     for (const std::string& language : languages_) {
-      if (!analyzer_.SetStemmerLanguage(language).ok()) continue;  // a language libstemmer lacks
+      if (!AnalyzerAccess::SetStemmerLanguage(analyzer_, language).ok()) continue;  // a language libstemmer lacks
       std::optional<Query> q = build();
       if (q && std::none_of(alternatives.begin(), alternatives.end(), [&](const Query& a) { return SameQuery(a, *q); }))
         alternatives.push_back(std::move(*q));
@@ -793,7 +794,7 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
     const std::string stemmer_before(analyzer.stemmer_language());
     Planner p(analyzer, options, std::move(languages));
     auto q = p.Plan(rest);
-    (void)analyzer.SetStemmerLanguage(stemmer_before);
+    (void)AnalyzerAccess::SetStemmerLanguage(analyzer, stemmer_before);
     if (!q.ok()) return q.status();
     if (!*q)
       return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,

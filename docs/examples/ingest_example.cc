@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     auto writer = (*index)->NewWriter();
     if (!writer.ok()) return 1;
     for (loupe::Document& d : parsed.docs) {
-      tagger->Tag(&d);  // no declared actors or topics: the detected ones are used
+      if (!tagger->Tag(&d).ok()) return 1;  // no declared actors or topics: the detected ones are used
       if (!(*writer)->Add(d).ok()) return 1;
     }
     if (!(*writer)->Commit().ok()) return 1;

@@ -273,9 +273,9 @@ class IcuAnalyzer final : public Analyzer {
 
   // Switching back to a language used before is a short scan over the few
   // the analyzer has seen: the writer switches per document.
-  Status SetStemmerLanguage(std::string_view language) override {
+  Status DoSetStemmerLanguage(std::string_view language) override {
     if (language == current_->language) return Status::OK();
-    return Guard([&] { return AddStemmer(language); });
+    return AddStemmer(language);
   }
   std::string_view stemmer_language() const override { return current_->language; }
 
@@ -578,6 +578,10 @@ Result<uint32_t> Analyzer::Analyze(std::string_view text, bool stem, uint32_t fi
 Result<uint32_t> Analyzer::AnalyzeWithForms(std::string_view text, uint32_t first_position, std::vector<Token>* out,
                                             std::vector<std::string>* forms) {
   return Guard([&]() -> Result<uint32_t> { return DoAnalyzeWithForms(text, first_position, out, forms); });
+}
+
+Status Analyzer::SetStemmerLanguage(std::string_view language) {
+  return Guard([&] { return DoSetStemmerLanguage(language); });
 }
 
 Status Analyzer::SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) {

@@ -29,6 +29,10 @@ struct AnalyzerAccess {
   static void SentenceStarts(Analyzer& a, std::string_view text, std::vector<uint32_t>* starts) {
     a.DoSentenceStarts(text, starts);
   }
+  // kInvalidArgument for a language libstemmer lacks; throws when memory runs
+  // out, so that a caller that falls back to English on an error does not
+  // take running out of memory for an unknown language.
+  static Status SetStemmerLanguage(Analyzer& a, std::string_view language) { return a.DoSetStemmerLanguage(language); }
 };
 
 }  // namespace loupe

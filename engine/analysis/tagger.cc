@@ -169,13 +169,35 @@ Result<std::unique_ptr<Tagger>> Tagger::DoCreate(std::string_view gazetteer, std
     for (const std::string& w : e.names) t->AddPattern(w, true, index);
     t->topics_.push_back(std::move(e));
   }
-  t->SetTitles(kDefaultTitles);
+  t->DoSetTitles(kDefaultTitles);
   return t;
 }
 
 std::string_view DefaultTitles() { return kDefaultTitles; }
 
-size_t Tagger::SetTitles(std::string_view list) {
+Result<size_t> Tagger::SetTitles(std::string_view list) {
+  return Guard([&]() -> Result<size_t> { return DoSetTitles(list); });
+}
+
+Result<std::vector<std::string>> Tagger::Candidates(const Document& d) const {
+  return Guard([&]() -> Result<std::vector<std::string>> { return DoCandidates(d); });
+}
+
+Status Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics) {
+  return Guard([&] {
+    DoDetect(d, actors, topics);
+    return Status::OK();
+  });
+}
+
+Status Tagger::Tag(Document* d) {
+  return Guard([&] {
+    DoTag(d);
+    return Status::OK();
+  });
+}
+
+size_t Tagger::DoSetTitles(std::string_view list) {
   titles_.clear();
   title_by_first_.clear();
   for (std::string_view line : Split(list, '\n')) {
@@ -210,7 +232,7 @@ bool SameWord(std::string_view word, std::string_view lower) {
 
 }  // namespace
 
-std::vector<std::string> Tagger::Candidates(const Document& d) const {
+std::vector<std::string> Tagger::DoCandidates(const Document& d) const {
   std::vector<std::string> out;
   if (titles_.empty()) return out;
   const std::string_view text = d.body;
@@ -301,7 +323,7 @@ std::string Tagger::Key(std::string_view name) const {
   return key;
 }
 
-void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics) {
+void Tagger::DoDetect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics) {
   actors->clear();
   topics->clear();
   std::vector<size_t> actor_order;
@@ -344,7 +366,7 @@ void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::ve
     if (topic_count[t] >= 2 || topic_early[t]) topics->push_back(topics_[t].name);
 }
 
-void Tagger::Tag(Document* d) {
+void Tagger::DoTag(Document* d) {
   // What an earlier Tag recorded goes: tagging again gives the same document.
   std::erase_if(d->extra, [](const std::pair<std::string, std::string>& e) {
     return e.first == "Actors-Detected" || e.first == "Topics-Detected" || e.first == "Actors-Candidate";
@@ -365,10 +387,10 @@ void Tagger::Tag(Document* d) {
     }
   }
   std::vector<std::string> actors, topics;
-  Detect(*d, &actors, &topics);
+  DoDetect(*d, &actors, &topics);
   if (!actors.empty()) d->extra.emplace_back("Actors-Detected", Join(actors));
   if (!topics.empty()) d->extra.emplace_back("Topics-Detected", Join(topics));
-  std::vector<std::string> candidates = Candidates(*d);
+  std::vector<std::string> candidates = DoCandidates(*d);
   if (!candidates.empty()) d->extra.emplace_back("Actors-Candidate", Join(candidates));
   if (d->actors.empty()) d->actors = std::move(actors);
   if (d->topics.empty()) d->topics = std::move(topics);

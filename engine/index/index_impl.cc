@@ -557,13 +557,18 @@ void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::v
 // stemmer's name; English if libstemmer lacks the language.
 std::string_view UseDocumentStemmer(Analyzer& analyzer, const Document& doc) {
   std::string_view stemmer = DocumentStemmer(doc);
-  if (analyzer.SetStemmerLanguage(stemmer).ok()) return stemmer;
-  (void)analyzer.SetStemmerLanguage(kDefaultStemmer);
+  if (AnalyzerAccess::SetStemmerLanguage(analyzer, stemmer).ok()) return stemmer;
+  (void)AnalyzerAccess::SetStemmerLanguage(analyzer, kDefaultStemmer);
   return kDefaultStemmer;
 }
 
 void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
-  if (tagger) tagger->Tag(&slot->input);
+  if (tagger) {
+    if (Status s = tagger->Tag(&slot->input); !s.ok()) {
+      slot->status = s;
+      return;
+    }
+  }
   const Document& doc = slot->input;
   slot->status = Status::OK();
   slot->stemmer = UseDocumentStemmer(analyzer, doc);
@@ -598,7 +603,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
-  (void)analyzer.SetStemmerLanguage(StemmerOf(Field::kTopic, slot->stemmer));
+  (void)AnalyzerAccess::SetStemmerLanguage(analyzer, StemmerOf(Field::kTopic, slot->stemmer));
   field(Field::kTopic, v);
   {
     // Keywords have no length norm: their DocValues length stays 0.
@@ -698,7 +703,7 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms)
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
-  (void)analyzer_->SetStemmerLanguage(StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
+  (void)AnalyzerAccess::SetStemmerLanguage(*analyzer_, StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
   field(Field::kTopic, v);
   AnalyzeCustomFields(*analyzer_, doc, &tokens_);
   fn(Field::kCustom, &tokens_);
@@ -1216,7 +1221,10 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
         ::close(fd);
         return Status(t.status().code(), "cannot create the index's tagger: " + t.status().message());
       }
-      (*t)->SetTitles(texts.titles);
+      if (auto titles = (*t)->SetTitles(texts.titles); !titles.ok()) {
+        ::close(fd);
+        return titles.status();
+      }
       taggers.push_back(std::move(*t));
     }
   }

@@ -163,7 +163,7 @@ std::optional<Days> MailDate(const std::string& value) {
 
 // The text of an HTML part (already UTF-8), through the web page reader's
 // HtmlToText: the one place HTML becomes text for the e-mail reader.
-std::string HtmlText(std::string_view html) { return HtmlToText(html); }
+std::string HtmlText(std::string_view html) { return ReadHtmlText(html); }
 
 // The part's content with its transfer encoding (base64, quoted-printable,
 // uuencode) undone: bytes in the part's charset.

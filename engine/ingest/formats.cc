@@ -281,7 +281,7 @@ std::string Decoded(std::string_view bytes, std::vector<std::string>* warnings) 
 ParsedFile ParseText(std::string_view bytes, const std::string& id, const std::string& path) {
   ParsedFile out;
   std::string text = Decoded(bytes, &out.warnings);
-  Document d = ParseArticle(text, id, path, &out.warnings);
+  Document d = ReadArticle(text, id, path, &out.warnings);
   out.docs.push_back(std::move(d));
   return out;
 }
@@ -426,8 +426,12 @@ ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string&
     case Format::kMarkdown: out = ParseMarkdown(bytes, id, path); break;
     case Format::kJsonLines: out = ParseJsonLines(bytes, id, path); break;
     case Format::kEmail: out = ParseEmail(bytes, id, path); break;
-    case Format::kHtml: out = ParseHtml(bytes, id, path); break;
-    case Format::kFeed: out = ParseFeed(bytes, id, path); break;
+    case Format::kHtml:
+      out = ReadHtml(bytes, id, path);
+      break;
+    case Format::kFeed:
+      out = ReadFeed(bytes, id, path);
+      break;
   }
   for (Document& doc : out.docs) {
     std::string warning;

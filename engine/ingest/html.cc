@@ -1,5 +1,7 @@
 #include "loupe/ingest/html.h"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -9,11 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include <unicode/utf8.h>
-
-#include "web_text.h"
 #include "readers.h"
+#include "util/guard.h"
 #include "util/json_dispose.h"
+#include "web_text.h"
 
 #ifdef LOUPE_HAVE_GUMBO
 #include <gumbo.h>
@@ -914,7 +915,11 @@ bool HtmlReaderBuilt() {
 #endif
 }
 
-ParsedFile ParseHtml(std::string_view bytes, const std::string& id, const std::string& path) {
+Result<ParsedFile> ParseHtml(std::string_view bytes, const std::string& id, const std::string& path) {
+  return Guard([&]() -> Result<ParsedFile> { return ReadHtml(bytes, id, path); });
+}
+
+ParsedFile ReadHtml(std::string_view bytes, const std::string& id, const std::string& path) {
 #ifdef LOUPE_HAVE_GUMBO
   return ReadPage(bytes, id, path);
 #else
@@ -924,7 +929,11 @@ ParsedFile ParseHtml(std::string_view bytes, const std::string& id, const std::s
 #endif
 }
 
-std::string HtmlToText(std::string_view html) {
+Result<std::string> HtmlToText(std::string_view html) {
+  return Guard([&]() -> Result<std::string> { return ReadHtmlText(html); });
+}
+
+std::string ReadHtmlText(std::string_view html) {
   std::vector<std::string> ignored;
   std::string text = CleanText(html, &ignored);
 #ifdef LOUPE_HAVE_GUMBO

@@ -18,6 +18,15 @@ namespace loupe::ingest {
 // removes that field). False, and *d unchanged, when the value is no date.
 bool ApplyDate(std::string_view value, Document* d);
 
+// The work of the public readers (ParseArticle, ParseHtml, ParseFeed,
+// HtmlToText) without their guard: ParseFile runs these under its own, and
+// what they throw (std::bad_alloc) is its to turn into a Status.
+Document ReadArticle(std::string_view text, const std::string& id, const std::string& path,
+                     std::vector<std::string>* warnings);
+ParsedFile ReadHtml(std::string_view bytes, const std::string& id, const std::string& path);
+ParsedFile ReadFeed(std::string_view bytes, const std::string& id, const std::string& path);
+std::string ReadHtmlText(std::string_view html);
+
 // The e-mail reader (email.cc). Without GMime it reads nothing and returns the
 // FormatMissing reason as its warning.
 ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::string& path);

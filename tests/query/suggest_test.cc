@@ -28,7 +28,7 @@ const Index& CorpusIndex() {
       std::stringstream ss;
       ss << in.rdbuf();
       std::vector<std::string> warnings;
-      REQUIRE((*w)->Add(ingest::ParseArticle(ss.str(), f.id, f.path, &warnings)).ok());
+      REQUIRE((*w)->Add(ingest::ParseArticle(ss.str(), f.id, f.path, &warnings).value()).ok());
     }
     REQUIRE((*w)->Commit().ok());
     w->reset();

@@ -125,7 +125,12 @@ int Index(Engine& engine, const std::string& db, const std::vector<std::string>&
     std::string text = ss.str();
     bytes += text.size();
     warnings.clear();
-    loupe::Document doc = loupe::ingest::ParseArticle(text, f.id, f.path, &warnings);
+    auto parsed = loupe::ingest::ParseArticle(text, f.id, f.path, &warnings);
+    if (!parsed.ok()) {
+      std::cerr << name << ": " << f.path << ": " << parsed.status().ToString() << "\n";
+      continue;
+    }
+    const loupe::Document& doc = *parsed;
     undated += !doc.date;
     engine.Add(doc);
   }

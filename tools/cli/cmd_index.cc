@@ -391,7 +391,9 @@ int RunIndex(const IndexArgs& a) {
     for (const auto& e : warnings) std::cerr << "loupe: warning: " << e << "\n";
     if (!created.ok()) return Fail("cannot create the tagger", created.status());
     tagger = std::move(*created);
-    counts[0] = tagger->actors(), counts[1] = tagger->topics(), counts[2] = tagger->SetTitles(titles.text);
+    auto titles_set = tagger->SetTitles(titles.text);
+    if (!titles_set.ok()) return Fail("cannot read the titles", titles_set.status());
+    counts[0] = tagger->actors(), counts[1] = tagger->topics(), counts[2] = *titles_set;
   }
   {
     nlohmann::ordered_json now = nlohmann::ordered_json::object();
@@ -594,7 +596,8 @@ int RunIndex(const IndexArgs& a) {
     text = std::string();
     for (Document& doc : p.parsed.docs) {
       if (doc.id.size() > kMaxIdBytes) doc.id = FitId(doc.id, kMaxIdBytes);
-      if (tg) tg->Tag(&doc);
+      if (Status s = tg ? tg->Tag(&doc) : Status::OK(); !s.ok())
+        p.parsed.warnings.push_back("not tagged: " + s.message());
     }
     return p;
   };
@@ -611,7 +614,7 @@ int RunIndex(const IndexArgs& a) {
           auto created = Tagger::Create(gazetteer.text, topics.text);
           if (created.ok()) tg = std::move(*created);
         }
-        if (tg) tg->SetTitles(titles.text);
+        if (tg && !tg->SetTitles(titles.text).ok()) tg.reset();
         for (;;) {
           size_t k = next.fetch_add(1);
           if (k >= todo.size()) return;

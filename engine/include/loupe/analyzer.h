@@ -83,7 +83,7 @@ class Analyzer {
   // back and forth (per document) allocates only the first time. Errors:
   // kInvalidArgument for a language libstemmer does not have (the stemmer in
   // use stays).
-  virtual Status SetStemmerLanguage(std::string_view language) = 0;
+  Status SetStemmerLanguage(std::string_view language);
   // The Snowball name of the stemmer in use.
   virtual std::string_view stemmer_language() const = 0;
 
@@ -98,12 +98,14 @@ class Analyzer {
  protected:
   Analyzer() = default;
 
-  // The work of Analyze, AnalyzeWithForms and SentenceStarts, which run these
+  // The work of Analyze, AnalyzeWithForms, SentenceStarts and
+  // SetStemmerLanguage (which returns kInvalidArgument itself), which run these
   // under a guard that turns what they throw into a Status.
   virtual uint32_t DoAnalyze(std::string_view text, bool stem, uint32_t first_position, std::vector<Token>* out) = 0;
   virtual uint32_t DoAnalyzeWithForms(std::string_view text, uint32_t first_position, std::vector<Token>* out,
                                       std::vector<std::string>* forms) = 0;
   virtual void DoSentenceStarts(std::string_view text, std::vector<uint32_t>* starts) = 0;
+  virtual Status DoSetStemmerLanguage(std::string_view language) = 0;
 
  private:
   friend struct AnalyzerAccess;  // library code that runs under a guard of its own

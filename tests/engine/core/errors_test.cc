@@ -23,7 +23,10 @@
 
 #include "loupe/analyzer.h"
 #include "loupe/index.h"
+#include "loupe/ingest/article.h"
+#include "loupe/ingest/feed.h"
 #include "loupe/ingest/formats.h"
+#include "loupe/ingest/html.h"
 #include "loupe/ingest/walk.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
@@ -329,6 +332,39 @@ TEST_CASE("an allocation failure in analysis and snippets comes back as a status
   });
 }
 
+TEST_CASE("an allocation failure in the tagger comes back as a status") {
+  auto created = Tagger::Create("Scott Bessent | person | Bessent\n", "tariffs <- duties, levies\n");
+  REQUIRE(created.ok());
+  Tagger& tagger = **created;
+  const Document doc = Doc("a", "Tariffs stay", std::string(kBody) + " Vice Premier He Lifeng said so.");
+  CHECK_CONTAINED("Tagger::Tag", [&]() -> Status {
+    Document d = doc;
+    Arm();
+    Status s = tagger.Tag(&d);
+    Disarm();
+    return s;
+  });
+  CHECK_CONTAINED("Tagger::Detect", [&]() -> Status {
+    std::vector<std::string> actors, topics;
+    Arm();
+    Status s = tagger.Detect(doc, &actors, &topics);
+    Disarm();
+    return s;
+  });
+  CHECK_CONTAINED("Tagger::Candidates", [&]() -> Status {
+    Arm();
+    auto r = tagger.Candidates(doc);
+    Disarm();
+    return r.status();
+  });
+  CHECK_CONTAINED("Tagger::SetTitles", [&]() -> Status {
+    Arm();
+    auto r = tagger.SetTitles("Vice Premier\nCEO\n");
+    Disarm();
+    return r.status();
+  });
+}
+
 TEST_CASE("an allocation failure in the readers comes back as a status") {
   const std::string article = "Title: Tariffs stay\nDate: 2025-09-15\nActors: Scott Bessent\n\n" + std::string(kBody);
   for (auto [format, bytes] : std::vector<std::pair<ingest::Format, std::string>>{
@@ -347,6 +383,35 @@ TEST_CASE("an allocation failure in the readers comes back as a status") {
       return r.status();
     });
   }
+  CHECK_CONTAINED("ParseArticle", [&]() -> Status {
+    std::vector<std::string> warnings;
+    Arm();
+    auto r = ingest::ParseArticle(article, "a.txt", "/corpus/a.txt", &warnings);
+    Disarm();
+    return r.status();
+  });
+  const std::string page = "<html><head><title>Tariffs</title></head><body><article><p>" + std::string(kBody) +
+                           "</p></article></body></html>";
+  CHECK_CONTAINED("ParseHtml", [&]() -> Status {
+    Arm();
+    auto r = ingest::ParseHtml(page, "a.html", "/corpus/a.html");
+    Disarm();
+    return r.status();
+  });
+  CHECK_CONTAINED("HtmlToText", [&]() -> Status {
+    Arm();
+    auto r = ingest::HtmlToText(page);
+    Disarm();
+    return r.status();
+  });
+  const std::string feed = "<rss><channel><title>Wire</title><item><title>Tariffs</title><description>" +
+                           std::string(kBody) + "</description></item></channel></rss>";
+  CHECK_CONTAINED("ParseFeed", [&]() -> Status {
+    Arm();
+    auto r = ingest::ParseFeed(feed, "a.rss", "/corpus/a.rss");
+    Disarm();
+    return r.status();
+  });
   test::TempDir dir;
   std::ofstream(dir.sub("a.txt")) << article;
   std::ofstream(dir.sub("b.md")) << "# B\n";

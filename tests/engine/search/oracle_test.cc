@@ -324,7 +324,7 @@ std::vector<Document> LoadCorpus() {
     std::stringstream ss;
     ss << in.rdbuf();
     std::vector<std::string> w;
-    docs.push_back(ingest::ParseArticle(ss.str(), f.id, f.path, &w));
+    docs.push_back(ingest::ParseArticle(ss.str(), f.id, f.path, &w).value());
   }
   // As the index's writer tags them (IndexOptions::tagging, with the built-in
   // data of an index that stores none): the brute-force evaluation reads the
@@ -332,7 +332,7 @@ std::vector<Document> LoadCorpus() {
   std::vector<std::string> tag_errors;
   auto tagger = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &tag_errors).value();
   REQUIRE(tagger);
-  for (Document& d : docs) tagger->Tag(&d);
+  for (Document& d : docs) REQUIRE(tagger->Tag(&d).ok());
   return docs;
 }
 

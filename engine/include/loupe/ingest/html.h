@@ -55,13 +55,14 @@ inline constexpr int kMaxHtmlDepth = 512;
 //    (the canonical link, else og:url).
 // A page that declares another charset in a <meta> within its first 1024 bytes
 // is converted to UTF-8 first. `id` and `path` are copied into the article.
-ParsedFile ParseHtml(std::string_view bytes, const std::string& id, const std::string& path);
+// Errors: kIOError when memory runs out.
+Result<ParsedFile> ParseHtml(std::string_view bytes, const std::string& id, const std::string& path);
 
 // The text of an HTML fragment or document: entities decoded, scripts, styles
 // and the <head> left out, white space collapsed, paragraphs (block elements,
 // two <br>) separated by a blank line. Input is read as UTF-8 (invalid
-// sequences become U+FFFD).
-std::string HtmlToText(std::string_view html);
+// sequences become U+FFFD). Errors: kIOError when memory runs out.
+Result<std::string> HtmlToText(std::string_view html);
 
 }  // namespace loupe::ingest
 
