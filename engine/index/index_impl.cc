@@ -984,11 +984,18 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   if (blocks.back().empty()) blocks.pop_back();
   std::vector<std::string> packed(blocks.size());
   std::vector<uint32_t> block_keys(blocks.size());
-  std::atomic<bool> packed_ok{true};
-  auto compress = [&] {
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      block_keys[i] = blocks[i].first_doc();
-      if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+  std::atomic<bool> packed_ok{true}, packed_oom{false};
+  // On its own thread nothing above would catch what it throws: an exception
+  // leaving a thread ends the process.
+  auto compress = [&]() noexcept {
+    try {
+      for (size_t i = 0; i < blocks.size(); ++i) {
+        block_keys[i] = blocks[i].first_doc();
+        if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+      }
+    } catch (...) {
+      packed_oom = true;  // Finish throws std::bad_alloc only
+      packed_ok = false;
     }
   };
   std::thread compressor;
@@ -1085,6 +1092,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   }
 
   if (compressor.joinable()) compressor.join();
+  if (packed_oom) return Status::IOError("out of memory compressing the document blocks");
   if (!packed_ok) return Status::Internal("zstd could not compress a document block");
   std::string value;
   for (const SpilledBlock& b : spilled_blocks_) {  // all before the blocks in memory

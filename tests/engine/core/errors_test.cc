@@ -19,6 +19,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "loupe/analyzer.h"
@@ -41,6 +42,9 @@ namespace {
 std::atomic<long> g_countdown{-1};
 std::atomic<bool> g_fired{false};
 long g_next = -1;  // what Arm() sets g_countdown to
+// When set, the next allocation made on a thread other than g_main_thread fails.
+std::atomic<bool> g_fail_off_thread{false};
+std::thread::id g_main_thread;
 
 // Around the call under test only: the test's own allocations (its arguments,
 // copying the status it returns) must not fail.
@@ -50,6 +54,11 @@ void Disarm() { g_countdown = -1; }
 }  // namespace
 
 void* operator new(std::size_t size) {
+  if (g_fail_off_thread.load(std::memory_order_relaxed) && std::this_thread::get_id() != g_main_thread &&
+      g_fail_off_thread.exchange(false)) {
+    g_fired = true;
+    throw std::bad_alloc();
+  }
   if (g_countdown.load(std::memory_order_relaxed) >= 0 && g_countdown.fetch_sub(1) == 0) {
     g_countdown = -1;
     g_fired = true;
@@ -220,6 +229,40 @@ TEST_CASE("an allocation failure in the index API comes back as a status") {
     Disarm();
     return r.status();
   });
+}
+
+TEST_CASE("an allocation failure in a thread the writer starts comes back as a status") {
+  // A commit of more than one 32 KiB block of documents compresses them on a
+  // second thread; its first allocation fails. Run in a child process, since
+  // an exception that leaves a thread ends the process.
+  test::TempDir dir;
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::signal(SIGABRT, SIG_DFL);
+    auto idx = Index::Open(dir.sub("idx"), NewIndexOptions());
+    if (!idx.ok()) std::_Exit(20);
+    auto w = (*idx)->NewWriter();
+    if (!w.ok()) std::_Exit(21);
+    for (int i = 0; i < 4; ++i) {
+      std::string body;
+      for (int k = 0; body.size() < 20000; ++k) body += "word" + std::to_string(i * 100000 + k) + " ";
+      if (!(*w)->Add(Doc("d" + std::to_string(i), "Title", body)).ok()) std::_Exit(22);
+    }
+    g_main_thread = std::this_thread::get_id();
+    g_fired = false;
+    g_fail_off_thread = true;
+    Status s = (*w)->Commit();
+    g_fail_off_thread = false;
+    std::_Exit(!g_fired ? 23 : s.ok() ? 24 : 0);
+  }
+  int wstatus = 0;
+  REQUIRE(pid > 0);
+  REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+  INFO(
+      "20-22: setup failed, 23: no allocation failed on another thread, 24: an OK status, "
+      "-1: the process ended (signal)");
+  CHECK((WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) == 0);
 }
 
 TEST_CASE("an allocation failure in the query API comes back as a status") {
