@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "loupe/analyzer.h"
+#include "loupe/custom_fields.h"
 #include "loupe/index.h"
 #include "loupe/ingest/article.h"
 #include "loupe/ingest/feed.h"
@@ -292,6 +293,13 @@ TEST_CASE("an allocation failure in the query API comes back as a status") {
     auto idx = Reopen(dir);
     Arm();
     auto r = CompileQuery(text, *idx);
+    Disarm();
+    return r.status();
+  });
+  CHECK_CONTAINED("ListCustomFields", [&]() -> Status {
+    auto idx = Reopen(dir);
+    Arm();
+    auto r = ListCustomFields(*idx);
     Disarm();
     return r.status();
   });
