@@ -17,8 +17,9 @@ Result<IndexAnalysis> ReadIndexAnalysis(const Index& index) {
       out.languages = {std::string(kDefaultStemmer)};  // written before the record existed
       return out;
     }
-    auto record = nlohmann::json::parse(*value, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json record;
     JsonDisposer dispose_record{record};
+    ParseJson(*value, &record);
     const char* bad = "the index's 'analysis' metadata is not a JSON object with a list of languages";
     if (!record.is_object() || !record.contains("languages") || !record["languages"].is_array())
       return Status::Corruption(bad);

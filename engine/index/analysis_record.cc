@@ -15,8 +15,9 @@ Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view
   Status s = txn->Get(storage::Db::kUser, kAnalysisMetadataKey, &old);
   if (!s.ok() && !s.IsNotFound()) return s;
   std::string before = s.ok() ? std::string(old) : std::string();
-  Json record = Json::parse(before, nullptr, /*allow_exceptions=*/false);
+  Json record;
   JsonDisposer dispose_record{record};
+  ParseJson(before, &record);
   if (!record.is_object()) {
     DisposeJson(record);  // the value replaced is destroyed
     record = Json::object();

@@ -365,8 +365,9 @@ ParsedFile ParseJsonLines(std::string_view bytes, const std::string& id, const s
     std::string_view line = Trim(lines[n]);
     if (line.empty()) continue;
     const std::string where = "line " + std::to_string(n + 1) + ": ";
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j;
     JsonDisposer dispose_j{j};
+    ParseJson(line, &j);
     if (j.is_discarded() || !j.is_object()) {
       out.warnings.push_back(where + (j.is_discarded() ? "not valid JSON" : "not a JSON object") + "; skipped");
       continue;

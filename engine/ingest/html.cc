@@ -528,8 +528,9 @@ struct JsonLd {
 
 bool ReadJsonLd(const std::vector<std::string>& blocks, JsonLd* out, std::vector<std::string>* warnings) {
   for (size_t b = 0; b < blocks.size(); ++b) {
-    nlohmann::json j = nlohmann::json::parse(blocks[b], nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j;
     JsonDisposer dispose_j{j};
+    ParseJson(blocks[b], &j);
     if (j.is_discarded()) {
       warnings->push_back("JSON-LD block " + std::to_string(b + 1) + " is not valid JSON; ignored");
       continue;

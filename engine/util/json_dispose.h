@@ -4,10 +4,14 @@
 // failure is an ordinary Status (util/guard.h). Emptying the containers from
 // the leaves up first leaves it nothing to allocate. Not installed.
 //
-//   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+//   nlohmann::json j;
 //   JsonDisposer dispose_j{j};  // declared after j: runs first, also on unwinding
+//   ParseJson(text, &j);
 #ifndef LOUPE_UTIL_JSON_DISPOSE_H_
 #define LOUPE_UTIL_JSON_DISPOSE_H_
+
+#include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace loupe {
 
@@ -27,6 +31,19 @@ void DisposeJson(Json& j, int depth = 0) noexcept {
     auto& object = j.template get_ref<typename Json::object_t&>();
     for (auto& member : object) DisposeJson(member.second, depth + 1);
     object.clear();
+  }
+}
+
+// As nlohmann::json::parse(text, nullptr, false) (a discarded value for text
+// that is not JSON), but what an exception (memory running out) leaves half
+// built stays in *out for its JsonDisposer, where parse would destroy it
+// itself, allocating.
+template <typename Json>
+void ParseJson(std::string_view text, Json* out) {
+  nlohmann::detail::json_sax_dom_parser<Json> sax(*out, /*allow_exceptions_=*/false);
+  if (!Json::sax_parse(text, &sax) || sax.is_errored()) {
+    DisposeJson(*out);
+    *out = Json(Json::value_t::discarded);
   }
 }
 

@@ -64,7 +64,8 @@ struct Diagnostic {
 
 // An OK status is a null pointer (as cheap to return and test as a bool); a
 // failed one owns its code and Diagnostic on the heap. Copying a failed status
-// copies them.
+// copies them, except OutOfMemory()'s, which is static and shared, so that
+// reporting that memory ran out needs none.
 class [[nodiscard]] Status {
  public:
   static constexpr size_t kNoOffset = static_cast<size_t>(-1);
@@ -74,9 +75,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message, size_t offset = kNoOffset, size_t length = 0);
   // A status of code `code` whose message, position and fix-it are `diagnostic`'s.
   Status(StatusCode code, Diagnostic diagnostic);
-  Status(const Status& other) : rep_(other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr) {}
+  Status(const Status& other) : rep_(Copy(other.rep_.get())) {}
   Status& operator=(const Status& other) {
-    if (this != &other) rep_ = other.rep_ ? std::make_unique<Rep>(*other.rep_) : nullptr;
+    if (this != &other) rep_.reset(Copy(other.rep_.get()));
     return *this;
   }
   // A moved-from status is OK.
@@ -96,6 +97,8 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status Locked(std::string msg) { return {StatusCode::kLocked, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  // kIOError "out of memory", made (and copied) without allocating.
+  static Status OutOfMemory() noexcept;
 
   bool ok() const noexcept { return rep_ == nullptr; }
   bool IsNotFound() const noexcept { return code() == StatusCode::kNotFound; }
@@ -130,9 +133,14 @@ class [[nodiscard]] Status {
     StatusCode code;
     Diagnostic diagnostic;
   };
+  struct RepDeleter {
+    void operator()(Rep* rep) const noexcept;  // leaves OutOfMemory()'s
+  };
   static const Diagnostic& OkDiagnostic() noexcept;
+  static Rep* Copy(Rep* rep);          // null stays null; OutOfMemory()'s is shared
+  static Rep* NoMemoryRep() noexcept;  // OutOfMemory()'s
 
-  std::unique_ptr<Rep> rep_;  // null when OK
+  std::unique_ptr<Rep, RepDeleter> rep_;  // null when OK
 };
 
 // Either a value of type T or a non-OK Status.

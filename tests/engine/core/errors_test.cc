@@ -5,8 +5,9 @@
 // This binary replaces the global operator new with one that, when armed,
 // throws std::bad_alloc at its N-th allocation. Each public function is run
 // for N = 0, 1, 2, ... (spaced out as N grows) until a run completes without
-// the failure being hit: every run must return, not throw, and a run in which
-// the failure was hit must return a non-OK status.
+// the failure being hit, and again with every allocation failing from the N-th
+// on: every run must return, not throw, and a run in which the failure was hit
+// must return a non-OK status.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,10 @@ namespace {
 std::atomic<long> g_countdown{-1};
 std::atomic<bool> g_fired{false};
 long g_next = -1;  // what Arm() sets g_countdown to
+// Sticky: once the failure is hit, every allocation fails until Disarm(), as
+// when memory stays short (reporting the failure must then need none).
+bool g_sticky = false;
+std::atomic<bool> g_failing{false};
 // When set, the next allocation made on a thread other than g_main_thread fails.
 std::atomic<bool> g_fail_off_thread{false};
 std::thread::id g_main_thread;
@@ -50,7 +55,10 @@ std::thread::id g_main_thread;
 // Around the call under test only: the test's own allocations (its arguments,
 // copying the status it returns) must not fail.
 void Arm() { g_countdown = g_next; }
-void Disarm() { g_countdown = -1; }
+void Disarm() {
+  g_countdown = -1;
+  g_failing = false;
+}
 
 }  // namespace
 
@@ -60,9 +68,11 @@ void* operator new(std::size_t size) {
     g_fired = true;
     throw std::bad_alloc();
   }
+  if (g_failing.load(std::memory_order_relaxed)) throw std::bad_alloc();
   if (g_countdown.load(std::memory_order_relaxed) >= 0 && g_countdown.fetch_sub(1) == 0) {
     g_countdown = -1;
     g_fired = true;
+    if (g_sticky) g_failing = true;
     throw std::bad_alloc();
   }
   if (void* p = std::malloc(size ? size : 1)) return p;
@@ -93,7 +103,7 @@ struct Outcome {
 // runs). Each run is a child process, so that one that aborts is counted too;
 // `f` must therefore open what it uses (an LMDB environment is not to be used
 // across fork()).
-Outcome Inject(const std::function<Status()>& f, int max_runs = 400) {
+Outcome Inject(const std::function<Status()>& f, bool sticky, int max_runs = 400) {
   enum { kContained = 10, kSwallowed, kEscaped, kNotHit };
   Outcome out;
   for (long n = 0; out.runs < max_runs; n += 1 + n / 40) {
@@ -102,6 +112,7 @@ Outcome Inject(const std::function<Status()>& f, int max_runs = 400) {
     if (pid == 0) {
       std::signal(SIGABRT, SIG_DFL);  // an abort is the parent's to count, not the test framework's to report
       g_next = n;
+      g_sticky = sticky;
       int code;
       try {
         const bool ok = f().ok();
@@ -130,14 +141,19 @@ Outcome Inject(const std::function<Status()>& f, int max_runs = 400) {
   return out;
 }
 
-#define CHECK_CONTAINED(name, ...)                                                        \
-  do {                                                                                    \
-    Outcome o = Inject(__VA_ARGS__);                                                      \
-    INFO(name << ": " << o.runs << " failures injected; first wrong at N = " << o.first); \
-    CHECK(o.runs > 0);                                                                    \
-    CHECK(o.escaped == 0);                                                                \
-    CHECK(o.swallowed == 0);                                                              \
-    CHECK(o.aborted == 0);                                                                \
+// Runs the function with one allocation failing, then with every allocation
+// failing from that one on.
+#define CHECK_CONTAINED(name, ...)                                                                               \
+  do {                                                                                                           \
+    for (bool sticky : {false, true}) {                                                                          \
+      Outcome o = Inject(__VA_ARGS__, sticky);                                                                   \
+      INFO(name << (sticky ? " (every allocation failing from N on)" : " (the N-th allocation failing)") << ": " \
+                << o.runs << " failures injected; first wrong at N = " << o.first);                              \
+      CHECK(o.runs > 0);                                                                                         \
+      CHECK(o.escaped == 0);                                                                                     \
+      CHECK(o.swallowed == 0);                                                                                   \
+      CHECK(o.aborted == 0);                                                                                     \
+    }                                                                                                            \
   } while (0)
 
 Document Doc(const std::string& id, const std::string& title, const std::string& body) {
