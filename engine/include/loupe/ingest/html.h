@@ -35,8 +35,9 @@ inline constexpr size_t kMaxHtmlBytes = size_t{16} << 20;
 // minutes or overflow the stack.
 inline constexpr int kMaxHtmlDepth = 512;
 
-// Reads one web page as one article (never fails as a whole; warnings are
-// "..." without the path):
+// Reads one web page as one article (what it cannot read is a warning, never
+// an error: it fails only when memory runs out; warnings are "..." without the
+// path):
 //  - title: the og:title meta, else <title> without a site suffix (" | Site",
 //    " - Site", " — Site" where Site is og:site_name or a short capitalized name),
 //    else the JSON-LD headline, else the first <h1>;
