@@ -318,7 +318,7 @@ bool MakeValidUtf8(std::string* s) {
   }
   if (valid) return false;
   std::vector<std::string> ignored;
-  *s = CleanText(*s, &ignored);
+  *s = DoCleanText(*s, &ignored);
   return true;
 }
 

@@ -192,10 +192,10 @@ std::string PageText(std::string_view bytes, std::vector<std::string>* warnings)
   std::string charset = SniffCharset(bytes);
   if (!charset.empty() && charset != "utf-8" && charset != "utf8" && charset != "us-ascii") {
     std::string utf8;
-    if (ToUtf8(bytes, charset, &utf8)) return CleanText(utf8, warnings);
+    if (DoToUtf8(bytes, charset, &utf8)) return DoCleanText(utf8, warnings);
     warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
   }
-  return CleanText(bytes, warnings);
+  return DoCleanText(bytes, warnings);
 }
 
 // Owns a gumbo tree.
@@ -936,7 +936,7 @@ Result<std::string> HtmlToText(std::string_view html) {
 
 std::string ReadHtmlText(std::string_view html) {
   std::vector<std::string> ignored;
-  std::string text = CleanText(html, &ignored);
+  std::string text = DoCleanText(html, &ignored);
 #ifdef LOUPE_HAVE_GUMBO
   Tree tree(text, nullptr);
   return TextOf(tree.root(), Scope::kFragment);

@@ -26,6 +26,10 @@ Document ReadArticle(std::string_view text, const std::string& id, const std::st
 ParsedFile ReadHtml(std::string_view bytes, const std::string& id, const std::string& path);
 ParsedFile ReadFeed(std::string_view bytes, const std::string& id, const std::string& path);
 std::string ReadHtmlText(std::string_view html);
+// The same for CleanText, ToUtf8 and CutTitle (formats.cc).
+std::string DoCleanText(std::string_view bytes, std::vector<std::string>* warnings);
+bool DoToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
+bool DoCutTitle(Document* doc, std::string* warning);
 
 // The e-mail reader (email.cc). Without GMime it reads nothing and returns the
 // FormatMissing reason as its warning.

@@ -479,6 +479,29 @@ TEST_CASE("an allocation failure in the readers comes back as a status") {
     Disarm();
     return r.status();
   });
+  CHECK_CONTAINED("CleanText", [&]() -> Status {
+    std::vector<std::string> warnings;
+    const std::string bytes = "\xEF\xBB\xBF" + article + "\r\nbad \xFF byte";
+    Arm();
+    auto r = ingest::CleanText(bytes, &warnings);
+    Disarm();
+    return r.status();
+  });
+  CHECK_CONTAINED("ToUtf8", [&]() -> Status {
+    std::string out;
+    Arm();
+    auto r = ingest::ToUtf8("caf\xE9 cr\xE8me br\xFBl\xE9" "e, d\xE9j\xE0 vu", "iso-8859-1", &out);
+    Disarm();
+    return r.status();
+  });
+  CHECK_CONTAINED("CutTitle", [&]() -> Status {
+    Document d = Doc("a", std::string(400, 'x') + " tariffs", kBody);
+    std::string warning;
+    Arm();
+    auto r = ingest::CutTitle(&d, &warning);
+    Disarm();
+    return r.status();
+  });
   test::TempDir dir;
   std::ofstream(dir.sub("a.txt")) << article;
   std::ofstream(dir.sub("b.md")) << "# B\n";

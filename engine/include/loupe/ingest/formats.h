@@ -62,12 +62,14 @@ constexpr size_t kMaxTitleBytes = 300;
 // less than half), adds "…" (so it stays within the limit), puts the whole
 // title at the start of the body (so every word of it is still found) and
 // returns true with a warning in *warning (if not null). Otherwise false.
-bool CutTitle(Document* doc, std::string* warning);
+// Errors: kIOError when memory runs out.
+Result<bool> CutTitle(Document* doc, std::string* warning);
 
 // Valid UTF-8: a BOM removed, CR LF and lone CR turned into LF, and each invalid
 // sequence replaced by U+FFFD with a warning giving its byte offset in `bytes`
-// (at most the first 10 are listed, then a count).
-std::string CleanText(std::string_view bytes, std::vector<std::string>* warnings);
+// (at most the first 10 are listed, then a count). Errors: kIOError when memory
+// runs out.
+Result<std::string> CleanText(std::string_view bytes, std::vector<std::string>* warnings);
 
 // How much of a date a header gives: a day, or only a month or a year.
 enum class DatePrecision { kDay, kMonth, kYear };
@@ -106,8 +108,9 @@ const char* DatePrecisionName(DatePrecision p);
 DatePrecision DatePrecisionOf(const Document& doc);
 
 // Converts text in `charset` (an IANA name, e.g. iso-8859-1, windows-1252,
-// shift_jis) to UTF-8 with ICU. False for an unknown charset.
-bool ToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
+// shift_jis) to UTF-8 with ICU. False for an unknown charset. Errors:
+// kIOError when memory runs out.
+Result<bool> ToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
 
 }  // namespace loupe::ingest
 
