@@ -128,11 +128,13 @@ class WriterImpl final : public Writer {
   void Rollback() override;
   size_t pending() const override { return ops_; }
   Status SetMetadata(std::string_view key, std::string_view value) override {
-    if (key.empty() || key.size() > kMaxIdBytes)
-      return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
-    metadata_[std::string(key)] = std::string(value);
-    ++ops_;
-    return Status::OK();
+    return Guard([&] {
+      if (key.empty() || key.size() > kMaxIdBytes)
+        return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
+      metadata_[std::string(key)] = std::string(value);
+      ++ops_;
+      return Status::OK();
+    });
   }
 
  private:

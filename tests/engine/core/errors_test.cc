@@ -238,6 +238,16 @@ TEST_CASE("an allocation failure in the index API comes back as a status") {
     Disarm();
     return w.ok() ? s : w.status();
   });
+  CHECK_CONTAINED("Writer::SetMetadata", [&]() -> Status {
+    auto idx = Reopen(dir);
+    auto w = idx->NewWriter();
+    if (!w.ok()) return w.status();
+    const std::string value(100, 'v');
+    Arm();
+    Status s = (*w)->SetMetadata("a-key-longer-than-inline-strings", value);
+    Disarm();
+    return s;
+  });
   const Query tariff = Query::Term(Field::kBody, "tariff");
   CHECK_CONTAINED("Index::Search", [&]() -> Status {
     auto idx = Reopen(dir);
