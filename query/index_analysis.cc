@@ -4,6 +4,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "util/guard.h"
+#include "util/json_dispose.h"
 
 namespace loupe {
 
@@ -16,7 +17,9 @@ Result<IndexAnalysis> ReadIndexAnalysis(const Index& index) {
       out.languages = {std::string(kDefaultStemmer)};  // written before the record existed
       return out;
     }
-    auto record = nlohmann::json::parse(*value, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json record;
+    JsonDisposer dispose_record{record};
+    ParseJson(*value, &record);
     const char* bad = "the index's 'analysis' metadata is not a JSON object with a list of languages";
     if (!record.is_object() || !record.contains("languages") || !record["languages"].is_array())
       return Status::Corruption(bad);

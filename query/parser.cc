@@ -220,19 +220,6 @@ void Lint(std::string_view text, const std::vector<LexToken>& toks, std::vector<
 }  // namespace
 }  // namespace qp
 
-Diagnostic Diagnostic::From(const Status& s, Severity severity) {
-  Diagnostic d;
-  d.severity = severity;
-  d.offset = s.offset() == Status::kNoOffset ? 0 : s.offset();
-  d.length = s.length();
-  d.message = s.message();
-  d.has_fix = s.has_fix();
-  d.fix_offset = s.fix_offset();
-  d.fix_length = s.fix_length();
-  d.fix_text = s.fix_text();
-  return d;
-}
-
 static Result<QueryNode> DoParseQuery(std::string_view text, std::vector<Diagnostic>* warnings) {
   if (text.size() > kMaxQueryBytes)
     return Status::QuerySyntax("query is " + std::to_string(text.size()) + " bytes; the limit is 65536",

@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "analysis/analyzer_access.h"
 #include "builder.h"
 #include "loupe/custom_fields.h"
 #include "loupe/index.h"
@@ -389,7 +390,7 @@ class Planner {
     for (Field f : fields) {
       for (const QueryNode* c : {&a, &b}) {
         tokens_.clear();
-        analyzer_.AnalyzeField(f, c->text, 0, &tokens_);
+        AnalyzerAccess::AnalyzeField(analyzer_, f, c->text, 0, &tokens_);
         if (tokens_.size() != 1)
           return Status::QuerySyntax(
               "'" + op + "' joins single words, but '" + c->text + "' is " +
@@ -400,7 +401,7 @@ class Planner {
         std::string terms[2];
         for (int i = 0; i < 2; ++i) {
           tokens_.clear();
-          analyzer_.AnalyzeField(f, (i ? b : a).text, 0, &tokens_);
+          AnalyzerAccess::AnalyzeField(analyzer_, f, (i ? b : a).text, 0, &tokens_);
           if (tokens_.size() != 1) return std::nullopt;
           terms[i] = tokens_[0].term;
         }
@@ -455,7 +456,7 @@ class Planner {
   // the field, one word a term, several a phrase (loupe/custom_fields.h).
   std::optional<Query> CustomLeaf(const QueryNode& n, const std::string& name) {
     tokens_.clear();
-    analyzer_.AnalyzeField(Field::kCustom, n.text, 0, &tokens_);
+    AnalyzerAccess::AnalyzeField(analyzer_, Field::kCustom, n.text, 0, &tokens_);
     if (tokens_.empty()) return std::nullopt;
     if (tokens_.size() == 1) return Query::Term(Field::kCustom, CustomFieldTerm(name, tokens_[0].term));
     std::vector<std::string> terms;
@@ -502,7 +503,7 @@ class Planner {
     std::vector<Query> per_field;
     for (Field f : *fields) {
       tokens_.clear();
-      analyzer_.AnalyzeField(f, word, 0, &tokens_);
+      AnalyzerAccess::AnalyzeField(analyzer_, f, word, 0, &tokens_);
       if (tokens_.empty())
         return Status::QuerySyntax("'" + n.text + "' has no letters or digits before the '~'", at, len);
       if (tokens_.size() > 1)
@@ -512,7 +513,7 @@ class Planner {
             .WithFix(at + tilde, len - tilde, "");
       if (auto q = EachStem(f, [&]() -> std::optional<Query> {
             tokens_.clear();
-            analyzer_.AnalyzeField(f, word, 0, &tokens_);
+            AnalyzerAccess::AnalyzeField(analyzer_, f, word, 0, &tokens_);
             if (tokens_.size() != 1) return std::nullopt;
             const std::string& term = tokens_[0].term;
             uint32_t k = edits >= 0 ? static_cast<uint32_t>(edits) : term.size() <= 2 ? 0 : term.size() <= 5 ? 1 : 2;
@@ -536,7 +537,7 @@ class Planner {
     auto fields = LeafFields(n, "an exact word");
     if (!fields.ok()) return fields.status();
     tokens_.clear();
-    analyzer_.Analyze(form, /*stem=*/false, 0, &tokens_);
+    AnalyzerAccess::Analyze(analyzer_, form, /*stem=*/false, 0, &tokens_);
     if (tokens_.size() != 1)
       return Status::QuerySyntax(
                  "'=' matches one word exactly, but '" + form + "' is " +
@@ -551,7 +552,7 @@ class Planner {
     for (Field f : *fields) {
       auto q = EachStem(f, [&]() -> std::optional<Query> {
         tokens_.clear();
-        analyzer_.AnalyzeField(f, form, 0, &tokens_);
+        AnalyzerAccess::AnalyzeField(analyzer_, f, form, 0, &tokens_);
         if (tokens_.size() != 1) return std::nullopt;
         if (!match_case && !Analyzer::IsStemmed(f)) return Query::Term(f, tokens_[0].term);  // already folded
         return Query::Exact(f, tokens_[0].term, match_case ? surface : folded, match_case);
@@ -572,7 +573,7 @@ class Planner {
       return Status::QuerySyntax("'*' may only end a word, as in tarif*", at + word.find('*'), 1)
           .WithFix(at + word.find('*'), 1, "");
     tokens_.clear();
-    analyzer_.Analyze(word, /*stem=*/false, 0, &tokens_);
+    AnalyzerAccess::Analyze(analyzer_, word, /*stem=*/false, 0, &tokens_);
     if (tokens_.empty())
       return Status::QuerySyntax(
           "'" + (n.field.empty() ? "" : n.field + ":") + n.text + "' has no letters or digits before the '*'", at, len);
@@ -657,12 +658,13 @@ class Planner {
     if (!Analyzer::IsStemmed(f)) return build();
     if (f == Field::kTopic || languages_.size() < 2) {  // topics are stemmed in English in every article
       std::string_view one = languages_.empty() ? std::string_view(own_language_) : std::string_view(languages_[0]);
-      if (!analyzer_.SetStemmerLanguage(StemmerOf(f, one)).ok()) (void)analyzer_.SetStemmerLanguage(own_language_);
+      if (!AnalyzerAccess::SetStemmerLanguage(analyzer_, StemmerOf(f, one)).ok())
+        (void)AnalyzerAccess::SetStemmerLanguage(analyzer_, own_language_);
       return build();
     }
     std::vector<Query> alternatives;
     for (const std::string& language : languages_) {
-      if (!analyzer_.SetStemmerLanguage(language).ok()) continue;  // a language libstemmer lacks
+      if (!AnalyzerAccess::SetStemmerLanguage(analyzer_, language).ok()) continue;  // a language libstemmer lacks
       std::optional<Query> q = build();
       if (q && std::none_of(alternatives.begin(), alternatives.end(), [&](const Query& a) { return SameQuery(a, *q); }))
         alternatives.push_back(std::move(*q));
@@ -677,7 +679,7 @@ class Planner {
   }
   std::optional<Query> AnalyzedOnce(Field f, const std::string& text, uint32_t slop) {
     tokens_.clear();
-    analyzer_.AnalyzeField(f, text, 0, &tokens_);
+    AnalyzerAccess::AnalyzeField(analyzer_, f, text, 0, &tokens_);
     if (tokens_.empty()) return std::nullopt;
     if (tokens_.size() == 1) return Query::Term(f, tokens_[0].term);
     std::vector<std::string> terms;
@@ -793,7 +795,7 @@ Result<Query> PlanQuery(const QueryNode& tree, Analyzer& analyzer, const PlanOpt
     const std::string stemmer_before(analyzer.stemmer_language());
     Planner p(analyzer, options, std::move(languages));
     auto q = p.Plan(rest);
-    (void)analyzer.SetStemmerLanguage(stemmer_before);
+    (void)AnalyzerAccess::SetStemmerLanguage(analyzer, stemmer_before);
     if (!q.ok()) return q.status();
     if (!*q)
       return Status::QuerySyntax("the query has no searchable words (only punctuation or empty quotes)", tree.offset,
@@ -839,9 +841,7 @@ Result<Query> Compile(std::string_view text, Analyzer& analyzer, const PlanOptio
   return PlanQuery(*tree, analyzer, options);
 }
 
-}  // namespace
-
-Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options) {
+Result<Query> DoCompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options) {
   // Repair the first error with its fix-it and read the query again, until it
   // compiles or an error has no repair. Strict mode does the same to find every
   // error, not only the first, and then rejects the query with the first one;
@@ -864,9 +864,7 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
     if (!q.ok() && s.code() == StatusCode::kQuerySyntax && s.has_fix() && round < kMaxRepairs &&
         s.fix_offset() + s.fix_length() <= current.size()) {
       Diagnostic d = Unedit(edits, Diagnostic::From(s, severity), text.size());
-      if (!first) {
-        first = Status::QuerySyntax(d.message, d.offset, d.length).WithFix(d.fix_offset, d.fix_length, d.fix_text);
-      }
+      if (!first) first = Status(StatusCode::kQuerySyntax, d);
       repaired.push_back(std::move(d));
       size_t at = s.fix_offset(), len = s.fix_length();
       // A removal takes one space next to it along, so that the reading stays tidy.
@@ -907,8 +905,8 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
       }
       found.push_back(d);
       if (!error) {
-        error = Status(s.code(), d.message, s.offset() == Status::kNoOffset ? Status::kNoOffset : d.offset, d.length);
-        if (d.has_fix) error = std::move(*error).WithFix(d.fix_offset, d.fix_length, d.fix_text);
+        if (s.offset() == Status::kNoOffset) d.offset = Status::kNoOffset;
+        error = Status(s.code(), std::move(d));
       }
     }
     if (options.diagnostics) options.diagnostics->insert(options.diagnostics->end(), found.begin(), found.end());
@@ -917,6 +915,12 @@ Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const Plan
     if (options.resolved) options.resolved->insert(options.resolved->end(), resolved.begin(), resolved.end());
     return q;
   }
+}
+
+}  // namespace
+
+Result<Query> CompileQuery(std::string_view text, Analyzer& analyzer, const PlanOptions& options) {
+  return Guard([&] { return DoCompileQuery(text, analyzer, options); });
 }
 
 Result<Query> CompileQuery(std::string_view text, const Index& index, const PlanOptions& options) {

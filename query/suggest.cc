@@ -7,9 +7,11 @@
 #include <map>
 #include <optional>
 
+#include "analysis/analyzer_access.h"
 #include "builder.h"
 #include "util/edits.h"  // EditDistance
 #include "loupe/language.h"
+#include "util/guard.h"
 
 namespace loupe {
 namespace {
@@ -97,8 +99,10 @@ Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
 
 }  // namespace
 
-Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index, Analyzer& analyzer,
-                                     const Gazetteer* gazetteer) {
+namespace {
+
+Result<Suggestion> DoSuggestCorrection(std::string_view query, const Index& index, Analyzer& analyzer,
+                                       const Gazetteer* gazetteer) {
   auto tree = ParseQuery(query);
   if (!tree.ok()) return tree.status();
   Suggestion out;
@@ -146,14 +150,14 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
     bool analyzable = true;
     for (Field f : w.fields) {
       tokens.clear();
-      analyzer.AnalyzeField(f, w.text, 0, &tokens);
+      AnalyzerAccess::AnalyzeField(analyzer, f, w.text, 0, &tokens);
       if (tokens.size() != 1) {
         analyzable = false;  // punctuation only, or several words (e.g. CJK): not corrected
         break;
       }
       const std::string term = tokens[0].term;
       tokens.clear();
-      analyzer.Analyze(w.text, /*stem=*/false, 0, &tokens);
+      AnalyzerAccess::Analyze(analyzer, w.text, /*stem=*/false, 0, &tokens);
       if (tokens.size() != 1) {
         analyzable = false;
         break;
@@ -197,6 +201,13 @@ Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index,
   for (const Change& c : changes) out.query.replace(c.offset, c.length, c.text);
   if (out.query.size() > kMaxSuggestionBytes) return Suggestion{};  // replacements may be longer than the words
   return out;
+}
+
+}  // namespace
+
+Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index, Analyzer& analyzer,
+                                     const Gazetteer* gazetteer) {
+  return Guard([&] { return DoSuggestCorrection(query, index, analyzer, gazetteer); });
 }
 
 }  // namespace loupe

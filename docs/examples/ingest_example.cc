@@ -14,18 +14,22 @@ int main(int argc, char** argv) {
     std::cerr << "usage: ingest_example INDEX_DIR\n";
     return 2;
   }
-  std::vector<std::string> errors;
-  auto tagger = loupe::ingest::Tagger::Create("He Lifeng | person | \xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\n",
-                                              "tariffs <- duties, levies\n", &errors);
-  if (!tagger) return 1;
+  auto created = loupe::ingest::Tagger::Create("He Lifeng | person | \xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\n",
+                                               "tariffs <- duties, levies\n");
+  if (!created.ok()) return 1;
+  std::unique_ptr<loupe::ingest::Tagger> tagger = std::move(*created);
   const char* mail =
       "Subject: Talks resume\r\n"
       "From: Wire Desk <desk@example.com>\r\n"
       "Date: Mon, 15 Sep 2025 10:00:00 +0200\r\n"
       "\r\n"
       "\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0 met the negotiators. Duties were discussed, and duties again.\r\n";
-  loupe::ingest::ParsedFile parsed = loupe::ingest::ParseFile(mail, loupe::ingest::Format::kEmail, "talks.eml",
-                                                              "talks.eml");
+  auto read = loupe::ingest::ParseFile(mail, loupe::ingest::Format::kEmail, "talks.eml", "talks.eml");
+  if (!read.ok()) {
+    std::cerr << read.status().ToString() << "\n";
+    return 1;
+  }
+  loupe::ingest::ParsedFile parsed = std::move(*read);
   for (const std::string& w : parsed.warnings) std::cerr << "warning: " << w << "\n";
   auto index = loupe::Index::Open(argv[1], {.create_if_missing = true});
   if (!index.ok()) {
@@ -36,7 +40,7 @@ int main(int argc, char** argv) {
     auto writer = (*index)->NewWriter();
     if (!writer.ok()) return 1;
     for (loupe::Document& d : parsed.docs) {
-      tagger->Tag(&d);  // no declared actors or topics: the detected ones are used
+      if (!tagger->Tag(&d).ok()) return 1;  // no declared actors or topics: the detected ones are used
       if (!(*writer)->Add(d).ok()) return 1;
     }
     if (!(*writer)->Commit().ok()) return 1;

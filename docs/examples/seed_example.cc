@@ -25,8 +25,12 @@ int main(int argc, char** argv) {
     std::cerr << "cannot read " << argv[2] << "\n";
     return 2;
   }
-  loupe::ingest::ParsedFile parsed =
-      loupe::ingest::ParseFile(text.str(), loupe::ingest::Format::kText, "seed.txt", argv[2]);
+  auto read = loupe::ingest::ParseFile(text.str(), loupe::ingest::Format::kText, "seed.txt", argv[2]);
+  if (!read.ok()) {
+    std::cerr << read.status().ToString() << "\n";
+    return 1;
+  }
+  loupe::ingest::ParsedFile parsed = std::move(*read);
   for (const std::string& w : parsed.warnings) std::cerr << "warning: " << w << "\n";
   auto index = loupe::Index::Open(argv[1], {.create_if_missing = true});
   if (!index.ok()) {

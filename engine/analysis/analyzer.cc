@@ -17,6 +17,8 @@
 #include <cstring>
 #include <memory>
 
+#include "util/guard.h"
+
 namespace loupe {
 namespace {
 
@@ -271,8 +273,15 @@ class IcuAnalyzer final : public Analyzer {
 
   // Switching back to a language used before is a short scan over the few
   // the analyzer has seen: the writer switches per document.
-  Status SetStemmerLanguage(std::string_view language) override {
+  Status DoSetStemmerLanguage(std::string_view language) override {
     if (language == current_->language) return Status::OK();
+    return AddStemmer(language);
+  }
+  std::string_view stemmer_language() const override { return current_->language; }
+
+ private:
+  // SetStemmerLanguage for a language other than the current one.
+  Status AddStemmer(std::string_view language) {
     for (const auto& s : stemmers_)
       if (s->language == language) {
         current_ = s.get();
@@ -288,9 +297,9 @@ class IcuAnalyzer final : public Analyzer {
     current_ = stemmers_.back().get();
     return Status::OK();
   }
-  std::string_view stemmer_language() const override { return current_->language; }
 
-  void SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) override {
+ public:
+  void DoSentenceStarts(std::string_view text, std::vector<uint32_t>* starts) override {
     starts->clear();
     if (text.empty()) return;
     if (fast_) {
@@ -303,15 +312,17 @@ class IcuAnalyzer final : public Analyzer {
       if (offsets_[at] < text.size()) starts->push_back(offsets_[at]);
   }
 
-  uint32_t AnalyzeWithForms(std::string_view text, uint32_t position, std::vector<Token>* out,
-                            std::vector<std::string>* forms) override {
+  uint32_t DoAnalyzeWithForms(std::string_view text, uint32_t position, std::vector<Token>* out,
+                              std::vector<std::string>* forms) override {
     forms_ = forms;
-    position = Analyze(text, true, position, out);
-    forms_ = nullptr;
-    return position;
+    struct Reset {  // also when DoAnalyze throws: the analyzer may be used again
+      std::vector<std::string>*& forms;
+      ~Reset() { forms = nullptr; }
+    } reset{forms_};
+    return DoAnalyze(text, true, position, out);
   }
 
-  uint32_t Analyze(std::string_view text, bool stem, uint32_t position, std::vector<Token>* out) override {
+  uint32_t DoAnalyze(std::string_view text, bool stem, uint32_t position, std::vector<Token>* out) override {
     if (text.empty()) return position;
     if (!fast_) return AnalyzeIcu(text, 0, stem, position, out);
     // Whitespace-separated runs of pure ASCII go through the scanner; each stretch
@@ -532,7 +543,9 @@ class IcuAnalyzer final : public Analyzer {
 
 }  // namespace
 
-Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
+namespace {
+
+Result<std::unique_ptr<Analyzer>> DoCreate(const AnalyzerOptions& options) {
   UErrorCode err = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> bi(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), err));
   if (U_FAILURE(err) || !bi) return Status::Internal(std::string("ICU word break iterator: ") + u_errorName(err));
@@ -550,6 +563,32 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   return std::unique_ptr<Analyzer>(new IcuAnalyzer(std::move(bi), std::move(sentences), nfkc_cf, nfd,
                                                    options.stemmer_language, std::move(stemmer),
                                                    options.fold_diacritics, options.ascii_fast_path));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
+  return Guard([&] { return DoCreate(options); });
+}
+
+Result<uint32_t> Analyzer::Analyze(std::string_view text, bool stem, uint32_t first_position, std::vector<Token>* out) {
+  return Guard([&]() -> Result<uint32_t> { return DoAnalyze(text, stem, first_position, out); });
+}
+
+Result<uint32_t> Analyzer::AnalyzeWithForms(std::string_view text, uint32_t first_position, std::vector<Token>* out,
+                                            std::vector<std::string>* forms) {
+  return Guard([&]() -> Result<uint32_t> { return DoAnalyzeWithForms(text, first_position, out, forms); });
+}
+
+Status Analyzer::SetStemmerLanguage(std::string_view language) {
+  return Guard([&] { return DoSetStemmerLanguage(language); });
+}
+
+Status Analyzer::SentenceStarts(std::string_view text, std::vector<uint32_t>* starts) {
+  return Guard([&] {
+    DoSentenceStarts(text, starts);
+    return Status::OK();
+  });
 }
 
 }  // namespace loupe

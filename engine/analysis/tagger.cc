@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "analysis/analyzer_access.h"
 #include "util/ascii.h"
+#include "util/guard.h"
 
 namespace loupe {
 namespace {
@@ -111,13 +113,18 @@ std::string Join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_view topics,
-                                       std::vector<std::string>* errors) {
+Result<std::unique_ptr<Tagger>> Tagger::Create(std::string_view gazetteer, std::string_view topics,
+                                               std::vector<std::string>* warnings) {
+  return Guard([&]() -> Result<std::unique_ptr<Tagger>> {
+    std::vector<std::string> ignored;
+    return DoCreate(gazetteer, topics, warnings ? warnings : &ignored);
+  });
+}
+
+Result<std::unique_ptr<Tagger>> Tagger::DoCreate(std::string_view gazetteer, std::string_view topics,
+                                                 std::vector<std::string>* errors) {
   auto analyzer = Analyzer::Create();
-  if (!analyzer.ok()) {
-    errors->push_back("analyzer: " + analyzer.status().message());
-    return nullptr;
-  }
+  if (!analyzer.ok()) return Status(analyzer.status().code(), "analyzer: " + analyzer.status().message());
   std::unique_ptr<Tagger> t(new Tagger(std::move(*analyzer)));
   size_t n = 0;
   for (std::string_view line : Split(gazetteer, '\n')) {
@@ -162,13 +169,35 @@ std::unique_ptr<Tagger> Tagger::Create(std::string_view gazetteer, std::string_v
     for (const std::string& w : e.names) t->AddPattern(w, true, index);
     t->topics_.push_back(std::move(e));
   }
-  t->SetTitles(kDefaultTitles);
+  t->DoSetTitles(kDefaultTitles);
   return t;
 }
 
 std::string_view DefaultTitles() { return kDefaultTitles; }
 
-size_t Tagger::SetTitles(std::string_view list) {
+Result<size_t> Tagger::SetTitles(std::string_view list) {
+  return Guard([&]() -> Result<size_t> { return DoSetTitles(list); });
+}
+
+Result<std::vector<std::string>> Tagger::Candidates(const Document& d) const {
+  return Guard([&]() -> Result<std::vector<std::string>> { return DoCandidates(d); });
+}
+
+Status Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics) {
+  return Guard([&] {
+    DoDetect(d, actors, topics);
+    return Status::OK();
+  });
+}
+
+Status Tagger::Tag(Document* d) {
+  return Guard([&] {
+    DoTag(d);
+    return Status::OK();
+  });
+}
+
+size_t Tagger::DoSetTitles(std::string_view list) {
   titles_.clear();
   title_by_first_.clear();
   for (std::string_view line : Split(list, '\n')) {
@@ -203,7 +232,7 @@ bool SameWord(std::string_view word, std::string_view lower) {
 
 }  // namespace
 
-std::vector<std::string> Tagger::Candidates(const Document& d) const {
+std::vector<std::string> Tagger::DoCandidates(const Document& d) const {
   std::vector<std::string> out;
   if (titles_.empty()) return out;
   const std::string_view text = d.body;
@@ -276,7 +305,7 @@ std::vector<std::string> Tagger::Candidates(const Document& d) const {
 
 void Tagger::AddPattern(std::string_view text, bool topic, size_t index) {
   tokens_.clear();
-  analyzer_->Analyze(text, /*stem=*/true, 0, &tokens_);
+  AnalyzerAccess::Analyze(*analyzer_, text, /*stem=*/true, 0, &tokens_);
   if (tokens_.empty()) return;
   Pattern p{{}, topic, index};
   for (const Token& tok : tokens_) p.words.push_back(tok.term);
@@ -287,14 +316,14 @@ std::string Tagger::Key(std::string_view name) const {
   std::vector<Token> tokens;
   {
     std::lock_guard<std::mutex> lock(key_mu_);
-    analyzer_->Analyze(name, /*stem=*/false, 0, &tokens);
+    AnalyzerAccess::Analyze(*analyzer_, name, /*stem=*/false, 0, &tokens);
   }
   std::string key;
   for (const Token& tok : tokens) key += (key.empty() ? "" : " ") + tok.term;
   return key;
 }
 
-void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics) {
+void Tagger::DoDetect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics) {
   actors->clear();
   topics->clear();
   std::vector<size_t> actor_order;
@@ -304,7 +333,7 @@ void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::ve
   size_t first_para = d.body.find("\n\n");
   auto scan = [&](std::string_view text, bool title) {
     tokens_.clear();
-    analyzer_->Analyze(text, /*stem=*/true, 0, &tokens_);
+    AnalyzerAccess::Analyze(*analyzer_, text, /*stem=*/true, 0, &tokens_);
     for (size_t i = 0; i < tokens_.size();) {
       auto it = by_first_.find(tokens_[i].term);
       const Pattern* best = nullptr;
@@ -337,7 +366,7 @@ void Tagger::Detect(const Document& d, std::vector<std::string>* actors, std::ve
     if (topic_count[t] >= 2 || topic_early[t]) topics->push_back(topics_[t].name);
 }
 
-void Tagger::Tag(Document* d) {
+void Tagger::DoTag(Document* d) {
   // What an earlier Tag recorded goes: tagging again gives the same document.
   std::erase_if(d->extra, [](const std::pair<std::string, std::string>& e) {
     return e.first == "Actors-Detected" || e.first == "Topics-Detected" || e.first == "Actors-Candidate";
@@ -358,10 +387,10 @@ void Tagger::Tag(Document* d) {
     }
   }
   std::vector<std::string> actors, topics;
-  Detect(*d, &actors, &topics);
+  DoDetect(*d, &actors, &topics);
   if (!actors.empty()) d->extra.emplace_back("Actors-Detected", Join(actors));
   if (!topics.empty()) d->extra.emplace_back("Topics-Detected", Join(topics));
-  std::vector<std::string> candidates = Candidates(*d);
+  std::vector<std::string> candidates = DoCandidates(*d);
   if (!candidates.empty()) d->extra.emplace_back("Actors-Candidate", Join(candidates));
   if (d->actors.empty()) d->actors = std::move(actors);
   if (d->topics.empty()) d->topics = std::move(topics);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "util/guard.h"
+
 namespace loupe {
 namespace {
 
@@ -53,14 +55,16 @@ std::vector<std::pair<std::string, std::string_view>> CustomFieldValues(const Do
 }
 
 Result<std::vector<CustomField>> ListCustomFields(const Index& index) {
-  // The markers are the terms of Field::kCustom that start with '#': a prefix
-  // expansion lists them with their live document counts.
-  auto found = index.Expansions(Query::Prefix(Field::kCustom, "#", std::numeric_limits<uint32_t>::max()));
-  if (!found.ok()) return found.status();
-  std::vector<CustomField> out;
-  for (auto& [term, documents] : *found) out.push_back(CustomField{term.substr(1), documents});
-  std::sort(out.begin(), out.end(), [](const CustomField& a, const CustomField& b) { return a.name < b.name; });
-  return out;
+  return Guard([&]() -> Result<std::vector<CustomField>> {
+    // The markers are the terms of Field::kCustom that start with '#': a prefix
+    // expansion lists them with their live document counts.
+    auto found = index.Expansions(Query::Prefix(Field::kCustom, "#", std::numeric_limits<uint32_t>::max()));
+    if (!found.ok()) return found.status();
+    std::vector<CustomField> out;
+    for (auto& [term, documents] : *found) out.push_back(CustomField{term.substr(1), documents});
+    std::sort(out.begin(), out.end(), [](const CustomField& a, const CustomField& b) { return a.name < b.name; });
+    return out;
+  });
 }
 
 }  // namespace loupe

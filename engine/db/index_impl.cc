@@ -19,6 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "analysis/analyzer_access.h"
 #include "index/analysis_record.h"
 #include "index/check.h"
 #include "index/custom_terms.h"
@@ -127,11 +128,13 @@ class WriterImpl final : public Writer {
   void Rollback() override;
   size_t pending() const override { return ops_; }
   Status SetMetadata(std::string_view key, std::string_view value) override {
-    if (key.empty() || key.size() > kMaxIdBytes)
-      return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
-    metadata_[std::string(key)] = std::string(value);
-    ++ops_;
-    return Status::OK();
+    return Guard([&] {
+      if (key.empty() || key.size() > kMaxIdBytes)
+        return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
+      metadata_[std::string(key)] = std::string(value);
+      ++ops_;
+      return Status::OK();
+    });
   }
 
  private:
@@ -374,10 +377,9 @@ class IndexImpl final : public Index {
       if (!s.ok()) return s;
       std::lock_guard<std::mutex> lock(gazetteer_mu_);
       if (!gazetteer_ || gazetteer_text_ != texts.gazetteer) {
-        std::vector<std::string> errors;
-        std::shared_ptr<const Tagger> t = Tagger::Create(texts.gazetteer, "", &errors);
-        if (!t) return Status::Internal("cannot create the index's gazetteer: " + (errors.empty() ? "" : errors[0]));
-        gazetteer_ = std::move(t);
+        auto t = Tagger::Create(texts.gazetteer, "");
+        if (!t.ok()) return Status(t.status().code(), "cannot create the index's gazetteer: " + t.status().message());
+        gazetteer_ = std::shared_ptr<const Tagger>(std::move(*t));
         gazetteer_text_ = std::move(texts.gazetteer);
       }
       return std::shared_ptr<const Gazetteer>(gazetteer_);
@@ -541,7 +543,7 @@ void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
 void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens) {
   if ((f != Field::kTitle && f != Field::kBody) || tokens->empty()) return;
   thread_local std::vector<uint32_t> starts;
-  analyzer.SentenceStarts(text, &starts);
+  AnalyzerAccess::SentenceStarts(analyzer, text, &starts);
   const size_t n = tokens->size();
   size_t s = 0, last = SIZE_MAX;
   for (size_t i = 0; i < n; ++i) {
@@ -557,13 +559,18 @@ void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::v
 // stemmer's name; English if libstemmer lacks the language.
 std::string_view UseDocumentStemmer(Analyzer& analyzer, const Document& doc) {
   std::string_view stemmer = DocumentStemmer(doc);
-  if (analyzer.SetStemmerLanguage(stemmer).ok()) return stemmer;
-  (void)analyzer.SetStemmerLanguage(kDefaultStemmer);
+  if (AnalyzerAccess::SetStemmerLanguage(analyzer, stemmer).ok()) return stemmer;
+  (void)AnalyzerAccess::SetStemmerLanguage(analyzer, kDefaultStemmer);
   return kDefaultStemmer;
 }
 
 void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
-  if (tagger) tagger->Tag(&slot->input);
+  if (tagger) {
+    if (Status s = tagger->Tag(&slot->input); !s.ok()) {
+      slot->status = s;
+      return;
+    }
+  }
   const Document& doc = slot->input;
   slot->status = Status::OK();
   slot->stemmer = UseDocumentStemmer(analyzer, doc);
@@ -598,7 +605,7 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
-  (void)analyzer.SetStemmerLanguage(StemmerOf(Field::kTopic, slot->stemmer));
+  (void)AnalyzerAccess::SetStemmerLanguage(analyzer, StemmerOf(Field::kTopic, slot->stemmer));
   field(Field::kTopic, v);
   {
     // Keywords have no length norm: their DocValues length stays 0.
@@ -698,7 +705,7 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms)
   std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
   field(Field::kActor, v);
   v.assign(doc.topics.begin(), doc.topics.end());
-  (void)analyzer_->SetStemmerLanguage(StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
+  (void)AnalyzerAccess::SetStemmerLanguage(*analyzer_, StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
   field(Field::kTopic, v);
   AnalyzeCustomFields(*analyzer_, doc, &tokens_);
   fn(Field::kCustom, &tokens_);
@@ -979,11 +986,18 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   if (blocks.back().empty()) blocks.pop_back();
   std::vector<std::string> packed(blocks.size());
   std::vector<uint32_t> block_keys(blocks.size());
-  std::atomic<bool> packed_ok{true};
-  auto compress = [&] {
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      block_keys[i] = blocks[i].first_doc();
-      if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+  std::atomic<bool> packed_ok{true}, packed_oom{false};
+  // On its own thread nothing above would catch what it throws: an exception
+  // leaving a thread ends the process.
+  auto compress = [&]() noexcept {
+    try {
+      for (size_t i = 0; i < blocks.size(); ++i) {
+        block_keys[i] = blocks[i].first_doc();
+        if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+      }
+    } catch (...) {
+      packed_oom = true;  // Finish throws std::bad_alloc only
+      packed_ok = false;
     }
   };
   std::thread compressor;
@@ -1080,6 +1094,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   }
 
   if (compressor.joinable()) compressor.join();
+  if (packed_oom) return Status::IOError("out of memory compressing the document blocks");
   if (!packed_ok) return Status::Internal("zstd could not compress a document block");
   std::string value;
   for (const SpilledBlock& b : spilled_blocks_) {  // all before the blocks in memory
@@ -1210,14 +1225,17 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
       return ts;
     }
     for (unsigned i = 0; i <= n; ++i) {
-      std::vector<std::string> errors;  // lines the tagger cannot read are skipped, as `loupe index` says
-      std::unique_ptr<Tagger> t = Tagger::Create(texts.gazetteer, texts.topics, &errors);
-      if (!t) {
+      // Lines the tagger cannot read are skipped, as `loupe index` says.
+      auto t = Tagger::Create(texts.gazetteer, texts.topics);
+      if (!t.ok()) {
         ::close(fd);
-        return Status::Internal("cannot create the index's tagger: " + (errors.empty() ? "" : errors[0]));
+        return Status(t.status().code(), "cannot create the index's tagger: " + t.status().message());
       }
-      t->SetTitles(texts.titles);
-      taggers.push_back(std::move(t));
+      if (auto titles = (*t)->SetTitles(texts.titles); !titles.ok()) {
+        ::close(fd);
+        return titles.status();
+      }
+      taggers.push_back(std::move(*t));
     }
   }
   return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_,
@@ -1468,7 +1486,7 @@ Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOption
       Document d;
       if (Status s = reader.ReadLive(**txn, all[i].doc, &d); !s.ok()) return s;
       std::vector<Token> tokens;
-      analyzer->AnalyzeField(Field::kBody, d.body, 0, &tokens);
+      AnalyzerAccess::AnalyzeField(*analyzer, Field::kBody, d.body, 0, &tokens);
       std::vector<uint64_t> words(tokens.size());
       for (size_t t = 0; t < tokens.size(); ++t) words[t] = TermTable::Hash(Field::kBody, tokens[t].term);
       return &(shingles[i] = Shingles(words.data(), words.size()));

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loupe/language.h"
+#include "util/json_dispose.h"
 
 namespace loupe {
 
@@ -14,8 +15,13 @@ Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view
   Status s = txn->Get(storage::Db::kUser, kAnalysisMetadataKey, &old);
   if (!s.ok() && !s.IsNotFound()) return s;
   std::string before = s.ok() ? std::string(old) : std::string();
-  Json record = Json::parse(before, nullptr, /*allow_exceptions=*/false);
-  if (!record.is_object()) record = Json::object();
+  Json record;
+  JsonDisposer dispose_record{record};
+  ParseJson(before, &record);
+  if (!record.is_object()) {
+    DisposeJson(record);  // the value replaced is destroyed
+    record = Json::object();
+  }
   std::vector<std::string> list;
   if (!s.ok() && had_documents) list.emplace_back(kDefaultStemmer);
   if (record.contains("languages") && record["languages"].is_array())
@@ -24,6 +30,7 @@ Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view
   for (std::string_view l : languages)
     if (std::find(list.begin(), list.end(), l) == list.end()) list.emplace_back(l);
   std::sort(list.begin(), list.end());
+  DisposeJson(record["languages"]);  // the value replaced is destroyed
   record["languages"] = list;
   record["fold_diacritics"] = fold_diacritics;
   std::string after = record.dump();

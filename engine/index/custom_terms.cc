@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "analysis/analyzer_access.h"
 #include "index/format.h"
 #include "loupe/custom_fields.h"
 
@@ -24,7 +25,8 @@ void AnalyzeCustomFields(Analyzer& analyzer, const Document& doc, std::vector<To
     for (size_t begin = 0; begin <= value.size();) {
       size_t end = std::min(value.find(';', begin), value.size());
       tokens.clear();
-      const uint32_t next = analyzer.AnalyzeField(Field::kCustom, value.substr(begin, end - begin), pos, &tokens);
+      const uint32_t next =
+          AnalyzerAccess::AnalyzeField(analyzer, Field::kCustom, value.substr(begin, end - begin), pos, &tokens);
       for (Token& t : tokens) {
         t.term = CustomFieldTerm(name, t.term);
         out->push_back(std::move(t));

@@ -5,6 +5,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "analysis/analyzer_access.h"
 #include "index/format.h"
 #include "storage/lmdb.h"
 #include "util/edits.h"
@@ -81,8 +82,8 @@ std::string StemKey(Field f, std::string_view stem) {
 
 uint32_t AnalyzeField(Analyzer& analyzer, Field f, std::string_view text, uint32_t position, std::vector<Token>* out,
                       std::vector<std::string>* written) {
-  if (!Analyzer::IsStemmed(f)) return analyzer.AnalyzeField(f, text, position, out);
-  return analyzer.AnalyzeWithForms(text, position, out, written);
+  if (!Analyzer::IsStemmed(f)) return AnalyzerAccess::AnalyzeField(analyzer, f, text, position, out);
+  return AnalyzerAccess::AnalyzeWithForms(analyzer, text, position, out, written);
 }
 
 void DocForms::AddField(Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {

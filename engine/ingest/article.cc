@@ -6,6 +6,10 @@
 #include "readers.h"
 #include "util/ascii.h"
 
+#include "loupe/ingest/formats.h"
+#include "readers.h"
+#include "util/guard.h"
+
 namespace loupe::ingest {
 namespace {
 
@@ -73,8 +77,13 @@ bool Byline(std::string_view line, std::string_view* name) {
 
 }  // namespace
 
-Document ParseArticle(std::string_view text, const std::string& id, const std::string& path,
-                      std::vector<std::string>* warnings) {
+Result<Document> ParseArticle(std::string_view text, const std::string& id, const std::string& path,
+                              std::vector<std::string>* warnings) {
+  return Guard([&]() -> Result<Document> { return ReadArticle(text, id, path, warnings); });
+}
+
+Document ReadArticle(std::string_view text, const std::string& id, const std::string& path,
+                     std::vector<std::string>* warnings) {
   Document d;
   d.id = id;
   d.path = path;

@@ -164,7 +164,7 @@ std::optional<Days> MailDate(const std::string& value) {
 
 // The text of an HTML part (already UTF-8), through the web page reader's
 // HtmlToText: the one place HTML becomes text for the e-mail reader.
-std::string HtmlText(std::string_view html) { return HtmlToText(html); }
+std::string HtmlText(std::string_view html) { return ReadHtmlText(html); }
 
 // The part's content with its transfer encoding (base64, quoted-printable,
 // uuencode) undone: bytes in the part's charset.
@@ -190,7 +190,7 @@ std::string PartText(GMimeObject* object, std::vector<std::string>* warnings) {
     return Str(text.get());
   }
   std::string bytes = ContentBytes(GMIME_PART(object)), utf8;
-  if (ToUtf8(bytes, charset, &utf8)) return utf8;
+  if (DoToUtf8(bytes, charset, &utf8)) return utf8;
   warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
   return bytes;
 }
@@ -254,13 +254,13 @@ ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::
   if (!headers || g_mime_header_list_get_count(headers) == 0)
     out.warnings.push_back("no e-mail headers found; read as a body only");
   if (!object) {  // GMime found no message at all
-    d.body = std::string(Trim(CleanText(bytes, &out.warnings)));
+    d.body = std::string(Trim(DoCleanText(bytes, &out.warnings)));
     out.docs.push_back(std::move(d));
     return out;
   }
   std::vector<std::string> ignored;  // bad bytes in headers are replaced quietly
-  d.title = std::string(Trim(CleanText(HeaderText(object, "Subject"), &ignored)));
-  d.author = std::string(Trim(CleanText(Author(object), &ignored)));
+  d.title = std::string(Trim(DoCleanText(HeaderText(object, "Subject"), &ignored)));
+  d.author = std::string(Trim(DoCleanText(Author(object), &ignored)));
   const std::string date(Trim(Str(g_mime_object_get_header(object, "Date"))));
   if (!date.empty()) {
     if (auto day = MailDate(date))
@@ -273,10 +273,10 @@ ParsedFile ParseEmail(std::string_view bytes, const std::string& id, const std::
   // The headers mail users search by (to:, list-id:, x-mailer: as custom
   // fields), decoded; the rest of the header block is not kept.
   for (const char* name : {"To", "Cc", "Reply-To", "List-Id", "X-Mailer", "User-Agent", "Organization"}) {
-    std::string value(Trim(CleanText(HeaderText(object, name), &ignored)));
+    std::string value(Trim(DoCleanText(HeaderText(object, name), &ignored)));
     if (!value.empty()) d.extra.emplace_back(name, std::move(value));
   }
-  d.body = std::string(Trim(CleanText(BodyText(message.get(), &out.warnings), &out.warnings)));
+  d.body = std::string(Trim(DoCleanText(BodyText(message.get(), &out.warnings), &out.warnings)));
   out.docs.push_back(std::move(d));
   return out;
 }

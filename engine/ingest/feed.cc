@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "loupe/ingest/html.h"
-#include "web_text.h"
 #include "readers.h"
+#include "util/guard.h"
+#include "web_text.h"
 
 #ifdef LOUPE_HAVE_LIBXML2
 #include <libxml/parser.h>
@@ -175,9 +176,9 @@ class FeedReader {
         if (xmlNodeDump(buf, n->doc, c, 0, 0) >= 0) markup.append(reinterpret_cast<const char*>(xmlBufferContent(buf)));
       }
       if (buf) xmlBufferFree(buf);
-      text = HtmlToText(markup);
+      text = ReadHtmlText(markup);
     } else if (type == "html" || type == "text/html") {
-      text = HtmlToText(Text(n));
+      text = ReadHtmlText(Text(n));
     } else {
       text = one_line ? Text(n) : PlainParagraphs(Text(n), /*every_line=*/false);
     }
@@ -210,7 +211,7 @@ class FeedReader {
       } else if (NamedIn(c, "subject", kDublinCore, "dc")) {
         AddTopic(CollapseSpace(Text(c)), &d);
       } else if (NamedIn(c, "encoded", kContentModule, "content")) {
-        if (content.empty()) content = HtmlToText(Text(c));
+        if (content.empty()) content = ReadHtmlText(Text(c));
       } else if (c->ns && !atom_ && c->ns->href &&
                  std::strcmp(reinterpret_cast<const char*>(c->ns->href), "http://www.w3.org/2005/Atom") == 0) {
         continue;  // atom:link rel="self" and the like in an RSS item
@@ -240,7 +241,7 @@ class FeedReader {
       } else if (Named(c, "summary")) {
         if (summary.empty()) summary = TextConstruct(c, /*one_line=*/false);
       } else if (Named(c, "description")) {
-        if (description.empty()) description = HtmlToText(Text(c));
+        if (description.empty()) description = ReadHtmlText(Text(c));
       }
     }
     if (key.empty()) key = link;
@@ -317,7 +318,7 @@ bool MakeValidUtf8(std::string* s) {
   }
   if (valid) return false;
   std::vector<std::string> ignored;
-  *s = CleanText(*s, &ignored);
+  *s = DoCleanText(*s, &ignored);
   return true;
 }
 
@@ -332,7 +333,11 @@ bool FeedReaderBuilt() {
 #endif
 }
 
-ParsedFile ParseFeed(std::string_view bytes, const std::string& id, const std::string& path) {
+Result<ParsedFile> ParseFeed(std::string_view bytes, const std::string& id, const std::string& path) {
+  return Guard([&]() -> Result<ParsedFile> { return ReadFeed(bytes, id, path); });
+}
+
+ParsedFile ReadFeed(std::string_view bytes, const std::string& id, const std::string& path) {
   ParsedFile out;
 #ifdef LOUPE_HAVE_LIBXML2
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {

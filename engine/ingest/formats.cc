@@ -16,6 +16,8 @@
 #include "loupe/ingest/feed.h"
 #include "loupe/ingest/html.h"
 #include "readers.h"
+#include "util/guard.h"
+#include "util/json_dispose.h"
 #include "util/utf8.h"
 
 namespace loupe::ingest {
@@ -67,7 +69,19 @@ std::vector<std::string> SplitList(std::string_view v) {
 
 // --- text ------------------------------------------------------------------------
 
-std::string CleanText(std::string_view in, std::vector<std::string>* warnings) {
+Result<std::string> CleanText(std::string_view in, std::vector<std::string>* warnings) {
+  return Guard([&]() -> Result<std::string> { return DoCleanText(in, warnings); });
+}
+
+Result<bool> ToUtf8(std::string_view bytes, const std::string& charset, std::string* out) {
+  return Guard([&]() -> Result<bool> { return DoToUtf8(bytes, charset, out); });
+}
+
+Result<bool> CutTitle(Document* doc, std::string* warning) {
+  return Guard([&]() -> Result<bool> { return DoCutTitle(doc, warning); });
+}
+
+std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings) {
   std::string out;
   out.reserve(in.size());
   size_t i = 0, bad = 0;
@@ -102,7 +116,7 @@ std::string CleanText(std::string_view in, std::vector<std::string>* warnings) {
   return out;
 }
 
-bool ToUtf8(std::string_view bytes, const std::string& charset, std::string* out) {
+bool DoToUtf8(std::string_view bytes, const std::string& charset, std::string* out) {
   UErrorCode err = U_ZERO_ERROR;
   UConverter* conv = ucnv_open(charset.c_str(), &err);
   if (U_FAILURE(err) || !conv) return false;
@@ -262,24 +276,24 @@ std::string Decoded(std::string_view bytes, std::vector<std::string>* warnings) 
   std::string charset = DeclaredCharset(bytes);
   std::string utf8;
   if (!charset.empty() && !IsUtf8Charset(charset)) {
-    if (ToUtf8(bytes, charset, &utf8)) return CleanText(utf8, warnings);
+    if (DoToUtf8(bytes, charset, &utf8)) return DoCleanText(utf8, warnings);
     warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
-    return CleanText(bytes, warnings);
+    return DoCleanText(bytes, warnings);
   }
   if (charset.empty()) {
     std::string detected = DetectCharset(bytes);
     if (!detected.empty() && ToUtf8Strict(bytes, detected, &utf8)) {
       warnings->push_back("not valid UTF-8 and no charset declared; read as " + detected + " (detected)");
-      return CleanText(utf8, warnings);
+      return DoCleanText(utf8, warnings);
     }
   }
-  return CleanText(bytes, warnings);
+  return DoCleanText(bytes, warnings);
 }
 
 ParsedFile ParseText(std::string_view bytes, const std::string& id, const std::string& path) {
   ParsedFile out;
   std::string text = Decoded(bytes, &out.warnings);
-  Document d = ParseArticle(text, id, path, &out.warnings);
+  Document d = ReadArticle(text, id, path, &out.warnings);
   out.docs.push_back(std::move(d));
   return out;
 }
@@ -356,14 +370,16 @@ std::string JsonText(const nlohmann::json& v) {
 ParsedFile ParseJsonLines(std::string_view bytes, const std::string& id, const std::string& path) {
   ParsedFile out;
   std::vector<std::string> clean_warnings;
-  std::string text = CleanText(bytes, &clean_warnings);
+  std::string text = DoCleanText(bytes, &clean_warnings);
   for (auto& w : clean_warnings) out.warnings.push_back(w);
   std::vector<std::string_view> lines = Lines(text);
   for (size_t n = 0; n < lines.size(); ++n) {
     std::string_view line = Trim(lines[n]);
     if (line.empty()) continue;
     const std::string where = "line " + std::to_string(n + 1) + ": ";
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j;
+    JsonDisposer dispose_j{j};
+    ParseJson(line, &j);
     if (j.is_discarded() || !j.is_object()) {
       out.warnings.push_back(where + (j.is_discarded() ? "not valid JSON" : "not a JSON object") + "; skipped");
       continue;
@@ -395,7 +411,7 @@ ParsedFile ParseJsonLines(std::string_view bytes, const std::string& id, const s
 
 }  // namespace
 
-bool CutTitle(Document* doc, std::string* warning) {
+bool DoCutTitle(Document* doc, std::string* warning) {
   if (doc->title.size() <= kMaxTitleBytes) return false;
   const size_t room = kMaxTitleBytes - 3;  // for the ellipsis
   size_t cut = room;
@@ -414,24 +430,36 @@ bool CutTitle(Document* doc, std::string* warning) {
   return true;
 }
 
-ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
+namespace {
+
+ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
   ParsedFile out;
   switch (format) {
     case Format::kText: out = ParseText(bytes, id, path); break;
     case Format::kMarkdown: out = ParseMarkdown(bytes, id, path); break;
     case Format::kJsonLines: out = ParseJsonLines(bytes, id, path); break;
     case Format::kEmail: out = ParseEmail(bytes, id, path); break;
-    case Format::kHtml: out = ParseHtml(bytes, id, path); break;
-    case Format::kFeed: out = ParseFeed(bytes, id, path); break;
+    case Format::kHtml:
+      out = ReadHtml(bytes, id, path);
+      break;
+    case Format::kFeed:
+      out = ReadFeed(bytes, id, path);
+      break;
   }
   for (Document& doc : out.docs) {
     std::string warning;
-    if (CutTitle(&doc, &warning))
+    if (DoCutTitle(&doc, &warning))
       out.warnings.push_back(format == Format::kJsonLines || format == Format::kFeed
                                  ? "article '" + doc.id + "': " + warning
                                  : warning);
   }
   return out;
+}
+
+}  // namespace
+
+Result<ParsedFile> ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
+  return Guard([&]() -> Result<ParsedFile> { return DoParseFile(bytes, format, id, path); });
 }
 
 }  // namespace loupe::ingest

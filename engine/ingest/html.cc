@@ -1,5 +1,7 @@
 #include "loupe/ingest/html.h"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -9,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include <unicode/utf8.h>
-
-#include "web_text.h"
 #include "readers.h"
+#include "util/guard.h"
+#include "util/json_dispose.h"
+#include "web_text.h"
 
 #ifdef LOUPE_HAVE_GUMBO
 #include <gumbo.h>
@@ -190,10 +192,10 @@ std::string PageText(std::string_view bytes, std::vector<std::string>* warnings)
   std::string charset = SniffCharset(bytes);
   if (!charset.empty() && charset != "utf-8" && charset != "utf8" && charset != "us-ascii") {
     std::string utf8;
-    if (ToUtf8(bytes, charset, &utf8)) return CleanText(utf8, warnings);
+    if (DoToUtf8(bytes, charset, &utf8)) return DoCleanText(utf8, warnings);
     warnings->push_back("unknown charset '" + charset + "'; read as UTF-8");
   }
-  return CleanText(bytes, warnings);
+  return DoCleanText(bytes, warnings);
 }
 
 // Owns a gumbo tree.
@@ -526,7 +528,9 @@ struct JsonLd {
 
 bool ReadJsonLd(const std::vector<std::string>& blocks, JsonLd* out, std::vector<std::string>* warnings) {
   for (size_t b = 0; b < blocks.size(); ++b) {
-    nlohmann::json j = nlohmann::json::parse(blocks[b], nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j;
+    JsonDisposer dispose_j{j};
+    ParseJson(blocks[b], &j);
     if (j.is_discarded()) {
       warnings->push_back("JSON-LD block " + std::to_string(b + 1) + " is not valid JSON; ignored");
       continue;
@@ -912,7 +916,11 @@ bool HtmlReaderBuilt() {
 #endif
 }
 
-ParsedFile ParseHtml(std::string_view bytes, const std::string& id, const std::string& path) {
+Result<ParsedFile> ParseHtml(std::string_view bytes, const std::string& id, const std::string& path) {
+  return Guard([&]() -> Result<ParsedFile> { return ReadHtml(bytes, id, path); });
+}
+
+ParsedFile ReadHtml(std::string_view bytes, const std::string& id, const std::string& path) {
 #ifdef LOUPE_HAVE_GUMBO
   return ReadPage(bytes, id, path);
 #else
@@ -922,9 +930,13 @@ ParsedFile ParseHtml(std::string_view bytes, const std::string& id, const std::s
 #endif
 }
 
-std::string HtmlToText(std::string_view html) {
+Result<std::string> HtmlToText(std::string_view html) {
+  return Guard([&]() -> Result<std::string> { return ReadHtmlText(html); });
+}
+
+std::string ReadHtmlText(std::string_view html) {
   std::vector<std::string> ignored;
-  std::string text = CleanText(html, &ignored);
+  std::string text = DoCleanText(html, &ignored);
 #ifdef LOUPE_HAVE_GUMBO
   Tree tree(text, nullptr);
   return TextOf(tree.root(), Scope::kFragment);

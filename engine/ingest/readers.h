@@ -19,12 +19,14 @@ namespace loupe::ingest {
 
 // Valid UTF-8: a BOM removed, CR LF and lone CR turned into LF, and each invalid
 // sequence replaced by U+FFFD with a warning giving its byte offset in `bytes`
-// (at most the first 10 are listed, then a count) (formats.cc).
-std::string CleanText(std::string_view bytes, std::vector<std::string>* warnings);
+// (at most the first 10 are listed, then a count) (formats.cc). Errors:
+// kIOError when memory runs out.
+Result<std::string> CleanText(std::string_view bytes, std::vector<std::string>* warnings);
 
 // Converts text in `charset` (an IANA name, e.g. iso-8859-1, windows-1252,
 // shift_jis) to UTF-8 with ICU. False for an unknown charset (formats.cc).
-bool ToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
+// Errors: kIOError when memory runs out.
+Result<bool> ToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
 
 // A header date as a UTC day (dates.cc). Accepted (docs/corpus-format.md#dates):
 // - ISO 8601: 2025-09-15, with a time after T or a space and Z or an offset
@@ -50,6 +52,19 @@ std::optional<Days> ParseHeaderDate(std::string_view text, DatePrecision* precis
 // (stored as its first day, with the kDatePrecisionField extra field; a day
 // removes that field). False, and *d unchanged, when the value is no date.
 bool ApplyDate(std::string_view value, Document* d);
+
+// The work of the public readers (ParseArticle, ParseHtml, ParseFeed,
+// HtmlToText) without their guard: ParseFile runs these under its own, and
+// what they throw (std::bad_alloc) is its to turn into a Status.
+Document ReadArticle(std::string_view text, const std::string& id, const std::string& path,
+                     std::vector<std::string>* warnings);
+ParsedFile ReadHtml(std::string_view bytes, const std::string& id, const std::string& path);
+ParsedFile ReadFeed(std::string_view bytes, const std::string& id, const std::string& path);
+std::string ReadHtmlText(std::string_view html);
+// The same for CleanText, ToUtf8 and CutTitle (formats.cc).
+std::string DoCleanText(std::string_view bytes, std::vector<std::string>* warnings);
+bool DoToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
+bool DoCutTitle(Document* doc, std::string* warning);
 
 // The e-mail reader (email.cc). Without GMime it reads nothing and returns the
 // FormatMissing reason as its warning.

@@ -13,6 +13,8 @@
 #include <set>
 #include <utility>
 
+#include "util/guard.h"
+
 namespace loupe::ingest {
 namespace {
 
@@ -165,9 +167,7 @@ class Walker {
   std::set<std::pair<dev_t, ino_t>> visited_;
 };
 
-}  // namespace
-
-WalkResult Walk(const std::vector<std::string>& roots, const WalkOptions& options) {
+WalkResult DoWalk(const std::vector<std::string>& roots, const WalkOptions& options) {
   WalkResult out;
   Walker w(options, &out);
   for (const std::string& r : roots) {
@@ -176,6 +176,12 @@ WalkResult Walk(const std::vector<std::string>& roots, const WalkOptions& option
     w.Root(root);
   }
   return out;
+}
+
+}  // namespace
+
+Result<WalkResult> Walk(const std::vector<std::string>& roots, const WalkOptions& options) {
+  return Guard([&]() -> Result<WalkResult> { return DoWalk(roots, options); });
 }
 
 }  // namespace loupe::ingest

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "analysis/analyzer_access.h"
 #include "index/doc_store.h"
 #include "index/forms.h"
 #include "loupe/analyzer.h"
@@ -785,7 +786,7 @@ class ExactIterator final : public DocIterator {
     uint32_t n = 0;
     auto scan = [&](std::string_view text) {
       tokens_.clear();
-      analyzer_->Analyze(text, /*stem=*/false, 0, &tokens_);
+      AnalyzerAccess::Analyze(*analyzer_, text, /*stem=*/false, 0, &tokens_);
       for (const Token& t : tokens_) {
         if (prefix_) {
           n += std::find(prefix_forms_.begin(), prefix_forms_.end(), t.term) != prefix_forms_.end();

@@ -5,8 +5,10 @@
 #include <set>
 #include <tuple>
 
+#include "analysis/analyzer_access.h"
 #include "loupe/analyzer.h"
 #include "util/edits.h"
+#include "util/guard.h"
 #include "util/utf8.h"
 
 namespace loupe {
@@ -32,7 +34,7 @@ void ActorNames(const Query& q, const Gazetteer* gazetteer, Analyzer& analyzer, 
   std::vector<Token> tokens;
   for (const std::string& name : gazetteer->NamesOf(searched)) {
     tokens.clear();
-    analyzer.Analyze(name, /*stem=*/false, 0, &tokens);
+    AnalyzerAccess::Analyze(analyzer, name, /*stem=*/false, 0, &tokens);
     if (tokens.empty()) continue;
     Pattern p;
     p.stemmed = false;
@@ -157,10 +159,19 @@ class SnippeterImpl final : public Snippeter {
     if (options_.target_columns < 20) options_.target_columns = 20;
   }
 
-  Snippet Passages(std::string_view text) override {
+  Result<Snippet> Passages(std::string_view text) override {
+    return Guard([&]() -> Result<Snippet> { return DoPassages(text); });
+  }
+  Result<Snippet> HighlightAll(std::string_view text) override {
+    return Guard([&]() -> Result<Snippet> { return DoHighlightAll(text); });
+  }
+  Status SetStemmerLanguage(std::string_view language) override { return analyzer_->SetStemmerLanguage(language); }
+
+ private:
+  Snippet DoPassages(std::string_view text) {
     Match(text);
     std::vector<uint32_t> starts;
-    analyzer_->SentenceStarts(text, &starts);
+    AnalyzerAccess::SentenceStarts(*analyzer_, text, &starts);
     // Sentences as token ranges: sentence s holds tokens [first[s], first[s + 1]).
     const size_t n = starts.size();
     std::vector<size_t> first(n + 1, stemmed_.size());
@@ -210,7 +221,7 @@ class SnippeterImpl final : public Snippeter {
     // "…" where a passage is cut inside a sentence and between passages that
     // do not follow each other; one between two passages, never two.
     std::vector<uint32_t> sentence_starts;
-    analyzer_->SentenceStarts(text, &sentence_starts);
+    AnalyzerAccess::SentenceStarts(*analyzer_, text, &sentence_starts);
     bool prev_cut_after = false;
     for (size_t i = 0; i < chosen.size(); ++i) {
       auto [b, e] = Trimmed(text, chosen[i].first, chosen[i].second);
@@ -230,9 +241,7 @@ class SnippeterImpl final : public Snippeter {
     return out;
   }
 
-  Status SetStemmerLanguage(std::string_view language) override { return analyzer_->SetStemmerLanguage(language); }
-
-  Snippet HighlightAll(std::string_view text) override {
+  Snippet DoHighlightAll(std::string_view text) {
     Match(text);
     Snippet out;
     size_t b = SkipSpace(text, 0), e = text.size();
@@ -242,15 +251,14 @@ class SnippeterImpl final : public Snippeter {
     return out;
   }
 
- private:
   static constexpr int kNone = -1;
 
   // Analyzes text and sets mark_[t] to the pattern each token matches (kNone if none).
   void Match(std::string_view text) {
     stemmed_.clear();
     folded_.clear();
-    analyzer_->Analyze(text, true, 0, &stemmed_);
-    analyzer_->Analyze(text, false, 0, &folded_);
+    AnalyzerAccess::Analyze(*analyzer_, text, true, 0, &stemmed_);
+    AnalyzerAccess::Analyze(*analyzer_, text, false, 0, &folded_);
     if (folded_.size() != stemmed_.size()) folded_ = stemmed_;  // both segment alike; be safe
     mark_.assign(stemmed_.size(), kNone);
     for (size_t p = 0; p < patterns_.size(); ++p) {
@@ -498,11 +506,13 @@ class SnippeterImpl final : public Snippeter {
 }  // namespace
 
 Result<std::unique_ptr<Snippeter>> Snippeter::Create(const Query& query, const SnippetOptions& options) {
-  auto analyzer = Analyzer::Create();
-  if (!analyzer.ok()) return analyzer.status();
-  std::vector<Pattern> patterns;
-  Collect(query, options.gazetteer, **analyzer, &patterns);
-  return std::unique_ptr<Snippeter>(new SnippeterImpl(std::move(*analyzer), std::move(patterns), options));
+  return Guard([&]() -> Result<std::unique_ptr<Snippeter>> {
+    auto analyzer = Analyzer::Create();
+    if (!analyzer.ok()) return analyzer.status();
+    std::vector<Pattern> patterns;
+    Collect(query, options.gazetteer, **analyzer, &patterns);
+    return std::unique_ptr<Snippeter>(new SnippeterImpl(std::move(*analyzer), std::move(patterns), options));
+  });
 }
 
 }  // namespace loupe

@@ -16,7 +16,7 @@ auto Guard(F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const std::bad_alloc&) {
-    return Status::IOError("out of memory");
+    return Status::OutOfMemory();  // allocates nothing: memory may still be short
   } catch (const std::exception& e) {
     return Status::Internal(std::string("unexpected exception: ") + e.what());
   } catch (...) {

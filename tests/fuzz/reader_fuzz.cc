@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using loupe::ingest::Format;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const Format format = Format::LOUPE_FUZZ_FORMAT;
-  loupe::ingest::ParsedFile a = loupe::ingest::ParseFile(bytes, format, "f", "dir/f");
+  loupe::ingest::ParsedFile a = loupe::ingest::ParseFile(bytes, format, "f", "dir/f").value();
   for (const loupe::Document& d : a.docs) {
     Check(!d.id.empty());
     if (format != Format::kJsonLines) Check(d.id == "f" || d.id.rfind("f#", 0) == 0);
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const std::string& v : d.topics) Check(ValidUtf8(v));
   }
   for (const std::string& w : a.warnings) Check(!w.empty());
-  loupe::ingest::ParsedFile b = loupe::ingest::ParseFile(bytes, format, "f", "dir/f");
+  loupe::ingest::ParsedFile b = loupe::ingest::ParseFile(bytes, format, "f", "dir/f").value();
   Check(a.docs.size() == b.docs.size() && a.warnings == b.warnings);
   for (size_t i = 0; i < a.docs.size(); ++i)
     Check(a.docs[i].id == b.docs[i].id && a.docs[i].title == b.docs[i].title && a.docs[i].body == b.docs[i].body);

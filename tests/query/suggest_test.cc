@@ -22,14 +22,14 @@ const Index& CorpusIndex() {
     REQUIRE(idx.ok());
     auto w = (*idx)->NewWriter();
     REQUIRE(w.ok());
-    const ingest::WalkResult walk = ingest::Walk({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, {});
+    const ingest::WalkResult walk = ingest::Walk({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, {}).value();
     for (const auto& f : walk.files) {
       if (f.format != ingest::Format::kText) continue;
       std::ifstream in(f.path, std::ios::binary);
       std::stringstream ss;
       ss << in.rdbuf();
       std::vector<std::string> warnings;
-      REQUIRE((*w)->Add(ingest::ParseArticle(ss.str(), f.id, f.path, &warnings)).ok());
+      REQUIRE((*w)->Add(ingest::ParseArticle(ss.str(), f.id, f.path, &warnings).value()).ok());
     }
     REQUIRE((*w)->Commit().ok());
     w->reset();

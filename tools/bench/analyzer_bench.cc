@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
       auto start = std::chrono::steady_clock::now();
       for (const auto& t : texts) {
         out.clear();
-        (*a)->Analyze(t, true, 0, &out);
+        (*a)->Analyze(t, true, 0, &out).value();
         tokens += out.size();
       }
       best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     results[mode].reserve(texts.size());
     for (const auto& t : texts) {
       results[mode].emplace_back();
-      (*a)->Analyze(t, true, 0, &results[mode].back());
+      (*a)->Analyze(t, true, 0, &results[mode].back()).value();
     }
     std::cout << (mode == 0 ? "fast" : "icu") << '\t' << mb << '\t' << mb / best << '\t' << tokens << '\n';
   }

@@ -105,7 +105,12 @@ double Percentile(const std::vector<double>& sorted, double p) {
 int Index(Engine& engine, const std::string& db, const std::vector<std::string>& roots, const char* name) {
   // The .txt articles under `roots`, in the order `loupe index` reads them
   // (by root, then by id), of any size.
-  loupe::ingest::WalkResult walk = loupe::ingest::Walk(roots, {.max_size = UINT64_MAX});
+  auto walked = loupe::ingest::Walk(roots, {.max_size = UINT64_MAX});
+  if (!walked.ok()) {
+    std::cerr << name << ": " << walked.status().ToString() << "\n";
+    return 1;
+  }
+  loupe::ingest::WalkResult walk = std::move(*walked);
   for (const auto& e : walk.errors) std::cerr << name << ": " << e << "\n";
   std::vector<loupe::ingest::WalkFile> files;
   for (loupe::ingest::WalkFile& f : walk.files) {
@@ -136,7 +141,12 @@ int Index(Engine& engine, const std::string& db, const std::vector<std::string>&
     std::string text = ss.str();
     bytes += text.size();
     warnings.clear();
-    loupe::Document doc = loupe::ingest::ParseArticle(text, f.id, f.path, &warnings);
+    auto parsed = loupe::ingest::ParseArticle(text, f.id, f.path, &warnings);
+    if (!parsed.ok()) {
+      std::cerr << name << ": " << f.path << ": " << parsed.status().ToString() << "\n";
+      continue;
+    }
+    const loupe::Document& doc = *parsed;
     undated += !doc.date;
     engine.Add(doc);
   }

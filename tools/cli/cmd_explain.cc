@@ -71,7 +71,7 @@ PlanNode Walk(const Query& q, const Index* index, Status* error) {
 // The words of `text` as field f analyzes them: "a", "\"a b\"" or "(no words)".
 std::string AnalyzedText(Analyzer& analyzer, Field field, const std::string& t, std::vector<Token>* tokens) {
   tokens->clear();
-  analyzer.AnalyzeField(field, t, 0, tokens);
+  if (auto r = analyzer.AnalyzeField(field, t, 0, tokens); !r.ok()) return "(" + r.status().message() + ")";
   std::string terms;
   for (size_t i = 0; i < tokens->size(); ++i) terms += (i ? " " : "") + (*tokens)[i].term;
   if (tokens->size() > 1) terms = "\"" + terms + "\"";
@@ -85,7 +85,7 @@ void AddFieldTerms(Field field, const std::string& t, Analyzer& analyzer, const 
                    TermReading* reading) {
   const std::string stemmer_before(analyzer.stemmer_language());
   std::vector<Token> tokens, plain;
-  analyzer.Analyze(t, false, 0, &plain);
+  if (!analyzer.Analyze(t, false, 0, &plain).ok()) plain.clear();
   // Per language: its terms, and the languages giving them.
   std::vector<std::pair<std::string, std::string>> variants;
   std::vector<std::string> list;

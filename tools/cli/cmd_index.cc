@@ -377,7 +377,9 @@ struct IndexRun {
 // (after printing why).
 
 int WalkPaths(IndexRun& run) {
-  run.walk = ingest::Walk(run.a.paths, {.follow_symlinks = run.a.follow, .max_size = run.a.max_size});
+  auto walked = ingest::Walk(run.a.paths, {.follow_symlinks = run.a.follow, .max_size = run.a.max_size});
+  if (!walked.ok()) return Fail("index", walked.status());
+  run.walk = std::move(*walked);
   for (const auto& e : run.walk.errors) std::cerr << "loupe: index: " << TerminalSafe(e) << "\n";
   if (run.walk.files.empty() && run.walk.skipped.empty() && !run.walk.errors.empty()) return kExitUsage;
   return -1;
@@ -471,12 +473,14 @@ int PrepareTagging(IndexRun& run) {
   if (int rc = ReadTagging(run, &tagged_with); rc >= 0) return rc;
   size_t counts[3] = {0, 0, 0};
   if (!run.a.no_tagging) {
-    std::vector<std::string> errors;
-    run.tagger = Tagger::Create(run.sources[0].text, run.sources[1].text, &errors);
-    for (const auto& e : errors) std::cerr << "loupe: warning: " << e << "\n";
-    if (!run.tagger) return kExitIndex;
-    counts[0] = run.tagger->actors(), counts[1] = run.tagger->topics();
-    counts[2] = run.tagger->SetTitles(run.sources[2].text);
+    std::vector<std::string> warnings;
+    auto created = Tagger::Create(run.sources[0].text, run.sources[1].text, &warnings);
+    for (const auto& e : warnings) std::cerr << "loupe: warning: " << e << "\n";
+    if (!created.ok()) return Fail("cannot create the tagger", created.status());
+    run.tagger = std::move(*created);
+    auto titles_set = run.tagger->SetTitles(run.sources[2].text);
+    if (!titles_set.ok()) return Fail("cannot read the titles", titles_set.status());
+    counts[0] = run.tagger->actors(), counts[1] = run.tagger->topics(), counts[2] = *titles_set;
   }
   Json now = Json::object();
   const char* units[] = {"actors", "topics", "titles"};
@@ -687,10 +691,12 @@ class FileReader {
   }
 
   void Work() {
-    std::vector<std::string> ignored;
-    std::unique_ptr<Tagger> tg =
-        run_.tagger ? Tagger::Create(run_.sources[0].text, run_.sources[1].text, &ignored) : nullptr;
-    if (tg) tg->SetTitles(run_.sources[2].text);
+    std::unique_ptr<Tagger> tg;
+    if (run_.tagger) {
+      auto created = Tagger::Create(run_.sources[0].text, run_.sources[1].text);
+      if (created.ok()) tg = std::move(*created);
+    }
+    if (tg && !tg->SetTitles(run_.sources[2].text).ok()) tg.reset();
     for (;;) {
       size_t k = next_.fetch_add(1);
       if (k >= run_.todo.size()) return;
@@ -740,11 +746,16 @@ class FileReader {
       p.touched = true;
       return p;
     }
-    p.parsed = ingest::ParseFile(text, f.format, f.id, f.path);
+    auto parsed = ingest::ParseFile(text, f.format, f.id, f.path);
+    if (parsed.ok())
+      p.parsed = std::move(*parsed);
+    else
+      p.parsed.warnings.push_back("not read: " + parsed.status().message());
     text = std::string();
     for (Document& doc : p.parsed.docs) {
       if (doc.id.size() > kMaxIdBytes) doc.id = FitId(doc.id, kMaxIdBytes);
-      if (tg) tg->Tag(&doc);
+      if (Status s = tg ? tg->Tag(&doc) : Status::OK(); !s.ok())
+        p.parsed.warnings.push_back("not tagged: " + s.message());
     }
     return p;
   }

@@ -39,8 +39,14 @@ Status AddSnippets(const PreparedQuery& p, bool title, SearchResult* r) {
   if (!sn.ok()) return sn.status();
   for (SearchHit& h : r->hits) {
     (void)(*sn)->SetStemmerLanguage(DocumentStemmer(h.hit.document));  // English if libstemmer lacks it
-    if (title) h.title = (*sn)->HighlightAll(h.hit.document.title);
-    h.snippet = (*sn)->Passages(h.hit.document.body);
+    if (title) {
+      auto t = (*sn)->HighlightAll(h.hit.document.title);
+      if (!t.ok()) return t.status();
+      h.title = std::move(*t);
+    }
+    auto s = (*sn)->Passages(h.hit.document.body);
+    if (!s.ok()) return s.status();
+    h.snippet = std::move(*s);
   }
   return Status::OK();
 }

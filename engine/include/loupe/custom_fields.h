@@ -77,7 +77,8 @@ struct CustomField {
 // document counts (read from the markers in the term dictionary through
 // Index::Expansions: one short scan). Errors: kCorruption, kIOError, and
 // kInvalidArgument for an index of more than 16,384 custom fields (the
-// expansion limit of one query, kDefaultMaxQueryExpansions).
+// expansion limit of one query, kDefaultMaxQueryExpansions); kIOError also
+// when memory runs out.
 Result<std::vector<CustomField>> ListCustomFields(const Index& index);
 
 }  // namespace loupe

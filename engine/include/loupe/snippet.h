@@ -3,9 +3,9 @@
 //
 //   auto snippeter = loupe::Snippeter::Create(query);        // the compiled Query
 //   for (const loupe::Hit& h : results.hits) {
-//     loupe::Snippet s = (*snippeter)->Passages(h.document.body);
-//     // s.text: "… the Treasury Secretary said tariffs would …"
-//     // s.highlights: byte ranges of s.text to mark
+//     auto s = (*snippeter)->Passages(h.document.body);   // Result<Snippet>
+//     // s->text: "… the Treasury Secretary said tariffs would …"
+//     // s->highlights: byte ranges of s->text to mark
 //   }
 //
 // Matching follows the query's leaves, analyzed the way the index analyzed the
@@ -70,19 +70,22 @@ struct Snippet {
 
 class Snippeter {
  public:
-  // Errors: kInternal when ICU cannot provide its break iterators.
+  // Errors: kInternal when ICU cannot provide its break iterators, or when
+  // SnippetOptions::gazetteer throws (its message is kept); kIOError when
+  // memory runs out.
   static Result<std::unique_ptr<Snippeter>> Create(const Query& query, const SnippetOptions& options = {});
 
   virtual ~Snippeter() = default;
   Snippeter(const Snippeter&) = delete;
   Snippeter& operator=(const Snippeter&) = delete;
 
-  // The best passages of `text` (e.g. a hit's Document::body).
-  virtual Snippet Passages(std::string_view text) = 0;
+  // The best passages of `text` (e.g. a hit's Document::body). Errors:
+  // kIOError when memory runs out.
+  virtual Result<Snippet> Passages(std::string_view text) = 0;
 
   // All of `text` (e.g. a title), whitespace runs shown as one space, with
-  // every match highlighted.
-  virtual Snippet HighlightAll(std::string_view text) = 0;
+  // every match highlighted. Errors: kIOError when memory runs out.
+  virtual Result<Snippet> HighlightAll(std::string_view text) = 0;
 
   // Stems the texts given next with the Snowball stemmer `language`, as their
   // document was stemmed (loupe::DocumentStemmer(hit.document)), so that its

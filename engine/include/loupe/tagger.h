@@ -20,6 +20,7 @@
 
 #include "loupe/analyzer.h"
 #include "loupe/document.h"
+#include "loupe/status.h"
 
 namespace loupe {
 
@@ -41,17 +42,20 @@ class Tagger final : public Gazetteer {
  public:
   // Parses a gazetteer ("name | kind | alias | ...") and a topic lexicon
   // ("topic <- word, phrase, ..."), either of which may be empty. Lines that
-  // cannot be read go to *errors as "gazetteer line N: ..." / "topics line N:
-  // ...", and are skipped.
-  static std::unique_ptr<Tagger> Create(std::string_view gazetteer, std::string_view topics,
-                                        std::vector<std::string>* errors);
+  // cannot be read are skipped, each with a warning appended to *warnings (if
+  // not null) as "gazetteer line N: ..." / "topics line N: ...", for the
+  // caller to show. Errors: kInternal when ICU cannot provide the analyzer
+  // (the message names it), kIOError when memory runs out.
+  static Result<std::unique_ptr<Tagger>> Create(std::string_view gazetteer, std::string_view topics,
+                                                std::vector<std::string>* warnings = nullptr);
 
   // The actors (canonical names, in order of first mention) and topics (in
   // lexicon order) detected in the title and body. Matching is on analyzed,
   // stemmed words, so case, possessives and plurals do not matter; at each
   // place the longest alias or phrase wins. An actor needs one mention; a topic
-  // two, or one in the title or the first paragraph.
-  void Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics);
+  // two, or one in the title or the first paragraph. Errors: kIOError when
+  // memory runs out (the lists may then hold part of what was found).
+  Status Detect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics);
 
   // Declared topics are kept as they are; declared actors are kept too, but
   // each that the gazetteer knows (by any of its names) is replaced by its
@@ -62,13 +66,15 @@ class Tagger final : public Gazetteer {
   // fields "Actors-Detected" and "Topics-Detected" ("a; b"), and the candidate
   // actors (see Candidates) in "Actors-Candidate". Tagging a document again
   // gives the same document (those extra fields are replaced, not repeated).
-  void Tag(Document* d);
+  // Errors: kIOError when memory runs out (*d may then be partly tagged).
+  Status Tag(Document* d);
 
   // Replaces the title words that introduce a person's name (default:
   // DefaultTitles()): one title per line ("Vice Premier", "CEO"), matched
   // without regard to case; lines starting with '#' and empty lines are
-  // ignored. Returns the number of titles.
-  size_t SetTitles(std::string_view list);
+  // ignored. Returns the number of titles. Errors: kIOError when memory runs
+  // out (the titles are then unspecified: set them again).
+  Result<size_t> SetTitles(std::string_view list);
   size_t titles() const { return titles_.size(); }
 
   // People the gazetteer does not know, found by their place: two to four
@@ -76,8 +82,9 @@ class Tagger final : public Gazetteer {
   // Lifeng", "CEO Jensen Huang"), with "von", "de", "bin" and the like allowed
   // inside and a final possessive dropped. Names the gazetteer knows (any of
   // their names) are left out; each name once, in order of first mention.
-  // Only scripts with capital letters are read this way.
-  std::vector<std::string> Candidates(const Document& d) const;
+  // Only scripts with capital letters are read this way. Errors: kIOError
+  // when memory runs out.
+  Result<std::vector<std::string>> Candidates(const Document& d) const;
 
   // Gazetteer: every name of the actor `name` names (by its canonical name or
   // an alias, compared as folded words), canonical first; empty if none.
@@ -98,6 +105,13 @@ class Tagger final : public Gazetteer {
     size_t index;  // into actors_ or topics_
   };
   explicit Tagger(std::unique_ptr<Analyzer> analyzer) : analyzer_(std::move(analyzer)) {}
+  // The work of the public functions of the same names, which run it under a guard.
+  size_t DoSetTitles(std::string_view list);
+  std::vector<std::string> DoCandidates(const Document& d) const;
+  void DoDetect(const Document& d, std::vector<std::string>* actors, std::vector<std::string>* topics);
+  void DoTag(Document* d);
+  static Result<std::unique_ptr<Tagger>> DoCreate(std::string_view gazetteer, std::string_view topics,
+                                                  std::vector<std::string>* errors);
   void AddPattern(std::string_view text, bool topic, size_t index);
   std::string Key(std::string_view name) const;  // folded, unstemmed words joined by spaces
 

@@ -61,26 +61,8 @@ struct QueryNode {
 inline constexpr size_t kMaxQueryBytes = 64 * 1024;
 inline constexpr int kMaxQueryDepth = 100;
 
-// One finding about a query: an error (the query cannot run as written) or a
-// warning (it runs, but probably not as meant). Offsets are bytes in the query.
-struct Diagnostic {
-  enum class Severity { kError, kWarning };
-  Severity severity = Severity::kError;
-  size_t offset = 0;   // where the fault is
-  size_t length = 0;   // bytes it covers (0: a point, e.g. the end of the query)
-  std::string message;
-  // The fix-it, when one is known: replace fix_length bytes at fix_offset with
-  // fix_text (e.g. 'acter' -> 'actor', or insert a closing quote at the end).
-  bool has_fix = false;
-  size_t fix_offset = 0;
-  size_t fix_length = 0;
-  std::string fix_text;
-
-  // A kQuerySyntax status as a diagnostic of the given severity.
-  static Diagnostic From(const Status& s, Severity severity = Severity::kError);
-  // "error" or "warning".
-  const char* severity_name() const { return severity == Severity::kError ? "error" : "warning"; }
-};
+// Diagnostic, one finding about a query (an error or a warning, with its
+// place and fix-it), is declared in loupe/status.h: a failed Status holds one.
 
 // Parses `text` into a syntax tree. Errors (kQuerySyntax): empty query, unbalanced
 // parentheses or quotes, an operator with a missing operand, a field with no

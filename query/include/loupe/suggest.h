@@ -60,7 +60,8 @@ struct Suggestion {
 };
 
 // Errors: kQuerySyntax when the query does not parse (nothing to suggest
-// from), kCorruption / kIOError from the index.
+// from), kCorruption / kIOError from the index, kIOError when memory runs
+// out, kInternal when the gazetteer throws (its message is kept).
 Result<Suggestion> SuggestCorrection(std::string_view query, const Index& index, Analyzer& analyzer,
                                      const Gazetteer* gazetteer = nullptr);
 

@@ -98,7 +98,7 @@ TEST_CASE("readers see whole commits while a writer commits") {
         uint64_t by_actor = 0;
         for (const FacetCount& c : all->facets[0].counts) by_actor += c.count;
         if (by_actor != n) ++torn;  // facets from the same snapshot as the total
-        for (const Hit& h : all->hits) (*snippeter)->Passages(h.document.body);
+        for (const Hit& h : all->hits) CHECK((*snippeter)->Passages(h.document.body).ok());
         // One commit's documents appear all together or not at all.
         if (seen_before > 0) {
           int c = static_cast<int>(rng() % static_cast<unsigned>(seen_before + 1));

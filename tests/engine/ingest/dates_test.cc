@@ -316,7 +316,7 @@ TEST_CASE("partial dates in articles: the first day and the precision") {
   };
   for (const Row& r : rows) {
     INFO("file: " << r.file);
-    auto p = ingest::ParseFile(r.file, r.format, "x", "x");
+    auto p = ingest::ParseFile(r.file, r.format, "x", "x").value();
     REQUIRE(p.docs.size() == 1);
     CHECK(p.warnings.empty());
     CHECK(Day(p.docs[0].date) == r.day);
@@ -325,7 +325,7 @@ TEST_CASE("partial dates in articles: the first day and the precision") {
   // Not a year or a month: a warning, and the article stays undated.
   for (const char* bad : {"T\nDate: 1790-13\n\nB", "T\nDate: 0000\n\nB", "T\nDate: 17\n\nB"}) {
     INFO("file: " << bad);
-    auto p = ingest::ParseFile(bad, ingest::Format::kText, "x", "x");
+    auto p = ingest::ParseFile(bad, ingest::Format::kText, "x", "x").value();
     CHECK(p.warnings.size() == 1);
     CHECK_FALSE(p.docs[0].date);
     CHECK(precision(p.docs[0]).empty());
@@ -343,7 +343,7 @@ TEST_CASE("partial dates under date filters and sorting") {
     REQUIRE(w.ok());
     for (const auto& [id, date] : std::vector<std::pair<std::string, std::string>>{
              {"year", "1790"}, {"month", "1790-06"}, {"day", "1790-06-15"}, {"later", "1791-03-02"}}) {
-      auto p = ingest::ParseFile("Old news\nDate: " + date + "\n\nText.", ingest::Format::kText, id, id);
+      auto p = ingest::ParseFile("Old news\nDate: " + date + "\n\nText.", ingest::Format::kText, id, id).value();
       REQUIRE(p.docs.size() == 1);
       REQUIRE(p.docs[0].date);
       REQUIRE((*w)->Add(p.docs[0]).ok());

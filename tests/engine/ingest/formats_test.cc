@@ -23,11 +23,16 @@ std::string Day(const std::optional<Days>& d) { return d ? FormatIsoDate(*d) : "
 
 TEST_CASE("text is cleaned: BOM, line ends, invalid UTF-8 with offsets") {
   std::vector<std::string> w;
-  CHECK(CleanText("\xEF\xBB\xBFTitle\r\nline\rend", &w) == "Title\nline\nend");
+  CHECK(CleanText("\xEF\xBB\xBFTitle\r\nline\rend", &w).value() == "Title\nline\nend");
   CHECK(w.empty());
-  CHECK(CleanText("caf\xC3\xA9 \xE4\xB8\xAD", &w) == "caf\xC3\xA9 \xE4\xB8\xAD");
+  CHECK(CleanText("caf\xC3\xA9 \xE4\xB8\xAD", &w).value() == "caf\xC3\xA9 \xE4\xB8\xAD");
   CHECK(w.empty());
-  std::string bad = CleanText("ab\xFF" "cd\xC3(e\xED\xA0\x80" "f\xF0\x9F\x98", &w);
+  std::string bad = CleanText(
+                        "ab\xFF"
+                        "cd\xC3(e\xED\xA0\x80"
+                        "f\xF0\x9F\x98",
+                        &w)
+                        .value();
   CHECK(bad == "ab\xEF\xBF\xBD" "cd\xEF\xBF\xBD(e\xEF\xBF\xBD" "f\xEF\xBF\xBD");
   REQUIRE(w.size() == 4);
   CHECK(w[0] == "byte 2: invalid UTF-8; replaced by U+FFFD");
@@ -36,7 +41,7 @@ TEST_CASE("text is cleaned: BOM, line ends, invalid UTF-8 with offsets") {
   CHECK(w[3] == "byte 12: invalid UTF-8; replaced by U+FFFD");
   w.clear();
   std::string many(100, '\xFF');
-  CleanText(many, &w);
+  CleanText(many, &w).value();
   REQUIRE(w.size() == 11);
   CHECK(w.back() == "90 more invalid UTF-8 sequences replaced");
 }
@@ -54,19 +59,20 @@ TEST_CASE("formats by extension") {
 }
 
 TEST_CASE("text: headers, a plain dump, RFC 2822 dates") {
-  auto p = ParseFile("Tariffs Rise\nAuthor: Jane Roe\nDate: Thu, 22 Aug 2002 12:36:23 +0100\n\nBody text.", Format::kText,
-                     "a.txt", "/x/a.txt");
+  auto p = ParseFile("Tariffs Rise\nAuthor: Jane Roe\nDate: Thu, 22 Aug 2002 12:36:23 +0100\n\nBody text.",
+                     Format::kText, "a.txt", "/x/a.txt")
+               .value();
   REQUIRE(p.docs.size() == 1);
   CHECK(p.docs[0].title == "Tariffs Rise");
   CHECK(p.docs[0].author == "Jane Roe");
   CHECK(Day(p.docs[0].date) == "2002-08-22");
   CHECK(p.docs[0].body == "Body text.");
-  auto plain = ParseFile("Just a title line\nand the body follows\n", Format::kText, "b.txt", "b.txt");
+  auto plain = ParseFile("Just a title line\nand the body follows\n", Format::kText, "b.txt", "b.txt").value();
   CHECK(plain.docs[0].title == "Just a title line");
   CHECK(plain.docs[0].body == "and the body follows");
-  auto dated = ParseFile("T\nDate: September 15, 2025\n\nB", Format::kText, "c.txt", "c.txt");
+  auto dated = ParseFile("T\nDate: September 15, 2025\n\nB", Format::kText, "c.txt", "c.txt").value();
   CHECK(Day(dated.docs[0].date) == "2025-09-15");
-  auto invalid = ParseFile("T\xFF\n\nB", Format::kText, "d.txt", "d.txt");
+  auto invalid = ParseFile("T\xFF\n\nB", Format::kText, "d.txt", "d.txt").value();
   REQUIRE(invalid.warnings.size() == 1);
   CHECK(invalid.warnings[0] == "byte 1: invalid UTF-8; replaced by U+FFFD");
   CHECK(invalid.docs[0].title == "T\xEF\xBF\xBD");
@@ -88,7 +94,7 @@ TEST_CASE("markdown with front matter") {
       "# Ignored heading? No: the front matter gave the title\n"
       "\n"
       "Body paragraph.\n";
-  auto p = ParseFile(md, Format::kMarkdown, "g.md", "g.md");
+  auto p = ParseFile(md, Format::kMarkdown, "g.md", "g.md").value();
   REQUIRE(p.docs.size() == 1);
   const Document& d = p.docs[0];
   CHECK(d.title == "Geneva Truce Holds");
@@ -101,13 +107,13 @@ TEST_CASE("markdown with front matter") {
   CHECK(d.body.find("Body paragraph.") != std::string::npos);
   CHECK(p.warnings.empty());
 
-  auto heading = ParseFile("# A Heading Title\n\nText.", Format::kMarkdown, "h.md", "h.md");
+  auto heading = ParseFile("# A Heading Title\n\nText.", Format::kMarkdown, "h.md", "h.md").value();
   CHECK(heading.docs[0].title == "A Heading Title");
   CHECK(heading.docs[0].body == "Text.");
-  auto open = ParseFile("---\ntitle: x\nno end", Format::kMarkdown, "o.md", "o.md");
+  auto open = ParseFile("---\ntitle: x\nno end", Format::kMarkdown, "o.md", "o.md").value();
   REQUIRE(open.warnings.size() == 1);
   CHECK(open.warnings[0] == "line 1: front matter has no closing '---'; read as text");
-  auto bad_date = ParseFile("---\ndate: soon\n---\nT\n", Format::kMarkdown, "d.md", "d.md");
+  auto bad_date = ParseFile("---\ndate: soon\n---\nT\n", Format::kMarkdown, "d.md", "d.md").value();
   REQUIRE(bad_date.warnings.size() == 1);
   CHECK(bad_date.warnings[0].rfind("line 2: unparseable date 'soon'", 0) == 0);
   CHECK_FALSE(bad_date.docs[0].date);
@@ -123,7 +129,7 @@ TEST_CASE("JSON lines: one article per line, bad lines reported and skipped") {
       "{\"title\": \"No id\", \"text\": \"Second body.\", \"date\": \"15 Sep 2025\"}\n"
       "{\"id\": 7, \"body\": \"Numeric id.\"}\n"
       "{\"id\": \"empty\"}\n";
-  auto p = ParseFile(jl, Format::kJsonLines, "feed.jsonl", "/d/feed.jsonl");
+  auto p = ParseFile(jl, Format::kJsonLines, "feed.jsonl", "/d/feed.jsonl").value();
   REQUIRE(p.docs.size() == 3);
   CHECK(p.docs[0].id == "n1");
   CHECK(p.docs[0].title == "One");
@@ -162,7 +168,7 @@ std::string NestedMail(int depth) {
 }
 
 Document OneMail(const std::string& mail, std::vector<std::string>* warnings = nullptr) {
-  auto p = ParseFile(mail, Format::kEmail, "m.eml", "m.eml");
+  auto p = ParseFile(mail, Format::kEmail, "m.eml", "m.eml").value();
   if (warnings) *warnings = p.warnings;
   return p.docs.empty() ? Document() : p.docs[0];
 }
@@ -200,7 +206,7 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
       "\r\n"
       "Caf=E9 owners fear tari=\r\n"
       "ffs.\r\n";
-  auto p = ParseFile(simple, Format::kEmail, "m/1.eml", "m/1.eml");
+  auto p = ParseFile(simple, Format::kEmail, "m/1.eml", "m/1.eml").value();
   REQUIRE(p.docs.size() == 1);
   const Document& d = p.docs[0];
   CHECK(d.title == "Tariffs \xE2\x80\x94 update");
@@ -231,7 +237,7 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
       "\n"
       "UGxhaW4gdGV4dCB2ZXJzaW9u\n"
       "--XYZ--\n";
-  auto m = ParseFile(multi, Format::kEmail, "2.eml", "2.eml");
+  auto m = ParseFile(multi, Format::kEmail, "2.eml", "2.eml").value();
   CHECK(m.docs[0].title == "R\xC3\xA9sum\xC3\xA9 of talks");
   CHECK(m.docs[0].author == "bob@example.com");
   CHECK(Day(m.docs[0].date) == "2025-09-15");
@@ -239,10 +245,11 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
 
   const char* html_only =
       "Subject: Hi\nContent-Type: text/html\n\n<html><body>Hello &amp; welcome<br>again</body></html>\n";
-  CHECK(ParseFile(html_only, Format::kEmail, "3.eml", "3.eml").docs[0].body == "Hello & welcome\nagain");
+  CHECK(ParseFile(html_only, Format::kEmail, "3.eml", "3.eml").value().docs[0].body == "Hello & welcome\nagain");
 
   auto bad = ParseFile("Subject: x\nDate: someday\nContent-Type: text/plain; charset=x-unknown-cs\n\nbody\xE9",
-                       Format::kEmail, "4.eml", "4.eml");
+                       Format::kEmail, "4.eml", "4.eml")
+                 .value();
   REQUIRE(bad.warnings.size() == 3);
   CHECK(bad.warnings[0] == "unparseable Date header 'someday'; the message is left undated");
   CHECK(bad.warnings[1] == "unknown charset 'x-unknown-cs'; read as UTF-8");
@@ -322,14 +329,14 @@ TEST_CASE("e-mail: authors, attachments, HTML and odd messages") {
 }
 #else
 TEST_CASE("e-mail: without GMime, .eml files are skipped with the reason") {
-  auto p = ParseFile("Subject: x\n\nbody\n", Format::kEmail, "m.eml", "m.eml");
+  auto p = ParseFile("Subject: x\n\nbody\n", Format::kEmail, "m.eml", "m.eml").value();
   CHECK(p.docs.empty());
   REQUIRE(p.warnings.size() == 1);
   CHECK(p.warnings[0] == "e-mail reader not built: install libgmime-3.0-dev and rebuild");
   test::TempDir dir;
   std::ofstream(dir.sub("m.eml")) << "Subject: x\n\nbody\n";
   std::ofstream(dir.sub("a.txt")) << "T\n";
-  auto walk = Walk({dir.path()}, {});
+  auto walk = Walk({dir.path()}, {}).value();
   REQUIRE(walk.files.size() == 1);
   REQUIRE(walk.skipped.size() == 1);
   CHECK(walk.skipped[0].path == dir.sub("m.eml"));
@@ -338,18 +345,22 @@ TEST_CASE("e-mail: without GMime, .eml files are skipped with the reason") {
 #endif  // LOUPE_WITHOUT_GMIME
 
 TEST_CASE("text and markdown in a declared charset are converted") {
-  auto p = ParseFile("Caf\xE9 Owners\nCharset: iso-8859-1\n\nCr\xE8me br\xFBl\xE9" "e and \x93quotes\x94.", Format::kText,
-                     "l.txt", "l.txt");
+  auto p = ParseFile(
+               "Caf\xE9 Owners\nCharset: iso-8859-1\n\nCr\xE8me br\xFBl\xE9"
+               "e and \x93quotes\x94.",
+               Format::kText, "l.txt", "l.txt")
+               .value();
   REQUIRE(p.docs.size() == 1);
   CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners");
   // iso-8859-1 has no curly quotes: 0x93 and 0x94 are C1 controls, kept as such.
   CHECK(p.docs[0].body.rfind("Cr\xC3\xA8me br\xC3\xBBl\xC3\xA9\x65", 0) == 0);
   CHECK(p.warnings.empty());
-  auto w = ParseFile("Quotes\nEncoding: windows-1252\n\n\x93Hello\x94", Format::kText, "w.txt", "w.txt");
+  auto w = ParseFile("Quotes\nEncoding: windows-1252\n\n\x93Hello\x94", Format::kText, "w.txt", "w.txt").value();
   CHECK(w.docs[0].body == "\xE2\x80\x9CHello\xE2\x80\x9D");
-  auto md = ParseFile("---\ntitle: Stra\xDF\x65\ncharset: latin1\n---\nbody", Format::kMarkdown, "m.md", "m.md");
+  auto md =
+      ParseFile("---\ntitle: Stra\xDF\x65\ncharset: latin1\n---\nbody", Format::kMarkdown, "m.md", "m.md").value();
   CHECK(md.docs[0].title == "Stra\xC3\x9F\x65");
-  auto unknown = ParseFile("T\nCharset: x-klingon\n\nB\xFF", Format::kText, "u.txt", "u.txt");
+  auto unknown = ParseFile("T\nCharset: x-klingon\n\nB\xFF", Format::kText, "u.txt", "u.txt").value();
   REQUIRE(unknown.warnings.size() == 2);
   CHECK(unknown.warnings[0] == "unknown charset 'x-klingon'; read as UTF-8");
 }
@@ -361,7 +372,7 @@ TEST_CASE("text of unknown encoding is detected and converted") {
   const std::string latin1 =
       "Caf\xE9 Owners Fear Tariffs\nAuthor: Ren\xE9 Dupr\xE9\n\nIn Montr\xE9" "al, caf\xE9 owners say cr\xE8me "
       "br\xFBl\xE9" "e and p\xE2t\xE9 cost more \xE0 cause des \x93tarifs\x94.\n";
-  auto p = ParseFile(latin1, Format::kText, "l.txt", "l.txt");
+  auto p = ParseFile(latin1, Format::kText, "l.txt", "l.txt").value();
   REQUIRE(p.docs.size() == 1);
   CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners Fear Tariffs");
   CHECK(p.docs[0].author == "Ren\xC3\xA9 Dupr\xC3\xA9");
@@ -376,7 +387,7 @@ TEST_CASE("text of unknown encoding is detected and converted") {
       "\x93\x8c\x8b\x9e\x82\xc5\x95\xc4\x92\x86\x82\xcc\x96\x66\x88\xd5\x8c\xf0\x8f\xc2\x82\xaa\x8d\xc4\x8a\x4a\x82\xb3"
       "\x82\xea\x82\xbd\x81\x42\x97\xbc\x8d\x91\x82\xcd\x8a\xd6\x90\xc5\x82\xcc\x88\xf8\x82\xab\x89\xba\x82\xb0\x82\xc9"
       "\x82\xc2\x82\xa2\x82\xc4\x8d\x87\x88\xd3\x82\xb5\x82\xbd\x81\x42";
-  auto j = ParseFile("---\ntitle: Tokyo talks\n---\n" + sjis + "\n", Format::kMarkdown, "j.md", "j.md");
+  auto j = ParseFile("---\ntitle: Tokyo talks\n---\n" + sjis + "\n", Format::kMarkdown, "j.md", "j.md").value();
   REQUIRE(j.docs.size() == 1);
   CHECK(j.docs[0].title == "Tokyo talks");
   CHECK(j.docs[0].body ==
@@ -391,17 +402,23 @@ TEST_CASE("text of unknown encoding is detected and converted") {
 
 TEST_CASE("text of unknown encoding that cannot be told stays as before") {
   // Too few non-UTF-8 bytes to tell an encoding.
-  auto one = ParseFile("Caf\xE9\n\nB", Format::kText, "o.txt", "o.txt");
+  auto one = ParseFile("Caf\xE9\n\nB", Format::kText, "o.txt", "o.txt").value();
   CHECK(one.docs[0].title == "Caf\xEF\xBF\xBD");
   CHECK(one.warnings == std::vector<std::string>{"byte 3: invalid UTF-8; replaced by U+FFFD"});
   // UTF-8 with a few stray bytes stays UTF-8.
-  auto damaged = ParseFile("Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e p\xC3\xA2t\xC3\xA9 \xFF\xFE\xFD\n\nB",
-                           Format::kText, "d.txt", "d.txt");
+  auto damaged = ParseFile(
+                     "Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+                     "e p\xC3\xA2t\xC3\xA9 \xFF\xFE\xFD\n\nB",
+                     Format::kText, "d.txt", "d.txt")
+                     .value();
   CHECK(damaged.docs[0].title == "Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e p\xC3\xA2t\xC3\xA9 "
                                  "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(damaged.warnings.size() == 3);
   // JSON lines must be UTF-8: no detection.
-  auto jl = ParseFile("{\"title\": \"Caf\xE9 cr\xE8me br\xFBl\xE9" "e p\xE2t\xE9 \xE0 c\xF4t\xE9\"}",
-                      Format::kJsonLines, "j.jsonl", "j.jsonl");
+  auto jl = ParseFile(
+                "{\"title\": \"Caf\xE9 cr\xE8me br\xFBl\xE9"
+                "e p\xE2t\xE9 \xE0 c\xF4t\xE9\"}",
+                Format::kJsonLines, "j.jsonl", "j.jsonl")
+                .value();
   CHECK(jl.warnings.size() == 9);
 }

@@ -12,10 +12,12 @@ using loupe::ingest::ParseArticle;
 
 TEST_CASE("full header article") {
   std::vector<std::string> w;
-  Document d = ParseArticle(
-      "Geneva truce\nAuthor: Ana Ruiz\nDate: 2025-05-12\nActors: Scott Bessent; He Lifeng ;\n"
-      "Topics: tariffs; trade talks\nLanguage: en\nSource: Loupe Newsroom\n\nFirst paragraph.\n\nSecond.\n",
-      "a/x.txt", "/c/a/x.txt", &w);
+  Document d =
+      ParseArticle(
+          "Geneva truce\nAuthor: Ana Ruiz\nDate: 2025-05-12\nActors: Scott Bessent; He Lifeng ;\n"
+          "Topics: tariffs; trade talks\nLanguage: en\nSource: Loupe Newsroom\n\nFirst paragraph.\n\nSecond.\n",
+          "a/x.txt", "/c/a/x.txt", &w)
+          .value();
   CHECK(w.empty());
   CHECK(d.id == "a/x.txt");
   CHECK(d.path == "/c/a/x.txt");
@@ -32,7 +34,7 @@ TEST_CASE("full header article") {
 
 TEST_CASE("plain dump: title and author only") {
   std::vector<std::string> w;
-  Document d = ParseArticle("Port fees bite\nAuthor: Kim Lee\n\nShips pay more.\n", "p.txt", "p.txt", &w);
+  Document d = ParseArticle("Port fees bite\nAuthor: Kim Lee\n\nShips pay more.\n", "p.txt", "p.txt", &w).value();
   CHECK(d.title == "Port fees bite");
   CHECK(d.author == "Kim Lee");
   CHECK_FALSE(d.date);
@@ -42,16 +44,16 @@ TEST_CASE("plain dump: title and author only") {
 
 TEST_CASE("no headers at all: the first line is the title") {
   std::vector<std::string> w;
-  Document d = ParseArticle("Just a title\nAnd then: a body line that looks odd\nmore\n", "n.txt", "n.txt", &w);
+  Document d = ParseArticle("Just a title\nAnd then: a body line that looks odd\nmore\n", "n.txt", "n.txt", &w).value();
   CHECK(d.title == "Just a title");
   CHECK(d.extra.size() == 1);  // "And then: ..." reads as a header; documented behaviour
-  Document e = ParseArticle("Title line\nplain body text\n", "m.txt", "m.txt", &w);
+  Document e = ParseArticle("Title line\nplain body text\n", "m.txt", "m.txt", &w).value();
   CHECK(e.body == "plain body text");
 }
 
 TEST_CASE("BOM, CRLF and a bad date") {
   std::vector<std::string> w;
-  Document d = ParseArticle("\xEF\xBB\xBFTitle\r\nDate: 2025-13-01\r\n\r\nBody\r\n", "b.txt", "b.txt", &w);
+  Document d = ParseArticle("\xEF\xBB\xBFTitle\r\nDate: 2025-13-01\r\n\r\nBody\r\n", "b.txt", "b.txt", &w).value();
   CHECK(d.title == "Title");
   CHECK_FALSE(d.date);
   REQUIRE(w.size() == 1);
@@ -62,12 +64,12 @@ TEST_CASE("BOM, CRLF and a bad date") {
 
 TEST_CASE("a year or a month as the date: its first day, and the precision") {
   std::vector<std::string> w;
-  Document d = ParseArticle("T\nDate: 1790-06\nSource: Gazette\n\nB", "t.txt", "t.txt", &w);
+  Document d = ParseArticle("T\nDate: 1790-06\nSource: Gazette\n\nB", "t.txt", "t.txt", &w).value();
   CHECK(w.empty());
   REQUIRE(d.date);
   CHECK(FormatIsoDate(*d.date) == "1790-06-01");
   CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Date-Precision", "month"}, {"Source", "Gazette"}});
-  Document y = ParseArticle("T\nDate: 1790\n\nB", "y.txt", "y.txt", &w);
+  Document y = ParseArticle("T\nDate: 1790\n\nB", "y.txt", "y.txt", &w).value();
   REQUIRE(y.date);
   CHECK(FormatIsoDate(*y.date) == "1790-01-01");
   CHECK(y.extra == std::vector<std::pair<std::string, std::string>>{{"Date-Precision", "year"}});
@@ -76,14 +78,14 @@ TEST_CASE("a year or a month as the date: its first day, and the precision") {
 
 TEST_CASE("ISO timestamps keep their day") {
   std::vector<std::string> w;
-  Document d = ParseArticle("T\nDate: 2025-09-17T08:00:00Z\n\nB", "t.txt", "t.txt", &w);
+  Document d = ParseArticle("T\nDate: 2025-09-17T08:00:00Z\n\nB", "t.txt", "t.txt", &w).value();
   REQUIRE(d.date);
   CHECK(FormatIsoDate(*d.date) == "2025-09-17");
 }
 
 TEST_CASE("empty file gives an empty document, not a crash") {
   std::vector<std::string> w;
-  Document d = ParseArticle("", "e.txt", "e.txt", &w);
+  Document d = ParseArticle("", "e.txt", "e.txt", &w).value();
   CHECK(d.title.empty());
   CHECK(d.body.empty());
 }
@@ -95,7 +97,7 @@ TEST_CASE("the walk lists files by root then id, with relative ids, skipping hid
   for (const char* f :
        {"root/b.txt", "root/sub/a.txt", "root/.hidden/x.txt", "root/.dot.txt", "root/notes.md", "root/data.csv"})
     std::ofstream(dir.sub(f)) << "T\n";
-  auto walk = ingest::Walk({dir.sub("root"), dir.sub("root/b.txt"), dir.sub("missing")}, {});
+  auto walk = ingest::Walk({dir.sub("root"), dir.sub("root/b.txt"), dir.sub("missing")}, {}).value();
   REQUIRE(walk.files.size() == 4);
   CHECK(walk.files[0].id == "b.txt");
   CHECK(walk.files[1].id == "notes.md");
@@ -147,7 +149,7 @@ TEST_CASE("article layouts: headers after the title, with or without blank lines
   for (const Golden& g : cases) {
     INFO(g.text);
     std::vector<std::string> w;
-    Document d = ParseArticle(g.text, "a.txt", "a.txt", &w);
+    Document d = ParseArticle(g.text, "a.txt", "a.txt", &w).value();
     CHECK(d.title == g.title);
     CHECK(d.author == g.author);
     CHECK((d.date ? loupe::FormatIsoDate(*d.date) : std::string()) == g.date);

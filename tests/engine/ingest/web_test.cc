@@ -29,7 +29,7 @@ ParsedFile ParseData(const std::string& name) {
   REQUIRE(!bytes.empty());
   auto format = FormatOf(name);
   REQUIRE(format);
-  return ParseFile(bytes, *format, name, kData + name);
+  return ParseFile(bytes, *format, name, kData + name).value();
 }
 
 // Skips a test case in a build without the reader (it still runs, and passes, there).
@@ -44,8 +44,8 @@ ParsedFile ParseData(const std::string& name) {
     return;                                            \
   }
 
-ParsedFile Page(const std::string& html) { return ParseFile(html, Format::kHtml, "p.html", "p.html"); }
-ParsedFile Feed(const std::string& xml) { return ParseFile(xml, Format::kFeed, "f.xml", "f.xml"); }
+ParsedFile Page(const std::string& html) { return ParseFile(html, Format::kHtml, "p.html", "p.html").value(); }
+ParsedFile Feed(const std::string& xml) { return ParseFile(xml, Format::kFeed, "f.xml", "f.xml").value(); }
 
 using test::WriteFile;
 
@@ -317,8 +317,8 @@ TEST_CASE("feed items: dates that do not parse, empty items, broken XML recovere
 TEST_CASE("feed ids are stable: a re-run, and items added before the others, keep them") {
   REQUIRE_FEEDS();
   const std::string bytes = test::Slurp(kData + "trade-wire.rss");
-  ParsedFile first = ParseFile(bytes, Format::kFeed, "trade-wire.rss", "p");
-  ParsedFile again = ParseFile(bytes, Format::kFeed, "trade-wire.rss", "p");
+  ParsedFile first = ParseFile(bytes, Format::kFeed, "trade-wire.rss", "p").value();
+  ParsedFile again = ParseFile(bytes, Format::kFeed, "trade-wire.rss", "p").value();
   REQUIRE(first.docs.size() == again.docs.size());
   for (size_t i = 0; i < first.docs.size(); ++i) {
     CHECK(first.docs[i].id == again.docs[i].id);
@@ -330,7 +330,7 @@ TEST_CASE("feed ids are stable: a re-run, and items added before the others, kee
   std::string newer = bytes;
   size_t at = newer.find("<item>");
   newer.insert(at, "<item><title>New</title><guid>mw-new</guid><description>n</description></item>\n");
-  ParsedFile later = ParseFile(newer, Format::kFeed, "trade-wire.rss", "p");
+  ParsedFile later = ParseFile(newer, Format::kFeed, "trade-wire.rss", "p").value();
   REQUIRE(later.docs.size() == 4);
   CHECK(later.docs[0].id == "trade-wire.rss#mw-new");
   CHECK(later.docs[1].id == first.docs[0].id);
@@ -358,7 +358,7 @@ TEST_CASE("HtmlToText: entities, paragraphs, line breaks, lists, no scripts or s
   };
   for (const Row& r : rows) {
     INFO("html: " << r.html);
-    CHECK(HtmlToText(r.html) == r.text);
+    CHECK(HtmlToText(r.html).value() == r.text);
   }
 }
 

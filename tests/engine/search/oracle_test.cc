@@ -64,9 +64,9 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) pos += format::kActorGap;
       const size_t first = toks.size();
-      pos = a.AnalyzeField(f, values[i], pos, &toks);
+      pos = a.AnalyzeField(f, values[i], pos, &toks).value();
       std::vector<Token> written;
-      a.Analyze(values[i], /*stem=*/false, 0, &written);
+      a.Analyze(values[i], /*stem=*/false, 0, &written).value();
       REQUIRE(written.size() == toks.size() - first);
       for (size_t k = 0; k < written.size(); ++k) {
         const Token& t = toks[first + k];
@@ -78,7 +78,7 @@ AnalyzedDoc AnalyzeDoc(const Document& d, Analyzer& a) {
     for (const Token& t : toks) out.fields[fi][t.term].push_back(t.position);
     if (f == Field::kTitle || f == Field::kBody) {
       std::vector<uint32_t> starts;
-      a.SentenceStarts(values[0], &starts);
+      REQUIRE(a.SentenceStarts(values[0], &starts).ok());
       for (const Token& t : toks)
         out.sentence_of[fi][t.position] =
             static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), t.begin) - starts.begin());
@@ -214,7 +214,7 @@ class Reference {
   // The folded, unstemmed form of one word ("" unless it is one token).
   std::string Fold(const std::string& word) const {
     std::vector<Token> toks;
-    folder_.Analyze(word, /*stem=*/false, 0, &toks);
+    folder_.Analyze(word, /*stem=*/false, 0, &toks).value();
     return toks.size() == 1 ? toks[0].term : "";
   }
 
@@ -499,7 +499,7 @@ class QueryGen {
 };
 
 std::vector<Document> LoadCorpus() {
-  const ingest::WalkResult walk = ingest::Walk({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, {});
+  const ingest::WalkResult walk = ingest::Walk({std::string(LOUPE_SOURCE_DIR) + "/corpus"}, {}).value();
   std::vector<Document> docs;
   for (const auto& f : walk.files) {
     if (f.format != ingest::Format::kText) continue;
@@ -507,15 +507,15 @@ std::vector<Document> LoadCorpus() {
     std::stringstream ss;
     ss << in.rdbuf();
     std::vector<std::string> w;
-    docs.push_back(ingest::ParseArticle(ss.str(), f.id, f.path, &w));
+    docs.push_back(ingest::ParseArticle(ss.str(), f.id, f.path, &w).value());
   }
   // As the index's writer tags them (IndexOptions::tagging, with the built-in
   // data of an index that stores none): the brute-force evaluation reads the
   // documents the index holds. Tagging them again changes nothing.
   std::vector<std::string> tag_errors;
-  auto tagger = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &tag_errors);
+  auto tagger = Tagger::Create(BuiltinGazetteer(), BuiltinTopics(), &tag_errors).value();
   REQUIRE(tagger);
-  for (Document& d : docs) tagger->Tag(&d);
+  for (Document& d : docs) REQUIRE(tagger->Tag(&d).ok());
   return docs;
 }
 
@@ -645,7 +645,7 @@ TEST_CASE("random queries match a brute-force evaluation over the corpus") {
   int exact_checked = 0, exact_informative = 0;
   for (const std::string& word : gen.exact_words()) {
     std::vector<Token> toks;
-    (*analyzer)->Analyze(word, /*stem=*/false, 0, &toks);
+    (*analyzer)->Analyze(word, /*stem=*/false, 0, &toks).value();
     if (toks.size() != 1 || !tried.insert(word).second) continue;  // more than one word is an error
     const std::string form = PlainApostrophes(word.substr(toks[0].begin, toks[0].end - toks[0].begin));
     for (bool title : {true, false}) {

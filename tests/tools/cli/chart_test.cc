@@ -597,7 +597,7 @@ TEST_CASE("chart labels and snippets give a string the same display width", "[ch
   auto passage = [&](int target) {
     auto s = loupe::Snippeter::Create(*q, {.target_columns = static_cast<size_t>(target), .max_passages = 1});
     REQUIRE(s.ok());
-    return (*s)->Passages(text).text;
+    return (*s)->Passages(text).value().text;
   };
   CHECK(passage(14 + chart_cols + 1) == text);                 // both sentences fit at the chart's width
   CHECK(passage(14 + chart_cols + 1 - 1) == "Tariffs rose.");  // and not one column less

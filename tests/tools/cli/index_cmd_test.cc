@@ -548,7 +548,7 @@ TEST_CASE("a program linking the library and the CLI give the same actor: answer
     REQUIRE(w.ok());
     for (const std::string& f : files) {
       const std::string name = fs::path(f).filename().string();
-      auto parsed = loupe::ingest::ParseFile(Slurp(f), loupe::ingest::Format::kText, name, f);
+      auto parsed = loupe::ingest::ParseFile(Slurp(f), loupe::ingest::Format::kText, name, f).value();
       for (const loupe::Document& d : parsed.docs) REQUIRE((*w)->Add(d).ok());
     }
     REQUIRE((*w)->Commit().ok());

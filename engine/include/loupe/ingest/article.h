@@ -11,14 +11,16 @@
 #include <vector>
 
 #include "loupe/document.h"
+#include "loupe/status.h"
 
 namespace loupe::ingest {
 
 // Parses one article in the header format. `id` and `path` are copied into the
 // document. Problems that do not stop indexing (an unparseable date, say) are
-// appended to *warnings as "line N: message".
-Document ParseArticle(std::string_view text, const std::string& id, const std::string& path,
-                      std::vector<std::string>* warnings);
+// appended to *warnings as "line N: message". Errors: kIOError when memory
+// runs out.
+Result<Document> ParseArticle(std::string_view text, const std::string& id, const std::string& path,
+                              std::vector<std::string>* warnings);
 
 }  // namespace loupe::ingest
 

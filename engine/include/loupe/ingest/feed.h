@@ -46,8 +46,8 @@ inline constexpr size_t kMaxEntityText = size_t{1} << 20;
 // the network, and entity expansion is bounded (kMaxEntityText); libxml2's own
 // limits apply (depth 256, amplification checks). A file that is not XML or
 // whose root is not a feed gives no article and a warning. Warnings are
-// "line N: ..." or "...", without the path.
-ParsedFile ParseFeed(std::string_view bytes, const std::string& id, const std::string& path);
+// "line N: ..." or "...", without the path. Errors: kIOError when memory runs out.
+Result<ParsedFile> ParseFeed(std::string_view bytes, const std::string& id, const std::string& path);
 
 }  // namespace loupe::ingest
 

@@ -4,7 +4,7 @@
 // with GMime 3 when libloupe was built with it), web pages (html.h, with gumbo)
 // and RSS or Atom feeds (feed.h, with libxml2). Every reader takes the file's
 // bytes and never fails as a whole: what it cannot use becomes a warning, and
-// the article keeps what could be read.
+// the article keeps what could be read (ParseFile fails only when memory runs out).
 //
 // Thread-safety: the functions are reentrant; `loupe index` runs them on
 // several threads at once. The first e-mail read initializes GMime for the
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "loupe/document.h"
+#include "loupe/status.h"
 
 namespace loupe::ingest {
 
@@ -42,8 +43,9 @@ struct ParsedFile {
 // (see ParseFeed).
 // A title longer than kMaxTitleBytes is cut (see CutTitle) with a warning.
 // A format this build cannot read (see FormatMissing) gives no document and
-// the reason as its only warning.
-ParsedFile ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path);
+// the reason as its only warning. What cannot be read in the file becomes a
+// warning, never an error; errors: kIOError when memory runs out.
+Result<ParsedFile> ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path);
 
 // Why this build of libloupe cannot read `format`, or nullptr when it can:
 // e-mail needs GMime 3 at build time ("e-mail reader not built: install
@@ -60,7 +62,8 @@ constexpr size_t kMaxTitleBytes = 300;
 // less than half), adds "…" (so it stays within the limit), puts the whole
 // title at the start of the body (so every word of it is still found) and
 // returns true with a warning in *warning (if not null). Otherwise false.
-bool CutTitle(Document* doc, std::string* warning);
+// Errors: kIOError when memory runs out.
+Result<bool> CutTitle(Document* doc, std::string* warning);
 
 // How much of a date a header gives: a day, or only a month or a year.
 enum class DatePrecision { kDay, kMonth, kYear };

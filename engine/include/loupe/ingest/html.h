@@ -35,8 +35,9 @@ inline constexpr size_t kMaxHtmlBytes = size_t{16} << 20;
 // minutes or overflow the stack.
 inline constexpr int kMaxHtmlDepth = 512;
 
-// Reads one web page as one article (never fails as a whole; warnings are
-// "..." without the path):
+// Reads one web page as one article (what it cannot read is a warning, never
+// an error: it fails only when memory runs out; warnings are "..." without the
+// path):
 //  - title: the og:title meta, else <title> without a site suffix (" | Site",
 //    " - Site", " — Site" where Site is og:site_name or a short capitalized name),
 //    else the JSON-LD headline, else the first <h1>;
@@ -56,13 +57,14 @@ inline constexpr int kMaxHtmlDepth = 512;
 //    (the canonical link, else og:url).
 // A page that declares another charset in a <meta> within its first 1024 bytes
 // is converted to UTF-8 first. `id` and `path` are copied into the article.
-ParsedFile ParseHtml(std::string_view bytes, const std::string& id, const std::string& path);
+// Errors: kIOError when memory runs out.
+Result<ParsedFile> ParseHtml(std::string_view bytes, const std::string& id, const std::string& path);
 
 // The text of an HTML fragment or document: entities decoded, scripts, styles
 // and the <head> left out, white space collapsed, paragraphs (block elements,
 // two <br>) separated by a blank line. Input is read as UTF-8 (invalid
-// sequences become U+FFFD).
-std::string HtmlToText(std::string_view html);
+// sequences become U+FFFD). Errors: kIOError when memory runs out.
+Result<std::string> HtmlToText(std::string_view html);
 
 }  // namespace loupe::ingest
 

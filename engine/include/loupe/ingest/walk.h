@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loupe/ingest/formats.h"
+#include "loupe/status.h"
 
 namespace loupe::ingest {
 
@@ -41,7 +42,10 @@ struct WalkResult {
   size_t other = 0;               // files of no known format
 };
 
-WalkResult Walk(const std::vector<std::string>& roots, const WalkOptions& options);
+// Walks `roots` (folders or files). A root that is missing or cannot be read
+// is not an error of the walk: it is listed in WalkResult::errors and the
+// other roots are walked. Errors: kIOError when memory runs out.
+Result<WalkResult> Walk(const std::vector<std::string>& roots, const WalkOptions& options);
 
 }  // namespace loupe::ingest
 
