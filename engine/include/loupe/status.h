@@ -1,7 +1,8 @@
 // Status and Result<T>: how every fallible Loupe call reports failure.
 //
-// No exception crosses the library boundary. A call either succeeds (Status::ok())
-// or returns a Status naming what went wrong, where, and what to do about it.
+// No exception leaves a call that returns a Status or Result (memory running
+// out included: see OutOfMemory()). It either succeeds (Status::ok()) or returns
+// a Status naming what went wrong, where, and what to do about it.
 // Not-found is an ordinary status (IsNotFound()), not an error path.
 //
 // Thread-safety: Status and Result are plain values; distinct objects may be used
