@@ -96,12 +96,35 @@ resumes_cleanly() {
   [ "$(ids_of "$db")" = "$clean_ids" ] || fail "$label: the rerun's documents differ from a clean build"
 }
 
+# start_part PREFIX CORPUS N SEED [DB MESSAGE]: each part starts from nothing
+# under $work/PREFIX-* (a part may run twice), with the corpus CORPUS of N
+# articles from SEED and, when DB is given, its index there. When that build
+# fails: fails with MESSAGE and returns 1.
+start_part() {
+  local prefix=$1 corpus=$2 n=$3 seed=$4 db=${5:-}
+  rm -rf "$work"/"$prefix"-*
+  make_corpus "$corpus" "$n" "$seed"
+  [ -z "$db" ] && return 0
+  "$loupe" index -q --db "$db" "$corpus" >/dev/null || { fail "$6"; return 1; }
+}
+
+# start_shim_part PART PREFIX SEED_A SEED_B: the start of a part that injects
+# I/O failures. Builds the shim into $shim and, from nothing under
+# $work/PREFIX-*, two corpora of 300 articles ($a and $b, from the two seeds)
+# and the index $base of $a; the caller declares these four local. Fails PART
+# and returns 1 when a step fails.
+start_shim_part() {
+  local part=$1 prefix=$2
+  shim=$work/failio.so a=$work/$prefix-a b=$work/$prefix-b base=$work/$prefix-base
+  start_part "$prefix" "$a" 300 "$3" "$base" "$part: base build failed" || return 1
+  make_corpus "$b" 300 "$4"
+  cc -shared -fPIC -O2 -o "$shim" "$here/failio.c" -ldl || { fail "$part: cannot build the shim (cc)"; return 1; }
+}
+
 # --- kill -9 at random moments of `loupe index` ------------------------------
 part_kill() {
   local trials=$1 corpus=$work/kill-corpus clean=$work/kill-clean
-  rm -rf "$work"/kill-*  # each part starts from nothing (a part may run twice)
-  make_corpus "$corpus" 4000 7
-  "$loupe" index -q --db "$clean" "$corpus" >/dev/null || fail "kill: the clean build failed"
+  start_part kill "$corpus" 4000 7 "$clean" "kill: the clean build failed"
   local clean_ids clean_results
   clean_ids=$(ids_of "$clean")
   clean_results=$(results_of "$clean")
@@ -133,13 +156,8 @@ part_kill() {
 
 # --- failing writes and syncs (full disk, I/O errors) -------------------------
 part_io() {
-  local shim=$work/failio.so
-  rm -rf "$work"/io-*
-  cc -shared -fPIC -O2 -o "$shim" "$here/failio.c" -ldl || { fail "io: cannot build the shim (cc)"; return; }
-  local a=$work/io-a b=$work/io-b base=$work/io-base
-  make_corpus "$a" 300 11
-  make_corpus "$b" 300 12
-  "$loupe" index -q --db "$base" "$a" >/dev/null || fail "io: base build failed"
+  local shim a b base
+  start_shim_part io io 11 12 || return
   local base_ids
   base_ids=$(ids_of "$base")
   local injected=0 errors_clear=0
@@ -204,9 +222,7 @@ part_io() {
 # --- damaged files -------------------------------------------------------------
 part_damage() {
   local trials=$1 corpus=$work/dmg-corpus good=$work/dmg-good
-  rm -rf "$work"/dmg-*
-  make_corpus "$corpus" 400 21
-  "$loupe" index -q --db "$good" "$corpus" >/dev/null || fail "damage: build failed"
+  start_part dmg "$corpus" 400 21 "$good" "damage: build failed"
   local good_results size
   good_results=$(results_of "$good")
   size=$(stat -c %s "$good/data.mdb")
@@ -264,8 +280,7 @@ part_damage() {
 # --- two writers at once --------------------------------------------------------
 part_writers() {
   local trials=$1 corpus=$work/w-corpus
-  rm -rf "$work"/w-*
-  make_corpus "$corpus" 1500 31
+  start_part w "$corpus" 1500 31
   local one_locked=0 both_ok=0
   for t in $(seq 1 "$trials"); do
     local db=$work/w-db
@@ -298,9 +313,7 @@ part_writers() {
 # --- kill -9 during compaction ----------------------------------------------------
 part_compact() {
   local trials=$1 corpus=$work/c-corpus base=$work/c-base
-  rm -rf "$work"/c-*
-  make_corpus "$corpus" 3000 41
-  "$loupe" index -q --db "$base" "$corpus" >/dev/null || fail "compact: build failed"
+  start_part c "$corpus" 3000 41 "$base" "compact: build failed"
   touch "$corpus"/art-00*.txt
   "$loupe" index -q --db "$base" "$corpus" >/dev/null  # replaced versions to drop
   local want
@@ -332,9 +345,7 @@ part_compact() {
 # --- searches while compaction swaps the folders ---------------------------------
 part_swap() {
   local compactions=$1 corpus=$work/s-corpus db=$work/s-db
-  rm -rf "$work"/s-*
-  make_corpus "$corpus" 200 51
-  "$loupe" index -q --db "$db" "$corpus" >/dev/null || { fail "swap: build failed"; return; }
+  start_part s "$corpus" 200 51 "$db" "swap: build failed" || return
   local want
   want=$("$loupe" search --db "$db" --format json --limit 1 --no-snippets --no-suggest tariff | json_field total)
   # Two search loops (the old index's answer and the new one's are the same)
@@ -376,9 +387,7 @@ part_swap() {
 # --- kill -9 during `loupe backup`, then a backup into the same folder ---------------
 part_backup() {
   local trials=$1 corpus=$work/b-corpus base=$work/b-base
-  rm -rf "$work"/b-*
-  make_corpus "$corpus" 3000 61
-  "$loupe" index -q --db "$base" "$corpus" >/dev/null || { fail "backup: build failed"; return; }
+  start_part b "$corpus" 3000 61 "$base" "backup: build failed" || return
   local want t0 t1 ms
   want=$(ids_of "$base")
   t0=$(date +%s%N)
@@ -421,13 +430,8 @@ part_backup() {
 # writes (a fresh disk-full state seen by statvfs too), for `index`, `compact` and
 # `backup`; and, where this process may mount a tmpfs, on real small file systems.
 part_full() {
-  local shim=$work/failio.so
-  rm -rf "$work"/f-*
-  cc -shared -fPIC -O2 -o "$shim" "$here/failio.c" -ldl || { fail "full: cannot build the shim (cc)"; return; }
-  local a=$work/f-a b=$work/f-b base=$work/f-base
-  make_corpus "$a" 300 71
-  make_corpus "$b" 300 72
-  "$loupe" index -q --db "$base" "$a" >/dev/null || { fail "full: base build failed"; return; }
+  local shim a b base
+  start_shim_part full f 71 72 || return
   touch "$a"/art-001*.txt
   "$loupe" index -q --db "$base" "$a" >/dev/null  # replaced versions, for compaction to drop
   local base_ids
@@ -543,9 +547,7 @@ result_sets_of() {
 # documents and the same search results.
 part_churn() {
   local rounds=$1 dir=$work/churn-tree db=$work/churn-db
-  rm -rf "$work"/churn-*
-  make_corpus "$dir" 200 31
-  "$loupe" index -q --db "$db" "$dir" >/dev/null || fail "churn: the first build failed"
+  start_part churn "$dir" 200 31 "$db" "churn: the first build failed"
   local interrupted=0
   for r in $(seq 1 "$rounds"); do
     local k

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "loupe/analyzer.h"
 #include "loupe/index.h"
+#include "loupe/query_parser.h"
 #include "support/test_util.h"
 
 namespace loupe::test {
@@ -22,17 +24,27 @@ inline Document MakeDoc(std::string id, std::string title, std::string body) {
   return d;
 }
 
+// The index at `path`, created when missing.
+inline std::unique_ptr<Index> CreateIndex(const std::string& path) {
+  auto index = Index::Open(path, {.create_if_missing = true});
+  REQUIRE(index.ok());
+  return std::move(*index);
+}
+
+// Adds `docs` to `index` with a new writer, in one commit (an empty commit
+// when there are none); the writer is closed on return.
+inline void AddAndCommit(Index& index, const std::vector<Document>& docs) {
+  auto w = index.NewWriter();
+  REQUIRE(w.ok());
+  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+  REQUIRE((*w)->Commit().ok());
+}
+
 // A new index in `dir`/idx holding `docs`, added in one commit (none when empty).
 inline std::unique_ptr<Index> NewIndex(const TempDir& dir, const std::vector<Document>& docs = {}) {
-  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
-  REQUIRE(index.ok());
-  if (!docs.empty()) {
-    auto w = (*index)->NewWriter();
-    REQUIRE(w.ok());
-    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
-  return std::move(*index);
+  auto index = CreateIndex(dir.sub("idx"));
+  if (!docs.empty()) AddAndCommit(*index, docs);
+  return index;
 }
 
 // The ids of the documents `q` finds (at most `limit`); every one of them when
@@ -45,6 +57,26 @@ inline std::set<std::string> HitIds(const Index& index, const Query& q, size_t l
   if (r->total <= limit) CHECK(r->total == out.size());
   return out;
 }
+
+// Compiles query text with one default analyzer; a text that does not compile
+// fails the test.
+class QueryCompiler {
+ public:
+  QueryCompiler() {
+    auto analyzer = Analyzer::Create();
+    REQUIRE(analyzer.ok());
+    analyzer_ = std::move(*analyzer);
+  }
+  Query operator()(const std::string& text) const {
+    auto q = CompileQuery(text, *analyzer_);
+    INFO(text);
+    REQUIRE(q.ok());
+    return std::move(*q);
+  }
+
+ private:
+  std::unique_ptr<Analyzer> analyzer_;
+};
 
 }  // namespace loupe::test
 

@@ -189,35 +189,55 @@ TEST_CASE("ASCII fast path equals ICU on tricky strings") {
   }
 }
 
-TEST_CASE("ASCII fast path equals ICU on random text") {
-  auto fast = Make(true), icu = Make(false);
-  const std::vector<std::string> pieces = {"a", "b", "Z", "e", "s", "1", "0", ".", "'", ":", ",", ";", "_", "-", " ",
-                                           " ", "\n", "!", "(", ")", "\"", "/", "@", "#", "$", "%", "&", "*", "+",
-                                           "=", "?", "é", "’", "中", "\xcc\x81", "\t", "ing", "ed", "tion", "x"};
-  uint64_t seed = 12345;
+namespace {
+
+// Calls `check` on `rounds` texts of 1 to `max_pieces` pieces drawn from
+// `pieces` by a fixed-seed generator, so a failure reproduces.
+template <typename Check>
+void ForEachRandomText(const std::vector<std::string>& pieces, uint64_t seed, int rounds, size_t max_pieces,
+                       Check check) {
   auto next = [&] {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<size_t>(seed >> 33);
   };
-  for (int round = 0; round < 20000; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     std::string text;
-    size_t n = 1 + next() % 24;
+    size_t n = 1 + next() % max_pieces;
     for (size_t i = 0; i < n; ++i) text += pieces[next() % pieces.size()];
-    ExpectSameAsIcu(*fast, *icu, text);
+    check(text);
   }
 }
 
-TEST_CASE("ASCII fast path equals ICU on the bundled corpus") {
-  auto fast = Make(true), icu = Make(false);
+// Calls `check` on the bytes of every file of the bundled corpus; returns how
+// many files there were.
+template <typename Check>
+size_t ForEachCorpusFile(Check check) {
   size_t files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(LOUPE_SOURCE_DIR) + "/corpus")) {
     if (!e.is_regular_file()) continue;
     std::ifstream in(e.path(), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    ExpectSameAsIcu(*fast, *icu, ss.str());
+    check(ss.str());
     ++files;
   }
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("ASCII fast path equals ICU on random text") {
+  auto fast = Make(true), icu = Make(false);
+  const std::vector<std::string> pieces = {"a",  "b", "Z", "e",  "s",        "1",  "0",   ".",  "'",    ":",
+                                           ",",  ";", "_", "-",  " ",        " ",  "\n",  "!",  "(",    ")",
+                                           "\"", "/", "@", "#",  "$",        "%",  "&",   "*",  "+",    "=",
+                                           "?",  "é", "’", "中", "\xcc\x81", "\t", "ing", "ed", "tion", "x"};
+  ForEachRandomText(pieces, 12345, 20000, 24, [&](const std::string& text) { ExpectSameAsIcu(*fast, *icu, text); });
+}
+
+TEST_CASE("ASCII fast path equals ICU on the bundled corpus") {
+  auto fast = Make(true), icu = Make(false);
+  size_t files = ForEachCorpusFile([&](const std::string& text) { ExpectSameAsIcu(*fast, *icu, text); });
   CHECK(files >= 60);
 }
 
@@ -251,7 +271,7 @@ TEST_CASE("sentence starts follow ICU's sentence boundaries") {
       {"Tariffs rose. Stocks fell.", "0 14 "},
       {"Is it? Yes! Fine.", "0 7 12 "},
       {"The U.S. Treasury said so.", "0 9 "},  // no abbreviation list: ICU breaks after "U.S."
-      {"The U.S.A. is big", "0 "},           // a lower-case word follows: no break
+      {"The U.S.A. is big", "0 "},             // a lower-case word follows: no break
       {"It cost 3.5 million. Then", "0 21 "},
       {"He said \"Stop.\" Then left.", "0 16 "},
       {"Wait... what? no.", "0 14 "},
@@ -259,7 +279,8 @@ TEST_CASE("sentence starts follow ICU's sentence boundaries") {
       {"Para.\r\n\r\nNext", "0 7 9 "},
       {"Really?! Yes.", "0 9 "},
       {"Ends with, a comma. next one", "0 "},
-      {"\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xBC\x9A\xE8\xA7\x81\xE3\x80\x82\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9\xE3\x80\x82",
+      {"\xE4\xBD\x95\xE7\xAB\x8B\xE5\xB3\xB0\xE4\xBC\x9A\xE8\xA7\x81\xE3\x80\x82\xE8\xB4\x9D\xE6\xA3\xAE\xE7\x89\xB9"
+       "\xE3\x80\x82",
        "0 18 "},  // 何立峰会见。贝森特。
   };
   for (const Row& r : rows) {
@@ -278,39 +299,23 @@ TEST_CASE("sentence scanner equals ICU on random text") {
       // Beyond ASCII: letters of both cases and none, terminators, closing marks,
       // separators, continuations, combining and format characters, bad bytes.
       "\xC3\xA9", "\xC3\x89", "\xCE\xA9", "\xE4\xB8\xAD", "\xE3\x80\x82", "\xEF\xBC\x81", "\xEF\xBC\x9F",
-      "\xE2\x80\xA6", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\x99", "\xC2\xBB", "\xC2\x85",
-      "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\x94", "\xE2\x80\x93", "\xE3\x80\x81", "\xCC\x81",
-      "\xE2\x80\x8D", "\xC2\xAD", "\xC2\xA0", "\xE2\x80\x83", "\xD9\xA3", "\xFF", "\xC3"};
-  uint64_t seed = 424242;
-  auto next = [&] {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<size_t>(seed >> 33);
-  };
-  for (int round = 0; round < 100000; ++round) {
-    std::string text;
-    size_t n = 1 + next() % 16;
-    for (size_t i = 0; i < n; ++i) text += pieces[next() % pieces.size()];
-    ExpectSameSentences(*fast, *icu, text);
-  }
+      "\xE2\x80\xA6", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\x99", "\xC2\xBB", "\xC2\x85", "\xE2\x80\xA8",
+      "\xE2\x80\xA9", "\xE2\x80\x94", "\xE2\x80\x93", "\xE3\x80\x81", "\xCC\x81", "\xE2\x80\x8D", "\xC2\xAD",
+      "\xC2\xA0", "\xE2\x80\x83", "\xD9\xA3", "\xFF", "\xC3"};
+  ForEachRandomText(pieces, 424242, 100000, 16,
+                    [&](const std::string& text) { ExpectSameSentences(*fast, *icu, text); });
 }
 
 TEST_CASE("sentence scanner equals ICU on the bundled corpus") {
   auto fast = Make(true), icu = Make(false);
-  size_t files = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(LOUPE_SOURCE_DIR) + "/corpus")) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+  size_t files = ForEachCorpusFile([&](const std::string& text) {
     ExpectSameSentences(*fast, *icu, text);
     // Its ASCII letters, spaces and punctuation alone too.
     std::string ascii;
     for (char c : text)
       if (static_cast<unsigned char>(c) < 0x80) ascii += c;
     ExpectSameSentences(*fast, *icu, ascii);
-    ++files;
-  }
+  });
   CHECK(files >= 60);
 }
 
@@ -462,6 +467,7 @@ TEST_CASE("choosing a document's stemmer allocates nothing once each language wa
   const uint64_t before = g_allocations.load();
   for (int i = 0; i < 100; ++i)
     for (const loupe::Document* d : {&fr, &en, &de}) CHECK((*a)->SetStemmerLanguage(loupe::DocumentStemmer(*d)).ok());
-  if (LOUPE_COUNT_ALLOCATIONS) CHECK(g_allocations.load() == before);  // (allocations are not counted under a sanitizer)
+  if (LOUPE_COUNT_ALLOCATIONS)
+    CHECK(g_allocations.load() == before);  // (allocations are not counted under a sanitizer)
   CHECK((*a)->stemmer_language() == "german");
 }

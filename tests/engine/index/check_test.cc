@@ -13,9 +13,12 @@
 #include "storage/lmdb.h"
 #include "util/calendar.h"
 #include "util/crc32c.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 
 using namespace loupe;
+using loupe::test::AddAndCommit;
+using loupe::test::CreateIndex;
 using loupe::test::TempDir;
 
 namespace {
@@ -213,16 +216,12 @@ TEST_CASE("an index whose creation stopped before its first commit says so, and 
   REQUIRE_FALSE(ro.ok());
   CHECK(ro.status().code() == StatusCode::kNotFound);
   CHECK(ro.status().message().find("was never completely created") != std::string::npos);
-  auto idx = Index::Open(path, {.create_if_missing = true});
-  REQUIRE(idx.ok());
-  auto w = (*idx)->NewWriter();
-  REQUIRE(w.ok());
+  auto idx = CreateIndex(path);
   Document d;
   d.id = "a";
   d.body = "tariffs";
-  REQUIRE((*w)->Add(d).ok());
-  REQUIRE((*w)->Commit().ok());
-  auto check = (*idx)->Check();
+  AddAndCommit(*idx, {d});
+  auto check = idx->Check();
   REQUIRE(check.ok());
   CHECK(check->ok());
   CHECK(check->documents == 1);
@@ -231,13 +230,7 @@ TEST_CASE("an index whose creation stopped before its first commit says so, and 
 TEST_CASE("a first commit with nothing in it still creates the index, empty") {
   TempDir dir;
   const std::string path = dir.sub("idx");
-  {
-    auto idx = Index::Open(path, {.create_if_missing = true});
-    REQUIRE(idx.ok());
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  AddAndCommit(*CreateIndex(path), {});
   auto ro = Index::Open(path, {.read_only = true});
   REQUIRE(ro.ok());
   auto stats = (*ro)->Stats();

@@ -256,11 +256,8 @@ TEST_CASE("paging is consistent with the full ranking and totals are exact") {
 TEST_CASE("title matches outrank body matches") {
   TempDir dir;
   auto idx = OpenNew(dir);
-  auto w = idx->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc("body", "other words here", "soybeans growers")).ok());
-  REQUIRE((*w)->Add(Doc("title", "soybeans growers", "other words here")).ok());
-  REQUIRE((*w)->Commit().ok());
+  test::AddAndCommit(*idx, {Doc("body", "other words here", "soybeans growers"),
+                            Doc("title", "soybeans growers", "other words here")});
   Query q = Query::Or({Query::Term(Field::kTitle, "soybean"), Body("soybean")});
   auto r = idx->Search(q);
   REQUIRE(r.ok());
@@ -271,11 +268,8 @@ TEST_CASE("title matches outrank body matches") {
 TEST_CASE("phrases need adjacency and never span two actor values") {
   TempDir dir;
   auto idx = OpenNew(dir);
-  auto w = idx->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc("a", "t", "he lifeng met bessent", {}, {"He Lifeng", "Scott Bessent"})).ok());
-  REQUIRE((*w)->Add(Doc("b", "t", "lifeng he said", {}, {"Li He", "Lifeng Wu"})).ok());
-  REQUIRE((*w)->Commit().ok());
+  test::AddAndCommit(*idx, {Doc("a", "t", "he lifeng met bessent", {}, {"He Lifeng", "Scott Bessent"}),
+                            Doc("b", "t", "lifeng he said", {}, {"Li He", "Lifeng Wu"})});
   CHECK(Ids(*idx, Query::Phrase(Field::kBody, {"he", "lifeng"})) == std::set<std::string>{"a"});
   CHECK(Ids(*idx, Query::Phrase(Field::kActor, {"he", "lifeng"})) == std::set<std::string>{"a"});
   CHECK(Ids(*idx, Query::Phrase(Field::kActor, {"lifeng", "scott"})).empty());
@@ -285,12 +279,7 @@ TEST_CASE("phrases need adjacency and never span two actor values") {
 TEST_CASE("date ranges and undated documents") {
   TempDir dir;
   auto idx = OpenNew(dir);
-  auto w = idx->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc("early", "t", "x", 100)).ok());
-  REQUIRE((*w)->Add(Doc("late", "t", "x", 200)).ok());
-  REQUIRE((*w)->Add(Doc("undated", "t", "x")).ok());
-  REQUIRE((*w)->Commit().ok());
+  test::AddAndCommit(*idx, {Doc("early", "t", "x", 100), Doc("late", "t", "x", 200), Doc("undated", "t", "x")});
   CHECK(Ids(*idx, Query::DateRange(100, 100)) == std::set<std::string>{"early"});
   CHECK(Ids(*idx, Query::DateRange(kMinDays, kMaxDays)) == std::set<std::string>{"early", "late"});
   CHECK(Ids(*idx, Query::Not(Query::DateRange(kMinDays, 150))) == std::set<std::string>{"late", "undated"});
@@ -645,13 +634,8 @@ TEST_CASE("a boost multiplies scores and changes no match") {
 TEST_CASE("sloppy phrases allow words in between, in order") {
   TempDir dir;
   auto idx = OpenNew(dir);
-  auto w = idx->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc("exact", "t", "trade talks resume")).ok());
-  REQUIRE((*w)->Add(Doc("one", "t", "trade and talks")).ok());
-  REQUIRE((*w)->Add(Doc("three", "t", "trade was, as always, talks")).ok());
-  REQUIRE((*w)->Add(Doc("reversed", "t", "talks on trade")).ok());
-  REQUIRE((*w)->Commit().ok());
+  test::AddAndCommit(*idx, {Doc("exact", "t", "trade talks resume"), Doc("one", "t", "trade and talks"),
+                            Doc("three", "t", "trade was, as always, talks"), Doc("reversed", "t", "talks on trade")});
   auto sloppy = [&](uint32_t slop) {
     return Ids(*idx, Query::SloppyPhrase(Field::kBody, {"trade", "talk"}, {0, 1}, slop));  // analyzed terms
   };
@@ -668,20 +652,11 @@ TEST_CASE("sloppy phrases allow words in between, in order") {
 TEST_CASE("NEAR/n and ADJ/n: two words within n positions, ADJ in order") {
   TempDir dir;
   auto idx = OpenNew(dir);
-  auto w = idx->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc("adjacent", "t", "tariffs soybeans")).ok());
-  REQUIRE((*w)->Add(Doc("two", "t", "tariffs on soybeans")).ok());
-  REQUIRE((*w)->Add(Doc("reversed", "t", "soybeans face tariffs")).ok());
-  REQUIRE((*w)->Add(Doc("far", "t", "tariffs a b c d e f soybeans")).ok());
-  REQUIRE((*w)->Commit().ok());
-  auto analyzer = Analyzer::Create();
-  REQUIRE(analyzer.ok());
-  auto ids = [&](const char* text) {
-    auto q = CompileQuery(text, **analyzer);
-    REQUIRE(q.ok());
-    return Ids(*idx, *q);
-  };
+  test::AddAndCommit(*idx,
+                     {Doc("adjacent", "t", "tariffs soybeans"), Doc("two", "t", "tariffs on soybeans"),
+                      Doc("reversed", "t", "soybeans face tariffs"), Doc("far", "t", "tariffs a b c d e f soybeans")});
+  test::QueryCompiler compile;
+  auto ids = [&](const char* text) { return Ids(*idx, compile(text)); };
   CHECK(ids("tariffs NEAR/1 soybeans") == std::set<std::string>{"adjacent"});
   CHECK(ids("tariffs NEAR/2 soybeans") == std::set<std::string>{"adjacent", "two", "reversed"});
   CHECK(ids("tariffs ADJ/2 soybeans") == std::set<std::string>{"adjacent", "two"});

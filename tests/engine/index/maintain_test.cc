@@ -13,10 +13,13 @@
 #include <unistd.h>
 
 #include "loupe/index.h"
+#include "support/index_util.h"
 #include "support/test_util.h"
 #include "util/calendar.h"
 
 using namespace loupe;
+using loupe::test::AddAndCommit;
+using loupe::test::CreateIndex;
 using loupe::test::TempDir;
 
 namespace {
@@ -29,6 +32,13 @@ Document Doc(int i, const std::string& extra = "") {
   d.date = DaysFromCivil(2025, 1, 1) + i % 300;
   d.actors = {i % 2 ? "Scott Bessent" : "He Lifeng"};
   return d;
+}
+
+// Doc(0) .. Doc(n - 1).
+std::vector<Document> Docs(int n) {
+  std::vector<Document> docs;
+  for (int i = 0; i < n; ++i) docs.push_back(Doc(i));
+  return docs;
 }
 
 std::vector<std::string> Ids(const Index& idx, const Query& q) {
@@ -80,26 +90,18 @@ TEST_CASE("compact drops deleted and replaced versions, keeps documents, metadat
   REQUIRE(check.ok());
   CHECK(check->ok());
   // The compacted index takes writes as before.
-  auto w = (*idx)->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc(9999)).ok());
-  REQUIRE((*w)->Commit().ok());
+  AddAndCommit(**idx, {Doc(9999)});
   CHECK(Ids(**idx, Query::All()).size() == 541);
 }
 
 TEST_CASE("compact waits for no one: a running writer makes it fail with the lock message") {
   TempDir dir;
   const std::string path = dir.sub("idx");
-  auto idx = Index::Open(path, {.create_if_missing = true});
-  REQUIRE(idx.ok());
-  auto w = (*idx)->NewWriter();
-  REQUIRE(w.ok());
-  REQUIRE((*w)->Add(Doc(1)).ok());
-  REQUIRE((*w)->Commit().ok());
+  auto idx = CreateIndex(path);
+  AddAndCommit(*idx, {Doc(1)});
   // Compaction opens the index itself; LMDB forbids a second open in one
   // process, so the lock is held by a child process here.
-  w->reset();
-  idx->reset();
+  idx.reset();
   pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
@@ -123,19 +125,13 @@ TEST_CASE("compact waits for no one: a running writer makes it fail with the loc
 TEST_CASE("backup: a consistent copy while a writer commits, which opens and checks clean") {
   TempDir dir;
   const std::string path = dir.sub("idx");
-  auto idx = Index::Open(path, {.create_if_missing = true});
-  REQUIRE(idx.ok());
-  {
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    for (int i = 0; i < 300; ++i) REQUIRE((*w)->Add(Doc(i)).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  auto idx = CreateIndex(path);
+  AddAndCommit(*idx, Docs(300));
   std::atomic<bool> stop{false};
   std::atomic<int> commits{0};
   std::atomic<bool> failed{false};
   std::thread writer([&] {  // no Catch2 assertions off the main thread
-    auto w = (*idx)->NewWriter();
+    auto w = idx->NewWriter();
     if (!w.ok()) return void(failed = true);
     for (int i = 300; !stop; ++i) {
       // Each commit adds ten documents: a copy holds a multiple of ten.
@@ -151,7 +147,7 @@ TEST_CASE("backup: a consistent copy while a writer commits, which opens and che
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (int b = 0; b < 5; ++b) {
     const std::string dest = dir.sub("backup" + std::to_string(b));
-    REQUIRE((*idx)->Backup(dest).ok());
+    REQUIRE(idx->Backup(dest).ok());
     // Opening the copy in this process is a second LMDB environment on other
     // files, which is allowed.
     auto copy = Index::Open(dest, {.read_only = true});
@@ -168,33 +164,29 @@ TEST_CASE("backup: a consistent copy while a writer commits, which opens and che
   writer.join();
   CHECK_FALSE(failed);
   CHECK(commits > 0);
-  auto again = (*idx)->Backup(dir.sub("backup0"));
+  auto again = idx->Backup(dir.sub("backup0"));
   CHECK(again.code() == StatusCode::kInvalidArgument);
   std::ofstream(dir.sub("file")) << "x";
-  CHECK((*idx)->Backup(dir.sub("file")).code() == StatusCode::kInvalidArgument);
+  CHECK(idx->Backup(dir.sub("file")).code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("compaction and backups never delete files that are not the index's") {
   TempDir dir;
   const std::string path = dir.sub("idx");
   {
-    auto idx = Index::Open(path, {.create_if_missing = true});
-    REQUIRE(idx.ok());
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    REQUIRE((*w)->Add(Doc(1)).ok());
-    REQUIRE((*w)->Commit().ok());
+    auto idx = CreateIndex(path);
+    AddAndCommit(*idx, {Doc(1)});
     // A backup into the index folder (which compaction replaces) is refused.
-    Status inside = (*idx)->Backup(path + "/bk");
+    Status inside = idx->Backup(path + "/bk");
     CHECK(inside.code() == StatusCode::kInvalidArgument);
     CHECK(inside.message().find("inside it") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(path + "/bk"));
-    CHECK((*idx)->Backup(path + ".compacting").code() == StatusCode::kInvalidArgument);
+    CHECK(idx->Backup(path + ".compacting").code() == StatusCode::kInvalidArgument);
     // Relative destinations too, whether or not their folders exist yet.
     const auto cwd = std::filesystem::current_path();
     std::filesystem::current_path(dir.path());
-    CHECK((*idx)->Backup("idx.compacting").code() == StatusCode::kInvalidArgument);
-    CHECK((*idx)->Backup("idx/sub/inner").code() == StatusCode::kInvalidArgument);
+    CHECK(idx->Backup("idx.compacting").code() == StatusCode::kInvalidArgument);
+    CHECK(idx->Backup("idx/sub/inner").code() == StatusCode::kInvalidArgument);
     std::filesystem::current_path(cwd);
     CHECK_FALSE(std::filesystem::exists(path + ".compacting"));
   }
@@ -218,14 +210,8 @@ TEST_CASE("compaction and backups never delete files that are not the index's") 
 TEST_CASE("a process that opened the index before another compacted it is told so") {
   TempDir dir;
   const std::string path = dir.sub("idx");
-  auto idx = Index::Open(path, {.create_if_missing = true});
-  REQUIRE(idx.ok());
-  {
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    REQUIRE((*w)->Add(Doc(1)).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  auto idx = CreateIndex(path);
+  AddAndCommit(*idx, {Doc(1)});
   pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) ::_exit(CompactIndex(path).ok() ? 0 : 1);
@@ -233,11 +219,11 @@ TEST_CASE("a process that opened the index before another compacted it is told s
   ::waitpid(child, &status, 0);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
-  auto r = (*idx)->Search(Query::All());
+  auto r = idx->Search(Query::All());
   REQUIRE(r.ok());
   REQUIRE(r->warnings.size() == 1);
   CHECK(r->warnings[0].find("by another process") != std::string::npos);
-  auto w = (*idx)->NewWriter();
+  auto w = idx->NewWriter();
   REQUIRE_FALSE(w.ok());
   CHECK(w.status().message().find("by another process") != std::string::npos);
 }
@@ -245,14 +231,7 @@ TEST_CASE("a process that opened the index before another compacted it is told s
 TEST_CASE("opening the index while another process compacts it gives the old index or the new one, never an error") {
   TempDir dir;
   const std::string path = dir.sub("idx");
-  {
-    auto idx = Index::Open(path, {.create_if_missing = true});
-    REQUIRE(idx.ok());
-    auto w = (*idx)->NewWriter();
-    REQUIRE(w.ok());
-    for (int i = 0; i < 40; ++i) REQUIRE((*w)->Add(Doc(i)).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  AddAndCommit(*CreateIndex(path), Docs(40));
   // Opens are far shorter than compactions, so with a few processes opening
   // without pause (more of them than cores, so they are also preempted at
   // any point of an open), many opens run while the folders are swapped and

@@ -19,6 +19,13 @@ namespace {
 
 std::string Day(const std::optional<Days>& d) { return d ? FormatIsoDate(*d) : "none"; }
 
+// `bytes` parsed as the file `name` (its id and path), which must give one document.
+ParsedFile ParseOne(std::string_view bytes, Format format, const std::string& name) {
+  ParsedFile p = ParseFile(bytes, format, name, name).value();
+  REQUIRE(p.docs.size() == 1);
+  return p;
+}
+
 }  // namespace
 
 TEST_CASE("text is cleaned: BOM, line ends, invalid UTF-8 with offsets") {
@@ -94,8 +101,7 @@ TEST_CASE("markdown with front matter") {
       "# Ignored heading? No: the front matter gave the title\n"
       "\n"
       "Body paragraph.\n";
-  auto p = ParseFile(md, Format::kMarkdown, "g.md", "g.md").value();
-  REQUIRE(p.docs.size() == 1);
+  auto p = ParseOne(md, Format::kMarkdown, "g.md");
   const Document& d = p.docs[0];
   CHECK(d.title == "Geneva Truce Holds");
   CHECK(Day(d.date) == "2025-05-12");
@@ -206,8 +212,7 @@ TEST_CASE("e-mail: headers, encoded words, quoted-printable, base64, charsets, m
       "\r\n"
       "Caf=E9 owners fear tari=\r\n"
       "ffs.\r\n";
-  auto p = ParseFile(simple, Format::kEmail, "m/1.eml", "m/1.eml").value();
-  REQUIRE(p.docs.size() == 1);
+  auto p = ParseOne(simple, Format::kEmail, "m/1.eml");
   const Document& d = p.docs[0];
   CHECK(d.title == "Tariffs \xE2\x80\x94 update");
   CHECK(d.author == "Jane Roe");
@@ -372,8 +377,7 @@ TEST_CASE("text of unknown encoding is detected and converted") {
   const std::string latin1 =
       "Caf\xE9 Owners Fear Tariffs\nAuthor: Ren\xE9 Dupr\xE9\n\nIn Montr\xE9" "al, caf\xE9 owners say cr\xE8me "
       "br\xFBl\xE9" "e and p\xE2t\xE9 cost more \xE0 cause des \x93tarifs\x94.\n";
-  auto p = ParseFile(latin1, Format::kText, "l.txt", "l.txt").value();
-  REQUIRE(p.docs.size() == 1);
+  auto p = ParseOne(latin1, Format::kText, "l.txt");
   CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners Fear Tariffs");
   CHECK(p.docs[0].author == "Ren\xC3\xA9 Dupr\xC3\xA9");
   CHECK(p.docs[0].body ==
@@ -387,8 +391,7 @@ TEST_CASE("text of unknown encoding is detected and converted") {
       "\x93\x8c\x8b\x9e\x82\xc5\x95\xc4\x92\x86\x82\xcc\x96\x66\x88\xd5\x8c\xf0\x8f\xc2\x82\xaa\x8d\xc4\x8a\x4a\x82\xb3"
       "\x82\xea\x82\xbd\x81\x42\x97\xbc\x8d\x91\x82\xcd\x8a\xd6\x90\xc5\x82\xcc\x88\xf8\x82\xab\x89\xba\x82\xb0\x82\xc9"
       "\x82\xc2\x82\xa2\x82\xc4\x8d\x87\x88\xd3\x82\xb5\x82\xbd\x81\x42";
-  auto j = ParseFile("---\ntitle: Tokyo talks\n---\n" + sjis + "\n", Format::kMarkdown, "j.md", "j.md").value();
-  REQUIRE(j.docs.size() == 1);
+  auto j = ParseOne("---\ntitle: Tokyo talks\n---\n" + sjis + "\n", Format::kMarkdown, "j.md");
   CHECK(j.docs[0].title == "Tokyo talks");
   CHECK(j.docs[0].body ==
         "\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x81\xA7\xE7\xB1\xB3\xE4\xB8\xAD\xE3\x81\xAE\xE8\xB2\xBF\xE6\x98\x93\xE4\xBA\xA4"

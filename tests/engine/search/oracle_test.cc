@@ -764,12 +764,9 @@ TEST_CASE("a +required part inside OR: its matches only, the others add to the s
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
   auto index = test::NewIndex(dir, docs);
-  auto analyzer = Analyzer::Create();
-  REQUIRE(analyzer.ok());
+  test::QueryCompiler compile;
   auto search = [&](const char* text) {
-    auto q = CompileQuery(text, **analyzer);
-    REQUIRE(q.ok());
-    auto r = index->Search(*q, {.limit = 1000, .load_documents = false});
+    auto r = index->Search(compile(text), {.limit = 1000, .load_documents = false});
     REQUIRE(r.ok());
     std::map<uint32_t, double> scores;
     for (const Hit& h : r->hits) scores[h.doc_id] = h.score;
@@ -794,27 +791,16 @@ TEST_CASE("a +required part inside OR: its matches only, the others add to the s
 
 TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") {
   test::TempDir dir;
-  auto index = Index::Open(dir.sub("idx"), {.create_if_missing = true});
-  REQUIRE(index.ok());
   auto doc = test::MakeDoc;
-  {
-    auto w = (*index)->NewWriter();
-    REQUIRE(w.ok());
-    REQUIRE((*w)->Add(doc("split", "Markets", "Tariffs rose sharply. Soybeans fell.")).ok());
-    REQUIRE((*w)->Add(doc("same", "Markets", "Tariffs on soybeans rose. Nothing else.")).ok());
-    REQUIRE((*w)->Add(doc("cafe-split", "Caf\xC3\xA9 news", "Caf\xC3\xA9 tariffs rose! Soybeans fell.")).ok());
-    REQUIRE((*w)->Add(doc("cafe-same", "Caf\xC3\xA9 news", "Caf\xC3\xA9 owners fear tariffs and soybeans.")).ok());
-    REQUIRE((*w)->Add(doc("abbrev", "Markets", "The U.S. raised tariffs on soybeans.")).ok());
-    REQUIRE((*w)->Add(doc("title", "Tariffs hit soybeans", "Nothing here.")).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
-  auto analyzer = Analyzer::Create();
-  REQUIRE(analyzer.ok());
-  auto ids = [&](const char* text) {
-    auto q = CompileQuery(text, **analyzer);
-    REQUIRE(q.ok());
-    return test::HitIds(**index, *q);
-  };
+  auto index =
+      test::NewIndex(dir, {doc("split", "Markets", "Tariffs rose sharply. Soybeans fell."),
+                           doc("same", "Markets", "Tariffs on soybeans rose. Nothing else."),
+                           doc("cafe-split", "Caf\xC3\xA9 news", "Caf\xC3\xA9 tariffs rose! Soybeans fell."),
+                           doc("cafe-same", "Caf\xC3\xA9 news", "Caf\xC3\xA9 owners fear tariffs and soybeans."),
+                           doc("abbrev", "Markets", "The U.S. raised tariffs on soybeans."),
+                           doc("title", "Tariffs hit soybeans", "Nothing here.")});
+  test::QueryCompiler compile;
+  auto ids = [&](const char* text) { return test::HitIds(*index, compile(text)); };
   CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"same", "cafe-same", "abbrev", "title"});
   CHECK(ids("soybeans NEAR/s tariffs") == ids("tariffs NEAR/s soybeans"));
   CHECK(ids("title:tariffs NEAR/s title:soybeans") == std::set<std::string>{"title"});
@@ -823,12 +809,7 @@ TEST_CASE("NEAR/s matches words of one sentence only, in ASCII and other text") 
   // "\x01s" is one edit from "xs"; only "us" (from U.S.) may match.
   CHECK(ids("xs~1") == std::set<std::string>{"abbrev"});
   // Replacing a document retires its marks with its words.
-  {
-    auto w = (*index)->NewWriter();
-    REQUIRE(w.ok());
-    REQUIRE((*w)->Add(doc("same", "Markets", "Tariffs rose. Soybeans fell.")).ok());
-    REQUIRE((*w)->Commit().ok());
-  }
+  test::AddAndCommit(*index, {doc("same", "Markets", "Tariffs rose. Soybeans fell.")});
   CHECK(ids("tariffs NEAR/s soybeans") == std::set<std::string>{"cafe-same", "abbrev", "title"});
 }
 
@@ -836,8 +817,7 @@ TEST_CASE("=Form matches the word as written: whole words, smart case, not the s
   std::vector<Document> docs = LoadCorpus();
   test::TempDir dir;
   auto index = test::NewIndex(dir, docs);
-  auto analyzer = Analyzer::Create();
-  REQUIRE(analyzer.ok());
+  test::QueryCompiler compile;
   // Brute force: whole-word string matches over the stored text.
   auto expect = [&](const std::string& word, bool title, bool icase) {
     // A word is bounded by anything but letters, digits, '_' and apostrophes (’ too).
@@ -863,11 +843,7 @@ TEST_CASE("=Form matches the word as written: whole words, smart case, not the s
     }
     return out;
   };
-  auto got = [&](const std::string& text) {
-    auto q = CompileQuery(text, **analyzer);
-    REQUIRE(q.ok());
-    return test::HitIds(*index, *q);
-  };
+  auto got = [&](const std::string& text) { return test::HitIds(*index, compile(text)); };
   int informative = 0;
   for (const char* w : {"Tariffs", "tariffs", "Tariff", "tariff", "China", "Talks", "talks", "US", "Trade", "trade"}) {
     // Smart case: a word without capitals matches any case.

@@ -156,14 +156,8 @@ TEST_CASE("a whole word with a star finds itself and the longer words, not the o
   std::vector<Document> docs = Speeches();
   test::TempDir dir;
   auto index = test::NewIndex(dir, docs);
-  auto analyzer = Analyzer::Create();
-  REQUIRE(analyzer.ok());
-  auto ids = [&](const char* text) {
-    auto q = CompileQuery(text, **analyzer);
-    INFO(text);
-    REQUIRE(q.ok());
-    return test::HitIds(*index, *q);
-  };
+  test::QueryCompiler compile;
+  auto ids = [&](const char* text) { return test::HitIds(*index, compile(text)); };
   // "economies" shares the stem of "economy" but does not start with it.
   CHECK(ids("economy*") == std::set<std::string>{"s2"});
   CHECK(ids("economies") == std::set<std::string>{"s2", "s5"});

@@ -43,6 +43,13 @@ class Fixture {
     REQUIRE(r.out.find("indexed ") != std::string::npos);
   }
   Run operator()(const std::string& args) { return RunLoupe(args, tmp_); }
+  // The JSON answer of `search --db <db> --format json <args>`, which must succeed.
+  nlohmann::json SearchJson(const std::string& args) {
+    Run r = (*this)("search --db " + db_ + " --format json " + args);
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    return nlohmann::json::parse(r.out);
+  }
   const std::string& db() const { return db_; }
   const loupe::test::TempDir& tmp() const { return tmp_; }
 
@@ -94,11 +101,7 @@ TEST_CASE("text output shows rank, date, title, actors, topics and path") {
 
 TEST_CASE("paging with --offset continues the ranking") {
   Fixture loupe;
-  Run all = loupe("search --db " + loupe.db() + " --format json --limit 6 tariffs");
-  Run second = loupe("search --db " + loupe.db() + " --format json --limit 3 --offset 3 tariffs");
-  REQUIRE(all.code == 0);
-  REQUIRE(second.code == 0);
-  auto a = nlohmann::json::parse(all.out), b = nlohmann::json::parse(second.out);
+  auto a = loupe.SearchJson("--limit 6 tariffs"), b = loupe.SearchJson("--limit 3 --offset 3 tariffs");
   REQUIRE(a["hits"].size() == 6);
   REQUIRE(b["hits"].size() == 3);
   for (int i = 0; i < 3; ++i) CHECK(a["hits"][3 + i]["id"] == b["hits"][i]["id"]);
@@ -323,12 +326,8 @@ TEST_CASE("an unknown name: is an error listing the fields, a warning with --len
   CHECK(strict.out.empty());
   CHECK(strict.err.find("loupe: query error: unknown field 'to' " + fields) == 0);
   CHECK(strict.err.find("fix: Beijing tariffs") != std::string::npos);
-  Run lenient =
-      loupe("search --db " + loupe.db() + " --lenient --format json -n 0 " + ShellQuote("to:Beijing tariffs"));
-  Run plain = loupe("search --db " + loupe.db() + " --format json -n 0 " + ShellQuote("Beijing tariffs"));
-  REQUIRE(lenient.code == 0);
-  REQUIRE(plain.code == 0);
-  auto l = nlohmann::json::parse(lenient.out), p = nlohmann::json::parse(plain.out);
+  auto l = loupe.SearchJson("--lenient -n 0 " + ShellQuote("to:Beijing tariffs")),
+       p = loupe.SearchJson("-n 0 " + ShellQuote("Beijing tariffs"));
   CHECK(l["reading"] == "Beijing tariffs");
   CHECK(l["total"] == p["total"]);
   REQUIRE(l["diagnostics"].size() == 1);
@@ -339,11 +338,9 @@ TEST_CASE("an unknown name: is an error listing the fields, a warning with --len
   CHECK(url.code == 1);
   CHECK_FALSE(nlohmann::json::parse(url.out).contains("diagnostics"));
   // from: is author:.
-  Run from = loupe("search --db " + loupe.db() + " --format json -n 0 from:Whitcombe");
-  Run author = loupe("search --db " + loupe.db() + " --format json -n 0 author:Whitcombe");
-  REQUIRE(from.code == 0);
-  CHECK(nlohmann::json::parse(from.out)["total"] == nlohmann::json::parse(author.out)["total"]);
-  CHECK(nlohmann::json::parse(from.out)["total"].get<int>() > 0);
+  auto from = loupe.SearchJson("-n 0 from:Whitcombe"), author = loupe.SearchJson("-n 0 author:Whitcombe");
+  CHECK(from["total"] == author["total"]);
+  CHECK(from["total"].get<int>() > 0);
 }
 
 TEST_CASE("stats reports documents, terms, size and format version") {
@@ -390,11 +387,7 @@ TEST_CASE("indexing a path that does not exist is a usage error") {
 
 TEST_CASE("prefix searches find every word with the prefix, and bad prefixes are query errors") {
   Fixture loupe;
-  Run prefix = loupe("search --db " + loupe.db() + " --format json --limit 0 'econom*'");
-  Run word = loupe("search --db " + loupe.db() + " --format json --limit 0 economy");
-  REQUIRE(prefix.code == 0);
-  REQUIRE(word.code == 0);
-  auto p = nlohmann::json::parse(prefix.out), t = nlohmann::json::parse(word.out);
+  auto p = loupe.SearchJson("--limit 0 'econom*'"), t = loupe.SearchJson("--limit 0 economy");
   // econom* also finds "economic", "economist" and the like.
   CHECK(p["total"].get<int>() > t["total"].get<int>());
   CHECK_FALSE(p.contains("warnings"));  // far from the expansion cap
@@ -409,11 +402,8 @@ TEST_CASE("prefix searches find every word with the prefix, and bad prefixes are
 
 TEST_CASE("relative dates count back from --now and are echoed resolved") {
   Fixture loupe;
-  Run rel = loupe("search --db " + loupe.db() + " --now 2025-09-20 --format json --limit 0 'date:1m..today'");
-  Run abs = loupe("search --db " + loupe.db() + " --format json --limit 0 'date:2025-08-20..2025-09-20'");
-  REQUIRE(rel.code == 0);
-  REQUIRE(abs.code == 0);
-  auto r = nlohmann::json::parse(rel.out), a = nlohmann::json::parse(abs.out);
+  auto r = loupe.SearchJson("--now 2025-09-20 --limit 0 'date:1m..today'"),
+       a = loupe.SearchJson("--limit 0 'date:2025-08-20..2025-09-20'");
   CHECK(r["total"] == a["total"]);
   CHECK(r["total"].get<int>() > 0);
   REQUIRE(r.contains("resolved_dates"));
@@ -428,12 +418,8 @@ TEST_CASE("relative dates count back from --now and are echoed resolved") {
 
 TEST_CASE("--sort and sort: order hits by date") {
   Fixture loupe;
-  Run newest = loupe("search --db " + loupe.db() + " --format json --limit 56 --sort -date tariffs");
-  Run token = loupe("search --db " + loupe.db() + " --format json --limit 56 'tariffs sort:-date'");
-  Run oldest = loupe("search --db " + loupe.db() + " --format json --limit 56 --sort -date 'tariffs sort:date'");
-  REQUIRE((newest.code == 0 && token.code == 0 && oldest.code == 0));
-  auto n = nlohmann::json::parse(newest.out), t = nlohmann::json::parse(token.out),
-       o = nlohmann::json::parse(oldest.out);
+  auto n = loupe.SearchJson("--limit 56 --sort -date tariffs"), t = loupe.SearchJson("--limit 56 'tariffs sort:-date'"),
+       o = loupe.SearchJson("--limit 56 --sort -date 'tariffs sort:date'");
   CHECK(n["hits"] == t["hits"]);
   std::string prev = "9999";
   for (const auto& h : n["hits"]) {
@@ -507,11 +493,8 @@ TEST_CASE("--lenient runs the best reading of a faulty query and reports the rep
   CHECK(e["diagnostics"][0]["fix"]["text"] == "actor");
 
   // Lenient: the same hits as the card query, and both repairs as warnings.
-  Run lenient = loupe("search --db " + loupe.db() + " --lenient --format json --limit 100 " + ShellQuote(faulty));
-  REQUIRE(lenient.code == 0);
-  Run card = loupe("search --db " + loupe.db() + " --format json --limit 100 " + ShellQuote(kCard));
-  REQUIRE(card.code == 0);
-  auto l = nlohmann::json::parse(lenient.out), c = nlohmann::json::parse(card.out);
+  auto l = loupe.SearchJson("--lenient --limit 100 " + ShellQuote(faulty)),
+       c = loupe.SearchJson("--limit 100 " + ShellQuote(kCard));
   CHECK(l["reading"] == kCard);
   CHECK(l["total"] == c["total"]);
   CHECK(l["hits"] == c["hits"]);
@@ -897,13 +880,10 @@ TEST_CASE("JSON hits carry a snippet whose highlights point at the matched words
 
 TEST_CASE("--facet counts over every match, as the full list of hits says") {
   Fixture loupe;
-  Run all = loupe("search --db " + loupe.db() + " --format json --limit 1000 tariffs");
-  Run f = loupe("search --db " + loupe.db() + " --format json --limit 2 --facet-top 100 --facet actor,topic " +
-                "--facet author --facet date:month --facet date:year tariffs");
-  INFO(f.err);
-  REQUIRE(all.code == 0);
-  REQUIRE(f.code == 0);
-  auto a = nlohmann::json::parse(all.out), j = nlohmann::json::parse(f.out);
+  auto a = loupe.SearchJson("--limit 1000 tariffs"),
+       j = loupe.SearchJson(
+           "--limit 2 --facet-top 100 --facet actor,topic --facet author --facet date:month "
+           "--facet date:year tariffs");
   CHECK(j["hits"].size() == 2);
   // Actors count under their canonical names in the bundled gazetteer
   // ("name | kind | alias | ..."), each once per article.
@@ -1171,10 +1151,7 @@ TEST_CASE("timeline: bars per month in the terminal, JSON buckets, an SVG that r
 
 TEST_CASE("--collapse counts groups and marks copies") {
   Fixture loupe;
-  Run plain = loupe("search --db " + loupe.db() + " --format json --limit 0 tariffs");
-  Run folded = loupe("search --db " + loupe.db() + " --format json --limit 100 --collapse tariffs");
-  REQUIRE(folded.code == 0);
-  auto p = nlohmann::json::parse(plain.out), f = nlohmann::json::parse(folded.out);
+  auto p = loupe.SearchJson("--limit 0 tariffs"), f = loupe.SearchJson("--limit 100 --collapse tariffs");
   int copies = 0;
   for (const auto& h : f["hits"]) copies += h["copies"].get<int>();
   CHECK(f["total"].get<int>() + copies == p["total"].get<int>());

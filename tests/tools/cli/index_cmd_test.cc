@@ -50,6 +50,38 @@ std::map<std::string, std::string> Contents(const std::string& db) {
   return out;
 }
 
+// Two folders, col/2023 and col/2024, each with a budget.txt of its year.
+void WriteBudgets(const loupe::test::TempDir& tmp) {
+  for (const std::string year : {"2023", "2024"})
+    WriteFile(tmp.sub("col/" + year + "/budget.txt"),
+              "Budget of " + year + "\n\nThe budget for the year " + year + ".\n");
+}
+
+// `loupe index --db <db> <args>`, which must succeed.
+Run IndexOk(const loupe::test::TempDir& tmp, const std::string& db, const std::string& args) {
+  Run r = RunLoupe("index --db " + db + " " + args, tmp);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  return r;
+}
+
+// `n` articles in folders of a thousand under `dir`, each with its number in
+// its title and body.
+void WriteNews(const std::string& dir, int n) {
+  for (int i = 0; i < n; ++i)
+    WriteFile(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
+              "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+}
+
+// Sends SIGINT to the indexing run `pid` once it has started adding articles
+// (its index at `db` exists).
+void InterruptOnceAdding(pid_t pid, const std::string& db) {
+  for (int i = 0; i < 2000 && !fs::exists(db + "/data.mdb"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+}
+
 uint64_t Documents(const std::string& db) {
   auto index = loupe::Index::Open(db);
   REQUIRE(index.ok());
@@ -62,12 +94,9 @@ uint64_t Documents(const std::string& db) {
 
 TEST_CASE("folders given together keep their same-named files apart") {
   loupe::test::TempDir tmp;
-  WriteFile(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
-  WriteFile(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
+  WriteBudgets(tmp);
   const std::string db = tmp.sub("db");
-  Run r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, tmp.sub("col/2023") + " " + tmp.sub("col/2024"));
   CHECK(r.out.find("2 added") != std::string::npos);
   auto docs = Contents(db);
   REQUIRE(docs.size() == 2);
@@ -75,9 +104,7 @@ TEST_CASE("folders given together keep their same-named files apart") {
   CHECK(docs.count("2024/budget.txt"));
   // Run again: nothing changes, nothing alternates.
   for (int i = 0; i < 2; ++i) {
-    r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023") + " " + tmp.sub("col/2024"), tmp);
-    INFO(r.out << r.err);
-    REQUIRE(r.code == 0);
+    r = IndexOk(tmp, db, tmp.sub("col/2023") + " " + tmp.sub("col/2024"));
     CHECK(r.out.find("2 unchanged") != std::string::npos);
     CHECK(Contents(db) == docs);
   }
@@ -85,22 +112,17 @@ TEST_CASE("folders given together keep their same-named files apart") {
 
 TEST_CASE("folders indexed in separate runs keep their same-named files apart") {
   loupe::test::TempDir tmp;
-  WriteFile(tmp.sub("col/2023/budget.txt"), "Budget of 2023\n\nThe budget for the year 2023.\n");
-  WriteFile(tmp.sub("col/2024/budget.txt"), "Budget of 2024\n\nThe budget for the year 2024.\n");
+  WriteBudgets(tmp);
   const std::string db = tmp.sub("db");
   // The first folder of an index keeps the ids relative to it, as before.
-  Run r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, tmp.sub("col/2023"));
   CHECK(Contents(db).count("budget.txt"));
-  r = RunLoupe("index --db " + db + " " + tmp.sub("col/2024"), tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, tmp.sub("col/2024"));
   auto docs = Contents(db);
   REQUIRE(docs.size() == 2);
   CHECK(docs["budget.txt"].find("2023") != std::string::npos);
   CHECK(docs["2024/budget.txt"].find("2024") != std::string::npos);
-  r = RunLoupe("index --db " + db + " " + tmp.sub("col/2023"), tmp);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, tmp.sub("col/2023"));
   CHECK(r.out.find("1 unchanged") != std::string::npos);
   CHECK(Contents(db) == docs);
 }
@@ -114,9 +136,7 @@ TEST_CASE("a folder's label never takes ids the index already has") {
   WriteFile(tmp.sub("other/2024/budget.txt"), "New budget\n\nThe new budget.\n");
   const std::string db = tmp.sub("db");
   REQUIRE(RunLoupe("index --db " + db + " " + tmp.sub("col"), tmp).code == 0);
-  Run r = RunLoupe("index --db " + db + " " + tmp.sub("other/2024"), tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, tmp.sub("other/2024"));
   auto docs = Contents(db);
   REQUIRE(docs.size() == 3);
   CHECK(docs["2024/budget.txt"].find("Old") != std::string::npos);
@@ -129,9 +149,7 @@ TEST_CASE("a file that would take another file's id is reported, never silent") 
   WriteFile(tmp.sub("b/note.txt"), "Second note\n\nThe second note.\n");
   const std::string db = tmp.sub("db");
   // Files given by name are known by their name: two of one name collide.
-  Run r = RunLoupe("index --db " + db + " " + tmp.sub("a/note.txt") + " " + tmp.sub("b/note.txt"), tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, tmp.sub("a/note.txt") + " " + tmp.sub("b/note.txt"));
   CHECK(r.err.find(tmp.sub("b/note.txt")) != std::string::npos);
   CHECK(r.err.find("already") != std::string::npos);
   auto docs = Contents(db);
@@ -152,15 +170,12 @@ TEST_CASE("a file that becomes empty, blank or binary takes its article with it"
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   for (const char* name : {"empty", "blank", "binary", "kept"})
     WriteFile(dir + "/" + name + ".txt", std::string("Title ") + name + "\n\nThe zanzibar story " + name + ".\n");
-  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, dir);
   REQUIRE(Documents(db) == 4);
   WriteFile(dir + "/empty.txt", "");
   WriteFile(dir + "/blank.txt", " \n\t\n");
   WriteFile(dir + "/binary.txt", std::string("Title\n\nbinary\0data", 19));
-  r = RunLoupe("index --db " + db + " " + dir, tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, dir);
   auto docs = Contents(db);
   REQUIRE(docs.size() == 1);
   CHECK(docs.count("kept.txt"));
@@ -184,24 +199,19 @@ TEST_CASE("long paths index, and one file never stops a run") {
   while (name.size() + 2 <= 250) name += "é";
   WriteFile(dir + "/" + name + ".txt", "A long name\n\nThe zanzibar story with a long name.\n");
   WriteFile(dir + "/short.txt", "Short\n\nThe zanzibar story.\n");
-  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, dir);
   auto docs = Contents(db);
   REQUIRE(docs.size() == 3);
   for (const auto& [id, text] : docs) CHECK(id.size() <= 400);
   // Unchanged on a second run, and each found by its id.
-  r = RunLoupe("index --db " + db + " " + dir, tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, dir);
   CHECK(r.out.find("3 unchanged") != std::string::npos);
   auto index = loupe::Index::Open(db);
   REQUIRE(index.ok());
   for (const auto& [id, text] : docs) CHECK((*index)->GetDocument(id).ok());
   // Deleting the deep file deletes its article.
   fs::remove(deep + "/long.txt");
-  r = RunLoupe("index --db " + db + " " + dir, tmp);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, dir);
   CHECK(Contents(db).size() == 2);
 }
 
@@ -234,9 +244,7 @@ TEST_CASE("an interrupted run commits what it read and says so") {
   loupe::test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   const int kFiles = 30000;
-  for (int i = 0; i < kFiles; ++i)
-    WriteFile(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
-              "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+  WriteNews(dir, kFiles);
   std::string err_file = tmp.sub("err.txt"), out_file = tmp.sub("out.txt");
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
@@ -245,11 +253,7 @@ TEST_CASE("an interrupted run commits what it read and says so") {
     ::execl(Cli().c_str(), Cli().c_str(), "index", "--db", db.c_str(), dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(98);
   }
-  // Signal once the run has started adding articles (its index exists).
-  for (int i = 0; i < 2000 && !fs::exists(db + "/data.mdb"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ::kill(pid, SIGINT);
+  InterruptOnceAdding(pid, db);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   std::string out = Slurp(out_file), err = Slurp(err_file);
@@ -261,9 +265,7 @@ TEST_CASE("an interrupted run commits what it read and says so") {
   CHECK(kept < static_cast<uint64_t>(kFiles));
   CHECK(out.find("index " + db + ": " + std::to_string(kept) + " document") != std::string::npos);
   // The next run goes on from there.
-  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, dir);
   CHECK(r.out.find(std::to_string(kept) + " unchanged") != std::string::npos);
   CHECK(Documents(db) == static_cast<uint64_t>(kFiles));
 }
@@ -272,9 +274,7 @@ TEST_CASE("a second signal stops the run at once, at its last commit") {
   loupe::test::TempDir tmp;
   const std::string db = tmp.sub("db"), dir = tmp.sub("news");
   const int kFiles = 30000;
-  for (int i = 0; i < kFiles; ++i)
-    WriteFile(dir + "/" + std::to_string(i / 1000) + "/" + std::to_string(i) + ".txt",
-              "Article " + std::to_string(i) + "\n\nThe zanzibar story number " + std::to_string(i) + ".\n");
+  WriteNews(dir, kFiles);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -283,10 +283,7 @@ TEST_CASE("a second signal stops the run at once, at its last commit") {
             static_cast<char*>(nullptr));
     ::_exit(98);
   }
-  for (int i = 0; i < 2000 && !fs::exists(db + "/data.mdb"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ::kill(pid, SIGINT);
+  InterruptOnceAdding(pid, db);
   std::this_thread::sleep_for(std::chrono::milliseconds(2));
   ::kill(pid, SIGINT);
   int status = 0;
@@ -472,9 +469,7 @@ TEST_CASE("an article id given by two files is never replaced silently, nor dele
                               "\n");
   WriteFile(dir + "/b.jsonl", R"({"id": "x1", "title": "From B", "body": "The second feed's story."})"
                               "\n");
-  Run r = RunLoupe("index --db " + db + " " + dir, tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, dir);
   CHECK(r.err.find("article id 'x1' is also given by 'a.jsonl'") != std::string::npos);
   auto docs = Contents(db);
   REQUIRE(docs.size() == 2);
@@ -482,8 +477,7 @@ TEST_CASE("an article id given by two files is never replaced silently, nor dele
   // The file that lost the id is deleted: the other file's article stays, as
   // a clean build of the tree gives.
   fs::remove(dir + "/a.jsonl");
-  r = RunLoupe("index --db " + db + " " + dir, tmp);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, dir);
   docs = Contents(db);
   CHECK(docs.size() == 1);
   CHECK(docs["x1"].find("From B") == 0);
@@ -495,9 +489,7 @@ TEST_CASE("the seed article alone in an empty folder is tagged with no set-up") 
   fs::create_directories(folder);
   fs::copy_file(std::string(LOUPE_SOURCE_DIR) + "/tests/data/seed/madrid-trade-talks.txt",
                 folder + "/madrid-trade-talks.txt");
-  Run r = RunLoupe("index --db " + db + " " + folder, tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, folder);
   CHECK(r.err.empty());  // the header block after the blank line is read, with no warning
   for (const char* q : {"actor:Bessent AND topic:tariffs", "author:BenCham", "actor:\"He Lifeng\" AND topic:TikTok",
                         "mentions:\"Li Chenggang\"", "actor:Bessent AND topic:tariffs before:2025-09-17"}) {
@@ -588,22 +580,18 @@ TEST_CASE("gazetteer precedence: option, folder, index, built-in; --no-tagging t
     return s.out.substr(at + 17, s.out.find('\n', at) - at - 17);
   };
   // Built-in: Bessent is known, Zorblat is a candidate.
-  Run r = RunLoupe("index --db " + db + " " + folder + " --report-candidates", tmp);
-  INFO(r.out << r.err);
-  REQUIRE(r.code == 0);
+  Run r = IndexOk(tmp, db, folder + " --report-candidates");
   CHECK(actors() == "Scott Bessent");
   CHECK(r.out.find("\nQuentin Zorblat | person  # 1 article\n") != std::string::npos);
   // The candidate lines paste into a gazetteer: a folder's own file wins over the built-in one.
   const std::string line = "Quentin Zorblat | person  # 1 article\nKim Pell | person | Pell\n";
   WriteFile(folder + "/actors.gazetteer", line);
-  r = RunLoupe("index --db " + db + " " + folder, tmp);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, folder);
   CHECK(r.out.find("1 updated") != std::string::npos);  // re-tagged
   CHECK(actors() == "Quentin Zorblat; Kim Pell");
   // Without the folder's file, the index keeps what it was tagged with.
   fs::remove(folder + "/actors.gazetteer");
-  r = RunLoupe("index --db " + db + " " + folder, tmp);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, folder);
   CHECK(r.out.find("1 unchanged") != std::string::npos);
   CHECK(actors() == "Quentin Zorblat; Kim Pell");
   Run stats = RunLoupe("stats --db " + db + " --format json", tmp);
@@ -620,8 +608,7 @@ TEST_CASE("gazetteer precedence: option, folder, index, built-in; --no-tagging t
   CHECK(actors().empty());
   stats = RunLoupe("stats --db " + db, tmp);
   CHECK(stats.out.find("gazetteer:      none (--no-tagging)\n") != std::string::npos);
-  r = RunLoupe("index --db " + db + " " + folder, tmp);
-  REQUIRE(r.code == 0);
+  r = IndexOk(tmp, db, folder);
   CHECK(actors() == "Scott Bessent");
   // --no-tagging with a gazetteer is a usage error.
   r = RunLoupe("index --db " + db + " --no-tagging --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
