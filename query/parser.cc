@@ -111,14 +111,14 @@ void Builder::SyntaxError(const LexToken* at) {
     fix_at = prev->offset;
     fix_len = at->offset + at->length - prev->offset;
   } else if (prev && (prev->type == LQ_AND || prev->type == LQ_OR || prev->type == LQ_NOT || prev->type == LQ_MINUS ||
-                      prev->type == LQ_PLUS ||
-                      prev->type == LQ_NEAR || prev->type == LQ_FIELD)) {
+                      prev->type == LQ_PLUS || prev->type == LQ_NEAR || prev->type == LQ_FIELD)) {
     fix_at = prev->offset;
     fix_len = prev->length;
   }
   std::string what;
   switch (at->type) {
-    case LQ_AND: case LQ_OR:
+    case LQ_AND:
+    case LQ_OR:
       what = "'" + at->text + "' needs a term on both sides";
       break;
     case LQ_RPAREN:
@@ -139,9 +139,7 @@ void Builder::SyntaxError(const LexToken* at) {
   Fail(Status::QuerySyntax(what, at->offset, at->length).WithFix(fix_at, fix_len, ""));
 }
 
-void Builder::Overflow() {
-  Fail(Status::QuerySyntax("query is too deeply nested to parse", 0, text_.size()));
-}
+void Builder::Overflow() { Fail(Status::QuerySyntax("query is too deeply nested to parse", 0, text_.size())); }
 
 void Builder::Failure() { Fail(Status::QuerySyntax("query could not be parsed", 0, text_.size())); }
 
@@ -222,8 +220,8 @@ void Lint(std::string_view text, const std::vector<LexToken>& toks, std::vector<
 
 static Result<QueryNode> DoParseQuery(std::string_view text, std::vector<Diagnostic>* warnings) {
   if (text.size() > kMaxQueryBytes)
-    return Status::QuerySyntax("query is " + std::to_string(text.size()) + " bytes; the limit is 65536",
-                               kMaxQueryBytes, 0);
+    return Status::QuerySyntax("query is " + std::to_string(text.size()) + " bytes; the limit is 65536", kMaxQueryBytes,
+                               0);
   std::vector<qp::LexToken> toks;
   Status s = qp::Lex(text, &toks);
   if (!s.ok()) return s;
@@ -250,8 +248,8 @@ static Result<QueryNode> DoParseQuery(std::string_view text, std::vector<Diagnos
     auto [n, depth] = stack.back();
     stack.pop_back();
     if (depth > 2 * kMaxQueryDepth)
-      return Status::QuerySyntax("query nests operators more than 200 deep (NOT, -, + and groups)",
-                                 n->offset, std::max<size_t>(n->length, 1));
+      return Status::QuerySyntax("query nests operators more than 200 deep (NOT, -, + and groups)", n->offset,
+                                 std::max<size_t>(n->length, 1));
     for (const qp::Node* c : n->children)
       if (c) stack.push_back({c, depth + 1});
   }
@@ -271,8 +269,10 @@ std::string QueryNode::ToString() const {
         for (char c : field) s += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
         s += ':';
       }
-      if (kind == Kind::kPhrase) s += "\"" + text + "\"";
-      else s += text;
+      if (kind == Kind::kPhrase)
+        s += "\"" + text + "\"";
+      else
+        s += text;
       if (slop) s += "~" + std::to_string(slop);
       if (boost != 1.0) {
         char b[32];

@@ -9,8 +9,8 @@
 
 #include "analysis/analyzer_access.h"
 #include "builder.h"
-#include "util/edits.h"  // EditDistance
 #include "loupe/language.h"
+#include "util/edits.h"  // EditDistance
 #include "util/guard.h"
 
 namespace loupe {

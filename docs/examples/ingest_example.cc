@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   if (!results.ok()) return 1;
   std::cout << "total " << results->total << "\n";
   for (const auto& hit : results->hits)
-    std::cout << hit.document.title << " | " << hit.document.author << " | "
-              << loupe::FormatIsoDate(*hit.document.date) << "\n";
+    std::cout << hit.document.title << " | " << hit.document.author << " | " << loupe::FormatIsoDate(*hit.document.date)
+              << "\n";
   return 0;
 }

@@ -9,11 +9,16 @@ namespace loupe {
 
 const char* FieldName(Field f) {
   switch (f) {
-    case Field::kTitle: return "title";
-    case Field::kBody: return "body";
-    case Field::kActor: return "actor";
-    case Field::kTopic: return "topic";
-    case Field::kAuthor: return "author";
+    case Field::kTitle:
+      return "title";
+    case Field::kBody:
+      return "body";
+    case Field::kActor:
+      return "actor";
+    case Field::kTopic:
+      return "topic";
+    case Field::kAuthor:
+      return "author";
     case Field::kCustom:
       return "custom";
   }
@@ -28,9 +33,15 @@ bool ParseFieldName(std::string_view name, Field* out) {
     for (size_t k = 0; k < n.size(); ++k) {
       char c = name[k];
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != n[k]) { eq = false; break; }
+      if (c != n[k]) {
+        eq = false;
+        break;
+      }
     }
-    if (eq) { *out = static_cast<Field>(i); return true; }
+    if (eq) {
+      *out = static_cast<Field>(i);
+      return true;
+    }
   }
   return false;
 }
@@ -49,8 +60,7 @@ static bool ParseDigits(std::string_view s, int* out) {
 bool ParseIsoDate(std::string_view t, Days* out) {
   if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
   int y, m, d;
-  if (!ParseDigits(t.substr(0, 4), &y) || !ParseDigits(t.substr(5, 2), &m) ||
-      !ParseDigits(t.substr(8, 2), &d))
+  if (!ParseDigits(t.substr(0, 4), &y) || !ParseDigits(t.substr(5, 2), &m) || !ParseDigits(t.substr(8, 2), &d))
     return false;
   if (y < 1 || m < 1 || m > 12 || d < 1 || static_cast<unsigned>(d) > DaysInMonth(y, m)) return false;
   *out = DaysFromCivil(y, m, d);

@@ -4,15 +4,24 @@ namespace loupe {
 
 const char* StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kNotFound: return "not found";
-    case StatusCode::kInvalidArgument: return "invalid argument";
-    case StatusCode::kQuerySyntax: return "query error";
-    case StatusCode::kCorruption: return "corruption";
-    case StatusCode::kVersionMismatch: return "version mismatch";
-    case StatusCode::kIOError: return "I/O error";
-    case StatusCode::kLocked: return "locked";
-    case StatusCode::kInternal: return "internal error";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kNotFound:
+      return "not found";
+    case StatusCode::kInvalidArgument:
+      return "invalid argument";
+    case StatusCode::kQuerySyntax:
+      return "query error";
+    case StatusCode::kCorruption:
+      return "corruption";
+    case StatusCode::kVersionMismatch:
+      return "version mismatch";
+    case StatusCode::kIOError:
+      return "I/O error";
+    case StatusCode::kLocked:
+      return "locked";
+    case StatusCode::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

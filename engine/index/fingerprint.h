@@ -4,10 +4,9 @@
 //
 // Each byte of the fingerprint is the low byte of a minimum hash of the
 // shingles (b-bit MinHash, Li and König 2010; see Fingerprint): two bodies
-// agree on a byte with probability about their Jaccard similarity. Search treats two matches whose fingerprints agree on one of
-// four 2-byte bands as candidates (bodies 80% alike are candidates 98% of the
-// time, unrelated ones about once in 16,000 pairs) and folds them only when
-// their shingle sets, computed from the stored bodies, are at least
+// agree on a byte with probability about their Jaccard similarity. Search treats two matches whose fingerprints agree
+// on one of four 2-byte bands as candidates (bodies 80% alike are candidates 98% of the time, unrelated ones about once
+// in 16,000 pairs) and folds them only when their shingle sets, computed from the stored bodies, are at least
 // kNearJaccard alike.
 #ifndef LOUPE_INDEX_FINGERPRINT_H_
 #define LOUPE_INDEX_FINGERPRINT_H_
@@ -51,9 +50,12 @@ inline double Jaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t
   if (a.empty() && b.empty()) return 1;
   size_t i = 0, j = 0, common = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) ++i;
-    else if (b[j] < a[i]) ++j;
-    else ++common, ++i, ++j;
+    if (a[i] < b[j])
+      ++i;
+    else if (b[j] < a[i])
+      ++j;
+    else
+      ++common, ++i, ++j;
   }
   return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }

@@ -75,7 +75,7 @@ class RunReader {
   bool Fail(std::string what);
 
   const SpillFile* file_;
-  uint64_t at_, end_;      // file range not yet in buf_
+  uint64_t at_, end_;  // file range not yet in buf_
   std::string buf_, chunk_;
   size_t pos_ = 0;
   std::string key_;

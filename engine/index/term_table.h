@@ -52,6 +52,7 @@ class TermTable {
     return std::string_view(arena_.data() + offsets_[id], ends_[id] - offsets_[id]);
   }
   size_t size() const { return offsets_.size(); }
+
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   struct Slot {

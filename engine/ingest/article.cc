@@ -5,9 +5,6 @@
 #include "loupe/ingest/formats.h"
 #include "readers.h"
 #include "util/ascii.h"
-
-#include "loupe/ingest/formats.h"
-#include "readers.h"
 #include "util/guard.h"
 
 namespace loupe::ingest {
@@ -46,8 +43,8 @@ std::vector<std::string> SplitList(std::string_view v) {
 
 // The headers a header block must name one of to be read after a blank line.
 bool IsKnownHeader(const std::string& key) {
-  static const char* const kKnown[] = {"author", "by",     "date",     "published", "actors", "actor",
-                                       "topics", "topic",  "source",   "language",  "url"};
+  static const char* const kKnown[] = {"author", "by",    "date",   "published", "actors", "actor",
+                                       "topics", "topic", "source", "language",  "url"};
   for (const char* k : kKnown)
     if (key == k) return true;
   return false;
@@ -129,9 +126,12 @@ Document ReadArticle(std::string_view text, const std::string& id, const std::st
     size_t k = from;
     for (; k < lines.size() && !Trim(lines[k]).empty(); ++k) {
       std::string_view key, value;
-      if (Byline(lines[k], &value)) known = true;
-      else if (SplitHeader(lines[k], &key, &value)) known |= IsKnownHeader(Lower(key));
-      else return false;
+      if (Byline(lines[k], &value))
+        known = true;
+      else if (SplitHeader(lines[k], &key, &value))
+        known |= IsKnownHeader(Lower(key));
+      else
+        return false;
     }
     *end = k;
     return known && k > from;
@@ -139,9 +139,12 @@ Document ReadArticle(std::string_view text, const std::string& id, const std::st
   // Reads line k as a byline or a header; false when it is neither.
   auto read_header = [&](size_t k) {
     std::string_view key, value;
-    if (Byline(lines[k], &value)) apply(k, "author", value);
-    else if (SplitHeader(lines[k], &key, &value)) apply(k, key, value);
-    else return false;
+    if (Byline(lines[k], &value))
+      apply(k, "author", value);
+    else if (SplitHeader(lines[k], &key, &value))
+      apply(k, key, value);
+    else
+      return false;
     return true;
   };
 

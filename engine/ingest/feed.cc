@@ -14,8 +14,8 @@
 
 #ifdef LOUPE_HAVE_LIBXML2
 #include <libxml/parser.h>
-#include <unicode/utf8.h>
 #include <libxml/tree.h>
+#include <unicode/utf8.h>
 
 #include <mutex>
 #endif

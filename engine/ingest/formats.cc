@@ -209,22 +209,32 @@ std::optional<Format> FormatOf(std::string_view path) {
 
 const char* FormatName(Format f) {
   switch (f) {
-    case Format::kText: return "text";
-    case Format::kMarkdown: return "markdown";
-    case Format::kJsonLines: return "json lines";
-    case Format::kEmail: return "e-mail";
-    case Format::kHtml: return "html";
-    case Format::kFeed: return "feed";
+    case Format::kText:
+      return "text";
+    case Format::kMarkdown:
+      return "markdown";
+    case Format::kJsonLines:
+      return "json lines";
+    case Format::kEmail:
+      return "e-mail";
+    case Format::kHtml:
+      return "html";
+    case Format::kFeed:
+      return "feed";
   }
   return "?";
 }
 
 const char* FormatMissing(Format format) {
   switch (format) {
-    case Format::kEmail: return EmailReaderMissing();
-    case Format::kHtml: return HtmlReaderBuilt() ? nullptr : kHtmlNotBuilt;
-    case Format::kFeed: return FeedReaderBuilt() ? nullptr : kFeedNotBuilt;
-    default: return nullptr;
+    case Format::kEmail:
+      return EmailReaderMissing();
+    case Format::kHtml:
+      return HtmlReaderBuilt() ? nullptr : kHtmlNotBuilt;
+    case Format::kFeed:
+      return FeedReaderBuilt() ? nullptr : kFeedNotBuilt;
+    default:
+      return nullptr;
   }
 }
 
@@ -435,10 +445,18 @@ namespace {
 ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
   ParsedFile out;
   switch (format) {
-    case Format::kText: out = ParseText(bytes, id, path); break;
-    case Format::kMarkdown: out = ParseMarkdown(bytes, id, path); break;
-    case Format::kJsonLines: out = ParseJsonLines(bytes, id, path); break;
-    case Format::kEmail: out = ParseEmail(bytes, id, path); break;
+    case Format::kText:
+      out = ParseText(bytes, id, path);
+      break;
+    case Format::kMarkdown:
+      out = ParseMarkdown(bytes, id, path);
+      break;
+    case Format::kJsonLines:
+      out = ParseJsonLines(bytes, id, path);
+      break;
+    case Format::kEmail:
+      out = ParseEmail(bytes, id, path);
+      break;
     case Format::kHtml:
       out = ReadHtml(bytes, id, path);
       break;
@@ -449,9 +467,8 @@ ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string&
   for (Document& doc : out.docs) {
     std::string warning;
     if (DoCutTitle(&doc, &warning))
-      out.warnings.push_back(format == Format::kJsonLines || format == Format::kFeed
-                                 ? "article '" + doc.id + "': " + warning
-                                 : warning);
+      out.warnings.push_back(
+          format == Format::kJsonLines || format == Format::kFeed ? "article '" + doc.id + "': " + warning : warning);
   }
   return out;
 }

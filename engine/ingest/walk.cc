@@ -146,7 +146,8 @@ class Walker {
       if (named)
         out_->skipped.push_back(
             {path, "not a known format (.txt, .md, .jsonl, .ndjson, .eml, .html, .htm, .rss, .atom, .xml)"});
-      else ++out_->other;
+      else
+        ++out_->other;
       return;
     }
     if (const char* missing = FormatMissing(*format)) {  // a reader this build lacks

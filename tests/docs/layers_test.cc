@@ -1,8 +1,9 @@
 // The layers of docs/architecture.md hold in the code: every `#include "dir/file.h"`
 // of a source file takes an arrow the "Layers" table lists, no engine layer includes
 // the query module's public headers, and every source folder is a declared layer.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,14 +13,12 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 namespace {
 
 namespace fs = std::filesystem;
 
 struct Layer {
-  std::string folder;              // "engine/index/" (relative to the root, with '/')
+  std::string folder;             // "engine/index/" (relative to the root, with '/')
   std::set<std::string> may_use;  // other layers' folders
 };
 
@@ -159,7 +158,7 @@ TEST_CASE("the layer check finds an arrow the table does not list", "[layers]") 
   Write(root / "query/p.cc", "#include \"util/a.h\"\n#include \"grammar.h\"\n");
   CHECK(CheckLayers(root, layers).empty());
 
-  Write(root / "query/q.cc", "#include \"index/b.h\"\n");                 // query/ -> engine/index/
+  Write(root / "query/q.cc", "#include \"index/b.h\"\n");                   // query/ -> engine/index/
   Write(root / "engine/util/c.cc", "#include \"loupe/query_parser.h\"\n");  // the engine sees query syntax
   Write(root / "engine/search/d.cc", "\n");                                 // a folder in no layer
   const std::vector<std::string> problems = CheckLayers(root, layers);

@@ -109,8 +109,8 @@ typedef ssize_t (*writev_fn)(int, const struct iovec*, int);
 typedef ssize_t (*pwritev_fn)(int, const struct iovec*, int, off_t);
 typedef int (*sync_fn)(int);
 
-#define REAL(name, type)              \
-  static type real_##name;            \
+#define REAL(name, type)   \
+  static type real_##name; \
   if (!real_##name) real_##name = (type)dlsym(RTLD_NEXT, #name)
 
 ssize_t write(int fd, const void* buf, size_t n) {

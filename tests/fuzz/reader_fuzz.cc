@@ -11,8 +11,8 @@
 #include <unicode/utf8.h>
 
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -22,12 +22,12 @@
 namespace {
 
 // Reported by libFuzzer as a crash, with the input; the line says which promise broke.
-#define Check(ok)                                                        \
-  do {                                                                   \
-    if (!(ok)) {                                                         \
+#define Check(ok)                                                            \
+  do {                                                                       \
+    if (!(ok)) {                                                             \
       std::fprintf(stderr, "reader_fuzz.cc:%d: %s failed\n", __LINE__, #ok); \
-      std::abort();                                                      \
-    }                                                                    \
+      std::abort();                                                          \
+    }                                                                        \
   } while (0)
 
 bool ValidUtf8(std::string_view s) {

@@ -1,8 +1,7 @@
 // Query parser golden table: query -> canonical syntax tree, or -> exact error
 // message and byte offset. Every parser bug fixed adds a row.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 
 #include "loupe/query_parser.h"
@@ -60,8 +59,7 @@ TEST_CASE("parser golden table: accepted queries") {
       {"Actor:\"He Lifeng\"", "actor:\"He Lifeng\""},
       {"topic:tariffs", "topic:tariffs"},
       {"title:truce author:Lee", "(AND title:truce author:Lee)"},
-      {"actor:Bessent AND topic:tariffs before:2025-09-17",
-       "(AND actor:Bessent topic:tariffs before:2025-09-17)"},
+      {"actor:Bessent AND topic:tariffs before:2025-09-17", "(AND actor:Bessent topic:tariffs before:2025-09-17)"},
       {"before:2025-09-17", "before:2025-09-17"},
       {"after:2025", "after:2025"},
       {"on:2025-05", "on:2025-05"},
@@ -288,17 +286,35 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"acter:Bessent", "unknown field 'acter' \xE2\x80\x94 did you mean 'actor'?", 0},
       {"tariffs tpoic:x", "unknown field 'tpoic' \xE2\x80\x94 did you mean 'topic'?", 8},
       {"befor:2025", "unknown field 'befor' \xE2\x80\x94 did you mean 'before'?", 0},
-      {"zzzzzz:x", "unknown field 'zzzzzz' (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)", 0},
-      {"tariffs at:5pm", "unknown field 'at' (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)", 8},
-      {"body:x", "unknown field 'body': bare words already search the body (fields: title, author, actor, topic, mentions; dates: before, "
-       "after, on, date, since, until)", 0},
+      {"zzzzzz:x",
+       "unknown field 'zzzzzz' (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, "
+       "until)",
+       0},
+      {"tariffs at:5pm",
+       "unknown field 'at' (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, "
+       "until)",
+       8},
+      {"body:x",
+       "unknown field 'body': bare words already search the body (fields: title, author, actor, topic, mentions; "
+       "dates: before, "
+       "after, on, date, since, until)",
+       0},
       {"before:2025-13-40",
-       "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 7},
+       "invalid date '2025-13-40': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       7},
       {"a before:2025-02-29",
-       "invalid date '2025-02-29': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 9},
-      {"on:tomorrow", "invalid date 'tomorrow': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 3},
+       "invalid date '2025-02-29': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       9},
+      {"on:tomorrow",
+       "invalid date 'tomorrow': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       3},
       {"date:2025-01..2025-13",
-       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 14},
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       14},
       {"date:2025-09..2025-01", "date range '2025-09..2025-01' is empty: its start is after its end", 5},
       {"before:2025..2026", "ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", 7},
       {"before:\"2025\"", "'before:' expects a date like before:2025-09-17, not a quoted phrase", 8},
@@ -306,16 +322,22 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"- ,", "the query has no searchable words (only punctuation or empty quotes)", 0},
       {"x a*b*", "'*' may only end a word, as in tarif*", 3},
       {"date:..", "a date range needs a start, an end or both (e.g. date:2025-05.. or date:..2025-09)", 5},
-      {"date:2025-13..", "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 5},
+      {"date:2025-13..",
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       5},
       {"date:>=2025-02-30",
-       "invalid date '2025-02-30': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 7},
+       "invalid date '2025-02-30': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       7},
       {"since:>2025", "comparisons like >=D work with date: only (e.g. date:>=2025-09-01)", 6},
       {"until:2025..2026", "ranges like A..B work with date: only (e.g. date:2025-05-01..2025-09-17)", 6},
       {"sinse:2025", "unknown field 'sinse' \xE2\x80\x94 did you mean 'since'?", 0},
       {"x a^", "'^' needs a number after it to boost the word before it, e.g. tariffs^2", 3},
       {"a NEAR/0 b", "'NEAR/n' needs a distance in words from 1 to 1000, e.g. tariffs NEAR/5 soybeans", 2},
       {"a ADJ/x b", "'ADJ/n' needs a distance in words from 1 to 1000, e.g. tariffs ADJ/5 soybeans", 2},
-      {"NEAR/3 b", "'NEAR/3' joins two words: one right before it and one right after, e.g. tariffs NEAR/3 soybeans", 0},
+      {"NEAR/3 b", "'NEAR/3' joins two words: one right before it and one right after, e.g. tariffs NEAR/3 soybeans",
+       0},
       {"a NEAR/3 \"b c\"", "'NEAR/3' joins two plain words (no phrases, groups, prefixes or boosts)", 9},
       {"title:a NEAR/3 b", "'NEAR/3' joins two words of the same field; write both bare or both as title:word", 8},
       {"a NEAR/3 US-China", "'NEAR/3' joins single words, but 'US-China' is 2 words", 9},
@@ -326,14 +348,20 @@ TEST_CASE("planner errors carry offsets into the query") {
       {"x a^0", "a boost must be more than 0 and at most 1000, e.g. tariffs^2 or tariffs^0.5", 3},
       {"a^5000", "a boost must be more than 0 and at most 1000, e.g. tariffs^2 or tariffs^0.5", 1},
       {"\"a b\"^x", "a boost after a phrase is written \"...\"^N, e.g. \"trade talks\"^2", 5},
-      {"\"a b\"~", "'~' after a phrase takes the number of words allowed in between, 0 to 1000, e.g. \"trade talks\"~3", 5},
-      {"\"a b\"~x", "'~' after a phrase takes the number of words allowed in between, 0 to 1000, e.g. \"trade talks\"~3", 5},
-      {"\"a b\"~5000", "'~' after a phrase takes the number of words allowed in between, 0 to 1000, e.g. \"trade talks\"~3", 5},
+      {"\"a b\"~", "'~' after a phrase takes the number of words allowed in between, 0 to 1000, e.g. \"trade talks\"~3",
+       5},
+      {"\"a b\"~x",
+       "'~' after a phrase takes the number of words allowed in between, 0 to 1000, e.g. \"trade talks\"~3", 5},
+      {"\"a b\"~5000",
+       "'~' after a phrase takes the number of words allowed in between, 0 to 1000, e.g. \"trade talks\"~3", 5},
       {"x titel:(a OR b)", "unknown field 'titel' \xE2\x80\x94 did you mean 'title'?", 2},
       {"date:(2025 OR 2025-13)",
-       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, today, yesterday", 14},
+       "invalid date '2025-13': expected YYYY, YYYY-MM or YYYY-MM-DD with a real month and day, or 7d, 2w, 3m, 1y, "
+       "today, yesterday",
+       14},
       {"title:,*", "'title:,*' has no letters or digits before the '*'", 6},
-      {"x title:US-China*", "a prefix search takes one word, but 'US-China' is 2 words; quote the words before it or drop the '*'", 8},
+      {"x title:US-China*",
+       "a prefix search takes one word, but 'US-China' is 2 words; quote the words before it or drop the '*'", 8},
       {"after:2025*", "'after:' expects a date like after:2025-09-17, not a prefix", 6},
       {"titel:x*", "unknown field 'titel' \xE2\x80\x94 did you mean 'title'?", 0},
   };
@@ -367,7 +395,8 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
   CHECK(q2b.status().message() == "query nests operators more than 200 deep (NOT, -, + and groups)");
   CHECK(CompileQuery(std::string(199, '-') + "a", **analyzer).ok());
   std::string alternating = "a";  // 100 parentheses, each adding an operator level
-  for (int i = 0; i < 100; ++i) alternating = "(x" + std::to_string(i) + (i % 2 ? " OR " : " AND -") + alternating + ")";
+  for (int i = 0; i < 100; ++i)
+    alternating = "(x" + std::to_string(i) + (i % 2 ? " OR " : " AND -") + alternating + ")";
   CHECK(CompileQuery(alternating, **analyzer).ok());
 
   std::string ors = "a";
@@ -414,8 +443,8 @@ TEST_CASE("pathological queries are refused or answered, never crash") {
 
   // Invalid UTF-8 anywhere: truncated sequences, overlongs, surrogates, stray
   // continuation bytes; in words, phrases, field values and dates.
-  for (const char* bad : {"\xC3", "\xE2\x80", "\xF0\x9F\x98", "\xC0\xAF", "\xED\xA0\x80", "\x80\x80",
-                          "\"\xFF\xFE\"", "actor:\xFF", "before:2025-\xFF", "\xE2\x80\x9C\xFF", "(\xFF OR \xC3)"}) {
+  for (const char* bad : {"\xC3", "\xE2\x80", "\xF0\x9F\x98", "\xC0\xAF", "\xED\xA0\x80", "\x80\x80", "\"\xFF\xFE\"",
+                          "actor:\xFF", "before:2025-\xFF", "\xE2\x80\x9C\xFF", "(\xFF OR \xC3)"}) {
     INFO("query bytes: " << bad);
     for (bool lenient : {false, true}) {
       std::vector<Diagnostic> diags;
@@ -474,10 +503,11 @@ TEST_CASE("relative dates count back from a settable now and are reported resolv
       {"2025-09-20", "since:1y", "date:[2024-09-20..]"},
       {"2025-09-20", "date:>=2w", "date:[2025-09-06..]"},
       {"2025-09-20", "until:3m", "date:[..2025-06-20]"},
-      {"2025-03-31", "since:1m", "date:[2025-02-28..]"},    // day clamped to the month
-      {"2024-02-29", "since:1y", "date:[2023-02-28..]"},    // and to a non-leap February
-      {"2025-01-15", "since:1m", "date:[2024-12-15..]"},    // across a year
-      {"2025-09-20", "tariffs since:2d", "(AND (OR title:tariff body:tariff actor:tariffs topic:tariff) date:[2025-09-18..])"},
+      {"2025-03-31", "since:1m", "date:[2025-02-28..]"},  // day clamped to the month
+      {"2024-02-29", "since:1y", "date:[2023-02-28..]"},  // and to a non-leap February
+      {"2025-01-15", "since:1m", "date:[2024-12-15..]"},  // across a year
+      {"2025-09-20", "tariffs since:2d",
+       "(AND (OR title:tariff body:tariff actor:tariffs topic:tariff) date:[2025-09-18..])"},
   };
   for (const Row& r : rows) {
     INFO("now " << r.now << " query " << r.query);
@@ -685,8 +715,8 @@ TEST_CASE("lenient mode runs the best reading and reports each repair") {
   CHECK(lenient_diags[0].fix_text == "actor");
   // Strict mode reports every error, not only the first.
   std::vector<Diagnostic> all;
-  auto rejected = CompileQuery("acter:Bessent AND topix:tariffs befor: 2025-09-17", **analyzer,
-                               {.now = {}, .diagnostics = &all});
+  auto rejected =
+      CompileQuery("acter:Bessent AND topix:tariffs befor: 2025-09-17", **analyzer, {.now = {}, .diagnostics = &all});
   REQUIRE_FALSE(rejected.ok());
   REQUIRE(all.size() == 4);  // acter, topix, the space after befor:, befor
   CHECK(all[0].offset == 0);
@@ -748,10 +778,11 @@ TEST_CASE("warnings flag queries that parse but likely mean something else") {
 TEST_CASE("every unknown name: is reported; URLs, times and other colons stay text; from: and subject: are aliases") {
   auto analyzer = Analyzer::Create();
   REQUIRE(analyzer.ok());
-  const std::string fields = " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)";
+  const std::string fields =
+      " (fields: title, author, actor, topic, mentions; dates: before, after, on, date, since, until)";
   struct Row {
     const char* query;
-    const char* name;     // the unknown name, at `offset`
+    const char* name;  // the unknown name, at `offset`
     size_t offset;
     const char* reading;  // what --lenient runs: the value as text
   };
@@ -781,7 +812,8 @@ TEST_CASE("every unknown name: is reported; URLs, times and other colons stay te
     CHECK(diags[0].fix_text.empty());
     std::vector<Diagnostic> warnings;
     std::string reading;
-    auto l = CompileQuery(r.query, **analyzer, {.now = {}, .lenient = true, .diagnostics = &warnings, .reading = &reading});
+    auto l =
+        CompileQuery(r.query, **analyzer, {.now = {}, .lenient = true, .diagnostics = &warnings, .reading = &reading});
     REQUIRE(l.ok());
     CHECK(reading == r.reading);
     REQUIRE(warnings.size() == 1);
@@ -811,9 +843,12 @@ TEST_CASE("every unknown name: is reported; URLs, times and other colons stay te
     CHECK(q.status().message() == "'from:' expects a value right after the colon, e.g. from:Smith");
   }
   // Aliases that mail users type: from: is author:, subject: is title:.
-  for (auto [alias, field] : {std::pair{"from:damien", "author:damien"}, {"From:\"Dana Whitcombe\"", "author:\"Dana Whitcombe\""},
-                              {"subject:tariffs", "title:tariffs"}, {"SUBJECT:(truce OR tariffs)", "title:(truce OR tariffs)"},
-                              {"subject:tarif*", "title:tarif*"}, {"from:damien NEAR/2 author:smith", "author:damien NEAR/2 author:smith"}}) {
+  for (auto [alias, field] : {std::pair{"from:damien", "author:damien"},
+                              {"From:\"Dana Whitcombe\"", "author:\"Dana Whitcombe\""},
+                              {"subject:tariffs", "title:tariffs"},
+                              {"SUBJECT:(truce OR tariffs)", "title:(truce OR tariffs)"},
+                              {"subject:tarif*", "title:tarif*"},
+                              {"from:damien NEAR/2 author:smith", "author:damien NEAR/2 author:smith"}}) {
     INFO("query: " << alias);
     auto a = CompileQuery(alias, **analyzer, {.now = {}});
     auto f = CompileQuery(field, **analyzer, {.now = {}});

@@ -1,13 +1,13 @@
 // Did you mean: corrections of misspelt query words from an index of corpus/.
-#include <catch2/catch.hpp>
+#include "loupe/suggest.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
 #include "loupe/index.h"
 #include "loupe/ingest/article.h"
 #include "loupe/ingest/walk.h"
-#include "loupe/suggest.h"
 #include "support/test_util.h"
 
 using namespace loupe;
@@ -231,7 +231,7 @@ TEST_CASE("did you mean bounds its work and the suggestion's length") {
   CHECK(m->query.size() <= kMaxSuggestionBytes);
   CHECK(m->changes.size() == 2);
   CHECK(m->query.find("OR soybeens") != std::string::npos);  // words past the cap are left as typed
-  CHECK(Suggest("soybeens").query == "soybeans");             // (alone, it is corrected)
+  CHECK(Suggest("soybeens").query == "soybeans");            // (alone, it is corrected)
 
   // A word repeated is looked up once and corrected everywhere.
   index.lookups = 0;

@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
     const auto& y = results[1][i];
     bool same = x.size() == y.size();
     for (size_t k = 0; same && k < x.size(); ++k)
-      same = x[k].term == y[k].term && x[k].position == y[k].position && x[k].begin == y[k].begin && x[k].end == y[k].end;
+      same =
+          x[k].term == y[k].term && x[k].position == y[k].position && x[k].begin == y[k].begin && x[k].end == y[k].end;
     if (!same) ++differ;
   }
   std::cout << "diff\t" << differ << '\t' << texts.size() << '\n';

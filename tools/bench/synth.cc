@@ -52,50 +52,89 @@ namespace {
 // real person.
 
 const char* const kFirstNames[] = {
-    "Adele",  "Ahmed",   "Aiko",    "Alina",   "Amara",  "Anders", "Aurelio", "Beatriz", "Bogdan",  "Camille",
-    "Cyrus",  "Dalia",   "Darius",  "Dmitri",  "Elif",   "Emeka",  "Esther",  "Farida",  "Felix",   "Goran",
-    "Greta",  "Hamid",   "Helena",  "Hiroshi", "Ilse",   "Imani",  "Ines",    "Jonas",   "Karim",   "Katya",
-    "Kofi",   "Leila",   "Lorenzo", "Lucia",   "Malik",  "Marek",  "Mei",     "Milan",   "Nadia",   "Nikhil",
-    "Noor",   "Oskar",   "Paloma",  "Quentin", "Rania",  "Rashid", "Renata",  "Rohan",   "Sabine",  "Santiago",
-    "Selin",  "Soren",   "Tariq",   "Thea",    "Tobias", "Valeria", "Viktor", "Wen",     "Yara",    "Zoltan"};
+    "Adele", "Ahmed", "Aiko",    "Alina",   "Amara",  "Anders",  "Aurelio", "Beatriz", "Bogdan", "Camille",
+    "Cyrus", "Dalia", "Darius",  "Dmitri",  "Elif",   "Emeka",   "Esther",  "Farida",  "Felix",  "Goran",
+    "Greta", "Hamid", "Helena",  "Hiroshi", "Ilse",   "Imani",   "Ines",    "Jonas",   "Karim",  "Katya",
+    "Kofi",  "Leila", "Lorenzo", "Lucia",   "Malik",  "Marek",   "Mei",     "Milan",   "Nadia",  "Nikhil",
+    "Noor",  "Oskar", "Paloma",  "Quentin", "Rania",  "Rashid",  "Renata",  "Rohan",   "Sabine", "Santiago",
+    "Selin", "Soren", "Tariq",   "Thea",    "Tobias", "Valeria", "Viktor",  "Wen",     "Yara",   "Zoltan"};
 const char* const kLastNames[] = {
-    "Abernathy", "Achterberg", "Adebayo",   "Albescu",    "Amundsen",  "Arcangeli", "Baptiste",  "Barakzai",
-    "Belmonte",  "Bergkamp",   "Brankovic", "Castellano", "Chaudhry",  "Cieslak",   "Dahlgren",  "Delacroix",
-    "Demirci",   "Drummond",   "Esposito",  "Falkenrath", "Ferreira",  "Fiorentino", "Galloway", "Gansukh",
-    "Grimaldi",  "Gunawardena", "Halvorsen", "Hashemi",   "Holloway",  "Ivanescu",  "Jaramillo", "Kaczmarek",
-    "Kamara",    "Karlsson",   "Kawaguchi", "Kellerman",  "Kiplagat",  "Kovalenko", "Lachance",  "Laszlo",
-    "Lindahl",   "Lombardi",   "Maalouf",   "Machado",    "Marchetti", "Matsuda",   "Mbatha",    "Mendoza",
-    "Mirzaei",   "Moreau",     "Mwangi",    "Nakashima",  "Nascimento", "Nieminen", "Novakovic", "Nwosu",
-    "Okonkwo",   "Oyelaran",   "Pacheco",   "Papadakis",  "Pellegrini", "Petrescu", "Quintero",  "Rahimi",
-    "Rasmussen", "Ravindran",  "Reinholt",  "Rossetti",   "Sakamoto",  "Salazar",   "Sandoval",  "Schellenberg",
-    "Sepulveda", "Shapiro",    "Sokolova",  "Stavros",    "Sundberg",  "Szabo",     "Takahara",  "Tanaka",
-    "Thorvaldsen", "Toivonen", "Umarov",    "Valdivia",   "Vandermeer", "Varga",    "Vasquez",   "Velasco",
-    "Wainwright", "Wexler",    "Whitcombe", "Wojcik",     "Yamamura",  "Yilmaz",    "Zamora",    "Zaragoza",
-    "Zelenko",   "Zhukova",    "Zimmerle",  "Zubiri"};
-const char* const kAuthorFirst[] = {"Alice", "Bernard", "Carla",  "Daniel", "Edith", "Fergus", "Gemma",
-                                    "Harold", "Isobel", "Julian", "Kira",   "Leon",  "Martina", "Nathan",
-                                    "Olivia", "Patrick", "Rosa",  "Samuel", "Tessa", "Ulrich", "Vera",
-                                    "Walter", "Xenia",  "Yusuf",  "Zelda"};
-const char* const kAuthorLast[] = {"Ashworth", "Blackwood", "Carrington", "Dunmore",  "Ellingham",
-                                   "Fairbairn", "Glenister", "Hartigan",  "Inglewood", "Jessop",
-                                   "Kilbride", "Lockhart",  "Merriweather", "Northcott", "Oakley",
-                                   "Pemberton", "Quayle",   "Rutherford", "Stanhope",  "Thistlewood"};
-const char* const kTopics[] = {
-    "tariffs",          "export controls",   "rare earths",      "trade talks",        "sanctions",
-    "semiconductors",   "soybeans",          "shipping",         "port fees",          "oil prices",
-    "natural gas",      "inflation",         "interest rates",   "currency",           "supply chains",
-    "manufacturing",    "steel",             "aluminum",         "electric vehicles",  "pharmaceuticals",
-    "antitrust",        "data privacy",      "cybersecurity",    "artificial intelligence", "telecommunications",
-    "elections",        "immigration",       "climate policy",   "fisheries",          "mining",
-    "labor unions",     "housing",           "banking",          "insurance",          "aviation",
-    "railways",         "tourism",           "education",        "public health",      "defense spending",
-    "diplomacy",        "human rights",      "taxation",         "national budget",    "sovereign debt",
-    "pensions",         "water rights",      "forestry",         "space exploration",  "trade truce"};
-const char* const kCities[] = {
-    "WASHINGTON", "BEIJING",   "GENEVA",    "BRUSSELS",  "LONDON",   "TOKYO",      "SEOUL",      "NEW DELHI",
-    "BERLIN",     "PARIS",     "OTTAWA",    "MEXICO CITY", "BRASILIA", "CANBERRA", "SINGAPORE",  "JAKARTA",
-    "NAIROBI",    "LAGOS",     "CAIRO",     "ISTANBUL",  "MOSCOW",   "WARSAW",     "MADRID",     "ROME",
-    "STOCKHOLM",  "HANOI",     "MANILA",    "SANTIAGO",  "BUENOS AIRES", "JOHANNESBURG"};
+    "Abernathy",   "Achterberg",  "Adebayo",   "Albescu",    "Amundsen",   "Arcangeli",  "Baptiste",  "Barakzai",
+    "Belmonte",    "Bergkamp",    "Brankovic", "Castellano", "Chaudhry",   "Cieslak",    "Dahlgren",  "Delacroix",
+    "Demirci",     "Drummond",    "Esposito",  "Falkenrath", "Ferreira",   "Fiorentino", "Galloway",  "Gansukh",
+    "Grimaldi",    "Gunawardena", "Halvorsen", "Hashemi",    "Holloway",   "Ivanescu",   "Jaramillo", "Kaczmarek",
+    "Kamara",      "Karlsson",    "Kawaguchi", "Kellerman",  "Kiplagat",   "Kovalenko",  "Lachance",  "Laszlo",
+    "Lindahl",     "Lombardi",    "Maalouf",   "Machado",    "Marchetti",  "Matsuda",    "Mbatha",    "Mendoza",
+    "Mirzaei",     "Moreau",      "Mwangi",    "Nakashima",  "Nascimento", "Nieminen",   "Novakovic", "Nwosu",
+    "Okonkwo",     "Oyelaran",    "Pacheco",   "Papadakis",  "Pellegrini", "Petrescu",   "Quintero",  "Rahimi",
+    "Rasmussen",   "Ravindran",   "Reinholt",  "Rossetti",   "Sakamoto",   "Salazar",    "Sandoval",  "Schellenberg",
+    "Sepulveda",   "Shapiro",     "Sokolova",  "Stavros",    "Sundberg",   "Szabo",      "Takahara",  "Tanaka",
+    "Thorvaldsen", "Toivonen",    "Umarov",    "Valdivia",   "Vandermeer", "Varga",      "Vasquez",   "Velasco",
+    "Wainwright",  "Wexler",      "Whitcombe", "Wojcik",     "Yamamura",   "Yilmaz",     "Zamora",    "Zaragoza",
+    "Zelenko",     "Zhukova",     "Zimmerle",  "Zubiri"};
+const char* const kAuthorFirst[] = {"Alice",  "Bernard", "Carla",  "Daniel", "Edith", "Fergus",  "Gemma",
+                                    "Harold", "Isobel",  "Julian", "Kira",   "Leon",  "Martina", "Nathan",
+                                    "Olivia", "Patrick", "Rosa",   "Samuel", "Tessa", "Ulrich",  "Vera",
+                                    "Walter", "Xenia",   "Yusuf",  "Zelda"};
+const char* const kAuthorLast[] = {"Ashworth",  "Blackwood", "Carrington",   "Dunmore",   "Ellingham",
+                                   "Fairbairn", "Glenister", "Hartigan",     "Inglewood", "Jessop",
+                                   "Kilbride",  "Lockhart",  "Merriweather", "Northcott", "Oakley",
+                                   "Pemberton", "Quayle",    "Rutherford",   "Stanhope",  "Thistlewood"};
+const char* const kTopics[] = {"tariffs",
+                               "export controls",
+                               "rare earths",
+                               "trade talks",
+                               "sanctions",
+                               "semiconductors",
+                               "soybeans",
+                               "shipping",
+                               "port fees",
+                               "oil prices",
+                               "natural gas",
+                               "inflation",
+                               "interest rates",
+                               "currency",
+                               "supply chains",
+                               "manufacturing",
+                               "steel",
+                               "aluminum",
+                               "electric vehicles",
+                               "pharmaceuticals",
+                               "antitrust",
+                               "data privacy",
+                               "cybersecurity",
+                               "artificial intelligence",
+                               "telecommunications",
+                               "elections",
+                               "immigration",
+                               "climate policy",
+                               "fisheries",
+                               "mining",
+                               "labor unions",
+                               "housing",
+                               "banking",
+                               "insurance",
+                               "aviation",
+                               "railways",
+                               "tourism",
+                               "education",
+                               "public health",
+                               "defense spending",
+                               "diplomacy",
+                               "human rights",
+                               "taxation",
+                               "national budget",
+                               "sovereign debt",
+                               "pensions",
+                               "water rights",
+                               "forestry",
+                               "space exploration",
+                               "trade truce"};
+const char* const kCities[] = {"WASHINGTON", "BEIJING",   "GENEVA",    "BRUSSELS", "LONDON",       "TOKYO",
+                               "SEOUL",      "NEW DELHI", "BERLIN",    "PARIS",    "OTTAWA",       "MEXICO CITY",
+                               "BRASILIA",   "CANBERRA",  "SINGAPORE", "JAKARTA",  "NAIROBI",      "LAGOS",
+                               "CAIRO",      "ISTANBUL",  "MOSCOW",    "WARSAW",   "MADRID",       "ROME",
+                               "STOCKHOLM",  "HANOI",     "MANILA",    "SANTIAGO", "BUENOS AIRES", "JOHANNESBURG"};
 const char* const kWeekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
 constexpr size_t kActors = 200;
@@ -246,9 +285,8 @@ class Chain {
     run_of_.assign(n, kNone);
     for (size_t w = 1; w < v; ++w) {
       auto b = pos_.begin() + group_[w], e = pos_.begin() + group_[w + 1];
-      std::sort(b, e, [&](uint32_t x, uint32_t y) {
-        return tok_[x + 1] != tok_[y + 1] ? tok_[x + 1] < tok_[y + 1] : x < y;
-      });
+      std::sort(b, e,
+                [&](uint32_t x, uint32_t y) { return tok_[x + 1] != tok_[y + 1] ? tok_[x + 1] < tok_[y + 1] : x < y; });
       for (auto it = b; it != e;) {
         auto end = it;
         while (end != e && tok_[*end + 1] == tok_[*it + 1]) ++end;
@@ -341,8 +379,12 @@ loupe::Days IsoDay(const char* text) {
 class Writer {
  public:
   Writer(const Chain& chain, const Names& names, uint64_t seed)
-      : chain_(chain), names_(names), rng_{seed * 0x2545f4914f6cdd1dull + 0x1234567},
-        actor_pick_(kActors, 3.0), topic_pick_(Count(kTopics), 2.0), author_pick_(kAuthors, 8.0) {}
+      : chain_(chain),
+        names_(names),
+        rng_{seed * 0x2545f4914f6cdd1dull + 0x1234567},
+        actor_pick_(kActors, 3.0),
+        topic_pick_(Count(kTopics), 2.0),
+        author_pick_(kAuthors, 8.0) {}
 
   // Appends one article to *doc.
   void Article(std::string* doc) {
@@ -457,8 +499,7 @@ class Writer {
     }
     while (!out.empty() && std::strchr(".,;:!?\"'(-", out.back())) out.pop_back();
     // "The talks..." -> "the talks...", but "I", "Congress" or "U.S." stay.
-    if (lower && out.size() > 1 && out[0] >= 'A' && out[0] <= 'Z' && out[1] >= 'a' && out[1] <= 'z' &&
-        out[0] != 'I')
+    if (lower && out.size() > 1 && out[0] >= 'A' && out[0] <= 'Z' && out[1] >= 'a' && out[1] <= 'z' && out[0] != 'I')
       out[0] += 32;
     return out.empty() ? "no details were given" : out;
   }
@@ -467,7 +508,7 @@ class Writer {
   // made of chain text so that the stock words stay rare.
   size_t AppendMention(const std::vector<size_t>& actors, const std::vector<size_t>& topics, size_t a,
                        std::vector<bool>* named, std::string* out) {
-    static const char* const kVerbs[] = {"said",  "told reporters", "argued",    "warned", "noted",
+    static const char* const kVerbs[] = {"said",  "told reporters", "argued",   "warned", "noted",
                                          "added", "insisted",       "conceded", "wrote",  "acknowledged"};
     const std::string who = (*named)[a] ? names_.actor_last[actors[a]] : names_.actors[actors[a]];
     (*named)[a] = true;
@@ -475,11 +516,24 @@ class Writer {
     const std::string verb = kVerbs[rng_.Below(static_cast<uint32_t>(Count(kVerbs)))];
     std::string s;
     switch (rng_.Below(10)) {
-      case 0: case 1: case 2: s = who + " " + verb + " that " + Clause(true) + "."; break;
-      case 3: case 4: s = Clause(false) + ", " + who + " " + verb + "."; break;
-      case 5: s = "According to " + who + ", " + Clause(true) + "."; break;
-      case 6: s = "On " + topic + ", " + who + " " + verb + " that " + Clause(true) + "."; break;
-      case 7: s = who + " declined to comment on " + topic + "."; break;
+      case 0:
+      case 1:
+      case 2:
+        s = who + " " + verb + " that " + Clause(true) + ".";
+        break;
+      case 3:
+      case 4:
+        s = Clause(false) + ", " + who + " " + verb + ".";
+        break;
+      case 5:
+        s = "According to " + who + ", " + Clause(true) + ".";
+        break;
+      case 6:
+        s = "On " + topic + ", " + who + " " + verb + " that " + Clause(true) + ".";
+        break;
+      case 7:
+        s = who + " declined to comment on " + topic + ".";
+        break;
       case 8:
         if (actors.size() > 1) {
           const size_t b = (a + 1) % actors.size();
@@ -489,7 +543,9 @@ class Writer {
           break;
         }
         [[fallthrough]];
-      default: s = "\"" + Clause(false) + ",\" " + who + " said of " + topic + "."; break;
+      default:
+        s = "\"" + Clause(false) + ",\" " + who + " said of " + topic + ".";
+        break;
     }
     s[0] = static_cast<char>(s[0] >= 'a' && s[0] <= 'z' ? s[0] - 32 : s[0]);
     *out += ' ';

@@ -55,9 +55,9 @@ std::string RenderTerminalChart(const Chart& chart, int width, bool color);
 // white background, the title at the top, vertical stacked bars, a y axis with 4-6 "nice" ticks
 // (1, 2, 5 x 10^n steps) and horizontal grid lines, x-axis labels (thinned so they never overlap:
 // every k-th label when there are many; rotated -45° when long), axis captions, a legend when
-// there are several series or one with a name, the note under it, a distinct colour per series from a fixed colour-blind-safe palette
-// (Okabe-Ito), and a <title> tooltip per bar segment ("2025-09: 12"). All text is XML-escaped.
-// Valid with empty data too: all zeros or zero buckets draw the axes and "no matches".
+// there are several series or one with a name, the note under it, a distinct colour per series from a fixed
+// colour-blind-safe palette (Okabe-Ito), and a <title> tooltip per bar segment ("2025-09: 12"). All text is
+// XML-escaped. Valid with empty data too: all zeros or zero buckets draw the axes and "no matches".
 std::string RenderSvg(const Chart& chart, int width = 960, int height = 480);
 
 }  // namespace loupe::cli

@@ -32,12 +32,12 @@
 #include "cli/json_output.h"
 #include "cli/results.h"
 #include "cli/text_output.h"
-#include "util/coding.h"  // the index's varints
 #include "loupe/builtin_data.h"
 #include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
 #include "loupe/language.h"
 #include "loupe/tagger.h"
+#include "util/coding.h"  // the index's varints
 
 namespace loupe::cli {
 

@@ -38,18 +38,18 @@ struct QueryNode {
   // required parts must match and the others only add to the score.
   enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kNear, kRequired };
   Kind kind = Kind::kTerm;
-  std::string field;         // as written (empty for bare terms); kTerm and kPhrase only
-  std::string text;          // term or phrase text, unquoted
-  size_t offset = 0;         // byte offset of the node's text (of the field name if any)
-  size_t length = 0;         // bytes, including the field prefix
-  size_t value_offset = 0;   // byte offset of the text after "field:"
-  double boost = 1.0;        // kTerm and kPhrase: N of a trailing ^N (score weight)
-  uint32_t slop = 0;         // kPhrase: N of a trailing ~N (words allowed in between)
-  uint32_t distance = 0;     // kNear: n of NEAR/n or ADJ/n (two children)
-  bool ordered = false;      // kNear: ADJ (the first child comes first)
-  bool sentence = false;     // kNear: NEAR/s, the same sentence (distance 0)
-  size_t op_offset = 0;      // kNear: where the operator is
-  size_t op_length = 0;      // kNear: the operator's length in bytes
+  std::string field;        // as written (empty for bare terms); kTerm and kPhrase only
+  std::string text;         // term or phrase text, unquoted
+  size_t offset = 0;        // byte offset of the node's text (of the field name if any)
+  size_t length = 0;        // bytes, including the field prefix
+  size_t value_offset = 0;  // byte offset of the text after "field:"
+  double boost = 1.0;       // kTerm and kPhrase: N of a trailing ^N (score weight)
+  uint32_t slop = 0;        // kPhrase: N of a trailing ~N (words allowed in between)
+  uint32_t distance = 0;    // kNear: n of NEAR/n or ADJ/n (two children)
+  bool ordered = false;     // kNear: ADJ (the first child comes first)
+  bool sentence = false;    // kNear: NEAR/s, the same sentence (distance 0)
+  size_t op_offset = 0;     // kNear: where the operator is
+  size_t op_length = 0;     // kNear: the operator's length in bytes
   std::vector<QueryNode> children;
 
   // Canonical form for tests: (AND a (OR b c) (NOT d) (+ e)) with fields as

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "ingest/readers.h"  // CleanText, ToUtf8: private, but called by the public readers
 #include "loupe/analyzer.h"
 #include "loupe/custom_fields.h"
 #include "loupe/index.h"
@@ -36,7 +37,6 @@
 #include "loupe/status.h"
 #include "loupe/suggest.h"
 #include "loupe/tagger.h"
-#include "ingest/readers.h"  // CleanText, ToUtf8: private, but called by the public readers
 #include "support/test_util.h"
 
 namespace {
@@ -518,7 +518,10 @@ TEST_CASE("an allocation failure in the readers comes back as a status") {
   CHECK_CONTAINED("ToUtf8", [&]() -> Status {
     std::string out;
     Arm();
-    auto r = ingest::ToUtf8("caf\xE9 cr\xE8me br\xFBl\xE9" "e, d\xE9j\xE0 vu", "iso-8859-1", &out);
+    auto r = ingest::ToUtf8(
+        "caf\xE9 cr\xE8me br\xFBl\xE9"
+        "e, d\xE9j\xE0 vu",
+        "iso-8859-1", &out);
     Disarm();
     return r.status();
   });

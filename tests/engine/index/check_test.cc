@@ -1,8 +1,8 @@
 // Checksums on stored values and Index::Check: damage written straight into
 // the LMDB file is found, named and never crashes a search.
-#include <catch2/catch.hpp>
 #include <lmdb.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -11,10 +11,10 @@
 #include "index/format.h"
 #include "loupe/index.h"
 #include "storage/lmdb.h"
-#include "util/calendar.h"
-#include "util/crc32c.h"
 #include "support/index_util.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
+#include "util/crc32c.h"
 
 using namespace loupe;
 using loupe::test::AddAndCommit;

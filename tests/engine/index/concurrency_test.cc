@@ -1,14 +1,14 @@
 // Four reader threads search while a writer commits: no error, and every
 // search sees whole commits only. Built and run under ThreadSanitizer by
 // `tools/dev.sh test --tsan` (and in the ordinary suites without it).
-#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <mutex>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <random>
 #include <set>
 #include <string>

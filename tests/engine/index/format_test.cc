@@ -1,11 +1,10 @@
 // Round trips of every on-disk record codec, and rejection of damaged input.
-#include <catch2/catch.hpp>
+#include "index/format.h"
 
 #include <algorithm>
-
+#include <catch2/catch.hpp>
 #include <random>
 
-#include "index/format.h"
 #include "search/doc_table.h"
 
 using namespace loupe;

@@ -1,16 +1,16 @@
 // Compaction and hot backups.
-#include <catch2/catch.hpp>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "loupe/index.h"
 #include "support/index_util.h"

@@ -1,14 +1,14 @@
 // Golden tests of the corpus file readers: text, Markdown, JSON lines and
 // e-mail, text clean-up and encodings (header dates are in dates_test.cc).
-#include <catch2/catch.hpp>
+#include "loupe/ingest/formats.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "ingest/readers.h"  // CleanText
-#include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
 #include "support/test_util.h"
 
@@ -40,7 +40,10 @@ TEST_CASE("text is cleaned: BOM, line ends, invalid UTF-8 with offsets") {
                         "f\xF0\x9F\x98",
                         &w)
                         .value();
-  CHECK(bad == "ab\xEF\xBF\xBD" "cd\xEF\xBF\xBD(e\xEF\xBF\xBD" "f\xEF\xBF\xBD");
+  CHECK(bad ==
+        "ab\xEF\xBF\xBD"
+        "cd\xEF\xBF\xBD(e\xEF\xBF\xBD"
+        "f\xEF\xBF\xBD");
   REQUIRE(w.size() == 4);
   CHECK(w[0] == "byte 2: invalid UTF-8; replaced by U+FFFD");
   CHECK(w[1] == "byte 5: invalid UTF-8; replaced by U+FFFD");
@@ -127,7 +130,8 @@ TEST_CASE("markdown with front matter") {
 
 TEST_CASE("JSON lines: one article per line, bad lines reported and skipped") {
   const char* jl =
-      "{\"id\": \"n1\", \"title\": \"One\", \"date\": \"2025-09-15\", \"author\": \"A\", \"actors\": [\"Scott Bessent\"], "
+      "{\"id\": \"n1\", \"title\": \"One\", \"date\": \"2025-09-15\", \"author\": \"A\", \"actors\": [\"Scott "
+      "Bessent\"], "
       "\"topics\": [\"tariffs\"], \"body\": \"First body.\", \"url\": \"https://example.com/1\"}\n"
       "\n"
       "{not json}\n"
@@ -186,14 +190,20 @@ Document OneMail(const std::string& mail, std::vector<std::string>* warnings = n
 TEST_CASE("e-mail: read on several threads at once") {
   const std::string mail =
       "From: =?utf-8?Q?Ren=C3=A9?= <r@example.com>\nSubject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\n"
-      "Date: Thu, 22 Aug 2002 12:36:23 +0100\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA" "ase\n";
+      "Date: Thu, 22 Aug 2002 12:36:23 +0100\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA"
+      "ase\n";
   std::vector<std::thread> threads;
   std::atomic<int> good{0};
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
         Document d = OneMail(mail);
-        if (d.title == "Hello world" && d.author == "Ren\xC3\xA9" && d.body == "\xC8\x98" "ase" && d.date) ++good;
+        if (d.title == "Hello world" && d.author == "Ren\xC3\xA9" &&
+            d.body ==
+                "\xC8\x98"
+                "ase" &&
+            d.date)
+          ++good;
       }
     });
   for (auto& t : threads) t.join();
@@ -293,8 +303,12 @@ TEST_CASE("e-mail: MIME parameters, encoded words and charsets") {
   CHECK(OneMail("Subject: Caf\xE9 \x93talks\x94\nFrom: Ren\xC3\xA9 <r@example.com>\n\nb\n").author == "Ren\xC3\xA9");
   // A charset ICU does not know but the system's iconv does (Romanian).
   std::vector<std::string> w;
-  CHECK(OneMail("Subject: x\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA" "ase \xDE\xE2ri\n", &w).body ==
-        "\xC8\x98" "ase \xC8\x9A\xC3\xA2ri");
+  CHECK(OneMail("Subject: x\nContent-Type: text/plain; charset=iso-8859-16\n\n\xAA"
+                "ase \xDE\xE2ri\n",
+                &w)
+            .body ==
+        "\xC8\x98"
+        "ase \xC8\x9A\xC3\xA2ri");
   CHECK(w.empty());
 }
 
@@ -375,13 +389,16 @@ TEST_CASE("text and markdown in a declared charset are converted") {
 #ifndef LOUPE_WITHOUT_UCHARDET
 TEST_CASE("text of unknown encoding is detected and converted") {
   const std::string latin1 =
-      "Caf\xE9 Owners Fear Tariffs\nAuthor: Ren\xE9 Dupr\xE9\n\nIn Montr\xE9" "al, caf\xE9 owners say cr\xE8me "
-      "br\xFBl\xE9" "e and p\xE2t\xE9 cost more \xE0 cause des \x93tarifs\x94.\n";
+      "Caf\xE9 Owners Fear Tariffs\nAuthor: Ren\xE9 Dupr\xE9\n\nIn Montr\xE9"
+      "al, caf\xE9 owners say cr\xE8me "
+      "br\xFBl\xE9"
+      "e and p\xE2t\xE9 cost more \xE0 cause des \x93tarifs\x94.\n";
   auto p = ParseOne(latin1, Format::kText, "l.txt");
   CHECK(p.docs[0].title == "Caf\xC3\xA9 Owners Fear Tariffs");
   CHECK(p.docs[0].author == "Ren\xC3\xA9 Dupr\xC3\xA9");
   CHECK(p.docs[0].body ==
-        "In Montr\xC3\xA9" "al, caf\xC3\xA9 owners say cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+        "In Montr\xC3\xA9"
+        "al, caf\xC3\xA9 owners say cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
         "e and p\xC3\xA2t\xC3\xA9 cost more \xC3\xA0 cause des \xE2\x80\x9Ctarifs\xE2\x80\x9D.");
   CHECK(p.warnings ==
         std::vector<std::string>{"not valid UTF-8 and no charset declared; read as windows-1252 (detected)"});
@@ -414,8 +431,10 @@ TEST_CASE("text of unknown encoding that cannot be told stays as before") {
                      "e p\xC3\xA2t\xC3\xA9 \xFF\xFE\xFD\n\nB",
                      Format::kText, "d.txt", "d.txt")
                      .value();
-  CHECK(damaged.docs[0].title == "Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e p\xC3\xA2t\xC3\xA9 "
-                                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(damaged.docs[0].title ==
+        "Caf\xC3\xA9 cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+        "e p\xC3\xA2t\xC3\xA9 "
+        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(damaged.warnings.size() == 3);
   // JSON lines must be UTF-8: no detection.
   auto jl = ParseFile(

@@ -1,6 +1,5 @@
 // Corpus article reader and directory walk.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "loupe/ingest/article.h"
@@ -57,8 +56,9 @@ TEST_CASE("BOM, CRLF and a bad date") {
   CHECK(d.title == "Title");
   CHECK_FALSE(d.date);
   REQUIRE(w.size() == 1);
-  CHECK(w[0] == "line 2: unparseable date '2025-13-01' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or "
-               "September 15, 2025); the article is left undated");
+  CHECK(w[0] ==
+        "line 2: unparseable date '2025-13-01' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or "
+        "September 15, 2025); the article is left undated");
   CHECK(d.body == "Body");
 }
 
@@ -68,7 +68,8 @@ TEST_CASE("a year or a month as the date: its first day, and the precision") {
   CHECK(w.empty());
   REQUIRE(d.date);
   CHECK(FormatIsoDate(*d.date) == "1790-06-01");
-  CHECK(d.extra == std::vector<std::pair<std::string, std::string>>{{"Date-Precision", "month"}, {"Source", "Gazette"}});
+  CHECK(d.extra ==
+        std::vector<std::pair<std::string, std::string>>{{"Date-Precision", "month"}, {"Source", "Gazette"}});
   Document y = ParseArticle("T\nDate: 1790\n\nB", "y.txt", "y.txt", &w).value();
   REQUIRE(y.date);
   CHECK(FormatIsoDate(*y.date) == "1790-01-01");
@@ -130,8 +131,8 @@ TEST_CASE("article layouts: headers after the title, with or without blank lines
       {"T\nAuthor: Jane Doe\nDate: 2025-09-15\n\nBody.\n", "T", "Jane Doe", "2025-09-15", "Body.", 0},
       {"U.S. and China Hold Trade Talks in Madrid\n\nAuthor: Shanghai BenCham\n\nThe United States and China "
        "wrapped up talks.\n",
-       "U.S. and China Hold Trade Talks in Madrid", "Shanghai BenCham", "", "The United States and China wrapped up talks.",
-       0},
+       "U.S. and China Hold Trade Talks in Madrid", "Shanghai BenCham", "",
+       "The United States and China wrapped up talks.", 0},
       {"T\n\n\nAuthor: A B\nPublished: 2025-09-14\nSource: Wire\n\nBody.\n", "T", "A B", "2025-09-14", "Body.", 0},
       {"T\n\nBy Jane Doe\n\nBody.\n", "T", "Jane Doe", "", "Body.", 0},
       {"T\n\nBy: Jane Doe\nDate: 2025-09-15\n\nBody.\n", "T", "Jane Doe", "2025-09-15", "Body.", 0},

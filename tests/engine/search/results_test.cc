@@ -1,9 +1,10 @@
 // What a search returns besides its top hits: facets and date histograms
 // (checked against counting the matches one by one), paging cursors (across
 // commits), near-duplicate collapse and the date buckets.
-#include <catch2/catch.hpp>
+#include "search/results.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -12,7 +13,6 @@
 #include "index/fingerprint.h"
 #include "loupe/index.h"
 #include "loupe/query_parser.h"
-#include "search/results.h"
 #include "support/test_util.h"
 #include "util/calendar.h"
 
@@ -21,12 +21,12 @@ using loupe::test::TempDir;
 
 namespace {
 
-const std::vector<std::string> kActors = {"Scott Bessent", "He Lifeng", "Donald Trump", "Xi Jinping", "Jamieson Greer",
-                                          "何立峰"};
+const std::vector<std::string> kActors = {"Scott Bessent", "He Lifeng",      "Donald Trump",
+                                          "Xi Jinping",    "Jamieson Greer", "何立峰"};
 const std::vector<std::string> kTopics = {"tariffs", "trade talks", "rare earths", "chips"};
 const std::vector<std::string> kAuthors = {"", "Wire Desk", "A. Writer", "B. Writer"};
-const std::vector<std::string> kWords = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
-                                         "iota", "kappa", "lambda", "mu"};
+const std::vector<std::string> kWords = {"alpha", "beta",  "gamma", "delta", "epsilon", "zeta",
+                                         "eta",   "theta", "iota",  "kappa", "lambda",  "mu"};
 
 std::unique_ptr<Index> OpenNew(const TempDir& dir, bool tagging = true) {
   auto idx = Index::Open(dir.sub("idx"), {.create_if_missing = true, .tagging = tagging});
@@ -93,7 +93,8 @@ TEST_CASE("facets count every match, as counting the matches one by one does") {
     for (int i = 0; i < 20; ++i) REQUIRE((*w)->Delete("doc" + std::to_string(i * 7 + 1)).ok());
     REQUIRE((*w)->Commit().ok());
   }
-  std::vector<Query> queries = {Query::All(), Query::Term(Field::kBody, "alpha"),
+  std::vector<Query> queries = {Query::All(),
+                                Query::Term(Field::kBody, "alpha"),
                                 Query::And({Query::Term(Field::kBody, "beta"), Query::Term(Field::kBody, "gamma")}),
                                 Query::Phrase(Field::kActor, {"scott", "bessent"}),
                                 Query::DateRange(DaysFromCivil(2024, 6, 1), DaysFromCivil(2024, 12, 31)),
@@ -118,11 +119,18 @@ TEST_CASE("facets count every match, as counting the matches one by one does") {
       months[BucketLabel(BucketStart(*d.date, DateUnit::kMonth), DateUnit::kMonth)]++;
       weeks[BucketLabel(BucketStart(*d.date, DateUnit::kWeek), DateUnit::kWeek)]++;
     }
-    FacetRequest month{.field = FacetField::kDate, .unit = DateUnit::kMonth, .top = 10, .split = true,
-                       .split_field = FacetField::kActor, .split_top = 3};
+    FacetRequest month{.field = FacetField::kDate,
+                       .unit = DateUnit::kMonth,
+                       .top = 10,
+                       .split = true,
+                       .split_field = FacetField::kActor,
+                       .split_top = 3};
     SearchOptions o{.limit = 5};
-    o.facets = {{.field = FacetField::kActor, .top = 100}, {.field = FacetField::kTopic, .top = 2},
-                {.field = FacetField::kAuthor}, month, {.field = FacetField::kDate, .unit = DateUnit::kWeek}};
+    o.facets = {{.field = FacetField::kActor, .top = 100},
+                {.field = FacetField::kTopic, .top = 2},
+                {.field = FacetField::kAuthor},
+                month,
+                {.field = FacetField::kDate, .unit = DateUnit::kWeek}};
     auto r = idx->Search(q, o);
     REQUIRE(r.ok());
     CHECK(r->total == hits.size());
@@ -187,7 +195,8 @@ TEST_CASE("facets count every match, as counting the matches one by one does") {
       std::vector<uint64_t> expect(fm.split_values.size(), 0);
       uint64_t none = 0;
       for (const Hit& h : hits) {
-        if (!h.document.date || BucketLabel(BucketStart(*h.document.date, DateUnit::kMonth), DateUnit::kMonth) != c.value)
+        if (!h.document.date ||
+            BucketLabel(BucketStart(*h.document.date, DateUnit::kMonth), DateUnit::kMonth) != c.value)
           continue;
         bool any = false;
         for (size_t k = 0; k < fm.split_values.size(); ++k)
@@ -388,7 +397,9 @@ TEST_CASE("collapse folds syndicated copies into the earliest, ranked at the bes
     return d;
   };
   REQUIRE((*w)->Add(doc("wire/original.txt", story, DaysFromCivil(2025, 9, 15))).ok());
-  REQUIRE((*w)->Add(doc("paper/copy.txt", "By Wire Desk. " + story + " Tariffs tariffs tariffs.", DaysFromCivil(2025, 9, 16))).ok());
+  REQUIRE((*w)->Add(doc("paper/copy.txt", "By Wire Desk. " + story + " Tariffs tariffs tariffs.",
+                        DaysFromCivil(2025, 9, 16)))
+              .ok());
   REQUIRE((*w)->Add(doc("site/copy2.txt", story + " Reporting by the wire.", DaysFromCivil(2025, 9, 17))).ok());
   REQUIRE((*w)->Add(doc("ecb.txt", other, DaysFromCivil(2025, 9, 14))).ok());
   REQUIRE((*w)->Commit().ok());
@@ -581,8 +592,8 @@ TEST_CASE("a query's expansions and planned memory are bounded, and beyond them 
   auto mem = idx->Search(Query::Prefix(Field::kBody, "w1", 20000), small);
   REQUIRE_FALSE(mem.ok());
   CHECK(mem.status().code() == StatusCode::kInvalidArgument);
-  CHECK(mem.status().message().find("more than 1 MiB of memory to run, the limit for one query (passed at 'body:w1*')") !=
-        std::string::npos);
+  CHECK(mem.status().message().find(
+            "more than 1 MiB of memory to run, the limit for one query (passed at 'body:w1*')") != std::string::npos);
   // Plain terms count too: 2,000 words, each its own cursor.
   std::vector<Query> words;
   for (int i = 0; i < 2000; ++i) {

@@ -66,15 +66,17 @@ TEST_CASE("a stemmed word marks every form with its stem, in the best sentence")
   CHECK(s.matched);
   // The sentence naming tariffs first, grown by its paragraph's next sentence;
   // a second passage only when it matches something new (here nothing).
-  CHECK(s.text == "Treasury Secretary Scott Bessent said the new tariffs would stay until trade talks resume. "
-                  "He added that China had been told.");
+  CHECK(s.text ==
+        "Treasury Secretary Scott Bessent said the new tariffs would stay until trade talks resume. "
+        "He added that China had been told.");
   CHECK(Marked(s) == std::vector<std::string>{"tariffs"});
 }
 
 TEST_CASE("a second passage shows what the first does not, in text order with an ellipsis between") {
   auto s = For(Compile("steel Geneva"))->Passages(kBody).value();
   CHECK(s.text ==
-        "The markets opened quietly on Monday. Officials met in Geneva to discuss shipping rules and port fees. \xE2\x80\xA6 "
+        "The markets opened quietly on Monday. Officials met in Geneva to discuss shipping rules and port fees. "
+        "\xE2\x80\xA6 "
         "Analysts expect little change before the summer. Exporters in China said the tariff on steel hurt most.");
   CHECK(Marked(s) == std::vector<std::string>{"Geneva", "steel"});
   // Passages that follow each other in the text are joined without one.
@@ -107,7 +109,8 @@ TEST_CASE("actor names and their aliases are marked in the text, adjacent words 
                        Query::Phrase(Field::kActor, {"贝", "森", "特"})});
   auto s = For(q)->Passages(kBody).value();
   CHECK(Marked(s) == std::vector<std::string>{"Treasury Secretary Scott Bessent"});
-  const std::string zh = "中美双方在马德里举行会谈。财政部长贝森特表示，双方取得了积极进展。分析人士认为，关税休战即将到期。";
+  const std::string zh =
+      "中美双方在马德里举行会谈。财政部长贝森特表示，双方取得了积极进展。分析人士认为，关税休战即将到期。";
   auto z = For(q)->Passages(zh).value();
   CHECK(Marked(z) == std::vector<std::string>{"贝森特"});
   CHECK(z.text.find("财政部长贝森特表示") != std::string::npos);
@@ -137,7 +140,7 @@ TEST_CASE("a long sentence is cut around its first match at word boundaries") {
   body += "end.";
   auto s = For(Compile("tariff"), {.target_columns = 80, .max_passages = 1})->Passages(body).value();
   CHECK(Marked(s) == std::vector<std::string>{"tariff"});
-  CHECK(s.text.rfind("\xE2\x80\xA6", 0) == 0);                              // cut before
+  CHECK(s.text.rfind("\xE2\x80\xA6", 0) == 0);  // cut before
   CHECK(s.text.size() > 3);
   CHECK(s.text.compare(s.text.size() - 3, 3, "\xE2\x80\xA6") == 0);  // and after
   CHECK(Columns(s.text) <= 80 + 2);
@@ -152,7 +155,8 @@ TEST_CASE("no match: the opening of the text, unmarked") {
   auto s = For(Compile("date:2025"))->Passages(kBody).value();
   CHECK_FALSE(s.matched);
   CHECK(s.highlights.empty());
-  CHECK(s.text == "The markets opened quietly on Monday. Officials met in Geneva to discuss shipping rules and port fees.");
+  CHECK(s.text ==
+        "The markets opened quietly on Monday. Officials met in Geneva to discuss shipping rules and port fees.");
   CHECK(For(Compile("tariffs"))->Passages("").value().text.empty());
 }
 

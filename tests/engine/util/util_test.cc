@@ -1,7 +1,6 @@
 // The engine's shared helpers (engine/util/): edit distances, ASCII case and
 // spaces, primitive coding, CRC-32C, UTF-8 and display columns.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <string_view>
 
@@ -82,7 +81,7 @@ TEST_CASE("UTF-8 decoding and display columns", "[util]") {
   CHECK(Utf8At("\xFF", 0, &len) == kBadUtf8);  // not UTF-8
   CHECK(len == 0);
   CHECK(DisplayColumns("abc") == 3);
-  CHECK(DisplayColumns("東京") == 4);        // wide
+  CHECK(DisplayColumns("東京") == 4);       // wide
   CHECK(DisplayColumns("e\xCC\x81") == 1);  // e + combining acute
 }
 

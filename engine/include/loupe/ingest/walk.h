@@ -16,7 +16,7 @@
 namespace loupe::ingest {
 
 struct WalkOptions {
-  bool follow_symlinks = false;          // --follow
+  bool follow_symlinks = false;            // --follow
   uint64_t max_size = uint64_t{16} << 20;  // --max-size: larger files are skipped
 };
 
@@ -35,11 +35,11 @@ struct WalkSkip {
 };
 
 struct WalkResult {
-  std::vector<WalkFile> files;    // by root, then by id
-  std::vector<WalkSkip> skipped;  // files and folders not read, with the reason
+  std::vector<WalkFile> files;      // by root, then by id
+  std::vector<WalkSkip> skipped;    // files and folders not read, with the reason
   std::vector<std::string> errors;  // roots that do not exist or cannot be read
-  size_t hidden = 0;              // hidden files and folders (names starting with '.')
-  size_t other = 0;               // files of no known format
+  size_t hidden = 0;                // hidden files and folders (names starting with '.')
+  size_t other = 0;                 // files of no known format
 };
 
 // Walks `roots` (folders or files). A root that is missing or cannot be read
