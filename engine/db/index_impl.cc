@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "analysis/analyzer_access.h"
+#include "db/split.h"
 #include "index/analysis_record.h"
 #include "index/check.h"
 #include "index/custom_terms.h"
@@ -272,7 +273,7 @@ class WriterImpl final : public Writer {
   std::vector<std::thread> threads_;
 };
 
-class IndexImpl final : public Index {
+class IndexImpl final : public Index, public SplitReader {
  public:
   IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options, uint64_t index_id)
       : dir_(std::move(dir)),
@@ -388,6 +389,22 @@ class IndexImpl final : public Index {
   const std::string& dir() const override { return dir_; }
 
   storage::Env* env() { return env_.get(); }
+
+  Result<SplitSnapshot> Snapshot() const override {
+    SplitSnapshot snap;
+    auto txn = Txn::Begin(env_.get(), false);
+    if (!txn.ok()) return txn.status();
+    snap.txn = std::move(*txn);
+    auto table = Table(*snap.txn);
+    if (!table.ok()) return table.status();
+    snap.table = std::move(*table);
+    snap.index_id = index_id_;
+    snap.replaced = env_->Replaced();
+    return snap;
+  }
+  Result<std::shared_ptr<const FacetTable>> FacetsOf(const SplitSnapshot& snap) const override {
+    return Facets(*snap.txn, *snap.table);
+  }
 
  private:
   // The texts the index tags with, from the last commit.
