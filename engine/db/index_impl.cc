@@ -405,6 +405,7 @@ class IndexImpl final : public Index, public SplitReader {
   Result<std::shared_ptr<const FacetTable>> FacetsOf(const SplitSnapshot& snap) const override {
     return Facets(*snap.txn, *snap.table);
   }
+  Result<uint32_t> LocalId(const SplitSnapshot& snap, const std::string& id) const override;
 
  private:
   // The texts the index tags with, from the last commit.
@@ -1607,6 +1608,10 @@ Result<uint32_t> LiveDocId(const Txn& txn, const std::string& id) {
   if (!s.ok()) return s;
   if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
   return format::DecodeFixed32BE(v.data());
+}
+
+Result<uint32_t> IndexImpl::LocalId(const SplitSnapshot& snap, const std::string& id) const {
+  return Guard([&] { return LiveDocId(*snap.txn, id); });
 }
 
 Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {

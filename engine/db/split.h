@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "loupe/status.h"
 #include "search/doc_table.h"
@@ -31,6 +32,10 @@ class SplitReader {
   virtual Result<SplitSnapshot> Snapshot() const = 0;
   // The facet table of the snapshot's commit (loaded once per commit).
   virtual Result<std::shared_ptr<const FacetTable>> FacetsOf(const SplitSnapshot& snap) const = 0;
+  // The split's internal id of the live document with caller id `id` in the
+  // snapshot. Errors: kNotFound (no such live document), kInvalidArgument
+  // (an empty id), kCorruption, kIOError.
+  virtual Result<uint32_t> LocalId(const SplitSnapshot& snap, const std::string& id) const = 0;
 };
 
 }  // namespace loupe
