@@ -1290,13 +1290,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
     for (int f = 0; f < kNumFields; ++f) t->norms[d][f] = EncodeLength(v.lengths[f]);
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
-  for (int f = 0; f < kNumFields; ++f) {
-    t->avg_length[f] = st.live_docs ? static_cast<double>(st.total_lengths[f]) / static_cast<double>(st.live_docs) : 0;
-    double avg = t->avg_length[f] > 0 ? t->avg_length[f] : 1.0;
-    for (int c = 0; c < 256; ++c)
-      t->length_factor[f][c] =
-          static_cast<float>(Bm25::kK1 * (1 - Bm25::kB + Bm25::kB * DecodeLength(static_cast<uint8_t>(c)) / avg));
-  }
+  t->scoring.Set(st.live_docs, st.total_lengths);
   std::lock_guard<std::mutex> lock(table_mu_);
   if (!table_ || table_->generation < t->generation) table_ = t;
   return std::shared_ptr<const DocTable>(t);

@@ -30,17 +30,22 @@ namespace {
 // skipped here, so every iterator above sees live documents only.
 class PostingsCursor final : public DocIterator {
  public:
-  PostingsCursor(const storage::Txn& txn, const DocTable& table, Field field, const std::string& term,
-                 const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor, Status* error)
+  // `stats` and `df` are what the term is scored with: the index's own, or
+  // those of the collection the index is a split of.
+  PostingsCursor(const storage::Txn& txn, const DocTable& table, const ScoringStats& stats, uint64_t df, Field field,
+                 const std::string& term, const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor,
+                 Status* error)
       : txn_(txn),
         table_(table),
+        stats_(stats),
+        df_(df),
         field_(field),
         term_(term),
         prefix_(format::BlockKeyPrefix(field, term)),
         info_(info),
         cursor_(std::move(cursor)),
         error_(error) {
-    weight_ = Bm25::FieldWeight(field) * Bm25::Idf(table.live_docs, info.df);
+    weight_ = Bm25::FieldWeight(field) * Bm25::Idf(stats.live_docs, df);
   }
 
   void Next() override {
@@ -75,10 +80,10 @@ class PostingsCursor final : public DocIterator {
     std::snprintf(buf, sizeof buf,
                   "%s: tf %u, df %u of %llu documents, idf %.4f, field weight %g, field length %s%u (average %.1f), "
                   "k1 %g, b %g",
-                  Term().c_str(), tf, info_.df, static_cast<unsigned long long>(table_.live_docs),
-                  Bm25::Idf(table_.live_docs, info_.df), Bm25::FieldWeight(field_),
+                  Term().c_str(), tf, static_cast<unsigned>(df_), static_cast<unsigned long long>(stats_.live_docs),
+                  Bm25::Idf(stats_.live_docs, df_), Bm25::FieldWeight(field_),
                   table_.norms[doc_][f] >= 32 ? "~" : "",  // lengths from 32 on are kept to 1/8
-                  DecodeLength(table_.norms[doc_][f]), table_.avg_length[f], Bm25::kK1, Bm25::kB);
+                  DecodeLength(table_.norms[doc_][f]), stats_.avg_length[f], Bm25::kK1, Bm25::kB);
     return buf;
   }
   // field:term (a custom field's term holds its name: party:republican)
@@ -94,7 +99,7 @@ class PostingsCursor final : public DocIterator {
   // through their codes, which keeps every bound an upper bound.
   double Formula(uint32_t tf, uint8_t norm) const {
     double t = tf;
-    return weight_ * t * (Bm25::kK1 + 1) / (t + table_.length_factor[static_cast<int>(field_)][norm]);
+    return weight_ * t * (Bm25::kK1 + 1) / (t + stats_.length_factor[static_cast<int>(field_)][norm]);
   }
   // BM25 grows with tf and falls with length: (max tf, min length) bounds a block.
   double Bound(uint32_t max_tf, uint32_t min_length) const {
@@ -321,6 +326,8 @@ class PostingsCursor final : public DocIterator {
 
   const storage::Txn& txn_;
   const DocTable& table_;
+  const ScoringStats& stats_;
+  uint64_t df_;
   Field field_;
   std::string term_;
   std::string prefix_;
@@ -1037,9 +1044,11 @@ class PhraseIterator final : public DocIterator {
 class Builder {
  public:
   Builder(const storage::Txn& txn, const DocTable& table, bool scoring, Status* error,
-          std::vector<std::string>* warnings, PlanBudget* budget)
+          std::vector<std::string>* warnings, PlanBudget* budget, const ScoringContext* context = nullptr)
       : txn_(txn),
         table_(table),
+        stats_(context && context->stats ? *context->stats : table.scoring),
+        terms_(context ? context->terms : nullptr),
         scoring_(scoring),
         error_(error),
         warnings_(warnings),
@@ -1294,6 +1303,25 @@ class Builder {
     if (written) {
       if (Status s = ExpandForms(q, &found); !s.ok()) return s;
     }
+    if (terms_ && !written) {
+      // A split of a collection: the collection chose the terms (and capped
+      // them, once); this split searches those it holds.
+      auto chosen = terms_->Expansion(q);
+      if (!chosen.ok()) return chosen.status();
+      for (const std::string& term : **chosen) {
+        std::string_view v;
+        Status s = txn_.Get(storage::Db::kTerms, format::TermKey(q.field(), term), &v);
+        if (s.IsNotFound()) continue;
+        if (!s.ok()) return s;
+        Found f;
+        if (!format::DecodeTermInfo(v, &f.info))
+          return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+        if (f.info.df == 0) continue;
+        f.term = term;
+        found.push_back(std::move(f));
+      }
+      return Keep(q, std::move(key), std::move(found));
+    }
     for (bool ok = !written && (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
       std::string_view k = (*cur)->key();
       if (k.substr(0, start.size()) != start) break;
@@ -1319,6 +1347,10 @@ class Builder {
                              std::to_string(cap) + " most frequent were searched (type more of the word to narrow it)");
       found.resize(cap);
     }
+    return Keep(q, std::move(key), std::move(found));
+  }
+  // Keeps a leaf's expansions for the rest of the search, within the budget.
+  Result<const std::vector<Found>*> Keep(const Query& q, std::string key, std::vector<Found> found) {
     found.shrink_to_fit();  // a capped scan may have held far more
     budget_->expansions += found.size();
     if (budget_->expansions > budget_->max_expansions)
@@ -1373,7 +1405,10 @@ class Builder {
       if (Status s = Charge(kPlanTermBytes, q); !s.ok()) return s;
       auto c = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
       if (!c.ok()) return c.status();
-      auto pc = std::make_unique<PostingsCursor>(txn_, table_, q.field(), f.term, f.info, std::move(*c), error_);
+      auto df = ScoringDf(q.field(), f.term, f.info);
+      if (!df.ok()) return df.status();
+      auto pc =
+          std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, q.field(), f.term, f.info, std::move(*c), error_);
       if (!f.verify) {
         ch.push_back(std::move(pc));
         continue;
@@ -1614,13 +1649,22 @@ class Builder {
     if (!format::DecodeTermInfo(v, &info))
       return Status::Corruption("term dictionary entry unreadable; rebuild the index");
     if (Status c = Charge(kPlanTermBytes, where); !c.ok()) return c;
+    auto df = ScoringDf(f, term, info);
+    if (!df.ok()) return df.status();
     auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
-    return std::make_unique<PostingsCursor>(txn_, table_, f, term, info, std::move(*cur), error_);
+    return std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, f, term, info, std::move(*cur), error_);
+  }
+  // The document frequency a term is scored with: the collection's, or the index's own.
+  Result<uint64_t> ScoringDf(Field f, const std::string& term, const format::TermInfo& info) {
+    if (!terms_) return uint64_t{info.df};
+    return terms_->Df(f, term);
   }
 
   const storage::Txn& txn_;
   const DocTable& table_;
+  const ScoringStats& stats_;
+  TermStatistics* terms_;  // null: the index's own
   bool scoring_;
   Status* error_;
   std::vector<std::string>* warnings_;
@@ -1643,8 +1687,8 @@ const uint64_t kPlanTermBytes = sizeof(PostingsCursor) + 2 * kLmdbCursorBytes + 
 
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn, const DocTable& table,
                                                    bool scoring, Status* error, std::vector<std::string>* warnings,
-                                                   PlanBudget* budget) {
-  Builder b(txn, table, scoring, error, warnings, budget);
+                                                   PlanBudget* budget, const ScoringContext* context) {
+  Builder b(txn, table, scoring, error, warnings, budget, context);
   return b.Build(query, 0);
 }
 

@@ -19,6 +19,7 @@
 #include "loupe/query.h"
 #include "loupe/status.h"
 #include "search/doc_table.h"
+#include "search/scoring.h"
 #include "storage/lmdb.h"
 
 namespace loupe {
@@ -52,18 +53,6 @@ class DocIterator {
 
  protected:
   uint32_t doc_ = 0;
-};
-
-// BM25 parameters and per-field weights.
-// Scores a float rounding apart count as equal when comparing with bounds.
-inline constexpr double kBoundSlack = 1e-9;
-
-struct Bm25 {
-  static constexpr double kK1 = 1.2;
-  static constexpr double kB = 0.75;
-  // Title matches count more than body matches.
-  static double FieldWeight(Field f);
-  static double Idf(uint64_t live_docs, uint64_t df);
 };
 
 // What one query may take while its iterator tree is built, and what it took
@@ -110,10 +99,13 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& q
 // evaluated as bitsets when that is estimated to be cheaper than iterating.
 // The tree is planned within *budget (the defaults when null), which receives
 // what it used; a query that needs more is refused with kInvalidArgument
-// naming the limit and the leaf where it was passed.
+// naming the limit and the leaf where it was passed. With `context` (a split
+// of a collection), terms are scored with its statistics and capped
+// expansions are the collection's; without, with the index's own.
 Result<std::unique_ptr<DocIterator>> BuildIterator(const Query& query, const storage::Txn& txn, const DocTable& table,
                                                    bool scoring, Status* error, std::vector<std::string>* warnings,
-                                                   PlanBudget* budget = nullptr);
+                                                   PlanBudget* budget = nullptr,
+                                                   const ScoringContext* context = nullptr);
 
 }  // namespace loupe
 
