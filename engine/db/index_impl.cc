@@ -37,6 +37,7 @@
 #include "search/doc_table.h"
 #include "search/iterators.h"
 #include "search/results.h"
+#include "search/searcher.h"
 #include "storage/lmdb.h"
 #include "util/guard.h"
 
@@ -1333,260 +1334,22 @@ Result<std::shared_ptr<const FacetTable>> IndexImpl::Facets(const Txn& txn, cons
 }
 
 Result<SearchResults> IndexImpl::DoSearch(const Query& query, const SearchOptions& options) const {
-  // The cursor first: a bad one is the caller's error whatever the index holds.
-  Cursor after;
-  const bool has_after = !options.after.empty();
-  if (has_after) {
-    const CursorFault fault = DecodeCursor(options.after, &after);
-    if (fault == CursorFault::kMalformed)
-      return Status::InvalidArgument("not a paging cursor: '" + options.after.substr(0, 80) +
-                                     "' (pass the next_cursor of a previous page unchanged)");
-    if (after.index_id != index_id_)
-      return Status::InvalidArgument(
-          "this paging cursor was made for another index, or for this one before it was "
-          "compacted or rebuilt; search again without a cursor");
-    if (fault == CursorFault::kChanged)
-      return Status::InvalidArgument(
-          "this paging cursor was changed: its check does not match what it says (pass "
-          "the next_cursor of a previous page unchanged, or search again without a cursor)");
-    if (after.sort != options.sort || after.collapse != options.collapse)
-      return Status::InvalidArgument(
-          "this paging cursor was made with another sort order or collapse setting; "
-          "page with the options of the first page");
-    if (after.query_check != CursorQueryCheck(index_id_, query.ToString()))
-      return Status::InvalidArgument(
-          "this paging cursor was made for another query; page with the query of the "
-          "first page (the same words, fields and dates), or search again without a cursor");
-  }
-  auto txn = Txn::Begin(env_.get(), false);
-  if (!txn.ok()) return txn.status();
-  auto table = Table(**txn);
-  if (!table.ok()) return table.status();
-  const DocTable& dt = **table;
-  Status error;
+  auto snap = Snapshot();
+  if (!snap.ok()) return snap.status();
+  SearchScope scope;
+  SearchPart part;
+  part.txn = snap->txn.get();
+  part.table = snap->table.get();
+  part.facets = [&] { return FacetsOf(*snap); };
+  scope.parts.push_back(std::move(part));
+  scope.id = index_id_;
+  scope.generation = snap->table->generation;
   std::vector<std::string> warnings;
-  const bool scoring = options.offset + options.limit > 0 || options.collapse || has_after;
-  PlanBudget budget{.max_expansions = options.max_query_expansions,
-                    .max_bytes = options.max_query_memory,
-                    .max_scanned = options.max_query_scan};
-  auto it = BuildIterator(query, **txn, dt, scoring, &error, &warnings, &budget);
-  if (!it.ok()) return it.status();
-
-  std::shared_ptr<const FacetTable> facet_table;
-  for (const FacetRequest& r : options.facets)
-    if (r.field != FacetField::kDate || (r.split && r.split_field != FacetField::kDate)) {
-      auto ft = Facets(**txn, dt);
-      if (!ft.ok()) return ft.status();
-      facet_table = *ft;
-      break;
-    }
-  FacetCounter facets(options.facets, dt, facet_table.get(), &options.facet_name);
-
-  // Top-k: a min-heap of the best (offset + limit) hits by key (the score, or a
-  // date made "higher is better"). before(a, b): a ranks before b (higher
-  // key, then lower doc), so the heap's top is the worst hit kept.
-  struct Entry {
-    double key;
-    double score;
-    uint32_t doc;
-  };
-  auto before = [](const Entry& a, const Entry& b) { return a.key != b.key ? a.key > b.key : a.doc < b.doc; };
-  const bool by_date = options.sort != SortOrder::kRelevance;
-  auto date_key = [&](uint32_t doc) {
-    Days d = doc < dt.dates.size() ? dt.dates[doc] : format::kNoDate;
-    if (d == format::kNoDate) return -1e18;  // undated last either way
-    return options.sort == SortOrder::kDateDescending ? static_cast<double>(d) : -static_cast<double>(d);
-  };
-  const Entry cursor_entry{after.key, 0, after.doc};
-  // The documents a chain of pages shows: those that existed at its first page.
-  const uint32_t max_doc = has_after ? after.max_doc : dt.max_doc;
-  std::priority_queue<Entry, std::vector<Entry>, decltype(before)> heap(before);
-  size_t k = options.offset + options.limit;
-  if (k < options.offset) k = SIZE_MAX;  // overflow
-  // Keeps e if it is among the k best so far; false if it did not enter.
-  auto offer = [&](const Entry& e) {
-    if (heap.size() < k) {
-      heap.push(e);
-    } else if (before(e, heap.top())) {
-      heap.pop();
-      heap.push(e);
-    } else {
-      return false;
-    }
-    return true;
-  };
-  SearchResults res;
-  res.generation = dt.generation;
-  res.expansions = budget.expansions;
-  res.plan_bytes = budget.bytes;
-  res.scanned = budget.scanned;
-  res.warnings = std::move(warnings);
-  if (env_->Replaced())
-    res.warnings.push_back(
+  if (snap->replaced)
+    warnings.push_back(
         "the index was compacted or replaced by another process since this one opened it: these "
         "results come from the file as it was then; open the index again to see later commits");
-  if (has_after && after.generation != dt.generation)
-    res.warnings.push_back("the index changed since this chain of pages began (commit " +
-                           std::to_string(after.generation) + ", now " + std::to_string(dt.generation) +
-                           "): the pages go on over the articles it had then, so articles added since are not "
-                           "shown and replaced or deleted ones drop out; search again without a cursor to see them");
-  DocIterator& root = **it;
-  const bool exact = options.exact_total || !options.facets.empty() || has_after || options.collapse;
-  const bool prune = !exact && k > 0 && !by_date;
-  const bool plain_count = k == 0 && options.facets.empty() && !has_after && !options.collapse;
-  std::vector<Entry> all;     // collapse: every match, grouped afterwards
-  uint64_t after_cursor = 0;  // matches after the cursor (all of them without one)
-  double theta = 0;
-  if (plain_count) res.total = root.CountAll();  // only the number of matches is wanted
-  for (root.Next(); !plain_count && root.doc() != kEndDoc; root.Next()) {
-    const uint32_t doc = root.doc();
-    if (doc > max_doc) continue;
-    ++res.total;
-    if (!options.facets.empty()) facets.Add(doc);
-    if (k == 0 && !options.collapse && !has_after) continue;
-    Entry e{0, 0, doc};
-    if (options.collapse) {
-      e.score = root.Score();
-      e.key = by_date ? date_key(doc) : e.score;
-      all.push_back(e);
-      continue;
-    }
-    if (by_date) {
-      e.key = date_key(e.doc);
-      if (has_after && !before(cursor_entry, e)) continue;
-      ++after_cursor;
-      if (k == 0 || (heap.size() == k && !before(e, heap.top()))) continue;  // not scored unless it enters
-      e.score = root.Score();
-    } else {
-      e.key = e.score = root.Score();
-      if (has_after && !before(cursor_entry, e)) continue;
-      ++after_cursor;
-    }
-    if (k == 0 || !offer(e)) continue;
-    // Documents come in increasing id order, so a later one must score strictly
-    // more than the k-th best to displace it.
-    if (prune && heap.size() == k && heap.top().key > theta) {
-      theta = heap.top().key;
-      root.SetMinCompetitive(theta);
-      res.total_exact = false;
-    }
-  }
-  if (!error.ok()) return error;
-
-  // Collapse: matches whose fingerprints agree on a 2-byte band are
-  // candidates; those whose stored bodies' shingle sets are kNearJaccard
-  // alike are joined into one group.
-  std::unordered_map<uint32_t, std::vector<uint32_t>> members;  // representative -> the others, best first
-  if (options.collapse) {
-    std::vector<uint32_t> parent(all.size());
-    for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
-    auto find = [&](uint32_t x) {
-      while (parent[x] != x) x = parent[x] = parent[parent[x]];
-      return x;
-    };
-    std::unordered_map<uint32_t, std::vector<uint64_t>> shingles;  // entry -> its body's shingles
-    std::unique_ptr<Analyzer> analyzer;
-    format::DocBlockReader reader;
-    auto shingles_of = [&](uint32_t i) -> Result<const std::vector<uint64_t>*> {
-      auto it = shingles.find(i);
-      if (it != shingles.end()) return &it->second;
-      if (!analyzer) {
-        auto a = Analyzer::Create();
-        if (!a.ok()) return a.status();
-        analyzer = std::move(*a);
-      }
-      Document d;
-      if (Status s = reader.ReadLive(**txn, all[i].doc, &d); !s.ok()) return s;
-      std::vector<Token> tokens;
-      AnalyzerAccess::AnalyzeField(*analyzer, Field::kBody, d.body, 0, &tokens);
-      std::vector<uint64_t> words(tokens.size());
-      for (size_t t = 0; t < tokens.size(); ++t) words[t] = TermTable::Hash(Field::kBody, tokens[t].term);
-      return &(shingles[i] = Shingles(words.data(), words.size()));
-    };
-    for (int band = 0; band < 4; ++band) {
-      std::unordered_map<uint16_t, std::vector<uint32_t>> buckets;
-      for (uint32_t i = 0; i < all.size(); ++i) {
-        uint64_t fp = dt.fingerprints[all[i].doc];
-        if (fp) buckets[static_cast<uint16_t>(fp >> (16 * band))].push_back(i);
-      }
-      for (auto& [band_bits, list] : buckets)
-        for (size_t x = 0; x < list.size(); ++x)
-          for (size_t y = x + 1; y < list.size(); ++y) {
-            if (find(list[x]) == find(list[y])) continue;
-            auto a = shingles_of(list[x]);
-            if (!a.ok()) return a.status();
-            auto b = shingles_of(list[y]);
-            if (!b.ok()) return b.status();
-            if (Jaccard(**a, **b) >= kNearJaccard) parent[find(list[x])] = find(list[y]);
-          }
-    }
-    auto earlier = [&](uint32_t a, uint32_t b) {  // entries' documents: earliest date, undated last, then id
-      Days da = dt.dates[all[a].doc], db = dt.dates[all[b].doc];
-      if ((da == format::kNoDate) != (db == format::kNoDate)) return db == format::kNoDate;
-      return da != db ? da < db : all[a].doc < all[b].doc;
-    };
-    std::unordered_map<uint32_t, std::vector<uint32_t>> groups;  // root -> entries
-    for (uint32_t i = 0; i < all.size(); ++i) groups[find(i)].push_back(i);
-    std::vector<Entry> folded;
-    for (auto& [root_id, list] : groups) {
-      uint32_t rep = list[0], best = list[0];
-      for (uint32_t i : list) {
-        if (earlier(i, rep)) rep = i;
-        if (before(all[i], all[best])) best = i;
-      }
-      Entry e = all[rep];
-      if (!by_date) e.key = e.score = all[best].score;  // ranked where its best copy ranks
-      std::vector<uint32_t> others;
-      std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return before(all[a], all[b]); });
-      for (uint32_t i : list)
-        if (i != rep) others.push_back(all[i].doc);
-      if (!others.empty()) members[e.doc] = std::move(others);
-      folded.push_back(e);
-    }
-    res.total = folded.size();
-    for (const Entry& e : folded) {
-      if (has_after && !before(cursor_entry, e)) continue;
-      ++after_cursor;
-      if (k > 0) offer(e);
-    }
-  }
-  if (!options.facets.empty()) res.facets = facets.Finish();
-
-  std::vector<Entry> best;
-  while (!heap.empty()) {
-    best.push_back(heap.top());
-    heap.pop();
-  }
-  std::reverse(best.begin(), best.end());
-  format::DocBlockReader docs;
-  for (size_t i = options.offset; i < best.size(); ++i) {
-    Hit h;
-    h.doc_id = best[i].doc;
-    h.score = best[i].score;
-    if (auto m = members.find(h.doc_id); m != members.end()) {
-      h.copies = static_cast<uint32_t>(m->second.size());
-      h.copy_ids = m->second;
-    }
-    if (options.load_documents)
-      if (Status s = docs.ReadLive(**txn, h.doc_id, &h.document); !s.ok()) return s;
-    res.hits.push_back(std::move(h));
-  }
-  // A next page exists when matches remain after this one (counted exactly
-  // unless pruned; then a full page suggests more).
-  const bool more = exact ? after_cursor > options.offset + res.hits.size() : res.hits.size() == options.limit;
-  if (!res.hits.empty() && more) {
-    Cursor next;
-    next.index_id = index_id_;
-    next.generation = has_after ? after.generation : dt.generation;
-    next.max_doc = max_doc;
-    next.sort = options.sort;
-    next.collapse = options.collapse;
-    next.key = best.back().key;
-    next.doc = best.back().doc;
-    next.query_check = CursorQueryCheck(index_id_, query.ToString());
-    res.next_cursor = EncodeCursor(next);
-  }
-  return res;
+  return RunSearch(scope, query, options, std::move(warnings));
 }
 
 // The internal id of the live document with caller id `id`.

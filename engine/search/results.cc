@@ -117,39 +117,53 @@ struct FacetCounter::State {
   // Field facets: count per (canonical) value id; date facets: per bucket start.
   std::vector<uint64_t> by_value;
   std::map<Days, uint64_t> by_bucket;
-  // Splits: (primary value id or bucket start, document) for every match.
-  std::vector<std::pair<int64_t, uint32_t>> split_docs;
+  // Splits: (primary value id or bucket start, part << 32 | document) for every match.
+  std::vector<std::pair<int64_t, uint64_t>> split_docs;
   uint64_t missing = 0;
 };
 
-FacetCounter::FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table,
-                           const FacetNameFn* name_of)
-    : requests_(requests), docs_(docs), table_(table) {
-  // The name each stored value counts under, as ids into names_.
-  if (table_)
-    for (int f = 0; f < FacetTable::kFields; ++f) {
-      const FacetField field = f == 0 ? FacetField::kActor : f == 1 ? FacetField::kTopic : FacetField::kAuthor;
-      std::map<std::string, uint32_t> ids;
-      canon_[f].reserve(table_->names[f].size());
-      for (const std::string& raw : table_->names[f]) {
-        std::string name = name_of && *name_of ? (*name_of)(field, raw) : raw;
-        if (name.empty()) name = raw;
-        auto [it, fresh] = ids.emplace(name, static_cast<uint32_t>(names_[f].size()));
-        if (fresh) names_[f].push_back(name);
-        canon_[f].push_back(it->second);
-      }
-    }
-  for (const FacetRequest& r : requests_) {
-    auto st = std::make_shared<State>();
-    if (r.field != FacetField::kDate && table_) st->by_value.assign(names_[FacetTable::Slot(r.field)].size(), 0);
-    states_.push_back(std::move(st));
-  }
+FacetCounter::FacetCounter(const std::vector<FacetRequest>& requests, const FacetNameFn* name_of)
+    : requests_(requests), name_of_(name_of) {
+  for (size_t i = 0; i < requests_.size(); ++i) states_.push_back(std::make_shared<State>());
 }
 
-const std::vector<uint32_t>& FacetCounter::Values(FacetField f, uint32_t doc, std::vector<uint32_t>* scratch) const {
+FacetCounter::FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table,
+                           const FacetNameFn* name_of)
+    : FacetCounter(requests, name_of) {
+  BeginPart(docs, table);
+}
+
+void FacetCounter::BeginPart(const DocTable& docs, const FacetTable* table) {
+  Part part;
+  part.docs = &docs;
+  part.table = table;
+  // The name each stored value counts under, as ids into names_.
+  if (table) {
+    any_table_ = true;
+    for (int f = 0; f < FacetTable::kFields; ++f) {
+      const FacetField field = f == 0 ? FacetField::kActor : f == 1 ? FacetField::kTopic : FacetField::kAuthor;
+      part.canon[f].reserve(table->names[f].size());
+      for (const std::string& raw : table->names[f]) {
+        std::string name = name_of_ && *name_of_ ? (*name_of_)(field, raw) : raw;
+        if (name.empty()) name = raw;
+        auto [it, fresh] = name_ids_[f].emplace(name, static_cast<uint32_t>(names_[f].size()));
+        if (fresh) names_[f].push_back(name);
+        part.canon[f].push_back(it->second);
+      }
+    }
+    for (size_t i = 0; i < requests_.size(); ++i)
+      if (requests_[i].field != FacetField::kDate)
+        states_[i]->by_value.resize(names_[FacetTable::Slot(requests_[i].field)].size(), 0);
+  }
+  parts_.push_back(std::move(part));
+}
+
+const std::vector<uint32_t>& FacetCounter::Values(FacetField f, uint64_t doc, std::vector<uint32_t>* scratch) const {
   scratch->clear();
-  auto [b, e] = table_->Values(f, doc);
-  const std::vector<uint32_t>& canon = canon_[FacetTable::Slot(f)];
+  const Part& part = parts_[doc >> 32];
+  if (!part.table) return *scratch;
+  auto [b, e] = part.table->Values(f, static_cast<uint32_t>(doc));
+  const std::vector<uint32_t>& canon = part.canon[FacetTable::Slot(f)];
   for (const uint32_t* v = b; v != e; ++v) scratch->push_back(canon[*v]);
   if (scratch->size() > 1) {  // two stored names of one actor count once
     std::sort(scratch->begin(), scratch->end());
@@ -158,13 +172,15 @@ const std::vector<uint32_t>& FacetCounter::Values(FacetField f, uint32_t doc, st
   return *scratch;
 }
 
-void FacetCounter::Add(uint32_t doc) {
+void FacetCounter::Add(uint32_t local) {
+  const Part& part = parts_.back();
+  const uint64_t doc = (uint64_t{parts_.size() - 1} << 32) | local;
   for (size_t i = 0; i < requests_.size(); ++i) {
     const FacetRequest& r = requests_[i];
     State& st = *states_[i];
-    const bool split = r.split && r.split_field != FacetField::kDate && table_;
+    const bool split = r.split && r.split_field != FacetField::kDate && part.table;
     if (r.field == FacetField::kDate) {
-      Days d = doc < docs_.dates.size() ? docs_.dates[doc] : format::kNoDate;
+      Days d = local < part.docs->dates.size() ? part.docs->dates[local] : format::kNoDate;
       if (d == format::kNoDate) {
         ++st.missing;
         continue;
@@ -172,7 +188,7 @@ void FacetCounter::Add(uint32_t doc) {
       Days b = BucketStart(d, r.unit);
       ++st.by_bucket[b];
       if (split) st.split_docs.emplace_back(b, doc);
-    } else if (table_) {
+    } else if (part.table) {
       const std::vector<uint32_t>& values = Values(r.field, doc, &scratch_);
       if (values.empty()) ++st.missing;
       for (uint32_t v : values) {
@@ -199,14 +215,14 @@ std::vector<FacetResult> FacetCounter::Finish() {
     // matches with none of them are counted apart.
     std::vector<uint32_t> split_ids;
     std::vector<uint32_t> rank;
-    if (r.split && r.split_field != FacetField::kDate && table_) {
+    if (r.split && r.split_field != FacetField::kDate && any_table_) {
       const auto& names = names_[FacetTable::Slot(r.split_field)];
-      std::vector<uint32_t> docs;
+      std::vector<uint64_t> docs;
       for (const auto& pd : st.split_docs) docs.push_back(pd.second);
       std::sort(docs.begin(), docs.end());
       docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
       std::vector<uint64_t> named(names.size(), 0);
-      for (uint32_t d : docs)
+      for (uint64_t d : docs)
         for (uint32_t v : Values(r.split_field, d, &values)) ++named[v];
       for (uint32_t v = 0; v < named.size(); ++v)
         if (named[v]) split_ids.push_back(v);
@@ -223,7 +239,7 @@ std::vector<FacetResult> FacetCounter::Finish() {
       uint64_t none = 0;
     };
     std::map<int64_t, SplitCounts> split_counts;
-    if (r.split && r.split_field != FacetField::kDate && table_) {
+    if (r.split && r.split_field != FacetField::kDate && any_table_) {
       for (const auto& [primary, doc] : st.split_docs) {
         SplitCounts& counts = split_counts[primary];
         counts.by_value.resize(split_ids.size());
@@ -272,7 +288,7 @@ std::vector<FacetResult> FacetCounter::Finish() {
           for (const auto& [b, n] : st.by_bucket) emit(b, n);
         }
       }
-    } else if (table_) {
+    } else if (any_table_) {
       const auto& names = names_[FacetTable::Slot(r.field)];
       std::vector<uint32_t> ids;
       for (uint32_t v = 0; v < st.by_value.size(); ++v)
@@ -341,10 +357,18 @@ std::string CursorBody(const Cursor& c) {
   char sort = c.sort == SortOrder::kRelevance ? 'r' : c.sort == SortOrder::kDateAscending ? 'a' : 'd';
   char buf[200];
   std::snprintf(buf, sizeof buf,
-                "c3.%016" PRIx64 ".%" PRIu64 ".%" PRIu32 ".%c%c.%016" PRIx64 ".%" PRIu32 ".%016" PRIx64, c.index_id,
-                c.generation, c.max_doc, sort, c.collapse ? 'c' : '-', bits, c.doc, c.query_check);
-  return buf;
+                "c4.%016" PRIx64 ".%" PRIu64 ".%c%c.%016" PRIx64 ".%" PRId32 ".%" PRIu32 ".%" PRIu32 ".%016" PRIx64 ".",
+                c.index_id, c.generation, sort, c.collapse ? 'c' : '-', bits, c.date, c.part, c.doc, c.query_check);
+  std::string out = buf;
+  for (size_t i = 0; i < c.max_docs.size(); ++i) {
+    if (i) out += '-';
+    out += std::to_string(c.max_docs[i]);
+  }
+  return out;
 }
+
+// A cursor of a collection of this many splits stays well under this.
+constexpr size_t kMaxCursorBytes = 16384;
 
 }  // namespace
 
@@ -352,7 +376,8 @@ uint64_t CursorQueryCheck(uint64_t index_id, std::string_view canonical_query) {
   return SipHash24(index_id, kQueryDomain, canonical_query);
 }
 
-// "c3.<index id, hex>.<generation>.<max_doc>.<r|a|d><c|->.<key bits, hex>.<doc>.<query check, hex>.<check, hex>"
+// "c4.<index id, hex>.<generation>.<r|a|d><c|->.<key bits, hex>.<date>.<part>.<doc>.<query check, hex>.
+//  <max doc of each part, joined by '-'>.<check, hex>"
 std::string EncodeCursor(const Cursor& c) {
   std::string body = CursorBody(c);
   char check[20];
@@ -361,32 +386,61 @@ std::string EncodeCursor(const Cursor& c) {
 }
 
 CursorFault DecodeCursor(std::string_view text, Cursor* c) {
-  if (text.size() > 200) return CursorFault::kMalformed;
+  if (text.size() > kMaxCursorBytes) return CursorFault::kMalformed;
   std::string s(text);
-  uint64_t id, gen, bits, qcheck, check;
-  uint32_t max_doc, doc;
+  uint64_t id, gen, bits, qcheck;
+  int32_t date;
+  uint32_t part, doc;
   char sort, collapse;
   int used = 0;
   if (std::sscanf(s.c_str(),
-                  "c3.%16" SCNx64 ".%" SCNu64 ".%" SCNu32 ".%c%c.%16" SCNx64 ".%" SCNu32 ".%16" SCNx64 ".%16" SCNx64
-                  "%n",
-                  &id, &gen, &max_doc, &sort, &collapse, &bits, &doc, &qcheck, &check, &used) != 9 ||
-      static_cast<size_t>(used) != s.size())
+                  "c4.%16" SCNx64 ".%" SCNu64 ".%c%c.%16" SCNx64 ".%" SCNd32 ".%" SCNu32 ".%" SCNu32 ".%16" SCNx64
+                  ".%n",
+                  &id, &gen, &sort, &collapse, &bits, &date, &part, &doc, &qcheck, &used) != 9 ||
+      used <= 0)
     return CursorFault::kMalformed;
   if ((sort != 'r' && sort != 'a' && sort != 'd') || (collapse != 'c' && collapse != '-'))
     return CursorFault::kMalformed;
+  // The parts' max docs, then ".<check>".
+  const size_t dot = s.rfind('.');
+  if (dot == std::string::npos || dot < static_cast<size_t>(used) || s.size() - dot != 17)
+    return CursorFault::kMalformed;
+  uint64_t check = 0;
+  for (size_t i = dot + 1; i < s.size(); ++i) {
+    const char h = s[i];
+    const int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : -1;
+    if (v < 0) return CursorFault::kMalformed;
+    check = check << 4 | static_cast<uint64_t>(v);
+  }
+  c->max_docs.clear();
+  uint64_t n = 0;
+  bool digits = false;
+  for (size_t i = static_cast<size_t>(used); i <= dot; ++i) {
+    if (i < dot && s[i] >= '0' && s[i] <= '9') {
+      n = n * 10 + static_cast<uint64_t>(s[i] - '0');
+      if (n > UINT32_MAX) return CursorFault::kMalformed;
+      digits = true;
+    } else if ((i == dot || s[i] == '-') && digits) {
+      c->max_docs.push_back(static_cast<uint32_t>(n));
+      n = 0;
+      digits = false;
+    } else {
+      return CursorFault::kMalformed;
+    }
+  }
   c->index_id = id;
   c->generation = gen;
-  c->max_doc = max_doc;
   c->sort = sort == 'r' ? SortOrder::kRelevance : sort == 'a' ? SortOrder::kDateAscending : SortOrder::kDateDescending;
   c->collapse = collapse == 'c';
   std::memcpy(&c->key, &bits, sizeof bits);
+  c->date = date;
+  c->part = part;
   c->doc = doc;
   c->query_check = qcheck;
   if (c->key != c->key) return CursorFault::kMalformed;  // NaN
   // Re-encoding must give the same text: no signs, spaces or leading zeros slipped through.
   const std::string body = CursorBody(*c);
-  if (s.compare(0, body.size(), body) != 0) return CursorFault::kMalformed;
+  if (s.compare(0, dot, body) != 0 || body.size() != dot) return CursorFault::kMalformed;
   return SipHash24(id, kCursorDomain, body) == check ? CursorFault::kNone : CursorFault::kChanged;
 }
 

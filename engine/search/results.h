@@ -4,6 +4,7 @@
 #define LOUPE_SEARCH_RESULTS_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,26 +34,40 @@ struct FacetTable {
   }
 };
 
-// Counts facets over matches fed one by one.
+// Counts facets over matches fed one by one, from one index or from the
+// splits of a collection (one part each; values count under their names, so
+// a value of several splits counts once).
 class FacetCounter {
  public:
-  // `table` may be null when no request needs it (dates only); `name_of`
-  // (may be null or empty) maps stored values to the names they count under.
+  // `name_of` (may be null or empty) maps stored values to the names they count under.
+  FacetCounter(const std::vector<FacetRequest>& requests, const FacetNameFn* name_of);
+  // One index: the counter of BeginPart(docs, table).
   FacetCounter(const std::vector<FacetRequest>& requests, const DocTable& docs, const FacetTable* table,
                const FacetNameFn* name_of);
+  // The matches Add is given from now on are documents of this index (or
+  // split). `table` may be null when no request needs it (dates only).
+  // Both must outlive Finish.
+  void BeginPart(const DocTable& docs, const FacetTable* table);
   void Add(uint32_t doc);
   std::vector<FacetResult> Finish();
 
  private:
   struct State;
-  // The canonical value ids of doc's values of field f, without repeats.
-  const std::vector<uint32_t>& Values(FacetField f, uint32_t doc, std::vector<uint32_t>* scratch) const;
+  struct Part {
+    const DocTable* docs = nullptr;
+    const FacetTable* table = nullptr;
+    std::vector<uint32_t> canon[FacetTable::kFields];  // FacetTable value id -> id into names_
+  };
+  // The canonical value ids of a document's values of field f, without
+  // repeats; `doc` is (part << 32 | the part's document id).
+  const std::vector<uint32_t>& Values(FacetField f, uint64_t doc, std::vector<uint32_t>* scratch) const;
 
   const std::vector<FacetRequest>& requests_;
-  const DocTable& docs_;
-  const FacetTable* table_;
+  const FacetNameFn* name_of_;
+  std::vector<Part> parts_;
+  bool any_table_ = false;
   std::vector<std::string> names_[FacetTable::kFields];  // the names values count under
-  std::vector<uint32_t> canon_[FacetTable::kFields];     // FacetTable value id -> id into names_
+  std::map<std::string, uint32_t> name_ids_[FacetTable::kFields];
   std::vector<uint32_t> scratch_;
   std::vector<std::shared_ptr<State>> states_;
 };
@@ -65,16 +80,19 @@ const char* DateUnitName(DateUnit unit);
 
 // A position in a chain of pages: where the previous page ended.
 struct Cursor {
-  uint64_t index_id = 0;    // the index it was made for (format::kMetaIndexIdKey)
-  uint64_t generation = 0;  // the commit the chain's first page searched
-  uint32_t max_doc = 0;     // the highest document id then: later ids are not shown
+  uint64_t index_id = 0;    // the index (or collection and its splits) it was made for
+  uint64_t generation = 0;  // the commit the chain's first page searched (a collection: its splits' sum)
+  // Per part searched (the index, or each split of a collection, in order):
+  // the highest document id at the first page; later ids are not shown.
+  std::vector<uint32_t> max_docs;
   SortOrder sort = SortOrder::kRelevance;
   bool collapse = false;
-  double key = 0;            // the last hit's sort key (score, or date as DoSearch orders it)
-  uint32_t doc = 0;          // the last hit's id
+  double key = 0;               // the last hit's sort key (score, or date as the search orders it)
+  Days date = format::kNoDate;  // the last hit's date (ties between equal keys go to the earlier date)
+  uint32_t part = 0;            // the last hit's part (split) and document id
+  uint32_t doc = 0;
   uint64_t query_check = 0;  // CursorQueryCheck of the query the chain pages
 };
-
 // A keyed hash (SipHash-2-4, keyed by the index id) of the canonical query
 // (Query::ToString) a chain of pages was made for.
 uint64_t CursorQueryCheck(uint64_t index_id, std::string_view canonical_query);

@@ -244,7 +244,7 @@ std::vector<Session> CliSessions(const std::string& doc, size_t* skipped) {
   return sessions;
 }
 
-const std::regex kCursor("c3\\.[0-9a-f]{16}(\\.[0-9a-z-]+){7}");
+const std::regex kCursor("c4\\.[0-9a-f]{16}(\\.[0-9a-z-]+){9}");
 
 // The variable parts of a line as placeholders.
 std::string Normalize(std::string s) {

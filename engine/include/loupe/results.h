@@ -39,17 +39,21 @@ struct FacetResult {
 };
 
 struct Hit {
-  uint32_t doc_id = 0;             // internal id; changes when the document is replaced
+  uint32_t doc_id = 0;             // internal id (in its split); changes when the document is replaced
+  std::string split;               // a collection's: the split holding it ("" for a plain index)
   double score = 0;                // BM25; higher is better
   Document document;               // stored fields (empty if !SearchOptions::load_documents)
   uint32_t copies = 0;             // SearchOptions::collapse: near-identical copies folded into this hit
-  std::vector<uint32_t> copy_ids;  // their internal ids, best first
+  std::vector<uint32_t> copy_ids;  // their internal ids (each in its split), best first
 };
 
 struct SearchResults {
   uint64_t total = 0;       // number of matching documents (see total_exact)
   bool total_exact = true;  // false: `total` is a lower bound (SearchOptions::exact_total)
-  std::vector<Hit> hits;    // best first; ties broken by lower doc_id first
+  // Best first; equal scores (or dates) go to the earlier date (undated
+  // last), then to the document added first (in a collection: the earlier
+  // split first), so one index and a collection of the same documents rank alike.
+  std::vector<Hit> hits;
   // Things the user should know about how the query was run, e.g. a prefix
   // that matched more terms than it was allowed to expand to.
   std::vector<std::string> warnings;
