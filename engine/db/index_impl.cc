@@ -1292,6 +1292,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
   t->scoring.Set(st.live_docs, st.total_lengths);
+  for (int f = 0; f < kNumFields; ++f) t->total_lengths[f] = st.total_lengths[f];
   std::lock_guard<std::mutex> lock(table_mu_);
   if (!table_ || table_->generation < t->generation) table_ = t;
   return std::shared_ptr<const DocTable>(t);
@@ -1385,45 +1386,6 @@ Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {
   return d;
 }
 
-// Explains node `q` for document `doc` with the iterators Search uses, so the
-// scores are the same arithmetic; then each child on its own.
-Status ExplainNode(const Query& q, uint32_t doc, const Txn& txn, const DocTable& table, int depth, Explanation* out) {
-  if (depth > 256) return Status::InvalidArgument("query nested more than 256 levels deep");
-  out->kind = q.kind();
-  out->node = q.ToString();
-  Status error;
-  std::vector<std::string> warnings;
-  auto it = BuildIterator(q, txn, table, /*scoring=*/true, &error, &warnings);
-  if (!it.ok()) return it.status();
-  DocIterator& i = **it;
-  if (doc == 0)
-    i.Next();  // a new iterator is "at" 0 before its first step
-  else
-    i.Advance(doc);
-  out->matched = i.doc() == doc;
-  if (out->matched) {
-    out->score = i.Score();
-    i.Describe(&out->detail);
-  }
-  if (!error.ok()) return error;
-  switch (q.kind()) {
-    case Query::Kind::kAnd:
-    case Query::Kind::kOr:
-    case Query::Kind::kNot:
-    case Query::Kind::kBoost:
-    case Query::Kind::kAndMaybe:
-      for (const Query& c : q.children()) {
-        out->children.emplace_back();
-        Status s = ExplainNode(c, doc, txn, table, depth + 1, &out->children.back());
-        if (!s.ok()) return s;
-      }
-      break;
-    default:
-      break;
-  }
-  return Status::OK();
-}
-
 Result<Explanation> IndexImpl::DoExplain(const Query& query, const std::string& id) const {
   auto txn = Txn::Begin(env_.get(), false);
   if (!txn.ok()) return txn.status();
@@ -1432,7 +1394,7 @@ Result<Explanation> IndexImpl::DoExplain(const Query& query, const std::string& 
   auto table = Table(**txn);
   if (!table.ok()) return table.status();
   Explanation out;
-  Status s = ExplainNode(query, *doc, **txn, **table, 0, &out);
+  Status s = ExplainDocument(query, *doc, **txn, **table, nullptr, &out);
   if (!s.ok()) return s;
   return out;
 }

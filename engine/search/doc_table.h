@@ -22,8 +22,10 @@ struct DocTable {
   // document rather than 24 keeps the table in cache while scoring (the
   // custom fields' is always 0: keywords have no length norm).
   std::vector<std::array<uint8_t, kNumFields>> norms;
-  // The index's own BM25 statistics (live documents, average lengths).
+  // The index's own BM25 statistics (live documents, average lengths), and
+  // the field length totals they come from (a collection adds its splits').
   ScoringStats scoring;
+  uint64_t total_lengths[kNumFields] = {};
   std::vector<uint64_t> live_bits;     // bit d of word d / 64: doc d is live
   std::vector<uint64_t> fingerprints;  // by doc id: body MinHash fingerprint (0: none)
 

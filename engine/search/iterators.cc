@@ -434,6 +434,7 @@ class AndIterator final : public DocIterator {
  public:
   AndIterator(std::vector<std::unique_ptr<DocIterator>> inc, std::vector<std::unique_ptr<DocIterator>> exc)
       : inc_(std::move(inc)), exc_(std::move(exc)) {
+    for (auto& c : inc_) order_.push_back(c.get());
     std::sort(inc_.begin(), inc_.end(), [](const auto& a, const auto& b) { return a->Cost() < b->Cost(); });
   }
   void Next() override {
@@ -442,9 +443,12 @@ class AndIterator final : public DocIterator {
   void Advance(uint32_t target) override {
     if (doc_ < target) Find(target);
   }
+  // Summed in the query's order, not the cheapest-first order of the
+  // leapfrog (which follows each index's frequencies), so that a document
+  // scores the same to the last bit in one index and in a collection's split.
   double Score() override {
     double s = 0;
-    for (auto& c : inc_) s += c->Score();
+    for (DocIterator* c : order_) s += c->Score();
     return s;
   }
   uint64_t Cost() const override { return inc_.empty() ? 0 : inc_[0]->Cost(); }
@@ -497,6 +501,7 @@ class AndIterator final : public DocIterator {
     doc_ = kEndDoc;
   }
   std::vector<std::unique_ptr<DocIterator>> inc_, exc_;
+  std::vector<DocIterator*> order_;  // inc_ in the query's order
 };
 
 // Disjunction. Without pruning it visits every document any child matches.
@@ -507,6 +512,7 @@ class AndIterator final : public DocIterator {
 class OrIterator final : public DocIterator {
  public:
   explicit OrIterator(std::vector<std::unique_ptr<DocIterator>> ch) : ch_(std::move(ch)) {
+    for (auto& c : ch_) order_.push_back(c.get());
     for (auto& c : ch_) cost_ += c->Cost();
     std::sort(ch_.begin(), ch_.end(), [](const auto& a, const auto& b) { return a->MaxScore() < b->MaxScore(); });
     for (auto& c : ch_) max_ += c->MaxScore();
@@ -523,11 +529,12 @@ class OrIterator final : public DocIterator {
       if (ch_[i]->doc() < target) ch_[i]->Advance(target);
     Settle();
   }
+  // Summed in the query's order (see AndIterator::Score). The essential
+  // children are at doc_ or beyond; a lazy one is moved to doc_ here.
   double Score() override {
     double s = 0;
-    for (size_t i = 0; i < ch_.size(); ++i) {
-      auto& c = ch_[i];
-      if (i < lazy_ && c->doc() < doc_) c->Advance(doc_);
+    for (DocIterator* c : order_) {
+      if (c->doc() < doc_) c->Advance(doc_);
       if (c->doc() == doc_) s += c->Score();
     }
     return s;
@@ -569,6 +576,7 @@ class OrIterator final : public DocIterator {
     doc_ = m;
   }
   std::vector<std::unique_ptr<DocIterator>> ch_;
+  std::vector<DocIterator*> order_;  // ch_ in the query's order
   uint64_t cost_ = 0;
   double max_ = 0;
   size_t lazy_ = 0;  // ch_[0, lazy_) are non-essential
@@ -1351,6 +1359,9 @@ class Builder {
   }
   // Keeps a leaf's expansions for the rest of the search, within the budget.
   Result<const std::vector<Found>*> Keep(const Query& q, std::string key, std::vector<Found> found) {
+    // In term order, whichever way they were found: a document's score sums
+    // its expansions in this order, the same in an index and in a split.
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.term < b.term; });
     found.shrink_to_fit();  // a capped scan may have held far more
     budget_->expansions += found.size();
     if (budget_->expansions > budget_->max_expansions)

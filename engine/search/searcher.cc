@@ -189,7 +189,52 @@ Status CheckCursor(const SearchScope& scope, const Query& query, const SearchOpt
   return Status::OK();
 }
 
+// Explains node `q` for document `doc` with the iterators Search uses, so the
+// scores are the same arithmetic; then each child on its own.
+Status ExplainNode(const Query& q, uint32_t doc, const storage::Txn& txn, const DocTable& table,
+                   const ScoringContext* context, int depth, Explanation* out) {
+  if (depth > 256) return Status::InvalidArgument("query nested more than 256 levels deep");
+  out->kind = q.kind();
+  out->node = q.ToString();
+  Status error;
+  std::vector<std::string> warnings;
+  auto it = BuildIterator(q, txn, table, /*scoring=*/true, &error, &warnings, nullptr, context);
+  if (!it.ok()) return it.status();
+  DocIterator& i = **it;
+  if (doc == 0)
+    i.Next();  // a new iterator is "at" 0 before its first step
+  else
+    i.Advance(doc);
+  out->matched = i.doc() == doc;
+  if (out->matched) {
+    out->score = i.Score();
+    i.Describe(&out->detail);
+  }
+  if (!error.ok()) return error;
+  switch (q.kind()) {
+    case Query::Kind::kAnd:
+    case Query::Kind::kOr:
+    case Query::Kind::kNot:
+    case Query::Kind::kBoost:
+    case Query::Kind::kAndMaybe:
+      for (const Query& c : q.children()) {
+        out->children.emplace_back();
+        Status s = ExplainNode(c, doc, txn, table, context, depth + 1, &out->children.back());
+        if (!s.ok()) return s;
+      }
+      break;
+    default:
+      break;
+  }
+  return Status::OK();
+}
+
 }  // namespace
+
+Status ExplainDocument(const Query& query, uint32_t doc, const storage::Txn& txn, const DocTable& table,
+                       const ScoringContext* context, Explanation* out) {
+  return ExplainNode(query, doc, txn, table, context, 0, out);
+}
 
 Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, const SearchOptions& options,
                                 std::vector<std::string> warnings) {
@@ -204,10 +249,10 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   std::vector<std::string> notes;  // after the plan's own warnings
   notes.swap(warnings);
   if (has_after && after.generation != scope.generation)
-    notes.push_back("the index changed since this chain of pages began (commit " +
-                       std::to_string(after.generation) + ", now " + std::to_string(scope.generation) +
-                       "): the pages go on over the articles it had then, so articles added since are not "
-                       "shown and replaced or deleted ones drop out; search again without a cursor to see them");
+    notes.push_back("the index changed since this chain of pages began (commit " + std::to_string(after.generation) +
+                    ", now " + std::to_string(scope.generation) +
+                    "): the pages go on over the articles it had then, so articles added since are not "
+                    "shown and replaced or deleted ones drop out; search again without a cursor to see them");
 
   const bool by_date = options.sort != SortOrder::kRelevance;
   size_t k = options.offset + options.limit;
@@ -223,8 +268,8 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   TopK top(k);
   FacetCounter facets(options.facets, &options.facet_name);
   std::vector<std::shared_ptr<const FacetTable>> facet_tables;  // kept until Finish
-  std::vector<Entry> all;  // collapse: every match, grouped afterwards
-  uint64_t after_cursor = 0;  // matches after the cursor (all of them without one)
+  std::vector<Entry> all;                                       // collapse: every match, grouped afterwards
+  uint64_t after_cursor = 0;                                    // matches after the cursor (all of them without one)
   double theta = 0;
   const Entry cursor_entry{after.key, 0, after.date, after.part, after.doc};
   std::vector<uint32_t> max_docs;  // the documents a chain of pages shows: those at its first page

@@ -39,9 +39,9 @@ struct SearchPart {
 };
 
 struct SearchScope {
-  std::vector<SearchPart> parts;  // in the collection's order
-  uint64_t id = 0;                // named by cursors: the index's id, or the collection's and its splits'
-  uint64_t generation = 0;        // the commit searched (a collection: the sum over its splits)
+  std::vector<SearchPart> parts;            // in the collection's order
+  uint64_t id = 0;                          // named by cursors: the index's id, or the collection's and its splits'
+  uint64_t generation = 0;                  // the commit searched (a collection: the sum over its splits)
   const ScoringContext* scoring = nullptr;  // null: the single part's own statistics
 };
 
@@ -51,6 +51,13 @@ struct SearchScope {
 // kCorruption, kIOError.
 Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, const SearchOptions& options,
                                 std::vector<std::string> warnings);
+
+// Explains the score of document `doc` (of the index `txn` reads) for
+// `query`, node by node, scored as a search with `context` would (null: the
+// index's own statistics). Errors: kInvalidArgument (nested too deep, past
+// the query's limits), kCorruption, kIOError.
+Status ExplainDocument(const Query& query, uint32_t doc, const storage::Txn& txn, const DocTable& table,
+                       const ScoringContext* context, Explanation* out);
 
 }  // namespace loupe
 

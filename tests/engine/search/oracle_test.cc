@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "db/collection.h"
 #include "index/format.h"
 #include "loupe/builtin_data.h"
 #include "loupe/index.h"
@@ -958,4 +959,214 @@ TEST_CASE("a checked prefix stem counts only its own words", "[prefix-stem-count
   auto want = reference.Score(*q, analyzed[0]);
   REQUIRE(want);
   CHECK(res->hits[0].score == Approx(*want).epsilon(1e-6));
+}
+
+namespace {
+
+// The corpus's documents as the splits of a collection by month (undated
+// ones in "undated"), each split an index holding them in corpus order, and
+// the SplitRefs that search them, by month.
+struct MonthSplits {
+  std::vector<std::unique_ptr<Index>> indexes;
+  std::vector<SplitRef> refs;
+};
+
+std::string MonthOf(const Document& d) {
+  if (!d.date) return "undated";
+  return FormatIsoDate(*d.date).substr(0, 7);
+}
+
+MonthSplits MakeMonthSplits(const std::vector<Document>& docs, const std::string& dir,
+                            const std::function<void(const std::string&, Writer&)>& after) {
+  std::map<std::string, std::vector<const Document*>> by_month;  // "undated" sorts after the digits
+  for (const Document& d : docs) by_month[MonthOf(d)].push_back(&d);
+  MonthSplits out;
+  for (const auto& [month, list] : by_month) {
+    auto index = Index::Open(dir + "/" + month, {.create_if_missing = true});
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    SplitRef ref;
+    ref.name = month;
+    for (const Document* d : list) {
+      REQUIRE((*w)->Add(*d).ok());
+      if (d->date) {
+        ref.first = ref.first == INT32_MIN ? *d->date : std::min(ref.first, *d->date);
+        ref.last = ref.last == INT32_MIN ? *d->date : std::max(ref.last, *d->date);
+      }
+    }
+    REQUIRE((*w)->Commit().ok());
+    after(month, **w);
+    REQUIRE((*w)->Commit().ok());
+    ref.index = index->get();
+    out.refs.push_back(ref);
+    out.indexes.push_back(std::move(*index));
+  }
+  return out;
+}
+
+void SameResults(const SearchResults& one, const SearchResults& many) {
+  REQUIRE(one.total == many.total);
+  REQUIRE(one.hits.size() == many.hits.size());
+  for (size_t h = 0; h < one.hits.size(); ++h) {
+    INFO("hit " << h << ": " << one.hits[h].document.id << " / " << many.hits[h].document.id);
+    REQUIRE(one.hits[h].document.id == many.hits[h].document.id);
+    REQUIRE(std::fabs(one.hits[h].score - many.hits[h].score) <= 1e-9);
+  }
+  REQUIRE(one.facets.size() == many.facets.size());
+  for (size_t f = 0; f < one.facets.size(); ++f) {
+    INFO("facet " << one.facets[f].name);
+    REQUIRE(one.facets[f].missing == many.facets[f].missing);
+    REQUIRE(one.facets[f].distinct == many.facets[f].distinct);
+    REQUIRE(one.facets[f].counts.size() == many.facets[f].counts.size());
+    for (size_t c = 0; c < one.facets[f].counts.size(); ++c) {
+      REQUIRE(one.facets[f].counts[c].value == many.facets[f].counts[c].value);
+      REQUIRE(one.facets[f].counts[c].count == many.facets[f].counts[c].count);
+      REQUIRE(one.facets[f].counts[c].split == many.facets[f].counts[c].split);
+    }
+  }
+  REQUIRE(one.warnings == many.warnings);
+  REQUIRE(one.next_cursor.empty() == many.next_cursor.empty());
+}
+
+// Node by node, the same matches and scores. (A leaf's detail may differ
+// where a split has one expansion of a prefix and the index several.)
+void SameExplanation(const Explanation& a, const Explanation& b) {
+  INFO("node: " << a.node);
+  REQUIRE(a.node == b.node);
+  REQUIRE(a.matched == b.matched);
+  REQUIRE(std::fabs(a.score - b.score) <= 1e-9);
+  REQUIRE(a.children.size() == b.children.size());
+  for (size_t i = 0; i < a.children.size(); ++i) SameExplanation(a.children[i], b.children[i]);
+}
+
+}  // namespace
+
+TEST_CASE("a collection of monthly splits ranks exactly as one index of the same documents", "[collection]") {
+  std::vector<Document> docs = LoadCorpus();
+  REQUIRE(docs.size() >= 60);
+  // Two documents dated the same day and written the same: equal scores,
+  // ranked by the order they were added in both layouts.
+  Document twin = docs[3];
+  twin.id = "twin-of-" + docs[3].id;
+  docs.push_back(twin);
+
+  test::TempDir dir;
+  auto index = Index::Open(dir.sub("one"), {.create_if_missing = true});
+  REQUIRE(index.ok());
+  // One replacement and one deletion after the first commit, in both layouts.
+  Document replaced = docs[5];
+  replaced.body += " A correction was appended to this article later.";
+  const std::string deleted = docs[9].id;
+  {
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Commit().ok());
+    REQUIRE((*w)->Add(replaced).ok());
+    REQUIRE((*w)->Delete(deleted).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  MonthSplits splits = MakeMonthSplits(docs, dir.sub("splits"), [&](const std::string& month, Writer& w) {
+    if (month == MonthOf(replaced)) REQUIRE(w.Add(replaced).ok());
+    if (month == MonthOf(docs[9])) REQUIRE(w.Delete(deleted).ok());
+  });
+  REQUIRE(splits.refs.size() >= 6);
+  const uint64_t id = 0x5eed;
+
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto analysis = ReadIndexAnalysis(**index);
+  REQUIRE(analysis.ok());
+  QueryGen gen(docs, 20261206);
+  int run = 0, pruned_splits = 0, in_one_split = 0, paged = 0;
+  for (int i = 0; i < 2000 && run < 400; ++i) {
+    std::string text = gen.Make();
+    auto q =
+        CompileQuery(text, **analyzer, {.now = DaysFromCivil(2025, 9, 20), .stemming_languages = analysis->languages});
+    if (!q.ok()) continue;
+    ++run;
+    INFO("query: " << text << "\nplan: " << q->ToString());
+    SearchOptions o{.limit = 1000};
+    if (run % 3 == 0)
+      o.facets = {{.field = FacetField::kActor},
+                  {.field = FacetField::kTopic, .split = true, .split_field = FacetField::kActor},
+                  {.field = FacetField::kDate, .unit = DateUnit::kMonth}};
+    if (run % 5 == 0) o.sort = SortOrder::kDateDescending;
+    auto one = (*index)->Search(*q, o);
+    auto many = SearchSplits(splits.refs, id, *q, o);
+    REQUIRE(one.ok() == many.ok());
+    if (!one.ok()) continue;
+    SameResults(*one, *many);
+    if (one->hits.empty()) continue;
+
+    // Which splits hold the matches, and whether the date filter skipped any.
+    std::set<std::string> months;
+    for (const Hit& h : many->hits) months.insert(h.split);
+    in_one_split += months.size() == 1;
+    for (const SplitRef& r : splits.refs)
+      if (std::string qs = q->ToString(); qs.find("date:") != std::string::npos && !months.count(r.name)) {
+        ++pruned_splits;
+        break;
+      }
+
+    // The same pages, by cursor, three hits at a time.
+    if (run % 4 == 0) {
+      SearchOptions p{.limit = 3, .load_documents = true, .sort = o.sort};
+      std::string a, b;
+      for (int page = 0; page < 50; ++page) {
+        p.after = a;
+        auto x = (*index)->Search(*q, p);
+        p.after = b;
+        auto y = SearchSplits(splits.refs, id, *q, p);
+        REQUIRE(x.ok());
+        REQUIRE(y.ok());
+        SameResults(*x, *y);
+        a = x->next_cursor;
+        b = y->next_cursor;
+        if (a.empty()) break;
+        ++paged;
+      }
+    }
+    // Pruned top 10: the same hits.
+    auto x = (*index)->Search(*q, {.limit = 10, .exact_total = false});
+    auto y = SearchSplits(splits.refs, id, *q, {.limit = 10, .exact_total = false});
+    REQUIRE(x.ok());
+    REQUIRE(y.ok());
+    REQUIRE(x->hits.size() == y->hits.size());
+    for (size_t h = 0; h < x->hits.size(); ++h) {
+      REQUIRE(x->hits[h].document.id == y->hits[h].document.id);
+      REQUIRE(std::fabs(x->hits[h].score - y->hits[h].score) <= 1e-9);
+    }
+    // The best hit explained: the same score, node by node at the root.
+    auto e1 = (*index)->Explain(*q, one->hits[0].document.id);
+    auto e2 = ExplainInSplits(splits.refs, *q, one->hits[0].document.id);
+    REQUIRE(e1.ok());
+    REQUIRE(e2.ok());
+    SameExplanation(*e1, *e2);
+  }
+  CHECK(run >= 300);
+  CHECK(pruned_splits > 10);
+  CHECK(in_one_split > 10);
+  CHECK(paged > 20);
+
+  // Expansions and words: the collection's, capped across it.
+  for (const char* word : {"ta", "tarif", "ch", "bes"}) {
+    INFO(word);
+    for (const Query& q : {Query::Prefix(Field::kBody, word), Query::Prefix(Field::kActor, word, 3),
+                           Query::Fuzzy(Field::kBody, std::string(word) + "x", 2, 4)}) {
+      std::vector<std::string> w1, w2;
+      auto a = (*index)->Expansions(q, &w1);
+      auto b = ExpansionsInSplits(splits.refs, q, &w2);
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      CHECK(std::set(a->begin(), a->end()) == std::set(b->begin(), b->end()));
+      CHECK(w1 == w2);
+      auto c = (*index)->Words(q);
+      auto d = WordsInSplits(splits.refs, q);
+      REQUIRE(c.ok());
+      REQUIRE(d.ok());
+      CHECK(std::set(c->begin(), c->end()) == std::set(d->begin(), d->end()));
+    }
+  }
 }
