@@ -88,15 +88,6 @@ double Distance(std::string_view typed, std::string_view word) {
 // a rare one ("tarrifs": "tariffs" in 52 articles over "tarifs" in 1).
 double Weight(uint64_t docs, double distance) { return static_cast<double>(docs) / std::pow(10.0, distance); }
 
-// Documents holding `term` in field f (0 if none).
-Result<uint64_t> DocFreq(const Index& index, Field f, const std::string& term) {
-  auto e = index.Expansions(Query::Fuzzy(f, term, 0, 1));
-  if (!e.ok()) return e.status();
-  for (const auto& [t, n] : *e)
-    if (t == term) return n;
-  return uint64_t{0};
-}
-
 }  // namespace
 
 namespace {
@@ -168,7 +159,7 @@ Result<Suggestion> DoSuggestCorrection(std::string_view query, const Index& inde
         spent = true;
         break;
       }
-      auto n = DocFreq(index, f, term);
+      auto n = index.DocFreq(f, term);
       if (!n.ok()) return n.status();
       df = std::max(df, *n);
       if (typed.size() < 3) continue;  // too short to tell a typo from another word

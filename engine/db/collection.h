@@ -12,7 +12,9 @@
 #define LOUPE_DB_COLLECTION_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +44,11 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpansionsInSplits(const s
                                                                          std::vector<std::string>* warnings);
 Result<std::vector<std::pair<std::string, uint64_t>>> WordsInSplits(const std::vector<SplitRef>& splits,
                                                                     const Query& query);
+
+// Index::DocFreq and ScanTerms over a collection: the sums over its splits.
+Result<uint64_t> DocFreqInSplits(const std::vector<SplitRef>& splits, Field field, std::string_view term);
+Status ScanTermsInSplits(const std::vector<SplitRef>& splits, Field field, std::string_view prefix,
+                         const std::function<bool(std::string_view term, uint64_t docs)>& fn);
 
 }  // namespace loupe
 

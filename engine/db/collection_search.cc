@@ -14,6 +14,7 @@
 
 #include "db/collection.h"
 #include "db/split.h"
+#include "index/dictionary.h"
 #include "index/format.h"
 #include "search/iterators.h"
 #include "search/scoring.h"
@@ -304,6 +305,42 @@ Result<std::vector<std::pair<std::string, uint64_t>>> WordsInSplits(const std::v
     auto open = OpenAll(splits);
     if (!open.ok()) return open.status();
     return SumLists(*open, [&](const OpenSplit& o) { return ExpandWords(query, *o.snap.txn, *o.snap.table); });
+  });
+}
+
+Result<uint64_t> DocFreqInSplits(const std::vector<SplitRef>& splits, Field field, std::string_view term) {
+  return Guard([&]() -> Result<uint64_t> {
+    auto open = OpenAll(splits);
+    if (!open.ok()) return open.status();
+    uint64_t sum = 0;
+    for (const OpenSplit& o : *open) {
+      auto n = TermDocFreq(*o.snap.txn, field, term);
+      if (!n.ok()) return n.status();
+      sum += *n;
+    }
+    return sum;
+  });
+}
+
+Status ScanTermsInSplits(const std::vector<SplitRef>& splits, Field field, std::string_view prefix,
+                         const std::function<bool(std::string_view term, uint64_t docs)>& fn) {
+  return Guard([&]() -> Status {
+    auto open = OpenAll(splits);
+    if (!open.ok()) return open.status();
+    // Each split's range, summed by term (the splits' dictionaries overlap).
+    std::map<std::string, uint64_t, std::less<>> sum;
+    for (const OpenSplit& o : *open) {
+      Status s = ScanTermRange(*o.snap.txn, field, prefix, [&](std::string_view term, uint64_t docs) {
+        auto it = sum.find(term);
+        if (it == sum.end()) it = sum.emplace(std::string(term), 0).first;
+        it->second += docs;
+        return true;
+      });
+      if (!s.ok()) return s;
+    }
+    for (const auto& [term, docs] : sum)
+      if (!fn(term, docs)) break;
+    return Status::OK();
   });
 }
 

@@ -24,6 +24,7 @@
 #include "index/analysis_record.h"
 #include "index/check.h"
 #include "index/custom_terms.h"
+#include "index/dictionary.h"
 #include "index/doc_store.h"
 #include "index/fingerprint.h"
 #include "index/format.h"
@@ -407,6 +408,9 @@ class IndexImpl final : public Index, public SplitReader {
     return Facets(*snap.txn, *snap.table);
   }
   Result<uint32_t> LocalId(const SplitSnapshot& snap, const std::string& id) const override;
+  Result<uint64_t> DocFreq(Field field, std::string_view term) const override;
+  Status ScanTerms(Field field, std::string_view prefix,
+                   const std::function<bool(std::string_view term, uint64_t docs)>& fn) const override;
 
  private:
   // The texts the index tags with, from the last commit.
@@ -1370,6 +1374,23 @@ Result<uint32_t> LiveDocId(const Txn& txn, const std::string& id) {
 
 Result<uint32_t> IndexImpl::LocalId(const SplitSnapshot& snap, const std::string& id) const {
   return Guard([&] { return LiveDocId(*snap.txn, id); });
+}
+
+Result<uint64_t> IndexImpl::DocFreq(Field field, std::string_view term) const {
+  return Guard([&]() -> Result<uint64_t> {
+    auto snap = Snapshot();
+    if (!snap.ok()) return snap.status();
+    return TermDocFreq(*snap->txn, field, term);
+  });
+}
+
+Status IndexImpl::ScanTerms(Field field, std::string_view prefix,
+                            const std::function<bool(std::string_view term, uint64_t docs)>& fn) const {
+  return Guard([&]() -> Status {
+    auto txn = Txn::Begin(env_.get(), false);
+    if (!txn.ok()) return txn.status();
+    return ScanTermRange(**txn, field, prefix, fn);
+  });
 }
 
 Result<Document> IndexImpl::DoGetDocument(const std::string& id) const {

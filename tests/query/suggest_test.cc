@@ -184,7 +184,17 @@ class CountingIndex : public Index {
   Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& q,
                                                                    std::vector<std::string>* w) const override {
     ++lookups;
+    if (q.kind() == Query::Kind::kFuzzy && q.max_edits() == 0) ++whole_field_scans;
     return base_.Expansions(q, w);
+  }
+  Result<uint64_t> DocFreq(Field f, std::string_view term) const override {
+    ++lookups;
+    return base_.DocFreq(f, term);
+  }
+  Status ScanTerms(Field f, std::string_view prefix,
+                   const std::function<bool(std::string_view, uint64_t)>& fn) const override {
+    ++lookups;
+    return base_.ScanTerms(f, prefix, fn);
   }
   Result<std::vector<std::pair<std::string, uint64_t>>> Words(const Query& q) const override {
     ++lookups;
@@ -195,6 +205,8 @@ class CountingIndex : public Index {
   Result<std::shared_ptr<const Gazetteer>> GetGazetteer() const override { return base_.GetGazetteer(); }
   const std::string& dir() const override { return base_.dir(); }
   mutable size_t lookups = 0;
+  // Look-ups of one term's documents that read the field's whole dictionary.
+  mutable size_t whole_field_scans = 0;
 
  private:
   const Index& base_;
@@ -232,6 +244,9 @@ TEST_CASE("did you mean bounds its work and the suggestion's length") {
   CHECK(m->changes.size() == 2);
   CHECK(m->query.find("OR soybeens") != std::string::npos);  // words past the cap are left as typed
   CHECK(Suggest("soybeens").query == "soybeans");            // (alone, it is corrected)
+  // A word's documents are one dictionary look-up (Index::DocFreq), not a
+  // zero-edit fuzzy expansion over the field's whole dictionary.
+  CHECK(index.whole_field_scans == 0);
 
   // A word repeated is looked up once and corrected everywhere.
   index.lookups = 0;

@@ -13,8 +13,8 @@
 //
 // Thread-safety:
 //  - Index is safe to share between threads: every const method (Search,
-//    GetDocument, Stats, Explain, Expansions, Words, GetMetadata, ListMetadata, Check,
-//    Backup) may run concurrently with the others and with a Writer; each call
+//    GetDocument, Stats, Explain, Expansions, Words, DocFreq, ScanTerms, GetMetadata,
+//    ListMetadata, Check, Backup) may run concurrently with the others and with a Writer; each call
 //    reads one consistent snapshot (the last commit at the time the call
 //    started). tests/engine/index/concurrency_test.cc holds four searching threads to that
 //    beside a committing writer, under ThreadSanitizer.
@@ -30,6 +30,7 @@
 #define LOUPE_INDEX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -119,6 +120,17 @@ class Index {
   // kInvalidArgument for other kinds of query (or past the dictionary reads
   // SearchOptions::max_query_scan allows by default), kCorruption, kIOError.
   virtual Result<std::vector<std::pair<std::string, uint64_t>>> Words(const Query& query) const = 0;
+
+  // The term dictionary of the last commit. DocFreq: the live documents
+  // holding `term` in `field` (0 if none), one lookup; terms are as indexed
+  // (folded, and stemmed in title, body and topic; a custom field's term is
+  // "name:token"). ScanTerms: calls `fn` with each term of `field` starting
+  // with `prefix` ("" for all) and its live documents, in byte order, leaving
+  // out terms no live document holds, until `fn` returns false; it reads only
+  // the dictionary's range of that prefix. Errors: kCorruption, kIOError.
+  virtual Result<uint64_t> DocFreq(Field field, std::string_view term) const = 0;
+  virtual Status ScanTerms(Field field, std::string_view prefix,
+                           const std::function<bool(std::string_view term, uint64_t docs)>& fn) const = 0;
 
   // Reads the last commit whole and reports what is damaged or inconsistent:
   // every stored value's checksum and structure, and that a lookup by its key

@@ -816,3 +816,53 @@ TEST_CASE("an index whose documents predate the analysis record keeps English am
   REQUIRE(analysis.ok());
   CHECK(analysis->languages == std::vector<std::string>{"english", "french"});
 }
+
+TEST_CASE("the term dictionary: one term's documents, and the terms of a prefix in order") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Doc("a", "Tariffs rise", "tariff talks. Tariffs again", {}, {"Scott Bessent"})).ok());
+  REQUIRE((*w)->Add(Doc("b", "Talks", "tariff and talk and tally")).ok());
+  REQUIRE((*w)->Add(Doc("c", "Other", "nothing here")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(idx->DocFreq(Field::kBody, "tariff").value() == 2);  // as indexed: stemmed
+  CHECK(idx->DocFreq(Field::kBody, "tariffs").value() == 0);
+  CHECK(idx->DocFreq(Field::kTitle, "tariff").value() == 1);
+  CHECK(idx->DocFreq(Field::kActor, "bessent").value() == 1);
+  CHECK(idx->DocFreq(Field::kBody, "").value() == 0);
+  CHECK(idx->DocFreq(Field::kBody, "\x01s").value() == 0);  // a reserved term is no word
+
+  std::vector<std::pair<std::string, uint64_t>> seen;
+  auto collect = [&](std::string_view t, uint64_t n) {
+    seen.emplace_back(std::string(t), n);
+    return true;
+  };
+  REQUIRE(idx->ScanTerms(Field::kBody, "ta", collect).ok());
+  CHECK(seen == std::vector<std::pair<std::string, uint64_t>>{{"talk", 2}, {"talli", 1}, {"tariff", 2}});
+  // Stops when told; a prefix of nothing visits nothing.
+  seen.clear();
+  REQUIRE(idx->ScanTerms(Field::kBody, "ta",
+                         [&](std::string_view t, uint64_t n) {
+                           collect(t, n);
+                           return false;
+                         })
+              .ok());
+  CHECK(seen.size() == 1);
+  seen.clear();
+  REQUIRE(idx->ScanTerms(Field::kBody, "zz", collect).ok());
+  CHECK(seen.empty());
+  // The same as the expansions of a prefix query.
+  auto exp = idx->Expansions(Query::Prefix(Field::kActor, "b"));
+  REQUIRE(exp.ok());
+  seen.clear();
+  REQUIRE(idx->ScanTerms(Field::kActor, "b", collect).ok());
+  CHECK(std::set(seen.begin(), seen.end()) == std::set(exp->begin(), exp->end()));
+  // Deleted: no longer counted, no longer listed.
+  REQUIRE((*w)->Delete("b").ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(idx->DocFreq(Field::kBody, "tariff").value() == 1);
+  seen.clear();
+  REQUIRE(idx->ScanTerms(Field::kBody, "tal", collect).ok());
+  CHECK(seen == std::vector<std::pair<std::string, uint64_t>>{{"talk", 1}});
+}

@@ -1150,6 +1150,32 @@ TEST_CASE("a collection of monthly splits ranks exactly as one index of the same
   CHECK(in_one_split > 10);
   CHECK(paged > 20);
 
+  // The dictionary: the sums over the splits.
+  for (const char* term : {"tariff", "china", "bessent", "zzz"})
+    for (Field f : {Field::kBody, Field::kTitle, Field::kActor}) {
+      auto a = (*index)->DocFreq(f, term);
+      auto b = DocFreqInSplits(splits.refs, f, term);
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      CHECK(*a == *b);
+    }
+  for (const char* prefix : {"", "ta", "ch"}) {
+    std::vector<std::pair<std::string, uint64_t>> a, b;
+    REQUIRE((*index)
+                ->ScanTerms(Field::kBody, prefix,
+                            [&](std::string_view t, uint64_t n) {
+                              a.emplace_back(std::string(t), n);
+                              return true;
+                            })
+                .ok());
+    REQUIRE(ScanTermsInSplits(splits.refs, Field::kBody, prefix, [&](std::string_view t, uint64_t n) {
+              b.emplace_back(std::string(t), n);
+              return true;
+            }).ok());
+    CHECK(a == b);
+    CHECK(!a.empty());
+  }
+
   // Expansions and words: the collection's, capped across it.
   for (const char* word : {"ta", "tarif", "ch", "bes"}) {
     INFO(word);
