@@ -14,7 +14,8 @@ Result<uint64_t> TermDocFreq(const storage::Txn& txn, Field field, std::string_v
   if (s.IsNotFound()) return uint64_t{0};
   if (!s.ok()) return s;
   format::TermInfo info;
-  if (!format::DecodeTermInfo(v, &info)) return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+  if (!format::DecodeTermInfo(v, &info))
+    return Status::Corruption("term dictionary entry unreadable; rebuild the index");
   return uint64_t{info.df};
 }
 
