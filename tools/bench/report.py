@@ -2,6 +2,7 @@
 """Writes docs/benchmarks.md from the files tools/bench/run.sh leaves in WORK/results."""
 import argparse
 import datetime
+import json
 import os
 import platform
 import statistics
@@ -117,13 +118,119 @@ def targets(idx, class_ratios, analyzer_mbs):
             "| target | corpus | measured | |", "|---|---|---|---|"] + rows + [""]
 
 
+LAYOUTS = [("loupe", "one index"), ("loupe-year-j2", "yearly splits"), ("loupe-month-j2", "monthly splits"),
+           ("loupe-year-j1", "yearly splits")]
+LAYOUT_HEADING = "## Collections: one index against yearly and monthly splits"
+
+
+def index_figures(res, c, e):
+    il = read_lines(os.path.join(res, f"{c}.{e}.index"))
+    sl = read_lines(os.path.join(res, f"{c}.{e}.size"))
+    if not il or not sl:
+        return None
+    last = [l for l in il if l.strip()][-1].split()
+    return dict(wall=float(last[0]), rss=int(last[1]) / 1024, size=int(sl[0]))
+
+
+def layout_section(work, corpus):
+    """The collections section: indexing and query latency per layout, against the single index."""
+    res = os.path.join(work, "results")
+    md = []
+    w = md.append
+    cl = read_lines(os.path.join(res, corpus + ".corpus"))
+    if not cl:
+        return md
+    text_bytes, docs = (int(x) for x in cl[0].split("\t"))
+    w(LAYOUT_HEADING + "\n")
+    w(f"{corpus} ({docs:,} articles, {text_bytes / 1e6:.0f} MB of text) indexed as one index and as a collection")
+    w("(`loupe index --partition year|month --jobs N`, one commit, no tagging), then the same queries on each.")
+    w("A collection's hits and scores are those of the single index (`oracle_test` holds them to that);")
+    w("the ratios are the collection's median ÷ the single index's (lower is better).\n")
+    w("| layout | splits | --jobs | wall s | docs/s | peak RSS MB | size MB | wall ÷ one index |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    one = index_figures(res, corpus, "loupe")
+    for e, name in LAYOUTS:
+        f = index_figures(res, corpus, e)
+        if not f:
+            continue
+        splits, jobs = "1", "—"
+        if e != "loupe":
+            jobs = e[-1]
+            try:
+                with open(os.path.join(res, f"{corpus}.{e}.stats.json"), encoding="utf-8") as fh:
+                    splits = f"{len(json.load(fh).get('splits', [])):,}"
+            except (OSError, ValueError):
+                splits = "?"
+        w(f"| {name} | {splits} | {jobs} | {f['wall']:.1f} | {docs / f['wall']:,.0f} | {f['rss']:.0f} | {f['size'] / 1e6:.0f} | "
+          f"{fmt(ratio(f['wall'], one['wall'] if one else None), 2)} |")
+    qs = load_queries(work, corpus)
+    for mode in ("top10", "count"):
+        t = {e: load_times(work, corpus, e, mode) for e, _ in LAYOUTS[:3]}
+        if not t["loupe"] or len(t["loupe"]) != len(qs):
+            continue
+        w(f"\n### {corpus}, {mode.upper()}, by layout\n")
+        w("| class | queries | one index µs | yearly µs | ÷ one | monthly µs | ÷ one |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        classes = []
+        for cls, _ in qs:
+            if cls not in classes:
+                classes.append(cls)
+        for cls in classes:
+            ids = [i for i, (k, _) in enumerate(qs) if k == cls]
+            med = {}
+            for e, _ in LAYOUTS[:3]:
+                rows = t[e]
+                if rows and len(rows) == len(qs):
+                    m = [rows[i][0] for i in ids if rows[i][0] is not None]
+                    if m:
+                        med[e] = statistics.median(m)
+            cell = {e: us(med[e]) if e in med else "—" for e, _ in LAYOUTS[:3]}
+            w(f"| {cls} | {len(ids)} | {cell['loupe']} | {cell['loupe-year-j2']} | "
+              f"{fmt(ratio(med.get('loupe-year-j2'), med.get('loupe')), 2)} | {cell['loupe-month-j2']} | "
+              f"{fmt(ratio(med.get('loupe-month-j2'), med.get('loupe')), 2)} |")
+        # The counts must agree: the same matches in every layout.
+        for e in ("loupe-year-j2", "loupe-month-j2"):
+            rows = t[e]
+            if rows and len(rows) == len(qs):
+                same = sum(1 for i in range(len(qs)) if rows[i][2] == t["loupe"][i][2])
+                w(f"\n{dict(LAYOUTS)[e].capitalize()}: {same} of {len(qs)} queries count the same matches as the one index.")
+    w("")
+    return md
+
+
+def splice_section(path, section):
+    """Replaces the collections section of an existing report (or appends it)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    start = text.find(LAYOUT_HEADING)
+    body = "\n".join(section) + "\n"
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + body
+    else:
+        end = text.find("\n## ", start + len(LAYOUT_HEADING))
+        text = text[:start] + body + (text[end + 1:] if end >= 0 else "")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
     ap.add_argument("--corpora", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--layout-corpora", default="")
+    ap.add_argument("--layouts-only", action="store_true")
     a = ap.parse_args()
     corpora = a.corpora.split()
+    if a.layouts_only:
+        section = []
+        for c in corpora:
+            section += layout_section(a.work, c)
+        splice_section(a.out, section)
+        return
     res = os.path.join(a.work, "results")
     md = []
     w = md.append
@@ -282,6 +389,8 @@ def main():
             for cls, q, lc, pc in ex:
                 w(f"  - `{q}` ({cls}): Loupe {fmt(int(lc)) if lc is not None else '—'}, {NAMES[e]} {fmt(int(pc)) if pc is not None else '—'}")
         w("")
+    for c in a.layout_corpora.split():
+        md += layout_section(a.work, c)
     md[targets_at:targets_at] = targets(idx, class_ratios, analyzer_mbs)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")

