@@ -1,12 +1,13 @@
 // The collectors a search feeds (search/collectors.h, search/results.h), on
 // their own: the top-k and its order, facets over several parts (the splits
 // of a collection), and the paging cursor's text.
+#include "search/collectors.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <random>
 
-#include "search/collectors.h"
 #include "search/doc_table.h"
 #include "search/results.h"
 
@@ -14,8 +15,8 @@ using namespace loupe;
 
 TEST_CASE("top-k keeps the best entries, ties by date, then part, then document") {
   // Equal keys: the earlier date first, undated last; then the lower part, the lower document.
-  const Entry a{2.0, 2.0, 100, 1, 7}, b{2.0, 2.0, 90, 2, 3}, c{2.0, 2.0, format::kNoDate, 0, 1},
-      d{2.0, 2.0, 100, 0, 9}, e{2.0, 2.0, 100, 1, 5}, f{3.0, 3.0, format::kNoDate, 5, 5};
+  const Entry a{2.0, 2.0, 100, 1, 7}, b{2.0, 2.0, 90, 2, 3}, c{2.0, 2.0, format::kNoDate, 0, 1}, d{2.0, 2.0, 100, 0, 9},
+      e{2.0, 2.0, 100, 1, 5}, f{3.0, 3.0, format::kNoDate, 5, 5};
   CHECK(Before(f, b));  // a higher key first, whatever its date
   CHECK(Before(b, a));  // earlier date
   CHECK(Before(a, c));  // dated before undated
@@ -36,7 +37,8 @@ TEST_CASE("top-k keeps the best entries, ties by date, then part, then document"
   std::mt19937 rng(7);
   std::vector<Entry> all;
   for (uint32_t i = 0; i < 2000; ++i)
-    all.push_back({static_cast<double>(rng() % 50), 0, static_cast<Days>(rng() % 5) - 2, static_cast<uint32_t>(rng() % 3), i});
+    all.push_back(
+        {static_cast<double>(rng() % 50), 0, static_cast<Days>(rng() % 5) - 2, static_cast<uint32_t>(rng() % 3), i});
   for (size_t k : {size_t{0}, size_t{1}, size_t{10}, size_t{1999}, size_t{5000}}) {
     TopK t(k);
     for (const Entry& x : all) t.Offer(x);
@@ -153,8 +155,9 @@ TEST_CASE("a cursor's text round-trips, for one index and for many splits, and e
     }
   }
   Cursor back;
-  for (const char* bad : {"", "c4.", "c3.42d13f10a1b7b154.1.64.r-.3ffede346d755359.43.21fed7654a3ab271.6dd5cf632196796f",
-                          "c4.0123456789abcdef.42.ac.c0d3a6c000000000.-2147483648.299.77.000000000000feed..0000000000000000",
-                          "c4.0123456789abcdef.42.ac.c0d3a6c000000000.-2147483648.299.77.000000000000feed.1--2.0000000000000000"})
+  for (const char* bad :
+       {"", "c4.", "c3.42d13f10a1b7b154.1.64.r-.3ffede346d755359.43.21fed7654a3ab271.6dd5cf632196796f",
+        "c4.0123456789abcdef.42.ac.c0d3a6c000000000.-2147483648.299.77.000000000000feed..0000000000000000",
+        "c4.0123456789abcdef.42.ac.c0d3a6c000000000.-2147483648.299.77.000000000000feed.1--2.0000000000000000"})
     CHECK(DecodeCursor(bad, &back) == CursorFault::kMalformed);
 }

@@ -1,0 +1,361 @@
+// Writer::Commit: the batch written in one LMDB write transaction (see
+// docs/architecture.md, "The writer pipeline"): the retired documents and
+// their statistics, the new documents' values, the terms merged with the
+// spilled runs in key order, the compressed stored-document blocks, the
+// state record; redone on a grown map when LMDB's map is full. Separate from
+// writer.cc, which builds the batch that this writes.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "db/index_impl.h"
+#include "db/writer.h"
+#include "index/analysis_record.h"
+#include "index/doc_store.h"
+#include "index/format.h"
+#include "index/spill.h"
+#include "storage/lmdb.h"
+
+namespace loupe::db_internal {
+
+Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* batch, const Retired* retired,
+                             bool append) {
+  Field f = static_cast<Field>(term_key[0]);
+  std::string_view term = std::string_view(term_key).substr(1);
+  format::TermInfo info;
+  std::string_view v;
+  // Appending means the dictionary was empty when the batch began: no lookup.
+  Status s = append ? Status::NotFound("") : txn->Get(Db::kTerms, term_key, &v);
+  bool existed = s.ok();
+  if (existed && !format::DecodeTermInfo(v, &info))
+    return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+  if (!s.ok() && !s.IsNotFound()) return s;
+  // Postings of retired documents stay until compaction (the tombstone hides
+  // them); statistics forget them now, so that BM25 scores do not drift.
+  auto forget_retired = [&] {
+    if (!retired) return;
+    info.df -= std::min(info.df, retired->df);
+    info.cf -= std::min(info.cf, retired->cf);
+  };
+  if (!batch) {
+    if (!existed) return Status::OK();
+    forget_retired();
+    return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), false);
+  }
+  const TermBatch& b = *batch;
+
+  // New postings, possibly preceded by the term's last partial block, which is
+  // decoded and rewritten with them.
+  const uint32_t* docs = b.docs.data();
+  const uint32_t* tfs = b.tfs.data();
+  const uint32_t* positions = b.positions.data();
+  size_t count = b.docs.size();
+  uint32_t old_min_length = UINT32_MAX;
+  if (existed && info.blocks > 0) {
+    auto cur = storage::Cursor::Open(*txn, Db::kPostings);
+    if (!cur.ok()) return cur.status();
+    std::string prefix = format::BlockKeyPrefix(f, term);
+    bool found = (*cur)->Seek(format::BlockKey(f, term, UINT32_MAX));
+    bool prev = found ? (*cur)->Prev() : (*cur)->Last();
+    if (prev && (*cur)->key().size() == prefix.size() + 4 && (*cur)->key().substr(0, prefix.size()) == prefix) {
+      format::BlockHeader h;
+      if (!format::DecodeBlockHeader((*cur)->value(), &h))
+        return Status::Corruption("postings block unreadable; rebuild the index");
+      if (h.n < format::kBlockSize) {
+        uint32_t od[format::kBlockSize], ot[format::kBlockSize];
+        std::string key((*cur)->key());
+        std::string_view pv;
+        Status ps = txn->Get(Db::kPositions, key, &pv);
+        if (!format::DecodePostingsBlock((*cur)->value(), &h, od, ot) || !ps.ok() ||
+            !format::DecodePositionsBlock(pv, ot, h.n, &merged_positions_))
+          return Status::Corruption("postings or positions block unreadable; rebuild the index");
+        merged_docs_.assign(od, od + h.n);
+        merged_tfs_.assign(ot, ot + h.n);
+        merged_docs_.insert(merged_docs_.end(), b.docs.begin(), b.docs.end());
+        merged_tfs_.insert(merged_tfs_.end(), b.tfs.begin(), b.tfs.end());
+        merged_positions_.insert(merged_positions_.end(), b.positions.begin(), b.positions.end());
+        docs = merged_docs_.data();
+        tfs = merged_tfs_.data();
+        positions = merged_positions_.data();
+        count = merged_docs_.size();
+        old_min_length = h.min_length;
+        info.blocks -= 1;  // rewritten below
+      }
+    } else if (!(*cur)->status().ok()) {
+      return (*cur)->status();
+    }
+  }
+
+  size_t pos_at = 0;
+  for (size_t i = 0; i < count; i += format::kBlockSize) {
+    size_t n = std::min(format::kBlockSize, count - i);
+    uint32_t min_length = UINT32_MAX;
+    size_t npos = 0;
+    for (size_t k = i; k < i + n; ++k) {
+      npos += tfs[k];
+      uint32_t len =
+          docs[k] < base_doc_ ? old_min_length : docs_[docs[k] - base_doc_].values.lengths[static_cast<int>(f)];
+      min_length = std::min(min_length, len);
+    }
+    format::EncodePostingsBlock(docs + i, tfs + i, n, min_length, &block_);
+    info.min_length = std::min(info.min_length, min_length);
+    for (size_t k = i; k < i + n; ++k) info.max_tf = std::max(info.max_tf, tfs[k]);
+    format::EncodePositionsBlock(tfs + i, n, positions + pos_at, &pos_block_);
+    pos_at += npos;
+    std::string key = format::BlockKey(f, term, docs[i]);
+    Status ws = txn->Put(Db::kPostings, key, block_, append);
+    if (ws.ok()) ws = txn->Put(Db::kPositions, key, pos_block_, append);
+    if (!ws.ok()) return ws;
+    info.blocks += 1;
+  }
+  info.df += static_cast<uint32_t>(b.docs.size());
+  for (uint32_t tf : b.tfs) info.cf += tf;
+  forget_retired();
+  return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), append);
+}
+
+Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
+  Status s = ReadState(*txn, st);
+  if (!s.ok()) return s;
+  if (st->next_doc != base_doc_) return Status::Internal("index changed under the write lock");
+
+  // Replacements and deletions: retire the committed document with each id.
+  RetiredMap retired = retired_pending_;  // a copy: this attempt may be redone
+  forms::FormCounts retired_forms = retired_forms_pending_;
+  format::DocBlockReader old_docs;
+  std::vector<const std::string*> ids;
+  for (const auto& [id, d] : ids_) ids.push_back(&id);
+  std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  for (const std::string* id : ids) {
+    std::string_view v;
+    s = txn->Get(Db::kIds, *id, &v);
+    if (s.ok()) {
+      if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
+      uint32_t old = format::DecodeFixed32BE(v.data());
+      std::string key = format::DocKey(old);
+      std::string_view sv;
+      Document old_doc;
+      Status r = old_docs.Read(*txn, old, &sv);
+      if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired, &retired_forms);
+      std::string_view dv;
+      format::DocValues values;
+      Status g = txn->Get(Db::kDocvals, key, &dv);
+      if (g.ok() && format::DecodeDocValues(dv, &values)) {
+        for (int f = 0; f < kNumFields; ++f)
+          st->total_lengths[f] -= std::min<uint64_t>(st->total_lengths[f], values.lengths[f]);
+        if (st->live_docs > 0) st->live_docs -= 1;
+      }
+      // Its stored fields stay in their block until compaction.
+      Status d = txn->Del(Db::kDocvals, key);
+      if (!d.ok() && !d.IsNotFound()) return d;
+      if (!(s = txn->Put(Db::kDeleted, key, "")).ok()) return s;
+    } else if (!s.IsNotFound()) {
+      return s;
+    }
+    uint32_t now = ids_.at(*id);
+    if (now) {
+      std::string dk = format::DocKey(now);
+      s = txn->Put(Db::kIds, *id, dk);
+    } else {
+      s = txn->Del(Db::kIds, *id);
+      if (s.IsNotFound()) s = Status::OK();
+    }
+    if (!s.ok()) return s;
+  }
+
+  // New documents; a queued document superseded by a later one with the same id
+  // is skipped (its postings are written but it never becomes live).
+  std::unordered_map<uint32_t, bool> live_new;
+  for (const auto& [id, d] : ids_)
+    if (d) live_new[d] = true;
+  // Stored documents go into blocks that another thread compresses while this
+  // one writes the postings; the blocks are put last (their table is separate).
+  std::vector<format::DocBlockBuilder> blocks(1);
+  for (const PendingDoc& p : docs_) {
+    if (!live_new.count(p.doc)) continue;
+    std::string key = format::DocKey(p.doc);
+    if (!p.stored.empty()) AddToBlocks(&blocks, p);  // else it is in a spilled block
+    if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
+    st->live_docs += 1;
+    for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
+  }
+  if (blocks.back().empty()) blocks.pop_back();
+  std::vector<std::string> packed(blocks.size());
+  std::vector<uint32_t> block_keys(blocks.size());
+  std::atomic<bool> packed_ok{true}, packed_oom{false};
+  // On its own thread nothing above would catch what it throws: an exception
+  // leaving a thread ends the process.
+  auto compress = [&]() noexcept {
+    try {
+      for (size_t i = 0; i < blocks.size(); ++i) {
+        block_keys[i] = blocks[i].first_doc();
+        if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+      }
+    } catch (...) {
+      packed_oom = true;  // Finish throws std::bad_alloc only
+      packed_ok = false;
+    }
+  };
+  std::thread compressor;
+  try {
+    if (blocks.size() > 1) compressor = std::thread(compress);
+  } catch (const std::system_error&) {
+  }
+  if (!compressor.joinable()) compress();
+  struct JoinOnExit {
+    std::thread* t;
+    ~JoinOnExit() {
+      if (t->joinable()) t->join();
+    }
+  } join_on_exit{&compressor};
+
+  // The written forms, before the terms (which they read as they were).
+  if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;
+
+  // Postings, in key order (MDB_APPEND when the tables start empty).
+  auto terms_count = txn->Count(Db::kTerms);
+  if (!terms_count.ok()) return terms_count.status();
+  bool append = *terms_count == 0;
+  // Every key once: the batch's terms, then retired terms the batch lacks.
+  struct Item {
+    std::string_view key;
+    const TermBatch* batch;
+  };
+  std::vector<Item> items;
+  items.reserve(terms_.size() + retired.size());
+  for (uint32_t id = 0; id < terms_.size(); ++id) items.push_back({term_ids_.key(id), &terms_[id]});
+  std::unordered_map<std::string_view, bool> in_batch;
+  if (!retired.empty()) {
+    for (const Item& it : items) in_batch[it.key] = true;
+    for (const auto& [k, r] : retired)
+      if (!in_batch.count(k)) items.push_back({k, nullptr});
+  }
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.key < b.key; });
+  // Merged with the spilled runs: a term's postings are concatenated run by
+  // run, then from memory, which is doc order.
+  std::vector<std::unique_ptr<RunReader>> readers;
+  for (const Run& r : runs_) {
+    auto rd = std::make_unique<RunReader>(spill_.get(), r.begin, r.end);
+    if (rd->Next())
+      readers.push_back(std::move(rd));
+    else if (!rd->status().ok())
+      return rd->status();
+  }
+  TermBatch combined;
+  auto add = [&](const std::vector<uint32_t>& d, const std::vector<uint32_t>& t, const std::vector<uint32_t>& p) {
+    combined.docs.insert(combined.docs.end(), d.begin(), d.end());
+    combined.tfs.insert(combined.tfs.end(), t.begin(), t.end());
+    combined.positions.insert(combined.positions.end(), p.begin(), p.end());
+  };
+  std::string key;
+  size_t mi = 0;
+  for (;;) {
+    bool have = mi < items.size();
+    std::string_view k = have ? items[mi].key : std::string_view();
+    for (const auto& rd : readers)
+      if (rd && (!have || rd->key() < k)) {
+        k = rd->key();
+        have = true;
+      }
+    if (!have) break;
+    key.assign(k);
+    combined.docs.clear();
+    combined.tfs.clear();
+    combined.positions.clear();
+    bool spilled = false;
+    for (auto& rd : readers) {
+      if (!rd || rd->key() != key) continue;
+      add(rd->docs(), rd->tfs(), rd->positions());
+      spilled = true;
+      if (!rd->Next()) {
+        if (!rd->status().ok()) return rd->status();
+        rd.reset();
+      }
+    }
+    const TermBatch* batch = spilled ? &combined : nullptr;
+    if (mi < items.size() && items[mi].key == key) {
+      if (items[mi].batch && spilled)
+        add(items[mi].batch->docs, items[mi].batch->tfs, items[mi].batch->positions);
+      else if (items[mi].batch)
+        batch = items[mi].batch;
+      ++mi;
+    }
+    const Retired* r = nullptr;
+    if (!retired.empty()) {
+      auto f = retired.find(key);
+      if (f != retired.end()) r = &f->second;
+    }
+    s = WriteTerm(txn, key, batch, r, append && batch);
+    if (!s.ok()) return s;
+  }
+
+  if (compressor.joinable()) compressor.join();
+  if (packed_oom) return Status::IOError("out of memory compressing the document blocks");
+  if (!packed_ok) return Status::Internal("zstd could not compress a document block");
+  std::string value;
+  for (const SpilledBlock& b : spilled_blocks_) {  // all before the blocks in memory
+    if (!(s = spill_->Read(b.offset, b.length, &value)).ok()) return s;
+    if (!(s = txn->Put(Db::kDocs, format::DocKey(b.first_doc), value, true)).ok()) return s;
+  }
+  for (size_t i = 0; i < packed.size(); ++i)
+    if (!(s = txn->Put(Db::kDocs, format::DocKey(block_keys[i]), packed[i], true)).ok()) return s;
+
+  st->next_doc = next_doc_;
+  st->generation += 1;
+  for (const auto& [key, value] : metadata_) {
+    Status m = value.empty() ? txn->Del(Db::kUser, key) : txn->Put(Db::kUser, key, value);
+    if (!m.ok() && !(value.empty() && m.IsNotFound())) return m;
+  }
+  if (!languages_.empty())  // after the application's own metadata, which it amends
+    if (Status a = MergeAnalysisRecord(txn, languages_, /*fold_diacritics=*/false, base_doc_ > 1); !a.ok()) return a;
+  return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
+}
+
+Status WriterImpl::DoCommit() {
+  Status drained = Drain(true);
+  if (!drained.ok()) return drained;
+  if (!failed_.ok()) return failed_;
+  if (ops_ == 0 && committed_) return Status::OK();
+  if (index_->env()->Replaced())
+    return Status::IOError("index " + index_->dir() +
+                           " was compacted or replaced by another process; this batch was not written (open the index "
+                           "again)");
+  // A large batch gets room up front, sized by what it holds in memory and on
+  // disk (both larger than what it adds to the index, except for batches of
+  // many rare terms): growing after MDB_MAP_FULL means doing the whole batch
+  // again. For small batches that redo is cheap and stays the only mechanism.
+  uint64_t pending = uint64_t{batch_bytes_} + (spill_ ? spill_->size() : 0);
+  if (pending >= kReserveAbove) {
+    Status reserved = index_->env()->Reserve(pending + pending / 4);
+    if (!reserved.ok()) return reserved;
+  }
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    auto txn = Txn::Begin(index_->env(), true);
+    if (!txn.ok()) return txn.status();
+    format::IndexState st;
+    Status s = WriteBatch(txn->get(), &st);
+    if (s.ok()) s = (*txn)->Commit();
+    if (s.ok()) {
+      ClearBatch();
+      base_doc_ = next_doc_;
+      committed_ = true;
+      return s;
+    }
+    bool full = (*txn)->map_full();
+    (*txn)->Abort();
+    txn->reset();
+    if (!full) return s;
+    Status g = index_->env()->Grow();  // then redo the whole batch
+    if (!g.ok()) return g;
+  }
+  return Status::IOError("commit: the index map could not be grown enough");
+}
+
+}  // namespace loupe::db_internal

@@ -1,0 +1,508 @@
+// The writer's add pipeline (see docs/architecture.md, "The writer
+// pipeline"): Add and Delete, the analysis workers, inversion in doc id order,
+// superseded documents, spilling a batch that outgrows its memory, rollback;
+// and IndexImpl::NewWriter, which takes the write lock and starts the workers.
+// Writing a batch at Commit is in commit.cc.
+#include "db/writer.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <thread>
+
+#include "analysis/analyzer_access.h"
+#include "db/index_impl.h"
+#include "index/custom_terms.h"
+#include "index/doc_store.h"
+#include "index/fingerprint.h"
+#include "index/format.h"
+#include "index/forms.h"
+#include "index/spill.h"
+#include "index/term_table.h"
+#include "loupe/analyzer.h"
+#include "loupe/language.h"
+#include "loupe/tagger.h"
+
+namespace loupe::db_internal {
+
+// --- Writer -------------------------------------------------------------------
+
+void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes) {
+  // Tokens come in position order, and a document is inverted whole before the
+  // next, so each term's postings and positions are appended already sorted.
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    uint32_t id = term_ids_.Intern(f, t.term, hashes[i]);
+    if (id == terms_.size()) terms_.emplace_back();
+    TermBatch& b = terms_[id];
+    if (b.last_doc != doc) {
+      if (b.docs.empty()) batch_bytes_ += sizeof(TermBatch) + 32 + t.term.size();
+      b.last_doc = doc;
+      b.docs.push_back(doc);
+      b.tfs.push_back(0);
+      batch_bytes_ += 8;
+    }
+    b.tfs.back() += 1;
+    b.positions.push_back(t.position);
+    batch_bytes_ += 4;
+  }
+}
+
+Status WriterImpl::DoAdd(const Document& doc) {
+  if (!failed_.ok()) return failed_;
+  if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
+  if (doc.id.size() > kMaxIdBytes)
+    return Status::InvalidArgument("document id is " + std::to_string(doc.id.size()) + " bytes; the limit is 400");
+  if (next_doc_ == UINT32_MAX - 1) return Status::InvalidArgument("index is out of document ids; compact it");
+  auto known = ids_.find(doc.id);
+  if (known != ids_.end() && known->second) {
+    // A queued document with this id never becomes live; forgetting its terms
+    // needs it inverted first.
+    Status s = Drain(true);
+    if (!s.ok()) return s;
+    SupersedePending(known->second);
+  }
+  uint32_t d = next_doc_++;
+  ids_[doc.id] = d;
+  ++ops_;
+  if (threads_.empty()) {
+    Slot& slot = slots_[0];
+    slot.doc = d;
+    slot.bytes = doc.title.size() + doc.body.size();
+    ring_bytes_ += slot.bytes;
+    slot.input = doc;
+    AnalyzeSlot(*analyzer_, tagger_.get(), &slot);
+    CountForms(slot);
+    slot.state = Slot::kDone;
+    head_ = 0;
+    tail_ = 1;
+    return Drain(true);
+  }
+  {
+    const size_t bytes = doc.title.size() + doc.body.size();
+    std::unique_lock<std::mutex> lock(mu_);
+    auto full = [&] { return tail_ - head_ == kRing || (tail_ != head_ && ring_bytes_ + bytes > kRingBytes); };
+    while (full()) {
+      lock.unlock();
+      Status s = Drain(false);
+      if (!s.ok()) return s;
+      lock.lock();
+      if (full()) cv_.wait(lock, [&] { return slots_[head_ % kRing].state == Slot::kDone; });
+    }
+    Slot& slot = slots_[tail_ % kRing];
+    slot.doc = d;
+    slot.bytes = bytes;
+    ring_bytes_ += bytes;
+    slot.input = doc;
+    slot.state = Slot::kQueued;
+    ++tail_;
+  }
+  cv_.notify_all();
+  return Drain(false);
+}
+
+void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || next_work_ < tail_; });
+    if (stop_) return;
+    Slot* slot = &slots_[next_work_ % kRing];
+    ++next_work_;
+    slot->state = Slot::kWorking;
+    lock.unlock();
+    try {
+      AnalyzeSlot(analyzer, tagger, slot);
+      CountForms(*slot);
+    } catch (const std::bad_alloc&) {
+      slot->status = Status::IOError("out of memory while analyzing a document");
+    } catch (const std::exception& e) {
+      slot->status = Status::Internal(std::string("analyzing a document: ") + e.what());
+    }
+    lock.lock();
+    slot->state = Slot::kDone;
+    cv_.notify_all();
+  }
+}
+
+namespace {
+
+// Adds the sentence marks of a title or body (format::kSentenceTerm) to its
+// tokens: one at the position of each sentence's first token.
+void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens) {
+  if ((f != Field::kTitle && f != Field::kBody) || tokens->empty()) return;
+  thread_local std::vector<uint32_t> starts;
+  AnalyzerAccess::SentenceStarts(analyzer, text, &starts);
+  const size_t n = tokens->size();
+  size_t s = 0, last = SIZE_MAX;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t begin = (*tokens)[i].begin, position = (*tokens)[i].position;
+    while (s + 1 < starts.size() && starts[s + 1] <= begin) ++s;
+    if (s == last) continue;
+    last = s;
+    tokens->push_back(Token{std::string(format::kSentenceTerm), position, begin, begin});
+  }
+}
+
+// Sets `analyzer` to stem as `doc` asks (loupe/language.h) and returns that
+// stemmer's name; English if libstemmer lacks the language.
+std::string_view UseDocumentStemmer(Analyzer& analyzer, const Document& doc) {
+  std::string_view stemmer = DocumentStemmer(doc);
+  if (AnalyzerAccess::SetStemmerLanguage(analyzer, stemmer).ok()) return stemmer;
+  (void)AnalyzerAccess::SetStemmerLanguage(analyzer, kDefaultStemmer);
+  return kDefaultStemmer;
+}
+
+}  // namespace
+
+void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
+  if (tagger) {
+    if (Status s = tagger->Tag(&slot->input); !s.ok()) {
+      slot->status = s;
+      return;
+    }
+  }
+  const Document& doc = slot->input;
+  slot->status = Status::OK();
+  slot->stemmer = UseDocumentStemmer(analyzer, doc);
+  slot->values = format::DocValues{};
+  slot->values.date = doc.date ? *doc.date : format::kNoDate;
+  slot->forms.Clear();
+  std::vector<std::string>& written = slot->written;
+  auto field = [&](Field f, const std::vector<std::string_view>& texts) {
+    std::vector<Token>& tokens = slot->tokens[static_cast<int>(f)];
+    tokens.clear();
+    written.clear();
+    uint32_t pos = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (i) pos += format::kActorGap;  // phrases never span two values
+      pos = forms::AnalyzeField(analyzer, f, texts[i], pos, &tokens, &written);
+    }
+    if (Analyzer::IsStemmed(f)) slot->forms.AddField(f, tokens, written);
+    slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
+    if (texts.size() == 1) AddSentenceMarks(analyzer, f, texts[0], &tokens);  // after the length: marks are no words
+    std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
+    hashes.resize(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) hashes[i] = TermTable::Hash(f, tokens[i].term);
+  };
+  field(Field::kTitle, {doc.title});
+  field(Field::kBody, {doc.body});
+  {
+    // Sentence marks follow the words; the fingerprint is of the words alone.
+    const int body = static_cast<int>(Field::kBody);
+    slot->values.fingerprint = Fingerprint(slot->hashes[body].data(), slot->values.lengths[body]);
+  }
+  field(Field::kAuthor, {doc.author});
+  std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
+  field(Field::kActor, v);
+  v.assign(doc.topics.begin(), doc.topics.end());
+  (void)AnalyzerAccess::SetStemmerLanguage(analyzer, StemmerOf(Field::kTopic, slot->stemmer));
+  field(Field::kTopic, v);
+  {
+    // Keywords have no length norm: their DocValues length stays 0.
+    const int custom = static_cast<int>(Field::kCustom);
+    AnalyzeCustomFields(analyzer, doc, &slot->tokens[custom]);
+    slot->hashes[custom].resize(slot->tokens[custom].size());
+    for (size_t i = 0; i < slot->tokens[custom].size(); ++i)
+      slot->hashes[custom][i] = TermTable::Hash(Field::kCustom, slot->tokens[custom][i].term);
+  }
+  slot->stored = format::EncodeStoredDoc(doc);
+}
+
+Status WriterImpl::Drain(bool wait_all) {
+  Status first;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (head_ < tail_) {
+    Slot& slot = slots_[head_ % kRing];
+    if (slot.state != Slot::kDone) {
+      if (!wait_all) break;
+      cv_.wait(lock, [&] { return slot.state == Slot::kDone; });
+    }
+    lock.unlock();
+    // Only this thread touches a done slot.
+    if (!slot.status.ok()) {
+      // The document's id is taken and its place in the batch is empty: the
+      // batch can no longer be committed consistently. It stays failed until
+      // Rollback.
+      if (failed_.ok())
+        failed_ = Status(slot.status.code(), slot.status.message() + "; the batch cannot be committed: roll it back");
+      if (first.ok()) first = failed_;
+    } else {
+      for (int f = 0; f < kNumFields; ++f) Invert(static_cast<Field>(f), slot.doc, slot.tokens[f], slot.hashes[f]);
+      for (std::string_view used : {slot.stemmer, slot.tokens[static_cast<int>(Field::kTopic)].empty()
+                                                      ? slot.stemmer
+                                                      : StemmerOf(Field::kTopic, slot.stemmer)})
+        if (std::find(languages_.begin(), languages_.end(), used) == languages_.end()) languages_.push_back(used);
+      batch_bytes_ += slot.stored.size();
+      docs_.push_back(PendingDoc{slot.doc, std::move(slot.stored), slot.values});
+      if (batch_bytes_ >= memory_) {
+        Status sp = Spill();
+        if (!sp.ok() && first.ok()) first = sp;
+      }
+    }
+    if (slot.bytes > kKeepSlotBytes) {
+      slot.input = Document{};
+      for (int f = 0; f < kNumFields; ++f) {  // (`= {}` would keep the capacity)
+        std::vector<Token>().swap(slot.tokens[f]);
+        std::vector<uint64_t>().swap(slot.hashes[f]);
+      }
+      std::vector<std::string>().swap(slot.written);
+      slot.forms = forms::DocForms();
+      slot.stored = std::string();
+    }
+    lock.lock();
+    ring_bytes_ -= slot.bytes;
+    slot.bytes = 0;
+    slot.state = Slot::kFree;
+    ++head_;
+  }
+  lock.unlock();
+  cv_.notify_all();
+  return first;
+}
+
+Status WriterImpl::DoDelete(const std::string& id) {
+  if (!failed_.ok()) return failed_;
+  if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
+  uint32_t& slot = ids_[id];
+  if (slot) {
+    Status s = Drain(true);
+    if (!s.ok()) return s;
+    SupersedePending(slot);
+  }
+  slot = 0;
+  ++ops_;
+  return Status::OK();
+}
+
+template <typename Fn, typename FormsFn>
+void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms) {
+  UseDocumentStemmer(*analyzer_, doc);  // the terms it was indexed with
+  auto field = [&](Field f, const std::vector<std::string_view>& texts) {
+    tokens_.clear();
+    written_.clear();
+    uint32_t pos = 0;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (i) pos += format::kActorGap;  // phrases never span two values
+      pos = forms::AnalyzeField(*analyzer_, f, texts[i], pos, &tokens_, &written_);
+    }
+    if (Analyzer::IsStemmed(f)) fn_forms(f, tokens_, written_);
+    if (texts.size() == 1) AddSentenceMarks(*analyzer_, f, texts[0], &tokens_);
+    fn(f, &tokens_);
+  };
+  field(Field::kTitle, {doc.title});
+  field(Field::kBody, {doc.body});
+  field(Field::kAuthor, {doc.author});
+  std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
+  field(Field::kActor, v);
+  v.assign(doc.topics.begin(), doc.topics.end());
+  (void)AnalyzerAccess::SetStemmerLanguage(*analyzer_, StemmerOf(Field::kTopic, analyzer_->stemmer_language()));
+  field(Field::kTopic, v);
+  AnalyzeCustomFields(*analyzer_, doc, &tokens_);
+  fn(Field::kCustom, &tokens_);
+}
+
+void WriterImpl::Retire(const Document& doc, RetiredMap* out, forms::FormCounts* forms_out) {
+  auto count_forms = [&](Field f, const std::vector<Token>& tokens, const std::vector<std::string>& written) {
+    forms::CountDocForms(f, tokens, written, forms_out);
+  };
+  AnalyzeFields(
+      doc,
+      [&](Field f, std::vector<Token>* tokens) {
+        std::sort(tokens->begin(), tokens->end(), [](const Token& a, const Token& b) { return a.term < b.term; });
+        for (size_t i = 0; i < tokens->size();) {
+          size_t j = i;
+          while (j < tokens->size() && (*tokens)[j].term == (*tokens)[i].term) ++j;
+          Retired& r = (*out)[format::TermKey(f, (*tokens)[i].term)];
+          r.df += 1;
+          r.cf += j - i;
+          i = j;
+        }
+      },
+      count_forms);
+}
+
+void WriterImpl::SupersedePending(uint32_t doc) {
+  auto it =
+      std::lower_bound(docs_.begin(), docs_.end(), doc, [](const PendingDoc& p, uint32_t d) { return p.doc < d; });
+  if (it == docs_.end() || it->doc != doc) return;
+  Document old;
+  if (!it->stored.empty()) {
+    if (format::DecodeStoredDoc(it->stored, &old)) Retire(old, &retired_pending_, &retired_forms_pending_);
+    return;
+  }
+  // Spilled: read it back from its block. (Should that fail, the statistics
+  // keep counting the superseded version until the terms are next written.)
+  auto b = std::upper_bound(spilled_blocks_.begin(), spilled_blocks_.end(), doc,
+                            [](uint32_t d, const SpilledBlock& sb) { return d < sb.first_doc; });
+  if (b == spilled_blocks_.begin() || !spill_) return;
+  --b;
+  std::string value;
+  std::string_view encoded;
+  format::DocBlockReader reader;
+  if (spill_->Read(b->offset, b->length, &value).ok() && reader.ReadBlock(b->first_doc, value, doc, &encoded).ok() &&
+      format::DecodeStoredDoc(encoded, &old))
+    Retire(old, &retired_pending_, &retired_forms_pending_);
+}
+
+Status WriterImpl::Spill() {
+  if (!spill_) {
+    auto f = SpillFile::Create(index_->dir());
+    if (!f.ok()) return f.status();
+    spill_ = std::move(*f);
+  }
+  // Stored documents, as the blocks a commit would write.
+  std::vector<format::DocBlockBuilder> builders(1);
+  for (const PendingDoc& p : docs_)
+    if (!p.stored.empty()) AddToBlocks(&builders, p);  // else spilled before
+  std::vector<SpilledBlock> blocks;
+  std::string packed;
+  Status s;
+  for (format::DocBlockBuilder& b : builders) {
+    if (b.empty()) continue;
+    uint32_t first = b.first_doc();
+    if (!b.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
+    blocks.push_back({first, spill_->size(), packed.size()});
+    if (!(s = spill_->Append(packed)).ok()) return s;
+  }
+  // Terms, in key order.
+  std::vector<uint32_t> order(terms_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return term_ids_.key(a) < term_ids_.key(b); });
+  Run run{spill_->size(), 0};
+  std::string record;
+  for (uint32_t id : order) {
+    const TermBatch& b = terms_[id];
+    record.clear();
+    EncodeTermRecord(term_ids_.key(id), b.docs.data(), b.tfs.data(), b.docs.size(), b.positions.data(), &record);
+    if (!(s = spill_->Append(record)).ok()) return s;
+  }
+  run.end = spill_->size();
+  if (!(s = spill_->Flush()).ok()) return s;
+  // Only now that it is all on disk, forget it here.
+  runs_.push_back(run);
+  spilled_blocks_.insert(spilled_blocks_.end(), blocks.begin(), blocks.end());
+  for (PendingDoc& p : docs_) std::string().swap(p.stored);
+  term_ids_ = TermTable();
+  std::vector<TermBatch>().swap(terms_);
+  batch_bytes_ = 0;
+  return Status::OK();
+}
+
+void WriterImpl::ClearBatch() {
+  retired_pending_.clear();
+  retired_forms_pending_.clear();
+  forms_.Clear();
+  metadata_.clear();
+  languages_.clear();
+  term_ids_ = TermTable();
+  std::vector<TermBatch>().swap(terms_);
+  docs_.clear();
+  ids_.clear();
+  ops_ = 0;
+  batch_bytes_ = 0;
+  runs_.clear();
+  spilled_blocks_.clear();
+  spill_.reset();
+}
+
+void WriterImpl::Rollback() {
+  (void)Drain(true);
+  failed_ = Status::OK();
+  ClearBatch();
+  next_doc_ = base_doc_;
+}
+
+// --- Index --------------------------------------------------------------------
+
+Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
+  if (read_only_) return Status::InvalidArgument("index " + dir_ + " was opened read-only");
+  std::string path = dir_ + "/write.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    // The holder writes its pid just after locking; give it a moment to appear.
+    char buf[32] = {};
+    ssize_t n = 0;
+    for (int i = 0; i < 20 && (n = ::pread(fd, buf, sizeof buf - 1, 0)) <= 0; ++i) ::usleep(5000);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      return Status::Locked("index is locked by pid " + pid + " (another writer is using " + dir_ +
+                            "); wait for it to finish or stop it");
+    }
+    return Status::IOError("cannot lock " + path + ": " + std::strerror(err));
+  }
+  if (env_->Replaced()) {
+    ::close(fd);
+    return Status::IOError("index " + dir_ +
+                           " was compacted or replaced by another process since it was opened; open it again");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock is held; the pid text is only informational.
+  }
+  auto txn = Txn::Begin(env_.get(), false);
+  if (!txn.ok()) {
+    ::close(fd);
+    return txn.status();
+  }
+  format::IndexState st;
+  Status s = ReadState(**txn, &st);
+  txn->reset();
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  auto analyzer = Analyzer::Create();
+  if (!analyzer.ok()) {
+    ::close(fd);
+    return analyzer.status();
+  }
+  // Analysis workers: one per core beyond the caller's, at least one when there
+  // are two cores or more (the caller inverts while a worker analyzes).
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned n = writer_threads_ >= 0 ? static_cast<unsigned>(writer_threads_) : std::min(cores - 1, 4u);
+  std::vector<std::unique_ptr<Analyzer>> workers;
+  for (unsigned i = 0; i < n; ++i) {
+    auto a = Analyzer::Create();
+    if (!a.ok()) {
+      ::close(fd);
+      return a.status();
+    }
+    workers.push_back(std::move(*a));
+  }
+  // A tagger for each thread that analyzes (a Tagger is not thread-safe).
+  std::vector<std::unique_ptr<Tagger>> taggers;
+  if (tagging_) {
+    TaggingTexts texts;
+    if (Status ts = ReadTaggingTexts(&texts); !ts.ok()) {
+      ::close(fd);
+      return ts;
+    }
+    for (unsigned i = 0; i <= n; ++i) {
+      // Lines the tagger cannot read are skipped, as `loupe index` says.
+      auto t = Tagger::Create(texts.gazetteer, texts.topics);
+      if (!t.ok()) {
+        ::close(fd);
+        return Status(t.status().code(), "cannot create the index's tagger: " + t.status().message());
+      }
+      if (auto titles = (*t)->SetTitles(texts.titles); !titles.ok()) {
+        ::close(fd);
+        return titles.status();
+      }
+      taggers.push_back(std::move(*t));
+    }
+  }
+  return std::unique_ptr<Writer>(new WriterImpl(this, fd, st.next_doc, st.generation > 0, writer_memory_,
+                                                std::move(*analyzer), std::move(workers), std::move(taggers)));
+}
+
+}  // namespace loupe::db_internal

@@ -1,0 +1,241 @@
+// WriterImpl, the Writer of loupe/index.h: the batch of queued changes, the
+// analysis ring and its worker threads, and the spill files. A private header
+// shared by writer.cc (adding, analysis, inversion, spilling, rollback, and
+// IndexImpl::NewWriter, which makes a writer) and commit.cc (writing the batch
+// in one transaction), which are separate because a commit is a concern of
+// its own: the order of the writes, the map growing, the retired statistics.
+#ifndef LOUPE_DB_WRITER_H_
+#define LOUPE_DB_WRITER_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "db/index_impl.h"
+#include "index/doc_store.h"
+#include "index/format.h"
+#include "index/forms.h"
+#include "index/spill.h"
+#include "index/term_table.h"
+#include "loupe/analyzer.h"
+#include "loupe/index.h"
+#include "loupe/tagger.h"
+#include "storage/lmdb.h"
+#include "util/guard.h"
+
+// Hidden: these were local to index_impl.cc before the split, and calls
+// between them stay direct calls within libloupe (not through the PLT).
+#pragma GCC visibility push(hidden)
+namespace loupe::db_internal {
+
+// A batch of queued changes, inverted in memory as documents arrive so that
+// Commit only writes. Doc ids are assigned at Add: the writer holds the index
+// lock, so no other commit can take them.
+//
+// Analysis runs on worker threads: Add copies the document into a ring of
+// slots and returns; workers analyze slots in any order; the caller's thread
+// inverts finished slots strictly in doc id order (postings must be appended in
+// order), the next time it calls Add, or when Commit drains the ring.
+class WriterImpl final : public Writer {
+ public:
+  // `taggers`: none (IndexOptions::tagging off), or one for each worker and
+  // one more for the caller's thread.
+  WriterImpl(IndexImpl* index, int lock_fd, uint32_t next_doc, bool committed, size_t memory,
+             std::unique_ptr<Analyzer> analyzer, std::vector<std::unique_ptr<Analyzer>> workers,
+             std::vector<std::unique_ptr<Tagger>> taggers)
+      : index_(index),
+        lock_fd_(lock_fd),
+        base_doc_(next_doc),
+        next_doc_(next_doc),
+        memory_(memory),
+        analyzer_(std::move(analyzer)),
+        slots_(kRing) {
+    committed_ = committed;
+    if (!taggers.empty()) {
+      tagger_ = std::move(taggers.back());
+      taggers.pop_back();
+    }
+    for (size_t i = 0; i < workers.size(); ++i)
+      threads_.emplace_back(
+          [this, an = std::move(workers[i]), tg = i < taggers.size() ? std::move(taggers[i]) : nullptr]() mutable {
+            Work(*an, tg.get());
+          });
+  }
+  ~WriterImpl() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  }
+
+  Status Add(const Document& doc) override {
+    return Guard([&] { return DoAdd(doc); });
+  }
+  Status Delete(const std::string& id) override {
+    return Guard([&] { return DoDelete(id); });
+  }
+  Status Commit() override {
+    return Guard([&] { return DoCommit(); });
+  }
+  void Rollback() override;
+  size_t pending() const override { return ops_; }
+  Status SetMetadata(std::string_view key, std::string_view value) override {
+    return Guard([&] {
+      if (key.empty() || key.size() > kMaxIdBytes)
+        return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
+      metadata_[std::string(key)] = std::string(value);
+      ++ops_;
+      return Status::OK();
+    });
+  }
+
+ private:
+  struct TermBatch {
+    uint32_t last_doc = UINT32_MAX;
+    std::vector<uint32_t> docs, tfs, positions;  // tfs[i] positions per docs[i], in order
+  };
+  struct PendingDoc {
+    uint32_t doc;
+    std::string stored;
+    format::DocValues values;
+  };
+  // One document between Add and inversion.
+  struct Slot {
+    enum State { kFree, kQueued, kWorking, kDone } state = kFree;
+    uint32_t doc = 0;
+    Document input;
+    std::vector<Token> tokens[kNumFields];
+    std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
+    forms::DocForms forms;                     // the written forms of its stemmed fields
+    std::vector<std::string> written;          // the words of one field as written (a buffer)
+    format::DocValues values;
+    std::string stored;
+    Status status;
+    size_t bytes = 0;          // of the input's text, counted in ring_bytes_
+    std::string_view stemmer;  // the document's stemmer (static storage, see loupe/language.h)
+  };
+  static constexpr size_t kRing = 32;
+  // At most this much document text in the ring (a larger document is taken
+  // alone): analysis takes several times the text in tokens, so 32 long
+  // documents at once would take gigabytes.
+  static constexpr size_t kRingBytes = size_t{16} << 20;
+  // A slot that held a document larger than this gives its buffers back when
+  // it is freed, instead of keeping their capacity for the next document.
+  static constexpr size_t kKeepSlotBytes = size_t{1} << 20;
+  Status failed_;  // a document of the batch could not be analyzed
+
+  // Worker thread body.
+  void Work(Analyzer& analyzer, Tagger* tagger);
+  // Tags slot.input with `tagger` (if any), then fills slot.tokens/values/stored
+  // from it with `analyzer`.
+  static void AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot);
+  // Adds an analyzed slot's written forms to the batch (a failed slot's too:
+  // the batch cannot be committed then anyway).
+  void CountForms(const Slot& slot) {
+    std::lock_guard<std::mutex> lock(forms_mu_);
+    forms_.Add(slot.forms);
+  }
+  // Inverts finished slots in order; with wait_all, until the ring is empty.
+  Status Drain(bool wait_all);
+
+  Status DoAdd(const Document& doc);
+  Status DoDelete(const std::string& id);
+  Status DoCommit();
+  Status WriteBatch(Txn* txn, format::IndexState* st);
+  std::map<std::string, std::string> metadata_;  // queued by SetMetadata; "" removes
+  struct Retired {
+    uint32_t df = 0;
+    uint64_t cf = 0;
+  };
+  using RetiredMap = std::unordered_map<std::string, Retired>;
+
+  Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append);
+  void Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes);
+  // Runs the analyzer over every field of DOC, calling FN(field, tokens) once
+  // per field, and before it, for stemmed fields, FN_FORMS(field, tokens,
+  // written forms of the words).
+  template <typename Fn, typename FormsFn>
+  void AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms);
+  // Adds DOC's distinct terms to OUT, and its written forms to *forms_out, so
+  // that term statistics and the written forms can forget it.
+  void Retire(const Document& doc, RetiredMap* out, forms::FormCounts* forms_out);
+  // A queued document that a later Add or Delete of the same id supersedes.
+  void SupersedePending(uint32_t doc);
+  // Writes the in-memory part of the batch to a run and frees it.
+  Status Spill();
+  // Adds p's stored fields to the last block, then starts a new block if that
+  // one is full (so the last block may be empty).
+  static void AddToBlocks(std::vector<format::DocBlockBuilder>* blocks, const PendingDoc& p) {
+    blocks->back().Add(p.doc, p.stored);
+    if (blocks->back().raw_bytes() >= format::kDocBlockBytes) blocks->emplace_back();
+  }
+  // Forgets the whole batch (after a commit or a rollback).
+  void ClearBatch();
+
+  IndexImpl* index_;
+  int lock_fd_;
+  uint32_t base_doc_, next_doc_;
+  size_t memory_;  // spill beyond this many bytes of batch (estimate)
+  std::unique_ptr<Analyzer> analyzer_;
+  std::unique_ptr<Tagger> tagger_;  // for the caller's thread; null when tagging is off
+  TermTable term_ids_;
+  std::vector<TermBatch> terms_;  // by term id
+  std::vector<PendingDoc> docs_;
+  std::unordered_map<std::string, uint32_t> ids_;  // id -> queued doc id, 0 = deleted
+  RetiredMap retired_pending_;                     // terms of superseded queued documents
+  forms::FormCounts retired_forms_pending_;        // and their written forms
+  forms::FormsBatch forms_;                        // written forms of the batch (never spilled)
+  size_t batch_bytes_ = 0;                         // memory held by terms_ and stored docs (estimate)
+  // Parts of the batch spilled to disk (see index/spill.h): term runs, each in
+  // key order and together in doc order, and finished stored-document blocks.
+  struct Run {
+    uint64_t begin, end;
+  };
+  struct SpilledBlock {
+    uint32_t first_doc;
+    uint64_t offset;
+    size_t length;
+  };
+  std::unique_ptr<SpillFile> spill_;
+  std::vector<Run> runs_;
+  std::vector<SpilledBlock> spilled_blocks_;
+  size_t ops_ = 0;
+  // Whether the index has a writer's commit (generation > 0). Until it has,
+  // it counts as never completely created, so the first Commit writes even
+  // an empty batch.
+  bool committed_ = false;
+  std::vector<Token> tokens_;
+  std::vector<std::string> written_;         // the written forms of tokens_ (stemmed fields)
+  std::vector<std::string_view> languages_;  // stemmers of the batch's documents (static storage)
+  std::string block_, pos_block_;
+  std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
+
+  // The analysis ring: slots [head_, tail_) are in flight, next_work_ is the
+  // next one a worker takes. Guarded by mu_.
+  std::vector<Slot> slots_;
+  uint64_t head_ = 0, tail_ = 0, next_work_ = 0;
+  size_t ring_bytes_ = 0;  // Slot::bytes of the slots in flight
+  bool stop_ = false;
+  std::mutex mu_;
+  // Guards forms_, which the analysis threads add to: the counts do not depend
+  // on the order of documents, so the inverting thread need not do it.
+  std::mutex forms_mu_;
+  std::condition_variable cv_;  // slot state changes, new work, stop
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace loupe::db_internal
+#pragma GCC visibility pop
+
+#endif  // LOUPE_DB_WRITER_H_
