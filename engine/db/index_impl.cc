@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "analysis/analyzer_access.h"
+#include "db/open.h"
 #include "db/split.h"
 #include "index/analysis_record.h"
 #include "index/check.h"
@@ -1708,7 +1709,9 @@ bool IsIndexFile(const std::string& name) {
   return name == "data.mdb" || name == "lock.mdb" || name == "write.lock" || name.rfind("spill-", 0) == 0;
 }
 
-Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOptions& options) {
+}  // namespace
+
+Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   bool have_dir = fs::is_directory(dir, ec);
@@ -1808,12 +1811,6 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
   return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options, index_id));
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOptions& options) {
-  return Guard([&] { return OpenIndex(dir, options); });
-}
-
 }  // namespace loupe
 
 namespace loupe {
@@ -1826,7 +1823,7 @@ namespace loupe {
 Result<CompactReport> CompactIndex(const std::string& dir) {
   return Guard([&]() -> Result<CompactReport> {
     namespace fs = std::filesystem;
-    auto old = Index::Open(dir, {});
+    auto old = OpenPlainIndex(dir, {});  // a collection is compacted split by split
     if (!old.ok()) return old.status();
     auto lock = (*old)->NewWriter();  // holds the write lock until the swap is done
     if (!lock.ok()) return lock.status();

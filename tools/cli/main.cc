@@ -124,6 +124,7 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
                                    "only added or changed files and deletes the articles of files that\n"
                                    "are gone.\n"
                                    "Example: loupe index --db news.loupe corpus/\n"
+                                   "         loupe index --db news.loupe --partition month corpus/\n"
                                    "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
   AddDbAndFormat(index, &a->db, &a->format, {.help = "Summary format: text or json (default text)"});
   index->add_option("paths", a->paths, "Files or directories to index")->required();
@@ -144,6 +145,14 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
                    "folder (K, M, G; default 192M; at least 1M)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
+  index
+      ->add_option("--partition", a->partition,
+                   "month, year or none: index a new folder as a collection with one index per month or\n"
+                   "year of the articles' dates (undated ones in \"undated\"), searched as one; none (the\n"
+                   "default) makes a plain index. An existing collection keeps its own partition")
+      ->check(CLI::IsMember({"month", "year", "none"}));
+  index->add_option("--jobs", a->jobs, "A collection's indexes (splits) written at once at each commit (default 1)")
+      ->check(CLI::Range(1, 64));
   index->add_option("--gazetteer", a->gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
                     "actors.gazetteer at the top of a PATH, else the index's, else the built-in one)");
