@@ -53,6 +53,14 @@ TEST_CASE("loupe index --partition month makes a collection of the corpus, and i
   CHECK(r.code == 0);
   CHECK(r.out.find("64 documents") != std::string::npos);
   CHECK(r.out.find("no problems found") != std::string::npos);
+  r = Loupe("backup --db " + db + " " + tmp.sub("copy"), tmp);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("64 documents") != std::string::npos);
+  CHECK(r.out.find("the copy checks clean") != std::string::npos);
+  CHECK(loupe::ReadManifest(tmp.sub("copy")).ok());
+  r = Loupe("compact --db " + db, tmp);
+  CHECK(r.code == 2);
+  CHECK(r.err.find(db + " is a collection (one index per month)") != std::string::npos);
 }
 
 TEST_CASE("loupe index refuses a partition that is not the folder's", "[collection]") {
