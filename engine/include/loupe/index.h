@@ -25,6 +25,10 @@
 //    NewWriter fails at once with kLocked: "index is locked by pid N".
 //  - Open an index directory at most once per process (an LMDB rule), and do not
 //    use an Index across fork(); reopen in the child.
+//  - A collection (IndexOptions::partition) has a write lock per split, taken
+//    when its Writer first adds to or deletes from that split: writers in
+//    several processes may add to different splits at once. Its metadata and
+//    manifest are locked only during Commit.
 //  - The Index must outlive every Writer created from it.
 #ifndef LOUPE_INDEX_H_
 #define LOUPE_INDEX_H_
@@ -65,7 +69,14 @@ class Index {
   // says "the disk is full"; an open for writing by a process that may not
   // write the index says "cannot write to DIR: permission denied"),
   // kInvalidArgument (`dir` is a file, or, to create an index, a directory
-  // holding other files).
+  // holding other files; a partition given for a plain index, or one other
+  // than a collection's own).
+  // Collections: `dir` holding a collection manifest (collection.json) is
+  // opened as a collection, whatever options.partition says if it is kNone;
+  // with create_if_missing and options.partition kMonth or kYear, a new or
+  // empty `dir` becomes a collection (docs/index-format.md, "Collections").
+  // A collection's manifest that is damaged, or names a split holding no
+  // index, is kCorruption.
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
   virtual ~Index() = default;
