@@ -243,6 +243,9 @@ Result<std::shared_ptr<const CollectionState>> CollectionImpl::DoState() const {
   st->size = read_st.st_size;
   for (const ManifestSplit& entry : m->splits) {
     auto& open = open_[entry.name];
+    // Sealing compacted the split into a new folder: this process's files
+    // are the old ones. Searches in progress keep those (their state holds them).
+    if (open && entry.sealed && !opened_sealed_.count(entry.name)) open = nullptr;
     if (!open) {
       auto index = OpenPlainIndex(SplitDir(entry.name), SplitOptions(entry.sealed, false));
       if (!index.ok()) {
@@ -253,6 +256,7 @@ Result<std::shared_ptr<const CollectionState>> CollectionImpl::DoState() const {
                                   " holds no index; restore the collection from a backup (loupe backup)");
       }
       open = std::shared_ptr<Index>(std::move(*index));
+      if (entry.sealed) opened_sealed_.insert(entry.name);
     }
     st->splits.push_back(OpenSplit{open, entry});
   }
@@ -457,6 +461,49 @@ Status CollectionImpl::Backup(const std::string& dest) const {
     }
     if (Status b = meta_->Backup(dest + "/meta"); !b.ok()) return b;
     return WriteManifest(dest, m);
+  });
+}
+
+// --- SealSplit ------------------------------------------------------------------
+
+Result<CompactReport> SealSplit(const std::string& dir, const std::string& split) {
+  return Guard([&]() -> Result<CompactReport> {
+    std::error_code ec;
+    auto m = ReadManifest(dir);
+    if (!m.ok()) {
+      if (!m.status().IsNotFound()) return m.status();
+      if (fs::exists(dir + "/data.mdb", ec))
+        return Status::InvalidArgument(dir +
+                                       " is a plain index, not a collection: only a collection's splits are "
+                                       "sealed (loupe compact compacts a plain index)");
+      return Status::NotFound("no collection at " + dir);
+    }
+    const ManifestSplit* e = m->Find(split);
+    if (!e) {
+      std::string names;
+      for (const ManifestSplit& s : m->splits) names += (names.empty() ? "" : ", ") + s.name;
+      return Status::NotFound("the collection " + dir + " has no split '" + split +
+                              "' (its splits: " + (names.empty() ? std::string("none") : names) + ")");
+    }
+    if (e->sealed) return Status::InvalidArgument("split " + split + " of " + dir + " is sealed already");
+    // Takes the split's write lock: kLocked while a writer holds the split.
+    auto report = CompactIndex(dir + "/splits/" + split);
+    if (!report.ok()) return report.status();
+    auto lock = CollectionLock::Acquire(dir);
+    if (!lock.ok()) return lock.status();
+    m = ReadManifest(dir);
+    if (!m.ok()) return m.status();
+    ManifestSplit* entry = m->Find(split);
+    if (!entry) return Status::Corruption("split " + split + " left the manifest of " + dir + " while it was sealed");
+    {
+      auto index = OpenPlainIndex(dir + "/splits/" + split, {.read_only = true, .tagging = false});
+      if (!index.ok()) return index.status();
+      if (Status s = DescribeSplit(**index, entry); !s.ok()) return s;
+    }
+    entry->sealed = true;
+    ++m->generation;
+    if (Status s = WriteManifest(dir, *m); !s.ok()) return s;
+    return *report;
   });
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,9 @@ class CollectionImpl final : public Index {
   // Every split opened, by name, for the life of this object (LMDB allows one
   // open of an environment per process); guarded by mu_, like state_.
   mutable std::map<std::string, std::shared_ptr<Index>> open_;
+  // The splits in open_ opened after the manifest said they were sealed:
+  // one sealed since (compacted into a new folder) is opened again.
+  mutable std::set<std::string> opened_sealed_;
   mutable std::shared_ptr<const CollectionState> state_;
 };
 

@@ -264,9 +264,11 @@ struct MaintainArgs {
   std::string dest;       // backup: the folder to copy into
   bool no_check = false;  // backup: do not check the copy
   std::string format = "text";
+  std::vector<std::string> splits;  // seal: the splits to seal
 };
 int RunCompact(const MaintainArgs& a);
 int RunBackup(const MaintainArgs& a);
+int RunSeal(const MaintainArgs& a);
 
 struct BenchArgs {
   std::string db;

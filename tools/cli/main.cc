@@ -325,6 +325,19 @@ Command AddCompact(CLI::App& app, MaintainArgs* a) {
   return {compact, [a] { return RunCompact(*a); }};
 }
 
+// `loupe seal`: compact splits of a collection and close them to writers.
+Command AddSeal(CLI::App& app, MaintainArgs* a) {
+  auto* seal = app.add_subcommand("seal",
+                                  "Compact each SPLIT of a collection (made with loupe index --partition)\n"
+                                  "and mark it sealed: it is then read-only, and an article dated in its\n"
+                                  "period is refused. Takes each split's write lock.\n"
+                                  "Example: loupe seal --db news.loupe 2025-01 2025-02");
+  AddDbAndFormat(seal, &a->db, &a->format);
+  seal->add_option("splits", a->splits, "Splits to seal, as loupe stats lists them (2025-09, 2025, undated)")
+      ->required();
+  return {seal, [a] { return RunSeal(*a); }};
+}
+
 // `loupe backup`: a checked copy of the index.
 Command AddBackup(CLI::App& app, MaintainArgs* a) {
   auto* backup = app.add_subcommand("backup",
@@ -372,17 +385,17 @@ struct Args {
   ExplainArgs explain;
   ShowArgs show;
   CheckArgs check;
-  MaintainArgs compact, backup;
+  MaintainArgs compact, backup, seal;
   BenchArgs bench;
   std::string shell;  // completion
 };
 
 // The commands, in the order --help lists them.
 std::vector<Command> AddCommands(CLI::App& app, Args* args) {
-  return {AddIndex(app, &args->index), AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
-          AddStats(app, &args->stats), AddExplain(app, &args->explain), AddShow(app, &args->show),
-          AddCheck(app, &args->check), AddCompact(app, &args->compact), AddBackup(app, &args->backup),
-          AddBench(app, &args->bench), AddCompletion(app, &args->shell)};
+  return {AddIndex(app, &args->index),   AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
+          AddStats(app, &args->stats),   AddExplain(app, &args->explain), AddShow(app, &args->show),
+          AddCheck(app, &args->check),   AddCompact(app, &args->compact), AddSeal(app, &args->seal),
+          AddBackup(app, &args->backup), AddBench(app, &args->bench),     AddCompletion(app, &args->shell)};
 }
 
 // Prints what an unknown command is and returns the usage exit code.

@@ -480,6 +480,12 @@ void PrintCompact(const CompactResult& r, std::ostream& out) {
       << Size(r.report.bytes_after) << " in " << r.milliseconds << " ms\n";
 }
 
+void PrintSeal(const std::string& split, const CompactResult& r, std::ostream& out) {
+  out << "sealed " << split << " of " << r.db << ": " << r.report.documents << " documents kept, " << r.report.dropped
+      << " deleted or replaced versions dropped; " << Size(r.report.bytes_before) << " -> "
+      << Size(r.report.bytes_after) << " in " << r.milliseconds << " ms\n";
+}
+
 void PrintBackup(const BackupResult& r, std::ostream& out) {
   out << "backed up " << r.db << " to " << r.dest << ": " << r.copy.documents << " documents, commit "
       << r.copy.generation << ", " << Size(r.copy.size_bytes) << " in " << r.milliseconds << " ms"

@@ -232,6 +232,19 @@ class Writer {
 // Errors: kNotFound, kInvalidArgument, kLocked, kIOError, kCorruption.
 Result<CompactReport> CompactIndex(const std::string& dir);
 
+// Seals split `split` ("2025-09") of the collection in `dir`: compacts it as
+// CompactIndex does (on DIR/splits/SPLIT) and marks it sealed in the manifest.
+// A sealed split is opened read-only and takes no documents: a Writer refuses
+// to add one dated in its period, or to replace or delete one of its
+// documents (kInvalidArgument). Other processes that have the collection
+// open open the compacted split again at their next call. As for
+// CompactIndex, the collection must not be open in this process (LMDB allows
+// one open of an index per process), and the split's write lock is taken
+// (kLocked while another process writes to the split). Errors: kNotFound (no collection at `dir`, no
+// such split; the message lists the splits), kInvalidArgument (a plain index,
+// a split sealed already), kLocked, kIOError, kCorruption.
+Result<CompactReport> SealSplit(const std::string& dir, const std::string& split);
+
 // Library version "MAJOR.MINOR.PATCH".
 const char* Version();
 

@@ -408,6 +408,45 @@ TEST_CASE("a sealed split takes no documents", "[collection]") {
   CHECK(c->GetDocument("a")->date == Day("2025-09-03"));
 }
 
+TEST_CASE("SealSplit compacts a split and closes it to writers", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  {
+    auto c = OpenCollection(dir);
+    Commit(*c, {Dated("a", "2025-09-03"), Dated("b", "2025-09-04"), Dated("c", "2025-10-01")});
+    Commit(*c, {Dated("b", "2025-09-05")});  // a replaced version for compaction to drop
+  }
+  auto report = SealSplit(dir, "2025-09");
+  INFO((report.ok() ? std::string() : report.status().ToString()));
+  REQUIRE(report.ok());
+  CHECK(report->documents == 2);
+  CHECK(report->dropped == 1);
+  Manifest m = ReadOrFail(dir);
+  CHECK(m.Find("2025-09")->sealed);
+  CHECK_FALSE(m.Find("2025-10")->sealed);
+  CHECK(m.Find("2025-09")->documents == 2);
+  CHECK(m.Find("2025-09")->commit == 1);  // a compacted index starts its commits again
+  CHECK(m.generation == 3);
+
+  CHECK(SealSplit(dir, "2025-09").status().code() == StatusCode::kInvalidArgument);  // already
+  auto none = SealSplit(dir, "2030-01");
+  CHECK(none.status().IsNotFound());
+  CHECK(none.status().message().find("its splits: 2025-09, 2025-10") != std::string::npos);
+
+  auto c = OpenCollection(dir);
+  CHECK(c->GetDocument("b")->date == Day("2025-09-05"));
+  auto report2 = c->Check();
+  REQUIRE(report2.ok());
+  CHECK(report2->ok());
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  CHECK((*w)->Add(Dated("d", "2025-09-30")).code() == StatusCode::kInvalidArgument);
+  CHECK((*w)->Delete("a").code() == StatusCode::kInvalidArgument);
+  REQUIRE((*w)->Add(Dated("e", "2025-10-30")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(ReadOrFail(dir).Find("2025-09")->sealed);  // kept by the writer's manifest update
+}
+
 TEST_CASE("a collection checks and backs up as a whole", "[collection]") {
   TempDir tmp;
   const std::string dir = tmp.sub("col");

@@ -84,6 +84,35 @@ TEST_CASE("loupe index refuses a partition that is not the folder's", "[collecti
   CHECK(r.code == 2);
 }
 
+TEST_CASE("loupe seal compacts splits of a collection that another process has open", "[collection]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("news");
+  REQUIRE(Loupe("index -q --db " + db + " --partition month " + kCorpus, tmp).code == 0);
+  auto open = loupe::Index::Open(db);
+  REQUIRE(open.ok());
+  REQUIRE((*open)->GetDocument("articles/a01-trump-sworn-in-trade-agenda.txt").ok());
+  Run r = Loupe("seal --db " + db + " 2025-01 2025-02", tmp);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("sealed 2025-01 of " + db + ": 2 documents kept, 0 deleted or replaced versions dropped") == 0);
+  CHECK(r.out.find("\nsealed 2025-02 of " + db + ": 3 documents kept") != std::string::npos);
+  // The process that had it open reads the sealed splits from their new files.
+  auto st = (*open)->Stats();
+  REQUIRE(st.ok());
+  int sealed = 0;
+  for (const auto& s : st->splits) sealed += s.sealed;
+  CHECK(sealed == 2);
+  CHECK((*open)->GetDocument("articles/a01-trump-sworn-in-trade-agenda.txt").ok());
+  open->reset();
+  r = Loupe("seal --db " + db + " 2025-01", tmp);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("split 2025-01 of " + db + " is sealed already") != std::string::npos);
+  r = Loupe("seal --db " + db + " 1999-01", tmp);
+  CHECK(r.code == 3);
+  CHECK(r.err.find("has no split '1999-01' (its splits: 2025-01, 2025-02,") != std::string::npos);
+  r = Loupe("check --db " + db, tmp);
+  CHECK(r.code == 0);
+}
+
 // `loupe stats` reads the custom fields through Index::Expansions, which a
 // collection answers with the search side (db/collection_search.cc): until
 // that lands this case fails there.
