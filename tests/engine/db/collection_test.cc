@@ -563,6 +563,60 @@ TEST_CASE("two writers on different splits of a collection work at once", "[coll
   CHECK(m.generation == 2);
 }
 
+TEST_CASE("two writers on one split: the second is refused, naming the split", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir);
+  auto w1 = c->NewWriter();
+  auto w2 = c->NewWriter();
+  REQUIRE(w1.ok());
+  REQUIRE(w2.ok());
+  REQUIRE((*w1)->Add(Dated("a", "2025-09-03")).ok());
+  Status s = (*w2)->Add(Dated("b", "2025-09-04"));
+  CHECK(s.code() == StatusCode::kLocked);
+  CHECK(s.message().find(dir + "/splits/2025-09") != std::string::npos);
+  REQUIRE((*w2)->Add(Dated("c", "2025-10-04")).ok());  // another split is free
+  REQUIRE((*w1)->Commit().ok());
+  REQUIRE((*w2)->Commit().ok());
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-09", 1}, {"2025-10", 1}});
+}
+
+// The meta index is written at Commit; while another process commits it, a
+// commit waits for it instead of failing.
+TEST_CASE("a collection's commit waits for another process's commit of its metadata", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  OpenCollection(dir).reset();
+  int held[2];
+  REQUIRE(::pipe(held) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto meta = Index::Open(dir + "/meta");
+    auto w = meta.ok() ? (*meta)->NewWriter() : Result<std::unique_ptr<Writer>>(meta.status());
+    char byte = w.ok() ? 1 : 0;
+    if (::write(held[1], &byte, 1) != 1) ::_exit(1);
+    ::usleep(300000);  // holds the meta index's write lock a while, then lets it go
+    ::_exit(w.ok() ? 0 : 1);
+  }
+  char byte = 0;
+  REQUIRE(::read(held[0], &byte, 1) == 1);
+  REQUIRE(byte == 1);
+  auto c = OpenCollection(dir);
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->SetMetadata("k", "v").ok());
+  Status s = (*w)->Commit();
+  INFO(s.ToString());
+  CHECK(s.ok());
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WEXITSTATUS(status) == 0);
+  ::close(held[0]);
+  ::close(held[1]);
+  CHECK(Meta(*c, "k") == "v");
+}
+
 TEST_CASE("a split folder left by a stopped commit is reused by the next writer", "[collection]") {
   TempDir tmp;
   const std::string dir = tmp.sub("col");
