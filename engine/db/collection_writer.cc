@@ -59,6 +59,9 @@ class CollectionWriter final : public Writer {
   Status Delete(const std::string& id) override {
     return Guard([&]() -> Status {
       if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();  // no such document, as Writer says
+      auto state = c_->State();
+      if (!state.ok()) return state.status();
+      state_ = std::move(*state);
       if (Status s = RemoveElsewhere(id, ""); !s.ok()) return s;
       ++ops_;
       return Status::OK();
@@ -106,7 +109,7 @@ class CollectionWriter final : public Writer {
   Status WriteManifest(const std::vector<std::pair<std::string, ManifestSplit>>& changed);
 
   CollectionImpl* c_;
-  std::shared_ptr<const CollectionState> state_;  // the manifest at creation or at the last Commit
+  std::shared_ptr<const CollectionState> state_;  // the manifest as of the last call
   std::unique_ptr<Tagger> tagger_;                // null: IndexOptions::tagging off
   std::map<std::string, SplitWork> work_;
   std::map<std::string, std::string> metadata_;
@@ -177,6 +180,10 @@ Status CollectionWriter::DoAdd(const Document& given) {
   if (given.id.empty()) return Status::InvalidArgument("document id is empty");
   if (given.id.size() > kMaxIdBytes)
     return Status::InvalidArgument("document id is " + std::to_string(given.id.size()) + " bytes; the limit is 400");
+  // Splits another process listed since (a stat of the manifest when nothing changed).
+  auto state = c_->State();
+  if (!state.ok()) return state.status();
+  state_ = std::move(*state);
   const Document* doc = &given;
   Document tagged;
   if (tagger_) {

@@ -517,6 +517,31 @@ TEST_CASE("a collection sees what another writer committed since it was opened",
   CHECK(reader->GetDocument("x").ok());
 }
 
+TEST_CASE("a writer finds an id in a split another process listed after the writer was made", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir);
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto other = Index::Open(dir);
+    bool ok = other.ok();
+    if (ok) {
+      auto ow = (*other)->NewWriter();
+      ok = ow.ok() && (*ow)->Add(Dated("x", "2025-05-05")).ok() && (*ow)->Commit().ok();
+    }
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE((*w)->Add(Dated("x", "2025-06-06")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-05", 0}, {"2025-06", 1}});
+}
+
 // Two processes, each with a writer on its own split of one collection, both
 // holding their split's lock at the same time: neither waits for the other,
 // and both commits land in the manifest.
