@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -26,6 +27,9 @@ constexpr size_t kMaxIdBytes = 400;
 // How long Commit waits for another process's commit of the meta index.
 constexpr int kMetaLockTries = 200;
 constexpr useconds_t kMetaLockWaitUs = 50000;  // 200 x 50 ms = 10 s
+// The text a writer queues for its splits before it analyzes some on the
+// caller's thread (IndexOptions::writer_memory_bytes when set).
+constexpr size_t kQueueBytes = size_t{192} << 20;
 
 // Adds the languages of a split's "analysis" record to the collection's.
 void MergeAnalysis(const std::string& split_record, nlohmann::ordered_json* into) {
@@ -74,7 +78,9 @@ class CollectionWriter final : public Writer {
     for (auto& [name, w] : work_) {
       if (w.writer) w.writer->Rollback();
       w.queued.clear();
+      w.ops.clear();
     }
+    queued_bytes_ = 0;
     metadata_.clear();
     ops_ = 0;
   }
@@ -100,9 +106,24 @@ class CollectionWriter final : public Writer {
     bool fresh = false;
     std::unordered_set<std::string> queued;     // added in the batch
     std::unordered_set<std::string> committed;  // added and committed by this writer (fresh splits)
+    // The batch's changes to the split, in order, given to `writer` (which
+    // analyzes on the thread that calls it) at Commit, on the thread
+    // committing the split, so that IndexOptions::jobs splits analyze at
+    // once; or earlier, on the caller's thread, when the collection's queued
+    // text passes its budget (FlushLargest).
+    struct Op {
+      std::optional<Document> add;  // else a deletion of `id`
+      std::string id;
+    };
+    std::vector<Op> ops;
+    size_t op_bytes = 0;
   };
 
   Status DoAdd(const Document& doc);
+  // Gives the split's queued changes to its writer.
+  static Status Apply(SplitWork* w);
+  // Applies the queue of the split holding the most queued text.
+  Status FlushLargest();
   Status DoCommit();
   Result<SplitWork*> Work(const std::string& name);
   Status RemoveElsewhere(const std::string& id, const std::string& except);
@@ -114,7 +135,28 @@ class CollectionWriter final : public Writer {
   std::map<std::string, SplitWork> work_;
   std::map<std::string, std::string> metadata_;
   size_t ops_ = 0;
+  size_t queued_bytes_ = 0;  // the text of the queued documents, all splits
 };
+
+Status CollectionWriter::Apply(SplitWork* w) {
+  std::vector<SplitWork::Op> ops;
+  ops.swap(w->ops);
+  w->op_bytes = 0;
+  for (SplitWork::Op& op : ops) {
+    Status s = op.add ? w->writer->Add(*op.add) : w->writer->Delete(op.id);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status CollectionWriter::FlushLargest() {
+  SplitWork* largest = nullptr;
+  for (auto& [name, w] : work_)
+    if (!largest || w.op_bytes > largest->op_bytes) largest = &w;
+  if (!largest) return Status::OK();
+  queued_bytes_ -= largest->op_bytes;
+  return Apply(largest);
+}
 
 // Whether the committed split `index` holds a live document `id`.
 Result<bool> Holds(const Index& index, const std::string& id) {
@@ -154,7 +196,7 @@ Status CollectionWriter::RemoveElsewhere(const std::string& id, const std::strin
       there = *held;
     }
     if (!there) continue;
-    if (Status s = w.writer->Delete(id); !s.ok()) return s;
+    w.ops.push_back({std::nullopt, id});
     w.queued.erase(id);
     w.committed.erase(id);
   }
@@ -171,7 +213,7 @@ Status CollectionWriter::RemoveElsewhere(const std::string& id, const std::strin
                                      "no changes; see docs/index-format.md, Collections)");
     auto w = Work(name);
     if (!w.ok()) return w.status();
-    if (Status d = (*w)->writer->Delete(id); !d.ok()) return d;
+    (*w)->ops.push_back({std::nullopt, id});
   }
   return Status::OK();
 }
@@ -201,9 +243,15 @@ Status CollectionWriter::DoAdd(const Document& given) {
   auto w = Work(name);
   if (!w.ok()) return w.status();
   if (Status s = RemoveElsewhere(doc->id, name); !s.ok()) return s;
-  if (Status s = (*w)->writer->Add(*doc); !s.ok()) return s;
+  const size_t bytes = doc->title.size() + doc->body.size() + doc->id.size();
+  (*w)->ops.push_back({*doc, std::string()});
+  (*w)->op_bytes += bytes;
   (*w)->queued.insert(doc->id);
+  queued_bytes_ += bytes;
   ++ops_;
+  const size_t budget = c_->options().writer_memory_bytes ? c_->options().writer_memory_bytes : kQueueBytes;
+  while (queued_bytes_ > budget)
+    if (Status s = FlushLargest(); !s.ok()) return s;
   return Status::OK();
 }
 
@@ -213,13 +261,17 @@ Status CollectionWriter::DoCommit() {
   // completes it.
   std::vector<std::pair<const std::string*, SplitWork*>> todo;
   for (auto& [name, w] : work_)
-    if (w.writer->pending() > 0 || !state_->manifest.Find(name)) todo.emplace_back(&name, &w);
+    if (!w.ops.empty() || w.writer->pending() > 0 || !state_->manifest.Find(name)) todo.emplace_back(&name, &w);
   std::vector<Status> results(todo.size());
   {
     std::atomic<size_t> next{0};
     auto run = [&] {
       for (size_t i; (i = next.fetch_add(1)) < todo.size();)
-        results[i] = Guard([&] { return todo[i].second->writer->Commit(); });
+        results[i] = Guard([&] {
+          SplitWork* w = todo[i].second;
+          Status s = Apply(w);
+          return s.ok() ? w->writer->Commit() : s;
+        });
     };
     const size_t jobs = std::min<size_t>(todo.size(), static_cast<size_t>(std::max(1, c_->options().jobs)));
     std::vector<std::thread> threads;
@@ -280,6 +332,7 @@ Status CollectionWriter::DoCommit() {
   Status manifest_status = changed.empty() ? Status::OK() : WriteManifest(changed);
   // What is left for a retry: the failed splits' batches, the metadata.
   ops_ = metadata_.size();
+  queued_bytes_ = 0;
   for (auto& [name, w] : work_) ops_ += w.writer->pending();
   if (!first_error.ok()) return first_error;
   if (!meta_status.ok()) return Status(meta_status.code(), "the collection's meta index: " + meta_status.message());

@@ -151,7 +151,9 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
                    "year of the articles' dates (undated ones in \"undated\"), searched as one; none (the\n"
                    "default) makes a plain index. An existing collection keeps its own partition")
       ->check(CLI::IsMember({"month", "year", "none"}));
-  index->add_option("--jobs", a->jobs, "A collection's indexes (splits) written at once at each commit (default 1)")
+  index
+      ->add_option("--jobs", a->jobs,
+                   "A collection's indexes (splits) analyzed and written at once at each commit (default 1)")
       ->check(CLI::Range(1, 64));
   index->add_option("--gazetteer", a->gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"

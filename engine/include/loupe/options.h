@@ -80,11 +80,14 @@ struct IndexOptions {
   // partition, and on a plain index it is refused (kInvalidArgument), since
   // a plain index is not converted in place.
   Partition partition = Partition::kNone;
-  // A collection's Writer: how many of its splits Commit writes at once, on
-  // threads of their own (1: one after another, on the caller's thread). Its
-  // splits' writers analyze on the thread that commits them (writer_threads
-  // does not apply to them), so `jobs` is a collection's whole parallelism.
-  // Ignored by a plain index.
+  // A collection's Writer: how many of its splits Commit analyzes and writes
+  // at once, on threads of their own (1: one after another, on the caller's
+  // thread). Add queues each document for its split, and Commit has each
+  // split's writer analyze its queue on the thread committing the split
+  // (writer_threads does not apply to the splits), so `jobs` is a
+  // collection's whole parallelism. The queue holds the documents' text up to
+  // writer_memory_bytes (192 MiB by default); past it, Add analyzes the
+  // largest split's queue on the caller's thread. Ignored by a plain index.
   int jobs = 1;
 };
 

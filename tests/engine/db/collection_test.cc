@@ -230,6 +230,42 @@ TEST_CASE("a collection routes documents to the split of their month", "[collect
   CHECK(m.Find("2025-09")->commit == 1);
 }
 
+// The splits' queued changes are applied at Commit, `jobs` splits at once, or
+// earlier when the queue passes writer_memory_bytes: the same result either way.
+TEST_CASE("a collection's writer commits its splits in parallel jobs, and within a memory budget", "[collection]") {
+  const size_t budget = GENERATE(size_t{0}, size_t{1});
+  const int jobs = GENERATE(1, 3);
+  TempDir tmp;
+  auto index = Index::Open(
+      tmp.sub("col"),
+      {.create_if_missing = true, .writer_memory_bytes = budget, .partition = Partition::kMonth, .jobs = jobs});
+  REQUIRE(index.ok());
+  Index& c = **index;
+  std::vector<Document> docs;
+  for (int i = 0; i < 60; ++i) {
+    const std::string date = "2024-" + std::string(i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + "-15";
+    docs.push_back(Dated("d" + std::to_string(i), date.c_str(), "article number " + std::to_string(i)));
+  }
+  auto w = c.NewWriter();
+  REQUIRE(w.ok());
+  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+  REQUIRE((*w)->Add(Dated("d0", "2024-12-01")).ok());  // moves within the batch
+  REQUIRE((*w)->Delete("d1").ok());
+  CHECK((*w)->pending() == 62);
+  REQUIRE((*w)->Commit().ok());
+  CHECK((*w)->pending() == 0);
+  auto st = c.Stats();
+  REQUIRE(st.ok());
+  CHECK(st->documents == 59);
+  CHECK(st->splits.size() == 12);
+  std::map<std::string, uint64_t> counts = SplitCounts(c);
+  CHECK(counts["2024-01"] == 4);  // d0 moved out
+  CHECK(counts["2024-02"] == 4);  // d1 deleted
+  CHECK(counts["2024-12"] == 6);
+  CHECK(c.GetDocument("d0")->date == Day("2024-12-01"));
+  CHECK(c.GetDocument("d1").status().IsNotFound());
+}
+
 TEST_CASE("a collection by year, and a plain index next to it", "[collection]") {
   TempDir tmp;
   const std::string dir = tmp.sub("col");
