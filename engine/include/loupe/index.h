@@ -85,7 +85,9 @@ class Index {
 
   // Takes the write lock and returns a Writer. Errors: kLocked ("index is locked by
   // pid N") when another Writer exists, in this or another process; kInvalidArgument
-  // for a read-only index; kIOError.
+  // for a read-only index; kIOError. A collection's NewWriter takes no lock:
+  // its Writer takes each split's when it first changes that split (so its
+  // Add and Delete may fail with kLocked instead).
   virtual Result<std::unique_ptr<Writer>> NewWriter() = 0;
 
   // Runs `query` against the last commit. Errors: kCorruption, kIOError.
@@ -183,10 +185,16 @@ class Writer {
 
   // Queues `doc`. If a document with the same id exists (committed or queued),
   // it is replaced. Errors: kInvalidArgument (empty id, id over 400 bytes).
+  // A collection's writer (IndexOptions::partition) queues `doc` for the split
+  // of its date and the deletion of its id in any other split holding it; it
+  // also fails with kLocked (another writer holds that split, or the one
+  // holding the id), kInvalidArgument (that split is sealed), and the errors
+  // of opening or creating a split (kIOError, kCorruption).
   virtual Status Add(const Document& doc) = 0;
 
   // Queues the deletion of the document with id `id`. Deleting an id that does not
-  // exist is not an error (returns OK, changes nothing).
+  // exist is not an error (returns OK, changes nothing). A collection's writer
+  // queues it in each split holding the id, with Add's errors.
   virtual Status Delete(const std::string& id) = 0;
 
   // Writes the batch in one transaction. When the LMDB map is full it is grown and
@@ -195,6 +203,12 @@ class Writer {
   // be retried. The first commit of a new index writes even an empty batch (it
   // completes the index's creation; see Index::Open); later empty ones write
   // nothing. Errors: kIOError (disk full, "the disk is full"; I/O), kCorruption.
+  // A collection's writer commits each split with changes (IndexOptions::jobs
+  // at once), then the metadata, then the manifest: atomic per split, not
+  // across splits; a split whose commit fails keeps its batch (pending()
+  // counts it) while the others' commits stand. It also fails with kLocked
+  // when another process commits the collection's metadata for more than
+  // about 10 seconds.
   virtual Status Commit() = 0;
 
   // Drops the uncommitted batch.
