@@ -12,6 +12,7 @@
 #include <string>
 
 #include "db/index_impl.h"
+#include "db/open.h"
 #include "index/doc_store.h"
 #include "index/format.h"
 #include "loupe/index.h"
@@ -34,7 +35,7 @@ using storage::Txn;
 Result<CompactReport> CompactIndex(const std::string& dir) {
   return Guard([&]() -> Result<CompactReport> {
     namespace fs = std::filesystem;
-    auto old = Index::Open(dir, {});
+    auto old = OpenPlainIndex(dir, {});  // a collection is compacted split by split
     if (!old.ok()) return old.status();
     auto lock = (*old)->NewWriter();  // holds the write lock until the swap is done
     if (!lock.ok()) return lock.status();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analysis/analyzer_access.h"
+#include "db/open.h"
 #include "db/split.h"
 #include "index/dictionary.h"
 #include "index/doc_store.h"
@@ -235,8 +236,6 @@ bool IsIndexFile(const std::string& name) {
 
 }  // namespace db_internal
 
-namespace {
-
 using db_internal::IndexImpl;
 using db_internal::IsIndexFile;
 using db_internal::kDefaultMapSize;
@@ -244,7 +243,7 @@ using db_internal::ReadState;
 using storage::Db;
 using storage::Txn;
 
-Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOptions& options) {
+Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   bool have_dir = fs::is_directory(dir, ec);
@@ -342,12 +341,6 @@ Result<std::unique_ptr<Index>> OpenIndex(const std::string& dir, const IndexOpti
       return s;
   }
   return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options, index_id));
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Index>> Index::Open(const std::string& dir, const IndexOptions& options) {
-  return Guard([&] { return OpenIndex(dir, options); });
 }
 
 }  // namespace loupe

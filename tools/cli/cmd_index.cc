@@ -1,4 +1,5 @@
-// loupe index --db DIR [--follow] [--max-size N] [--no-delete] [--quiet] [--format text|json] PATH...
+// loupe index --db DIR [--follow] [--max-size N] [--no-delete] [--quiet] [--format text|json]
+//             [--partition month|year|none] [--jobs N] PATH...
 //
 // Incremental: each source file's size, modification time, content hash, root
 // and the ids of the articles it gave are kept in the index's metadata (key
@@ -432,10 +433,26 @@ int OpenIndex(IndexRun& run) {
   run.db_new = !run.db_existed || (S_ISDIR(db_st.st_mode) && std::filesystem::is_empty(run.a.db, db_ec));
   // Articles are tagged here, on the reading threads, with the texts stored
   // below: the same Tagger::Tag that the library's writer applies.
-  auto index =
-      Index::Open(run.a.db, {.create_if_missing = true, .writer_memory_bytes = run.a.writer_memory, .tagging = false});
+  Partition partition = Partition::kNone;
+  if (run.a.partition == "month") partition = Partition::kMonth;
+  if (run.a.partition == "year") partition = Partition::kYear;
+  auto index = Index::Open(run.a.db, {.create_if_missing = true,
+                                      .writer_memory_bytes = run.a.writer_memory,
+                                      .tagging = false,
+                                      .partition = partition,
+                                      .jobs = run.a.jobs});
   if (!index.ok()) return Fail("cannot open index " + run.a.db, index.status());
   run.index = std::move(*index);
+  if (run.a.partition == "none") {
+    // Index::Open opens any index without a partition; "none" asks for a plain one.
+    auto st = run.index->Stats();
+    if (!st.ok()) return Fail("cannot read index " + run.a.db, st.status());
+    if (!st->partition.empty())
+      return Fail(
+          "cannot open index " + run.a.db,
+          Status::InvalidArgument(run.a.db + " is a collection partitioned by " + st->partition +
+                                  ", not a plain index; leave --partition out, or give --partition " + st->partition));
+  }
   return -1;
 }
 

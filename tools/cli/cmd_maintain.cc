@@ -1,5 +1,6 @@
 // loupe compact [--db DIR] [--format text|json]
 // loupe backup  [--db DIR] [--no-check] [--format text|json] DEST
+// loupe seal    [--db DIR] [--format text|json] SPLIT...
 //
 // Maintenance: rewriting an index without its deleted documents, and a hot,
 // consistent copy of it.
@@ -23,12 +24,42 @@ long MillisecondsSince(std::chrono::steady_clock::time_point t0) {
 int RunCompact(const MaintainArgs& a) {
   auto t0 = std::chrono::steady_clock::now();
   auto report = CompactIndex(a.db);
+  if (report.status().IsNotFound()) {
+    // CompactIndex rewrites one plain index; a collection is several.
+    auto index = Index::Open(a.db, {.read_only = true});
+    auto stats = index.ok() ? (*index)->Stats() : Result<IndexStats>(index.status());
+    if (stats.ok() && !stats->partition.empty())
+      return Fail("compact: " + a.db,
+                  Status::InvalidArgument(a.db + " is a collection (one index per " + stats->partition +
+                                          "), which compact does not rewrite: it compacts a "
+                                          "plain index"));
+  }
   if (!report.ok()) return Fail("compact: " + a.db, report.status());
   const CompactResult r{.db = a.db, .report = *report, .milliseconds = MillisecondsSince(t0)};
   if (a.format == "json")
     PrintJson(ToJson(r));
   else
     PrintCompact(r, std::cout);
+  return kExitOk;
+}
+
+int RunSeal(const MaintainArgs& a) {
+  Json out = {{"db", a.db}, {"splits", Json::array()}};
+  for (const std::string& split : a.splits) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto report = SealSplit(a.db, split);
+    if (!report.ok()) return Fail("seal: " + a.db, report.status());
+    const CompactResult r{.db = a.db, .report = *report, .milliseconds = MillisecondsSince(t0)};
+    if (a.format == "json") {
+      Json j = ToJson(r);
+      j.erase("db");
+      out["splits"].push_back(Json{{"name", split}});
+      out["splits"].back().update(j);
+    } else {
+      PrintSeal(split, r, std::cout);
+    }
+  }
+  if (a.format == "json") PrintJson(out);
   return kExitOk;
 }
 

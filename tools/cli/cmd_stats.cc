@@ -13,10 +13,9 @@ namespace loupe::cli {
 int RunStats(const StatsArgs& a) {
   auto index = Index::Open(a.db, {.read_only = true});
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
-  StatsResult r{.db = a.db};
   auto st = (*index)->Stats();
   if (!st.ok()) return Fail("cannot read index " + a.db, st.status());
-  r.stats = *st;
+  StatsResult r{.db = a.db, .stats = std::move(*st)};
   // What `loupe index` tagged the articles with (indexes tagged before this
   // was recorded, or never tagged, have nothing to say).
   if (auto stored = (*index)->GetMetadata("tagging"); stored.ok()) {

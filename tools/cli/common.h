@@ -187,6 +187,11 @@ struct IndexArgs {
   uint64_t commit_every = uint64_t{256} << 20;
   // --writer-memory: the writer's batch memory before it spills (0: the default).
   uint64_t writer_memory = 0;
+  // --partition month|year|none: a new folder becomes a collection split by
+  // month or year ("none", the default: a plain index); "" when not given
+  // (an existing collection keeps its own).
+  std::string partition;
+  int jobs = 1;  // --jobs: a collection's splits committed at once
 };
 int RunIndex(const IndexArgs& a);
 
@@ -259,9 +264,11 @@ struct MaintainArgs {
   std::string dest;       // backup: the folder to copy into
   bool no_check = false;  // backup: do not check the copy
   std::string format = "text";
+  std::vector<std::string> splits;  // seal: the splits to seal
 };
 int RunCompact(const MaintainArgs& a);
 int RunBackup(const MaintainArgs& a);
+int RunSeal(const MaintainArgs& a);
 
 struct BenchArgs {
   std::string db;

@@ -1,6 +1,7 @@
 #include "cli/json_output.h"
 
 #include <algorithm>
+#include <climits>
 
 namespace loupe::cli {
 
@@ -258,6 +259,18 @@ Json ToJson(const StatsResult& r) {
     j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});
   if (!r.tagging.empty()) j["tagging"] = r.tagging;
   if (st.unlocked) j["unlocked"] = true;
+  if (!st.partition.empty()) {
+    j["partition"] = st.partition;
+    j["splits"] = Json::array();
+    for (const SplitStats& sp : st.splits)
+      j["splits"].push_back({{"name", sp.name},
+                             {"first", sp.first == INT32_MIN ? Json(nullptr) : Json(FormatIsoDate(sp.first))},
+                             {"last", sp.last == INT32_MIN ? Json(nullptr) : Json(FormatIsoDate(sp.last))},
+                             {"documents", sp.documents},
+                             {"size_bytes", sp.size_bytes},
+                             {"generation", sp.generation},
+                             {"sealed", sp.sealed}});
+  }
   return j;
 }
 

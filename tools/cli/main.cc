@@ -124,6 +124,7 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
                                    "only added or changed files and deletes the articles of files that\n"
                                    "are gone.\n"
                                    "Example: loupe index --db news.loupe corpus/\n"
+                                   "         loupe index --db news.loupe --partition month corpus/\n"
                                    "Ctrl-C (SIGINT) or SIGTERM commits what was read and exits 130.");
   AddDbAndFormat(index, &a->db, &a->format, {.help = "Summary format: text or json (default text)"});
   index->add_option("paths", a->paths, "Files or directories to index")->required();
@@ -144,6 +145,16 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
                    "folder (K, M, G; default 192M; at least 1M)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
+  index
+      ->add_option("--partition", a->partition,
+                   "month, year or none: index a new folder as a collection with one index per month or\n"
+                   "year of the articles' dates (undated ones in \"undated\"), searched as one; none (the\n"
+                   "default) makes a plain index. An existing collection keeps its own partition")
+      ->check(CLI::IsMember({"month", "year", "none"}));
+  index
+      ->add_option("--jobs", a->jobs,
+                   "A collection's indexes (splits) analyzed and written at once at each commit (default 1)")
+      ->check(CLI::Range(1, 64));
   index->add_option("--gazetteer", a->gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
                     "actors.gazetteer at the top of a PATH, else the index's, else the built-in one)");
@@ -316,6 +327,19 @@ Command AddCompact(CLI::App& app, MaintainArgs* a) {
   return {compact, [a] { return RunCompact(*a); }};
 }
 
+// `loupe seal`: compact splits of a collection and close them to writers.
+Command AddSeal(CLI::App& app, MaintainArgs* a) {
+  auto* seal = app.add_subcommand("seal",
+                                  "Compact each SPLIT of a collection (made with loupe index --partition)\n"
+                                  "and mark it sealed: it is then read-only, and an article dated in its\n"
+                                  "period is refused. Takes each split's write lock.\n"
+                                  "Example: loupe seal --db news.loupe 2025-01 2025-02");
+  AddDbAndFormat(seal, &a->db, &a->format);
+  seal->add_option("splits", a->splits, "Splits to seal, as loupe stats lists them (2025-09, 2025, undated)")
+      ->required();
+  return {seal, [a] { return RunSeal(*a); }};
+}
+
 // `loupe backup`: a checked copy of the index.
 Command AddBackup(CLI::App& app, MaintainArgs* a) {
   auto* backup = app.add_subcommand("backup",
@@ -363,17 +387,17 @@ struct Args {
   ExplainArgs explain;
   ShowArgs show;
   CheckArgs check;
-  MaintainArgs compact, backup;
+  MaintainArgs compact, backup, seal;
   BenchArgs bench;
   std::string shell;  // completion
 };
 
 // The commands, in the order --help lists them.
 std::vector<Command> AddCommands(CLI::App& app, Args* args) {
-  return {AddIndex(app, &args->index), AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
-          AddStats(app, &args->stats), AddExplain(app, &args->explain), AddShow(app, &args->show),
-          AddCheck(app, &args->check), AddCompact(app, &args->compact), AddBackup(app, &args->backup),
-          AddBench(app, &args->bench), AddCompletion(app, &args->shell)};
+  return {AddIndex(app, &args->index),   AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
+          AddStats(app, &args->stats),   AddExplain(app, &args->explain), AddShow(app, &args->show),
+          AddCheck(app, &args->check),   AddCompact(app, &args->compact), AddSeal(app, &args->seal),
+          AddBackup(app, &args->backup), AddBench(app, &args->bench),     AddCompletion(app, &args->shell)};
 }
 
 // Prints what an unknown command is and returns the usage exit code.

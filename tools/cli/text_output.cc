@@ -1,6 +1,7 @@
 #include "cli/text_output.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <tuple>
 
@@ -387,6 +388,26 @@ void PrintStats(const StatsResult& r, std::ostream& out) {
       << "format version: " << st.format_version << "\n"
       << "commits:        " << st.generation << "\n";
   if (st.unlocked) out << "lock file:      not writable; opened without it (no writer may run meanwhile)\n";
+  if (!st.partition.empty()) {
+    // A collection: "partition:      month", then one line per split, in
+    // columns: "  2025-09  2025-09-01..2025-09-30  12 documents  48 KiB".
+    out << "partition:      " << st.partition << "\n"
+        << "splits:         " << st.splits.size() << "\n";
+    size_t name_width = 0, docs_width = 0;
+    for (const SplitStats& sp : st.splits) {
+      name_width = std::max(name_width, sp.name.size());
+      docs_width = std::max(docs_width, std::to_string(sp.documents).size());
+    }
+    for (const SplitStats& sp : st.splits) {
+      const std::string dates =
+          sp.first == INT32_MIN ? std::string("no dates") : FormatIsoDate(sp.first) + ".." + FormatIsoDate(sp.last);
+      const std::string docs = std::to_string(sp.documents);
+      out << "  " << sp.name << std::string(name_width + 2 - sp.name.size(), ' ') << dates
+          << std::string(24 - std::min<size_t>(dates.size(), 22), ' ') << std::string(docs_width - docs.size(), ' ')
+          << docs << (sp.documents == 1 ? " document   " : " documents  ") << sp.size_bytes / 1024 << " KiB"
+          << (sp.sealed ? "  sealed" : "") << "\n";
+    }
+  }
   // "gazetteer:      built-in (312 actors)"
   const std::tuple<const char*, const char*, const char*> rows[] = {
       {"gazetteer", "actors", "actor"}, {"topics", "topics", "topic"}, {"titles", "titles", "title"}};
@@ -455,6 +476,12 @@ std::string Size(uint64_t bytes) {
 
 void PrintCompact(const CompactResult& r, std::ostream& out) {
   out << "compacted " << r.db << ": " << r.report.documents << " documents kept, " << r.report.dropped
+      << " deleted or replaced versions dropped; " << Size(r.report.bytes_before) << " -> "
+      << Size(r.report.bytes_after) << " in " << r.milliseconds << " ms\n";
+}
+
+void PrintSeal(const std::string& split, const CompactResult& r, std::ostream& out) {
+  out << "sealed " << split << " of " << r.db << ": " << r.report.documents << " documents kept, " << r.report.dropped
       << " deleted or replaced versions dropped; " << Size(r.report.bytes_before) << " -> "
       << Size(r.report.bytes_after) << " in " << r.milliseconds << " ms\n";
 }

@@ -53,6 +53,8 @@ void PrintStats(const StatsResult& r, std::ostream& out);
 void PrintShow(const ShowResult& r, std::ostream& out);
 // loupe check: the report on `out`, and on `err` that the index is damaged.
 void PrintCheck(const CheckResult& r, std::ostream& out, std::ostream& err);
+// loupe seal: one line per split sealed.
+void PrintSeal(const std::string& split, const CompactResult& r, std::ostream& out);
 void PrintCompact(const CompactResult& r, std::ostream& out);
 void PrintBackup(const BackupResult& r, std::ostream& out);
 

@@ -25,6 +25,10 @@
 //    NewWriter fails at once with kLocked: "index is locked by pid N".
 //  - Open an index directory at most once per process (an LMDB rule), and do not
 //    use an Index across fork(); reopen in the child.
+//  - A collection (IndexOptions::partition) has a write lock per split, taken
+//    when its Writer first adds to or deletes from that split: writers in
+//    several processes may add to different splits at once. Its metadata and
+//    manifest are locked only during Commit.
 //  - The Index must outlive every Writer created from it.
 #ifndef LOUPE_INDEX_H_
 #define LOUPE_INDEX_H_
@@ -66,7 +70,14 @@ class Index {
   // says "the disk is full"; an open for writing by a process that may not
   // write the index says "cannot write to DIR: permission denied"),
   // kInvalidArgument (`dir` is a file, or, to create an index, a directory
-  // holding other files).
+  // holding other files; a partition given for a plain index, or one other
+  // than a collection's own).
+  // Collections: `dir` holding a collection manifest (collection.json) is
+  // opened as a collection, whatever options.partition says if it is kNone;
+  // with create_if_missing and options.partition kMonth or kYear, a new or
+  // empty `dir` becomes a collection (docs/index-format.md, "Collections").
+  // A collection's manifest that is damaged, or names a split holding no
+  // index, is kCorruption.
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const IndexOptions& options = {});
 
   virtual ~Index() = default;
@@ -75,7 +86,9 @@ class Index {
 
   // Takes the write lock and returns a Writer. Errors: kLocked ("index is locked by
   // pid N") when another Writer exists, in this or another process; kInvalidArgument
-  // for a read-only index; kIOError.
+  // for a read-only index; kIOError. A collection's NewWriter takes no lock:
+  // its Writer takes each split's when it first changes that split (so its
+  // Add and Delete may fail with kLocked instead).
   virtual Result<std::unique_ptr<Writer>> NewWriter() = 0;
 
   // Runs `query` against the last commit. Errors: kCorruption, kIOError.
@@ -184,10 +197,16 @@ class Writer {
 
   // Queues `doc`. If a document with the same id exists (committed or queued),
   // it is replaced. Errors: kInvalidArgument (empty id, id over 400 bytes).
+  // A collection's writer (IndexOptions::partition) queues `doc` for the split
+  // of its date and the deletion of its id in any other split holding it; it
+  // also fails with kLocked (another writer holds that split, or the one
+  // holding the id), kInvalidArgument (that split is sealed), and the errors
+  // of opening or creating a split (kIOError, kCorruption).
   virtual Status Add(const Document& doc) = 0;
 
   // Queues the deletion of the document with id `id`. Deleting an id that does not
-  // exist is not an error (returns OK, changes nothing).
+  // exist is not an error (returns OK, changes nothing). A collection's writer
+  // queues it in each split holding the id, with Add's errors.
   virtual Status Delete(const std::string& id) = 0;
 
   // Writes the batch in one transaction. When the LMDB map is full it is grown and
@@ -196,6 +215,12 @@ class Writer {
   // be retried. The first commit of a new index writes even an empty batch (it
   // completes the index's creation; see Index::Open); later empty ones write
   // nothing. Errors: kIOError (disk full, "the disk is full"; I/O), kCorruption.
+  // A collection's writer commits each split with changes (IndexOptions::jobs
+  // at once), then the metadata, then the manifest: atomic per split, not
+  // across splits; a split whose commit fails keeps its batch (pending()
+  // counts it) while the others' commits stand. It also fails with kLocked
+  // when another process commits the collection's metadata for more than
+  // about 10 seconds.
   virtual Status Commit() = 0;
 
   // Drops the uncommitted batch.
@@ -232,6 +257,19 @@ class Writer {
 // DIR.compacting and leaves the index as it was.
 // Errors: kNotFound, kInvalidArgument, kLocked, kIOError, kCorruption.
 Result<CompactReport> CompactIndex(const std::string& dir);
+
+// Seals split `split` ("2025-09") of the collection in `dir`: compacts it as
+// CompactIndex does (on DIR/splits/SPLIT) and marks it sealed in the manifest.
+// A sealed split is opened read-only and takes no documents: a Writer refuses
+// to add one dated in its period, or to replace or delete one of its
+// documents (kInvalidArgument). Other processes that have the collection
+// open open the compacted split again at their next call. As for
+// CompactIndex, the collection must not be open in this process (LMDB allows
+// one open of an index per process), and the split's write lock is taken
+// (kLocked while another process writes to the split). Errors: kNotFound (no collection at `dir`, no
+// such split; the message lists the splits), kInvalidArgument (a plain index,
+// a split sealed already), kLocked, kIOError, kCorruption.
+Result<CompactReport> SealSplit(const std::string& dir, const std::string& split);
 
 // Library version "MAJOR.MINOR.PATCH".
 const char* Version();

@@ -22,6 +22,12 @@
 
 namespace loupe {
 
+// How a collection splits its documents into indexes by date (see
+// IndexOptions::partition and docs/index-format.md, "Collections"): one split
+// per month ("2025-09"), per year ("2025"), or one split ("all"). Undated
+// documents go to the split "undated" (kMonth, kYear).
+enum class Partition { kNone, kMonth, kYear };
+
 struct IndexOptions {
   // Create the directory and an empty index if none exists. Default: open only.
   // A new index is created only in a new or empty directory (one holding only
@@ -65,6 +71,24 @@ struct IndexOptions {
   // DefaultTitles) when the key is absent; a Writer tags with what the last
   // commit had when it was created.
   bool tagging = true;
+  // A collection: a folder holding a manifest and one ordinary index per
+  // time period (docs/index-format.md, "Collections"), searched as one.
+  // kNone (the default) opens whatever `dir` holds, a plain index or a
+  // collection, and creates a plain index. kMonth or kYear with
+  // create_if_missing creates a collection partitioned so in a new or empty
+  // folder; on an existing collection it must be the collection's own
+  // partition, and on a plain index it is refused (kInvalidArgument), since
+  // a plain index is not converted in place.
+  Partition partition = Partition::kNone;
+  // A collection's Writer: how many of its splits Commit analyzes and writes
+  // at once, on threads of their own (1: one after another, on the caller's
+  // thread). Add queues each document for its split, and Commit has each
+  // split's writer analyze its queue on the thread committing the split
+  // (writer_threads does not apply to the splits), so `jobs` is a
+  // collection's whole parallelism. The queue holds the documents' text up to
+  // writer_memory_bytes (192 MiB by default); past it, Add analyzes the
+  // largest split's queue on the caller's thread. Ignored by a plain index.
+  int jobs = 1;
 };
 
 // What to count over all the matches of a search (not only the page shown).

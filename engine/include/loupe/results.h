@@ -10,6 +10,7 @@
 #ifndef LOUPE_RESULTS_H_
 #define LOUPE_RESULTS_H_
 
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -84,6 +85,17 @@ struct Explanation {
   std::vector<Explanation> children;
 };
 
+// One split of a collection (IndexStats::splits).
+struct SplitStats {
+  std::string name = {};    // "2025-09", "2025", "undated", "all"
+  Days first = INT32_MIN;   // the date of its earliest document; INT32_MIN: none dated
+  Days last = INT32_MIN;    // the date of its latest document; INT32_MIN: none dated
+  uint64_t documents = 0;   // live documents
+  uint64_t size_bytes = 0;  // bytes on disk (data + lock file)
+  uint64_t generation = 0;  // the split's commits so far
+  bool sealed = false;      // compacted and closed to writers (docs/index-format.md)
+};
+
 struct IndexStats {
   uint64_t documents = 0;   // live documents
   uint64_t terms = 0;       // distinct (field, term) pairs
@@ -94,6 +106,14 @@ struct IndexStats {
   // write it (another user's index, read-only media): searches work, but no
   // writer may run on the index meanwhile (see IndexOptions::read_only).
   bool unlocked = false;
+  // A collection: its partition ("month", "year" or "none"; "" for a plain
+  // index) and its splits in the order searched (by date, undated and empty
+  // ones last). For a collection `documents`, `terms`, `size_bytes` and
+  // `unlocked` add up (or join) its splits' and its meta index's (`terms`
+  // counts a term once per split holding it), and `generation` is the
+  // manifest's: the collection's commits so far.
+  std::string partition = {};
+  std::vector<SplitStats> splits = {};
 };
 
 // What Index::Check found.

@@ -53,7 +53,7 @@ expect() {  # expect LINE COMPLETED: TAB after LINE gives the line COMPLETED
   out=$(complete "$1") || true
   [ "$out" = "$2 #END" ] || { echo "cli_zsh_test: FAILED: '$1<TAB>' does not give '$2'; the terminal showed:" >&2; echo "$out" >&2; exit 1; }
 }
-expect 'loupe se' 'loupe search'
+expect 'loupe sear' 'loupe search'
 expect 'loupe search --fo' 'loupe search --format'
 expect 'loupe timeline --by m' 'loupe timeline --by month'
 expect 'loupe search --db f' 'loupe search --db folder'

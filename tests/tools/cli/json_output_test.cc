@@ -175,3 +175,47 @@ TEST_CASE("search and index in text: the lines loupe prints") {
         "loupe: skipped x.bin: binary file (NUL bytes): not read\n"
         "loupe: warning: a\\x1b.txt: line 1: bad\n");
 }
+
+namespace {
+
+loupe::cli::StatsResult MakeCollectionStats() {
+  loupe::cli::StatsResult r;
+  r.db = "news.loupe";
+  r.stats.documents = 13;
+  r.stats.partition = "month";
+  r.stats.splits = {{.name = "2025-09",
+                     .first = loupe::DaysFromCivil(2025, 9, 1),
+                     .last = loupe::DaysFromCivil(2025, 9, 30),
+                     .documents = 12,
+                     .size_bytes = 49152,
+                     .generation = 3},
+                    {.name = "undated", .documents = 1, .size_bytes = 20480, .generation = 1, .sealed = true}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("stats of a collection: its partition and a line or object per split") {
+  loupe::cli::StatsResult r = MakeCollectionStats();
+  std::ostringstream text;
+  loupe::cli::PrintStats(r, text);
+  CHECK(text.str().find("partition:      month\n"
+                        "splits:         2\n"
+                        "  2025-09  2025-09-01..2025-09-30  12 documents  48 KiB\n"
+                        "  undated  no dates                 1 document   20 KiB  sealed\n") != std::string::npos);
+  Json j = ToJson(r);
+  CHECK(j["partition"] == "month");
+  REQUIRE(j["splits"].size() == 2);
+  CHECK(Keys(j["splits"][0]) == Keys_{"name", "first", "last", "documents", "size_bytes", "generation", "sealed"});
+  CHECK(j["splits"][0]["first"] == "2025-09-01");
+  CHECK(j["splits"][0]["last"] == "2025-09-30");
+  CHECK(j["splits"][1]["first"].is_null());
+  CHECK(j["splits"][1]["sealed"] == true);
+  // A plain index prints neither.
+  r.stats.partition.clear();
+  r.stats.splits.clear();
+  std::ostringstream plain;
+  loupe::cli::PrintStats(r, plain);
+  CHECK(plain.str().find("partition") == std::string::npos);
+  CHECK_FALSE(ToJson(r).contains("splits"));
+}

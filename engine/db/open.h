@@ -1,0 +1,21 @@
+// Opening one ordinary index folder (an LMDB environment), whatever else is
+// there: Index::Open (db/collection_impl.cc) calls it for a plain index, and
+// a collection for each of its splits and its meta index.
+#ifndef LOUPE_DB_OPEN_H_
+#define LOUPE_DB_OPEN_H_
+
+#include <memory>
+#include <string>
+
+#include "loupe/index.h"
+
+namespace loupe {
+
+// Index::Open's contract for a plain index (IndexOptions::partition is not
+// looked at): returns an IndexImpl, which is also a SplitReader (db/split.h).
+// Not guarded: the caller runs it under Guard (util/guard.h).
+Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const IndexOptions& options);
+
+}  // namespace loupe
+
+#endif  // LOUPE_DB_OPEN_H_

@@ -1,0 +1,703 @@
+// Collections (docs/index-format.md, "Collections"): the manifest, opening,
+// the writer's routing by date, replacing and deleting across splits,
+// metadata, stats, check and backup, two writers in two processes. Searching
+// a collection is db/collection_search.cc's and is tested there.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <climits>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "db/manifest.h"
+#include "loupe/index.h"
+#include "loupe/language.h"
+#include "support/index_util.h"
+#include "support/test_util.h"
+
+namespace loupe {
+namespace {
+
+using test::MakeDoc;
+using test::Slurp;
+using test::TempDir;
+using test::WriteFile;
+
+Days Day(const char* iso) {
+  Days d = 0;
+  REQUIRE(ParseIsoDate(iso, &d));
+  return d;
+}
+
+Document Dated(std::string id, const char* date, std::string body = "a report on trade") {
+  Document d = MakeDoc(std::move(id), "Title", std::move(body));
+  if (date) d.date = Day(date);
+  return d;
+}
+
+std::unique_ptr<Index> OpenCollection(const std::string& dir, Partition p = Partition::kMonth) {
+  auto index = Index::Open(dir, {.create_if_missing = true, .partition = p});
+  INFO((index.ok() ? std::string() : index.status().ToString()));
+  REQUIRE(index.ok());
+  return std::move(*index);
+}
+
+void Commit(Index& index, const std::vector<Document>& docs) {
+  auto w = index.NewWriter();
+  REQUIRE(w.ok());
+  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+  Status s = (*w)->Commit();
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+// Split name -> live documents, from Stats.
+std::map<std::string, uint64_t> SplitCounts(const Index& index) {
+  auto st = index.Stats();
+  REQUIRE(st.ok());
+  std::map<std::string, uint64_t> out;
+  for (const SplitStats& s : st->splits) out[s.name] = s.documents;
+  return out;
+}
+
+std::string Meta(const Index& index, const std::string& key) {
+  auto v = index.GetMetadata(key);
+  INFO((v.ok() ? std::string() : v.status().ToString()));
+  REQUIRE(v.ok());
+  return *v;
+}
+
+Manifest ReadOrFail(const std::string& dir) {
+  auto m = ReadManifest(dir);
+  INFO((m.ok() ? std::string() : m.status().ToString()));
+  REQUIRE(m.ok());
+  return *m;
+}
+
+TEST_CASE("a manifest round-trips through its JSON", "[collection]") {
+  Manifest m;
+  m.id = 0x0123456789abcdefull;
+  m.partition = Partition::kMonth;
+  m.generation = 7;
+  ManifestSplit a;
+  a.name = "2025-09";
+  a.first = Day("2025-09-01");
+  a.last = Day("2025-09-30");
+  a.documents = 12;
+  for (int f = 0; f < kManifestLengthFields; ++f) a.total_lengths[f] = 100 + f;
+  a.format_version = kFormatVersion;
+  a.commit = 3;
+  ManifestSplit u;
+  u.name = "undated";
+  u.documents = 1;
+  u.sealed = true;
+  m.splits = {a, u};
+  const std::string text = EncodeManifest(m);
+  CHECK(text.find("\"id\": \"0123456789abcdef\"") != std::string::npos);
+  CHECK(text.find("\"first\": null") != std::string::npos);
+  Manifest back;
+  REQUIRE(DecodeManifest(text, "x/collection.json", &back).ok());
+  CHECK(back.id == m.id);
+  CHECK(back.partition == Partition::kMonth);
+  CHECK(back.generation == 7);
+  REQUIRE(back.splits.size() == 2);
+  CHECK(back.splits[0].name == "2025-09");
+  CHECK(back.splits[0].first == a.first);
+  CHECK(back.splits[0].last == a.last);
+  CHECK(back.splits[0].documents == 12);
+  CHECK(back.splits[0].total_lengths[4] == 104);
+  CHECK(back.splits[0].commit == 3);
+  CHECK(back.splits[1].first == INT32_MIN);
+  CHECK(back.splits[1].sealed);
+  CHECK(EncodeManifest(back) == text);
+}
+
+TEST_CASE("split names follow the partition", "[collection]") {
+  CHECK(SplitNameOf(Partition::kMonth, Day("2025-09-15")) == "2025-09");
+  CHECK(SplitNameOf(Partition::kYear, Day("2025-09-15")) == "2025");
+  CHECK(SplitNameOf(Partition::kMonth, std::nullopt) == "undated");
+  CHECK(SplitNameOf(Partition::kNone, Day("2025-09-15")) == "all");
+  CHECK(IsSplitName(Partition::kMonth, "2025-12"));
+  CHECK_FALSE(IsSplitName(Partition::kMonth, "2025-13"));
+  CHECK_FALSE(IsSplitName(Partition::kMonth, "2025"));
+  CHECK_FALSE(IsSplitName(Partition::kMonth, "../x"));
+  CHECK(IsSplitName(Partition::kYear, "undated"));
+}
+
+TEST_CASE("a damaged manifest is refused with what is wrong, where, and what to do", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  OpenCollection(dir).reset();
+  const std::string path = dir + "/collection.json";
+  const std::string good = Slurp(path);
+  struct Case {
+    std::string text, says;
+  } cases[] = {
+      {good.substr(0, good.size() / 2), "is not JSON"},
+      {"[]", "not a JSON object"},
+      {std::string(good).replace(good.find("month"), 5, "week!"), "\"partition\""},
+      {std::string(good).replace(good.find("\"splits\": []"), 12, "\"splits\": [{\"name\": \"../../etc\"}]"),
+       "not a split name"},
+  };
+  for (const Case& c : cases) {
+    WriteFile(path, c.text);
+    auto index = Index::Open(dir);
+    REQUIRE_FALSE(index.ok());
+    CHECK(index.status().code() == StatusCode::kCorruption);
+    const std::string msg = index.status().message();
+    INFO(msg);
+    CHECK(msg.find(path) != std::string::npos);
+    CHECK(msg.find(c.says) != std::string::npos);
+    CHECK(msg.find("restore") != std::string::npos);
+  }
+  // A manifest naming a split whose folder is gone.
+  Manifest m;
+  REQUIRE(DecodeManifest(good, path, &m).ok());
+  ManifestSplit s;
+  s.name = "2025-01";
+  m.splits.push_back(s);
+  REQUIRE(WriteManifest(dir, m).ok());
+  auto index = Index::Open(dir);
+  REQUIRE_FALSE(index.ok());
+  CHECK(index.status().code() == StatusCode::kCorruption);
+  CHECK(index.status().message().find("lists split 2025-01") != std::string::npos);
+}
+
+TEST_CASE("the manifest is replaced whole; a leftover .tmp is ignored", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  {
+    auto c = OpenCollection(dir);
+    Commit(*c, {Dated("a", "2025-09-03")});
+  }
+  // What a writer stopped before its rename leaves.
+  WriteFile(dir + "/collection.json.tmp", "{\"format\": \"loupe-coll");
+  {
+    auto c = OpenCollection(dir);
+    CHECK(c->GetDocument("a").ok());
+    Commit(*c, {Dated("b", "2025-10-03")});
+  }
+  CHECK_FALSE(std::filesystem::exists(dir + "/collection.json.tmp"));
+  Manifest m = ReadOrFail(dir);
+  CHECK(m.generation == 2);
+  REQUIRE(m.splits.size() == 2);
+}
+
+TEST_CASE("a collection routes documents to the split of their month", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  {
+    auto c = OpenCollection(dir);
+    Commit(*c, {Dated("sep1", "2025-09-03"), Dated("sep2", "2025-09-28"), Dated("oct", "2025-10-01"),
+                Dated("none", nullptr), Dated("old", "2024-12-31")});
+  }
+  for (const char* name : {"2025-09", "2025-10", "undated", "2024-12"})
+    CHECK(std::filesystem::exists(dir + "/splits/" + name + "/data.mdb"));
+  // Reopened without a partition: whatever is there.
+  auto index = Index::Open(dir);
+  REQUIRE(index.ok());
+  auto st = (*index)->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->partition == "month");
+  CHECK(st->documents == 5);
+  CHECK(st->generation == 1);
+  // In search order: by date, undated last.
+  REQUIRE(st->splits.size() == 4);
+  CHECK(st->splits[0].name == "2024-12");
+  CHECK(st->splits[1].name == "2025-09");
+  CHECK(st->splits[1].first == Day("2025-09-03"));
+  CHECK(st->splits[1].last == Day("2025-09-28"));
+  CHECK(st->splits[1].documents == 2);
+  CHECK(st->splits[2].name == "2025-10");
+  CHECK(st->splits[3].name == "undated");
+  CHECK(st->splits[3].first == INT32_MIN);
+  CHECK(st->splits[3].generation == 1);
+  CHECK_FALSE(st->splits[3].sealed);
+  for (const char* id : {"sep1", "sep2", "oct", "none", "old"}) CHECK((*index)->GetDocument(id).ok());
+  auto missing = (*index)->GetDocument("nope");
+  CHECK(missing.status().IsNotFound());
+  CHECK((*index)->GetDocument("").status().code() == StatusCode::kInvalidArgument);
+  // The manifest says the same.
+  Manifest m = ReadOrFail(dir);
+  REQUIRE(m.Find("2025-09"));
+  CHECK(m.Find("2025-09")->documents == 2);
+  CHECK(m.Find("2025-09")->total_lengths[1] > 0);  // body
+  CHECK(m.Find("2025-09")->format_version == kFormatVersion);
+  CHECK(m.Find("2025-09")->commit == 1);
+}
+
+// The splits' queued changes are applied at Commit, `jobs` splits at once, or
+// earlier when the queue passes writer_memory_bytes: the same result either way.
+TEST_CASE("a collection's writer commits its splits in parallel jobs, and within a memory budget", "[collection]") {
+  const size_t budget = GENERATE(size_t{0}, size_t{1});
+  const int jobs = GENERATE(1, 3);
+  TempDir tmp;
+  auto index = Index::Open(
+      tmp.sub("col"),
+      {.create_if_missing = true, .writer_memory_bytes = budget, .partition = Partition::kMonth, .jobs = jobs});
+  REQUIRE(index.ok());
+  Index& c = **index;
+  std::vector<Document> docs;
+  for (int i = 0; i < 60; ++i) {
+    const std::string date = "2024-" + std::string(i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + "-15";
+    docs.push_back(Dated("d" + std::to_string(i), date.c_str(), "article number " + std::to_string(i)));
+  }
+  auto w = c.NewWriter();
+  REQUIRE(w.ok());
+  for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+  REQUIRE((*w)->Add(Dated("d0", "2024-12-01")).ok());  // moves within the batch
+  REQUIRE((*w)->Delete("d1").ok());
+  CHECK((*w)->pending() == 62);
+  REQUIRE((*w)->Commit().ok());
+  CHECK((*w)->pending() == 0);
+  auto st = c.Stats();
+  REQUIRE(st.ok());
+  CHECK(st->documents == 59);
+  CHECK(st->splits.size() == 12);
+  std::map<std::string, uint64_t> counts = SplitCounts(c);
+  CHECK(counts["2024-01"] == 4);  // d0 moved out
+  CHECK(counts["2024-02"] == 4);  // d1 deleted
+  CHECK(counts["2024-12"] == 6);
+  CHECK(c.GetDocument("d0")->date == Day("2024-12-01"));
+  CHECK(c.GetDocument("d1").status().IsNotFound());
+}
+
+TEST_CASE("a collection by year, and a plain index next to it", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir, Partition::kYear);
+  Commit(*c, {Dated("a", "2024-03-01"), Dated("b", "2025-09-03"), Dated("c", "2025-01-01")});
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2024", 1}, {"2025", 2}});
+  // Without a partition a new folder is a plain index.
+  auto plain = Index::Open(tmp.sub("plain"), {.create_if_missing = true});
+  REQUIRE(plain.ok());
+  auto st = (*plain)->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->partition.empty());
+  CHECK(st->splits.empty());
+}
+
+TEST_CASE("a partition that does not match what is there is refused, saying what is there", "[collection]") {
+  TempDir tmp;
+  {
+    auto plain = Index::Open(tmp.sub("plain"), {.create_if_missing = true});
+    REQUIRE(plain.ok());
+    test::AddAndCommit(**plain, {MakeDoc("a", "t", "b")});
+  }
+  auto refused = Index::Open(tmp.sub("plain"), {.create_if_missing = true, .partition = Partition::kMonth});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK(refused.status().message().find("is a plain index") != std::string::npos);
+  CHECK(refused.status().message().find("--partition month") != std::string::npos);
+
+  OpenCollection(tmp.sub("col"), Partition::kMonth).reset();
+  auto other = Index::Open(tmp.sub("col"), {.partition = Partition::kYear});
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().code() == StatusCode::kInvalidArgument);
+  CHECK(other.status().message().find("partitioned by month, not by year") != std::string::npos);
+
+  // Nothing there and nothing to create.
+  auto none = Index::Open(tmp.sub("none"), {.partition = Partition::kMonth});
+  CHECK(none.status().IsNotFound());
+  // A folder of other files.
+  WriteFile(tmp.sub("busy/notes.txt"), "x");
+  auto busy = Index::Open(tmp.sub("busy"), {.create_if_missing = true, .partition = Partition::kMonth});
+  REQUIRE_FALSE(busy.ok());
+  CHECK(busy.status().message().find("holds other files (notes.txt") != std::string::npos);
+}
+
+TEST_CASE("a re-dated article moves to its new split, never leaving two copies", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir);
+  Commit(*c, {Dated("a", "2025-09-03"), Dated("b", "2025-09-04")});
+  SECTION("in a later writer") {
+    Commit(*c, {Dated("a", "2025-11-20")});
+    auto d = c->GetDocument("a");
+    REQUIRE(d.ok());
+    CHECK(d->date == Day("2025-11-20"));
+    CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-09", 1}, {"2025-11", 1}});
+    CHECK(c->Stats()->documents == 2);
+    // Reopened: the manifest agrees.
+    c.reset();
+    Manifest m = ReadOrFail(dir);
+    CHECK(m.Find("2025-09")->documents == 1);
+    CHECK(m.Find("2025-09")->last == Day("2025-09-04"));
+    CHECK(m.Find("2025-11")->documents == 1);
+  }
+  SECTION("within one batch, and back again") {
+    auto w = c->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Add(Dated("c", "2025-10-01")).ok());
+    REQUIRE((*w)->Add(Dated("c", "2025-12-01")).ok());
+    REQUIRE((*w)->Add(Dated("a", nullptr)).ok());
+    REQUIRE((*w)->Commit().ok());
+    // The same writer moves one it put in a split it created.
+    REQUIRE((*w)->Add(Dated("c", "2025-10-02")).ok());
+    REQUIRE((*w)->Commit().ok());
+    w->reset();
+    CHECK(c->GetDocument("c")->date == Day("2025-10-02"));
+    CHECK_FALSE(c->GetDocument("a")->date.has_value());
+    CHECK(SplitCounts(*c) ==
+          std::map<std::string, uint64_t>{{"2025-09", 1}, {"2025-10", 1}, {"2025-12", 0}, {"undated", 1}});
+    CHECK(c->Stats()->documents == 3);
+  }
+}
+
+TEST_CASE("a collection's writer deletes, rolls back and counts pending operations", "[collection]") {
+  TempDir tmp;
+  auto c = OpenCollection(tmp.sub("col"));
+  Commit(*c, {Dated("a", "2025-09-03"), Dated("b", "2025-10-04"), Dated("u", nullptr)});
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  CHECK((*w)->pending() == 0);
+  REQUIRE((*w)->Delete("b").ok());
+  REQUIRE((*w)->Delete("u").ok());
+  REQUIRE((*w)->Delete("never-there").ok());
+  REQUIRE((*w)->Add(Dated("z", "2025-09-09")).ok());
+  CHECK((*w)->pending() == 4);
+  (*w)->Rollback();
+  CHECK((*w)->pending() == 0);
+  REQUIRE((*w)->Commit().ok());
+  CHECK(c->Stats()->documents == 3);
+  REQUIRE((*w)->Delete("b").ok());
+  REQUIRE((*w)->Delete("u").ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK((*w)->pending() == 0);
+  CHECK(c->GetDocument("b").status().IsNotFound());
+  CHECK(c->GetDocument("u").status().IsNotFound());
+  CHECK(c->GetDocument("a").ok());
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-09", 1}, {"2025-10", 0}, {"undated", 0}});
+  CHECK((*w)->Add(Dated("", "2025-09-03")).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("a collection keeps the application's metadata in its meta index", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  {
+    auto c = OpenCollection(dir);
+    auto w = c->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->SetMetadata("source:x", "1").ok());
+    REQUIRE((*w)->SetMetadata("source:y", "2").ok());
+    REQUIRE((*w)->Add(Dated("a", "2025-09-03")).ok());
+    CHECK((*w)->SetMetadata("", "v").code() == StatusCode::kInvalidArgument);
+    CHECK(c->GetMetadata("source:x").status().IsNotFound());  // not before Commit
+    REQUIRE((*w)->Commit().ok());
+    CHECK(Meta(*c, "source:x") == "1");
+  }
+  auto c = Index::Open(dir);
+  REQUIRE(c.ok());
+  auto listed = (*c)->ListMetadata("source:");
+  REQUIRE(listed.ok());
+  CHECK(*listed == std::vector<std::pair<std::string, std::string>>{{"source:x", "1"}, {"source:y", "2"}});
+  // How the documents were analyzed, gathered from the splits.
+  auto analysis = (*c)->GetMetadata(kAnalysisMetadataKey);
+  REQUIRE(analysis.ok());
+  CHECK(analysis->find("english") != std::string::npos);
+  // Not in the splits.
+  auto split = Index::Open(dir + "/splits/2025-09", {.read_only = true});
+  REQUIRE(split.ok());
+  CHECK((*split)->GetMetadata("source:x").status().IsNotFound());
+}
+
+TEST_CASE("a collection opened with tagging tags what its writer adds", "[collection]") {
+  TempDir tmp;
+  auto c = OpenCollection(tmp.sub("col"));
+  Commit(*c, {Dated("a", "2025-09-03", "Treasury Secretary Scott Bessent met the press on Monday.")});
+  auto d = c->GetDocument("a");
+  REQUIRE(d.ok());
+  CHECK(std::find(d->actors.begin(), d->actors.end(), "Scott Bessent") != d->actors.end());
+}
+
+TEST_CASE("a sealed split takes no documents", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  {
+    auto c = OpenCollection(dir);
+    Commit(*c, {Dated("a", "2025-09-03")});
+  }
+  Manifest m = ReadOrFail(dir);
+  m.Find("2025-09")->sealed = true;
+  REQUIRE(WriteManifest(dir, m).ok());
+  auto c = OpenCollection(dir);
+  auto st = c->Stats();
+  REQUIRE(st.ok());
+  REQUIRE(st->splits.size() == 1);
+  CHECK(st->splits[0].sealed);
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  Status s = (*w)->Add(Dated("b", "2025-09-20"));
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("split 2025-09, which is sealed") != std::string::npos);
+  // Nor can its documents be replaced from another month.
+  s = (*w)->Add(Dated("a", "2025-10-01"));
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("sealed") != std::string::npos);
+  // Other months are fine.
+  REQUIRE((*w)->Add(Dated("c", "2025-10-01")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(c->GetDocument("a")->date == Day("2025-09-03"));
+}
+
+TEST_CASE("SealSplit compacts a split and closes it to writers", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  {
+    auto c = OpenCollection(dir);
+    Commit(*c, {Dated("a", "2025-09-03"), Dated("b", "2025-09-04"), Dated("c", "2025-10-01")});
+    Commit(*c, {Dated("b", "2025-09-05")});  // a replaced version for compaction to drop
+  }
+  auto report = SealSplit(dir, "2025-09");
+  INFO((report.ok() ? std::string() : report.status().ToString()));
+  REQUIRE(report.ok());
+  CHECK(report->documents == 2);
+  CHECK(report->dropped == 1);
+  Manifest m = ReadOrFail(dir);
+  CHECK(m.Find("2025-09")->sealed);
+  CHECK_FALSE(m.Find("2025-10")->sealed);
+  CHECK(m.Find("2025-09")->documents == 2);
+  CHECK(m.Find("2025-09")->commit == 1);  // a compacted index starts its commits again
+  CHECK(m.generation == 3);
+
+  CHECK(SealSplit(dir, "2025-09").status().code() == StatusCode::kInvalidArgument);  // already
+  auto none = SealSplit(dir, "2030-01");
+  CHECK(none.status().IsNotFound());
+  CHECK(none.status().message().find("its splits: 2025-09, 2025-10") != std::string::npos);
+
+  auto c = OpenCollection(dir);
+  CHECK(c->GetDocument("b")->date == Day("2025-09-05"));
+  auto report2 = c->Check();
+  REQUIRE(report2.ok());
+  CHECK(report2->ok());
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  CHECK((*w)->Add(Dated("d", "2025-09-30")).code() == StatusCode::kInvalidArgument);
+  CHECK((*w)->Delete("a").code() == StatusCode::kInvalidArgument);
+  REQUIRE((*w)->Add(Dated("e", "2025-10-30")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(ReadOrFail(dir).Find("2025-09")->sealed);  // kept by the writer's manifest update
+}
+
+TEST_CASE("a collection checks and backs up as a whole", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir);
+  Commit(*c, {Dated("a", "2025-09-03"), Dated("b", "2025-10-04"), Dated("u", nullptr)});
+  {
+    auto w = c->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->SetMetadata("k", "v").ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto report = c->Check();
+  REQUIRE(report.ok());
+  CHECK(report->ok());
+  CHECK(report->documents == 3);
+
+  REQUIRE(c->Backup(tmp.sub("copy")).ok());
+  CHECK(c->Backup(tmp.sub("copy")).code() == StatusCode::kInvalidArgument);  // not empty now
+  CHECK(c->Backup(dir + "/inside").code() == StatusCode::kInvalidArgument);
+  auto copy = Index::Open(tmp.sub("copy"));
+  REQUIRE(copy.ok());
+  auto st = (*copy)->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->partition == "month");
+  CHECK(st->documents == 3);
+  CHECK(st->splits.size() == 3);
+  CHECK((*copy)->GetDocument("b").ok());
+  CHECK(Meta(**copy, "k") == "v");
+  auto copy_report = (*copy)->Check();
+  REQUIRE(copy_report.ok());
+  CHECK(copy_report->ok());
+
+  // The manifest against the splits: a split count changed by hand.
+  c.reset();
+  Manifest m = ReadOrFail(dir);
+  m.Find("2025-10")->documents = 5;
+  REQUIRE(WriteManifest(dir, m).ok());
+  auto again = Index::Open(dir);
+  REQUIRE(again.ok());
+  report = (*again)->Check();
+  REQUIRE(report.ok());
+  REQUIRE(report->problems.size() == 1);
+  CHECK(report->problems[0].find("split 2025-10: the manifest lists 5 documents, the split holds 1") == 0);
+}
+
+TEST_CASE("a collection sees what another writer committed since it was opened", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto reader = OpenCollection(dir);
+  CHECK(reader->Stats()->splits.empty());
+  // Another process, as far as the manifest goes: a second object writes.
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto c = Index::Open(dir);
+    bool ok = c.ok();
+    if (ok) {
+      auto w = (*c)->NewWriter();
+      ok = w.ok() && (*w)->Add(Dated("x", "2025-05-05")).ok() && (*w)->Commit().ok();
+    }
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK(SplitCounts(*reader) == std::map<std::string, uint64_t>{{"2025-05", 1}});
+  CHECK(reader->GetDocument("x").ok());
+}
+
+TEST_CASE("a writer finds an id in a split another process listed after the writer was made", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir);
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto other = Index::Open(dir);
+    bool ok = other.ok();
+    if (ok) {
+      auto ow = (*other)->NewWriter();
+      ok = ow.ok() && (*ow)->Add(Dated("x", "2025-05-05")).ok() && (*ow)->Commit().ok();
+    }
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE((*w)->Add(Dated("x", "2025-06-06")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-05", 0}, {"2025-06", 1}});
+}
+
+// Two processes, each with a writer on its own split of one collection, both
+// holding their split's lock at the same time: neither waits for the other,
+// and both commits land in the manifest.
+TEST_CASE("two writers on different splits of a collection work at once", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  OpenCollection(dir).reset();
+  int ready[2], go[2];
+  REQUIRE(::pipe(ready) == 0);
+  REQUIRE(::pipe(go) == 0);
+  std::vector<pid_t> children;
+  for (const char* date : {"2025-03-10", "2025-04-10"}) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int code = 1;
+      auto c = Index::Open(dir);
+      if (c.ok()) {
+        auto w = (*c)->NewWriter();
+        if (w.ok() && (*w)->Add(Dated(std::string("doc-") + date, date)).ok()) {
+          char byte = 1;
+          // Holding the split's writer: say so, and wait until both do.
+          if (::write(ready[1], &byte, 1) == 1 && ::read(go[0], &byte, 1) == 1) code = (*w)->Commit().ok() ? 0 : 2;
+        }
+      }
+      ::_exit(code);
+    }
+    children.push_back(pid);
+  }
+  char byte;
+  for (int i = 0; i < 2; ++i) REQUIRE(::read(ready[0], &byte, 1) == 1);
+  REQUIRE(::write(go[1], "xx", 2) == 2);
+  for (pid_t pid : children) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+  auto c = Index::Open(dir);
+  REQUIRE(c.ok());
+  CHECK(SplitCounts(**c) == std::map<std::string, uint64_t>{{"2025-03", 1}, {"2025-04", 1}});
+  Manifest m = ReadOrFail(dir);
+  CHECK(m.generation == 2);
+}
+
+TEST_CASE("two writers on one split: the second is refused, naming the split", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  auto c = OpenCollection(dir);
+  auto w1 = c->NewWriter();
+  auto w2 = c->NewWriter();
+  REQUIRE(w1.ok());
+  REQUIRE(w2.ok());
+  REQUIRE((*w1)->Add(Dated("a", "2025-09-03")).ok());
+  Status s = (*w2)->Add(Dated("b", "2025-09-04"));
+  CHECK(s.code() == StatusCode::kLocked);
+  CHECK(s.message().find(dir + "/splits/2025-09") != std::string::npos);
+  REQUIRE((*w2)->Add(Dated("c", "2025-10-04")).ok());  // another split is free
+  REQUIRE((*w1)->Commit().ok());
+  REQUIRE((*w2)->Commit().ok());
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-09", 1}, {"2025-10", 1}});
+}
+
+// The meta index is written at Commit; while another process commits it, a
+// commit waits for it instead of failing.
+TEST_CASE("a collection's commit waits for another process's commit of its metadata", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  OpenCollection(dir).reset();
+  int held[2];
+  REQUIRE(::pipe(held) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto meta = Index::Open(dir + "/meta");
+    auto w = meta.ok() ? (*meta)->NewWriter() : Result<std::unique_ptr<Writer>>(meta.status());
+    char byte = w.ok() ? 1 : 0;
+    if (::write(held[1], &byte, 1) != 1) ::_exit(1);
+    ::usleep(300000);  // holds the meta index's write lock a while, then lets it go
+    ::_exit(w.ok() ? 0 : 1);
+  }
+  char byte = 0;
+  REQUIRE(::read(held[0], &byte, 1) == 1);
+  REQUIRE(byte == 1);
+  auto c = OpenCollection(dir);
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->SetMetadata("k", "v").ok());
+  Status s = (*w)->Commit();
+  INFO(s.ToString());
+  CHECK(s.ok());
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WEXITSTATUS(status) == 0);
+  ::close(held[0]);
+  ::close(held[1]);
+  CHECK(Meta(*c, "k") == "v");
+}
+
+TEST_CASE("a split folder left by a stopped commit is reused by the next writer", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  OpenCollection(dir).reset();
+  // A commit that wrote its split but stopped before the manifest.
+  {
+    auto split = Index::Open(dir + "/splits/2025-07", {.create_if_missing = true});
+    REQUIRE(split.ok());
+    test::AddAndCommit(**split, {Dated("stray", "2025-07-01")});
+  }
+  auto c = OpenCollection(dir);
+  CHECK(c->Stats()->splits.empty());  // not listed, so not read
+  CHECK(c->GetDocument("stray").status().IsNotFound());
+  Commit(*c, {Dated("new", "2025-07-02")});
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-07", 2}});
+  CHECK(c->GetDocument("stray").ok());
+  // Reused, not fresh: an id it holds is found when re-dated into another split.
+  Commit(*c, {Dated("stray", "2025-08-01")});
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-07", 1}, {"2025-08", 1}});
+}
+
+}  // namespace
+}  // namespace loupe
