@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <climits>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "db/manifest.h"
@@ -700,4 +702,97 @@ TEST_CASE("a split folder left by a stopped commit is reused by the next writer"
 }
 
 }  // namespace
+TEST_CASE("a build with parallel jobs equals a sequential one: the same documents, the same scores", "[collection]") {
+  TempDir tmp;
+  std::vector<Document> docs;
+  const char* words[] = {"tariff", "trade", "talks", "steel", "china", "summit", "deal", "market"};
+  for (int i = 0; i < 400; ++i) {
+    std::string body;
+    for (int k = 0; k < 20 + i % 17; ++k) body += std::string(words[(i * 7 + k * 3) % 8]) + " ";
+    const std::string date = std::to_string(2020 + i % 5) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) +
+                             "-" + std::to_string(10 + i % 18);
+    docs.push_back(Dated("d" + std::to_string(i), i % 31 == 0 ? nullptr : date.c_str(), body));
+  }
+  std::vector<std::unique_ptr<Index>> built;
+  for (int jobs : {1, 2, 4}) {
+    auto index = Index::Open(tmp.sub("j" + std::to_string(jobs)),
+                             {.create_if_missing = true, .partition = Partition::kMonth, .jobs = jobs});
+    REQUIRE(index.ok());
+    Commit(**index, docs);
+    built.push_back(std::move(*index));
+  }
+  for (const Query& q :
+       {Query::Term(Field::kBody, "tariff"), Query::All(),
+        Query::And({Query::Term(Field::kBody, "steel"), Query::Term(Field::kBody, "china")}),
+        Query::Or({Query::Term(Field::kBody, "deal"), Query::Term(Field::kBody, "summit")}),
+        Query::And({Query::Term(Field::kBody, "trade"), Query::DateRange(Day("2021-03-01"), Day("2022-06-30"))})}) {
+    INFO(q.ToString());
+    auto want = built[0]->Search(q, {.limit = 1000, .facets = {{.field = FacetField::kDate, .unit = DateUnit::kYear}}});
+    REQUIRE(want.ok());
+    CHECK(want->total > 0);
+    for (size_t b = 1; b < built.size(); ++b) {
+      auto got =
+          built[b]->Search(q, {.limit = 1000, .facets = {{.field = FacetField::kDate, .unit = DateUnit::kYear}}});
+      REQUIRE(got.ok());
+      REQUIRE(got->total == want->total);
+      REQUIRE(got->hits.size() == want->hits.size());
+      for (size_t h = 0; h < got->hits.size(); ++h) {
+        CHECK(got->hits[h].document.id == want->hits[h].document.id);
+        CHECK(got->hits[h].score == want->hits[h].score);
+      }
+      REQUIRE(got->facets.size() == 1);
+      for (size_t c = 0; c < want->facets[0].counts.size(); ++c)
+        CHECK(got->facets[0].counts[c].count == want->facets[0].counts[c].count);
+    }
+  }
+}
+
+TEST_CASE("a collection is searched while a writer adds to its newest split: each search sees whole commits",
+          "[collection]") {
+  TempDir tmp;
+  auto index = OpenCollection(tmp.sub("col"));
+  // Older months, then groups of 5 articles in the newest month, one group a
+  // commit, each article of a group with the marker word.
+  std::vector<Document> old;
+  for (int i = 0; i < 60; ++i) old.push_back(Dated("old" + std::to_string(i), i % 2 ? "2025-01-10" : "2025-02-10"));
+  Commit(*index, old);
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0}, torn{0}, backwards{0}, searches{0};
+  auto reader = [&] {
+    uint64_t last = 0;
+    while (!done.load()) {
+      auto r = index->Search(Query::Term(Field::kBody, "marker"), {.limit = 3});
+      auto all = index->Search(Query::All(), {.limit = 0});
+      if (!r.ok() || !all.ok()) {
+        ++errors;
+        continue;
+      }
+      if (r->total % 5 != 0) ++torn;
+      if (r->total < last) ++backwards;
+      last = r->total;
+      ++searches;
+    }
+  };
+  std::thread t1(reader), t2(reader);
+  {
+    auto w = index->NewWriter();
+    REQUIRE(w.ok());
+    for (int g = 0; g < 40; ++g) {
+      for (int k = 0; k < 5; ++k)
+        REQUIRE((*w)->Add(Dated("new" + std::to_string(g * 5 + k), "2025-03-15", "a marker of the group")).ok());
+      REQUIRE((*w)->Commit().ok());
+    }
+  }
+  done = true;
+  t1.join();
+  t2.join();
+  CHECK(errors.load() == 0);
+  CHECK(torn.load() == 0);
+  CHECK(backwards.load() == 0);
+  CHECK(searches.load() > 0);
+  auto final_count = index->Search(Query::Term(Field::kBody, "marker"), {.limit = 0});
+  REQUIRE(final_count.ok());
+  CHECK(final_count->total == 200);
+}
+
 }  // namespace loupe

@@ -1196,3 +1196,62 @@ TEST_CASE("a collection of monthly splits ranks exactly as one index of the same
     }
   }
 }
+
+TEST_CASE("a collection partitioned by month, built by its writer, searches as one index", "[collection]") {
+  std::vector<Document> docs = LoadCorpus();
+  test::TempDir dir;
+  auto one = Index::Open(dir.sub("one"), {.create_if_missing = true});
+  REQUIRE(one.ok());
+  auto many = Index::Open(dir.sub("many"), {.create_if_missing = true, .partition = Partition::kMonth});
+  REQUIRE(many.ok());
+  for (Index* ix : {one->get(), many->get()}) {
+    auto w = ix->NewWriter();
+    REQUIRE(w.ok());
+    for (size_t i = 0; i < docs.size(); ++i) {
+      REQUIRE((*w)->Add(docs[i]).ok());
+      if (i % 23 == 22) REQUIRE((*w)->Commit().ok());
+    }
+    REQUIRE((*w)->Commit().ok());
+    // A re-dated article moves to another month's split; one is deleted.
+    Document moved = docs[2];
+    moved.date = DaysFromCivil(2025, 12, 24);
+    REQUIRE((*w)->Add(moved).ok());
+    REQUIRE((*w)->Delete(docs[7].id).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  auto stats = (*many)->Stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->splits.size() >= 6);
+  CHECK(stats->documents == docs.size() - 1);
+
+  auto analyzer = Analyzer::Create();
+  REQUIRE(analyzer.ok());
+  auto analysis = ReadIndexAnalysis(**one);
+  REQUIRE(analysis.ok());
+  QueryGen gen(docs, 771);
+  int run = 0;
+  for (int i = 0; i < 1500 && run < 250; ++i) {
+    std::string text = gen.Make();
+    auto q =
+        CompileQuery(text, **analyzer, {.now = DaysFromCivil(2025, 9, 20), .stemming_languages = analysis->languages});
+    if (!q.ok()) continue;
+    ++run;
+    INFO("query: " << text);
+    SearchOptions o{.limit = 200};
+    if (run % 2) o.facets = {{.field = FacetField::kActor}, {.field = FacetField::kDate, .unit = DateUnit::kWeek}};
+    if (run % 7 == 0) o.collapse = true;
+    auto a = (*one)->Search(*q, o);
+    auto b = (*many)->Search(*q, o);
+    REQUIRE(a.ok() == b.ok());
+    if (!a.ok()) continue;
+    SameResults(*a, *b);
+    if (!a->hits.empty()) {
+      auto e1 = (*one)->Explain(*q, a->hits[0].document.id);
+      auto e2 = (*many)->Explain(*q, a->hits[0].document.id);
+      REQUIRE(e1.ok());
+      REQUIRE(e2.ok());
+      SameExplanation(*e1, *e2);
+    }
+  }
+  CHECK(run >= 200);
+}
