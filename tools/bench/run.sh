@@ -13,7 +13,9 @@
 # and yearly with --jobs 1, and times their queries against the single index;
 # --layouts-only does only that (and the single Loupe index it compares with),
 # and rewrites only the "Collections" section of docs/benchmarks.md.
-# Work files go to $LOUPE_BENCH_DIR (default build/bench).
+# Work files go to $LOUPE_BENCH_DIR (default build/bench). LOUPE_BENCH_BIN=DIR
+# runs the `loupe` of DIR (an installed prefix's bin/, say, so that building
+# meanwhile does not change what is measured) and skips building.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -46,6 +48,7 @@ LAYOUT_CORPORA=synth-100k
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
 # --- build --------------------------------------------------------------------
+if [ -z "${LOUPE_BENCH_BIN:-}" ]; then
 tools/install-deps.sh
 missing=()
 for p in libxapian-dev libsqlite3-dev time; do
@@ -57,8 +60,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DLOUPE_WERROR=ON >/dev/null
 cmake --build build -j2 --target loupe_cli loupe_synth bench_xapian bench_fts5 loupe_analyzer_bench >/dev/null
+fi
 BIN=$ROOT/build/tools
-LOUPE=$BIN/loupe
+LOUPE=${LOUPE_BENCH_BIN:-$BIN}/loupe
 
 # --- data ---------------------------------------------------------------------
 mkdir -p "$WORK"/{corpora,queries,indexes,results}
