@@ -524,4 +524,36 @@ Result<CompactReport> SealSplit(const std::string& dir, const std::string& split
   });
 }
 
+Result<CompactReport> CompactCollection(const std::string& dir) {
+  return Guard([&]() -> Result<CompactReport> {
+    auto m = ReadManifest(dir);
+    if (!m.ok()) return m.status();
+    CompactReport sum;
+    for (const ManifestSplit& e : m->splits) {
+      if (e.sealed) continue;  // compacted when it was sealed, and written no more since
+      // Takes the split's write lock: kLocked while a writer holds the split.
+      auto report = CompactIndex(dir + "/splits/" + e.name);
+      if (!report.ok()) return Status(report.status().code(), "split " + e.name + ": " + report.status().message());
+      sum.documents += report->documents;
+      sum.dropped += report->dropped;
+      sum.bytes_before += report->bytes_before;
+      sum.bytes_after += report->bytes_after;
+      // The split's commit count started again: its manifest entry says so.
+      auto lock = CollectionLock::Acquire(dir);
+      if (!lock.ok()) return lock.status();
+      auto now = ReadManifest(dir);
+      if (!now.ok()) return now.status();
+      ManifestSplit* entry = now->Find(e.name);
+      if (!entry) continue;  // merged away meanwhile
+      auto index = OpenPlainIndex(dir + "/splits/" + e.name, {.read_only = true, .tagging = false});
+      if (!index.ok()) return index.status();
+      if (Status s = DescribeSplit(**index, entry); !s.ok()) return s;
+      index->reset();
+      ++now->generation;
+      if (Status s = WriteManifest(dir, *now); !s.ok()) return s;
+    }
+    return sum;
+  });
+}
+
 }  // namespace loupe

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "db/index_impl.h"
+#include "db/manifest.h"
 #include "db/open.h"
 #include "index/doc_store.h"
 #include "index/format.h"
@@ -35,6 +36,8 @@ using storage::Txn;
 Result<CompactReport> CompactIndex(const std::string& dir) {
   return Guard([&]() -> Result<CompactReport> {
     namespace fs = std::filesystem;
+    std::error_code exists_ec;
+    if (fs::exists(dir + "/" + std::string(kManifestFile), exists_ec)) return CompactCollection(dir);
     auto old = OpenPlainIndex(dir, {});  // a collection is compacted split by split
     if (!old.ok()) return old.status();
     auto lock = (*old)->NewWriter();  // holds the write lock until the swap is done

@@ -16,6 +16,10 @@ namespace loupe {
 // Not guarded: the caller runs it under Guard (util/guard.h).
 Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const IndexOptions& options);
 
+// CompactIndex's contract for a collection (db/collection_impl.cc): each
+// split that is not sealed compacted, and its manifest entry updated.
+Result<CompactReport> CompactCollection(const std::string& dir);
+
 }  // namespace loupe
 
 #endif  // LOUPE_DB_OPEN_H_

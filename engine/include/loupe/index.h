@@ -255,6 +255,10 @@ class Writer {
 // must not be open in this process. Needs free space for the new file. A
 // compaction that fails (a full disk, a damaged document) deletes
 // DIR.compacting and leaves the index as it was.
+// On a collection, compacts each split that is not sealed, one after the
+// other (each as above, under its own write lock, its manifest entry updated
+// after it), and reports the sums; a split a writer holds fails the call
+// with kLocked naming it, after the splits before it were compacted.
 // Errors: kNotFound, kInvalidArgument, kLocked, kIOError, kCorruption.
 Result<CompactReport> CompactIndex(const std::string& dir);
 
