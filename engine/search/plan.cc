@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "index/dictionary.h"
 #include "index/format.h"
 #include "index/forms.h"
 #include "loupe/analyzer.h"
@@ -535,17 +536,8 @@ class Builder {
     return e;
   }
 
-  // Document frequency of a term (0 if absent).
-  Result<uint64_t> Df(Field f, const std::string& term) {
-    std::string_view v;
-    Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
-    if (s.IsNotFound()) return uint64_t{0};
-    if (!s.ok()) return s;
-    format::TermInfo info;
-    if (!format::DecodeTermInfo(v, &info))
-      return Status::Corruption("term dictionary entry unreadable; rebuild the index");
-    return uint64_t{info.df};
-  }
+  // Document frequency of a term in this index (0 if absent).
+  Result<uint64_t> Df(Field f, const std::string& term) { return TermDocFreq(txn_, f, term); }
 
   // The live documents of `q` (a subtree Estimate found bitset_ok).
   Result<std::unique_ptr<DocIterator>> MaterializedIterator(const Query& q) {

@@ -56,6 +56,15 @@ def load_queries(work, corpus):
     return out
 
 
+def classes_of(qs):
+    """The query classes, in the order the queries file first names them."""
+    classes = []
+    for cls, _ in qs:
+        if cls not in classes:
+            classes.append(cls)
+    return classes
+
+
 def load_times(work, corpus, engine, mode):
     lines = read_lines(os.path.join(work, "results", f"{corpus}.{engine}.{mode}.tsv"))
     if lines is None:
@@ -171,10 +180,7 @@ def layout_section(work, corpus):
         w(f"\n### {corpus}, {mode.upper()}, by layout\n")
         w("| class | queries | one index µs | yearly µs | ÷ one | monthly µs | ÷ one |")
         w("|---|---:|---:|---:|---:|---:|---:|")
-        classes = []
-        for cls, _ in qs:
-            if cls not in classes:
-                classes.append(cls)
+        classes = classes_of(qs)
         for cls in classes:
             ids = [i for i, (k, _) in enumerate(qs) if k == cls]
             med = {}
@@ -319,10 +325,7 @@ def main():
             w(f"### {c}, {mode.upper()}\n")
             w("| class | queries | Loupe µs | Xapian µs | FTS5 µs | ÷ Xapian | ÷ FTS5 |")
             w("|---|---:|---:|---:|---:|---:|---:|")
-            classes = []
-            for cls, _ in qs:
-                if cls not in classes:
-                    classes.append(cls)
+            classes = classes_of(qs)
             for cls in classes:
                 ids = [i for i, (k, _) in enumerate(qs) if k == cls]
                 med = {}
