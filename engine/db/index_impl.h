@@ -173,6 +173,11 @@ class IndexImpl final : public Index, public SplitReader {
   storage::Env* env() { return env_.get(); }
 
   Result<SplitSnapshot> Snapshot() const override {
+    auto snap = SnapshotUnchecked();
+    if (snap.ok()) snap->replaced = env_->Replaced();
+    return snap;
+  }
+  Result<SplitSnapshot> SnapshotUnchecked() const override {
     SplitSnapshot snap;
     auto txn = Txn::Begin(env_.get(), false);
     if (!txn.ok()) return txn.status();
@@ -181,7 +186,6 @@ class IndexImpl final : public Index, public SplitReader {
     if (!table.ok()) return table.status();
     snap.table = std::move(*table);
     snap.index_id = index_id_;
-    snap.replaced = env_->Replaced();
     return snap;
   }
   Result<std::shared_ptr<const FacetTable>> FacetsOf(const SplitSnapshot& snap) const override {

@@ -30,6 +30,11 @@ class SplitReader {
   virtual ~SplitReader() = default;
   // Begins a read transaction on the last commit. Errors: kCorruption, kIOError.
   virtual Result<SplitSnapshot> Snapshot() const = 0;
+  // The same without looking whether the index folder was compacted or
+  // replaced since it was opened (`replaced` stays false): that costs two
+  // stat calls, and a collection learns of a split compacted or sealed from
+  // its manifest, which those rewrite, so its searches need not look.
+  virtual Result<SplitSnapshot> SnapshotUnchecked() const = 0;
   // The facet table of the snapshot's commit (loaded once per commit).
   virtual Result<std::shared_ptr<const FacetTable>> FacetsOf(const SplitSnapshot& snap) const = 0;
   // The split's internal id of the live document with caller id `id` in the
