@@ -253,8 +253,8 @@ Status CheckFoldDiacritics(const std::string& what, bool created_with, bool requ
   return Status::InvalidArgument(what +
                                  " was created with fold_diacritics false (diacritics kept); it cannot be opened "
                                  "with fold_diacritics true: the setting is fixed when an index is created, since "
-                                 "its terms were written with it. Open it without the option, or rebuild it into a "
-                                 "new folder with the option to fold diacritics");
+                                 "its terms were written with it. Open it without the option (--fold-diacritics), or "
+                                 "rebuild it into a new folder with the option to fold diacritics");
 }
 
 Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const IndexOptions& options) {
