@@ -196,3 +196,38 @@ TEST_CASE("loupe index --fold-diacritics, search and stats") {
   r = RunLoupe("stats --db " + plain + " --format json", tmp);
   CHECK(nlohmann::json::parse(r.out)["fold_diacritics"] == false);
 }
+
+TEST_CASE("compaction keeps an index's folding") {
+  TempDir tmp;
+  {
+    auto index = Open(tmp.sub("db"), {.fold_diacritics = true});
+    loupe::test::AddAndCommit(*index, Docs());
+  }
+  REQUIRE(CompactIndex(tmp.sub("db")).ok());
+  auto index = Open(tmp.sub("db"), {});
+  CHECK(Find(*index, "cafe") == kCafes);
+  auto analysis = ReadIndexAnalysis(*index);
+  REQUIRE(analysis.ok());
+  CHECK(analysis->fold_diacritics);
+}
+
+TEST_CASE("collapse compares bodies as the index folded them") {
+  TempDir tmp;
+  // Two copies of one article, one written with its accents, one without:
+  // the same words once folded.
+  const std::string accented =
+      "Le café du quartier a rouvert après les travaux. Les élèves du lycée voisin y prennent un thé "
+      "et une crème brûlée; le maître d'hôtel décrit un été très animé à côté de la forêt.";
+  const std::string plain =
+      "Le cafe du quartier a rouvert apres les travaux. Les eleves du lycee voisin y prennent un the "
+      "et une creme brulee; le maitre d'hotel decrit un ete tres anime a cote de la foret.";
+  auto index = Open(tmp.sub("db"), {.fold_diacritics = true});
+  loupe::test::AddAndCommit(*index, {MakeDoc("a", "Le café rouvre", accented), MakeDoc("b", "Le cafe rouvre", plain)});
+  auto q = CompileQuery("cafe", *index);
+  REQUIRE(q.ok());
+  auto r = index->Search(*q, {.collapse = true});
+  REQUIRE(r.ok());
+  CHECK(r->total == 1);
+  REQUIRE(r->hits.size() == 1);
+  CHECK(r->hits[0].copies == 1);
+}
