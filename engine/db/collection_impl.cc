@@ -14,6 +14,7 @@
 #include <random>
 
 #include "db/collection.h"
+#include "db/index_impl.h"
 #include "db/open.h"
 #include "db/split.h"
 #include "index/format.h"
@@ -140,6 +141,9 @@ IndexOptions CollectionImpl::SplitOptions(bool sealed, bool create) const {
   o.initial_map_size = options_.initial_map_size;
   o.writer_memory_bytes = options_.writer_memory_bytes;
   o.tagging = false;  // the collection's writer tags, once, before routing
+  // The collection's own (its meta index's, set from its record at Open):
+  // every split it creates analyzes as the collection was created to.
+  o.fold_diacritics = options_.fold_diacritics;
   return o;
 }
 
@@ -162,7 +166,13 @@ Result<std::unique_ptr<Index>> CollectionImpl::Open(const std::string& dir, cons
                               "/meta is missing or was never completely created); restore the collection from a "
                               "backup (loupe backup), or rebuild it with loupe index into a new folder");
   }
-  std::unique_ptr<CollectionImpl> c(new CollectionImpl(dir, options, std::move(*meta)));
+  // The meta index's analysis record holds the collection's setting, fixed
+  // when the collection was created.
+  const bool folds = static_cast<const db_internal::IndexImpl*>(meta->get())->analyzer_options().fold_diacritics;
+  if (Status s = CheckFoldDiacritics("collection " + dir, folds, options.fold_diacritics); !s.ok()) return s;
+  IndexOptions own = options;
+  own.fold_diacritics = folds;
+  std::unique_ptr<CollectionImpl> c(new CollectionImpl(dir, own, std::move(*meta)));
   auto st = c->State();
   if (!st.ok()) return st.status();
   return std::unique_ptr<Index>(std::move(c));
@@ -193,8 +203,12 @@ Result<std::unique_ptr<Index>> CollectionImpl::Create(const std::string& dir, co
     lock->reset();
     return Open(dir, options);
   }
-  IndexOptions meta_options{
-      .create_if_missing = true, .writer_threads = 0, .initial_map_size = options.initial_map_size, .tagging = false};
+  // Its first commit, below, records the collection's fold_diacritics.
+  IndexOptions meta_options{.create_if_missing = true,
+                            .writer_threads = 0,
+                            .initial_map_size = options.initial_map_size,
+                            .tagging = false,
+                            .fold_diacritics = options.fold_diacritics};
   auto meta = OpenPlainIndex(dir + "/meta", meta_options);
   if (!meta.ok()) return meta.status();
   {

@@ -313,8 +313,12 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     Status m = value.empty() ? txn->Del(Db::kUser, key) : txn->Put(Db::kUser, key, value);
     if (!m.ok() && !(value.empty() && m.IsNotFound())) return m;
   }
-  if (!languages_.empty())  // after the application's own metadata, which it amends
-    if (Status a = MergeAnalysisRecord(txn, languages_, /*fold_diacritics=*/false, base_doc_ > 1); !a.ok()) return a;
+  // After the application's own metadata, which it amends. An index created
+  // to fold diacritics records so at its first commit, documents or not: the
+  // setting is fixed from then on (Index::Open reads it back).
+  const bool fold = index_->analyzer_options().fold_diacritics;
+  if (!languages_.empty() || (fold && st->generation == 1))
+    if (Status a = MergeAnalysisRecord(txn, languages_, fold, base_doc_ > 1); !a.ok()) return a;
   return txn->Put(Db::kMeta, format::kMetaStateKey, format::EncodeIndexState(*st));
 }
 

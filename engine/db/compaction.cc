@@ -83,7 +83,9 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
     {
       // The stored documents are tagged already (and may have been tagged
       // with other data than the index holds now): they are copied as they are.
-      auto fresh = Index::Open(tmp, {.create_if_missing = true, .tagging = false});
+      // The copy is created analyzing as the index was (its terms are re-made).
+      const bool fold = static_cast<IndexImpl*>(old->get())->analyzer_options().fold_diacritics;
+      auto fresh = Index::Open(tmp, {.create_if_missing = true, .tagging = false, .fold_diacritics = fold});
       if (!fresh.ok()) return fresh.status();
       auto w = (*fresh)->NewWriter();
       if (!w.ok()) return w.status();

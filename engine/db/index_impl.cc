@@ -18,6 +18,7 @@
 #include "analysis/analyzer_access.h"
 #include "db/open.h"
 #include "db/split.h"
+#include "index/analysis_record.h"
 #include "index/dictionary.h"
 #include "index/doc_store.h"
 #include "index/fingerprint.h"
@@ -25,6 +26,7 @@
 #include "index/term_table.h"
 #include "loupe/analyzer.h"
 #include "loupe/index.h"
+#include "loupe/language.h"
 #include "search/doc_table.h"
 #include "search/iterators.h"
 #include "search/results.h"
@@ -57,6 +59,7 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   }
   auto t = std::make_shared<DocTable>();
   t->generation = st.generation;
+  t->analyzer_options = analyzer_options_;
   t->max_doc = st.next_doc > 0 ? st.next_doc - 1 : 0;
   t->live_docs = st.live_docs;
   t->dates.assign(t->max_doc + 1, format::kNoDate);
@@ -243,6 +246,17 @@ using db_internal::ReadState;
 using storage::Db;
 using storage::Txn;
 
+Status CheckFoldDiacritics(const std::string& what, bool created_with, bool requested) {
+  // false asks for nothing: an index is opened as it was created, so that a
+  // program that only searches need not know how.
+  if (!requested || created_with) return Status::OK();
+  return Status::InvalidArgument(what +
+                                 " was created with fold_diacritics false (diacritics kept); it cannot be opened "
+                                 "with fold_diacritics true: the setting is fixed when an index is created, since "
+                                 "its terms were written with it. Open it without the option (--fold-diacritics), or "
+                                 "rebuild it into a new folder with the option to fold diacritics");
+}
+
 Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -323,6 +337,7 @@ Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const Inde
     }
   }
   uint64_t index_id = 0;
+  AnalyzerOptions analyzer_options;
   {
     auto txn = Txn::Begin(env->get(), false);
     if (!txn.ok()) return txn.status();
@@ -339,8 +354,23 @@ Result<std::unique_ptr<Index>> OpenPlainIndex(const std::string& dir, const Inde
       index_id = format::DecodeFixed64LE(v.data());
     else if (!s.ok() && !s.IsNotFound())
       return s;
+    // Diacritic folding is fixed when the index is created: until its first
+    // commit (which records it) it is being created with the options' value;
+    // after, the record says (no record or no member: never folded).
+    if (st.generation == 0) {
+      analyzer_options.fold_diacritics = options.fold_diacritics;
+    } else {
+      s = (*txn)->Get(Db::kUser, kAnalysisMetadataKey, &v);
+      if (s.ok())
+        analyzer_options.fold_diacritics = RecordFoldsDiacritics(v);
+      else if (!s.IsNotFound())
+        return s;
+      if (Status f = CheckFoldDiacritics("index " + dir, analyzer_options.fold_diacritics, options.fold_diacritics);
+          !f.ok())
+        return f;
+    }
   }
-  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options, index_id));
+  return std::unique_ptr<Index>(new IndexImpl(dir, std::move(*env), options, index_id, analyzer_options));
 }
 
 }  // namespace loupe

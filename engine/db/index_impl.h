@@ -57,10 +57,14 @@ struct TaggingTexts {
 
 class IndexImpl final : public Index, public SplitReader {
  public:
-  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options, uint64_t index_id)
+  // `analyzer_options`: how the index analyzes (its recorded fold_diacritics,
+  // or the options' for an index not committed yet).
+  IndexImpl(std::string dir, std::unique_ptr<storage::Env> env, const IndexOptions& options, uint64_t index_id,
+            const AnalyzerOptions& analyzer_options)
       : dir_(std::move(dir)),
         env_(std::move(env)),
         index_id_(index_id),
+        analyzer_options_(analyzer_options),
         read_only_(options.read_only),
         tagging_(options.tagging),
         writer_threads_(options.writer_threads),
@@ -171,6 +175,10 @@ class IndexImpl final : public Index, public SplitReader {
   const std::string& dir() const override { return dir_; }
 
   storage::Env* env() { return env_.get(); }
+  // How every analyzer of this index analyzes: its writers', its searches'
+  // (DocTable::analyzer_options), and the query side's (ReadIndexAnalysis
+  // reads the same setting from the "analysis" record). Fixed at creation.
+  const AnalyzerOptions& analyzer_options() const { return analyzer_options_; }
 
   Result<SplitSnapshot> Snapshot() const override {
     auto snap = SnapshotUnchecked();
@@ -233,6 +241,7 @@ class IndexImpl final : public Index, public SplitReader {
   std::string dir_;
   std::unique_ptr<storage::Env> env_;
   uint64_t index_id_;  // format::kMetaIndexIdKey; 0 for an index written before it existed
+  AnalyzerOptions analyzer_options_;
   bool read_only_;
   bool tagging_;
   int writer_threads_;

@@ -11,6 +11,12 @@
 
 namespace loupe {
 
+// Fails when an index is opened with IndexOptions::fold_diacritics
+// (`requested`) but was created without (`created_with` false); a request of
+// false opens it as it was created. Errors: kInvalidArgument naming `what`
+// ("index DIR", "collection DIR") and both settings.
+Status CheckFoldDiacritics(const std::string& what, bool created_with, bool requested);
+
 // Index::Open's contract for a plain index (IndexOptions::partition is not
 // looked at): returns an IndexImpl, which is also a SplitReader (db/split.h).
 // Not guarded: the caller runs it under Guard (util/guard.h).

@@ -461,7 +461,7 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
     ::close(fd);
     return s;
   }
-  auto analyzer = Analyzer::Create();
+  auto analyzer = Analyzer::Create(analyzer_options_);
   if (!analyzer.ok()) {
     ::close(fd);
     return analyzer.status();
@@ -472,7 +472,7 @@ Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {
   unsigned n = writer_threads_ >= 0 ? static_cast<unsigned>(writer_threads_) : std::min(cores - 1, 4u);
   std::vector<std::unique_ptr<Analyzer>> workers;
   for (unsigned i = 0; i < n; ++i) {
-    auto a = Analyzer::Create();
+    auto a = Analyzer::Create(analyzer_options_);
     if (!a.ok()) {
       ::close(fd);
       return a.status();

@@ -38,4 +38,12 @@ Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view
   return txn->Put(storage::Db::kUser, kAnalysisMetadataKey, after);
 }
 
+bool RecordFoldsDiacritics(std::string_view record) {
+  nlohmann::json json;
+  JsonDisposer dispose_json{json};
+  ParseJson(record, &json);
+  return json.is_object() && json.contains("fold_diacritics") && json["fold_diacritics"].is_boolean() &&
+         json["fold_diacritics"].get<bool>();
+}
+
 }  // namespace loupe

@@ -22,6 +22,11 @@ namespace loupe {
 Status MergeAnalysisRecord(storage::Txn* txn, const std::vector<std::string_view>& languages, bool fold_diacritics,
                            bool had_documents);
 
+// The "fold_diacritics" member of a record's text: false when the record is
+// not a JSON object or has no such boolean (an index written before the member
+// existed, which never folded).
+bool RecordFoldsDiacritics(std::string_view record);
+
 }  // namespace loupe
 
 #endif  // LOUPE_INDEX_ANALYSIS_RECORD_H_

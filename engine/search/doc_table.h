@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "index/format.h"
+#include "loupe/analyzer.h"
 #include "search/scoring.h"
 
 namespace loupe {
@@ -28,6 +29,10 @@ struct DocTable {
   uint64_t total_lengths[kNumFields] = {};
   std::vector<uint64_t> live_bits;     // bit d of word d / 64: doc d is live
   std::vector<uint64_t> fingerprints;  // by doc id: body MinHash fingerprint (0: none)
+  // How the index analyzes (IndexImpl::analyzer_options): the searches that
+  // analyze stored text (exact forms, checked prefixes, collapse) analyze as
+  // its writer did.
+  AnalyzerOptions analyzer_options;
 
   bool IsLive(uint32_t doc) const { return doc <= max_doc && (live_bits[doc >> 6] >> (doc & 63) & 1); }
 };

@@ -180,7 +180,7 @@ class Builder {
         auto t = Postings(q.field(), q.terms()[0], q);
         if (!t.ok()) return t.status();
         if (!*t) return Empty();
-        auto analyzer = Analyzer::Create();
+        auto analyzer = Analyzer::Create(table_.analyzer_options);
         if (!analyzer.ok()) return analyzer.status();
         return std::unique_ptr<DocIterator>(new ExactIterator(std::move(*t), txn_, q.field(), q.terms()[1],
                                                               q.match_case(), std::move(*analyzer), error_));
@@ -418,7 +418,7 @@ class Builder {
         ch.push_back(std::move(pc));
         continue;
       }
-      auto analyzer = Analyzer::Create();
+      auto analyzer = Analyzer::Create(table_.analyzer_options);
       if (!analyzer.ok()) return analyzer.status();
       ch.push_back(std::make_unique<ExactIterator>(std::move(pc), txn_, q.field(), q.terms()[0], false,
                                                    std::move(*analyzer), error_, f.forms));

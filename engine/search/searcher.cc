@@ -47,7 +47,7 @@ Result<std::vector<Entry>> Collapse(const SearchScope& scope, const std::vector<
     auto it = shingles.find(i);
     if (it != shingles.end()) return &it->second;
     if (!analyzer) {
-      auto a = Analyzer::Create();
+      auto a = Analyzer::Create(scope.parts[all[i].part].table->analyzer_options);  // a collection's splits agree
       if (!a.ok()) return a.status();
       analyzer = std::move(*a);
     }

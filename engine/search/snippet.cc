@@ -507,7 +507,7 @@ class SnippeterImpl final : public Snippeter {
 
 Result<std::unique_ptr<Snippeter>> Snippeter::Create(const Query& query, const SnippetOptions& options) {
   return Guard([&]() -> Result<std::unique_ptr<Snippeter>> {
-    auto analyzer = Analyzer::Create();
+    auto analyzer = Analyzer::Create(options.analyzer_options);
     if (!analyzer.ok()) return analyzer.status();
     std::vector<Pattern> patterns;
     Collect(query, options.gazetteer, **analyzer, &patterns);

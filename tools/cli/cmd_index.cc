@@ -1,5 +1,5 @@
 // loupe index --db DIR [--follow] [--max-size N] [--no-delete] [--quiet] [--format text|json]
-//             [--partition month|year|none] [--jobs N] PATH...
+//             [--partition month|year|none] [--jobs N] [--fold-diacritics] PATH...
 //
 // Incremental: each source file's size, modification time, content hash, root
 // and the ids of the articles it gave are kept in the index's metadata (key
@@ -439,6 +439,7 @@ int OpenIndex(IndexRun& run) {
   auto index = Index::Open(run.a.db, {.create_if_missing = true,
                                       .writer_memory_bytes = run.a.writer_memory,
                                       .tagging = false,
+                                      .fold_diacritics = run.a.fold_diacritics,
                                       .partition = partition,
                                       .jobs = run.a.jobs});
   if (!index.ok()) return Fail("cannot open index " + run.a.db, index.status());

@@ -20,7 +20,7 @@ constexpr uint64_t kSuggestBelow = 3;
 // query finds more.
 void Suggest(const SearchArgs& a, const PreparedQuery& p, SearchResult* r) {
   if (a.no_suggest || r->total >= kSuggestBelow || !a.after.empty()) return;
-  auto analyzer = Analyzer::Create();
+  auto analyzer = Analyzer::Create(p.context.analyzer_options);
   if (!analyzer.ok()) return;
   auto s = SuggestCorrection(p.read.reading, *p.index, **analyzer, p.context.gazetteer.get());
   if (!s.ok() || s->query.empty()) return;
@@ -35,7 +35,9 @@ void Suggest(const SearchArgs& a, const PreparedQuery& p, SearchResult* r) {
 
 // The hits' titles with their matches marked (for text) and their passages.
 Status AddSnippets(const PreparedQuery& p, bool title, SearchResult* r) {
-  auto sn = Snippeter::Create(p.query, {.gazetteer = p.context.gazetteer.get()});  // an actor by any of its names
+  // An actor by any of its names; words as the index analyzed them (folded or not).
+  auto sn = Snippeter::Create(p.query,
+                              {.gazetteer = p.context.gazetteer.get(), .analyzer_options = p.context.analyzer_options});
   if (!sn.ok()) return sn.status();
   for (SearchHit& h : r->hits) {
     (void)(*sn)->SetStemmerLanguage(DocumentStemmer(h.hit.document));  // English if libstemmer lacks it

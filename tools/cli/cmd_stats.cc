@@ -34,6 +34,7 @@ int RunStats(const StatsArgs& a) {
   auto analysis = ReadIndexAnalysis(**index);
   if (!analysis.ok()) return Fail("cannot read index " + a.db, analysis.status());
   r.languages = analysis->languages;
+  r.fold_diacritics = analysis->fold_diacritics;
   if (a.format == "json")
     PrintJson(ToJson(r));
   else

@@ -192,6 +192,9 @@ struct IndexArgs {
   // (an existing collection keeps its own).
   std::string partition;
   int jobs = 1;  // --jobs: a collection's splits committed at once
+  // --fold-diacritics: a new index folds diacritics (IndexOptions::fold_diacritics);
+  // an existing one created without it is refused.
+  bool fold_diacritics = false;
 };
 int RunIndex(const IndexArgs& a);
 

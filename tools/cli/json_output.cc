@@ -254,6 +254,7 @@ Json ToJson(const StatsResult& r) {
   Json j = {{"documents", st.documents},           {"terms", st.terms},           {"size_bytes", st.size_bytes},
             {"format_version", st.format_version}, {"generation", st.generation}, {"path", r.db}};
   j["languages"] = r.languages;
+  j["fold_diacritics"] = r.fold_diacritics;
   j["custom_fields"] = Json::array();
   for (const CustomField& f : r.custom_fields)
     j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});

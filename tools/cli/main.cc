@@ -155,6 +155,10 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
       ->add_option("--jobs", a->jobs,
                    "A collection's indexes (splits) analyzed and written at once at each commit (default 1)")
       ->check(CLI::Range(1, 64));
+  index->add_flag("--fold-diacritics", a->fold_diacritics,
+                  "Create the index to strip diacritics from every word, so that cafe and café find the\n"
+                  "same articles. Fixed when the index is created: an existing index created without it\n"
+                  "is refused (rebuild it into a new folder), one created with it folds without it");
   index->add_option("--gazetteer", a->gazetteer,
                     "Actors to detect and their aliases, one per line: name | kind | alias | ... (default:\n"
                     "actors.gazetteer at the top of a PATH, else the index's, else the built-in one)");

@@ -147,6 +147,7 @@ struct StatsResult {
   std::string db = {};
   IndexStats stats = {};
   std::vector<std::string> languages = {};
+  bool fold_diacritics = false;  // the index was created to fold diacritics
   std::vector<CustomField> custom_fields = {};
   // What `loupe index` recorded it tagged with (the "tagging" record), or {}.
   nlohmann::ordered_json tagging = nlohmann::ordered_json::object();

@@ -422,6 +422,8 @@ void PrintStats(const StatsResult& r, std::ostream& out) {
     out << "\n";
   }
   out << "languages:      " << (r.languages.empty() ? std::string("none yet") : Join(r.languages, ", ")) << "\n";
+  // Only when on: an index keeps diacritics unless it was created to fold them.
+  if (r.fold_diacritics) out << "diacritics:     folded (loupe index --fold-diacritics)\n";
   // "custom fields:  2", then "  party     3 documents" per field, the counts in one column.
   out << "custom fields:  " << (r.custom_fields.empty() ? std::string("none") : std::to_string(r.custom_fields.size()))
       << "\n";

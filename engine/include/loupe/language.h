@@ -82,7 +82,10 @@ inline std::string_view StemmerOf(Field f, std::string_view document_stemmer) {
 //   "languages":       the Snowball names of the stemmers documents were
 //                      stemmed with, sorted (a language stays listed after
 //                      its documents are deleted);
-//   "fold_diacritics": whether diacritics were stripped (false).
+//   "fold_diacritics": whether diacritics are stripped from the index's terms
+//                      (IndexOptions::fold_diacritics), fixed when the index
+//                      was created; written by the first commit of an index
+//                      that folds, read back whenever the index is opened.
 // A commit that adds documents reads the object, adds its languages, sets
 // the members it owns and keeps every other member as it was, so others may
 // add members of their own. An index committed before the record existed

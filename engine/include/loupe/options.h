@@ -71,6 +71,18 @@ struct IndexOptions {
   // DefaultTitles) when the key is absent; a Writer tags with what the last
   // commit had when it was created.
   bool tagging = true;
+  // Strip diacritics from every term (AnalyzerOptions::fold_diacritics: café
+  // is indexed and searched as cafe). A property of the index, fixed when it
+  // is created: a new index (a new collection, and every split it creates)
+  // takes this value, and its first commit records it in the index's
+  // "analysis" metadata (kAnalysisMetadataKey, loupe/language.h), from which
+  // its writers, its searches and the query side (ReadIndexAnalysis) all
+  // analyze alike. An existing index keeps what it was created with: false
+  // (the default) opens it as it is, folded or not, so that programs that
+  // only search need not know; true on an index created without folding is
+  // kInvalidArgument (its terms were written unfolded: rebuild the index into
+  // a new folder to fold them).
+  bool fold_diacritics = false;
   // A collection: a folder holding a manifest and one ordinary index per
   // time period (docs/index-format.md, "Collections"), searched as one.
   // kNone (the default) opens whatever `dir` holds, a plain index or a

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "loupe/analyzer.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
 #include "loupe/tagger.h"  // Gazetteer
@@ -50,6 +51,11 @@ struct SnippetOptions {
   // If set, an actor the query searches is marked by any of its names (e.g.
   // the index's, Index::GetGazetteer). Used only while Create runs.
   const Gazetteer* gazetteer = nullptr;
+  // How the text is analyzed to find the query's words in it: as the index
+  // searched analyzed its documents (ReadIndexAnalysis(index)
+  // .analyzer_options(), loupe/query_parser.h), so that in an index that
+  // folds diacritics a search for cafe marks "café".
+  AnalyzerOptions analyzer_options = {};
 };
 
 // A byte range [begin, end) of Snippet::text to mark.
