@@ -14,6 +14,7 @@
 
 #include "db/collection_impl.h"
 #include "db/split.h"
+#include "db/writer.h"
 #include "loupe/builtin_data.h"
 #include "loupe/language.h"
 #include "util/guard.h"
@@ -124,6 +125,8 @@ class CollectionWriter final : public Writer {
   static Status Apply(SplitWork* w);
   // Applies the queue of the split holding the most queued text.
   Status FlushLargest();
+  // Spills the largest split batch until all of them fit in the memory budget.
+  Status BoundBatches();
   Status DoCommit();
   Result<SplitWork*> Work(const std::string& name);
   Status RemoveElsewhere(const std::string& id, const std::string& except);
@@ -155,7 +158,29 @@ Status CollectionWriter::FlushLargest() {
     if (!largest || w.op_bytes > largest->op_bytes) largest = &w;
   if (!largest) return Status::OK();
   queued_bytes_ -= largest->op_bytes;
-  return Apply(largest);
+  if (Status s = Apply(largest); !s.ok()) return s;
+  return BoundBatches();
+}
+
+Status CollectionWriter::BoundBatches() {
+  // The split writers' batches together within the budget: the largest is
+  // written out to its run file (merged at its commit) until they fit.
+  const size_t budget = c_->options().writer_memory_bytes ? c_->options().writer_memory_bytes : kQueueBytes;
+  for (;;) {
+    size_t total = 0, most = 0;
+    db_internal::WriterImpl* largest = nullptr;
+    for (auto& [name, w] : work_) {
+      auto* impl = dynamic_cast<db_internal::WriterImpl*>(w.writer.get());
+      if (!impl) continue;
+      total += impl->batch_bytes();
+      if (impl->batch_bytes() > most) {
+        most = impl->batch_bytes();
+        largest = impl;
+      }
+    }
+    if (total <= budget || !largest) return Status::OK();
+    if (Status s = largest->SpillBatch(); !s.ok()) return s;
+  }
 }
 
 // Whether the committed split `index` holds a live document `id`.

@@ -90,6 +90,14 @@ class WriterImpl final : public Writer {
   }
   void Rollback() override;
   size_t pending() const override { return ops_; }
+  // The memory the batch holds (an estimate), and writing it out to a run
+  // now: a collection's writer keeps its splits' batches together within
+  // one budget (IndexOptions::writer_memory_bytes), so that a hundred splits
+  // do not each hold a budget's worth.
+  size_t batch_bytes() const { return batch_bytes_; }
+  Status SpillBatch() {
+    return Guard([&] { return batch_bytes_ ? Spill() : Status::OK(); });
+  }
   Status SetMetadata(std::string_view key, std::string_view value) override {
     return Guard([&] {
       if (key.empty() || key.size() > kMaxIdBytes)
