@@ -1,6 +1,7 @@
 // loupe compact [--db DIR] [--format text|json]
 // loupe backup  [--db DIR] [--no-check] [--format text|json] DEST
 // loupe seal    [--db DIR] [--format text|json] SPLIT...
+// loupe merge   [--db DIR] [--format text|json] SPLIT... --into NAME
 //
 // Maintenance: rewriting an index without its deleted documents, and a hot,
 // consistent copy of it.
@@ -60,6 +61,19 @@ int RunSeal(const MaintainArgs& a) {
     }
   }
   if (a.format == "json") PrintJson(out);
+  return kExitOk;
+}
+
+int RunMerge(const MaintainArgs& a) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto report = MergeSplits(a.db, a.splits, a.into);
+  if (!report.ok()) return Fail("merge: " + a.db, report.status());
+  const MergeResult r{
+      .db = a.db, .into = a.into, .splits = a.splits, .report = *report, .milliseconds = MillisecondsSince(t0)};
+  if (a.format == "json")
+    PrintJson(ToJson(r));
+  else
+    PrintMerge(r, std::cout);
   return kExitOk;
 }
 

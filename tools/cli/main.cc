@@ -340,6 +340,21 @@ Command AddSeal(CLI::App& app, MaintainArgs* a) {
   return {seal, [a] { return RunSeal(*a); }};
 }
 
+// `loupe merge`: several splits of a collection rewritten as one.
+Command AddMerge(CLI::App& app, MaintainArgs* a) {
+  auto* merge = app.add_subcommand("merge",
+                                   "Merge SPLITs of a collection into one new split named NAME: their live\n"
+                                   "articles are written into it and the manifest names it instead of them\n"
+                                   "(a crash leaves the old splits or the merged one). Searches give the same\n"
+                                   "hits and scores. Takes each split's write lock.\n"
+                                   "Example: loupe merge --db news.loupe 2025-01 2025-02 2025-03 --into 2025-q1");
+  AddDbAndFormat(merge, &a->db, &a->format);
+  merge->add_option("splits", a->splits, "Splits to merge (two or more), as loupe stats lists them")->required();
+  merge->add_option("--into", a->into, "Name of the merged split: letters, digits, '-', '_', '.' (a new name)")
+      ->required();
+  return {merge, [a] { return RunMerge(*a); }};
+}
+
 // `loupe backup`: a checked copy of the index.
 Command AddBackup(CLI::App& app, MaintainArgs* a) {
   auto* backup = app.add_subcommand("backup",
@@ -387,17 +402,18 @@ struct Args {
   ExplainArgs explain;
   ShowArgs show;
   CheckArgs check;
-  MaintainArgs compact, backup, seal;
+  MaintainArgs compact, backup, seal, merge;
   BenchArgs bench;
   std::string shell;  // completion
 };
 
 // The commands, in the order --help lists them.
 std::vector<Command> AddCommands(CLI::App& app, Args* args) {
-  return {AddIndex(app, &args->index),   AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
-          AddStats(app, &args->stats),   AddExplain(app, &args->explain), AddShow(app, &args->show),
-          AddCheck(app, &args->check),   AddCompact(app, &args->compact), AddSeal(app, &args->seal),
-          AddBackup(app, &args->backup), AddBench(app, &args->bench),     AddCompletion(app, &args->shell)};
+  return {AddIndex(app, &args->index),     AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
+          AddStats(app, &args->stats),     AddExplain(app, &args->explain), AddShow(app, &args->show),
+          AddCheck(app, &args->check),     AddCompact(app, &args->compact), AddSeal(app, &args->seal),
+          AddMerge(app, &args->merge),     AddBackup(app, &args->backup),   AddBench(app, &args->bench),
+          AddCompletion(app, &args->shell)};
 }
 
 // Prints what an unknown command is and returns the usage exit code.
