@@ -68,8 +68,9 @@ Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::s
     if (!m.ok()) {
       if (!m.status().IsNotFound()) return m.status();
       if (fs::exists(dir + "/data.mdb", ec))
-        return Status::InvalidArgument(dir + " is a plain index, not a collection: only a collection's splits are "
-                                             "merged (loupe convert --to collection makes it one)");
+        return Status::InvalidArgument(dir +
+                                       " is a plain index, not a collection: only a collection's splits are "
+                                       "merged (loupe convert --to collection makes it one)");
       return Status::NotFound("no collection at " + dir);
     }
     std::vector<std::string> names;
@@ -84,8 +85,9 @@ Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::s
                                      std::to_string(names.size()) + "; its splits: " + SplitList(*m) + ")");
     if (!IsMergedSplitName(into))
       return Status::InvalidArgument(
-          "'" + into + "' cannot name a split: use 1 to 64 letters, digits, '-', '_' and '.', not starting with '.' "
-                       "and not ending in .merging or .compacting");
+          "'" + into +
+          "' cannot name a split: use 1 to 64 letters, digits, '-', '_' and '.', not starting with '.' "
+          "and not ending in .merging or .compacting");
     if (m->Find(into))
       return Status::InvalidArgument("the collection " + dir + " has a split '" + into +
                                      "' already; merge into a name no split has (its splits: " + SplitList(*m) + ")");
@@ -95,7 +97,8 @@ Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::s
       return Status::InvalidArgument("'" + into + "' is the name of a period of the collection's partition (" +
                                      PartitionName(m->partition) +
                                      "), which new documents of that period go to; merge into another name, such "
-                                     "as '" + into + "-merged'");
+                                     "as '" +
+                                     into + "-merged'");
 
     // The splits in the collection's order, each opened with its write lock
     // held until the manifest names the merged split.
@@ -117,8 +120,7 @@ Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::s
     for (Source& s : sources) {
       const std::string sdir = dir + "/splits/" + s.entry.name;
       auto index = OpenPlainIndex(sdir, {.tagging = false});
-      if (!index.ok())
-        return Status(index.status().code(), "split " + s.entry.name + ": " + index.status().message());
+      if (!index.ok()) return Status(index.status().code(), "split " + s.entry.name + ": " + index.status().message());
       s.index = std::move(*index);
       auto w = s.index->NewWriter();
       if (!w.ok()) {
@@ -156,8 +158,7 @@ Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::s
         SearchOptions o{.limit = kMergePage, .load_documents = true, .sort = SortOrder::kDateAscending};
         for (;;) {
           auto page = s.index->Search(Query::All(), o);
-          if (!page.ok())
-            return Status(page.status().code(), "split " + s.entry.name + ": " + page.status().message());
+          if (!page.ok()) return Status(page.status().code(), "split " + s.entry.name + ": " + page.status().message());
           for (const Hit& h : page->hits) {
             if (Status st = (*w)->Add(h.document); !st.ok()) return st;
             ++report.documents;

@@ -266,11 +266,13 @@ struct MaintainArgs {
   std::string format = "text";
   std::vector<std::string> splits;  // seal, merge: the splits to seal or merge
   std::string into;                 // merge: the merged split's name
+  std::string to;                   // convert: "collection" or "index"
 };
 int RunCompact(const MaintainArgs& a);
 int RunBackup(const MaintainArgs& a);
 int RunSeal(const MaintainArgs& a);
 int RunMerge(const MaintainArgs& a);
+int RunConvert(const MaintainArgs& a);
 
 struct BenchArgs {
   std::string db;

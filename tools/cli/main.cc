@@ -355,6 +355,20 @@ Command AddMerge(CLI::App& app, MaintainArgs* a) {
   return {merge, [a] { return RunMerge(*a); }};
 }
 
+// `loupe convert`: a plain index made a collection of one split, and back.
+Command AddConvert(CLI::App& app, MaintainArgs* a) {
+  auto* convert = app.add_subcommand("convert",
+                                     "Make a plain index a collection of one split (--to collection), or a\n"
+                                     "collection of one split a plain index (--to index), in place: the data\n"
+                                     "file is copied, and a crash leaves the old form or the new one. Takes\n"
+                                     "the write lock. Example: loupe convert --db news.loupe --to collection");
+  AddDbAndFormat(convert, &a->db, &a->format);
+  convert->add_option("--to", a->to, "What to make of it: collection or index")
+      ->required()
+      ->check(CLI::IsMember({"collection", "index"}));
+  return {convert, [a] { return RunConvert(*a); }};
+}
+
 // `loupe backup`: a checked copy of the index.
 Command AddBackup(CLI::App& app, MaintainArgs* a) {
   auto* backup = app.add_subcommand("backup",
@@ -402,18 +416,18 @@ struct Args {
   ExplainArgs explain;
   ShowArgs show;
   CheckArgs check;
-  MaintainArgs compact, backup, seal, merge;
+  MaintainArgs compact, backup, seal, merge, convert;
   BenchArgs bench;
   std::string shell;  // completion
 };
 
 // The commands, in the order --help lists them.
 std::vector<Command> AddCommands(CLI::App& app, Args* args) {
-  return {AddIndex(app, &args->index),     AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
-          AddStats(app, &args->stats),     AddExplain(app, &args->explain), AddShow(app, &args->show),
-          AddCheck(app, &args->check),     AddCompact(app, &args->compact), AddSeal(app, &args->seal),
-          AddMerge(app, &args->merge),     AddBackup(app, &args->backup),   AddBench(app, &args->bench),
-          AddCompletion(app, &args->shell)};
+  return {AddIndex(app, &args->index), AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
+          AddStats(app, &args->stats), AddExplain(app, &args->explain), AddShow(app, &args->show),
+          AddCheck(app, &args->check), AddCompact(app, &args->compact), AddSeal(app, &args->seal),
+          AddMerge(app, &args->merge), AddConvert(app, &args->convert), AddBackup(app, &args->backup),
+          AddBench(app, &args->bench), AddCompletion(app, &args->shell)};
 }
 
 // Prints what an unknown command is and returns the usage exit code.

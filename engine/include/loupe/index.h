@@ -300,6 +300,36 @@ Result<CompactReport> SealSplit(const std::string& dir, const std::string& split
 Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::string>& splits,
                                 const std::string& into);
 
+// Makes the plain index in `dir` a collection of one split, "all" (partition
+// none): takes the write lock, writes the application's metadata (every
+// ListMetadata key) into a new meta index DIR/meta, copies DIR/data.mdb into
+// DIR/splits/all (synced), and writes the manifest: the commit point. Then
+// the plain index's files are deleted. Stopped before the manifest, `dir` is
+// the plain index as it was (DIR/meta and DIR/splits are ignored, and deleted
+// by the next conversion); after it, a collection (a DIR/data.mdb left is
+// ignored, and deleted by the next conversion, either way). Needs free space
+// for a copy of the data file. The index must not be open in this process
+// for writing. Searches give the same hits and scores; loupe index finds its
+// files unchanged. A collection with a DIR/data.mdb left by a stopped
+// conversion is finished (the file deleted). Errors: kNotFound (no index),
+// kInvalidArgument (a collection already), kLocked (a writer runs),
+// kIOError, kCorruption.
+Status ConvertToCollection(const std::string& dir);
+
+// Makes the collection in `dir`, which must have exactly one split, a plain
+// index again: takes the split's write lock, commits the meta index's
+// metadata into the split (one commit), copies its data file to DIR/data.mdb
+// (synced), and removes the manifest: the commit point. Then the
+// collection's folders are deleted. Stopped before the manifest is removed,
+// `dir` is the collection (a DIR/data.mdb is ignored, and replaced by the
+// next conversion); after, the plain index (DIR/meta and DIR/splits are
+// ignored, and deleted by the next conversion). A plain index with such
+// leftovers is finished (they are deleted). The collection must not be open
+// in this process. Errors: kNotFound (no index), kInvalidArgument (a plain
+// index already; more than one split: merge them first, MergeSplits),
+// kLocked, kIOError, kCorruption.
+Status ConvertToIndex(const std::string& dir);
+
 // Library version "MAJOR.MINOR.PATCH".
 const char* Version();
 

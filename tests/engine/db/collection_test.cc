@@ -924,5 +924,121 @@ TEST_CASE("a manifest may name merged splits, never a path", "[collection]") {
   CHECK(DecodeManifest(EncodeManifest(m), "x", &back).code() == StatusCode::kCorruption);
 }
 
+// --- ConvertToCollection, ConvertToIndex ----------------------------------------
+
+TEST_CASE("a plain index becomes a collection of one split and back, keeping documents, metadata and results",
+          "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("idx");
+  std::vector<std::string> before;
+  {
+    auto index = Index::Open(dir, {.create_if_missing = true, .tagging = false});
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 7; ++i) {
+      const char* dates[] = {"2025-01-05", "2025-01-05", "2025-02-10", "2025-02-11", "2025-03-01", nullptr, nullptr};
+      Document d = Dated("same" + std::to_string(i), dates[i], "tariffs on steel and trade");
+      d.actors = {i % 2 ? "Scott Bessent" : "Donald Trump"};
+      REQUIRE((*w)->Add(d).ok());
+    }
+    REQUIRE((*w)->Add(Dated("other", "2025-03-20", "steel mills close")).ok());
+    REQUIRE((*w)->SetMetadata("k1", "v1").ok());
+    REQUIRE((*w)->SetMetadata("file:a.txt", "123").ok());
+    REQUIRE((*w)->Commit().ok());
+    before = MergeQueries(**index);
+  }
+  REQUIRE(ConvertToCollection(dir).ok());
+  CHECK_FALSE(std::filesystem::exists(dir + "/data.mdb"));
+  Manifest m = ReadOrFail(dir);
+  CHECK(m.partition == Partition::kNone);
+  REQUIRE(m.splits.size() == 1);
+  CHECK(m.splits[0].name == "all");
+  CHECK(m.splits[0].documents == 8);
+  CHECK(ConvertToCollection(dir).code() == StatusCode::kInvalidArgument);
+  {
+    auto c = Index::Open(dir);
+    REQUIRE(c.ok());
+    CHECK((*c)->Stats()->partition == "none");
+    CHECK(Meta(**c, "k1") == "v1");
+    CHECK(Meta(**c, "file:a.txt") == "123");
+    CHECK(MergeQueries(**c) == before);
+    auto check = (*c)->Check();
+    REQUIRE(check.ok());
+    CHECK(check->ok());
+    // Written to as a collection: the metadata goes to the meta index.
+    Commit(**c, {Dated("new", "2025-04-01")});
+    auto w = (*c)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->SetMetadata("k2", "v2").ok());
+    REQUIRE((*w)->Delete("new").ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  REQUIRE(ConvertToIndex(dir).ok());
+  CHECK_FALSE(std::filesystem::exists(dir + "/collection.json"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/meta"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/splits"));
+  CHECK(ConvertToIndex(dir).code() == StatusCode::kInvalidArgument);
+  auto back = Index::Open(dir);
+  REQUIRE(back.ok());
+  CHECK((*back)->Stats()->partition.empty());
+  CHECK((*back)->Stats()->documents == 8);
+  CHECK(Meta(**back, "k1") == "v1");
+  CHECK(Meta(**back, "k2") == "v2");
+  CHECK(Meta(**back, "file:a.txt") == "123");
+  CHECK(MergeQueries(**back) == before);
+  auto check = (*back)->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+}
+
+TEST_CASE("only a collection of one split becomes a plain index; a stopped conversion is finished", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  BuildForMerge(dir);
+  Status s = ConvertToIndex(dir);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("merge them first") != std::string::npos);
+  CHECK(ConvertToCollection(dir).code() == StatusCode::kInvalidArgument);
+  CHECK(ConvertToIndex(tmp.sub("nothing")).IsNotFound());
+  CHECK(ConvertToCollection(tmp.sub("nothing")).IsNotFound());
+
+  // Stopped after the manifest was written: a data.mdb is left beside it.
+  const std::string plain = tmp.sub("plain");
+  {
+    auto index = Index::Open(plain, {.create_if_missing = true});
+    REQUIRE(index.ok());
+    test::AddAndCommit(**index, {Dated("a", "2025-01-01")});
+  }
+  std::filesystem::copy_file(plain + "/data.mdb", tmp.sub("saved.mdb"));
+  REQUIRE(ConvertToCollection(plain).ok());
+  std::filesystem::copy_file(tmp.sub("saved.mdb"), plain + "/data.mdb");
+  {
+    auto c = Index::Open(plain);
+    REQUIRE(c.ok());
+    CHECK((*c)->Stats()->partition == "none");  // the manifest decides
+  }
+  REQUIRE(ConvertToCollection(plain).ok());  // finishes it
+  CHECK_FALSE(std::filesystem::exists(plain + "/data.mdb"));
+  // Stopped after the manifest was removed: the collection's folders are left.
+  std::filesystem::copy(plain + "/meta", tmp.sub("saved-meta"), std::filesystem::copy_options::recursive);
+  REQUIRE(ConvertToIndex(plain).ok());
+  std::filesystem::copy(tmp.sub("saved-meta"), plain + "/meta", std::filesystem::copy_options::recursive);
+  {
+    auto p = Index::Open(plain);
+    REQUIRE(p.ok());
+    CHECK((*p)->Stats()->partition.empty());
+  }
+  REQUIRE(ConvertToIndex(plain).ok());  // finishes it
+  CHECK_FALSE(std::filesystem::exists(plain + "/meta"));
+  // And one stopped before its manifest: the next conversion starts again.
+  std::filesystem::create_directories(plain + "/splits/all/junk");
+  REQUIRE(ConvertToCollection(plain).ok());
+  auto c = Index::Open(plain);
+  REQUIRE(c.ok());
+  CHECK((*c)->GetDocument("a").ok());
+  CHECK((*c)->Check()->ok());
+}
+
 }  // namespace
 }  // namespace loupe

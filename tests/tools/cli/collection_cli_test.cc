@@ -254,3 +254,40 @@ TEST_CASE("loupe merge merges splits of a collection, which searches as before",
   CHECK(r.code == 3);
   CHECK(r.err.find("has no split '2031-01' (its splits: ") != std::string::npos);
 }
+
+TEST_CASE("loupe convert makes an index a collection and back, and loupe index finds every file unchanged",
+          "[collection]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("news");
+  REQUIRE(Loupe("index -q --db " + db + " " + kCorpus, tmp).code == 0);
+  const std::vector<std::string> queries = {"tariffs", "'trade OR steel'", "'actor:Bessent'",
+                                            "'tariffs after:2025-02-15 before:2025-06-01'", "'*'"};
+  std::vector<nlohmann::json> before;
+  for (const std::string& q : queries) before.push_back(Searched(db, q, tmp));
+  Run r = Loupe("convert --db " + db + " --to collection", tmp);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("converted " + db + " to a collection of one split: 64 documents") == 0);
+  CHECK(loupe::ReadManifest(db).ok());
+  for (size_t i = 0; i < queries.size(); ++i) CHECK(Searched(db, queries[i], tmp) == before[i]);
+  r = Loupe("index -q --db " + db + " " + kCorpus, tmp);
+  CHECK(r.out.find("64 unchanged") != std::string::npos);
+  CHECK(Loupe("check --db " + db, tmp).code == 0);
+  r = Loupe("convert --db " + db + " --to collection", tmp);
+  CHECK(r.code == 2);
+  r = Loupe("convert --db " + db + " --to index --format json", tmp);
+  REQUIRE(r.code == 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j["documents"] == 64);
+  CHECK(j["to"] == "index");
+  CHECK_FALSE(std::filesystem::exists(db + "/collection.json"));
+  for (size_t i = 0; i < queries.size(); ++i) CHECK(Searched(db, queries[i], tmp) == before[i]);
+  r = Loupe("index -q --db " + db + " " + kCorpus, tmp);
+  CHECK(r.out.find("64 unchanged") != std::string::npos);
+  CHECK(Loupe("convert --db " + db + " --to table", tmp).code == 2);
+
+  const std::string col = tmp.sub("col");
+  REQUIRE(Loupe("index -q --partition month --db " + col + " " + kCorpus, tmp).code == 0);
+  r = Loupe("convert --db " + col + " --to index", tmp);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("merge them first (loupe merge --db " + col + " 2025-01 ") != std::string::npos);
+}
