@@ -284,9 +284,37 @@ Result<std::shared_ptr<Index>> CollectionImpl::SplitForWriting(const std::string
   return Guard([&]() -> Result<std::shared_ptr<Index>> {
     std::lock_guard<std::mutex> lock(mu_);
     *created = false;
-    if (auto it = open_.find(name); it != open_.end()) return it->second;
+    if (auto it = open_.find(name); it != open_.end()) {
+      // A split merged away (MergeSplits) or sealed by another process since
+      // it was opened here is opened again.
+      const auto* reader = dynamic_cast<const SplitReader*>(it->second.get());
+      auto snap = reader ? reader->Snapshot() : Result<SplitSnapshot>(Status::Internal("not a plain index"));
+      if (!snap.ok()) return snap.status();
+      if (!snap->replaced) return it->second;
+      open_.erase(it);
+      opened_sealed_.erase(name);
+    }
     std::error_code ec;
     const std::string dir = SplitDir(name);
+    // The folder of a split merged away by a merge stopped before deleting
+    // it: deleted before a split of that name is made again.
+    if (fs::exists(dir, ec)) {
+      auto m = ReadManifest(dir_);
+      if (!m.ok()) return m.status();
+      if (!m->Find(name) && std::find(m->retired.begin(), m->retired.end(), name) != m->retired.end()) {
+        auto held = CollectionLock::Acquire(dir_);
+        if (!held.ok()) return held.status();
+        m = ReadManifest(dir_);
+        if (!m.ok()) return m.status();
+        auto r = std::find(m->retired.begin(), m->retired.end(), name);
+        if (!m->Find(name) && r != m->retired.end()) {
+          fs::remove_all(dir, ec);
+          if (ec) return Status::IOError("cannot delete " + dir + ", a split merged away: " + ec.message());
+          m->retired.erase(r);
+          if (Status s = WriteManifest(dir_, *m); !s.ok()) return s;
+        }
+      }
+    }
     const bool existed = fs::exists(dir + "/data.mdb", ec);
     fs::create_directories(dir_ + "/splits", ec);
     auto index = OpenPlainIndex(dir, SplitOptions(false, true));

@@ -374,6 +374,7 @@ Status CollectionWriter::WriteManifest(const std::vector<std::pair<std::string, 
     ManifestSplit* e = m->Find(name);
     if (!e) {
       m->splits.push_back(entry);
+      m->retired.erase(std::remove(m->retired.begin(), m->retired.end(), name), m->retired.end());
       continue;
     }
     const bool sealed = e->sealed;

@@ -108,6 +108,17 @@ bool IsSplitName(Partition p, std::string_view name) {
   return false;
 }
 
+bool IsMergedSplitName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.'))
+      return false;
+  for (std::string_view suffix : {std::string_view(".merging"), std::string_view(".compacting")})
+    if (name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix) return false;
+  return true;
+}
+
 std::string EncodeManifest(const Manifest& m) {
   Json j;
   JsonDisposer dispose_j{j};
@@ -131,6 +142,7 @@ std::string EncodeManifest(const Manifest& m) {
                            {"sealed", s.sealed},
                            {"commit", s.commit}});
   }
+  if (!m.retired.empty()) j["retired"] = m.retired;
   return j.dump(2) + "\n";
 }
 
@@ -173,8 +185,9 @@ Status DecodeManifest(std::string_view text, const std::string& path, Manifest* 
       return bad("a split in \"splits\" has no \"name\"");
     split.name = s["name"].get<std::string>();
     const std::string where = "split \"" + split.name + "\"";
-    if (!IsSplitName(m.partition, split.name))
-      return bad(where + " is not a split name of a collection partitioned by " + PartitionName(m.partition));
+    if (!IsSplitName(m.partition, split.name) && !IsMergedSplitName(split.name))
+      return bad(where + " is not a split name (a period of the partition, " + PartitionName(m.partition) +
+                 ", or a merged split's name: letters, digits, '-', '_', '.')");
     if (m.Find(split.name)) return bad(where + " is listed twice");
     for (auto [key, day] : {std::pair{"first", &split.first}, std::pair{"last", &split.last}}) {
       if (!s.contains(key) ||
@@ -202,6 +215,15 @@ Status DecodeManifest(std::string_view text, const std::string& path, Manifest* 
     if (!s.contains("commit") || !s["commit"].is_number_unsigned()) return bad(where + " has no \"commit\" count");
     split.commit = s["commit"].get<uint64_t>();
     m.splits.push_back(std::move(split));
+  }
+  if (j.contains("retired")) {
+    if (!j["retired"].is_array()) return bad("its \"retired\" is not a list");
+    for (const Json& r : j["retired"]) {
+      if (!r.is_string() ||
+          !(IsSplitName(m.partition, r.get<std::string>()) || IsMergedSplitName(r.get<std::string>())))
+        return bad("its \"retired\" list holds something that is not a split name");
+      m.retired.push_back(r.get<std::string>());
+    }
   }
   *out = std::move(m);
   return Status::OK();

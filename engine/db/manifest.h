@@ -40,6 +40,12 @@ struct Manifest {
   Partition partition = Partition::kNone;
   uint64_t generation = 0;  // the collection's commits
   std::vector<ManifestSplit> splits;
+  // Folders of splits merged away (MergeSplits) that may still be on disk:
+  // the merge deletes them after the manifest stops listing them, then drops
+  // them from here; a crash between the two leaves them here, and a writer
+  // about to create a split of that name deletes the stale folder first.
+  // Written only when not empty ("retired").
+  std::vector<std::string> retired;
 
   ManifestSplit* Find(std::string_view name);
   const ManifestSplit* Find(std::string_view name) const;
@@ -55,6 +61,11 @@ std::string SplitNameOf(Partition p, std::optional<Days> date);
 // Whether `name` is one SplitNameOf gives for `p` (so a manifest cannot name
 // a folder outside DIR/splits/).
 bool IsSplitName(Partition p, std::string_view name);
+// Whether `name` may name a split made by MergeSplits: 1 to 64 letters,
+// digits, '-', '_' and '.', not starting with '.' (so never "..", "/" or a
+// hidden folder), not ending in ".merging" or ".compacting" (the folders a
+// merge and a compaction write beside a split).
+bool IsMergedSplitName(std::string_view name);
 
 // The manifest as JSON text, and back. DecodeManifest checks every member;
 // its kCorruption errors name `path`, what is wrong and what to do.

@@ -3,10 +3,10 @@
 # a full disk, a failing device, a damaged file and two writers at once do.
 #
 #   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N]
-#                             [backup N] [full] [churn N]
+#                             [backup N] [full] [churn N] [partition N] [merge N]
 #   tests/faults/run.sh LOUPE ci     the bounded set CI runs (kill 30, io, damage 200,
 #                                    writers 100, compact 10, swap 30, backup 10, full,
-#                                    churn 12)
+#                                    churn 12, partition 10, merge 10)
 #
 # Each part prints one summary line ("faults: ..."); any broken promise prints
 # "FAIL: ..." and the script exits 1 at the end. Figures go to docs/reliability.md.
@@ -600,6 +600,129 @@ part_churn() {
     "run again), each run equal to a clean build in documents and results$full"
 }
 
+# --- collections: kill -9 during a partitioned build, and during a merge -------------
+splits_of() {  # the split names collection $1's manifest lists, sorted
+  grep -o '"name": "[^"]*"' "$1/collection.json" | sed 's/.*: "//; s/"$//' | sort
+}
+
+# After an interrupted step on collection DB: it checks clean, every split its
+# manifest lists opens and checks on its own, and no article is in two splits.
+collection_sound() {
+  local label=$1 db=$2 out name
+  out=$("$loupe" check --db "$db" 2>&1) || fail "$label: loupe check fails: $(echo "$out" | tail -3)"
+  for name in $(splits_of "$db"); do
+    "$loupe" check --db "$db/splits/$name" >/dev/null 2>&1 || fail "$label: listed split $name does not open and check"
+  done
+  [ -z "$(ids_of "$db" | uniq -d)" ] || fail "$label: an article is in two splits: $(ids_of "$db" | uniq -d | head -2)"
+}
+
+part_partition() {
+  local trials=$1 corpus=$work/p-corpus clean=$work/p-clean
+  start_part p "$corpus" 3000 81
+  "$loupe" index -q --partition month --db "$clean" "$corpus" >/dev/null || { fail "partition: the clean build failed"; return; }
+  local clean_ids clean_results t0 t1 full_ms
+  clean_ids=$(ids_of "$clean")
+  clean_results=$(results_of "$clean")
+  t0=$(date +%s%N)
+  "$loupe" index -q --partition month --commit-every 96K --db "$work/p-time" "$corpus" >/dev/null
+  t1=$(date +%s%N)
+  full_ms=$(((t1 - t0) / 1000000))
+  local killed=0 finished=0 docs_total=0 uncreated=0 ahead=0
+  for t in $(seq 1 "$trials"); do
+    local db=$work/p-db docs=0 unchanged
+    rm -rf "$db"
+    "$loupe" index -q --partition month --commit-every 96K --db "$db" "$corpus" >/dev/null 2>&1 &
+    local pid=$!
+    local wait_ms=$(((RANDOM * 32768 + RANDOM) % (full_ms + 20)))
+    sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+    if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
+    wait "$pid" 2>/dev/null
+    if [ -e "$db/collection.json" ]; then
+      collection_sound "partition trial $t" "$db"
+      docs=$("$loupe" stats --db "$db" --format json | json_field documents)
+    else
+      uncreated=$((uncreated + 1))  # killed before the manifest was first written
+    fi
+    docs_total=$((docs_total + docs))
+    # A collection commits its splits before the record of the files read (in
+    # its meta index): a kill between the two leaves documents whose files
+    # the rerun reads again (replacing them), never a recorded file without
+    # its documents.
+    unchanged=$("$loupe" index -q --partition month --format json --db "$db" "$corpus" 2>/dev/null | json_field unchanged)
+    if [ -z "$unchanged" ] || [ "$unchanged" -gt "$docs" ]; then
+      fail "partition trial $t: $docs documents after the kill but ${unchanged:-no} files already indexed"
+    elif [ "$unchanged" -lt "$docs" ]; then
+      ahead=$((ahead + 1))
+    fi
+    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "partition trial $t: loupe check fails after the rerun"
+    [ "$(ids_of "$db")" = "$clean_ids" ] || fail "partition trial $t: the rerun's documents differ from a clean build"
+    [ "$(results_of "$db")" = "$clean_results" ] ||
+      fail "partition trial $t: the rerun's search results differ from a clean build"
+  done
+  echo "faults: partitioned build: $trials kills at random moments of a ${full_ms} ms loupe index --partition month" \
+    "($killed killed mid-run, $finished had finished), 3000 articles over 12 months, commits every 96 KiB;" \
+    "documents found after the kills: $docs_total in all; $uncreated killed before the manifest existed; $ahead" \
+    "killed between a split's commit and the record of its files (the rerun read those files again); every" \
+    "collection and every split it listed checked clean, no article in two splits, every rerun matched a clean build"
+}
+
+part_merge() {
+  local trials=$1 corpus=$work/m-corpus base=$work/m-base
+  start_part m "$corpus" 3000 91
+  "$loupe" index -q --partition month --db "$base" "$corpus" >/dev/null || { fail "merge: the build failed"; return; }
+  touch "$corpus"/art-00*.txt
+  "$loupe" index -q --db "$base" "$corpus" >/dev/null  # replaced versions, which a merge leaves out
+  local want_ids want_results old t0 t1 ms
+  want_ids=$(ids_of "$base")
+  want_results=$(results_of "$base")
+  old="2025-01 2025-02 2025-03 2025-04 2025-05 2025-06"
+  cp -r "$base" "$work/m-time"
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  "$loupe" merge --db "$work/m-time" $old --into h1 >/dev/null || fail "merge: the timed merge failed"
+  t1=$(date +%s%N)
+  ms=$(((t1 - t0) / 1000000))
+  local kept=0 merged=0
+  for t in $(seq 1 "$trials"); do
+    local db=$work/m-db names out
+    rm -rf "$db"
+    cp -r "$base" "$db"
+    # shellcheck disable=SC2086
+    "$loupe" merge --db "$db" $old --into h1 >/dev/null 2>&1 &
+    local pid=$!
+    sleep "$(awk -v m="$(((RANDOM * 32768 + RANDOM) % (ms + 20)))" 'BEGIN { printf "%.3f", m / 1000 }')"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    collection_sound "merge trial $t" "$db"
+    [ "$(ids_of "$db")" = "$want_ids" ] || fail "merge trial $t: documents lost or doubled"
+    [ "$(results_of "$db")" = "$want_results" ] || fail "merge trial $t: search results changed"
+    names=$(splits_of "$db" | tr '\n' ' ')
+    local second
+    case " $names" in
+      *" h1 "*)
+        merged=$((merged + 1))
+        case " $names" in *" 2025-0"[1-6]" "*) fail "merge trial $t: the manifest names h1 and merged splits: $names" ;; esac
+        second="h1 2025-07 --into h1b" ;;
+      *)
+        kept=$((kept + 1))
+        for s in $old; do
+          case " $names" in *" $s "*) ;; *) fail "merge trial $t: the manifest lost split $s: $names" ;; esac
+        done
+        second="$old --into h1" ;;
+    esac
+    # shellcheck disable=SC2086
+    out=$("$loupe" merge --db "$db" $second 2>&1) || fail "merge trial $t: the second merge failed: $out"
+    "$loupe" check --db "$db" >/dev/null 2>&1 || fail "merge trial $t: check fails after the second merge"
+    [ "$(ids_of "$db")" = "$want_ids" ] || fail "merge trial $t: documents changed by the second merge"
+    [ "$(results_of "$db")" = "$want_results" ] || fail "merge trial $t: search results changed by the second merge"
+    [ "$(ls "$db/splits")" = "$(splits_of "$db")" ] ||
+      fail "merge trial $t: splits/ holds folders the manifest does not list: $(ls "$db/splits" | tr '\n' ' ')"
+  done
+  echo "faults: merge: $trials kills at random moments of a ${ms} ms loupe merge of 6 of 13 splits (3000 articles);" \
+    "$kept left the old splits listed, $merged the merged one, never both; every collection checked clean with the" \
+    "same documents and search results, and a second merge completed and left no folder behind"
+}
+
 while [ $# -gt 0 ]; do
   case "$1" in
     kill) part_kill "$2"; shift 2 ;;
@@ -611,9 +734,12 @@ while [ $# -gt 0 ]; do
     backup) part_backup "$2"; shift 2 ;;
     full) part_full; shift ;;
     churn) part_churn "$2"; shift 2 ;;
+    partition) part_partition "$2"; shift 2 ;;
+    merge) part_merge "$2"; shift 2 ;;
     ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; part_swap 30; part_backup 10; part_full
-      part_churn 12; shift ;;
-    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N] [backup N] [full] [churn N] | ci" >&2
+      part_churn 12; part_partition 10; part_merge 10; shift ;;
+    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N] [backup N] [full] [churn N]" \
+      "[partition N] [merge N] | ci" >&2
       exit 2 ;;
   esac
 done

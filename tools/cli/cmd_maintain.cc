@@ -1,6 +1,8 @@
 // loupe compact [--db DIR] [--format text|json]
 // loupe backup  [--db DIR] [--no-check] [--format text|json] DEST
 // loupe seal    [--db DIR] [--format text|json] SPLIT...
+// loupe merge   [--db DIR] [--format text|json] SPLIT... --into NAME
+// loupe convert [--db DIR] [--format text|json] --to collection|index
 //
 // Maintenance: rewriting an index without its deleted documents, and a hot,
 // consistent copy of it.
@@ -50,6 +52,41 @@ int RunSeal(const MaintainArgs& a) {
     }
   }
   if (a.format == "json") PrintJson(out);
+  return kExitOk;
+}
+
+int RunMerge(const MaintainArgs& a) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto report = MergeSplits(a.db, a.splits, a.into);
+  if (!report.ok()) return Fail("merge: " + a.db, report.status());
+  const MergeResult r{
+      .db = a.db, .into = a.into, .splits = a.splits, .report = *report, .milliseconds = MillisecondsSince(t0)};
+  if (a.format == "json")
+    PrintJson(ToJson(r));
+  else
+    PrintMerge(r, std::cout);
+  return kExitOk;
+}
+
+int RunConvert(const MaintainArgs& a) {
+  auto t0 = std::chrono::steady_clock::now();
+  Status s = a.to == "collection" ? ConvertToCollection(a.db) : ConvertToIndex(a.db);
+  if (!s.ok()) return Fail("convert: " + a.db, s);
+  auto index = Index::Open(a.db, {.read_only = true});
+  auto stats = index.ok() ? (*index)->Stats() : Result<IndexStats>(index.status());
+  if (!stats.ok()) return Fail("convert: " + a.db + " does not open after the conversion", stats.status());
+  const long ms = MillisecondsSince(t0);
+  if (a.format == "json") {
+    PrintJson(Json{{"db", a.db},
+                   {"to", a.to},
+                   {"documents", stats->documents},
+                   {"splits", stats->splits.size()},
+                   {"milliseconds", ms}});
+  } else {
+    std::cout << "converted " << a.db << " to "
+              << (a.to == "collection" ? "a collection of one split" : "a plain index") << ": " << stats->documents
+              << " documents in " << ms << " ms\n";
+  }
   return kExitOk;
 }
 

@@ -267,11 +267,15 @@ struct MaintainArgs {
   std::string dest;       // backup: the folder to copy into
   bool no_check = false;  // backup: do not check the copy
   std::string format = "text";
-  std::vector<std::string> splits;  // seal: the splits to seal
+  std::vector<std::string> splits;  // seal, merge: the splits to seal or merge
+  std::string into;                 // merge: the merged split's name
+  std::string to;                   // convert: "collection" or "index"
 };
 int RunCompact(const MaintainArgs& a);
 int RunBackup(const MaintainArgs& a);
 int RunSeal(const MaintainArgs& a);
+int RunMerge(const MaintainArgs& a);
+int RunConvert(const MaintainArgs& a);
 
 struct BenchArgs {
   std::string db;

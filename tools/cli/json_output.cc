@@ -308,6 +308,16 @@ Json ToJson(const CompactResult& r) {
           {"milliseconds", r.milliseconds}};
 }
 
+Json ToJson(const MergeResult& r) {
+  return {{"db", r.db},
+          {"into", r.into},
+          {"splits", r.splits},
+          {"documents", r.report.documents},
+          {"bytes_before", r.report.bytes_before},
+          {"bytes_after", r.report.bytes_after},
+          {"milliseconds", r.milliseconds}};
+}
+
 Json ToJson(const BackupResult& r) {
   Json out = {{"db", r.db},
               {"dest", r.dest},

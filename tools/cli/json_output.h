@@ -50,6 +50,7 @@ Json ToJson(const StatsResult& r);
 Json ToJson(const ShowResult& r);
 Json ToJson(const CheckResult& r);
 Json ToJson(const CompactResult& r);
+Json ToJson(const MergeResult& r);
 Json ToJson(const BackupResult& r);
 
 }  // namespace loupe::cli

@@ -344,6 +344,35 @@ Command AddSeal(CLI::App& app, MaintainArgs* a) {
   return {seal, [a] { return RunSeal(*a); }};
 }
 
+// `loupe merge`: several splits of a collection rewritten as one.
+Command AddMerge(CLI::App& app, MaintainArgs* a) {
+  auto* merge = app.add_subcommand("merge",
+                                   "Merge SPLITs of a collection into one new split named NAME: their live\n"
+                                   "articles are written into it and the manifest names it instead of them\n"
+                                   "(a crash leaves the old splits or the merged one). Searches give the same\n"
+                                   "hits and scores. Takes each split's write lock.\n"
+                                   "Example: loupe merge --db news.loupe 2025-01 2025-02 2025-03 --into 2025-q1");
+  AddDbAndFormat(merge, &a->db, &a->format);
+  merge->add_option("splits", a->splits, "Splits to merge (two or more), as loupe stats lists them")->required();
+  merge->add_option("--into", a->into, "Name of the merged split: letters, digits, '-', '_', '.' (a new name)")
+      ->required();
+  return {merge, [a] { return RunMerge(*a); }};
+}
+
+// `loupe convert`: a plain index made a collection of one split, and back.
+Command AddConvert(CLI::App& app, MaintainArgs* a) {
+  auto* convert = app.add_subcommand("convert",
+                                     "Make a plain index a collection of one split (--to collection), or a\n"
+                                     "collection of one split a plain index (--to index), in place: the data\n"
+                                     "file is copied, and a crash leaves the old form or the new one. Takes\n"
+                                     "the write lock. Example: loupe convert --db news.loupe --to collection");
+  AddDbAndFormat(convert, &a->db, &a->format);
+  convert->add_option("--to", a->to, "What to make of it: collection or index")
+      ->required()
+      ->check(CLI::IsMember({"collection", "index"}));
+  return {convert, [a] { return RunConvert(*a); }};
+}
+
 // `loupe backup`: a checked copy of the index.
 Command AddBackup(CLI::App& app, MaintainArgs* a) {
   auto* backup = app.add_subcommand("backup",
@@ -391,17 +420,18 @@ struct Args {
   ExplainArgs explain;
   ShowArgs show;
   CheckArgs check;
-  MaintainArgs compact, backup, seal;
+  MaintainArgs compact, backup, seal, merge, convert;
   BenchArgs bench;
   std::string shell;  // completion
 };
 
 // The commands, in the order --help lists them.
 std::vector<Command> AddCommands(CLI::App& app, Args* args) {
-  return {AddIndex(app, &args->index),   AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
-          AddStats(app, &args->stats),   AddExplain(app, &args->explain), AddShow(app, &args->show),
-          AddCheck(app, &args->check),   AddCompact(app, &args->compact), AddSeal(app, &args->seal),
-          AddBackup(app, &args->backup), AddBench(app, &args->bench),     AddCompletion(app, &args->shell)};
+  return {AddIndex(app, &args->index), AddSearch(app, &args->search),   AddTimeline(app, &args->timeline),
+          AddStats(app, &args->stats), AddExplain(app, &args->explain), AddShow(app, &args->show),
+          AddCheck(app, &args->check), AddCompact(app, &args->compact), AddSeal(app, &args->seal),
+          AddMerge(app, &args->merge), AddConvert(app, &args->convert), AddBackup(app, &args->backup),
+          AddBench(app, &args->bench), AddCompletion(app, &args->shell)};
 }
 
 // Prints what an unknown command is and returns the usage exit code.

@@ -172,6 +172,14 @@ struct CompactResult {
   long milliseconds = 0;
 };
 
+// loupe merge.
+struct MergeResult {
+  std::string db = {}, into = {};
+  std::vector<std::string> splits = {};
+  MergeReport report = {};
+  long milliseconds = 0;
+};
+
 // loupe backup.
 struct BackupResult {
   std::string db = {}, dest = {};

@@ -488,6 +488,12 @@ void PrintSeal(const std::string& split, const CompactResult& r, std::ostream& o
       << Size(r.report.bytes_after) << " in " << r.milliseconds << " ms\n";
 }
 
+void PrintMerge(const MergeResult& r, std::ostream& out) {
+  out << "merged " << r.report.splits << " splits of " << r.db << " into " << r.into << ": " << r.report.documents
+      << " documents; " << Size(r.report.bytes_before) << " -> " << Size(r.report.bytes_after) << " in "
+      << r.milliseconds << " ms\n";
+}
+
 void PrintBackup(const BackupResult& r, std::ostream& out) {
   out << "backed up " << r.db << " to " << r.dest << ": " << r.copy.documents << " documents, commit "
       << r.copy.generation << ", " << Size(r.copy.size_bytes) << " in " << r.milliseconds << " ms"

@@ -55,6 +55,8 @@ void PrintShow(const ShowResult& r, std::ostream& out);
 void PrintCheck(const CheckResult& r, std::ostream& out, std::ostream& err);
 // loupe seal: one line per split sealed.
 void PrintSeal(const std::string& split, const CompactResult& r, std::ostream& out);
+// loupe merge: one line.
+void PrintMerge(const MergeResult& r, std::ostream& out);
 void PrintCompact(const CompactResult& r, std::ostream& out);
 void PrintBackup(const BackupResult& r, std::ostream& out);
 

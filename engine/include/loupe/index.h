@@ -275,6 +275,65 @@ Result<CompactReport> CompactIndex(const std::string& dir);
 // a split sealed already), kLocked, kIOError, kCorruption.
 Result<CompactReport> SealSplit(const std::string& dir, const std::string& split);
 
+// Merges splits `splits` (two or more, e.g. "2025-01" ... "2025-12") of the
+// collection in `dir` into one new split named `into` ("2025-all"), like
+// xapian-compact: takes the write lock of every split merged (kLocked, naming
+// the split, while another process writes to one), writes their live
+// documents into a new index in DIR/splits/INTO.merging (deleting one left by
+// a stopped merge first) in the collection's order (splits by first date,
+// undated last; within one by date, then as they were added), so equal
+// scores rank as before the merge; commits and syncs it, renames it to
+// DIR/splits/INTO, then replaces the merged splits by INTO in the manifest
+// with one atomic write, and deletes their folders. A crash at any moment
+// leaves the manifest naming the old splits or the merged one, never both:
+// folders it does not name are ignored; INTO.merging and an unlisted INTO are
+// deleted by the next merge into INTO, and the old splits' folders (kept in
+// the manifest's "retired" list until deleted) by the next merge or by a
+// writer about to create a split of that name. Searches give the same hits
+// and scores before and after. Sealed splits may be merged; the merged split
+// is not sealed (SealSplit seals it). A document added later that is dated in
+// a merged period goes to the split named by its period (created anew);
+// replacing or deleting one held by the merged split changes it there. As
+// for SealSplit, the collection must not be open in this process. `into`: 1
+// to 64 letters, digits, '-', '_' and '.', not starting with '.', naming no
+// split of the collection and no period of its partition ("2025-03" in a
+// collection by month). Errors: kNotFound (no collection at `dir`, no such
+// split; the message lists the splits), kInvalidArgument (a plain index,
+// fewer than two splits, a bad or taken `into`), kLocked, kIOError,
+// kCorruption.
+Result<MergeReport> MergeSplits(const std::string& dir, const std::vector<std::string>& splits,
+                                const std::string& into);
+
+// Makes the plain index in `dir` a collection of one split, "all" (partition
+// none): takes the write lock, writes the application's metadata (every
+// ListMetadata key) into a new meta index DIR/meta, copies DIR/data.mdb into
+// DIR/splits/all (synced), and writes the manifest: the commit point. Then
+// the plain index's files are deleted. Stopped before the manifest, `dir` is
+// the plain index as it was (DIR/meta and DIR/splits are ignored, and deleted
+// by the next conversion); after it, a collection (a DIR/data.mdb left is
+// ignored, and deleted by the next conversion, either way). Needs free space
+// for a copy of the data file. The index must not be open in this process
+// for writing. Searches give the same hits and scores; loupe index finds its
+// files unchanged. A collection with a DIR/data.mdb left by a stopped
+// conversion is finished (the file deleted). Errors: kNotFound (no index),
+// kInvalidArgument (a collection already), kLocked (a writer runs),
+// kIOError, kCorruption.
+Status ConvertToCollection(const std::string& dir);
+
+// Makes the collection in `dir`, which must have exactly one split, a plain
+// index again: takes the split's write lock, commits the meta index's
+// metadata into the split (one commit), copies its data file to DIR/data.mdb
+// (synced), and removes the manifest: the commit point. Then the
+// collection's folders are deleted. Stopped before the manifest is removed,
+// `dir` is the collection (a DIR/data.mdb is ignored, and replaced by the
+// next conversion); after, the plain index (DIR/meta and DIR/splits are
+// ignored, and deleted by the next conversion). A plain index with such
+// leftovers is finished (they are deleted). The collection must not be open
+// in this process. Errors: kNotFound (no index), kInvalidArgument (a plain
+// index already; more than one split: merge them first, MergeSplits),
+// kLocked, kIOError, kCorruption.
+Status ConvertToIndex(const std::string& dir);
+
 // Library version "MAJOR.MINOR.PATCH".
 const char* Version();
 

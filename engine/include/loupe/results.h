@@ -1,7 +1,7 @@
 // Results: the values an index's calls return: a search's SearchResults
 // (its Hits, and its facet counts as FacetResult and FacetCount),
 // Index::Explain's Explanation, Index::Stats's IndexStats, Index::Check's
-// CheckReport and CompactIndex's CompactReport. loupe/index.h includes this
+// CheckReport, CompactIndex's CompactReport and MergeSplits's MergeReport. loupe/index.h includes this
 // header, so a program that includes loupe/index.h has these too.
 //
 // Thread-safety and lifetimes: plain values, copies of what the index held:
@@ -135,6 +135,14 @@ struct CompactReport {
   uint64_t dropped = 0;       // deleted or replaced document versions whose postings and text went
   uint64_t bytes_before = 0;  // data file sizes
   uint64_t bytes_after = 0;
+};
+
+// What MergeSplits did.
+struct MergeReport {
+  uint64_t documents = 0;     // live documents written into the merged split
+  uint64_t splits = 0;        // splits merged
+  uint64_t bytes_before = 0;  // the merged splits' data file sizes, together
+  uint64_t bytes_after = 0;   // the merged split's data file size
 };
 
 }  // namespace loupe

@@ -701,6 +701,347 @@ TEST_CASE("a split folder left by a stopped commit is reused by the next writer"
   CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-07", 1}, {"2025-08", 1}});
 }
 
+// --- MergeSplits --------------------------------------------------------------
+
+// A collection of three months, undated articles, ties (the same text on
+// several dates and in several splits) and a replaced version.
+void BuildForMerge(const std::string& dir) {
+  auto c = OpenCollection(dir);
+  std::vector<Document> docs;
+  const char* dates[] = {"2025-01-05", "2025-01-05", "2025-02-10", "2025-02-11", "2025-03-01", nullptr, nullptr};
+  for (int i = 0; i < 7; ++i) {
+    Document d = Dated("same" + std::to_string(i), dates[i], "tariffs on steel and trade");
+    d.actors = {i % 2 ? "Scott Bessent" : "Donald Trump"};
+    d.topics = {"tariffs"};
+    docs.push_back(d);
+  }
+  docs.push_back(Dated("other1", "2025-01-20", "a report on grain trade and tariffs and tariffs"));
+  docs.push_back(Dated("other2", "2025-03-20", "steel mills close"));
+  docs.push_back(Dated("moved", "2025-02-14", "first version about trade"));
+  Commit(*c, docs);
+  Commit(*c, {Dated("moved", "2025-03-14", "second version about steel trade")});
+  Commit(*c, {Dated("late", "2025-04-02", "tariffs again")});
+}
+
+// Every hit (id, split-independent), score, total and facet of `q`.
+std::string Results(const Index& index, const Query& q, SearchOptions o = {}) {
+  o.limit = 1000;
+  o.facets = {FacetRequest{.field = FacetField::kActor}, FacetRequest{.field = FacetField::kTopic},
+              FacetRequest{.field = FacetField::kDate}};
+  auto r = index.Search(q, o);
+  INFO((r.ok() ? std::string() : r.status().ToString()));
+  REQUIRE(r.ok());
+  std::string out = "total " + std::to_string(r->total) + "\n";
+  char buf[64];
+  for (const Hit& h : r->hits) {
+    std::snprintf(buf, sizeof buf, "%.9f", h.score);
+    out += h.document.id + " " + buf + "\n";
+  }
+  for (const FacetResult& f : r->facets)
+    for (const FacetCount& c : f.counts) out += f.name + ":" + c.value + "=" + std::to_string(c.count) + "\n";
+  return out;
+}
+
+std::vector<std::string> MergeQueries(const Index& index) {
+  std::vector<std::string> out;
+  Days from = Day("2025-02-01"), to = Day("2025-03-31");
+  for (const Query& q : {Query::Term(Field::kBody, "tariff"), Query::Term(Field::kBody, "steel"),
+                         Query::Or({Query::Term(Field::kBody, "trade"), Query::Term(Field::kTitle, "titl")}),
+                         Query::And({Query::Term(Field::kBody, "trade"), Query::DateRange(from, to)}), Query::All()})
+    out.push_back(Results(index, q));
+  SearchOptions by_date{.sort = SortOrder::kDateDescending};
+  out.push_back(Results(index, Query::Term(Field::kBody, "trade"), by_date));
+  return out;
+}
+
+TEST_CASE("MergeSplits merges splits into one that searches exactly as they did", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  BuildForMerge(dir);
+  std::vector<std::string> before;
+  {
+    auto c = OpenCollection(dir);
+    before = MergeQueries(*c);
+  }
+  auto report = MergeSplits(dir, {"2025-02", "2025-01", "undated", "2025-03"}, "q1");
+  INFO((report.ok() ? std::string() : report.status().ToString()));
+  REQUIRE(report.ok());
+  CHECK(report->splits == 4);
+  CHECK(report->documents == 10);
+  CHECK(report->bytes_before > 0);
+  CHECK(report->bytes_after > 0);
+  Manifest m = ReadOrFail(dir);
+  std::vector<std::string> names;
+  for (const ManifestSplit& s : m.splits) names.push_back(s.name);
+  CHECK(names == std::vector<std::string>{"2025-04", "q1"});
+  CHECK(m.retired.empty());
+  CHECK(m.Find("q1")->documents == 10);
+  CHECK(m.Find("q1")->first == Day("2025-01-05"));
+  CHECK_FALSE(m.Find("q1")->sealed);
+  for (const char* old : {"2025-01", "2025-02", "2025-03", "undated"})
+    CHECK_FALSE(std::filesystem::exists(dir + "/splits/" + old));
+  CHECK_FALSE(std::filesystem::exists(dir + "/splits/q1.merging"));
+
+  auto c = OpenCollection(dir);
+  auto after = MergeQueries(*c);
+  REQUIRE(after.size() == before.size());
+  for (size_t i = 0; i < before.size(); ++i) CHECK(after[i] == before[i]);
+  auto check = c->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+  CHECK(c->GetDocument("moved")->body == "second version about steel trade");
+
+  // Later articles of a merged period go to the period's split; replacing one
+  // the merged split holds moves it out of there.
+  Commit(*c, {Dated("new", "2025-02-20"), Dated("moved", "2025-02-21", "third version")});
+  CHECK(SplitCounts(*c) == std::map<std::string, uint64_t>{{"2025-02", 2}, {"2025-04", 1}, {"q1", 9}});
+  auto all = c->Search(Query::All(), {.limit = 100});
+  REQUIRE(all.ok());
+  CHECK(all->total == 12);
+
+  // Splits that overlap (the merged one and a period's new one): ties of
+  // one date go to the split searched first, before and after a merge.
+  Commit(*c, {Dated("same7", "2025-01-05", "tariffs on steel and trade")});
+  before = MergeQueries(*c);
+  c.reset();
+  REQUIRE(MergeSplits(dir, {"q1", "2025-01", "2025-02"}, "early").ok());
+  c = OpenCollection(dir);
+  after = MergeQueries(*c);
+  REQUIRE(after.size() == before.size());
+  for (size_t i = 0; i < before.size(); ++i) CHECK(after[i] == before[i]);
+}
+
+TEST_CASE("MergeSplits refuses what it cannot merge, changing nothing", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  BuildForMerge(dir);
+  const std::string manifest = Slurp(dir + "/collection.json");
+  auto unknown = MergeSplits(dir, {"2025-01", "2030-01"}, "x");
+  CHECK(unknown.status().IsNotFound());
+  CHECK(unknown.status().message().find("its splits: 2025-01, 2025-02, 2025-03, 2025-04, undated") !=
+        std::string::npos);
+  CHECK(MergeSplits(dir, {"2025-01"}, "x").status().code() == StatusCode::kInvalidArgument);
+  CHECK(MergeSplits(dir, {"2025-01", "2025-01"}, "x").status().code() == StatusCode::kInvalidArgument);
+  for (const char* bad : {"", ".hidden", "a/b", "..", "x.merging", "2025-04", "2025-05", "undated"}) {
+    INFO(bad);
+    CHECK(MergeSplits(dir, {"2025-01", "2025-02"}, bad).status().code() == StatusCode::kInvalidArgument);
+  }
+  CHECK(MergeSplits(dir, {"2025-01", "2025-02"}, std::string(65, 'a')).status().code() == StatusCode::kInvalidArgument);
+  CHECK(Slurp(dir + "/collection.json") == manifest);
+
+  const std::string plain = tmp.sub("plain");
+  {
+    auto index = Index::Open(plain, {.create_if_missing = true});
+    REQUIRE(index.ok());
+    test::AddAndCommit(**index, {Dated("a", "2025-01-01")});
+  }
+  auto p = MergeSplits(plain, {"a", "b"}, "x");
+  CHECK(p.status().code() == StatusCode::kInvalidArgument);
+  CHECK(p.status().message().find("not a collection") != std::string::npos);
+  CHECK(MergeSplits(tmp.sub("nothing"), {"a", "b"}, "x").status().IsNotFound());
+}
+
+TEST_CASE("MergeSplits waits for no writer: a split being written is kLocked, and nothing changes", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  BuildForMerge(dir);
+  const std::string manifest = Slurp(dir + "/collection.json");
+  int held[2], done[2];
+  REQUIRE(::pipe(held) == 0);
+  REQUIRE(::pipe(done) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto c = Index::Open(dir);
+    auto w = c.ok() ? (*c)->NewWriter() : Result<std::unique_ptr<Writer>>(c.status());
+    char byte = w.ok() && (*w)->Add(Dated("held", "2025-02-27")).ok() ? 1 : 0;
+    if (::write(held[1], &byte, 1) != 1) ::_exit(1);
+    if (::read(done[0], &byte, 1) != 1) ::_exit(1);
+    ::_exit(0);
+  }
+  char byte = 0;
+  REQUIRE(::read(held[0], &byte, 1) == 1);
+  REQUIRE(byte == 1);
+  auto r = MergeSplits(dir, {"2025-01", "2025-02", "2025-03"}, "q1");
+  CHECK(r.status().code() == StatusCode::kLocked);
+  CHECK(r.status().message().find("split 2025-02") != std::string::npos);
+  REQUIRE(::write(done[1], &byte, 1) == 1);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  for (int fd : {held[0], held[1], done[0], done[1]}) ::close(fd);
+  CHECK(Slurp(dir + "/collection.json") == manifest);
+  CHECK_FALSE(std::filesystem::exists(dir + "/splits/q1"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/splits/q1.merging"));
+  REQUIRE(MergeSplits(dir, {"2025-01", "2025-02", "2025-03"}, "q1").ok());
+}
+
+TEST_CASE("a merged-away split's folder left by a stopped merge is not read, and is deleted before reuse",
+          "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  BuildForMerge(dir);
+  // What a merge stopped after its manifest write leaves: the old folders.
+  std::filesystem::copy(dir + "/splits/2025-02", tmp.sub("saved"), std::filesystem::copy_options::recursive);
+  REQUIRE(MergeSplits(dir, {"2025-01", "2025-02"}, "jan-feb").ok());
+  std::filesystem::copy(tmp.sub("saved"), dir + "/splits/2025-02", std::filesystem::copy_options::recursive);
+  Manifest m = ReadOrFail(dir);
+  m.retired = {"2025-02"};
+  REQUIRE(WriteManifest(dir, m).ok());
+  // A merge into a stopped merge's leftovers replaces them.
+  std::filesystem::create_directories(dir + "/splits/later.merging/junk");
+
+  auto c = OpenCollection(dir);
+  CHECK(c->Search(Query::All(), {.limit = 100})->total == 11);
+  Commit(*c, {Dated("new", "2025-02-20")});
+  CHECK(c->Search(Query::All(), {.limit = 100})->total == 12);
+  CHECK(SplitCounts(*c).at("2025-02") == 1);
+  CHECK(ReadOrFail(dir).retired.empty());
+  auto check = c->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+  c.reset();
+  REQUIRE(MergeSplits(dir, {"2025-02", "2025-03"}, "later").ok());
+  CHECK_FALSE(std::filesystem::exists(dir + "/splits/later.merging"));
+}
+
+TEST_CASE("a manifest may name merged splits, never a path", "[collection]") {
+  CHECK(IsMergedSplitName("2025-q1"));
+  CHECK(IsMergedSplitName("a.b_c-D"));
+  CHECK_FALSE(IsMergedSplitName(""));
+  CHECK_FALSE(IsMergedSplitName("."));
+  CHECK_FALSE(IsMergedSplitName(".."));
+  CHECK_FALSE(IsMergedSplitName("a/b"));
+  CHECK_FALSE(IsMergedSplitName("x.compacting"));
+  CHECK_FALSE(IsMergedSplitName(std::string(65, 'a')));
+  Manifest m;
+  m.id = 7;
+  m.partition = Partition::kMonth;
+  m.splits.push_back(ManifestSplit{.name = "2025-q1"});
+  m.retired = {"2025-01"};
+  Manifest back;
+  REQUIRE(DecodeManifest(EncodeManifest(m), "x", &back).ok());
+  CHECK(back.splits[0].name == "2025-q1");
+  CHECK(back.retired == m.retired);
+  m.splits[0].name = "../etc";
+  CHECK(DecodeManifest(EncodeManifest(m), "x", &back).code() == StatusCode::kCorruption);
+}
+
+// --- ConvertToCollection, ConvertToIndex ----------------------------------------
+
+TEST_CASE("a plain index becomes a collection of one split and back, keeping documents, metadata and results",
+          "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("idx");
+  std::vector<std::string> before;
+  {
+    auto index = Index::Open(dir, {.create_if_missing = true, .tagging = false});
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (int i = 0; i < 7; ++i) {
+      const char* dates[] = {"2025-01-05", "2025-01-05", "2025-02-10", "2025-02-11", "2025-03-01", nullptr, nullptr};
+      Document d = Dated("same" + std::to_string(i), dates[i], "tariffs on steel and trade");
+      d.actors = {i % 2 ? "Scott Bessent" : "Donald Trump"};
+      REQUIRE((*w)->Add(d).ok());
+    }
+    REQUIRE((*w)->Add(Dated("other", "2025-03-20", "steel mills close")).ok());
+    REQUIRE((*w)->SetMetadata("k1", "v1").ok());
+    REQUIRE((*w)->SetMetadata("file:a.txt", "123").ok());
+    REQUIRE((*w)->Commit().ok());
+    before = MergeQueries(**index);
+  }
+  REQUIRE(ConvertToCollection(dir).ok());
+  CHECK_FALSE(std::filesystem::exists(dir + "/data.mdb"));
+  Manifest m = ReadOrFail(dir);
+  CHECK(m.partition == Partition::kNone);
+  REQUIRE(m.splits.size() == 1);
+  CHECK(m.splits[0].name == "all");
+  CHECK(m.splits[0].documents == 8);
+  CHECK(ConvertToCollection(dir).code() == StatusCode::kInvalidArgument);
+  {
+    auto c = Index::Open(dir);
+    REQUIRE(c.ok());
+    CHECK((*c)->Stats()->partition == "none");
+    CHECK(Meta(**c, "k1") == "v1");
+    CHECK(Meta(**c, "file:a.txt") == "123");
+    CHECK(MergeQueries(**c) == before);
+    auto check = (*c)->Check();
+    REQUIRE(check.ok());
+    CHECK(check->ok());
+    // Written to as a collection: the metadata goes to the meta index.
+    Commit(**c, {Dated("new", "2025-04-01")});
+    auto w = (*c)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->SetMetadata("k2", "v2").ok());
+    REQUIRE((*w)->Delete("new").ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  REQUIRE(ConvertToIndex(dir).ok());
+  CHECK_FALSE(std::filesystem::exists(dir + "/collection.json"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/meta"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/splits"));
+  CHECK(ConvertToIndex(dir).code() == StatusCode::kInvalidArgument);
+  auto back = Index::Open(dir);
+  REQUIRE(back.ok());
+  CHECK((*back)->Stats()->partition.empty());
+  CHECK((*back)->Stats()->documents == 8);
+  CHECK(Meta(**back, "k1") == "v1");
+  CHECK(Meta(**back, "k2") == "v2");
+  CHECK(Meta(**back, "file:a.txt") == "123");
+  CHECK(MergeQueries(**back) == before);
+  auto check = (*back)->Check();
+  REQUIRE(check.ok());
+  CHECK(check->ok());
+}
+
+TEST_CASE("only a collection of one split becomes a plain index; a stopped conversion is finished", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  BuildForMerge(dir);
+  Status s = ConvertToIndex(dir);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("merge them first") != std::string::npos);
+  CHECK(ConvertToCollection(dir).code() == StatusCode::kInvalidArgument);
+  CHECK(ConvertToIndex(tmp.sub("nothing")).IsNotFound());
+  CHECK(ConvertToCollection(tmp.sub("nothing")).IsNotFound());
+
+  // Stopped after the manifest was written: a data.mdb is left beside it.
+  const std::string plain = tmp.sub("plain");
+  {
+    auto index = Index::Open(plain, {.create_if_missing = true});
+    REQUIRE(index.ok());
+    test::AddAndCommit(**index, {Dated("a", "2025-01-01")});
+  }
+  std::filesystem::copy_file(plain + "/data.mdb", tmp.sub("saved.mdb"));
+  REQUIRE(ConvertToCollection(plain).ok());
+  std::filesystem::copy_file(tmp.sub("saved.mdb"), plain + "/data.mdb");
+  {
+    auto c = Index::Open(plain);
+    REQUIRE(c.ok());
+    CHECK((*c)->Stats()->partition == "none");  // the manifest decides
+  }
+  REQUIRE(ConvertToCollection(plain).ok());  // finishes it
+  CHECK_FALSE(std::filesystem::exists(plain + "/data.mdb"));
+  // Stopped after the manifest was removed: the collection's folders are left.
+  std::filesystem::copy(plain + "/meta", tmp.sub("saved-meta"), std::filesystem::copy_options::recursive);
+  REQUIRE(ConvertToIndex(plain).ok());
+  std::filesystem::copy(tmp.sub("saved-meta"), plain + "/meta", std::filesystem::copy_options::recursive);
+  {
+    auto p = Index::Open(plain);
+    REQUIRE(p.ok());
+    CHECK((*p)->Stats()->partition.empty());
+  }
+  REQUIRE(ConvertToIndex(plain).ok());  // finishes it
+  CHECK_FALSE(std::filesystem::exists(plain + "/meta"));
+  // And one stopped before its manifest: the next conversion starts again.
+  std::filesystem::create_directories(plain + "/splits/all/junk");
+  REQUIRE(ConvertToCollection(plain).ok());
+  auto c = Index::Open(plain);
+  REQUIRE(c.ok());
+  CHECK((*c)->GetDocument("a").ok());
+  CHECK((*c)->Check()->ok());
+}
+
 }  // namespace
 TEST_CASE("a build with parallel jobs equals a sequential one: the same documents, the same scores", "[collection]") {
   TempDir tmp;

@@ -212,3 +212,95 @@ TEST_CASE("loupe stats lists a collection's splits", "[collection]") {
 }
 
 }  // namespace
+
+// `loupe search --format json` without what a merge changes by design: the
+// commit counted and each hit's split and internal id.
+nlohmann::json Searched(const std::string& db, const std::string& query, const TempDir& tmp) {
+  Run r = Loupe("search --db " + db + " --format json -n 100 --facet actor,topic,date:month " + query, tmp);
+  REQUIRE(r.code <= 1);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  j.erase("generation");
+  for (auto& h : j["hits"]) {
+    h.erase("split");
+    h.erase("doc_id");
+  }
+  return j;
+}
+
+TEST_CASE("loupe merge merges splits of a collection, which searches as before", "[collection]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("news");
+  REQUIRE(Loupe("index -q --db " + db + " --partition month " + kCorpus, tmp).code == 0);
+  const std::vector<std::string> queries = {"tariffs", "'trade OR steel'", "'actor:Bessent'",
+                                            "'tariffs after:2025-02-15 before:2025-06-01'", "'*'"};
+  std::vector<nlohmann::json> before;
+  for (const std::string& q : queries) before.push_back(Searched(db, q, tmp));
+
+  Run r = Loupe("merge --db " + db + " 2025-02 2025-03 2025-04 --into spring --format json", tmp);
+  REQUIRE(r.code == 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j["into"] == "spring");
+  CHECK(j["documents"].get<uint64_t>() > 0);
+  CHECK(j["splits"].size() == 3);
+  auto m = loupe::ReadManifest(db);
+  REQUIRE(m.ok());
+  CHECK(m->Find("spring"));
+  CHECK_FALSE(m->Find("2025-03"));
+  CHECK_FALSE(std::filesystem::exists(db + "/splits/2025-03"));
+  for (size_t i = 0; i < queries.size(); ++i) {
+    INFO(queries[i]);
+    CHECK(Searched(db, queries[i], tmp) == before[i]);
+  }
+  r = Loupe("merge --db " + db + " 2025-05 2025-06 --into early-summer", tmp);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("merged 2 splits of " + db + " into early-summer: ") == 0);
+  CHECK(Loupe("check --db " + db, tmp).code == 0);
+  r = Loupe("index -q --db " + db + " " + kCorpus, tmp);
+  CHECK(r.out.find("64 unchanged") != std::string::npos);
+
+  r = Loupe("merge --db " + db + " 2025-07 --into x", tmp);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("at least two splits") != std::string::npos);
+  r = Loupe("merge --db " + db + " 2025-07 2025-08", tmp);
+  CHECK(r.code == 2);  // no --into
+  r = Loupe("merge --db " + db + " 2025-07 2031-01 --into x", tmp);
+  CHECK(r.code == 3);
+  CHECK(r.err.find("has no split '2031-01' (its splits: ") != std::string::npos);
+}
+
+TEST_CASE("loupe convert makes an index a collection and back, and loupe index finds every file unchanged",
+          "[collection]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("news");
+  REQUIRE(Loupe("index -q --db " + db + " " + kCorpus, tmp).code == 0);
+  const std::vector<std::string> queries = {"tariffs", "'trade OR steel'", "'actor:Bessent'",
+                                            "'tariffs after:2025-02-15 before:2025-06-01'", "'*'"};
+  std::vector<nlohmann::json> before;
+  for (const std::string& q : queries) before.push_back(Searched(db, q, tmp));
+  Run r = Loupe("convert --db " + db + " --to collection", tmp);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("converted " + db + " to a collection of one split: 64 documents") == 0);
+  CHECK(loupe::ReadManifest(db).ok());
+  for (size_t i = 0; i < queries.size(); ++i) CHECK(Searched(db, queries[i], tmp) == before[i]);
+  r = Loupe("index -q --db " + db + " " + kCorpus, tmp);
+  CHECK(r.out.find("64 unchanged") != std::string::npos);
+  CHECK(Loupe("check --db " + db, tmp).code == 0);
+  r = Loupe("convert --db " + db + " --to collection", tmp);
+  CHECK(r.code == 2);
+  r = Loupe("convert --db " + db + " --to index --format json", tmp);
+  REQUIRE(r.code == 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j["documents"] == 64);
+  CHECK(j["to"] == "index");
+  CHECK_FALSE(std::filesystem::exists(db + "/collection.json"));
+  for (size_t i = 0; i < queries.size(); ++i) CHECK(Searched(db, queries[i], tmp) == before[i]);
+  r = Loupe("index -q --db " + db + " " + kCorpus, tmp);
+  CHECK(r.out.find("64 unchanged") != std::string::npos);
+  CHECK(Loupe("convert --db " + db + " --to table", tmp).code == 2);
+
+  const std::string col = tmp.sub("col");
+  REQUIRE(Loupe("index -q --partition month --db " + col + " " + kCorpus, tmp).code == 0);
+  r = Loupe("convert --db " + col + " --to index", tmp);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("merge them first (loupe merge --db " + col + " 2025-01 ") != std::string::npos);
+}
