@@ -77,7 +77,8 @@ TEST_CASE("loupe index --partition month makes a collection of the corpus, and i
   REQUIRE(after.code == 0);
   auto ids = [](const std::string& json) {
     std::vector<std::pair<std::string, double>> out;
-    for (const auto& h : nlohmann::json::parse(json)["hits"]) out.emplace_back(h["id"], h["score"]);
+    const nlohmann::json parsed = nlohmann::json::parse(json);  // kept alive while its hits are read
+    for (const auto& h : parsed["hits"]) out.emplace_back(h["id"], h["score"]);
     return out;
   };
   CHECK(ids(before.out) == ids(after.out));
