@@ -70,21 +70,16 @@ class CollectionTerms final : public TermStatistics {
   explicit CollectionTerms(const std::vector<OpenSplit>& open) : open_(open) {}
 
   Result<uint64_t> Df(Field field, const std::string& term) override {
-    const std::string key = format::TermKey(field, term);
-    if (auto it = df_.find(key); it != df_.end()) return it->second;
-    uint64_t sum = 0;
-    for (const OpenSplit& o : open_) {
-      std::string_view v;
-      Status s = o.snap.txn->Get(storage::Db::kTerms, key, &v);
-      if (s.IsNotFound()) continue;
-      if (!s.ok()) return s;
-      format::TermInfo info;
-      if (!format::DecodeTermInfo(v, &info))
-        return Status::Corruption("split '" + o.ref->name + "': term dictionary entry unreadable; rebuild the split");
-      sum += info.df;
-    }
-    df_.emplace(key, sum);
-    return sum;
+    auto t = Read(field, term);
+    if (!t.ok()) return t.status();
+    return (*t)->sum;
+  }
+
+  Result<const PartEntry*> Entry(uint32_t part, Field field, const std::string& term) override {
+    if (part >= open_.size()) return Status::Internal("split number out of range");
+    auto t = Read(field, term);
+    if (!t.ok()) return t.status();
+    return &(*t)->parts[part];
   }
 
   Result<const std::vector<std::string>*> Expansion(const Query& leaf) override {
@@ -120,8 +115,34 @@ class CollectionTerms final : public TermStatistics {
   std::vector<std::string>& warnings() { return warnings_; }
 
  private:
+  // A term's entry in every split, read once per search: the sum is what it
+  // is scored with, and each split's plan uses its own entry.
+  struct Term {
+    uint64_t sum = 0;
+    std::vector<PartEntry> parts;
+  };
+  Result<const Term*> Read(Field field, const std::string& term) {
+    std::string key = format::TermKey(field, term);
+    if (auto it = terms_.find(key); it != terms_.end()) return &it->second;
+    Term t;
+    t.parts.resize(open_.size());
+    for (size_t i = 0; i < open_.size(); ++i) {
+      std::string_view v;
+      Status s = open_[i].snap.txn->Get(storage::Db::kTerms, key, &v);
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return s;
+      PartEntry& e = t.parts[i];
+      if (!format::DecodeTermInfo(v, &e.info))
+        return Status::Corruption("split '" + open_[i].ref->name +
+                                  "': term dictionary entry unreadable; rebuild the split");
+      e.found = true;
+      t.sum += e.info.df;
+    }
+    return &(terms_[std::move(key)] = std::move(t));
+  }
+
   const std::vector<OpenSplit>& open_;
-  std::unordered_map<std::string, uint64_t> df_;
+  std::unordered_map<std::string, Term> terms_;
   std::unordered_map<std::string, std::vector<std::string>> expansions_;
   std::vector<std::string> warnings_;
 };
@@ -234,13 +255,14 @@ Result<Explanation> ExplainInSplits(const std::vector<SplitRef>& splits, const Q
   return Guard([&]() -> Result<Explanation> {
     auto open = OpenAll(splits);
     if (!open.ok()) return open.status();
-    for (const OpenSplit& o : *open) {
+    for (uint32_t part = 0; part < open->size(); ++part) {
+      const OpenSplit& o = (*open)[part];
       auto doc = o.reader->LocalId(o.snap, id);
       if (doc.status().IsNotFound()) continue;
       if (!doc.ok()) return doc.status();
       const ScoringStats stats = SumStats(*open);
       CollectionTerms terms(*open);
-      const ScoringContext context{&stats, &terms};
+      const ScoringContext context{&stats, &terms, part};
       Explanation out;
       Status s = ExplainDocument(query, *doc, *o.snap.txn, *o.snap.table, &context, &out);
       if (!s.ok()) return s;

@@ -15,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include "index/dictionary.h"
 #include "index/format.h"
 #include "index/forms.h"
 #include "loupe/analyzer.h"
@@ -51,6 +50,7 @@ class Builder {
         table_(table),
         stats_(context && context->stats ? *context->stats : table.scoring),
         terms_(context ? context->terms : nullptr),
+        part_(context ? context->part : 0),
         scoring_(scoring),
         error_(error),
         warnings_(warnings),
@@ -264,14 +264,11 @@ class Builder {
     if (!s.ok()) return s;
     if (stopped) return ScanRefused(q);
     for (const forms::PrefixForms::Stem& st : pf.stems) {
-      std::string_view v;
-      s = txn_.Get(storage::Db::kTerms, format::TermKey(q.field(), st.stem), &v);
-      if (s.IsNotFound()) continue;
-      if (!s.ok()) return s;
+      auto entry = Lookup(q.field(), st.stem);
+      if (!entry.ok()) return entry.status();
+      if (!entry->found || entry->info.df == 0) continue;
       Found f;
-      if (!format::DecodeTermInfo(v, &f.info))
-        return Status::Corruption("term dictionary entry unreadable; rebuild the index");
-      if (f.info.df == 0) continue;
+      f.info = entry->info;
       f.term = st.stem;
       f.verify = !st.whole;
       if (f.verify)
@@ -311,14 +308,11 @@ class Builder {
       auto chosen = terms_->Expansion(q);
       if (!chosen.ok()) return chosen.status();
       for (const std::string& term : **chosen) {
-        std::string_view v;
-        Status s = txn_.Get(storage::Db::kTerms, format::TermKey(q.field(), term), &v);
-        if (s.IsNotFound()) continue;
-        if (!s.ok()) return s;
+        auto entry = Lookup(q.field(), term);
+        if (!entry.ok()) return entry.status();
+        if (!entry->found || entry->info.df == 0) continue;
         Found f;
-        if (!format::DecodeTermInfo(v, &f.info))
-          return Status::Corruption("term dictionary entry unreadable; rebuild the index");
-        if (f.info.df == 0) continue;
+        f.info = entry->info;
         f.term = term;
         found.push_back(std::move(f));
       }
@@ -537,7 +531,31 @@ class Builder {
   }
 
   // Document frequency of a term in this index (0 if absent).
-  Result<uint64_t> Df(Field f, const std::string& term) { return TermDocFreq(txn_, f, term); }
+  Result<uint64_t> Df(Field f, const std::string& term) {
+    if (format::IsReservedTerm(term)) return uint64_t{0};
+    auto e = Lookup(f, term);
+    if (!e.ok()) return e.status();
+    return uint64_t{e->found ? e->info.df : 0};
+  }
+
+  // A term's entry in this index's dictionary: the one a collection's
+  // statistics read with their sums when they keep it, else read here.
+  Result<TermStatistics::PartEntry> Lookup(Field f, const std::string& term) {
+    if (terms_) {
+      auto kept = terms_->Entry(part_, f, term);
+      if (!kept.ok()) return kept.status();
+      if (*kept) return **kept;
+    }
+    TermStatistics::PartEntry out;
+    std::string_view v;
+    Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
+    if (s.IsNotFound()) return out;
+    if (!s.ok()) return s;
+    if (!format::DecodeTermInfo(v, &out.info))
+      return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    out.found = true;
+    return out;
+  }
 
   // The live documents of `q` (a subtree Estimate found bitset_ok).
   Result<std::unique_ptr<DocIterator>> MaterializedIterator(const Query& q) {
@@ -637,13 +655,10 @@ class Builder {
   // nullptr (and OK) when the term is not in the index.
   // `where` is the query node searching it, named when a limit is passed.
   Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term, const Query& where) {
-    std::string_view v;
-    Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
-    if (s.IsNotFound()) return std::unique_ptr<PostingsCursor>();
-    if (!s.ok()) return s;
-    format::TermInfo info;
-    if (!format::DecodeTermInfo(v, &info))
-      return Status::Corruption("term dictionary entry unreadable; rebuild the index");
+    auto entry = Lookup(f, term);
+    if (!entry.ok()) return entry.status();
+    if (!entry->found) return std::unique_ptr<PostingsCursor>();
+    const format::TermInfo& info = entry->info;
     if (Status c = Charge(kPlanTermBytes, where); !c.ok()) return c;
     auto df = ScoringDf(f, term, info);
     if (!df.ok()) return df.status();
@@ -661,6 +676,7 @@ class Builder {
   const DocTable& table_;
   const ScoringStats& stats_;
   TermStatistics* terms_;  // null: the index's own
+  uint32_t part_;          // this split's number, for terms_->Entry
   bool scoring_;
   Status* error_;
   std::vector<std::string>* warnings_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "index/format.h"
 #include "loupe/document.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
@@ -80,12 +81,28 @@ class TermStatistics {
   // cap applies to the collection, not to each split). Not asked for a
   // prefix of a stemmed field (its written forms are never capped).
   virtual Result<const std::vector<std::string>*> Expansion(const Query& leaf) = 0;
+
+  // One split's own dictionary entry for a term, read once with the sums, so
+  // that planning a split reads its dictionary once per term, not again.
+  struct PartEntry {
+    bool found = false;  // false: the split's dictionary has no such term
+    format::TermInfo info;
+  };
+  // Split number `part`'s entry (in the order the search numbers its parts);
+  // null when these statistics do not keep entries (the planner then reads
+  // the split's dictionary itself).
+  virtual Result<const PartEntry*> Entry(uint32_t part, Field field, const std::string& term) {
+    (void)part, (void)field, (void)term;
+    return static_cast<const PartEntry*>(nullptr);
+  }
 };
 
-// How a search scores: null members mean "the index's own".
+// How a search scores: null members mean "the index's own". `part` is the
+// number of the split being planned, for TermStatistics::Entry.
 struct ScoringContext {
   const ScoringStats* stats = nullptr;
   TermStatistics* terms = nullptr;
+  uint32_t part = 0;
 };
 
 }  // namespace loupe

@@ -224,7 +224,13 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     PlanBudget budget{.max_expansions = options.max_query_expansions,
                       .max_bytes = options.max_query_memory,
                       .max_scanned = options.max_query_scan};
-    auto it = BuildIterator(query, *part.txn, dt, scoring, &error, &part_warnings, &budget, scope.scoring);
+    ScoringContext context;  // the collection's statistics, for split pi
+    if (scope.scoring) {
+      context = *scope.scoring;
+      context.part = pi;
+    }
+    auto it = BuildIterator(query, *part.txn, dt, scoring, &error, &part_warnings, &budget,
+                            scope.scoring ? &context : nullptr);
     if (!it.ok()) return it.status();
     res.expansions = std::max(res.expansions, budget.expansions);
     res.plan_bytes = std::max(res.plan_bytes, budget.bytes);
