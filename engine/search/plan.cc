@@ -20,6 +20,7 @@
 #include "loupe/analyzer.h"
 #include "loupe/query.h"
 #include "search/boolean_iterators.h"
+#include "search/expand.h"
 #include "search/iterators.h"
 #include "search/phrase_iterators.h"
 #include "search/postings_cursor.h"
@@ -28,6 +29,9 @@
 
 namespace loupe {
 
+using plan_internal::Expander;
+using plan_internal::Found;
+using plan_internal::PlanMemory;
 using search_internal::AndIterator;
 using search_internal::AndMaybeIterator;
 using search_internal::BitsetIterator;
@@ -49,30 +53,19 @@ class Builder {
       : txn_(txn),
         table_(table),
         stats_(context && context->stats ? *context->stats : table.scoring),
-        terms_(context ? context->terms : nullptr),
-        part_(context ? context->part : 0),
         scoring_(scoring),
         error_(error),
-        warnings_(warnings),
-        budget_(budget ? budget : &own_budget_) {}
+        memory_{budget ? budget : &own_budget_},
+        ex_(txn, context, warnings, &memory_) {}
 
-  // Expand's terms with their document frequencies, most frequent first.
-  Result<std::vector<std::pair<std::string, uint64_t>>> Expansions(const Query& q) {
-    if (q.kind() == Query::Kind::kPrefix && Analyzer::IsStemmed(q.field())) return WrittenForms(q);
-    auto exp = Expand(q);
-    if (!exp.ok()) return exp.status();
-    std::vector<std::pair<std::string, uint64_t>> out;
-    for (const Found& f : **exp) out.emplace_back(f.term, f.info.df);
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    return out;
-  }
+  Expander& expander() { return ex_; }
 
   Result<std::unique_ptr<DocIterator>> Build(const Query& q, int depth) {
     // A subtree that turns out to match nothing (an AND with a part of no
     // document) has destroyed the iterators it made: their memory is free again.
-    const uint64_t held = held_;
+    const uint64_t held = memory_.held;
     auto it = BuildNode(q, depth);
-    if (it.ok() && IsEmpty(**it)) held_ = held;
+    if (it.ok() && IsEmpty(**it)) memory_.held = held;
     return it;
   }
 
@@ -205,206 +198,19 @@ class Builder {
   static std::unique_ptr<DocIterator> Empty() { return std::make_unique<EmptyIterator>(); }
   static bool IsEmpty(const DocIterator& it) { return dynamic_cast<const EmptyIterator*>(&it) != nullptr; }
 
-  struct Found {
-    std::string term;
-    format::TermInfo info;
-    // A prefix's stem with other written forms too: its documents are checked
-    // against their stored text for `forms`, its forms that start with the prefix.
-    bool verify = false;
-    std::vector<std::string> forms;
-  };
-
- public:
-  // The written forms (folded, not stemmed) a prefix of a stemmed field or a
-  // fuzzy word reaches, with the live documents writing each, most first.
-  Result<std::vector<std::pair<std::string, uint64_t>>> WrittenForms(const Query& q) {
-    std::vector<forms::WrittenForm> found;
-    bool stopped = false;
-    Status s;
-    if (q.kind() == Query::Kind::kPrefix) {
-      forms::PrefixForms pf;
-      s = forms::ScanPrefix(txn_, q.field(), q.terms()[0], &budget_->scanned, budget_->max_scanned, &stopped, &pf);
-      found = std::move(pf.forms);
-    } else {
-      s = forms::ScanNear(txn_, q.field(), q.terms()[0], q.max_edits(), &budget_->scanned, budget_->max_scanned,
-                          &stopped, &found);
-    }
-    if (!s.ok()) return s;
-    if (stopped) return ScanRefused(q);
-    // A form indexed under two stems (documents stemmed in two languages)
-    // is one word: its documents add up.
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.form < b.form; });
-    std::vector<std::pair<std::string, uint64_t>> out;
-    for (forms::WrittenForm& w : found) {
-      if (!out.empty() && out.back().first == w.form)
-        out.back().second += w.docs;
-      else
-        out.emplace_back(std::move(w.form), w.docs);
-    }
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    return out;
-  }
-
- private:
-  Status ScanRefused(const Query& q) {
-    return Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
-                      " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
-                      "(passed at '" +
-                      q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
-                  q);
-  }
-
-  // The stems whose written forms start with a prefix of a stemmed field,
-  // each with its dictionary entry; a stem is marked for checking when some
-  // of its written forms do not start with the prefix.
-  Status ExpandForms(const Query& q, std::vector<Found>* found) {
-    forms::PrefixForms pf;
-    bool stopped = false;
-    Status s = forms::ScanPrefix(txn_, q.field(), q.terms()[0], &budget_->scanned, budget_->max_scanned, &stopped, &pf);
-    if (!s.ok()) return s;
-    if (stopped) return ScanRefused(q);
-    for (const forms::PrefixForms::Stem& st : pf.stems) {
-      auto entry = Lookup(q.field(), st.stem);
-      if (!entry.ok()) return entry.status();
-      if (!entry->found || entry->info.df == 0) continue;
-      Found f;
-      f.info = entry->info;
-      f.term = st.stem;
-      f.verify = !st.whole;
-      if (f.verify)
-        for (const forms::WrittenForm& w : pf.forms)
-          if (w.stem == st.stem) f.forms.push_back(w.form);
-      found->push_back(std::move(f));
-    }
-    return Status::OK();
-  }
-  // The terms of the field starting with the prefix (the most frequent
-  // max_expansions of them); computed once per distinct leaf, so that a
-  // prefix repeated across the query reads the dictionary once and counts
-  // once against the query's expansion limit.
-  Result<const std::vector<Found>*> Expand(const Query& q) {
-    std::string key(1, static_cast<char>(q.kind()));
-    key += static_cast<char>(q.field());
-    key += std::to_string(q.max_edits()) + "/" + std::to_string(q.max_expansions()) + "/" + q.terms()[0];
-    auto known = expansions_.find(key);
-    if (known != expansions_.end()) return &known->second;
-    // A prefix of a stemmed field reads the written forms starting with it
-    // (the words as written; their stems are what is searched). A prefix of
-    // another field scans its range of the dictionary (its terms are the
-    // folded words); a fuzzy term the whole field, keeping the terms within
-    // its edit distance.
-    const bool fuzzy = q.kind() == Query::Kind::kFuzzy;
-    const bool written = !fuzzy && Analyzer::IsStemmed(q.field());
-    const std::string start = format::TermKey(q.field(), fuzzy ? std::string_view() : q.terms()[0]);
-    auto cur = storage::Cursor::Open(txn_, storage::Db::kTerms);
-    if (!cur.ok()) return cur.status();
-    std::vector<Found> found;
-    if (written) {
-      if (Status s = ExpandForms(q, &found); !s.ok()) return s;
-    }
-    if (terms_ && !written) {
-      // A split of a collection: the collection chose the terms (and capped
-      // them, once); this split searches those it holds.
-      auto chosen = terms_->Expansion(q);
-      if (!chosen.ok()) return chosen.status();
-      for (const std::string& term : **chosen) {
-        auto entry = Lookup(q.field(), term);
-        if (!entry.ok()) return entry.status();
-        if (!entry->found || entry->info.df == 0) continue;
-        Found f;
-        f.info = entry->info;
-        f.term = term;
-        found.push_back(std::move(f));
-      }
-      return Keep(q, std::move(key), std::move(found));
-    }
-    for (bool ok = !written && (*cur)->Seek(start); ok; ok = (*cur)->Next()) {
-      std::string_view k = (*cur)->key();
-      if (k.substr(0, start.size()) != start) break;
-      if (++budget_->scanned > budget_->max_scanned) return ScanRefused(q);
-      if (format::IsReservedTerm(k.substr(1))) continue;  // sentence marks are no words
-      if (fuzzy && !WithinEdits(k.substr(1), q.terms()[0], q.max_edits())) continue;
-      Found f;
-      if (!format::DecodeTermInfo((*cur)->value(), &f.info))
-        return Status::Corruption("term dictionary entry unreadable; rebuild the index");
-      if (f.info.df == 0) continue;  // every document with it was deleted
-      f.term.assign(k.substr(1));
-      found.push_back(std::move(f));
-    }
-    if (!(*cur)->status().ok()) return (*cur)->status();
-    size_t cap = q.max_expansions();
-    if (found.size() > cap) {
-      std::nth_element(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(cap), found.end(),
-                       [](const Found& a, const Found& b) {
-                         return a.info.df != b.info.df ? a.info.df > b.info.df : a.term < b.term;
-                       });
-      if (warnings_)
-        warnings_->push_back("'" + q.ToString() + "' matches " + std::to_string(found.size()) + " terms; only the " +
-                             std::to_string(cap) + " most frequent were searched (type more of the word to narrow it)");
-      found.resize(cap);
-    }
-    return Keep(q, std::move(key), std::move(found));
-  }
-  // Keeps a leaf's expansions for the rest of the search, within the budget.
-  Result<const std::vector<Found>*> Keep(const Query& q, std::string key, std::vector<Found> found) {
-    // In term order, whichever way they were found: a document's score sums
-    // its expansions in this order, the same in an index and in a split.
-    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.term < b.term; });
-    found.shrink_to_fit();  // a capped scan may have held far more
-    budget_->expansions += found.size();
-    if (budget_->expansions > budget_->max_expansions)
-      return Refuse("the query expands to more than " + std::to_string(budget_->max_expansions) +
-                        " terms, the limit for one query (passed at '" + q.ToString() +
-                        "'); make its prefixes and fuzzy words longer or use fewer of them",
-                    q);
-    uint64_t list_bytes = found.size() * sizeof(Found);
-    for (const Found& f : found) list_bytes += f.term.capacity() > 15 ? f.term.capacity() : 0;
-    kept_ += list_bytes;  // kept for the whole search, whatever becomes of q's iterators
-    if (Status c = Charge(0, q); !c.ok()) return c;
-    return &(expansions_[key] = std::move(found));
-  }
-
   uint64_t BitsetBytes() const { return uint64_t{table_.live_bits.size()} * sizeof(uint64_t); }
-
-  // Adds `bytes` to the query's planned memory, or refuses the query (at
-  // node `where`) when that passes its limit.
-  Status Charge(uint64_t bytes, const Query& where) {
-    held_ += bytes;
-    budget_->bytes = std::max(budget_->bytes, held_ + kept_);
-    if (held_ + kept_ <= budget_->max_bytes) return Status::OK();
-    return Refuse("the query would take more than " + FormatBytes(budget_->max_bytes) +
-                      " of memory to run, the limit for one query (passed at '" + Shorten(where.ToString()) +
-                      "'); search for fewer words, prefixes or parts at once",
-                  where);
-  }
-  // kInvalidArgument, at the words of the query text `where` came from when
-  // the planner recorded them.
-  static Status Refuse(std::string message, const Query& where) {
-    if (where.source_offset() == Query::kNoSource) return Status::InvalidArgument(std::move(message));
-    return Status(StatusCode::kInvalidArgument, std::move(message), where.source_offset(), where.source_length());
-  }
-  static std::string FormatBytes(uint64_t b) {
-    if (b >= (uint64_t{1} << 20) && b % (uint64_t{1} << 20) == 0) return std::to_string(b >> 20) + " MiB";
-    if (b >= 1024 && b % 1024 == 0) return std::to_string(b >> 10) + " KiB";
-    return std::to_string(b) + " bytes";
-  }
-  // A node's text for a message: an AND or OR of thousands of parts is cut.
-  static std::string Shorten(std::string s) {
-    if (s.size() > 120) s = s.substr(0, 117) + "...";
-    return s;
-  }
 
   // The expansions of a prefix (or fuzzy term) as an OR.
   Result<std::unique_ptr<DocIterator>> Prefix(const Query& q) {
-    auto exp = Expand(q);
+    auto exp = ex_.Expand(q);
     if (!exp.ok()) return exp.status();
     const std::vector<Found>& found = **exp;
     std::vector<std::unique_ptr<DocIterator>> ch;
     for (const Found& f : found) {
-      if (Status s = Charge(kPlanTermBytes, q); !s.ok()) return s;
+      if (Status s = memory_.Charge(kPlanTermBytes, q); !s.ok()) return s;
       auto c = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
       if (!c.ok()) return c.status();
-      auto df = ScoringDf(q.field(), f.term, f.info);
+      auto df = ex_.ScoringDf(q.field(), f.term, f.info);
       if (!df.ok()) return df.status();
       auto pc =
           std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, q.field(), f.term, f.info, std::move(*c), error_);
@@ -455,7 +261,7 @@ class Builder {
       }
       case Query::Kind::kPrefix:
       case Query::Kind::kFuzzy: {
-        auto exp = Expand(q);
+        auto exp = ex_.Expand(q);
         if (!exp.ok()) return exp.status();
         e.bitset_ok = true;
         for (const Found& f : **exp) {
@@ -533,33 +339,14 @@ class Builder {
   // Document frequency of a term in this index (0 if absent).
   Result<uint64_t> Df(Field f, const std::string& term) {
     if (format::IsReservedTerm(term)) return uint64_t{0};
-    auto e = Lookup(f, term);
+    auto e = ex_.Lookup(f, term);
     if (!e.ok()) return e.status();
     return uint64_t{e->found ? e->info.df : 0};
   }
 
-  // A term's entry in this index's dictionary: the one a collection's
-  // statistics read with their sums when they keep it, else read here.
-  Result<TermStatistics::PartEntry> Lookup(Field f, const std::string& term) {
-    if (terms_) {
-      auto kept = terms_->Entry(part_, f, term);
-      if (!kept.ok()) return kept.status();
-      if (*kept) return **kept;
-    }
-    TermStatistics::PartEntry out;
-    std::string_view v;
-    Status s = txn_.Get(storage::Db::kTerms, format::TermKey(f, term), &v);
-    if (s.IsNotFound()) return out;
-    if (!s.ok()) return s;
-    if (!format::DecodeTermInfo(v, &out.info))
-      return Status::Corruption("term dictionary entry unreadable; rebuild the index");
-    out.found = true;
-    return out;
-  }
-
   // The live documents of `q` (a subtree Estimate found bitset_ok).
   Result<std::unique_ptr<DocIterator>> MaterializedIterator(const Query& q) {
-    if (Status c = Charge(BitsetBytes(), q); !c.ok()) return c;
+    if (Status c = memory_.Charge(BitsetBytes(), q); !c.ok()) return c;
     std::vector<uint64_t> bits(table_.live_bits.size(), 0);
     Status s = Materialize(q, &bits);
     if (!s.ok()) return s;
@@ -575,7 +362,7 @@ class Builder {
         return AddPostings(q.field(), q.terms()[0], bits);
       case Query::Kind::kPrefix:
       case Query::Kind::kFuzzy: {
-        auto exp = Expand(q);
+        auto exp = ex_.Expand(q);
         if (!exp.ok()) return exp.status();
         for (const Found& f : **exp) {
           Status s = AddPostings(q.field(), f.term, bits);
@@ -596,13 +383,13 @@ class Builder {
         }
         return Status::OK();
       case Query::Kind::kAnd: {
-        if (Status c = Charge(2 * BitsetBytes(), q); !c.ok()) return c;
-        const uint64_t held = held_ - 2 * BitsetBytes();  // acc and tmp are freed on return
+        if (Status c = memory_.Charge(2 * BitsetBytes(), q); !c.ok()) return c;
+        const uint64_t held = memory_.held - 2 * BitsetBytes();  // acc and tmp are freed on return
         struct Release {
           uint64_t* at;
           uint64_t to;
           ~Release() { *at = to; }
-        } release{&held_, held};
+        } release{&memory_.held, held};
         std::vector<uint64_t> acc(bits->size(), 0), tmp(bits->size());
         bool first = true;
         for (const Query& c : q.children()) {  // positive sides first
@@ -655,36 +442,25 @@ class Builder {
   // nullptr (and OK) when the term is not in the index.
   // `where` is the query node searching it, named when a limit is passed.
   Result<std::unique_ptr<PostingsCursor>> Postings(Field f, const std::string& term, const Query& where) {
-    auto entry = Lookup(f, term);
+    auto entry = ex_.Lookup(f, term);
     if (!entry.ok()) return entry.status();
     if (!entry->found) return std::unique_ptr<PostingsCursor>();
     const format::TermInfo& info = entry->info;
-    if (Status c = Charge(kPlanTermBytes, where); !c.ok()) return c;
-    auto df = ScoringDf(f, term, info);
+    if (Status c = memory_.Charge(kPlanTermBytes, where); !c.ok()) return c;
+    auto df = ex_.ScoringDf(f, term, info);
     if (!df.ok()) return df.status();
     auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
     return std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, f, term, info, std::move(*cur), error_);
   }
-  // The document frequency a term is scored with: the collection's, or the index's own.
-  Result<uint64_t> ScoringDf(Field f, const std::string& term, const format::TermInfo& info) {
-    if (!terms_) return uint64_t{info.df};
-    return terms_->Df(f, term);
-  }
-
   const storage::Txn& txn_;
   const DocTable& table_;
   const ScoringStats& stats_;
-  TermStatistics* terms_;  // null: the index's own
-  uint32_t part_;          // this split's number, for terms_->Entry
   bool scoring_;
   Status* error_;
-  std::vector<std::string>* warnings_;
   PlanBudget own_budget_;
-  PlanBudget* budget_;
-  uint64_t held_ = 0;  // estimated bytes of the iterators and bitsets now held
-  uint64_t kept_ = 0;  // estimated bytes of the expansion lists
-  std::unordered_map<std::string, std::vector<Found>> expansions_;
+  PlanMemory memory_;
+  Expander ex_;
   std::unordered_map<const Query*, Estimate_> estimates_;
 };
 
@@ -711,7 +487,7 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& q
     return Status::InvalidArgument("only prefix and fuzzy queries expand to terms");
   Status error;
   Builder b(txn, table, false, &error, warnings, nullptr);
-  return b.Expansions(query);
+  return b.expander().Expansions(query);
 }
 
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& query, const storage::Txn& txn,
@@ -721,10 +497,10 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& q
   Status error;
   Builder b(txn, table, false, &error, nullptr, nullptr);
   if (!Analyzer::IsStemmed(query.field()))  // its terms are the folded words
-    return b.Expansions(Query::Kind::kPrefix == query.kind()
-                            ? Query::Prefix(query.field(), query.terms()[0], UINT32_MAX)
-                            : Query::Fuzzy(query.field(), query.terms()[0], query.max_edits(), UINT32_MAX));
-  return b.WrittenForms(query);
+    return b.expander().Expansions(Query::Kind::kPrefix == query.kind()
+                                       ? Query::Prefix(query.field(), query.terms()[0], UINT32_MAX)
+                                       : Query::Fuzzy(query.field(), query.terms()[0], query.max_edits(), UINT32_MAX));
+  return b.expander().WrittenForms(query);
 }
 
 }  // namespace loupe
