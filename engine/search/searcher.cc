@@ -42,7 +42,9 @@ Result<std::vector<Entry>> Collapse(const SearchScope& scope, const std::vector<
   };
   std::unordered_map<uint32_t, std::vector<uint64_t>> shingles;  // entry -> its body's shingles
   std::unique_ptr<Analyzer> analyzer;
-  format::DocBlockReader reader;
+  // One reader per part: a reader keeps the block it read last, and the parts'
+  // document ids overlap.
+  std::vector<format::DocBlockReader> readers(scope.parts.size());
   auto shingles_of = [&](uint32_t i) -> Result<const std::vector<uint64_t>*> {
     auto it = shingles.find(i);
     if (it != shingles.end()) return &it->second;
@@ -52,7 +54,7 @@ Result<std::vector<Entry>> Collapse(const SearchScope& scope, const std::vector<
       analyzer = std::move(*a);
     }
     Document d;
-    if (Status s = reader.ReadLive(*scope.parts[all[i].part].txn, all[i].doc, &d); !s.ok()) return s;
+    if (Status s = readers[all[i].part].ReadLive(*scope.parts[all[i].part].txn, all[i].doc, &d); !s.ok()) return s;
     std::vector<Token> tokens;
     AnalyzerAccess::AnalyzeField(*analyzer, Field::kBody, d.body, 0, &tokens);
     std::vector<uint64_t> words(tokens.size());
