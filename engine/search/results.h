@@ -1,5 +1,6 @@
-// What a search gathers besides its top hits: facet counts over every match,
-// the paging cursor, and near-duplicate groups. Used by IndexImpl::DoSearch.
+// What a search gathers besides its top hits: facet counts over every match
+// and the paging cursor (the other collectors are in search/collectors.h).
+// Used by the searcher (search/searcher.h).
 #ifndef LOUPE_SEARCH_RESULTS_H_
 #define LOUPE_SEARCH_RESULTS_H_
 

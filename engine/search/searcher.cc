@@ -3,15 +3,10 @@
 #include "search/searcher.h"
 
 #include <algorithm>
-#include <queue>
-#include <unordered_map>
+#include <optional>
 #include <utility>
 
-#include "analysis/analyzer_access.h"
 #include "index/doc_store.h"
-#include "index/fingerprint.h"
-#include "index/term_table.h"
-#include "loupe/analyzer.h"
 #include "search/collectors.h"
 #include "search/iterators.h"
 
@@ -23,84 +18,6 @@ namespace {
 double DateKey(Days d, SortOrder sort) {
   if (d == format::kNoDate) return -1e18;
   return sort == SortOrder::kDateDescending ? static_cast<double>(d) : -static_cast<double>(d);
-}
-
-uint64_t PartDoc(uint32_t part, uint32_t doc) { return uint64_t{part} << 32 | doc; }
-
-// Collapse: folds near-identical matches into groups (fingerprints that
-// agree on a 2-byte band make candidates; bodies whose shingle sets are
-// kNearJaccard alike join). Each group becomes one entry, its earliest copy
-// (undated last, then the collection's order), ranked by relevance as its best copy;
-// *members gets the others, best first, by the representative's place.
-Result<std::vector<Entry>> Collapse(const SearchScope& scope, const std::vector<Entry>& all, bool by_date,
-                                    std::unordered_map<uint64_t, std::vector<Entry>>* members) {
-  std::vector<uint32_t> parent(all.size());
-  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
-  auto find = [&](uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  std::unordered_map<uint32_t, std::vector<uint64_t>> shingles;  // entry -> its body's shingles
-  std::unique_ptr<Analyzer> analyzer;
-  format::DocBlockReader reader;
-  auto shingles_of = [&](uint32_t i) -> Result<const std::vector<uint64_t>*> {
-    auto it = shingles.find(i);
-    if (it != shingles.end()) return &it->second;
-    if (!analyzer) {
-      auto a = Analyzer::Create(scope.parts[all[i].part].table->analyzer_options);  // a collection's splits agree
-      if (!a.ok()) return a.status();
-      analyzer = std::move(*a);
-    }
-    Document d;
-    if (Status s = reader.ReadLive(*scope.parts[all[i].part].txn, all[i].doc, &d); !s.ok()) return s;
-    std::vector<Token> tokens;
-    AnalyzerAccess::AnalyzeField(*analyzer, Field::kBody, d.body, 0, &tokens);
-    std::vector<uint64_t> words(tokens.size());
-    for (size_t t = 0; t < tokens.size(); ++t) words[t] = TermTable::Hash(Field::kBody, tokens[t].term);
-    return &(shingles[i] = Shingles(words.data(), words.size()));
-  };
-  for (int band = 0; band < 4; ++band) {
-    std::unordered_map<uint16_t, std::vector<uint32_t>> buckets;
-    for (uint32_t i = 0; i < all.size(); ++i) {
-      uint64_t fp = scope.parts[all[i].part].table->fingerprints[all[i].doc];
-      if (fp) buckets[static_cast<uint16_t>(fp >> (16 * band))].push_back(i);
-    }
-    for (auto& [band_bits, list] : buckets)
-      for (size_t x = 0; x < list.size(); ++x)
-        for (size_t y = x + 1; y < list.size(); ++y) {
-          if (find(list[x]) == find(list[y])) continue;
-          auto a = shingles_of(list[x]);
-          if (!a.ok()) return a.status();
-          auto b = shingles_of(list[y]);
-          if (!b.ok()) return b.status();
-          if (Jaccard(**a, **b) >= kNearJaccard) parent[find(list[x])] = find(list[y]);
-        }
-  }
-  auto earlier = [&](uint32_t a, uint32_t b) {  // earliest date, undated last, then the collection's order
-    const Entry &x = all[a], &y = all[b];
-    if ((x.date == format::kNoDate) != (y.date == format::kNoDate)) return y.date == format::kNoDate;
-    if (x.date != y.date) return x.date < y.date;
-    return x.part != y.part ? x.part < y.part : x.doc < y.doc;
-  };
-  std::unordered_map<uint32_t, std::vector<uint32_t>> groups;  // root -> entries
-  for (uint32_t i = 0; i < all.size(); ++i) groups[find(i)].push_back(i);
-  std::vector<Entry> folded;
-  for (auto& [root_id, list] : groups) {
-    uint32_t rep = list[0], best = list[0];
-    for (uint32_t i : list) {
-      if (earlier(i, rep)) rep = i;
-      if (Before(all[i], all[best])) best = i;
-    }
-    Entry e = all[rep];
-    if (!by_date) e.key = e.score = all[best].score;  // ranked where its best copy ranks
-    std::vector<Entry> others;
-    std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return Before(all[a], all[b]); });
-    for (uint32_t i : list)
-      if (i != rep) others.push_back(all[i]);
-    if (!others.empty()) (*members)[PartDoc(e.part, e.doc)] = std::move(others);
-    folded.push_back(e);
-  }
-  return folded;
 }
 
 // Checks a cursor against the search it is to continue.
@@ -126,6 +43,24 @@ Status CheckCursor(const SearchScope& scope, const Query& query, const SearchOpt
         "this paging cursor was made for another query; page with the query of the "
         "first page (the same words, fields and dates), or search again without a cursor");
   return Status::OK();
+}
+
+// The cursor of the page that ends with `last`, for a chain of pages that
+// began at commit `generation` and shows the documents up to `max_docs`.
+std::string NextCursor(const SearchScope& scope, const Query& query, const SearchOptions& options, uint64_t generation,
+                       std::vector<uint32_t> max_docs, const Entry& last) {
+  Cursor next;
+  next.index_id = scope.id;
+  next.generation = generation;
+  next.max_docs = std::move(max_docs);
+  next.sort = options.sort;
+  next.collapse = options.collapse;
+  next.key = last.key;
+  next.date = last.date;
+  next.part = last.part;
+  next.doc = last.doc;
+  next.query_check = CursorQueryCheck(scope.id, query.ToString());
+  return EncodeCursor(next);
 }
 
 // Explains node `q` for document `doc` with the iterators Search uses, so the
@@ -207,10 +142,11 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   TopK top(k);
   FacetCounter facets(options.facets, &options.facet_name);
   std::vector<std::shared_ptr<const FacetTable>> facet_tables;  // kept until Finish
-  std::vector<Entry> all;                                       // collapse: every match, grouped afterwards
-  uint64_t after_cursor = 0;                                    // matches after the cursor (all of them without one)
+  std::optional<Entry> last_shown;                              // the previous page's last hit
+  if (has_after) last_shown = Entry{after.key, 0, after.date, after.part, after.doc};
+  CountCollector count(last_shown, exact);
+  CollapseCollector collapse(by_date);
   double theta = 0;
-  const Entry cursor_entry{after.key, 0, after.date, after.part, after.doc};
   std::vector<uint32_t> max_docs;  // the documents a chain of pages shows: those at its first page
   for (const SearchPart& p : scope.parts) max_docs.push_back(p.table->max_doc);
   if (has_after) max_docs = after.max_docs;
@@ -249,7 +185,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     }
     DocIterator& root = **it;
     if (plain_count) {  // only the number of matches is wanted
-      res.total += root.CountAll();
+      count.Add(root.CountAll());
       if (!error.ok()) return error;
       continue;
     }
@@ -259,26 +195,24 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     for (root.Next(); root.doc() != kEndDoc; root.Next()) {
       const uint32_t doc = root.doc();
       if (doc > max_doc) continue;
-      ++res.total;
+      count.Add();
       if (!options.facets.empty()) facets.Add(doc);
       if (k == 0 && !options.collapse && !has_after) continue;
       Entry e{0, 0, doc < dt.dates.size() ? dt.dates[doc] : format::kNoDate, pi, doc};
       if (options.collapse) {
         e.score = root.Score();
         e.key = by_date ? DateKey(e.date, options.sort) : e.score;
-        all.push_back(e);
+        collapse.Offer(e);
         continue;
       }
       if (by_date) {
         e.key = DateKey(e.date, options.sort);
-        if (has_after && !Before(cursor_entry, e)) continue;
-        ++after_cursor;
+        if (!count.Follows(e)) continue;
         if (k == 0 || (top.full() && !Before(e, top.worst()))) continue;  // not scored unless it enters
         e.score = root.Score();
       } else {
         e.key = e.score = root.Score();
-        if (has_after && !Before(cursor_entry, e)) continue;
-        ++after_cursor;
+        if (!count.Follows(e)) continue;
       }
       if (!top.Offer(e)) continue;
       // A later document must score at least the k-th best to displace it
@@ -286,7 +220,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
       if (prune && top.full() && top.worst().key > theta) {
         theta = top.worst().key;
         root.SetMinCompetitive(theta);
-        res.total_exact = false;
+        count.Pruned();
       }
     }
     if (!error.ok()) return error;
@@ -294,17 +228,17 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   for (std::string& n : notes) warnings.push_back(std::move(n));
   res.warnings = std::move(warnings);
 
-  std::unordered_map<uint64_t, std::vector<Entry>> members;  // representative -> the others, best first
-  if (options.collapse) {
-    auto folded = Collapse(scope, all, by_date, &members);
+  if (options.collapse) {  // the groups compete for the page, and are what the total counts
+    std::vector<CollapsePart> parts;
+    for (const SearchPart& p : scope.parts) parts.push_back({p.txn, p.table});
+    auto folded = collapse.Fold(parts);
     if (!folded.ok()) return folded.status();
-    res.total = folded->size();
-    for (const Entry& e : *folded) {
-      if (has_after && !Before(cursor_entry, e)) continue;
-      ++after_cursor;
-      top.Offer(e);
-    }
+    count.SetTotal(folded->size());
+    for (const Entry& e : *folded)
+      if (count.Follows(e)) top.Offer(e);
   }
+  res.total = count.total();
+  res.total_exact = count.total_exact();
   if (!options.facets.empty()) res.facets = facets.Finish();
 
   const std::vector<Entry> best = top.Take();
@@ -315,31 +249,17 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     h.doc_id = e.doc;
     h.split = scope.parts[e.part].name;
     h.score = e.score;
-    if (auto m = members.find(PartDoc(e.part, e.doc)); m != members.end()) {
-      h.copies = static_cast<uint32_t>(m->second.size());
-      for (const Entry& c : m->second) h.copy_ids.push_back(c.doc);
+    if (const std::vector<Entry>* copies = collapse.CopiesOf(e.part, e.doc)) {
+      h.copies = static_cast<uint32_t>(copies->size());
+      for (const Entry& c : *copies) h.copy_ids.push_back(c.doc);
     }
     if (options.load_documents)
       if (Status s = docs[e.part].ReadLive(*scope.parts[e.part].txn, e.doc, &h.document); !s.ok()) return s;
     res.hits.push_back(std::move(h));
   }
-  // A next page exists when matches remain after this one (counted exactly
-  // unless pruned; then a full page suggests more).
-  const bool more = exact ? after_cursor > options.offset + res.hits.size() : res.hits.size() == options.limit;
-  if (!res.hits.empty() && more) {
-    Cursor next;
-    next.index_id = scope.id;
-    next.generation = has_after ? after.generation : scope.generation;
-    next.max_docs = max_docs;
-    next.sort = options.sort;
-    next.collapse = options.collapse;
-    next.key = best.back().key;
-    next.date = best.back().date;
-    next.part = best.back().part;
-    next.doc = best.back().doc;
-    next.query_check = CursorQueryCheck(scope.id, query.ToString());
-    res.next_cursor = EncodeCursor(next);
-  }
+  if (!res.hits.empty() && count.More(options.offset, options.limit, res.hits.size()))
+    res.next_cursor = NextCursor(scope, query, options, has_after ? after.generation : scope.generation,
+                                 std::move(max_docs), best.back());
   return res;
 }
 

@@ -1,8 +1,9 @@
 // The searcher: runs a query over one index, or over the splits of a
 // collection as if they were one index, and gathers what the options ask
-// for with small collectors: the top hits (TopK), facet counts
-// (FacetCounter, search/results.h), near-duplicate groups (collapse) and
-// the paging cursor.
+// for with small collectors: the top hits (TopK), the counts
+// (CountCollector), near-duplicate groups (CollapseCollector), all in
+// search/collectors.h; facet counts (FacetCounter) and the paging cursor,
+// in search/results.h.
 //
 // Every part (the index, or each split) is searched with the same scoring
 // statistics, and hits of all parts compete in one top-k by one key: the

@@ -431,6 +431,50 @@ TEST_CASE("collapse folds syndicated copies into the earliest, ranked at the bes
   CHECK(p2->next_cursor.empty());
 }
 
+TEST_CASE("collapse in a collection compares each split's own stored bodies", "[collection]") {
+  // Documents 1 and 2 of both yearly splits: the copy is document 2 of 2025,
+  // and document 2 of 2024 is another article. Reading the copy's body from
+  // the 2024 split (the same id, the block read last) would not fold it.
+  const std::string story =
+      "Treasury Secretary Scott Bessent said on Monday that talks with Chinese officials in Madrid had produced a "
+      "framework on TikTok and that both sides would keep tariffs where they are until the leaders speak. He said "
+      "negotiators worked late into the night and that the agreement still needs approval from both capitals.";
+  const std::string ecb =
+      "The European Central Bank left interest rates unchanged on Thursday and said inflation was close to its "
+      "target. Officials signalled no rush to cut again and pointed to steady wages and tariffs on exports.";
+  const std::string rain =
+      "Heavy rain flooded the lower town overnight and the river rose above its banks for the first time in a decade, "
+      "the mayor said, while farmers counted the cost of tariffs and of a lost harvest across the valley.";
+  auto doc = [](std::string id, std::string body, Days date) {
+    Document d;
+    d.id = std::move(id);
+    d.title = "Story";
+    d.body = std::move(body);
+    d.date = date;
+    return d;
+  };
+  const std::vector<Document> docs = {doc("original", story, DaysFromCivil(2024, 3, 1)),
+                                      doc("ecb", ecb, DaysFromCivil(2024, 3, 2)),
+                                      doc("rain", rain, DaysFromCivil(2025, 1, 1)),
+                                      doc("copy", story + " Reporting by the wire.", DaysFromCivil(2025, 2, 1))};
+  TempDir dir;
+  for (Partition p : {Partition::kNone, Partition::kYear}) {
+    INFO((p == Partition::kYear ? "yearly splits" : "one index"));
+    auto idx = Index::Open(dir.sub(p == Partition::kYear ? "col" : "one"), {.create_if_missing = true, .partition = p});
+    REQUIRE(idx.ok());
+    auto w = (*idx)->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Commit().ok());
+    auto r = (*idx)->Search(Query::Term(Field::kBody, "tariff"), {.limit = 10, .collapse = true});
+    REQUIRE(r.ok());
+    CHECK(r->total == 3);
+    std::map<std::string, uint32_t> copies;
+    for (const Hit& h : r->hits) copies[h.document.id] = h.copies;
+    CHECK(copies == std::map<std::string, uint32_t>{{"original", 1}, {"ecb", 0}, {"rain", 0}});
+  }
+}
+
 TEST_CASE("a cursor made for another index, or before a compaction, is refused") {
   TempDir dir;
   std::mt19937 rng(5);
