@@ -249,8 +249,9 @@ class Writer {
   // replace the other's. An empty new value removes the key; one equal to the
   // current value (an absent key counts as "") writes nothing. `change` is
   // called once, on the caller's thread, and must not call this Writer; when
-  // it returns an error (or throws), nothing is written and that error
-  // (kInternal for an exception) is returned.
+  // it returns an error (or throws), nothing is written and that error is
+  // returned (for an exception, kInternal; for std::bad_alloc, kIOError "out
+  // of memory").
   //  - A plain index's writer: the current value is the one this batch's
   //    SetMetadata or UpdateMetadata queued for the key, else the last
   //    commit's; the new value is queued like SetMetadata, written by the
@@ -264,7 +265,8 @@ class Writer {
   //    own, before it lets the lock go: atomic with respect to every other
   //    writer of the collection, in any process. The batch's documents and
   //    other metadata are untouched (still written by Commit), pending()
-  //    does not count the update, and Rollback does not undo it.
+  //    counts neither the update nor the SetMetadata it replaced, and
+  //    Rollback does not undo it.
   // Errors: kInvalidArgument (empty or over-long key), the error `change`
   // returned; a collection's writer also kLocked (another process commits
   // the collection's metadata for more than about 10 seconds), kIOError,
