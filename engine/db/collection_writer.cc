@@ -95,6 +95,9 @@ class CollectionWriter final : public Writer {
       return Status::OK();
     });
   }
+  Result<std::string> UpdateMetadata(std::string_view key, const MetadataChange& change) override {
+    return Guard([&] { return DoUpdateMetadata(key, change); });
+  }
 
  private:
   // A split this writer writes to.
@@ -128,6 +131,10 @@ class CollectionWriter final : public Writer {
   // Spills the largest split batch until all of them fit in the memory budget.
   Status BoundBatches();
   Status DoCommit();
+  Result<std::string> DoUpdateMetadata(std::string_view key, const MetadataChange& change);
+  // A writer of the meta index, waiting up to kMetaLockTries for another
+  // process's (or writer's) commit of it.
+  Result<std::unique_ptr<Writer>> MetaWriter();
   Result<SplitWork*> Work(const std::string& name);
   Status RemoveElsewhere(const std::string& id, const std::string& except);
   Status WriteManifest(const std::vector<std::pair<std::string, ManifestSplit>>& changed);
@@ -340,12 +347,7 @@ Status CollectionWriter::DoCommit() {
   Status meta_status;
   if (!meta.empty()) {
     meta_status = [&]() -> Status {
-      Result<std::unique_ptr<Writer>> w = Status::Locked("");
-      for (int i = 0; i < kMetaLockTries; ++i) {
-        w = c_->meta().NewWriter();
-        if (w.ok() || w.status().code() != StatusCode::kLocked) break;
-        ::usleep(kMetaLockWaitUs);
-      }
+      auto w = MetaWriter();
       if (!w.ok()) return w.status();
       for (const auto& [k, v] : meta)
         if (Status s = (*w)->SetMetadata(k, v); !s.ok()) return s;
@@ -362,6 +364,42 @@ Status CollectionWriter::DoCommit() {
   if (!first_error.ok()) return first_error;
   if (!meta_status.ok()) return Status(meta_status.code(), "the collection's meta index: " + meta_status.message());
   return manifest_status;
+}
+
+Result<std::unique_ptr<Writer>> CollectionWriter::MetaWriter() {
+  Result<std::unique_ptr<Writer>> w = Status::Locked("");
+  for (int i = 0; i < kMetaLockTries; ++i) {
+    w = c_->meta().NewWriter();
+    if (w.ok() || w.status().code() != StatusCode::kLocked) break;
+    ::usleep(kMetaLockWaitUs);
+  }
+  return w;
+}
+
+Result<std::string> CollectionWriter::DoUpdateMetadata(std::string_view key, const MetadataChange& change) {
+  if (key.empty() || key.size() > kMaxIdBytes)
+    return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
+  // Under the meta index's write lock, from reading the value to committing
+  // the new one: other writers of the collection (other processes, other
+  // splits) commit their metadata under the same lock, so none can write the
+  // key in between. The meta writer's batch is empty, so it reads the last
+  // commit.
+  auto w = MetaWriter();
+  if (!w.ok()) return Status(w.status().code(), "the collection's meta index: " + w.status().message());
+  const auto queued = metadata_.find(std::string(key));
+  Result<std::string> next = queued == metadata_.end()
+                                 ? (*w)->UpdateMetadata(key, change)
+                                 : (*w)->UpdateMetadata(key, [&](const std::string*) -> Result<std::string> {
+                                     // This batch's SetMetadata would have replaced the committed value.
+                                     return change(queued->second.empty() ? nullptr : &queued->second);
+                                   });
+  if (!next.ok()) return next.status();
+  if (Status s = (*w)->Commit(); !s.ok()) return Status(s.code(), "the collection's meta index: " + s.message());
+  if (queued != metadata_.end()) {  // written now, in its place
+    metadata_.erase(queued);
+    --ops_;
+  }
+  return next;
 }
 
 Status CollectionWriter::WriteManifest(const std::vector<std::pair<std::string, ManifestSplit>>& changed) {

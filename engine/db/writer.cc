@@ -418,6 +418,31 @@ void WriterImpl::Rollback() {
   next_doc_ = base_doc_;
 }
 
+Result<std::string> WriterImpl::DoUpdateMetadata(std::string_view key, const MetadataChange& change) {
+  if (key.empty() || key.size() > kMaxIdBytes)
+    return Status::InvalidArgument("metadata key is " + std::to_string(key.size()) + " bytes; it must be 1 to 400");
+  // What this writer's next commit would leave: the batch's value, else the
+  // last commit's. No other writer can commit meanwhile (the lock is ours).
+  std::string current;
+  bool present = false;
+  if (auto queued = metadata_.find(std::string(key)); queued != metadata_.end()) {
+    current = queued->second;
+    present = !current.empty();
+  } else if (auto committed = index_->GetMetadata(key); committed.ok()) {
+    current = std::move(*committed);
+    present = true;
+  } else if (!committed.status().IsNotFound()) {
+    return committed.status();
+  }
+  Result<std::string> next = change(present ? &current : nullptr);
+  if (!next.ok()) return next.status();
+  if (*next != current) {
+    metadata_[std::string(key)] = *next;
+    ++ops_;
+  }
+  return next;
+}
+
 // --- Index --------------------------------------------------------------------
 
 Result<std::unique_ptr<Writer>> IndexImpl::DoNewWriter() {

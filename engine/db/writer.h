@@ -107,6 +107,9 @@ class WriterImpl final : public Writer {
       return Status::OK();
     });
   }
+  Result<std::string> UpdateMetadata(std::string_view key, const MetadataChange& change) override {
+    return Guard([&] { return DoUpdateMetadata(key, change); });
+  }
 
  private:
   struct TermBatch {
@@ -160,6 +163,7 @@ class WriterImpl final : public Writer {
   Status DoAdd(const Document& doc);
   Status DoDelete(const std::string& id);
   Status DoCommit();
+  Result<std::string> DoUpdateMetadata(std::string_view key, const MetadataChange& change);
   Status WriteBatch(Txn* txn, format::IndexState* st);
   std::map<std::string, std::string> metadata_;  // queued by SetMetadata; "" removes
   struct Retired {

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -567,22 +568,56 @@ std::string PathOf(const IndexRun& run, const std::string& id, const Source& src
 // relative to its folder, after the folder's label and a "/" when the label
 // is not empty. A file given by name is known by its name, and recorded
 // under its parent folder.
+//
+// The list is read and this run's new folders added to it in one
+// UpdateMetadata: on a collection, another `loupe index` may write other
+// splits at the same time, and reading the list here and writing it back at
+// the commit would let the later run's list replace the other's, with both
+// runs' folders under one number. Committed at once on a collection (the
+// meta index's own transaction); on a plain index, with the first commit,
+// as before.
 int AssignRoots(IndexRun& run) {
-  if (auto r = run.index->GetMetadata("roots"); r.ok()) run.root_list = DecodeRoots(*r);
   size_t folders_given = 0;
   for (const std::string& p : run.a.paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) ++folders_given;
   }
-  std::map<std::string, uint32_t> root_number;  // folder as given -> number
+  // The folders this run needs, in the order they take their numbers: the
+  // folders given, then the folders of the files given by name.
+  struct Needed {
+    std::string real;
+    bool folder;
+  };
+  std::vector<Needed> needed;
+  std::vector<std::string> given_folders;  // as given, without trailing slashes; one per folder in `needed`
   for (const std::string& p : run.a.paths) {
     struct stat st;
     if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    uint32_t n = RootOf(run, RealPath(p), true, folders_given);
+    needed.push_back({RealPath(p), true});
     std::string given = p;
     while (given.size() > 1 && given.back() == '/') given.pop_back();
-    root_number[given] = n;
-    run.roots.insert(n);
+    given_folders.push_back(std::move(given));
+  }
+  std::vector<size_t> file_need(run.walk.files.size(), SIZE_MAX);  // per file given by name: its entry of `needed`
+  for (size_t i = 0; i < run.walk.files.size(); ++i) {
+    if (!run.walk.files[i].root.empty()) continue;
+    std::string real = RealPath(run.walk.files[i].path);
+    file_need[i] = needed.size();
+    needed.push_back({real.substr(0, real.find_last_of('/')), false});
+  }
+  std::vector<uint32_t> numbers;  // per entry of `needed`
+  auto roots = run.writer->UpdateMetadata("roots", [&](const std::string* old) -> Result<std::string> {
+    run.root_list = old ? DecodeRoots(*old) : std::vector<Root>{{}};
+    numbers.clear();
+    for (const Needed& n : needed) numbers.push_back(RootOf(run, n.real, n.folder, folders_given));
+    if (run.root_list.size() > 1) return EncodeRoots(run.root_list);
+    return old ? *old : std::string();  // no folder: nothing to write
+  });
+  if (!roots.ok()) return Fail("index failed", roots.status());
+  std::map<std::string, uint32_t> root_number;  // folder as given -> number
+  for (size_t k = 0; k < given_folders.size(); ++k) {
+    root_number[given_folders[k]] = numbers[k];
+    run.roots.insert(numbers[k]);
   }
   // Each file's id and root number; an id that another file of this run, or
   // a file indexed before from elsewhere, already has is a collision: the
@@ -594,8 +629,7 @@ int AssignRoots(IndexRun& run) {
   for (size_t i = 0; i < run.walk.files.size(); ++i) {
     ingest::WalkFile& f = run.walk.files[i];
     if (f.root.empty()) {
-      std::string real = RealPath(f.path);
-      run.file_root[i] = RootOf(run, real.substr(0, real.find_last_of('/')), false, folders_given);
+      run.file_root[i] = numbers[file_need[i]];
     } else {
       run.file_root[i] = root_number[f.root];
       const std::string& label = run.root_list[run.file_root[i]].label;
@@ -619,18 +653,29 @@ int AssignRoots(IndexRun& run) {
   return -1;
 }
 
-// The roots list and the tagging texts, when they changed. Searches resolve
+// A test hook, read by no other code and set by no user: with the
+// environment variable LOUPE_TEST_INDEX_BARRIER naming a folder, the run,
+// once it has its folders' numbers, leaves a file named by its pid there and
+// waits until the folder holds two (for at most a minute), so that a test
+// can start two runs on one collection and have both past this point before
+// either commits (tests/tools/cli/collection_cli_test.cc).
+int TestBarrier(IndexRun&) {
+  const char* dir = std::getenv("LOUPE_TEST_INDEX_BARRIER");
+  if (!dir || !*dir) return -1;
+  std::ofstream(std::string(dir) + "/" + std::to_string(::getpid()));
+  for (int i = 0; i < 6000; ++i) {
+    std::error_code ec;
+    auto it = std::filesystem::directory_iterator(dir, ec);
+    if (ec || std::distance(it, std::filesystem::directory_iterator()) >= 2) break;
+    ::usleep(10000);
+  }
+  return -1;
+}
+
+// The tagging texts, when they changed (the roots list is AssignRoots'). Searches resolve
 // actor aliases with the gazetteer the articles were tagged with: when it or
 // the topic lexicon changed, every file is tagged again.
 int StoreMetadata(IndexRun& run) {
-  if (run.root_list.size() > 1) {
-    auto old = run.index->GetMetadata("roots");
-    std::string encoded = EncodeRoots(run.root_list);
-    if (!old.ok() || *old != encoded) {
-      Status s = run.writer->SetMetadata("roots", encoded);
-      if (!s.ok()) return Fail("index failed", s);
-    }
-  }
   for (const TagSource& t : run.sources) {
     auto old = run.index->GetMetadata(t.key);
     if (!old.ok() && !old.status().IsNotFound()) return Fail("cannot read index " + run.a.db, old.status());
@@ -1003,8 +1048,8 @@ int RunIndex(const IndexArgs& a) {
   if (int rc = WalkPaths(run); rc >= 0) return rc;
   run.result.files_read = run.walk.files.size();
   run.result.hidden = run.walk.hidden, run.result.other_formats = run.walk.other;
-  for (int (*stage)(IndexRun&) : {FindTagSources, OpenIndex, PrepareTagging, LoadSources, AssignRoots, StoreMetadata,
-                                  PlanFiles, AddFiles, DeleteGone, RemoveEmptyIndex, Finish})
+  for (int (*stage)(IndexRun&) : {FindTagSources, OpenIndex, PrepareTagging, LoadSources, AssignRoots, TestBarrier,
+                                  StoreMetadata, PlanFiles, AddFiles, DeleteGone, RemoveEmptyIndex, Finish})
     if (int rc = stage(run); rc >= 0) return rc;
   return Report(run);
 }

@@ -28,7 +28,8 @@
 //  - A collection (IndexOptions::partition) has a write lock per split, taken
 //    when its Writer first adds to or deletes from that split: writers in
 //    several processes may add to different splits at once. Its metadata and
-//    manifest are locked only during Commit.
+//    manifest are locked only during Commit (and its metadata during
+//    Writer::UpdateMetadata, which reads and writes a record atomically).
 //  - The Index must outlive every Writer created from it.
 #ifndef LOUPE_INDEX_H_
 #define LOUPE_INDEX_H_
@@ -235,6 +236,42 @@ class Writer {
   // committed with it (e.g. which source files they came from, for incremental
   // re-indexing). Errors: kInvalidArgument (empty or over-long key).
   virtual Status SetMetadata(std::string_view key, std::string_view value) = 0;
+
+  // How UpdateMetadata changes a value: given the current one (null when the
+  // key is absent; the pointer is valid during the call only), the new one,
+  // or an error that cancels the update.
+  using MetadataChange = std::function<Result<std::string>(const std::string* old)>;
+
+  // Reads the application's metadata `key` (1 to 400 bytes), sets it to
+  // change(current value) and returns the value set, so that two writers of
+  // one collection that each add to a record (a list, a counter) keep both
+  // additions, where GetMetadata then SetMetadata would let the later commit
+  // replace the other's. An empty new value removes the key; one equal to the
+  // current value (an absent key counts as "") writes nothing. `change` is
+  // called once, on the caller's thread, and must not call this Writer; when
+  // it returns an error (or throws), nothing is written and that error is
+  // returned (for an exception, kInternal; for std::bad_alloc, kIOError "out
+  // of memory").
+  //  - A plain index's writer: the current value is the one this batch's
+  //    SetMetadata or UpdateMetadata queued for the key, else the last
+  //    commit's; the new value is queued like SetMetadata, written by the
+  //    next Commit (no other writer can change the key meanwhile: the write
+  //    lock is this writer's).
+  //  - A collection's writer (IndexOptions::partition): takes the lock of
+  //    the collection's metadata, waiting for another process's commit of it
+  //    as Commit does, reads the last commit's value (or the value this
+  //    batch's SetMetadata queued for the key, which the update then
+  //    replaces), and writes the new value at once, in a transaction of its
+  //    own, before it lets the lock go: atomic with respect to every other
+  //    writer of the collection, in any process. The batch's documents and
+  //    other metadata are untouched (still written by Commit), pending()
+  //    counts neither the update nor the SetMetadata it replaced, and
+  //    Rollback does not undo it.
+  // Errors: kInvalidArgument (empty or over-long key), the error `change`
+  // returned; a collection's writer also kLocked (another process commits
+  // the collection's metadata for more than about 10 seconds), kIOError,
+  // kCorruption.
+  virtual Result<std::string> UpdateMetadata(std::string_view key, const MetadataChange& change) = 0;
 
  protected:
   Writer() = default;

@@ -261,6 +261,18 @@ TEST_CASE("an allocation failure in the index API comes back as a status") {
     Disarm();
     return s;
   });
+  CHECK_CONTAINED("Writer::UpdateMetadata", [&]() -> Status {
+    auto idx = Reopen(dir);
+    auto w = idx->NewWriter();
+    if (!w.ok()) return w.status();
+    const Writer::MetadataChange append = [](const std::string* old) -> Result<std::string> {
+      return (old ? *old : std::string()) + std::string(100, 'v');
+    };
+    Arm();
+    Status s = (*w)->UpdateMetadata("a-key-longer-than-inline-strings", append).status();
+    Disarm();
+    return s;
+  });
   const Query tariff = Query::Term(Field::kBody, "tariff");
   CHECK_CONTAINED("Index::Search", [&]() -> Status {
     auto idx = Reopen(dir);

@@ -11,6 +11,7 @@
 #include <climits>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -407,6 +408,63 @@ TEST_CASE("a collection keeps the application's metadata in its meta index", "[c
   CHECK((*split)->GetMetadata("source:x").status().IsNotFound());
 }
 
+TEST_CASE("a collection's UpdateMetadata writes at once, apart from the batch, or nothing on an error",
+          "[collection]") {
+  TempDir tmp;
+  auto c = OpenCollection(tmp.sub("col"));
+  auto w = c->NewWriter();
+  REQUIRE(w.ok());
+  REQUIRE((*w)->Add(Dated("a", "2025-09-03")).ok());
+  REQUIRE((*w)->SetMetadata("k", "queued").ok());
+  REQUIRE((*w)->SetMetadata("other", "1").ok());
+  CHECK((*w)->pending() == 3);
+  // A value this batch queued is the current one, and is written with the update.
+  auto v = (*w)->UpdateMetadata(
+      "k", [](const std::string* old) -> Result<std::string> { return old ? *old + "+1" : std::string("absent"); });
+  REQUIRE(v.ok());
+  CHECK(*v == "queued+1");
+  CHECK(Meta(*c, "k") == "queued+1");  // committed, before Commit
+  CHECK((*w)->pending() == 2);         // the Add and "other"
+  CHECK(c->GetMetadata("other").status().IsNotFound());
+  CHECK(c->GetDocument("a").status().IsNotFound());
+  // Then the committed value.
+  v = (*w)->UpdateMetadata(
+      "k", [](const std::string* old) -> Result<std::string> { return old ? *old + "+2" : std::string("absent"); });
+  REQUIRE(v.ok());
+  CHECK(Meta(*c, "k") == "queued+1+2");
+  v = (*w)->UpdateMetadata("new", [](const std::string* old) -> Result<std::string> {
+    return old ? std::string("present") : std::string("absent");
+  });
+  REQUIRE(v.ok());
+  CHECK(Meta(*c, "new") == "absent");
+  // An error from `change` (or an exception) writes nothing and comes back.
+  v = (*w)->UpdateMetadata(
+      "k", [](const std::string*) -> Result<std::string> { return Status::InvalidArgument("not this time"); });
+  CHECK(v.status().code() == StatusCode::kInvalidArgument);
+  CHECK(v.status().message() == "not this time");
+  v = (*w)->UpdateMetadata("k", [](const std::string*) -> Result<std::string> { throw std::runtime_error("boom"); });
+  CHECK(v.status().code() == StatusCode::kInternal);
+  CHECK(Meta(*c, "k") == "queued+1+2");
+  bool called = false;
+  v = (*w)->UpdateMetadata("", [&](const std::string*) -> Result<std::string> {
+    called = true;
+    return std::string("x");
+  });
+  CHECK(v.status().code() == StatusCode::kInvalidArgument);
+  CHECK_FALSE(called);
+  // An empty value removes the key.
+  REQUIRE((*w)->UpdateMetadata("new", [](const std::string*) -> Result<std::string> { return std::string(); }).ok());
+  CHECK(c->GetMetadata("new").status().IsNotFound());
+  // Rollback drops the batch, not the updates; Commit writes the batch.
+  (*w)->Rollback();
+  CHECK(Meta(*c, "k") == "queued+1+2");
+  REQUIRE((*w)->Add(Dated("b", "2025-10-03")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(c->GetDocument("b").ok());
+  CHECK(c->GetMetadata("other").status().IsNotFound());
+  CHECK(Meta(*c, "k") == "queued+1+2");
+}
+
 TEST_CASE("a collection opened with tagging tags what its writer adds", "[collection]") {
   TempDir tmp;
   auto c = OpenCollection(tmp.sub("col"));
@@ -624,6 +682,79 @@ TEST_CASE("two writers on different splits of a collection work at once", "[coll
   CHECK(SplitCounts(**c) == std::map<std::string, uint64_t>{{"2025-03", 1}, {"2025-04", 1}});
   Manifest m = ReadOrFail(dir);
   CHECK(m.generation == 2);
+}
+
+// The items of a record that writers append to, one "item," at a time.
+std::vector<std::string> Items(const std::string& record) {
+  std::vector<std::string> out;
+  for (size_t at = 0, comma; (comma = record.find(',', at)) != std::string::npos; at = comma + 1)
+    out.push_back(record.substr(at, comma - at));
+  return out;
+}
+
+// Two processes, each writing to its own split, append 100 items each to one
+// record of the collection's metadata at the same time: the record ends with
+// all 200. (Reading the record with GetMetadata and writing it back with
+// SetMetadata loses items here: a commit replaces what the other process
+// committed since its read.)
+TEST_CASE("two writers of a collection append to one metadata record at once, losing nothing", "[collection]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("col");
+  OpenCollection(dir).reset();
+  constexpr int kUpdates = 100;
+  int ready[2], go[2];
+  REQUIRE(::pipe(ready) == 0);
+  REQUIRE(::pipe(go) == 0);
+  std::vector<pid_t> children;
+  for (const char* date : {"2025-03-10", "2025-04-10"}) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      auto c = Index::Open(dir);
+      if (!c.ok()) ::_exit(1);
+      auto w = (*c)->NewWriter();
+      if (!w.ok() || !(*w)->Add(Dated(std::string("doc-") + date, date)).ok()) ::_exit(1);
+      char byte = 1;
+      if (::write(ready[1], &byte, 1) != 1 || ::read(go[0], &byte, 1) != 1) ::_exit(1);
+      for (int i = 0; i < kUpdates; ++i) {
+        const std::string item = std::string(date) + "#" + std::to_string(i) + ",";
+        auto set = (*w)->UpdateMetadata(
+            "list", [&](const std::string* old) -> Result<std::string> { return (old ? *old : std::string()) + item; });
+        if (!set.ok() || set->size() < item.size() || set->compare(set->size() - item.size(), item.size(), item) != 0)
+          ::_exit(2);
+        if ((*w)->pending() != 1) ::_exit(4);  // the Add: the updates are not the batch's
+      }
+      ::_exit((*w)->Commit().ok() ? 0 : 3);
+    }
+    children.push_back(pid);
+  }
+  char byte;
+  for (int i = 0; i < 2; ++i) REQUIRE(::read(ready[0], &byte, 1) == 1);
+  REQUIRE(::write(go[1], "xx", 2) == 2);
+  for (pid_t pid : children) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+  auto c = Index::Open(dir);
+  REQUIRE(c.ok());
+  std::vector<std::string> items = Items(Meta(**c, "list"));
+  CHECK(items.size() == 2 * kUpdates);
+  std::sort(items.begin(), items.end());
+  CHECK(std::unique(items.begin(), items.end()) == items.end());
+  // Each process's own items in the order it appended them.
+  for (const char* date : {"2025-03-10", "2025-04-10"}) {
+    std::vector<int> mine;
+    for (const std::string& item : Items(Meta(**c, "list")))
+      if (item.compare(0, 11, std::string(date) + "#") == 0) mine.push_back(std::stoi(item.substr(11)));
+    std::vector<int> all(kUpdates);
+    for (int i = 0; i < kUpdates; ++i) all[i] = i;
+    CHECK(mine == all);
+  }
+  // The split batches were committed by Commit, as ever.
+  CHECK(SplitCounts(**c) == std::map<std::string, uint64_t>{{"2025-03", 1}, {"2025-04", 1}});
 }
 
 TEST_CASE("two writers on one split: the second is refused, naming the split", "[collection]") {

@@ -147,6 +147,43 @@ TEST_CASE("rollback drops the batch") {
   CHECK(Ids(*idx, Query::All()) == std::set<std::string>{"b"});
 }
 
+TEST_CASE("UpdateMetadata on a plain index changes the value the next commit would leave, in the batch") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  auto append = [](const std::string& item) {
+    return [item](const std::string* old) -> Result<std::string> { return (old ? *old : std::string()) + item; };
+  };
+  auto v = (*w)->UpdateMetadata("list", append("a,"));
+  REQUIRE(v.ok());
+  CHECK(*v == "a,");
+  CHECK((*w)->pending() == 1);
+  CHECK(idx->GetMetadata("list").status().IsNotFound());     // queued, as SetMetadata does
+  REQUIRE((*w)->UpdateMetadata("list", append("b,")).ok());  // sees the queued value
+  REQUIRE((*w)->Commit().ok());
+  CHECK(idx->GetMetadata("list").value() == "a,b,");
+  // The committed value; one left unchanged queues nothing.
+  v = (*w)->UpdateMetadata("list", [](const std::string* old) -> Result<std::string> { return *old; });
+  REQUIRE(v.ok());
+  CHECK(*v == "a,b,");
+  CHECK((*w)->pending() == 0);
+  // An error from `change` queues nothing and comes back.
+  v = (*w)->UpdateMetadata("list", [](const std::string*) -> Result<std::string> { return Status::NotFound("no"); });
+  CHECK(v.status().IsNotFound());
+  CHECK((*w)->pending() == 0);
+  CHECK((*w)->UpdateMetadata(std::string(401, 'k'), append("x")).status().code() == StatusCode::kInvalidArgument);
+  // A value this batch's SetMetadata removed counts as absent.
+  REQUIRE((*w)->SetMetadata("list", "").ok());
+  v = (*w)->UpdateMetadata("list", [](const std::string* old) -> Result<std::string> {
+    return old ? std::string("present") : std::string("absent");
+  });
+  REQUIRE(v.ok());
+  CHECK(*v == "absent");
+  (*w)->Rollback();
+  CHECK(idx->GetMetadata("list").value() == "a,b,");
+}
+
 TEST_CASE("bad ids are rejected") {
   TempDir dir;
   auto idx = OpenNew(dir);

@@ -305,3 +305,62 @@ TEST_CASE("loupe convert makes an index a collection and back, and loupe index f
   CHECK(r.code == 2);
   CHECK(r.err.find("merge them first (loupe merge --db " + col + " 2025-01 ") != std::string::npos);
 }
+
+// Two `loupe index` runs on different splits of one collection at once: each
+// adds its folder to the collection's list of folders (its "roots" record),
+// and neither replaces the other's. LOUPE_TEST_INDEX_BARRIER (a test hook of
+// the CLI, tools/cli/cmd_index.cc) holds each run, once it has its folders'
+// numbers, until both have them, so that both read the list before either
+// commits, every time. Then a run again over each folder, with one of its
+// files removed, removes that file's article and nothing of the other folder.
+TEST_CASE("two loupe index runs on different years of one collection at once both keep their folders", "[collection]") {
+  TempDir tmp;
+  const std::string db = tmp.sub("col"), barrier = tmp.sub("barrier");
+  auto article = [](const std::string& title, const char* date) {
+    return title + "\nDate: " + date + "\n\nA report on the " + title + " talks.\n";
+  };
+  loupe::test::WriteFile(tmp.sub("seed/s1.txt"), article("Seed", "2023-05-01"));
+  for (int i = 1; i <= 3; ++i) {
+    const std::string n = std::to_string(i);
+    loupe::test::WriteFile(tmp.sub("alpha/a" + n + ".txt"), article("Alpha " + n, ("2024-03-0" + n).c_str()));
+    loupe::test::WriteFile(tmp.sub("beta/b" + n + ".txt"), article("Beta " + n, ("2025-07-0" + n).c_str()));
+  }
+  REQUIRE(Loupe("index -q --no-tagging --partition year --db " + db + " " + tmp.sub("seed"), tmp).code == 0);
+  std::filesystem::create_directories(barrier);
+  auto index = [&](const std::string& folder) {
+    return "LOUPE_TEST_INDEX_BARRIER=" + barrier + " " + loupe::test::Cli() + " index -q --no-tagging --db " + db +
+           " " + tmp.sub(folder) + " >" + tmp.sub(folder + ".out") + " 2>" + tmp.sub(folder + ".err") + " </dev/null";
+  };
+  Run both = loupe::test::RunCommand(
+      index("alpha") + " & a=$!; " + index("beta") + " & b=$!; wait $a; ra=$?; wait $b; echo $ra $?", tmp);
+  INFO(loupe::test::Slurp(tmp.sub("alpha.err")) << loupe::test::Slurp(tmp.sub("beta.err")));
+  REQUIRE(both.out == "0 0\n");
+  CHECK(loupe::test::Slurp(tmp.sub("alpha.out")).find("3 added") != std::string::npos);
+  CHECK(loupe::test::Slurp(tmp.sub("beta.out")).find("3 added") != std::string::npos);
+  {
+    auto col = loupe::Index::Open(db);
+    REQUIRE(col.ok());
+    CHECK((*col)->Stats()->documents == 7);
+    auto roots = (*col)->GetMetadata("roots");
+    REQUIRE(roots.ok());
+    INFO(*roots);
+    for (const char* folder : {"seed", "alpha", "beta"})
+      CHECK(roots->find(std::filesystem::canonical(tmp.sub(folder)).string()) != std::string::npos);
+    CHECK((*col)->GetDocument("alpha/a1.txt").ok());
+    CHECK((*col)->GetDocument("beta/b1.txt").ok());
+  }
+  std::filesystem::remove(tmp.sub("alpha/a2.txt"));
+  std::filesystem::remove(tmp.sub("beta/b3.txt"));
+  for (const char* folder : {"alpha", "beta"}) {
+    Run r = Loupe("index -q --no-tagging --db " + db + " " + tmp.sub(folder), tmp);
+    INFO(folder << ": " << r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("(0 added, 0 updated), 2 unchanged, 1 deleted") != std::string::npos);
+  }
+  auto col = loupe::Index::Open(db);
+  REQUIRE(col.ok());
+  CHECK((*col)->Stats()->documents == 5);
+  for (const char* id : {"s1.txt", "alpha/a1.txt", "alpha/a3.txt", "beta/b1.txt", "beta/b2.txt"})
+    CHECK((*col)->GetDocument(id).ok());
+  for (const char* id : {"alpha/a2.txt", "beta/b3.txt"}) CHECK((*col)->GetDocument(id).status().IsNotFound());
+}
