@@ -47,8 +47,8 @@ Result<std::vector<std::pair<std::string, uint64_t>>> Expander::WrittenForms(con
     s = forms::ScanPrefix(txn_, q.field(), q.terms()[0], &budget_->scanned, budget_->max_scanned, &stopped, &pf);
     found = std::move(pf.forms);
   } else {
-    s = forms::ScanNear(txn_, q.field(), q.terms()[0], q.max_edits(), &budget_->scanned, budget_->max_scanned,
-                        &stopped, &found);
+    s = forms::ScanNear(txn_, q.field(), q.terms()[0], q.max_edits(), &budget_->scanned, budget_->max_scanned, &stopped,
+                        &found);
   }
   if (!s.ok()) return s;
   if (stopped) return ScanRefused(q);
@@ -68,10 +68,10 @@ Result<std::vector<std::pair<std::string, uint64_t>>> Expander::WrittenForms(con
 
 Status Expander::ScanRefused(const Query& q) {
   return PlanMemory::Refuse("the query reads more than " + std::to_string(budget_->max_scanned) +
-                    " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
-                    "(passed at '" +
-                    q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
-                q);
+                                " dictionary entries to expand its prefixes and fuzzy words, the limit for one query "
+                                "(passed at '" +
+                                q.ToString() + "'); use fewer fuzzy words, or longer prefixes",
+                            q);
 }
 
 // The stems whose written forms start with a prefix of a stemmed field,
@@ -175,9 +175,9 @@ Result<const std::vector<Found>*> Expander::Keep(const Query& q, std::string key
   budget_->expansions += found.size();
   if (budget_->expansions > budget_->max_expansions)
     return PlanMemory::Refuse("the query expands to more than " + std::to_string(budget_->max_expansions) +
-                      " terms, the limit for one query (passed at '" + q.ToString() +
-                      "'); make its prefixes and fuzzy words longer or use fewer of them",
-                  q);
+                                  " terms, the limit for one query (passed at '" + q.ToString() +
+                                  "'); make its prefixes and fuzzy words longer or use fewer of them",
+                              q);
   uint64_t list_bytes = found.size() * sizeof(Found);
   for (const Found& f : found) list_bytes += f.term.capacity() > 15 ? f.term.capacity() : 0;
   memory_->kept += list_bytes;  // kept for the whole search, whatever becomes of q's iterators

@@ -9,6 +9,7 @@
 #include "index/doc_store.h"
 #include "search/collectors.h"
 #include "search/iterators.h"
+#include "search/weight.h"
 
 namespace loupe {
 
@@ -72,7 +73,8 @@ Status ExplainNode(const Query& q, uint32_t doc, const storage::Txn& txn, const 
   out->node = q.ToString();
   Status error;
   std::vector<std::string> warnings;
-  auto it = BuildIterator(q, txn, table, /*scoring=*/true, &error, &warnings, nullptr, context);
+  auto it =
+      Weight(q, context).Scorer(context ? context->part : 0, txn, table, /*scoring=*/true, &error, &warnings, nullptr);
   if (!it.ok()) return it.status();
   DocIterator& i = **it;
   if (doc == 0)
@@ -151,6 +153,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   for (const SearchPart& p : scope.parts) max_docs.push_back(p.table->max_doc);
   if (has_after) max_docs = after.max_docs;
 
+  const Weight weight(query, scope.scoring);  // the same statistics for every part
   for (uint32_t pi = 0; pi < scope.parts.size(); ++pi) {
     const SearchPart& part = scope.parts[pi];
     if (!part.searched) continue;
@@ -160,13 +163,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     PlanBudget budget{.max_expansions = options.max_query_expansions,
                       .max_bytes = options.max_query_memory,
                       .max_scanned = options.max_query_scan};
-    ScoringContext context;  // the collection's statistics, for split pi
-    if (scope.scoring) {
-      context = *scope.scoring;
-      context.part = pi;
-    }
-    auto it = BuildIterator(query, *part.txn, dt, scoring, &error, &part_warnings, &budget,
-                            scope.scoring ? &context : nullptr);
+    auto it = weight.Scorer(pi, *part.txn, dt, scoring, &error, &part_warnings, &budget);
     if (!it.ok()) return it.status();
     res.expansions = std::max(res.expansions, budget.expansions);
     res.plan_bytes = std::max(res.plan_bytes, budget.bytes);
