@@ -84,6 +84,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
     tail_ = 1;
     return Drain(true);
   }
+  bool wake = false;
   {
     const size_t bytes = doc.title.size() + doc.body.size();
     std::unique_lock<std::mutex> lock(mu_);
@@ -93,7 +94,7 @@ Status WriterImpl::DoAdd(const Document& doc) {
       Status s = Drain(false);
       if (!s.ok()) return s;
       lock.lock();
-      if (full()) cv_.wait(lock, [&] { return slots_[head_ % kRing].state == Slot::kDone; });
+      if (full()) WaitDone(lock, [&] { return slots_[head_ % kRing].state == Slot::kDone; });
     }
     Slot& slot = slots_[tail_ % kRing];
     slot.doc = d;
@@ -102,31 +103,37 @@ Status WriterImpl::DoAdd(const Document& doc) {
     slot.input = doc;
     slot.state = Slot::kQueued;
     ++tail_;
+    wake = tail_ - next_work_ >= kWorkBatch;
   }
-  cv_.notify_all();
+  if (wake) work_cv_.notify_one();
   return Drain(false);
 }
 
 void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || next_work_ < tail_; });
+    work_cv_.wait(lock, [&] { return stop_ || next_work_ < tail_; });
     if (stop_) return;
-    Slot* slot = &slots_[next_work_ % kRing];
-    ++next_work_;
-    slot->state = Slot::kWorking;
+    // A run of queued slots, analyzed with one wake-up and one notice.
+    const uint64_t first = next_work_;
+    const uint64_t last = std::min<uint64_t>(tail_, first + kWorkBatch);
+    next_work_ = last;
+    for (uint64_t i = first; i < last; ++i) slots_[i % kRing].state = Slot::kWorking;
     lock.unlock();
-    try {
-      AnalyzeSlot(analyzer, tagger, slot);
-      CountForms(*slot);
-    } catch (const std::bad_alloc&) {
-      slot->status = Status::IOError("out of memory while analyzing a document");
-    } catch (const std::exception& e) {
-      slot->status = Status::Internal(std::string("analyzing a document: ") + e.what());
+    for (uint64_t i = first; i < last; ++i) {
+      Slot* slot = &slots_[i % kRing];
+      try {
+        AnalyzeSlot(analyzer, tagger, slot);
+        CountForms(*slot);
+      } catch (const std::bad_alloc&) {
+        slot->status = Status::IOError("out of memory while analyzing a document");
+      } catch (const std::exception& e) {
+        slot->status = Status::Internal(std::string("analyzing a document: ") + e.what());
+      }
     }
     lock.lock();
-    slot->state = Slot::kDone;
-    cv_.notify_all();
+    for (uint64_t i = first; i < last; ++i) slots_[i % kRing].state = Slot::kDone;
+    if (writer_waits_) done_cv_.notify_one();
   }
 }
 
@@ -221,7 +228,7 @@ Status WriterImpl::Drain(bool wait_all) {
     Slot& slot = slots_[head_ % kRing];
     if (slot.state != Slot::kDone) {
       if (!wait_all) break;
-      cv_.wait(lock, [&] { return slot.state == Slot::kDone; });
+      WaitDone(lock, [&] { return slot.state == Slot::kDone; });
     }
     lock.unlock();
     // Only this thread touches a done slot.
@@ -261,8 +268,6 @@ Status WriterImpl::Drain(bool wait_all) {
     slot.state = Slot::kFree;
     ++head_;
   }
-  lock.unlock();
-  cv_.notify_all();
   return first;
 }
 

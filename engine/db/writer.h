@@ -74,7 +74,7 @@ class WriterImpl final : public Writer {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
     }
-    cv_.notify_all();
+    work_cv_.notify_all();
     for (auto& t : threads_) t.join();
     if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
   }
@@ -137,6 +137,10 @@ class WriterImpl final : public Writer {
     std::string_view stemmer;  // the document's stemmer (static storage, see loupe/language.h)
   };
   static constexpr size_t kRing = 32;
+  // A worker takes up to this many queued documents at once, and the writer
+  // wakes one only when that many wait (or when it must wait itself): a
+  // wake-up per document cost more than analyzing a short one.
+  static constexpr size_t kWorkBatch = 8;
   // At most this much document text in the ring (a larger document is taken
   // alone): analysis takes several times the text in tokens, so 32 long
   // documents at once would take gigabytes.
@@ -243,7 +247,18 @@ class WriterImpl final : public Writer {
   // Guards forms_, which the analysis threads add to: the counts do not depend
   // on the order of documents, so the inverting thread need not do it.
   std::mutex forms_mu_;
-  std::condition_variable cv_;  // slot state changes, new work, stop
+  std::condition_variable work_cv_;  // new work for the analysis threads, or stop
+  std::condition_variable done_cv_;  // a slot is done, when writer_waits_
+  bool writer_waits_ = false;        // the adding thread waits on done_cv_
+  // Wakes the analysis threads for every queued slot, then waits (holding
+  // `lock` on mu_) until `done` holds.
+  template <typename Pred>
+  void WaitDone(std::unique_lock<std::mutex>& lock, Pred done) {
+    work_cv_.notify_all();
+    writer_waits_ = true;
+    done_cv_.wait(lock, done);
+    writer_waits_ = false;
+  }
   std::vector<std::thread> threads_;
 };
 
