@@ -75,14 +75,15 @@ for c in sotu spam moby; do
   [ -d "$WORK/corpora/$c" ] || python3 tools/bench/convert.py --work "$WORK" "$c"
 done
 synth() {  # name count [--headlines]
-  # .done records what was generated, so a different count generates again.
-  local what="$2 ${3:-}"
-  if [ "$(cat "$WORK/corpora/$1/.done" 2>/dev/null)" != "$what" ]; then
+  # .done records what was generated, so a different count generates again
+  # (an empty one, from before it did, is taken as what is asked for).
+  local what="$2 ${3:-}" stamp="$WORK/corpora/$1/.done"
+  if [ ! -f "$stamp" ] || { [ -s "$stamp" ] && [ "$(cat "$stamp")" != "$what" ]; }; then
     log "generating $1"
     rm -rf "$WORK/corpora/$1" "$WORK/queries/$1.tsv"
     "$BIN/bench/loupe_synth" --train "$WORK/corpora/sotu" --train "$WORK/corpora/moby" --train "$WORK/corpora/spam" \
       --count "$2" --out "$WORK/corpora/$1" --seed 2025 ${3:-}
-    echo "$what" > "$WORK/corpora/$1/.done"
+    echo "$what" > "$stamp"
   fi
 }
 for c in $CORPORA; do
