@@ -425,6 +425,15 @@ Result<IndexStats> CollectionImpl::Stats() const {
       out.terms += one->terms;
       out.size_bytes += one->size_bytes;
       out.unlocked = out.unlocked || one->unlocked;
+      // Every split has the same tables in the same order.
+      if (out.tables.empty()) {
+        out.tables = one->tables;
+      } else {
+        for (size_t i = 0; i < out.tables.size() && i < one->tables.size(); ++i) {
+          out.tables[i].entries += one->tables[i].entries;
+          out.tables[i].bytes += one->tables[i].bytes;
+        }
+      }
       out.splits.push_back(SplitStats{.name = s.entry.name,
                                       .first = s.entry.first,
                                       .last = s.entry.last,
@@ -433,6 +442,7 @@ Result<IndexStats> CollectionImpl::Stats() const {
                                       .generation = one->generation,
                                       .sealed = s.entry.sealed});
     }
+    for (TableStats& t : out.tables) t.bytes_per_document = db_internal::BytesPerDocument(t.bytes, out.documents);
     auto meta = meta_->Stats();
     if (!meta.ok()) return meta.status();
     out.size_bytes += meta->size_bytes;

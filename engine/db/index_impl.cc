@@ -223,6 +223,15 @@ Result<IndexStats> IndexImpl::DoStats() const {
   auto terms = (*txn)->Count(Db::kTerms);
   if (!terms.ok()) return terms.status();
   out.terms = *terms;
+  for (int i = 0; i < static_cast<int>(Db::kCount); ++i) {
+    auto table = (*txn)->Stat(static_cast<Db>(i));
+    if (!table.ok()) return table.status();
+    const uint64_t bytes = table->pages * table->page_size;
+    out.tables.push_back(TableStats{.name = storage::DbName(static_cast<Db>(i)),
+                                    .entries = table->entries,
+                                    .bytes = bytes,
+                                    .bytes_per_document = BytesPerDocument(bytes, out.documents)});
+  }
   std::error_code ec;
   for (const char* f : {"/data.mdb", "/lock.mdb"}) {
     auto n = std::filesystem::file_size(dir_ + f, ec);

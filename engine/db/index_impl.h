@@ -39,6 +39,11 @@ using storage::Db;
 using storage::Txn;
 
 constexpr uint64_t kDefaultMapSize = uint64_t{1} << 30;
+
+// TableStats::bytes_per_document: 0 for an index with no documents.
+inline double BytesPerDocument(uint64_t bytes, uint64_t documents) {
+  return documents ? static_cast<double>(bytes) / static_cast<double>(documents) : 0;
+}
 constexpr size_t kMaxIdBytes = 400;
 // The writer's memory budget for a batch's inverted terms and stored text (an
 // estimate of the bytes held); beyond it the batch is spilled to a run on disk.

@@ -21,6 +21,12 @@ const char* const kDbNames[] = {"meta",    "terms", "postings", "positions", "do
                                 "docvals", "ids",   "deleted",  "user",      "forms"};
 static_assert(sizeof(kDbNames) / sizeof(kDbNames[0]) == static_cast<int>(Db::kCount));
 
+}  // namespace
+
+const char* DbName(Db db) { return kDbNames[static_cast<int>(db)]; }
+
+namespace {
+
 MDB_val ToVal(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view FromVal(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
@@ -461,6 +467,15 @@ Result<uint64_t> Txn::Count(Db db) const {
   int rc = mdb_stat(txn_, env_->dbi(db), &st);
   if (rc) return FromMdb(rc, "reading table statistics");
   return static_cast<uint64_t>(st.ms_entries);
+}
+
+Result<TableStat> Txn::Stat(Db db) const {
+  MDB_stat st;
+  int rc = mdb_stat(txn_, env_->dbi(db), &st);
+  if (rc) return FromMdb(rc, std::string("reading the statistics of table ") + DbName(db));
+  return TableStat{.entries = st.ms_entries,
+                   .pages = uint64_t{st.ms_branch_pages} + st.ms_leaf_pages + st.ms_overflow_pages,
+                   .page_size = st.ms_psize};
 }
 
 Result<std::unique_ptr<Cursor>> Cursor::Open(const Txn& txn, Db db, Verify verify) {

@@ -32,6 +32,17 @@ namespace loupe::storage {
 // The named databases of an index; see docs/index-format.md.
 enum class Db : int { kMeta, kTerms, kPostings, kPositions, kDocs, kDocvals, kIds, kDeleted, kUser, kForms, kCount };
 
+// The table's name in the data file and in docs/index-format.md ("terms",
+// "postings", ...). REQUIRES: db is not Db::kCount.
+const char* DbName(Db db);
+
+// What LMDB's mdb_stat tells of one table.
+struct TableStat {
+  uint64_t entries = 0;
+  uint64_t pages = 0;      // in use: branch, leaf and overflow pages
+  uint64_t page_size = 0;  // bytes per page
+};
+
 // The name a copy (Env::CopyTo) is written under until it is whole.
 inline constexpr std::string_view kPartialCopyName = "data.mdb.partial";
 
@@ -151,6 +162,8 @@ class Txn {
   Env* env() const { return env_; }
   // Number of entries in `db`.
   Result<uint64_t> Count(Db db) const;
+  // Entries and pages of `db` as of this transaction (freed pages not counted).
+  Result<TableStat> Stat(Db db) const;
 
  private:
   Txn() = default;

@@ -187,7 +187,8 @@ TEST_CASE("every example in docs/query-language.md gives what the document says"
 // corpus"); the
 // lines after a command are what it prints (standard output and error, which
 // may interleave). Parts that change from run to run are compared as
-// placeholders: times (N ms), sizes (N KiB, N bytes, size_bytes), pids and
+// placeholders: times (N ms), sizes (N KiB, N or N.N bytes, size_bytes, any
+// number of a JSON key with "bytes" in its name), pids and
 // paging cursors (a cursor in a command stands for the one printed where the
 // document shows it). "…" stands
 // for any text in a line, and a line of only "…" for any number of lines.
@@ -251,8 +252,8 @@ std::string Normalize(std::string s) {
   static const std::vector<std::pair<std::regex, std::string>> rules = {
       {std::regex("\\b[0-9]+ ms\\b"), "N ms"},
       {std::regex("\\b[0-9]+ KiB\\b"), "N KiB"},
-      {std::regex("\\b[0-9]+ bytes\\b"), "N bytes"},
-      {std::regex("\"(\\w*bytes\\w*|milliseconds)\": [0-9]+"), "\"$1\": N"},
+      {std::regex("\\b[0-9]+(\\.[0-9]+)? bytes\\b"), "N bytes"},
+      {std::regex("\"(\\w*bytes\\w*|milliseconds)\": [0-9]+(\\.[0-9]+)?"), "\"$1\": N"},
       {std::regex("\\bpid [0-9]+"), "pid N"},
       {std::regex("\t[0-9]+\\.[0-9]\t[0-9]+\\.[0-9]\t"), "\tN\tN\t"},  // bench: median and p95 microseconds
       {kCursor, "CURSOR"},

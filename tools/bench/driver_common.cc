@@ -13,6 +13,7 @@
 
 #include "loupe/analyzer.h"
 #include "loupe/ingest/article.h"
+#include "loupe/ingest/formats.h"
 #include "loupe/ingest/walk.h"
 #include "loupe/query.h"
 #include "loupe/query_parser.h"
@@ -103,8 +104,9 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }
 
 int Index(Engine& engine, const std::string& db, const std::vector<std::string>& roots, const char* name) {
-  // The .txt articles under `roots`, in the order `loupe index` reads them
-  // (by root, then by id), of any size.
+  // The .txt articles and .jsonl/.ndjson files (an article a line) under
+  // `roots`, in the order `loupe index` reads them (by root, then by id), of
+  // any size.
   auto walked = loupe::ingest::Walk(roots, {.max_size = UINT64_MAX});
   if (!walked.ok()) {
     std::cerr << name << ": " << walked.status().ToString() << "\n";
@@ -114,21 +116,21 @@ int Index(Engine& engine, const std::string& db, const std::vector<std::string>&
   for (const auto& e : walk.errors) std::cerr << name << ": " << e << "\n";
   std::vector<loupe::ingest::WalkFile> files;
   for (loupe::ingest::WalkFile& f : walk.files) {
-    if (f.format == loupe::ingest::Format::kText)
+    if (f.format == loupe::ingest::Format::kText || f.format == loupe::ingest::Format::kJsonLines)
       files.push_back(std::move(f));
     else if (f.root.empty())
-      std::cerr << name << ": " << f.path << ": not a .txt file\n";  // given by name
+      std::cerr << name << ": " << f.path << ": not a .txt or .jsonl file\n";  // given by name
   }
   for (const loupe::ingest::WalkSkip& s : walk.skipped)  // a file given by name, of no known format
     if (std::find(roots.begin(), roots.end(), s.path) != roots.end())
-      std::cerr << name << ": " << s.path << ": not a .txt file\n";
+      std::cerr << name << ": " << s.path << ": not a .txt or .jsonl file\n";
   if (files.empty()) {
     std::cerr << name << ": no articles found\n";
     return 2;
   }
   auto start = std::chrono::steady_clock::now();
   engine.Create(db);
-  uint64_t bytes = 0, undated = 0;
+  uint64_t bytes = 0, undated = 0, articles = 0;
   std::vector<std::string> warnings;
   for (const auto& f : files) {
     std::ifstream in(f.path, std::ios::binary);
@@ -140,6 +142,22 @@ int Index(Engine& engine, const std::string& db, const std::vector<std::string>&
     ss << in.rdbuf();
     std::string text = ss.str();
     bytes += text.size();
+    if (f.format == loupe::ingest::Format::kJsonLines) {
+      // Loupe's own reader, so that the articles and their fields (id, title,
+      // body, author, date, actors, topics) are those `loupe index` reads.
+      auto lines = loupe::ingest::ParseFile(text, f.format, f.id, f.path);
+      if (!lines.ok()) {
+        std::cerr << name << ": " << f.path << ": " << lines.status().ToString() << "\n";
+        continue;
+      }
+      for (const std::string& w : lines->warnings) std::cerr << name << ": warning: " << f.path << ": " << w << "\n";
+      for (const loupe::Document& doc : lines->docs) {
+        undated += !doc.date;
+        engine.Add(doc);
+      }
+      articles += lines->docs.size();
+      continue;
+    }
     warnings.clear();
     auto parsed = loupe::ingest::ParseArticle(text, f.id, f.path, &warnings);
     if (!parsed.ok()) {
@@ -149,11 +167,12 @@ int Index(Engine& engine, const std::string& db, const std::vector<std::string>&
     const loupe::Document& doc = *parsed;
     undated += !doc.date;
     engine.Add(doc);
+    ++articles;
   }
   engine.Finish();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cerr << name << ": indexed " << files.size() << " articles (" << bytes / 1024 << " KiB, " << undated
-            << " undated) into " << db << " in " << secs << " s\n";
+  std::cerr << name << ": indexed " << articles << " articles from " << files.size() << " files (" << bytes / 1024
+            << " KiB, " << undated << " undated) into " << db << " in " << secs << " s\n";
   return 0;
 }
 

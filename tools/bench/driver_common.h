@@ -6,6 +6,8 @@
 //   DRIVER index --db PATH CORPUS_DIR...
 //   DRIVER search --db PATH --queries FILE --mode top10|count [--repeat K]
 //
+// index reads the .txt articles (one a file) and the .jsonl/.ndjson files (one
+// article a line) under the CORPUS_DIRs, with Loupe's readers, in Loupe's order.
 // The queries file has one query per line, `class<TAB>query` or just `query`;
 // blank lines and lines starting with '#' are skipped. search prints
 //

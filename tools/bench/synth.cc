@@ -1,6 +1,6 @@
 // loupe_synth: a deterministic synthetic news corpus for the benchmarks.
 //
-//   loupe_synth --train DIR [--train DIR...] --count N --out DIR [--seed S]
+//   loupe_synth --train DIR [--train DIR...] --count N --out DIR [--seed S] [--headlines]
 //
 // Learns a word-level Markov chain from the bodies of the .txt articles under
 // the --train folders, then writes N news-like articles in Loupe's corpus format
@@ -23,8 +23,18 @@
 // passages. Actors, topics and authors are picked with Zipf-like weights, so a
 // few are common and most are rare, as in real news.
 //
-// The same training text, --count and --seed give byte-identical output. Files
-// are written one at a time; memory is a few bytes per training word
+// With --headlines it writes N headlines instead, as JSON lines (the format of
+// docs/corpus-format.md's "JSON lines") in OUT/NNNN.jsonl, 50,000 per file (about
+// 8 MB, under `loupe index`'s default --max-size of 16 MiB), one object a line:
+//
+//   {"id":"h00000042","title":"<6-14 words>","date":"YYYY-MM-DD","actors":["<name>", ...]}
+//
+// The title is 6 to 14 words of the chain (a quarter led by the lead actor's last
+// name and a colon, which counts as one word), the date uniform over the same span,
+// 1-3 actors from the same list and weights; no body. The id counts from 0.
+//
+// The same training text, --count, --seed and mode give byte-identical output.
+// Files are written one at a time; memory is a few bytes per training word
 // (about 90 MB for the three converted real corpora).
 #include <algorithm>
 #include <cerrno>
@@ -138,6 +148,9 @@ const char* const kCities[] = {"WASHINGTON", "BEIJING",   "GENEVA",    "BRUSSELS
 const char* const kWeekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
 constexpr size_t kActors = 200;
+constexpr uint64_t kHeadlinesPerFile = 50000;
+// `loupe index`'s default --max-size: a headlines file must stay under it.
+constexpr uint64_t kMaxFileBytes = uint64_t{16} << 20;
 constexpr size_t kAuthors = 100;
 constexpr uint32_t kEnd = 0;  // word id of the boundary between training files
 constexpr uint32_t kNone = UINT32_MAX;
@@ -438,6 +451,32 @@ class Writer {
     *doc += '\n';
   }
 
+  // Appends one headline, as a JSON object on one line ending in '\n', with
+  // the id "h" + `id` in eight digits.
+  void Headline(uint64_t id, std::string* line) {
+    const auto actors = actor_pick_.DrawDistinct(rng_, rng_.Between(1, 3));
+    std::string title;
+    size_t words = rng_.Between(6, 14);
+    if (rng_.Chance(0.25)) {
+      title = names_.actor_last[actors[0]] + ":";
+      words -= 1;
+    }
+    AppendWords(words, &title);
+    char head[32];
+    std::snprintf(head, sizeof head, "{\"id\":\"h%08llu\",\"title\":", static_cast<unsigned long long>(id));
+    *line += head;
+    AppendJsonString(title, line);
+    *line += ",\"date\":\"";
+    *line += loupe::FormatIsoDate(
+        static_cast<loupe::Days>(first_day_ + rng_.Below(static_cast<uint32_t>(last_day_ - first_day_ + 1))));
+    *line += "\",\"actors\":[";
+    for (size_t k = 0; k < actors.size(); ++k) {
+      if (k) *line += ',';
+      AppendJsonString(names_.actors[actors[k]], line);
+    }
+    *line += "]}\n";
+  }
+
  private:
   const int64_t first_day_ = IsoDay("2000-01-01");
   const int64_t last_day_ = IsoDay("2026-12-31");
@@ -456,6 +495,41 @@ class Writer {
     }
     while (out->size() > begin && std::strchr(".,;:!?\"'()-", out->back())) out->pop_back();
     if (out->size() > begin && (*out)[begin] >= 'a' && (*out)[begin] <= 'z') (*out)[begin] -= 32;
+  }
+
+  // Appends exactly n words of the chain (after a space when *out is not
+  // empty), from a sentence start, capitalized, going on across sentence ends
+  // and into a new sentence where the training text ends, so that a headline
+  // has the length drawn for it; the last word loses its trailing punctuation.
+  void AppendWords(size_t n, std::string* out) {
+    uint32_t s = chain_.Start(rng_);
+    size_t begin = out->size() + (out->empty() ? 0 : 1);
+    for (size_t k = 0; k < n; ++k) {
+      if (!out->empty()) *out += ' ';
+      *out += chain_.Last(s);
+      if (k + 1 < n && !chain_.Step(rng_, &s)) s = chain_.Start(rng_);
+    }
+    while (out->size() > begin && std::strchr(".,;:!?\"'()-", out->back())) out->pop_back();
+    if (out->size() > begin && (*out)[begin] >= 'a' && (*out)[begin] <= 'z') (*out)[begin] -= 32;
+  }
+
+  // Appends `s` as a JSON string: quoted, with '"', '\\' and control
+  // characters escaped (the training text is UTF-8 and passes through).
+  static void AppendJsonString(std::string_view s, std::string* out) {
+    *out += '"';
+    for (unsigned char c : s) {
+      if (c == '"' || c == '\\') {
+        *out += '\\';
+        *out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", c);
+        *out += esc;
+      } else {
+        *out += static_cast<char>(c);
+      }
+    }
+    *out += '"';
   }
 
   // Appends sentences until at least `target` words are written and the last
@@ -561,7 +635,8 @@ class Writer {
 
 int Usage(const char* msg) {
   if (msg) std::fprintf(stderr, "loupe_synth: %s\n", msg);
-  std::fprintf(stderr, "usage: loupe_synth --train DIR [--train DIR...] --count N --out DIR [--seed S]\n");
+  std::fprintf(stderr,
+               "usage: loupe_synth --train DIR [--train DIR...] --count N --out DIR [--seed S] [--headlines]\n");
   return 2;
 }
 
@@ -571,15 +646,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> train;
   std::string out;
   uint64_t count = 0, seed = 1;
-  bool have_count = false;
+  bool have_count = false, headlines = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") {
       std::printf(
-          "usage: loupe_synth --train DIR [--train DIR...] --count N --out DIR [--seed S]\n"
+          "usage: loupe_synth --train DIR [--train DIR...] --count N --out DIR [--seed S] [--headlines]\n"
           "Writes N synthetic news articles to DIR/NNNN/NNNNNNN.txt, with text from a\n"
-          "Markov chain trained on the .txt articles under the --train folders.\n");
+          "Markov chain trained on the .txt articles under the --train folders; with\n"
+          "--headlines, N headlines (title, date, actors) as JSON lines in DIR/NNNN.jsonl,\n"
+          "%llu per file.\n",
+          static_cast<unsigned long long>(kHeadlinesPerFile));
       return 0;
+    }
+    if (a == "--headlines") {
+      headlines = true;
+      continue;
     }
     if (i + 1 >= argc) return Usage((a + " needs a value").c_str());
     std::string v = argv[++i];
@@ -599,7 +681,8 @@ int main(int argc, char** argv) {
     }
   }
   if (train.empty() || out.empty() || !have_count) return Usage(nullptr);
-  if (count > 9999999) return Usage("--count is at most 9999999");
+  if (count > (headlines ? 99999999 : 9999999))
+    return Usage(headlines ? "--count is at most 99999999 with --headlines" : "--count is at most 9999999");
   const auto t0 = std::chrono::steady_clock::now();
 
   // Training files, in a fixed order.
@@ -656,6 +739,41 @@ int main(int argc, char** argv) {
   Writer writer(chain, names, seed);
   std::string doc;
   uint64_t bytes = 0;
+  if (headlines) {
+    const auto t_start = std::chrono::steady_clock::now();
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) {
+      std::fprintf(stderr, "loupe_synth: cannot create %s: %s\n", out.c_str(), ec.message().c_str());
+      return 3;
+    }
+    for (uint64_t first = 0; first < count; first += kHeadlinesPerFile) {
+      doc.clear();
+      for (uint64_t i = first; i < std::min(count, first + kHeadlinesPerFile); ++i) writer.Headline(i, &doc);
+      char file[32];
+      std::snprintf(file, sizeof file, "/%04llu.jsonl", static_cast<unsigned long long>(first / kHeadlinesPerFile));
+      const std::string path = out + file;
+      // Each file must stay whole for `loupe index`, which skips larger ones.
+      if (doc.size() >= kMaxFileBytes) {
+        std::fprintf(stderr, "loupe_synth: %s would hold %zu bytes, over %llu\n", path.c_str(), doc.size(),
+                     static_cast<unsigned long long>(kMaxFileBytes));
+        return 3;
+      }
+      FILE* f = std::fopen(path.c_str(), "wb");
+      if (!f || std::fwrite(doc.data(), 1, doc.size(), f) != doc.size() || std::fclose(f) != 0) {
+        std::fprintf(stderr, "loupe_synth: cannot write %s\n", path.c_str());
+        return 3;
+      }
+      bytes += doc.size();
+    }
+    std::fprintf(stderr,
+                 "loupe_synth: trained on %zu files (%zu words, %zu distinct) in %.1f s; "
+                 "wrote %llu headlines (%.1f MiB) in %.1f s\n",
+                 files.size(), chain.Tokens(), chain.Vocabulary(), std::chrono::duration<double>(t1 - t0).count(),
+                 static_cast<unsigned long long>(count), static_cast<double>(bytes) / (1 << 20),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
+    return 0;
+  }
   char dir[32], name[32];
   for (uint64_t i = 0; i < count; ++i) {
     std::snprintf(dir, sizeof dir, "%04llu", static_cast<unsigned long long>(i / 1000));

@@ -15,7 +15,7 @@ int RunStats(const StatsArgs& a) {
   if (!index.ok()) return Fail("cannot open index " + a.db, index.status());
   auto st = (*index)->Stats();
   if (!st.ok()) return Fail("cannot read index " + a.db, st.status());
-  StatsResult r{.db = a.db, .stats = std::move(*st)};
+  StatsResult r{.db = a.db, .stats = std::move(*st), .tables = a.tables};
   // What `loupe index` tagged the articles with (indexes tagged before this
   // was recorded, or never tagged, have nothing to say).
   if (auto stored = (*index)->GetMetadata("tagging"); stored.ok()) {

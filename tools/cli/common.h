@@ -236,6 +236,7 @@ int RunTimeline(const TimelineArgs& a);
 struct StatsArgs {
   std::string db;
   std::string format = "text";
+  bool tables = false;  // --tables: the text output lists the tables' bytes
 };
 int RunStats(const StatsArgs& a);
 

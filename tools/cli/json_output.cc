@@ -260,6 +260,10 @@ Json ToJson(const StatsResult& r) {
     j["custom_fields"].push_back({{"name", f.name}, {"documents", f.documents}});
   if (!r.tagging.empty()) j["tagging"] = r.tagging;
   if (st.unlocked) j["unlocked"] = true;
+  j["tables"] = Json::array();
+  for (const TableStats& t : st.tables)
+    j["tables"].push_back(
+        {{"name", t.name}, {"entries", t.entries}, {"bytes", t.bytes}, {"bytes_per_document", t.bytes_per_document}});
   if (!st.partition.empty()) {
     j["partition"] = st.partition;
     j["splits"] = Json::array();

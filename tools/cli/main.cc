@@ -270,6 +270,9 @@ Command AddStats(CLI::App& app, StatsArgs* a) {
                                    "Print document and term counts, size on disk and format version.\n"
                                    "Example: loupe stats --db news.loupe");
   AddDbAndFormat(stats, &a->db, &a->format);
+  stats->add_flag("--tables", a->tables,
+                  "Also print the bytes of each table of the data file and per document (text format; json always "
+                  "has them)");
   return {stats, [a] { return RunStats(*a); }};
 }
 

@@ -149,6 +149,7 @@ struct StatsResult {
   std::vector<std::string> languages = {};
   bool fold_diacritics = false;  // the index was created to fold diacritics
   std::vector<CustomField> custom_fields = {};
+  bool tables = false;  // the text output lists stats.tables (JSON always has them)
   // What `loupe index` recorded it tagged with (the "tagging" record), or {}.
   nlohmann::ordered_json tagging = nlohmann::ordered_json::object();
 };

@@ -432,6 +432,18 @@ void PrintStats(const StatsResult& r, std::ostream& out) {
   for (const CustomField& f : r.custom_fields)
     out << "  " << f.name << std::string(width + 2 - f.name.size(), ' ') << f.documents
         << (f.documents == 1 ? " document\n" : " documents\n");
+  if (!r.tables) return;
+  // "tables:", then one line per table, the names in one column:
+  // "  postings   1662976 bytes, 25984.0 bytes per document, 2864 entries".
+  out << "tables:\n";
+  size_t name_w = 0;
+  for (const TableStats& t : r.stats.tables) name_w = std::max(name_w, t.name.size());
+  for (const TableStats& t : r.stats.tables) {
+    char per[32];
+    std::snprintf(per, sizeof per, "%.1f", t.bytes_per_document);
+    out << "  " << t.name << std::string(name_w + 2 - t.name.size(), ' ') << t.bytes << " bytes, " << per
+        << " bytes per document, " << t.entries << (t.entries == 1 ? " entry\n" : " entries\n");
+  }
 }
 
 void PrintShow(const ShowResult& r, std::ostream& out) {

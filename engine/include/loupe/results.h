@@ -96,6 +96,19 @@ struct SplitStats {
   bool sealed = false;      // compacted and closed to writers (docs/index-format.md)
 };
 
+// One table of an index's data file (IndexStats::tables), as LMDB counts it.
+struct TableStats {
+  std::string name = {};  // "terms", "postings", "positions", "docs", ... (docs/index-format.md)
+  uint64_t entries = 0;   // keys in the table
+  // Its pages in use (branch, leaf and overflow pages) times the page size, as
+  // of the last commit. Pages LMDB freed and keeps for later commits are in no
+  // table, so the tables together are at most size_bytes.
+  uint64_t bytes = 0;
+  // bytes / IndexStats::documents (0 when there are none): what a live document
+  // costs, deleted or replaced versions not yet compacted away included.
+  double bytes_per_document = 0;
+};
+
 struct IndexStats {
   uint64_t documents = 0;   // live documents
   uint64_t terms = 0;       // distinct (field, term) pairs
@@ -114,6 +127,11 @@ struct IndexStats {
   // manifest's: the collection's commits so far.
   std::string partition = {};
   std::vector<SplitStats> splits = {};
+  // Every table of the data file, in the order of docs/index-format.md's
+  // "Named databases". A collection sums its splits' tables (its meta index,
+  // which holds no documents, is left out), with bytes_per_document over all
+  // its documents.
+  std::vector<TableStats> tables = {};
 };
 
 // What Index::Check found.

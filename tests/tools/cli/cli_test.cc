@@ -354,6 +354,38 @@ TEST_CASE("stats reports documents, terms, size and format version") {
   CHECK(j["format_version"] == loupe::kFormatVersion);
   Run t = loupe("stats --db " + loupe.db());
   CHECK(t.out.find("format version: " + std::to_string(loupe::kFormatVersion)) != std::string::npos);
+  CHECK(t.out.find("tables:") == std::string::npos);  // only with --tables
+}
+
+TEST_CASE("stats reports the bytes of every table and per document") {
+  Fixture loupe;
+  Run r = loupe("stats --db " + loupe.db() + " --format json");
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  const double documents = j["documents"].get<double>();
+  REQUIRE(documents > 0);
+  REQUIRE(j["tables"].is_array());
+  std::vector<std::string> names;
+  uint64_t sum = 0;
+  for (const auto& t : j["tables"]) {
+    names.push_back(t["name"].get<std::string>());
+    const uint64_t bytes = t["bytes"].get<uint64_t>();
+    // A table that holds entries has pages; one that holds none has none.
+    CHECK((t["entries"].get<uint64_t>() > 0) == (bytes > 0));
+    CHECK(t["bytes_per_document"].get<double>() == Approx(static_cast<double>(bytes) / documents));
+    sum += bytes;
+  }
+  CHECK(names == std::vector<std::string>{"meta", "terms", "postings", "positions", "docs", "docvals", "ids", "deleted",
+                                          "user", "forms"});
+  // The bundled corpus fills the dictionary, postings, positions and stored documents.
+  for (size_t i : {1, 2, 3, 4}) CHECK(j["tables"][i]["bytes"].get<uint64_t>() > 0);
+  CHECK(sum <= j["size_bytes"].get<uint64_t>());
+  // The text output lists them with --tables, one line each.
+  Run t = loupe("stats --tables --db " + loupe.db());
+  REQUIRE(t.code == 0);
+  CHECK(t.out.find("\ntables:\n  meta       ") != std::string::npos);
+  CHECK(t.out.find("\n  postings   " + std::to_string(j["tables"][2]["bytes"].get<uint64_t>()) + " bytes, ") !=
+        std::string::npos);
 }
 
 TEST_CASE("re-indexing replaces, it does not duplicate") {

@@ -210,6 +210,17 @@ TEST_CASE("loupe stats lists a collection's splits", "[collection]") {
   CHECK(documents == 64);
   CHECK(j["splits"][0]["name"] == "2025-01");
   CHECK(j["splits"][0]["first"] == "2025-01-20");
+  // Its tables are its splits' together: more than one split's alone, and no
+  // more than the collection's size.
+  REQUIRE(j["tables"].size() == 10);
+  uint64_t sum = 0;
+  for (const auto& t : j["tables"]) {
+    sum += t["bytes"].get<uint64_t>();
+    CHECK(t["bytes_per_document"].get<double>() == Approx(t["bytes"].get<double>() / 64));
+  }
+  CHECK(j["tables"][2]["name"] == "postings");
+  CHECK(j["tables"][2]["bytes"].get<uint64_t>() >= 12 * 4096);  // a page at least in each of the 12 splits
+  CHECK(sum <= j["size_bytes"].get<uint64_t>());
 }
 
 }  // namespace
