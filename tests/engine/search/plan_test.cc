@@ -3,7 +3,10 @@
 // rather than the part's own, and the Expander (search/expand.h), which reads
 // a part's dictionary for a plan: entries, prefix and fuzzy expansions with
 // their cap, and the query's limits on expansions, dictionary reads and memory.
+// Last, a capped prefix searched in a collection and in one index.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -20,6 +23,7 @@
 #include "search/scoring.h"
 #include "search/weight.h"
 #include "support/test_util.h"
+#include "util/calendar.h"
 
 using namespace loupe;
 using loupe::plan_internal::Expander;
@@ -537,5 +541,57 @@ TEST_CASE("expanding past the query's limits is refused at the leaf that passed 
     CHECK(refused.status().code() == StatusCode::kInvalidArgument);
     CHECK(refused.status().message().find("more than 64 bytes of memory") != std::string::npos);
     CHECK(refused.status().offset() == 0);
+  }
+}
+
+// A stemmed field's prefix is capped by its stems (the most frequent kept).
+// In a collection the cap applies to the collection, as for other prefixes:
+// each split keeping its own most frequent stems would search other words
+// than one index of the same documents does.
+TEST_CASE("a capped prefix of a stemmed field searches the same stems in a collection as in one index") {
+  TempDir tmp;
+  auto dated = [](std::string id, std::string body, int month) {
+    Document d = Doc(std::move(id), std::move(body), {});
+    d.date = DaysFromCivil(2025, month, 5);
+    return d;
+  };
+  // tariff: 4 documents, tarp 2, tarot 1; but in January's split tarp is the
+  // most frequent, and February's has no tarp.
+  const std::vector<Document> docs = {dated("a1", "tarp sale", 1),   dated("a2", "tarp news", 1),
+                                      dated("a3", "tariff talk", 1), dated("b1", "tariff row", 2),
+                                      dated("b2", "tariff deal", 2), dated("b3", "tariff plans", 2),
+                                      dated("b4", "tarot cards", 2)};
+  struct Searched {
+    std::vector<std::string> hits;  // "id score", by id (the score to the last bit)
+    std::vector<std::string> warnings;
+  };
+  auto search = [&](const std::string& dir, Partition partition, const Query& q) {
+    auto index = Index::Open(dir, {.create_if_missing = true, .partition = partition});
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    for (const Document& d : docs) REQUIRE((*w)->Add(d).ok());
+    REQUIRE((*w)->Commit().ok());
+    auto r = (*index)->Search(q, {.limit = 20});
+    REQUIRE(r.ok());
+    Searched out;
+    for (const Hit& h : r->hits) {
+      char score[32];
+      std::snprintf(score, sizeof score, "%.17g", h.score);
+      out.hits.push_back(h.document.id + " " + score);
+    }
+    std::sort(out.hits.begin(), out.hits.end());
+    out.warnings = r->warnings;
+    return out;
+  };
+  for (uint32_t cap : {1u, 2u}) {
+    INFO("cap " << cap);
+    const Query q = Query::Prefix(Field::kBody, "tar", cap);
+    const Searched one = search(tmp.sub("one-" + std::to_string(cap)), Partition::kNone, q);
+    const Searched col = search(tmp.sub("col-" + std::to_string(cap)), Partition::kMonth, q);
+    CHECK(one.hits.size() == (cap == 1 ? 4 : 6));
+    CHECK(col.hits == one.hits);  // the same documents, the same scores
+    CHECK(one.warnings.size() == 1);
+    CHECK(col.warnings == one.warnings);
   }
 }
