@@ -10,8 +10,8 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -100,8 +100,8 @@ class TestTerms final : public TermStatistics {
   }
   explicit TestTerms(const Stored& part) : part_(part) {}
 
-  std::map<std::string, uint64_t> df;                 // frequencies reported instead of the index's
-  std::set<std::pair<uint32_t, std::string>> absent;  // (part, term) reported as not in that part
+  std::map<std::string, uint64_t> df;                      // frequencies reported instead of the index's
+  std::set<std::pair<uint32_t, std::string>> absent;       // (part, term) reported as not in that part
   std::map<std::string, std::vector<std::string>> chosen;  // by Key(leaf): expansions reported
   bool keep_entries = true;                                // false: Entry answers null
   std::vector<uint32_t> parts;                             // the parts Entry was asked for
@@ -116,7 +116,7 @@ class TestTerms final : public TermStatistics {
     const std::string key = Key(leaf);
     if (auto it = chosen.find(key); it != chosen.end()) return &it->second;
     // What the index alone would search: the same terms, the same cap.
-    auto terms = ExpandTerms(leaf, part_.txn(), part_.table(), nullptr);
+    auto terms = SearchedTerms(leaf, part_.txn(), part_.table(), nullptr);
     if (!terms.ok()) return terms.status();
     std::vector<std::string>& out = chosen[key];
     for (const auto& [term, n] : *terms) out.push_back(term);
@@ -180,6 +180,8 @@ TEST_CASE("a weight scored with an index's own statistics scores exactly as one 
       Query::Phrase(Field::kBody, {"gold", "market"}),
       Query::Phrase(Field::kBody, {"bank", "rate"}),
       Query::Prefix(Field::kBody, "tar"),
+      Query::Prefix(Field::kBody, "ral"),  // rally, stemmed ralli
+      Query::Prefix(Field::kBody, "tar", 1),
       Query::Prefix(Field::kActor, "ca"),
       Query::Prefix(Field::kActor, "ca", 2),
       Query::Fuzzy(Field::kActor, "cab", 1),
@@ -406,6 +408,14 @@ TEST_CASE("with statistics, a split searches the terms the collection chose that
   CHECK(warnings.empty());  // the collection warned of its cap, once
   CHECK(budget.scanned == 0);
   CHECK(std::set<uint32_t>(terms.parts.begin(), terms.parts.end()) == std::set<uint32_t>{1});
+
+  // A prefix of a stemmed field: the stems the collection chose, of those this split holds.
+  const Query stemmed = Query::Prefix(Field::kBody, "tar", 1);
+  terms.chosen[TestTerms::Key(stemmed)] = {"tarp"};
+  auto stems = ex.Expand(stemmed);
+  REQUIRE(stems.ok());
+  CHECK(Terms(**stems) == std::vector<std::string>{"tarp"});
+  CHECK(warnings.empty());
 }
 
 TEST_CASE("a prefix of a stemmed field expands through its written forms") {
