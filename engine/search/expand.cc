@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
+#include <unordered_set>
 
 #include "index/forms.h"
 #include "loupe/analyzer.h"
@@ -121,6 +122,15 @@ Result<const std::vector<Found>*> Expander::Expand(const Query& q) {
   std::vector<Found> found;
   if (written) {
     if (Status s = ExpandForms(q, &found); !s.ok()) return s;
+    if (terms_) {
+      // A split of a collection: of its stems, those the collection chose
+      // (capped once over every split's), each with the forms to check.
+      auto chosen = terms_->Expansion(q);
+      if (!chosen.ok()) return chosen.status();
+      const std::unordered_set<std::string_view> keep((*chosen)->begin(), (*chosen)->end());
+      std::erase_if(found, [&](const Found& f) { return !keep.count(f.term); });
+      return Keep(q, std::move(key), std::move(found));
+    }
   }
   if (terms_ && !written) {
     // A split of a collection: the collection chose the terms (and capped

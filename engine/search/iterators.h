@@ -86,6 +86,15 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& q
                                                                   const DocTable& table,
                                                                   std::vector<std::string>* warnings);
 
+// The terms BuildIterator searches for a kPrefix or kFuzzy query, after the
+// cap, with their document frequencies, in term order: for a prefix of a
+// stemmed field, the stems of its written forms (ExpandTerms lists the forms).
+// Planned without the query limits on expansions and memory (a collection
+// sums these lists over its splits before it caps them).
+Result<std::vector<std::pair<std::string, uint64_t>>> SearchedTerms(const Query& query, const storage::Txn& txn,
+                                                                    const DocTable& table,
+                                                                    std::vector<std::string>* warnings);
+
 // The words as written that a kPrefix or kFuzzy query's word reaches (see
 // Index::Words), with their documents, most first.
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& query, const storage::Txn& txn,

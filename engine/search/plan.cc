@@ -490,6 +490,24 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ExpandTerms(const Query& q
   return b.expander().Expansions(query);
 }
 
+Result<std::vector<std::pair<std::string, uint64_t>>> SearchedTerms(const Query& query, const storage::Txn& txn,
+                                                                    const DocTable& table,
+                                                                    std::vector<std::string>* warnings) {
+  if (query.kind() != Query::Kind::kPrefix && query.kind() != Query::Kind::kFuzzy)
+    return Status::InvalidArgument("only prefix and fuzzy queries expand to terms");
+  PlanBudget budget;
+  budget.max_expansions = UINT64_MAX;
+  budget.max_bytes = UINT64_MAX;
+  Status error;
+  Builder b(txn, table, false, &error, warnings, &budget);
+  auto found = b.expander().Expand(query);
+  if (!found.ok()) return found.status();
+  std::vector<std::pair<std::string, uint64_t>> out;
+  out.reserve((*found)->size());
+  for (const plan_internal::Found& f : **found) out.emplace_back(f.term, f.info.df);
+  return out;
+}
+
 Result<std::vector<std::pair<std::string, uint64_t>>> ExpandWords(const Query& query, const storage::Txn& txn,
                                                                   const DocTable& table) {
   if (query.kind() != Query::Kind::kPrefix && query.kind() != Query::Kind::kFuzzy)

@@ -78,8 +78,8 @@ class TermStatistics {
   virtual Result<uint64_t> Df(Field field, const std::string& term) = 0;
   // The terms a prefix or fuzzy leaf whose expansions are capped searches:
   // those of every split, the most frequent over the collection kept (the
-  // cap applies to the collection, not to each split). Not asked for a
-  // prefix of a stemmed field (its written forms are never capped).
+  // cap applies to the collection, not to each split). For a prefix of a
+  // stemmed field, the stems of its written forms.
   virtual Result<const std::vector<std::string>*> Expansion(const Query& leaf) = 0;
 
   // One split's own dictionary entry for a term, read once with the sums, so
