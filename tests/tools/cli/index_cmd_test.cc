@@ -685,7 +685,7 @@ TEST_CASE("a JSON-lines line over --max-size is skipped with a warning; the othe
                    " bytes, over --max-size 4 KiB: not read (a larger --max-size reads it)") != std::string::npos);
   CHECK(Documents(db) == 3000);
   auto docs = Contents(db);
-  CHECK(docs.count("long.jsonl#1500") == 1);
+  CHECK(docs.count("long.jsonl#1499") == 1);
   CHECK(docs.count("long.jsonl#1502") == 1);  // the article of line 1501 before the long one was inserted
   CHECK(docs.count("long.jsonl#1501") == 0);
 }
@@ -717,4 +717,23 @@ TEST_CASE("a big JSON-lines file read again: unchanged, touched, then one line e
   CHECK(docs == Contents(tmp.sub("db-fresh")));
   CHECK(docs["big.jsonl#2500"].find("was edited") != std::string::npos);
   CHECK(Documents(db) == static_cast<uint64_t>(n));
+}
+
+TEST_CASE("a JSON-lines file with CR LF line ends and a BOM reads the same in parts as whole") {
+  loupe::test::TempDir tmp;
+  for (const std::string end : {"\r\n"}) {
+    const std::string dir = tmp.sub(end == "\r" ? "cr" : "crlf");
+    std::string text = "\xEF\xBB\xBF";  // a BOM, read only at the start
+    const std::string lines = NewsLines(3000, /*bad=*/2999);
+    for (char c : lines) text += c == '\n' ? end : std::string(1, c);
+    WriteFile(dir + "/big.jsonl", text);
+    const std::string db = tmp.sub(end == "\r" ? "db-cr" : "db-crlf");
+    Run parts = IndexOk(tmp, db + "-parts", "--max-size 4K " + dir);
+    IndexOk(tmp, db + "-whole", "--max-size 64M " + dir);
+    INFO(parts.err);
+    CHECK(parts.err.find("big.jsonl: line 2999: not valid JSON; skipped") != std::string::npos);
+    auto docs = Contents(db + "-parts");
+    CHECK(docs.size() == 2999);
+    CHECK(docs == Contents(db + "-whole"));
+  }
 }
