@@ -6,7 +6,8 @@
 // "source:" + the file's id), written in the same commit as the articles. A
 // file whose size and time are unchanged is not read; one whose content hash is
 // unchanged is not re-indexed; the articles of files gone from a root given
-// again are deleted (unless --no-delete).
+// again are deleted (unless --no-delete). A JSON-lines file, of any size, is
+// read in parts of whole lines (FileReader), --max-size applying per line.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
