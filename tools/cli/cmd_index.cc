@@ -1119,6 +1119,10 @@ class FileReader {
     const std::string& t = *text;
     const bool cr = t.find('\r') != std::string::npos, nul = t.find('\0') != std::string::npos;
     std::vector<std::pair<size_t, size_t>> drop;  // [begin, end) of lines to empty
+    auto over = [&](uint64_t line, uint64_t bytes) {
+      warnings->push_back("line " + std::to_string(line) + ": " + std::to_string(bytes) + " bytes, over --max-size " +
+                          SizeText(run_.a.max_size) + ": not read (a larger --max-size reads it)");
+    };
     size_t ends = 0;
     for (size_t at = 0; at < t.size();) {
       size_t nl = t.find('\n', at);
@@ -1129,13 +1133,9 @@ class FileReader {
         for (size_t c = l.find('\r'); c != std::string_view::npos; c = l.find('\r', c + 1))
           if (c + 1 < l.size() || nl == std::string::npos) ++ends;
       if (at == long_at) {
-        warnings->push_back("line " + std::to_string(line) + ": " + std::to_string(long_bytes) +
-                            " bytes, over --max-size " + SizeText(run_.a.max_size) +
-                            ": not read (a larger --max-size reads it)");
+        over(line, long_bytes);
       } else if (l.size() > run_.a.max_size) {
-        warnings->push_back("line " + std::to_string(line) + ": " + std::to_string(l.size()) +
-                            " bytes, over --max-size " + SizeText(run_.a.max_size) +
-                            ": not read (a larger --max-size reads it)");
+        over(line, l.size());
         drop.push_back({at, stop});
       } else if (nul && l.find('\0') != std::string_view::npos) {
         warnings->push_back("line " + std::to_string(line) + ": NUL bytes (binary data): not read");
@@ -1145,10 +1145,7 @@ class FileReader {
       ++ends;
       at = nl + 1;
     }
-    if (long_at == t.size())  // the dropped line ends the file
-      warnings->push_back("line " + std::to_string(first_line + ends) + ": " + std::to_string(long_bytes) +
-                          " bytes, over --max-size " + SizeText(run_.a.max_size) +
-                          ": not read (a larger --max-size reads it)");
+    if (long_at == t.size()) over(first_line + ends, long_bytes);  // the dropped line ends the file
     if (drop.empty()) return ends;
     std::string kept;
     size_t from = 0;
@@ -1400,7 +1397,8 @@ int Finish(IndexRun& run) {
   r.index = *after;
   r.milliseconds = static_cast<long>(secs * 1000);
   r.commit_milliseconds = static_cast<long>(commit_secs * 1000);
-  r.files_not_read = run.todo.size() - run.reached;
+  // A JSON-lines file stopped between its parts is read again by the next run.
+  r.files_not_read = run.todo.size() - run.reached + (run.open_file.open ? 1 : 0);
   // --report-candidates: the most frequent names found after a title word
   // that the gazetteer does not know, as gazetteer lines.
   constexpr size_t kCandidatesShown = 50;

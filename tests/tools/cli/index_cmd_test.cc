@@ -737,3 +737,36 @@ TEST_CASE("a JSON-lines file with CR LF line ends and a BOM reads the same in pa
     CHECK(docs == Contents(db + "-whole"));
   }
 }
+
+TEST_CASE("a JSON-lines file stopped between its parts is read again to what a clean build gives") {
+  loupe::test::TempDir tmp;
+  const std::string dir = tmp.sub("feed"), db = tmp.sub("db"), file = dir + "/big.jsonl";
+  const int n = 30000;
+  WriteFile(file, NewsLines(n));
+  IndexOk(tmp, db, "-q --max-size 4K " + dir);
+  // The file loses its last 5,000 lines and one is edited; the run that reads
+  // it commits between its parts and is stopped.
+  WriteFile(file, NewsLines(n - 5000, 0, /*edit=*/7));
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) ::_exit(99);
+    ::execl(Cli().c_str(), Cli().c_str(), "index", "--max-size", "4K", "--commit-every", "64K", "--db", db.c_str(),
+            dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(98);
+  }
+  InterruptOnceAdding(pid, db);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK((WIFEXITED(status) && (WEXITSTATUS(status) == 130 || WEXITSTATUS(status) == 0)));
+  // The next run reads the file again, whatever the stopped run committed.
+  Run r = IndexOk(tmp, db, "-q --max-size 4K " + dir);
+  IndexOk(tmp, tmp.sub("db-clean"), "-q --max-size 4K " + dir);
+  auto docs = Contents(db);
+  CHECK(docs.size() == static_cast<size_t>(n - 5000));
+  CHECK(docs == Contents(tmp.sub("db-clean")));
+  CHECK(docs["big.jsonl#7"].find("was edited") != std::string::npos);
+  // And the run after changes nothing.
+  r = IndexOk(tmp, db, "--max-size 4K " + dir);
+  CHECK(r.out.find("0 added, 0 updated), 1 unchanged") != std::string::npos);
+}
