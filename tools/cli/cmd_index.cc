@@ -964,7 +964,8 @@ class FileReader {
     cv_space_.notify_all();
     Shrink(i, text.size() + 1);
     if (!p.skip.empty() || p.touched) return p;
-    p.blank = text.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
+    // A part whose lines were all dropped (with warnings) is no blank part.
+    p.blank = p.parsed.warnings.empty() && text.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
     if (p.blank) return p;
     auto parsed = ingest::ParseJsonLines(text, where, f.id, f.path);
     text = std::string();
