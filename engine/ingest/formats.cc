@@ -81,11 +81,11 @@ Result<bool> CutTitle(Document* doc, std::string* warning) {
   return Guard([&]() -> Result<bool> { return DoCutTitle(doc, warning); });
 }
 
-std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings) {
+std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings, uint64_t offset) {
   std::string out;
   out.reserve(in.size());
   size_t i = 0, bad = 0;
-  if (in.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  if (offset == 0 && in.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
   const auto* s = reinterpret_cast<const unsigned char*>(in.data());
   const size_t n = in.size();
   while (i < n) {
@@ -105,7 +105,7 @@ std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings)
       i += len;
       continue;
     }
-    if (bad < 10) warnings->push_back("byte " + std::to_string(i) + ": invalid UTF-8; replaced by U+FFFD");
+    if (bad < 10) warnings->push_back("byte " + std::to_string(offset + i) + ": invalid UTF-8; replaced by U+FFFD");
     ++bad;
     out.append("\xEF\xBF\xBD");
     // Skip the lead byte and any continuation bytes that follow it.
@@ -377,15 +377,17 @@ std::string JsonText(const nlohmann::json& v) {
   return v.dump();
 }
 
-ParsedFile ParseJsonLines(std::string_view bytes, const std::string& id, const std::string& path) {
+ParsedFile ReadJsonLines(std::string_view bytes, const JsonLinesPart& part, const std::string& id,
+                         const std::string& path) {
   ParsedFile out;
   std::vector<std::string> clean_warnings;
-  std::string text = DoCleanText(bytes, &clean_warnings);
+  std::string text = DoCleanText(bytes, &clean_warnings, part.offset);
   for (auto& w : clean_warnings) out.warnings.push_back(w);
   std::vector<std::string_view> lines = Lines(text);
-  for (size_t n = 0; n < lines.size(); ++n) {
-    std::string_view line = Trim(lines[n]);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = Trim(lines[i]);
     if (line.empty()) continue;
+    const uint64_t n = part.first_line - 1 + i;  // the line's number in the file, less one
     const std::string where = "line " + std::to_string(n + 1) + ": ";
     nlohmann::json j;
     JsonDisposer dispose_j{j};
@@ -442,6 +444,17 @@ bool DoCutTitle(Document* doc, std::string* warning) {
 
 namespace {
 
+// Cuts the titles over kMaxTitleBytes, with a warning naming the article when
+// the file has several.
+void CutTitles(Format format, ParsedFile* out) {
+  for (Document& doc : out->docs) {
+    std::string warning;
+    if (DoCutTitle(&doc, &warning))
+      out->warnings.push_back(
+          format == Format::kJsonLines || format == Format::kFeed ? "article '" + doc.id + "': " + warning : warning);
+  }
+}
+
 ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
   ParsedFile out;
   switch (format) {
@@ -452,7 +465,7 @@ ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string&
       out = ParseMarkdown(bytes, id, path);
       break;
     case Format::kJsonLines:
-      out = ParseJsonLines(bytes, id, path);
+      out = ReadJsonLines(bytes, {}, id, path);
       break;
     case Format::kEmail:
       out = ParseEmail(bytes, id, path);
@@ -464,16 +477,20 @@ ParsedFile DoParseFile(std::string_view bytes, Format format, const std::string&
       out = ReadFeed(bytes, id, path);
       break;
   }
-  for (Document& doc : out.docs) {
-    std::string warning;
-    if (DoCutTitle(&doc, &warning))
-      out.warnings.push_back(
-          format == Format::kJsonLines || format == Format::kFeed ? "article '" + doc.id + "': " + warning : warning);
-  }
+  CutTitles(format, &out);
   return out;
 }
 
 }  // namespace
+
+Result<ParsedFile> ParseJsonLines(std::string_view bytes, const JsonLinesPart& part, const std::string& id,
+                                  const std::string& path) {
+  return Guard([&]() -> Result<ParsedFile> {
+    ParsedFile out = ReadJsonLines(bytes, part, id, path);
+    CutTitles(Format::kJsonLines, &out);
+    return out;
+  });
+}
 
 Result<ParsedFile> ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path) {
   return Guard([&]() -> Result<ParsedFile> { return DoParseFile(bytes, format, id, path); });

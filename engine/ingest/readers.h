@@ -6,6 +6,7 @@
 #ifndef LOUPE_INGEST_READERS_H_
 #define LOUPE_INGEST_READERS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,7 +63,9 @@ ParsedFile ReadHtml(std::string_view bytes, const std::string& id, const std::st
 ParsedFile ReadFeed(std::string_view bytes, const std::string& id, const std::string& path);
 std::string ReadHtmlText(std::string_view html);
 // The same for CleanText, ToUtf8 and CutTitle (formats.cc).
-std::string DoCleanText(std::string_view bytes, std::vector<std::string>* warnings);
+// DoCleanText's `offset` is where `bytes` start in their file: a BOM is removed
+// only at the start of a file, and warnings give offsets in the file.
+std::string DoCleanText(std::string_view bytes, std::vector<std::string>* warnings, uint64_t offset = 0);
 bool DoToUtf8(std::string_view bytes, const std::string& charset, std::string* out);
 bool DoCutTitle(Document* doc, std::string* warning);
 

@@ -155,7 +155,7 @@ class Walker {
       return;
     }
     uint64_t size = static_cast<uint64_t>(st.st_size);
-    if (size > o_.max_size) {
+    if (size > o_.max_size && *format != Format::kJsonLines) {  // JSON lines are read by lines, each within it
       out_->skipped.push_back({path, SizeText(size) + ", over --max-size " + SizeText(o_.max_size)});
       return;
     }

@@ -6,7 +6,8 @@
 // "source:" + the file's id), written in the same commit as the articles. A
 // file whose size and time are unchanged is not read; one whose content hash is
 // unchanged is not re-indexed; the articles of files gone from a root given
-// again are deleted (unless --no-delete).
+// again are deleted (unless --no-delete). A JSON-lines file, of any size, is
+// read in parts of whole lines (FileReader), --max-size applying per line.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -89,23 +90,59 @@ bool ReadFile(const std::string& path, std::string* out, uint64_t limit = UINT64
 }
 
 // A 64-bit hash of the content, eight bytes at a time (to notice changed
-// files; not cryptographic).
-uint64_t Hash(std::string_view s) {
-  uint64_t h = 0x243F6A8885A308D3ull ^ s.size();
-  size_t i = 0;
-  auto mix = [&](uint64_t w) {
-    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-  };
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    mix(w);
+// files; not cryptographic), over content given in pieces: the same as Hash
+// of their concatenation when `size` is its length.
+class Hasher {
+ public:
+  explicit Hasher(uint64_t size = 0) : h_(0x243F6A8885A308D3ull ^ size) {}
+  void Update(std::string_view s) {
+    if (pending_size_ > 0) {
+      size_t take = std::min(s.size(), 8 - pending_size_);
+      std::memcpy(pending_ + pending_size_, s.data(), take);
+      pending_size_ += take;
+      s.remove_prefix(take);
+      if (pending_size_ < 8) return;
+      Mix(Word(pending_));
+      pending_size_ = 0;
+    }
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) Mix(Word(s.data() + i));
+    pending_size_ = s.size() - i;
+    std::memcpy(pending_, s.data() + i, pending_size_);
   }
-  uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
-  mix(tail);
-  return h ^ (h >> 32);
+  uint64_t Finish() {
+    uint64_t tail = 0;
+    std::memcpy(&tail, pending_, pending_size_);
+    Mix(tail);
+    return h_ ^ (h_ >> 32);
+  }
+
+ private:
+  static uint64_t Word(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  void Mix(uint64_t w) {
+    h_ = (h_ ^ w) * 0x9E3779B97F4A7C15ull;
+    h_ ^= h_ >> 29;
+  }
+  uint64_t h_;
+  char pending_[8] = {};
+  size_t pending_size_ = 0;
+};
+
+uint64_t Hash(std::string_view s) {
+  Hasher h(s.size());
+  h.Update(s);
+  return h.Finish();
+}
+
+// "4 KiB", "16 MiB", "100 bytes" (as the walk names sizes).
+std::string SizeText(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 20)) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= 1024) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
 }
 
 std::string RealPath(const std::string& p) {
@@ -320,12 +357,26 @@ struct TagSource {
   std::string text, from;  // from: a path, "built-in", "the index" or "none (--no-tagging)"
 };
 
-// A file of the run as the reading threads leave it for the writer.
+// A file of the run, or a part of a JSON-lines file, as the reading threads
+// leave it for the writer.
 struct Prepared {
   std::string skip;      // why the file is not read, or ""
   bool touched = false;  // same content as indexed
-  uint64_t hash = 0, bytes = 0;
+  uint64_t hash = 0;     // of the whole file (a part: the last part's)
+  uint64_t bytes = 0;    // read
   ingest::ParsedFile parsed;
+  bool blank = false;      // a part: white space only (all of a file's: an empty file)
+  bool cut_short = false;  // a part: the file could not be read past it
+};
+
+// The JSON-lines file whose parts the writer is adding: what its record will
+// hold, and the ids of the articles added so far.
+struct OpenFile {
+  bool open = false;
+  size_t k = 0;  // in `todo`
+  Source src;
+  std::set<std::string> now;
+  bool blank = true, cut_short = false;
 };
 
 // One run of `loupe index`: what the stages share, and the result they build.
@@ -372,6 +423,7 @@ struct IndexRun {
   std::unordered_map<std::string, std::string> article_owner;  // article id -> file id
   std::map<std::string, Source> run_records;                   // this run's records of files with such articles
   bool owners_built = false;
+  OpenFile open_file;  // a JSON-lines file whose parts are being added
   IndexResult result;
 };
 
@@ -707,16 +759,39 @@ int PlanFiles(IndexRun& run) {
 }
 
 // Reads, parses and tags the files of `todo` on threads of their own, in
-// order, a window of files ahead of the writer and within a budget of bytes
-// in memory; the writer takes them one by one. The destructor stops and joins
-// the threads, on every way out.
+// order, a window of parts ahead of the writer and within a budget of bytes
+// in memory; the writer takes them one by one. A part is a whole file, or a
+// part of a JSON-lines file: such a file, of any size, is read in parts of
+// whole lines (each line within --max-size), one after the other by the
+// threads whose turn it is, and parsed and tagged on all of them at once. The
+// destructor stops and joins the threads, on every way out.
 class FileReader {
  public:
-  explicit FileReader(const IndexRun& run) : run_(run), results_(run.todo.size()), ready_(run.todo.size(), 0) {
+  struct Part {
+    size_t k = 0;         // the file, in `todo`
+    uint32_t number = 0;  // of the file's parts
+    uint32_t count = 1;
+  };
+
+  explicit FileReader(const IndexRun& run) : run_(run), streams_(run.todo.size()) {
+    const uint64_t part_bytes = PartBytes();
+    for (size_t k = 0; k < run.todo.size(); ++k) {
+      const ingest::WalkFile& f = run.walk.files[run.todo[k]];
+      if (f.format != ingest::Format::kJsonLines) {
+        parts_.push_back({k, 0, 1});
+        continue;
+      }
+      const auto count = static_cast<uint32_t>(std::max<uint64_t>(1, (f.size + part_bytes - 1) / part_bytes));
+      streams_[k] = std::make_unique<Stream>();
+      for (uint32_t j = 0; j < count; ++j) parts_.push_back({k, j, count});
+    }
+    results_.resize(parts_.size());
+    ready_.assign(parts_.size(), 0);
+    reserved_.assign(parts_.size(), 0);
     // One core is left to this thread and the writer, whose own threads analyze.
     unsigned hw = std::thread::hardware_concurrency();
     unsigned n = std::max(1u, std::min(8u, hw > 1 ? hw - 1 : 1));
-    for (unsigned t = 0; t < n && t < run.todo.size(); ++t) workers_.emplace_back([this] { Work(); });
+    for (unsigned t = 0; t < n && t < parts_.size(); ++t) workers_.emplace_back([this] { Work(); });
   }
   ~FileReader() {
     {
@@ -725,22 +800,28 @@ class FileReader {
     }
     cv_space_.notify_all();
     for (auto& t : workers_) t.join();
+    for (auto& st : streams_)
+      if (st && st->fd >= 0) ::close(st->fd);
   }
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
 
-  // The k-th file of `todo`, once read; files are taken in order.
-  Prepared Take(size_t k) {
+  size_t parts() const { return parts_.size(); }
+  const Part& part(size_t i) const { return parts_[i]; }
+
+  // The i-th part, once read; parts are taken in order.
+  Prepared Take(size_t i) {
     std::unique_lock<std::mutex> l(mu_);
-    cv_ready_.wait(l, [&] { return ready_[k] != 0; });
-    consumed_ = k + 1;
-    return std::move(results_[k]);
+    cv_ready_.wait(l, [&] { return ready_[i] != 0; });
+    consumed_ = i + 1;
+    return std::move(results_[i]);
   }
-  // The k-th file was added: its bytes leave the budget.
-  void Release(size_t k) {
+  // The i-th part was added: its bytes leave the budget.
+  void Release(size_t i) {
     {
       std::lock_guard<std::mutex> l(mu_);
-      in_flight_ -= Reservation(k);
+      in_flight_ -= reserved_[i];
+      reserved_[i] = 0;
     }
     cv_space_.notify_all();
   }
@@ -748,9 +829,47 @@ class FileReader {
  private:
   static constexpr size_t kWindow = 256;
   static constexpr uint64_t kInFlightBytes = uint64_t{64} << 20;
+  static constexpr uint64_t kBlockBytes = uint64_t{64} << 10;
 
-  uint64_t Reservation(size_t k) const {
-    return std::min<uint64_t>(run_.walk.files[run_.todo[k]].size, run_.a.max_size) + 1;
+  // What the parts of a JSON-lines file share: each part's thread reads in
+  // its turn, from where the part before it ended.
+  struct Stream {
+    int fd = -1;
+    uint32_t turn = 0;    // the part whose read is next
+    uint64_t offset = 0;  // where it starts
+    uint64_t line = 1;    // the number of its first line
+    Hasher hash;          // of the bytes read so far
+    bool hashed = false;  // the hash is `whole_hash`, from a read of the whole file
+    uint64_t whole_hash = 0;
+    bool ended = false;  // nothing more to read: skipped, unchanged, at its end or failed
+  };
+
+  // The size of a part of a JSON-lines file: a few MiB, less with a small
+  // --max-size (tests read files of a few parts with little text).
+  uint64_t PartBytes() const { return std::clamp<uint64_t>(run_.a.max_size, uint64_t{64} << 10, uint64_t{4} << 20); }
+
+  // Takes `want` bytes of the budget for part i (and, with `window`, waits
+  // for the part to be within the window): the part the writer waits for
+  // goes over the budget rather than wait. False once stopped.
+  bool Reserve(size_t i, uint64_t want, bool window) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_space_.wait(l, [&] {
+      return stop_ || ((!window || i < consumed_ + kWindow) && (i == consumed_ || in_flight_ + want <= kInFlightBytes));
+    });
+    if (stop_) return false;
+    in_flight_ += want;
+    reserved_[i] += want;
+    return true;
+  }
+  // Part i holds `bytes` now: what it reserved beyond them goes back.
+  void Shrink(size_t i, uint64_t bytes) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (reserved_[i] <= bytes) return;
+      in_flight_ -= reserved_[i] - bytes;
+      reserved_[i] = bytes;
+    }
+    cv_space_.notify_all();
   }
 
   void Work() {
@@ -761,24 +880,29 @@ class FileReader {
     }
     if (tg && !tg->SetTitles(run_.sources[2].text).ok()) tg.reset();
     for (;;) {
-      size_t k = next_.fetch_add(1);
-      if (k >= run_.todo.size()) return;
-      const uint64_t want = Reservation(k);
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        cv_space_.wait(l, [&] {
-          return stop_ || (k < consumed_ + kWindow && (k == consumed_ || in_flight_ + want <= kInFlightBytes));
-        });
-        if (stop_) return;
-        in_flight_ += want;
-      }
-      Prepared p = Prepare(run_.walk.files[run_.todo[k]], tg.get());
+      size_t i = next_.fetch_add(1);
+      if (i >= parts_.size()) return;
+      const Part& part = parts_[i];
+      const ingest::WalkFile& f = run_.walk.files[run_.todo[part.k]];
+      const uint64_t want =
+          streams_[part.k] ? std::min(f.size, PartBytes()) + 1 : std::min<uint64_t>(f.size, run_.a.max_size) + 1;
+      if (!Reserve(i, want, /*window=*/true)) return;
+      Prepared p = streams_[part.k] ? PreparePart(i, f, tg.get()) : Prepare(f, tg.get());
       {
         std::lock_guard<std::mutex> l(mu_);
-        results_[k] = std::move(p);
-        ready_[k] = 1;
+        results_[i] = std::move(p);
+        ready_[i] = 1;
       }
       cv_ready_.notify_all();
+    }
+  }
+
+  // Tags the articles parsed (and fits their ids to the index's keys).
+  static void Tag(Prepared* p, Tagger* tg) {
+    for (Document& doc : p->parsed.docs) {
+      if (doc.id.size() > kMaxIdBytes) doc.id = FitId(doc.id, kMaxIdBytes);
+      if (Status s = tg ? tg->Tag(&doc) : Status::OK(); !s.ok())
+        p->parsed.warnings.push_back("not tagged: " + s.message());
     }
   }
 
@@ -815,22 +939,241 @@ class FileReader {
     else
       p.parsed.warnings.push_back("not read: " + parsed.status().message());
     text = std::string();
-    for (Document& doc : p.parsed.docs) {
-      if (doc.id.size() > kMaxIdBytes) doc.id = FitId(doc.id, kMaxIdBytes);
-      if (Status s = tg ? tg->Tag(&doc) : Status::OK(); !s.ok())
-        p.parsed.warnings.push_back("not tagged: " + s.message());
-    }
+    Tag(&p, tg);
     return p;
   }
 
+  // Part i of a JSON-lines file: read in its turn (the next part's turn
+  // comes as soon as this one knows where it ends), then parsed and tagged.
+  Prepared PreparePart(size_t i, const ingest::WalkFile& f, Tagger* tg) {
+    const Part& part = parts_[i];
+    Stream& st = *streams_[part.k];
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      cv_space_.wait(l, [&] { return stop_ || st.turn == part.number; });
+      if (stop_) return {};
+    }
+    Prepared p;
+    std::string text;
+    const ingest::JsonLinesPart where{st.line, st.offset};
+    ReadPart(i, f, st, &p, &text);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      ++st.turn;
+    }
+    cv_space_.notify_all();
+    Shrink(i, text.size() + 1);
+    if (!p.skip.empty() || p.touched) return p;
+    // A part whose lines were all dropped (with warnings) is no blank part.
+    p.blank = p.parsed.warnings.empty() && text.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
+    if (p.blank) return p;
+    auto parsed = ingest::ParseJsonLines(text, where, f.id, f.path);
+    text = std::string();
+    if (parsed.ok()) {
+      for (std::string& w : parsed->warnings) p.parsed.warnings.push_back(std::move(w));
+      p.parsed.docs = std::move(parsed->docs);
+    } else {
+      p.parsed.warnings.push_back("lines " + std::to_string(where.first_line) +
+                                  " on: not read: " + parsed.status().message());
+    }
+    Tag(&p, tg);
+    return p;
+  }
+
+  // Reads up to `size` bytes at `offset` into `out`, fewer at the end of the
+  // file. False with errno set.
+  static bool ReadAt(int fd, uint64_t offset, size_t size, std::string* out) {
+    out->resize(size);
+    size_t have = 0;
+    while (have < size) {
+      ssize_t n = ::pread(fd, out->data() + have, size - have, static_cast<off_t>(offset + have));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      if (n == 0) break;
+      have += static_cast<size_t>(n);
+    }
+    out->resize(have);
+    return true;
+  }
+
+  // The first part opens the file and, for a file indexed before with the
+  // same size (its time changed), hashes it whole: the same content is not
+  // read again. False when the file is not to be read further (*p says why).
+  bool OpenStream(const ingest::WalkFile& f, Stream& st, Prepared* p) const {
+    st.fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat sb;
+    if (st.fd < 0 || ::fstat(st.fd, &sb) != 0) {
+      p->skip = std::string("cannot read: ") + std::strerror(errno);
+      return false;
+    }
+    if (!S_ISREG(sb.st_mode)) {  // replaced since the walk (by a FIFO, say)
+      p->skip = std::string("cannot read: ") + std::strerror(EINVAL);
+      return false;
+    }
+    st.hash = Hasher(f.size);
+    auto old = run_.known.find(f.id);
+    if (run_.retag || old == run_.known.end() || old->second.size != f.size) return true;
+    Hasher whole(f.size);
+    std::string block;
+    for (uint64_t at = 0; at < f.size;) {
+      if (!ReadAt(st.fd, at, static_cast<size_t>(std::min<uint64_t>(f.size - at, uint64_t{1} << 20)), &block)) {
+        p->skip = std::string("cannot read: ") + std::strerror(errno);
+        return false;
+      }
+      if (block.empty()) break;
+      whole.Update(block);
+      at += block.size();
+    }
+    st.hashed = true;
+    st.whole_hash = whole.Finish();
+    if (st.whole_hash != old->second.hash) return true;
+    p->touched = true;
+    p->hash = st.whole_hash;
+    p->bytes = f.size;
+    return false;
+  }
+
+  // Reads part i of a JSON-lines file into *text, in its turn: the lines
+  // that start in its stretch of the file (the last part: to the walk's size
+  // of the file), moves the stream on, and leaves in *p what the writer
+  // needs besides the articles: a skip, the hash (last part), the lines not
+  // read (over --max-size, or holding NUL bytes) as warnings.
+  void ReadPart(size_t i, const ingest::WalkFile& f, Stream& st, Prepared* p, std::string* text) {
+    const Part& part = parts_[i];
+    const bool last = part.number + 1 == part.count;
+    if (part.number == 0 && !OpenStream(f, st, p)) st.ended = true;
+    if (!st.ended) {
+      const uint64_t part_bytes = PartBytes();
+      const uint64_t end = last ? f.size : std::min(f.size, (part.number + 1) * part_bytes);
+      bool ok = st.offset >= end || ReadAt(st.fd, st.offset, static_cast<size_t>(end - st.offset), text);
+      bool at_end = ok && st.offset + text->size() < end;  // the file is shorter than the walk found
+      if (ok && !st.hashed) st.hash.Update(*text);
+      uint64_t read = text->size();
+      // The last line runs on past the stretch: read to its end, a block at a time.
+      size_t long_at = std::string::npos;  // a line over --max-size, dropped
+      uint64_t long_bytes = 0;
+      if (ok && !at_end && !last && !text->empty() && text->back() != '\n') {
+        const size_t line_start = text->rfind('\n') == std::string::npos ? 0 : text->rfind('\n') + 1;
+        std::string block;
+        while (st.offset + read < f.size) {
+          if (!(ok = ReadAt(st.fd, st.offset + read,
+                            static_cast<size_t>(std::min(kBlockBytes, f.size - st.offset - read)), &block)))
+            break;
+          if (block.empty()) break;
+          const size_t nl = block.find('\n');
+          const std::string_view take = std::string_view(block).substr(0, nl == std::string::npos ? nl : nl + 1);
+          if (!st.hashed) st.hash.Update(take);
+          read += take.size();
+          if (long_at == std::string::npos &&
+              text->size() - line_start + take.size() - (nl == std::string::npos ? 0 : 1) > run_.a.max_size) {
+            long_at = line_start;
+            long_bytes = text->size() - line_start;
+            text->resize(line_start);
+          }
+          if (long_at == std::string::npos) {
+            if (!Reserve(i, take.size(), /*window=*/false)) break;  // stopped
+            text->append(take);
+          } else {
+            long_bytes += take.size() - (nl == std::string::npos ? 0 : 1);
+            if (nl != std::string::npos) text->push_back('\n');  // the dropped line's end, kept for the count
+          }
+          if (nl != std::string::npos) break;
+        }
+      }
+      if (!ok) {
+        const std::string why = std::strerror(errno);
+        if (part.number == 0) {
+          p->skip = "cannot read: " + why;
+        } else {
+          p->parsed.warnings.push_back("line " + std::to_string(st.line) + " on: cannot read: " + why +
+                                       " (the file is read again by the next run)");
+          p->cut_short = true;
+        }
+        text->clear();
+        st.ended = true;
+      } else if (part.number == 0 && text->find('\0') != std::string::npos) {
+        p->skip = "binary file (NUL bytes): not read";
+        text->clear();
+        st.ended = true;
+      } else {
+        st.line += DropLines(text, st.line, long_at, long_bytes, &p->parsed.warnings);
+        st.offset += read;
+        p->bytes = read;
+        if (at_end) st.ended = true;
+      }
+    }
+    if (last) {
+      if (p->skip.empty() && !p->touched) p->hash = st.hashed ? st.whole_hash : st.hash.Finish();
+      if (st.fd >= 0) ::close(st.fd);
+      st.fd = -1;
+    }
+  }
+
+  // Replaces the lines of *text (lines of a JSON-lines file from line
+  // `first_line` on) that are over --max-size or hold NUL bytes with empty
+  // lines, with a warning each, so that the numbers of the other lines stay;
+  // the line at `long_at` is one already dropped, `long_bytes` long. Returns
+  // the number of lines ended in *text: at '\n', and at a CR not before one
+  // (as the JSON-lines reader counts them).
+  size_t DropLines(std::string* text, uint64_t first_line, size_t long_at, uint64_t long_bytes,
+                   std::vector<std::string>* warnings) const {
+    const std::string& t = *text;
+    const bool cr = t.find('\r') != std::string::npos, nul = t.find('\0') != std::string::npos;
+    std::vector<std::pair<size_t, size_t>> drop;  // [begin, end) of lines to empty
+    auto over = [&](uint64_t line, uint64_t bytes) {
+      warnings->push_back("line " + std::to_string(line) + ": " + std::to_string(bytes) + " bytes, over --max-size " +
+                          SizeText(run_.a.max_size) + ": not read (a larger --max-size reads it)");
+    };
+    size_t ends = 0;
+    for (size_t at = 0; at < t.size();) {
+      size_t nl = t.find('\n', at);
+      const size_t stop = nl == std::string::npos ? t.size() : nl;
+      const uint64_t line = first_line + ends;
+      std::string_view l(t.data() + at, stop - at);
+      if (cr)
+        for (size_t c = l.find('\r'); c != std::string_view::npos; c = l.find('\r', c + 1))
+          if (c + 1 < l.size() || nl == std::string::npos) ++ends;
+      if (at == long_at) {
+        over(line, long_bytes);
+      } else if (l.size() > run_.a.max_size) {
+        over(line, l.size());
+        drop.push_back({at, stop});
+      } else if (nul && l.find('\0') != std::string_view::npos) {
+        warnings->push_back("line " + std::to_string(line) + ": NUL bytes (binary data): not read");
+        drop.push_back({at, stop});
+      }
+      if (nl == std::string::npos) break;
+      ++ends;
+      at = nl + 1;
+    }
+    if (long_at == t.size()) over(first_line + ends, long_bytes);  // the dropped line ends the file
+    if (drop.empty()) return ends;
+    std::string kept;
+    size_t from = 0;
+    for (const auto& [begin, end] : drop) {
+      kept.append(t, from, begin - from);
+      // The line's own ends at lone CRs stay, as empty lines.
+      std::string_view l(t.data() + begin, end - begin);
+      for (size_t c = l.find('\r'); c != std::string_view::npos; c = l.find('\r', c + 1))
+        if (c + 1 < l.size() || end == t.size()) kept.push_back('\n');
+      from = end;
+    }
+    kept.append(t, from, std::string::npos);
+    *text = std::move(kept);
+    return ends;
+  }
+
   const IndexRun& run_;
+  std::vector<Part> parts_;
+  std::vector<std::unique_ptr<Stream>> streams_;  // per file of `todo`: a JSON-lines file's
   std::vector<Prepared> results_;
   std::vector<char> ready_;
+  std::vector<uint64_t> reserved_;  // per part: its bytes in the budget
   std::mutex mu_;
-  std::condition_variable cv_ready_, cv_space_;
+  std::condition_variable cv_ready_, cv_space_;  // cv_space_ also: a stream's turn moved on, or stop
   std::atomic<size_t> next_{0};
   size_t consumed_ = 0;
-  uint64_t in_flight_ = 0;  // bytes reserved by files read or being read, not yet added
+  uint64_t in_flight_ = 0;  // bytes reserved by parts read or being read, not yet added
   bool stop_ = false;
   std::vector<std::thread> workers_;  // last: started once the rest is set up
 };
@@ -888,10 +1231,9 @@ void CountCandidates(IndexRun& run, const Document& doc) {
       }
 }
 
-// Adds the articles of a file read, into `src`, and removes those it no longer has.
-Status AddArticles(IndexRun& run, const ingest::WalkFile& f, Prepared& p, const Source* old, Source* src) {
+// Adds the articles of a file read (or of a part of it), into `src` and `now`.
+Status AddArticles(IndexRun& run, const ingest::WalkFile& f, Prepared& p, std::set<std::string>* now, Source* src) {
   for (const auto& w : p.parsed.warnings) run.Warn(f.path, w);
-  std::set<std::string> now;
   for (Document& doc : p.parsed.docs) {
     if (!doc.language.empty() && !FindLanguage(doc.language))
       run.Warn(f.path, "language '" + doc.language + "' is not one Loupe knows; '" + doc.id +
@@ -905,39 +1247,77 @@ Status AddArticles(IndexRun& run, const ingest::WalkFile& f, Prepared& p, const 
     if (doc.id != f.id) {
       if (Status t = TakeArticle(run, doc.id, f.id, f.path); !t.ok()) return t;
     }
-    now.insert(doc.id);
+    now->insert(doc.id);
     src->docs.push_back(doc.id);
     if (run.a.report_candidates) CountCandidates(run, doc);
     ++run.result.articles;
   }
-  if (!old) return Status::OK();
-  for (const std::string& id : old->docs)  // articles the file no longer has
-    if (!now.count(id)) {
-      Status s = run.writer->Delete(id);
-      if (!s.ok()) return s;
-      ++run.result.removed;
-    }
   return Status::OK();
 }
 
-// The k-th file of `todo`, read: skipped, touched (same content) or added.
-Status AddFile(IndexRun& run, size_t k, Prepared& p) {
-  const auto& f = run.walk.files[run.todo[k]];
+// The record of the JSON-lines file being added, as it stands between two of
+// its parts: every article it may have left in the index (those added and the
+// earlier ones), and no size, so that the next run reads the file again should
+// this one stop before its end.
+Status SaveOpenFile(IndexRun& run) {
+  const OpenFile& of = run.open_file;
+  if (!of.open) return Status::OK();
+  const ingest::WalkFile& f = run.walk.files[run.todo[of.k]];
+  Source rec{of.src.root, 0, 0, 0, of.src.docs};
+  if (auto old = run.known.find(f.id); old != run.known.end())
+    for (const std::string& id : old->second.docs)
+      if (!of.now.count(id)) rec.docs.push_back(id);
+  return run.writer->SetMetadata(SourceKey(f.id), EncodeSource(rec, f.id));
+}
+
+// The file of a part, read: skipped, touched (same content) or added. A file
+// read in parts is opened by its first part and ends with its last: then the
+// articles it no longer has are removed and its record written.
+Status AddPart(IndexRun& run, const FileReader::Part& part, Prepared& p) {
+  const auto& f = run.walk.files[run.todo[part.k]];
   auto old = run.known.find(f.id);
-  if (!p.skip.empty()) {
-    // A file that no longer gives an article takes its old articles with it.
-    if (old != run.known.end() && !old->second.docs.empty()) p.skip += " (its earlier articles removed)";
-    run.result.skipped.push_back({f.path, p.skip});
+  OpenFile& of = run.open_file;
+  if (part.number == 0) {
+    if (!p.skip.empty()) {
+      // A file that no longer gives an article takes its old articles with it.
+      if (old != run.known.end() && !old->second.docs.empty()) p.skip += " (its earlier articles removed)";
+      run.result.skipped.push_back({f.path, p.skip});
+      return old == run.known.end() ? Status::OK() : Forget(run, f.id, old->second);
+    }
+    if (p.touched) {  // touched, not changed
+      Source src{run.file_root[run.todo[part.k]], f.size, f.mtime_ns, p.hash, old->second.docs};
+      ++run.result.unchanged;
+      return run.writer->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+    }
+    of = OpenFile{true, part.k, Source{run.file_root[run.todo[part.k]], f.size, f.mtime_ns, 0, {}}, {}, true, false};
+  }
+  if (!of.open || of.k != part.k) return Status::OK();  // a later part of a file skipped or unchanged
+  of.blank = of.blank && p.blank;
+  of.cut_short = of.cut_short || p.cut_short;
+  if (Status s = AddArticles(run, f, p, &of.now, &of.src); !s.ok()) return s;
+  if (part.number + 1 < part.count) return Status::OK();
+  of.open = false;
+  Source& src = of.src;
+  src.hash = p.hash;
+  if (of.blank) {  // white space only: as a file read whole
+    std::string why = "empty file: nothing to index";
+    if (old != run.known.end() && !old->second.docs.empty()) why += " (its earlier articles removed)";
+    run.result.skipped.push_back({f.path, why});
     return old == run.known.end() ? Status::OK() : Forget(run, f.id, old->second);
   }
-  Source src{run.file_root[run.todo[k]], f.size, f.mtime_ns, p.hash, {}};
-  if (p.touched) {  // touched, not changed
-    src.docs = old->second.docs;
-    ++run.result.unchanged;
-    return run.writer->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
+  if (old != run.known.end()) {
+    for (const std::string& id : old->second.docs)  // articles the file no longer has
+      if (!of.now.count(id)) {
+        if (of.cut_short) {  // or that it may have past where it could not be read
+          src.docs.push_back(id);
+          continue;
+        }
+        Status s = run.writer->Delete(id);
+        if (!s.ok()) return s;
+        ++run.result.removed;
+      }
   }
-  Status s = AddArticles(run, f, p, old == run.known.end() ? nullptr : &old->second, &src);
-  if (!s.ok()) return s;
+  if (of.cut_short) src.size = 0, src.mtime_ns = 0, src.hash = 0;  // read again by the next run
   ++(old == run.known.end() ? run.result.added : run.result.updated);
   Status put = run.writer->SetMetadata(SourceKey(f.id), EncodeSource(src, f.id));
   if (run.owners_built && !(src.docs.size() == 1 && src.docs[0] == f.id)) run.run_records[f.id] = std::move(src);
@@ -945,30 +1325,34 @@ Status AddFile(IndexRun& run, size_t k, Prepared& p) {
 }
 
 // Reads and adds the files of `todo` in order, committing each --commit-every
-// bytes, until done or interrupted.
+// bytes, until done or interrupted (a JSON-lines file read in parts: after
+// the part being added).
 int AddFiles(IndexRun& run) {
   uint64_t total_bytes = 0;
   for (const auto& f : run.walk.files) total_bytes += f.size;
   Progress progress(!run.a.quiet && !run.json && ::isatty(2), run.walk.files.size(), total_bytes);
   FileReader reader(run);
-  for (size_t k = 0; k < run.todo.size() && !g_interrupted; ++k) {
-    Prepared p = reader.Take(k);
-    run.reached = k + 1;
-    progress.Update(k, run.result.bytes_read, run.result.articles);
+  for (size_t i = 0; i < reader.parts() && !g_interrupted; ++i) {
+    const FileReader::Part& part = reader.part(i);
+    Prepared p = reader.Take(i);
+    if (part.number == 0) run.reached = part.k + 1;
+    progress.Update(part.k, run.result.bytes_read, run.result.articles);
     run.result.bytes_read += p.bytes;
-    Status s = AddFile(run, k, p);
-    reader.Release(k);
+    Status s = AddPart(run, part, p);
+    reader.Release(i);
     if (!s.ok())
-      return Fail("index failed at " + ShownId(run.walk.files[run.todo[k]].path, true) + " (" + kKept + ")", s);
+      return Fail("index failed at " + ShownId(run.walk.files[run.todo[part.k]].path, true) + " (" + kKept + ")", s);
     run.batch_bytes += p.bytes;
     if (run.batch_bytes >= run.a.commit_every) {
       run.batch_bytes = 0;
-      s = Commit(run);
+      s = SaveOpenFile(run);
+      if (s.ok()) s = Commit(run);
       if (!s.ok()) return Fail(std::string("commit failed (") + kKept + ")", s);
     }
   }
   progress.Done();
   run.result.interrupted = g_interrupted;
+  if (Status s = SaveOpenFile(run); !s.ok()) return Fail(std::string("index failed (") + kKept + ")", s);
   return -1;
 }
 
@@ -1014,7 +1398,8 @@ int Finish(IndexRun& run) {
   r.index = *after;
   r.milliseconds = static_cast<long>(secs * 1000);
   r.commit_milliseconds = static_cast<long>(commit_secs * 1000);
-  r.files_not_read = run.todo.size() - run.reached;
+  // A JSON-lines file stopped between its parts is read again by the next run.
+  r.files_not_read = run.todo.size() - run.reached + (run.open_file.open ? 1 : 0);
   // --report-candidates: the most frequent names found after a title word
   // that the gazetteer does not know, as gazetteer lines.
   constexpr size_t kCandidatesShown = 50;

@@ -131,7 +131,10 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
   index->add_flag("-q,--quiet", a->quiet, "No progress line and no per-file warnings (the summary is always printed)");
   index->add_flag("--follow", a->follow,
                   "Follow symbolic links (never out of the folder given, never twice into one folder)");
-  index->add_option("--max-size", a->max_size, "Skip files larger than this (bytes; K, M, G suffixes; default 16M)")
+  index
+      ->add_option("--max-size", a->max_size,
+                   "Skip files larger than this (bytes; K, M, G suffixes; default 16M); a JSON-lines file\n"
+                   "may be of any size: it is read by lines, and lines longer than this are skipped")
       ->transform(CLI::AsSizeValue(false));
   index->add_flag("--no-delete", a->no_delete, "Keep the articles of files that are gone from PATH");
   index

@@ -187,6 +187,27 @@ Document OneMail(const std::string& mail, std::vector<std::string>* warnings = n
 
 // `loupe index` reads files on several threads: the first messages may come
 // at once (GMime is initialized by whichever comes first).
+TEST_CASE("JSON lines: a part of a file gives what the whole file gives for its lines") {
+  const std::string head = "{\"title\": \"One\"}\n{\"title\": \"Two\"}\n";
+  const std::string tail =
+      "{\"title\": \"Three\"}\n{oops\n\xEF\xBB\xBF{\"title\": \"Five\"}\n"
+      "{\"id\": \"six\", \"title\": \"S\xFFx\"}\n";
+  ParsedFile whole = ParseFile(head + tail, Format::kJsonLines, "f.jsonl", "/p/f.jsonl").value();
+  ParsedFile part = ParseJsonLines(tail, {3, head.size()}, "f.jsonl", "/p/f.jsonl").value();
+  REQUIRE(part.docs.size() == 3);
+  CHECK(part.docs[0].id == "f.jsonl#3");
+  CHECK(part.docs[1].id == "f.jsonl#5");  // a BOM starting a line that is not the first is the JSON parser's
+  CHECK(part.docs[2].id == "six");
+  REQUIRE(whole.docs.size() == 5);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(part.docs[i].id == whole.docs[i + 2].id);
+    CHECK(part.docs[i].title == whole.docs[i + 2].title);
+  }
+  CHECK(part.warnings == whole.warnings);
+  CHECK(part.warnings ==
+        std::vector<std::string>{"byte 105: invalid UTF-8; replaced by U+FFFD", "line 4: not valid JSON; skipped"});
+}
+
 TEST_CASE("e-mail: read on several threads at once") {
   const std::string mail =
       "From: =?utf-8?Q?Ren=C3=A9?= <r@example.com>\nSubject: =?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=\n"

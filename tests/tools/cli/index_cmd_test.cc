@@ -614,3 +614,159 @@ TEST_CASE("gazetteer precedence: option, folder, index, built-in; --no-tagging t
   r = RunLoupe("index --db " + db + " --no-tagging --gazetteer " + tmp.sub("other.gazetteer") + " " + folder, tmp);
   CHECK(r.code == 2);
 }
+
+namespace {
+
+// A JSON-lines file of `n` short articles, some with an "id" and some
+// without (their ids then come from their line numbers), with a line that is
+// not JSON at line `bad` (0: none) and `edited` marking the article of line
+// `edit` (0: none).
+std::string NewsLines(int n, int bad = 0, int edit = 0) {
+  std::string out;
+  for (int i = 1; i <= n; ++i) {
+    if (i == bad) {
+      out += "{oops\n";
+      continue;
+    }
+    const std::string k = std::to_string(i);
+    out += "{" + std::string(i % 3 == 0 ? "\"id\": \"story-" + k + "\", " : "") + "\"title\": \"Story " + k +
+           "\", \"body\": \"The quokka number " + k + (i == edit ? " was edited" : "") + " hops.\"}\n";
+  }
+  return out;
+}
+
+// Ids, titles and bodies of the index at `db`, as `loupe show` gives them for `ids`.
+std::string Shown(const loupe::test::TempDir& tmp, const std::string& db, const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    Run r = RunLoupe("show --db " + db + " '" + id + "'", tmp);
+    out += std::to_string(r.code) + ":" + r.out;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a JSON-lines file over --max-size is read line by line, the same as read whole") {
+  loupe::test::TempDir tmp;
+  const std::string dir = tmp.sub("feed"), file = dir + "/big.jsonl";
+  const int n = 4000;  // about 280 KB: several parts of a file read in parts at --max-size 4K
+  WriteFile(file, NewsLines(n, /*bad=*/3001));
+  Run parts = IndexOk(tmp, tmp.sub("db-parts"), "--max-size 4K " + dir);
+  Run whole = IndexOk(tmp, tmp.sub("db-whole"), "--max-size 64M " + dir);
+  INFO(parts.out << parts.err);
+  CHECK(parts.out.find("1 added") != std::string::npos);
+  CHECK(parts.err.find("big.jsonl: line 3001: not valid JSON; skipped") != std::string::npos);
+  CHECK(parts.err.find("over --max-size") == std::string::npos);
+  CHECK(Documents(tmp.sub("db-parts")) == n - 1);
+  auto docs = Contents(tmp.sub("db-parts"));
+  CHECK(docs == Contents(tmp.sub("db-whole")));
+  CHECK(docs.count("feed/big.jsonl#1") + docs.count("big.jsonl#1") == 1);
+  CHECK(docs.count("story-3999") == 1);
+  const std::vector<std::string> ids = {"big.jsonl#3998", "story-3999", "big.jsonl#4000", "big.jsonl#1"};
+  CHECK(Shown(tmp, tmp.sub("db-parts"), ids) == Shown(tmp, tmp.sub("db-whole"), ids));
+  Run s = RunLoupe("search --db " + tmp.sub("db-parts") + " --format json 'quokka 3999'", tmp);
+  CHECK(s.out.find("story-3999") != std::string::npos);
+}
+
+TEST_CASE("a JSON-lines line over --max-size is skipped with a warning; the other lines are read") {
+  loupe::test::TempDir tmp;
+  const std::string dir = tmp.sub("feed"), db = tmp.sub("db");
+  std::string text = NewsLines(3000);
+  // Line 1501 becomes a 10,000-byte article.
+  size_t at = 0;
+  for (int i = 0; i < 1500; ++i) at = text.find('\n', at) + 1;
+  const std::string long_line = "{\"title\": \"Long\", \"body\": \"" + std::string(10000, 'x') + "\"}";
+  text.insert(at, long_line + "\n");
+  WriteFile(dir + "/long.jsonl", text);
+  Run r = IndexOk(tmp, db, "--max-size 4K " + dir);
+  INFO(r.out << r.err);
+  CHECK(r.err.find("long.jsonl: line 1501: " + std::to_string(long_line.size()) +
+                   " bytes, over --max-size 4 KiB: not read (a larger --max-size reads it)") != std::string::npos);
+  CHECK(Documents(db) == 3000);
+  auto docs = Contents(db);
+  CHECK(docs.count("long.jsonl#1499") == 1);
+  CHECK(docs.count("long.jsonl#1502") == 1);  // the article of line 1501 before the long one was inserted
+  CHECK(docs.count("long.jsonl#1501") == 0);
+}
+
+TEST_CASE("a big JSON-lines file read again: unchanged, touched, then one line edited") {
+  loupe::test::TempDir tmp;
+  const std::string dir = tmp.sub("feed"), db = tmp.sub("db"), file = dir + "/big.jsonl";
+  const int n = 4000;
+  WriteFile(file, NewsLines(n));
+  IndexOk(tmp, db, "--max-size 4K " + dir);
+  Run again = IndexOk(tmp, db, "--max-size 4K " + dir);
+  CHECK(again.out.find("0 added, 0 updated), 1 unchanged") != std::string::npos);
+  // Touched: the same bytes with a new modification time are not indexed again.
+  auto before = Contents(db);
+  const auto now = fs::last_write_time(file);
+  fs::last_write_time(file, now + std::chrono::seconds(5));
+  Run touched = IndexOk(tmp, db, "--max-size 4K " + dir);
+  INFO(touched.out << touched.err);
+  CHECK(touched.out.find("0 added, 0 updated), 1 unchanged") != std::string::npos);
+  CHECK(Contents(db) == before);
+  // One line edited: the same index as a fresh read of the new file.
+  WriteFile(file, NewsLines(n, 0, /*edit=*/2500));
+  Run edited = IndexOk(tmp, db, "--max-size 4K " + dir);
+  INFO(edited.out << edited.err);
+  CHECK(edited.out.find("0 added, 1 updated)") != std::string::npos);
+  IndexOk(tmp, tmp.sub("db-fresh"), "--max-size 64M " + dir);
+  auto docs = Contents(db);
+  CHECK(docs.size() == static_cast<size_t>(n));
+  CHECK(docs == Contents(tmp.sub("db-fresh")));
+  CHECK(docs["big.jsonl#2500"].find("was edited") != std::string::npos);
+  CHECK(Documents(db) == static_cast<uint64_t>(n));
+}
+
+TEST_CASE("a JSON-lines file with CR LF line ends and a BOM reads the same in parts as whole") {
+  loupe::test::TempDir tmp;
+  for (const std::string end : {"\r\n"}) {
+    const std::string dir = tmp.sub(end == "\r" ? "cr" : "crlf");
+    std::string text = "\xEF\xBB\xBF";  // a BOM, read only at the start
+    const std::string lines = NewsLines(3000, /*bad=*/2999);
+    for (char c : lines) text += c == '\n' ? end : std::string(1, c);
+    WriteFile(dir + "/big.jsonl", text);
+    const std::string db = tmp.sub(end == "\r" ? "db-cr" : "db-crlf");
+    Run parts = IndexOk(tmp, db + "-parts", "--max-size 4K " + dir);
+    IndexOk(tmp, db + "-whole", "--max-size 64M " + dir);
+    INFO(parts.err);
+    CHECK(parts.err.find("big.jsonl: line 2999: not valid JSON; skipped") != std::string::npos);
+    auto docs = Contents(db + "-parts");
+    CHECK(docs.size() == 2999);
+    CHECK(docs == Contents(db + "-whole"));
+  }
+}
+
+TEST_CASE("a JSON-lines file stopped between its parts is read again to what a clean build gives") {
+  loupe::test::TempDir tmp;
+  const std::string dir = tmp.sub("feed"), db = tmp.sub("db"), file = dir + "/big.jsonl";
+  const int n = 30000;
+  WriteFile(file, NewsLines(n));
+  IndexOk(tmp, db, "-q --max-size 4K " + dir);
+  // The file loses its last 5,000 lines and one is edited; the run that reads
+  // it commits between its parts and is stopped.
+  WriteFile(file, NewsLines(n - 5000, 0, /*edit=*/7));
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) ::_exit(99);
+    ::execl(Cli().c_str(), Cli().c_str(), "index", "--max-size", "4K", "--commit-every", "64K", "--db", db.c_str(),
+            dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(98);
+  }
+  InterruptOnceAdding(pid, db);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK((WIFEXITED(status) && (WEXITSTATUS(status) == 130 || WEXITSTATUS(status) == 0)));
+  // The next run reads the file again, whatever the stopped run committed.
+  Run r = IndexOk(tmp, db, "-q --max-size 4K " + dir);
+  IndexOk(tmp, tmp.sub("db-clean"), "-q --max-size 4K " + dir);
+  auto docs = Contents(db);
+  CHECK(docs.size() == static_cast<size_t>(n - 5000));
+  CHECK(docs == Contents(tmp.sub("db-clean")));
+  CHECK(docs["big.jsonl#7"].find("was edited") != std::string::npos);
+  // And the run after changes nothing.
+  r = IndexOk(tmp, db, "--max-size 4K " + dir);
+  CHECK(r.out.find("0 added, 0 updated), 1 unchanged") != std::string::npos);
+}

@@ -14,6 +14,7 @@
 #ifndef LOUPE_INGEST_FORMATS_H_
 #define LOUPE_INGEST_FORMATS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,25 @@ struct ParsedFile {
 // the reason as its only warning. What cannot be read in the file becomes a
 // warning, never an error; errors: kIOError when memory runs out.
 Result<ParsedFile> ParseFile(std::string_view bytes, Format format, const std::string& id, const std::string& path);
+
+// Where a part of a JSON-lines file starts: its first line's number (from 1)
+// and its first byte's offset in the file.
+struct JsonLinesPart {
+  uint64_t first_line = 1;
+  uint64_t offset = 0;
+};
+
+// Parses a part of a JSON-lines file, so that a file of any size can be read
+// a part at a time, the parts on several threads at once. `bytes` are whole
+// lines of the file (each part but the last ends with its '\n'), starting at
+// `part`; `id` and `path` are the file's. Gives what ParseFile gives for
+// these lines within the whole file: article ids `id#N` and warnings with
+// the lines' numbers in the file, "byte N" with offsets in the file (at most
+// the first 10 of a part listed), a BOM removed only at offset 0.
+// ParseFile(bytes, Format::kJsonLines, id, path) is ParseJsonLines(bytes, {},
+// id, path). Errors: kIOError when memory runs out.
+Result<ParsedFile> ParseJsonLines(std::string_view bytes, const JsonLinesPart& part, const std::string& id,
+                                  const std::string& path);
 
 // Why this build of libloupe cannot read `format`, or nullptr when it can:
 // e-mail needs GMime 3 at build time ("e-mail reader not built: install

@@ -16,8 +16,10 @@
 namespace loupe::ingest {
 
 struct WalkOptions {
-  bool follow_symlinks = false;            // --follow
-  uint64_t max_size = uint64_t{16} << 20;  // --max-size: larger files are skipped
+  bool follow_symlinks = false;  // --follow
+  // --max-size: larger files are skipped, but for JSON lines, whose files
+  // may be of any size (a reader takes them a line at a time: ParseJsonLines)
+  uint64_t max_size = uint64_t{16} << 20;
 };
 
 struct WalkFile {
