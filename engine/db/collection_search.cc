@@ -87,16 +87,15 @@ class CollectionTerms final : public TermStatistics {
     key += static_cast<char>(leaf.field());
     key += std::to_string(leaf.max_edits()) + "/" + std::to_string(leaf.max_expansions()) + "/" + leaf.terms()[0];
     if (auto it = expansions_.find(key); it != expansions_.end()) return &it->second;
-    // Every split's terms (a stemmed field's prefix: the stems), uncapped,
-    // with their frequencies summed.
+    // Every split's terms (a stemmed field's prefix: the stems), uncapped and
+    // outside the query's expansion limit (one index, too, lists every term
+    // before it keeps the most frequent), with their frequencies summed.
     const Query uncapped = leaf.kind() == Query::Kind::kPrefix
                                ? Query::Prefix(leaf.field(), leaf.terms()[0], UINT32_MAX)
                                : Query::Fuzzy(leaf.field(), leaf.terms()[0], leaf.max_edits(), UINT32_MAX);
-    const bool stems = leaf.kind() == Query::Kind::kPrefix && Analyzer::IsStemmed(leaf.field());
     std::map<std::string, uint64_t> sum;
     for (const OpenSplit& o : open_) {
-      auto terms = stems ? SearchedTerms(uncapped, *o.snap.txn, *o.snap.table, nullptr)
-                         : ExpandTerms(uncapped, *o.snap.txn, *o.snap.table, nullptr);
+      auto terms = SearchedTerms(uncapped, *o.snap.txn, *o.snap.table, nullptr);
       if (!terms.ok()) return terms.status();
       for (auto& [term, df] : *terms) sum[term] += df;
     }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <climits>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -282,6 +283,44 @@ TEST_CASE("a collection by year, and a plain index next to it", "[collection]") 
   REQUIRE(st.ok());
   CHECK(st->partition.empty());
   CHECK(st->splits.empty());
+}
+
+TEST_CASE("a capped prefix of an unstemmed field matching more terms than a query may plan caps as one index does",
+          "[collection]") {
+  // One split's author field holds more terms under the prefix than the
+  // default per-query limit on expansions (16,384): the collection must list
+  // them all to choose the most frequent, and cap them as one index does,
+  // not refuse the query.
+  TempDir tmp;
+  std::string many;
+  for (int i = 0; i < 17000; ++i) {
+    char w[16];
+    std::snprintf(w, sizeof w, "zq%05d ", i);
+    many += w;
+  }
+  Document a = Dated("a", "2024-03-01");
+  a.author = many;
+  Document b = Dated("b", "2024-05-01");
+  b.author = "zq00001 zq00002";
+  auto c = OpenCollection(tmp.sub("col"));
+  Commit(*c, {a, b});
+  auto plain = Index::Open(tmp.sub("plain"), {.create_if_missing = true});
+  REQUIRE(plain.ok());
+  Commit(**plain, {a, b});
+  const Query q = Query::Prefix(Field::kAuthor, "zq", 50);
+  auto one = (*plain)->Search(q, SearchOptions{});
+  REQUIRE(one.ok());
+  auto all = c->Search(q, SearchOptions{});
+  INFO((all.ok() ? std::string() : all.status().ToString()));
+  REQUIRE(all.ok());
+  CHECK(all->total == one->total);
+  CHECK(all->total == 2);
+  REQUIRE(all->hits.size() == one->hits.size());
+  for (size_t i = 0; i < all->hits.size(); ++i) {
+    CHECK(all->hits[i].document.id == one->hits[i].document.id);
+    CHECK(all->hits[i].score == one->hits[i].score);
+  }
+  CHECK(all->warnings == one->warnings);
 }
 
 TEST_CASE("a partition that does not match what is there is refused, saying what is there", "[collection]") {
