@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <locale>
 #include <sstream>
 
@@ -45,6 +46,19 @@ bool StripComments(std::string_view in, std::string* out) {
 
 // Parses `text` with `format` (date::parse), all of it, as a UTC day in 1..9999.
 std::optional<Days> ParseDay(const std::string& text, const char* format) {
+  // The common shape, YYYY-MM-DD, without a stream: a stream and its locale
+  // cost more than the rest of reading a short article. The calendar checks
+  // are date's, as below.
+  if (std::strcmp(format, "%Y-%m-%d") == 0 && text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+      AllDigits(std::string_view(text).substr(0, 4)) && AllDigits(std::string_view(text).substr(5, 2)) &&
+      AllDigits(std::string_view(text).substr(8, 2))) {
+    const std::string_view t(text);
+    const date::year_month_day ymd{date::year(Number(t.substr(0, 4))),
+                                   date::month(static_cast<unsigned>(Number(t.substr(5, 2)))),
+                                   date::day(static_cast<unsigned>(Number(t.substr(8, 2))))};
+    if (!ymd.ok() || ymd.year() < date::year(1)) return std::nullopt;
+    return static_cast<Days>(date::sys_days(ymd).time_since_epoch().count());
+  }
   std::istringstream in(text);
   in.imbue(std::locale::classic());  // English month names whatever the global locale
   date::sys_seconds tp;
