@@ -9,7 +9,7 @@ PACKAGES=(
   libicu-dev liblmdb-dev lemon libstemmer-dev catch2
   libcli11-dev nlohmann-json3-dev libzstd-dev
   libgmime-3.0-dev libhowardhinnant-date-dev libuchardet-dev
-  libgumbo-dev libxml2-dev
+  libgumbo-dev libxml2-dev libsimdjson-dev
   librsvg2-bin
   # tools/format.sh (CI checks that the sources follow .clang-format)
   clang-format

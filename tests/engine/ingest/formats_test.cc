@@ -187,6 +187,42 @@ Document OneMail(const std::string& mail, std::vector<std::string>* warnings = n
 
 // `loupe index` reads files on several threads: the first messages may come
 // at once (GMime is initialized by whichever comes first).
+// Lines are read by simdjson when it is built in, and by nlohmann/json when
+// simdjson refuses one; either way an article is filled as nlohmann's map
+// gives it: keys in order, the last of equal keys winning, values that are
+// not strings written as nlohmann writes them. The big integer and the deep
+// nesting are lines only the fallback reads: they must not be lost.
+TEST_CASE("JSON lines: duplicate keys, numbers, nesting and lines only the fallback reads") {
+  const std::string deep = std::string(2000, '[') + std::string(2000, ']');
+  const std::string jl =
+      "{\"title\": \"T1\", \"title\": \"T2\", \"body\": \"b\", \"text\": \"t\"}\n"
+      "{\"title\": \"Big\", \"views\": 123456789012345678901234567890}\n"
+      "{\"title\": \"D\", \"score\": 1.50, \"n\": -3, \"flag\": true, \"none\": null, \"meta\": {\"b\": 1, \"a\": [1, "
+      "2.0]}}\n"
+      "{\"ID\": \"x\", \"title\": \"Up\"}\n"
+      "{\"actors\": [\"A\", \"B\"], \"actors\": [\"C\"], \"topics\": \"p; q\", \"title\": \"Dup\"}\n"
+      "{\"title\": \"Deep\", \"x\": " +
+      deep + "}\n";
+  auto p = ParseFile(jl, Format::kJsonLines, "f.jsonl", "f.jsonl").value();
+  CHECK(p.warnings.empty());
+  REQUIRE(p.docs.size() == 6);
+  CHECK(p.docs[0].title == "T2");
+  CHECK(p.docs[0].body == "t");  // body, then text: the later key
+  CHECK(p.docs[1].title == "Big");
+  REQUIRE(p.docs[1].extra.size() == 1);
+  CHECK(p.docs[1].extra[0] == std::pair<std::string, std::string>{"views", "1.2345678901234568e+29"});
+  using Extra = std::vector<std::pair<std::string, std::string>>;
+  CHECK(p.docs[2].extra ==
+        Extra{{"flag", "true"}, {"meta", "{\"a\":[1,2.0],\"b\":1}"}, {"n", "-3"}, {"none", ""}, {"score", "1.5"}});
+  CHECK(p.docs[3].id == "f.jsonl#4");  // "ID" is not "id", and is not kept either
+  CHECK(p.docs[3].extra.empty());
+  CHECK(p.docs[4].actors == std::vector<std::string>{"C"});
+  CHECK(p.docs[4].topics == std::vector<std::string>{"p", "q"});
+  CHECK(p.docs[5].title == "Deep");
+  REQUIRE(p.docs[5].extra.size() == 1);
+  CHECK(p.docs[5].extra[0].second == deep);
+}
+
 TEST_CASE("JSON lines: a part of a file gives what the whole file gives for its lines") {
   const std::string head = "{\"title\": \"One\"}\n{\"title\": \"Two\"}\n";
   const std::string tail =
