@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <new>
 #include <nlohmann/json.hpp>
 
 #ifdef LOUPE_HAVE_SIMDJSON
@@ -422,6 +423,11 @@ bool NlohmannMembers(std::string_view line, nlohmann::json* j, std::vector<JsonM
 }
 
 #ifdef LOUPE_HAVE_SIMDJSON
+// simdjson picks its implementation for this processor on first use,
+// allocating where no exception may leave (a noexcept function): done when
+// the library is loaded, not in the middle of a call.
+[[maybe_unused]] const bool kSimdjsonChosen = !simdjson::get_active_implementation()->name().empty();
+
 // Reads a line's object with simdjson's DOM parser, several times faster than
 // nlohmann's (whose DOM of maps was a fifth of the cost of indexing short
 // articles). Both are strict RFC 8259 readers; where simdjson refuses a line
@@ -433,8 +439,12 @@ class FastJsonLines {
  public:
   bool Read(std::string_view line, std::vector<JsonMember>* out) {
     simdjson::dom::element root;
-    if (parser_.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(root) != simdjson::SUCCESS)
-      return false;
+    const simdjson::error_code error = parser_.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(root);
+    // Memory running out is an allocation failure like any other (simdjson
+    // allocates without throwing; and its parser is not to be used again
+    // after a failed allocation, which ends this one).
+    if (error == simdjson::MEMALLOC) throw std::bad_alloc();
+    if (error != simdjson::SUCCESS) return false;
     simdjson::dom::object object;
     if (root.get(object) != simdjson::SUCCESS) return false;
     size_t i = 0;
