@@ -185,15 +185,29 @@ uint8_t SentenceClassOf(UChar32 c) {
 // another terminator. Extend and Format characters belong to the one before
 // (SB5).
 void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
+  const auto* s = reinterpret_cast<const uint8_t*>(t.data());
+  const int32_t len = static_cast<int32_t>(t.size());
+  auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf || c == kSbSep; };
+  // ASCII text without a terminator or a line end (most headlines, and many
+  // titles and short fields) is one sentence, whatever its other classes:
+  // only those classes end one (SB3 to SB11 below).
+  {
+    int32_t i = 0;
+    while (i < len && s[i] < 0x80 && !para(kSentenceClass[s[i]]) && kSentenceClass[s[i]] != kSbATerm &&
+           kSentenceClass[s[i]] != kSbSTerm)
+      ++i;
+    if (i == len) {
+      if (len > 0) starts->push_back(0);
+      return;
+    }
+  }
   struct Cp {
     uint8_t cls;
     uint32_t at;  // byte offset
   };
-  thread_local std::vector<Cp> cps;
+  thread_local std::vector<Cp> tls_cps;
+  std::vector<Cp>& cps = tls_cps;  // its address once: each use of a thread_local in a library is a call
   cps.clear();
-  const auto* s = reinterpret_cast<const uint8_t*>(t.data());
-  const int32_t len = static_cast<int32_t>(t.size());
-  auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf || c == kSbSep; };
   for (int32_t i = 0; i < len;) {
     const int32_t at = i;
     UChar32 c;

@@ -286,6 +286,8 @@ TEST_CASE("sentence starts follow ICU's sentence boundaries") {
   const Row rows[] = {
       {"", ""},
       {"One sentence", "0 "},
+      {"  (Closing) \"quotes\", 3,5 numbers; colons: all one", "0 "},  // no terminator: read without the rules
+      {"No terminator, then one \xC3\xA9t\xC3\xA9. Next", "0 31 "},    // non-ASCII: read with them
       {"Tariffs rose. Stocks fell.", "0 14 "},
       {"Is it? Yes! Fine.", "0 7 12 "},
       {"The U.S. Treasury said so.", "0 9 "},  // no abbreviation list: ICU breaks after "U.S."
