@@ -368,6 +368,27 @@ def test_two_threads_search_at_once(cli_db):
     assert errors == []
 
 
+def test_threads_opening_and_closing_one_index(cli_db):
+    errors = []
+
+    def worker():
+        try:
+            for _ in range(50):
+                with loupe.open(cli_db) as ix:
+                    if ix.search("tariffs", limit=1).total == 0:
+                        errors.append("no hits")
+        except Exception as e:  # noqa: BLE001 - the test reports whatever went wrong
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread is stuck"
+    assert errors == []
+
+
 def rss_bytes():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -421,9 +442,8 @@ def test_public_names_are_documented():
         assert obj.__doc__ and obj.__doc__.strip(), name
         if isinstance(obj, type):
             for attr, member in vars(obj).items():
-                if not attr.startswith("_") and callable(member) or isinstance(member, property):
-                    if not attr.startswith("_"):
-                        assert member.__doc__, f"{name}.{attr}"
+                if not attr.startswith("_") and (callable(member) or isinstance(member, property)):
+                    assert member.__doc__, f"{name}.{attr}"
     stub = os.path.join(os.path.dirname(loupe.__file__), "__init__.pyi")
     assert os.path.exists(stub)
     text = open(stub).read()

@@ -305,7 +305,9 @@ struct OpenIndex {
   std::weak_ptr<Index> index;
   bool read_only = true;
 };
-std::mutex registry_mu;
+// Recursive: an Index is deleted under it (see IndexHandle), which may happen
+// while a thread holding it drops the last reference.
+std::recursive_mutex registry_mu;
 std::map<std::string, OpenIndex> registry;
 
 std::string Canonical(const std::string& path) {
@@ -447,39 +449,49 @@ class IndexHandle {
     if (!write && (!partition.empty() || fold_diacritics))
       RaiseValue("partition and fold_diacritics choose how a new index is made: give them with write=True");
     const std::string key = Canonical(path);
-    std::lock_guard<std::mutex> lock(registry_mu);
-    OpenIndex& open = registry[key];
-    index_ = open.index.lock();
-    if (index_ && write && open.read_only)
-      Raise(Status::InvalidArgument("it is open read-only in this process; close that handle (leave its with block) "
-                                    "before opening it with write=True"),
-            "cannot open index " + path + " for writing");
-    if (!index_) {
-      Result<std::unique_ptr<Index>> opened = Status::Internal("");
-      {
-        py::gil_scoped_release release;
-        opened = Index::Open(path, options);
-      }
-      if (!opened.ok()) {
-        registry.erase(key);
-        Raise(opened.status(), "cannot open index " + path);
-      }
-      index_ = std::move(*opened);
-      open.index = index_;
-      open.read_only = !write;
-    }
-    if (write) {
-      Result<std::unique_ptr<Writer>> writer = Status::Internal("");
-      {
-        py::gil_scoped_release release;
-        writer = index_->NewWriter();
-      }
-      if (!writer.ok()) {
+    // The registry's lock is taken only without the GIL (and never waits for
+    // it while held), so two threads opening at once cannot deadlock.
+    Status failed;
+    std::string what = "cannot open index " + path;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::recursive_mutex> lock(registry_mu);
+      OpenIndex& open = registry[key];
+      index_ = open.index.lock();
+      if (index_ && write && open.read_only) {
         index_.reset();
-        Raise(writer.status(), "cannot write to index " + path);
+        failed = Status::InvalidArgument(
+            "it is open read-only in this process; close that handle (leave its with block) before opening it "
+            "with write=True");
+        what = "cannot open index " + path + " for writing";
+      } else if (!index_) {
+        auto opened = Index::Open(path, options);
+        if (opened.ok()) {
+          // Deleted under the registry's lock, so that a new open of the
+          // folder never overlaps the closing of the old one.
+          index_ = std::shared_ptr<Index>(opened->release(), [](Index* p) {
+            std::lock_guard<std::recursive_mutex> lock(registry_mu);
+            delete p;
+          });
+          open.index = index_;
+          open.read_only = !write;
+        } else {
+          registry.erase(key);
+          failed = opened.status();
+        }
       }
-      writer_ = std::move(*writer);
+      if (failed.ok() && write) {
+        auto writer = index_->NewWriter();
+        if (writer.ok()) {
+          writer_ = std::move(*writer);
+        } else {
+          index_.reset();
+          failed = writer.status();
+          what = "cannot write to index " + path;
+        }
+      }
     }
+    if (!failed.ok()) Raise(failed, what);
   }
 
   ~IndexHandle() {
@@ -743,7 +755,7 @@ py::dict IndexFolder(const std::string& db, const std::vector<std::string>& path
   if (!partition.empty() && partition != "month" && partition != "year" && partition != "none")
     RaiseValue("partition '" + partition + "' is not one; use \"month\", \"year\" or None (a plain index)");
   {
-    std::lock_guard<std::mutex> lock(registry_mu);
+    std::lock_guard<std::recursive_mutex> lock(registry_mu);
     auto it = registry.find(Canonical(db));
     if (it != registry.end() && !it->second.index.expired())
       Raise(Status::InvalidArgument("it is open in this process; close it (leave its with block) first"),
