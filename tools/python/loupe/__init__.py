@@ -23,7 +23,12 @@ import os as _os
 
 from loupe._errors import (CorruptionError, IndexLocked, InvalidArgument,
                            LoupeError, NotFound, QueryError)
-from loupe import _loupe
+try:
+    from loupe import _loupe
+except ImportError as _e:  # the sources of the package without the build
+    raise ImportError("the compiled module loupe._loupe is missing or cannot load (" + str(_e) + "): build Loupe "
+                      "with CMake (pybind11-dev and python3-dev installed) and use the package from the build, "
+                      "PYTHONPATH=build/tools/python, or install it (docs/python.md)") from _e
 
 __version__ = _loupe.__version__
 FORMAT_VERSION = _loupe.FORMAT_VERSION
