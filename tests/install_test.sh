@@ -84,4 +84,22 @@ flags=$(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs loupe)
 g++ -std=c++20 "$src/docs/examples/search_example.cc" -o "$tmp/pc_example" $flags
 rm -rf "$tmp/index"
 LD_LIBRARY_PATH="$libdir" "$tmp/pc_example" "$tmp/index" | grep -q "^total 1$"
+
+# The Python package, when the build made it: installed under the prefix's
+# lib/pythonX.Y/dist-packages (or site-packages), it imports and searches with
+# no LD_LIBRARY_PATH (the module finds libloupe through its run path).
+python=$(sed -n 's/^Python_EXECUTABLE:FILEPATH=//p' "$build/CMakeCache.txt")
+if grep -q "^LOUPE_PYTHON_BUILT:INTERNAL=ON" "$build/CMakeCache.txt"; then
+  package=$(dirname "$(find "$tmp/prefix/lib" -path '*-packages/loupe/__init__.py' | head -n 1)")
+  test -f "$package/__init__.pyi"
+  ls "$package"/_loupe*.so >/dev/null
+  out=$(cd "$tmp" && env -u LD_LIBRARY_PATH PYTHONPATH="$(dirname "$package")" "$python" -c "
+import loupe
+with loupe.open('$tmp/cli-index') as ix:
+    print(loupe.__file__, ix.search('tariffs', limit=1).total)")
+  echo "$out"
+  grep -q "^$package/__init__.py [1-9][0-9]*$" <<<"$out"
+else
+  echo "install test: the Python package was not built; not checked"
+fi
 echo "install test: ok"

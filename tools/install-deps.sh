@@ -16,6 +16,9 @@ PACKAGES=(
   # for the tests of the man pages and shell completion (tests/tools/cli/cli_docs_test.sh,
   # tests/tools/cli/cli_zsh_test.sh, which fall back or skip without them)
   man-db zsh
+  # the Python package (tools/python/, built only when both are present; CMake says so
+  # otherwise) and its tests (tests/python/, skipped without pytest)
+  pybind11-dev python3-dev python3-pytest
 )
 
 missing=()

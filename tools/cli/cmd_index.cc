@@ -1427,7 +1427,9 @@ int Report(const IndexRun& run) {
 
 }  // namespace
 
-int RunIndex(const IndexArgs& a) {
+int RunIndex(const IndexArgs& a) { return RunIndex(a, nullptr); }
+
+int RunIndex(const IndexArgs& a, IndexResult* result) {
   InterruptScope interrupt;
   IndexRun run(a);
   if (int rc = WalkPaths(run); rc >= 0) return rc;
@@ -1436,6 +1438,10 @@ int RunIndex(const IndexArgs& a) {
   for (int (*stage)(IndexRun&) : {FindTagSources, OpenIndex, PrepareTagging, LoadSources, AssignRoots, TestBarrier,
                                   StoreMetadata, PlanFiles, AddFiles, DeleteGone, RemoveEmptyIndex, Finish})
     if (int rc = stage(run); rc >= 0) return rc;
+  if (result) {
+    *result = std::move(run.result);
+    return result->interrupted ? kExitInterrupted : kExitOk;
+  }
   return Report(run);
 }
 

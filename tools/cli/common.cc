@@ -30,10 +30,19 @@ int ExitCodeFor(const Status& s) {
   }
 }
 
+namespace {
+thread_local Status last_failure;
+}  // namespace
+
 int Fail(const std::string& what, const Status& s) {
   std::cerr << "loupe: " << what << ": " << s.message() << "\n";
+  last_failure = s;
   return ExitCodeFor(s);
 }
+
+const Status& LastFailure() { return last_failure; }
+
+void ClearLastFailure() { last_failure = Status::OK(); }
 
 namespace {
 

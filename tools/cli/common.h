@@ -25,6 +25,11 @@ int ExitCodeFor(const Status& s);
 
 // Prints "loupe: <what>: <message>" to stderr and returns ExitCodeFor(s).
 int Fail(const std::string& what, const Status& s);
+// The status the last Fail on this thread reported (OK if none), so that a
+// caller of RunIndex other than main can tell a locked index from a bad path.
+const Status& LastFailure();
+// Forgets it (before a run whose failures the caller will read).
+void ClearLastFailure();
 
 // Prints a query error with the query and a caret line under the fault.
 void PrintQueryError(std::string_view query, const Status& s);
@@ -197,6 +202,12 @@ struct IndexArgs {
   bool fold_diacritics = false;
 };
 int RunIndex(const IndexArgs& a);
+// The same run for a program that shows the outcome itself (the Python
+// package's index_folder): fills *result instead of printing the summary, and
+// returns kExitOk, kExitInterrupted, or on failure the exit code, after
+// printing why to std::cerr (LastFailure() holds the status, when one caused it).
+struct IndexResult;
+int RunIndex(const IndexArgs& a, IndexResult* result);
 
 struct SearchArgs {
   std::string db;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the Python package's tests (tests/python/) with pytest, or says why not
+# and exits 77 (ctest counts that as skipped).
+#   run.sh PYTHON PACKAGE_DIR LOUPE_CLI SOURCE_DIR    run them
+#   run.sh --skip REASON                              the package was not built
+set -uo pipefail
+if [ "${1:-}" = "--skip" ]; then
+  echo "python_tests skipped: $2"
+  exit 77
+fi
+python=$1 package_dir=$2 cli=$3 source=$4
+if ! "$python" -c "import pytest" 2>/dev/null; then
+  echo "python_tests skipped: pytest is not installed for $python (install python3-pytest; tools/install-deps.sh does)"
+  exit 77
+fi
+export PYTHONPATH="$package_dir${PYTHONPATH:+:$PYTHONPATH}" LOUPE_CLI="$cli" LOUPE_SOURCE_DIR="$source"
+export PYTHONDONTWRITEBYTECODE=1
+exec "$python" -m pytest -q -p no:cacheprovider --rootdir "$source/tests/python" "$source/tests/python"
