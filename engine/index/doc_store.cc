@@ -23,7 +23,17 @@ bool DocBlockBuilder::Finish(std::string* out) {
   }
   size_t header = out->size();
   out->resize(header + ZSTD_compressBound(raw_.size()));
-  size_t n = ZSTD_compress(out->data() + header, out->size() - header, raw_.data(), raw_.size(), 3);
+  // One compression context per thread, kept: a new one per block cleared
+  // its tables each time, which cost more than compressing a block of short
+  // documents (a kept context's tables are reused without clearing).
+  struct Context {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ~Context() { ZSTD_freeCCtx(cctx); }
+  };
+  thread_local Context context;
+  size_t n = context.cctx ? ZSTD_compressCCtx(context.cctx, out->data() + header, out->size() - header, raw_.data(),
+                                              raw_.size(), 3)
+                          : ZSTD_compress(out->data() + header, out->size() - header, raw_.data(), raw_.size(), 3);
   docs_.clear();
   lengths_.clear();
   raw_.clear();

@@ -101,8 +101,11 @@ std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings,
         i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
         continue;
       }
-      out.push_back(static_cast<char>(c));
-      ++i;
+      // A run of ASCII bytes other than CR, appended at once.
+      size_t end = i + 1;
+      while (end < n && s[end] < 0x80 && s[end] != '\r') ++end;
+      out.append(in.data() + i, end - i);
+      i = end;
       continue;
     }
     if (size_t len = Utf8Length(in, i)) {
