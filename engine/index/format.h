@@ -99,8 +99,12 @@ struct DocValues {
   uint32_t lengths[kNumFields] = {};  // tokens per field (BM25 length norm); kCustom's is 0, not stored
   uint64_t fingerprint = 0;           // MinHash of the body's word shingles (fingerprint.h); 0: none
 };
-inline constexpr size_t kDocValuesSize = 4 + 4 * kNumLengthFields + 8;
+// The flags byte that starts the value (format version 6; version 5's was a
+// fixed 32-byte record).
+inline constexpr uint8_t kDocValuesDated = 1, kDocValuesFingerprint = 2;
+inline constexpr size_t kDocValuesMaxSize = 1 + 5 + 5 * kNumLengthFields + 8;
 std::string EncodeDocValues(const DocValues& v);
+// False for a value that is not exactly one encoded record.
 bool DecodeDocValues(std::string_view in, DocValues* v);
 
 // --- stored document --------------------------------------------------------

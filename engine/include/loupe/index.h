@@ -51,8 +51,11 @@
 
 namespace loupe {
 
-// On-disk format version written to and checked against the index's meta record.
-inline constexpr uint32_t kFormatVersion = 5;
+// On-disk format version written to and checked against the index's meta
+// record (docs/index-format.md). Version 6 stores each document's values in
+// a compact record; an index of version 5 is refused with a message to
+// rebuild it.
+inline constexpr uint32_t kFormatVersion = 6;
 
 class Writer;
 

@@ -283,7 +283,7 @@ TEST_CASE("a damaged format version record is damage, not another version") {
   const std::string path = dir.sub("idx");
   Build(path, 5);
   Tamper(path, "meta", format::kMetaFormatKey, [](std::string* v) {
-    (*v)[0] ^= 1;  // version 5, with the old checksum
+    (*v)[0] ^= 1;  // another version, with the old checksum
     return true;
   });
   auto idx = Index::Open(path, {.read_only = true});

@@ -159,6 +159,42 @@ TEST_CASE("term info, doc values, state and stored docs round trip") {
   CHECK(gv.lengths[0] == 9);
   CHECK(gv.lengths[4] == 70000);
   CHECK_FALSE(DecodeDocValues("short", &gv));
+  CHECK_FALSE(DecodeDocValues("", &gv));
+
+  // The compact record (version 6): flags, a zigzag date, five varint
+  // lengths, an 8-byte fingerprint only when there is one.
+  DocValues h;
+  h.date = 20000;  // 2024-10-04
+  h.lengths[0] = 9;
+  h.lengths[3] = 300;
+  CHECK(EncodeDocValues(h) == std::string("\x01\xC0\xB8\x02\x09\x00\x00\xAC\x02\x00", 10));
+  DocValues none;  // undated, empty, no fingerprint: the flags and five zeros
+  CHECK(EncodeDocValues(none) == std::string(6, '\0'));
+  for (Days date : {kNoDate, Days{0}, Days{-1}, Days{1}, Days{-719162}, Days{2932896}, INT32_MAX, INT32_MIN + 1}) {
+    for (uint64_t fp : {uint64_t{0}, uint64_t{1}, ~uint64_t{0}, uint64_t{0x0123456789ABCDEF}}) {
+      DocValues e;
+      e.date = date;
+      e.fingerprint = fp;
+      for (int i = 0; i < kNumLengthFields; ++i) e.lengths[i] = i == 2 ? UINT32_MAX : 7u * i;
+      const std::string enc = EncodeDocValues(e);
+      INFO("date " << date << ", fingerprint " << fp);
+      CHECK(enc.size() <= kDocValuesMaxSize);
+      DocValues g;
+      REQUIRE(DecodeDocValues(enc, &g));
+      CHECK(g.date == date);
+      CHECK(g.fingerprint == fp);
+      for (int i = 0; i < kNumLengthFields; ++i) CHECK(g.lengths[i] == e.lengths[i]);
+      // Every shorter or longer value, or an unknown flag, is refused.
+      for (size_t n = 0; n < enc.size(); ++n) CHECK_FALSE(DecodeDocValues(enc.substr(0, n), &g));
+      CHECK_FALSE(DecodeDocValues(enc + '\0', &g));
+      std::string flagged = enc;
+      flagged[0] = static_cast<char>(flagged[0] | 4);
+      CHECK_FALSE(DecodeDocValues(flagged, &g));
+    }
+  }
+  // A flagged fingerprint of 0, or a date that is the mark of none, is no record.
+  CHECK_FALSE(DecodeDocValues(std::string("\x02\0\0\0\0\0", 6) + std::string(8, '\0'), &gv));
+  CHECK_FALSE(DecodeDocValues(std::string("\x01\xFF\xFF\xFF\xFF\x0F\0\0\0\0\0", 11), &gv));
 
   IndexState s;
   s.next_doc = 77;
