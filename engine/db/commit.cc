@@ -226,7 +226,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   // Every key once: the batch's terms, then retired terms the batch lacks.
   struct Item {
     std::string_view key;
-    const TermBatch* batch;
+    const TermStream* batch;
   };
   std::vector<Item> items;
   items.reserve(terms_.size() + retired.size());
@@ -281,10 +281,13 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     }
     const TermBatch* batch = spilled ? &combined : nullptr;
     if (mi < items.size() && items[mi].key == key) {
-      if (items[mi].batch && spilled)
-        add(items[mi].batch->docs, items[mi].batch->tfs, items[mi].batch->positions);
-      else if (items[mi].batch)
-        batch = items[mi].batch;
+      if (items[mi].batch) {
+        DecodeStream(*items[mi].batch, &decoded_);
+        if (spilled)
+          add(decoded_.docs, decoded_.tfs, decoded_.positions);
+        else
+          batch = &decoded_;
+      }
       ++mi;
     }
     const Retired* r = nullptr;

@@ -40,17 +40,50 @@ void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens,
     const Token& t = tokens[i];
     uint32_t id = term_ids_.Intern(f, t.term, hashes[i]);
     if (id == terms_.size()) terms_.emplace_back();
-    TermBatch& b = terms_[id];
-    if (b.last_doc != doc) {
-      if (b.docs.empty()) batch_bytes_ += sizeof(TermBatch) + 32 + t.term.size();
+    TermStream& b = terms_[id];
+    const size_t capacity = b.bytes.capacity();
+    if (b.bytes.empty()) {
+      batch_bytes_ += sizeof(TermStream) + 32 + t.term.size();
+      b.Put(doc);
       b.last_doc = doc;
-      b.docs.push_back(doc);
-      b.tfs.push_back(0);
-      batch_bytes_ += 8;
+      b.last_pos = 0;
+    } else if (b.last_doc != doc) {
+      b.bytes.push_back(0);  // the previous document's end
+      b.Put(doc - b.last_doc);
+      b.last_doc = doc;
+      b.last_pos = 0;
     }
-    b.tfs.back() += 1;
-    b.positions.push_back(t.position);
-    batch_bytes_ += 4;
+    b.Put(t.position - b.last_pos + 1);
+    b.last_pos = t.position;
+    batch_bytes_ += b.bytes.capacity() - capacity;
+  }
+}
+
+void WriterImpl::DecodeStream(const TermStream& s, TermBatch* out) {
+  out->docs.clear();
+  out->tfs.clear();
+  out->positions.clear();
+  const uint8_t* p = s.bytes.data();
+  const uint8_t* const end = p + s.bytes.size();
+  auto get = [&] {
+    uint32_t v = 0;
+    for (int shift = 0; p < end; shift += 7) {
+      const uint8_t b = *p++;
+      v |= static_cast<uint32_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) break;
+    }
+    return v;
+  };
+  uint32_t doc = 0;
+  while (p < end) {
+    doc += get();
+    uint32_t tf = 0, pos = 0;
+    for (uint32_t v; p < end && (v = get()) != 0; ++tf) {
+      pos += v - 1;
+      out->positions.push_back(pos);
+    }
+    out->docs.push_back(doc);
+    out->tfs.push_back(tf);
   }
 }
 
@@ -382,7 +415,8 @@ Status WriterImpl::Spill() {
   Run run{spill_->size(), 0};
   std::string record;
   for (uint32_t id : order) {
-    const TermBatch& b = terms_[id];
+    DecodeStream(terms_[id], &decoded_);
+    const TermBatch& b = decoded_;
     record.clear();
     EncodeTermRecord(term_ids_.key(id), b.docs.data(), b.tfs.data(), b.docs.size(), b.positions.data(), &record);
     if (!(s = spill_->Append(record)).ok()) return s;
@@ -394,7 +428,7 @@ Status WriterImpl::Spill() {
   spilled_blocks_.insert(spilled_blocks_.end(), blocks.begin(), blocks.end());
   for (PendingDoc& p : docs_) std::string().swap(p.stored);
   term_ids_ = TermTable();
-  std::vector<TermBatch>().swap(terms_);
+  std::vector<TermStream>().swap(terms_);
   batch_bytes_ = 0;
   return Status::OK();
 }
@@ -406,7 +440,7 @@ void WriterImpl::ClearBatch() {
   metadata_.clear();
   languages_.clear();
   term_ids_ = TermTable();
-  std::vector<TermBatch>().swap(terms_);
+  std::vector<TermStream>().swap(terms_);
   docs_.clear();
   ids_.clear();
   ops_ = 0;
