@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
+#include "loupe/split_search.h"
 
 namespace py = pybind11;
 
@@ -516,7 +518,59 @@ class IndexHandle {
   py::dict Search(const std::string& text, size_t limit, size_t offset, const std::string& sort,
                   const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
                   bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total) {
+    return SearchIn(text, limit, offset, sort, after, facet_names, facet_top, snippets, collapse, now, lenient,
+                    exact_total, *this, nullptr);
+  }
+
+  // Phase 1 of a search of a collection's splits held apart
+  // (loupe/split_search.h): this split's statistics for `text`, compiled
+  // with `context`'s (the collection's meta index), as bytes; given
+  // `chosen` (the summed statistics after their expansions were chosen),
+  // those of the chosen terms.
+  py::bytes Gather(const std::string& text, const std::string& sort, const std::string& now, bool lenient,
+                   const IndexHandle& context, const py::object& chosen) {
     std::shared_ptr<Index> index = Get();
+    std::shared_ptr<Index> context_index = context.Get();
+    const Days today = NowFrom(now);
+    std::optional<QueryStatistics> given;
+    if (!chosen.is_none()) given = DecodeStatistics(chosen);
+    Compiled c;
+    Result<QueryStatistics> stats = Status::Internal("");
+    std::string bytes;
+    {
+      py::gil_scoped_release release;
+      c = Compile(*context_index, text, today, lenient, SortFrom(sort));
+      if (c.query.ok()) stats = GatherStatistics(*index, *c.query, given ? &*given : nullptr);
+      if (stats.ok()) bytes = stats->Encode();
+    }
+    CheckCompiled(c, text);
+    if (!stats.ok()) Raise(stats.status(), "gathering statistics from " + path_);
+    return py::bytes(bytes);
+  }
+
+  // Phase 2: a search of this split scored with `stats` (the sums over every
+  // split), compiled with `context`'s; hits carry doc_id and day for the merge.
+  py::dict SearchWith(const std::string& text, const py::bytes& stats, const IndexHandle& context, size_t limit,
+                      const std::string& sort, const std::vector<std::string>& facet_names, size_t facet_top,
+                      bool snippets, const std::string& now, bool lenient) {
+    const QueryStatistics given = DecodeStatistics(stats);
+    return SearchIn(text, limit, 0, sort, "", facet_names, facet_top, snippets, false, now, lenient, true, context,
+                    &given);
+  }
+
+  static QueryStatistics DecodeStatistics(const py::handle& bytes) {
+    if (!py::isinstance<py::bytes>(bytes)) throw py::type_error("statistics must be bytes, not " + TypeName(bytes));
+    auto s = QueryStatistics::Decode(bytes.cast<std::string>());
+    if (!s.ok()) Raise(s.status(), "statistics");
+    return std::move(*s);
+  }
+
+  py::dict SearchIn(const std::string& text, size_t limit, size_t offset, const std::string& sort,
+                    const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
+                    bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total,
+                    const IndexHandle& context, const QueryStatistics* stats) {
+    std::shared_ptr<Index> index = Get();
+    std::shared_ptr<Index> context_index = context.Get();
     SearchOptions options{.limit = limit, .offset = offset};
     for (const std::string& f : facet_names) options.facets.push_back(FacetFrom(f, facet_top));
     options.after = after;
@@ -530,11 +584,11 @@ class IndexHandle {
     Status snippet_error;
     {
       py::gil_scoped_release release;
-      c = Compile(*index, text, today, lenient, order);
+      c = Compile(*context_index, text, today, lenient, order);
       if (c.query.ok()) {
         options.sort = c.read.sort;
         options.facet_name = cli::ActorNames(c.context.gazetteer.get());
-        res = index->Search(*c.query, options);
+        res = stats ? SearchWithStatistics(*index, *c.query, *stats, options) : index->Search(*c.query, options);
         if (res.ok() && snippets) snippet_error = Snippets(*c.query, c.context, *res, &passages);
       }
     }
@@ -558,6 +612,8 @@ class IndexHandle {
       py::dict hit = DocumentDict(h.document, false);
       hit["score"] = h.score;
       hit["split"] = h.split;
+      hit["doc_id"] = h.doc_id;
+      hit["day"] = h.document.date ? py::object(py::int_(*h.document.date)) : py::object(py::none());
       hit["copies"] = h.copies;
       hit["snippet"] = i < passages.size() && passages[i] ? py::object(SnippetDict(*passages[i])) : py::none();
       hits.append(hit);
@@ -748,6 +804,17 @@ class IndexHandle {
   std::unique_ptr<Writer> writer_;  // destroyed before index_ lets the index go
 };
 
+// The sum of splits' statistics (loupe/split_search.h). When prefix or fuzzy
+// words need their terms chosen, they are chosen, and needs_expansions says
+// the splits must be gathered again given the sum.
+py::tuple SumStatistics(const std::vector<py::bytes>& parts) {
+  QueryStatistics sum;
+  for (const py::bytes& p : parts) sum.Add(IndexHandle::DecodeStatistics(p));
+  const bool again = sum.NeedsExpansions();
+  if (again) sum.ChooseExpansions();
+  return py::make_tuple(py::bytes(sum.Encode()), again);
+}
+
 // index_folder: `loupe index --db DB PATH...`, its summary as a dict.
 py::dict IndexFolder(const std::string& db, const std::vector<std::string>& paths, bool progress, bool no_delete,
                      bool follow, const std::string& partition, bool fold_diacritics, bool tagging) {
@@ -834,6 +901,11 @@ PYBIND11_MODULE(_loupe, m) {
       .def("search", &IndexHandle::Search, py::arg("query"), py::arg("limit"), py::arg("offset"), py::arg("sort"),
            py::arg("after"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"), py::arg("collapse"),
            py::arg("now"), py::arg("lenient"), py::arg("exact_total"))
+      .def("gather", &IndexHandle::Gather, py::arg("query"), py::arg("sort"), py::arg("now"), py::arg("lenient"),
+           py::arg("context"), py::arg("chosen"))
+      .def("search_with", &IndexHandle::SearchWith, py::arg("query"), py::arg("stats"), py::arg("context"),
+           py::arg("limit"), py::arg("sort"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"),
+           py::arg("now"), py::arg("lenient"))
       .def("timeline", &IndexHandle::Timeline, py::arg("query"), py::arg("by"), py::arg("now"), py::arg("lenient"))
       .def("explain", &IndexHandle::Explain, py::arg("query"), py::arg("doc"), py::arg("now"), py::arg("lenient"))
       .def("document", &IndexHandle::GetDocument, py::arg("id"))
@@ -843,6 +915,9 @@ PYBIND11_MODULE(_loupe, m) {
       .def("commit", &IndexHandle::Commit)
       .def("rollback", &IndexHandle::Rollback)
       .def("pending", &IndexHandle::Pending);
+  m.def("sum_statistics", &loupe::python::SumStatistics, py::arg("parts"),
+        "Sums the statistics of splits (bytes from _Index.gather); returns (bytes, needs_expansions): when the "
+        "second is True, the expansions were chosen and each split must be gathered again with the bytes.");
   m.def("index_folder", &loupe::python::IndexFolder, py::arg("db"), py::arg("paths"), py::arg("progress"),
         py::arg("no_delete"), py::arg("follow"), py::arg("partition"), py::arg("fold_diacritics"), py::arg("tagging"),
         "Runs `loupe index --db DB PATHS...` (loupe.index_folder wraps it).");
