@@ -519,43 +519,62 @@ class IndexHandle {
                   const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
                   bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total) {
     return SearchIn(text, limit, offset, sort, after, facet_names, facet_top, snippets, collapse, now, lenient,
-                    exact_total, *this, nullptr);
+                    exact_total, *this, {this}, nullptr)[0];
   }
 
   // Phase 1 of a search of a collection's splits held apart
-  // (loupe/split_search.h): this split's statistics for `text`, compiled
-  // with `context`'s (the collection's meta index), as bytes; given
-  // `chosen` (the summed statistics after their expansions were chosen),
-  // those of the chosen terms.
-  py::bytes Gather(const std::string& text, const std::string& sort, const std::string& now, bool lenient,
-                   const IndexHandle& context, const py::object& chosen) {
-    std::shared_ptr<Index> index = Get();
-    std::shared_ptr<Index> context_index = context.Get();
+  // (loupe/split_search.h): the statistics of `text` in each of `splits`
+  // (this is the collection's meta index, whose context compiles the query
+  // once for all), as bytes; given `chosen` (the summed statistics after
+  // their expansions were chosen), those of the chosen terms.
+  py::list Gather(const std::vector<const IndexHandle*>& splits, const std::string& text, const std::string& sort,
+                  const std::string& now, bool lenient, const py::object& chosen) {
+    std::shared_ptr<Index> context_index = Get();
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : splits) indexes.push_back(Handle(h)->Get());
     const Days today = NowFrom(now);
     std::optional<QueryStatistics> given;
     if (!chosen.is_none()) given = DecodeStatistics(chosen);
     Compiled c;
-    Result<QueryStatistics> stats = Status::Internal("");
-    std::string bytes;
+    Status failed;
+    std::string where;
+    std::vector<std::string> bytes;
     {
       py::gil_scoped_release release;
       c = Compile(*context_index, text, today, lenient, SortFrom(sort));
-      if (c.query.ok()) stats = GatherStatistics(*index, *c.query, given ? &*given : nullptr);
-      if (stats.ok()) bytes = stats->Encode();
+      for (size_t i = 0; c.query.ok() && failed.ok() && i < indexes.size(); ++i) {
+        auto stats = GatherStatistics(*indexes[i], *c.query, given ? &*given : nullptr);
+        if (stats.ok()) {
+          bytes.push_back(stats->Encode());
+        } else {
+          failed = stats.status();
+          where = splits[i]->path();
+        }
+      }
     }
     CheckCompiled(c, text);
-    if (!stats.ok()) Raise(stats.status(), "gathering statistics from " + path_);
-    return py::bytes(bytes);
+    if (!failed.ok()) Raise(failed, "gathering statistics from " + where);
+    py::list out;
+    for (const std::string& b : bytes) out.append(py::bytes(b));
+    return out;
   }
 
-  // Phase 2: a search of this split scored with `stats` (the sums over every
-  // split), compiled with `context`'s; hits carry doc_id and day for the merge.
-  py::dict SearchWith(const std::string& text, const py::bytes& stats, const IndexHandle& context, size_t limit,
-                      const std::string& sort, const std::vector<std::string>& facet_names, size_t facet_top,
-                      bool snippets, const std::string& now, bool lenient) {
+  // Phase 2: searches each of `splits` scored with `stats` (the sums over
+  // every split), the query compiled once with this index's context; hits
+  // carry doc_id and day for the merge.
+  py::list SearchWith(const std::vector<const IndexHandle*>& splits, const std::string& text, const py::bytes& stats,
+                      size_t limit, const std::string& sort, const std::vector<std::string>& facet_names,
+                      size_t facet_top, bool snippets, const std::string& now, bool lenient) {
     const QueryStatistics given = DecodeStatistics(stats);
-    return SearchIn(text, limit, 0, sort, "", facet_names, facet_top, snippets, false, now, lenient, true, context,
-                    &given);
+    std::vector<const IndexHandle*> targets;
+    for (const IndexHandle* h : splits) targets.push_back(Handle(h));
+    return SearchIn(text, limit, 0, sort, "", facet_names, facet_top, snippets, false, now, lenient, true, *this,
+                    targets, &given);
+  }
+
+  static const IndexHandle* Handle(const IndexHandle* h) {
+    if (!h) throw py::type_error("splits must be a list of _Index");
+    return h;
   }
 
   static QueryStatistics DecodeStatistics(const py::handle& bytes) {
@@ -565,12 +584,16 @@ class IndexHandle {
     return std::move(*s);
   }
 
-  py::dict SearchIn(const std::string& text, size_t limit, size_t offset, const std::string& sort,
-                    const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
-                    bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total,
-                    const IndexHandle& context, const QueryStatistics* stats) {
-    std::shared_ptr<Index> index = Get();
+  // Compiles `text` once with `context`'s context and searches each of
+  // `targets` (with `stats`: scored with them), one result dict each.
+  static py::list SearchIn(const std::string& text, size_t limit, size_t offset, const std::string& sort,
+                           const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
+                           bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total,
+                           const IndexHandle& context, const std::vector<const IndexHandle*>& targets,
+                           const QueryStatistics* stats) {
     std::shared_ptr<Index> context_index = context.Get();
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : targets) indexes.push_back(h->Get());
     SearchOptions options{.limit = limit, .offset = offset};
     for (const std::string& f : facet_names) options.facets.push_back(FacetFrom(f, facet_top));
     options.after = after;
@@ -579,8 +602,8 @@ class IndexHandle {
     const SortOrder order = SortFrom(sort);
     const Days today = NowFrom(now);
     Compiled c;
-    Result<SearchResults> res = Status::Internal("");
-    std::vector<std::optional<Snippet>> passages;
+    std::vector<Result<SearchResults>> results;
+    std::vector<std::vector<std::optional<Snippet>>> passages(indexes.size());
     Status snippet_error;
     {
       py::gil_scoped_release release;
@@ -588,50 +611,63 @@ class IndexHandle {
       if (c.query.ok()) {
         options.sort = c.read.sort;
         options.facet_name = cli::ActorNames(c.context.gazetteer.get());
-        res = stats ? SearchWithStatistics(*index, *c.query, *stats, options) : index->Search(*c.query, options);
-        if (res.ok() && snippets) snippet_error = Snippets(*c.query, c.context, *res, &passages);
+        for (size_t i = 0; i < indexes.size(); ++i) {
+          const Index& index = *indexes[i];
+          results.push_back(stats ? SearchWithStatistics(index, *c.query, *stats, options)
+                                  : index.Search(*c.query, options));
+          if (!results.back().ok()) break;
+          if (snippets) snippet_error = Snippets(*c.query, c.context, *results.back(), &passages[i]);
+          if (!snippet_error.ok()) break;
+        }
       }
     }
     CheckCompiled(c, text);
-    if (!res.ok()) {
+    for (const Result<SearchResults>& res : results) {
+      if (res.ok()) continue;
       if (res.status().code() == StatusCode::kInvalidArgument && !after.empty() &&
           res.status().offset() == Status::kNoOffset)
         Raise(res.status(), "search: after");
       Raise(res.status(), "search failed", &c.read.reading, &c.read.diagnostics);
     }
     if (!snippet_error.ok()) Raise(snippet_error, "snippets");
-    py::dict out;
-    out["query"] = text;
-    out["reading"] = c.read.reading;
-    out["sort"] = SortName(c.read.sort);
-    out["total"] = res->total;
-    out["total_exact"] = res->total_exact;
-    py::list hits;
-    for (size_t i = 0; i < res->hits.size(); ++i) {
-      const Hit& h = res->hits[i];
-      py::dict hit = DocumentDict(h.document, false);
-      hit["score"] = h.score;
-      hit["split"] = h.split;
-      hit["doc_id"] = h.doc_id;
-      hit["day"] = h.document.date ? py::object(py::int_(*h.document.date)) : py::object(py::none());
-      hit["copies"] = h.copies;
-      hit["snippet"] = i < passages.size() && passages[i] ? py::object(SnippetDict(*passages[i])) : py::none();
-      hits.append(hit);
+    py::list all;
+    for (size_t r = 0; r < results.size(); ++r) {
+      const SearchResults& res = *results[r];
+      py::dict out;
+      out["query"] = text;
+      out["reading"] = c.read.reading;
+      out["sort"] = SortName(c.read.sort);
+      out["total"] = res.total;
+      out["total_exact"] = res.total_exact;
+      py::list hits;
+      for (size_t i = 0; i < res.hits.size(); ++i) {
+        const Hit& h = res.hits[i];
+        py::dict hit = DocumentDict(h.document, false);
+        hit["score"] = h.score;
+        hit["split"] = h.split;
+        hit["doc_id"] = h.doc_id;
+        hit["day"] = h.document.date ? py::object(py::int_(*h.document.date)) : py::object(py::none());
+        hit["copies"] = h.copies;
+        hit["snippet"] =
+            i < passages[r].size() && passages[r][i] ? py::object(SnippetDict(*passages[r][i])) : py::none();
+        hits.append(hit);
+      }
+      out["hits"] = hits;
+      py::dict facets;
+      for (const FacetResult& f : res.facets) {
+        py::list counts;
+        for (const FacetCount& fc : f.counts) counts.append(py::make_tuple(fc.value, fc.count));
+        facets[py::str(f.name)] = counts;
+      }
+      out["facets"] = facets;
+      out["next_cursor"] = res.next_cursor.empty() ? py::object(py::none()) : py::object(py::str(res.next_cursor));
+      out["generation"] = res.generation;
+      out["warnings"] = res.warnings;
+      out["diagnostics"] = Diagnostics(text, c.read.diagnostics);
+      out["resolved_dates"] = c.read.resolved;
+      all.append(out);
     }
-    out["hits"] = hits;
-    py::dict facets;
-    for (const FacetResult& f : res->facets) {
-      py::list counts;
-      for (const FacetCount& fc : f.counts) counts.append(py::make_tuple(fc.value, fc.count));
-      facets[py::str(f.name)] = counts;
-    }
-    out["facets"] = facets;
-    out["next_cursor"] = res->next_cursor.empty() ? py::object(py::none()) : py::object(py::str(res->next_cursor));
-    out["generation"] = res->generation;
-    out["warnings"] = res->warnings;
-    out["diagnostics"] = Diagnostics(text, c.read.diagnostics);
-    out["resolved_dates"] = c.read.resolved;
-    return out;
+    return all;
   }
 
   py::list Timeline(const std::string& text, const std::string& by, const std::string& now, bool lenient) {
@@ -901,9 +937,9 @@ PYBIND11_MODULE(_loupe, m) {
       .def("search", &IndexHandle::Search, py::arg("query"), py::arg("limit"), py::arg("offset"), py::arg("sort"),
            py::arg("after"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"), py::arg("collapse"),
            py::arg("now"), py::arg("lenient"), py::arg("exact_total"))
-      .def("gather", &IndexHandle::Gather, py::arg("query"), py::arg("sort"), py::arg("now"), py::arg("lenient"),
-           py::arg("context"), py::arg("chosen"))
-      .def("search_with", &IndexHandle::SearchWith, py::arg("query"), py::arg("stats"), py::arg("context"),
+      .def("gather", &IndexHandle::Gather, py::arg("splits"), py::arg("query"), py::arg("sort"), py::arg("now"),
+           py::arg("lenient"), py::arg("chosen"))
+      .def("search_with", &IndexHandle::SearchWith, py::arg("splits"), py::arg("query"), py::arg("stats"),
            py::arg("limit"), py::arg("sort"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"),
            py::arg("now"), py::arg("lenient"))
       .def("timeline", &IndexHandle::Timeline, py::arg("query"), py::arg("by"), py::arg("now"), py::arg("lenient"))

@@ -90,11 +90,13 @@ class _SplitServer:
         return _os.getpid()
 
     def gather(self, query, sort, now, lenient, names, chosen):
-        return {n: self._splits[n].gather(query, sort, now, lenient, self._meta, chosen) for n in names}
+        found = self._meta.gather([self._splits[n] for n in names], query, sort, now, lenient, chosen)
+        return dict(zip(names, found))
 
     def search(self, query, stats, names, limit, sort, facets, facet_top, snippets, now, lenient):
-        return {n: self._splits[n].search_with(query, stats, self._meta, limit, sort, facets, facet_top, snippets,
-                                               now, lenient) for n in names}
+        pages = self._meta.search_with([self._splits[n] for n in names], query, stats, limit, sort, facets, facet_top,
+                                       snippets, now, lenient)
+        return dict(zip(names, pages))
 
     def close(self):
         for ix in self._splits.values():
