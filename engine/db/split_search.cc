@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "db/split.h"
+#include "index/doc_store.h"
 #include "index/format.h"
 #include "search/iterators.h"
 #include "search/scoring.h"
@@ -315,7 +316,29 @@ Result<SearchResults> SearchWithStatistics(const Index& index, const Query& quer
     auto res = RunSearch(scope, query, options, std::move(notes));
     if (!res.ok()) return res.status();
     res->warnings.insert(res->warnings.begin(), stats.warnings.begin(), stats.warnings.end());
+    if (!options.load_documents)
+      for (Hit& h : res->hits)
+        if (h.doc_id < snap->table->dates.size() && snap->table->dates[h.doc_id] != format::kNoDate)
+          h.document.date = snap->table->dates[h.doc_id];
     return res;
+  });
+}
+
+Result<std::vector<Document>> FetchDocuments(const Index& index, const std::vector<uint32_t>& doc_ids) {
+  return Guard([&]() -> Result<std::vector<Document>> {
+    const SplitReader* reader = ReaderOf(index);
+    if (!reader) return NotASplit(index);
+    auto snap = reader->Snapshot();
+    if (!snap.ok()) return snap.status();
+    format::DocBlockReader docs;
+    std::vector<Document> out(doc_ids.size());
+    for (size_t i = 0; i < doc_ids.size(); ++i) {
+      if (!snap->table->IsLive(doc_ids[i]))
+        return Status::NotFound("document " + std::to_string(doc_ids[i]) + " of " + index.dir() +
+                                " was deleted or replaced since the search; search again");
+      if (Status s = docs.ReadLive(*snap->txn, doc_ids[i], &out[i]); !s.ok()) return s;
+    }
+    return out;
   });
 }
 

@@ -562,14 +562,70 @@ class IndexHandle {
   // Phase 2: searches each of `splits` scored with `stats` (the sums over
   // every split), the query compiled once with this index's context; hits
   // carry doc_id and day for the merge.
+  // With documents false, each hit is only what the merge needs (score,
+  // doc_id, day, split), and Fetch loads the fields of those kept.
   py::list SearchWith(const std::vector<const IndexHandle*>& splits, const std::string& text, const py::bytes& stats,
                       size_t limit, const std::string& sort, const std::vector<std::string>& facet_names,
-                      size_t facet_top, bool snippets, const std::string& now, bool lenient) {
+                      size_t facet_top, bool snippets, const std::string& now, bool lenient, bool documents) {
     const QueryStatistics given = DecodeStatistics(stats);
     std::vector<const IndexHandle*> targets;
     for (const IndexHandle* h : splits) targets.push_back(Handle(h));
     return SearchIn(text, limit, 0, sort, "", facet_names, facet_top, snippets, false, now, lenient, true, *this,
-                    targets, &given);
+                    targets, &given, documents);
+  }
+
+  // Phase 3: the stored fields of documents `ids[i]` (internal ids, from
+  // search_with) of each of `splits`, as hit dicts without scores; with
+  // snippets, the query compiled with this index's context makes them.
+  py::list Fetch(const std::vector<const IndexHandle*>& splits, const std::vector<std::vector<uint32_t>>& ids,
+                 const std::string& text, const std::string& now, bool lenient, bool snippets) {
+    std::shared_ptr<Index> context_index = Get();
+    if (ids.size() != splits.size()) RaiseValue("fetch: one list of ids per split");
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : splits) indexes.push_back(Handle(h)->Get());
+    const Days today = NowFrom(now);
+    Compiled c;
+    Status failed;
+    std::string where;
+    std::vector<std::vector<Document>> docs(indexes.size());
+    std::vector<std::vector<std::optional<Snippet>>> passages(indexes.size());
+    {
+      py::gil_scoped_release release;
+      if (snippets) c = Compile(*context_index, text, today, lenient, SortOrder::kRelevance);
+      for (size_t i = 0; (!snippets || c.query.ok()) && failed.ok() && i < indexes.size(); ++i) {
+        auto got = FetchDocuments(*indexes[i], ids[i]);
+        if (!got.ok()) {
+          failed = got.status();
+          where = splits[i]->path();
+          break;
+        }
+        docs[i] = std::move(*got);
+        if (snippets) {
+          SearchResults as_hits;
+          for (const Document& d : docs[i]) {
+            Hit h;
+            h.document = d;
+            as_hits.hits.push_back(std::move(h));
+          }
+          failed = Snippets(*c.query, c.context, as_hits, &passages[i]);
+          where = splits[i]->path();
+        }
+      }
+    }
+    if (snippets) CheckCompiled(c, text);
+    if (!failed.ok()) Raise(failed, "fetching documents from " + where);
+    py::list out;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      py::list found;
+      for (size_t j = 0; j < docs[i].size(); ++j) {
+        py::dict hit = DocumentDict(docs[i][j], false);
+        hit["snippet"] =
+            j < passages[i].size() && passages[i][j] ? py::object(SnippetDict(*passages[i][j])) : py::none();
+        found.append(hit);
+      }
+      out.append(found);
+    }
+    return out;
   }
 
   static const IndexHandle* Handle(const IndexHandle* h) {
@@ -590,7 +646,7 @@ class IndexHandle {
                            const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
                            bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total,
                            const IndexHandle& context, const std::vector<const IndexHandle*>& targets,
-                           const QueryStatistics* stats) {
+                           const QueryStatistics* stats, bool documents = true) {
     std::shared_ptr<Index> context_index = context.Get();
     std::vector<std::shared_ptr<Index>> indexes;
     for (const IndexHandle* h : targets) indexes.push_back(h->Get());
@@ -599,6 +655,7 @@ class IndexHandle {
     options.after = after;
     options.collapse = collapse;
     options.exact_total = exact_total;
+    options.load_documents = documents;
     const SortOrder order = SortFrom(sort);
     const Days today = NowFrom(now);
     Compiled c;
@@ -616,7 +673,7 @@ class IndexHandle {
           results.push_back(stats ? SearchWithStatistics(index, *c.query, *stats, options)
                                   : index.Search(*c.query, options));
           if (!results.back().ok()) break;
-          if (snippets) snippet_error = Snippets(*c.query, c.context, *results.back(), &passages[i]);
+          if (snippets && documents) snippet_error = Snippets(*c.query, c.context, *results.back(), &passages[i]);
           if (!snippet_error.ok()) break;
         }
       }
@@ -642,6 +699,15 @@ class IndexHandle {
       py::list hits;
       for (size_t i = 0; i < res.hits.size(); ++i) {
         const Hit& h = res.hits[i];
+        if (!documents) {  // what the merge needs; the fields come with FetchDocuments
+          py::dict key;
+          key["score"] = h.score;
+          key["doc_id"] = h.doc_id;
+          key["day"] = h.document.date ? py::object(py::int_(*h.document.date)) : py::object(py::none());
+          key["split"] = h.split;
+          hits.append(key);
+          continue;
+        }
         py::dict hit = DocumentDict(h.document, false);
         hit["score"] = h.score;
         hit["split"] = h.split;
@@ -941,7 +1007,9 @@ PYBIND11_MODULE(_loupe, m) {
            py::arg("lenient"), py::arg("chosen"))
       .def("search_with", &IndexHandle::SearchWith, py::arg("splits"), py::arg("query"), py::arg("stats"),
            py::arg("limit"), py::arg("sort"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"),
-           py::arg("now"), py::arg("lenient"))
+           py::arg("now"), py::arg("lenient"), py::arg("documents"))
+      .def("fetch", &IndexHandle::Fetch, py::arg("splits"), py::arg("ids"), py::arg("query"), py::arg("now"),
+           py::arg("lenient"), py::arg("snippets"))
       .def("timeline", &IndexHandle::Timeline, py::arg("query"), py::arg("by"), py::arg("now"), py::arg("lenient"))
       .def("explain", &IndexHandle::Explain, py::arg("query"), py::arg("doc"), py::arg("now"), py::arg("lenient"))
       .def("document", &IndexHandle::GetDocument, py::arg("id"))

@@ -97,12 +97,22 @@ Result<QueryStatistics> GatherStatistics(const Index& index, const Query& query,
 // Phase 2: searches `index` (as above) for `query`, scoring with `stats`
 // (summed over every split, expansions chosen), as Index::Search does
 // otherwise; SearchResults::warnings begins with stats.warnings. Hits keep
-// Hit::doc_id for the merge. Paging is by `offset` only.
+// Hit::doc_id for the merge; without SearchOptions::load_documents each
+// hit's Document holds its date alone (the merge's tie-break), and
+// FetchDocuments loads the fields of the hits the merge kept. Paging is by
+// `offset` only.
 // Errors: kInvalidArgument (a collection; SearchOptions::after or collapse
 // given; `stats` lacks a term of the query or a chosen expansion: they were
 // gathered for another query), and Index::Search's.
 Result<SearchResults> SearchWithStatistics(const Index& index, const Query& query, const QueryStatistics& stats,
                                            const SearchOptions& options = {});
+
+// Phase 3 ("fetch"): the stored fields of the live documents with internal
+// ids `doc_ids` (Hit::doc_id from SearchWithStatistics) in `index`'s last
+// commit, in that order. Errors: kNotFound (a document deleted or replaced
+// since the search: search again), kInvalidArgument (a collection),
+// kCorruption, kIOError.
+Result<std::vector<Document>> FetchDocuments(const Index& index, const std::vector<uint32_t>& doc_ids);
 
 }  // namespace loupe
 

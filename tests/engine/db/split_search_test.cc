@@ -156,6 +156,33 @@ TEST_CASE("split by split, the two phases give the collection's search", "[split
     for (const FacetCount& c : expected[i].facets[0].counts) actors[c.value] = c.count;
     CHECK(got.actors == actors);
   }
+  // Without documents, hits carry their dates; FetchDocuments loads them.
+  {
+    SearchOptions bare{.limit = 20, .load_documents = false};
+    QueryStatistics sum;
+    for (const auto& s : splits) sum.Add(*GatherStatistics(*s, queries[0]));
+    auto page = SearchWithStatistics(*splits[1], queries[0], sum, bare);
+    REQUIRE(page.ok());
+    REQUIRE(page->hits.size() == 2);
+    std::vector<uint32_t> ids;
+    for (const Hit& h : page->hits) {
+      CHECK(h.document.id.empty());
+      CHECK(h.document.date.has_value());
+      ids.push_back(h.doc_id);
+    }
+    auto fetched = FetchDocuments(*splits[1], ids);
+    REQUIRE(fetched.ok());
+    REQUIRE(fetched->size() == 2);
+    auto full = SearchWithStatistics(*splits[1], queries[0], sum, {.limit = 20});
+    REQUIRE(full.ok());
+    for (size_t j = 0; j < 2; ++j) {
+      CHECK((*fetched)[j].id == full->hits[j].document.id);
+      CHECK((*fetched)[j].date == page->hits[j].document.date);
+      CHECK((*fetched)[j].body == full->hits[j].document.body);
+    }
+    auto gone = FetchDocuments(*splits[1], {999999});
+    CHECK(gone.status().code() == StatusCode::kNotFound);
+  }
   // The capped prefix searched tariff, not tarp, and said so.
   Merged tar = SearchApart(splits, queries[2], 20);
   CHECK(tar.hits.size() == 5);

@@ -93,10 +93,24 @@ class _SplitServer:
         found = self._meta.gather([self._splits[n] for n in names], query, sort, now, lenient, chosen)
         return dict(zip(names, found))
 
-    def search(self, query, stats, names, limit, sort, facets, facet_top, snippets, now, lenient):
+    def search(self, query, stats, names, limit, sort, facets, facet_top, snippets, now, lenient, order):
+        """Searches splits `names` and merges their pages here, so that one
+        page per worker travels: {names[0]: the page, other names: None}."""
         pages = self._meta.search_with([self._splits[n] for n in names], query, stats, limit, sort, facets, facet_top,
-                                       snippets, now, lenient)
-        return dict(zip(names, pages))
+                                       snippets, now, lenient, False)
+        for name, page in zip(names, pages):
+            for h in page["hits"]:
+                h["split"] = name
+        out = dict.fromkeys(names)
+        out[names[0]] = _combine(pages, order, limit)
+        return out
+
+    def fetch(self, query, now, lenient, snippets, wanted):
+        """The stored fields (and snippets) of documents {split: [doc_id]}."""
+        names = list(wanted)
+        found = self._meta.fetch([self._splits[n] for n in names], [wanted[n] for n in names], query, now, lenient,
+                                 snippets)
+        return dict(zip(names, found))
 
     def close(self):
         for ix in self._splits.values():
@@ -271,6 +285,30 @@ def _merge_facet(name, lists, top):
     while b <= last:
         out.append((_bucket_label(b, unit), known.get(b, 0)))
         b = _next_bucket(b, unit)
+    return out
+
+
+def _combine(pages, order, limit):
+    """Pages of distinct splits (their hits' "split" set) as one: the best
+    `limit` hits in the engine's order (`order`: each split's place in the
+    collection), totals and generations added, facet counts added by value
+    (every value kept), warnings once each."""
+    first = pages[0]
+    sort = first["sort"]
+    hits = sorted((h for p in pages for h in p["hits"]), key=lambda h: _sort_key(h, order[h["split"]], sort))
+    facets = {}
+    for p in pages:
+        for name, counts in p["facets"].items():
+            sums = facets.setdefault(name, {})
+            for value, n in counts:
+                sums[value] = sums.get(value, 0) + n
+    warnings = []
+    for p in pages:
+        warnings += [w for w in p["warnings"] if w not in warnings]
+    out = dict(first)
+    out.update(hits=hits[:limit], total=sum(p["total"] for p in pages), total_exact=True,
+               generation=sum(p["generation"] for p in pages), warnings=warnings,
+               facets={name: list(sums.items()) for name, sums in facets.items()})
     return out
 
 
@@ -473,9 +511,7 @@ class Collection:
                 todo.extend(group)
         return out, missing
 
-    def _run(self, query, *, limit, start, sort, facets, facet_top, snippets, now, lenient, allow_partial,
-             timeout):
-        deadline = _time.monotonic() + (self._check_timeout(timeout) if timeout is not None else self._timeout)
+    def _run(self, query, *, limit, sort, facets, snippets, now, lenient, allow_partial, deadline):
         names = [s["name"] for s in self._splits]
 
         def fail_missing(missing):
@@ -505,14 +541,15 @@ class Collection:
             stats, _ = _loupe.sum_statistics([regathered[n] for n in present])
         pages, more = self._fan_out(
             present, deadline,
-            lambda a, g: a.search(query, stats, g, limit, sort, list(facets), _ALL_VALUES, snippets, now, lenient))
+            lambda a, g: a.search(query, stats, g, limit, sort, list(facets), _ALL_VALUES, snippets, now, lenient,
+                                  self._order))
         if more:
             fail_missing(more)
             missing += more
-        present = [n for n in present if n in pages]
-        if not present:
+        combined = [p for p in pages.values() if p is not None]
+        if not combined:
             raise MissingSplits("no split of the collection could be searched: " + ", ".join(missing), missing)
-        return [(n, pages[n]) for n in present], missing
+        return combined, missing
 
     # -- reading ----------------------------------------------------------------
     def search(self, query, limit=10, *, offset=0, sort=None, after=None, facets=(), facet_top=10,
@@ -554,31 +591,38 @@ class Collection:
         scope = _scope_of(self._splits, query, sort)
         at = _decode_cursor(after, scope) if after else 0
         start = at + offset
-        pages, missing = self._run(query, limit=start + limit, start=start, sort=sort, facets=facets,
-                                   facet_top=facet_top, snippets=snippets, now=now, lenient=lenient,
-                                   allow_partial=allow_partial, timeout=timeout)
-        first = pages[0][1]
-        order = first["sort"]  # a sort: in the query wins
-        hits = []
-        for name, page in pages:
-            for h in page["hits"]:
-                h["split"] = name
-                hits.append((_sort_key(h, self._order[name], order), h))
-        hits.sort(key=lambda kh: kh[0])
-        shown = [h for _, h in hits[start:start + limit]]
-        total = sum(p["total"] for _, p in pages)
+        deadline = _time.monotonic() + (self._check_timeout(timeout) if timeout is not None else self._timeout)
+        pages, missing = self._run(query, limit=start + limit, sort=sort, facets=facets, snippets=snippets, now=now,
+                                   lenient=lenient, allow_partial=allow_partial, deadline=deadline)
+        raw = _combine(pages, self._order, start + limit)
+        shown = raw["hits"][start:start + limit]
+        # Phase 3: the stored fields (and snippets) of the hits shown, from their splits.
+        wanted = {}
+        for h in shown:
+            wanted.setdefault(h["split"], []).append(h["doc_id"])
+        if wanted:
+            fetched, lost = self._fan_out(list(wanted), deadline,
+                                          lambda a, g: a.fetch(query, now, lenient, snippets, {n: wanted[n] for n in g}))
+            if lost and not allow_partial:
+                raise MissingSplits(f"splits {', '.join(lost)} are held by no live worker (their workers failed "
+                                    "or left the cluster); add a replica (docs/python.md), or pass "
+                                    "allow_partial=True for the other splits' results", lost)
+            missing = missing + [n for n in lost if n not in missing]
+            full = []
+            for h in shown:
+                if h["split"] not in fetched:
+                    continue
+                doc = fetched[h["split"]][wanted[h["split"]].index(h["doc_id"])]
+                doc.update(score=h["score"], split=h["split"], doc_id=h["doc_id"], day=h["day"], copies=0)
+                full.append(doc)
+            shown = full
         facet_out = {}
         for i, f in enumerate(facets):
-            key = list(first["facets"])[i] if i < len(first["facets"]) else f
-            facet_out[key] = _merge_facet(key, [p["facets"].get(key, []) for _, p in pages], facet_top)
-        warnings = []
-        for _, p in pages:
-            for w in p["warnings"]:
-                if w not in warnings:
-                    warnings.append(w)
-        raw = dict(first)
-        raw.update(total=total, total_exact=True, hits=shown, facets=facet_out, warnings=warnings,
-                   generation=sum(p["generation"] for _, p in pages),
+            names = list(raw["facets"])
+            key = names[i] if i < len(names) else f
+            facet_out[key] = _merge_facet(key, [raw["facets"].get(key, [])], facet_top)
+        total = raw["total"]
+        raw.update(hits=shown, facets=facet_out,
                    next_cursor=_encode_cursor(scope, start + len(shown))
                    if shown and total > start + len(shown) else None)
         return DistributedSearchResult(raw, partial=bool(missing), missing=missing)
