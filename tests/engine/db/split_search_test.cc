@@ -160,7 +160,11 @@ TEST_CASE("split by split, the two phases give the collection's search", "[split
   {
     SearchOptions bare{.limit = 20, .load_documents = false};
     QueryStatistics sum;
-    for (const auto& s : splits) sum.Add(*GatherStatistics(*s, queries[0]));
+    for (const auto& s : splits) {
+      auto part = GatherStatistics(*s, queries[0]);
+      REQUIRE(part.ok());
+      sum.Add(*part);
+    }
     auto page = SearchWithStatistics(*splits[1], queries[0], sum, bare);
     REQUIRE(page.ok());
     REQUIRE(page->hits.size() == 2);
