@@ -155,6 +155,10 @@ def test_a_bad_manifest_is_refused(client, dbs):
     with pytest.raises(ld.MissingSplits) as e:
         ld.Collection(client, m, timeout=DEADLINE)
     assert len(e.value.missing) == len(m["splits"])
+    m = ld.manifest_for(dbs[1], client)
+    m["splits"][0]["path"] += "-gone"  # a split its worker does not have
+    with pytest.raises(loupe.NotFound, match="-gone"):
+        ld.Collection(client, m, timeout=DEADLINE)
 
 
 def kill_worker_of(collection, client, split):

@@ -399,11 +399,11 @@ class Collection:
         for addr, fut in futures.items():
             try:
                 self._actors[addr] = fut.result(timeout=max(0.0, deadline - _time.monotonic()))
-            except LoupeError:
-                self._release(futures)
-                raise
             except _failures():
                 self._dead.add(addr)
+            except BaseException:  # the worker's own error (a split it cannot open, no loupe there)
+                self._release(futures)
+                raise
         self._futures = futures
         if not any(self._live_holders(s["name"]) for s in self._splits):
             self._release(futures)
