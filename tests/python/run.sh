@@ -11,8 +11,7 @@ if [ "${1:-}" = "--skip" ]; then
   exit 77
 fi
 python=$1 package_dir=$2 cli=$3 source=$4 file=${5:-} module=${6:-} package=${7:-}
-name=${file%.py}
-name=${name:-python_tests}
+name=tests/python/${file:-}
 if ! "$python" -c "import pytest" 2>/dev/null; then
   echo "$name skipped: pytest is not installed for $python (install python3-pytest; tools/install-deps.sh does)"
   exit 77
