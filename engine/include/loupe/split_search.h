@@ -16,11 +16,14 @@
 //     // gather again on every split, given the choice, and sum those:
 //     auto again = loupe::GatherStatistics(*split, query, &sum);
 //   }
-//   // 2. On each split, with the sums:
-//   auto page = loupe::SearchWithStatistics(*split, query, sum, {.limit = offset + limit});
+//   // 2. On each split, with the sums (documents left out: hits carry their dates):
+//   auto page = loupe::SearchWithStatistics(*split, query, sum,
+//                                           {.limit = offset + limit, .load_documents = false});
 //   // ... then merge the pages by SearchResults' order (score or date, then the
 //   // earlier date, undated last, then the earlier split in the collection's
-//   // order, then the lower Hit::doc_id), add the totals and facet counts.
+//   // order, then the lower Hit::doc_id), add the totals and facet counts;
+//   // 3. on each split holding hits of the merged page, their fields:
+//   auto docs = loupe::FetchDocuments(*split, {doc_id, ...});
 //
 // Each split's hits then carry the scores a search of the whole collection
 // gives them, to the bit, so a merge of the splits' pages is that search's
