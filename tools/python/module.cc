@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
+#include "loupe/split_search.h"
 
 namespace py = pybind11;
 
@@ -516,66 +518,222 @@ class IndexHandle {
   py::dict Search(const std::string& text, size_t limit, size_t offset, const std::string& sort,
                   const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
                   bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total) {
-    std::shared_ptr<Index> index = Get();
+    return SearchIn(text, limit, offset, sort, after, facet_names, facet_top, snippets, collapse, now, lenient,
+                    exact_total, *this, {this}, nullptr)[0];
+  }
+
+  // Phase 1 of a search of a collection's splits held apart
+  // (loupe/split_search.h): the statistics of `text` in each of `splits`
+  // (this is the collection's meta index, whose context compiles the query
+  // once for all), as bytes; given `chosen` (the summed statistics after
+  // their expansions were chosen), those of the chosen terms.
+  py::list Gather(const std::vector<const IndexHandle*>& splits, const std::string& text, const std::string& sort,
+                  const std::string& now, bool lenient, const py::object& chosen) {
+    std::shared_ptr<Index> context_index = Get();
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : splits) indexes.push_back(Handle(h)->Get());
+    const Days today = NowFrom(now);
+    std::optional<QueryStatistics> given;
+    if (!chosen.is_none()) given = DecodeStatistics(chosen);
+    Compiled c;
+    Status failed;
+    std::string where;
+    std::vector<std::string> bytes;
+    {
+      py::gil_scoped_release release;
+      c = Compile(*context_index, text, today, lenient, SortFrom(sort));
+      for (size_t i = 0; c.query.ok() && failed.ok() && i < indexes.size(); ++i) {
+        auto stats = GatherStatistics(*indexes[i], *c.query, given ? &*given : nullptr);
+        if (stats.ok()) {
+          bytes.push_back(stats->Encode());
+        } else {
+          failed = stats.status();
+          where = splits[i]->path();
+        }
+      }
+    }
+    CheckCompiled(c, text);
+    if (!failed.ok()) Raise(failed, "gathering statistics from " + where);
+    py::list out;
+    for (const std::string& b : bytes) out.append(py::bytes(b));
+    return out;
+  }
+
+  // Phase 2: searches each of `splits` scored with `stats` (the sums over
+  // every split), the query compiled once with this index's context; hits
+  // carry doc_id and day for the merge.
+  // With documents false, each hit is only what the merge needs (score,
+  // doc_id, day, split), and Fetch loads the fields of those kept.
+  py::list SearchWith(const std::vector<const IndexHandle*>& splits, const std::string& text, const py::bytes& stats,
+                      size_t limit, const std::string& sort, const std::vector<std::string>& facet_names,
+                      size_t facet_top, bool snippets, const std::string& now, bool lenient, bool documents) {
+    const QueryStatistics given = DecodeStatistics(stats);
+    std::vector<const IndexHandle*> targets;
+    for (const IndexHandle* h : splits) targets.push_back(Handle(h));
+    return SearchIn(text, limit, 0, sort, "", facet_names, facet_top, snippets, false, now, lenient, true, *this,
+                    targets, &given, documents);
+  }
+
+  // Phase 3: the stored fields of documents `ids[i]` (internal ids, from
+  // search_with) of each of `splits`, as hit dicts without scores; with
+  // snippets, the query compiled with this index's context makes them.
+  py::list Fetch(const std::vector<const IndexHandle*>& splits, const std::vector<std::vector<uint32_t>>& ids,
+                 const std::string& text, const std::string& now, bool lenient, bool snippets) {
+    std::shared_ptr<Index> context_index = Get();
+    if (ids.size() != splits.size()) RaiseValue("fetch: one list of ids per split");
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : splits) indexes.push_back(Handle(h)->Get());
+    const Days today = NowFrom(now);
+    Compiled c;
+    Status failed;
+    std::string where;
+    std::vector<std::vector<Document>> docs(indexes.size());
+    std::vector<std::vector<std::optional<Snippet>>> passages(indexes.size());
+    {
+      py::gil_scoped_release release;
+      if (snippets) c = Compile(*context_index, text, today, lenient, SortOrder::kRelevance);
+      for (size_t i = 0; (!snippets || c.query.ok()) && failed.ok() && i < indexes.size(); ++i) {
+        auto got = FetchDocuments(*indexes[i], ids[i]);
+        if (!got.ok()) {
+          failed = got.status();
+          where = splits[i]->path();
+          break;
+        }
+        docs[i] = std::move(*got);
+        if (snippets) {
+          SearchResults as_hits;
+          for (const Document& d : docs[i]) {
+            Hit h;
+            h.document = d;
+            as_hits.hits.push_back(std::move(h));
+          }
+          failed = Snippets(*c.query, c.context, as_hits, &passages[i]);
+          where = splits[i]->path();
+        }
+      }
+    }
+    if (snippets) CheckCompiled(c, text);
+    if (!failed.ok()) Raise(failed, "fetching documents from " + where);
+    py::list out;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      py::list found;
+      for (size_t j = 0; j < docs[i].size(); ++j) {
+        py::dict hit = DocumentDict(docs[i][j], false);
+        hit["snippet"] =
+            j < passages[i].size() && passages[i][j] ? py::object(SnippetDict(*passages[i][j])) : py::none();
+        found.append(hit);
+      }
+      out.append(found);
+    }
+    return out;
+  }
+
+  static const IndexHandle* Handle(const IndexHandle* h) {
+    if (!h) throw py::type_error("splits must be a list of _Index");
+    return h;
+  }
+
+  static QueryStatistics DecodeStatistics(const py::handle& bytes) {
+    if (!py::isinstance<py::bytes>(bytes)) throw py::type_error("statistics must be bytes, not " + TypeName(bytes));
+    auto s = QueryStatistics::Decode(bytes.cast<std::string>());
+    if (!s.ok()) Raise(s.status(), "statistics");
+    return std::move(*s);
+  }
+
+  // Compiles `text` once with `context`'s context and searches each of
+  // `targets` (with `stats`: scored with them), one result dict each.
+  static py::list SearchIn(const std::string& text, size_t limit, size_t offset, const std::string& sort,
+                           const std::string& after, const std::vector<std::string>& facet_names, size_t facet_top,
+                           bool snippets, bool collapse, const std::string& now, bool lenient, bool exact_total,
+                           const IndexHandle& context, const std::vector<const IndexHandle*>& targets,
+                           const QueryStatistics* stats, bool documents = true) {
+    std::shared_ptr<Index> context_index = context.Get();
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : targets) indexes.push_back(h->Get());
     SearchOptions options{.limit = limit, .offset = offset};
     for (const std::string& f : facet_names) options.facets.push_back(FacetFrom(f, facet_top));
     options.after = after;
     options.collapse = collapse;
     options.exact_total = exact_total;
+    options.load_documents = documents;
     const SortOrder order = SortFrom(sort);
     const Days today = NowFrom(now);
     Compiled c;
-    Result<SearchResults> res = Status::Internal("");
-    std::vector<std::optional<Snippet>> passages;
+    std::vector<Result<SearchResults>> results;
+    std::vector<std::vector<std::optional<Snippet>>> passages(indexes.size());
     Status snippet_error;
     {
       py::gil_scoped_release release;
-      c = Compile(*index, text, today, lenient, order);
+      c = Compile(*context_index, text, today, lenient, order);
       if (c.query.ok()) {
         options.sort = c.read.sort;
         options.facet_name = cli::ActorNames(c.context.gazetteer.get());
-        res = index->Search(*c.query, options);
-        if (res.ok() && snippets) snippet_error = Snippets(*c.query, c.context, *res, &passages);
+        for (size_t i = 0; i < indexes.size(); ++i) {
+          const Index& index = *indexes[i];
+          results.push_back(stats ? SearchWithStatistics(index, *c.query, *stats, options)
+                                  : index.Search(*c.query, options));
+          if (!results.back().ok()) break;
+          if (snippets && documents) snippet_error = Snippets(*c.query, c.context, *results.back(), &passages[i]);
+          if (!snippet_error.ok()) break;
+        }
       }
     }
     CheckCompiled(c, text);
-    if (!res.ok()) {
+    for (const Result<SearchResults>& res : results) {
+      if (res.ok()) continue;
       if (res.status().code() == StatusCode::kInvalidArgument && !after.empty() &&
           res.status().offset() == Status::kNoOffset)
         Raise(res.status(), "search: after");
       Raise(res.status(), "search failed", &c.read.reading, &c.read.diagnostics);
     }
     if (!snippet_error.ok()) Raise(snippet_error, "snippets");
-    py::dict out;
-    out["query"] = text;
-    out["reading"] = c.read.reading;
-    out["sort"] = SortName(c.read.sort);
-    out["total"] = res->total;
-    out["total_exact"] = res->total_exact;
-    py::list hits;
-    for (size_t i = 0; i < res->hits.size(); ++i) {
-      const Hit& h = res->hits[i];
-      py::dict hit = DocumentDict(h.document, false);
-      hit["score"] = h.score;
-      hit["split"] = h.split;
-      hit["copies"] = h.copies;
-      hit["snippet"] = i < passages.size() && passages[i] ? py::object(SnippetDict(*passages[i])) : py::none();
-      hits.append(hit);
+    py::list all;
+    for (size_t r = 0; r < results.size(); ++r) {
+      const SearchResults& res = *results[r];
+      py::dict out;
+      out["query"] = text;
+      out["reading"] = c.read.reading;
+      out["sort"] = SortName(c.read.sort);
+      out["total"] = res.total;
+      out["total_exact"] = res.total_exact;
+      py::list hits;
+      for (size_t i = 0; i < res.hits.size(); ++i) {
+        const Hit& h = res.hits[i];
+        if (!documents) {  // what the merge needs; the fields come with FetchDocuments
+          py::dict key;
+          key["score"] = h.score;
+          key["doc_id"] = h.doc_id;
+          key["day"] = h.document.date ? py::object(py::int_(*h.document.date)) : py::object(py::none());
+          key["split"] = h.split;
+          hits.append(key);
+          continue;
+        }
+        py::dict hit = DocumentDict(h.document, false);
+        hit["score"] = h.score;
+        hit["split"] = h.split;
+        hit["doc_id"] = h.doc_id;
+        hit["day"] = h.document.date ? py::object(py::int_(*h.document.date)) : py::object(py::none());
+        hit["copies"] = h.copies;
+        hit["snippet"] =
+            i < passages[r].size() && passages[r][i] ? py::object(SnippetDict(*passages[r][i])) : py::none();
+        hits.append(hit);
+      }
+      out["hits"] = hits;
+      py::dict facets;
+      for (const FacetResult& f : res.facets) {
+        py::list counts;
+        for (const FacetCount& fc : f.counts) counts.append(py::make_tuple(fc.value, fc.count));
+        facets[py::str(f.name)] = counts;
+      }
+      out["facets"] = facets;
+      out["next_cursor"] = res.next_cursor.empty() ? py::object(py::none()) : py::object(py::str(res.next_cursor));
+      out["generation"] = res.generation;
+      out["warnings"] = res.warnings;
+      out["diagnostics"] = Diagnostics(text, c.read.diagnostics);
+      out["resolved_dates"] = c.read.resolved;
+      all.append(out);
     }
-    out["hits"] = hits;
-    py::dict facets;
-    for (const FacetResult& f : res->facets) {
-      py::list counts;
-      for (const FacetCount& fc : f.counts) counts.append(py::make_tuple(fc.value, fc.count));
-      facets[py::str(f.name)] = counts;
-    }
-    out["facets"] = facets;
-    out["next_cursor"] = res->next_cursor.empty() ? py::object(py::none()) : py::object(py::str(res->next_cursor));
-    out["generation"] = res->generation;
-    out["warnings"] = res->warnings;
-    out["diagnostics"] = Diagnostics(text, c.read.diagnostics);
-    out["resolved_dates"] = c.read.resolved;
-    return out;
+    return all;
   }
 
   py::list Timeline(const std::string& text, const std::string& by, const std::string& now, bool lenient) {
@@ -748,6 +906,17 @@ class IndexHandle {
   std::unique_ptr<Writer> writer_;  // destroyed before index_ lets the index go
 };
 
+// The sum of splits' statistics (loupe/split_search.h). When prefix or fuzzy
+// words need their terms chosen, they are chosen, and needs_expansions says
+// the splits must be gathered again given the sum.
+py::tuple SumStatistics(const std::vector<py::bytes>& parts) {
+  QueryStatistics sum;
+  for (const py::bytes& p : parts) sum.Add(IndexHandle::DecodeStatistics(p));
+  const bool again = sum.NeedsExpansions();
+  if (again) sum.ChooseExpansions();
+  return py::make_tuple(py::bytes(sum.Encode()), again);
+}
+
 // index_folder: `loupe index --db DB PATH...`, its summary as a dict.
 py::dict IndexFolder(const std::string& db, const std::vector<std::string>& paths, bool progress, bool no_delete,
                      bool follow, const std::string& partition, bool fold_diacritics, bool tagging) {
@@ -834,6 +1003,13 @@ PYBIND11_MODULE(_loupe, m) {
       .def("search", &IndexHandle::Search, py::arg("query"), py::arg("limit"), py::arg("offset"), py::arg("sort"),
            py::arg("after"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"), py::arg("collapse"),
            py::arg("now"), py::arg("lenient"), py::arg("exact_total"))
+      .def("gather", &IndexHandle::Gather, py::arg("splits"), py::arg("query"), py::arg("sort"), py::arg("now"),
+           py::arg("lenient"), py::arg("chosen"))
+      .def("search_with", &IndexHandle::SearchWith, py::arg("splits"), py::arg("query"), py::arg("stats"),
+           py::arg("limit"), py::arg("sort"), py::arg("facets"), py::arg("facet_top"), py::arg("snippets"),
+           py::arg("now"), py::arg("lenient"), py::arg("documents"))
+      .def("fetch", &IndexHandle::Fetch, py::arg("splits"), py::arg("ids"), py::arg("query"), py::arg("now"),
+           py::arg("lenient"), py::arg("snippets"))
       .def("timeline", &IndexHandle::Timeline, py::arg("query"), py::arg("by"), py::arg("now"), py::arg("lenient"))
       .def("explain", &IndexHandle::Explain, py::arg("query"), py::arg("doc"), py::arg("now"), py::arg("lenient"))
       .def("document", &IndexHandle::GetDocument, py::arg("id"))
@@ -843,6 +1019,9 @@ PYBIND11_MODULE(_loupe, m) {
       .def("commit", &IndexHandle::Commit)
       .def("rollback", &IndexHandle::Rollback)
       .def("pending", &IndexHandle::Pending);
+  m.def("sum_statistics", &loupe::python::SumStatistics, py::arg("parts"),
+        "Sums the statistics of splits (bytes from _Index.gather); returns (bytes, needs_expansions): when the "
+        "second is True, the expansions were chosen and each split must be gathered again with the bytes.");
   m.def("index_folder", &loupe::python::IndexFolder, py::arg("db"), py::arg("paths"), py::arg("progress"),
         py::arg("no_delete"), py::arg("follow"), py::arg("partition"), py::arg("fold_diacritics"), py::arg("tagging"),
         "Runs `loupe index --db DB PATHS...` (loupe.index_folder wraps it).");

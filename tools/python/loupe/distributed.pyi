@@ -1,0 +1,44 @@
+# Type stubs of loupe.distributed (tools/python/loupe/distributed.py).
+import os
+from typing import Any, Iterator, Sequence
+
+from loupe import Hit, LoupeError, SearchResult
+
+MANIFEST_FORMAT: str
+
+class MissingSplits(LoupeError):
+    """Splits no live worker holds: the search could not run on them."""
+    missing: list[str]
+    def __init__(self, message: str, missing: Sequence[str] = ...) -> None: ...
+
+class DistributedSearchResult(SearchResult):
+    """A SearchResult of a Collection, with partial and missing."""
+    partial: bool
+    missing: list[str]
+
+def manifest_for(path: str | os.PathLike[str], client: Any = ..., *, replicas: int = ...,
+                 workers: Sequence[str] | None = ...) -> dict[str, Any]:
+    """A manifest serving the index or collection in folder ``path`` from Dask workers that all see it."""
+    ...
+
+class Collection:
+    """A collection served by a Dask cluster: its splits held open by one actor per worker."""
+    def __init__(self, client: Any, manifest: dict[str, Any] | str | os.PathLike[str], *,
+                 timeout: float = ...) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Collection: ...
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool: ...
+    @property
+    def splits(self) -> list[str]: ...
+    def holders(self) -> dict[str, list[str]]: ...
+    def search(self, query: str, limit: int = ..., *, offset: int = ..., sort: str | None = ...,
+               after: str | None = ..., facets: Sequence[str] = ..., facet_top: int = ..., snippets: bool = ...,
+               now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
+               timeout: float | None = ...) -> DistributedSearchResult: ...
+    def search_iter(self, query: str, *, sort: str | None = ..., page_size: int = ..., snippets: bool = ...,
+                    now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
+                    timeout: float | None = ...) -> Iterator[Hit]: ...
+    def count(self, query: str, *, now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
+              timeout: float | None = ...) -> int: ...
+    def timeline(self, query: str, by: str = ..., *, now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
+                 timeout: float | None = ...) -> list[tuple[str, int]]: ...
