@@ -14,6 +14,7 @@
 #include "readers.h"
 #include "util/guard.h"
 #include "util/json_dispose.h"
+#include "util/utf8.h"
 #include "web_text.h"
 
 #ifdef LOUPE_HAVE_GUMBO
@@ -22,6 +23,31 @@
 
 namespace loupe::ingest {
 namespace {
+
+#ifdef LOUPE_HAVE_GUMBO
+// Replaces each ill-formed UTF-8 sequence of *s by U+FFFD (a lead byte and
+// the continuation bytes after it), copying only when there is one.
+void MakeValidUtf8(std::string* s) {
+  size_t i = 0;
+  while (i < s->size() && (static_cast<unsigned char>((*s)[i]) < 0x80 || Utf8Length(*s, i) > 0))
+    i += static_cast<unsigned char>((*s)[i]) < 0x80 ? 1 : Utf8Length(*s, i);
+  if (i == s->size()) return;
+  std::string out(*s, 0, i);
+  while (i < s->size()) {
+    const unsigned char c = static_cast<unsigned char>((*s)[i]);
+    const size_t len = c < 0x80 ? 1 : Utf8Length(*s, i);
+    if (len > 0) {
+      out.append(*s, i, len);
+      i += len;
+      continue;
+    }
+    out.append("\xEF\xBF\xBD");
+    ++i;
+    while (i < s->size() && (static_cast<unsigned char>((*s)[i]) & 0xC0) == 0x80) ++i;
+  }
+  s->swap(out);
+}
+#endif
 
 bool EqualNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -800,6 +826,15 @@ ParsedFile ReadPage(std::string_view bytes, const std::string& id, const std::st
   if (!site.empty()) d.extra.emplace_back("Source", site);
   if (canonical.empty()) canonical = Meta("og:url");
   if (!canonical.empty()) d.extra.emplace_back("URL", canonical);
+  // gumbo turns a numeric character reference too long for 32 bits (and no
+  // ';', "&#82055555555555") into a lone byte that is no UTF-8: every field
+  // is made valid text again, as the cleaned input was.
+  MakeValidUtf8(&d.title);
+  MakeValidUtf8(&d.body);
+  MakeValidUtf8(&d.author);
+  for (std::string& v : d.actors) MakeValidUtf8(&v);
+  for (std::string& v : d.topics) MakeValidUtf8(&v);
+  for (auto& [key, value] : d.extra) MakeValidUtf8(&value);
   out.docs.push_back(std::move(d));
   return out;
 }
@@ -939,7 +974,9 @@ std::string ReadHtmlText(std::string_view html) {
   std::string text = DoCleanText(html, &ignored);
 #ifdef LOUPE_HAVE_GUMBO
   Tree tree(text, nullptr);
-  return TextOf(tree.root(), Scope::kFragment);
+  std::string out = TextOf(tree.root(), Scope::kFragment);
+  MakeValidUtf8(&out);  // see ReadPage
+  return out;
 #else
   return StripTags(text);
 #endif

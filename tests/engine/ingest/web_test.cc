@@ -637,3 +637,21 @@ TEST_CASE("entity bombs: billion laughs is refused, a quadratic blow-up is cut a
   REQUIRE(!dp.warnings.empty());
   CHECK(dp.warnings[0].find("XML error: Excessive depth in document: 256") != std::string::npos);
 }
+
+// Found by fuzzing: gumbo reads a numeric character reference too long for 32
+// bits and without its ';' as a lone byte that is no UTF-8. The article's text
+// is made valid again (U+FFFD), in the page reader and in HtmlToText.
+TEST_CASE("a numeric character reference too long for 32 bits gives valid text") {
+  REQUIRE_HTML();
+  const std::string ref = "&#8205555555555555555555555555555";
+  ParsedFile p =
+      Page("<html><head><title>Xi Jinpin" + ref + " talks</title></head><body><article><p>Trump and Xi Jinpin" + ref +
+           " agreed on a framework, officials said on Monday.</p></article></body></html>");
+  REQUIRE(p.docs.size() == 1);
+  const Document& d = p.docs[0];
+  CHECK(d.title == "Xi Jinpin\xEF\xBF\xBD talks");
+  CHECK(d.body == "Trump and Xi Jinpin\xEF\xBF\xBD agreed on a framework, officials said on Monday.");
+  auto text = HtmlToText("<p>Jinpin" + ref + " x</p>");
+  REQUIRE(text.ok());
+  CHECK(*text == "Jinpin\xEF\xBF\xBD x");
+}
