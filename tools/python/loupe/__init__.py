@@ -69,6 +69,15 @@ def _check_bool(name, value):
     return value
 
 
+def _check_facets(facets):
+    """The facet names as a list, or TypeError."""
+    if isinstance(facets, str) or not isinstance(facets, (list, tuple)):
+        raise TypeError(f"facets must be a list of str (e.g. [\"actor\", \"date:month\"]), not {_type_name(facets)}")
+    for f in facets:
+        _check_str("each facet", f)
+    return list(facets)
+
+
 def _check_path(name, value):
     if isinstance(value, _os.PathLike):
         value = _os.fspath(value)
@@ -380,16 +389,13 @@ class Index:
         _check_int("offset", offset)
         sort = _check_str("sort", sort, allow_none=True) or "relevance"
         after = _check_str("after", after, allow_none=True)
-        if isinstance(facets, str) or not isinstance(facets, (list, tuple)):
-            raise TypeError(f"facets must be a list of str (e.g. [\"actor\", \"date:month\"]), not {_type_name(facets)}")
-        for f in facets:
-            _check_str("each facet", f)
+        facets = _check_facets(facets)
         _check_int("facet_top", facet_top, 1)
         _check_bool("snippets", snippets)
         _check_bool("collapse", collapse)
         _check_bool("lenient", lenient)
         _check_bool("exact_total", exact_total)
-        raw = self._h.search(query, limit, offset, sort, after, list(facets), facet_top, snippets, collapse,
+        raw = self._h.search(query, limit, offset, sort, after, facets, facet_top, snippets, collapse,
                              _check_date("now", now), lenient, exact_total)
         return SearchResult(raw)
 

@@ -30,8 +30,8 @@ import json as _json
 import os as _os
 import time as _time
 
-from loupe import (InvalidArgument, LoupeError, SearchResult, _check_bool, _check_date, _check_int, _check_str,
-                   _loupe, _type_name)
+from loupe import (InvalidArgument, LoupeError, SearchResult, _check_bool, _check_date, _check_facets, _check_int,
+                   _check_str, _loupe, _type_name)
 
 __all__ = ["Collection", "DistributedSearchResult", "MissingSplits", "manifest_for", "MANIFEST_FORMAT"]
 
@@ -579,10 +579,7 @@ class Collection:
             raise ValueError(f"sort '{sort}' is not an order; use \"relevance\", \"date\" (oldest first) or \"-date\" "
                              "(newest first)")
         after = _check_str("after", after, allow_none=True)
-        if isinstance(facets, str) or not isinstance(facets, (list, tuple)):
-            raise TypeError(f"facets must be a list of str (e.g. [\"actor\", \"date:month\"]), not {_type_name(facets)}")
-        for f in facets:
-            _check_str("each facet", f)
+        facets = _check_facets(facets)
         _check_int("facet_top", facet_top, 1)
         _check_bool("snippets", snippets)
         _check_bool("lenient", lenient)
