@@ -164,6 +164,7 @@ struct Source {
   int64_t mtime_ns = 0;
   uint64_t hash = 0;
   std::vector<std::string> docs;
+  bool seen = false;  // found by this run's walk (not stored)
 };
 
 bool GetString(std::string_view* in, std::string* out) {
@@ -411,7 +412,6 @@ struct IndexRun {
   std::vector<uint32_t> file_root;                   // per file of the walk
   std::vector<char> collided;                        // per file of the walk: skipped, its id taken
   bool retag = false;                                // the tagging changed: every file is read again
-  std::set<std::string> seen;                        // ids of the files found
   std::vector<size_t> todo;                          // files to read, by index into walk.files
   size_t reached = 0;                                // files of `todo` taken from the reading threads
   uint64_t batch_bytes = 0;                          // read since the last commit
@@ -748,8 +748,8 @@ int PlanFiles(IndexRun& run) {
   for (size_t i = 0; i < run.walk.files.size(); ++i) {
     const auto& f = run.walk.files[i];
     if (run.collided[i]) continue;
-    run.seen.insert(f.id);
     auto old = run.known.find(f.id);
+    if (old != run.known.end()) old->second.seen = true;
     if (!run.retag && old != run.known.end() && old->second.size == f.size && old->second.mtime_ns == f.mtime_ns)
       ++run.result.unchanged;
     else
@@ -1360,7 +1360,7 @@ int AddFiles(IndexRun& run) {
 int DeleteGone(IndexRun& run) {
   if (run.a.no_delete || run.result.interrupted) return -1;
   for (const auto& [id, src] : run.known) {
-    if (run.seen.count(id) || !run.roots.count(src.root)) continue;
+    if (src.seen || !run.roots.count(src.root)) continue;
     Status s = Forget(run, id, src);
     if (!s.ok()) return Fail(std::string("index failed (") + kKept + ")", s);
   }
