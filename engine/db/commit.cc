@@ -175,37 +175,39 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   std::unordered_map<uint32_t, bool> live_new;
   for (const auto& [id, d] : ids_)
     if (d) live_new[d] = true;
-  // Stored documents go into blocks that another thread compresses while this
-  // one writes the postings; the blocks are put last (their table is separate).
-  std::vector<format::DocBlockBuilder> blocks(1);
-  for (const PendingDoc& p : docs_) {
-    if (!live_new.count(p.doc)) continue;
-    std::string key = format::DocKey(p.doc);
-    if (!p.stored.empty()) AddToBlocks(&blocks, p);  // else it is in a spilled block
-    if (!(s = txn->Put(Db::kDocvals, key, format::EncodeDocValues(p.values), true)).ok()) return s;
-    st->live_docs += 1;
-    for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
-  }
-  if (blocks.back().empty()) blocks.pop_back();
-  std::vector<std::string> packed(blocks.size());
-  std::vector<uint32_t> block_keys(blocks.size());
+  // Stored documents go into blocks that another thread builds and compresses
+  // while this one writes the postings, one block at a time (so that the
+  // batch's text is not held a second time, uncompressed, in blocks); the
+  // blocks are put last (their table is separate).
+  std::vector<std::string> packed;
+  std::vector<uint32_t> block_keys;
   std::atomic<bool> packed_ok{true}, packed_oom{false};
   // On its own thread nothing above would catch what it throws: an exception
-  // leaving a thread ends the process.
+  // leaving a thread ends the process. It only reads docs_ and live_new.
   auto compress = [&]() noexcept {
     try {
-      for (size_t i = 0; i < blocks.size(); ++i) {
-        block_keys[i] = blocks[i].first_doc();
-        if (!blocks[i].Finish(&packed[i])) packed_ok = false;
+      format::DocBlockBuilder block;
+      auto finish = [&] {
+        block_keys.push_back(block.first_doc());
+        packed.emplace_back();
+        if (!block.Finish(&packed.back())) packed_ok = false;
+      };
+      for (const PendingDoc& p : docs_) {
+        if (p.stored.empty() || !live_new.count(p.doc)) continue;  // empty: it is in a spilled block
+        block.Add(p.doc, p.stored);
+        if (block.raw_bytes() >= format::kDocBlockBytes) finish();
       }
+      if (!block.empty()) finish();
     } catch (...) {
-      packed_oom = true;  // Finish throws std::bad_alloc only
+      packed_oom = true;  // Finish and the vectors throw std::bad_alloc only
       packed_ok = false;
     }
   };
+  size_t stored_bytes = 0;
+  for (const PendingDoc& p : docs_) stored_bytes += p.stored.size();
   std::thread compressor;
   try {
-    if (blocks.size() > 1) compressor = std::thread(compress);
+    if (stored_bytes > format::kDocBlockBytes) compressor = std::thread(compress);
   } catch (const std::system_error&) {
   }
   if (!compressor.joinable()) compress();
@@ -215,6 +217,12 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       if (t->joinable()) t->join();
     }
   } join_on_exit{&compressor};
+  for (const PendingDoc& p : docs_) {
+    if (!live_new.count(p.doc)) continue;
+    if (!(s = txn->Put(Db::kDocvals, format::DocKey(p.doc), format::EncodeDocValues(p.values), true)).ok()) return s;
+    st->live_docs += 1;
+    for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
+  }
 
   // The written forms, before the terms (which they read as they were).
   if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;
@@ -353,6 +361,12 @@ Status WriterImpl::DoCommit() {
       ClearBatch();
       base_doc_ = next_doc_;
       committed_ = true;
+      // A large commit read and copied pages all over the index through the
+      // map, and they would stay counted in this process's memory (a build
+      // of a million articles held 1.1 GB of them): let them go. They stay
+      // in the kernel's page cache, so a page read again is a minor fault.
+      txn->reset();
+      if (pending >= kReserveAbove) index_->env()->ReleaseMappedPages();
       return s;
     }
     bool full = (*txn)->map_full();

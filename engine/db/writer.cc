@@ -394,20 +394,23 @@ Status WriterImpl::Spill() {
     if (!f.ok()) return f.status();
     spill_ = std::move(*f);
   }
-  // Stored documents, as the blocks a commit would write.
-  std::vector<format::DocBlockBuilder> builders(1);
-  for (const PendingDoc& p : docs_)
-    if (!p.stored.empty()) AddToBlocks(&builders, p);  // else spilled before
+  // Stored documents, as the blocks a commit would write, one at a time.
   std::vector<SpilledBlock> blocks;
   std::string packed;
   Status s;
-  for (format::DocBlockBuilder& b : builders) {
-    if (b.empty()) continue;
-    uint32_t first = b.first_doc();
-    if (!b.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
+  format::DocBlockBuilder builder;
+  auto finish = [&]() -> Status {
+    uint32_t first = builder.first_doc();
+    if (!builder.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
     blocks.push_back({first, spill_->size(), packed.size()});
-    if (!(s = spill_->Append(packed)).ok()) return s;
+    return spill_->Append(packed);
+  };
+  for (const PendingDoc& p : docs_) {
+    if (p.stored.empty()) continue;  // spilled before
+    builder.Add(p.doc, p.stored);
+    if (builder.raw_bytes() >= format::kDocBlockBytes && !(s = finish()).ok()) return s;
   }
+  if (!builder.empty() && !(s = finish()).ok()) return s;
   // Terms, in key order.
   std::vector<uint32_t> order(terms_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -211,12 +211,6 @@ class WriterImpl final : public Writer {
   void SupersedePending(uint32_t doc);
   // Writes the in-memory part of the batch to a run and frees it.
   Status Spill();
-  // Adds p's stored fields to the last block, then starts a new block if that
-  // one is full (so the last block may be empty).
-  static void AddToBlocks(std::vector<format::DocBlockBuilder>* blocks, const PendingDoc& p) {
-    blocks->back().Add(p.doc, p.stored);
-    if (blocks->back().raw_bytes() >= format::kDocBlockBytes) blocks->emplace_back();
-  }
   // Forgets the whole batch (after a commit or a rollback).
   void ClearBatch();
 

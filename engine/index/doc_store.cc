@@ -9,20 +9,27 @@
 namespace loupe::format {
 
 void DocBlockBuilder::Add(uint32_t doc, std::string_view encoded) {
+  // Room for a whole block at once (it ends at the document that reaches
+  // kDocBlockBytes), rather than doubling up to twice that.
+  if (raw_.empty()) raw_.reserve(kDocBlockBytes + encoded.size());
   docs_.push_back(doc);
   lengths_.push_back(static_cast<uint32_t>(encoded.size()));
   raw_.append(encoded);
 }
 
 bool DocBlockBuilder::Finish(std::string* out) {
-  out->clear();
-  PutVarint32(out, static_cast<uint32_t>(docs_.size()));
+  // Compressed into a buffer of this thread first: an output sized for the
+  // worst case would keep that capacity (about the block's raw size) in every
+  // block a batch holds.
+  thread_local std::string buffer;
+  buffer.clear();
+  PutVarint32(&buffer, static_cast<uint32_t>(docs_.size()));
   for (size_t i = 0; i < docs_.size(); ++i) {
-    PutVarint32(out, docs_[i] - docs_[0]);
-    PutVarint32(out, lengths_[i]);
+    PutVarint32(&buffer, docs_[i] - docs_[0]);
+    PutVarint32(&buffer, lengths_[i]);
   }
-  size_t header = out->size();
-  out->resize(header + ZSTD_compressBound(raw_.size()));
+  size_t header = buffer.size();
+  buffer.resize(header + ZSTD_compressBound(raw_.size()));
   // One compression context per thread, kept: a new one per block cleared
   // its tables each time, which cost more than compressing a block of short
   // documents (a kept context's tables are reused without clearing).
@@ -31,14 +38,15 @@ bool DocBlockBuilder::Finish(std::string* out) {
     ~Context() { ZSTD_freeCCtx(cctx); }
   };
   thread_local Context context;
-  size_t n = context.cctx ? ZSTD_compressCCtx(context.cctx, out->data() + header, out->size() - header, raw_.data(),
+  size_t n = context.cctx ? ZSTD_compressCCtx(context.cctx, buffer.data() + header, buffer.size() - header, raw_.data(),
                                               raw_.size(), 3)
-                          : ZSTD_compress(out->data() + header, out->size() - header, raw_.data(), raw_.size(), 3);
+                          : ZSTD_compress(buffer.data() + header, buffer.size() - header, raw_.data(), raw_.size(), 3);
   docs_.clear();
   lengths_.clear();
   raw_.clear();
   if (ZSTD_isError(n)) return false;
-  out->resize(header + n);
+  out->assign(buffer.data(), header + n);
+  if (buffer.capacity() > (size_t{1} << 20)) std::string().swap(buffer);  // after an unusually large block
   return true;
 }
 

@@ -4,11 +4,14 @@
 #include <lmdb.h>
 #include <stdio.h>  // renameat2
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -381,6 +384,32 @@ Status Env::Reserve(uint64_t extra) {
   if (rc) return FromMdb(rc, "growing the LMDB map");
   map_size_ = next;
   return Status::OK();
+}
+
+void Env::ReleaseMappedPages() {
+  unsigned flags = 0;
+  if (mdb_env_get_flags(env_, &flags) || (flags & MDB_WRITEMAP)) return;  // a writable map holds changes of its own
+  struct stat st;
+  int fd = data_fd();
+  if (fd < 0 || ::fstat(fd, &st) != 0) return;
+  // LMDB does not say where it mapped the file (MDB_envinfo::me_mapaddr is
+  // set only for MDB_FIXEDMAP): find the file's mappings by device and inode.
+  FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (!maps) return;
+  char line[4096];
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long begin = 0, end = 0, offset = 0, inode = 0;
+    unsigned major_dev = 0, minor_dev = 0;
+    char perms[8] = {};
+    if (std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &begin, &end, perms, &offset, &major_dev, &minor_dev, &inode) !=
+        7)
+      continue;
+    if (inode != st.st_ino || major_dev != major(st.st_dev) || minor_dev != minor(st.st_dev) || perms[1] == 'w' ||
+        perms[3] != 's')
+      continue;
+    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+  std::fclose(maps);
 }
 
 Result<std::unique_ptr<Txn>> Txn::Begin(Env* env, bool write) {

@@ -100,6 +100,12 @@ class Env {
   // use (a large write then needs no abort-grow-redo). Same waiting as Grow.
   Status Reserve(uint64_t extra);
 
+  // Drops this process's mappings of the data file's pages (madvise
+  // MADV_DONTNEED on the map, which LMDB maps read-only and shared): they stay
+  // in the kernel's page cache and are mapped again, unchanged, when next read,
+  // so open transactions are unaffected. Best effort; a no-op on failure.
+  void ReleaseMappedPages();
+
   // Writes a consistent copy of the last commit to `dir` (which must exist and
   // hold no data.mdb), compacted (free pages left out), through one read
   // transaction: writers and readers go on meanwhile. The copy is written to

@@ -3,7 +3,9 @@
 
 #include <lmdb.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -639,6 +641,58 @@ TEST_CASE("the map can be grown ahead of a large commit") {
   for (int i = 0; i < 30; ++i)
     REQUIRE((*txn)->Put(storage::Db::kDocs, format::DocKey(static_cast<uint32_t>(i + 1)), value, true).ok());
   REQUIRE((*txn)->Commit().ok());
+}
+
+// The resident kilobytes of this process's mappings of `file` (/proc/self/smaps).
+static long MappedKb(const std::string& file) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool in = false;
+  long kb = 0;
+  while (std::getline(smaps, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ')) {
+      in = line.size() >= file.size() && line.compare(line.size() - file.size(), file.size(), file) == 0;
+    } else if (in && line.rfind("Rss:", 0) == 0) {
+      kb += std::stol(line.substr(4));
+    }
+  }
+  return kb;
+}
+
+TEST_CASE("the pages a large commit mapped are released, and what is read through them is unchanged") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.sub("env"));
+  auto env = storage::Env::Open(dir.sub("env"), uint64_t{64} << 20, false, true);
+  REQUIRE(env.ok());
+  {
+    auto txn = storage::Txn::Begin(env->get(), true);
+    REQUIRE(txn.ok());
+    for (uint32_t i = 0; i < 8; ++i) {
+      std::string value(1 << 20, static_cast<char>('a' + i));
+      REQUIRE((*txn)->Put(storage::Db::kDocs, format::DocKey(i + 1), value, true).ok());
+    }
+    REQUIRE((*txn)->Commit().ok());
+  }
+  auto reader = storage::Txn::Begin(env->get(), false);
+  REQUIRE(reader.ok());
+  std::vector<std::string_view> values;
+  for (uint32_t i = 0; i < 8; ++i) {
+    std::string_view v;
+    REQUIRE((*reader)->Get(storage::Db::kDocs, format::DocKey(i + 1), &v).ok());
+    REQUIRE(v.size() == (1u << 20));
+    values.push_back(v);
+    CHECK(std::count(v.begin(), v.end(), static_cast<char>('a' + i)) == (1 << 20));  // maps every page
+  }
+  const std::string file = dir.sub("env") + "/data.mdb";
+  long before = MappedKb(file);
+  CHECK(before >= 8 * 1024);
+  (*env)->ReleaseMappedPages();
+  long after = MappedKb(file);
+  CHECK(after < before / 4);
+  // The open transaction's views read the same bytes, mapped again.
+  for (uint32_t i = 0; i < 8; ++i)
+    CHECK(std::count(values[i].begin(), values[i].end(), static_cast<char>('a' + i)) == (1 << 20));
+  CHECK(MappedKb(file) >= 8 * 1024);
 }
 
 TEST_CASE("a boost multiplies scores and changes no match") {
