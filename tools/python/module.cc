@@ -633,6 +633,43 @@ class IndexHandle {
     return out;
   }
 
+  // explain's plan of `text` compiled once with this index's context (a
+  // collection's meta index) and walked on each of `splits`: the query's
+  // reading, and one plan per split (each node with its matches there).
+  py::dict PlanIn(const std::vector<const IndexHandle*>& splits, const std::string& text, const std::string& now,
+                  bool lenient) {
+    std::shared_ptr<Index> context_index = Get();
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : splits) indexes.push_back(Handle(h)->Get());
+    const Days today = NowFrom(now);
+    Compiled c;
+    std::vector<cli::PlanNode> plans;
+    Status error;
+    std::string where;
+    {
+      py::gil_scoped_release release;
+      c = Compile(*context_index, text, today, lenient, SortOrder::kRelevance);
+      for (size_t i = 0; c.query.ok() && error.ok() && i < indexes.size(); ++i) {
+        plans.push_back(Walk(*c.query, *indexes[i], &error));
+        where = splits[i]->path();
+      }
+    }
+    CheckCompiled(c, text);
+    if (!error.ok()) Raise(error, "explain failed in " + where);
+    py::dict out;
+    out["query"] = text;
+    out["reading"] = c.read.reading;
+    out["plan_text"] = c.query->ToString();
+    out["sort"] = SortName(c.read.sort);
+    out["diagnostics"] = Diagnostics(text, c.read.diagnostics);
+    out["resolved_dates"] = c.read.resolved;
+    out["document"] = py::none();
+    py::list list;
+    for (const cli::PlanNode& n : plans) list.append(PlanDict(n));
+    out["plans"] = list;
+    return out;
+  }
+
   static const IndexHandle* Handle(const IndexHandle* h) {
     if (!h) throw py::type_error("splits must be a list of _Index");
     return h;
@@ -1101,6 +1138,7 @@ PYBIND11_MODULE(_loupe, m) {
            py::arg("now"), py::arg("lenient"), py::arg("documents"))
       .def("fetch", &IndexHandle::Fetch, py::arg("splits"), py::arg("ids"), py::arg("query"), py::arg("now"),
            py::arg("lenient"), py::arg("snippets"))
+      .def("plan_in", &IndexHandle::PlanIn, py::arg("splits"), py::arg("query"), py::arg("now"), py::arg("lenient"))
       .def("timeline", &IndexHandle::Timeline, py::arg("query"), py::arg("by"), py::arg("now"), py::arg("lenient"))
       .def("explain", &IndexHandle::Explain, py::arg("query"), py::arg("doc"), py::arg("now"), py::arg("lenient"))
       .def("document", &IndexHandle::GetDocument, py::arg("id"))

@@ -30,7 +30,7 @@ import json as _json
 import os as _os
 import time as _time
 
-from loupe import (InvalidArgument, LoupeError, SearchResult, _check_bool, _check_date, _check_facets, _check_int,
+from loupe import (Document, Explanation, InvalidArgument, LoupeError, NotFound, SearchResult, _check_bool, _check_date, _check_facets, _check_int,
                    _check_str, _loupe, _type_name)
 
 __all__ = ["BuildReport", "Collection", "DistributedSearchResult", "MissingSplits", "build", "manifest_for",
@@ -112,6 +112,24 @@ class _SplitServer:
         found = self._meta.fetch([self._splits[n] for n in names], [wanted[n] for n in names], query, now, lenient,
                                  snippets)
         return dict(zip(names, found))
+
+    def document(self, id, names):
+        """{split: the article's fields (body included), or None when the split has no article ``id``}."""
+        out = {}
+        for n in names:
+            try:
+                out[n] = self._splits[n].document(id)
+            except NotFound:
+                out[n] = None
+        return out
+
+    def plan(self, query, now, lenient, names):
+        """{split: explain's plan of ``query`` there}, and "": the query's reading."""
+        raw = self._meta.plan_in([self._splits[n] for n in names], query, now, lenient)
+        plans = raw.pop("plans")
+        out = dict(zip(names, plans))
+        out[""] = raw
+        return out
 
     def close(self):
         for ix in self._splits.values():
@@ -653,8 +671,91 @@ class Collection:
                           timeout=timeout)
         return list(res.facets[f"date:{by}"])
 
+    def document(self, id, *, allow_partial=False, timeout=None):
+        """The stored article with id ``id`` (its body included), as a
+        loupe.Document, from the split holding it (as loupe.Index.document).
+
+        Raises NotFound (a LookupError) when no split has it, MissingSplits
+        when it is in none of the splits searched and some split has no live
+        worker (unless allow_partial=True: then NotFound), TimeoutError past
+        the deadline.
+        """
+        _check_str("id", id)
+        if not id:
+            raise ValueError("the id is empty; give an article's id as search gives it (hit.id)")
+        _check_bool("allow_partial", allow_partial)
+        deadline = _time.monotonic() + (self._check_timeout(timeout) if timeout is not None else self._timeout)
+        found, missing = self._fan_out(self.splits, deadline, lambda a, g: a.document(id, g))
+        for name in self.splits:  # an id lives in one split; the first in the collection's order wins
+            if found.get(name) is not None:
+                return Document(found[name])
+        if missing and not allow_partial:
+            raise MissingSplits(f"no article with id {id!r} in the splits searched, and splits {', '.join(missing)} "
+                                "are held by no live worker: it may be there; add a replica (docs/python.md), or "
+                                "pass allow_partial=True", missing)
+        raise NotFound(f"no article with id {id!r} in the collection (ids are what search gives as hit.id)")
+
+    def explain(self, query, *, now=None, lenient=False, allow_partial=False, timeout=None):
+        """How ``query`` is read and planned, and how many articles each part
+        of the plan matches across the collection (as loupe.Index.explain
+        without doc): a loupe.Explanation whose plan's matches are summed
+        over the splits, and whose prefix and fuzzy expansions are each
+        split's terms with their documents summed (most documents first).
+        A single document's score (doc=) is not offered: its statistics are
+        the collection's, which only a search gathers.
+
+        Raises as search does: QueryError, MissingSplits (unless
+        allow_partial=True: then the matches are those of the splits
+        searched), TimeoutError.
+        """
+        _check_str("query", query)
+        _check_bool("lenient", lenient)
+        _check_bool("allow_partial", allow_partial)
+        now = _check_date("now", now) or _datetime.datetime.now(_datetime.timezone.utc).date().isoformat()
+        deadline = _time.monotonic() + (self._check_timeout(timeout) if timeout is not None else self._timeout)
+        reading = {}
+
+        def call(actor, group):
+            return actor.plan(query, now, lenient, group)
+
+        plans, missing = self._fan_out(self.splits, deadline, call)
+        reading = plans.pop("", None)
+        if missing and not allow_partial:
+            raise MissingSplits(f"splits {', '.join(missing)} are held by no live worker (their workers failed or "
+                                "left the cluster); add a replica (docs/python.md), or pass allow_partial=True for "
+                                "the other splits' counts", missing)
+        present = [plans[n] for n in self.splits if n in plans]
+        if reading is None or not present:
+            raise MissingSplits("no split of the collection could be searched: " + ", ".join(missing), missing)
+        reading["plan"] = _merge_plans(present)
+        return Explanation(reading)
+
     def __repr__(self):
         return f"<loupe.distributed.Collection {len(self._splits)} splits on {len(self._actors)} workers>"
+
+
+def _merge_plans(plans):
+    """One plan from the splits' plans of one query (the same tree in each):
+    matches summed, warnings once each, expansions' documents summed."""
+    first = plans[0]
+    out = {"node": first["node"]}
+    if "matches" in first:
+        out["matches"] = sum(p.get("matches", 0) for p in plans)
+        warnings = []
+        for p in plans:
+            warnings += [w for w in p.get("warnings", ()) if w not in warnings]
+        if warnings:
+            out["warnings"] = warnings
+    if "expansions" in first:
+        sums = {}
+        for p in plans:
+            for e in p.get("expansions", ()):
+                sums[e["term"]] = sums.get(e["term"], 0) + e["documents"]
+        out["expansions"] = [{"term": t, "documents": n}
+                             for t, n in sorted(sums.items(), key=lambda tn: (-tn[1], tn[0].encode()))]
+    if "children" in first:
+        out["children"] = [_merge_plans([p["children"][i] for p in plans]) for i in range(len(first["children"]))]
+    return out
 
 
 # -- building a collection on the cluster -------------------------------------

@@ -2,7 +2,7 @@
 import os
 from typing import Any, Iterator, Sequence
 
-from loupe import Hit, LoupeError, SearchResult
+from loupe import Document, Explanation, Hit, LoupeError, SearchResult
 
 MANIFEST_FORMAT: str
 BUILD_FORMAT: str
@@ -43,6 +43,9 @@ class Collection:
               timeout: float | None = ...) -> int: ...
     def timeline(self, query: str, by: str = ..., *, now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
                  timeout: float | None = ...) -> list[tuple[str, int]]: ...
+    def document(self, id: str, *, allow_partial: bool = ..., timeout: float | None = ...) -> Document: ...
+    def explain(self, query: str, *, now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
+                timeout: float | None = ...) -> Explanation: ...
 
 class BuildReport:
     """What loupe.distributed.build did: the manifest, the splits built and kept, their articles."""
