@@ -6,6 +6,10 @@
     with loupe.distributed.Collection(client, manifest) as coll:
         res = coll.search("topic:tariffs", limit=10, facets=["actor"])
 
+loupe.distributed.build(client, "corpus/", "/srv/news") builds a collection on
+the cluster itself: articles routed to splits by date, each split written by
+one worker to its own disk, and the manifest returned (BuildReport.manifest).
+
 A search runs the two phases of a collection's search (docs/architecture.md,
 "Collections") across the cluster: every split's statistics for the query
 are gathered on the workers holding it and summed on the client; every
