@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "db/manifest.h"
 #include "db/split.h"
 #include "index/doc_store.h"
 #include "index/format.h"
@@ -341,5 +342,7 @@ Result<std::vector<Document>> FetchDocuments(const Index& index, const std::vect
     return out;
   });
 }
+
+std::string CollectionSplitName(Partition partition, std::optional<Days> date) { return SplitNameOf(partition, date); }
 
 }  // namespace loupe

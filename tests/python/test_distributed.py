@@ -234,3 +234,58 @@ def test_public_names_are_documented():
             for attr, member in vars(obj).items():
                 if not attr.startswith("_") and (callable(member) or isinstance(member, property)):
                     assert member.__doc__, f"{name}.{attr}"
+
+
+def test_document_equals_one_index(dbs, coll):
+    with loupe.open(dbs[0]) as ix:
+        ids = [h.id for h in ix.search("*", 100, now=NOW).hits]
+        assert len(ids) > 20
+        for id in ids[::7]:
+            assert coll.document(id).to_dict() == ix.document(id).to_dict()
+    with pytest.raises(loupe.NotFound, match="no article with id 'nope'"):
+        coll.document("nope")
+    with pytest.raises(ValueError, match="empty"):
+        coll.document("")
+
+
+def test_explain_sums_the_splits_plans(dbs, coll):
+    with loupe.open(dbs[0]) as ix:
+        for query in ("tarif* AND China", "bessent~1 OR \"trade talks\"", "actor:Bessent -topic:tariffs",
+                      "date:2025-03..2025-06 trade"):
+            a, b = ix.explain(query, now=NOW), coll.explain(query, now=NOW)
+            assert (b.plan_text, b.reading, b.sort, b.resolved_dates) == (a.plan_text, a.reading, a.sort,
+                                                                          a.resolved_dates)
+
+            def norm(node):
+                node = dict(node)
+                if "expansions" in node:
+                    node["expansions"] = sorted((e["term"], e["documents"]) for e in node["expansions"])
+                node["children"] = [norm(c) for c in node.get("children", ())]
+                return node
+
+            assert norm(b.plan) == norm(a.plan), query
+            assert b.plan["matches"] == ix.search(query, 0, now=NOW).total
+            assert str(b) == str(a)
+    with pytest.raises(loupe.QueryError):
+        coll.explain("tariffs AND (china", now=NOW)
+
+
+def test_document_and_explain_of_a_split_without_a_live_worker(dbs):
+    with cluster_of(2) as cluster, distributed.Client(cluster, timeout=DEADLINE) as client:
+        client.wait_for_workers(2, timeout=DEADLINE)
+        with ld.Collection(client, ld.manifest_for(dbs[1], client), timeout=DEADLINE) as c:
+            first = c.splits[0]
+            with loupe.open(os.path.join(dbs[1], "splits", first)) as split:
+                lost_id = split.search("*", 1, now=NOW).hits[0].id
+            kill_worker_of(c, client, first)
+            with pytest.raises(ld.MissingSplits) as e:
+                c.document(lost_id)
+            assert first in e.value.missing
+            with pytest.raises(loupe.NotFound):
+                c.document(lost_id, allow_partial=True)
+            with pytest.raises(ld.MissingSplits):
+                c.explain("tariffs", now=NOW)
+            with loupe.open(dbs[0]) as ix:
+                everywhere = ix.search("tariffs", 0, now=NOW).total
+            part = c.explain("tariffs", now=NOW, allow_partial=True)
+            assert part.plan["matches"] == c.count("tariffs", now=NOW, allow_partial=True) < everywhere

@@ -20,8 +20,11 @@
 #include <pybind11/stl.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +37,8 @@
 #include "cli/common.h"
 #include "cli/results.h"
 #include "loupe/index.h"
+#include "loupe/ingest/formats.h"
+#include "loupe/ingest/walk.h"
 #include "loupe/language.h"
 #include "loupe/query_parser.h"
 #include "loupe/snippet.h"
@@ -628,6 +633,43 @@ class IndexHandle {
     return out;
   }
 
+  // explain's plan of `text` compiled once with this index's context (a
+  // collection's meta index) and walked on each of `splits`: the query's
+  // reading, and one plan per split (each node with its matches there).
+  py::dict PlanIn(const std::vector<const IndexHandle*>& splits, const std::string& text, const std::string& now,
+                  bool lenient) {
+    std::shared_ptr<Index> context_index = Get();
+    std::vector<std::shared_ptr<Index>> indexes;
+    for (const IndexHandle* h : splits) indexes.push_back(Handle(h)->Get());
+    const Days today = NowFrom(now);
+    Compiled c;
+    std::vector<cli::PlanNode> plans;
+    Status error;
+    std::string where;
+    {
+      py::gil_scoped_release release;
+      c = Compile(*context_index, text, today, lenient, SortOrder::kRelevance);
+      for (size_t i = 0; c.query.ok() && error.ok() && i < indexes.size(); ++i) {
+        plans.push_back(Walk(*c.query, *indexes[i], &error));
+        where = splits[i]->path();
+      }
+    }
+    CheckCompiled(c, text);
+    if (!error.ok()) Raise(error, "explain failed in " + where);
+    py::dict out;
+    out["query"] = text;
+    out["reading"] = c.read.reading;
+    out["plan_text"] = c.query->ToString();
+    out["sort"] = SortName(c.read.sort);
+    out["diagnostics"] = Diagnostics(text, c.read.diagnostics);
+    out["resolved_dates"] = c.read.resolved;
+    out["document"] = py::none();
+    py::list list;
+    for (const cli::PlanNode& n : plans) list.append(PlanDict(n));
+    out["plans"] = list;
+    return out;
+  }
+
   static const IndexHandle* Handle(const IndexHandle* h) {
     if (!h) throw py::type_error("splits must be a list of _Index");
     return h;
@@ -839,6 +881,23 @@ class IndexHandle {
     return out;
   }
 
+  // The application metadata `key` of the last commit (None when absent).
+  py::object Metadata(const std::string& key) {
+    std::shared_ptr<Index> index = Get();
+    Result<std::string> v = Status::Internal("");
+    {
+      py::gil_scoped_release release;
+      v = index->GetMetadata(key);
+    }
+    if (v.ok()) return py::str(*v);
+    if (v.status().IsNotFound()) return py::none();
+    Raise(v.status(), "cannot read metadata " + key);
+  }
+  void SetMetadata(const std::string& key, const std::string& value) {
+    if (key.empty()) RaiseValue("the metadata key is empty");
+    WithWriter("set_metadata", [&](Writer& w) { return w.SetMetadata(key, value); });
+  }
+
   void Add(const py::dict& fields) {
     Document doc = DocumentFrom(fields);
     WithWriter("add", [&](Writer& w) { return w.Add(doc); });
@@ -915,6 +974,75 @@ py::tuple SumStatistics(const std::vector<py::bytes>& parts) {
   const bool again = sum.NeedsExpansions();
   if (again) sum.ChooseExpansions();
   return py::make_tuple(py::bytes(sum.Encode()), again);
+}
+
+// The walk `loupe index` makes over `paths` (loupe/ingest/walk.h): the files
+// it reads, in its order (by root, then by id), as (path, id, root); the
+// files and folders it skips, as (path, reason); the roots it cannot read.
+py::dict WalkPaths(const std::vector<std::string>& paths, bool follow) {
+  Result<ingest::WalkResult> walked = Status::Internal("");
+  {
+    py::gil_scoped_release release;
+    walked = ingest::Walk(paths, {.follow_symlinks = follow});
+  }
+  if (!walked.ok()) Raise(walked.status(), "walk");
+  py::list files, skipped;
+  for (const ingest::WalkFile& f : walked->files) files.append(py::make_tuple(f.path, f.id, f.root));
+  for (const ingest::WalkSkip& k : walked->skipped) skipped.append(py::make_tuple(k.path, k.reason));
+  py::dict out;
+  out["files"] = files;
+  out["skipped"] = skipped;
+  out["errors"] = walked->errors;
+  return out;
+}
+
+// The articles of one file as `loupe index` reads them (before tagging):
+// (documents as dicts with their bodies, warnings, why the file was not read
+// or ""). `path` is where to read it, `shown` the path the articles record.
+py::tuple ReadArticles(const std::string& path, const std::string& id, const std::string& shown) {
+  std::vector<Document> docs;
+  std::vector<std::string> warnings;
+  std::string skip;
+  {
+    py::gil_scoped_release release;
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::optional<ingest::Format> format = ingest::FormatOf(path);
+    if (!in.is_open() || in.bad()) {
+      skip = std::string("cannot read: ") + std::strerror(errno);
+    } else if (!format) {
+      skip = "not a format loupe index reads";
+    } else if (text.find('\0') != std::string::npos) {
+      skip = "binary file (NUL bytes): not read";
+    } else if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos) {
+      skip = "empty file: nothing to index";
+    } else {
+      auto parsed = ingest::ParseFile(text, *format, id, shown);
+      if (parsed.ok()) {
+        docs = std::move(parsed->docs);
+        warnings = std::move(parsed->warnings);
+      } else {
+        warnings.push_back("not read: " + parsed.status().message());
+      }
+    }
+  }
+  py::list out;
+  for (const Document& d : docs) out.append(DocumentDict(d, true));
+  return py::make_tuple(out, warnings, skip);
+}
+
+// The split a document (a dict as Index.add takes) goes to in a collection
+// partitioned by `partition` (loupe/split_search.h, CollectionSplitName).
+std::string SplitOf(const std::string& partition, const py::dict& document) {
+  Partition p;
+  if (partition == "month") {
+    p = Partition::kMonth;
+  } else if (partition == "year") {
+    p = Partition::kYear;
+  } else {
+    RaiseValue("partition '" + partition + "' is not one; use \"month\" or \"year\"");
+  }
+  return CollectionSplitName(p, DocumentFrom(document).date);
 }
 
 // index_folder: `loupe index --db DB PATH...`, its summary as a dict.
@@ -1010,10 +1138,13 @@ PYBIND11_MODULE(_loupe, m) {
            py::arg("now"), py::arg("lenient"), py::arg("documents"))
       .def("fetch", &IndexHandle::Fetch, py::arg("splits"), py::arg("ids"), py::arg("query"), py::arg("now"),
            py::arg("lenient"), py::arg("snippets"))
+      .def("plan_in", &IndexHandle::PlanIn, py::arg("splits"), py::arg("query"), py::arg("now"), py::arg("lenient"))
       .def("timeline", &IndexHandle::Timeline, py::arg("query"), py::arg("by"), py::arg("now"), py::arg("lenient"))
       .def("explain", &IndexHandle::Explain, py::arg("query"), py::arg("doc"), py::arg("now"), py::arg("lenient"))
       .def("document", &IndexHandle::GetDocument, py::arg("id"))
       .def("stats", &IndexHandle::Stats)
+      .def("metadata", &IndexHandle::Metadata, py::arg("key"))
+      .def("set_metadata", &IndexHandle::SetMetadata, py::arg("key"), py::arg("value"))
       .def("add", &IndexHandle::Add, py::arg("document"))
       .def("delete", &IndexHandle::Delete, py::arg("id"))
       .def("commit", &IndexHandle::Commit)
@@ -1022,6 +1153,12 @@ PYBIND11_MODULE(_loupe, m) {
   m.def("sum_statistics", &loupe::python::SumStatistics, py::arg("parts"),
         "Sums the statistics of splits (bytes from _Index.gather); returns (bytes, needs_expansions): when the "
         "second is True, the expansions were chosen and each split must be gathered again with the bytes.");
+  m.def("walk", &loupe::python::WalkPaths, py::arg("paths"), py::arg("follow"),
+        "The files `loupe index PATHS...` reads, in its order: {files: [(path, id, root)], skipped, errors}.");
+  m.def("read_articles", &loupe::python::ReadArticles, py::arg("path"), py::arg("id"), py::arg("shown"),
+        "The articles of one file as `loupe index` parses them: (documents, warnings, skip reason or '').");
+  m.def("split_of", &loupe::python::SplitOf, py::arg("partition"), py::arg("document"),
+        "The split a document goes to in a collection partitioned by month or year.");
   m.def("index_folder", &loupe::python::IndexFolder, py::arg("db"), py::arg("paths"), py::arg("progress"),
         py::arg("no_delete"), py::arg("follow"), py::arg("partition"), py::arg("fold_diacritics"), py::arg("tagging"),
         "Runs `loupe index --db DB PATHS...` (loupe.index_folder wraps it).");

@@ -38,12 +38,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "loupe/document.h"
 #include "loupe/index.h"
+#include "loupe/options.h"
 #include "loupe/query.h"
 #include "loupe/status.h"
 
@@ -116,6 +118,14 @@ Result<SearchResults> SearchWithStatistics(const Index& index, const Query& quer
 // since the search: search again), kInvalidArgument (a collection),
 // kCorruption, kIOError.
 Result<std::vector<Document>> FetchDocuments(const Index& index, const std::vector<uint32_t>& doc_ids);
+
+// The split a document dated `date` goes to in a collection partitioned by
+// `partition`, named as a collection's Writer names it (and its folder,
+// COLLECTION/splits/NAME): "2025-09" (kMonth), "2025" (kYear), "undated" for
+// an undated document, "all" for kNone. For programs that build a
+// collection's splits apart (each on another machine) and must route
+// documents as the collection would. Never fails; thread-safe.
+std::string CollectionSplitName(Partition partition, std::optional<Days> date);
 
 }  // namespace loupe
 

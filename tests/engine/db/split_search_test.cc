@@ -199,6 +199,37 @@ TEST_CASE("split by split, the two phases give the collection's search", "[split
   CHECK(own->hits[0].score != expected[0].hits[0].score);
 }
 
+TEST_CASE("CollectionSplitName names the split a collection's writer puts a document in", "[split_search]") {
+  const char* dates[] = {"2025-01-31", "2025-02-01", "1969-12-31", "2024-12-31", "0001-01-01", "9999-12-31", ""};
+  for (Partition p : {Partition::kMonth, Partition::kYear}) {
+    TempDir tmp;
+    auto c = Index::Open(tmp.path() + "/c", {.create_if_missing = true, .partition = p});
+    REQUIRE(c.ok());
+    std::vector<Document> docs;
+    std::vector<std::string> names;
+    for (const char* date : dates) {
+      Document d = MakeDoc(std::string("d") + date, "Title", "body");
+      if (*date) {
+        Days day = 0;
+        REQUIRE(ParseIsoDate(date, &day));
+        d.date = day;
+      }
+      names.push_back(CollectionSplitName(p, d.date));
+      docs.push_back(std::move(d));
+    }
+    test::AddAndCommit(**c, docs);
+    auto res = (*c)->Search(Query::All(), {.limit = 100});
+    REQUIRE(res.ok());
+    REQUIRE(res->hits.size() == docs.size());
+    for (const Hit& h : res->hits)
+      for (size_t i = 0; i < docs.size(); ++i)
+        if (h.document.id == docs[i].id) CHECK(h.split == names[i]);
+    CHECK(names[0] == (p == Partition::kMonth ? "2025-01" : "2025"));
+    CHECK(names.back() == "undated");
+  }
+  CHECK(CollectionSplitName(Partition::kNone, std::nullopt) == "all");
+}
+
 TEST_CASE("statistics refuse what they cannot serve", "[split_search]") {
   TempDir tmp;
   auto c = Index::Open(tmp.path() + "/c", {.create_if_missing = true, .partition = Partition::kMonth});

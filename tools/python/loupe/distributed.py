@@ -6,6 +6,10 @@
     with loupe.distributed.Collection(client, manifest) as coll:
         res = coll.search("topic:tariffs", limit=10, facets=["actor"])
 
+loupe.distributed.build(client, "corpus/", "/srv/news") builds a collection on
+the cluster itself: articles routed to splits by date, each split written by
+one worker to its own disk, and the manifest returned (BuildReport.manifest).
+
 A search runs the two phases of a collection's search (docs/architecture.md,
 "Collections") across the cluster: every split's statistics for the query
 are gathered on the workers holding it and summed on the client; every
@@ -30,10 +34,11 @@ import json as _json
 import os as _os
 import time as _time
 
-from loupe import (InvalidArgument, LoupeError, SearchResult, _check_bool, _check_date, _check_facets, _check_int,
+from loupe import (Document, Explanation, InvalidArgument, LoupeError, NotFound, SearchResult, _check_bool, _check_date, _check_facets, _check_int,
                    _check_str, _loupe, _type_name)
 
-__all__ = ["Collection", "DistributedSearchResult", "MissingSplits", "manifest_for", "MANIFEST_FORMAT"]
+__all__ = ["BuildReport", "Collection", "DistributedSearchResult", "MissingSplits", "build", "manifest_for",
+           "BUILD_FORMAT", "MANIFEST_FORMAT"]
 
 MANIFEST_FORMAT = "loupe-distributed/1"
 
@@ -111,6 +116,24 @@ class _SplitServer:
         found = self._meta.fetch([self._splits[n] for n in names], [wanted[n] for n in names], query, now, lenient,
                                  snippets)
         return dict(zip(names, found))
+
+    def document(self, id, names):
+        """{split: the article's fields (body included), or None when the split has no article ``id``}."""
+        out = {}
+        for n in names:
+            try:
+                out[n] = self._splits[n].document(id)
+            except NotFound:
+                out[n] = None
+        return out
+
+    def plan(self, query, now, lenient, names):
+        """{split: explain's plan of ``query`` there}, and "": the query's reading."""
+        raw = self._meta.plan_in([self._splits[n] for n in names], query, now, lenient)
+        plans = raw.pop("plans")
+        out = dict(zip(names, plans))
+        out[""] = raw
+        return out
 
     def close(self):
         for ix in self._splits.values():
@@ -652,5 +675,551 @@ class Collection:
                           timeout=timeout)
         return list(res.facets[f"date:{by}"])
 
+    def document(self, id, *, allow_partial=False, timeout=None):
+        """The stored article with id ``id`` (its body included), as a
+        loupe.Document, from the split holding it (as loupe.Index.document).
+
+        Raises NotFound (a LookupError) when no split has it, MissingSplits
+        when it is in none of the splits searched and some split has no live
+        worker (unless allow_partial=True: then NotFound), TimeoutError past
+        the deadline.
+        """
+        _check_str("id", id)
+        if not id:
+            raise ValueError("the id is empty; give an article's id as search gives it (hit.id)")
+        _check_bool("allow_partial", allow_partial)
+        deadline = _time.monotonic() + (self._check_timeout(timeout) if timeout is not None else self._timeout)
+        found, missing = self._fan_out(self.splits, deadline, lambda a, g: a.document(id, g))
+        for name in self.splits:  # an id lives in one split; the first in the collection's order wins
+            if found.get(name) is not None:
+                return Document(found[name])
+        if missing and not allow_partial:
+            raise MissingSplits(f"no article with id {id!r} in the splits searched, and splits {', '.join(missing)} "
+                                "are held by no live worker: it may be there; add a replica (docs/python.md), or "
+                                "pass allow_partial=True", missing)
+        raise NotFound(f"no article with id {id!r} in the collection (ids are what search gives as hit.id)")
+
+    def explain(self, query, *, now=None, lenient=False, allow_partial=False, timeout=None):
+        """How ``query`` is read and planned, and how many articles each part
+        of the plan matches across the collection (as loupe.Index.explain
+        without doc): a loupe.Explanation whose plan's matches are summed
+        over the splits, and whose prefix and fuzzy expansions are each
+        split's terms with their documents summed (most documents first).
+        A single document's score (doc=) is not offered: its statistics are
+        the collection's, which only a search gathers.
+
+        Raises as search does: QueryError, MissingSplits (unless
+        allow_partial=True: then the matches are those of the splits
+        searched), TimeoutError.
+        """
+        _check_str("query", query)
+        _check_bool("lenient", lenient)
+        _check_bool("allow_partial", allow_partial)
+        now = _check_date("now", now) or _datetime.datetime.now(_datetime.timezone.utc).date().isoformat()
+        deadline = _time.monotonic() + (self._check_timeout(timeout) if timeout is not None else self._timeout)
+        reading = {}
+
+        def call(actor, group):
+            return actor.plan(query, now, lenient, group)
+
+        plans, missing = self._fan_out(self.splits, deadline, call)
+        reading = plans.pop("", None)
+        if missing and not allow_partial:
+            raise MissingSplits(f"splits {', '.join(missing)} are held by no live worker (their workers failed or "
+                                "left the cluster); add a replica (docs/python.md), or pass allow_partial=True for "
+                                "the other splits' counts", missing)
+        present = [plans[n] for n in self.splits if n in plans]
+        if reading is None or not present:
+            raise MissingSplits("no split of the collection could be searched: " + ", ".join(missing), missing)
+        reading["plan"] = _merge_plans(present)
+        return Explanation(reading)
+
     def __repr__(self):
         return f"<loupe.distributed.Collection {len(self._splits)} splits on {len(self._actors)} workers>"
+
+
+def _merge_plans(plans):
+    """One plan from the splits' plans of one query (the same tree in each):
+    matches summed, warnings once each, expansions' documents summed."""
+    first = plans[0]
+    out = {"node": first["node"]}
+    if "matches" in first:
+        out["matches"] = sum(p.get("matches", 0) for p in plans)
+        warnings = []
+        for p in plans:
+            warnings += [w for w in p.get("warnings", ()) if w not in warnings]
+        if warnings:
+            out["warnings"] = warnings
+    if "expansions" in first:
+        sums = {}
+        for p in plans:
+            for e in p.get("expansions", ()):
+                sums[e["term"]] = sums.get(e["term"], 0) + e["documents"]
+        out["expansions"] = [{"term": t, "documents": n}
+                             for t, n in sorted(sums.items(), key=lambda tn: (-tn[1], tn[0].encode()))]
+    if "children" in first:
+        out["children"] = [_merge_plans([p["children"][i] for p in plans]) for i in range(len(first["children"]))]
+    return out
+
+
+# -- building a collection on the cluster -------------------------------------
+
+BUILD_FORMAT = "loupe-distributed-build/1"
+_BUILD_RECORD = "loupe-build.json"      # out/: what kind of build the folder holds
+_MANIFEST_FILE = "loupe-distributed.json"  # out/: the manifest of the last build
+_PARTITIONS = ("month", "year")
+# The tagging texts `loupe index` looks for at the top of each PATH.
+_TAG_FILES = (("gazetteer", "actors.gazetteer"), ("topics", "topics.lexicon"), ("titles", "actor-titles.list"))
+_ROUTE_CHUNK = 2000  # files read per routing task
+
+
+class BuildReport:
+    """What loupe.distributed.build did.
+
+    Attributes:
+        manifest: the manifest of the collection built (a dict, as
+            manifest_for gives; Collection takes it). Also written to
+            OUT/loupe-distributed.json on every machine holding splits.
+        built: the splits written by this call, in the collection's order.
+        kept: the splits a previous call completed, left as they were.
+        documents: {split: number of articles}.
+        workers: {split: the worker address that built or holds it}.
+        skipped: [(path, reason)]: files not read (empty, binary, unreadable,
+            of no known format, or skipped by the walk).
+        warnings: [(path, message)]: what the readers could not use.
+        seconds: the wall time of the call.
+    """
+
+    __slots__ = ("manifest", "built", "kept", "documents", "workers", "skipped", "warnings", "seconds")
+
+    def __init__(self, **fields):
+        for k in self.__slots__:
+            setattr(self, k, fields.get(k))
+
+    def __repr__(self):
+        return (f"<loupe.distributed.BuildReport {len(self.built)} splits built, {len(self.kept)} kept, "
+                f"{sum(self.documents.values())} articles>")
+
+
+def _host_of(addr):
+    """The machine of a worker address (tcp://10.0.0.5:40123 -> 10.0.0.5):
+    workers of one machine see one local disk."""
+    rest = addr.split("://", 1)[-1]
+    return rest.rsplit(":", 1)[0] if ":" in rest else rest
+
+
+def _split_dir(out, name):
+    return _os.path.join(out, "splits", name)
+
+
+def _done_file(out, name):
+    return _os.path.join(out, "built", name + ".json")
+
+
+def _write_json(path, value):
+    """Writes `value` as JSON to `path` whole: to PATH.tmp, synced, renamed."""
+    tmp = f"{path}.{_os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        _json.dump(value, f, indent=1, sort_keys=True)
+        f.flush()
+        _os.fsync(f.fileno())
+    _os.replace(tmp, path)
+
+
+def _survey(out, partition):
+    """On a worker: checks that `out` is empty or a build of the same
+    partition, records the kind of build there, and returns the splits it
+    holds complete: {name: their record}."""
+    import shutil
+    if _os.path.exists(out) and not _os.path.isdir(out):
+        raise InvalidArgument(f"build: out {out!r} is a file, not a folder; give a new or empty folder, or the "
+                              "folder of an earlier build to resume it")
+    record_path = _os.path.join(out, _BUILD_RECORD)
+    if _os.path.isdir(out) and _os.listdir(out):
+        try:
+            with open(record_path, encoding="utf-8") as f:
+                record = _json.load(f)
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict) or record.get("format") != BUILD_FORMAT:
+            raise InvalidArgument(f"build: out {out!r} (on {_os.uname().nodename}) holds files but is not a folder "
+                                  f"loupe.distributed.build wrote (it has no {_BUILD_RECORD}); give a new or empty "
+                                  "folder, or remove this one")
+        if record.get("partition") != partition:
+            raise InvalidArgument(f"build: out {out!r} holds a build partitioned by {record.get('partition')}, not "
+                                  f"by {partition}; build with partition={record.get('partition')!r} to resume it, "
+                                  "or into a new folder")
+    else:
+        _os.makedirs(out, exist_ok=True)
+        _write_json(record_path, {"format": BUILD_FORMAT, "partition": partition})
+    _os.makedirs(_os.path.join(out, "splits"), exist_ok=True)
+    _os.makedirs(_os.path.join(out, "built"), exist_ok=True)
+    complete = {}
+    for entry in sorted(_os.listdir(_os.path.join(out, "built"))):
+        if not entry.endswith(".json"):
+            continue
+        name = entry[:-5]
+        try:
+            with open(_os.path.join(out, "built", entry), encoding="utf-8") as f:
+                done = _json.load(f)
+        except (OSError, ValueError):
+            continue
+        if _os.path.isdir(_split_dir(out, name)):
+            complete[name] = done
+    # A folder left by a build stopped before it finished is removed.
+    for entry in _os.listdir(_os.path.join(out, "splits")):
+        if entry.endswith(".building"):
+            shutil.rmtree(_os.path.join(out, "splits", entry), ignore_errors=True)
+    return complete
+
+
+def _route_files(files, partition):
+    """On a worker: reads files [(path, id, root)] and returns
+    ({split: [(position in `files`, articles)]}, skipped, warnings)."""
+    routes, skipped, warnings = {}, [], []
+    for i, (path, fid, _root) in enumerate(files):
+        docs, warns, skip = _loupe.read_articles(path, fid, path)
+        if skip:
+            skipped.append((path, skip))
+            continue
+        warnings += [(path, w) for w in warns]
+        per = {}
+        for d in docs:
+            name = _loupe.split_of(partition, d)
+            per[name] = per.get(name, 0) + 1
+        for name, n in per.items():
+            routes.setdefault(name, []).append((i, n))
+    return routes, skipped, warnings
+
+
+def _route_documents(docs, partition):
+    """On a worker: a partition of a bag of article dicts as {split: [docs]}
+    (in the partition's order)."""
+    out = {}
+    for d in docs:
+        if not isinstance(d, dict):
+            raise TypeError(f"build: each item of the bag must be an article dict (as Index.add takes), not "
+                            f"{_type_name(d)}")
+        out.setdefault(_loupe.split_of(partition, d), []).append(d)
+    return out
+
+
+def _split_sizes(routed):
+    return {name: len(docs) for name, docs in routed.items()}
+
+
+def _pick(routed, name):
+    return routed.get(name, [])
+
+
+def _build_split(out, name, partition, texts, files, *doc_lists):
+    """On a worker: builds split `name` under out/splits/ from `files`
+    [(path, id)] (keeping their articles of this split) or from `doc_lists`
+    (lists of article dicts, in order); returns its record."""
+    import shutil
+    start = _time.monotonic()
+    final, tmp = _split_dir(out, name), _split_dir(out, name) + ".building"
+    for folder in (tmp, final):
+        if _os.path.exists(folder):
+            shutil.rmtree(folder)
+    ix = _loupe._Index(tmp, True, "", False)
+    try:
+        if texts:
+            # The tagging texts first, committed, so that the writer made
+            # next tags every article with them (as `loupe index` does).
+            for key, value in texts.items():
+                ix.set_metadata(key, value)
+            ix.commit()
+            ix.close()
+            ix = _loupe._Index(tmp, True, "", False)
+        added = 0
+        for path, fid in files:
+            docs, _warns, skip = _loupe.read_articles(path, fid, path)
+            for d in docs:
+                if not skip and _loupe.split_of(partition, d) == name:
+                    ix.add(d)
+                    added += 1
+        for docs in doc_lists:
+            for d in docs:
+                ix.add(d)
+                added += 1
+        ix.commit()
+        stats = ix.stats()
+        analysis = ix.metadata("analysis")
+    finally:
+        ix.close()
+    _os.rename(tmp, final)
+    record = {"name": name, "documents": stats["documents"], "added": added, "analysis": analysis,
+              "seconds": _time.monotonic() - start}
+    _write_json(_done_file(out, name), record)
+    return record
+
+
+def _merge_analysis(records):
+    """The collection's "analysis" record from its splits' (as a collection's
+    writer gathers it: the languages of all, sorted; fold_diacritics)."""
+    merged, languages = {}, set()
+    for text in records:
+        if not text:
+            continue
+        try:
+            rec = _json.loads(text)
+        except ValueError:
+            continue
+        if not isinstance(rec, dict):
+            continue
+        languages.update(lang for lang in rec.get("languages", []) if isinstance(lang, str))
+        if "fold_diacritics" in rec:
+            merged["fold_diacritics"] = rec["fold_diacritics"]
+    if not languages and not merged:
+        return None
+    out = {"languages": sorted(languages)}
+    out.update(merged)
+    return _json.dumps(out, separators=(",", ":"))
+
+
+def _finish_host(out, texts, analysis, manifest):
+    """On one worker of each machine: writes the meta index (the query
+    context every split's queries are compiled with) and the manifest."""
+    import shutil
+    meta, tmp = _os.path.join(out, "meta"), _os.path.join(out, "meta.building")
+    if _os.path.exists(tmp):
+        shutil.rmtree(tmp)
+    ix = _loupe._Index(tmp, True, "", False)
+    try:
+        for key, value in sorted((texts or {}).items()):
+            ix.set_metadata(key, value)
+        if analysis:
+            ix.set_metadata("analysis", analysis)
+        ix.commit()
+    finally:
+        ix.close()
+    if _os.path.exists(meta):
+        shutil.rmtree(meta)
+    _os.rename(tmp, meta)
+    _write_json(_os.path.join(out, _MANIFEST_FILE), manifest)
+    return True
+
+
+def _tag_texts(paths):
+    """The tagging texts `loupe index PATHS` finds: each file at the top of
+    the first PATH holding it (none found: the built-in data)."""
+    texts = {}
+    for key, file in _TAG_FILES:
+        for p in paths:
+            candidate = _os.path.join(p, file)
+            if _os.path.isfile(candidate):
+                with open(candidate, encoding="utf-8", errors="replace") as f:
+                    texts[key] = f.read()
+                break
+    return texts
+
+
+def _split_order(name):
+    return (name == "undated", name)
+
+
+def build(client, paths_or_bag, out, partition="month", *, replicas=1, follow_symlinks=False, timeout=None):
+    """Builds a collection on a Dask cluster: its articles routed to splits
+    by date, each split written by one worker to its own disk.
+
+    Args:
+        client: a distributed.Client.
+        paths_or_bag: folders and files of articles (a str, a path, or a list
+            of them: what `loupe index` takes, read by the same readers, with
+            the same ids), or a dask.bag of article dicts (as Index.add
+            takes). Paths must be readable, at the same path, by the client
+            and by every worker (a shared file system, or a copy on each).
+        out: the folder to build in, on each worker's machine (an absolute
+            path is best: workers resolve a relative one from their own
+            working folder, so it is made absolute on the client). It must be
+            new, empty, or the folder of an earlier build of the same
+            partition, which is resumed.
+        partition: "month" or "year": the splits are named as `loupe index
+            --partition` names them ("2025-09" or "2025"; "undated").
+        replicas: the workers each split is served from (Collection's
+            replicas): the worker that built it and others of the same
+            machine, which see the same disk.
+        follow_symlinks: follow symbolic links in folders (loupe index --follow).
+        timeout: the deadline of the whole call in seconds (None: none).
+
+    Every split is written by one worker, the workers writing their splits
+    at once, into OUT/splits/NAME (an ordinary index), then marked complete
+    (OUT/built/NAME.json). Each machine holding splits gets OUT/meta (the
+    collection's query context: tagging texts, languages) and the manifest,
+    OUT/loupe-distributed.json, which is also returned in the report.
+    Resumable: a split an earlier call completed, with as many articles as
+    the input routes to it, is kept, not rebuilt; one left half-written is
+    built again. A changed input is noticed only by its count of articles
+    per split: to rebuild a split, delete OUT/built/NAME.json.
+
+    Returns a BuildReport. Raises TypeError and ValueError for bad
+    arguments (an unknown partition, no articles in the input),
+    loupe.InvalidArgument when `out` holds something else than a build of
+    this partition, LoupeError for what a worker's index reports, and
+    TimeoutError past the deadline. A worker lost mid-build fails the call
+    (KilledWorker or the connection's error): call build again to resume.
+    """
+    start = _time.monotonic()
+    if not isinstance(partition, str) or partition not in _PARTITIONS:
+        raise ValueError(f"build: partition {partition!r} is not one a collection is built by; use \"month\" or "
+                         "\"year\" (a plain index is loupe.index_folder's)")
+    _check_int("replicas", replicas, 1)
+    _check_bool("follow_symlinks", follow_symlinks)
+    if timeout is not None:
+        timeout = Collection._check_timeout(timeout)
+    deadline = None if timeout is None else start + timeout
+
+    def left():
+        if deadline is None:
+            return None
+        remaining = deadline - _time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"build: not done within the deadline of {timeout} s")
+        return remaining
+
+    out = _os.path.abspath(_os.fspath(_check_path_like("out", out)))
+    bag = None
+    try:
+        import dask.bag as _dask_bag
+        if isinstance(paths_or_bag, _dask_bag.Bag):
+            bag = paths_or_bag
+    except ImportError:
+        pass
+    if bag is None:
+        paths = [paths_or_bag] if isinstance(paths_or_bag, (str, _os.PathLike)) else paths_or_bag
+        if not isinstance(paths, (list, tuple)) or not paths:
+            raise TypeError("build: paths_or_bag must be a folder or file of articles, a non-empty list of them, "
+                            f"or a dask.bag of article dicts, not {_type_name(paths_or_bag)}")
+        paths = [_os.fspath(_check_path_like("each path", p)) for p in paths]
+    live = _worker_ids(client)
+    if not live:
+        raise ValueError("build: the cluster has no workers; start some (or wait: client.wait_for_workers)")
+    addrs = list(live)
+    if replicas > len(addrs):
+        raise ValueError(f"build: replicas={replicas} but the cluster has {len(addrs)} workers: each copy needs its "
+                         "own worker")
+
+    # 1. Each machine's folder, looked at by one of its workers: checked, and
+    # what it holds complete (which every worker of that machine sees).
+    machines = {}
+    for addr in addrs:
+        machines.setdefault(_host_of(addr), []).append(addr)
+    surveyed = client.run(_survey, out, partition, workers=[group[0] for group in machines.values()])
+    holders_of = {}  # split -> [addresses seeing it complete]
+    records = {}
+    for group in machines.values():
+        for name, rec in surveyed.get(group[0], {}).items():
+            holders_of.setdefault(name, []).extend(group)
+            records[name] = rec
+
+    # 2. Routing: which split each article goes to.
+    texts, skipped, warnings = {}, [], []
+    if bag is None:
+        walked = _loupe.walk(paths, follow_symlinks)
+        for err in walked["errors"]:
+            raise ValueError(f"build: {err}; give folders or files that exist and can be read")
+        files = walked["files"]
+        skipped += [tuple(s) for s in walked["skipped"]]
+        if not files:
+            raise ValueError(f"build: no article files under {', '.join(paths)} (loupe index reads .txt, .md, "
+                             ".jsonl, .eml, .html and feeds); give the folders that hold them")
+        texts = _tag_texts(paths)
+        chunks = [files[i:i + _ROUTE_CHUNK] for i in range(0, len(files), _ROUTE_CHUNK)]
+        futures = client.map(_route_files, chunks, partition=partition, pure=False)
+        sizes, routes = {}, {}
+        for c, (routed, skip, warn) in enumerate(_gather(client, futures, left())):
+            skipped += skip
+            warnings += warn
+            for name, hits in routed.items():
+                for i, n in hits:
+                    routes.setdefault(name, []).append(files[c * _ROUTE_CHUNK + i][:2])
+                    sizes[name] = sizes.get(name, 0) + n
+        parts = None
+    else:
+        import dask
+        parts = client.compute([dask.delayed(_route_documents)(p, partition) for p in bag.to_delayed()])
+        counts = _gather(client, client.map(_split_sizes, parts, pure=False), left())
+        sizes = {}
+        for c in counts:
+            for name, n in c.items():
+                sizes[name] = sizes.get(name, 0) + n
+        routes = None
+    if not sizes:
+        raise ValueError("build: the input holds no article" +
+                         (f" ({len(skipped)} files skipped, e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else "")
+                         + "; give folders of articles, or a bag of article dicts")
+    names = sorted(sizes, key=_split_order)
+
+    # 3. Who builds what: complete splits stay where they are; the others go,
+    # largest first, to the least loaded worker.
+    load = dict.fromkeys(addrs, 0)
+    owner, kept = {}, []
+    for name in names:
+        if name in holders_of and records[name].get("added") == sizes[name]:
+            owner[name] = min(holders_of[name], key=lambda a: (load[a], addrs.index(a)))
+            load[owner[name]] += sizes[name]
+            kept.append(name)
+    todo = [n for n in names if n not in owner]
+    for name in sorted(todo, key=lambda n: (-sizes[n], _split_order(n))):
+        owner[name] = min(addrs, key=lambda a: (load[a], addrs.index(a)))
+        load[owner[name]] += sizes[name]
+
+    # 4. One writer per split, on its worker.
+    jobs = {}
+    for name in todo:
+        if parts is None:
+            args = (routes[name],)
+        else:
+            args = ((),) + tuple(client.submit(_pick, p, name, pure=False) for p, c in zip(parts, counts)
+                                 if name in c)
+        jobs[name] = client.submit(_build_split, out, name, partition, texts, *args, workers=[owner[name]],
+                                   allow_other_workers=False, pure=False)
+    built = {}
+    if jobs:
+        for name, rec in zip(jobs, _gather(client, list(jobs.values()), left())):
+            built[name] = rec
+            records[name] = rec
+
+    # 5. Every machine holding splits: the meta index and the manifest.
+    hosts = {}
+    for name in names:
+        hosts.setdefault(_host_of(owner[name]), owner[name])
+    manifest_splits = []
+    for name in names:
+        same_host = [a for a in addrs if _host_of(a) == _host_of(owner[name]) and a != owner[name]]
+        if replicas - 1 > len(same_host):
+            raise ValueError(f"build: replicas={replicas}, but the machine of {owner[name]} has "
+                             f"{len(same_host) + 1} workers; a replica on another machine needs a copy of the split "
+                             "(docs/python.md, adding a replica)")
+        served = [owner[name]] + same_host[:replicas - 1]
+        manifest_splits.append({"name": name, "path": _split_dir(out, name), "workers": served})
+    manifest = {"format": MANIFEST_FORMAT, "meta": _os.path.join(out, "meta"), "splits": manifest_splits}
+    analysis = _merge_analysis(records[n].get("analysis") for n in names)
+    finish = [client.submit(_finish_host, out, texts, analysis, manifest, workers=[addr], allow_other_workers=False,
+                            pure=False) for addr in hosts.values()]
+    _gather(client, finish, left())
+    return BuildReport(manifest=manifest, built=[n for n in names if n in built], kept=kept,
+                       documents={n: records[n]["documents"] for n in names}, workers=dict(owner),
+                       skipped=skipped, warnings=warnings, seconds=_time.monotonic() - start)
+
+
+def _gather(client, futures, timeout):
+    """The futures' results, in order, within `timeout` seconds (None: no limit)."""
+    import asyncio
+    import distributed
+    try:
+        distributed.wait(futures, timeout=timeout)
+    except (TimeoutError, asyncio.TimeoutError):
+        for f in futures:
+            f.cancel()
+        raise TimeoutError(f"build: not done within the deadline ({timeout:.0f} s left)") from None
+    return client.gather(futures)
+
+
+def _check_path_like(name, value):
+    if not isinstance(value, (str, _os.PathLike)):
+        raise TypeError(f"build: {name} must be a path (str or os.PathLike), not {_type_name(value)}")
+    if not _os.fspath(value):
+        raise ValueError(f"build: {name} is empty; give a folder")
+    return value

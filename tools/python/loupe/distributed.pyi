@@ -2,9 +2,10 @@
 import os
 from typing import Any, Iterator, Sequence
 
-from loupe import Hit, LoupeError, SearchResult
+from loupe import Document, Explanation, Hit, LoupeError, SearchResult
 
 MANIFEST_FORMAT: str
+BUILD_FORMAT: str
 
 class MissingSplits(LoupeError):
     """Splits no live worker holds: the search could not run on them."""
@@ -42,3 +43,22 @@ class Collection:
               timeout: float | None = ...) -> int: ...
     def timeline(self, query: str, by: str = ..., *, now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
                  timeout: float | None = ...) -> list[tuple[str, int]]: ...
+    def document(self, id: str, *, allow_partial: bool = ..., timeout: float | None = ...) -> Document: ...
+    def explain(self, query: str, *, now: Any = ..., lenient: bool = ..., allow_partial: bool = ...,
+                timeout: float | None = ...) -> Explanation: ...
+
+class BuildReport:
+    """What loupe.distributed.build did: the manifest, the splits built and kept, their articles."""
+    manifest: dict[str, Any]
+    built: list[str]
+    kept: list[str]
+    documents: dict[str, int]
+    workers: dict[str, str]
+    skipped: list[tuple[str, str]]
+    warnings: list[tuple[str, str]]
+    seconds: float
+
+def build(client: Any, paths_or_bag: Any, out: str | os.PathLike[str], partition: str = ..., *,
+          replicas: int = ..., follow_symlinks: bool = ..., timeout: float | None = ...) -> BuildReport:
+    """Builds a collection on a Dask cluster: articles routed to splits by date, each split written by one worker."""
+    ...
