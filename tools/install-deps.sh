@@ -19,6 +19,9 @@ PACKAGES=(
   # the Python package (tools/python/, built only when both are present; CMake says so
   # otherwise) and its tests (tests/python/, skipped without pytest)
   pybind11-dev python3-dev python3-pytest
+  # loupe serve (tools/serve/; without it the command says how to get it and its
+  # tests skip)
+  libcpp-httplib-dev
   # loupe.distributed (collections served by a Dask cluster) and its tests, which skip
   # without it
   python3-distributed
