@@ -232,6 +232,9 @@ int RunServe(const ServeArgs& a) {
     });
   }
 
+  // No icon: an empty answer, so that a browser asking for one logs no error.
+  server.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+
   if (hold.on())
     server.Get("/api/_test/held", [&](const httplib::Request&, httplib::Response& res) {
       Send(res, {200, serve::Json{{"held", hold.held()}}});

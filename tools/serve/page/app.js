@@ -143,23 +143,24 @@ async function runSearch() {
     return;
   }
   showDiagnostics(state.q, r.body.diagnostics || []);
-  showPage(r.body, false);
+  showPage(r.body);
   showFacets(r.body.facets || {});
   if (t.status === 200) showTimeline(t.body);
 }
-function showPage(body, appended) {
+function showPage(body) {
   const n = body.total;
   let status = n === 1 ? '1 article' : n + ' articles';
   if (body.reading && body.reading !== body.query) status += ' — read as: ' + body.reading;
-  if (body.did_you_mean) status += ' — did you mean: ' + (body.did_you_mean.query || body.did_you_mean);
   if (body.warnings && body.warnings.length) status += ' — ' + body.warnings.join('; ');
-  $('status').textContent = status;
+  $('status').replaceChildren(status);
+  const dym = body.did_you_mean;
+  if (dym && dym.query) {
+    $('status').append(' — did you mean ', el('button', {type: 'button', class: 'dym', 'aria-label': 'Search for ' + dym.query,
+      onclick: () => { $('q').value = dym.query; search(true); }}, dym.query), ' (' + dym.total + ')?');
+  }
   for (const h of body.hits || []) addHit(h);
   state.cursor = body.next_cursor || '';
   $('more').hidden = !state.cursor || state.hits.length >= n;
-  if (!appended && state.hits.length) {
-    // Keep the keyboard where it was; the first hit is one arrow away.
-  }
 }
 async function more() {
   if (!state.cursor) return;
@@ -169,7 +170,7 @@ async function more() {
   $('more').disabled = false;
   if (seq !== state.seq) return;
   if (r.status !== 200) { $('status').textContent = r.body.error; return; }
-  showPage(r.body, true);
+  showPage(r.body);
 }
 
 // Text with [start, end) code point ranges marked.
@@ -251,7 +252,7 @@ function showTimeline(body) {
   const sel = svg('rect', {class: 'sel', x: 0, y: 0, width: 0, height: H});
   chart.append(sel);
   const bars = buckets.map((b, i) => {
-    const h = (H - pad) * b.count / max;
+    const h = (H - pad - 4) * b.count / max;
     const r = svg('rect', {class: 'bar', x: i * bw + bw * 0.1, y: H - pad - h, width: Math.max(1, bw * 0.8), height: h, 'data-bucket': b.bucket});
     const tip = svg('title', {});
     tip.textContent = `${b.bucket}: ${b.count}`;
