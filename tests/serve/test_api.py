@@ -233,6 +233,16 @@ def test_unknown_paths_and_methods_are_json(server):
     assert code == 405 and "error" in json.loads(body)
 
 
+def test_request_size_limits(server):
+    code, headers, body = server.get("/api/search?q=" + "a" * 9000)
+    assert code == 414 and "error" in json.loads(body)
+    code, headers, body = server.get("/api/stats", headers={"X-Big": "b" * 9000})
+    assert code == 400 and "8 KiB" in json.loads(body)["error"]
+    for size in ("70000", "10"):
+        code, headers, body = server.get("/api/stats", headers={"Content-Length": size})
+        assert code == 413 and "no body" in json.loads(body)["error"], (size, code, body)
+
+
 def test_document_unknown_id_is_404(server):
     body = server.json("document", [("id", "articles/no-such-article.txt")], expect=404)
     assert "no article" in body["error"]

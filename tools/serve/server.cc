@@ -217,6 +217,14 @@ int RunServe(const ServeArgs& a) {
       res.status = 204;
       return httplib::Server::HandlerResponse::Handled;
     }
+    // The API reads nothing from a body: one sent anyway is refused before it
+    // is read, whatever its size (the connection is closed after the answer).
+    if (req.get_header_value("Transfer-Encoding") != "" ||
+        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
+      res.set_header("Connection", "close");
+      Send(res, ErrorReply(413, "a request to this server has no body (the API takes GET with query parameters)"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.method != "GET" && req.method != "HEAD") {
       res.set_header("Allow", "GET, HEAD");
       Send(res, ErrorReply(405, "only GET is served (the API reads the index and never writes it)"));
@@ -253,8 +261,9 @@ int RunServe(const ServeArgs& a) {
           break;
         case Gate::Entry::kFull:
           res.set_header("Retry-After", "1");
-          Send(res, ErrorReply(503, "the server is busy: " + std::to_string(threads) + " searches are running and " +
-                                        std::to_string(a.queue) + " waiting; retry in a moment"));
+          Send(res, ErrorReply(503, "the server is busy: its " + std::to_string(threads) +
+                                        " threads (--threads) are searching and " + std::to_string(a.queue) +
+                                        " requests (--queue) wait; retry in a moment"));
           return;
         case Gate::Entry::kTimedOut:
           res.set_header("Retry-After", "1");
@@ -276,6 +285,7 @@ int RunServe(const ServeArgs& a) {
     std::string message = res.status == 404   ? "nothing at " + req.path + " (the page is at /, the API under /api/)"
                           : res.status == 414 ? "the request's URI is too long"
                           : res.status == 413 ? "the request's body is too large"
+                          : res.status == 400 ? "the request is malformed, or a header line is longer than 8 KiB"
                                               : "the request cannot be served";
     Send(res, ErrorReply(res.status, message));
   });
