@@ -413,3 +413,19 @@ def test_usage_and_index_errors(tmp_path):
     assert p.returncode == 2 and "--listen" in p.stderr
     p = subprocess.run([LOUPE, "serve", "--threads", "0"], capture_output=True, text=True)
     assert p.returncode == 2
+
+
+def test_collection_is_served_as_the_cli_reads_it(tmp_path):
+    db = str(tmp_path / "collection")
+    subprocess.run([LOUPE, "index", "-q", "--partition", "month", "--db", db, os.path.join(SOURCE, "corpus")],
+                   check=True, capture_output=True)
+    s = Server(db)
+    try:
+        for q, params in [("tariffs", {"facet": "actor", "limit": "3"}), ("actor:Bessent", {"sort": "-date"})]:
+            cli, rc = run_cli(*cli_search_args(db, q, params))
+            assert rc == 0
+            assert s.json("search", [("q", q), *params.items()]) == cli
+        cli, _ = run_cli("stats", "--db", db, "--format", "json")
+        assert s.json("stats") == cli
+    finally:
+        assert s.stop()[0] == 0
