@@ -19,6 +19,12 @@ PACKAGES=(
   # the Python package (tools/python/, built only when both are present; CMake says so
   # otherwise) and its tests (tests/python/, skipped without pytest)
   pybind11-dev python3-dev python3-pytest
+  # loupe serve (tools/serve/; without it the command says how to get it and its
+  # tests skip)
+  libcpp-httplib-dev
+  # the browser test of loupe serve's page (tests/serve/browser/): Debian's chromium,
+  # driven by playwright-core from npm (installed below; it downloads no browser)
+  chromium
   # loupe.distributed (collections served by a Dask cluster) and its tests, which skip
   # without it
   python3-distributed
@@ -31,7 +37,26 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# playwright-core for the browser test, outside the source tree, where
+# tests/serve/browser/run.sh looks for it. Best effort: without node, npm or
+# the npm registry, the test says so and skips.
+browser_deps() {
+  local deps="${LOUPE_BROWSER_DEPS:-$HOME/.cache/loupe-browser-test}"
+  [ -d "$deps/node_modules/playwright-core" ] && return 0
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null 2>&1 || true
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm is not installed; the browser test of loupe serve will skip (apt-get install nodejs npm)" >&2
+    return 0
+  fi
+  mkdir -p "$deps"
+  npm install --prefix "$deps" --no-audit --no-fund --silent playwright-core@1.65.2 >/dev/null 2>&1 ||
+    echo "install-deps: could not install playwright-core from npm into $deps; the browser test of loupe serve will skip" >&2
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  browser_deps
   exit 0
 fi
 
@@ -49,3 +74,4 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | 
   $SUDO apt-get update -qq
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+browser_deps

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/json_output.h"
 #include "cli/results.h"
@@ -172,9 +173,9 @@ int OpenOptionalIndex(const ExplainArgs& a, std::unique_ptr<Index>* index, Query
 }
 
 // The terms of the query as it was read (`reading`), per field and language.
-int ReadTerms(const std::string& reading, Analyzer& analyzer, const QueryContext& context, ExplainResult* r) {
+Status ReadTerms(const std::string& reading, Analyzer& analyzer, const QueryContext& context, ExplainResult* r) {
   auto tree = ParseQuery(reading);  // the syntax of what was compiled
-  if (!tree.ok()) return Fail("explain", tree.status());
+  if (!tree.ok()) return tree.status();
   r->syntax = tree->ToString();
   std::vector<std::string> languages = context.languages;
   // A lang: in the query stems its words in that language alone.
@@ -187,25 +188,35 @@ int ReadTerms(const std::string& reading, Analyzer& analyzer, const QueryContext
     languages = {std::string(StemmerFor(lang->text))};
   if (languages.size() == 1) (void)analyzer.SetStemmerLanguage(languages[0]);  // one a libstemmer lacks: English
   Terms(*tree, analyzer, languages, context.gazetteer.get(), &r->terms);
-  return -1;
+  return Status::OK();
 }
 
-// --doc: the document's score, part by part.
-int ExplainDocument(const ExplainArgs& a, const Index& index, const Query& q, ExplainResult* r) {
+// --doc: the document's score, part by part. Errors: kNotFound, the index's.
+Status ExplainDocument(const ExplainArgs& a, const Index& index, const Query& q, ExplainResult* r) {
   Result<Explanation> e = Status::NotFound("");
   for (const std::string& id : IdCandidates(a.doc))
     if ((e = index.Explain(q, id)).ok() || !e.status().IsNotFound()) break;
-  if (e.status().IsNotFound()) {
-    std::cerr << "loupe: explain: no article with id '" << ShownId(a.doc, true) << "' in " << a.db
-              << " (ids are printed by loupe search)\n";
-    return kExitNoHits;
-  }
-  if (!e.ok()) return Fail("explain failed", e.status());
+  if (!e.ok()) return e.status();
   r->explanation = std::move(*e);
-  return -1;
+  return Status::OK();
 }
 
 }  // namespace
+
+Status ExplainCompiled(const ExplainArgs& a, const Index* index, const QueryContext& context, Analyzer& analyzer,
+                       const Query& q, ExplainResult* r) {
+  r->has_index = index != nullptr;
+  if (Status s = ReadTerms(r->reading, analyzer, context, r); !s.ok()) return s;
+  r->plan_text = q.ToString();
+  Status error;
+  r->plan = Walk(q, index, &error);
+  if (!error.ok()) return error;
+  if (!a.doc.empty()) {
+    if (!index) return Status::NotFound("no index to find --doc in");
+    if (Status s = ExplainDocument(a, *index, q, r); !s.ok()) return s;
+  }
+  return Status::OK();
+}
 
 int RunExplain(const ExplainArgs& a) {
   const bool json = a.format == "json";
@@ -226,13 +237,13 @@ int RunExplain(const ExplainArgs& a) {
     if (json) PrintJson(RejectedQueryJson(r.query, q.status(), r.diagnostics));
     return kExitUsage;
   }
-  if (int rc = ReadTerms(r.reading, **analyzer, context, &r); rc >= 0) return rc;
-  r.plan_text = q->ToString();
-  Status error;
-  r.plan = Walk(*q, index.get(), &error);
-  if (!error.ok()) return Fail("explain failed", error);
-  if (!a.doc.empty()) {
-    if (int rc = ExplainDocument(a, *index, *q, &r); rc >= 0) return rc;
+  if (Status s = ExplainCompiled(a, index.get(), context, **analyzer, *q, &r); !s.ok()) {
+    if (s.IsNotFound() && !a.doc.empty()) {
+      std::cerr << "loupe: explain: no article with id '" << ShownId(a.doc, true) << "' in " << a.db
+                << " (ids are printed by loupe search)\n";
+      return kExitNoHits;
+    }
+    return Fail("explain failed", s);
   }
   if (json)
     PrintJson(ToJson(r));

@@ -2,6 +2,7 @@
 //              [--facet LIST]... [--collapse] [--color WHEN] [--format text|json|jsonl] QUERY
 #include <iostream>
 
+#include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/json_output.h"
 #include "cli/results.h"
@@ -53,8 +54,9 @@ Status AddSnippets(const PreparedQuery& p, bool title, SearchResult* r) {
   return Status::OK();
 }
 
-// Runs the search; on failure prints why and returns the exit code, else -1.
-int Search(const SearchArgs& a, const PreparedQuery& p, const std::vector<FacetRequest>& facets, SearchResult* r) {
+// Runs the search into *r. Errors as SearchPrepared's.
+Status Search(const SearchArgs& a, const PreparedQuery& p, const std::vector<FacetRequest>& facets, SearchResult* r,
+              std::string* what) {
   SearchOptions options{.limit = a.limit, .offset = a.offset};
   options.sort = p.read.sort;
   options.facets = facets;
@@ -63,13 +65,9 @@ int Search(const SearchArgs& a, const PreparedQuery& p, const std::vector<FacetR
   options.facet_name = ActorNames(p.context.gazetteer.get());
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) {
-    if (res.status().offset() != Status::kNoOffset) {  // refused at a limit, at these words
-      PrintQueryError(p.read.reading, res.status());
-      return ExitCodeFor(res.status());
-    }
-    if (res.status().code() == StatusCode::kInvalidArgument && !a.after.empty())
-      return Fail("search: --after", res.status());
-    return Fail("search failed", res.status());
+    *what =
+        res.status().code() == StatusCode::kInvalidArgument && !a.after.empty() ? "search: --after" : "search failed";
+    return res.status();
   }
   *r = {.query = p.text,
         .reading = p.read.reading,
@@ -85,10 +83,23 @@ int Search(const SearchArgs& a, const PreparedQuery& p, const std::vector<FacetR
         .generation = res->generation,
         .warnings = std::move(res->warnings)};
   for (Hit& h : res->hits) r->hits.push_back({.hit = std::move(h)});
-  return -1;
+  return Status::OK();
 }
 
 }  // namespace
+
+Status SearchPrepared(const SearchArgs& a, const PreparedQuery& p, const std::vector<FacetRequest>& facets,
+                      bool title_snippets, SearchResult* r, std::string* what) {
+  if (Status s = Search(a, p, facets, r, what); !s.ok()) return s;
+  Suggest(a, p, r);
+  if (!a.no_snippets) {
+    if (Status s = AddSnippets(p, title_snippets, r); !s.ok()) {
+      *what = "snippets";
+      return s;
+    }
+  }
+  return Status::OK();
+}
 
 int RunSearch(const SearchArgs& a) {
   // jsonl: JSON Lines, one object per hit, then one summary; each has a
@@ -101,12 +112,15 @@ int RunSearch(const SearchArgs& a) {
   if (int rc = PrepareQuery("search", a.db, a.query_parts, a.now, a.lenient, json, a.sort, &p, lines); rc >= 0)
     return rc;
   SearchResult r;
-  if (int rc = Search(a, p, facets, &r); rc >= 0) return rc;
-  if (!json) PrintWarnings(r.warnings, std::cerr);
-  Suggest(a, p, &r);
-  if (!a.no_snippets) {
-    if (Status s = AddSnippets(p, !json, &r); !s.ok()) return Fail("snippets", s);
+  std::string what;
+  if (Status s = SearchPrepared(a, p, facets, !json, &r, &what); !s.ok()) {
+    if (s.offset() != Status::kNoOffset) {  // refused at a limit, at these words
+      PrintQueryError(p.read.reading, s);
+      return ExitCodeFor(s);
+    }
+    return Fail(what, s);
   }
+  if (!json) PrintWarnings(r.warnings, std::cerr);
 
   if (lines) {
     for (const Json& line : ToJsonLines(r)) PrintJsonLine(line);

@@ -4,12 +4,20 @@
 // as search results show it).
 #include <iostream>
 
+#include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/json_output.h"
 #include "cli/results.h"
 #include "cli/text_output.h"
 
 namespace loupe::cli {
+
+Result<Document> FindDocument(const Index& index, const std::string& id) {
+  Result<Document> doc = Status::NotFound("");
+  for (const std::string& candidate : IdCandidates(id))
+    if ((doc = index.GetDocument(candidate)).ok() || !doc.status().IsNotFound()) break;
+  return doc;
+}
 
 int RunShow(const ShowArgs& a) {
   auto index = Index::Open(a.db, {.read_only = true});
@@ -19,9 +27,7 @@ int RunShow(const ShowArgs& a) {
                  "articles/a07-....txt)\n";
     return kExitUsage;
   }
-  Result<Document> doc = Status::NotFound("");
-  for (const std::string& id : IdCandidates(a.id))
-    if ((doc = (*index)->GetDocument(id)).ok() || !doc.status().IsNotFound()) break;
+  Result<Document> doc = FindDocument(**index, a.id);
   if (!doc.ok()) {
     if (doc.status().IsNotFound()) {
       std::cerr << "loupe: show: no article with id '" << ShownId(a.id, true) << "' in " << TerminalSafe(a.db)

@@ -11,6 +11,7 @@
 #include <span>
 
 #include "cli/chart.h"
+#include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/json_output.h"
 #include "cli/results.h"
@@ -77,25 +78,31 @@ Chart ChartOf(const TimelineResult& r) {
 
 }  // namespace
 
+Status TimelinePrepared(const TimelineArgs& a, const PreparedQuery& p, TimelineResult* r) {
+  SearchOptions options{.limit = 0};
+  options.facets = {DateFacet(a)};
+  options.facet_name = ActorNames(p.context.gazetteer.get());
+  auto res = p.index->Search(p.query, options);
+  if (!res.ok()) return res.status();
+  *r = {.query = p.text,
+        .by = a.by,
+        .facet = a.facet,
+        .diagnostics = p.read.diagnostics,
+        .total = res->total,
+        .dates = std::move(res->facets.at(0)),
+        .warnings = std::move(res->warnings)};
+  r->listing = ListDates(r->dates);
+  r->chart = ChartOf(*r);
+  return Status::OK();
+}
+
 int RunTimeline(const TimelineArgs& a) {
   const bool json = a.format == "json";
   PreparedQuery p;
   if (int rc = PrepareQuery("timeline", a.db, a.query_parts, a.now, a.lenient, json, "relevance", &p); rc >= 0)
     return rc;
-  SearchOptions options{.limit = 0};
-  options.facets = {DateFacet(a)};
-  options.facet_name = ActorNames(p.context.gazetteer.get());
-  auto res = p.index->Search(p.query, options);
-  if (!res.ok()) return Fail("search failed", res.status());
-  TimelineResult r{.query = p.text,
-                   .by = a.by,
-                   .facet = a.facet,
-                   .diagnostics = p.read.diagnostics,
-                   .total = res->total,
-                   .dates = std::move(res->facets.at(0)),
-                   .warnings = std::move(res->warnings)};
-  r.listing = ListDates(r.dates);
-  r.chart = ChartOf(r);
+  TimelineResult r;
+  if (Status s = TimelinePrepared(a, p, &r); !s.ok()) return Fail("search failed", s);
   if (!json) PrintTimelineWarnings(r, std::cerr);
 
   if (!a.svg.empty()) {

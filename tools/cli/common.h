@@ -133,9 +133,9 @@ struct PreparedQuery {
   std::string text;
   Query query;
   Days now = 0;
-  bool now_given = false;  // --now was given (else relative dates count back from today)
-  QueryReading read;       // read.sort: the order to search in
-  std::unique_ptr<Index> index;
+  bool now_given = false;              // --now was given (else relative dates count back from today)
+  QueryReading read;                   // read.sort: the order to search in
+  std::shared_ptr<const Index> index;  // shared with the other queries of `loupe serve`
   QueryContext context;
 };
 // Opens `db`, compiles the query and reports what the user must know (query
@@ -288,6 +288,22 @@ int RunBackup(const MaintainArgs& a);
 int RunSeal(const MaintainArgs& a);
 int RunMerge(const MaintainArgs& a);
 int RunConvert(const MaintainArgs& a);
+
+struct ServeArgs {
+  std::string db;
+  std::string listen = "127.0.0.1:7700";  // HOST:PORT, [IPV6]:PORT or PORT; port 0: any free one
+  size_t threads = 0;                     // searches at once (0: one per core, at least 2)
+  size_t queue = 16;                      // searches waiting for a place; past them 503
+  bool read_only = false;                 // --read-only (the server never writes; see RunServe)
+  std::string cors;                       // --cors ORIGIN: Access-Control-Allow-Origin
+  size_t max_query = 4096;                // --max-query: bytes of a query
+  size_t max_limit = 100;                 // --max-limit: hits per page
+  size_t deadline_ms = 10000;             // --deadline: how long a request may wait for a place
+};
+// Serves the search page and the JSON API (tools/serve/) until SIGINT or
+// SIGTERM; exit 0 then. Built without cpp-httplib, says how to get it and
+// returns kExitUsage.
+int RunServe(const ServeArgs& a);
 
 struct BenchArgs {
   std::string db;

@@ -407,6 +407,45 @@ Command AddBench(CLI::App& app, BenchArgs* a) {
   return {bench, [a] { return RunBench(*a); }};
 }
 
+// `loupe serve`: the search page and JSON API.
+Command AddServe(CLI::App& app, ServeArgs* a) {
+  auto* serve = app.add_subcommand("serve",
+                                   "Serve a search page and a JSON API over the index, over HTTP: the API\n"
+                                   "answers GET /api/search, /api/explain, /api/timeline, /api/document,\n"
+                                   "/api/stats and /api/parse with the JSON of --format json. Listens on\n"
+                                   "127.0.0.1 unless --listen names another address (there is no\n"
+                                   "authentication). Never writes the index. Ctrl-C (SIGINT) or SIGTERM lets\n"
+                                   "the requests under way finish, then exits 0. Details: docs/cli.md.\n"
+                                   "Example: loupe serve --db news.loupe   (then open http://127.0.0.1:7700/)");
+  AddDbAndFormat(serve, &a->db, nullptr, {.values = {}});
+  serve->add_option("--listen", a->listen,
+                    "HOST:PORT, [IPV6]:PORT or PORT to listen on (default 127.0.0.1:7700; port 0: any free one,\n"
+                    "printed at start). An address other than loopback is reachable by others: a warning says so");
+  serve->add_option("--threads", a->threads, "Requests that read the index at once (default: one per core, at least 2)")
+      ->check(WholeNumber(1, 256));
+  serve
+      ->add_option("--queue", a->queue,
+                   "Requests waiting for a thread (default 16); past them the server answers 503 with Retry-After")
+      ->check(WholeNumber(0, 4096));
+  serve->add_flag("--read-only", a->read_only,
+                  "State that the index is only read (it always is: the index is opened read-only and no\n"
+                  "endpoint writes)");
+  serve
+      ->add_option("--cors", a->cors,
+                   "Allow pages from ORIGIN (e.g. https://example.org) to call the API: sends\n"
+                   "Access-Control-Allow-Origin: ORIGIN (no CORS header without it)")
+      ->check(kNotEmpty);
+  serve->add_option("--max-query", a->max_query, "Longest query accepted, in bytes (default 4096)")
+      ->check(WholeNumber(1, 1 << 20));
+  serve->add_option("--max-limit", a->max_limit, "Most hits one page may ask for (default 100)")
+      ->check(WholeNumber(1, 10000));
+  serve
+      ->add_option("--deadline", a->deadline_ms,
+                   "Milliseconds a request may wait for a thread before it is answered 503 (default 10000)")
+      ->check(WholeNumber(1, 3600000));
+  return {serve, [a] { return RunServe(*a); }};
+}
+
 // `loupe completion`: the bash or zsh completion script.
 Command AddCompletion(CLI::App& app, std::string* shell) {
   auto* completion = app.add_subcommand("completion",
@@ -428,6 +467,7 @@ struct Args {
   CheckArgs check;
   MaintainArgs compact, backup, seal, merge, convert;
   BenchArgs bench;
+  ServeArgs serve;
   std::string shell;  // completion
 };
 
@@ -437,7 +477,7 @@ std::vector<Command> AddCommands(CLI::App& app, Args* args) {
           AddStats(app, &args->stats), AddExplain(app, &args->explain), AddShow(app, &args->show),
           AddCheck(app, &args->check), AddCompact(app, &args->compact), AddSeal(app, &args->seal),
           AddMerge(app, &args->merge), AddConvert(app, &args->convert), AddBackup(app, &args->backup),
-          AddBench(app, &args->bench), AddCompletion(app, &args->shell)};
+          AddBench(app, &args->bench), AddServe(app, &args->serve),     AddCompletion(app, &args->shell)};
 }
 
 // Prints what an unknown command is and returns the usage exit code.
@@ -472,7 +512,8 @@ const char kAbout[] =
     "  loupe index --db news.loupe corpus/\n"
     "  loupe search --db news.loupe 'actor:Bessent AND topic:tariffs before:2025-09-17'\n"
     "  loupe timeline --db news.loupe --by month 'topic:tariffs'\n"
-    "  loupe stats --db news.loupe\n\n"
+    "  loupe stats --db news.loupe\n"
+    "  loupe serve --db news.loupe   (a search page at http://127.0.0.1:7700/)\n\n"
     "Exit codes: 0 ok, 1 no hits, 2 usage or query error, 3 index or I/O error.\n"
     "--db defaults to $LOUPE_DB, else ./.loupe. `loupe help COMMAND` is `loupe COMMAND --help`.";
 

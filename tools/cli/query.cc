@@ -1,6 +1,7 @@
 // Compiling a query for an index: the setup search, timeline and explain share.
 #include <iostream>
 
+#include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/json_output.h"
 #include "cli/text_output.h"
@@ -35,6 +36,24 @@ Result<Query> CompileForIndex(const std::string& text, Analyzer& analyzer, const
   plan.diagnostics = &reading->diagnostics;
   plan.reading = &reading->reading;
   return CompileQuery(text, analyzer, plan);
+}
+
+Status PrepareOn(std::shared_ptr<const Index> index, const QueryContext& context, const std::string& text, Days now,
+                 bool now_given, bool lenient, const std::string& sort, PreparedQuery* out) {
+  out->text = text;
+  out->read.sort = sort == "date"    ? SortOrder::kDateAscending
+                   : sort == "-date" ? SortOrder::kDateDescending
+                                     : SortOrder::kRelevance;
+  out->now = now;
+  out->now_given = now_given;
+  out->context = context;
+  auto analyzer = Analyzer::Create(context.analyzer_options);
+  if (!analyzer.ok()) return analyzer.status();
+  auto q = CompileForIndex(text, **analyzer, context, now, lenient, &out->read);
+  if (!q.ok()) return q.status();
+  out->query = std::move(*q);
+  out->index = std::move(index);
+  return Status::OK();
 }
 
 int PrepareQuery(const std::string& cmd, const std::string& db, const std::vector<std::string>& query_parts,

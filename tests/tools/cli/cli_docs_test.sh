@@ -129,9 +129,9 @@ expect() {  # expect "WANTED LINES" WORD...
   got=$(completions "$@")
   [ "$got" = "$(sort <<<"$want" | sed '/^$/d')" ] || fail "completing '$*': got [$(echo $got)], want [$(echo $want)]"
 }
-expect "$(printf '%s\n' seal search)" loupe se
+expect "$(printf '%s\n' seal search serve)" loupe se
 expect "--format" loupe search --fo
-expect "$(printf '%s\n' seal search)" loupe help se
+expect "$(printf '%s\n' seal search serve)" loupe help se
 expect "$(printf '%s\n' text json jsonl)" loupe search --format ''
 expect "$(printf '%s\n' json jsonl)" loupe search --format = j
 for command in index timeline stats explain show check compact backup; do

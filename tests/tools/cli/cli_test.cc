@@ -229,7 +229,7 @@ TEST_CASE("a misspelt subcommand gets a did-you-mean; help COMMAND is COMMAND --
   Run far = RunLoupe("frobnicate x", tmp);
   CHECK(far.code == 2);
   CHECK(far.err.find("loupe: unknown command 'frobnicate'; the commands are: index, search, timeline, stats, explain, "
-                     "show, check, compact, seal, merge, convert, backup, bench, completion, help") == 0);
+                     "show, check, compact, seal, merge, convert, backup, bench, serve, completion, help") == 0);
   Run help = RunLoupe("help search", tmp), direct = RunLoupe("search --help", tmp);
   CHECK(help.code == 0);
   CHECK(direct.code == 0);
