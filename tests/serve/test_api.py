@@ -206,6 +206,28 @@ def test_parse_gives_diagnostics_and_fixes(server):
     assert ok == {"query": "actor:Bessent tariffs", "ok": True, "diagnostics": []}
 
 
+def test_names_give_each_actors_canonical_name_and_aliases(server):
+    body = server.json("names", [("name", "Bessent"), ("name", "Scott Bessent"), ("name", "习近平"),
+                                 ("name", "Nobody Atall")])
+    got = {n["name"]: n for n in body["names"]}
+    assert [n["name"] for n in body["names"]] == ["Bessent", "Scott Bessent", "习近平", "Nobody Atall"]
+    for given in ("Bessent", "Scott Bessent"):
+        assert got[given]["canonical"] == "Scott Bessent"
+        assert "贝森特" in got[given]["aliases"] and "Bessent" in got[given]["aliases"]
+    assert got["习近平"]["canonical"] == "Xi Jinping" and "习近平" in got["习近平"]["aliases"]
+    assert got["Nobody Atall"] == {"name": "Nobody Atall", "canonical": None, "aliases": []}
+    # Each actor the facet shows has its names.
+    facet = server.json("search", [("q", "tariffs"), ("facet", "actor")])["facets"]["actor"]["counts"]
+    named = server.json("names", [("name", c["value"]) for c in facet])["names"]
+    assert named and all(n["canonical"] == c["value"] for n, c in zip(named, facet))
+
+
+def test_names_errors(server):
+    assert "no name" in server.json("names", [], expect=400)["error"]
+    assert "at most" in server.json("names", [("name", "x%d" % i) for i in range(101)], expect=400)["error"]
+    assert "bytes long" in server.json("names", [("name", "x" * 5000)], expect=400)["error"]
+
+
 @pytest.mark.parametrize(
     "params,words",
     [

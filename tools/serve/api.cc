@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <exception>
+#include <iterator>
 #include <new>
 #include <utility>
 #include <vector>
@@ -115,8 +116,9 @@ ApiReply Api::Handle(const std::string& endpoint, const Params& params) const {
     if (endpoint == "document") return Document(params);
     if (endpoint == "stats") return Stats();
     if (endpoint == "parse") return Parse(params);
+    if (endpoint == "names") return Names(params);
     return ErrorReply(404, "no endpoint /api/" + endpoint +
-                               "; the endpoints are search, explain, timeline, document, stats and parse");
+                               "; the endpoints are search, explain, timeline, document, stats, parse and names");
   } catch (const std::bad_alloc&) {
     return ErrorReply(503, "out of memory answering /api/" + endpoint + "; try again, or a smaller request");
   } catch (const std::exception& e) {
@@ -258,6 +260,32 @@ ApiReply Api::Parse(const Params& p) const {
   if (!compiled.ok()) out["error"] = compiled.status().message();
   out["diagnostics"] = cli::DiagnosticsJson(q, read.diagnostics);
   return {200, std::move(out)};
+}
+
+ApiReply Api::Names(const Params& p) const {
+  auto [begin, end] = p.equal_range("name");
+  const size_t given = static_cast<size_t>(std::distance(begin, end));
+  if (given == 0) return ErrorReply(400, "no name given: give one or more as name=... (e.g. /api/names?name=Bessent)");
+  if (given > limits_.max_facet_top)
+    return ErrorReply(400, std::to_string(given) + " names given; at most " + std::to_string(limits_.max_facet_top) +
+                               " are answered at once");
+  Json names = Json::array();
+  for (auto it = begin; it != end; ++it) {
+    const std::string& name = it->second;
+    if (name.size() > limits_.max_query_bytes)
+      return ErrorReply(400, "a name is " + std::to_string(name.size()) + " bytes long; at most " +
+                                 std::to_string(limits_.max_query_bytes) + " are accepted (loupe serve --max-query)");
+    // The gazetteer the articles were tagged with, as actor: resolves it.
+    std::vector<std::string> all = context_.gazetteer ? context_.gazetteer->NamesOf(name) : std::vector<std::string>{};
+    Json entry = Json::object();
+    entry["name"] = name;
+    entry["canonical"] = all.empty() ? Json(nullptr) : Json(all[0]);
+    Json aliases = Json::array();
+    for (size_t i = 1; i < all.size(); ++i) aliases.push_back(all[i]);
+    entry["aliases"] = std::move(aliases);
+    names.push_back(std::move(entry));
+  }
+  return {200, Json{{"names", std::move(names)}}};
 }
 
 }  // namespace loupe::serve

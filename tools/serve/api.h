@@ -49,7 +49,7 @@ class Api {
   static Result<std::unique_ptr<Api>> Create(std::shared_ptr<const Index> index, std::string db, ApiLimits limits);
 
   // Answers GET `endpoint` ("search", "explain", "timeline", "document",
-  // "stats", "parse": the path after /api/) with `params`. Never throws; an
+  // "stats", "parse", "names": the path after /api/) with `params`. Never throws; an
   // unknown endpoint is 404.
   ApiReply Handle(const std::string& endpoint, const Params& params) const;
 
@@ -61,6 +61,12 @@ class Api {
   ApiReply Document(const Params& p) const;
   ApiReply Stats() const;
   ApiReply Parse(const Params& p) const;
+  // The names of the actors named by each `name` (canonical name or alias),
+  // from the gazetteer the index was tagged with: {"names": [{"name",
+  // "canonical" (null when it names no actor), "aliases"}]}, in the order
+  // given. For the page's actor facet (aliases on hover, names in the
+  // reader's script). 1 to ApiLimits::max_facet_top names.
+  ApiReply Names(const Params& p) const;
 
   std::shared_ptr<const Index> index_;
   std::string db_;

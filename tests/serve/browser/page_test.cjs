@@ -128,6 +128,28 @@ async function main() {
     check(new Set(ids).size === ids.length, '"More" appends the next page, no hit twice');
     check(await page.isHidden('#more') === (ids.length >= 56 - 2), '"More" shows only while hits are left');
 
+    // Each actor of the facet has its aliases on hover.
+    await page.waitForFunction(() => [...document.querySelectorAll('.facets button[data-field="actor"]')]
+      .some((b) => b.title.startsWith('Also: ')));
+    const hover = await page.$$eval('.facets button[data-field="actor"]', (bs) => bs.map((b) => [b.dataset.value, b.title]));
+    const bessent = hover.find(([v]) => v === 'Scott Bessent');
+    check(bessent && bessent[1].includes('贝森特') && bessent[1].includes('Treasury Secretary Bessent'),
+      'an actor\'s aliases show on hover (' + (bessent ? bessent[1] : 'no Scott Bessent in the facet') + ')');
+
+    // A reader whose browser speaks Chinese sees the names written in Han,
+    // and a click still adds the canonical name.
+    const zh = await browser.newPage({viewport: {width: 1200, height: 900}, locale: 'zh-CN'});
+    zh.on('pageerror', (e) => problems.push('page error (zh): ' + e.message));
+    await zh.goto(url + '?q=' + encodeURIComponent('actor:Bessent'));
+    await zh.waitForFunction(() => [...document.querySelectorAll('.facets button[data-field="actor"] .value')]
+      .some((v) => v.textContent === '斯科特·贝森特'));
+    await zh.click('.facets button[data-value="Scott Bessent"]');
+    await zh.waitForFunction(() => new URL(location.href).searchParams.get('q').includes('actor:"Scott Bessent"'));
+    check((await zh.$$eval('.facets button[data-field="actor"] .value', (vs) => vs.map((v) => v.textContent)))
+      .includes('斯科特·贝森特') && (await zh.inputValue('#q')).endsWith('actor:"Scott Bessent"'),
+    'a Chinese reader sees 斯科特·贝森特, and clicking it adds actor:"Scott Bessent"');
+    await zh.close();
+
     // A facet adds actor:"…" to the query.
     const facet = await page.$('.facets button[data-field="actor"]');
     const value = await facet.$eval('.value', (v) => v.textContent);

@@ -220,12 +220,49 @@ function showFacets(facets) {
     const list = el('ul', {});
     for (const c of f.counts) {
       list.append(el('li', {}, el('button', {type: 'button', class: 'facet', 'data-field': field,
+        'data-value': c.value,
         'aria-label': 'Narrow to ' + field + ' ' + c.value + ' (' + c.count + ' articles)',
         onclick: () => addToQuery(field + ':' + quoteValue(c.value))},
       el('span', {class: 'value'}, c.value), el('span', {class: 'count'}, String(c.count)))));
     }
     box.append(el('h2', {}, title), list);
+    if (field === 'actor') showActorNames(list);
   }
+}
+
+// The script the reader writes in, from the browser's language (null: Latin
+// or unknown), and whether a name is written in it.
+const SCRIPTS = {zh: 'Han', ja: 'Han', ko: 'Hangul', ru: 'Cyrillic', uk: 'Cyrillic', bg: 'Cyrillic',
+  sr: 'Cyrillic', el: 'Greek', ar: 'Arabic', fa: 'Arabic', he: 'Hebrew', hi: 'Devanagari', th: 'Thai'};
+function readerScript() {
+  for (const l of navigator.languages || [navigator.language || '']) {
+    const s = SCRIPTS[String(l).toLowerCase().split('-')[0]];
+    if (s) return s;
+  }
+  return null;
+}
+function inScript(name, script) {
+  return new RegExp('\\p{Script=' + script + '}', 'u').test(name);
+}
+// Each actor of the facet: its aliases on hover (title), and the name shown in
+// the reader's script when the gazetteer has one (the query still uses the
+// canonical name). Best effort: without an answer the facet stays as it is.
+async function showActorNames(list) {
+  const buttons = [...list.querySelectorAll('button.facet')];
+  if (!buttons.length) return;
+  const r = await api('names', buttons.map((b) => ['name', b.dataset.value]));
+  if (r.status !== 200 || !r.body.names) return;
+  const script = readerScript();
+  r.body.names.forEach((n, i) => {
+    const b = buttons[i];
+    if (!b || !n.aliases || !n.aliases.length) return;
+    b.title = 'Also: ' + n.aliases.join(', ');
+    const local = script && !inScript(n.name, script) ? n.aliases.find((a) => inScript(a, script)) : null;
+    if (local) {
+      b.querySelector('.value').textContent = local;
+      b.setAttribute('aria-label', b.getAttribute('aria-label') + ', ' + local);
+    }
+  });
 }
 
 // ---- Timeline: bars per bucket; dragging over them adds date:A..B ----
