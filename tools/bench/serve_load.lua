@@ -42,8 +42,8 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do
     o = o + t:get("ok"); b = b + t:get("busy"); x = x + t:get("other")
   end
-  io.write(string.format("RESULT requests=%d seconds=%.1f rps=%.1f p50_ms=%.2f p99_ms=%.2f ok=%d busy503=%d other=%d socket_errors=%d\n",
+  io.write(string.format("RESULT requests=%d seconds=%.1f rps=%.1f p50_ms=%.2f p99_ms=%.2f ok=%d busy503=%d other=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, o, b, x,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
