@@ -186,18 +186,14 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   // leaving a thread ends the process. It only reads docs_ and live_new.
   auto compress = [&]() noexcept {
     try {
-      format::DocBlockBuilder block;
-      auto finish = [&] {
-        block_keys.push_back(block.first_doc());
-        packed.emplace_back();
-        if (!block.Finish(&packed.back())) packed_ok = false;
-      };
-      for (const PendingDoc& p : docs_) {
-        if (p.stored.empty() || !live_new.count(p.doc)) continue;  // empty: it is in a spilled block
-        block.Add(p.doc, p.stored);
-        if (block.raw_bytes() >= format::kDocBlockBytes) finish();
-      }
-      if (!block.empty()) finish();
+      Status packed_status = PackBlocks(
+          docs_, [&](const PendingDoc& p) { return live_new.count(p.doc) > 0; },
+          [&](uint32_t first, const std::string& block) {
+            block_keys.push_back(first);
+            packed.push_back(block);
+            return Status::OK();
+          });
+      if (!packed_status.ok()) packed_ok = false;
     } catch (...) {
       packed_oom = true;  // Finish and the vectors throw std::bad_alloc only
       packed_ok = false;

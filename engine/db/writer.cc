@@ -396,21 +396,13 @@ Status WriterImpl::Spill() {
   }
   // Stored documents, as the blocks a commit would write, one at a time.
   std::vector<SpilledBlock> blocks;
-  std::string packed;
-  Status s;
-  format::DocBlockBuilder builder;
-  auto finish = [&]() -> Status {
-    uint32_t first = builder.first_doc();
-    if (!builder.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
-    blocks.push_back({first, spill_->size(), packed.size()});
-    return spill_->Append(packed);
-  };
-  for (const PendingDoc& p : docs_) {
-    if (p.stored.empty()) continue;  // spilled before
-    builder.Add(p.doc, p.stored);
-    if (builder.raw_bytes() >= format::kDocBlockBytes && !(s = finish()).ok()) return s;
-  }
-  if (!builder.empty() && !(s = finish()).ok()) return s;
+  Status s = PackBlocks(
+      docs_, [](const PendingDoc&) { return true; },
+      [&](uint32_t first, const std::string& packed) {
+        blocks.push_back({first, spill_->size(), packed.size()});
+        return spill_->Append(packed);
+      });
+  if (!s.ok()) return s;
   // Terms, in key order.
   std::vector<uint32_t> order(terms_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -211,6 +211,27 @@ class WriterImpl final : public Writer {
   void SupersedePending(uint32_t doc);
   // Writes the in-memory part of the batch to a run and frees it.
   Status Spill();
+  // Packs the stored fields of the documents of `docs` that `keep(p)` takes
+  // (and whose fields are still in memory) into blocks in doc order, one at a
+  // time, and calls `emit(first_doc, packed)` with each compressed block.
+  // Stops at the first error, emit's or zstd's.
+  template <typename Keep, typename Emit>
+  static Status PackBlocks(const std::vector<PendingDoc>& docs, Keep&& keep, Emit&& emit) {
+    format::DocBlockBuilder block;
+    std::string packed;
+    auto finish = [&]() -> Status {
+      uint32_t first = block.first_doc();
+      if (!block.Finish(&packed)) return Status::Internal("zstd could not compress a document block");
+      return emit(first, packed);
+    };
+    for (const PendingDoc& p : docs) {
+      if (p.stored.empty() || !keep(p)) continue;  // empty: in a spilled block
+      block.Add(p.doc, p.stored);
+      if (block.raw_bytes() >= format::kDocBlockBytes)
+        if (Status s = finish(); !s.ok()) return s;
+    }
+    return block.empty() ? Status::OK() : finish();
+  }
   // Forgets the whole batch (after a commit or a rollback).
   void ClearBatch();
 

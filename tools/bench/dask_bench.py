@@ -3,7 +3,7 @@
 against the same collection built and searched in-process.
 
     PYTHONPATH=build/tools/python /usr/bin/python3 tools/bench/dask_bench.py \
-        [--corpus /work/bench/corpora/synth-100k] [--queries /work/bench/queries/synth-100k.tsv] \
+        [--corpus DIR] [--queries FILE] \
         [--workers 2] [--per-class 6] [--rounds 3] [--clients 8] [--work DIR]
 
 Measures, in order:
@@ -28,12 +28,12 @@ import collections
 import os
 import statistics
 import tempfile
-import threading
 import time
 
 import distributed
 
 import loupe
+from bench_clients import searches_per_second
 import loupe.distributed as ld
 
 NOW = "2026-12-31"
@@ -66,19 +66,15 @@ def throughput(search, queries, clients):
         for q in queries:
             search(q)
 
-    pool = [threading.Thread(target=work) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return clients * len(queries) / (time.perf_counter() - start)
+    return searches_per_second(work, clients, len(queries))
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--corpus", default="/work/bench/corpora/synth-100k")
-    p.add_argument("--queries", default="/work/bench/queries/synth-100k.tsv")
+    # Defaults: what tools/bench/run.sh made in its work folder.
+    work = os.environ.get("LOUPE_BENCH_DIR", "build/bench")
+    p.add_argument("--corpus", default=os.path.join(work, "corpora", "synth-100k"))
+    p.add_argument("--queries", default=os.path.join(work, "queries", "synth-100k.tsv"))
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--per-class", type=int, default=6)
     p.add_argument("--rounds", type=int, default=3)

@@ -17,12 +17,12 @@ import os
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 
 import distributed
 
 import loupe
+from bench_clients import searches_per_second
 import loupe.distributed as ld
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,13 +61,7 @@ def throughput(search, clients, rounds):
             for q in QUERIES:
                 run_query(search, q)
 
-    pool = [threading.Thread(target=work) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return clients * rounds * len(QUERIES) / (time.perf_counter() - start)
+    return searches_per_second(work, clients, rounds * len(QUERIES))
 
 
 def main():

@@ -12,10 +12,9 @@ import argparse
 import datetime
 import random
 import tempfile
-import threading
-import time
 
 import loupe
+from bench_clients import searches_per_second
 
 QUERIES = ["common", "word1 OR word2 OR word3", "\"common words\"", "word4 word5", "word6*", "NOT word7 common",
            "common before:2021-06-01", "word8 OR word9 OR word10 OR word11"]
@@ -37,13 +36,7 @@ def run(ix, threads, rounds, snippets):
             for q in QUERIES:
                 ix.search(q, limit=10, snippets=snippets, facets=["date:year"])
 
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    start = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return threads * rounds * len(QUERIES) / (time.perf_counter() - start)
+    return searches_per_second(work, threads, rounds * len(QUERIES))
 
 
 def main():

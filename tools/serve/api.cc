@@ -126,6 +126,18 @@ ApiReply Api::Handle(const std::string& endpoint, const Params& params) const {
   }
 }
 
+bool Api::Prepare(const Params& p, const std::string& q, bool lenient, const std::string& sort,
+                  cli::PreparedQuery* prepared, ApiReply* error) const {
+  Days now = 0;
+  bool now_given = false;
+  if (!Now(p, &now, &now_given, error)) return false;
+  if (Status s = cli::PrepareOn(index_, context_, q, now, now_given, lenient, sort, prepared); !s.ok()) {
+    *error = Rejected(q, s, prepared->read.diagnostics);
+    return false;
+  }
+  return true;
+}
+
 ApiReply Api::Search(const Params& p) const {
   ApiReply error;
   cli::SearchArgs a;
@@ -148,12 +160,8 @@ ApiReply Api::Search(const Params& p) const {
   if (!cli::ParseFacets(a.facets, a.facet_top, "serve", &facets))
     return ErrorReply(400, "unknown facet in '" + cli::Join(a.facets, ",") +
                                "'; facets are actor, topic, author and date:day|week|month|year");
-  Days now = 0;
-  bool now_given = false;
-  if (!Now(p, &now, &now_given, &error)) return error;
   cli::PreparedQuery prepared;
-  if (Status s = cli::PrepareOn(index_, context_, q, now, now_given, a.lenient, a.sort, &prepared); !s.ok())
-    return Rejected(q, s, prepared.read.diagnostics);
+  if (!Prepare(p, q, a.lenient, a.sort, &prepared, &error)) return error;
   cli::SearchResult r;
   std::string what;
   if (Status s = cli::SearchPrepared(a, prepared, facets, false, &r, &what); !s.ok()) {
@@ -204,12 +212,8 @@ ApiReply Api::Timeline(const Params& p) const {
     return ErrorReply(400, "facet must be actor, topic or author, not '" + a.facet + "'");
   if (!Number(p, "top", 5, 16, &a.top, &error)) return error;
   a.lenient = Flag(p, "lenient");
-  Days now = 0;
-  bool now_given = false;
-  if (!Now(p, &now, &now_given, &error)) return error;
   cli::PreparedQuery prepared;
-  if (Status s = cli::PrepareOn(index_, context_, q, now, now_given, a.lenient, "relevance", &prepared); !s.ok())
-    return Rejected(q, s, prepared.read.diagnostics);
+  if (!Prepare(p, q, a.lenient, "relevance", &prepared, &error)) return error;
   cli::TimelineResult r;
   if (Status s = cli::TimelinePrepared(a, prepared, &r); !s.ok()) return IndexError("search failed", s);
   return {200, cli::ToJson(r)};

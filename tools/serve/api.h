@@ -55,6 +55,10 @@ class Api {
 
  private:
   Api(std::shared_ptr<const Index> index, std::string db, ApiLimits limits, cli::QueryContext context);
+  // The query `q` with the request's `now`, prepared on the index as a
+  // search sorted by `sort`; false with *error (400) when either is refused.
+  bool Prepare(const Params& p, const std::string& q, bool lenient, const std::string& sort,
+               cli::PreparedQuery* prepared, ApiReply* error) const;
   ApiReply Search(const Params& p) const;
   ApiReply Explain(const Params& p) const;
   ApiReply Timeline(const Params& p) const;
