@@ -22,6 +22,8 @@ const char* StatusCodeName(StatusCode code) {
       return "locked";
     case StatusCode::kInternal:
       return "internal error";
+    case StatusCode::kDeadlineExceeded:
+      return "deadline exceeded";
   }
   return "unknown";
 }

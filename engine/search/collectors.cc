@@ -13,7 +13,7 @@
 
 namespace loupe {
 
-Result<std::vector<Entry>> CollapseCollector::Fold(const std::vector<CollapsePart>& parts) {
+Result<std::vector<Entry>> CollapseCollector::Fold(const std::vector<CollapsePart>& parts, DeadlineCheck* deadline) {
   const std::vector<Entry>& all = all_;
   std::vector<uint32_t> parent(all.size());
   for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
@@ -53,6 +53,7 @@ Result<std::vector<Entry>> CollapseCollector::Fold(const std::vector<CollapsePar
       for (size_t x = 0; x < list.size(); ++x)
         for (size_t y = x + 1; y < list.size(); ++y) {
           if (find(list[x]) == find(list[y])) continue;
+          if (deadline && deadline->Passed()) return DeadlineCheck::Exceeded();
           auto a = shingles_of(list[x]);
           if (!a.ok()) return a.status();
           auto b = shingles_of(list[y]);

@@ -18,6 +18,7 @@
 #include "loupe/document.h"
 #include "loupe/status.h"
 #include "search/doc_table.h"
+#include "search/iterators.h"
 #include "storage/lmdb.h"
 
 namespace loupe {
@@ -156,7 +157,8 @@ class CollapseCollector {
   // indexes, in order; the collection's parts analyze alike.
   // Errors: kCorruption, kIOError (reading a stored body); those of
   // Analyzer::Create (the parts' analyzer options). Call once.
-  Result<std::vector<Entry>> Fold(const std::vector<CollapsePart>& parts);
+  // Stops with kDeadlineExceeded once `deadline` (if given) has passed.
+  Result<std::vector<Entry>> Fold(const std::vector<CollapsePart>& parts, DeadlineCheck* deadline = nullptr);
 
   // After Fold: the copies folded into the representative (part, doc), best
   // first (Before, by their own keys); null if it has none.

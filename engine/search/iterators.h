@@ -9,6 +9,7 @@
 #ifndef LOUPE_SEARCH_ITERATORS_H_
 #define LOUPE_SEARCH_ITERATORS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,40 @@
 namespace loupe {
 
 inline constexpr uint32_t kEndDoc = UINT32_MAX;
+
+// SearchOptions::deadline for one search (one thread): Passed() is called
+// where the search does a step of work (a postings block read, a match
+// collected), and reads the clock once in kEvery calls, so that a check costs
+// a decrement. Once passed, it stays passed.
+class DeadlineCheck {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit DeadlineCheck(Clock::time_point at) : at_(at), armed_(at != Clock::time_point::max()) {}
+  bool Passed() {
+    if (!armed_ || --countdown_ > 0) return passed_;
+    countdown_ = kEvery;
+    passed_ = passed_ || Clock::now() >= at_;
+    return passed_;
+  }
+  // Moves the deadline; the next check reads the clock (tests move it past
+  // once an iterator tree is built, to stop the search in its leaves).
+  void MoveTo(Clock::time_point at) {
+    at_ = at;
+    armed_ = at != Clock::time_point::max();
+    countdown_ = 1;
+  }
+  // The error a search stopped by the deadline returns.
+  static Status Exceeded() {
+    return Status::DeadlineExceeded("the search passed its deadline and was stopped (SearchOptions::deadline)");
+  }
+
+ private:
+  static constexpr int kEvery = 32;
+  Clock::time_point at_;
+  bool armed_;
+  bool passed_ = false;
+  int countdown_ = 1;
+};
 
 class DocIterator {
  public:
@@ -68,9 +103,10 @@ struct PlanBudget {
   uint64_t max_expansions = kDefaultMaxQueryExpansions;
   uint64_t max_bytes = kDefaultMaxQueryMemory;
   uint64_t max_scanned = kDefaultMaxQueryScan;
-  uint64_t expansions = 0;  // expanded terms planned so far
-  uint64_t scanned = 0;     // dictionary entries read to expand them
-  uint64_t bytes = 0;       // the most estimated bytes held at once so far
+  uint64_t expansions = 0;            // expanded terms planned so far
+  uint64_t scanned = 0;               // dictionary entries read to expand them
+  uint64_t bytes = 0;                 // the most estimated bytes held at once so far
+  DeadlineCheck* deadline = nullptr;  // SearchOptions::deadline; the leaves stop at it
 };
 
 // Estimated memory of one term's iterator: the cursor object with its two

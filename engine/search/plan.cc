@@ -72,6 +72,7 @@ class Builder {
  private:
   Result<std::unique_ptr<DocIterator>> BuildNode(const Query& q, int depth) {
     if (depth > kMaxDepth) return Status::InvalidArgument("query nested more than 256 levels deep");
+    if (memory_.budget->deadline && memory_.budget->deadline->Passed()) return DeadlineCheck::Exceeded();
     if (!scoring_ && (q.kind() == Query::Kind::kAnd || q.kind() == Query::Kind::kOr)) {
       auto e = Estimate(q, depth);
       if (!e.ok()) return e.status();
@@ -212,8 +213,8 @@ class Builder {
       if (!c.ok()) return c.status();
       auto df = ex_.ScoringDf(q.field(), f.term, f.info);
       if (!df.ok()) return df.status();
-      auto pc =
-          std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, q.field(), f.term, f.info, std::move(*c), error_);
+      auto pc = std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, q.field(), f.term, f.info, std::move(*c),
+                                                 error_, memory_.budget->deadline);
       if (!f.verify) {
         ch.push_back(std::move(pc));
         continue;
@@ -451,7 +452,8 @@ class Builder {
     if (!df.ok()) return df.status();
     auto cur = storage::Cursor::Open(txn_, storage::Db::kPostings, storage::Verify::kNo);
     if (!cur.ok()) return cur.status();
-    return std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, f, term, info, std::move(*cur), error_);
+    return std::make_unique<PostingsCursor>(txn_, table_, stats_, *df, f, term, info, std::move(*cur), error_,
+                                            memory_.budget->deadline);
   }
   const storage::Txn& txn_;
   const DocTable& table_;

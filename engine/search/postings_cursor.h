@@ -40,7 +40,7 @@ class PostingsCursor final : public DocIterator {
   // those of the collection the index is a split of.
   PostingsCursor(const storage::Txn& txn, const DocTable& table, const ScoringStats& stats, uint64_t df, Field field,
                  const std::string& term, const format::TermInfo& info, std::unique_ptr<storage::Cursor> cursor,
-                 Status* error)
+                 Status* error, DeadlineCheck* deadline = nullptr)
       : txn_(txn),
         table_(table),
         stats_(stats),
@@ -50,7 +50,8 @@ class PostingsCursor final : public DocIterator {
         prefix_(format::BlockKeyPrefix(field, term)),
         info_(info),
         cursor_(std::move(cursor)),
-        error_(error) {
+        error_(error),
+        deadline_(deadline) {
     weight_ = Bm25::FieldWeight(field) * Bm25::Idf(stats.live_docs, df);
   }
 
@@ -284,6 +285,11 @@ class PostingsCursor final : public DocIterator {
         End();
         return false;
       }
+      if (deadline_ && deadline_->Passed()) {  // ends every iterator above, and the search
+        Fail(DeadlineCheck::Exceeded());
+        End();
+        return false;
+      }
       if (theta_ <= 0) break;
       if (!format::DecodeBlockHeader(cursor_->value(), &h)) break;  // reported by the full decode
       if (Bound(h.max_tf, h.min_length) + kBoundSlack > theta_) break;
@@ -340,6 +346,7 @@ class PostingsCursor final : public DocIterator {
   format::TermInfo info_;
   std::unique_ptr<storage::Cursor> cursor_;
   Status* error_;
+  DeadlineCheck* deadline_;
   double weight_ = 0;
   double theta_ = 0;
   bool started_ = false;

@@ -154,6 +154,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   if (has_after) max_docs = after.max_docs;
 
   const Weight weight(query, scope.scoring);  // the same statistics for every part
+  DeadlineCheck deadline(options.deadline);
   for (uint32_t pi = 0; pi < scope.parts.size(); ++pi) {
     const SearchPart& part = scope.parts[pi];
     if (!part.searched) continue;
@@ -162,7 +163,8 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     std::vector<std::string> part_warnings;
     PlanBudget budget{.max_expansions = options.max_query_expansions,
                       .max_bytes = options.max_query_memory,
-                      .max_scanned = options.max_query_scan};
+                      .max_scanned = options.max_query_scan,
+                      .deadline = &deadline};
     auto it = weight.Scorer(pi, *part.txn, dt, scoring, &error, &part_warnings, &budget);
     if (!it.ok()) return it.status();
     res.expansions = std::max(res.expansions, budget.expansions);
@@ -191,6 +193,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
     const uint32_t max_doc = max_docs[pi];
     for (root.Next(); root.doc() != kEndDoc; root.Next()) {
       const uint32_t doc = root.doc();
+      if (deadline.Passed()) return DeadlineCheck::Exceeded();  // `*` and bitsets read no blocks
       if (doc > max_doc) continue;
       count.Add();
       if (!options.facets.empty()) facets.Add(doc);
@@ -228,7 +231,7 @@ Result<SearchResults> RunSearch(const SearchScope& scope, const Query& query, co
   if (options.collapse) {  // the groups compete for the page, and are what the total counts
     std::vector<CollapsePart> parts;
     for (const SearchPart& p : scope.parts) parts.push_back({p.txn, p.table});
-    auto folded = collapse.Fold(parts);
+    auto folded = collapse.Fold(parts, &deadline);
     if (!folded.ok()) return folded.status();
     count.SetTotal(folded->size());
     for (const Entry& e : *folded)

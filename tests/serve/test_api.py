@@ -371,7 +371,8 @@ def held_search(s, results):
 
 def test_overload_is_503_with_retry_after(db, tmp_path):
     gate = tmp_path / "gate"
-    s = Server(db, "--threads", "1", "--queue", "0", env={"LOUPE_SERVE_TEST_GATE": str(gate)})
+    # A long deadline: the held search must not pass it however slow the machine.
+    s = Server(db, "--threads", "1", "--queue", "0", "--deadline", "600000", env={"LOUPE_SERVE_TEST_GATE": str(gate)})
     results = []
     t = threading.Thread(target=held_search, args=(s, results))
     try:
@@ -393,9 +394,41 @@ def test_overload_is_503_with_retry_after(db, tmp_path):
         assert s.stop()[0] == 0
 
 
+def test_a_search_past_the_deadline_is_stopped_by_the_engine(db, tmp_path):
+    # The hook holds the search after it has its place and before the engine
+    # runs it, until the deadline has passed: the engine then stops it at its
+    # first step (without the engine's check it would answer 200).
+    gate = tmp_path / "gate"
+    s = Server(db, "--threads", "1", "--deadline", "300", env={"LOUPE_SERVE_TEST_GATE": str(gate)})
+    results = []
+    t = threading.Thread(target=held_search, args=(s, results))
+    try:
+        t.start()
+        wait_until(lambda: s.json("_test/held")["held"] == 1)
+        time.sleep(0.5)
+        gate.touch()
+        t.join(timeout=120)
+        code, headers, body = results[0]
+        assert code == 503, body
+        assert headers["retry-after"] == "1"
+        assert "deadline" in json.loads(body)["error"]
+        results.clear()
+        gate.unlink()
+        t = threading.Thread(target=lambda: results.append(s.get("/api/timeline?q=tariffs&hold=1")))
+        t.start()
+        wait_until(lambda: s.json("_test/held")["held"] == 1)
+        time.sleep(0.5)
+        gate.touch()
+        t.join(timeout=120)
+        assert results[0][0] == 503 and "deadline" in json.loads(results[0][2])["error"]
+    finally:
+        gate.touch()
+        assert s.stop()[0] == 0
+
+
 def test_sigterm_lets_the_request_finish_then_exits_0(db, tmp_path):
     gate = tmp_path / "gate"
-    s = Server(db, "--threads", "1", env={"LOUPE_SERVE_TEST_GATE": str(gate)})
+    s = Server(db, "--threads", "1", "--deadline", "600000", env={"LOUPE_SERVE_TEST_GATE": str(gate)})
     results = []
     t = threading.Thread(target=held_search, args=(s, results))
     t.start()

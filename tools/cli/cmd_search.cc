@@ -62,6 +62,7 @@ Status Search(const SearchArgs& a, const PreparedQuery& p, const std::vector<Fac
   options.facets = facets;
   options.after = a.after;
   options.collapse = a.collapse;
+  options.deadline = a.deadline;
   options.facet_name = ActorNames(p.context.gazetteer.get());
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) {

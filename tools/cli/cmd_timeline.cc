@@ -81,6 +81,7 @@ Chart ChartOf(const TimelineResult& r) {
 Status TimelinePrepared(const TimelineArgs& a, const PreparedQuery& p, TimelineResult* r) {
   SearchOptions options{.limit = 0};
   options.facets = {DateFacet(a)};
+  options.deadline = a.deadline;
   options.facet_name = ActorNames(p.context.gazetteer.get());
   auto res = p.index->Search(p.query, options);
   if (!res.ok()) return res.status();

@@ -2,6 +2,7 @@
 #ifndef LOUPE_TOOLS_CLI_COMMON_H_
 #define LOUPE_TOOLS_CLI_COMMON_H_
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -226,6 +227,9 @@ struct SearchArgs {
   bool collapse = false;            // --collapse near-identical copies
   bool no_snippets = false;         // --no-snippets
   bool no_suggest = false;          // --no-suggest: no did-you-mean
+  // When the search must stop (SearchOptions::deadline): `loupe serve`'s
+  // per-request deadline; the command line never sets it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 int RunSearch(const SearchArgs& a);
 
@@ -241,6 +245,7 @@ struct TimelineArgs {
   std::string color = "auto";
   std::string format = "text";
   int width = 50;  // columns of the longest bar
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // as SearchArgs'
 };
 int RunTimeline(const TimelineArgs& a);
 

@@ -412,7 +412,7 @@ Command AddServe(CLI::App& app, ServeArgs* a) {
   auto* serve = app.add_subcommand("serve",
                                    "Serve a search page and a JSON API over the index, over HTTP: the API\n"
                                    "answers GET /api/search, /api/explain, /api/timeline, /api/document,\n"
-                                   "/api/stats and /api/parse with the JSON of --format json. Listens on\n"
+                                   "/api/stats, /api/parse and /api/names with the JSON of --format json. Listens on\n"
                                    "127.0.0.1 unless --listen names another address (there is no\n"
                                    "authentication). Never writes the index. Ctrl-C (SIGINT) or SIGTERM lets\n"
                                    "the requests under way finish, then exits 0. Details: docs/cli.md.\n"
@@ -441,7 +441,8 @@ Command AddServe(CLI::App& app, ServeArgs* a) {
       ->check(WholeNumber(1, 10000));
   serve
       ->add_option("--deadline", a->deadline_ms,
-                   "Milliseconds a request may wait for a thread before it is answered 503 (default 10000)")
+                   "Milliseconds a request may take, waiting for a thread and searching, before it is "
+                   "answered 503 (a search still running then is stopped; default 10000)")
       ->check(WholeNumber(1, 3600000));
   return {serve, [a] { return RunServe(*a); }};
 }

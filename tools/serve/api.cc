@@ -87,6 +87,10 @@ ApiReply Rejected(const std::string& query, const Status& s, const std::vector<D
 
 // An error of the index (not of the request): 500, or 404 for a missing one.
 ApiReply IndexError(const std::string& what, const Status& s) {
+  if (s.code() == StatusCode::kDeadlineExceeded)
+    return ErrorReply(503,
+                      "the search ran past the server's deadline (--deadline) and was stopped; narrow the query "
+                      "(fewer prefix or fuzzy words, a date range) or retry when the server is less busy");
   return ErrorReply(s.IsNotFound()                           ? 404
                     : cli::ExitCodeFor(s) == cli::kExitUsage ? 400
                                                              : 500,
@@ -108,11 +112,12 @@ Result<std::unique_ptr<Api>> Api::Create(std::shared_ptr<const Index> index, std
   return std::unique_ptr<Api>(new Api(std::move(index), std::move(db), limits, std::move(context)));
 }
 
-ApiReply Api::Handle(const std::string& endpoint, const Params& params) const {
+ApiReply Api::Handle(const std::string& endpoint, const Params& params,
+                     std::chrono::steady_clock::time_point deadline) const {
   try {
-    if (endpoint == "search") return Search(params);
+    if (endpoint == "search") return Search(params, deadline);
     if (endpoint == "explain") return Explain(params);
-    if (endpoint == "timeline") return Timeline(params);
+    if (endpoint == "timeline") return Timeline(params, deadline);
     if (endpoint == "document") return Document(params);
     if (endpoint == "stats") return Stats();
     if (endpoint == "parse") return Parse(params);
@@ -138,9 +143,10 @@ bool Api::Prepare(const Params& p, const std::string& q, bool lenient, const std
   return true;
 }
 
-ApiReply Api::Search(const Params& p) const {
+ApiReply Api::Search(const Params& p, std::chrono::steady_clock::time_point deadline) const {
   ApiReply error;
   cli::SearchArgs a;
+  a.deadline = deadline;
   std::string q;
   if (!QueryText(p, limits_, &q, &error)) return error;
   if (!Number(p, "limit", 10, limits_.max_limit, &a.limit, &error) ||
@@ -197,9 +203,10 @@ ApiReply Api::Explain(const Params& p) const {
   return {200, cli::ToJson(r)};
 }
 
-ApiReply Api::Timeline(const Params& p) const {
+ApiReply Api::Timeline(const Params& p, std::chrono::steady_clock::time_point deadline) const {
   ApiReply error;
   cli::TimelineArgs a;
+  a.deadline = deadline;
   std::string q;
   if (!QueryText(p, limits_, &q, &error)) return error;
   bool given = false;

@@ -6,6 +6,7 @@
 #ifndef LOUPE_TOOLS_SERVE_API_H_
 #define LOUPE_TOOLS_SERVE_API_H_
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -50,8 +51,10 @@ class Api {
 
   // Answers GET `endpoint` ("search", "explain", "timeline", "document",
   // "stats", "parse", "names": the path after /api/) with `params`. Never throws; an
-  // unknown endpoint is 404.
-  ApiReply Handle(const std::string& endpoint, const Params& params) const;
+  // unknown endpoint is 404. A search or timeline still running at `deadline`
+  // is stopped and answered 503.
+  ApiReply Handle(const std::string& endpoint, const Params& params,
+                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) const;
 
  private:
   Api(std::shared_ptr<const Index> index, std::string db, ApiLimits limits, cli::QueryContext context);
@@ -59,9 +62,9 @@ class Api {
   // search sorted by `sort`; false with *error (400) when either is refused.
   bool Prepare(const Params& p, const std::string& q, bool lenient, const std::string& sort,
                cli::PreparedQuery* prepared, ApiReply* error) const;
-  ApiReply Search(const Params& p) const;
+  ApiReply Search(const Params& p, std::chrono::steady_clock::time_point deadline) const;
   ApiReply Explain(const Params& p) const;
-  ApiReply Timeline(const Params& p) const;
+  ApiReply Timeline(const Params& p, std::chrono::steady_clock::time_point deadline) const;
   ApiReply Document(const Params& p) const;
   ApiReply Stats() const;
   ApiReply Parse(const Params& p) const;

@@ -285,10 +285,11 @@ int RunServe(const ServeArgs& a) {
       }
     }
     if (hold.on() && req.has_param("hold")) hold.Hold();
-    ApiReply reply = (*api)->Handle(endpoint, req.params);
+    // The deadline bounds the wait for a place and the search together: a
+    // search still running at it is stopped by the engine (503).
+    ApiReply reply = (*api)->Handle(endpoint, req.params, start + deadline);
     if (gated) gate.Leave();
-    // A search the engine cannot interrupt may run past the deadline; its
-    // answer is still sent (the deadline bounds the wait for a place).
+    if (reply.status == 503) res.set_header("Retry-After", "1");
     Send(res, reply);
   });
 

@@ -12,6 +12,7 @@
 #ifndef LOUPE_OPTIONS_H_
 #define LOUPE_OPTIONS_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -201,6 +202,15 @@ struct SearchOptions {
   uint64_t max_query_expansions = kDefaultMaxQueryExpansions;
   uint64_t max_query_memory = kDefaultMaxQueryMemory;
   uint64_t max_query_scan = kDefaultMaxQueryScan;
+  // When the search must end: past this moment it stops and returns
+  // kDeadlineExceeded (no partial results), so that a server can bound the
+  // time one request holds a thread. It is checked as each postings block is
+  // read, each match collected, each part of the query planned and each
+  // near-duplicate pair compared (collapse), the clock read once in 32 checks;
+  // so a search stops within microseconds of the deadline, except while a
+  // prefix or fuzzy word's dictionary is scanned (max_query_scan bounds that).
+  // Searches on a collection stop at it too. The default never ends.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 }  // namespace loupe

@@ -21,14 +21,15 @@ namespace loupe {
 
 enum class StatusCode {
   kOk = 0,
-  kNotFound,         // the named thing does not exist (document id, index dir)
-  kInvalidArgument,  // the caller passed something malformed
-  kQuerySyntax,      // a query string could not be understood; see offset()
-  kCorruption,       // the index files are damaged or not a Loupe index
-  kVersionMismatch,  // the index was written by an incompatible format version
-  kIOError,          // the operating system or LMDB reported an I/O failure
-  kLocked,           // another writer holds the index
-  kInternal,         // a bug in Loupe; please report it
+  kNotFound,          // the named thing does not exist (document id, index dir)
+  kInvalidArgument,   // the caller passed something malformed
+  kQuerySyntax,       // a query string could not be understood; see offset()
+  kCorruption,        // the index files are damaged or not a Loupe index
+  kVersionMismatch,   // the index was written by an incompatible format version
+  kIOError,           // the operating system or LMDB reported an I/O failure
+  kLocked,            // another writer holds the index
+  kInternal,          // a bug in Loupe; please report it
+  kDeadlineExceeded,  // a search passed SearchOptions::deadline and was stopped
 };
 
 // Returns a stable lower-case name for `code`, e.g. "query syntax".
@@ -98,6 +99,7 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status Locked(std::string msg) { return {StatusCode::kLocked, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status DeadlineExceeded(std::string msg) { return {StatusCode::kDeadlineExceeded, std::move(msg)}; }
   // kIOError "out of memory", made (and copied) without allocating.
   static Status OutOfMemory() noexcept;
 

@@ -6,6 +6,7 @@
 // Last, a capped prefix searched in a collection and in one index.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -603,5 +604,82 @@ TEST_CASE("a capped prefix of a stemmed field searches the same stems in a colle
     CHECK(col.hits == one.hits);  // the same documents, the same scores
     CHECK(one.warnings.size() == 1);
     CHECK(col.warnings == one.warnings);
+  }
+}
+
+TEST_CASE("a search stops at its deadline, with kDeadlineExceeded and no partial answer") {
+  Stored s;
+  using Clock = std::chrono::steady_clock;
+  const std::vector<Query> queries = {
+      Gold(),
+      Query::And({Query::Term(Field::kBody, "market"), Gold()}),
+      Query::Or({Gold(), Bank()}),
+      Query::Phrase(Field::kBody, {"gold", "market"}),
+      Query::Prefix(Field::kBody, "tar"),
+      Query::All(),
+  };
+  for (const Query& q : queries) {
+    INFO(q.ToString());
+    SearchOptions none;
+    auto all = s.index->Search(q, none);
+    REQUIRE(all.ok());
+    CHECK(all->total > 0);
+    // A deadline not yet reached changes nothing.
+    SearchOptions later;
+    later.deadline = Clock::now() + std::chrono::hours(1);
+    auto same = s.index->Search(q, later);
+    REQUIRE(same.ok());
+    CHECK(same->total == all->total);
+    CHECK(same->hits.size() == all->hits.size());
+    // One already passed stops every kind of search: hits, a count, facets, collapse.
+    for (int kind = 0; kind < 4; ++kind) {
+      SearchOptions past;
+      past.deadline = Clock::now() - std::chrono::milliseconds(1);
+      if (kind == 1) past.limit = 0;
+      if (kind == 2) past.facets = {FacetRequest{.field = FacetField::kActor}};
+      if (kind == 3) past.collapse = true;
+      auto stopped = s.index->Search(q, past);
+      REQUIRE_FALSE(stopped.ok());
+      CHECK(stopped.status().code() == StatusCode::kDeadlineExceeded);
+      CHECK(stopped.status().message().find("deadline") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("the leaves of a planned search end it once the deadline passes") {
+  Stored s;
+  using Clock = std::chrono::steady_clock;
+  const std::vector<Query> queries = {
+      Gold(),
+      Query::And({Query::Term(Field::kBody, "market"), Gold()}),
+      Query::Or({Gold(), Bank()}),
+      Query::Phrase(Field::kBody, {"gold", "market"}),
+      Query::Prefix(Field::kBody, "tar"),
+  };
+  for (const Query& q : queries) {
+    INFO(q.ToString());
+    const Scores whole = Run(Weight(q, nullptr), 0, s);
+    REQUIRE_FALSE(whole.empty());
+    for (bool moved : {false, true}) {
+      Status error;
+      std::vector<std::string> warnings;
+      DeadlineCheck deadline(Clock::now() + std::chrono::hours(1));
+      PlanBudget budget;
+      budget.deadline = &deadline;
+      auto it = Weight(q, nullptr).Scorer(0, s.txn(), s.table(), /*scoring=*/true, &error, &warnings, &budget);
+      REQUIRE(it.ok());
+      // Past the deadline after the plan is built: the first block a leaf
+      // reads ends the tree, and the error says why.
+      if (moved) deadline.MoveTo(Clock::now() - std::chrono::milliseconds(1));
+      size_t n = 0;
+      for ((*it)->Next(); (*it)->doc() != kEndDoc; (*it)->Next()) ++n;
+      if (moved) {
+        CHECK(n == 0);
+        CHECK(error.code() == StatusCode::kDeadlineExceeded);
+      } else {
+        CHECK(n == whole.size());
+        CHECK(error.ok());
+      }
+    }
   }
 }
