@@ -222,6 +222,7 @@ class PhraseIterator final : public DocIterator {
   // Number of positions p where every term i occurs at p + gaps[i].
   // With first_only, stops at the first match (enough to know the document matches).
   uint32_t CountMatches(bool first_only) {
+    if (!sentence_ && slop_ == 0 && terms_.size() > 2) return CountRarestFirst(first_only);
     uint32_t n0;
     const uint32_t* p0 = terms_[0]->Positions(&n0);
     if (!p0) return 0;
@@ -247,22 +248,42 @@ class PhraseIterator final : public DocIterator {
       }
       return matches;
     }
-    if (!LoadOtherPositions()) return 0;
-    auto& lists = lists_;
-    auto& cur = cursor_;
-    uint32_t matches = 0;
-    for (uint32_t a = 0; a < n0; ++a) {
-      uint32_t base = p0[a] - gaps_[0];
-      bool all = true;
-      for (size_t i = 0; i < lists.size() && all; ++i) {
-        uint32_t want = base + gaps_[i + 1];
-        auto& [p, n] = lists[i];
-        while (cur[i] < n && p[cur[i]] < want) ++cur[i];
-        all = cur[i] < n && p[cur[i]] == want;
-      }
-      if (all && ++matches && first_only) break;
+    return first_only && n0 > 1 ? 1 : n0;  // one word: each of its positions
+  }
+
+  // Three words or more: the starts where the rarest word fits, kept while
+  // each next-rarest word fits too. A frequent word (often the middle "of"
+  // of "department of state") has its positions decoded only for documents
+  // where the rarer words already form the phrase around it.
+  uint32_t CountRarestFirst(bool first_only) {
+    bases_.clear();
+    {
+      const size_t t = order_[0];
+      uint32_t n;
+      const uint32_t* p = terms_[t]->Positions(&n);
+      if (!p) return 0;
+      for (uint32_t i = 0; i < n; ++i)
+        if (p[i] >= gaps_[t]) bases_.push_back(p[i] - gaps_[t]);
     }
-    return matches;
+    for (size_t k = 1; k < order_.size() && !bases_.empty(); ++k) {
+      const size_t t = order_[k];
+      uint32_t n;
+      const uint32_t* p = terms_[t]->Positions(&n);
+      if (!p) return 0;
+      size_t kept = 0;
+      for (size_t c = 0, i = 0; c < bases_.size() && i < n;) {
+        const uint64_t want = uint64_t{bases_[c]} + gaps_[t];
+        if (p[i] < want) {
+          ++i;
+        } else {
+          if (p[i] == want) bases_[kept++] = bases_[c];
+          ++c;
+        }
+      }
+      bases_.resize(kept);
+    }
+    const uint32_t matches = static_cast<uint32_t>(bases_.size());
+    return first_only && matches > 1 ? 1 : matches;
   }
 
   // The positions of terms 1.. of the current document into lists_, with a
@@ -342,6 +363,7 @@ class PhraseIterator final : public DocIterator {
   uint32_t freq_ = 0;
   std::vector<std::pair<const uint32_t*, uint32_t>> lists_;
   std::vector<uint32_t> cursor_;
+  std::vector<uint32_t> bases_;  // CountMatches: phrase starts still possible
 };
 
 }  // namespace loupe::search_internal
