@@ -159,35 +159,37 @@ class Epochs:
         return self.durable(base, j)
 
     def states(self, base, rng, subsets, torn_count):
-        """Every (epoch, what, image) a cut could leave: each prefix of each
-        epoch's writes, `subsets` random subsets and `torn_count` prefixes
-        whose last write is torn."""
-        img = bytearray(base)
+        """Every state a cut could leave, as (epoch, kind, make) where make()
+        builds the file: each prefix of each epoch's writes, `subsets` random
+        subsets and `torn_count` prefixes whose last write is torn."""
+        out = []
+        img = bytes(base)
         for j, writes in enumerate(self.epochs):
             n = len(writes)
-            for i in range(n + 1):
-                cur = bytearray(img)
-                for op in writes[:i]:
+
+            def make(durable, chosen, tear=None, seed=0):
+                cur = bytearray(durable)
+                for op in chosen:
                     apply(cur, op)
-                yield j, "prefix", cur
+                if tear is not None and not torn(cur, tear, random.Random(seed)):
+                    return None
+                return cur
+
+            for i in range(n + 1):
+                out.append((j, "prefix", lambda d=img, c=writes[:i]: make(d, c)))
             if n >= 2:
                 for _ in range(subsets):
                     pick = sorted(rng.sample(range(n), rng.randint(1, n - 1)))
-                    cur = bytearray(img)
-                    for i in pick:
-                        apply(cur, writes[i])
-                    yield j, "subset", cur
+                    out.append((j, "subset", lambda d=img, c=[writes[i] for i in pick]: make(d, c)))
             for _ in range(torn_count if n else 0):
                 i = rng.randrange(n)
-                if writes[i][0] != "w":
-                    continue
-                cur = bytearray(img)
-                for op in writes[:i]:
-                    apply(cur, op)
-                if torn(cur, writes[i], rng):
-                    yield j, "torn", cur
+                if writes[i][0] == "w" and (writes[i][1] // SECTOR) != (writes[i][1] + len(writes[i][2]) - 1) // SECTOR:
+                    out.append((j, "torn", lambda d=img, c=writes[:i], t=writes[i], sd=rng.random(): make(d, c, t, sd)))
+            cur = bytearray(img)
             for op in writes:
-                apply(img, op)
+                apply(cur, op)
+            img = bytes(cur)
+        return out
 
 
 class Checker:
@@ -310,12 +312,14 @@ def check(a, rng, records, work):
         fail("the log holds no write of %s (was the shim loaded?)" % target)
         return 1
 
+    if ep.commits == 0:
+        fail("no write of %s went through an O_DSYNC descriptor: LMDB wrote no meta page synchronously (MDB_NOSYNC or MDB_NOMETASYNC set?)" % target)
+        return 1
+
     # The log must replay to the file the run left.
     with open(os.path.join(db, "data.mdb"), "rb") as f:
         final = f.read()
     replayed = ep.durable(b"" if a.compact else base, len(ep.epochs))
-    for op in ep.epochs[-1]:
-        apply(replayed, op)
     if a.mutate is None and bytes(replayed) != final:
         fail("replaying the log does not give the file the run left (%d bytes, not %d): a write was not recorded" % (len(replayed), len(final)))
         return 1
@@ -338,14 +342,16 @@ def check(a, rng, records, work):
     if refs[-1][0] != "docs":
         fail("the run's last commit holds no documents: %s" % show(refs[-1]))
 
-    counts = {"states": 0, "prefix": 0, "subset": 0, "torn": 0}
+    counts = {"generated": 0, "states": 0, "prefix": 0, "subset": 0, "torn": 0}
     uncreated = []  # non-empty files of states never created
     outcomes = {}
     if not a.compact:
         specs = list(ep.states(base, random.Random(a.seed), subsets=3 + a.states // 100, torn_count=2 + a.states // 200))
+        counts["generated"] += len(specs)
         if len(specs) > a.states:
             specs = rng.sample(specs, a.states)
-        for j, what, img in specs:
+        for j, what, make in specs:
+            img = make()
             k = ep.commits_before[j]
             allowed = {refs[k]} | ({refs[k + 1]} if k + 1 < len(refs) else set())
             got = checker.outcome(img)
@@ -418,9 +424,11 @@ def check(a, rng, records, work):
         # And the copy itself at each of its states: the folder left beside the
         # index is either never created or whole (the next compaction removes it).
         specs = list(ep.states(b"", random.Random(a.seed), subsets=2 + a.states // 100, torn_count=1 + a.states // 200))
+        counts["generated"] += len(specs) + len(cut_points)
         if len(specs) > a.states:
             specs = rng.sample(specs, a.states)
-        for j, what, img in specs:
+        for j, what, make in specs:
+            img = make()
             got = checker.outcome(img, present=True)
             counts["states"] += 1
             counts[what] += 1
@@ -444,13 +452,14 @@ def check(a, rng, records, work):
         outcomes["never created, then created by loupe index"] = len(uncreated)
 
     print(
-        "faults: power loss (%s): %d records, %d syncs, %d commits; %d crash states checked (%d prefixes, %d subsets, "
+        "faults: power loss (%s): %d records, %d syncs, %d commits; %d crash states generated, %d checked (%d prefixes, %d subsets, "
         "%d torn), %d distinct images run; outcomes: %s%s; %d failures"
         % (
             a.label,
             len(records),
             sum(1 for op in ops if op[0] == "b"),
             ep.commits,
+            counts["generated"],
             counts["states"],
             counts["prefix"],
             counts["subset"],

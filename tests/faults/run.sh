@@ -788,7 +788,7 @@ part_powerloss() {
     fail "powerloss: meta pages written before their data went unnoticed: $(echo "$out" | tail -1)"
   else
     echo "faults: power loss, meta pages replayed before their commit's data (must fail): $(echo "$out" | grep -c '^FAIL') of" \
-      "$(echo "$out" | tail -1 | grep -o '[0-9]* crash states checked' | grep -o '^[0-9]*') states reported"
+      "$(echo "$out" | tail -1 | grep -o '[0-9]* checked' | grep -o '^[0-9]*') states reported"
   fi
 }
 
