@@ -114,10 +114,13 @@ static int fd_synced(int fd) {
   return fl >= 0 && (fl & (O_DSYNC | O_SYNC)) != 0;
 }
 
+/* The recording leaves errno as the call left it. */
 static void record_write(int fd, off_t off, const struct iovec* iov, int cnt, ssize_t written) {
   char path[PATH_MAX];
-  if (log_fd < 0 || written <= 0 || !fd_path(fd, path, sizeof path)) return;
-  emit('W', fd_synced(fd), path, (uint64_t)off, iov, cnt, (size_t)written);
+  int saved = errno;
+  if (log_fd >= 0 && written > 0 && fd_path(fd, path, sizeof path))
+    emit('W', fd_synced(fd), path, (uint64_t)off, iov, cnt, (size_t)written);
+  errno = saved;
 }
 
 /* An absolute form of `path` (relative to `dirfd`), for directory records. */
@@ -142,27 +145,39 @@ static void absolute(int dirfd, const char* path, char* out, size_t size) {
 static void record_path(char kind, int flags, int dirfd, const char* path, int dirfd2, const char* path2) {
   char a[PATH_MAX], b[PATH_MAX];
   struct iovec v;
+  int saved = errno;
   if (log_fd < 0) return;
   absolute(dirfd, path, a, sizeof a);
   if (!path2) {
     emit(kind, flags, a, 0, NULL, 0, 0);
-    return;
+  } else {
+    absolute(dirfd2, path2, b, sizeof b);
+    v.iov_base = b;
+    v.iov_len = strlen(b);
+    emit(kind, flags, a, 0, &v, 1, v.iov_len);
   }
-  absolute(dirfd2, path2, b, sizeof b);
-  v.iov_base = b;
-  v.iov_len = strlen(b);
-  emit(kind, flags, a, 0, &v, 1, v.iov_len);
+  errno = saved;
 }
 
 static void record_sync(int fd) {
   char path[PATH_MAX];
   struct stat st;
+  int saved = errno;
   if (log_fd < 0) return;
   if (fd_path(fd, path, sizeof path)) {
     emit('S', 0, path, 0, NULL, 0, 0);
   } else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     emit('D', 0, path, 0, NULL, 0, 0);
   }
+  errno = saved;
+}
+
+/* The offset of `fd` (-1 for a pipe or socket), errno untouched. */
+static off_t offset_of(int fd) {
+  int saved = errno;
+  off_t at = lseek(fd, 0, SEEK_CUR);
+  errno = saved;
+  return at;
 }
 
 #define REAL(name, type)   \
@@ -182,7 +197,7 @@ typedef int (*unlink_fn)(const char*);
 typedef int (*unlinkat_fn)(int, const char*, int);
 
 ssize_t write(int fd, const void* buf, size_t n) {
-  off_t at = lseek(fd, 0, SEEK_CUR);
+  off_t at = offset_of(fd);
   ssize_t w = real_write_fn()(fd, buf, n);
   struct iovec v = {(void*)buf, n};
   if (at >= 0) record_write(fd, at, &v, 1, w);
@@ -204,7 +219,7 @@ ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) {
 }
 ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   REAL(writev, writev_fn);
-  off_t at = lseek(fd, 0, SEEK_CUR);
+  off_t at = offset_of(fd);
   ssize_t w = real_writev(fd, iov, cnt);
   if (at >= 0) record_write(fd, at, iov, cnt, w);
   return w;
@@ -223,7 +238,7 @@ ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off_t off) {
 }
 ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
   REAL(pwritev2, pwritev2_fn);
-  off_t at = off == -1 ? lseek(fd, 0, SEEK_CUR) : off;
+  off_t at = off == -1 ? offset_of(fd) : off;
   ssize_t w = real_pwritev2(fd, iov, cnt, off, flags);
   if (at >= 0) record_write(fd, at, iov, cnt, w);
   return w;
@@ -244,14 +259,18 @@ int ftruncate(int fd, off_t len) {
   REAL(ftruncate, truncate_fn);
   char path[PATH_MAX];
   int rc = real_ftruncate(fd, len);
+  int saved = errno;
   if (rc == 0 && log_fd >= 0 && fd_path(fd, path, sizeof path)) emit('T', 0, path, (uint64_t)len, NULL, 0, 0);
+  errno = saved;
   return rc;
 }
 int ftruncate64(int fd, off_t len) {
   REAL(ftruncate64, truncate_fn);
   char path[PATH_MAX];
   int rc = real_ftruncate64(fd, len);
+  int saved = errno;
   if (rc == 0 && log_fd >= 0 && fd_path(fd, path, sizeof path)) emit('T', 0, path, (uint64_t)len, NULL, 0, 0);
+  errno = saved;
   return rc;
 }
 int renameat2(int olddir, const char* oldpath, int newdir, const char* newpath, unsigned flags) {
