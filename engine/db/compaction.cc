@@ -133,6 +133,16 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
       return Status::IOError("cannot swap the compacted index into place (" + std::string(std::strerror(errno)) +
                              "); the index is unchanged");
     cleanup.swapped = true;
+    // The exchange is durable before the old index is deleted: a file system
+    // may write directory changes in any order until a sync, and without it a
+    // power cut could keep the deletion of the old folder's files (now at
+    // `tmp`) and lose the exchange, leaving `clean` without its data file.
+    // This also makes a compaction that returned durable (tests/faults/
+    // powerloss.py checks both).
+    if (int fd = ::open(fs::path(clean).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
     lock->reset();
     old->reset();
     fs::remove_all(tmp, ec);  // now the old index

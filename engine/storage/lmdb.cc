@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -114,6 +115,41 @@ bool StillAt(int fd, const std::string& path) {
   return pinned.st_ino == named.st_ino && pinned.st_dev == named.st_dev;
 }
 
+// Whether the data file at `path`, which LMDB refused (MDB_INVALID), holds
+// no committed transaction: each of its two meta pages is zeros (or past the
+// end of the file) or LMDB's initial meta page (transaction 0). LMDB writes
+// the meta pages of a new file and its first commit's data without a sync
+// between them, so a power cut before that commit's sync can keep some of
+// these writes and not the others; nothing was committed, and the file may
+// be created again. Another program's file, or a damaged index, has meta
+// pages of its own and stays an error. (LMDB's layout: the page header's
+// flags at byte 10, P_META = 0x08; the meta's magic at byte 16 and its
+// transaction id at byte 144 of the page.)
+bool NeverCommitted(const std::string& path) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || page < 4096) {
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  std::string buf(static_cast<size_t>(page), '\0');
+  bool none = true;
+  for (int p = 0; p < 2 && none; ++p) {
+    std::fill(buf.begin(), buf.end(), '\0');
+    if (::pread(fd, buf.data(), buf.size(), static_cast<off_t>(p) * page) < 0) none = false;
+    if (!none || buf.find_first_not_of('\0') == std::string::npos) continue;
+    uint16_t flags;
+    uint32_t magic;
+    uint64_t txnid;
+    std::memcpy(&flags, buf.data() + 10, sizeof flags);
+    std::memcpy(&magic, buf.data() + 16, sizeof magic);
+    std::memcpy(&txnid, buf.data() + 144, sizeof txnid);
+    none = (flags & 0x08) && magic == 0xBEEFC0DE && txnid == 0;
+  }
+  ::close(fd);
+  return none;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Env>> Env::Open(const std::string& dir, uint64_t map_size, bool read_only, bool create) {
@@ -198,6 +234,13 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
 
   unsigned flags = MDB_NOTLS | (read_only ? MDB_RDONLY : 0u);
   rc = mdb_env_open(env->env_, via.c_str(), flags | (no_lock ? MDB_NOLOCK : 0u), 0644);
+  // A creation cut short by a power cut (see NeverCommitted): as an empty file.
+  if (rc == MDB_INVALID && exists && NeverCommitted(via + "/data.mdb")) {
+    if (read_only || !create) return NeverCreated(dir);
+    if (::truncate((via + "/data.mdb").c_str(), 0) != 0) return FromMdb(errno, "opening index at " + dir);
+    if ((rc = create_handle()) != 0) return FromMdb(rc, "creating LMDB environment");
+    rc = mdb_env_open(env->env_, via.c_str(), flags, 0644);
+  }
   // The permissions may say one thing and the open another (an ACL, a file
   // system mounted read-only): a reader refused the lock file opens without it.
   const bool refused = rc == EACCES || rc == EPERM || rc == EROFS;

@@ -20,6 +20,7 @@
 #include <climits>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -477,6 +478,16 @@ int FindTagSources(IndexRun& run) {
   return -1;
 }
 
+// A test hook, read by no other code and set by no user: with the
+// environment variable LOUPE_TEST_MAP_SIZE set to a number of bytes, the index
+// is opened with that initial LMDB map (IndexOptions::initial_map_size), so
+// that a test can make a small run's commit grow the map
+// (tests/faults/run.sh, powerloss). 0 when unset: the default.
+uint64_t TestMapSize() {
+  const char* bytes = std::getenv("LOUPE_TEST_MAP_SIZE");
+  return bytes && *bytes ? std::strtoull(bytes, nullptr, 10) : 0;
+}
+
 int OpenIndex(IndexRun& run) {
   // An index this run creates and then leaves without an article is removed
   // again: a PATH with nothing to index is a usage error (exit 2), not an empty index.
@@ -490,6 +501,7 @@ int OpenIndex(IndexRun& run) {
   if (run.a.partition == "month") partition = Partition::kMonth;
   if (run.a.partition == "year") partition = Partition::kYear;
   auto index = Index::Open(run.a.db, {.create_if_missing = true,
+                                      .initial_map_size = TestMapSize(),
                                       .writer_memory_bytes = run.a.writer_memory,
                                       .tagging = false,
                                       .fold_diacritics = run.a.fold_diacritics,
