@@ -18,6 +18,8 @@
 // so in a warning), the index is opened again. At the end one line:
 //   soak_reader: searches N pages N snippets N reopens N errors N torn N
 // and exit 0 only when errors and torn are 0.
+#include <lmdb.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -31,8 +33,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <lmdb.h>
 
 #include "loupe/index.h"
 #include "loupe/snippet.h"
@@ -122,8 +122,8 @@ std::vector<std::string> SearchAll(const loupe::Index& index, bool* replaced) {
   }
   *replaced = Replaced(*r);
   if (r->total % group != 0)
-    Report(torn, "search '*' counted " + std::to_string(r->total) + " articles, not a multiple of " +
-                     std::to_string(group));
+    Report(torn,
+           "search '*' counted " + std::to_string(r->total) + " articles, not a multiple of " + std::to_string(group));
   std::map<std::string, uint64_t> counts;
   if (r->facets.size() != 1) {
     Report(errors, "search '*' gave " + std::to_string(r->facets.size()) + " facets, not 1");
@@ -166,7 +166,8 @@ void SearchMarker(const loupe::Index& index, const std::string& marker, bool* re
     }
     ++snippets;
     if (!s->matched || s->highlights.empty())
-      Report(errors, "snippet of " + h.document.id + " for " + marker + " highlights nothing (its body holds the word)");
+      Report(errors,
+             "snippet of " + h.document.id + " for " + marker + " highlights nothing (its body holds the word)");
   }
 }
 
