@@ -264,7 +264,7 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
   if (rc) return FromMdb(rc, "opening index databases", data_fd);
   // A process that died while reading, with another process keeping the lock
   // file in use since, left its slot: free it now rather than at the next
-  // commit (docs/reliability.md, "Stale readers").
+  // commit (docs/reliability.md, "Dead readers do not make the file grow").
   env->ClearStaleReaders();
   return env;
 }
