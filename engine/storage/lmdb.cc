@@ -305,7 +305,18 @@ Result<std::unique_ptr<Env>> Env::OpenPinned(const std::string& dir, int dir_fd,
   }
   rc = mdb_txn_commit(txn);
   if (rc) return FromMdb(rc, "opening index databases", data_fd);
+  // A process that died while reading, with another process keeping the lock
+  // file in use since, left its slot: free it now rather than at the next
+  // commit (docs/reliability.md, "Dead readers do not make the file grow").
+  env->ClearStaleReaders();
   return env;
+}
+
+int Env::ClearStaleReaders() {
+  if (unlocked_ || !env_) return 0;
+  int dead = 0;
+  if (mdb_reader_check(env_, &dead) != 0) return 0;
+  return dead;
 }
 
 int Env::data_fd() const {
@@ -458,10 +469,28 @@ void Env::ReleaseMappedPages() {
 Result<std::unique_ptr<Txn>> Txn::Begin(Env* env, bool write) {
   std::unique_ptr<Txn> t(new Txn());
   t->env_ = env;
+  // Slots left by dead readers: a writer frees them before each commit (they
+  // would keep it from reusing pages); a process that only reads, every so
+  // often, so that they never fill the table.
+  if (write ||
+      env->reads_begun_.fetch_add(1, std::memory_order_relaxed) % Env::kReaderCheckEvery == Env::kReaderCheckEvery - 1)
+    env->ClearStaleReaders();
+  bool cleared_full = false;
   for (int attempt = 0; attempt < 3; ++attempt) {
     t->resize_lock_ = env->LockForReading();
     int rc = mdb_txn_begin(env->raw(), nullptr, write ? 0 : MDB_RDONLY, &t->txn_);
     if (rc == 0) return t;
+    if (rc == MDB_READERS_FULL && !cleared_full) {
+      // Every slot taken: free those of dead processes and try once more.
+      t->resize_lock_.unlock();
+      cleared_full = true;
+      if (env->ClearStaleReaders() > 0) {
+        --attempt;
+        continue;
+      }
+      t->txn_ = nullptr;
+      return FromMdb(rc, "beginning read transaction");
+    }
     if (rc == MDB_MAP_RESIZED) {
       // Another process grew the file beyond our map: remap, which LMDB allows
       // only with no transaction of this process active, so with the resize

@@ -14,6 +14,7 @@
 #ifndef LOUPE_STORAGE_LMDB_H_
 #define LOUPE_STORAGE_LMDB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -126,6 +127,18 @@ class Env {
   // Remaps after another process grew the file (MDB_MAP_RESIZED).
   Status AdoptMapSize();
 
+  // Frees the slots of LMDB's reader table (in lock.mdb) that processes which
+  // died while reading left behind (mdb_reader_check): such a slot pins its
+  // snapshot's pages, which no commit may then reuse, so the file grows with
+  // every commit, and it counts against the table's 512 slots. Called at open,
+  // by every write transaction, every kReaderCheckEvery read transactions and
+  // when the table is full. Returns the slots freed; 0 without a lock file.
+  int ClearStaleReaders();
+  // Read transactions between two ClearStaleReaders in a process that only
+  // reads (a server): a check costs a pass over the table's used slots, with
+  // one fcntl call per other process, so about a microsecond per slot.
+  static constexpr uint64_t kReaderCheckEvery = 256;
+
  private:
   Env() = default;
   // One attempt of Open, with `dir` already open as `dir_fd` (-1 if it could
@@ -140,6 +153,8 @@ class Env {
   std::string dir_;
   std::mutex gate_mu_;
   std::shared_mutex resize_mu_;
+  std::atomic<uint64_t> reads_begun_{0};  // for kReaderCheckEvery
+  friend class Txn;
 };
 
 class Txn {
