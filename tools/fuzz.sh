@@ -9,14 +9,30 @@
 # `readers` names them all; no TARGET: every one.
 # With LOUPE_FUZZ_RUNS=N set, each target runs N inputs instead, however long
 # that takes (e.g. LOUPE_FUZZ_RUNS=1000000 tools/fuzz.sh 0 readers).
-# Each corpus grows in build-fuzz/corpus-TARGET/ across runs; a crash is written
-# to build-fuzz/crash-* and fails the run. Prints the executions done per target.
+# Each target starts from its corpus kept in the tree, tests/fuzz/corpus/TARGET/
+# (read, never written by a run), besides the seeds; what a run adds grows in
+# build-fuzz/corpus-TARGET/ across runs. A crash is written to build-fuzz/crash-*
+# and fails the run. Prints the executions done per target.
+#
+#   tools/fuzz.sh --merge [TARGET...]
+# folds a grown corpus back into the tree: libFuzzer's -merge=1 keeps, of
+# tests/fuzz/corpus/TARGET/ and build-fuzz/corpus-TARGET/, only the inputs that
+# reach coverage the seeds (which every run derives afresh) do not, each under
+# 16 KiB, and tests/fuzz/corpus/TARGET/ becomes that set. Commit the result; it
+# should stay small (the whole tree corpus well under 2 MB).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${LOUPE_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-seconds="${1:-60}"
-shift || true
+merge=""
+if [ "${1:-}" = "--merge" ]; then
+  merge=1
+  shift
+  seconds=0
+else
+  seconds="${1:-60}"
+  shift || true
+fi
 readers=(txt md jsonl eml html feed)
 targets=()
 for t in "${@:-all}"; do
@@ -50,15 +66,20 @@ else
   limit="-max_total_time=$seconds"
   span="${seconds}s"
 fi
+[ -n "$merge" ] && span="nothing (merging into the tree)"
 
 fuzz_one() {  # TARGET SEEDS_DIR [libFuzzer options...]
   local target=$1 seeds=$2
   shift 2
-  mkdir -p "$build/corpus-$target"
+  mkdir -p "$build/corpus-$target" "$root/tests/fuzz/corpus/$target"
   local log="$build/fuzz-$target.log" rc
+  if [ -n "$merge" ]; then
+    merge_one "$target" "$seeds" "$@"
+    return
+  fi
   set +e
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$build/tests/fuzz/${target}_fuzz" "$build/corpus-$target" "$seeds" "$@" \
+    "$build/tests/fuzz/${target}_fuzz" "$build/corpus-$target" "$root/tests/fuzz/corpus/$target" "$seeds" "$@" \
     $limit -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$build/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
@@ -70,6 +91,32 @@ fuzz_one() {  # TARGET SEEDS_DIR [libFuzzer options...]
     tail -40 "$log" >&2
     exit 1
   fi
+}
+
+# merge_one TARGET SEEDS_DIR [libFuzzer options...]: the seeds' coverage first,
+# then of the tree's and the grown corpus only what adds to it, into the tree.
+merge_one() {
+  local target=$1 seeds=$2 tree=$root/tests/fuzz/corpus/$1 out=$build/merge-$1
+  shift 2
+  rm -rf "$out" "$out.seeds"
+  mkdir -p "$out" "$out.seeds"
+  cp "$seeds"/* "$out.seeds"/ 2>/dev/null || true
+  # Inputs over 16 KiB are left out, so the tree's files stay small.
+  find "$tree" "$build/corpus-$target" -type f -size -16k -exec cp -t "$out" {} + 2>/dev/null || true
+  local log="$build/merge-$target.log"
+  # -use_counters=0: an input is kept for an edge it reaches first, not for reaching
+  # a known edge more often (which would keep several times as many).
+  ASAN_OPTIONS=detect_leaks=0 "$build/tests/fuzz/${target}_fuzz" -merge=1 -use_counters=0 "$out.seeds" "$out" "$@" \
+    -timeout=10 -rss_limit_mb=4096 >"$log" 2>&1 || { echo "fuzz: $target: merge failed; see $log" >&2; tail -20 "$log" >&2; exit 1; }
+  # What -merge=1 added to the seeds' folder is what the tree keeps.
+  rm -rf "$tree"
+  mkdir -p "$tree"
+  local f
+  for f in "$out.seeds"/*; do
+    [ -e "$seeds/$(basename "$f")" ] || cp "$f" "$tree/"
+  done
+  rm -rf "$out" "$out.seeds"
+  echo "fuzz: $target: tests/fuzz/corpus/$target keeps $(ls "$tree" | wc -l) inputs, $(cat "$tree"/* 2>/dev/null | wc -c) bytes" >&2
 }
 
 for target in "${targets[@]}"; do
@@ -91,7 +138,7 @@ for target in "${targets[@]}"; do
         n=$((n + 1))
         printf '%s' "$q" >"$seeds/docs-$n"
       done
-      echo "fuzz: query: $(ls "$seeds" | wc -l) seeds; fuzzing for $span" >&2
+      echo "fuzz: query: $(ls "$seeds" | wc -l) seeds, $(ls "$root/tests/fuzz/corpus/query" 2>/dev/null | wc -l) in the tree corpus; fuzzing for $span" >&2
       fuzz_one query "$seeds" -dict="$root/tests/fuzz/query.dict" -max_len=4096
       ;;
     *)
@@ -110,7 +157,7 @@ for target in "${targets[@]}"; do
         n=$((n + 1))
         cp "$f" "$seeds/seed-$n"
       done < <(find "$root/corpus" "$root/tests/data" "$root/tests/fuzz/seeds" -type f \( "${names[@]}" \) -print0 2>/dev/null)
-      echo "fuzz: $target: $n seeds; fuzzing for $span" >&2
+      echo "fuzz: $target: $n seeds, $(ls "$root/tests/fuzz/corpus/$target" 2>/dev/null | wc -l) in the tree corpus; fuzzing for $span" >&2
       fuzz_one "$target" "$seeds" -max_len=65536
       ;;
   esac

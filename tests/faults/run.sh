@@ -2,12 +2,12 @@
 # Fault tests for the loupe CLI and the index under it: what a killed process,
 # a full disk, a failing device, a damaged file and two writers at once do.
 #
-#   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N]
-#                             [backup N] [full] [churn N] [partition N] [merge N]
+#   tests/faults/run.sh LOUPE [kill N] [io] [damage N] [truncate N] [writers N] [compact N]
+#                             [swap N] [backup N] [full] [churn N] [partition N] [merge N]
 #                             [powerloss N]
-#   tests/faults/run.sh LOUPE ci     the bounded set CI runs (kill 30, io, damage 200,
-#                                    writers 100, compact 10, swap 30, backup 10, full,
-#                                    churn 12, partition 10, merge 10, powerloss 100)
+#   tests/faults/run.sh LOUPE ci     the bounded set CI runs (kill 30, io, damage 180,
+#                                    truncate 20, writers 100, compact 10, swap 30, backup 10,
+#                                    full, churn 12, partition 10, merge 10, powerloss 100)
 #
 # Each part prints one summary line ("faults: ..."); any broken promise prints
 # "FAIL: ..." and the script exits 1 at the end. Figures go to docs/reliability.md.
@@ -221,61 +221,64 @@ part_io() {
 }
 
 # --- damaged files -------------------------------------------------------------
+# part_damage KIND N: N copies of a 400-article index, each damaged once: KIND
+# flip changes one byte beyond LMDB's two meta pages to another value, cut
+# truncates the file at a random length (every trial damages its copy).
 part_damage() {
-  local trials=$1 corpus=$work/dmg-corpus good=$work/dmg-good
-  start_part dmg "$corpus" 400 21 "$good" "damage: build failed"
+  local kind=$1 trials=$2 corpus=$work/dmg-corpus good=$work/dmg-good
+  start_part dmg "$corpus" 400 21 "$good" "damage: build failed" || return
   local good_results size
   good_results=$(results_of "$good")
   size=$(stat -c %s "$good/data.mdb")
-  # Outcomes per kind of damage (flip: one byte changed; cut: truncated).
+  # Outcomes of the trials, by what caught the damage.
   declare -A n=()
   for t in $(seq 1 "$trials"); do
-    local db=$work/dmg-db kind
+    local db=$work/dmg-db
     rm -rf "$db"
     mkdir -p "$db"
     cp "$good/data.mdb" "$db/data.mdb"
-    if [ $((t % 10)) -eq 0 ]; then
-      kind=cut
+    if [ "$kind" = cut ]; then
       truncate -s $(((RANDOM * 32768 + RANDOM) % size)) "$db/data.mdb"
     else
-      kind=flip
-      # Write one random byte beyond LMDB's two meta pages.
-      local at=$((8192 + (RANDOM * 32768 + RANDOM) % (size - 8192)))
-      printf "$(printf '\\%03o' $((1 + RANDOM % 255)))" |
+      # The byte at a random offset, XORed with a random non-zero value.
+      local at old
+      at=$((8192 + (RANDOM * 32768 + RANDOM) % (size - 8192)))
+      old=$(od -An -tu1 -j "$at" -N1 "$db/data.mdb" | tr -d ' ')
+      printf "$(printf '\\%03o' $((old ^ (1 + RANDOM % 255))))" |
         dd of="$db/data.mdb" bs=1 seek="$at" count=1 conv=notrunc status=none
-      cmp -s "$db/data.mdb" "$good/data.mdb" && continue  # the same byte: no damage
+      cmp -s "$db/data.mdb" "$good/data.mdb" && { fail "damage trial $t (flip): the byte at $at did not change"; continue; }
     fi
-    n[$kind]=$((${n[$kind]:-0} + 1))
+    n[all]=$((${n[all]:-0} + 1))
     local out rc s_rc
     out=$("$loupe" check --db "$db" 2>&1)
     rc=$?
     "$loupe" search --db "$db" --no-snippets tariff >/dev/null 2>&1
     s_rc=$?
     if [ $rc -ge 128 ] || [ $s_rc -ge 128 ]; then
-      n[$kind-crash]=$((${n[$kind-crash]:-0} + 1))
+      n[crash]=$((${n[crash]:-0} + 1))
       fail "damage trial $t ($kind): a crash (check exit $rc, search exit $s_rc)"
     elif [ $rc -eq 0 ]; then
       if [ "$(results_of "$db")" = "$good_results" ]; then
-        n[$kind-harmless]=$((${n[$kind-harmless]:-0} + 1))
+        n[harmless]=$((${n[harmless]:-0} + 1))
       else
-        n[$kind-silent]=$((${n[$kind-silent]:-0} + 1))
+        n[silent]=$((${n[silent]:-0} + 1))
         fail "damage trial $t ($kind): check passed but search results changed (copy kept in ${LOUPE_FAULTS_KEEP:-nowhere})"
         [ -n "${LOUPE_FAULTS_KEEP:-}" ] && cp "$db/data.mdb" "$LOUPE_FAULTS_KEEP/silent-$t.mdb"
       fi
     elif echo "$out" | grep -q "checksum mismatch"; then
-      n[$kind-checksum]=$((${n[$kind-checksum]:-0} + 1))
+      n[checksum]=$((${n[checksum]:-0} + 1))
     elif echo "$out" | grep -q "reading it faulted\|loupe: aborted:"; then
-      n[$kind-fault]=$((${n[$kind-fault]:-0} + 1))  # LMDB faulted or asserted on a damaged page; reported, exit 3
+      n[fault]=$((${n[fault]:-0} + 1))  # LMDB faulted or asserted on a damaged page; reported, exit 3
     else
-      n[$kind-other]=$((${n[$kind-other]:-0} + 1))
+      n[other]=$((${n[other]:-0} + 1))
     fi
   done
-  for kind in flip cut; do
-    echo "faults: damage ($kind): ${n[$kind]:-0} copies: ${n[$kind-checksum]:-0} caught by checksums," \
-      "${n[$kind-other]:-0} caught by LMDB or the structure checks (truncation, tables, counts)," \
-      "${n[$kind-fault]:-0} made LMDB fault or abort and were reported (exit 3), ${n[$kind-harmless]:-0} harmless" \
-      "(check clean, every result unchanged), ${n[$kind-silent]:-0} silent, ${n[$kind-crash]:-0} crashes"
-  done
+  local what="one byte changed"
+  [ "$kind" = cut ] && what="truncated at a random length"
+  echo "faults: damage ($kind): $trials trials, ${n[all]:-0} copies $what: ${n[checksum]:-0} caught by checksums," \
+    "${n[other]:-0} caught by LMDB or the structure checks (truncation, tables, counts)," \
+    "${n[fault]:-0} made LMDB fault or abort and were reported (exit 3), ${n[harmless]:-0} harmless" \
+    "(check clean, every result unchanged), ${n[silent]:-0} silent, ${n[crash]:-0} crashes"
 }
 
 # --- two writers at once --------------------------------------------------------
@@ -796,7 +799,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     kill) part_kill "$2"; shift 2 ;;
     io) part_io; shift ;;
-    damage) part_damage "$2"; shift 2 ;;
+    damage) part_damage flip "$2"; shift 2 ;;
+    truncate) part_damage cut "$2"; shift 2 ;;
     writers) part_writers "$2"; shift 2 ;;
     compact) part_compact "$2"; shift 2 ;;
     swap) part_swap "$2"; shift 2 ;;
@@ -806,9 +810,9 @@ while [ $# -gt 0 ]; do
     partition) part_partition "$2"; shift 2 ;;
     merge) part_merge "$2"; shift 2 ;;
     powerloss) part_powerloss "$2"; shift 2 ;;
-    ci) part_kill 30; part_io; part_damage 200; part_writers 100; part_compact 10; part_swap 30; part_backup 10; part_full
+    ci) part_kill 30; part_io; part_damage flip 180; part_damage cut 20; part_writers 100; part_compact 10; part_swap 30; part_backup 10; part_full
       part_churn 12; part_partition 10; part_merge 10; part_powerloss 100; shift ;;
-    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [writers N] [compact N] [swap N] [backup N] [full] [churn N]" \
+    *) echo "usage: $0 LOUPE [kill N] [io] [damage N] [truncate N] [writers N] [compact N] [swap N] [backup N] [full] [churn N]" \
       "[partition N] [merge N] [powerloss N] | ci" >&2
       exit 2 ;;
   esac
