@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -63,14 +64,20 @@ class Shared {
       Report(errors, "opening " + dir_ + ": " + idx.status().ToString());
       return false;
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    index_ = std::shared_ptr<loupe::Index>(std::move(*idx));
-    ++generation_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      index_ = std::shared_ptr<loupe::Index>(std::move(*idx));
+      ++generation_;
+    }
+    opened_.notify_all();
     return true;
   }
 
+  // The open index; while another thread opens it again, waits for it (the
+  // old one is let go first, so there is none meanwhile).
   std::shared_ptr<loupe::Index> Get(uint64_t* generation) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    opened_.wait(lock, [&] { return index_ != nullptr; });
     *generation = generation_;
     return index_;
   }
@@ -90,6 +97,7 @@ class Shared {
  private:
   std::string dir_;
   std::mutex mu_, reopen_mu_;
+  std::condition_variable opened_;
   std::shared_ptr<loupe::Index> index_;
   uint64_t generation_ = 0;
 };
