@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +25,101 @@
 #include "storage/lmdb.h"
 
 namespace loupe::db_internal {
+namespace {
+
+// The docvals blocks (format.h) of the documents a commit retires: each block
+// is read once, the retired documents taken out, and every changed block
+// written back (or deleted, when no live document is left in it) by Flush.
+class RetiredValues {
+ public:
+  // *values and *found for doc, which is taken out of its block.
+  Status Take(Txn* txn, uint32_t doc, format::DocValues* values, bool* found) {
+    *found = false;
+    const uint32_t first = format::DocValuesBlockOf(doc);
+    auto it = blocks_.find(first);
+    if (it == blocks_.end()) {
+      std::vector<format::DocValuesEntry> entries;
+      std::string_view v;
+      Status s = txn->Get(Db::kDocvals, format::DocKey(first), &v);
+      if (s.ok() && !format::DecodeDocValuesBlock(first, v, &entries))
+        return Status::Corruption("document values unreadable; rebuild the index");
+      if (!s.ok() && !s.IsNotFound()) return s;
+      it = blocks_.emplace(first, std::move(entries)).first;
+    }
+    auto& entries = it->second;
+    auto e = std::lower_bound(entries.begin(), entries.end(), doc,
+                              [](const format::DocValuesEntry& x, uint32_t d) { return x.doc < d; });
+    if (e == entries.end() || e->doc != doc) return Status::OK();
+    *values = e->values;
+    *found = true;
+    entries.erase(e);
+    return Status::OK();
+  }
+
+  Status Flush(Txn* txn) {
+    std::string value;
+    for (const auto& [first, entries] : blocks_) {  // a std::map: in key order
+      Status s;
+      if (entries.empty()) {
+        s = txn->Del(Db::kDocvals, format::DocKey(first));
+        if (s.IsNotFound()) s = Status::OK();
+      } else {
+        format::EncodeDocValuesBlock(entries.data(), entries.size(), &value);
+        s = txn->Put(Db::kDocvals, format::DocKey(first), value);
+      }
+      if (!s.ok()) return s;
+    }
+    blocks_.clear();
+    return Status::OK();
+  }
+
+ private:
+  std::map<uint32_t, std::vector<format::DocValuesEntry>> blocks_;
+};
+
+// The new documents' values, given in increasing id order (all above the
+// committed ids), written a block at a time; the first block may already
+// hold committed documents, whose entries are kept.
+class NewValues {
+ public:
+  Status Add(Txn* txn, uint32_t doc, const format::DocValues& values) {
+    const uint32_t first = format::DocValuesBlockOf(doc);
+    if (open_ && first != first_) {
+      if (first < first_) return Status::Internal("document values out of order");
+      Status s = Write(txn);
+      if (!s.ok()) return s;
+    }
+    if (!open_) {
+      open_ = true;
+      first_ = first;
+      entries_.clear();
+      std::string_view v;
+      Status s = txn->Get(Db::kDocvals, format::DocKey(first), &v);
+      existed_ = s.ok();
+      if (s.ok() && !format::DecodeDocValuesBlock(first, v, &entries_))
+        return Status::Corruption("document values unreadable; rebuild the index");
+      if (!s.ok() && !s.IsNotFound()) return s;
+    }
+    if (!entries_.empty() && entries_.back().doc >= doc) return Status::Internal("document values out of order");
+    entries_.push_back({doc, values});
+    return Status::OK();
+  }
+  Status Finish(Txn* txn) { return open_ ? Write(txn) : Status::OK(); }
+
+ private:
+  Status Write(Txn* txn) {
+    open_ = false;
+    format::EncodeDocValuesBlock(entries_.data(), entries_.size(), &value_);
+    // Keys only grow, so a block not in the table yet goes after every key.
+    return txn->Put(Db::kDocvals, format::DocKey(first_), value_, !existed_);
+  }
+  bool open_ = false, existed_ = false;
+  uint32_t first_ = 0;
+  std::vector<format::DocValuesEntry> entries_;
+  std::string value_;
+};
+
+}  // namespace
 
 Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* batch, const Retired* retired,
                              bool append) {
@@ -128,6 +224,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 
   // Replacements and deletions: retire the committed document with each id.
   RetiredMap retired = retired_pending_;  // a copy: this attempt may be redone
+  RetiredValues retired_values;
   forms::FormCounts retired_forms = retired_forms_pending_;
   format::DocBlockReader old_docs;
   std::vector<const std::string*> ids;
@@ -144,17 +241,15 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       Document old_doc;
       Status r = old_docs.Read(*txn, old, &sv);
       if (r.ok() && format::DecodeStoredDoc(sv, &old_doc)) Retire(old_doc, &retired, &retired_forms);
-      std::string_view dv;
       format::DocValues values;
-      Status g = txn->Get(Db::kDocvals, key, &dv);
-      if (g.ok() && format::DecodeDocValues(dv, &values)) {
+      bool was_live;
+      if (!(s = retired_values.Take(txn, old, &values, &was_live)).ok()) return s;
+      if (was_live) {
         for (int f = 0; f < kNumFields; ++f)
           st->total_lengths[f] -= std::min<uint64_t>(st->total_lengths[f], values.lengths[f]);
         if (st->live_docs > 0) st->live_docs -= 1;
       }
       // Its stored fields stay in their block until compaction.
-      Status d = txn->Del(Db::kDocvals, key);
-      if (!d.ok() && !d.IsNotFound()) return d;
       if (!(s = txn->Put(Db::kDeleted, key, "")).ok()) return s;
     } else if (!s.IsNotFound()) {
       return s;
@@ -169,6 +264,8 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     }
     if (!s.ok()) return s;
   }
+
+  if (!(s = retired_values.Flush(txn)).ok()) return s;
 
   // New documents; a queued document superseded by a later one with the same id
   // is skipped (its postings are written but it never becomes live).
@@ -213,12 +310,14 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
       if (t->joinable()) t->join();
     }
   } join_on_exit{&compressor};
+  NewValues new_values;
   for (const PendingDoc& p : docs_) {
     if (!live_new.count(p.doc)) continue;
-    if (!(s = txn->Put(Db::kDocvals, format::DocKey(p.doc), format::EncodeDocValues(p.values), true)).ok()) return s;
+    if (!(s = new_values.Add(txn, p.doc, p.values)).ok()) return s;
     st->live_docs += 1;
     for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];
   }
+  if (!(s = new_values.Finish(txn)).ok()) return s;
 
   // The written forms, before the terms (which they read as they were).
   if (!(s = forms_.Write(txn, retired_forms)).ok()) return s;

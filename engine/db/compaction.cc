@@ -104,15 +104,20 @@ Result<CompactReport> CompactIndex(const std::string& dir) {
       if (!cur.ok()) return cur.status();
       format::DocBlockReader reader;
       Document doc;
+      std::vector<format::DocValuesEntry> entries;
       for (bool ok = (*cur)->First(); ok; ok = (*cur)->Next()) {
-        if ((*cur)->key().size() != 4) return Status::Corruption("document values unreadable; run loupe check");
-        uint32_t d = format::DecodeFixed32BE((*cur)->key().data());
-        std::string_view v;
-        if (!(s = reader.Read(**txn, d, &v)).ok())
-          return s.IsNotFound() ? Status::Corruption("a live document has no stored fields; run loupe check") : s;
-        if (!format::DecodeStoredDoc(v, &doc)) return Status::Corruption("stored document unreadable; run loupe check");
-        if (!(s = (*w)->Add(doc)).ok()) return s;
-        ++report.documents;
+        if ((*cur)->key().size() != 4 ||
+            !format::DecodeDocValuesBlock(format::DecodeFixed32BE((*cur)->key().data()), (*cur)->value(), &entries))
+          return Status::Corruption("document values unreadable; run loupe check");
+        for (const format::DocValuesEntry& e : entries) {
+          std::string_view v;
+          if (!(s = reader.Read(**txn, e.doc, &v)).ok())
+            return s.IsNotFound() ? Status::Corruption("a live document has no stored fields; run loupe check") : s;
+          if (!format::DecodeStoredDoc(v, &doc))
+            return Status::Corruption("stored document unreadable; run loupe check");
+          if (!(s = (*w)->Add(doc)).ok()) return s;
+          ++report.documents;
+        }
       }
       if (!(*cur)->status().ok()) return (*cur)->status();
       report.dropped = (st.next_doc > 1 ? st.next_doc - 1 : 0) - report.documents;

@@ -68,16 +68,20 @@ Result<std::shared_ptr<const DocTable>> IndexImpl::Table(const Txn& txn) const {
   t->fingerprints.assign(t->max_doc + 1, 0);
   auto cur = storage::Cursor::Open(txn, Db::kDocvals);
   if (!cur.ok()) return cur.status();
+  std::vector<format::DocValuesEntry> entries;
   for (bool ok = (*cur)->First(); ok; ok = (*cur)->Next()) {
-    format::DocValues v;
-    if ((*cur)->key().size() != 4 || !format::DecodeDocValues((*cur)->value(), &v))
+    if ((*cur)->key().size() != 4 ||
+        !format::DecodeDocValuesBlock(format::DecodeFixed32BE((*cur)->key().data()), (*cur)->value(), &entries))
       return Status::Corruption("document values unreadable; rebuild the index");
-    uint32_t d = format::DecodeFixed32BE((*cur)->key().data());
-    if (d == 0 || d > t->max_doc) return Status::Corruption("document id out of range; rebuild the index");
-    t->dates[d] = v.date;
-    t->fingerprints[d] = v.fingerprint;
-    t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
-    for (int f = 0; f < kNumFields; ++f) t->norms[d][f] = EncodeLength(v.lengths[f]);
+    for (const format::DocValuesEntry& e : entries) {
+      const uint32_t d = e.doc;
+      const format::DocValues& v = e.values;
+      if (d > t->max_doc) return Status::Corruption("document id out of range; rebuild the index");
+      t->dates[d] = v.date;
+      t->fingerprints[d] = v.fingerprint;
+      t->live_bits[d >> 6] |= uint64_t{1} << (d & 63);
+      for (int f = 0; f < kNumFields; ++f) t->norms[d][f] = EncodeLength(v.lengths[f]);
+    }
   }
   if (!(*cur)->status().ok()) return (*cur)->status();
   t->scoring.Set(st.live_docs, st.total_lengths);

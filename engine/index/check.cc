@@ -140,19 +140,21 @@ class Checker {
     live_.assign(static_cast<size_t>(max_doc) + 1, false);
     lengths_.assign(static_cast<size_t>(max_doc) + 1, {});
     uint64_t live = 0, totals[kNumFields] = {};
+    std::vector<format::DocValuesEntry> entries;
     ForEach(Db::kDocvals, [&](std::string_view k, std::string_view v) {
-      format::DocValues dv;
-      if (k.size() != 4 || !format::DecodeDocValues(v, &dv))
-        return Problem("document values record '" + Printable(k) + "' is unreadable");
-      uint32_t d = format::DecodeFixed32BE(k.data());
-      if (d == 0 || d > max_doc)
-        return Problem("document values for id " + std::to_string(d) + ", beyond the highest id " +
-                       std::to_string(max_doc));
-      live_[d] = true;
-      ++live;
-      for (int f = 0; f < kNumFields; ++f) {
-        totals[f] += dv.lengths[f];
-        lengths_[d][f] = dv.lengths[f];
+      if (k.size() != 4 || !format::DecodeDocValuesBlock(format::DecodeFixed32BE(k.data()), v, &entries))
+        return Problem("document values block '" + Printable(k) + "' is unreadable");
+      for (const format::DocValuesEntry& e : entries) {
+        const uint32_t d = e.doc;
+        if (d > max_doc)
+          return Problem("document values for id " + std::to_string(d) + ", beyond the highest id " +
+                         std::to_string(max_doc));
+        live_[d] = true;
+        ++live;
+        for (int f = 0; f < kNumFields; ++f) {
+          totals[f] += e.values.lengths[f];
+          lengths_[d][f] = e.values.lengths[f];
+        }
       }
     });
     r_.documents = live;

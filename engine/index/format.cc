@@ -239,42 +239,72 @@ bool DecodePositionsBlock(std::string_view in, const uint32_t* counts, size_t n,
 // varint when dated, the five lengths as varints, the fingerprint as 8 bytes
 // LE when there is one: 9 bytes for a short dated article against the 32 of
 // version 5's fixed record, which was a quarter of a headline's index.
-std::string EncodeDocValues(const DocValues& v) {
-  std::string s;
+void AppendDocValues(const DocValues& v, std::string* out) {
   const bool dated = v.date != kNoDate;
-  s.push_back(static_cast<char>((dated ? kDocValuesDated : 0) | (v.fingerprint ? kDocValuesFingerprint : 0)));
+  out->push_back(static_cast<char>((dated ? kDocValuesDated : 0) | (v.fingerprint ? kDocValuesFingerprint : 0)));
   if (dated) {
     const uint32_t d = static_cast<uint32_t>(v.date);
-    PutVarint32(&s, (d << 1) ^ static_cast<uint32_t>(v.date >> 31));  // zigzag: small either side of 1970
+    PutVarint32(out, (d << 1) ^ static_cast<uint32_t>(v.date >> 31));  // zigzag: small either side of 1970
   }
-  for (int i = 0; i < kNumLengthFields; ++i) PutVarint32(&s, v.lengths[i]);
-  if (v.fingerprint) PutFixed64LE(&s, v.fingerprint);
+  for (int i = 0; i < kNumLengthFields; ++i) PutVarint32(out, v.lengths[i]);
+  if (v.fingerprint) PutFixed64LE(out, v.fingerprint);
+}
+
+std::string EncodeDocValues(const DocValues& v) {
+  std::string s;
+  AppendDocValues(v, &s);
   return s;
 }
 
-bool DecodeDocValues(std::string_view in, DocValues* v) {
-  if (in.empty()) return false;
-  const uint8_t flags = static_cast<uint8_t>(in[0]);
+bool GetDocValues(std::string_view* in, DocValues* v) {
+  if (in->empty()) return false;
+  const uint8_t flags = static_cast<uint8_t>((*in)[0]);
   if (flags & ~(kDocValuesDated | kDocValuesFingerprint)) return false;
-  in.remove_prefix(1);
+  in->remove_prefix(1);
   v->date = kNoDate;
   if (flags & kDocValuesDated) {
     uint32_t z;
-    if (!GetVarint32(&in, &z)) return false;
+    if (!GetVarint32(in, &z)) return false;
     v->date = static_cast<Days>((z >> 1) ^ (0u - (z & 1)));
     if (v->date == kNoDate) return false;  // the mark of no date is never a date
   }
   for (int i = 0; i < kNumLengthFields; ++i)
-    if (!GetVarint32(&in, &v->lengths[i])) return false;
+    if (!GetVarint32(in, &v->lengths[i])) return false;
   v->lengths[static_cast<int>(Field::kCustom)] = 0;
   v->fingerprint = 0;
   if (flags & kDocValuesFingerprint) {
-    if (in.size() != 8) return false;
-    v->fingerprint = DecodeFixed64LE(in.data());
+    if (in->size() < 8) return false;
+    v->fingerprint = DecodeFixed64LE(in->data());
     if (v->fingerprint == 0) return false;  // flagged, so not none
-    in.remove_prefix(8);
+    in->remove_prefix(8);
   }
-  return in.empty();
+  return true;
+}
+
+bool DecodeDocValues(std::string_view in, DocValues* v) { return GetDocValues(&in, v) && in.empty(); }
+
+void EncodeDocValuesBlock(const DocValuesEntry* entries, size_t n, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < n; ++i) {
+    out->push_back(static_cast<char>(entries[i].doc - DocValuesBlockOf(entries[i].doc)));
+    AppendDocValues(entries[i].values, out);
+  }
+}
+
+bool DecodeDocValuesBlock(uint32_t first, std::string_view in, std::vector<DocValuesEntry>* out) {
+  out->clear();
+  if (in.empty() || first % kDocValuesPerBlock != 0) return false;
+  int last = -1;
+  while (!in.empty()) {
+    const int offset = static_cast<uint8_t>(in[0]);
+    if (offset <= last || offset >= static_cast<int>(kDocValuesPerBlock) || (first == 0 && offset == 0)) return false;
+    in.remove_prefix(1);
+    DocValuesEntry& e = out->emplace_back();
+    e.doc = first + static_cast<uint32_t>(offset);
+    if (!GetDocValues(&in, &e.values)) return false;
+    last = offset;
+  }
+  return true;
 }
 
 // Stored document: a version byte, then length-prefixed fields in a fixed order.

@@ -104,8 +104,33 @@ struct DocValues {
 inline constexpr uint8_t kDocValuesDated = 1, kDocValuesFingerprint = 2;
 inline constexpr size_t kDocValuesMaxSize = 1 + 5 + 5 * kNumLengthFields + 8;
 std::string EncodeDocValues(const DocValues& v);
+void AppendDocValues(const DocValues& v, std::string* out);
 // False for a value that is not exactly one encoded record.
 bool DecodeDocValues(std::string_view in, DocValues* v);
+// Reads one record from the front of *in and advances past it; false for a
+// malformed one (then *in is unspecified).
+bool GetDocValues(std::string_view* in, DocValues* v);
+
+// The docvals table keeps the records of kDocValuesPerBlock consecutive ids
+// under one key (format version 7): DocKey(DocValuesBlockOf(doc)), the block's
+// first id, a multiple of 64 (block 0 holds ids 1 to 63). Its value is, for
+// each live document of the block in increasing id order, one byte (the id
+// minus the block's first id) followed by the document's record. A block
+// with no live document has no row. One row per document cost a headline
+// about 28 bytes (LMDB's node header, the key and the checksum around a
+// 9-byte record); a block costs it about 11.
+inline constexpr uint32_t kDocValuesPerBlock = 64;
+inline constexpr uint32_t DocValuesBlockOf(uint32_t doc) { return doc & ~(kDocValuesPerBlock - 1); }
+struct DocValuesEntry {
+  uint32_t doc = 0;
+  DocValues values;
+};
+// entries: n ≥ 1, increasing ids, all in the block starting at `first`.
+void EncodeDocValuesBlock(const DocValuesEntry* entries, size_t n, std::string* out);
+// Replaces *out with the block's entries; false (and *out unspecified) unless
+// `in` is one or more entries with increasing offsets below 64, none naming
+// id 0, each a well-formed record, with nothing after the last.
+bool DecodeDocValuesBlock(uint32_t first, std::string_view in, std::vector<DocValuesEntry>* out);
 
 // --- stored document --------------------------------------------------------
 std::string EncodeStoredDoc(const Document& d);

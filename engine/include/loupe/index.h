@@ -52,10 +52,10 @@
 namespace loupe {
 
 // On-disk format version written to and checked against the index's meta
-// record (docs/index-format.md). Version 6 stores each document's values in
-// a compact record; an index of version 5 is refused with a message to
-// rebuild it.
-inline constexpr uint32_t kFormatVersion = 6;
+// record (docs/index-format.md). Version 7 keeps the values of 64
+// consecutive documents in one row; an index of an older version is refused
+// with a message to rebuild it.
+inline constexpr uint32_t kFormatVersion = 7;
 
 class Writer;
 

@@ -196,6 +196,61 @@ TEST_CASE("term info, doc values, state and stored docs round trip") {
   CHECK_FALSE(DecodeDocValues(std::string("\x02\0\0\0\0\0", 6) + std::string(8, '\0'), &gv));
   CHECK_FALSE(DecodeDocValues(std::string("\x01\xFF\xFF\xFF\xFF\x0F\0\0\0\0\0", 11), &gv));
 
+  // Blocks of 64 ids (version 7): an offset byte, then the record, per live document.
+  CHECK(DocValuesBlockOf(1) == 0);
+  CHECK(DocValuesBlockOf(63) == 0);
+  CHECK(DocValuesBlockOf(64) == 64);
+  CHECK(DocValuesBlockOf(200) == 192);
+  CHECK(DocValuesBlockOf(UINT32_MAX) == UINT32_MAX - 63);
+  {
+    std::vector<DocValuesEntry> in(3), out;
+    in[0].doc = 129;
+    in[0].values = h;
+    in[1].doc = 130;
+    in[2].doc = 191;
+    in[2].values.fingerprint = 42;
+    in[2].values.date = -3;
+    std::string block;
+    EncodeDocValuesBlock(in.data(), in.size(), &block);
+    CHECK(block.substr(0, 11) == std::string("\x01\x01\xC0\xB8\x02\x09\x00\x00\xAC\x02\x00", 11));
+    CHECK(block.substr(11, 7) == std::string("\x02\x00\x00\x00\x00\x00\x00", 7));
+    CHECK(block.size() == 11 + 7 + 1 + 1 + 1 + 5 + 8);
+    REQUIRE(DecodeDocValuesBlock(128, block, &out));
+    REQUIRE(out.size() == 3);
+    CHECK((out[0].doc == 129 && out[1].doc == 130 && out[2].doc == 191));
+    CHECK((out[0].values.date == 20000 && out[0].values.lengths[3] == 300));
+    CHECK((out[2].values.date == -3 && out[2].values.fingerprint == 42));
+    // Under another key (not a multiple of 64), cut short, with trailing
+    // bytes, empty, or with offsets that do not increase: unreadable.
+    CHECK_FALSE(DecodeDocValuesBlock(129, block, &out));
+    // (Cut between two entries, it is a shorter block: the checksum around
+    // the value tells that apart.)
+    for (size_t n = 0; n < block.size(); ++n) {
+      INFO("the first " << n << " bytes");
+      if (n == 11 || n == 18) {
+        CHECK(DecodeDocValuesBlock(128, block.substr(0, n), &out));
+        CHECK(out.size() == (n == 11 ? 1u : 2u));
+      } else {
+        CHECK_FALSE(DecodeDocValuesBlock(128, block.substr(0, n), &out));
+      }
+    }
+    CHECK_FALSE(DecodeDocValuesBlock(128, block + '\x3f', &out));
+    std::string swapped = block;
+    swapped[0] = '\x02';  // 2, then 2 again
+    CHECK_FALSE(DecodeDocValuesBlock(128, swapped, &out));
+    std::string beyond = block;
+    beyond[block.size() - 16] = '\x40';  // offset 64 is the next block's
+    CHECK_FALSE(DecodeDocValuesBlock(128, beyond, &out));
+    // Id 0 is no document: block 0 starts at offset 1.
+    in[0].doc = 0;
+    EncodeDocValuesBlock(in.data(), 1, &block);
+    CHECK_FALSE(DecodeDocValuesBlock(0, block, &out));
+    in[0].doc = 1;
+    EncodeDocValuesBlock(in.data(), 1, &block);
+    REQUIRE(DecodeDocValuesBlock(0, block, &out));
+    CHECK(out[0].doc == 1);
+  }
+
   IndexState s;
   s.next_doc = 77;
   s.live_docs = 70;

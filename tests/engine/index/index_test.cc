@@ -136,6 +136,55 @@ TEST_CASE("replace and delete by id") {
   CHECK(Ids(*idx, Body("cherri")).empty());
 }
 
+TEST_CASE("document values: one row per 64 ids, rewritten when a commit retires or adds documents in it") {
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto docvals_rows = [&]() -> uint64_t {
+    auto st = idx->Stats();
+    REQUIRE(st.ok());
+    for (const TableStats& t : st->tables)
+      if (t.name == "docvals") return t.entries;
+    FAIL("no docvals table");
+    return 0;
+  };
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  // Ids 1 to 150: blocks 0 (1-63), 64 and 128 (128-150).
+  for (int i = 1; i <= 150; ++i)
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", "common w" + std::to_string(i), Days{i})).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(docvals_rows() == 3);
+  // Every document of block 0 goes (its row with it), one of block 64 is
+  // replaced (gets id 151, in block 128, which already has rows).
+  for (int i = 1; i <= 63; ++i) REQUIRE((*w)->Delete("d" + std::to_string(i)).ok());
+  REQUIRE((*w)->Add(Doc("d70", "t", "common replaced", Days{7000})).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(docvals_rows() == 2);
+  // Ids 152 to 260: block 128 filled, blocks 192 and 256 new.
+  for (int i = 200; i < 309; ++i)
+    REQUIRE((*w)->Add(Doc("d" + std::to_string(i), "t", "common w" + std::to_string(i), Days{i})).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(docvals_rows() == 4);
+
+  auto st = idx->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->documents == 150 - 63 + 109);
+  CHECK(Ids(*idx, Body("common")).size() == 150 - 63 + 109);
+  CHECK(Ids(*idx, Body("replac")) == std::set<std::string>{"d70"});
+  CHECK(Ids(*idx, Body("w70")).empty());
+  CHECK(Ids(*idx, Body("w5")).empty());
+  CHECK(Ids(*idx, Body("w64")) == std::set<std::string>{"d64"});
+  // The dates come back from the right rows.
+  CHECK(Ids(*idx, Query::DateRange(Days{7000}, Days{7000})) == std::set<std::string>{"d70"});
+  CHECK(Ids(*idx, Query::DateRange(Days{128}, Days{128})) == std::set<std::string>{"d128"});
+  CHECK(Ids(*idx, Query::DateRange(Days{308}, Days{308})) == std::set<std::string>{"d308"});
+  CHECK(Ids(*idx, Query::DateRange(Days{1}, Days{63})).empty());
+  auto report = idx->Check();
+  REQUIRE(report.ok());
+  CHECK(report->problems.empty());
+  CHECK(report->documents == 150 - 63 + 109);
+}
+
 TEST_CASE("rollback drops the batch") {
   TempDir dir;
   auto idx = OpenNew(dir);
