@@ -719,6 +719,87 @@ TEST_CASE("a big JSON-lines file read again: unchanged, touched, then one line e
   CHECK(Documents(db) == static_cast<uint64_t>(n));
 }
 
+TEST_CASE("a file's record lists its article ids front-coded, and a record with them whole is still read") {
+  loupe::test::TempDir tmp;
+  const std::string dir = tmp.sub("feed"), db = tmp.sub("db"), file = dir + "/f.jsonl";
+  WriteFile(file, NewsLines(30));
+  IndexOk(tmp, db, dir);
+  std::string record;
+  {
+    auto index = loupe::Index::Open(db);
+    REQUIRE(index.ok());
+    auto v = (*index)->GetMetadata("source:f.jsonl");
+    REQUIRE(v.ok());
+    record = *v;
+  }
+  // Flags (4: front-coded), then varints of the size, the modification time
+  // and the root, the 8-byte hash, the count of ids, and the ids.
+  REQUIRE(!record.empty());
+  CHECK(record[0] == 4);
+  std::string_view in(record);
+  in.remove_prefix(1);
+  auto varint = [&in]() {
+    uint64_t v = 0;
+    for (int shift = 0; !in.empty(); shift += 7) {
+      const uint8_t b = static_cast<uint8_t>(in[0]);
+      in.remove_prefix(1);
+      v |= uint64_t{b & 0x7Fu} << shift;
+      if (!(b & 0x80)) break;
+    }
+    return v;
+  };
+  varint(), varint(), varint();
+  in.remove_prefix(8);
+  const std::string head = record.substr(1, record.size() - in.size() - 1);
+  REQUIRE(varint() == 30);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    const uint64_t shared = varint(), rest = varint();
+    REQUIRE(shared <= (ids.empty() ? 0 : ids.back().size()));
+    REQUIRE(rest <= in.size());
+    ids.push_back((ids.empty() ? std::string() : ids.back().substr(0, shared)) + std::string(in.substr(0, rest)));
+    in.remove_prefix(rest);
+  }
+  CHECK(in.empty());
+  std::vector<std::string> expected;
+  for (const auto& [id, text] : Contents(db)) expected.push_back(id);
+  std::vector<std::string> sorted_ids = ids;
+  std::sort(sorted_ids.begin(), sorted_ids.end());
+  CHECK(sorted_ids == expected);
+  CHECK(ids[1] == "f.jsonl#2");
+
+  // The same record as versions before front coding wrote it: flag 4 off,
+  // each id whole and length-prefixed.
+  std::string old_record(1, '\0');
+  old_record += head;
+  old_record.push_back(30);
+  for (const std::string& id : ids) {
+    old_record.push_back(static_cast<char>(id.size()));
+    old_record += id;
+  }
+  // "f.jsonl#" written once after each id that shares it, not 20 times
+  CHECK(record.size() + 50 < old_record.size());
+  {
+    auto index = loupe::Index::Open(db);
+    REQUIRE(index.ok());
+    auto w = (*index)->NewWriter();
+    REQUIRE(w.ok());
+    REQUIRE((*w)->SetMetadata("source:f.jsonl", old_record).ok());
+    REQUIRE((*w)->Commit().ok());
+  }
+  Run again = IndexOk(tmp, db, dir);
+  CHECK(again.out.find("1 unchanged") != std::string::npos);
+  // The file loses its last five lines: the record's list tells which
+  // articles went, and they are deleted.
+  WriteFile(file, NewsLines(25));
+  Run shorter = IndexOk(tmp, db, dir);
+  INFO(shorter.out << shorter.err);
+  CHECK(shorter.out.find("5 articles removed") != std::string::npos);
+  CHECK(Documents(db) == 25);
+  IndexOk(tmp, tmp.sub("db-fresh"), dir);
+  CHECK(Contents(db) == Contents(tmp.sub("db-fresh")));
+}
+
 TEST_CASE("a JSON-lines file with CR LF line ends and a BOM reads the same in parts as whole") {
   loupe::test::TempDir tmp;
   for (const std::string end : {"\r\n"}) {
