@@ -23,7 +23,7 @@
 
 namespace loupe::format {
 
-inline constexpr size_t kDocBlockBytes = 32 * 1024;
+inline constexpr size_t kDocBlockBytes = 64 * 1024;
 
 // Builds one block from (doc id, encoded document) pairs in increasing id order.
 class DocBlockBuilder {
