@@ -27,6 +27,15 @@
 namespace loupe::db_internal {
 namespace {
 
+// Writing a batch reads the last block of each of its terms through the map:
+// at a million articles, pages all over the index. The file pages this
+// process holds are checked every kCheckMappedEveryTerms terms and let go
+// above kMappedBudget (a page read again is a minor fault from the page
+// cache). Without it a build of a million articles held 0.5 GB of them at the
+// peak of each commit.
+constexpr size_t kCheckMappedEveryTerms = 1024;
+constexpr uint64_t kMappedBudget = uint64_t{128} << 20;
+
 // The docvals blocks (format.h) of the documents a commit retires: each block
 // is read once, the retired documents taken out, and every changed block
 // written back (or deleted, when no live document is left in it) by Flush.
@@ -359,7 +368,9 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   };
   std::string key;
   size_t mi = 0;
+  size_t written = 0;
   for (;;) {
+    if (++written % kCheckMappedEveryTerms == 0) index_->env()->ReleaseMappedPagesAbove(kMappedBudget);
     bool have = mi < items.size();
     std::string_view k = have ? items[mi].key : std::string_view();
     for (const auto& rd : readers)
@@ -461,7 +472,10 @@ Status WriterImpl::DoCommit() {
       // of a million articles held 1.1 GB of them): let them go. They stay
       // in the kernel's page cache, so a page read again is a minor fault.
       txn->reset();
-      if (pending >= kReserveAbove) index_->env()->ReleaseMappedPages();
+      if (pending >= kReserveAbove)
+        index_->env()->ReleaseMappedPages();
+      else
+        index_->env()->ReleaseMappedPagesAbove(kMappedBudget);
       return s;
     }
     bool full = (*txn)->map_full();

@@ -47,7 +47,7 @@ inline double BytesPerDocument(uint64_t bytes, uint64_t documents) {
 constexpr size_t kMaxIdBytes = 400;
 // The writer's memory budget for a batch's inverted terms and stored text (an
 // estimate of the bytes held); beyond it the batch is spilled to a run on disk.
-constexpr size_t kSpillBytes = size_t{192} << 20;
+constexpr size_t kSpillBytes = size_t{96} << 20;
 // Batches holding more than this reserve map room before they commit.
 constexpr uint64_t kReserveAbove = uint64_t{64} << 20;
 

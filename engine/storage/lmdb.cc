@@ -466,6 +466,16 @@ void Env::ReleaseMappedPages() {
   std::fclose(maps);
 }
 
+void Env::ReleaseMappedPagesAbove(uint64_t budget) {
+  FILE* statm = std::fopen("/proc/self/statm", "re");
+  if (!statm) return;
+  unsigned long size = 0, resident = 0, shared = 0;
+  int n = std::fscanf(statm, "%lu %lu %lu", &size, &resident, &shared);
+  std::fclose(statm);
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  if (n == 3 && page > 0 && uint64_t{shared} * static_cast<uint64_t>(page) > budget) ReleaseMappedPages();
+}
+
 Result<std::unique_ptr<Txn>> Txn::Begin(Env* env, bool write) {
   std::unique_ptr<Txn> t(new Txn());
   t->env_ = env;

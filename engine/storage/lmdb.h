@@ -106,6 +106,10 @@ class Env {
   // in the kernel's page cache and are mapped again, unchanged, when next read,
   // so open transactions are unaffected. Best effort; a no-op on failure.
   void ReleaseMappedPages();
+  // ReleaseMappedPages when this process holds more than `budget` bytes of
+  // file pages (the shared pages of /proc/self/statm: the map's, and the
+  // few of its libraries). Cheap enough to call every thousand terms.
+  void ReleaseMappedPagesAbove(uint64_t budget);
 
   // Writes a consistent copy of the last commit to `dir` (which must exist and
   // hold no data.mdb), compacted (free pages left out), through one read

@@ -190,7 +190,7 @@ struct IndexArgs {
   // writer's memory is bounded by spilling to disk, so this only sets how much
   // work an interrupted run loses; fewer, bigger commits write each term's
   // postings once and touch fewer B-tree pages.
-  uint64_t commit_every = uint64_t{256} << 20;
+  uint64_t commit_every = uint64_t{64} << 20;
   // --writer-memory: the writer's batch memory before it spills (0: the default).
   uint64_t writer_memory = 0;
   // --partition month|year|none: a new folder becomes a collection split by

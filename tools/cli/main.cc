@@ -139,13 +139,13 @@ Command AddIndex(CLI::App& app, IndexArgs* a) {
   index->add_flag("--no-delete", a->no_delete, "Keep the articles of files that are gone from PATH");
   index
       ->add_option("--commit-every", a->commit_every,
-                   "Commit each time this much article text is read (K, M, G; default 256M): a run that is\n"
+                   "Commit each time this much article text is read (K, M, G; default 64M): a run that is\n"
                    "stopped keeps what it committed, and the next run goes on from there")
       ->transform(CLI::AsSizeValue(false));
   index
       ->add_option("--writer-memory", a->writer_memory,
                    "Memory for the batch being written before it is moved to a temporary file in the index\n"
-                   "folder (K, M, G; default 192M; at least 1M)")
+                   "folder (K, M, G; default 96M; at least 1M)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
   index

@@ -55,7 +55,7 @@ struct IndexOptions {
   // Memory a Writer may hold for its uncommitted batch (inverted terms and
   // stored text, estimated) before it writes the batch out to a temporary file
   // in the index directory, to be merged at Commit. A batch of any size then
-  // commits in one pass with bounded memory. 0 = a built-in default (192 MiB).
+  // commits in one pass with bounded memory. 0 = a built-in default (96 MiB).
   // Not counted: the batch's table of written forms (about 50 bytes per
   // distinct word the batch's titles, bodies and topics write), which stays
   // in memory until Commit, since the words recur across the whole batch.

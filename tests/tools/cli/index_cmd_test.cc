@@ -388,7 +388,7 @@ TEST_CASE("many long files are indexed in bounded memory") {
   REQUIRE(WEXITSTATUS(status) == 0);
   CHECK(Documents(db) == 24);
   // 96 MiB of text: bytes read ahead (64 MiB at most), one document analyzed
-  // at a time, the writer's batch (spilled past 192 MiB) and the index's pages.
+  // at a time, the writer's batch (spilled past 96 MiB) and the index's pages.
   INFO("peak RSS " << usage.ru_maxrss / 1024 << " MiB");
   CHECK(usage.ru_maxrss < 900 * 1024);
 }
