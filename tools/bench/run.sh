@@ -128,7 +128,7 @@ for c in $CORPORA; do
     log "$c: indexing with $e"
     case $e in
       # One commit, as the other engines' runs make and as the published figures
-      # were measured (the default commits every 256 MiB of text); no actor or
+      # were measured (the default commits every 64 MiB of text); no actor or
       # topic detection, which the other engines do not do (the articles declare theirs).
       loupe) timed "$WORK/results/$c.$e.index" "$LOUPE" index -q --no-tagging --commit-every 4G --db "$idx" "$corpus" ;;
       xapian) timed "$WORK/results/$c.$e.index" "$BIN/bench/bench_xapian" index --db "$idx" "$corpus" ;;
