@@ -163,6 +163,16 @@ constexpr auto kSentenceClass = [] {
   return t;
 }();
 
+// The ASCII bytes that may end a sentence: terminators and line ends.
+constexpr auto kSentenceStop = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 128; ++c) {
+    const uint8_t k = kSentenceClass[c];
+    t[c] = k == kSbATerm || k == kSbSTerm || k == kSbCr || k == kSbLf || k == kSbSep;
+  }
+  return t;
+}();
+
 uint8_t SentenceClassOf(UChar32 c) {
   if (c < 0x80) return kSentenceClass[static_cast<uint8_t>(c)];
   switch (u_getIntPropertyValue(c, UCHAR_SENTENCE_BREAK)) {
@@ -199,58 +209,18 @@ uint8_t SentenceClassOf(UChar32 c) {
   }
 }
 
-// Sentence starts by the rules of UAX #29 (SB1-SB998), over code points (an
-// invalid UTF-8 sequence reads as U+FFFD, as in the ICU path): a break after a
-// paragraph separator (CR, LF, CRLF, NEL, LS, PS), and after a terminator with
-// its closing punctuation and spaces (and one separator), unless what follows
-// continues the sentence: a digit right after '.', "U.S" (a capital after a
-// letter and '.'), a lower-case word after '.', or a comma, colon, dash or
-// another terminator. Extend and Format characters belong to the one before
-// (SB5).
-void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
-  const auto* s = reinterpret_cast<const uint8_t*>(t.data());
-  const int32_t len = static_cast<int32_t>(t.size());
+// The rules of FastSentenceStarts over n code points, where cls(i) is the
+// sentence class of code point i and at(i) its byte offset.
+// skip(i) is the first code point from i on that may end a sentence (a
+// paragraph separator or a terminator), or n.
+template <typename Cls, typename At, typename Skip>
+void SentenceRules(size_t n, Cls cls, At at, Skip skip, std::vector<uint32_t>* starts) {
   auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf || c == kSbSep; };
-  // ASCII text without a terminator or a line end (most headlines, and many
-  // titles and short fields) is one sentence, whatever its other classes:
-  // only those classes end one (SB3 to SB11 below).
-  {
-    int32_t i = 0;
-    while (i < len && s[i] < 0x80 && !para(kSentenceClass[s[i]]) && kSentenceClass[s[i]] != kSbATerm &&
-           kSentenceClass[s[i]] != kSbSTerm)
-      ++i;
-    if (i == len) {
-      if (len > 0) starts->push_back(0);
-      return;
-    }
-  }
-  struct Cp {
-    uint8_t cls;
-    uint32_t at;  // byte offset
-  };
-  thread_local std::vector<Cp> tls_cps;
-  std::vector<Cp>& cps = tls_cps;  // its address once: each use of a thread_local in a library is a call
-  cps.clear();
-  for (int32_t i = 0; i < len;) {
-    const int32_t at = i;
-    UChar32 c;
-    if (s[i] < 0x80) {
-      c = s[i++];
-    } else {
-      U8_NEXT(s, i, len, c);
-      if (c < 0) c = 0xFFFD;
-    }
-    uint8_t cls = SentenceClassOf(c);
-    if ((cls == kSbExtend || cls == kSbFormat) && !cps.empty() && !para(cps.back().cls)) continue;  // SB5
-    cps.push_back({cls, static_cast<uint32_t>(at)});
-  }
-  const size_t n = cps.size();
-  auto cls = [&](size_t i) { return cps[i].cls; };
   auto add = [&](size_t i) {
-    if (i < n) starts->push_back(cps[i].at);
+    if (i < n) starts->push_back(at(i));
   };
   if (n > 0) starts->push_back(0);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = skip(0); i < n; i = skip(i + 1)) {
     uint8_t c = cls(i);
     if (para(c)) {  // SB3, SB4
       if (c == kSbCr && i + 1 < n && cls(i + 1) == kSbLf) ++i;
@@ -289,6 +259,79 @@ void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts) {
     add(j);
     i = j - 1;
   }
+}
+
+// A code point's sentence class and where it starts (FastSentenceStarts).
+struct SentenceCp {
+  uint8_t cls;
+  uint32_t at;  // byte offset
+};
+
+// Sentence starts by the rules of UAX #29 (SB1-SB998), over code points (an
+// invalid UTF-8 sequence reads as U+FFFD, as in the ICU path): a break after a
+// paragraph separator (CR, LF, CRLF, NEL, LS, PS), and after a terminator with
+// its closing punctuation and spaces (and one separator), unless what follows
+// continues the sentence: a digit right after '.', "U.S" (a capital after a
+// letter and '.'), a lower-case word after '.', or a comma, colon, dash or
+// another terminator. Extend and Format characters belong to the one before
+// (SB5).
+// `cps_buffer` is a buffer the caller keeps (an analyzer's member, not a thread_local:
+// GCC takes a thread_local's address again after every call in a loop, and in
+// a shared library that is a call to __tls_get_addr per character).
+void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts, std::vector<SentenceCp>* cps_buffer) {
+  const auto* s = reinterpret_cast<const uint8_t*>(t.data());
+  const int32_t len = static_cast<int32_t>(t.size());
+  auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf || c == kSbSep; };
+  // ASCII text without a terminator or a line end (most headlines, and many
+  // titles and short fields) is one sentence, whatever its other classes:
+  // only those classes end one (SB3 to SB11 below).
+  {
+    int32_t i = 0;
+    while (i < len && s[i] < 0x80 && !para(kSentenceClass[s[i]]) && kSentenceClass[s[i]] != kSbATerm &&
+           kSentenceClass[s[i]] != kSbSTerm)
+      ++i;
+    if (i == len) {
+      if (len > 0) starts->push_back(0);
+      return;
+    }
+    // ASCII text has no Extend or Format characters (SB5): each byte is a
+    // code point, whose class the table gives, read in place.
+    while (i < len && s[i] < 0x80) ++i;
+    if (i == len) {
+      const size_t n = t.size();
+      SentenceRules(
+          n, [s](size_t k) { return kSentenceClass[s[k]]; }, [](size_t k) { return static_cast<uint32_t>(k); },
+          [s, n](size_t k) {
+            while (k < n && !kSentenceStop[s[k]]) ++k;
+            return k;
+          },
+          starts);
+      return;
+    }
+  }
+  // One entry per code point, written through a pointer into a buffer sized
+  // for the worst case (one per byte), then cut to what was written.
+  std::vector<SentenceCp>& buf = *cps_buffer;
+  if (buf.size() < t.size()) buf.resize(t.size());
+  SentenceCp* const cps_begin = buf.data();
+  SentenceCp* out = cps_begin;
+  for (int32_t i = 0; i < len;) {
+    const int32_t at = i;
+    UChar32 c;
+    if (s[i] < 0x80) {
+      c = s[i++];
+    } else {
+      U8_NEXT(s, i, len, c);
+      if (c < 0) c = 0xFFFD;
+    }
+    uint8_t cls = SentenceClassOf(c);
+    if ((cls == kSbExtend || cls == kSbFormat) && out != cps_begin && !para(out[-1].cls)) continue;  // SB5
+    *out++ = SentenceCp{cls, static_cast<uint32_t>(at)};
+  }
+  const SentenceCp* const cps = cps_begin;
+  SentenceRules(
+      static_cast<size_t>(out - cps_begin), [cps](size_t i) { return cps[i].cls; },
+      [cps](size_t i) { return cps[i].at; }, [](size_t i) { return i; }, starts);
 }
 
 class IcuAnalyzer final : public Analyzer {
@@ -340,7 +383,8 @@ class IcuAnalyzer final : public Analyzer {
     starts->clear();
     if (text.empty()) return;
     if (fast_) {
-      FastSentenceStarts(text, starts);
+      FastSentenceStarts(text, starts, &cps_);
+      if (cps_.size() > (size_t{1} << 20)) std::vector<SentenceCp>().swap(cps_);  // a long text's: not kept
       return;
     }
     Decode(text);
@@ -575,6 +619,7 @@ class IcuAnalyzer final : public Analyzer {
   std::string key_;
   icu::UnicodeString utf16_, piece_, folded_, decomposed_;
   std::vector<uint32_t> offsets_;
+  std::vector<SentenceCp> cps_;  // FastSentenceStarts' buffer
   std::string term_;
 };
 

@@ -174,9 +174,12 @@ namespace {
 
 // Adds the sentence marks of a title or body (format::kSentenceTerm) to its
 // tokens: one at the position of each sentence's first token.
-void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens) {
+// `starts_buffer` is the caller's (a thread_local's address would be taken
+// again after each call in the loop: a call itself, in a shared library).
+void AddSentenceMarks(Analyzer& analyzer, Field f, std::string_view text, std::vector<Token>* tokens,
+                      std::vector<uint32_t>* starts_buffer) {
   if ((f != Field::kTitle && f != Field::kBody) || tokens->empty()) return;
-  thread_local std::vector<uint32_t> starts;
+  std::vector<uint32_t>& starts = *starts_buffer;
   AnalyzerAccess::SentenceStarts(analyzer, text, &starts);
   const size_t n = tokens->size();
   size_t s = 0, last = SIZE_MAX;
@@ -225,7 +228,8 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
     }
     if (Analyzer::IsStemmed(f)) slot->forms.AddField(f, tokens, written);
     slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
-    if (texts.size() == 1) AddSentenceMarks(analyzer, f, texts[0], &tokens);  // after the length: marks are no words
+    if (texts.size() == 1)
+      AddSentenceMarks(analyzer, f, texts[0], &tokens, &slot->starts);  // after the length: marks are no words
     std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
     hashes.resize(tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i) hashes[i] = TermTable::Hash(f, tokens[i].term);
@@ -330,7 +334,7 @@ void WriterImpl::AnalyzeFields(const Document& doc, Fn&& fn, FormsFn&& fn_forms)
       pos = forms::AnalyzeField(*analyzer_, f, texts[i], pos, &tokens_, &written_);
     }
     if (Analyzer::IsStemmed(f)) fn_forms(f, tokens_, written_);
-    if (texts.size() == 1) AddSentenceMarks(*analyzer_, f, texts[0], &tokens_);
+    if (texts.size() == 1) AddSentenceMarks(*analyzer_, f, texts[0], &tokens_, &starts_);
     fn(f, &tokens_);
   };
   field(Field::kTitle, {doc.title});

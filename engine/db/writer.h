@@ -149,6 +149,7 @@ class WriterImpl final : public Writer {
     Document input;
     std::vector<Token> tokens[kNumFields];
     std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
+    std::vector<uint32_t> starts;              // sentence starts of a field (a buffer)
     forms::DocForms forms;                     // the written forms of its stemmed fields
     std::vector<std::string> written;          // the words of one field as written (a buffer)
     format::DocValues values;
@@ -269,6 +270,7 @@ class WriterImpl final : public Writer {
   // an empty batch.
   bool committed_ = false;
   std::vector<Token> tokens_;
+  std::vector<uint32_t> starts_;             // sentence starts of a field of tokens_
   std::vector<std::string> written_;         // the written forms of tokens_ (stemmed fields)
   std::vector<std::string_view> languages_;  // stemmers of the batch's documents (static storage)
   std::string block_, pos_block_;

@@ -2,6 +2,7 @@
 #include "index/forms.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <unordered_set>
 
@@ -47,10 +48,16 @@ void AppendFormStem(std::string_view form, std::string_view stem, std::string* o
   size_t shared = 0;
   const size_t most = std::min({form.size(), stem.size(), size_t{255}});
   while (shared < most && form[shared] == stem[shared]) ++shared;
-  out->append(form);
-  *out += '\0';
-  *out += static_cast<char>(shared);
-  out->append(stem.substr(shared));
+  // One resize and two copies: appending piece by piece checked the capacity
+  // at each (a call per written word of every document).
+  const size_t at = out->size(), rest = stem.size() - shared;
+  out->resize(at + form.size() + 2 + rest);
+  char* p = out->data() + at;
+  std::memcpy(p, form.data(), form.size());
+  p += form.size();
+  *p++ = '\0';
+  *p++ = static_cast<char>(shared);
+  if (rest) std::memcpy(p, stem.data() + shared, rest);
 }
 
 std::string FormKey(Field f, std::string_view form, std::string_view stem) {

@@ -326,6 +326,16 @@ TEST_CASE("sentence scanner equals ICU on random text") {
                     [&](const std::string& text) { ExpectSameSentences(*fast, *icu, text); });
 }
 
+TEST_CASE("sentence scanner equals ICU on random ASCII text") {
+  // ASCII text with a terminator or a line end is read in place, without the
+  // code-point buffer that other text takes.
+  auto fast = Make(true), icu = Make(false);
+  const std::vector<std::string> pieces = {"a",  "b",  "Z",  "Q",  "1",  "0", ".", ".",    "!",     "?",    "'",
+                                           "\"", "(",  ")",  "[",  "]",  ",", ":", ";",    "-",     " ",    " ",
+                                           " ",  "\n", "\r", "\t", "\f", "#", "_", "U.S.", "etc. ", "Mr. ", "x"};
+  ForEachRandomText(pieces, 2718, 50000, 16, [&](const std::string& text) { ExpectSameSentences(*fast, *icu, text); });
+}
+
 TEST_CASE("sentence scanner equals ICU on the bundled corpus") {
   auto fast = Make(true), icu = Make(false);
   size_t files = ForEachCorpusFile([&](const std::string& text) {
