@@ -236,10 +236,21 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   RetiredValues retired_values;
   forms::FormCounts retired_forms = retired_forms_pending_;
   format::DocBlockReader old_docs;
-  std::vector<const std::string*> ids;
-  for (const auto& [id, d] : ids_) ids.push_back(&id);
-  std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) { return *a < *b; });
-  for (const std::string* id : ids) {
+  // The batch's ids in key order, with their queued doc ids (0: deleted).
+  std::vector<std::pair<const std::string*, uint32_t>> ids;
+  ids.reserve(ids_.size());
+  for (const auto& [id, d] : ids_) ids.emplace_back(&id, d);
+  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  // Into an empty id table (a new index): nothing to retire or look up, and
+  // the keys go in order, appended.
+  auto ids_count = txn->Count(Db::kIds);
+  if (!ids_count.ok()) return ids_count.status();
+  const bool ids_fresh = *ids_count == 0;
+  for (const auto& [id, now] : ids) {
+    if (ids_fresh) {
+      if (now && !(s = txn->Put(Db::kIds, *id, format::DocKey(now), true)).ok()) return s;
+      continue;
+    }
     std::string_view v;
     s = txn->Get(Db::kIds, *id, &v);
     if (s.ok()) {
@@ -263,7 +274,6 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     } else if (!s.IsNotFound()) {
       return s;
     }
-    uint32_t now = ids_.at(*id);
     if (now) {
       std::string dk = format::DocKey(now);
       s = txn->Put(Db::kIds, *id, dk);
@@ -278,9 +288,12 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
 
   // New documents; a queued document superseded by a later one with the same id
   // is skipped (its postings are written but it never becomes live).
-  std::unordered_map<uint32_t, bool> live_new;
+  // By doc id less base_doc_: whether the batch's document is the live one
+  // of its id.
+  std::vector<char> live_new(next_doc_ - base_doc_, 0);
   for (const auto& [id, d] : ids_)
-    if (d) live_new[d] = true;
+    if (d) live_new[d - base_doc_] = 1;
+  auto is_live_new = [&](uint32_t d) { return live_new[d - base_doc_] != 0; };
   // Stored documents go into blocks that another thread builds and compresses
   // while this one writes the postings, one block at a time (so that the
   // batch's text is not held a second time, uncompressed, in blocks); the
@@ -293,7 +306,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   auto compress = [&]() noexcept {
     try {
       Status packed_status = PackBlocks(
-          docs_, [&](const PendingDoc& p) { return live_new.count(p.doc) > 0; },
+          docs_, [&](const PendingDoc& p) { return is_live_new(p.doc); },
           [&](uint32_t first, const std::string& block) {
             block_keys.push_back(first);
             packed.push_back(block);
@@ -321,7 +334,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   } join_on_exit{&compressor};
   NewValues new_values;
   for (const PendingDoc& p : docs_) {
-    if (!live_new.count(p.doc)) continue;
+    if (!is_live_new(p.doc)) continue;
     if (!(s = new_values.Add(txn, p.doc, p.values)).ok()) return s;
     st->live_docs += 1;
     for (int f = 0; f < kNumFields; ++f) st->total_lengths[f] += p.values.lengths[f];

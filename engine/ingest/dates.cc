@@ -319,10 +319,9 @@ bool ApplyDate(std::string_view value, Document* d) {
   if (!day) return false;
   d->date = *day;
   // The precision belongs to the date read last.
-  const std::string field = Lower(kDatePrecisionField);
-  d->extra.erase(
-      std::remove_if(d->extra.begin(), d->extra.end(), [&](const auto& kv) { return Lower(kv.first) == field; }),
-      d->extra.end());
+  d->extra.erase(std::remove_if(d->extra.begin(), d->extra.end(),
+                                [&](const auto& kv) { return EqualsLower(kv.first, kDatePrecisionField); }),
+                 d->extra.end());
   if (precision != DatePrecision::kDay) d->extra.emplace_back(kDatePrecisionField, DatePrecisionName(precision));
   return true;
 }

@@ -17,6 +17,19 @@ inline std::string Lower(std::string_view s) {
   return out;
 }
 
+// Whether a and b are equal with ASCII letters compared in lower case
+// (Lower(a) == Lower(b), without making either).
+inline bool EqualsLower(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 // The ASCII white space of the C locale's isspace.
 inline constexpr std::string_view kAsciiSpace = " \t\n\v\f\r";
 

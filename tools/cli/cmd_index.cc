@@ -392,7 +392,7 @@ struct OpenFile {
   bool open = false;
   size_t k = 0;  // in `todo`
   Source src;
-  std::set<std::string> now;
+  std::set<std::string> now;  // when the file has an earlier record
   bool blank = true, cut_short = false;
 };
 
@@ -1264,7 +1264,8 @@ void CountCandidates(IndexRun& run, const Document& doc) {
       }
 }
 
-// Adds the articles of a file read (or of a part of it), into `src` and `now`.
+// Adds the articles of a file read (or of a part of it), into `src` and
+// `now` (unless null).
 Status AddArticles(IndexRun& run, const ingest::WalkFile& f, Prepared& p, std::set<std::string>* now, Source* src) {
   for (const auto& w : p.parsed.warnings) run.Warn(f.path, w);
   for (Document& doc : p.parsed.docs) {
@@ -1280,7 +1281,7 @@ Status AddArticles(IndexRun& run, const ingest::WalkFile& f, Prepared& p, std::s
     if (doc.id != f.id) {
       if (Status t = TakeArticle(run, doc.id, f.id, f.path); !t.ok()) return t;
     }
-    now->insert(doc.id);
+    if (now) now->insert(doc.id);
     src->docs.push_back(doc.id);
     if (run.a.report_candidates) CountCandidates(run, doc);
     ++run.result.articles;
@@ -1327,7 +1328,8 @@ Status AddPart(IndexRun& run, const FileReader::Part& part, Prepared& p) {
   if (!of.open || of.k != part.k) return Status::OK();  // a later part of a file skipped or unchanged
   of.blank = of.blank && p.blank;
   of.cut_short = of.cut_short || p.cut_short;
-  if (Status s = AddArticles(run, f, p, &of.now, &of.src); !s.ok()) return s;
+  // The ids added are kept only to compare with an earlier record's.
+  if (Status s = AddArticles(run, f, p, old != run.known.end() ? &of.now : nullptr, &of.src); !s.ok()) return s;
   if (part.number + 1 < part.count) return Status::OK();
   of.open = false;
   Source& src = of.src;

@@ -136,6 +136,47 @@ TEST_CASE("replace and delete by id") {
   CHECK(Ids(*idx, Body("cherri")).empty());
 }
 
+TEST_CASE("the first commit of a new index writes its ids in order, superseded and deleted ones left out") {
+  // The id table starts empty: the commit appends the batch's ids sorted,
+  // without looking any up, so the ones a later Add or Delete of the same
+  // batch superseded must not be written, and every written one must resolve.
+  TempDir dir;
+  auto idx = OpenNew(dir);
+  auto w = idx->NewWriter();
+  REQUIRE(w.ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) ids.push_back("id-" + std::to_string((i * 7919) % 1000));  // out of order
+  ids.push_back("Z");  // sorts before the lower-case ids: bytes, not letters
+  ids.push_back("id-");
+  for (const std::string& id : ids) REQUIRE((*w)->Add(Doc(id, "t", "body " + id)).ok());
+  const std::string again = ids[5], gone = ids[9];
+  REQUIRE((*w)->Add(Doc(again, "t", "again")).ok());  // supersedes a queued one
+  REQUIRE((*w)->Delete(gone).ok());                   // deletes a queued one
+  REQUIRE((*w)->Delete("never-added").ok());
+  REQUIRE((*w)->Commit().ok());
+
+  std::set<std::string> expected(ids.begin(), ids.end());
+  expected.erase(gone);
+  CHECK(Ids(*idx, Query::All()) == expected);
+  auto st = idx->Stats();
+  REQUIRE(st.ok());
+  CHECK(st->documents == expected.size());
+  for (const std::string& id : expected) {
+    auto d = idx->GetDocument(id);
+    REQUIRE(d.ok());
+    CHECK(d->id == id);
+  }
+  CHECK(idx->GetDocument(again)->body == "again");
+  CHECK(idx->GetDocument(gone).status().IsNotFound());
+  CHECK(idx->GetDocument("never-added").status().IsNotFound());
+
+  // The next batch finds them: a replacement retires the committed one.
+  REQUIRE((*w)->Add(Doc("Z", "t", "replaced")).ok());
+  REQUIRE((*w)->Commit().ok());
+  CHECK(Ids(*idx, Body("replac")) == std::set<std::string>{"Z"});
+  CHECK(Ids(*idx, Query::All()).size() == expected.size());
+}
+
 TEST_CASE("document values: one row per 64 ids, rewritten when a commit retires or adds documents in it") {
   TempDir dir;
   auto idx = OpenNew(dir);

@@ -36,6 +36,11 @@ TEST_CASE("Lower and Trim work on ASCII only", "[util]") {
   CHECK(Trim("  \tkey \r\n") == "key");
   CHECK(Trim(" \t ").empty());
   CHECK(Trim("\r--- ", " \t") == "\r---");
+  CHECK(EqualsLower("Date-Precision", "date-precision"));
+  CHECK(EqualsLower("", ""));
+  CHECK_FALSE(EqualsLower("Date-Precision", "date-precisio"));
+  CHECK_FALSE(EqualsLower("\xC3\x89", "\xC3\xA9"));  // É and é: ASCII letters only
+  CHECK_FALSE(EqualsLower("a[", "A{"));              // '[' and '{' are not a case pair
 }
 
 TEST_CASE("varints and fixed-width integers round-trip and reject damage", "[util]") {
