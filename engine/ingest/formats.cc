@@ -261,21 +261,22 @@ std::string WhereText(const Fn& where) {
 template <typename Where>
 void ApplyField(std::string_view key, std::string_view value, Document* d, std::vector<std::string>* warnings,
                 const Where& where) {
-  std::string k = Lower(key);
-  if (k == "title") {
+  // Compared in place (no lower-cased copy of the key per field of every article).
+  auto is = [&](std::string_view name) { return EqualsLower(key, name); };
+  if (is("title")) {
     d->title = std::string(Trim(value));
-  } else if (k == "author" || k == "by" || k == "byline") {
+  } else if (is("author") || is("by") || is("byline")) {
     d->author = std::string(Trim(value));
-  } else if (k == "date" || k == "published" || k == "pubdate") {
+  } else if (is("date") || is("published") || is("pubdate")) {
     if (!ApplyDate(value, d))
       warnings->push_back(WhereText(where) + "unparseable date '" + std::string(Trim(value)) +
                           "' (expected e.g. 2025-09-15, Mon, 15 Sep 2025 10:00:00 +0000 or September 15, 2025); "
                           "the article is left undated");
-  } else if (k == "actors" || k == "actor") {
+  } else if (is("actors") || is("actor")) {
     for (auto& a : SplitList(value)) d->actors.push_back(std::move(a));
-  } else if (k == "topics" || k == "topic") {
+  } else if (is("topics") || is("topic")) {
     for (auto& t : SplitList(value)) d->topics.push_back(std::move(t));
-  } else if (k == "language" || k == "lang") {
+  } else if (is("language") || is("lang")) {
     d->language = std::string(Trim(value));
   } else {
     d->extra.emplace_back(key, std::string(Trim(value)));
@@ -469,8 +470,7 @@ class FastJsonLines {
       if (m.array)
         for (simdjson::dom::element item : items) m.items.push_back(Text(item));
       // An array of actors or topics is read as items only (ReadJsonLines).
-      const std::string lower = m.array ? Lower(m.key) : std::string();
-      if (lower != "actors" && lower != "topics") m.text = Text(v);
+      if (!m.array || (!EqualsLower(m.key, "actors") && !EqualsLower(m.key, "topics"))) m.text = Text(v);
       out->push_back(std::move(m));
     }
     return true;
@@ -540,12 +540,12 @@ ParsedFile ReadJsonLines(std::string_view bytes, const JsonLinesPart& part, cons
       if (m.key == "id") d.id = std::move(m.text);
     if (d.id.empty()) d.id = id + "#" + std::to_string(n + 1);
     for (JsonMember& m : members) {
-      std::string k = Lower(m.key);
-      if (k == "id") continue;
-      if (k == "body" || k == "text" || k == "content") {
+      auto is = [&](std::string_view name) { return EqualsLower(m.key, name); };
+      if (is("id")) continue;
+      if (is("body") || is("text") || is("content")) {
         d.body = std::move(m.text);
-      } else if ((k == "actors" || k == "topics") && m.array) {
-        for (auto& v : m.items) (k == "actors" ? d.actors : d.topics).push_back(std::move(v));
+      } else if ((is("actors") || is("topics")) && m.array) {
+        for (auto& v : m.items) (is("actors") ? d.actors : d.topics).push_back(std::move(v));
       } else {
         ApplyField(m.key, m.text, &d, &out.warnings, where);
       }
