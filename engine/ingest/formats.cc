@@ -102,8 +102,7 @@ std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings,
         continue;
       }
       // A run of ASCII bytes other than CR, appended at once.
-      size_t end = i + 1;
-      while (end < n && s[end] < 0x80 && s[end] != '\r') ++end;
+      const size_t end = AsciiRunEnd(s, i + 1, n, true);
       out.append(in.data() + i, end - i);
       i = end;
       continue;
@@ -172,7 +171,7 @@ std::string DetectCharset(std::string_view bytes) {
   size_t multibyte = 0, invalid = 0;  // valid multi-byte UTF-8 sequences, invalid ones
   for (size_t i = 0, n = bytes.size(); i < n;) {
     if (s[i] < 0x80) {
-      ++i;
+      i = AsciiRunEnd(s, i + 1, n, false);
     } else if (size_t len = Utf8Length(bytes, i)) {
       ++multibyte, i += len;
     } else {
@@ -290,9 +289,9 @@ std::string DeclaredCharset(std::string_view bytes) {
   for (size_t start = 0; start < bytes.size() && lines < 40; ++lines) {
     size_t nl = bytes.find('\n', start);
     std::string_view line = bytes.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-    std::string l = Lower(Trim(line));
-    for (const char* key : {"charset:", "encoding:"})
-      if (l.rfind(key, 0) == 0) return std::string(Trim(std::string_view(l).substr(std::strlen(key))));
+    const std::string_view l = Trim(line);  // compared in place: no copy of each line
+    for (std::string_view key : {std::string_view("charset:"), std::string_view("encoding:")})
+      if (l.size() >= key.size() && EqualsLower(l.substr(0, key.size()), key)) return Lower(Trim(l.substr(key.size())));
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace loupe {
@@ -27,6 +28,27 @@ inline size_t Utf8Length(std::string_view s, size_t i) {
   size_t len;
   Utf8At(s, i, &len);
   return len;
+}
+
+// The end of the run of ASCII bytes of s[i, n) that starts at i: the first
+// byte from i on that is 0x80 or over, or (with stop_at_cr) a carriage
+// return; n if none. Eight bytes at a time: the corpus readers pass over
+// every byte of every file with it.
+inline size_t AsciiRunEnd(const unsigned char* s, size_t i, size_t n, bool stop_at_cr) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull, kOnes = 0x0101010101010101ull;
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, s + i, 8);
+    uint64_t stop = w & kHigh;
+    if (stop_at_cr) {
+      const uint64_t x = w ^ (kOnes * '\r');  // a zero byte where a CR is
+      stop |= (x - kOnes) & ~x & kHigh;       // (exact: whether there is one)
+    }
+    if (stop) break;
+    i += 8;
+  }
+  while (i < n && s[i] < 0x80 && !(stop_at_cr && s[i] == '\r')) ++i;
+  return i;
 }
 
 // Columns a terminal gives the code point `cp`: 0 for combining marks and

@@ -75,6 +75,30 @@ TEST_CASE("varints and fixed-width integers round-trip and reject damage", "[uti
   CHECK_FALSE(coding::GetVarint64(&over, &v64));  // overlong
 }
 
+TEST_CASE("AsciiRunEnd stops where a byte-at-a-time scan stops", "[util]") {
+  // Runs of every length around the eight-byte steps, ending at a high byte,
+  // a carriage return (which stops only with stop_at_cr) or the end.
+  uint64_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<unsigned>(seed >> 33);
+  };
+  const unsigned char alphabet[] = {'a', ' ', '\n', '\r', 0x7F, 0x80, 0xC3, 0xFF, 0x00, 0x0C, 0x0E, 0x8D};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(next() % 40, 'x');
+    for (char& c : text)
+      if (next() % 6 == 0) c = static_cast<char>(alphabet[next() % sizeof alphabet]);
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size(), from = n ? next() % n : 0;
+    for (bool cr : {false, true}) {
+      size_t naive = from;
+      while (naive < n && s[naive] < 0x80 && !(cr && s[naive] == '\r')) ++naive;
+      INFO("text of " << n << " bytes from " << from << (cr ? ", stopping at CR" : ""));
+      REQUIRE(AsciiRunEnd(s, from, n, cr) == naive);
+    }
+  }
+}
+
 TEST_CASE("CRC-32C matches the standard check value", "[util]") {
   CHECK(Crc32c(0, std::string_view("123456789")) == 0xE3069283u);
 }
