@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "util/guard.h"
+#include "util/utf8.h"
 
 namespace loupe {
 namespace {
@@ -410,8 +411,24 @@ class IcuAnalyzer final : public Analyzer {
     // of runs containing other bytes (with the whitespace before it, which
     // combining marks would attach to) goes through ICU.
     const size_t n = text.size();
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     size_t i = 0, icu_from = std::string_view::npos;
     while (i < n) {
+      if (icu_from == std::string_view::npos) {
+        // The runs up to the one holding the next byte that is not ASCII (or
+        // is '_'), scanned together: a word never spans white space, so the
+        // scanner finds the same words in them as run by run, without a
+        // second pass over each byte to find the runs.
+        const size_t special = AsciiRunEnd(bytes, i, n, '_');
+        if (special == n) {
+          position = ScanAscii(text, i, n, stem, position, out);
+          break;
+        }
+        size_t run_start = special;
+        while (run_start > i && !IsSpace(text[run_start - 1])) --run_start;
+        if (run_start > i) position = ScanAscii(text, i, run_start, stem, position, out);
+        i = run_start;
+      }
       size_t run = i;
       bool ascii = true;
       while (run < n && !IsSpace(text[run])) {

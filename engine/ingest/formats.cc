@@ -102,7 +102,7 @@ std::string DoCleanText(std::string_view in, std::vector<std::string>* warnings,
         continue;
       }
       // A run of ASCII bytes other than CR, appended at once.
-      const size_t end = AsciiRunEnd(s, i + 1, n, true);
+      const size_t end = AsciiRunEnd(s, i + 1, n, '\r');
       out.append(in.data() + i, end - i);
       i = end;
       continue;
@@ -171,7 +171,7 @@ std::string DetectCharset(std::string_view bytes) {
   size_t multibyte = 0, invalid = 0;  // valid multi-byte UTF-8 sequences, invalid ones
   for (size_t i = 0, n = bytes.size(); i < n;) {
     if (s[i] < 0x80) {
-      i = AsciiRunEnd(s, i + 1, n, false);
+      i = AsciiRunEnd(s, i + 1, n);
     } else if (size_t len = Utf8Length(bytes, i)) {
       ++multibyte, i += len;
     } else {

@@ -31,23 +31,23 @@ inline size_t Utf8Length(std::string_view s, size_t i) {
 }
 
 // The end of the run of ASCII bytes of s[i, n) that starts at i: the first
-// byte from i on that is 0x80 or over, or (with stop_at_cr) a carriage
-// return; n if none. Eight bytes at a time: the corpus readers pass over
-// every byte of every file with it.
-inline size_t AsciiRunEnd(const unsigned char* s, size_t i, size_t n, bool stop_at_cr) {
+// byte from i on that is 0x80 or over, or equal to `stop` (an ASCII byte, or
+// -1 for none); n if none is. Eight bytes at a time: the corpus readers and
+// the analyzer pass over every byte of every article with it.
+inline size_t AsciiRunEnd(const unsigned char* s, size_t i, size_t n, int stop = -1) {
   constexpr uint64_t kHigh = 0x8080808080808080ull, kOnes = 0x0101010101010101ull;
   while (i + 8 <= n) {
     uint64_t w;
     std::memcpy(&w, s + i, 8);
-    uint64_t stop = w & kHigh;
-    if (stop_at_cr) {
-      const uint64_t x = w ^ (kOnes * '\r');  // a zero byte where a CR is
-      stop |= (x - kOnes) & ~x & kHigh;       // (exact: whether there is one)
+    uint64_t found = w & kHigh;
+    if (stop >= 0) {
+      const uint64_t x = w ^ (kOnes * static_cast<uint64_t>(stop));  // a zero byte where `stop` is
+      found |= (x - kOnes) & ~x & kHigh;                             // (exact: whether there is one)
     }
-    if (stop) break;
+    if (found) break;
     i += 8;
   }
-  while (i < n && s[i] < 0x80 && !(stop_at_cr && s[i] == '\r')) ++i;
+  while (i < n && s[i] < 0x80 && s[i] != stop) ++i;
   return i;
 }
 

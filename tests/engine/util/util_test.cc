@@ -77,24 +77,24 @@ TEST_CASE("varints and fixed-width integers round-trip and reject damage", "[uti
 
 TEST_CASE("AsciiRunEnd stops where a byte-at-a-time scan stops", "[util]") {
   // Runs of every length around the eight-byte steps, ending at a high byte,
-  // a carriage return (which stops only with stop_at_cr) or the end.
+  // the stop byte (a carriage return, '_' or NUL; none for -1) or the end.
   uint64_t seed = 12345;
   auto next = [&] {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<unsigned>(seed >> 33);
   };
-  const unsigned char alphabet[] = {'a', ' ', '\n', '\r', 0x7F, 0x80, 0xC3, 0xFF, 0x00, 0x0C, 0x0E, 0x8D};
+  const unsigned char alphabet[] = {'a', ' ', '\n', '\r', '_', 0x7F, 0x80, 0xC3, 0xFF, 0x00, 0x0C, 0x0E, 0x8D, 0xDF};
   for (int round = 0; round < 20000; ++round) {
     std::string text(next() % 40, 'x');
     for (char& c : text)
       if (next() % 6 == 0) c = static_cast<char>(alphabet[next() % sizeof alphabet]);
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size(), from = n ? next() % n : 0;
-    for (bool cr : {false, true}) {
+    for (int stop : {-1, int{'\r'}, int{'_'}, 0}) {
       size_t naive = from;
-      while (naive < n && s[naive] < 0x80 && !(cr && s[naive] == '\r')) ++naive;
-      INFO("text of " << n << " bytes from " << from << (cr ? ", stopping at CR" : ""));
-      REQUIRE(AsciiRunEnd(s, from, n, cr) == naive);
+      while (naive < n && s[naive] < 0x80 && s[naive] != stop) ++naive;
+      INFO("text of " << n << " bytes from " << from << ", stopping at " << stop);
+      REQUIRE(AsciiRunEnd(s, from, n, stop) == naive);
     }
   }
 }
