@@ -276,10 +276,11 @@ struct SentenceCp {
 // letter and '.'), a lower-case word after '.', or a comma, colon, dash or
 // another terminator. Extend and Format characters belong to the one before
 // (SB5).
-// `cps_buffer` is a buffer the caller keeps (an analyzer's member, not a thread_local:
+// `cps_buffer` and `stops_buffer` are buffers the caller keeps (an analyzer's members, not thread_locals:
 // GCC takes a thread_local's address again after every call in a loop, and in
 // a shared library that is a call to __tls_get_addr per character).
-void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts, std::vector<SentenceCp>* cps_buffer) {
+void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts, std::vector<SentenceCp>* cps_buffer,
+                        std::vector<uint32_t>* stops_buffer) {
   const auto* s = reinterpret_cast<const uint8_t*>(t.data());
   const int32_t len = static_cast<int32_t>(t.size());
   auto para = [](uint8_t c) { return c == kSbCr || c == kSbLf || c == kSbSep; };
@@ -311,28 +312,42 @@ void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts, std::
     }
   }
   // One entry per code point, written through a pointer into a buffer sized
-  // for the worst case (one per byte), then cut to what was written.
+  // for the worst case (one per byte), then cut to what was written; and the
+  // entries that may end a sentence, which the rules visit alone.
   std::vector<SentenceCp>& buf = *cps_buffer;
   if (buf.size() < t.size()) buf.resize(t.size());
+  std::vector<uint32_t>& stops = *stops_buffer;
+  stops.clear();
   SentenceCp* const cps_begin = buf.data();
   SentenceCp* out = cps_begin;
   for (int32_t i = 0; i < len;) {
+    if (s[i] < 0x80) {  // an ASCII run: no Extend or Format characters in it
+      const int32_t end = static_cast<int32_t>(AsciiRunEnd(s, static_cast<size_t>(i), static_cast<size_t>(len)));
+      for (; i < end; ++i) {
+        if (kSentenceStop[s[i]]) stops.push_back(static_cast<uint32_t>(out - cps_begin));
+        *out++ = SentenceCp{kSentenceClass[s[i]], static_cast<uint32_t>(i)};
+      }
+      continue;
+    }
     const int32_t at = i;
     UChar32 c;
-    if (s[i] < 0x80) {
-      c = s[i++];
-    } else {
-      U8_NEXT(s, i, len, c);
-      if (c < 0) c = 0xFFFD;
-    }
+    U8_NEXT(s, i, len, c);
+    if (c < 0) c = 0xFFFD;
     uint8_t cls = SentenceClassOf(c);
     if ((cls == kSbExtend || cls == kSbFormat) && out != cps_begin && !para(out[-1].cls)) continue;  // SB5
+    if (cls == kSbATerm || cls == kSbSTerm || para(cls)) stops.push_back(static_cast<uint32_t>(out - cps_begin));
     *out++ = SentenceCp{cls, static_cast<uint32_t>(at)};
   }
   const SentenceCp* const cps = cps_begin;
+  const size_t n = static_cast<size_t>(out - cps_begin);
+  size_t next_stop = 0;  // the rules ask for ever later code points
   SentenceRules(
-      static_cast<size_t>(out - cps_begin), [cps](size_t i) { return cps[i].cls; },
-      [cps](size_t i) { return cps[i].at; }, [](size_t i) { return i; }, starts);
+      n, [cps](size_t i) { return cps[i].cls; }, [cps](size_t i) { return cps[i].at; },
+      [&](size_t i) {
+        while (next_stop < stops.size() && stops[next_stop] < i) ++next_stop;
+        return next_stop < stops.size() ? static_cast<size_t>(stops[next_stop]) : n;
+      },
+      starts);
 }
 
 class IcuAnalyzer final : public Analyzer {
@@ -384,8 +399,11 @@ class IcuAnalyzer final : public Analyzer {
     starts->clear();
     if (text.empty()) return;
     if (fast_) {
-      FastSentenceStarts(text, starts, &cps_);
-      if (cps_.size() > (size_t{1} << 20)) std::vector<SentenceCp>().swap(cps_);  // a long text's: not kept
+      FastSentenceStarts(text, starts, &cps_, &stops_);
+      if (cps_.size() > (size_t{1} << 20)) {  // a long text's: not kept
+        std::vector<SentenceCp>().swap(cps_);
+        std::vector<uint32_t>().swap(stops_);
+      }
       return;
     }
     Decode(text);
@@ -636,7 +654,8 @@ class IcuAnalyzer final : public Analyzer {
   std::string key_;
   icu::UnicodeString utf16_, piece_, folded_, decomposed_;
   std::vector<uint32_t> offsets_;
-  std::vector<SentenceCp> cps_;  // FastSentenceStarts' buffer
+  std::vector<SentenceCp> cps_;  // FastSentenceStarts' buffers
+  std::vector<uint32_t> stops_;
   std::string term_;
 };
 
