@@ -41,21 +41,20 @@ void WriterImpl::Invert(Field f, uint32_t doc, const std::vector<Token>& tokens,
     uint32_t id = term_ids_.Intern(f, t.term, hashes[i]);
     if (id == terms_.size()) terms_.emplace_back();
     TermStream& b = terms_[id];
-    const size_t capacity = b.bytes.capacity();
-    if (b.bytes.empty()) {
+    batch_bytes_ += b.Reserve(11);  // a document's end, its id's distance and a position: 1 + 5 + 5
+    if (b.size == 0) {
       batch_bytes_ += sizeof(TermStream) + 32 + t.term.size();
       b.Put(doc);
       b.last_doc = doc;
       b.last_pos = 0;
     } else if (b.last_doc != doc) {
-      b.bytes.push_back(0);  // the previous document's end
+      b.bytes[b.size++] = 0;  // the previous document's end
       b.Put(doc - b.last_doc);
       b.last_doc = doc;
       b.last_pos = 0;
     }
     b.Put(t.position - b.last_pos + 1);
     b.last_pos = t.position;
-    batch_bytes_ += b.bytes.capacity() - capacity;
   }
 }
 
@@ -63,8 +62,8 @@ void WriterImpl::DecodeStream(const TermStream& s, TermBatch* out) {
   out->docs.clear();
   out->tfs.clear();
   out->positions.clear();
-  const uint8_t* p = s.bytes.data();
-  const uint8_t* const end = p + s.bytes.size();
+  const uint8_t* p = s.bytes.get();
+  const uint8_t* const end = p + s.size;
   auto get = [&] {
     uint32_t v = 0;
     for (int shift = 0; p < end; shift += 7) {
@@ -217,36 +216,40 @@ void WriterImpl::AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot) {
   slot->values.date = doc.date ? *doc.date : format::kNoDate;
   slot->forms.Clear();
   std::vector<std::string>& written = slot->written;
-  auto field = [&](Field f, const std::vector<std::string_view>& texts) {
+  // The texts of a field: one, or a list's values (a buffer of the slot's, so
+  // that a document's fields allocate nothing).
+  auto field = [&](Field f, const std::string_view* texts, size_t count) {
     std::vector<Token>& tokens = slot->tokens[static_cast<int>(f)];
     tokens.clear();
     written.clear();
     uint32_t pos = 0;
-    for (size_t i = 0; i < texts.size(); ++i) {
+    for (size_t i = 0; i < count; ++i) {
       if (i) pos += format::kActorGap;  // phrases never span two values
       pos = forms::AnalyzeField(analyzer, f, texts[i], pos, &tokens, &written);
     }
     if (Analyzer::IsStemmed(f)) slot->forms.AddField(f, tokens, written);
     slot->values.lengths[static_cast<int>(f)] = static_cast<uint32_t>(tokens.size());
-    if (texts.size() == 1)
+    if (count == 1)
       AddSentenceMarks(analyzer, f, texts[0], &tokens, &slot->starts);  // after the length: marks are no words
     std::vector<uint64_t>& hashes = slot->hashes[static_cast<int>(f)];
     hashes.resize(tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i) hashes[i] = TermTable::Hash(f, tokens[i].term);
   };
-  field(Field::kTitle, {doc.title});
-  field(Field::kBody, {doc.body});
+  const std::string_view title = doc.title, body = doc.body, author = doc.author;
+  field(Field::kTitle, &title, 1);
+  field(Field::kBody, &body, 1);
   {
     // Sentence marks follow the words; the fingerprint is of the words alone.
     const int body = static_cast<int>(Field::kBody);
     slot->values.fingerprint = Fingerprint(slot->hashes[body].data(), slot->values.lengths[body]);
   }
-  field(Field::kAuthor, {doc.author});
-  std::vector<std::string_view> v(doc.actors.begin(), doc.actors.end());
-  field(Field::kActor, v);
+  field(Field::kAuthor, &author, 1);
+  std::vector<std::string_view>& v = slot->texts;
+  v.assign(doc.actors.begin(), doc.actors.end());
+  field(Field::kActor, v.data(), v.size());
   v.assign(doc.topics.begin(), doc.topics.end());
   (void)AnalyzerAccess::SetStemmerLanguage(analyzer, StemmerOf(Field::kTopic, slot->stemmer));
-  field(Field::kTopic, v);
+  field(Field::kTopic, v.data(), v.size());
   {
     // Keywords have no length norm: their DocValues length stays 0.
     const int custom = static_cast<int>(Field::kCustom);

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -125,14 +126,29 @@ class WriterImpl final : public Writer {
   struct TermStream {
     uint32_t last_doc = 0;
     uint32_t last_pos = 0;
-    std::vector<uint8_t> bytes;
-    // Appends `v` as a varint.
+    size_t size = 0, capacity = 0;
+    std::unique_ptr<uint8_t[]> bytes;  // [0, size) written
+    // Makes room for n more bytes; returns the capacity added. A buffer of
+    // its own rather than a vector: a vector checked its capacity at every
+    // byte pushed, and this is appended to for every token of every document.
+    size_t Reserve(size_t n) {
+      if (size + n <= capacity) return 0;
+      size_t grown = capacity ? capacity * 2 : 16;
+      while (grown < size + n) grown *= 2;
+      std::unique_ptr<uint8_t[]> more(new uint8_t[grown]);
+      if (size) std::memcpy(more.get(), bytes.get(), size);
+      bytes = std::move(more);
+      const size_t added = grown - capacity;
+      capacity = grown;
+      return added;
+    }
+    // Appends `v` as a varint. REQUIRES: room for 5 bytes (Reserve).
     void Put(uint32_t v) {
       while (v >= 0x80) {
-        bytes.push_back(static_cast<uint8_t>(v | 0x80));
+        bytes[size++] = static_cast<uint8_t>(v | 0x80);
         v >>= 7;
       }
-      bytes.push_back(static_cast<uint8_t>(v));
+      bytes[size++] = static_cast<uint8_t>(v);
     }
   };
   // Decodes `s` into *out (cleared first).
@@ -150,6 +166,7 @@ class WriterImpl final : public Writer {
     std::vector<Token> tokens[kNumFields];
     std::vector<uint64_t> hashes[kNumFields];  // TermTable::Hash of each token, computed with it
     std::vector<uint32_t> starts;              // sentence starts of a field (a buffer)
+    std::vector<std::string_view> texts;       // the values of a list field (a buffer)
     forms::DocForms forms;                     // the written forms of its stemmed fields
     std::vector<std::string> written;          // the words of one field as written (a buffer)
     format::DocValues values;
