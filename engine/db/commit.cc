@@ -23,6 +23,7 @@
 #include "index/format.h"
 #include "index/spill.h"
 #include "storage/lmdb.h"
+#include "util/key_order.h"
 
 namespace loupe::db_internal {
 namespace {
@@ -237,10 +238,20 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   forms::FormCounts retired_forms = retired_forms_pending_;
   format::DocBlockReader old_docs;
   // The batch's ids in key order, with their queued doc ids (0: deleted).
+  struct QueuedId {
+    KeyPrefix prefix;
+    const std::string* id;
+    uint32_t doc;
+  };
+  std::vector<QueuedId> queued;
+  queued.reserve(ids_.size());
+  for (const auto& [id, d] : ids_) queued.push_back({KeyPrefix(id), &id, d});
+  std::sort(queued.begin(), queued.end(),
+            [](const QueuedId& a, const QueuedId& b) { return KeyLess(a.prefix, *a.id, b.prefix, *b.id); });
   std::vector<std::pair<const std::string*, uint32_t>> ids;
-  ids.reserve(ids_.size());
-  for (const auto& [id, d] : ids_) ids.emplace_back(&id, d);
-  std::sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  ids.reserve(queued.size());
+  for (const QueuedId& q : queued) ids.emplace_back(q.id, q.doc);
+  std::vector<QueuedId>().swap(queued);
   // Into an empty id table (a new index): nothing to retire or look up, and
   // the keys go in order, appended.
   auto ids_count = txn->Count(Db::kIds);

@@ -10,6 +10,7 @@
 #include "index/format.h"
 #include "storage/lmdb.h"
 #include "util/edits.h"
+#include "util/key_order.h"
 
 namespace loupe::forms {
 
@@ -164,7 +165,18 @@ Status FormsBatch::Write(storage::Txn* txn, const FormCounts& retired) const {
         changes.push_back({k, 0, n});
     }
   }
-  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.key < b.key; });
+  {
+    std::vector<std::pair<KeyPrefix, size_t>> order;
+    order.reserve(changes.size());
+    for (size_t i = 0; i < changes.size(); ++i) order.emplace_back(KeyPrefix(changes[i].key), i);
+    std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+      return KeyLess(a.first, changes[a.second].key, b.first, changes[b.second].key);
+    });
+    std::vector<Change> sorted;
+    sorted.reserve(changes.size());
+    for (const auto& [p, i] : order) sorted.push_back(changes[i]);
+    changes.swap(sorted);
+  }
   // Forms that gain their first document or lose their last, per stem.
   std::map<std::string, int64_t> stems;
   std::string key, stem;

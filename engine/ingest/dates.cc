@@ -45,20 +45,26 @@ bool StripComments(std::string_view in, std::string* out) {
 }
 
 // Parses `text` with `format` (date::parse), all of it, as a UTC day in 1..9999.
+// Whether t is YYYY-MM-DD in shape (digits and dashes).
+bool IsIsoDayShape(std::string_view t) {
+  return t.size() == 10 && t[4] == '-' && t[7] == '-' && AllDigits(t.substr(0, 4)) && AllDigits(t.substr(5, 2)) &&
+         AllDigits(t.substr(8, 2));
+}
+
+// The day of t, of IsIsoDayShape, with date's calendar checks (as ParseDay).
+std::optional<Days> IsoDay(std::string_view t) {
+  const date::year_month_day ymd{date::year(Number(t.substr(0, 4))),
+                                 date::month(static_cast<unsigned>(Number(t.substr(5, 2)))),
+                                 date::day(static_cast<unsigned>(Number(t.substr(8, 2))))};
+  if (!ymd.ok() || ymd.year() < date::year(1)) return std::nullopt;
+  return static_cast<Days>(date::sys_days(ymd).time_since_epoch().count());
+}
+
 std::optional<Days> ParseDay(const std::string& text, const char* format) {
   // The common shape, YYYY-MM-DD, without a stream: a stream and its locale
   // cost more than the rest of reading a short article. The calendar checks
   // are date's, as below.
-  if (std::strcmp(format, "%Y-%m-%d") == 0 && text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-      AllDigits(std::string_view(text).substr(0, 4)) && AllDigits(std::string_view(text).substr(5, 2)) &&
-      AllDigits(std::string_view(text).substr(8, 2))) {
-    const std::string_view t(text);
-    const date::year_month_day ymd{date::year(Number(t.substr(0, 4))),
-                                   date::month(static_cast<unsigned>(Number(t.substr(5, 2)))),
-                                   date::day(static_cast<unsigned>(Number(t.substr(8, 2))))};
-    if (!ymd.ok() || ymd.year() < date::year(1)) return std::nullopt;
-    return static_cast<Days>(date::sys_days(ymd).time_since_epoch().count());
-  }
+  if (std::strcmp(format, "%Y-%m-%d") == 0 && IsIsoDayShape(text)) return IsoDay(text);
   std::istringstream in(text);
   in.imbue(std::locale::classic());  // English month names whatever the global locale
   date::sys_seconds tp;
@@ -286,6 +292,13 @@ std::optional<Days> Parse(std::string_view text, DatePrecision* precision) {
 std::optional<Days> ParseHeaderDate(std::string_view text) { return Parse(text, nullptr); }
 
 std::optional<Days> ParseHeaderDate(std::string_view text, DatePrecision* precision) {
+  // A bare YYYY-MM-DD (most dates of JSON lines and front matter) as Parse
+  // would read it, without its copies of the text: no comment, no space, no time.
+  if (IsIsoDayShape(text)) {
+    auto day = IsoDay(text);
+    if (day) *precision = DatePrecision::kDay;
+    return day;
+  }
   DatePrecision p = DatePrecision::kDay;
   auto day = Parse(text, &p);
   if (day) *precision = p;

@@ -1,13 +1,16 @@
 // The engine's shared helpers (engine/util/): edit distances, ASCII case and
 // spaces, primitive coding, CRC-32C, UTF-8 and display columns.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/ascii.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/edits.h"
+#include "util/key_order.h"
 #include "util/utf8.h"
 
 namespace loupe {
@@ -97,6 +100,31 @@ TEST_CASE("AsciiRunEnd stops where a byte-at-a-time scan stops", "[util]") {
       REQUIRE(AsciiRunEnd(s, from, n, stop) == naive);
     }
   }
+}
+
+TEST_CASE("KeyLess orders keys as their bytes do", "[util]") {
+  // Keys sharing long prefixes, differing past 16 bytes, by trailing zero
+  // bytes, or by length alone: sorted with KeyLess as with std::string's <.
+  uint64_t seed = 99;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<unsigned>(seed >> 33);
+  };
+  const std::string bytes("ab\0\xff\x80z", 6);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; ++i) {
+    std::string k = next() % 3 == 0 ? "h000012345678901" : "";
+    if (next() % 2) k = std::string("h0000123456789012", 16 + next() % 2);
+    for (size_t n = next() % 22; n > 0; --n) k += bytes[next() % bytes.size()];
+    keys.push_back(k);
+  }
+  std::vector<std::string> want = keys;
+  std::sort(want.begin(), want.end());
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string& a, const std::string& b) { return KeyLess(KeyPrefix(a), a, KeyPrefix(b), b); });
+  CHECK(keys == want);
+  CHECK(KeyLess(KeyPrefix("ab"), "ab", KeyPrefix(std::string("ab\0", 3)), std::string("ab\0", 3)));
+  CHECK_FALSE(KeyLess(KeyPrefix("ab"), "ab", KeyPrefix("ab"), "ab"));
 }
 
 TEST_CASE("CRC-32C matches the standard check value", "[util]") {
