@@ -238,20 +238,21 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   forms::FormCounts retired_forms = retired_forms_pending_;
   format::DocBlockReader old_docs;
   // The batch's ids in key order, with their queued doc ids (0: deleted).
-  struct QueuedId {
+  struct Queued {
     KeyPrefix prefix;
-    const std::string* id;
+    std::string_view id;
     uint32_t doc;
   };
-  std::vector<QueuedId> queued;
-  queued.reserve(ids_.size());
-  for (const auto& [id, d] : ids_) queued.push_back({KeyPrefix(id), &id, d});
+  std::vector<Queued> queued;
+  queued.reserve(queued_docs_.size());
+  for (uint32_t k = 0; k < queued_docs_.size(); ++k)
+    queued.push_back({KeyPrefix(QueuedId(k)), QueuedId(k), queued_docs_[k]});
   std::sort(queued.begin(), queued.end(),
-            [](const QueuedId& a, const QueuedId& b) { return KeyLess(a.prefix, *a.id, b.prefix, *b.id); });
-  std::vector<std::pair<const std::string*, uint32_t>> ids;
+            [](const Queued& a, const Queued& b) { return KeyLess(a.prefix, a.id, b.prefix, b.id); });
+  std::vector<std::pair<std::string_view, uint32_t>> ids;
   ids.reserve(queued.size());
-  for (const QueuedId& q : queued) ids.emplace_back(q.id, q.doc);
-  std::vector<QueuedId>().swap(queued);
+  for (const Queued& q : queued) ids.emplace_back(q.id, q.doc);
+  std::vector<Queued>().swap(queued);
   // Into an empty id table (a new index): nothing to retire or look up, and
   // the keys go in order, appended.
   auto ids_count = txn->Count(Db::kIds);
@@ -259,11 +260,11 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   const bool ids_fresh = *ids_count == 0;
   for (const auto& [id, now] : ids) {
     if (ids_fresh) {
-      if (now && !(s = txn->Put(Db::kIds, *id, format::DocKey(now), true)).ok()) return s;
+      if (now && !(s = txn->Put(Db::kIds, id, format::DocKey(now), true)).ok()) return s;
       continue;
     }
     std::string_view v;
-    s = txn->Get(Db::kIds, *id, &v);
+    s = txn->Get(Db::kIds, id, &v);
     if (s.ok()) {
       if (v.size() != 4) return Status::Corruption("id table entry unreadable; rebuild the index");
       uint32_t old = format::DecodeFixed32BE(v.data());
@@ -287,9 +288,9 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     }
     if (now) {
       std::string dk = format::DocKey(now);
-      s = txn->Put(Db::kIds, *id, dk);
+      s = txn->Put(Db::kIds, id, dk);
     } else {
-      s = txn->Del(Db::kIds, *id);
+      s = txn->Del(Db::kIds, id);
       if (s.IsNotFound()) s = Status::OK();
     }
     if (!s.ok()) return s;
@@ -302,7 +303,7 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
   // By doc id less base_doc_: whether the batch's document is the live one
   // of its id.
   std::vector<char> live_new(next_doc_ - base_doc_, 0);
-  for (const auto& [id, d] : ids_)
+  for (uint32_t d : queued_docs_)
     if (d) live_new[d - base_doc_] = 1;
   auto is_live_new = [&](uint32_t d) { return live_new[d - base_doc_] != 0; };
   // Stored documents go into blocks that another thread builds and compresses

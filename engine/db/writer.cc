@@ -92,16 +92,16 @@ Status WriterImpl::DoAdd(const Document& doc) {
   if (doc.id.size() > kMaxIdBytes)
     return Status::InvalidArgument("document id is " + std::to_string(doc.id.size()) + " bytes; the limit is 400");
   if (next_doc_ == UINT32_MAX - 1) return Status::InvalidArgument("index is out of document ids; compact it");
-  auto known = ids_.find(doc.id);
-  if (known != ids_.end() && known->second) {
+  const uint32_t known = InternId(doc.id);
+  if (queued_docs_[known]) {
     // A queued document with this id never becomes live; forgetting its terms
     // needs it inverted first.
     Status s = Drain(true);
     if (!s.ok()) return s;
-    SupersedePending(known->second);
+    SupersedePending(queued_docs_[known]);
   }
   uint32_t d = next_doc_++;
-  ids_[doc.id] = d;
+  queued_docs_[known] = d;
   ++ops_;
   if (threads_.empty()) {
     Slot& slot = slots_[0];
@@ -314,13 +314,13 @@ Status WriterImpl::Drain(bool wait_all) {
 Status WriterImpl::DoDelete(const std::string& id) {
   if (!failed_.ok()) return failed_;
   if (id.empty() || id.size() > kMaxIdBytes) return Status::OK();
-  uint32_t& slot = ids_[id];
-  if (slot) {
+  const uint32_t k = InternId(id);
+  if (queued_docs_[k]) {
     Status s = Drain(true);
     if (!s.ok()) return s;
-    SupersedePending(slot);
+    SupersedePending(queued_docs_[k]);
   }
-  slot = 0;
+  queued_docs_[k] = 0;
   ++ops_;
   return Status::OK();
 }
@@ -444,7 +444,8 @@ void WriterImpl::ClearBatch() {
   term_ids_ = TermTable();
   std::vector<TermStream>().swap(terms_);
   docs_.clear();
-  ids_.clear();
+  id_keys_ = TermTable();
+  std::vector<uint32_t>().swap(queued_docs_);
   ops_ = 0;
   batch_bytes_ = 0;
   runs_.clear();
