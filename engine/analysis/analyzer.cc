@@ -289,17 +289,14 @@ void FastSentenceStarts(std::string_view t, std::vector<uint32_t>* starts, std::
   // only those classes end one (SB3 to SB11 below).
   {
     int32_t i = 0;
-    while (i < len && s[i] < 0x80 && !para(kSentenceClass[s[i]]) && kSentenceClass[s[i]] != kSbATerm &&
-           kSentenceClass[s[i]] != kSbSTerm)
-      ++i;
+    while (i < len && s[i] < 0x80 && !kSentenceStop[s[i]]) ++i;
     if (i == len) {
       if (len > 0) starts->push_back(0);
       return;
     }
     // ASCII text has no Extend or Format characters (SB5): each byte is a
     // code point, whose class the table gives, read in place.
-    while (i < len && s[i] < 0x80) ++i;
-    if (i == len) {
+    if (AsciiRunEnd(s, static_cast<size_t>(i), t.size()) == t.size()) {
       const size_t n = t.size();
       SentenceRules(
           n, [s](size_t k) { return kSentenceClass[s[k]]; }, [](size_t k) { return static_cast<uint32_t>(k); },

@@ -249,16 +249,14 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     queued.push_back({KeyPrefix(QueuedId(k)), QueuedId(k), queued_docs_[k]});
   std::sort(queued.begin(), queued.end(),
             [](const Queued& a, const Queued& b) { return KeyLess(a.prefix, a.id, b.prefix, b.id); });
-  std::vector<std::pair<std::string_view, uint32_t>> ids;
-  ids.reserve(queued.size());
-  for (const Queued& q : queued) ids.emplace_back(q.id, q.doc);
-  std::vector<Queued>().swap(queued);
   // Into an empty id table (a new index): nothing to retire or look up, and
   // the keys go in order, appended.
   auto ids_count = txn->Count(Db::kIds);
   if (!ids_count.ok()) return ids_count.status();
   const bool ids_fresh = *ids_count == 0;
-  for (const auto& [id, now] : ids) {
+  for (const Queued& q : queued) {
+    const std::string_view id = q.id;
+    const uint32_t now = q.doc;
     if (ids_fresh) {
       if (now && !(s = txn->Put(Db::kIds, id, format::DocKey(now), true)).ok()) return s;
       continue;
