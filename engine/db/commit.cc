@@ -5,14 +5,11 @@
 // state record; redone on a grown map when LMDB's map is full. Separate from
 // writer.cc, which builds the batch that this writes.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -305,43 +302,10 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     if (d) live_new[d - base_doc_] = 1;
   auto is_live_new = [&](uint32_t d) { return live_new[d - base_doc_] != 0; };
   // Stored documents go into blocks that another thread builds and compresses
-  // while this one writes the postings, one block at a time (so that the
-  // batch's text is not held a second time, uncompressed, in blocks); the
-  // blocks are put last (their table is separate).
-  std::vector<std::string> packed;
-  std::vector<uint32_t> block_keys;
-  std::atomic<bool> packed_ok{true}, packed_oom{false};
-  // On its own thread nothing above would catch what it throws: an exception
-  // leaving a thread ends the process. It only reads docs_ and live_new.
-  auto compress = [&]() noexcept {
-    try {
-      Status packed_status = PackBlocks(
-          docs_, [&](const PendingDoc& p) { return is_live_new(p.doc); },
-          [&](uint32_t first, const std::string& block) {
-            block_keys.push_back(first);
-            packed.push_back(block);
-            return Status::OK();
-          });
-      if (!packed_status.ok()) packed_ok = false;
-    } catch (...) {
-      packed_oom = true;  // Finish and the vectors throw std::bad_alloc only
-      packed_ok = false;
-    }
-  };
-  size_t stored_bytes = 0;
-  for (const PendingDoc& p : docs_) stored_bytes += p.stored.size();
-  std::thread compressor;
-  try {
-    if (stored_bytes > format::kDocBlockBytes) compressor = std::thread(compress);
-  } catch (const std::system_error&) {
-  }
-  if (!compressor.joinable()) compress();
-  struct JoinOnExit {
-    std::thread* t;
-    ~JoinOnExit() {
-      if (t->joinable()) t->join();
-    }
-  } join_on_exit{&compressor};
+  // while this one writes the postings (so that the batch's text is not held
+  // a second time, uncompressed, in blocks); the blocks are put last (their
+  // table is separate).
+  PackedBlocks packed(docs_, [&](const PendingDoc& p) { return is_live_new(p.doc); });
   NewValues new_values;
   for (const PendingDoc& p : docs_) {
     if (!is_live_new(p.doc)) continue;
@@ -436,16 +400,14 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     if (!s.ok()) return s;
   }
 
-  if (compressor.joinable()) compressor.join();
-  if (packed_oom) return Status::IOError("out of memory compressing the document blocks");
-  if (!packed_ok) return Status::Internal("zstd could not compress a document block");
+  if (!(s = packed.Wait()).ok()) return s;
   std::string value;
   for (const SpilledBlock& b : spilled_blocks_) {  // all before the blocks in memory
     if (!(s = spill_->Read(b.offset, b.length, &value)).ok()) return s;
     if (!(s = txn->Put(Db::kDocs, format::DocKey(b.first_doc), value, true)).ok()) return s;
   }
-  for (size_t i = 0; i < packed.size(); ++i)
-    if (!(s = txn->Put(Db::kDocs, format::DocKey(block_keys[i]), packed[i], true)).ok()) return s;
+  for (size_t i = 0; i < packed.blocks.size(); ++i)
+    if (!(s = txn->Put(Db::kDocs, format::DocKey(packed.first_docs[i]), packed.blocks[i], true)).ok()) return s;
 
   st->next_doc = next_doc_;
   st->generation += 1;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <system_error>
 #include <thread>
 
 #include "analysis/analyzer_access.h"
@@ -152,20 +153,24 @@ void WriterImpl::Work(Analyzer& analyzer, Tagger* tagger) {
     next_work_ = last;
     for (uint64_t i = first; i < last; ++i) slots_[i % kRing].state = Slot::kWorking;
     lock.unlock();
-    for (uint64_t i = first; i < last; ++i) {
-      Slot* slot = &slots_[i % kRing];
-      try {
-        AnalyzeSlot(analyzer, tagger, slot);
-        CountForms(*slot);
-      } catch (const std::bad_alloc&) {
-        slot->status = Status::IOError("out of memory while analyzing a document");
-      } catch (const std::exception& e) {
-        slot->status = Status::Internal(std::string("analyzing a document: ") + e.what());
-      }
-    }
+    AnalyzeTaken(analyzer, tagger, first, last);
     lock.lock();
     for (uint64_t i = first; i < last; ++i) slots_[i % kRing].state = Slot::kDone;
     if (writer_waits_) done_cv_.notify_one();
+  }
+}
+
+void WriterImpl::AnalyzeTaken(Analyzer& analyzer, Tagger* tagger, uint64_t first, uint64_t last) {
+  for (uint64_t i = first; i < last; ++i) {
+    Slot* slot = &slots_[i % kRing];
+    try {
+      AnalyzeSlot(analyzer, tagger, slot);
+      CountForms(*slot);
+    } catch (const std::bad_alloc&) {
+      slot->status = Status::IOError("out of memory while analyzing a document");
+    } catch (const std::exception& e) {
+      slot->status = Status::Internal(std::string("analyzing a document: ") + e.what());
+    }
   }
 }
 
@@ -401,15 +406,11 @@ Status WriterImpl::Spill() {
     if (!f.ok()) return f.status();
     spill_ = std::move(*f);
   }
-  // Stored documents, as the blocks a commit would write, one at a time.
-  std::vector<SpilledBlock> blocks;
-  Status s = PackBlocks(
-      docs_, [](const PendingDoc&) { return true; },
-      [&](uint32_t first, const std::string& packed) {
-        blocks.push_back({first, spill_->size(), packed.size()});
-        return spill_->Append(packed);
-      });
-  if (!s.ok()) return s;
+  // Stored documents, as the blocks a commit would write, compressed on
+  // another thread while this one sorts and encodes the terms (the analysis
+  // threads wait for this thread meanwhile), and written after them.
+  PackedBlocks packed(docs_, [](const PendingDoc&) { return true; });
+  Status s;
   // Terms, in key order.
   std::vector<uint32_t> order(terms_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -424,6 +425,13 @@ Status WriterImpl::Spill() {
     if (!(s = spill_->Append(record)).ok()) return s;
   }
   run.end = spill_->size();
+  if (!(s = packed.Wait()).ok()) return s;
+  std::vector<SpilledBlock> blocks;
+  blocks.reserve(packed.blocks.size());
+  for (size_t i = 0; i < packed.blocks.size(); ++i) {
+    blocks.push_back({packed.first_docs[i], spill_->size(), packed.blocks[i].size()});
+    if (!(s = spill_->Append(packed.blocks[i])).ok()) return s;
+  }
   if (!(s = spill_->Flush()).ok()) return s;
   // Only now that it is all on disk, forget it here.
   runs_.push_back(run);
@@ -433,6 +441,34 @@ Status WriterImpl::Spill() {
   std::vector<TermStream>().swap(terms_);
   batch_bytes_ = 0;
   return Status::OK();
+}
+
+WriterImpl::PackedBlocks::PackedBlocks(const std::vector<PendingDoc>& docs, std::function<bool(const PendingDoc&)> keep)
+    : docs_(docs), keep_(std::move(keep)) {
+  size_t stored_bytes = 0;
+  for (const PendingDoc& p : docs_) stored_bytes += p.stored.size();
+  try {
+    if (stored_bytes > format::kDocBlockBytes) thread_ = std::thread([this] { Run(); });
+  } catch (const std::system_error&) {
+  }
+  if (!thread_.joinable()) Run();
+}
+
+void WriterImpl::PackedBlocks::Run() noexcept {
+  try {
+    status_ = PackBlocks(docs_, keep_, [&](uint32_t first, const std::string& block) {
+      first_docs.push_back(first);
+      blocks.push_back(block);
+      return Status::OK();
+    });
+  } catch (...) {  // Finish and the vectors throw std::bad_alloc only
+    status_ = Status::IOError("out of memory compressing the document blocks");
+  }
+}
+
+Status WriterImpl::PackedBlocks::Wait() {
+  if (thread_.joinable()) thread_.join();
+  return status_;
 }
 
 void WriterImpl::ClearBatch() {

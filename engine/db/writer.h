@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -191,6 +192,9 @@ class WriterImpl final : public Writer {
 
   // Worker thread body.
   void Work(Analyzer& analyzer, Tagger* tagger);
+  // Analyzes slots [first, last), which the calling thread has taken (marked
+  // kWorking), with its own analyzer and tagger; a slot that fails holds why.
+  void AnalyzeTaken(Analyzer& analyzer, Tagger* tagger, uint64_t first, uint64_t last);
   // Tags slot.input with `tagger` (if any), then fills slot.tokens/values/stored
   // from it with `analyzer`.
   static void AnalyzeSlot(Analyzer& analyzer, Tagger* tagger, Slot* slot);
@@ -250,6 +254,35 @@ class WriterImpl final : public Writer {
     }
     return block.empty() ? Status::OK() : finish();
   }
+  // The stored fields of a batch's documents packed into compressed blocks
+  // (PackBlocks) on a thread of its own, so that the caller writes or encodes
+  // the terms meanwhile; on the caller's thread, in the constructor, when there
+  // is less than a block or no thread can be started. The blocks are held in
+  // memory, compressed, until Wait; the destructor waits too. `docs` and what
+  // `keep` reads must outlive it.
+  class PackedBlocks {
+   public:
+    PackedBlocks(const std::vector<PendingDoc>& docs, std::function<bool(const PendingDoc&)> keep);
+    ~PackedBlocks() {
+      if (thread_.joinable()) thread_.join();
+    }
+    PackedBlocks(const PackedBlocks&) = delete;
+    PackedBlocks& operator=(const PackedBlocks&) = delete;
+    // Waits for the blocks. kIOError when memory ran out, kInternal when zstd
+    // failed.
+    Status Wait();
+    std::vector<uint32_t> first_docs;  // of each block, after an OK Wait
+    std::vector<std::string> blocks;
+
+   private:
+    // On its own thread nothing would catch what it throws: an exception
+    // leaving a thread ends the process.
+    void Run() noexcept;
+    const std::vector<PendingDoc>& docs_;
+    std::function<bool(const PendingDoc&)> keep_;
+    Status status_;
+    std::thread thread_;
+  };
   // Forgets the whole batch (after a commit or a rollback).
   void ClearBatch();
 
@@ -319,11 +352,22 @@ class WriterImpl final : public Writer {
   std::condition_variable work_cv_;  // new work for the analysis threads, or stop
   std::condition_variable done_cv_;  // a slot is done, when writer_waits_
   bool writer_waits_ = false;        // the adding thread waits on done_cv_
-  // Wakes the analysis threads for every queued slot, then waits (holding
-  // `lock` on mu_) until `done` holds.
+  // Wakes the analysis threads for every queued slot, then (holding `lock` on
+  // mu_) analyzes queued slots that no worker has taken, one at a time, with
+  // the caller's own analyzer, and waits once none is left, until `done`
+  // holds. With one worker (two cores) the adding thread would otherwise sit
+  // idle whenever analysis outruns reading and inverting.
   template <typename Pred>
   void WaitDone(std::unique_lock<std::mutex>& lock, Pred done) {
     work_cv_.notify_all();
+    while (!done() && next_work_ < tail_) {
+      const uint64_t i = next_work_++;
+      slots_[i % kRing].state = Slot::kWorking;
+      lock.unlock();
+      AnalyzeTaken(*analyzer_, tagger_.get(), i, i + 1);
+      lock.lock();
+      slots_[i % kRing].state = Slot::kDone;
+    }
     writer_waits_ = true;
     done_cv_.wait(lock, done);
     writer_waits_ = false;

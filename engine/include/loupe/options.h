@@ -46,8 +46,9 @@ struct IndexOptions {
   // a kCorruption error).
   bool read_only = false;
   // Threads a Writer uses to analyze documents while the caller's thread
-  // inverts them: -1 = one per core beyond the first (at most 4), 0 = analyze
-  // on the caller's thread.
+  // inverts them (and, rather than wait for them, analyzes queued documents
+  // itself): -1 = one per core beyond the first (at most 4), 0 = analyze on
+  // the caller's thread only.
   int writer_threads = -1;
   // Initial LMDB map size in bytes. The map grows by itself when a commit needs
   // more; this only sets where it starts. 0 = a built-in default (1 GiB).
