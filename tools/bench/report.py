@@ -83,23 +83,24 @@ def load_times(work, corpus, engine, mode):
     return rows
 
 
-def targets(idx, class_ratios, analyzer_mbs):
+def targets(work, idx, class_ratios, analyzer_mbs, corpora):
     """The summary of the performance targets against this run's figures."""
     rows = []
 
     def row(what, where, measured, ok):
         rows.append(f"| {what} | {where} | {measured} | {'met' if ok else '**not met**' if ok is not None else 'not measured'} |")
 
-    for c in ("synth-100k", "spam", "headlines"):
+    # Indexing, every corpus: throughput against both peers, CPU per MB against FTS5.
+    for c in corpora:
         l, f, x = idx.get((c, "loupe")), idx.get((c, "fts5")), idx.get((c, "xapian"))
-        if c == "headlines" and not l:
+        if not l:
             continue
-        rf = ratio(l["mbs"], f["mbs"]) if l and f else None
-        rx = ratio(l["mbs"], x["mbs"]) if l and x else None
-        rc = ratio(l["cpu_mb"], f["cpu_mb"]) if l and f else None
+        rf = ratio(l["mbs"], f["mbs"]) if f else None
+        rx = ratio(l["mbs"], x["mbs"]) if x else None
+        rc = ratio(l["cpu_mb"], f["cpu_mb"]) if f else None
         row("indexing MB/s ≥ 1.5× FTS5", c, f"{fmt(rf, 2)}×", None if rf is None else rf >= 1.5)
         row("indexing CPU-s per MB ≤ 1.0× FTS5", c, f"{fmt(rc, 2)}×", None if rc is None else rc <= 1.0)
-        if c != "headlines":
+        if c in ("synth-100k", "spam"):
             row("indexing MB/s ≥ 10× Xapian", c, f"{fmt(rx, 2)}×", None if rx is None else rx >= 10)
     l, f = idx.get(("headlines", "loupe")), idx.get(("headlines", "fts5"))
     if l:
@@ -113,23 +114,38 @@ def targets(idx, class_ratios, analyzer_mbs):
     sx = ratio(l["size"], x["size"]) if l and x else None
     row("index size ≤ 0.6× FTS5", big, fmt(sf, 2), None if sf is None else sf <= 0.6)
     row("index size ≤ 0.4× Xapian", big, fmt(sx, 2), None if sx is None else sx <= 0.4)
-    for mode, lim_x, lim_f in (("top10", 0.5, 0.1), ("count", 0.5, 0.5)):
-        cr = class_ratios.get((big, mode), [])
-        for peer, lim, k in (("Xapian", lim_x, 1), ("FTS5", lim_f, 2)):
-            vals = [(r[k], r[0]) for r in cr if r[k] is not None]
-            if not vals:
-                row(f"{mode.upper()} latency ≤ {lim}× {peer}, every class", big, "—", None)
-                continue
-            worst = max(vals)
-            bad = [f"{n} {v:.2f}" for v, n in sorted(vals, reverse=True) if v > lim]
-            row(f"{mode.upper()} latency ≤ {lim}× {peer}, every class", big,
-                f"worst {worst[1]} {worst[0]:.2f}" + (f" (over: {', '.join(bad)})" if bad else ""), not bad)
+    # Queries: every class of the synthetic corpora; the phrase classes are
+    # listed on their own as well, since they were the slowest.
+    for c in [c for c in ("synth-100k", "synth-1m") if (c, "top10") in class_ratios or (c, "count") in class_ratios]:
+        for mode, lim_x, lim_f in (("top10", 0.5, 0.1), ("count", 0.5, 0.5)):
+            cr = class_ratios.get((c, mode), [])
+            ph = [(r[1], r[0]) for r in cr if r[0] in ("phrase2", "phrase3") and r[1] is not None]
+            if ph:
+                row(f"{mode.upper()} phrase2 and phrase3 ≤ 0.5× Xapian", c,
+                    ", ".join(f"{n} {v:.2f}" for v, n in sorted(ph, key=lambda t: t[1])), all(v <= 0.5 for v, _ in ph))
+            for peer, lim, k in (("Xapian", lim_x, 1), ("FTS5", lim_f, 2)):
+                vals = [(r[k], r[0]) for r in cr if r[k] is not None]
+                if not vals:
+                    row(f"{mode.upper()} latency ≤ {lim}× {peer}, every class", c, "—", None)
+                    continue
+                worst = max(vals)
+                bad = [f"{n} {v:.2f}" for v, n in sorted(vals, reverse=True) if v > lim]
+                row(f"{mode.upper()} latency ≤ {lim}× {peer}, every class", c,
+                    f"worst {worst[1]} {worst[0]:.2f}" + (f" (over: {', '.join(bad)})" if bad else ""), not bad)
     m = idx.get(("synth-1m", "loupe"))
     h = idx.get(("synth-100k", "loupe"))
     row("synth-1M indexed in < 5 min", "synth-1m", f"{m['wall']:.0f} s" if m else "—", None if not m else m["wall"] < 300)
-    row("synth-1M peak RSS < 2 GB", "synth-1m", f"{m['rss']:.0f} MB" if m else "—", None if not m else m["rss"] < 2048)
+    dl = read_lines(os.path.join(work, "results", "synth-1m.loupe-default.index"))
+    if dl:
+        wall, rss_kb, _ = parse_time(dl)
+        row("synth-1M peak RSS < 1 GB, default settings", "synth-1m",
+            f"{rss_kb / 1024:.0f} MB ({wall:.0f} s; one commit: {m['rss']:.0f} MB)" if m else f"{rss_kb / 1024:.0f} MB",
+            rss_kb / 1024 < 1024)
+    else:
+        row("synth-1M peak RSS < 1 GB, default settings", "synth-1m",
+            f"not run (one commit: {m['rss']:.0f} MB)" if m else "—", None)
     rr = ratio(m["mbs"], h["mbs"]) if m and h else None
-    row("rate at 1M ≥ 0.8× rate at 100k", "synth", fmt(rr, 2), None if rr is None else rr >= 0.8)
+    row("rate at 1M ≥ 0.9× rate at 100k", "synth", fmt(rr, 2), None if rr is None else rr >= 0.9)
     row("analyzer ≥ 100 MB/s per core", "sotu + moby", f"{fmt(analyzer_mbs)} MB/s" if analyzer_mbs else "—",
         None if analyzer_mbs is None else analyzer_mbs >= 100)
     return ["## Targets\n",
@@ -273,6 +289,46 @@ def splice_section(path, section):
         text = text[:start] + body + (text[end + 1:] if end >= 0 else "")
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
+
+SINCE_HEADING = "## Since this run"
+EARLIER_HEADING = "## Earlier measurements"
+
+
+def old_section(text, heading):
+    """The body of one `## ` section of an earlier report (without its heading), or ""."""
+    start = text.find("\n" + heading + "\n")
+    if start < 0:
+        return ""
+    start += len(heading) + 2
+    end = text.find("\n## ", start)
+    return text[start:end if end >= 0 else len(text)].strip("\n")
+
+
+def kept_sections(path, keep_layouts):
+    """What a new run keeps of the report it replaces: the measurements written by hand
+    between runs (its "Since this run" and "Earlier measurements"), which become earlier
+    measurements, and its collections section when this run did not measure collections."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return []
+    md = []
+    if keep_layouts:
+        start = text.find(LAYOUT_HEADING)
+        if start >= 0:
+            end = text.find("\n## ", start + len(LAYOUT_HEADING))
+            md += [text[start:end if end >= 0 else len(text)].strip("\n"), ""]
+    earlier = [b for b in (old_section(text, SINCE_HEADING), old_section(text, EARLIER_HEADING)) if b]
+    if earlier:
+        md += [EARLIER_HEADING + "\n",
+               "Measured by hand between runs of this script, newest first; each section says what it compared.\n"]
+        for b in earlier:
+            if b.startswith("Measured by hand between runs"):
+                b = b.split("\n", 1)[1].strip("\n") if "\n" in b else ""
+            md += [b, ""]
+    return md
+
 
 
 def main():
@@ -455,7 +511,8 @@ def main():
         w("")
     for c in a.layout_corpora.split():
         md += layout_section(a.work, c)
-    md[targets_at:targets_at] = targets(idx, class_ratios, analyzer_mbs)
+    md += kept_sections(a.out, keep_layouts=not a.layout_corpora.split())
+    md[targets_at:targets_at] = targets(a.work, idx, class_ratios, analyzer_mbs, corpora)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
 
