@@ -183,13 +183,43 @@ class PhraseIterator final : public DocIterator {
     for (size_t i = 0; i < scored_; ++i) *out += "; " + terms_[i]->DescribeTf(freq_);
   }
   uint64_t Cost() const override { return terms_[order_[0]]->Cost(); }
+  // Each word scores the phrase's frequency, which is at most FreqBound of
+  // the words' highest frequencies, in a field at least as long as the
+  // shortest that holds that word.
   double MaxScore() const override {
+    const uint32_t f = FreqBound([&](size_t i) { return terms_[i]->max_tf(); });
     double m = 0;
-    for (size_t i = 0; i < scored_; ++i) m += terms_[i]->Bound(0, 0);  // any phrase frequency
+    for (size_t i = 0; i < scored_; ++i) m += terms_[i]->Bound(f, terms_[i]->min_length());  // f = 0: any
     return m;
   }
+  void SetMinCompetitive(double theta) override { theta_ = theta; }
 
  private:
+  // What the phrase's frequency in a document cannot exceed, given each
+  // word's frequency there (tf_of(i) for word i). An exact phrase: the
+  // fewest of any word, since distinct starts take distinct positions of
+  // every word. Sloppy or same-sentence: the first word's, since those count
+  // at most one match per position of the first word. 0 when unknown.
+  template <typename TfOf>
+  uint32_t FreqBound(TfOf tf_of) const {
+    uint32_t f = tf_of(0);
+    if (slop_ == 0 && !sentence_)
+      for (size_t i = 1; i < scored_; ++i) f = std::min<uint32_t>(f, tf_of(i));
+    return f;
+  }
+
+  // Whether the current document (where every word is) could reach the
+  // least competitive score, by its words' frequencies, before its
+  // positions are read: most candidates of a frequent phrase in a top-k
+  // search cannot, once the k best are known.
+  bool Competitive() {
+    if (theta_ <= 0) return true;
+    const uint32_t f = FreqBound([&](size_t i) { return terms_[i]->Tf(); });
+    double bound = 0;
+    for (size_t i = 0; i < scored_; ++i) bound += terms_[i]->ScoreTf(f);
+    return bound + kBoundSlack > theta_;
+  }
+
   void Find(uint32_t target) {
     for (;;) {
       PostingsCursor* lead = terms_[order_[0]].get();
@@ -208,10 +238,12 @@ class PhraseIterator final : public DocIterator {
       }
       if (target == kEndDoc) break;
       if (agreed) {
-        freq_ = 0;
-        if (CountMatches(true) > 0) {
-          doc_ = target;
-          return;
+        if (Competitive()) {
+          freq_ = 0;
+          if (CountMatches(true) > 0) {
+            doc_ = target;
+            return;
+          }
         }
         ++target;
       }
@@ -361,6 +393,7 @@ class PhraseIterator final : public DocIterator {
   size_t scored_;  // terms_[0, scored_) are words (the rest: sentence marks)
   std::vector<size_t> order_;
   uint32_t freq_ = 0;
+  double theta_ = 0;  // SetMinCompetitive's
   std::vector<std::pair<const uint32_t*, uint32_t>> lists_;
   std::vector<uint32_t> cursor_;
   std::vector<uint32_t> bases_;  // CountMatches: phrase starts still possible

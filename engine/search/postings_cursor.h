@@ -98,6 +98,12 @@ class PostingsCursor final : public DocIterator {
   uint64_t Cost() const override { return info_.df; }
   double MaxScore() const override { return Bound(info_.max_tf, info_.min_length); }
   void SetMinCompetitive(double theta) override { theta_ = theta; }
+  // The term's highest frequency in a document (0: not recorded) and the
+  // shortest field holding it, over all its postings: what MaxScore bounds.
+  uint32_t max_tf() const { return info_.max_tf; }
+  uint32_t min_length() const { return info_.min_length; }
+  // The current document's frequency of the term.
+  uint32_t Tf() { return Tfs()[idx_]; }
 
   double ScoreTf(uint32_t tf) const { return Formula(tf, table_.norms[doc_][static_cast<int>(field_)]); }
 
