@@ -171,10 +171,8 @@ class PhraseIterator final : public DocIterator {
     if (doc_ < target) Find(target);
   }
   double Score() override {
-    double s = 0;
     if (freq_ == 0) freq_ = CountMatches(false);  // Find only checked that one exists
-    for (size_t i = 0; i < scored_; ++i) s += terms_[i]->ScoreTf(freq_);
-    return s;
+    return ScoreFreq(freq_);
   }
   // Each word scores as a term whose tf is the phrase's frequency.
   void Describe(std::string* out) override {
@@ -214,10 +212,14 @@ class PhraseIterator final : public DocIterator {
   // search cannot, once the k best are known.
   bool Competitive() {
     if (theta_ <= 0) return true;
-    const uint32_t f = FreqBound([&](size_t i) { return terms_[i]->Tf(); });
-    double bound = 0;
-    for (size_t i = 0; i < scored_; ++i) bound += terms_[i]->ScoreTf(f);
-    return bound + kBoundSlack > theta_;
+    return ScoreFreq(FreqBound([&](size_t i) { return terms_[i]->Tf(); })) + kBoundSlack > theta_;
+  }
+
+  // The current document's score if the phrase occurs `freq` times in it.
+  double ScoreFreq(uint32_t freq) const {
+    double s = 0;
+    for (size_t i = 0; i < scored_; ++i) s += terms_[i]->ScoreTf(freq);
+    return s;
   }
 
   void Find(uint32_t target) {

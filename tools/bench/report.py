@@ -314,11 +314,9 @@ def kept_sections(path, keep_layouts):
     except OSError:
         return []
     md = []
-    if keep_layouts:
-        start = text.find(LAYOUT_HEADING)
-        if start >= 0:
-            end = text.find("\n## ", start + len(LAYOUT_HEADING))
-            md += [text[start:end if end >= 0 else len(text)].strip("\n"), ""]
+    layouts = old_section(text, LAYOUT_HEADING) if keep_layouts else ""
+    if layouts:
+        md += [LAYOUT_HEADING + "\n", layouts, ""]
     earlier = [b for b in (old_section(text, SINCE_HEADING), old_section(text, EARLIER_HEADING)) if b]
     if earlier:
         md += [EARLIER_HEADING + "\n",
