@@ -196,6 +196,7 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
     }
   }
 
+  const uint32_t* lengths = batch_lengths_[static_cast<int>(f)].data();
   size_t pos_at = 0;
   for (size_t i = 0; i < count; i += format::kBlockSize) {
     size_t n = std::min(format::kBlockSize, count - i);
@@ -203,8 +204,7 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
     size_t npos = 0;
     for (size_t k = i; k < i + n; ++k) {
       npos += tfs[k];
-      uint32_t len =
-          docs[k] < base_doc_ ? old_min_length : docs_[docs[k] - base_doc_].values.lengths[static_cast<int>(f)];
+      uint32_t len = docs[k] < base_doc_ ? old_min_length : lengths[docs[k] - base_doc_];
       min_length = std::min(min_length, len);
     }
     format::EncodePostingsBlock(docs + i, tfs + i, n, min_length, &block_);
@@ -347,6 +347,15 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     else if (!rd->status().ok())
       return rd->status();
   }
+  for (auto& l : batch_lengths_) l.resize(docs_.size());
+  for (size_t i = 0; i < docs_.size(); ++i)
+    for (int f = 0; f < kNumFields; ++f) batch_lengths_[f][i] = docs_[i].values.lengths[f];
+  struct ReleaseLengths {  // however WriteBatch returns
+    std::vector<uint32_t>* lengths;
+    ~ReleaseLengths() {
+      for (int f = 0; f < kNumFields; ++f) std::vector<uint32_t>().swap(lengths[f]);
+    }
+  } release_lengths{batch_lengths_};
   TermBatch combined;
   auto add = [&](const std::vector<uint32_t>& d, const std::vector<uint32_t>& t, const std::vector<uint32_t>& p) {
     combined.docs.insert(combined.docs.end(), d.begin(), d.end());

@@ -338,6 +338,11 @@ class WriterImpl final : public Writer {
   std::vector<std::string_view> languages_;  // stemmers of the batch's documents (static storage)
   std::string block_, pos_block_;
   std::vector<uint32_t> merged_docs_, merged_tfs_, merged_positions_;
+  // While WriteBatch writes the postings: each field's token counts of the
+  // batch's documents, by doc id less base_doc_, for the least length of
+  // each block (WriteTerm). A term's documents are read in order from one
+  // array, not from docs_, whose records lie a cache line or more apart.
+  std::vector<uint32_t> batch_lengths_[kNumFields];
 
   // The analysis ring: slots [head_, tail_) are in flight, next_work_ is the
   // next one a worker takes. Guarded by mu_.
