@@ -483,6 +483,41 @@ TEST_CASE("an article id given by two files is never replaced silently, nor dele
   CHECK(docs["x1"].find("From B") == 0);
 }
 
+TEST_CASE("ids given by files of earlier runs, and passed on from file to file, are each told once") {
+  loupe::test::TempDir tmp;
+  const std::string db = tmp.sub("db"), dir = tmp.sub("feeds");
+  // More ids than the owners' table first holds (it grows), in an earlier run.
+  std::string a;
+  for (int i = 0; i < 2000; ++i)
+    a += R"({"id": "x)" + std::to_string(i) + R"(", "title": "From A", "body": "Story )" + std::to_string(i) + "\"}\n";
+  WriteFile(dir + "/a.jsonl", a);
+  Run r = IndexOk(tmp, db, dir);
+  CHECK(r.err.find("also given by") == std::string::npos);
+  WriteFile(dir + "/b.jsonl", R"({"id": "x1500", "title": "From B", "body": "B's story."})"
+                              "\n");
+  WriteFile(dir + "/c.jsonl", R"({"id": "x1500", "title": "From C", "body": "C's story."})"
+                              "\n"
+                              R"({"id": "c1", "title": "Only C", "body": "C alone."})"
+                              "\n");
+  r = IndexOk(tmp, db, dir);
+  INFO(r.err);
+  // b.jsonl takes x1500 from the earlier run's a.jsonl, then c.jsonl from b.jsonl.
+  CHECK(r.err.find("article id 'x1500' is also given by 'a.jsonl'") != std::string::npos);
+  CHECK(r.err.find("article id 'x1500' is also given by 'b.jsonl'") != std::string::npos);
+  CHECK(r.err.find("is also given by 'c.jsonl'") == std::string::npos);
+  auto docs = Contents(db);
+  CHECK(docs.size() == 2001);
+  CHECK(docs["x1500"].find("From C") == 0);
+  CHECK(docs["x7"].find("From A") == 0);
+  // Neither file that lost it takes it away when deleted.
+  fs::remove(dir + "/a.jsonl");
+  fs::remove(dir + "/b.jsonl");
+  r = IndexOk(tmp, db, dir);
+  docs = Contents(db);
+  CHECK(docs.size() == 2);
+  CHECK(docs["x1500"].find("From C") == 0);
+}
+
 TEST_CASE("the seed article alone in an empty folder is tagged with no set-up") {
   loupe::test::TempDir tmp;
   const std::string folder = tmp.sub("news"), db = tmp.sub("db");
