@@ -5,16 +5,11 @@
 // state record; redone on a grown map when LMDB's map is full. Separate from
 // writer.cc, which builds the batch that this writes.
 #include <algorithm>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -38,11 +33,6 @@ namespace {
 // peak of each commit.
 constexpr size_t kCheckMappedEveryTerms = 1024;
 constexpr uint64_t kMappedBudget = uint64_t{128} << 20;
-
-// A batch of at least this many terms into a new index has its postings
-// encoded on a second thread while the transaction's thread puts them
-// (PutQueue); a smaller one is not worth a thread.
-constexpr size_t kPipelineTerms = 4096;
 
 // The docvals blocks (format.h) of the documents a commit retires: each block
 // is read once, the retired documents taken out, and every changed block
@@ -138,112 +128,8 @@ class NewValues {
 
 }  // namespace
 
-// Puts made on one thread, and made in the transaction, in the same order, by
-// the thread that holds it (an LMDB write transaction belongs to its
-// thread): while LMDB copies and writes the pages of some terms' postings,
-// the next terms are merged and encoded. The puts travel in chunks of about
-// kChunkBytes, at most kMaxChunks of them waiting, so the queue holds a few
-// MiB however large the batch.
-class PutQueue {
- public:
-  // The producer's: queues a put. Not OK once the consumer has stopped (the
-  // producer then stops too; the consumer's error is the one reported).
-  Status Put(Db db, std::string_view key, std::string_view value) {
-    filling_.recs.push_back({db, filling_.bytes.size(), key.size(), value.size()});
-    filling_.bytes.append(key);
-    filling_.bytes.append(value);
-    return filling_.bytes.size() >= kChunkBytes ? Hand() : Status::OK();
-  }
-  // The producer's, last: why it stopped, OK when it put everything.
-  void Finish(Status s) noexcept {
-    try {
-      if (s.ok() && !filling_.recs.empty()) s = Hand();
-    } catch (...) {  // std::bad_alloc, from the deque
-      s = Status::IOError("out of memory encoding the postings");
-    }
-    std::lock_guard<std::mutex> l(mu_);
-    done_ = true;
-    status_ = std::move(s);
-    cv_.notify_all();
-  }
-  // The consumer's: makes every put in txn, in order, calling every_puts()
-  // after each `every` of them, until the producer finishes. Its status, or
-  // the first failed put's (which stops the producer).
-  template <typename Every>
-  Status Apply(Txn* txn, size_t every, Every every_puts) {
-    size_t n = 0;
-    for (;;) {
-      Chunk c;
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        cv_.wait(l, [&] { return !full_.empty() || done_; });
-        if (full_.empty()) return status_;
-        c = std::move(full_.front());
-        full_.pop_front();
-        cv_.notify_all();
-      }
-      for (const Rec& r : c.recs) {
-        const std::string_view key(c.bytes.data() + r.at, r.key_size);
-        const std::string_view value(c.bytes.data() + r.at + r.key_size, r.value_size);
-        Status s = txn->Put(r.db, key, value, /*append=*/true);
-        if (!s.ok()) {
-          Stop();
-          return s;
-        }
-        if (++n % every == 0) every_puts();
-      }
-      c.bytes.clear();
-      c.recs.clear();
-      std::lock_guard<std::mutex> l(mu_);
-      if (free_.empty()) free_.push_back(std::move(c));  // its buffers, for the producer
-    }
-  }
-  // Makes the producer's next Put fail (and wakes it if it waits).
-  void Stop() {
-    std::lock_guard<std::mutex> l(mu_);
-    stopped_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  static constexpr size_t kChunkBytes = size_t{1} << 20;
-  static constexpr size_t kMaxChunks = 4;
-  struct Rec {
-    Db db;
-    size_t at, key_size, value_size;
-  };
-  struct Chunk {
-    std::string bytes;
-    std::vector<Rec> recs;
-  };
-  Status Hand() {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return full_.size() < kMaxChunks || stopped_; });
-    if (stopped_) return Status::Internal("the transaction's thread stopped");
-    full_.push_back(std::move(filling_));
-    filling_ = Chunk();
-    if (!free_.empty()) {
-      filling_ = std::move(free_.back());
-      free_.pop_back();
-    }
-    cv_.notify_all();
-    return Status::OK();
-  }
-
-  Chunk filling_;  // the producer's alone
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Chunk> full_;
-  std::vector<Chunk> free_;
-  bool done_ = false, stopped_ = false;
-  Status status_;
-};
-
 Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* batch, const Retired* retired,
-                             bool append, PutQueue* queue) {
-  auto put = [&](Db db, std::string_view key, std::string_view value) {
-    return queue ? queue->Put(db, key, value) : txn->Put(db, key, value, append);
-  };
+                             bool append) {
   Field f = static_cast<Field>(term_key[0]);
   std::string_view term = std::string_view(term_key).substr(1);
   format::TermInfo info;
@@ -264,7 +150,7 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
   if (!batch) {
     if (!existed) return Status::OK();
     forget_retired();
-    return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), false);  // not when queued: not appending
+    return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), false);
   }
   const TermBatch& b = *batch;
 
@@ -327,15 +213,15 @@ Status WriterImpl::WriteTerm(Txn* txn, const std::string& term_key, const TermBa
     format::EncodePositionsBlock(tfs + i, n, positions + pos_at, &pos_block_);
     pos_at += npos;
     std::string key = format::BlockKey(f, term, docs[i]);
-    Status ws = put(Db::kPostings, key, block_);
-    if (ws.ok()) ws = put(Db::kPositions, key, pos_block_);
+    Status ws = txn->Put(Db::kPostings, key, block_, append);
+    if (ws.ok()) ws = txn->Put(Db::kPositions, key, pos_block_, append);
     if (!ws.ok()) return ws;
     info.blocks += 1;
   }
   info.df += static_cast<uint32_t>(b.docs.size());
   for (uint32_t tf : b.tfs) info.cf += tf;
   forget_retired();
-  return put(Db::kTerms, term_key, format::EncodeTermInfo(info));
+  return txn->Put(Db::kTerms, term_key, format::EncodeTermInfo(info), append);
 }
 
 Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
@@ -476,95 +362,50 @@ Status WriterImpl::WriteBatch(Txn* txn, format::IndexState* st) {
     combined.tfs.insert(combined.tfs.end(), t.begin(), t.end());
     combined.positions.insert(combined.positions.end(), p.begin(), p.end());
   };
-  // Calls write(key, batch or null, retired or null) for every key in order.
-  auto for_each_term = [&](auto&& write) -> Status {
-    std::string key;
-    size_t mi = 0;
-    for (;;) {
-      bool have = mi < items.size();
-      std::string_view k = have ? items[mi].key : std::string_view();
-      for (const auto& rd : readers)
-        if (rd && (!have || rd->key() < k)) {
-          k = rd->key();
-          have = true;
-        }
-      if (!have) return Status::OK();
-      key.assign(k);
-      combined.docs.clear();
-      combined.tfs.clear();
-      combined.positions.clear();
-      bool spilled = false;
-      for (auto& rd : readers) {
-        if (!rd || rd->key() != key) continue;
-        add(rd->docs(), rd->tfs(), rd->positions());
-        spilled = true;
-        if (!rd->Next()) {
-          if (!rd->status().ok()) return rd->status();
-          rd.reset();
-        }
+  std::string key;
+  size_t mi = 0;
+  size_t written = 0;
+  for (;;) {
+    if (++written % kCheckMappedEveryTerms == 0) index_->env()->ReleaseMappedPagesAbove(kMappedBudget);
+    bool have = mi < items.size();
+    std::string_view k = have ? items[mi].key : std::string_view();
+    for (const auto& rd : readers)
+      if (rd && (!have || rd->key() < k)) {
+        k = rd->key();
+        have = true;
       }
-      const TermBatch* batch = spilled ? &combined : nullptr;
-      if (mi < items.size() && items[mi].key == key) {
-        if (items[mi].batch) {
-          DecodeStream(*items[mi].batch, &decoded_);
-          if (spilled)
-            add(decoded_.docs, decoded_.tfs, decoded_.positions);
-          else
-            batch = &decoded_;
-        }
-        ++mi;
+    if (!have) break;
+    key.assign(k);
+    combined.docs.clear();
+    combined.tfs.clear();
+    combined.positions.clear();
+    bool spilled = false;
+    for (auto& rd : readers) {
+      if (!rd || rd->key() != key) continue;
+      add(rd->docs(), rd->tfs(), rd->positions());
+      spilled = true;
+      if (!rd->Next()) {
+        if (!rd->status().ok()) return rd->status();
+        rd.reset();
       }
-      const Retired* r = nullptr;
-      if (!retired.empty()) {
-        auto f = retired.find(key);
-        if (f != retired.end()) r = &f->second;
-      }
-      if (Status w = write(key, batch, r); !w.ok()) return w;
     }
-  };
-  auto release_mapped = [&] { index_->env()->ReleaseMappedPagesAbove(kMappedBudget); };
-  // A new index (appending, nothing retired): the terms are merged and
-  // encoded on a second thread, and put on this one.
-  bool pipelined = false;
-  if (append && retired.empty() && (items.size() >= kPipelineTerms || !readers.empty())) {
-    PutQueue queue;
-    struct Producer {  // joined however this returns
-      PutQueue& queue;
-      std::thread thread;
-      ~Producer() {
-        if (thread.joinable()) {
-          queue.Stop();
-          thread.join();
-        }
+    const TermBatch* batch = spilled ? &combined : nullptr;
+    if (mi < items.size() && items[mi].key == key) {
+      if (items[mi].batch) {
+        DecodeStream(*items[mi].batch, &decoded_);
+        if (spilled)
+          add(decoded_.docs, decoded_.tfs, decoded_.positions);
+        else
+          batch = &decoded_;
       }
-    } producer{queue, {}};
-    try {
-      producer.thread = std::thread([&]() noexcept {
-        Status ps;
-        try {
-          ps = for_each_term([&](const std::string& key, const TermBatch* batch, const Retired* r) {
-            return batch ? WriteTerm(nullptr, key, batch, r, true, &queue) : Status::OK();
-          });
-        } catch (...) {  // std::bad_alloc, from the buffers
-          ps = Status::IOError("out of memory encoding the postings");
-        }
-        queue.Finish(std::move(ps));
-      });
-      pipelined = true;
-    } catch (const std::system_error&) {  // no thread: on this one, below
+      ++mi;
     }
-    if (pipelined) {
-      s = queue.Apply(txn, 3 * kCheckMappedEveryTerms, release_mapped);
-      producer.thread.join();
-      if (!s.ok()) return s;
+    const Retired* r = nullptr;
+    if (!retired.empty()) {
+      auto f = retired.find(key);
+      if (f != retired.end()) r = &f->second;
     }
-  }
-  if (!pipelined) {
-    size_t written = 0;
-    s = for_each_term([&](const std::string& key, const TermBatch* batch, const Retired* r) {
-      if (++written % kCheckMappedEveryTerms == 0) release_mapped();
-      return WriteTerm(txn, key, batch, r, append && batch);
-    });
+    s = WriteTerm(txn, key, batch, r, append && batch);
     if (!s.ok()) return s;
   }
 

@@ -38,8 +38,6 @@
 #pragma GCC visibility push(hidden)
 namespace loupe::db_internal {
 
-class PutQueue;  // commit.cc
-
 // A batch of queued changes, inverted in memory as documents arrive so that
 // Commit only writes. Doc ids are assigned at Add: the writer holds the index
 // lock, so no other commit can take them.
@@ -221,10 +219,7 @@ class WriterImpl final : public Writer {
   };
   using RetiredMap = std::unordered_map<std::string, Retired>;
 
-  // With `queue`, its puts go there (for the transaction's thread to make),
-  // and txn is not used: only when appending (see WriteBatch).
-  Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append,
-                   PutQueue* queue = nullptr);
+  Status WriteTerm(Txn* txn, const std::string& term_key, const TermBatch* b, const Retired* retired, bool append);
   void Invert(Field f, uint32_t doc, const std::vector<Token>& tokens, const std::vector<uint64_t>& hashes);
   // Runs the analyzer over every field of DOC, calling FN(field, tokens) once
   // per field, and before it, for stemmed fields, FN_FORMS(field, tokens,

@@ -772,11 +772,13 @@ TEST_CASE("spills of more than a block of stored text commit the same index as o
   CHECK(out[0].documents == out[1].documents);
 }
 
-TEST_CASE("a new index's postings, encoded on a second thread, equal those written term by term") {
-  // Over 4096 distinct terms: the first commit of a new index encodes the
-  // postings on a second thread and puts them on the committing one; a
-  // commit into an index that has terms writes them one by one. All three
-  // builds must leave the same dictionary, postings and positions.
+TEST_CASE(
+    "a new index's postings, appended in one commit, equal those added to a dictionary and those merged from spills") {
+  // Thousands of distinct terms: the first commit of a new index appends
+  // every term without a look-up; a commit into an index that has terms
+  // reads each term's record and last block and extends them; a spilled
+  // batch merges its runs. All three builds must leave the same dictionary,
+  // postings and positions.
   auto add_all = [](Writer& w, int from, int to) {
     for (int i = from; i < to; ++i) {
       std::string body;
@@ -795,7 +797,7 @@ TEST_CASE("a new index's postings, encoded on a second thread, equal those writt
     {
       IndexOptions o;
       o.create_if_missing = true;
-      if (build == 2) o.writer_memory_bytes = size_t{64} << 10;  // spilled runs, merged on the second thread
+      if (build == 2) o.writer_memory_bytes = size_t{64} << 10;  // spilled runs, merged at the commit
       auto idx = Index::Open(dir.sub("idx"), o);
       REQUIRE(idx.ok());
       auto w = (*idx)->NewWriter();
