@@ -396,7 +396,6 @@ struct OpenFile {
   bool blank = true, cut_short = false;
 };
 
-// One run of `loupe index`: what the stages share, and the result they build.
 // Which file gave each article id that files choose themselves: a 64-bit
 // hash of the id -> the file's number, in an open-addressed table of 16
 // bytes a slot. A map of the ids and file ids as strings took over a hundred
@@ -446,6 +445,7 @@ class IdOwners {
   size_t used_ = 0;
 };
 
+// One run of `loupe index`: what the stages share, and the result they build.
 struct IndexRun {
   explicit IndexRun(const IndexArgs& args) : a(args), json(args.format == "json") {
     result.db = a.db;
